@@ -1,0 +1,105 @@
+import type { Config } from '../config/config.js';
+import type { Database } from '../keyspace/database.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import type { Protocol, ReplyWriter } from '../protocol/writer.js';
+import type { CommandTable } from './table.js';
+
+/**
+ * What commands see of the server and of the client they serve. The server layer
+ * implements these; commands know no sockets.
+ */
+
+/** Facts about a client's transport, for CLIENT LIST/INFO and INFO. */
+export interface ClientTransport {
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly fd: number;
+  /** Bytes held for an unfinished command. */
+  queryBufferLength(): number;
+  /** Bytes written to the socket and not yet sent. */
+  outputBufferLength(): number;
+  /** Closes the connection now (another client's CLIENT KILL). */
+  close(): void;
+}
+
+export interface ServerStats {
+  totalCommandsProcessed: number;
+  totalConnectionsReceived: number;
+  rejectedConnections: number;
+  totalErrorReplies: number;
+  totalReadsProcessed: number;
+  totalWritesProcessed: number;
+  netInputBytes: number;
+  netOutputBytes: number;
+  /** Error replies by their first word (INFO errorstats). */
+  errorCodes: Map<string, number>;
+}
+
+export interface ShutdownOptions {
+  save?: boolean;
+  noSave?: boolean;
+  now?: boolean;
+  force?: boolean;
+  abort?: boolean;
+}
+
+export interface ServerInfo {
+  readonly version: string;
+  readonly runId: string;
+  readonly startTime: number;
+  readonly pid: number;
+  readonly configFile: string;
+  readonly executable: string;
+  /** The TCP port actually listened on (0 before listen). */
+  tcpPort(): number;
+}
+
+export interface ServerContext {
+  readonly keyspace: Keyspace;
+  readonly config: Config;
+  readonly commands: CommandTable;
+  readonly stats: ServerStats;
+  readonly info: ServerInfo;
+  readonly reply: ReplyWriter;
+  clients(): Iterable<Client>;
+  /** Shuts the server down; returns an error text if it refuses. */
+  shutdown(options: ShutdownOptions): string | null;
+  log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
+  resetStats(): void;
+}
+
+let nextClientId = 1;
+
+/** One client's session state. Created by the server for each connection. */
+export class Client {
+  readonly id = nextClientId++;
+  readonly reply: ReplyWriter;
+  db: Database;
+  protocol: Protocol = 2;
+  name = '';
+  libName = '';
+  libVersion = '';
+  authenticated: boolean;
+  user = 'default';
+  /** Set by QUIT and protocol errors: close once the pending replies are written. */
+  closeAfterReply = false;
+  readonly createdAt: number;
+  lastInteraction: number;
+  /** Full name of the last command run, for CLIENT LIST `cmd=`. */
+  lastCommand = 'NULL';
+
+  constructor(
+    readonly server: ServerContext,
+    readonly transport: ClientTransport,
+  ) {
+    this.reply = server.reply;
+    this.db = server.keyspace.dbs[0]!;
+    this.authenticated = server.config.string('requirepass') === '';
+    this.createdAt = this.lastInteraction = Date.now();
+  }
+
+  /** Clients get ids in creation order, from 1, for the life of the process. */
+  static resetIds(): void {
+    nextClientId = 1;
+  }
+}

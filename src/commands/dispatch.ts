@@ -1,0 +1,62 @@
+import type { Client } from './context.js';
+import type { CommandSpec } from './table.js';
+import { ERR_NOAUTH, errUnknownCommand, errUnknownSubcommand, errWrongArity } from './errors.js';
+
+/**
+ * The only place that checks a command before it runs, in Redis 7.0's order
+ * (processCommand): existence (and subcommand), arity, authentication. Then it runs
+ * the handler with one command time, counting calls and failures for INFO.
+ */
+export function execute(c: Client, argv: string[]): void {
+  const server = c.server;
+  let cmd = server.commands.lookup(argv[0]!);
+  if (cmd === undefined) {
+    reject(c, undefined, errUnknownCommand(argv));
+    return;
+  }
+  if (cmd.subcommands !== undefined && argv.length >= 2) {
+    const sub = cmd.subcommands.get(argv[1]!.toLowerCase());
+    if (sub === undefined) {
+      reject(c, undefined, errUnknownSubcommand(cmd.name, argv[1]!));
+      return;
+    }
+    cmd = sub;
+  }
+  const arity = cmd.arity;
+  if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
+    reject(c, cmd, errWrongArity(cmd.fullName));
+    return;
+  }
+  if (!c.authenticated && !cmd.flags.has('no_auth')) {
+    reject(c, cmd, ERR_NOAUTH);
+    return;
+  }
+  call(c, cmd, argv);
+}
+
+/** Runs a command that passed the checks. */
+export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
+  const server = c.server;
+  const reply = c.reply;
+  server.keyspace.tick();
+  c.lastCommand = cmd.fullName;
+  server.stats.totalCommandsProcessed++;
+  cmd.calls++;
+  const errorsBefore = server.stats.totalErrorReplies;
+  const mark = reply.mark();
+  try {
+    cmd.handler!(c, argv);
+  } catch (e) {
+    // A bug in one handler costs one reply, never the process or other clients.
+    reply.rollback(mark);
+    const message = e instanceof Error ? e.message : String(e);
+    server.log('warning', `Error running '${cmd.fullName}': ${e instanceof Error ? (e.stack ?? message) : message}`);
+    reply.error(`ERR internal error running '${cmd.fullName}': ${message}`);
+  }
+  if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;
+}
+
+function reject(c: Client, cmd: CommandSpec | undefined, error: string): void {
+  if (cmd) cmd.rejectedCalls++;
+  c.reply.error(error);
+}

@@ -1,0 +1,65 @@
+/**
+ * Every error text lapse sends, worded exactly as Redis 7.0 words it (the text after
+ * the leading '-'). Handlers never inline message text: they use these.
+ */
+
+export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
+/** getIntFromObjectOrReply: a valid int64 outside int32 (Redis's wording, "must between"). */
+export const ERR_INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
+export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
+export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+export const ERR_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
+export const ERR_NO_SUCH_KEY = 'ERR no such key';
+export const ERR_DB_INDEX = 'ERR DB index is out of range';
+export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+export const ERR_OFFSET_RANGE = 'ERR offset is out of range';
+export const ERR_INVALID_CURSOR = 'ERR invalid cursor';
+export const ERR_NOAUTH = 'NOAUTH Authentication required.';
+export const ERR_WRONGPASS = 'WRONGPASS invalid username-password pair or user is disabled.';
+export const ERR_AUTH_NOT_CONFIGURED =
+  'ERR AUTH <password> called without any password configured for the default user. ' +
+  'Are you sure your configuration is correct?';
+export const ERR_NOPROTO = 'NOPROTO unsupported protocol version';
+export const ERR_PROTOCOL_VERSION = 'ERR Protocol version is not an integer or out of range';
+export const ERR_NX_XX_GT_LT = 'ERR NX and XX, GT or LT options at the same time are not compatible';
+export const ERR_GT_LT = 'ERR GT and LT options at the same time are not compatible';
+export const ERR_POSITIVE = 'ERR value is out of range, must be positive';
+export const ERR_MULTI_NESTED = 'ERR MULTI calls can not be nested';
+export const ERR_EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
+export const ERR_DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
+export const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
+export const ERR_WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
+export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
+export const ERR_NO_SUCH_CLIENT = 'ERR No such client';
+
+/** User input inside an error, as C's "%.<max>s" prints it: cut at max bytes or a NUL. */
+function quoteable(s: string, max: number): string {
+  const nul = s.indexOf('\0');
+  if (nul >= 0 && nul < max) return s.slice(0, nul);
+  return s.length > max ? s.slice(0, max) : s;
+}
+
+/** Unknown command, with the preview of its first arguments (up to 128 chars). */
+export function errUnknownCommand(argv: readonly string[]): string {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${quoteable(argv[i]!, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${quoteable(argv[0]!, 128)}', with args beginning with: ${args}`;
+}
+
+/** Unknown subcommand of a container command such as CONFIG or CLIENT. */
+export function errUnknownSubcommand(container: string, sub: string): string {
+  return `ERR unknown subcommand '${quoteable(sub, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
+
+/** `fullName` is the command's full name as Redis prints it: 'get', 'config|get'. */
+export function errWrongArity(fullName: string): string {
+  return `ERR wrong number of arguments for '${fullName}' command`;
+}
+
+export function errInvalidExpireTime(fullName: string): string {
+  return `ERR invalid expire time in '${fullName}' command`;
+}

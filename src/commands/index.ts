@@ -1,0 +1,22 @@
+import { CONNECTION_COMMANDS } from './connection.js';
+import { STRING_COMMANDS } from './string.js';
+import { REDIS_META } from './meta.generated.js';
+import { EXTRA_META } from './meta-extra.js';
+import { CommandTable, type CommandDefinition, type CommandMeta } from './table.js';
+
+/** Every command lapse implements, by group. */
+export const DEFINITIONS: readonly CommandDefinition[] = [...CONNECTION_COMMANDS, ...STRING_COMMANDS];
+
+/** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */
+export function commandMeta(): Record<string, CommandMeta> {
+  const meta: Record<string, CommandMeta> = { ...REDIS_META };
+  for (const [name, extra] of Object.entries(EXTRA_META)) {
+    const base = meta[name];
+    meta[name] = base ? { ...base, subcommands: { ...base.subcommands, ...extra.subcommands } } : extra;
+  }
+  return meta;
+}
+
+export function createCommandTable(): CommandTable {
+  return new CommandTable(DEFINITIONS, commandMeta());
+}

@@ -1,0 +1,166 @@
+import { splitArgs } from '../util/split-args.js';
+import { globMatch } from '../util/glob.js';
+import { PARAMS, findParam, type ParamSpec, type ParamValue } from './params.js';
+
+export type ConfigListener = (name: string, value: ParamValue) => void;
+
+/** A configuration error in Redis's start-up wording. */
+export class ConfigFileError extends Error {}
+
+/**
+ * The live configuration: one value per parameter of PARAMS. Everything that reads a
+ * setting reads it here; CONFIG SET notifies listeners so the server can apply it.
+ */
+export class Config {
+  private readonly values = new Map<string, ParamValue>();
+  private readonly listeners: ConfigListener[] = [];
+
+  constructor() {
+    for (const p of PARAMS) {
+      const r = p.parse(p.defaultText);
+      if ('error' in r) throw new Error(`bad default for ${p.name}: ${r.error}`);
+      this.values.set(p.name, r.value);
+    }
+  }
+
+  get(name: string): ParamValue {
+    const v = this.values.get(name);
+    if (v === undefined) throw new Error(`unknown config parameter ${name}`);
+    return v;
+  }
+
+  number(name: string): number {
+    return this.get(name) as number;
+  }
+
+  string(name: string): string {
+    return this.get(name) as string;
+  }
+
+  bool(name: string): boolean {
+    return this.get(name) as boolean;
+  }
+
+  list(name: string): string[] {
+    return this.get(name) as string[];
+  }
+
+  onChange(listener: ConfigListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** CONFIG GET: name/value pairs of every parameter matching any of the globs. */
+  matching(patterns: readonly string[]): [string, string][] {
+    const out: [string, string][] = [];
+    for (const p of PARAMS) {
+      if (patterns.some((pat) => globMatch(pat, p.name, true))) out.push([p.name, p.format(this.get(p.name))]);
+    }
+    return out;
+  }
+
+  /**
+   * CONFIG SET: validates every pair first, then applies them all (Redis 7 sets several
+   * parameters atomically). Returns an error text in Redis's words, or null.
+   */
+  setMany(pairs: readonly [string, string][]): string | null {
+    const parsed: [ParamSpec, ParamValue][] = [];
+    const seen = new Set<string>();
+    for (const [name, arg] of pairs) {
+      const spec = findParam(name);
+      if (!spec) return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
+      if (seen.has(spec.name)) return failed(name, 'duplicate parameter');
+      seen.add(spec.name);
+      if (!spec.mutable) return failed(name, "can't set immutable config");
+      const r = spec.parse(arg);
+      if ('error' in r) return failed(name, r.error);
+      parsed.push([spec, r.value]);
+    }
+    for (const [spec, value] of parsed) this.apply(spec.name, value);
+    return null;
+  }
+
+  /** Sets a parameter at start-up (immutable ones too). Throws the Redis-style reason. */
+  setInitial(name: string, args: readonly string[]): void {
+    const spec = findParam(name);
+    if (!spec || args.length !== 1) throw new ConfigFileError('Bad directive or wrong number of arguments');
+    const r = spec.parse(args[0]!);
+    if ('error' in r) throw new ConfigFileError(r.error);
+    this.apply(spec.name, r.value);
+  }
+
+  private apply(name: string, value: ParamValue): void {
+    this.values.set(name, value);
+    for (const l of this.listeners) l(name, value);
+  }
+}
+
+function failed(name: string, reason: string): string {
+  return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
+}
+
+/**
+ * Loads redis.conf-style text into config, as Redis's loadServerConfigFromString does:
+ * one directive per line, arguments split like inline commands, '#' comments. Errors
+ * throw with Redis's report (line number, the line, the reason).
+ */
+export function loadConfigText(config: Config, text: string, version: string): void {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line.length === 0 || line.startsWith('#')) continue;
+    const argv = splitArgs(line);
+    const fail = (reason: string): never => {
+      throw new ConfigFileError(
+        `\n*** FATAL CONFIG FILE ERROR (lapse ${version}) ***\n` +
+          `Reading the configuration file, at line ${i + 1}\n>>> '${line}'\n${reason}`,
+      );
+    };
+    if (argv === null) fail('Unbalanced quotes in configuration line');
+    if (argv!.length === 0) continue;
+    const [name, ...args] = argv!;
+    try {
+      // Redis joins the arguments of multi-word directives such as "bind a b".
+      const spec = findParam(name!);
+      const joined = spec && spec.name === 'bind' ? [args.join(' ')] : args;
+      config.setInitial(name!, joined);
+    } catch (e) {
+      if (e instanceof ConfigFileError) fail(e.message);
+      throw e;
+    }
+  }
+}
+
+/**
+ * Turns command-line options into config text, as Redis does: `--name value...`
+ * starts a directive, following words are its arguments; a first argument that does
+ * not start with `--` is the config file.
+ */
+export function argvToConfig(argv: readonly string[]): { file?: string; text: string } {
+  let file: string | undefined;
+  let i = 0;
+  if (argv.length > 0 && !argv[0]!.startsWith('--')) {
+    file = argv[0];
+    i = 1;
+  }
+  const lines: string[] = [];
+  let current: string[] | null = null;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--') && a.length > 2) {
+      if (current) lines.push(current.join(' '));
+      current = [a.slice(2)];
+    } else if (current) {
+      current.push(quoteConfigArg(a));
+    } else {
+      throw new ConfigFileError(`Invalid argument '${a}': options start with --`);
+    }
+  }
+  if (current) lines.push(current.join(' '));
+  return { file, text: lines.join('\n') };
+}
+
+/** Quotes an argument so splitArgs gives it back unchanged (empty strings included). */
+function quoteConfigArg(a: string): string {
+  if (a.length > 0 && !/[\s"'\\]/.test(a)) return a;
+  return '"' + a.replace(/[\\"]/g, (c) => '\\' + c).replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t') + '"';
+}

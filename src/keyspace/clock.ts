@@ -1,0 +1,127 @@
+/**
+ * Time, passed in. The keyspace and the timer wheel read the time and arm timers only
+ * through a Clock, so tests drive expiry with a ManualClock and never sleep.
+ *
+ * now() is wall-clock milliseconds since the epoch: Redis stores and persists absolute
+ * deadlines in that unit, and EXPIREAT/PEXPIREAT take them from clients.
+ */
+export interface Clock {
+  now(): number;
+  /** Runs fn once after delayMs (>= 0). */
+  setTimer(fn: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+  /** Runs fn soon, after pending I/O (used to continue a batch of work). */
+  defer(fn: () => void): TimerHandle;
+  /** A monotonic time in milliseconds, for budgets and latency measurements. */
+  monotonic(): number;
+}
+
+export type TimerHandle = unknown;
+
+/** setTimeout's delay is a signed 32-bit number of milliseconds. */
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
+export class SystemClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+
+  setTimer(fn: () => void, delayMs: number): TimerHandle {
+    const t = setTimeout(fn, Math.min(Math.max(0, delayMs), MAX_TIMEOUT));
+    t.unref();
+    return t;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    if (handle === null || handle === undefined) return;
+    if (typeof handle === 'object' && handle !== null && 'hasRef' in handle && '_onImmediate' in handle) {
+      clearImmediate(handle as NodeJS.Immediate);
+    } else {
+      clearTimeout(handle as NodeJS.Timeout);
+    }
+  }
+
+  defer(fn: () => void): TimerHandle {
+    const i = setImmediate(fn);
+    i.unref();
+    return i;
+  }
+
+  monotonic(): number {
+    return performance.now();
+  }
+}
+
+interface ManualTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+  cancelled: boolean;
+}
+
+/**
+ * A clock that moves only when told to. advance() runs every timer due up to the new
+ * time, in order, including timers armed by those timers; defer() callbacks count as
+ * due immediately. monotonic() follows now().
+ */
+export class ManualClock implements Clock {
+  private time: number;
+  private seq = 0;
+  private timers: ManualTimer[] = [];
+
+  constructor(start = 1_700_000_000_000) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  monotonic(): number {
+    return this.time;
+  }
+
+  setTimer(fn: () => void, delayMs: number): TimerHandle {
+    const t: ManualTimer = { at: this.time + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };
+    this.timers.push(t);
+    return t;
+  }
+
+  defer(fn: () => void): TimerHandle {
+    return this.setTimer(fn, 0);
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    if (handle) (handle as ManualTimer).cancelled = true;
+  }
+
+  /** Number of timers still armed (for tests that check no work is scheduled). */
+  pendingTimers(): number {
+    return this.timers.filter((t) => !t.cancelled).length;
+  }
+
+  /** Moves time forward by ms, running due timers at their own times. */
+  advance(ms: number): void {
+    this.advanceTo(this.time + ms);
+  }
+
+  advanceTo(target: number): void {
+    for (;;) {
+      let next: ManualTimer | undefined;
+      for (const t of this.timers) {
+        if (t.cancelled || t.at > target) continue;
+        if (!next || t.at < next.at || (t.at === next.at && t.seq < next.seq)) next = t;
+      }
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next && !t.cancelled);
+      if (next.at > this.time) this.time = next.at;
+      next.fn();
+    }
+    if (target > this.time) this.time = target;
+  }
+
+  /** Sets the wall clock without running timers (a clock jump). */
+  set(time: number): void {
+    this.time = time;
+  }
+}

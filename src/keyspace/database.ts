@@ -1,0 +1,325 @@
+import type { TimerNode } from './expiry/timer-wheel.js';
+import { TimerWheel } from './expiry/timer-wheel.js';
+import type { Clock } from './clock.js';
+import type { Value } from './values.js';
+
+/** No deadline. Comparisons with a time are false, so a persistent key never expires. */
+export const NO_DEADLINE = Infinity;
+
+/**
+ * One key. Entries are the timer wheel's nodes (intrusive links), so a TTL costs no
+ * extra allocation and cancelling it is O(1).
+ *
+ * `deadline` is the first millisecond at which the key no longer exists: Redis's
+ * expire time + 1, because Redis treats a key as expired only when now > its time.
+ * Reading it through expireTimeOf() gives Redis's value.
+ */
+export class Entry implements TimerNode {
+  timerPrev: TimerNode | null = null;
+  timerNext: TimerNode | null = null;
+  constructor(
+    readonly key: string,
+    public value: Value,
+    public deadline: number,
+    /** Insertion sequence number in its database; orders SCAN and RANDOMKEY. */
+    readonly seq: number,
+  ) {}
+}
+
+/** Redis's absolute expire time in ms for an entry with a deadline. */
+export function expireTimeOf(entry: Entry): number {
+  return entry.deadline - 1;
+}
+
+/** The deadline to store for Redis's absolute expire time `when` (ms). */
+export function deadlineFor(when: number): number {
+  return when + 1;
+}
+
+/** What a Database reports to its owner. */
+export interface DatabaseEvents {
+  /** A key was removed because its deadline passed (lazily, or by the wheel). */
+  expired(db: Database, key: string): void;
+  /** A key was created, changed or deleted by a command (for WATCH and friends). */
+  modified(db: Database, key: string): void;
+  /** Every key of the database was removed (FLUSHDB, FLUSHALL). */
+  flushed(db: Database): void;
+}
+
+/** A source of "now" shared by the databases: Redis's one time per command. */
+export interface CommandTime {
+  now: number;
+}
+
+export interface ScanResult {
+  cursor: number;
+}
+
+/** Tombstones are compacted away once there are more than this and more than live keys. */
+const MIN_TOMBSTONES_TO_COMPACT = 1024;
+
+/**
+ * A numbered database: a Map from key to Entry, with lazy expiry on every lookup and
+ * active expiry by a timer wheel.
+ *
+ * Besides the Map, `order` lists entries by insertion sequence (deleted ones leave a
+ * tombstone holding their seq until compaction). SCAN walks it from the newest entry
+ * to the oldest with the cursor being the next seq to look at: keys created after an
+ * iteration started have larger seqs and are never reached, and a key never moves, so
+ * an iteration returns every key present throughout exactly once, never a duplicate
+ * (even if the key is deleted and created again meanwhile), and always ends.
+ */
+export class Database {
+  private map = new Map<string, Entry>();
+  private order: (Entry | number)[] = [];
+  private tombstones = 0;
+  private nextSeq = 1;
+  private volatile = 0;
+  private deadlineSum = 0;
+  private readonly wheel: TimerWheel<Entry>;
+
+  constructor(
+    readonly index: number,
+    private readonly time: CommandTime,
+    clock: Clock,
+    private readonly events: DatabaseEvents,
+  ) {
+    this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry));
+  }
+
+  /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Number of keys with a deadline. */
+  get expiresCount(): number {
+    return this.volatile;
+  }
+
+  /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */
+  averageTtl(now: number): number {
+    if (this.volatile === 0) return 0;
+    return Math.max(0, Math.round(this.deadlineSum / this.volatile - 1 - now));
+  }
+
+  /** The live entry for key, expiring it first if its deadline has passed. */
+  get(key: string): Entry | undefined {
+    const entry = this.map.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.deadline <= this.time.now) {
+      this.expireEntry(entry);
+      return undefined;
+    }
+    return entry;
+  }
+
+  /** The entry even if its deadline passed (for the code that expires it). */
+  peek(key: string): Entry | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /**
+   * Sets key to value with the given deadline (NO_DEADLINE for none), creating the key
+   * or replacing its value and deadline. Returns the entry.
+   */
+  set(key: string, value: Value, deadline: number = NO_DEADLINE): Entry {
+    let entry = this.map.get(key);
+    if (entry === undefined) {
+      entry = new Entry(key, value, NO_DEADLINE, this.nextSeq++);
+      this.map.set(key, entry);
+      this.order.push(entry);
+    } else {
+      entry.value = value;
+    }
+    this.setDeadline(entry, deadline);
+    this.events.modified(this, key);
+    return entry;
+  }
+
+  /** Replaces the value of an existing entry, keeping its deadline. */
+  replaceValue(entry: Entry, value: Value): void {
+    entry.value = value;
+    this.events.modified(this, entry.key);
+  }
+
+  /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
+  setDeadline(entry: Entry, deadline: number): void {
+    const old = entry.deadline;
+    if (old === deadline) return;
+    if (old !== NO_DEADLINE) {
+      this.volatile--;
+      this.deadlineSum -= old;
+    }
+    entry.deadline = deadline;
+    if (deadline === NO_DEADLINE) {
+      this.wheel.cancel(entry);
+    } else {
+      this.volatile++;
+      this.deadlineSum += deadline;
+      this.wheel.schedule(entry);
+    }
+  }
+
+  /** Deletes key if it exists (expired keys count as absent). */
+  delete(key: string): boolean {
+    const entry = this.get(key);
+    if (entry === undefined) return false;
+    this.remove(entry);
+    this.events.modified(this, key);
+    return true;
+  }
+
+  /** Deletes a live entry. */
+  deleteEntry(entry: Entry): void {
+    this.remove(entry);
+    this.events.modified(this, entry.key);
+  }
+
+  /** Removes every key; deadlines are cancelled without firing. */
+  clear(): void {
+    const hadKeys = this.map.size > 0;
+    this.wheel.clear();
+    this.map = new Map();
+    this.order = [];
+    this.tombstones = 0;
+    this.volatile = 0;
+    this.deadlineSum = 0;
+    if (hadKeys) this.events.flushed(this);
+  }
+
+  /** Stops the wheel's timer (server shutdown). */
+  close(): void {
+    this.wheel.close();
+  }
+
+  /** Moves the wheel to now and reclaims what is due (tests, and the wheel's own timer). */
+  reclaimExpired(now?: number): boolean {
+    return this.wheel.advance(now);
+  }
+
+  /** Iterates live entries in insertion order (KEYS). Expired entries are reclaimed. */
+  *entries(): IterableIterator<Entry> {
+    const now = this.time.now;
+    for (const entry of this.map.values()) {
+      if (entry.deadline <= now) {
+        this.expireEntry(entry);
+        continue;
+      }
+      yield entry;
+    }
+  }
+
+  /**
+   * Visits up to `count` entries starting at cursor (0 = start), examining at most
+   * count*10 slots, and returns the next cursor (0 when the iteration is complete).
+   * Entries past their deadline are reclaimed and not visited.
+   */
+  scan(cursor: number, count: number, visit: (entry: Entry) => void): number {
+    const order = this.order;
+    let i: number;
+    if (cursor === 0) {
+      i = order.length - 1;
+    } else {
+      // The last slot whose seq <= cursor.
+      let lo = 0;
+      let hi = order.length - 1;
+      i = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        if (seqAt(order[mid]!) <= cursor) {
+          i = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+    }
+    const now = this.time.now;
+    let visited = 0;
+    let examined = 0;
+    const maxExamined = Math.max(count, 1) * 10;
+    const expired: Entry[] = [];
+    for (; i >= 0 && visited < count && examined < maxExamined; i--, examined++) {
+      const slot = order[i]!;
+      if (typeof slot === 'number') continue;
+      if (slot.deadline <= now) {
+        expired.push(slot);
+        continue;
+      }
+      visited++;
+      visit(slot);
+    }
+    const next = i >= 0 ? seqAt(order[i]!) : 0;
+    // Reclaim after the walk: expiring may compact `order` under our index.
+    for (const entry of expired) if (this.map.get(entry.key) === entry) this.expireEntry(entry);
+    return next;
+  }
+
+  /** A random live key, or undefined when the database is empty. */
+  randomEntry(): Entry | undefined {
+    for (;;) {
+      if (this.map.size === 0) return undefined;
+      if (this.tombstones > this.map.size) this.compact();
+      const slot = this.order[Math.floor(Math.random() * this.order.length)]!;
+      if (typeof slot === 'number') continue;
+      if (slot.deadline <= this.time.now) {
+        this.expireEntry(slot);
+        continue;
+      }
+      return slot;
+    }
+  }
+
+  /** Expires an entry whose deadline has passed: removes it and reports it. */
+  private expireEntry(entry: Entry): void {
+    this.remove(entry);
+    this.events.expired(this, entry.key);
+  }
+
+  private remove(entry: Entry): void {
+    this.map.delete(entry.key);
+    if (entry.deadline !== NO_DEADLINE) {
+      this.volatile--;
+      this.deadlineSum -= entry.deadline;
+      this.wheel.cancel(entry);
+    }
+    const index = this.indexOf(entry.seq);
+    if (index >= 0) {
+      this.order[index] = entry.seq;
+      this.tombstones++;
+      if (this.tombstones > MIN_TOMBSTONES_TO_COMPACT && this.tombstones > this.map.size) this.compact();
+    }
+  }
+
+  private indexOf(seq: number): number {
+    const order = this.order;
+    let lo = 0;
+    let hi = order.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = seqAt(order[mid]!);
+      if (s === seq) return mid;
+      if (s < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private compact(): void {
+    const live: Entry[] = new Array(this.map.size);
+    let n = 0;
+    for (const slot of this.order) if (typeof slot !== 'number') live[n++] = slot;
+    live.length = n;
+    this.order = live;
+    this.tombstones = 0;
+  }
+}
+
+function seqAt(slot: Entry | number): number {
+  return typeof slot === 'number' ? slot : slot.seq;
+}

@@ -1,0 +1,331 @@
+import type { Clock, TimerHandle } from '../clock.js';
+
+/**
+ * A hierarchical timer wheel (Varghese & Lauck 1987; the Linux timer wheel), generic:
+ * it knows nodes and deadlines, nothing of keys or Redis.
+ *
+ * Layout. Time is in integer milliseconds. There are LEVELS levels of 64 slots; level L
+ * has a granularity of 64^L ms. A node is kept at the level of the highest 6-bit digit
+ * (base 64) in which its deadline differs from the wheel's current time, in the slot
+ * named by that digit of the deadline. So every occupied slot of level L has an index
+ * greater than the current time's digit L, and all higher digits agree with the
+ * current time. When the time reaches the start of an occupied slot of level L >= 1,
+ * the slot is cascaded: its nodes are placed again relative to the new time, which
+ * puts them at a lower level. A level-0 slot holds nodes due at exactly one ms.
+ *
+ * Costs. schedule and cancel are O(1): slots are intrusive circular doubly linked
+ * lists with a head per slot, so a node is unlinked without knowing its slot, and a
+ * slot's occupancy bit is cleared when its head is left alone. Nothing runs on empty
+ * ticks: one clock timer is armed for the next occupied slot, found from per-level
+ * 64-bit occupancy bitmaps. Deadlines beyond the wheel's range (64^LEVELS ms, about 8900
+ * years, or across a multiple of that range) wait in an overflow list that is examined
+ * again when the time reaches the next multiple of the range.
+ *
+ * Firing. Due nodes move to a due list, which is drained in batches: after `budgetMs`
+ * of callbacks the wheel yields to the event loop (clock.defer) and continues, so a
+ * million nodes due in the same millisecond never stall other work. A node is removed
+ * from the wheel before its callback runs.
+ */
+export interface TimerNode {
+  /** First millisecond at which the node is due. Written by the owner before schedule(). */
+  deadline: number;
+  timerPrev: TimerNode | null;
+  timerNext: TimerNode | null;
+}
+
+const SLOT_BITS = 6;
+const SLOTS = 1 << SLOT_BITS; // 64
+const LEVELS = 8;
+const GRANULARITY: number[] = Array.from({ length: LEVELS + 1 }, (_, l) => SLOTS ** l);
+const RANGE = GRANULARITY[LEVELS]!; // 2^48 ms
+const NO_SLOT = -1;
+
+/** A list head. It never fires; its slot tells which occupancy bit to clear. */
+class SlotHead implements TimerNode {
+  deadline = 0;
+  timerPrev: TimerNode;
+  timerNext: TimerNode;
+  constructor(readonly slot: number) {
+    this.timerPrev = this;
+    this.timerNext = this;
+  }
+}
+
+export interface TimerWheelOptions {
+  /** Longest stretch of callbacks before yielding to the event loop. */
+  budgetMs?: number;
+  /** Callbacks between two reads of the monotonic clock while draining. */
+  checkEvery?: number;
+}
+
+export class TimerWheel<T extends TimerNode> {
+  /** Every deadline <= time has been moved to the due list. */
+  private time: number;
+  private readonly heads: SlotHead[] = [];
+  /** Occupancy bits per level: slots 0-31 in lo, 32-63 in hi. */
+  private readonly occupiedLo = new Uint32Array(LEVELS);
+  private readonly occupiedHi = new Uint32Array(LEVELS);
+  private readonly due = new SlotHead(NO_SLOT);
+  private readonly overflow = new SlotHead(NO_SLOT);
+  private overflowRecheckAt = Infinity;
+  private count = 0;
+  private armedAt = Infinity;
+  private armed: TimerHandle = null;
+  private draining = false;
+  private closed = false;
+  private readonly budgetMs: number;
+  private readonly checkEvery: number;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onDue: (node: T) => void,
+    options: TimerWheelOptions = {},
+  ) {
+    this.time = Math.floor(clock.now());
+    this.budgetMs = options.budgetMs ?? 2;
+    this.checkEvery = options.checkEvery ?? 64;
+    for (let i = 0; i < LEVELS * SLOTS; i++) this.heads.push(new SlotHead(i));
+  }
+
+  /** Number of scheduled nodes, including those due and not yet fired. */
+  get size(): number {
+    return this.count;
+  }
+
+  isScheduled(node: T): boolean {
+    return node.timerPrev !== null;
+  }
+
+  /** Schedules node at node.deadline, rescheduling it if it was already scheduled. */
+  schedule(node: T): void {
+    if (node.timerPrev !== null) this.unlink(node);
+    else this.count++;
+    this.place(node);
+    if (this.draining) return;
+    if (node.deadline <= this.time) this.arm(this.clock.now());
+    else if (node.deadline < this.armedAt) this.arm(this.nextEventTime());
+  }
+
+  /** Removes node if scheduled; a no-op otherwise. */
+  cancel(node: T): void {
+    if (node.timerPrev === null) return;
+    this.unlink(node);
+    this.count--;
+  }
+
+  /** Removes every node without firing it (FLUSHDB). Nodes are left unlinked. */
+  clear(): void {
+    const lists: SlotHead[] = [...this.heads, this.due, this.overflow];
+    for (const head of lists) {
+      let n = head.timerNext;
+      while (n !== head) {
+        const next = n.timerNext!;
+        n.timerPrev = null;
+        n.timerNext = null;
+        n = next;
+      }
+      head.timerNext = head;
+      head.timerPrev = head;
+    }
+    this.occupiedLo.fill(0);
+    this.occupiedHi.fill(0);
+    this.overflowRecheckAt = Infinity;
+    this.count = 0;
+    this.disarm();
+  }
+
+  /** Stops the clock timer; the wheel does nothing until the next schedule(). */
+  close(): void {
+    this.closed = true;
+    this.disarm();
+  }
+
+  /**
+   * Moves time to now and fires what is due, within the budget. Returns true when
+   * everything due has fired, false when the budget ran out (a continuation is armed).
+   */
+  advance(now: number = this.clock.now()): boolean {
+    now = Math.floor(now);
+    this.draining = true;
+    try {
+      const start = this.clock.monotonic();
+      for (;;) {
+        if (!this.drainDue(start)) return false;
+        const next = this.nextEventTime();
+        if (next > now) break;
+        this.time = next;
+        this.processEvent(next);
+      }
+      if (now > this.time) this.time = now;
+      return true;
+    } finally {
+      this.draining = false;
+      if (!this.closed) this.arm(this.due.timerNext !== this.due ? this.time : this.nextEventTime());
+    }
+  }
+
+  /** The wheel's time: every node due at or before it has fired or is firing. */
+  currentTime(): number {
+    return this.time;
+  }
+
+  private place(node: T): void {
+    const d = node.deadline;
+    const t = this.time;
+    let head: SlotHead;
+    if (d <= t) {
+      head = this.due;
+    } else {
+      let level = 0;
+      while (level < LEVELS && Math.floor(d / GRANULARITY[level + 1]!) !== Math.floor(t / GRANULARITY[level + 1]!)) {
+        level++;
+      }
+      if (level === LEVELS) {
+        head = this.overflow;
+        // Digits above the top level change only at multiples of RANGE: look again then.
+        if (this.overflowRecheckAt === Infinity) this.overflowRecheckAt = (Math.floor(t / RANGE) + 1) * RANGE;
+      } else {
+        const index = Math.floor(d / GRANULARITY[level]!) & (SLOTS - 1);
+        head = this.heads[level * SLOTS + index]!;
+        if (index < 32) this.occupiedLo[level]! |= 1 << index;
+        else this.occupiedHi[level]! |= 1 << (index - 32);
+      }
+    }
+    const last = head.timerPrev;
+    node.timerPrev = last;
+    node.timerNext = head;
+    last.timerNext = node;
+    head.timerPrev = node;
+  }
+
+  private unlink(node: TimerNode): void {
+    const prev = node.timerPrev!;
+    const next = node.timerNext!;
+    prev.timerNext = next;
+    next.timerPrev = prev;
+    node.timerPrev = null;
+    node.timerNext = null;
+    if (prev === next) {
+      // Only the head is left: the slot is empty.
+      const slot = (prev as SlotHead).slot;
+      if (slot >= 0) this.clearBit(slot);
+    }
+  }
+
+  private clearBit(slot: number): void {
+    const level = slot >> SLOT_BITS;
+    const index = slot & (SLOTS - 1);
+    if (index < 32) this.occupiedLo[level]! &= ~(1 << index);
+    else this.occupiedHi[level]! &= ~(1 << (index - 32));
+  }
+
+  /** The earliest time at which a slot needs processing, or Infinity. */
+  private nextEventTime(): number {
+    let best = this.overflowRecheckAt;
+    const t = this.time;
+    for (let level = 0; level < LEVELS; level++) {
+      const lo = this.occupiedLo[level]!;
+      const hi = this.occupiedHi[level]!;
+      if (lo === 0 && hi === 0) continue;
+      const index = lo !== 0 ? lowestBit(lo) : 32 + lowestBit(hi);
+      const span = GRANULARITY[level + 1]!;
+      const at = Math.floor(t / span) * span + index * GRANULARITY[level]!;
+      if (at < best) best = at;
+    }
+    return best;
+  }
+
+  /** Cascades or collects every occupied slot that starts at time e. */
+  private processEvent(e: number): void {
+    for (let level = LEVELS - 1; level >= 1; level--) {
+      const g = GRANULARITY[level]!;
+      if (e % g !== 0) continue;
+      const index = Math.floor(e / g) & (SLOTS - 1);
+      const head = this.heads[level * SLOTS + index]!;
+      if (head.timerNext === head) continue;
+      this.clearBit(level * SLOTS + index);
+      let n = head.timerNext;
+      head.timerNext = head;
+      head.timerPrev = head;
+      while (n !== head) {
+        const next = n.timerNext!;
+        this.place(n as T);
+        n = next;
+      }
+    }
+    const head0 = this.heads[e & (SLOTS - 1)]!;
+    if (head0.timerNext !== head0) {
+      this.clearBit(e & (SLOTS - 1));
+      this.spliceInto(head0, this.due);
+    }
+    if (e >= this.overflowRecheckAt) {
+      this.overflowRecheckAt = Infinity;
+      let n = this.overflow.timerNext;
+      this.overflow.timerNext = this.overflow;
+      this.overflow.timerPrev = this.overflow;
+      while (n !== this.overflow) {
+        const next = n.timerNext!;
+        this.place(n as T);
+        n = next;
+      }
+    }
+  }
+
+  /** Moves every node of list `from` to the end of list `to`, in O(1). */
+  private spliceInto(from: SlotHead, to: SlotHead): void {
+    const first = from.timerNext;
+    const last = from.timerPrev;
+    const tail = to.timerPrev;
+    tail.timerNext = first;
+    first.timerPrev = tail;
+    last.timerNext = to;
+    to.timerPrev = last;
+    from.timerNext = from;
+    from.timerPrev = from;
+  }
+
+  /** Fires due nodes until the list is empty (true) or the budget is spent (false). */
+  private drainDue(start: number): boolean {
+    const due = this.due;
+    let sinceCheck = 0;
+    while (due.timerNext !== due) {
+      const node = due.timerNext as T;
+      this.unlink(node);
+      this.count--;
+      this.onDue(node);
+      if (++sinceCheck >= this.checkEvery) {
+        sinceCheck = 0;
+        if (this.clock.monotonic() - start >= this.budgetMs) return due.timerNext === due;
+      }
+    }
+    return true;
+  }
+
+  private arm(at: number): void {
+    if (this.closed) return;
+    if (at === Infinity) {
+      this.disarm();
+      return;
+    }
+    if (this.armed !== null && at >= this.armedAt) return;
+    this.disarm();
+    this.armedAt = at;
+    const delay = at - this.clock.now();
+    const fire = () => {
+      this.armed = null;
+      this.armedAt = Infinity;
+      this.advance();
+    };
+    this.armed = delay <= 0 ? this.clock.defer(fire) : this.clock.setTimer(fire, Math.ceil(delay));
+  }
+
+  private disarm(): void {
+    if (this.armed !== null) this.clock.clearTimer(this.armed);
+    this.armed = null;
+    this.armedAt = Infinity;
+  }
+}
+
+function lowestBit(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}

@@ -1,0 +1,69 @@
+import type { Clock } from './clock.js';
+import { Database, type DatabaseEvents } from './database.js';
+
+export interface KeyspaceStats {
+  expiredKeys: number;
+  keyspaceHits: number;
+  keyspaceMisses: number;
+}
+
+/** Who hears about key events beyond the keyspace (WATCH, notifications); set by the server. */
+export interface KeyspaceListener {
+  keyExpired?(db: Database, key: string): void;
+  keyModified?(db: Database, key: string): void;
+  databaseFlushed?(db: Database): void;
+}
+
+/**
+ * All numbered databases, the command time they share, and keyspace statistics.
+ * Knows nothing of RESP or clients.
+ */
+export class Keyspace implements DatabaseEvents {
+  readonly dbs: Database[];
+  /** Redis's command time snapshot: set once per command by the dispatcher. */
+  now: number;
+  readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  listener: KeyspaceListener = {};
+
+  constructor(
+    readonly clock: Clock,
+    databases: number,
+  ) {
+    this.now = clock.now();
+    this.dbs = [];
+    for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this, clock, this));
+  }
+
+  /** Refreshes the command time (once per command, as Redis does). */
+  tick(): number {
+    return (this.now = this.clock.now());
+  }
+
+  /** Total number of keys in all databases. */
+  get totalKeys(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+
+  flushAll(): void {
+    for (const db of this.dbs) db.clear();
+  }
+
+  close(): void {
+    for (const db of this.dbs) db.close();
+  }
+
+  expired(db: Database, key: string): void {
+    this.stats.expiredKeys++;
+    this.listener.keyExpired?.(db, key);
+  }
+
+  modified(db: Database, key: string): void {
+    this.listener.keyModified?.(db, key);
+  }
+
+  flushed(db: Database): void {
+    this.listener.databaseFlushed?.(db);
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Reply encoding for RESP2 and RESP3. It knows no command and no socket.
+ *
+ * One ReplyWriter is shared by every connection: command execution is synchronous, so
+ * a connection encodes all replies to one read into the writer, then takes the bytes
+ * and writes them to its socket once (one write per pipelined batch). Replies are
+ * encoded straight into a slab; take() hands out the encoded region as a view of the
+ * slab without copying, and later replies go after it, so a view stays valid while
+ * the socket holds it. A new slab is started when the current one is full.
+ *
+ * Strings are latin1 (one char per byte) and are copied byte for byte, with no
+ * encoding step (see writeLatin1).
+ */
+
+const SLAB_SIZE = 64 * 1024;
+/** Start a new slab rather than keep a nearly full one. */
+const MIN_FREE = 1024;
+
+export type Protocol = 2 | 3;
+
+export class ReplyWriter {
+  /** The protocol of the client being served; set per client by the connection. */
+  protocol: Protocol = 2;
+  /** Told of every error reply (the server counts them for INFO). */
+  onError: ((text: string) => void) | null = null;
+  private buf: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
+  private start = 0;
+  private pos = 0;
+
+  /** Bytes encoded and not taken yet. */
+  get pending(): number {
+    return this.pos - this.start;
+  }
+
+  /** The bytes encoded since the last take(), or null if none. */
+  take(): Buffer | null {
+    if (this.pos === this.start) return null;
+    const out = this.buf.subarray(this.start, this.pos);
+    if (this.buf.length - this.pos < MIN_FREE) {
+      this.buf = Buffer.allocUnsafe(SLAB_SIZE);
+      this.pos = 0;
+    }
+    this.start = this.pos;
+    return out;
+  }
+
+  /** Discards what was encoded since the last take() (a reply that must not be sent). */
+  discard(): void {
+    this.pos = this.start;
+  }
+
+  /** Current end of the encoded bytes, for rollback(). */
+  mark(): number {
+    return this.pos;
+  }
+
+  /** Drops what was encoded after mark (a command whose reply is replaced). */
+  rollback(mark: number): void {
+    this.pos = mark;
+  }
+
+  /** Appends raw protocol bytes (pre-encoded replies). */
+  raw(bytes: Buffer): void {
+    this.ensure(bytes.length);
+    bytes.copy(this.buf, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** `+text` (text must not contain CR or LF). */
+  simple(text: string): void {
+    this.ensure(text.length + 3);
+    const b = this.buf;
+    b[this.pos++] = 0x2b;
+    this.pos += writeLatin1(b, text, this.pos);
+    b[this.pos++] = 0x0d;
+    b[this.pos++] = 0x0a;
+  }
+
+  /** `-text`. CR and LF become spaces, as Redis does, so the reply stays one line. */
+  error(text: string): void {
+    if (text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0) text = text.replace(/[\r\n]/g, ' ');
+    if (this.onError !== null) this.onError(text);
+    this.ensure(text.length + 3);
+    const b = this.buf;
+    b[this.pos++] = 0x2d;
+    this.pos += writeLatin1(b, text, this.pos);
+    b[this.pos++] = 0x0d;
+    b[this.pos++] = 0x0a;
+  }
+
+  /** `:n` for a safe integer or a bigint. */
+  integer(n: number | bigint): void {
+    this.prefixed(0x3a, n);
+  }
+
+  /** `$len` + bytes: a latin1 string. */
+  bulk(s: string): void {
+    const len = s.length;
+    this.ensure(len + 24);
+    const b = this.buf;
+    this.writeHeader(0x24, len);
+    if (len > 0) this.pos += writeLatin1(b, s, this.pos);
+    b[this.pos++] = 0x0d;
+    b[this.pos++] = 0x0a;
+  }
+
+  /** A bulk reply of a number formatted as Redis formats integers. */
+  bulkInteger(n: number | bigint): void {
+    this.bulk(typeof n === 'number' ? String(n) : n.toString());
+  }
+
+  /** Null bulk: `$-1` in RESP2, `_` in RESP3. */
+  nullBulk(): void {
+    if (this.protocol === 3) this.rawAscii('_\r\n');
+    else this.rawAscii('$-1\r\n');
+  }
+
+  /** Null array: `*-1` in RESP2, `_` in RESP3. */
+  nullArray(): void {
+    if (this.protocol === 3) this.rawAscii('_\r\n');
+    else this.rawAscii('*-1\r\n');
+  }
+
+  arrayHeader(n: number): void {
+    this.prefixed(0x2a, n);
+  }
+
+  /** A map of n pairs: `%n` in RESP3, an array of 2n in RESP2. */
+  mapHeader(n: number): void {
+    if (this.protocol === 3) this.prefixed(0x25, n);
+    else this.prefixed(0x2a, n * 2);
+  }
+
+  /** A set: `~n` in RESP3, an array in RESP2. */
+  setHeader(n: number): void {
+    this.prefixed(this.protocol === 3 ? 0x7e : 0x2a, n);
+  }
+
+  /** A push message: `>n` in RESP3, an array in RESP2. */
+  pushHeader(n: number): void {
+    this.prefixed(this.protocol === 3 ? 0x3e : 0x2a, n);
+  }
+
+  /** An attribute map of n pairs, sent before a reply; RESP3 only (ignored in RESP2). */
+  attributeHeader(n: number): void {
+    if (this.protocol === 3) this.prefixed(0x7c, n);
+  }
+
+  /** `#t` / `#f` in RESP3, `:1` / `:0` in RESP2. */
+  boolean(v: boolean): void {
+    if (this.protocol === 3) this.rawAscii(v ? '#t\r\n' : '#f\r\n');
+    else this.rawAscii(v ? ':1\r\n' : ':0\r\n');
+  }
+
+  /**
+   * A double, formatted as Redis 7.0's addReplyDouble: `,value` in RESP3 and a bulk
+   * string in RESP2, using %.17g, with inf and -inf spelled out.
+   */
+  double(v: number): void {
+    const text = formatDouble17g(v);
+    if (this.protocol === 3) {
+      this.ensure(text.length + 3);
+      this.buf[this.pos++] = 0x2c;
+      this.pos += writeLatin1(this.buf, text, this.pos);
+      this.buf[this.pos++] = 0x0d;
+      this.buf[this.pos++] = 0x0a;
+    } else {
+      this.bulk(text);
+    }
+  }
+
+  /** A verbatim string (`=len\r\ntxt:...` in RESP3), a bulk string in RESP2. */
+  verbatim(s: string, format = 'txt'): void {
+    if (this.protocol !== 3) {
+      this.bulk(s);
+      return;
+    }
+    const len = s.length + 4;
+    this.ensure(len + 24);
+    this.writeHeader(0x3d, len);
+    this.pos += writeLatin1(this.buf, format, this.pos);
+    this.buf[this.pos++] = 0x3a;
+    this.pos += writeLatin1(this.buf, s, this.pos);
+    this.buf[this.pos++] = 0x0d;
+    this.buf[this.pos++] = 0x0a;
+  }
+
+  /** An array of latin1 strings as bulk replies. */
+  bulkArray(items: readonly string[]): void {
+    this.arrayHeader(items.length);
+    for (const s of items) this.bulk(s);
+  }
+
+  private rawAscii(s: string): void {
+    this.ensure(s.length);
+    this.pos += writeLatin1(this.buf, s, this.pos);
+  }
+
+  private prefixed(type: number, n: number | bigint): void {
+    this.ensure(24);
+    if (typeof n === 'bigint') {
+      this.buf[this.pos++] = type;
+      this.pos += writeLatin1(this.buf, n.toString(), this.pos);
+      this.buf[this.pos++] = 0x0d;
+      this.buf[this.pos++] = 0x0a;
+    } else {
+      this.writeHeader(type, n);
+    }
+  }
+
+  /** Writes type byte, a decimal integer and CRLF; space must already be ensured. */
+  private writeHeader(type: number, n: number): void {
+    const b = this.buf;
+    b[this.pos++] = type;
+    if (n >= 0 && n < 10) {
+      b[this.pos++] = 0x30 + n;
+    } else if (Number.isSafeInteger(n) && n > 0) {
+      let digits = 1;
+      for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+      let p = this.pos + digits;
+      this.pos = p;
+      for (let x = n; ; ) {
+        const q = Math.floor(x / 10);
+        b[--p] = 0x30 + (x - q * 10);
+        if (q === 0) break;
+        x = q;
+      }
+    } else {
+      this.pos += writeLatin1(b, String(n), this.pos);
+    }
+    b[this.pos++] = 0x0d;
+    b[this.pos++] = 0x0a;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const pending = this.pos - this.start;
+    const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, pending + n));
+    this.buf.copy(next, 0, this.start, this.pos);
+    this.buf = next;
+    this.start = 0;
+    this.pos = pending;
+  }
+}
+
+/**
+ * Copies a latin1 string into buf at offset and returns its length. Short strings are
+ * copied in JavaScript: Buffer#write costs a call into C++ of about 100 ns whatever
+ * the length (measured on node 20), more than a loop over a few chars.
+ */
+export function writeLatin1(buf: Buffer, s: string, offset: number): number {
+  const n = s.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
+    return n;
+  }
+  return buf.write(s, offset, 'latin1');
+}
+
+/** C's printf("%.17g", v), as Redis 7.0 uses for doubles; inf as "inf" / "-inf". */
+export function formatDouble17g(v: number): string {
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  if (Number.isNaN(v)) return 'nan';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const exp = Math.floor(Math.log10(Math.abs(v)));
+  // %g: scientific if exp < -4 or exp >= precision, else fixed; trailing zeros removed.
+  let s = v.toExponential(16);
+  const [mant, e] = s.split('e');
+  let e10 = parseInt(e!, 10);
+  void exp;
+  if (e10 < -4 || e10 >= 17) {
+    let m = mant!;
+    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
+    const sign = e10 < 0 ? '-' : '+';
+    e10 = Math.abs(e10);
+    return `${m}e${sign}${e10 < 10 ? '0' : ''}${e10}`;
+  }
+  s = v.toFixed(Math.max(0, 16 - e10));
+  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+  return s;
+}

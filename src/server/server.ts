@@ -1,0 +1,285 @@
+import net from 'node:net';
+import crypto from 'node:crypto';
+import { Config, loadConfigText } from '../config/config.js';
+import type { ParamValue } from '../config/params.js';
+import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
+import { createCommandTable } from '../commands/index.js';
+import type { CommandTable } from '../commands/table.js';
+import { SystemClock, type Clock } from '../keyspace/clock.js';
+import { Keyspace } from '../keyspace/keyspace.js';
+import type { ParserLimits } from '../protocol/parser.js';
+import { ReplyWriter } from '../protocol/writer.js';
+import { Connection } from './connection.js';
+import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
+import { VERSION } from '../version.js';
+
+/** Options of createServer: any redis.conf parameter by name, plus embedding options. */
+export interface ServerOptions {
+  /** redis.conf parameters, e.g. { port: 0, databases: 16, requirepass: 's3cret' }. */
+  [parameter: string]: unknown;
+  /** Time source (a ManualClock in tests). */
+  clock?: Clock;
+  /** Where log lines go; silent by default when embedded, Redis's line format from the CLI. */
+  logger?: Logger | 'stdout';
+  /** redis.conf-style text applied before the parameters (the CLI's config file). */
+  configText?: string;
+  /** Shown in INFO as config_file. */
+  configFile?: string;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** Raised when a listener cannot bind (for the CLI's one-line message). */
+export class ListenError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile']);
+
+/**
+ * A lapse server: the keyspace, the command table, the configuration, and TCP
+ * listeners with one Connection per client. Embeddable: createServer(options),
+ * await listen(), await close().
+ */
+export class LapseServer implements ServerContext {
+  readonly config: Config;
+  readonly keyspace: Keyspace;
+  readonly commands: CommandTable;
+  readonly reply = new ReplyWriter();
+  readonly clock: Clock;
+  readonly stats: ServerStats = newStats();
+  readonly info: ServerInfo;
+  readonly parserLimits: ParserLimits;
+  private readonly logger: Logger;
+  private readonly listeners: net.Server[] = [];
+  private readonly connections = new Set<Connection>();
+  private port = 0;
+  private cron: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private shutdownHandler: (() => void) | null = null;
+
+  constructor(options: ServerOptions = {}) {
+    this.config = new Config();
+    if (options.configText) loadConfigText(this.config, options.configText, VERSION);
+    for (const [name, value] of Object.entries(options)) {
+      if (EMBED_OPTIONS.has(name) || value === undefined) continue;
+      this.config.setInitial(name, [formatOption(value)]);
+    }
+    this.clock = options.clock ?? new SystemClock();
+    this.logger =
+      options.logger === 'stdout'
+        ? new LineLogger(() => this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
+        : (options.logger ?? silentLogger);
+    this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
+    this.commands = createCommandTable();
+    this.parserLimits = {
+      maxBulkLength: this.config.number('proto-max-bulk-len'),
+      maxQueryBuffer: this.config.number('client-query-buffer-limit'),
+    };
+    this.config.onChange((name, value) => this.applyConfig(name, value));
+    this.reply.onError = (text) => this.countError(text);
+    const startTime = Date.now();
+    const runId = crypto.randomBytes(20).toString('hex');
+    this.info = {
+      version: VERSION,
+      runId,
+      startTime,
+      pid: process.pid,
+      configFile: options.configFile ?? '',
+      executable: process.argv[1] ?? '',
+      tcpPort: () => this.port,
+    };
+  }
+
+  /**
+   * Listens on every `bind` address at `port` (0 picks a free port, the same for all
+   * addresses). An address prefixed with '-' is skipped if unavailable, as in Redis.
+   * Resolves with the first address.
+   */
+  async listen(): Promise<ListenAddress> {
+    const binds = this.config.list('bind');
+    const addresses = binds.length > 0 ? binds : ['*'];
+    let port = this.config.number('port');
+    let first: ListenAddress | undefined;
+    for (const entry of addresses) {
+      const optional = entry.startsWith('-');
+      const host = optional ? entry.slice(1) : entry;
+      try {
+        const bound = await this.listenOne(host === '*' ? '0.0.0.0' : host, port);
+        port = bound.port;
+        first ??= bound;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        await this.closeListeners();
+        const why = code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message;
+        throw new ListenError(`Could not listen on ${formatHostPort(host, port)}: ${why}`, code);
+      }
+    }
+    if (!first) throw new ListenError('No bind address could be used', undefined);
+    this.port = port;
+    this.startCron();
+    const where = this.listeners.map((l) => {
+      const a = l.address() as net.AddressInfo;
+      return formatHostPort(a.address, a.port);
+    });
+    this.log('notice', `Ready to accept connections on ${where.join(', ')}`);
+    return first;
+  }
+
+  /** Stops listening, closes every client, stops timers. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.cron) clearInterval(this.cron);
+      this.cron = null;
+      for (const c of [...this.connections]) c.destroy();
+      await this.closeListeners();
+      this.keyspace.close();
+    })();
+    return this.closing;
+  }
+
+  /** Called by SHUTDOWN; the CLI sets it to exit the process after close(). */
+  onShutdown(handler: () => void): void {
+    this.shutdownHandler = handler;
+  }
+
+  *clients(): Iterable<Client> {
+    for (const c of this.connections) yield c.client;
+  }
+
+  get clientCount(): number {
+    return this.connections.size;
+  }
+
+  shutdown(_options: ShutdownOptions): string | null {
+    this.log('warning', 'User requested shutdown...');
+    // Let the current batch finish, then close everything.
+    setImmediate(() => {
+      void this.close().then(() => this.shutdownHandler?.());
+    });
+    return null;
+  }
+
+  log(level: LogLevel, message: string): void {
+    this.logger.log(level, message);
+  }
+
+  resetStats(): void {
+    const fresh = newStats();
+    Object.assign(this.stats, fresh);
+    this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.keyspaceHits = 0;
+    this.keyspace.stats.keyspaceMisses = 0;
+    for (const cmd of this.commands.commands()) {
+      for (const spec of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+        spec.calls = spec.usec = spec.rejectedCalls = spec.failedCalls = 0;
+      }
+    }
+  }
+
+  /** A connection ended (by either side). */
+  clientClosed(connection: Connection): void {
+    this.connections.delete(connection);
+  }
+
+  private listenOne(host: string, port: number): Promise<ListenAddress> {
+    return new Promise((resolve, reject) => {
+      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      srv.once('error', reject);
+      srv.listen({ host, port, backlog: this.config.number('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
+        srv.off('error', reject);
+        srv.on('error', (e) => this.log('warning', `Listener error: ${e.message}`));
+        this.listeners.push(srv);
+        const a = srv.address() as net.AddressInfo;
+        resolve({ host: a.address, port: a.port });
+      });
+    });
+  }
+
+  private async closeListeners(): Promise<void> {
+    const all = this.listeners.splice(0);
+    await Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.totalConnectionsReceived++;
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    if (this.connections.size >= this.config.number('maxclients')) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      socket.on('error', () => socket.destroy());
+      return;
+    }
+    const connection = new Connection(this, socket);
+    this.connections.add(connection);
+  }
+
+  /** Once a second: close clients idle longer than `timeout` (Redis's clientsCron). */
+  private startCron(): void {
+    if (this.cron) return;
+    this.cron = setInterval(() => {
+      const timeout = this.config.number('timeout');
+      if (timeout <= 0) return;
+      const now = Date.now();
+      for (const c of [...this.connections]) {
+        if (now - c.client.lastInteraction > timeout * 1000) {
+          this.log('verbose', 'Closing idle client');
+          c.destroy();
+        }
+      }
+    }, 1000);
+    this.cron.unref();
+  }
+
+  private applyConfig(name: string, value: ParamValue): void {
+    if (name === 'proto-max-bulk-len') this.parserLimits.maxBulkLength = value as number;
+    else if (name === 'client-query-buffer-limit') this.parserLimits.maxQueryBuffer = value as number;
+  }
+
+  private countError(text: string): void {
+    this.stats.totalErrorReplies++;
+    const space = text.indexOf(' ');
+    const code = space < 0 ? text : text.slice(0, space);
+    this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
+  }
+}
+
+export function createServer(options: ServerOptions = {}): LapseServer {
+  return new LapseServer(options);
+}
+
+function newStats(): ServerStats {
+  return {
+    totalCommandsProcessed: 0,
+    totalConnectionsReceived: 0,
+    rejectedConnections: 0,
+    totalErrorReplies: 0,
+    totalReadsProcessed: 0,
+    totalWritesProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+    errorCodes: new Map(),
+  };
+}
+
+function formatOption(value: unknown): string {
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (Array.isArray(value)) return value.join(' ');
+  return String(value);
+}
+
+function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

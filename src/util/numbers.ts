@@ -1,0 +1,144 @@
+/**
+ * Number parsing with Redis's exact acceptance rules. Arguments arrive as latin1 strings.
+ *
+ * Redis parses integers with string2ll(): an optional '-', then either a single "0" or a
+ * digit 1-9 followed by digits; no '+', no spaces, no leading zeros, at most 20 chars,
+ * and within [-2^63, 2^63-1]. JavaScript numbers are exact only up to 2^53, so values
+ * beyond that come back as bigint; callers that do arithmetic near the int64 limits
+ * (INCRBY, EXPIRE) use the exact helpers below.
+ */
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+export const UINT64_MAX = 18446744073709551615n;
+
+/** int64 as number when |v| <= 2^53-1, bigint otherwise; undefined if not a valid int64. */
+export function parseI64(s: string): number | bigint | undefined {
+  const len = s.length;
+  if (len === 0 || len > 20) return undefined;
+  let i = 0;
+  let negative = false;
+  if (s.charCodeAt(0) === 0x2d /* - */) {
+    negative = true;
+    i = 1;
+    if (len === 1) return undefined;
+  }
+  const first = s.charCodeAt(i);
+  if (first === 0x30 /* 0 */) {
+    // "0" is the only number allowed to start with a zero; "-0" is rejected like in Redis.
+    return len === 1 ? 0 : undefined;
+  }
+  if (first < 0x31 || first > 0x39) return undefined;
+  if (len - i <= 15) {
+    let v = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) return undefined;
+      v = v * 10 + c;
+    }
+    return negative ? -v : v;
+  }
+  for (let j = i; j < len; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  const big = BigInt(s);
+  if (big > INT64_MAX || big < INT64_MIN) return undefined;
+  if (big <= 9007199254740991n && big >= -9007199254740991n) return Number(big);
+  return big;
+}
+
+/**
+ * int64 as a number (inexact beyond 2^53, which only matters for arithmetic), or NaN if
+ * the string is not a valid int64. For counts, indexes and offsets.
+ */
+export function parseIntArg(s: string): number {
+  const v = parseI64(s);
+  if (v === undefined) return NaN;
+  return typeof v === 'number' ? v : Number(v);
+}
+
+/** int64 as bigint, or undefined. For exact arithmetic. */
+export function parseI64Big(s: string): bigint | undefined {
+  const v = parseI64(s);
+  if (v === undefined) return undefined;
+  return typeof v === 'bigint' ? v : BigInt(v);
+}
+
+/**
+ * Parses an unsigned 64-bit cursor the way Redis's parseScanCursorOrReply does with
+ * strtoul(): no leading whitespace, an optional sign, decimal digits, nothing after,
+ * no overflow; a negative value wraps modulo 2^64 as strtoul does.
+ */
+export function parseCursor(s: string): bigint | undefined {
+  if (s.length === 0) return undefined;
+  let i = 0;
+  let negative = false;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 0x2b || c0 === 0x2d) {
+    negative = c0 === 0x2d;
+    i = 1;
+  }
+  if (i === s.length) return undefined;
+  for (let j = i; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 0x30 || c > 0x39) return undefined;
+  }
+  const v = BigInt(s.slice(i));
+  if (v > UINT64_MAX) return undefined;
+  return negative && v !== 0n ? (1n << 64n) - v : v;
+}
+
+/** Formats an integer reply or value (number or bigint) as Redis prints it. */
+export function formatInt(v: number | bigint): string {
+  return typeof v === 'number' ? String(v) : v.toString();
+}
+
+/**
+ * Redis's strict double parsing for arguments such as EXPIRE-free float commands:
+ * strtod() accepting the whole string, no leading space, not NaN. Returns NaN when the
+ * string is not a valid float (callers answer "value is not a valid float").
+ */
+export function parseStrictDouble(s: string): number {
+  if (s.length === 0 || isCSpaceCode(s.charCodeAt(0))) return NaN;
+  const v = parseCDouble(s);
+  return v;
+}
+
+function isCSpaceCode(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_FLOAT = /^([+-]?)0[xX]((?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+))(?:[pP]([+-]?\d+))?$/;
+const SPECIAL = /^([+-]?)(inf|infinity|nan(?:\([0-9a-zA-Z_]*\))?)$/i;
+
+/**
+ * The whole string as C's strtod() reads it (decimal, hex float, inf, infinity, nan),
+ * NaN if strtod would stop before the end. The caller decides what NaN means.
+ */
+export function parseCDouble(s: string): number {
+  if (DECIMAL_FLOAT.test(s)) return Number(s);
+  let m = SPECIAL.exec(s);
+  if (m) {
+    if (m[2]!.toLowerCase().startsWith('nan')) return NaN;
+    return m[1] === '-' ? -Infinity : Infinity;
+  }
+  m = HEX_FLOAT.exec(s);
+  if (m) {
+    const [, sign, digits, exp] = m;
+    const dot = digits!.indexOf('.');
+    const intPart = dot < 0 ? digits! : digits!.slice(0, dot);
+    const fracPart = dot < 0 ? '' : digits!.slice(dot + 1);
+    let v = 0;
+    for (const ch of intPart) v = v * 16 + parseInt(ch, 16);
+    let scale = 1 / 16;
+    for (const ch of fracPart) {
+      v += parseInt(ch, 16) * scale;
+      scale /= 16;
+    }
+    v *= 2 ** (exp ? parseInt(exp, 10) : 0);
+    return sign === '-' ? -v : v;
+  }
+  return NaN;
+}
