@@ -42,13 +42,16 @@ export interface DatabaseEvents {
   expired(db: Database, key: string): void;
   /** A key was created, changed or deleted by a command (for WATCH and friends). */
   modified(db: Database, key: string): void;
+  /** A key was created (Redis's "new" keyspace event). */
+  created(db: Database, key: string): void;
   /** Every key of the database was removed (FLUSHDB, FLUSHALL). */
   flushed(db: Database): void;
 }
 
-/** A source of "now" shared by the databases: Redis's one time per command. */
+/** What databases share: Redis's one time per command, and hit/miss counters. */
 export interface CommandTime {
   now: number;
+  readonly stats: { keyspaceHits: number; keyspaceMisses: number };
 }
 
 export interface ScanResult {
@@ -114,6 +117,17 @@ export class Database {
     return entry;
   }
 
+  /**
+   * get() for commands that read the key (GET, EXISTS, TYPE ...): also counts a
+   * keyspace hit or miss, as Redis's lookupKeyRead does for INFO.
+   */
+  read(key: string): Entry | undefined {
+    const entry = this.get(key);
+    if (entry === undefined) this.time.stats.keyspaceMisses++;
+    else this.time.stats.keyspaceHits++;
+    return entry;
+  }
+
   /** The entry even if its deadline passed (for the code that expires it). */
   peek(key: string): Entry | undefined {
     return this.map.get(key);
@@ -133,6 +147,7 @@ export class Database {
       entry = new Entry(key, value, NO_DEADLINE, this.nextSeq++);
       this.map.set(key, entry);
       this.order.push(entry);
+      this.events.created(this, key);
     } else {
       entry.value = value;
     }

@@ -7,11 +7,19 @@ export interface KeyspaceStats {
   keyspaceMisses: number;
 }
 
+/**
+ * Redis's keyspace event classes, by the letter notify-keyspace-events uses:
+ * g generic, $ string, l list, s set, h hash, z sorted set, x expired, e evicted,
+ * t stream, m key miss, n new key.
+ */
+export type EventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'n';
+
 /** Who hears about key events beyond the keyspace (WATCH, notifications); set by the server. */
 export interface KeyspaceListener {
-  keyExpired?(db: Database, key: string): void;
   keyModified?(db: Database, key: string): void;
   databaseFlushed?(db: Database): void;
+  /** A keyspace event, named as Redis names it ("set", "del", "expired" ...). */
+  event?(cls: EventClass, event: string, key: string, db: Database): void;
 }
 
 /**
@@ -54,9 +62,22 @@ export class Keyspace implements DatabaseEvents {
     for (const db of this.dbs) db.close();
   }
 
+  /**
+   * Commands report what they did with Redis's event names, e.g.
+   * notify('$', 'set', key, db) after SET; the server turns them into pub/sub messages.
+   */
+  notify(cls: EventClass, event: string, key: string, db: Database): void {
+    this.listener.event?.(cls, event, key, db);
+  }
+
   expired(db: Database, key: string): void {
     this.stats.expiredKeys++;
-    this.listener.keyExpired?.(db, key);
+    this.listener.keyModified?.(db, key);
+    this.notify('x', 'expired', key, db);
+  }
+
+  created(db: Database, key: string): void {
+    this.notify('n', 'new', key, db);
   }
 
   modified(db: Database, key: string): void {
