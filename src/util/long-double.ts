@@ -157,21 +157,16 @@ function strtold(s: string): Strtold {
 /** Reads "[digits].[digits]e[+-]digits" from i to the end of s. */
 function parseDecimal(s: string, i: number, neg: boolean): Strtold {
   const len = s.length;
-  let digits = '';
-  let fracDigits = 0;
-  let sawDigit = false;
-  for (; i < len && isDigit(s.charCodeAt(i)); i++) {
-    sawDigit = true;
-    if (digits.length > 0 || s.charCodeAt(i) !== 0x30) digits += s[i];
-  }
+  const intStart = i;
+  while (i < len && isDigit(s.charCodeAt(i))) i++;
+  const intEnd = i;
+  let fracStart = i;
   if (i < len && s.charCodeAt(i) === 0x2e) {
-    for (i++; i < len && isDigit(s.charCodeAt(i)); i++) {
-      sawDigit = true;
-      fracDigits++;
-      if (digits.length > 0 || s.charCodeAt(i) !== 0x30) digits += s[i];
-    }
+    fracStart = ++i;
+    while (i < len && isDigit(s.charCodeAt(i))) i++;
   }
-  if (!sawDigit) return 'partial';
+  const fracDigits = i - fracStart;
+  if (intEnd === intStart && fracDigits === 0) return 'partial';
   let exp10 = 0;
   if (i < len && (s.charCodeAt(i) | 0x20) === 0x65) {
     const e = parseExponent(s, i + 1);
@@ -180,24 +175,38 @@ function parseDecimal(s: string, i: number, neg: boolean): Strtold {
     i = len;
   }
   if (i !== len) return 'partial';
-  if (digits.length === 0) return zero(neg);
+  const all = fracDigits === 0 ? s.slice(intStart, intEnd) : s.slice(intStart, intEnd) + s.slice(fracStart, fracStart + fracDigits);
+  let lead = 0;
+  while (lead < all.length && all.charCodeAt(lead) === 0x30) lead++;
+  if (lead === all.length) return zero(neg);
   // The value is D * 10^e, with D the significant digits.
   const e = exp10 - fracDigits;
-  const magnitude = digits.length + e; // 10^(magnitude-1) <= value < 10^magnitude
+  const magnitude = all.length - lead + e; // 10^(magnitude-1) <= value < 10^magnitude
   if (magnitude - 1 >= DEC_OVERFLOW) return 'overflow';
   if (magnitude < DEC_UNDERFLOW) return 'underflow';
-  const d = BigInt(digits);
+  const d = BigInt(all);
   let r: LongDouble;
   if (e >= 0) {
-    r = round(neg, d * 10n ** BigInt(e), 0, false);
+    r = round(neg, d * powerOfTen(e), 0, false);
   } else {
-    const den = 10n ** BigInt(-e);
+    const den = powerOfTen(-e);
     const shift = Math.max(0, bitLength(den) - bitLength(d) + MANT_BITS + 2);
     const num = d << BigInt(shift);
     const q = num / den;
     r = round(neg, q, -shift, q * den !== num);
   }
   return rangeChecked(r);
+}
+
+/** 10^n for the exponents ordinary numbers use is kept; others are computed. */
+const POWERS_OF_TEN: bigint[] = [];
+const CACHED_POWERS = 64;
+
+function powerOfTen(n: number): bigint {
+  if (n >= CACHED_POWERS) return 10n ** BigInt(n);
+  let p = POWERS_OF_TEN[n];
+  if (p === undefined) p = POWERS_OF_TEN[n] = 10n ** BigInt(n);
+  return p;
 }
 
 /** Reads "[+-]digits" to the end of s, clamped; undefined if not that. */
