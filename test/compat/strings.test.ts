@@ -723,6 +723,60 @@ describe('SETRANGE', () => {
   });
 });
 
+describe('keys past their deadline count as absent', () => {
+  test('every command', async () => {
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
+    for (const k of keys) await p.exact('SET', k, '5', 'PX', '1');     // exact
+    await new Promise((resolve) => setTimeout(resolve, 20));            // both deadlines pass
+    await p.exact('GET', 'a');                                          // exact: null
+    await p.exact('SET', 'b', 'v', 'XX');                               // exact: null
+    await p.exact('SET', 'c', 'v', 'NX', 'GET');                        // exact: null, set
+    await p.exact('GET', 'c');                                          // exact
+    await p.exact('SETNX', 'd', 'v');                                   // exact: 1
+    await p.exact('INCR', 'e');                                         // exact: 1, not 6
+    await p.exact('APPEND', 'f', 'x');                                  // exact: 1
+    await p.exact('SETRANGE', 'g', '1', 'x');                           // exact: 2
+    await p.exact('GETRANGE', 'g', '0', '-1');                          // exact
+    await p.exact('MGET', 'h', 'i');                                    // exact: nulls
+    await p.exact('MSETNX', 'h', '1', 'i', '2');                        // exact: 1
+    await p.exact('GETEX', 'j', 'PERSIST');                             // exact: null
+    await p.exact('INCRBYFLOAT', 'k', '0.5');                           // exact: 0.5
+    await p.exact('STRLEN', 'a');                                       // exact: 0
+    await p.exact('GETDEL', 'a');                                       // exact: null
+  });
+});
+
+describe('numbered databases', () => {
+  test('string commands act on the selected database', async () => {
+    await p.exact('SET', 'k', 'zero');                                  // exact
+    await p.exact('SELECT', '1');                                       // exact
+    await p.exact('GET', 'k');                                          // exact: null
+    await p.exact('SET', 'k', 'one');                                   // exact
+    await p.exact('INCRBY', 'n', '10');                                 // exact
+    await p.exact('MSETNX', 'k', 'x', 'm', 'y');                        // exact: 0
+    await p.exact('MGET', 'k', 'n', 'm');                               // exact
+    await p.exact('SELECT', '0');                                       // exact
+    await p.exact('MGET', 'k', 'n', 'm');                               // exact
+    await p.exact('APPEND', 'k', '!');                                  // exact
+    await p.exact('SELECT', '1');                                       // exact
+    await p.exact('GET', 'k');                                          // exact
+  });
+});
+
+describe('command names and options in any case', () => {
+  test('mixed case', async () => {
+    await p.exact('sEt', 'k', '1', 'eX', '100', 'gEt');                 // exact
+    await p.exact('InCrBy', 'k', '2');                                  // exact
+    await p.exact('incrbyFLOAT', 'k', '0.5');                           // exact
+    await p.exact('GetEx', 'k', 'pErSiSt');                             // exact
+    await p.exact('mGeT', 'k');                                         // exact
+    await p.exact('SETrange', 'k', '0', 'x');                           // exact
+    await p.exact('getRANGE', 'k', '0', '-1');                          // exact
+    await p.exact('sTrLeN', 'k');                                       // exact
+    await p.exact('gEtDeL', 'k');                                       // exact
+  });
+});
+
 describe('keyspace events', () => {
   let sub: RawClient;
   let captured: [number, string, string][];
@@ -815,6 +869,10 @@ describe('keyspace events', () => {
     await p.exact('STRLEN', 's');                                       // exact: nothing
     await p.exact('GETRANGE', 's', '0', '1');                           // exact: nothing
     await sameEvents();                                                 // events
+    await p.exact('SELECT', '9');                                       // exact
+    await p.exact('SET', 'k9', 'v', 'PX', '100000');                    // exact
+    await p.exact('INCR', 'c9');                                        // exact
+    await sameEvents();                                                 // events: in db 9
   });
 });
 
