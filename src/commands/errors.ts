@@ -10,6 +10,8 @@ export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
 export const ERR_INT_RANGE = 'ERR value is out of range, value must between -2147483648 and 2147483647';
 export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
 export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+/** DECRBY of -2^63, whose negation does not fit in an int64. */
+export const ERR_DECREMENT_OVERFLOW = 'ERR decrement would overflow';
 export const ERR_NAN_OR_INFINITY = 'ERR increment would produce NaN or Infinity';
 export const ERR_NO_SUCH_KEY = 'ERR no such key';
 export const ERR_DB_INDEX = 'ERR DB index is out of range';

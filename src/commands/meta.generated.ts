@@ -306,5 +306,998 @@ export const REDIS_META: Record<string, CommandMeta> = {
     }
    ]
   }
+ },
+ "setnx": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "insert"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set the value of a key, only if the key does not exist",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "value",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "setex": {
+  "arity": 4,
+  "flags": [
+   "write",
+   "denyoom"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set the value and expiration of a key",
+   "since": "2.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "seconds",
+     "type": "integer"
+    },
+    {
+     "name": "value",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "psetex": {
+  "arity": 4,
+  "flags": [
+   "write",
+   "denyoom"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set the value and expiration in milliseconds of a key",
+   "since": "2.6.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "milliseconds",
+     "type": "integer"
+    },
+    {
+     "name": "value",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "getset": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set the string value of a key and return its old value",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "docFlags": [
+    "deprecated"
+   ],
+   "deprecatedSince": "6.2.0",
+   "replacedBy": "`SET` with the `!GET` argument",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "value",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "getdel": {
+  "arity": 2,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the value of a key and delete the key",
+   "since": "6.2.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "getex": {
+  "arity": -2,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    },
+    "notes": "RW and UPDATE because it changes the TTL"
+   }
+  ],
+  "doc": {
+   "summary": "Get the value of a key and optionally set its expiration",
+   "since": "6.2.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "expiration",
+     "type": "oneof",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "seconds",
+       "type": "integer",
+       "token": "EX"
+      },
+      {
+       "name": "milliseconds",
+       "type": "integer",
+       "token": "PX"
+      },
+      {
+       "name": "unix-time-seconds",
+       "type": "unix-time",
+       "token": "EXAT"
+      },
+      {
+       "name": "unix-time-milliseconds",
+       "type": "unix-time",
+       "token": "PXAT"
+      },
+      {
+       "name": "persist",
+       "type": "pure-token",
+       "token": "PERSIST"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "mget": {
+  "arity": -2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@read",
+   "@string",
+   "@fast"
+  ],
+  "tips": [
+   "request_policy:multi_shard"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the values of all the given keys",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(N) where N is the number of keys to retrieve.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0,
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "mset": {
+  "arity": -3,
+  "flags": [
+   "write",
+   "denyoom"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 2,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@slow"
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 2,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set multiple keys to multiple values",
+   "since": "1.0.1",
+   "group": "string",
+   "complexity": "O(N) where N is the number of keys to set.",
+   "arguments": [
+    {
+     "name": "key_value",
+     "type": "block",
+     "flags": [
+      "multiple"
+     ],
+     "value": [
+      {
+       "name": "key",
+       "type": "key",
+       "keySpecIndex": 0
+      },
+      {
+       "name": "value",
+       "type": "string"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "msetnx": {
+  "arity": -3,
+  "flags": [
+   "write",
+   "denyoom"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 2,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@slow"
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_min"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "OW",
+     "insert"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 2,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set multiple keys to multiple values, only if none of the keys exist",
+   "since": "1.0.1",
+   "group": "string",
+   "complexity": "O(N) where N is the number of keys to set.",
+   "arguments": [
+    {
+     "name": "key_value",
+     "type": "block",
+     "flags": [
+      "multiple"
+     ],
+     "value": [
+      {
+       "name": "key",
+       "type": "key",
+       "keySpecIndex": 0
+      },
+      {
+       "name": "value",
+       "type": "string"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "append": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "insert"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Append a value to a key",
+   "since": "2.0.0",
+   "group": "string",
+   "complexity": "O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "value",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "strlen": {
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@read",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the length of the value stored in a key",
+   "since": "2.2.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "incr": {
+  "arity": 2,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Increment the integer value of a key by one",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "decr": {
+  "arity": 2,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Decrement the integer value of a key by one",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "incrby": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Increment the integer value of a key by the given amount",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "increment",
+     "type": "integer"
+    }
+   ]
+  }
+ },
+ "decrby": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Decrement the integer value of a key by the given number",
+   "since": "1.0.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "decrement",
+     "type": "integer"
+    }
+   ]
+  }
+ },
+ "incrbyfloat": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "denyoom",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Increment the float value of a key by the given amount",
+   "since": "2.6.0",
+   "group": "string",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "increment",
+     "type": "double"
+    }
+   ]
+  }
+ },
+ "getrange": {
+  "arity": 4,
+  "flags": [
+   "readonly"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@read",
+   "@string",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get a substring of the string stored at a key",
+   "since": "2.4.0",
+   "group": "string",
+   "complexity": "O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "start",
+     "type": "integer"
+    },
+    {
+     "name": "end",
+     "type": "integer"
+    }
+   ]
+  }
+ },
+ "setrange": {
+  "arity": 4,
+  "flags": [
+   "write",
+   "denyoom"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@write",
+   "@string",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Overwrite part of a string at key starting at the specified offset",
+   "since": "2.2.0",
+   "group": "string",
+   "complexity": "O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "offset",
+     "type": "integer"
+    },
+    {
+     "name": "value",
+     "type": "string"
+    }
+   ]
+  }
  }
 };

@@ -1,26 +1,71 @@
 import type { Client } from './context.js';
 import type { CommandDefinition } from './table.js';
-import { ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGTYPE, errInvalidExpireTime } from './errors.js';
+import {
+  ERR_DECREMENT_OVERFLOW,
+  ERR_NAN_OR_INFINITY,
+  ERR_NOT_FLOAT,
+  ERR_NOT_INTEGER,
+  ERR_OFFSET_RANGE,
+  ERR_OVERFLOW,
+  ERR_STRING_TOO_LONG,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+  errInvalidExpireTime,
+  errWrongArity,
+} from './errors.js';
 import { optionName } from './args.js';
 import { absoluteExpireMs, ExpireUnit } from './expire-time.js';
-import { NO_DEADLINE, deadlineFor } from '../keyspace/database.js';
+import { NO_DEADLINE, deadlineFor, type Entry } from '../keyspace/database.js';
+import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
+import {
+  LONG_DOUBLE_ZERO,
+  addLongDouble,
+  formatLongDoubleHuman,
+  isFiniteLongDouble,
+  parseLongDouble,
+} from '../util/long-double.js';
+
+/** An entry known to hold a string. */
+type StringEntry = Entry & { value: string };
 
 /**
- * Replies with the string at key (null if absent). Returns false after a WRONGTYPE
- * error, as Redis's getGenericCommand.
+ * The string entry at key for a command that reads it (Redis's lookupKeyRead, which
+ * counts keyspace hits and misses, then checkType): undefined when the key is absent,
+ * null after replying WRONGTYPE because it holds another type.
+ */
+function readString(c: Client, key: string): StringEntry | undefined | null {
+  const entry = c.db.read(key);
+  if (entry === undefined || typeof entry.value === 'string') return entry as StringEntry | undefined;
+  c.reply.error(ERR_WRONGTYPE);
+  return null;
+}
+
+/** readString() for a command that writes the key (lookupKeyWrite: no hit/miss counts). */
+function writeString(c: Client, key: string): StringEntry | undefined | null {
+  const entry = c.db.get(key);
+  if (entry === undefined || typeof entry.value === 'string') return entry as StringEntry | undefined;
+  c.reply.error(ERR_WRONGTYPE);
+  return null;
+}
+
+/**
+ * Replies with the string at key, null if absent. Returns false after a WRONGTYPE
+ * error, as Redis's getGenericCommand (GET, GETSET, SET ... GET).
  */
 function replyGet(c: Client, key: string): boolean {
-  const entry = c.db.get(key);
-  if (entry === undefined) {
-    c.reply.nullBulk();
-    return true;
-  }
-  const value = entry.value;
-  if (typeof value !== 'string') {
-    c.reply.error(ERR_WRONGTYPE);
+  const entry = readString(c, key);
+  if (entry === null) return false;
+  if (entry === undefined) c.reply.nullBulk();
+  else c.reply.bulk(entry.value);
+  return true;
+}
+
+/** A string value must fit in proto-max-bulk-len (APPEND, SETRANGE). */
+function checkStringLength(c: Client, size: number): boolean {
+  if (size > c.server.config.number('proto-max-bulk-len')) {
+    c.reply.error(ERR_STRING_TOO_LONG);
     return false;
   }
-  c.reply.bulk(value);
   return true;
 }
 
@@ -29,78 +74,461 @@ function get(c: Client, argv: string[]): void {
   replyGet(c, argv[1]!);
 }
 
-const SET_NX = 1;
-const SET_XX = 2;
-const SET_GET = 4;
-const SET_KEEPTTL = 8;
-const SET_EX = 16;
-const SET_PX = 32;
-const SET_EXAT = 64;
-const SET_PXAT = 128;
-const ANY_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
+// Flags of SET and GETEX options, as Redis's OBJ_SET_* / OBJ_* flags.
+const OPT_NX = 1;
+const OPT_XX = 2;
+const OPT_GET = 4;
+const OPT_KEEPTTL = 8;
+const OPT_EX = 16;
+const OPT_PX = 32;
+const OPT_EXAT = 64;
+const OPT_PXAT = 128;
+const OPT_PERSIST = 256;
+const OPT_RELATIVE = OPT_EX | OPT_PX;
+const OPT_SECONDS = OPT_EX | OPT_EXAT;
+const OPT_ABSOLUTE = OPT_EXAT | OPT_PXAT;
+
+/** The expire argument found by the last parseStringOptions() call, if any. */
+let parsedExpireArg: string | undefined;
+
+/**
+ * Parses the options of SET (forSet, from argv[3]) or GETEX (from argv[2]) as Redis's
+ * parseExtendedStringArgumentsOrReply, the one parser both share. Returns the option
+ * flags (the expire argument is left in parsedExpireArg), or -1 after replying a
+ * syntax error. An option that is repeated may be (EX 1 EX 2 keeps the last), but one
+ * that conflicts with an earlier one, belongs to the other command or lacks its
+ * argument is a syntax error.
+ */
+function parseStringOptions(c: Client, argv: string[], forSet: boolean): number {
+  let flags = 0;
+  parsedExpireArg = undefined;
+  for (let j = forSet ? 3 : 2; j < argv.length; j++) {
+    const opt = optionName(argv[j]!);
+    const hasNext = j < argv.length - 1;
+    if (opt === 'nx' && forSet && !(flags & OPT_XX)) {
+      flags |= OPT_NX;
+    } else if (opt === 'xx' && forSet && !(flags & OPT_NX)) {
+      flags |= OPT_XX;
+    } else if (opt === 'get' && forSet) {
+      flags |= OPT_GET;
+    } else if (opt === 'keepttl' && forSet && !(flags & (OPT_PERSIST | OPT_EX | OPT_PX | OPT_EXAT | OPT_PXAT))) {
+      flags |= OPT_KEEPTTL;
+    } else if (opt === 'persist' && !forSet && !(flags & (OPT_KEEPTTL | OPT_EX | OPT_PX | OPT_EXAT | OPT_PXAT))) {
+      flags |= OPT_PERSIST;
+    } else if (opt === 'ex' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_PX | OPT_EXAT | OPT_PXAT))) {
+      flags |= OPT_EX;
+      parsedExpireArg = argv[++j];
+    } else if (opt === 'px' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_EXAT | OPT_PXAT))) {
+      flags |= OPT_PX;
+      parsedExpireArg = argv[++j];
+    } else if (opt === 'exat' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_PX | OPT_PXAT))) {
+      flags |= OPT_EXAT;
+      parsedExpireArg = argv[++j];
+    } else if (opt === 'pxat' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_PX | OPT_EXAT))) {
+      flags |= OPT_PXAT;
+      parsedExpireArg = argv[++j];
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return -1;
+    }
+  }
+  return flags;
+}
+
+/**
+ * Redis's absolute expire time (ms) for an expire argument given with `flags` (EX,
+ * PX, EXAT or PXAT), or -1 after replying the error Redis's
+ * getExpireMillisecondsOrReply gives; `command` names the command in that error.
+ */
+function expireTimeOrReply(c: Client, arg: string, flags: number, command: string): number {
+  const unit = flags & OPT_SECONDS ? ExpireUnit.Seconds : ExpireUnit.Milliseconds;
+  const when = absoluteExpireMs(arg, unit, (flags & OPT_RELATIVE) !== 0, c.server.keyspace.now);
+  if (when === 'not-integer') {
+    c.reply.error(ERR_NOT_INTEGER);
+    return -1;
+  }
+  if (when === 'invalid') {
+    c.reply.error(errInvalidExpireTime(command));
+    return -1;
+  }
+  return when;
+}
+
+/** How setGeneric answers: SET's +OK / null, or SETNX's :1 / :0. */
+const enum SetReply {
+  OkOrNull,
+  OneOrZero,
+}
+
+/**
+ * The SET family (SET, SETNX, SETEX, PSETEX), as Redis's setGenericCommand, with the
+ * options already parsed and the expire time already validated (-1 for none).
+ */
+function setGeneric(c: Client, flags: number, key: string, value: string, when: number, replies: SetReply): void {
+  if (flags & OPT_GET && !replyGet(c, key)) return;
+  const db = c.db;
+  const existing = db.get(key);
+  if ((flags & OPT_NX && existing !== undefined) || (flags & OPT_XX && existing === undefined)) {
+    if (!(flags & OPT_GET)) {
+      if (replies === SetReply.OneOrZero) c.reply.integer(0);
+      else c.reply.nullBulk();
+    }
+    return;
+  }
+  let deadline = when >= 0 ? deadlineFor(when) : NO_DEADLINE;
+  if (flags & OPT_KEEPTTL && existing !== undefined) deadline = existing.deadline;
+  db.set(key, value, deadline);
+  const keyspace = c.server.keyspace;
+  keyspace.notify('$', 'set', key, db);
+  if (when >= 0) keyspace.notify('g', 'expire', key, db);
+  if (!(flags & OPT_GET)) {
+    if (replies === SetReply.OneOrZero) c.reply.integer(1);
+    else c.reply.simple('OK');
+  }
+}
 
 /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT unix-s|PXAT unix-ms|KEEPTTL] */
 function set(c: Client, argv: string[]): void {
-  // Options first, exactly as Redis's parseExtendedStringArgumentsOrReply: a repeated
-  // or conflicting option falls through to one syntax error.
-  let flags = 0;
-  let expireArg: string | undefined;
-  for (let j = 3; j < argv.length; j++) {
-    const opt = optionName(argv[j]!);
-    const hasNext = j < argv.length - 1;
-    if (opt === 'nx' && !(flags & SET_XX)) {
-      flags |= SET_NX;
-    } else if (opt === 'xx' && !(flags & SET_NX)) {
-      flags |= SET_XX;
-    } else if (opt === 'get') {
-      flags |= SET_GET;
-    } else if (opt === 'keepttl' && !(flags & ANY_EXPIRE)) {
-      flags |= SET_KEEPTTL;
-    } else if (opt === 'ex' && !(flags & (SET_KEEPTTL | SET_EXAT | SET_PX | SET_PXAT)) && hasNext) {
-      flags |= SET_EX;
-      expireArg = argv[++j];
-    } else if (opt === 'px' && !(flags & (SET_KEEPTTL | SET_EX | SET_EXAT | SET_PXAT)) && hasNext) {
-      flags |= SET_PX;
-      expireArg = argv[++j];
-    } else if (opt === 'exat' && !(flags & (SET_KEEPTTL | SET_EX | SET_PX | SET_PXAT)) && hasNext) {
-      flags |= SET_EXAT;
-      expireArg = argv[++j];
-    } else if (opt === 'pxat' && !(flags & (SET_KEEPTTL | SET_EX | SET_EXAT | SET_PX)) && hasNext) {
-      flags |= SET_PXAT;
-      expireArg = argv[++j];
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return;
+  const flags = parseStringOptions(c, argv, true);
+  if (flags < 0) return;
+  let when = -1;
+  if (parsedExpireArg !== undefined) {
+    when = expireTimeOrReply(c, parsedExpireArg, flags, 'set');
+    if (when < 0) return;
+  }
+  setGeneric(c, flags, argv[1]!, argv[2]!, when, SetReply.OkOrNull);
+}
+
+/** SETNX key value */
+function setnx(c: Client, argv: string[]): void {
+  setGeneric(c, OPT_NX, argv[1]!, argv[2]!, -1, SetReply.OneOrZero);
+}
+
+/** SETEX key seconds value */
+function setex(c: Client, argv: string[]): void {
+  const when = expireTimeOrReply(c, argv[2]!, OPT_EX, 'setex');
+  if (when >= 0) setGeneric(c, OPT_EX, argv[1]!, argv[3]!, when, SetReply.OkOrNull);
+}
+
+/** PSETEX key milliseconds value */
+function psetex(c: Client, argv: string[]): void {
+  const when = expireTimeOrReply(c, argv[2]!, OPT_PX, 'psetex');
+  if (when >= 0) setGeneric(c, OPT_PX, argv[1]!, argv[3]!, when, SetReply.OkOrNull);
+}
+
+/** GETSET key value: SET that replies the old value and drops the TTL. */
+function getset(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  if (!replyGet(c, key)) return;
+  c.db.set(key, argv[2]!, NO_DEADLINE);
+  c.server.keyspace.notify('$', 'set', key, c.db);
+}
+
+/** GETDEL key */
+function getdel(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const entry = readString(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.nullBulk();
+    return;
+  }
+  c.reply.bulk(entry.value);
+  c.db.deleteEntry(entry);
+  c.server.keyspace.notify('g', 'del', key, c.db);
+}
+
+/**
+ * GETEX key [EX s|PX ms|EXAT unix-s|PXAT unix-ms|PERSIST]
+ * The expire argument is checked only once the key is found to hold a string, as in
+ * Redis; an absolute time already past deletes the key after replying its value.
+ */
+function getex(c: Client, argv: string[]): void {
+  const flags = parseStringOptions(c, argv, false);
+  if (flags < 0) return;
+  const expireArg = parsedExpireArg;
+  const key = argv[1]!;
+  const entry = readString(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.nullBulk();
+    return;
+  }
+  let when = -1;
+  if (expireArg !== undefined) {
+    when = expireTimeOrReply(c, expireArg, flags, 'getex');
+    if (when < 0) return;
+  }
+  c.reply.bulk(entry.value);
+  const db = c.db;
+  const keyspace = c.server.keyspace;
+  if (flags & OPT_ABSOLUTE && when <= keyspace.now) {
+    db.deleteEntry(entry);
+    keyspace.notify('g', 'del', key, db);
+  } else if (when >= 0) {
+    db.setDeadline(entry, deadlineFor(when));
+    db.signalModified(key);
+    keyspace.notify('g', 'expire', key, db);
+  } else if (flags & OPT_PERSIST && entry.deadline !== NO_DEADLINE) {
+    db.setDeadline(entry, NO_DEADLINE);
+    db.signalModified(key);
+    keyspace.notify('g', 'persist', key, db);
+  }
+}
+
+/** MGET key [key ...]: a key holding another type reads as null, not an error. */
+function mget(c: Client, argv: string[]): void {
+  const db = c.db;
+  const reply = c.reply;
+  reply.arrayHeader(argv.length - 1);
+  for (let j = 1; j < argv.length; j++) {
+    const entry = db.read(argv[j]!);
+    if (entry === undefined || typeof entry.value !== 'string') reply.nullBulk();
+    else reply.bulk(entry.value);
+  }
+}
+
+/** MSET and MSETNX: pairs of key and value; MSETNX sets none if any key exists. */
+function msetGeneric(c: Client, argv: string[], nx: boolean): void {
+  if (argv.length % 2 === 0) {
+    c.reply.error(errWrongArity(nx ? 'msetnx' : 'mset'));
+    return;
+  }
+  const db = c.db;
+  if (nx) {
+    for (let j = 1; j < argv.length; j += 2) {
+      if (db.get(argv[j]!) !== undefined) {
+        c.reply.integer(0);
+        return;
+      }
     }
   }
-  let deadline = NO_DEADLINE;
-  if (expireArg !== undefined) {
-    const unit = flags & (SET_EX | SET_EXAT) ? ExpireUnit.Seconds : ExpireUnit.Milliseconds;
-    const when = absoluteExpireMs(expireArg, unit, (flags & (SET_EX | SET_PX)) !== 0, c.server.keyspace.now);
-    if (when === 'not-integer') {
+  const keyspace = c.server.keyspace;
+  for (let j = 1; j < argv.length; j += 2) {
+    db.set(argv[j]!, argv[j + 1]!, NO_DEADLINE);
+    keyspace.notify('$', 'set', argv[j]!, db);
+  }
+  if (nx) c.reply.integer(1);
+  else c.reply.simple('OK');
+}
+
+/** MSET key value [key value ...] */
+function mset(c: Client, argv: string[]): void {
+  msetGeneric(c, argv, false);
+}
+
+/** MSETNX key value [key value ...] */
+function msetnx(c: Client, argv: string[]): void {
+  msetGeneric(c, argv, true);
+}
+
+/** APPEND key value */
+function append(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const value = argv[2]!;
+  const entry = writeString(c, key);
+  if (entry === null) return;
+  const db = c.db;
+  let length: number;
+  if (entry === undefined) {
+    db.set(key, value, NO_DEADLINE);
+    length = value.length;
+  } else {
+    length = entry.value.length + value.length;
+    if (!checkStringLength(c, length)) return;
+    db.replaceValue(entry, entry.value + value);
+  }
+  c.server.keyspace.notify('$', 'append', key, db);
+  c.reply.integer(length);
+}
+
+/** STRLEN key */
+function strlen(c: Client, argv: string[]): void {
+  const entry = readString(c, argv[1]!);
+  if (entry === null) return;
+  c.reply.integer(entry === undefined ? 0 : entry.value.length);
+}
+
+/**
+ * Adds incr to the int64 at key (0 if absent), keeping its TTL, as Redis's
+ * incrDecrCommand. Exact over the whole int64 range: plain numbers while the result
+ * is a safe integer, bigint beyond.
+ */
+function incrDecr(c: Client, key: string, incr: number | bigint): void {
+  const entry = writeString(c, key);
+  if (entry === null) return;
+  let value: number | bigint = 0;
+  if (entry !== undefined) {
+    const parsed = parseI64(entry.value);
+    if (parsed === undefined) {
       c.reply.error(ERR_NOT_INTEGER);
       return;
     }
-    if (when === 'invalid') {
-      c.reply.error(errInvalidExpireTime('set'));
+    value = parsed;
+  }
+  let result: number | bigint = typeof value === 'number' && typeof incr === 'number' ? value + incr : NaN;
+  if (!Number.isSafeInteger(result)) {
+    result = BigInt(value) + BigInt(incr);
+    if (result > INT64_MAX || result < INT64_MIN) {
+      c.reply.error(ERR_OVERFLOW);
       return;
     }
-    deadline = deadlineFor(when);
   }
-  const key = argv[1]!;
-  if (flags & SET_GET && !replyGet(c, key)) return;
+  const text = String(result);
   const db = c.db;
-  const existing = db.get(key);
-  if ((flags & SET_NX && existing !== undefined) || (flags & SET_XX && existing === undefined)) {
-    if (!(flags & SET_GET)) c.reply.nullBulk();
+  if (entry === undefined) db.set(key, text, NO_DEADLINE);
+  else db.replaceValue(entry, text);
+  c.server.keyspace.notify('$', 'incrby', key, db);
+  c.reply.integer(result);
+}
+
+/** INCR key */
+function incr(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1]!, 1);
+}
+
+/** DECR key */
+function decr(c: Client, argv: string[]): void {
+  incrDecr(c, argv[1]!, -1);
+}
+
+/** INCRBY key increment */
+function incrby(c: Client, argv: string[]): void {
+  const by = parseI64(argv[2]!);
+  if (by === undefined) c.reply.error(ERR_NOT_INTEGER);
+  else incrDecr(c, argv[1]!, by);
+}
+
+/** DECRBY key decrement: -2^63 cannot be negated, so Redis refuses it up front. */
+function decrby(c: Client, argv: string[]): void {
+  const by = parseI64(argv[2]!);
+  if (by === undefined) c.reply.error(ERR_NOT_INTEGER);
+  else if (by === INT64_MIN) c.reply.error(ERR_DECREMENT_OVERFLOW);
+  else incrDecr(c, argv[1]!, typeof by === 'number' ? 0 - by : -by);
+}
+
+/**
+ * INCRBYFLOAT key increment
+ * In C long double arithmetic (x87 80-bit) with Redis's parsing and printing, so
+ * replies and stored values match Redis byte for byte; the key keeps its TTL.
+ */
+function incrbyfloat(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const entry = writeString(c, key);
+  if (entry === null) return;
+  const value = entry === undefined ? LONG_DOUBLE_ZERO : parseLongDouble(entry.value);
+  const by = value === undefined ? undefined : parseLongDouble(argv[2]!);
+  if (value === undefined || by === undefined) {
+    c.reply.error(ERR_NOT_FLOAT);
     return;
   }
-  if (flags & SET_KEEPTTL && existing !== undefined) deadline = existing.deadline;
-  db.set(key, argv[2]!, deadline);
-  if (!(flags & SET_GET)) c.reply.simple('OK');
+  const sum = addLongDouble(value, by);
+  if (!isFiniteLongDouble(sum)) {
+    c.reply.error(ERR_NAN_OR_INFINITY);
+    return;
+  }
+  const text = formatLongDoubleHuman(sum);
+  const db = c.db;
+  if (entry === undefined) db.set(key, text, NO_DEADLINE);
+  else db.replaceValue(entry, text);
+  c.server.keyspace.notify('$', 'incrbyfloat', key, db);
+  c.reply.bulk(text);
+}
+
+/**
+ * GETRANGE key start end
+ * Inclusive byte range; negative indexes count from the end. Comparisons are exact
+ * over int64 (a bigint compares exactly with a number).
+ */
+function getrange(c: Client, argv: string[]): void {
+  const startArg = parseI64(argv[2]!);
+  const endArg = parseI64(argv[3]!);
+  if (startArg === undefined || endArg === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const entry = readString(c, argv[1]!);
+  if (entry === null) return;
+  if (entry === undefined || (startArg < 0 && endArg < 0 && startArg > endArg)) {
+    c.reply.bulk('');
+    return;
+  }
+  const value = entry.value;
+  const length = value.length;
+  // Beyond 2^53 only the sign matters from here on: the length is far smaller.
+  let start = Number(startArg);
+  let end = Number(endArg);
+  if (start < 0) start = Math.max(0, length + start);
+  if (end < 0) end = Math.max(0, length + end);
+  if (end >= length) end = length - 1;
+  if (start > end || length === 0) c.reply.bulk('');
+  else c.reply.bulk(value.slice(start, end + 1));
+}
+
+/**
+ * SETRANGE key offset value
+ * Overwrites from offset, padding with zero bytes; an empty value changes nothing
+ * (and creates no key). Replies the new length.
+ */
+function setrange(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const value = argv[3]!;
+  const offsetArg = parseI64(argv[2]!);
+  if (offsetArg === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (offsetArg < 0) {
+    c.reply.error(ERR_OFFSET_RANGE);
+    return;
+  }
+  const offset = Number(offsetArg);
+  const entry = writeString(c, key);
+  if (entry === null) return;
+  const db = c.db;
+  let result: string;
+  if (entry === undefined) {
+    if (value.length === 0) {
+      c.reply.integer(0);
+      return;
+    }
+    if (!checkStringLength(c, offset + value.length)) return;
+    result = '\0'.repeat(offset) + value;
+    db.set(key, result, NO_DEADLINE);
+  } else {
+    const old = entry.value;
+    if (value.length === 0) {
+      c.reply.integer(old.length);
+      return;
+    }
+    if (!checkStringLength(c, offset + value.length)) return;
+    const head = offset <= old.length ? old.slice(0, offset) : old + '\0'.repeat(offset - old.length);
+    result = head + value + old.slice(offset + value.length);
+    db.replaceValue(entry, result);
+  }
+  c.server.keyspace.notify('$', 'setrange', key, db);
+  c.reply.integer(result.length);
 }
 
 export const STRING_COMMANDS: CommandDefinition[] = [
   { name: 'get', arity: 2, handler: get },
   { name: 'set', arity: -3, handler: set },
+  { name: 'setnx', arity: 3, handler: setnx },
+  { name: 'setex', arity: 4, handler: setex },
+  { name: 'psetex', arity: 4, handler: psetex },
+  { name: 'getset', arity: 3, handler: getset },
+  { name: 'getdel', arity: 2, handler: getdel },
+  { name: 'getex', arity: -2, handler: getex },
+  { name: 'mget', arity: -2, handler: mget },
+  { name: 'mset', arity: -3, handler: mset },
+  { name: 'msetnx', arity: -3, handler: msetnx },
+  { name: 'append', arity: 3, handler: append },
+  { name: 'strlen', arity: 2, handler: strlen },
+  { name: 'incr', arity: 2, handler: incr },
+  { name: 'decr', arity: 2, handler: decr },
+  { name: 'incrby', arity: 3, handler: incrby },
+  { name: 'decrby', arity: 3, handler: decrby },
+  { name: 'incrbyfloat', arity: 3, handler: incrbyfloat },
+  { name: 'getrange', arity: 4, handler: getrange },
+  { name: 'setrange', arity: 4, handler: setrange },
 ];

@@ -162,6 +162,15 @@ export class Database {
     this.events.modified(this, entry.key);
   }
 
+  /**
+   * Reports a change that went through setDeadline() alone (GETEX's expire or
+   * persist) to WATCH and friends, as Redis's signalModifiedKey; set(), replaceValue()
+   * and the deletes report their own.
+   */
+  signalModified(key: string): void {
+    this.events.modified(this, key);
+  }
+
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
     const old = entry.deadline;
