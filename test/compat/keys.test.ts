@@ -377,6 +377,72 @@ describe('SCAN', () => {
   });
 });
 
+describe('SCAN guarantees (lapse alone: its cursors are its own)', () => {
+  /** One SCAN call on lapse: next cursor and keys. */
+  async function scanOnce(cursor: string, ...options: string[]): Promise<{ next: string; keys: string[] }> {
+    const reply = decodeReply(await p.l.call('SCAN', cursor, ...options))!.reply;
+    if (reply.type !== 'array') throw new Error(`SCAN replied ${JSON.stringify(reply)}`);
+    const [next, batch] = reply.value as unknown as [{ value: Buffer }, { value: { value: Buffer }[] }];
+    return { next: next.value.toString('latin1'), keys: batch.value.map((k) => k.value.toString('latin1')) };
+  }
+
+  test('churn during an iteration: no duplicate, every untouched key returned', async () => {
+    for (let i = 0; i < 300; i++) await p.l.call('SET', `k${i}`, 'v');
+    const seen: string[] = [];
+    const touched = new Set<string>();
+    let cursor = '0';
+    let round = 0;
+    do {
+      const step = await scanOnce(cursor, 'COUNT', '4');
+      seen.push(...step.keys);
+      cursor = step.next;
+      const gone = `k${(round * 11) % 300}`;
+      const back = `k${(round * 17 + 3) % 300}`;
+      touched.add(gone).add(back);
+      await p.l.call('DEL', gone);
+      await p.l.call('DEL', back);
+      await p.l.call('SET', back, 'again');
+      await p.l.call('SET', `new${round}`, 'v');
+      round++;
+    } while (cursor !== '0');
+    expect(new Set(seen).size).toBe(seen.length);
+    for (let i = 0; i < 300; i++) if (!touched.has(`k${i}`)) expect(seen).toContain(`k${i}`);
+    expect(seen.some((k) => k.startsWith('new'))).toBe(false);
+  });
+
+  test('COUNT 1 ends while new keys keep arriving', async () => {
+    for (let i = 0; i < 50; i++) await p.l.call('SET', `k${i}`, 'v');
+    let cursor = '0';
+    let calls = 0;
+    do {
+      cursor = (await scanOnce(cursor, 'COUNT', '1')).next;
+      await p.l.call('SET', `more${calls}a`, 'v');
+      await p.l.call('SET', `more${calls}b`, 'v');
+      calls++;
+    } while (cursor !== '0' && calls < 1000);
+    expect(cursor).toBe('0');
+    expect(calls).toBeLessThanOrEqual(50);
+  });
+
+  test('keys that expire during an iteration are not returned after their deadline', async () => {
+    for (let i = 0; i < 40; i++) await p.l.call('SET', `k${i}`, 'v');
+    for (let i = 0; i < 40; i += 2) await p.l.call('PEXPIRE', `k${i}`, '40');
+    const first = await scanOnce('0', 'COUNT', '5');
+    await sleep(80);
+    const rest: string[] = [];
+    let cursor = first.next;
+    while (cursor !== '0') {
+      const step = await scanOnce(cursor, 'COUNT', '5');
+      rest.push(...step.keys);
+      cursor = step.next;
+    }
+    expect(rest.every((k) => Number(k.slice(1)) % 2 === 1)).toBe(true);
+    expect(new Set([...first.keys, ...rest]).size).toBe(first.keys.length + rest.length);
+    const odd = Array.from({ length: 20 }, (_, i) => `k${2 * i + 1}`);
+    for (const k of odd) expect([...first.keys, ...rest]).toContain(k);
+  });
+});
+
 describe('keyspace events', () => {
   test('DEL, RENAME, EXPIRE, PERSIST, expiry fire the events Redis fires', async () => {
     const rec = await EventRecorder.attach(p, 'gxn');
