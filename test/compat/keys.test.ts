@@ -4,6 +4,8 @@ import { EventRecorder } from '../helpers/keyspace-events.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
 
+const TTL_S = 1; // tolerance for TTL after a relative EXPIRE: 1 s
+
 // Redis publishes keyevent notifications for generic (g), expired (x) and new-key (n)
 // events, so the event test below can compare them with lapse's.
 const p = new Pair({}, ['--notify-keyspace-events', 'Egxn']);
@@ -148,6 +150,52 @@ describe('RENAME RENAMENX', () => {
     await setup(['SET', 'c', '3'], ['PEXPIRE', 'c', '20']);
     await sleep(60);
     await p.exact('RENAME', 'c', 'd');                              // exact: expired source
+  });
+});
+
+describe('numbered databases', () => {
+  test('every key command works on the selected database only', async () => {
+    await setup(['SET', 'k', 'db0'], ['SELECT', '9'], ['SET', 'k', 'db9'], ['SET', 'j', 'db9']);
+    await p.exact('EXISTS', 'k', 'j');                              // exact: 2
+    await p.sorted('KEYS', '*');                                    // sorted
+    await p.sorted('SCAN', '0');                                    // sorted
+    await p.exact('RENAME', 'j', 'k');                              // exact
+    await p.exact('GET', 'k');                                      // exact: db9
+    await p.exact('EXPIRE', 'k', '100');                            // exact
+    await p.exact('DBSIZE');                                        // exact: 1
+    await p.exact('RANDOMKEY');                                     // exact: k
+    await setup(['SELECT', '0']);
+    await p.exact('GET', 'k');                                      // exact: db0
+    await p.exact('TTL', 'k');                                      // exact: -1
+    await p.exact('TYPE', 'j');                                     // exact: none
+    await p.exact('DEL', 'k');                                      // exact: 1
+    await p.exact('RANDOMKEY');                                     // exact: nil
+    await setup(['SELECT', '9']);
+    await p.ttl(TTL_S, 'TTL', 'k');                                 // ttl: within 1 s
+    await p.exact('FLUSHDB');                                       // exact
+    await p.exact('DBSIZE');                                        // exact: 0
+  });
+
+  test('expired keys count as absent for EXISTS, TOUCH, TYPE, DEL', async () => {
+    await setup(['SET', 'a', '1'], ['SET', 'b', '2'], ['PEXPIRE', 'a', '20']);
+    await sleep(60);
+    await p.exact('EXISTS', 'a', 'b', 'a');                         // exact: 1
+    await setup(['SET', 'c', '3'], ['PEXPIRE', 'c', '20']);
+    await sleep(60);
+    await p.exact('TOUCH', 'c', 'b');                               // exact: 1
+    await setup(['SET', 'd', '4'], ['PEXPIRE', 'd', '20']);
+    await sleep(60);
+    await p.exact('DEL', 'd', 'b');                                 // exact: 1
+    await p.exact('UNLINK', 'd');                                   // exact: 0
+    await p.exact('DBSIZE');                                        // exact: 0 (all touched)
+  });
+
+  test('DEL with many keys', async () => {
+    const keys = Array.from({ length: 300 }, (_, i) => `many:${i}`);
+    for (const k of keys.slice(0, 200)) await p.exact('SET', k, 'v'); // exact
+    await p.exact('EXISTS', ...keys);                               // exact: 200
+    await p.exact('DEL', ...keys, ...keys);                         // exact: 200
+    await p.exact('DBSIZE');                                        // exact: 0
   });
 });
 
