@@ -1,6 +1,7 @@
 import type { Pair } from '../compat/harness.js';
 import { RawClient } from './raw-client.js';
 import type { Reply } from './resp.js';
+import type { KeyspaceListener } from '../../src/keyspace/keyspace.js';
 
 /**
  * Records keyspace events on both servers of a Pair, as "db event key" lines, so a test
@@ -15,6 +16,7 @@ import type { Reply } from './resp.js';
 export class EventRecorder {
   private lapseEvents: string[] = [];
   private sub!: RawClient;
+  private previous: KeyspaceListener['event'];
 
   private constructor(private readonly p: Pair) {}
 
@@ -24,8 +26,11 @@ export class EventRecorder {
     rec.sub = await RawClient.connect(p.redis.port);
     await rec.sub.call('PSUBSCRIBE', '__keyevent@*__:*');
     const listener = p.lapse.keyspace.listener;
+    const previous = (rec.previous = listener.event);
+    // Chained: the server's own hook (pub/sub delivery) keeps working meanwhile.
     listener.event = (cls, event, key, db) => {
       if (classes.includes(cls)) rec.lapseEvents.push(`${db.index} ${event} ${key}`);
+      previous?.(cls, event, key, db);
     };
     return rec;
   }
@@ -49,7 +54,7 @@ export class EventRecorder {
 
   detach(): void {
     this.sub.close();
-    delete this.p.lapse.keyspace.listener.event;
+    this.p.lapse.keyspace.listener.event = this.previous;
   }
 }
 
