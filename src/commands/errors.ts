@@ -65,3 +65,9 @@ export function errWrongArity(fullName: string): string {
 export function errInvalidExpireTime(fullName: string): string {
   return `ERR invalid expire time in '${fullName}' command`;
 }
+
+/** An option of EXPIRE and friends that is not NX, XX, GT or LT ("%s": up to a NUL). */
+export function errUnsupportedOption(opt: string): string {
+  const nul = opt.indexOf('\0');
+  return `ERR Unsupported option ${nul >= 0 ? opt.slice(0, nul) : opt}`;
+}

@@ -1,11 +1,18 @@
 import { CONNECTION_COMMANDS } from './connection.js';
+import { EXPIRE_COMMANDS } from './expire.js';
+import { GENERIC_COMMANDS } from './generic.js';
 import { STRING_COMMANDS } from './string.js';
 import { REDIS_META } from './meta.generated.js';
 import { EXTRA_META } from './meta-extra.js';
 import { CommandTable, type CommandDefinition, type CommandMeta } from './table.js';
 
 /** Every command lapse implements, by group. */
-export const DEFINITIONS: readonly CommandDefinition[] = [...CONNECTION_COMMANDS, ...STRING_COMMANDS];
+export const DEFINITIONS: readonly CommandDefinition[] = [
+  ...CONNECTION_COMMANDS,
+  ...STRING_COMMANDS,
+  ...GENERIC_COMMANDS,
+  ...EXPIRE_COMMANDS,
+];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */
 export function commandMeta(): Record<string, CommandMeta> {

@@ -1299,5 +1299,1271 @@ export const REDIS_META: Record<string, CommandMeta> = {
     }
    ]
   }
+ },
+ "del": {
+  "arity": -2,
+  "flags": [
+   "write"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@slow"
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RM",
+     "delete"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Delete a key",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0,
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "unlink": {
+  "arity": -2,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RM",
+     "delete"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.",
+   "since": "4.0.0",
+   "group": "generic",
+   "complexity": "O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0,
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "exists": {
+  "arity": -2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Determine if a key exists",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(N) where N is the number of keys to check.",
+   "history": [
+    [
+     "3.0.3",
+     "Accepts multiple `key` arguments."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0,
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "touch": {
+  "arity": -2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [
+   "request_policy:multi_shard",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+   "since": "3.2.1",
+   "group": "generic",
+   "complexity": "O(N) where N is the number of keys that will be touched.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0,
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "type": {
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Determine the type stored at key",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "keys": {
+  "arity": 2,
+  "flags": [
+   "readonly"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [
+   "request_policy:all_shards",
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Find all keys matching the given pattern",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+   "arguments": [
+    {
+     "name": "pattern",
+     "type": "pattern"
+    }
+   ]
+  }
+ },
+ "scan": {
+  "arity": -2,
+  "flags": [
+   "readonly"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@slow"
+  ],
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:special"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Incrementally iterate the keys space",
+   "since": "2.8.0",
+   "group": "generic",
+   "complexity": "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.",
+   "history": [
+    [
+     "6.0.0",
+     "Added the `TYPE` subcommand."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "cursor",
+     "type": "integer"
+    },
+    {
+     "name": "pattern",
+     "type": "pattern",
+     "token": "MATCH",
+     "flags": [
+      "optional"
+     ]
+    },
+    {
+     "name": "count",
+     "type": "integer",
+     "token": "COUNT",
+     "flags": [
+      "optional"
+     ]
+    },
+    {
+     "name": "type",
+     "type": "string",
+     "token": "TYPE",
+     "since": "6.0.0",
+     "flags": [
+      "optional"
+     ]
+    }
+   ]
+  }
+ },
+ "rename": {
+  "arity": 3,
+  "flags": [
+   "write"
+  ],
+  "firstKey": 1,
+  "lastKey": 2,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   },
+   {
+    "flags": [
+     "OW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 2
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Rename a key",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "newkey",
+     "type": "key",
+     "keySpecIndex": 1
+    }
+   ]
+  }
+ },
+ "renamenx": {
+  "arity": 3,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 2,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "access",
+     "delete"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   },
+   {
+    "flags": [
+     "OW",
+     "insert"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 2
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Rename a key, only if the new key does not exist",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "3.2.0",
+     "The command no longer returns an error when source and destination names are the same."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "newkey",
+     "type": "key",
+     "keySpecIndex": 1
+    }
+   ]
+  }
+ },
+ "randomkey": {
+  "arity": 1,
+  "flags": [
+   "readonly"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@slow"
+  ],
+  "tips": [
+   "request_policy:all_shards",
+   "nondeterministic_output"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Return a random key from the keyspace",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(1)"
+  }
+ },
+ "dbsize": {
+  "arity": 1,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [
+   "request_policy:all_shards",
+   "response_policy:agg_sum"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Return the number of keys in the selected database",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(1)"
+  }
+ },
+ "flushdb": {
+  "arity": -1,
+  "flags": [
+   "write"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [
+   "request_policy:all_shards",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Remove all keys from the current database",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(N) where N is the number of keys in the selected database",
+   "history": [
+    [
+     "4.0.0",
+     "Added the `ASYNC` flushing mode modifier."
+    ],
+    [
+     "6.2.0",
+     "Added the `SYNC` flushing mode modifier."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "async",
+     "type": "oneof",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "async",
+       "type": "pure-token",
+       "token": "ASYNC",
+       "since": "4.0.0"
+      },
+      {
+       "name": "sync",
+       "type": "pure-token",
+       "token": "SYNC",
+       "since": "6.2.0"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "flushall": {
+  "arity": -1,
+  "flags": [
+   "write"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [
+   "request_policy:all_shards",
+   "response_policy:all_succeeded"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Remove all keys from all databases",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(N) where N is the total number of keys in all databases",
+   "history": [
+    [
+     "4.0.0",
+     "Added the `ASYNC` flushing mode modifier."
+    ],
+    [
+     "6.2.0",
+     "Added the `SYNC` flushing mode modifier."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "async",
+     "type": "oneof",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "async",
+       "type": "pure-token",
+       "token": "ASYNC",
+       "since": "4.0.0"
+      },
+      {
+       "name": "sync",
+       "type": "pure-token",
+       "token": "SYNC",
+       "since": "6.2.0"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "expire": {
+  "arity": -3,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set a key's time to live in seconds",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "7.0.0",
+     "Added options: `NX`, `XX`, `GT` and `LT`."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "seconds",
+     "type": "integer"
+    },
+    {
+     "name": "condition",
+     "type": "oneof",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "nx",
+       "type": "pure-token",
+       "token": "NX"
+      },
+      {
+       "name": "xx",
+       "type": "pure-token",
+       "token": "XX"
+      },
+      {
+       "name": "gt",
+       "type": "pure-token",
+       "token": "GT"
+      },
+      {
+       "name": "lt",
+       "type": "pure-token",
+       "token": "LT"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "pexpire": {
+  "arity": -3,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set a key's time to live in milliseconds",
+   "since": "2.6.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "7.0.0",
+     "Added options: `NX`, `XX`, `GT` and `LT`."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "milliseconds",
+     "type": "integer"
+    },
+    {
+     "name": "condition",
+     "type": "oneof",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "nx",
+       "type": "pure-token",
+       "token": "NX"
+      },
+      {
+       "name": "xx",
+       "type": "pure-token",
+       "token": "XX"
+      },
+      {
+       "name": "gt",
+       "type": "pure-token",
+       "token": "GT"
+      },
+      {
+       "name": "lt",
+       "type": "pure-token",
+       "token": "LT"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "expireat": {
+  "arity": -3,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set the expiration for a key as a UNIX timestamp",
+   "since": "1.2.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "7.0.0",
+     "Added options: `NX`, `XX`, `GT` and `LT`."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "unix-time-seconds",
+     "type": "unix-time"
+    },
+    {
+     "name": "condition",
+     "type": "oneof",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "nx",
+       "type": "pure-token",
+       "token": "NX"
+      },
+      {
+       "name": "xx",
+       "type": "pure-token",
+       "token": "XX"
+      },
+      {
+       "name": "gt",
+       "type": "pure-token",
+       "token": "GT"
+      },
+      {
+       "name": "lt",
+       "type": "pure-token",
+       "token": "LT"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "pexpireat": {
+  "arity": -3,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+   "since": "2.6.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "7.0.0",
+     "Added options: `NX`, `XX`, `GT` and `LT`."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    },
+    {
+     "name": "unix-time-milliseconds",
+     "type": "unix-time"
+    },
+    {
+     "name": "condition",
+     "type": "oneof",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "nx",
+       "type": "pure-token",
+       "token": "NX"
+      },
+      {
+       "name": "xx",
+       "type": "pure-token",
+       "token": "XX"
+      },
+      {
+       "name": "gt",
+       "type": "pure-token",
+       "token": "GT"
+      },
+      {
+       "name": "lt",
+       "type": "pure-token",
+       "token": "LT"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "ttl": {
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the time to live for a key in seconds",
+   "since": "1.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "2.8.0",
+     "Added the -2 reply."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "pttl": {
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the time to live for a key in milliseconds",
+   "since": "2.6.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "2.8.0",
+     "Added the -2 reply."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "expiretime": {
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the expiration Unix timestamp for a key",
+   "since": "7.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "pexpiretime": {
+  "arity": 2,
+  "flags": [
+   "readonly",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@read",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO",
+     "access"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Get the expiration Unix timestamp for a key in milliseconds",
+   "since": "7.0.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
+ },
+ "persist": {
+  "arity": 2,
+  "flags": [
+   "write",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@keyspace",
+   "@write",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RW",
+     "update"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Remove the expiration from a key",
+   "since": "2.2.0",
+   "group": "generic",
+   "complexity": "O(1)",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0
+    }
+   ]
+  }
  }
 };

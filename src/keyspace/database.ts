@@ -26,10 +26,19 @@ export class Entry implements TimerNode {
   ) {}
 }
 
-/** Redis's absolute expire time in ms for an entry with a deadline. */
+/**
+ * Redis's absolute expire time in ms for an entry with a deadline. Exact while the time
+ * is below 2^53 ms (year 287396); Database.expireTime() is exact for any int64.
+ */
 export function expireTimeOf(entry: Entry): number {
   return entry.deadline - 1;
 }
+
+/**
+ * Deadlines above this are not exact doubles of Redis's int64 expire time + 1: the
+ * database keeps the exact expire time of such entries beside them.
+ */
+const MAX_EXACT_DEADLINE = Number.MAX_SAFE_INTEGER;
 
 /** The deadline to store for Redis's absolute expire time `when` (ms). */
 export function deadlineFor(when: number): number {
@@ -79,6 +88,12 @@ export class Database {
   private nextSeq = 1;
   private volatile = 0;
   private deadlineSum = 0;
+  /**
+   * Exact expire times of entries whose deadline is beyond MAX_EXACT_DEADLINE (clients
+   * may set any int64 with PEXPIREAT and read it back with PEXPIRETIME). Such keys never
+   * expire in practice, so the wheel works with the rounded deadline.
+   */
+  private farExpireTimes = new Map<Entry, bigint>();
   private readonly wheel: TimerWheel<Entry>;
 
   constructor(
@@ -163,17 +178,32 @@ export class Database {
   }
 
   /**
-   * Reports a change that went through setDeadline() alone (GETEX's expire or
-   * persist) to WATCH and friends, as Redis's signalModifiedKey; set(), replaceValue()
-   * and the deletes report their own.
+   * Redis's expire time in ms of a live entry that has a deadline: exact for any int64
+   * (a bigint beyond 2^53).
    */
-  signalModified(key: string): void {
-    this.events.modified(this, key);
+  expireTime(entry: Entry): number | bigint {
+    if (entry.deadline > MAX_EXACT_DEADLINE) {
+      const exact = this.farExpireTimes.get(entry);
+      if (exact !== undefined) return exact;
+    }
+    return entry.deadline - 1;
+  }
+
+  /** Sets the deadline of a live entry from Redis's expire time in ms (any int64). */
+  setExpireTime(entry: Entry, when: number | bigint): void {
+    if (typeof when === 'number' && when < MAX_EXACT_DEADLINE) {
+      this.setDeadline(entry, when + 1);
+      return;
+    }
+    const exact = BigInt(when);
+    this.setDeadline(entry, Number(exact + 1n));
+    if (entry.deadline > MAX_EXACT_DEADLINE) this.farExpireTimes.set(entry, exact);
   }
 
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
     const old = entry.deadline;
+    if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
     if (old === deadline) return;
     if (old !== NO_DEADLINE) {
       this.volatile--;
@@ -187,6 +217,14 @@ export class Database {
       this.deadlineSum += deadline;
       this.wheel.schedule(entry);
     }
+  }
+
+  /**
+   * Reports a change a command made to key other than through set(), replaceValue() or
+   * a deletion (e.g. its TTL), as Redis's signalModifiedKey: WATCH sees it.
+   */
+  signalModified(key: string): void {
+    this.events.modified(this, key);
   }
 
   /** Deletes key if it exists (expired keys count as absent). */
@@ -209,6 +247,7 @@ export class Database {
     const hadKeys = this.map.size > 0;
     this.wheel.clear();
     this.map = new Map();
+    this.farExpireTimes = new Map();
     this.order = [];
     this.tombstones = 0;
     this.volatile = 0;
@@ -311,6 +350,7 @@ export class Database {
       this.volatile--;
       this.deadlineSum -= entry.deadline;
       this.wheel.cancel(entry);
+      if (entry.deadline > MAX_EXACT_DEADLINE) this.farExpireTimes.delete(entry);
     }
     const index = this.indexOf(entry.seq);
     if (index >= 0) {

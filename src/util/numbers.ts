@@ -68,10 +68,14 @@ export function parseI64Big(s: string): bigint | undefined {
 /**
  * Parses an unsigned 64-bit cursor the way Redis's parseScanCursorOrReply does with
  * strtoul(): no leading whitespace, an optional sign, decimal digits, nothing after,
- * no overflow; a negative value wraps modulo 2^64 as strtoul does.
+ * no overflow; a negative value wraps modulo 2^64 as strtoul does. C reads the argument
+ * up to its first NUL, and strtoul of an empty string converts nothing yet stops at the
+ * end, so "" and "7\0junk" are the cursors 0 and 7.
  */
 export function parseCursor(s: string): bigint | undefined {
-  if (s.length === 0) return undefined;
+  const nul = s.indexOf('\0');
+  if (nul >= 0) s = s.slice(0, nul);
+  if (s.length === 0) return 0n;
   let i = 0;
   let negative = false;
   const c0 = s.charCodeAt(0);

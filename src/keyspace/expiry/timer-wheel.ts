@@ -24,7 +24,9 @@ import type { Clock, TimerHandle } from '../clock.js';
  * Firing. Due nodes move to a due list, which is drained in batches: after `budgetMs`
  * of callbacks the wheel yields to the event loop (clock.defer) and continues, so a
  * million nodes due in the same millisecond never stall other work. A node is removed
- * from the wheel before its callback runs.
+ * from the wheel before its callback runs. Cascading is batched the same way: a slot
+ * reached by the time moves in O(1) to a cascade list, whose nodes are placed again
+ * within the budget; the time does not move on until that list is empty.
  */
 export interface TimerNode {
   /** First millisecond at which the node is due. Written by the owner before schedule(). */
@@ -38,7 +40,10 @@ const SLOTS = 1 << SLOT_BITS; // 64
 const LEVELS = 8;
 const GRANULARITY: number[] = Array.from({ length: LEVELS + 1 }, (_, l) => SLOTS ** l);
 const RANGE = GRANULARITY[LEVELS]!; // 2^48 ms
-const NO_SLOT = -1;
+/** Slot ids of the list heads that are not wheel slots. */
+const DUE_LIST = -1;
+const OVERFLOW_LIST = -2;
+const CASCADE_LIST = -3;
 
 /** A list head. It never fires; its slot tells which occupancy bit to clear. */
 class SlotHead implements TimerNode {
@@ -65,8 +70,11 @@ export class TimerWheel<T extends TimerNode> {
   /** Occupancy bits per level: slots 0-31 in lo, 32-63 in hi. */
   private readonly occupiedLo = new Uint32Array(LEVELS);
   private readonly occupiedHi = new Uint32Array(LEVELS);
-  private readonly due = new SlotHead(NO_SLOT);
-  private readonly overflow = new SlotHead(NO_SLOT);
+  private readonly due = new SlotHead(DUE_LIST);
+  private readonly overflow = new SlotHead(OVERFLOW_LIST);
+  /** Nodes of slots the time has reached, to be placed again relative to the time. */
+  private readonly cascade = new SlotHead(CASCADE_LIST);
+  /** When to place the overflow list again; Infinity exactly when the list is empty. */
   private overflowRecheckAt = Infinity;
   private count = 0;
   private armedAt = Infinity;
@@ -100,22 +108,28 @@ export class TimerWheel<T extends TimerNode> {
   schedule(node: T): void {
     if (node.timerPrev !== null) this.unlink(node);
     else this.count++;
+    if (node.deadline <= this.time && !this.draining) {
+      // Due by the wheel's time. If the wall clock went back since, that time is ahead
+      // of it: follow the clock, so that nothing fires before its deadline.
+      const now = Math.floor(this.clock.now());
+      if (node.deadline > now) this.rebase(now);
+    }
     this.place(node);
     if (this.draining) return;
     if (node.deadline <= this.time) this.arm(this.clock.now());
     else if (node.deadline < this.armedAt) this.arm(this.nextEventTime());
   }
 
-  /** Removes node if scheduled; a no-op otherwise. */
+  /** Removes node if scheduled; a no-op otherwise. The last one out disarms the timer. */
   cancel(node: T): void {
     if (node.timerPrev === null) return;
     this.unlink(node);
-    this.count--;
+    if (--this.count === 0 && !this.draining) this.disarm();
   }
 
   /** Removes every node without firing it (FLUSHDB). Nodes are left unlinked. */
   clear(): void {
-    const lists: SlotHead[] = [...this.heads, this.due, this.overflow];
+    const lists: SlotHead[] = [...this.heads, this.due, this.overflow, this.cascade];
     for (const head of lists) {
       let n = head.timerNext;
       while (n !== head) {
@@ -134,7 +148,7 @@ export class TimerWheel<T extends TimerNode> {
     this.disarm();
   }
 
-  /** Stops the clock timer; the wheel does nothing until the next schedule(). */
+  /** Stops the clock timer for good (server shutdown): nothing fires afterwards. */
   close(): void {
     this.closed = true;
     this.disarm();
@@ -146,10 +160,12 @@ export class TimerWheel<T extends TimerNode> {
    */
   advance(now: number = this.clock.now()): boolean {
     now = Math.floor(now);
+    if (now < this.time) this.rebase(now);
     this.draining = true;
     try {
       const start = this.clock.monotonic();
       for (;;) {
+        if (!this.drainCascade(start)) return false;
         if (!this.drainDue(start)) return false;
         const next = this.nextEventTime();
         if (next > now) break;
@@ -160,13 +176,40 @@ export class TimerWheel<T extends TimerNode> {
       return true;
     } finally {
       this.draining = false;
-      if (!this.closed) this.arm(this.due.timerNext !== this.due ? this.time : this.nextEventTime());
+      if (!this.closed) this.arm(this.hasWorkNow() ? this.time : this.nextEventTime());
     }
+  }
+
+  /** Nodes wait to fire or to be placed again: continue without waiting for a slot. */
+  private hasWorkNow(): boolean {
+    return this.due.timerNext !== this.due || this.cascade.timerNext !== this.cascade;
   }
 
   /** The wheel's time: every node due at or before it has fired or is firing. */
   currentTime(): number {
     return this.time;
+  }
+
+  /**
+   * Moves the wheel's time back to `now` (the wall clock went back) and places every
+   * node again relative to it. O(n), and only after a backward clock step: slots are
+   * positions relative to the wheel's time, and a node whose deadline is not after that
+   * time would otherwise count as due.
+   */
+  private rebase(now: number): void {
+    const nodes: TimerNode[] = [];
+    for (const head of [...this.heads, this.due, this.overflow, this.cascade]) {
+      for (let n = head.timerNext; n !== head; n = n.timerNext!) nodes.push(n);
+      head.timerNext = head;
+      head.timerPrev = head;
+    }
+    this.occupiedLo.fill(0);
+    this.occupiedHi.fill(0);
+    this.overflowRecheckAt = Infinity;
+    this.time = now;
+    for (const n of nodes) this.place(n as T);
+    this.disarm();
+    if (!this.draining) this.arm(this.hasWorkNow() ? now : this.nextEventTime());
   }
 
   private place(node: T): void {
@@ -209,6 +252,7 @@ export class TimerWheel<T extends TimerNode> {
       // Only the head is left: the slot is empty.
       const slot = (prev as SlotHead).slot;
       if (slot >= 0) this.clearBit(slot);
+      else if (slot === OVERFLOW_LIST) this.overflowRecheckAt = Infinity;
     }
   }
 
@@ -235,7 +279,12 @@ export class TimerWheel<T extends TimerNode> {
     return best;
   }
 
-  /** Cascades or collects every occupied slot that starts at time e. */
+  /**
+   * Collects every occupied slot that starts at time e, in O(1) per slot: level 0 into
+   * the due list, higher levels (and the overflow list at its recheck time) into the
+   * cascade list. Placed relative to e, cascaded nodes land in slots after e or, when
+   * due at e, in the due list; never in a slot collected here.
+   */
   private processEvent(e: number): void {
     for (let level = LEVELS - 1; level >= 1; level--) {
       const g = GRANULARITY[level]!;
@@ -244,14 +293,7 @@ export class TimerWheel<T extends TimerNode> {
       const head = this.heads[level * SLOTS + index]!;
       if (head.timerNext === head) continue;
       this.clearBit(level * SLOTS + index);
-      let n = head.timerNext;
-      head.timerNext = head;
-      head.timerPrev = head;
-      while (n !== head) {
-        const next = n.timerNext!;
-        this.place(n as T);
-        n = next;
-      }
+      this.spliceInto(head, this.cascade);
     }
     const head0 = this.heads[e & (SLOTS - 1)]!;
     if (head0.timerNext !== head0) {
@@ -260,14 +302,7 @@ export class TimerWheel<T extends TimerNode> {
     }
     if (e >= this.overflowRecheckAt) {
       this.overflowRecheckAt = Infinity;
-      let n = this.overflow.timerNext;
-      this.overflow.timerNext = this.overflow;
-      this.overflow.timerPrev = this.overflow;
-      while (n !== this.overflow) {
-        const next = n.timerNext!;
-        this.place(n as T);
-        n = next;
-      }
+      if (this.overflow.timerNext !== this.overflow) this.spliceInto(this.overflow, this.cascade);
     }
   }
 
@@ -282,6 +317,22 @@ export class TimerWheel<T extends TimerNode> {
     to.timerPrev = last;
     from.timerNext = from;
     from.timerPrev = from;
+  }
+
+  /** Places cascading nodes until none is left (true) or the budget is spent (false). */
+  private drainCascade(start: number): boolean {
+    const cascade = this.cascade;
+    let sinceCheck = 0;
+    while (cascade.timerNext !== cascade) {
+      const node = cascade.timerNext as T;
+      this.unlink(node);
+      this.place(node);
+      if (++sinceCheck >= this.checkEvery) {
+        sinceCheck = 0;
+        if (this.clock.monotonic() - start >= this.budgetMs) return cascade.timerNext === cascade;
+      }
+    }
+    return true;
   }
 
   /** Fires due nodes until the list is empty (true) or the budget is spent (false). */

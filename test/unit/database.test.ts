@@ -1,0 +1,370 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { ManualClock } from '../../src/keyspace/clock.js';
+import { Keyspace } from '../../src/keyspace/keyspace.js';
+import { NO_DEADLINE, deadlineFor, type Database, type Entry } from '../../src/keyspace/database.js';
+
+const START = 1_700_000_000_000;
+
+function setup() {
+  const clock = new ManualClock(START);
+  const keyspace = new Keyspace(clock, 2);
+  const events: string[] = [];
+  keyspace.listener = {
+    event: (_cls, event, key) => events.push(`${event} ${key}`),
+    keyModified: (_db, key) => events.push(`modified ${key}`),
+    databaseFlushed: (db) => events.push(`flushed ${db.index}`),
+  };
+  const db = keyspace.dbs[0]!;
+  /** Moves the clock (running the wheel's timers) and takes a new command time. */
+  const advance = (ms: number) => {
+    clock.advance(ms);
+    keyspace.tick();
+  };
+  return { clock, keyspace, db, events, advance };
+}
+
+/** One SCAN call: the keys visited and the next cursor. */
+function scanStep(db: Database, cursor: number, count: number): { keys: string[]; next: number } {
+  const keys: string[] = [];
+  const next = db.scan(cursor, count, (e: Entry) => keys.push(e.key));
+  return { keys, next };
+}
+
+function scanAll(db: Database, count: number): string[] {
+  const out: string[] = [];
+  let cursor = 0;
+  do {
+    const step = scanStep(db, cursor, count);
+    out.push(...step.keys);
+    cursor = step.next;
+  } while (cursor !== 0);
+  return out;
+}
+
+describe('lazy expiry and the deadline convention', () => {
+  test('a key exists through its expire time and is gone 1 ms later', () => {
+    const { db, keyspace, advance, events } = setup();
+    const when = START + 100; // Redis's expire time
+    db.set('k', 'v', deadlineFor(when));
+    advance(100);
+    expect(keyspace.now).toBe(when);
+    expect(db.get('k')?.value).toBe('v');
+    events.length = 0;
+    // The wheel reclaims at deadline = when + 1 without anyone asking.
+    advance(1);
+    expect(db.size).toBe(0);
+    expect(db.peek('k')).toBeUndefined();
+    expect(events).toEqual(['modified k', 'expired k']);
+    expect(keyspace.stats.expiredKeys).toBe(1);
+  });
+
+  test('reads expire lazily even when the wheel has not run', () => {
+    const { db, keyspace, clock } = setup();
+    db.set('k', 'v', START + 10);
+    clock.set(START + 10); // the clock jumps: no timer ran
+    keyspace.tick();
+    expect(db.size).toBe(1);
+    expect(db.read('k')).toBeUndefined();
+    expect(keyspace.stats.keyspaceMisses).toBe(1);
+    expect(keyspace.stats.expiredKeys).toBe(1);
+    expect(db.size).toBe(0);
+  });
+
+  test('delete() of an expired key reports it expired, not deleted', () => {
+    const { db, keyspace, clock, events } = setup();
+    db.set('k', 'v', START + 10);
+    clock.set(START + 20);
+    keyspace.tick();
+    events.length = 0;
+    expect(db.delete('k')).toBe(false);
+    expect(events).toEqual(['modified k', 'expired k']);
+  });
+
+  test('setDeadline(NO_DEADLINE) persists; counts follow', () => {
+    const { db, advance } = setup();
+    const e = db.set('k', 'v', START + 50);
+    db.set('p', 'v');
+    expect(db.expiresCount).toBe(1);
+    db.setDeadline(e, NO_DEADLINE);
+    expect(db.expiresCount).toBe(0);
+    advance(1000);
+    expect(db.get('k')).toBe(e);
+  });
+});
+
+describe('exact expire times beyond 2^53 ms', () => {
+  test('set, read back, replace, persist, delete', () => {
+    const { db } = setup();
+    const e = db.set('k', 'v');
+    db.setExpireTime(e, 9223372036854775807n);
+    expect(db.expireTime(e)).toBe(9223372036854775807n);
+    db.setExpireTime(e, 9223372036854775806n); // the same double, another int64
+    expect(db.expireTime(e)).toBe(9223372036854775806n);
+    db.setExpireTime(e, 9007199254740993n);
+    expect(db.expireTime(e)).toBe(9007199254740993n);
+    db.setExpireTime(e, 9007199254740990);
+    expect(db.expireTime(e)).toBe(9007199254740990);
+    db.setExpireTime(e, 2n ** 60n);
+    db.setDeadline(e, NO_DEADLINE);
+    db.setExpireTime(e, START + 5);
+    expect(db.expireTime(e)).toBe(START + 5);
+    db.setExpireTime(e, 2n ** 62n);
+    expect(db.expiresCount).toBe(1);
+    db.deleteEntry(e);
+    const again = db.set('k', 'v', deadlineFor(2 ** 60)); // inexact by design: a plain double
+    expect(db.expireTime(again)).toBe(2 ** 60);
+    db.clear();
+    expect(db.expiresCount).toBe(0);
+  });
+});
+
+describe('scan: lapse cursor guarantees', () => {
+  test('a full iteration returns every key once, for any COUNT', () => {
+    const { db } = setup();
+    for (let i = 0; i < 500; i++) db.set(`k${i}`, 'v');
+    for (const count of [1, 2, 7, 10, 499, 500, 10_000]) {
+      const keys = scanAll(db, count);
+      expect(keys.length).toBe(500);
+      expect(new Set(keys).size).toBe(500);
+    }
+  });
+
+  test('an empty database, and cursors nobody issued', () => {
+    const { db } = setup();
+    expect(scanStep(db, 0, 10)).toEqual({ keys: [], next: 0 });
+    expect(scanStep(db, 12345, 10)).toEqual({ keys: [], next: 0 });
+    db.set('a', '1');
+    db.set('b', '2');
+    expect(scanStep(db, Number.MAX_SAFE_INTEGER, 10).keys.sort()).toEqual(['a', 'b']);
+    // A cursor below every seq ends the iteration at once.
+    expect(scanStep(db, 0.5, 10)).toEqual({ keys: [], next: 0 });
+  });
+
+  test('newest first; keys created during an iteration are not reached', () => {
+    const { db } = setup();
+    for (let i = 0; i < 30; i++) db.set(`k${i}`, 'v');
+    let step = scanStep(db, 0, 10);
+    expect(step.keys).toEqual(Array.from({ length: 10 }, (_, i) => `k${29 - i}`));
+    for (let i = 0; i < 100; i++) db.set(`new${i}`, 'v');
+    const seen = [...step.keys];
+    while (step.next !== 0) {
+      step = scanStep(db, step.next, 10);
+      seen.push(...step.keys);
+    }
+    expect(seen.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `k${i}`).sort());
+  });
+
+  test('deleted and re-added keys: no duplicate; untouched keys all returned', () => {
+    const { db } = setup();
+    for (let i = 0; i < 200; i++) db.set(`k${i}`, 'v');
+    const seen: string[] = [];
+    let cursor = 0;
+    let round = 0;
+    do {
+      const step = scanStep(db, cursor, 5);
+      seen.push(...step.keys);
+      cursor = step.next;
+      // Churn: delete and re-add keys already returned and keys not yet returned.
+      const a = `k${(round * 7) % 200}`;
+      const b = `k${(round * 13 + 5) % 200}`;
+      db.delete(a);
+      db.set(a, 'again');
+      db.delete(b);
+      if (round % 2 === 0) db.set(b, 'again');
+      round++;
+    } while (cursor !== 0);
+    expect(new Set(seen).size).toBe(seen.length);
+    const touched = new Set<string>();
+    for (let r = 0; r < round; r++) {
+      touched.add(`k${(r * 7) % 200}`);
+      touched.add(`k${(r * 13 + 5) % 200}`);
+    }
+    for (let i = 0; i < 200; i++) if (!touched.has(`k${i}`)) expect(seen).toContain(`k${i}`);
+  });
+
+  test('COUNT 1 terminates while keys keep being inserted', () => {
+    const { db } = setup();
+    for (let i = 0; i < 100; i++) db.set(`k${i}`, 'v');
+    let cursor = 0;
+    let calls = 0;
+    let n = 0;
+    do {
+      cursor = scanStep(db, cursor, 1).next;
+      for (let j = 0; j < 3; j++) db.set(`extra${n++}`, 'v');
+      calls++;
+    } while (cursor !== 0 && calls < 10_000);
+    expect(cursor).toBe(0);
+    expect(calls).toBeLessThanOrEqual(100);
+  });
+
+  test('sparse regions cost bounded work per call and still end', () => {
+    const { db } = setup();
+    for (let i = 0; i < 3000; i++) db.set(`k${i}`, 'v');
+    // 1000 tombstones in a row: fewer than the compaction threshold (1024).
+    for (let i = 1000; i < 2000; i++) db.delete(`k${i}`);
+    const seen: string[] = [];
+    let cursor = 0;
+    let emptyCalls = 0;
+    do {
+      const step = scanStep(db, cursor, 1);
+      if (step.keys.length === 0) emptyCalls++;
+      seen.push(...step.keys);
+      cursor = step.next;
+    } while (cursor !== 0);
+    // COUNT 1 looks at 10 slots at most: crossing the gap takes about 100 empty calls.
+    expect(emptyCalls).toBeGreaterThanOrEqual(99);
+    expect(emptyCalls).toBeLessThanOrEqual(101);
+    expect(seen.length).toBe(2000);
+    expect(new Set(seen).size).toBe(2000);
+  });
+
+  test('compaction between two calls does not lose the place', () => {
+    const { db } = setup();
+    for (let i = 0; i < 5000; i++) db.set(`k${i}`, 'v');
+    const first = scanStep(db, 0, 100);
+    // Delete 4000 keys not yet returned: tombstones exceed live keys, order is compacted.
+    for (let i = 0; i < 4000; i++) db.delete(`k${i}`);
+    const rest = [...first.keys];
+    let cursor = first.next;
+    while (cursor !== 0) {
+      const step = scanStep(db, cursor, 100);
+      rest.push(...step.keys);
+      cursor = step.next;
+    }
+    const expected = Array.from({ length: 1000 }, (_, i) => `k${4000 + i}`);
+    expect(rest.sort()).toEqual(expected.sort());
+  });
+
+  test('expired keys are not returned, and are reclaimed', () => {
+    const { db, keyspace, clock } = setup();
+    for (let i = 0; i < 50; i++) db.set(`k${i}`, 'v', i % 2 === 0 ? START + 10 : NO_DEADLINE);
+    clock.set(START + 10); // no timer ran: only the scan sees them
+    keyspace.tick();
+    const keys = scanAll(db, 3);
+    expect(keys.length).toBe(25);
+    expect(keys.every((k) => Number(k.slice(1)) % 2 === 1)).toBe(true);
+    expect(db.size).toBe(25);
+    expect(keyspace.stats.expiredKeys).toBe(25);
+  });
+
+  test('random operations between calls keep the guarantees (model check)', () => {
+    type Op = { kind: 'set' | 'del' | 'expire'; key: number } | { kind: 'time'; ms: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constantFrom('set' as const, 'del' as const, 'expire' as const), key: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ kind: fc.constant('time' as const), ms: fc.integer({ min: 0, max: 20 }) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(fc.array(op, { maxLength: 6 }), { maxLength: 200 }),
+        (initial, count, between) => {
+          const { db, advance } = setup();
+          for (let i = 0; i < initial; i++) db.set(`k${i}`, 'v');
+          const atStart = new Set(Array.from({ length: initial }, (_, i) => `k${i}`));
+          const disturbed = new Set<string>();
+          const seen: string[] = [];
+          let cursor = 0;
+          let calls = 0;
+          do {
+            const step = scanStep(db, cursor, count);
+            for (const k of step.keys) {
+              expect(db.get(k), `returned ${k} is live`).toBeDefined();
+              seen.push(k);
+            }
+            cursor = step.next;
+            for (const o of between[calls % Math.max(1, between.length)] ?? []) {
+              if (o.kind === 'time') {
+                advance(o.ms);
+                continue;
+              }
+              const key = `k${o.key}`;
+              if (o.kind === 'set') {
+                if (db.get(key) === undefined) disturbed.add(key);
+                db.set(key, 'v');
+              } else if (o.kind === 'del') {
+                if (db.delete(key)) disturbed.add(key);
+              } else {
+                const e = db.get(key);
+                if (e) {
+                  db.setDeadline(e, START + 1_000_000 + calls); // far enough: stays
+                  if (calls % 3 === 0) {
+                    db.setDeadline(e, 0); // already past: gone at the next look
+                    disturbed.add(key);
+                  }
+                }
+              }
+            }
+            calls++;
+          } while (cursor !== 0 && calls < 100_000);
+          expect(cursor).toBe(0);
+          expect(new Set(seen).size).toBe(seen.length);
+          for (const k of atStart) if (!disturbed.has(k)) expect(seen).toContain(k);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('randomEntry, clear, events', () => {
+  test('randomEntry never returns an expired key; undefined when none is live', () => {
+    const { db, keyspace, clock } = setup();
+    expect(db.randomEntry()).toBeUndefined();
+    for (let i = 0; i < 100; i++) db.set(`k${i}`, 'v', i === 42 ? NO_DEADLINE : START + 5);
+    clock.set(START + 5);
+    keyspace.tick();
+    for (let i = 0; i < 20; i++) expect(db.randomEntry()?.key).toBe('k42');
+    db.delete('k42');
+    expect(db.randomEntry()).toBeUndefined();
+  });
+
+  test('randomEntry reaches every key', () => {
+    const { db } = setup();
+    for (let i = 0; i < 10; i++) db.set(`k${i}`, 'v');
+    for (let i = 0; i < 5; i++) db.delete(`k${i * 2}`);
+    const seen = new Set<string>();
+    for (let i = 0; i < 500; i++) seen.add(db.randomEntry()!.key);
+    expect([...seen].sort()).toEqual(['k1', 'k3', 'k5', 'k7', 'k9']);
+  });
+
+  test('clear() cancels deadlines without expired events', () => {
+    const { db, keyspace, advance, events, clock } = setup();
+    for (let i = 0; i < 10; i++) db.set(`k${i}`, 'v', START + 100);
+    events.length = 0;
+    db.clear();
+    expect(events).toEqual(['flushed 0']);
+    expect(clock.pendingTimers()).toBe(0);
+    advance(1000);
+    expect(keyspace.stats.expiredKeys).toBe(0);
+    expect(db.size).toBe(0);
+    expect(db.expiresCount).toBe(0);
+  });
+
+  test('set() reports new keys once, changes always', () => {
+    const { db, events } = setup();
+    db.set('a', '1');
+    db.set('a', '2');
+    const e = db.get('a')!;
+    db.replaceValue(e, '3');
+    db.signalModified('a');
+    db.deleteEntry(e);
+    expect(events).toEqual(['new a', 'modified a', 'modified a', 'modified a', 'modified a', 'modified a']);
+  });
+
+  test('the wheel reclaims a thousand keys on time, and the second database independently', () => {
+    const { keyspace, advance } = setup();
+    const [db0, db1] = keyspace.dbs;
+    for (let i = 0; i < 1000; i++) db0!.set(`k${i}`, 'v', START + 1 + (i % 100));
+    db1!.set('other', 'v', START + 1000);
+    advance(50);
+    expect(db0!.size).toBe(500);
+    advance(50);
+    expect(db0!.size).toBe(0);
+    expect(db1!.size).toBe(1);
+    advance(900);
+    expect(db1!.size).toBe(0);
+    expect(keyspace.stats.expiredKeys).toBe(1001);
+  });
+});
