@@ -18,9 +18,16 @@ export function absoluteExpireMs(
   unit: ExpireUnit,
   relative: boolean,
   now: number,
-): number | 'not-integer' | 'invalid' {
+): number | bigint | 'not-integer' | 'invalid' {
   const v = parseI64(arg);
   if (v === undefined) return 'not-integer';
+  // Fast path (every SET EX of a session): small enough that nothing below can leave
+  // the exact range of a double.
+  if (typeof v === 'number' && v < 2 ** 40) {
+    if (v <= 0) return 'invalid';
+    const ms = unit === ExpireUnit.Seconds ? v * 1000 : v;
+    return relative ? ms + now : ms;
+  }
   let ms = BigInt(v);
   if (ms <= 0n) return 'invalid';
   if (unit === ExpireUnit.Seconds) {
@@ -31,5 +38,6 @@ export function absoluteExpireMs(
     ms += BigInt(now);
     if (ms > INT64_MAX) return 'invalid';
   }
-  return Number(ms);
+  // Exact as a bigint beyond 2^53 (Database.setExpireTime keeps it exactly).
+  return ms <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ms) : ms;
 }

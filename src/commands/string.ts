@@ -140,7 +140,7 @@ function parseStringOptions(c: Client, argv: string[], forSet: boolean): number 
  * PX, EXAT or PXAT), or -1 after replying the error Redis's
  * getExpireMillisecondsOrReply gives; `command` names the command in that error.
  */
-function expireTimeOrReply(c: Client, arg: string, flags: number, command: string): number {
+function expireTimeOrReply(c: Client, arg: string, flags: number, command: string): number | bigint {
   const unit = flags & OPT_SECONDS ? ExpireUnit.Seconds : ExpireUnit.Milliseconds;
   const when = absoluteExpireMs(arg, unit, (flags & OPT_RELATIVE) !== 0, c.server.keyspace.now);
   if (when === 'not-integer') {
@@ -164,7 +164,14 @@ const enum SetReply {
  * The SET family (SET, SETNX, SETEX, PSETEX), as Redis's setGenericCommand, with the
  * options already parsed and the expire time already validated (-1 for none).
  */
-function setGeneric(c: Client, flags: number, key: string, value: string, when: number, replies: SetReply): void {
+function setGeneric(
+  c: Client,
+  flags: number,
+  key: string,
+  value: string,
+  when: number | bigint,
+  replies: SetReply,
+): void {
   if (flags & OPT_GET && !replyGet(c, key)) return;
   const db = c.db;
   const existing = db.get(key);
@@ -175,9 +182,12 @@ function setGeneric(c: Client, flags: number, key: string, value: string, when: 
     }
     return;
   }
-  let deadline = when >= 0 ? deadlineFor(when) : NO_DEADLINE;
+  let deadline = NO_DEADLINE;
   if (flags & OPT_KEEPTTL && existing !== undefined) deadline = existing.deadline;
-  db.set(key, value, deadline);
+  else if (typeof when === 'number' && when >= 0) deadline = deadlineFor(when);
+  const entry = db.set(key, value, deadline);
+  // Expire times beyond 2^53 ms arrive as exact bigints; the database keeps them exactly.
+  if (typeof when === 'bigint') db.setExpireTime(entry, when);
   const keyspace = c.server.keyspace;
   keyspace.notify('$', 'set', key, db);
   if (when >= 0) keyspace.notify('g', 'expire', key, db);
@@ -191,7 +201,7 @@ function setGeneric(c: Client, flags: number, key: string, value: string, when: 
 function set(c: Client, argv: string[]): void {
   const flags = parseStringOptions(c, argv, true);
   if (flags < 0) return;
-  let when = -1;
+  let when: number | bigint = -1;
   if (parsedExpireArg !== undefined) {
     when = expireTimeOrReply(c, parsedExpireArg, flags, 'set');
     if (when < 0) return;
@@ -254,7 +264,7 @@ function getex(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  let when = -1;
+  let when: number | bigint = -1;
   if (expireArg !== undefined) {
     when = expireTimeOrReply(c, expireArg, flags, 'getex');
     if (when < 0) return;
@@ -266,7 +276,7 @@ function getex(c: Client, argv: string[]): void {
     db.deleteEntry(entry);
     keyspace.notify('g', 'del', key, db);
   } else if (when >= 0) {
-    db.setDeadline(entry, deadlineFor(when));
+    db.setExpireTime(entry, when);
     db.signalModified(key);
     keyspace.notify('g', 'expire', key, db);
   } else if (flags & OPT_PERSIST && entry.deadline !== NO_DEADLINE) {

@@ -203,8 +203,8 @@ export class Database {
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
     const old = entry.deadline;
-    if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
     if (old === deadline) return;
+    if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
     if (old !== NO_DEADLINE) {
       this.volatile--;
       this.deadlineSum -= old;

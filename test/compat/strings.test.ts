@@ -897,3 +897,17 @@ describe('proto-max-bulk-len', () => {
     await small.exact('APPEND', 'fresh', '');                           // exact
   });
 });
+
+describe('expire times beyond 2^53 ms', () => {
+  test('SET and GETEX keep them exactly, KEEPTTL too', async () => {
+    await p.exact('SET', 'far', 'v', 'PXAT', '9223372036854775807');                 // exact
+    await p.exact('PEXPIRETIME', 'far');                                                // exact
+    await p.exact('SET', 'far', 'w', 'KEEPTTL');                                        // exact
+    await p.exact('PEXPIRETIME', 'far');                                                // exact
+    await p.exact('SET', 'far2', 'v', 'EXAT', '9223372036854775');                      // exact
+    await p.exact('EXPIRETIME', 'far2');                                                // exact
+    await p.exact('PEXPIRETIME', 'far2');                                               // exact
+    await p.exact('GETEX', 'far2', 'PXAT', '9007199254740993');                         // exact
+    await p.exact('PEXPIRETIME', 'far2');                                               // exact
+  });
+});
