@@ -7,10 +7,10 @@ import { NO_DEADLINE, deadlineFor } from '../keyspace/database.js';
 
 /**
  * Replies with the string at key (null if absent). Returns false after a WRONGTYPE
- * error, as Redis's getGenericCommand.
+ * error, as Redis's getGenericCommand. A read: counts a keyspace hit or miss.
  */
 function replyGet(c: Client, key: string): boolean {
-  const entry = c.db.get(key);
+  const entry = c.db.read(key);
   if (entry === undefined) {
     c.reply.nullBulk();
     return true;
