@@ -1,18 +1,20 @@
 import { CONNECTION_COMMANDS } from './connection.js';
+import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { REDIS_META } from './meta.generated.js';
 import { EXTRA_META } from './meta-extra.js';
 import { CommandTable, type CommandDefinition, type CommandMeta } from './table.js';
 
 /** Every command lapse implements, by group. */
-export const DEFINITIONS: readonly CommandDefinition[] = [...CONNECTION_COMMANDS, ...STRING_COMMANDS];
+export const DEFINITIONS: readonly CommandDefinition[] = [...CONNECTION_COMMANDS, ...SERVER_COMMANDS, ...STRING_COMMANDS];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */
 export function commandMeta(): Record<string, CommandMeta> {
   const meta: Record<string, CommandMeta> = { ...REDIS_META };
   for (const [name, extra] of Object.entries(EXTRA_META)) {
     const base = meta[name];
-    meta[name] = base ? { ...base, subcommands: { ...base.subcommands, ...extra.subcommands } } : extra;
+    if ('arity' in extra) meta[name] = extra;
+    else if (base) meta[name] = { ...base, subcommands: { ...base.subcommands, ...extra.subcommands } };
   }
   return meta;
 }
