@@ -257,9 +257,10 @@ export const REDIS_META: Record<string, CommandMeta> = {
    "complexity": "Depends on subcommand."
   },
   "subcommands": {
-   "help": {
+   "id": {
     "arity": 2,
     "flags": [
+     "noscript",
      "loading",
      "stale"
     ],
@@ -273,10 +274,39 @@ export const REDIS_META: Record<string, CommandMeta> = {
     "tips": [],
     "keySpecs": [],
     "doc": {
-     "summary": "Show helpful text about the different subcommands",
+     "summary": "Returns the client ID for the current connection",
      "since": "5.0.0",
      "group": "connection",
      "complexity": "O(1)"
+    }
+   },
+   "setname": {
+    "arity": 3,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Set the current connection name",
+     "since": "2.6.9",
+     "group": "connection",
+     "complexity": "O(1)",
+     "arguments": [
+      {
+       "name": "connection-name",
+       "type": "string"
+      }
+     ]
     }
    },
    "getname": {
@@ -432,39 +462,9 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "complexity": "O(1)"
     }
    },
-   "setname": {
-    "arity": 3,
-    "flags": [
-     "noscript",
-     "loading",
-     "stale"
-    ],
-    "firstKey": 0,
-    "lastKey": 0,
-    "keyStep": 0,
-    "aclCategories": [
-     "@slow",
-     "@connection"
-    ],
-    "tips": [],
-    "keySpecs": [],
-    "doc": {
-     "summary": "Set the current connection name",
-     "since": "2.6.9",
-     "group": "connection",
-     "complexity": "O(1)",
-     "arguments": [
-      {
-       "name": "connection-name",
-       "type": "string"
-      }
-     ]
-    }
-   },
-   "id": {
+   "help": {
     "arity": 2,
     "flags": [
-     "noscript",
      "loading",
      "stale"
     ],
@@ -478,7 +478,7 @@ export const REDIS_META: Record<string, CommandMeta> = {
     "tips": [],
     "keySpecs": [],
     "doc": {
-     "summary": "Returns the client ID for the current connection",
+     "summary": "Show helpful text about the different subcommands",
      "since": "5.0.0",
      "group": "connection",
      "complexity": "O(1)"
@@ -697,52 +697,6 @@ export const REDIS_META: Record<string, CommandMeta> = {
      ]
     }
    },
-   "help": {
-    "arity": 2,
-    "flags": [
-     "loading",
-     "stale"
-    ],
-    "firstKey": 0,
-    "lastKey": 0,
-    "keyStep": 0,
-    "aclCategories": [
-     "@slow"
-    ],
-    "tips": [],
-    "keySpecs": [],
-    "doc": {
-     "summary": "Show helpful text about the different subcommands",
-     "since": "5.0.0",
-     "group": "server",
-     "complexity": "O(1)"
-    }
-   },
-   "resetstat": {
-    "arity": 2,
-    "flags": [
-     "admin",
-     "noscript",
-     "loading",
-     "stale"
-    ],
-    "firstKey": 0,
-    "lastKey": 0,
-    "keyStep": 0,
-    "aclCategories": [
-     "@admin",
-     "@slow",
-     "@dangerous"
-    ],
-    "tips": [],
-    "keySpecs": [],
-    "doc": {
-     "summary": "Reset the stats returned by INFO",
-     "since": "2.0.0",
-     "group": "server",
-     "complexity": "O(1)"
-    }
-   },
    "set": {
     "arity": -4,
     "flags": [
@@ -795,6 +749,52 @@ export const REDIS_META: Record<string, CommandMeta> = {
       }
      ]
     }
+   },
+   "resetstat": {
+    "arity": 2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Reset the stats returned by INFO",
+     "since": "2.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "5.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
    }
   }
  },
@@ -822,28 +822,6 @@ export const REDIS_META: Record<string, CommandMeta> = {
    "complexity": "O(N) where N is the total number of Redis commands"
   },
   "subcommands": {
-   "help": {
-    "arity": 2,
-    "flags": [
-     "loading",
-     "stale"
-    ],
-    "firstKey": 0,
-    "lastKey": 0,
-    "keyStep": 0,
-    "aclCategories": [
-     "@slow",
-     "@connection"
-    ],
-    "tips": [],
-    "keySpecs": [],
-    "doc": {
-     "summary": "Show helpful text about the different subcommands",
-     "since": "5.0.0",
-     "group": "server",
-     "complexity": "O(1)"
-    }
-   },
    "count": {
     "arity": 2,
     "flags": [
@@ -864,6 +842,80 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "since": "2.8.13",
      "group": "server",
      "complexity": "O(1)"
+    }
+   },
+   "info": {
+    "arity": -2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output_order"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get array of specific Redis command details, or all when no argument is given.",
+     "since": "2.8.13",
+     "group": "server",
+     "complexity": "O(N) where N is the number of commands to look up",
+     "history": [
+      [
+       "7.0.0",
+       "Allowed to be called with no argument to get info on all commands."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "command-name",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "docs": {
+    "arity": -2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output_order"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get array of specific Redis command documentation",
+     "since": "7.0.0",
+     "group": "server",
+     "complexity": "O(N) where N is the number of commands to look up",
+     "arguments": [
+      {
+       "name": "command-name",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
     }
    },
    "list": {
@@ -939,8 +991,8 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "complexity": "O(N) where N is the number of arguments to the command"
     }
    },
-   "info": {
-    "arity": -2,
+   "help": {
+    "arity": 2,
     "flags": [
      "loading",
      "stale"
@@ -952,65 +1004,13 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "@slow",
      "@connection"
     ],
-    "tips": [
-     "nondeterministic_output_order"
-    ],
+    "tips": [],
     "keySpecs": [],
     "doc": {
-     "summary": "Get array of specific Redis command details, or all when no argument is given.",
-     "since": "2.8.13",
+     "summary": "Show helpful text about the different subcommands",
+     "since": "5.0.0",
      "group": "server",
-     "complexity": "O(N) where N is the number of commands to look up",
-     "history": [
-      [
-       "7.0.0",
-       "Allowed to be called with no argument to get info on all commands."
-      ]
-     ],
-     "arguments": [
-      {
-       "name": "command-name",
-       "type": "string",
-       "flags": [
-        "optional",
-        "multiple"
-       ]
-      }
-     ]
-    }
-   },
-   "docs": {
-    "arity": -2,
-    "flags": [
-     "loading",
-     "stale"
-    ],
-    "firstKey": 0,
-    "lastKey": 0,
-    "keyStep": 0,
-    "aclCategories": [
-     "@slow",
-     "@connection"
-    ],
-    "tips": [
-     "nondeterministic_output_order"
-    ],
-    "keySpecs": [],
-    "doc": {
-     "summary": "Get array of specific Redis command documentation",
-     "since": "7.0.0",
-     "group": "server",
-     "complexity": "O(N) where N is the number of commands to look up",
-     "arguments": [
-      {
-       "name": "command-name",
-       "type": "string",
-       "flags": [
-        "optional",
-        "multiple"
-       ]
-      }
-     ]
+     "complexity": "O(1)"
     }
    }
   }

@@ -231,6 +231,46 @@ describe('INFO values after known commands', () => {
   });
 });
 
+describe("INFO values that are lapse's own", () => {
+  async function lapseSection(name: string): Promise<Map<string, string>> {
+    return new Map([...parseInfo(infoOf(await p.l.call('INFO', name))).values()][0]);
+  }
+
+  test('memory fields are consistent', async () => {
+    const mem = await lapseSection('memory');
+    const n = (k: string) => Number(mem.get(k));
+    expect(n('used_memory')).toBeGreaterThan(0);
+    expect(n('used_memory_peak')).toBeGreaterThanOrEqual(n('used_memory'));
+    expect(n('used_memory_rss')).toBeGreaterThan(0);
+    expect(n('used_memory_dataset') + n('used_memory_overhead')).toBe(n('used_memory'));
+    for (const k of ['used_memory_human', 'used_memory_rss_human', 'used_memory_peak_human', 'total_system_memory_human']) {
+      expect(mem.get(k), k).toMatch(/^(\d+\.\d\d[KMGTP]|\d+B)$/);
+    }
+    for (const k of ['allocator_frag_ratio', 'allocator_rss_ratio', 'rss_overhead_ratio', 'mem_fragmentation_ratio']) {
+      expect(mem.get(k), k).toMatch(/^\d+\.\d\d$/);
+    }
+    expect(mem.get('used_memory_peak_perc')).toMatch(/^\d+\.\d\d%$/);
+    expect(n('total_system_memory')).toBe(os.totalmem());
+    expect(mem.get('maxmemory_policy')).toBe('noeviction');
+  });
+
+  test('instantaneous_ops_per_sec follows the command rate', async () => {
+    const until = Date.now() + 500;
+    while (Date.now() < until) await p.l.call('PING');
+    const stats = await lapseSection('stats');
+    expect(Number(stats.get('instantaneous_ops_per_sec'))).toBeGreaterThan(0);
+    expect(Number(stats.get('instantaneous_input_kbps'))).toBeGreaterThan(0);
+  });
+
+  test('server: uptime and clock', async () => {
+    const server = await lapseSection('server');
+    expect(Number(server.get('uptime_in_seconds'))).toBeGreaterThanOrEqual(0);
+    expect(Math.abs(Number(server.get('server_time_usec')) / 1000 - Date.now())).toBeLessThan(1000);
+    const lru = Number(server.get('lru_clock'));
+    expect(Math.abs(lru - (Math.floor(Date.now() / 1000) & 0xffffff))).toBeLessThanOrEqual(1); // tolerance: 1 s
+  });
+});
+
 /** lapse's parameters, for restricting Redis's CONFIG GET replies. */
 const LAPSE_PARAMS = new Set(PARAMS.map((x) => x.name));
 
