@@ -200,10 +200,13 @@ export class LapseServer implements ServerContext {
     this.logger.log(level, message);
   }
 
-  /** CONFIG RESETSTAT: the counters of INFO stats, errorstats and commandstats. */
+  /**
+   * CONFIG RESETSTAT: the counters of INFO stats, errorstats and commandstats. As in
+   * Redis, the memory peak is kept.
+   */
   resetStats(): void {
     const fresh = newStats();
-    fresh.peakMemory = usedMemory();
+    fresh.peakMemory = this.stats.peakMemory;
     Object.assign(this.stats, fresh);
     this.opsRate.reset();
     this.inputRate.reset();

@@ -252,6 +252,9 @@ describe("INFO values that are lapse's own", () => {
     expect(mem.get('used_memory_peak_perc')).toMatch(/^\d+\.\d\d%$/);
     expect(n('total_system_memory')).toBe(os.totalmem());
     expect(mem.get('maxmemory_policy')).toBe('noeviction');
+    // CONFIG RESETSTAT keeps the peak, as in Redis.
+    await p.exact('CONFIG', 'RESETSTAT');                           // exact
+    expect(Number((await lapseSection('memory')).get('used_memory_peak'))).toBeGreaterThanOrEqual(n('used_memory_peak'));
   });
 
   test('instantaneous_ops_per_sec follows the command rate', async () => {
