@@ -47,12 +47,6 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof ConfigFileError) fail(e.message.trim());
     throw e;
   }
-  try {
-    await server.listen();
-  } catch (e) {
-    if (e instanceof ListenError) fail(e.message);
-    throw e;
-  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -69,6 +63,14 @@ export async function main(argv: string[]): Promise<void> {
     server.log('warning', 'lapse is now ready to exit, bye bye...');
     process.exit(0);
   });
+  // Signals are handled before the ready line is printed, so a supervisor that signals
+  // as soon as it sees it gets a clean shutdown.
+  try {
+    await server.listen();
+  } catch (e) {
+    if (e instanceof ListenError) fail(e.message);
+    throw e;
+  }
 }
 
 function fail(message: string): never {

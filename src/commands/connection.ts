@@ -1,7 +1,29 @@
+import crypto from 'node:crypto';
 import type { Client } from './context.js';
 import type { CommandDefinition } from './table.js';
-import { ERR_DB_INDEX, ERR_INT_RANGE, ERR_NOT_INTEGER, errWrongArity } from './errors.js';
-import { parseIntArg } from '../util/numbers.js';
+import {
+  ERR_AUTH_NOT_CONFIGURED,
+  ERR_CLIENT_NAME,
+  ERR_DB_INDEX,
+  ERR_INT_RANGE,
+  ERR_INVALID_CLIENT_ID,
+  ERR_NOAUTH_HELLO,
+  ERR_NOPROTO,
+  ERR_NOT_INTEGER,
+  ERR_PROTOCOL_VERSION,
+  ERR_SYNTAX,
+  ERR_WRONGPASS,
+  errClientAttribute,
+  errHelloOption,
+  errUnknownClientType,
+  errUnrecognizedOption,
+  errWrongArity,
+} from './errors.js';
+import { optionName } from './args.js';
+import { argvMemory, clientInfoLine, isValidClientAttribute } from './client-info.js';
+import { replyHelp, type HelpEntry } from './help.js';
+import { REDIS_COMPAT_VERSION } from '../version.js';
+import { parseI64, parseIntArg } from '../util/numbers.js';
 
 /** PING [message] */
 function ping(c: Client, argv: string[]): void {
@@ -45,9 +67,301 @@ function select(c: Client, argv: string[]): void {
   c.reply.simple('OK');
 }
 
+/**
+ * Checks a username and password against the one user lapse has, "default", whose
+ * password is requirepass (none: any password is accepted, as Redis's nopass user).
+ * Success authenticates the client; failure leaves it as it was.
+ */
+function authenticate(c: Client, username: string, password: string): boolean {
+  if (username !== 'default') return false;
+  const required = c.server.config.string('requirepass');
+  if (required !== '' && !samePassword(password, required)) return false;
+  c.authenticated = true;
+  c.user = 'default';
+  return true;
+}
+
+/**
+ * Constant-time password comparison: both sides are hashed first, so the time taken
+ * reveals neither the length nor a common prefix (Redis compares SHA-256 digests too).
+ */
+function samePassword(given: string, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(given, 'latin1').digest();
+  const b = crypto.createHash('sha256').update(expected, 'latin1').digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** AUTH [username] password */
+function auth(c: Client, argv: string[]): void {
+  if (argv.length > 3) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  let username = 'default';
+  let password = argv[1]!;
+  if (argv.length === 2) {
+    // The one-argument form is an error when there is no password to give.
+    if (c.server.config.string('requirepass') === '') {
+      c.reply.error(ERR_AUTH_NOT_CONFIGURED);
+      return;
+    }
+  } else {
+    username = argv[1]!;
+    password = argv[2]!;
+  }
+  if (authenticate(c, username, password)) c.reply.simple('OK');
+  else c.reply.error(ERR_WRONGPASS);
+}
+
+/** Sets the client's name (empty clears it); replies with the error and returns false if invalid. */
+function setName(c: Client, name: string): boolean {
+  if (!isValidClientAttribute(name)) {
+    c.reply.error(ERR_CLIENT_NAME);
+    return false;
+  }
+  c.name = name;
+  return true;
+}
+
+/**
+ * HELLO [protover [AUTH username password] [SETNAME clientname]]
+ *
+ * As Redis, options take effect one by one as they are read: an AUTH or SETNAME before
+ * a bad option has already happened when the error is sent.
+ */
+function hello(c: Client, argv: string[]): void {
+  const r = c.reply;
+  let version: 0 | 2 | 3 = 0;
+  let next = 1;
+  if (argv.length >= 2) {
+    const v = parseI64(argv[next++]!);
+    if (v === undefined) {
+      r.error(ERR_PROTOCOL_VERSION);
+      return;
+    }
+    if (v !== 2 && v !== 3) {
+      r.error(ERR_NOPROTO);
+      return;
+    }
+    version = v;
+  }
+  for (let j = next; j < argv.length; j++) {
+    const more = argv.length - 1 - j;
+    const option = optionName(argv[j]!);
+    if (option === 'auth' && more >= 2) {
+      if (!authenticate(c, argv[j + 1]!, argv[j + 2]!)) {
+        r.error(ERR_WRONGPASS);
+        return;
+      }
+      j += 2;
+    } else if (option === 'setname' && more >= 1) {
+      if (!setName(c, argv[j + 1]!)) return;
+      j++;
+    } else {
+      r.error(errHelloOption(argv[j]!));
+      return;
+    }
+  }
+  if (!c.authenticated) {
+    r.error(ERR_NOAUTH_HELLO);
+    return;
+  }
+  if (version !== 0) {
+    // The reply to HELLO itself is already in the new protocol.
+    c.protocol = version;
+    r.protocol = version;
+  }
+  r.mapHeader(7);
+  r.bulk('server');
+  r.bulk('redis');
+  r.bulk('version');
+  r.bulk(REDIS_COMPAT_VERSION);
+  r.bulk('proto');
+  r.integer(c.protocol);
+  r.bulk('id');
+  r.integer(c.id);
+  r.bulk('mode');
+  r.bulk('standalone');
+  r.bulk('role');
+  r.bulk('master');
+  r.bulk('modules');
+  r.arrayHeader(0);
+}
+
+/** CLIENT ID */
+function clientId(c: Client): void {
+  c.reply.integer(c.id);
+}
+
+/** CLIENT SETNAME connection-name */
+function clientSetname(c: Client, argv: string[]): void {
+  if (setName(c, argv[2]!)) c.reply.simple('OK');
+}
+
+/** CLIENT GETNAME */
+function clientGetname(c: Client): void {
+  if (c.name === '') c.reply.nullBulk();
+  else c.reply.bulk(c.name);
+}
+
+/** CLIENT SETINFO <LIB-NAME libname | LIB-VER libver> (Redis 7.2) */
+function clientSetinfo(c: Client, argv: string[]): void {
+  const attribute = argv[2]!;
+  const value = argv[3]!;
+  const option = optionName(attribute);
+  if (option !== 'lib-name' && option !== 'lib-ver') {
+    c.reply.error(errUnrecognizedOption(attribute));
+    return;
+  }
+  if (!isValidClientAttribute(value)) {
+    c.reply.error(errClientAttribute(attribute));
+    return;
+  }
+  if (option === 'lib-name') c.libName = value;
+  else c.libVersion = value;
+  c.reply.simple('OK');
+}
+
+/** Redis's client types (getClientTypeByName); every lapse client is a normal one so far. */
+const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
+
+function clientType(_c: Client): string {
+  return 'normal';
+}
+
+/** The type as CLIENT LIST TYPE compares it: replica and slave are one type. */
+function canonicalType(type: string): string {
+  return type === 'replica' ? 'slave' : type;
+}
+
+/** CLIENT LIST [TYPE normal|master|replica|pubsub] [ID client-id [client-id ...]] */
+function clientList(c: Client, argv: string[]): void {
+  const server = c.server;
+  const now = Date.now();
+  const line = (other: Client) => clientInfoLine(other, now, other === c ? argvMemory(argv) : 0) + '\n';
+  let text = '';
+  if (argv.length === 4 && optionName(argv[2]!) === 'type') {
+    const type = optionName(argv[3]!);
+    if (!CLIENT_TYPES.has(type)) {
+      c.reply.error(errUnknownClientType(argv[3]!));
+      return;
+    }
+    for (const other of server.clients()) {
+      if (canonicalType(clientType(other)) === canonicalType(type)) text += line(other);
+    }
+  } else if (argv.length > 3 && optionName(argv[2]!) === 'id') {
+    const ids: number[] = [];
+    for (let j = 3; j < argv.length; j++) {
+      const id = parseI64(argv[j]!);
+      if (id === undefined) {
+        c.reply.error(ERR_INVALID_CLIENT_ID);
+        return;
+      }
+      ids.push(Number(id));
+    }
+    const byId = new Map<number, Client>();
+    for (const other of server.clients()) byId.set(other.id, other);
+    for (const id of ids) {
+      const other = byId.get(id);
+      if (other !== undefined) text += line(other);
+    }
+  } else if (argv.length !== 2) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  } else {
+    for (const other of server.clients()) text += line(other);
+  }
+  c.reply.verbatim(text);
+}
+
+/** CLIENT INFO */
+function clientInfo(c: Client, argv: string[]): void {
+  c.reply.verbatim(clientInfoLine(c, Date.now(), argvMemory(argv)) + '\n');
+}
+
+/** Redis 7.0's CLIENT HELP text, with Redis 7.2's SETINFO entry. */
+const CLIENT_HELP: readonly HelpEntry[] = [
+  ['caching', ['CACHING (YES|NO)', '    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.']],
+  ['getredir', ['GETREDIR', '    Return the client ID we are redirecting to when tracking is enabled.']],
+  ['getname', ['GETNAME', '    Return the name of the current connection.']],
+  ['id', ['ID', '    Return the ID of the current connection.']],
+  ['info', ['INFO', '    Return information about the current client connection.']],
+  ['kill', ['KILL <ip:port>', '    Kill connection made from <ip:port>.']],
+  [
+    'kill',
+    [
+      'KILL <option> <value> [<option> <value> [...]]',
+      '    Kill connections. Options are:',
+      '    * ADDR (<ip:port>|<unixsocket>:0)',
+      '      Kill connections made from the specified address',
+      '    * LADDR (<ip:port>|<unixsocket>:0)',
+      '      Kill connections made to specified local address',
+      '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+      '      Kill connections by type.',
+      '    * USER <username>',
+      '      Kill connections authenticated by <username>.',
+      '    * SKIPME (YES|NO)',
+      '      Skip killing current connection (default: yes).',
+    ],
+  ],
+  [
+    'list',
+    [
+      'LIST [options ...]',
+      '    Return information about client connections. Options:',
+      '    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)',
+      '      Return clients of specified type.',
+    ],
+  ],
+  ['unpause', ['UNPAUSE', '    Stop the current client pause, resuming traffic.']],
+  ['pause', ['PAUSE <timeout> [WRITE|ALL]', '    Suspend all, or just write, clients for <timeout> milliseconds.']],
+  ['reply', ['REPLY (ON|OFF|SKIP)', '    Control the replies sent to the current connection.']],
+  ['setname', ['SETNAME <name>', '    Assign the name <name> to the current connection.']],
+  [
+    'setinfo',
+    [
+      'SETINFO <option> <value>',
+      '    Set client meta attr. Options are:',
+      '    * LIB-NAME: the client lib name.',
+      '    * LIB-VER: the client lib version.',
+    ],
+  ],
+  ['unblock', ['UNBLOCK <clientid> [TIMEOUT|ERROR]', '    Unblock the specified blocked client.']],
+  [
+    'tracking',
+    [
+      'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]',
+      '         [OPTIN] [OPTOUT] [NOLOOP]',
+      '    Control server assisted client side caching.',
+    ],
+  ],
+  ['trackinginfo', ['TRACKINGINFO', '    Report tracking status for the current connection.']],
+  ['no-evict', ['NO-EVICT (ON|OFF)', '    Protect current client connection from eviction.']],
+];
+
+/** CLIENT HELP */
+function clientHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv, CLIENT_HELP);
+}
+
 export const CONNECTION_COMMANDS: CommandDefinition[] = [
   { name: 'ping', arity: -1, handler: ping },
   { name: 'echo', arity: 2, handler: echo },
   { name: 'quit', arity: -1, handler: quit },
   { name: 'select', arity: 2, handler: select },
+  { name: 'hello', arity: -1, handler: hello },
+  { name: 'auth', arity: -2, handler: auth },
+  {
+    name: 'client',
+    arity: -2,
+    subcommands: [
+      { name: 'id', arity: 2, handler: clientId },
+      { name: 'setname', arity: 3, handler: clientSetname },
+      { name: 'getname', arity: 2, handler: clientGetname },
+      { name: 'setinfo', arity: 4, handler: clientSetinfo },
+      { name: 'list', arity: -2, handler: clientList },
+      { name: 'info', arity: 2, handler: clientInfo },
+      { name: 'help', arity: 2, handler: clientHelp },
+    ],
+  },
 ];

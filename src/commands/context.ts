@@ -33,6 +33,12 @@ export interface ServerStats {
   netOutputBytes: number;
   /** Error replies by their first word (INFO errorstats). */
   errorCodes: Map<string, number>;
+  /** Sampled rates (Redis's instantaneous metrics), kept up to date by the server. */
+  instantaneousOpsPerSec: number;
+  instantaneousInputKbps: number;
+  instantaneousOutputKbps: number;
+  /** Highest used memory seen (INFO used_memory_peak). */
+  peakMemory: number;
 }
 
 export interface ShutdownOptions {
@@ -50,6 +56,12 @@ export interface ServerInfo {
   readonly pid: number;
   readonly configFile: string;
   readonly executable: string;
+  /** The replication ID (INFO master_replid): 40 random hex digits per start. */
+  readonly replicationId: string;
+  /** Memory in use once the server was set up (INFO used_memory_startup). */
+  readonly startupMemory: number;
+  /** How many times a second the server's cron runs (INFO hz). */
+  readonly hz: number;
   /** The TCP port actually listened on (0 before listen). */
   tcpPort(): number;
 }
@@ -61,8 +73,18 @@ export interface ServerContext {
   readonly stats: ServerStats;
   readonly info: ServerInfo;
   readonly reply: ReplyWriter;
+  /**
+   * Whether a client that has not authenticated must do so (requirepass is set). As in
+   * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.
+   */
+  readonly authRequired: boolean;
   clients(): Iterable<Client>;
-  /** Shuts the server down; returns an error text if it refuses. */
+  /** Number of connected clients. */
+  readonly clientCount: number;
+  /**
+   * Shuts the server down (closing this client's connection too, with no reply); returns
+   * an error text instead if it refuses.
+   */
   shutdown(options: ShutdownOptions): string | null;
   log(level: 'debug' | 'verbose' | 'notice' | 'warning', message: string): void;
   resetStats(): void;

@@ -68,6 +68,51 @@ export function errInvalidExpireTime(fullName: string): string {
 
 /** An option of EXPIRE and friends that is not NX, XX, GT or LT ("%s": up to a NUL). */
 export function errUnsupportedOption(opt: string): string {
-  const nul = opt.indexOf('\0');
-  return `ERR Unsupported option ${nul >= 0 ? opt.slice(0, nul) : opt}`;
+  return `ERR Unsupported option ${cString(opt)}`;
 }
+/** A C string as printf's "%s" prints it: cut at the first NUL. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul >= 0 ? s.slice(0, nul) : s;
+}
+
+// Connection: HELLO, AUTH, CLIENT.
+export const ERR_NOAUTH_HELLO =
+  'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH ' +
+  '<user> <pass> option can be used to authenticate the client and select the RESP protocol ' +
+  'version at the same time';
+export const ERR_INVALID_CLIENT_ID = 'ERR Invalid client ID';
+
+export function errHelloOption(option: string): string {
+  return `ERR Syntax error in HELLO option '${cString(option)}'`;
+}
+
+export function errUnknownClientType(type: string): string {
+  return `ERR Unknown client type '${cString(type)}'`;
+}
+
+/** CLIENT SETINFO with an attribute other than LIB-NAME / LIB-VER (Redis 7.2). */
+export function errUnrecognizedOption(option: string): string {
+  return `ERR Unrecognized option '${cString(option)}'`;
+}
+
+/** CLIENT SETINFO value with a byte outside '!'..'~'; names the attribute as given (Redis 7.2). */
+export function errClientAttribute(attribute: string): string {
+  return `ERR ${cString(attribute)} cannot contain spaces, newlines or special characters.`;
+}
+
+// Server: CONFIG, COMMAND, SHUTDOWN.
+export function errConfigSetUnknown(name: string): string {
+  return `ERR Unknown option or number of arguments for CONFIG SET - '${cString(name)}'`;
+}
+
+export function errConfigSetFailed(name: string, reason: string): string {
+  return `ERR CONFIG SET failed (possibly related to argument '${cString(name)}') - ${reason}`;
+}
+
+export const ERR_INVALID_COMMAND = 'ERR Invalid command specified';
+export const ERR_NO_KEY_ARGUMENTS = 'ERR The command has no key arguments';
+export const ERR_INVALID_ARGUMENT_COUNT = 'ERR Invalid number of arguments specified for command';
+export const ERR_INVALID_ARGUMENTS = 'ERR Invalid arguments specified for command';
+export const ERR_NO_SHUTDOWN = 'ERR No shutdown in progress.';
+export const ERR_SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';

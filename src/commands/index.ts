@@ -1,6 +1,7 @@
 import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
+import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { REDIS_META } from './meta.generated.js';
 import { EXTRA_META } from './meta-extra.js';
@@ -12,6 +13,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...STRING_COMMANDS,
   ...GENERIC_COMMANDS,
   ...EXPIRE_COMMANDS,
+  ...SERVER_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */
@@ -19,7 +21,8 @@ export function commandMeta(): Record<string, CommandMeta> {
   const meta: Record<string, CommandMeta> = { ...REDIS_META };
   for (const [name, extra] of Object.entries(EXTRA_META)) {
     const base = meta[name];
-    meta[name] = base ? { ...base, subcommands: { ...base.subcommands, ...extra.subcommands } } : extra;
+    if ('arity' in extra) meta[name] = extra;
+    else if (base) meta[name] = { ...base, subcommands: { ...base.subcommands, ...extra.subcommands } };
   }
   return meta;
 }

@@ -120,6 +120,372 @@ export const REDIS_META: Record<string, CommandMeta> = {
    ]
   }
  },
+ "hello": {
+  "arity": -1,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "no_auth",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast",
+   "@connection"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Handshake with Redis",
+   "since": "6.0.0",
+   "group": "connection",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "6.2.0",
+     "`protover` made optional; when called without arguments the command reports the current connection's context."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "arguments",
+     "type": "block",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "protover",
+       "type": "integer"
+      },
+      {
+       "name": "username_password",
+       "type": "block",
+       "token": "AUTH",
+       "flags": [
+        "optional"
+       ],
+       "value": [
+        {
+         "name": "username",
+         "type": "string"
+        },
+        {
+         "name": "password",
+         "type": "string"
+        }
+       ]
+      },
+      {
+       "name": "clientname",
+       "type": "string",
+       "token": "SETNAME",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "auth": {
+  "arity": -2,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "no_auth",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast",
+   "@connection"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Authenticate to the server",
+   "since": "1.0.0",
+   "group": "connection",
+   "complexity": "O(N) where N is the number of passwords defined for the user",
+   "history": [
+    [
+     "6.0.0",
+     "Added ACL style (username and password)."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "username",
+     "type": "string",
+     "since": "6.0.0",
+     "flags": [
+      "optional"
+     ]
+    },
+    {
+     "name": "password",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "client": {
+  "arity": -2,
+  "flags": [],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "A container for client connection commands",
+   "since": "2.4.0",
+   "group": "connection",
+   "complexity": "Depends on subcommand."
+  },
+  "subcommands": {
+   "id": {
+    "arity": 2,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Returns the client ID for the current connection",
+     "since": "5.0.0",
+     "group": "connection",
+     "complexity": "O(1)"
+    }
+   },
+   "setname": {
+    "arity": 3,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Set the current connection name",
+     "since": "2.6.9",
+     "group": "connection",
+     "complexity": "O(1)",
+     "arguments": [
+      {
+       "name": "connection-name",
+       "type": "string"
+      }
+     ]
+    }
+   },
+   "getname": {
+    "arity": 2,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the current connection name",
+     "since": "2.6.9",
+     "group": "connection",
+     "complexity": "O(1)"
+    }
+   },
+   "list": {
+    "arity": -2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the list of client connections",
+     "since": "2.4.0",
+     "group": "connection",
+     "complexity": "O(N) where N is the number of client connections",
+     "history": [
+      [
+       "2.8.12",
+       "Added unique client `id` field."
+      ],
+      [
+       "5.0.0",
+       "Added optional `TYPE` filter."
+      ],
+      [
+       "6.0.0",
+       "Added `user` field."
+      ],
+      [
+       "6.2.0",
+       "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."
+      ],
+      [
+       "7.0.0",
+       "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."
+      ],
+      [
+       "7.0.3",
+       "Added `ssub` field."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "normal_master_replica_pubsub",
+       "type": "oneof",
+       "token": "TYPE",
+       "since": "5.0.0",
+       "flags": [
+        "optional"
+       ],
+       "value": [
+        {
+         "name": "normal",
+         "type": "pure-token",
+         "token": "NORMAL"
+        },
+        {
+         "name": "master",
+         "type": "pure-token",
+         "token": "MASTER"
+        },
+        {
+         "name": "replica",
+         "type": "pure-token",
+         "token": "REPLICA"
+        },
+        {
+         "name": "pubsub",
+         "type": "pure-token",
+         "token": "PUBSUB"
+        }
+       ]
+      },
+      {
+       "name": "id",
+       "type": "block",
+       "token": "ID",
+       "since": "6.2.0",
+       "flags": [
+        "optional"
+       ],
+       "value": [
+        {
+         "name": "client-id",
+         "type": "integer",
+         "flags": [
+          "multiple"
+         ]
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "info": {
+    "arity": 2,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Returns information about the current client connection.",
+     "since": "6.2.0",
+     "group": "connection",
+     "complexity": "O(1)"
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "5.0.0",
+     "group": "connection",
+     "complexity": "O(1)"
+    }
+   }
+  }
+ },
  "get": {
   "arity": 2,
   "flags": [
@@ -2564,6 +2930,535 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "keySpecIndex": 0
     }
    ]
+  }
+ },
+ "info": {
+  "arity": -1,
+  "flags": [
+   "loading",
+   "stale"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [
+   "nondeterministic_output",
+   "request_policy:all_shards",
+   "response_policy:special"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Get information and statistics about the server",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "7.0.0",
+     "Added support for taking multiple section arguments."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "section",
+     "type": "string",
+     "flags": [
+      "optional",
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "time": {
+  "arity": 1,
+  "flags": [
+   "loading",
+   "stale",
+   "fast"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast"
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Return the current server time",
+   "since": "2.6.0",
+   "group": "server",
+   "complexity": "O(1)"
+  }
+ },
+ "shutdown": {
+  "arity": -1,
+  "flags": [
+   "admin",
+   "noscript",
+   "loading",
+   "stale",
+   "no_multi",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@admin",
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Synchronously save the dataset to disk and then shut down the server",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+   "history": [
+    [
+     "7.0.0",
+     "Added the `NOW`, `FORCE` and `ABORT` modifiers."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "nosave_save",
+     "type": "oneof",
+     "flags": [
+      "optional"
+     ],
+     "value": [
+      {
+       "name": "nosave",
+       "type": "pure-token",
+       "token": "NOSAVE"
+      },
+      {
+       "name": "save",
+       "type": "pure-token",
+       "token": "SAVE"
+      }
+     ]
+    },
+    {
+     "name": "now",
+     "type": "pure-token",
+     "token": "NOW",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ]
+    },
+    {
+     "name": "force",
+     "type": "pure-token",
+     "token": "FORCE",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ]
+    },
+    {
+     "name": "abort",
+     "type": "pure-token",
+     "token": "ABORT",
+     "since": "7.0.0",
+     "flags": [
+      "optional"
+     ]
+    }
+   ]
+  }
+ },
+ "config": {
+  "arity": -2,
+  "flags": [],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "A container for server configuration commands",
+   "since": "2.0.0",
+   "group": "server",
+   "complexity": "Depends on subcommand."
+  },
+  "subcommands": {
+   "get": {
+    "arity": -3,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the values of configuration parameters",
+     "since": "2.0.0",
+     "group": "server",
+     "complexity": "O(N) when N is the number of configuration parameters provided",
+     "history": [
+      [
+       "7.0.0",
+       "Added the ability to pass multiple pattern parameters in one call"
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "parameter",
+       "type": "block",
+       "flags": [
+        "multiple"
+       ],
+       "value": [
+        {
+         "name": "parameter",
+         "type": "string"
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "set": {
+    "arity": -4,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [
+     "request_policy:all_nodes",
+     "response_policy:all_succeeded"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Set configuration parameters to the given values",
+     "since": "2.0.0",
+     "group": "server",
+     "complexity": "O(N) when N is the number of configuration parameters provided",
+     "history": [
+      [
+       "7.0.0",
+       "Added the ability to set multiple parameters in one call."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "parameter_value",
+       "type": "block",
+       "flags": [
+        "multiple"
+       ],
+       "value": [
+        {
+         "name": "parameter",
+         "type": "string"
+        },
+        {
+         "name": "value",
+         "type": "string"
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "resetstat": {
+    "arity": 2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Reset the stats returned by INFO",
+     "since": "2.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "5.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   }
+  }
+ },
+ "command": {
+  "arity": -1,
+  "flags": [
+   "loading",
+   "stale"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow",
+   "@connection"
+  ],
+  "tips": [
+   "nondeterministic_output_order"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Get array of Redis command details",
+   "since": "2.8.13",
+   "group": "server",
+   "complexity": "O(N) where N is the total number of Redis commands"
+  },
+  "subcommands": {
+   "count": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get total number of Redis commands",
+     "since": "2.8.13",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "info": {
+    "arity": -2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output_order"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get array of specific Redis command details, or all when no argument is given.",
+     "since": "2.8.13",
+     "group": "server",
+     "complexity": "O(N) where N is the number of commands to look up",
+     "history": [
+      [
+       "7.0.0",
+       "Allowed to be called with no argument to get info on all commands."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "command-name",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "docs": {
+    "arity": -2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output_order"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get array of specific Redis command documentation",
+     "since": "7.0.0",
+     "group": "server",
+     "complexity": "O(N) where N is the number of commands to look up",
+     "arguments": [
+      {
+       "name": "command-name",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "list": {
+    "arity": -2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [
+     "nondeterministic_output_order"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get an array of Redis command names",
+     "since": "7.0.0",
+     "group": "server",
+     "complexity": "O(N) where N is the total number of Redis commands",
+     "arguments": [
+      {
+       "name": "filterby",
+       "type": "oneof",
+       "token": "FILTERBY",
+       "flags": [
+        "optional"
+       ],
+       "value": [
+        {
+         "name": "module-name",
+         "type": "string",
+         "token": "MODULE"
+        },
+        {
+         "name": "category",
+         "type": "string",
+         "token": "ACLCAT"
+        },
+        {
+         "name": "pattern",
+         "type": "pattern",
+         "token": "PATTERN"
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "getkeys": {
+    "arity": -4,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Extract keys given a full Redis command",
+     "since": "2.8.13",
+     "group": "server",
+     "complexity": "O(N) where N is the number of arguments to the command"
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "5.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   }
   }
  }
 };

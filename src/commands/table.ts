@@ -120,6 +120,29 @@ export class CommandTable {
     return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
   }
 
+  /**
+   * A command by its full name, 'get' or 'config|get', case-insensitively (Redis's
+   * lookupCommandBySds, for COMMAND INFO/DOCS): a container alone is found, a name with
+   * a '|' must be a container and one of its subcommands.
+   */
+  lookupFullName(fullName: string): CommandSpec | undefined {
+    const parts = fullName.split('|');
+    if (parts.length > 2) return undefined;
+    const base = this.lookup(parts[0]!);
+    if (parts.length === 1 || base === undefined) return base;
+    return base.subcommands?.get(parts[1]!.toLowerCase());
+  }
+
+  /**
+   * The command a full argv would run (Redis's lookupCommand, for COMMAND GETKEYS):
+   * a container with a second argument means its subcommand.
+   */
+  lookupArgv(argv: readonly string[]): CommandSpec | undefined {
+    const base = this.lookup(argv[0]!);
+    if (argv.length === 1 || base?.subcommands === undefined) return base;
+    return base.subcommands.get(argv[1]!.toLowerCase());
+  }
+
   /** Every top-level command. */
   commands(): readonly CommandSpec[] {
     return this.all;

@@ -29,8 +29,9 @@ export class Config {
     return v;
   }
 
+  /** A numeric parameter (memory sizes beyond 2^53 come back as the nearest double). */
   number(name: string): number {
-    return this.get(name) as number;
+    return Number(this.get(name));
   }
 
   string(name: string): string {
@@ -49,30 +50,66 @@ export class Config {
     this.listeners.push(listener);
   }
 
-  /** CONFIG GET: name/value pairs of every parameter matching any of the globs. */
+  /**
+   * CONFIG GET: name/value pairs for the patterns, each parameter once. As Redis's
+   * configGetCommand: a pattern without glob characters is an exact, case-insensitive
+   * name and is reported with the name as the client wrote it; a glob matches names
+   * case-insensitively and reports the parameter's own name.
+   */
   matching(patterns: readonly string[]): [string, string][] {
     const out: [string, string][] = [];
-    for (const p of PARAMS) {
-      if (patterns.some((pat) => globMatch(pat, p.name, true))) out.push([p.name, p.format(this.get(p.name))]);
+    const seen = new Set<ParamSpec>();
+    for (const pattern of patterns) {
+      if (!hasGlob(pattern)) {
+        const spec = findParam(pattern);
+        if (spec && !seen.has(spec)) {
+          seen.add(spec);
+          out.push([pattern, spec.format(this.get(spec.name))]);
+        }
+        continue;
+      }
+      for (const spec of PARAMS) {
+        if (!seen.has(spec) && globMatch(pattern, spec.name, true)) {
+          seen.add(spec);
+          out.push([spec.name, spec.format(this.get(spec.name))]);
+        }
+      }
     }
     return out;
   }
 
   /**
-   * CONFIG SET: validates every pair first, then applies them all (Redis 7 sets several
-   * parameters atomically). Returns an error text in Redis's words, or null.
+   * CONFIG SET: checks every pair, then parses every value, then applies them all, so
+   * several parameters change atomically. The checks and the error reported follow
+   * Redis 7.0's configSetCommand: the first unknown name wins unless an immutable or
+   * duplicate parameter was met before it; value errors name the parameter itself.
    */
-  setMany(pairs: readonly [string, string][]): string | null {
-    const parsed: [ParamSpec, ParamValue][] = [];
-    const seen = new Set<string>();
-    for (const [name, arg] of pairs) {
+  setMany(pairs: readonly [string, string][]): ConfigSetError | null {
+    let unknown: string | undefined;
+    let failure: ConfigSetError | undefined;
+    const specs: (ParamSpec | undefined)[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const name = pairs[i]![0];
       const spec = findParam(name);
-      if (!spec) return `ERR Unknown option or number of arguments for CONFIG SET - '${name}'`;
-      if (seen.has(spec.name)) return failed(name, 'duplicate parameter');
-      seen.add(spec.name);
-      if (!spec.mutable) return failed(name, "can't set immutable config");
-      const r = spec.parse(arg);
-      if ('error' in r) return failed(name, r.error);
+      if (!spec) {
+        if (unknown === undefined && failure === undefined) unknown = name;
+        continue;
+      }
+      if (unknown !== undefined || failure !== undefined) continue;
+      if (!spec.mutable) {
+        failure = { name, reason: "can't set immutable config" };
+        continue;
+      }
+      if (specs.includes(spec)) failure = { name, reason: 'duplicate parameter' };
+      specs[i] = spec;
+    }
+    if (unknown !== undefined) return { unknown };
+    if (failure) return failure;
+    const parsed: [ParamSpec, ParamValue][] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const spec = specs[i]!;
+      const r = spec.parse(pairs[i]![1]);
+      if ('error' in r) return { name: spec.name, reason: r.error };
       parsed.push([spec, r.value]);
     }
     for (const [spec, value] of parsed) this.apply(spec.name, value);
@@ -94,8 +131,17 @@ export class Config {
   }
 }
 
-function failed(name: string, reason: string): string {
-  return `ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`;
+/** Why CONFIG SET refused: an unknown parameter, or a parameter and the reason. */
+export type ConfigSetError = { unknown: string } | { name: string; reason: string };
+
+/** Whether CONFIG GET treats the pattern as a glob (strpbrk on the C string). */
+function hasGlob(pattern: string): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 0) return false;
+    if (c === 0x2a || c === 0x3f || c === 0x5b) return true;
+  }
+  return false;
 }
 
 /**

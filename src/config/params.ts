@@ -1,3 +1,5 @@
+import { INT64_MAX, UINT64_MAX, parseI64 } from '../util/numbers.js';
+
 /**
  * THE table of configuration parameters: name as in redis.conf, type, default, whether
  * CONFIG SET may change it, and how its value is parsed and printed. The command line,
@@ -7,7 +9,11 @@
  * at start-up.
  */
 
-export type ParamValue = string | number | boolean | string[];
+/**
+ * A parameter's value. Memory sizes beyond 2^53 are kept exact as bigint, because
+ * CONFIG GET must print back the number that was set (Redis holds them as int64).
+ */
+export type ParamValue = string | number | bigint | boolean | string[];
 
 export interface ParamSpec {
   readonly name: string;
@@ -21,13 +27,24 @@ export interface ParamSpec {
   format(value: ParamValue): string;
 }
 
+/** The argument as C code reads it with strcasecmp/strtoull: cut at the first NUL. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul >= 0 ? s.slice(0, nul) : s;
+}
+
+/** ASCII-only lowercase, as C's tolower in strcasecmp (latin1 letters stay as they are). */
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
 function boolParam(name: string, defaultText: 'yes' | 'no', mutable = true): ParamSpec {
   return {
     name,
     mutable,
     defaultText,
     parse(arg) {
-      const v = arg.toLowerCase();
+      const v = asciiLower(cString(arg));
       if (v === 'yes') return { value: true };
       if (v === 'no') return { value: false };
       return { error: "argument must be 'yes' or 'no'" };
@@ -36,32 +53,44 @@ function boolParam(name: string, defaultText: 'yes' | 'no', mutable = true): Par
   };
 }
 
+/**
+ * An integer parameter: string2ll (no sign but '-', no spaces, no leading zeros), then
+ * the bounds check, as Redis's numeric configs. `unsigned` only changes how Redis
+ * words the bounds, which are the same digits.
+ */
 function intParam(name: string, defaultText: string, min: number, max: number, mutable = true): ParamSpec {
   return {
     name,
     mutable,
     defaultText,
     parse(arg) {
-      const v = parseLongLong(arg);
+      const v = parseI64(arg);
       if (v === undefined) return { error: "argument couldn't be parsed into an integer" };
       if (v < min || v > max) return { error: `argument must be between ${min} and ${max} inclusive` };
-      return { value: v };
+      return { value: Number(v) };
     },
     format: (v) => String(v),
   };
 }
 
-/** A byte count: plain bytes or with a unit (1k, 1kb, 1m, 1mb, 1g, 1gb; k = 1000, kb = 1024). */
-function memoryParam(name: string, defaultText: string, min: number, max: number, mutable = true): ParamSpec {
+/**
+ * A byte count as Redis's memtoull reads it: digits and an optional unit (b, k = 1000,
+ * kb = 1024, m, mb, g, gb; case-insensitive), no sign, no fraction. Like the C code, no
+ * digits at all reads as 0, digits beyond 2^64-1 saturate (strtoull) and the product
+ * wraps modulo 2^64; the result is then an int64 (`signed`) or uint64 for the bounds
+ * check.
+ */
+function memoryParam(name: string, defaultText: string, min: bigint, max: bigint, signed: boolean, mutable = true): ParamSpec {
   return {
     name,
     mutable,
     defaultText,
     parse(arg) {
-      const v = parseMemory(arg);
+      let v = parseMemory(arg);
       if (v === undefined) return { error: 'argument must be a memory value' };
+      if (signed && v > INT64_MAX) v -= 1n << 64n;
       if (v < min || v > max) return { error: `argument must be between ${min} and ${max} inclusive` };
-      return { value: v };
+      return { value: v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
     },
     format: (v) => String(v),
   };
@@ -73,7 +102,7 @@ function enumParam(name: string, defaultText: string, values: readonly string[],
     mutable,
     defaultText,
     parse(arg) {
-      const v = arg.toLowerCase();
+      const v = asciiLower(cString(arg));
       if (values.includes(v)) return { value: v };
       return { error: `argument(s) must be one of the following: ${values.join(', ')}` };
     },
@@ -97,7 +126,7 @@ function fixedParam(name: string, defaultText: string, parse: ParamSpec['parse']
 }
 
 const INT_MAX = 2147483647;
-const LONG_MAX = Number.MAX_SAFE_INTEGER;
+const UINT_MAX = 4294967295;
 
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
@@ -118,16 +147,16 @@ export const PARAMS: readonly ParamSpec[] = [
   enumParam('loglevel', 'notice', ['debug', 'verbose', 'notice', 'warning']),
   stringParam('logfile', '', false),
   stringParam('requirepass', ''),
-  memoryParam('proto-max-bulk-len', '512mb', 1024 * 1024, LONG_MAX),
-  memoryParam('client-query-buffer-limit', '1gb', 1024 * 1024, LONG_MAX),
-  intParam('maxclients', '10000', 1, INT_MAX),
+  memoryParam('proto-max-bulk-len', '512mb', 1024n * 1024n, INT64_MAX, true),
+  memoryParam('client-query-buffer-limit', '1gb', 1024n * 1024n, INT64_MAX, false),
+  intParam('maxclients', '10000', 1, UINT_MAX),
   intParam('timeout', '0', 0, INT_MAX),
   intParam('tcp-keepalive', '300', 0, INT_MAX),
   fixedParam(
     'appendonly',
     'no',
     (arg) => {
-      const v = arg.toLowerCase();
+      const v = asciiLower(cString(arg));
       if (v === 'no') return { value: false };
       if (v === 'yes') return { error: 'lapse does not implement the append-only file; use snapshots' };
       return { error: "argument must be 'yes' or 'no'" };
@@ -142,25 +171,22 @@ export function findParam(name: string): ParamSpec | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-/** Redis's string2ll for config values (strict integer). */
-function parseLongLong(s: string): number | undefined {
-  if (!/^-?(0|[1-9][0-9]*)$/.test(s) || s === '-0') return undefined;
-  const v = Number(s);
-  return Number.isSafeInteger(v) ? v : undefined;
+/**
+ * Redis's memtoull: the value (uint64) or undefined for "argument must be a memory
+ * value". See memoryParam for the C quirks it reproduces.
+ */
+export function parseMemory(arg: string): bigint | undefined {
+  const s = cString(arg);
+  if (s.startsWith('-')) return undefined;
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+  const mul = UNITS[asciiLower(s.slice(i))];
+  if (mul === undefined || i >= 128) return undefined;
+  let v = i === 0 ? 0n : BigInt(s.slice(0, i));
+  if (v > UINT64_MAX) v = UINT64_MAX;
+  return (v * mul) & UINT64_MAX;
 }
 
-/**
- * Redis's memtoull: a number with an optional unit, case-insensitive:
- * b, k (1000), kb (1024), m, mb, g, gb. No sign, no fraction.
- */
-export function parseMemory(s: string): number | undefined {
-  const m = /^([0-9]+)([a-zA-Z]*)$/.exec(s);
-  if (!m) return undefined;
-  const units: Record<string, number> = {
-    '': 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3,
-  };
-  const mul = units[m[2]!.toLowerCase()];
-  if (mul === undefined) return undefined;
-  const v = Number(m[1]) * mul;
-  return Number.isSafeInteger(v) ? v : undefined;
-}
+const UNITS: Record<string, bigint> = {
+  '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n,
+};

@@ -32,6 +32,11 @@ export class Keyspace implements DatabaseEvents {
   now: number;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
   listener: KeyspaceListener = {};
+  /**
+   * Writes since the last snapshot (INFO rdb_changes_since_last_save, Redis's dirty
+   * counter): each key a command creates, changes or deletes, and each flush.
+   */
+  changesSinceSave = 0;
 
   constructor(
     readonly clock: Clock,
@@ -81,10 +86,12 @@ export class Keyspace implements DatabaseEvents {
   }
 
   modified(db: Database, key: string): void {
+    this.changesSinceSave++;
     this.listener.keyModified?.(db, key);
   }
 
   flushed(db: Database): void {
+    this.changesSinceSave++;
     this.listener.databaseFlushed?.(db);
   }
 }

@@ -33,7 +33,7 @@ export class Connection implements ClientTransport {
     this.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
     this.client = new Client(server, this);
     this.parser = new RequestParser(server.parserLimits);
-    this.parser.unauthenticated = !this.client.authenticated;
+    this.parser.unauthenticated = !this.client.authenticated && server.authRequired;
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
@@ -82,7 +82,7 @@ export class Connection implements ClientTransport {
       this.destroy();
       return;
     }
-    this.parser.unauthenticated = !client.authenticated;
+    this.parser.unauthenticated = !client.authenticated && server.authRequired;
     this.flush();
   }
 

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { Config, loadConfigText } from '../config/config.js';
 import type { ParamValue } from '../config/params.js';
 import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
@@ -12,6 +13,7 @@ import { ReplyWriter } from '../protocol/writer.js';
 import { Connection } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { VERSION } from '../version.js';
+import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -63,6 +65,11 @@ export class LapseServer implements ServerContext {
   private readonly connections = new Set<Connection>();
   private port = 0;
   private cron: NodeJS.Timeout | null = null;
+  private cronTicks = 0;
+  private readonly opsRate = new RateSampler();
+  private readonly inputRate = new RateSampler();
+  private readonly outputRate = new RateSampler();
+  private requirePassSet: boolean;
   private closing: Promise<void> | null = null;
   private shutdownHandler: (() => void) | null = null;
 
@@ -84,19 +91,27 @@ export class LapseServer implements ServerContext {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
       maxQueryBuffer: this.config.number('client-query-buffer-limit'),
     };
+    this.requirePassSet = this.config.string('requirepass') !== '';
     this.config.onChange((name, value) => this.applyConfig(name, value));
     this.reply.onError = (text) => this.countError(text);
     const startTime = Date.now();
-    const runId = crypto.randomBytes(20).toString('hex');
     this.info = {
       version: VERSION,
-      runId,
+      runId: crypto.randomBytes(20).toString('hex'),
       startTime,
       pid: process.pid,
       configFile: options.configFile ?? '',
-      executable: process.argv[1] ?? '',
+      executable: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
+      replicationId: crypto.randomBytes(20).toString('hex'),
+      startupMemory: usedMemory(),
+      hz: CRON_HZ,
       tcpPort: () => this.port,
     };
+    this.stats.peakMemory = this.info.startupMemory;
+  }
+
+  get authRequired(): boolean {
+    return this.requirePassSet;
   }
 
   /**
@@ -160,8 +175,20 @@ export class LapseServer implements ServerContext {
     return this.connections.size;
   }
 
-  shutdown(_options: ShutdownOptions): string | null {
+  /**
+   * SHUTDOWN. lapse has no snapshots yet, so an explicit SAVE fails as a failed final
+   * save fails in Redis (refused unless FORCE); without SAVE nothing is to be saved.
+   */
+  shutdown(options: ShutdownOptions): string | null {
     this.log('warning', 'User requested shutdown...');
+    if (options.save) {
+      if (!options.force) {
+        this.log('warning', "Error trying to save the DB, can't exit.");
+        this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+        return ERR_SHUTDOWN_FAILED;
+      }
+      this.log('warning', 'Error trying to save the DB. Exit anyway.');
+    }
     // Let the current batch finish, then close everything.
     setImmediate(() => {
       void this.close().then(() => this.shutdownHandler?.());
@@ -173,9 +200,17 @@ export class LapseServer implements ServerContext {
     this.logger.log(level, message);
   }
 
+  /**
+   * CONFIG RESETSTAT: the counters of INFO stats, errorstats and commandstats. As in
+   * Redis, the memory peak is kept.
+   */
   resetStats(): void {
     const fresh = newStats();
+    fresh.peakMemory = this.stats.peakMemory;
     Object.assign(this.stats, fresh);
+    this.opsRate.reset();
+    this.inputRate.reset();
+    this.outputRate.reset();
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
@@ -226,32 +261,49 @@ export class LapseServer implements ServerContext {
     this.connections.add(connection);
   }
 
-  /** Once a second: close clients idle longer than `timeout` (Redis's clientsCron). */
+  /**
+   * Redis's serverCron at its default 10 Hz: samples the instantaneous rates and the
+   * memory peak each tick; once a second closes clients idle longer than `timeout`.
+   */
   private startCron(): void {
     if (this.cron) return;
-    this.cron = setInterval(() => {
-      const timeout = this.config.number('timeout');
-      if (timeout <= 0) return;
-      const now = Date.now();
-      for (const c of [...this.connections]) {
-        if (now - c.client.lastInteraction > timeout * 1000) {
-          this.log('verbose', 'Closing idle client');
-          c.destroy();
-        }
-      }
-    }, 1000);
+    this.cron = setInterval(() => this.cronTick(), 1000 / CRON_HZ);
     this.cron.unref();
   }
 
-  private applyConfig(name: string, value: ParamValue): void {
-    if (name === 'proto-max-bulk-len') this.parserLimits.maxBulkLength = value as number;
-    else if (name === 'client-query-buffer-limit') this.parserLimits.maxQueryBuffer = value as number;
+  private cronTick(): void {
+    const stats = this.stats;
+    const now = Date.now();
+    stats.instantaneousOpsPerSec = this.opsRate.sample(stats.totalCommandsProcessed, now);
+    stats.instantaneousInputKbps = this.inputRate.sample(stats.netInputBytes, now) / 1024;
+    stats.instantaneousOutputKbps = this.outputRate.sample(stats.netOutputBytes, now) / 1024;
+    const used = usedMemory();
+    if (used > stats.peakMemory) stats.peakMemory = used;
+    if (++this.cronTicks % CRON_HZ !== 0) return;
+    const timeout = this.config.number('timeout');
+    if (timeout <= 0) return;
+    for (const c of [...this.connections]) {
+      if (now - c.client.lastInteraction > timeout * 1000) {
+        this.log('verbose', 'Closing idle client');
+        c.destroy();
+      }
+    }
   }
 
+  private applyConfig(name: string, value: ParamValue): void {
+    if (name === 'proto-max-bulk-len') this.parserLimits.maxBulkLength = Number(value);
+    else if (name === 'client-query-buffer-limit') this.parserLimits.maxQueryBuffer = Number(value);
+    else if (name === 'requirepass') this.requirePassSet = value !== '';
+  }
+
+  /**
+   * Counts an error reply for INFO, as Redis's afterErrorReply: the code is the text
+   * before the first space if that space is within the first 31 characters, else ERR.
+   */
   private countError(text: string): void {
     this.stats.totalErrorReplies++;
     const space = text.indexOf(' ');
-    const code = space < 0 ? text : text.slice(0, space);
+    const code = space >= 0 && space < 31 ? text.slice(0, space) : 'ERR';
     this.stats.errorCodes.set(code, (this.stats.errorCodes.get(code) ?? 0) + 1);
   }
 }
@@ -271,7 +323,54 @@ function newStats(): ServerStats {
     netInputBytes: 0,
     netOutputBytes: 0,
     errorCodes: new Map(),
+    instantaneousOpsPerSec: 0,
+    instantaneousInputKbps: 0,
+    instantaneousOutputKbps: 0,
+    peakMemory: 0,
   };
+}
+
+/** Redis's default hz: how often the cron samples rates and memory. */
+const CRON_HZ = 10;
+/** Samples averaged by an instantaneous metric (Redis's STATS_METRIC_SAMPLES). */
+const RATE_SAMPLES = 16;
+
+/**
+ * One of Redis's instantaneous metrics: the rate of a growing counter per second,
+ * averaged over the last RATE_SAMPLES cron ticks.
+ */
+class RateSampler {
+  private readonly samples = new Float64Array(RATE_SAMPLES);
+  private index = 0;
+  private lastValue = 0;
+  private lastTime = 0;
+
+  /** Records the counter's value at time now (ms); returns the current mean rate. */
+  sample(value: number, now: number): number {
+    if (this.lastTime > 0) {
+      const elapsed = now - this.lastTime;
+      this.samples[this.index] = elapsed > 0 ? ((value - this.lastValue) * 1000) / elapsed : 0;
+      this.index = (this.index + 1) % RATE_SAMPLES;
+    }
+    this.lastValue = value;
+    this.lastTime = now;
+    let sum = 0;
+    for (let i = 0; i < RATE_SAMPLES; i++) sum += this.samples[i]!;
+    return sum / RATE_SAMPLES;
+  }
+
+  /** The counter went back to zero (CONFIG RESETSTAT). */
+  reset(): void {
+    this.samples.fill(0);
+    this.index = 0;
+    this.lastValue = 0;
+  }
+}
+
+/** Memory the process uses for its data: V8 heap plus memory held outside it (Buffers). */
+export function usedMemory(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 }
 
 function formatOption(value: unknown): string {

@@ -1,0 +1,56 @@
+import type { Client } from './context.js';
+
+/**
+ * The line CLIENT LIST and CLIENT INFO print for a client: Redis 7.0's fields in its
+ * order (networking.c, catClientInfoString), then lib-name and lib-ver as Redis 7.2
+ * adds them for CLIENT SETINFO.
+ *
+ * Where lapse's memory layout differs from Redis's, the memory fields report what lapse
+ * holds for the client: qbuf the bytes of an unfinished command, argv-mem the bytes of
+ * the arguments of the command being run (only the client running CLIENT LIST/INFO is
+ * inside a command, as in Redis), obl and omem the reply bytes the socket has not sent
+ * yet. Replies are encoded in a buffer shared by all clients, so there is no per-client
+ * reply buffer (rbs, rbp) or preallocated query buffer (qbuf-free) to report: 0.
+ */
+export function clientInfoLine(c: Client, now: number, argvMemory: number): string {
+  const t = c.transport;
+  const qbuf = t.queryBufferLength();
+  const obl = t.outputBufferLength();
+  const nowSeconds = Math.floor(now / 1000);
+  const age = nowSeconds - Math.floor(c.createdAt / 1000);
+  const idle = nowSeconds - Math.floor(c.lastInteraction / 1000);
+  return (
+    `id=${c.id} addr=${t.remoteAddress} laddr=${t.localAddress} fd=${t.fd} name=${c.name}` +
+    ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.index} sub=0 psub=0 ssub=0` +
+    ` multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory} multi-mem=0 rbs=0 rbp=0` +
+    ` obl=${obl} oll=0 omem=${obl} tot-mem=${qbuf + argvMemory + obl}` +
+    ` events=${obl > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1` +
+    ` resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVersion}`
+  );
+}
+
+/** Redis's one-letter client flags, in its order; N when none applies. */
+function clientFlags(c: Client): string {
+  let flags = '';
+  if (c.closeAfterReply) flags += 'c';
+  return flags === '' ? 'N' : flags;
+}
+
+/** Bytes of a command's arguments (Redis's argv-mem for the client running it). */
+export function argvMemory(argv: readonly string[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
+}
+
+/**
+ * Whether a client name or library attribute is valid: bytes '!' to '~' only, so a
+ * CLIENT LIST line stays splittable on spaces (Redis's validateClientAttr).
+ */
+export function isValidClientAttribute(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const ch = value.charCodeAt(i);
+    if (ch < 0x21 || ch > 0x7e) return false;
+  }
+  return true;
+}

@@ -1,0 +1,366 @@
+import os from 'node:os';
+import type { ServerContext } from './context.js';
+import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
+import { bytesToHuman, cFixed } from '../util/format.js';
+
+/**
+ * The text of INFO, section by section, with Redis 7.0's section names, field names
+ * and field order (server.c, genRedisInfoString), so that redis-cli, client libraries
+ * (ioredis waits for `loading:0`) and monitoring tools read it as they read Redis's.
+ *
+ * Values are lapse's own and true for lapse. Fields about machinery lapse does not have
+ * (forks, AOF, replicas, Lua, jemalloc, active defrag) report it idle or absent, as
+ * Redis reports its own when unused. Memory comes from Node: used_memory is the V8 heap
+ * in use plus memory held outside it (Buffers); the allocator_* fields map V8's heap
+ * (allocated: used, active: heap reserved, resident: the process's RSS).
+ *
+ * lapse adds one field, lapse_version in the server section. It has no commandstats or
+ * latencystats sections: timing every command would cost the hot path more than they
+ * are worth, so those sections are unknown to lapse and print as unknown sections do.
+ */
+
+/** Sections in output order; `default` marks those INFO prints with no argument. */
+const SECTIONS: readonly { name: string; default: boolean; render: (s: ServerContext, now: number) => string }[] = [
+  { name: 'server', default: true, render: serverSection },
+  { name: 'clients', default: true, render: clientsSection },
+  { name: 'memory', default: true, render: memorySection },
+  { name: 'persistence', default: true, render: persistenceSection },
+  { name: 'stats', default: true, render: statsSection },
+  { name: 'replication', default: true, render: replicationSection },
+  { name: 'cpu', default: true, render: cpuSection },
+  { name: 'modules', default: true, render: () => '# Modules\r\n' },
+  { name: 'errorstats', default: true, render: errorstatsSection },
+  { name: 'cluster', default: true, render: () => '# Cluster\r\ncluster_enabled:0\r\n' },
+  { name: 'keyspace', default: true, render: keyspaceSection },
+];
+
+/**
+ * INFO [section ...]: the sections asked for (ASCII case-insensitive, read up to a NUL
+ * as Redis reads them; "default", "all" and "everything" as in Redis 7.0; "module_list"
+ * is another name of "modules"), in Redis's order, separated by an empty line. Unknown
+ * sections print nothing.
+ */
+export function infoText(server: ServerContext, sections: readonly string[]): string {
+  const wanted = new Set<string>();
+  let all = false;
+  if (sections.length === 0) wanted.add('default');
+  for (const arg of sections) {
+    // Redis copies each name as a C string (cut at NUL) and lowercases it (ASCII).
+    const nul = arg.indexOf('\0');
+    const name = (nul >= 0 ? arg.slice(0, nul) : arg).replace(/[A-Z]+/g, (m) => m.toLowerCase());
+    if (name === 'all' || name === 'everything') all = true;
+    else wanted.add(name === 'module_list' ? 'modules' : name);
+  }
+  const withDefaults = wanted.has('default');
+  const now = Date.now();
+  let out = '';
+  for (const section of SECTIONS) {
+    if (!all && !wanted.has(section.name) && !(withDefaults && section.default)) continue;
+    if (out.length > 0) out += '\r\n';
+    out += section.render(server, now);
+  }
+  return out;
+}
+
+function lines(title: string, fields: readonly (readonly [string, string | number])[]): string {
+  let out = `# ${title}\r\n`;
+  for (const [name, value] of fields) out += `${name}:${value}\r\n`;
+  return out;
+}
+
+/** libuv's event loop backend on each platform, as Redis names its own. */
+function multiplexingApi(): string {
+  switch (process.platform) {
+    case 'linux': return 'epoll';
+    case 'darwin': case 'freebsd': case 'openbsd': return 'kqueue';
+    case 'sunos': return 'evport';
+    case 'win32': return 'iocp';
+    default: return 'poll';
+  }
+}
+
+/** Microseconds since the epoch, with the sub-millisecond part Date.now() lacks. */
+function nowMicros(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+}
+
+function serverSection(s: ServerContext, now: number): string {
+  const info = s.info;
+  const uptime = Math.floor((now - info.startTime) / 1000);
+  return lines('Server', [
+    ['redis_version', REDIS_COMPAT_VERSION],
+    ['lapse_version', VERSION],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', '0'],
+    ['redis_mode', 'standalone'],
+    ['os', `${os.type()} ${os.release()} ${os.machine()}`],
+    ['arch_bits', /64/.test(process.arch) ? 64 : 32],
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', multiplexingApi()],
+    ['atomicvar_api', 'none'],
+    ['gcc_version', '0.0.0'],
+    ['process_id', info.pid],
+    ['process_supervised', 'no'],
+    ['run_id', info.runId],
+    ['tcp_port', info.tcpPort()],
+    ['server_time_usec', nowMicros()],
+    ['uptime_in_seconds', uptime],
+    ['uptime_in_days', Math.floor(uptime / 86400)],
+    ['hz', info.hz],
+    ['configured_hz', info.hz],
+    ['lru_clock', Math.floor(now / 1000) & 0xffffff],
+    ['executable', info.executable],
+    ['config_file', info.configFile],
+    ['io_threads_active', 0],
+  ]);
+}
+
+function clientsSection(s: ServerContext): string {
+  let maxInput = 0;
+  let maxOutput = 0;
+  for (const c of s.clients()) {
+    maxInput = Math.max(maxInput, c.transport.queryBufferLength());
+    maxOutput = Math.max(maxOutput, c.transport.outputBufferLength());
+  }
+  return lines('Clients', [
+    ['connected_clients', s.clientCount],
+    ['cluster_connections', 0],
+    ['maxclients', s.config.number('maxclients')],
+    ['client_recent_max_input_buffer', maxInput],
+    ['client_recent_max_output_buffer', maxOutput],
+    ['blocked_clients', 0],
+    ['tracking_clients', 0],
+    ['clients_in_timeout_table', 0],
+  ]);
+}
+
+/** Memory of the clients' buffers: unfinished commands and unsent replies. */
+function clientsMemory(s: ServerContext): number {
+  let n = 0;
+  for (const c of s.clients()) n += c.transport.queryBufferLength() + c.transport.outputBufferLength();
+  return n;
+}
+
+function ratio(a: number, b: number): string {
+  return cFixed(b > 0 ? a / b : 0, 2);
+}
+
+function memorySection(s: ServerContext): string {
+  const m = process.memoryUsage();
+  const used = m.heapUsed + m.external;
+  const active = m.heapTotal + m.external;
+  const rss = m.rss;
+  const stats = s.stats;
+  if (used > stats.peakMemory) stats.peakMemory = used;
+  const peak = stats.peakMemory;
+  const startup = s.info.startupMemory;
+  const clients = clientsMemory(s);
+  const overhead = Math.min(used, startup + clients);
+  const dataset = used - overhead;
+  const netUsed = used - startup;
+  const total = os.totalmem();
+  return lines('Memory', [
+    ['used_memory', used],
+    ['used_memory_human', bytesToHuman(used)],
+    ['used_memory_rss', rss],
+    ['used_memory_rss_human', bytesToHuman(rss)],
+    ['used_memory_peak', peak],
+    ['used_memory_peak_human', bytesToHuman(peak)],
+    ['used_memory_peak_perc', `${cFixed(peak > 0 ? (used * 100) / peak : 0, 2)}%`],
+    ['used_memory_overhead', overhead],
+    ['used_memory_startup', startup],
+    ['used_memory_dataset', dataset],
+    ['used_memory_dataset_perc', `${cFixed(netUsed > 0 ? (dataset * 100) / netUsed : 0, 2)}%`],
+    ['allocator_allocated', used],
+    ['allocator_active', active],
+    ['allocator_resident', rss],
+    ['total_system_memory', total],
+    ['total_system_memory_human', bytesToHuman(total)],
+    ['used_memory_lua', 0],
+    ['used_memory_vm_eval', 0],
+    ['used_memory_lua_human', '0B'],
+    ['used_memory_scripts_eval', 0],
+    ['number_of_cached_scripts', 0],
+    ['number_of_functions', 0],
+    ['number_of_libraries', 0],
+    ['used_memory_vm_functions', 0],
+    ['used_memory_vm_total', 0],
+    ['used_memory_vm_total_human', '0B'],
+    ['used_memory_functions', 0],
+    ['used_memory_scripts', 0],
+    ['used_memory_scripts_human', '0B'],
+    ['maxmemory', 0],
+    ['maxmemory_human', '0B'],
+    ['maxmemory_policy', 'noeviction'],
+    ['allocator_frag_ratio', ratio(active, used)],
+    ['allocator_frag_bytes', active - used],
+    ['allocator_rss_ratio', ratio(rss, active)],
+    ['allocator_rss_bytes', rss - active],
+    ['rss_overhead_ratio', ratio(rss, rss)],
+    ['rss_overhead_bytes', 0],
+    ['mem_fragmentation_ratio', ratio(rss, used)],
+    ['mem_fragmentation_bytes', rss - used],
+    ['mem_not_counted_for_evict', 0],
+    ['mem_replication_backlog', 0],
+    ['mem_total_replication_buffers', 0],
+    ['mem_clients_slaves', 0],
+    ['mem_clients_normal', clients],
+    ['mem_cluster_links', 0],
+    ['mem_aof_buffer', 0],
+    ['mem_allocator', 'v8'],
+    ['active_defrag_running', 0],
+    ['lazyfree_pending_objects', 0],
+    ['lazyfreed_objects', 0],
+  ]);
+}
+
+/** A volatile server: nothing loads, nothing is saved, no child process runs. */
+function persistenceSection(s: ServerContext): string {
+  return lines('Persistence', [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['current_cow_peak', 0],
+    ['current_cow_size', 0],
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', '0.00'],
+    ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0],
+    ['rdb_changes_since_last_save', s.keyspace.changesSinceSave],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', Math.floor(s.info.startTime / 1000)],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_rewrites', 0],
+    ['aof_rewrites_consecutive_failures', 0],
+    ['aof_last_write_status', 'ok'],
+    ['aof_last_cow_size', 0],
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
+  ]);
+}
+
+function statsSection(s: ServerContext): string {
+  const st = s.stats;
+  const ks = s.keyspace.stats;
+  return lines('Stats', [
+    ['total_connections_received', st.totalConnectionsReceived],
+    ['total_commands_processed', st.totalCommandsProcessed],
+    ['instantaneous_ops_per_sec', Math.round(st.instantaneousOpsPerSec)],
+    ['total_net_input_bytes', st.netInputBytes],
+    ['total_net_output_bytes', st.netOutputBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', cFixed(st.instantaneousInputKbps, 2)],
+    ['instantaneous_output_kbps', cFixed(st.instantaneousOutputKbps, 2)],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
+    ['rejected_connections', st.rejectedConnections],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
+    ['expired_keys', ks.expiredKeys],
+    ['expired_stale_perc', '0.00'],
+    ['expired_time_cap_reached_count', 0],
+    ['expire_cycle_cpu_milliseconds', 0],
+    ['evicted_keys', 0],
+    ['evicted_clients', 0],
+    ['total_eviction_exceeded_time', 0],
+    ['current_eviction_exceeded_time', 0],
+    ['keyspace_hits', ks.keyspaceHits],
+    ['keyspace_misses', ks.keyspaceMisses],
+    ['pubsub_channels', 0],
+    ['pubsub_patterns', 0],
+    ['pubsubshard_channels', 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
+    ['tracking_total_keys', 0],
+    ['tracking_total_items', 0],
+    ['tracking_total_prefixes', 0],
+    ['unexpected_error_replies', 0],
+    ['total_error_replies', st.totalErrorReplies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', st.totalReadsProcessed],
+    ['total_writes_processed', st.totalWritesProcessed],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
+  ]);
+}
+
+/** A master without replicas and without a replication backlog. */
+function replicationSection(s: ServerContext): string {
+  return lines('Replication', [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_replid', s.info.replicationId],
+    ['master_replid2', '0000000000000000000000000000000000000000'],
+    ['master_repl_offset', 0],
+    ['second_repl_offset', -1],
+    ['repl_backlog_active', 0],
+    ['repl_backlog_size', 1048576],
+    ['repl_backlog_first_byte_offset', 0],
+    ['repl_backlog_histlen', 0],
+  ]);
+}
+
+/** CPU seconds as Redis prints a timeval: "%ld.%06ld". */
+function seconds(micros: number): string {
+  return `${Math.floor(micros / 1e6)}.${String(micros % 1e6).padStart(6, '0')}`;
+}
+
+/**
+ * Node does not report the main thread's CPU time apart (before Node 23), so the
+ * main_thread fields repeat the process's, which the main thread dominates.
+ */
+function cpuSection(): string {
+  const cpu = process.cpuUsage();
+  return lines('CPU', [
+    ['used_cpu_sys', seconds(cpu.system)],
+    ['used_cpu_user', seconds(cpu.user)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+    ['used_cpu_sys_main_thread', seconds(cpu.system)],
+    ['used_cpu_user_main_thread', seconds(cpu.user)],
+  ]);
+}
+
+/** Error replies by code, in byte order as Redis's radix tree lists them. */
+function errorstatsSection(s: ServerContext): string {
+  const codes = [...s.stats.errorCodes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return lines(
+    'Errorstats',
+    codes.map((code) => [`errorstat_${code}`, `count=${s.stats.errorCodes.get(code)}`] as const),
+  );
+}
+
+/** One line per database holding keys; avg_ttl is the exact mean remaining TTL in ms. */
+function keyspaceSection(s: ServerContext, now: number): string {
+  const fields: [string, string][] = [];
+  for (const db of s.keyspace.dbs) {
+    if (db.size === 0) continue;
+    fields.push([`db${db.index}`, `keys=${db.size},expires=${db.expiresCount},avg_ttl=${db.averageTtl(now)}`]);
+  }
+  return lines('Keyspace', fields);
+}

@@ -1,0 +1,271 @@
+import type { Client, ShutdownOptions } from './context.js';
+import type { CommandDefinition, CommandSpec } from './table.js';
+import {
+  ERR_INVALID_ARGUMENT_COUNT,
+  ERR_INVALID_ARGUMENTS,
+  ERR_INVALID_COMMAND,
+  ERR_NO_KEY_ARGUMENTS,
+  ERR_NO_SHUTDOWN,
+  ERR_SYNTAX,
+  errConfigSetFailed,
+  errConfigSetUnknown,
+} from './errors.js';
+import { optionName } from './args.js';
+import { keyPositions, replyCommandDocs, replyCommandInfo } from './command-docs.js';
+import { replyHelp, type HelpEntry } from './help.js';
+import { infoText } from './info.js';
+import { globMatch } from '../util/glob.js';
+
+/** INFO [section [section ...]] */
+function info(c: Client, argv: string[]): void {
+  c.reply.verbatim(infoText(c.server, argv.slice(1)));
+}
+
+/** TIME: the server's clock as [seconds, microseconds], both bulk strings. */
+function time(c: Client): void {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const seconds = Math.floor(micros / 1e6);
+  c.reply.arrayHeader(2);
+  c.reply.bulk(String(seconds));
+  c.reply.bulk(String(micros - seconds * 1e6));
+}
+
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]
+ *
+ * lapse never waits for replicas and has no shutdown in progress to abort; on success
+ * the connection closes with no reply, as in Redis.
+ */
+function shutdown(c: Client, argv: string[]): void {
+  const options: ShutdownOptions = {};
+  for (let i = 1; i < argv.length; i++) {
+    const opt = optionName(argv[i]!);
+    if (opt === 'nosave') options.noSave = true;
+    else if (opt === 'save') options.save = true;
+    else if (opt === 'now') options.now = true;
+    else if (opt === 'force') options.force = true;
+    else if (opt === 'abort') options.abort = true;
+    else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const flagged = options.noSave || options.save || options.now || options.force;
+  if ((options.abort && flagged) || (options.noSave && options.save)) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  if (options.abort) {
+    c.reply.error(ERR_NO_SHUTDOWN);
+    return;
+  }
+  const error = c.server.shutdown(options);
+  if (error !== null) c.reply.error(error);
+}
+
+/** CONFIG GET parameter [parameter ...]: a map of the matching parameters. */
+function configGet(c: Client, argv: string[]): void {
+  const pairs = c.server.config.matching(argv.slice(2));
+  const r = c.reply;
+  r.mapHeader(pairs.length);
+  for (const [name, value] of pairs) {
+    r.bulk(name);
+    r.bulk(value);
+  }
+}
+
+/** CONFIG SET parameter value [parameter value ...]: all or nothing. */
+function configSet(c: Client, argv: string[]): void {
+  if (argv.length % 2 !== 0) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const pairs: [string, string][] = [];
+  for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
+  const error = c.server.config.setMany(pairs);
+  if (error === null) c.reply.simple('OK');
+  else if ('unknown' in error) c.reply.error(errConfigSetUnknown(error.unknown));
+  else c.reply.error(errConfigSetFailed(error.name, error.reason));
+}
+
+/** CONFIG RESETSTAT */
+function configResetstat(c: Client): void {
+  c.server.resetStats();
+  c.reply.simple('OK');
+}
+
+const CONFIG_HELP: readonly HelpEntry[] = [
+  ['get', ['GET <pattern>', '    Return parameters matching the glob-like <pattern> and their values.']],
+  ['set', ['SET <directive> <value>', '    Set the configuration <directive> to <value>.']],
+  ['resetstat', ['RESETSTAT', '    Reset statistics reported by the INFO command.']],
+  ['rewrite', ['REWRITE', '    Rewrite the configuration file.']],
+];
+
+/** CONFIG HELP */
+function configHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv, CONFIG_HELP);
+}
+
+/** COMMAND: COMMAND INFO of every command. */
+function command(c: Client): void {
+  const all = c.server.commands.commands();
+  c.reply.arrayHeader(all.length);
+  for (const cmd of all) replyCommandInfo(c.reply, cmd);
+}
+
+/** COMMAND COUNT */
+function commandCount(c: Client): void {
+  c.reply.integer(c.server.commands.size);
+}
+
+/** COMMAND INFO [command-name ...]: null for a name that is not a command. */
+function commandInfo(c: Client, argv: string[]): void {
+  if (argv.length === 2) {
+    command(c);
+    return;
+  }
+  c.reply.arrayHeader(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const cmd = c.server.commands.lookupFullName(argv[i]!);
+    if (cmd === undefined) c.reply.nullBulk();
+    else replyCommandInfo(c.reply, cmd);
+  }
+}
+
+/** COMMAND DOCS [command-name ...]: a map by full name; unknown names are left out. */
+function commandDocs(c: Client, argv: string[]): void {
+  const table = c.server.commands;
+  let found: CommandSpec[];
+  if (argv.length === 2) {
+    found = [...table.commands()];
+  } else {
+    found = [];
+    for (let i = 2; i < argv.length; i++) {
+      const cmd = table.lookupFullName(argv[i]!);
+      if (cmd !== undefined) found.push(cmd);
+    }
+  }
+  c.reply.mapHeader(found.length);
+  for (const cmd of found) {
+    c.reply.bulk(cmd.fullName);
+    replyCommandDocs(c.reply, cmd);
+  }
+}
+
+/** COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern] */
+function commandList(c: Client, argv: string[]): void {
+  let keep: (cmd: CommandSpec) => boolean = () => true;
+  if (argv.length === 5 && optionName(argv[2]!) === 'filterby') {
+    const kind = optionName(argv[3]!);
+    const arg = argv[4]!;
+    if (kind === 'module') {
+      keep = () => false;
+    } else if (kind === 'aclcat') {
+      const category = `@${optionName(arg)}`;
+      keep = (cmd) => cmd.aclCategories.includes(category);
+    } else if (kind === 'pattern') {
+      keep = (cmd) => globMatch(arg, cmd.fullName, true);
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  } else if (argv.length !== 2) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const names: string[] = [];
+  for (const cmd of c.server.commands.commands()) {
+    if (keep(cmd)) names.push(cmd.fullName);
+    if (cmd.subcommands) for (const sub of cmd.subcommands.values()) if (keep(sub)) names.push(sub.fullName);
+  }
+  c.reply.bulkArray(names);
+}
+
+/** COMMAND GETKEYS command [arg ...]: the keys a full command would touch. */
+function commandGetkeys(c: Client, argv: string[]): void {
+  const target = argv.slice(2);
+  const cmd = c.server.commands.lookupArgv(target);
+  if (cmd === undefined) {
+    c.reply.error(ERR_INVALID_COMMAND);
+    return;
+  }
+  if (!cmd.keySpecs.some((spec) => !spec.flags.includes('not_key'))) {
+    c.reply.error(ERR_NO_KEY_ARGUMENTS);
+    return;
+  }
+  if (cmd.arity > 0 ? cmd.arity !== target.length : target.length < -cmd.arity) {
+    c.reply.error(ERR_INVALID_ARGUMENT_COUNT);
+    return;
+  }
+  const positions = keyPositions(cmd, target);
+  if (positions === null || positions.length === 0) {
+    if (cmd.flags.has('no_mandatory_keys')) c.reply.arrayHeader(0);
+    else c.reply.error(ERR_INVALID_ARGUMENTS);
+    return;
+  }
+  c.reply.arrayHeader(positions.length);
+  for (const i of positions) c.reply.bulk(target[i]!);
+}
+
+const COMMAND_HELP: readonly HelpEntry[] = [
+  ['', ['(no subcommand)', '    Return details about all Redis commands.']],
+  ['count', ['COUNT', '    Return the total number of commands in this Redis server.']],
+  ['list', ['LIST', '    Return a list of all commands in this Redis server.']],
+  [
+    'info',
+    [
+      'INFO [<command-name> ...]',
+      '    Return details about multiple Redis commands.',
+      '    If no command names are given, documentation details for all',
+      '    commands are returned.',
+    ],
+  ],
+  [
+    'docs',
+    [
+      'DOCS [<command-name> ...]',
+      '    Return documentation details about multiple Redis commands.',
+      '    If no command names are given, documentation details for all',
+      '    commands are returned.',
+    ],
+  ],
+  ['getkeys', ['GETKEYS <full-command>', '    Return the keys from a full Redis command.']],
+  [
+    'getkeysandflags',
+    ['GETKEYSANDFLAGS <full-command>', '    Return the keys and the access flags from a full Redis command.'],
+  ],
+];
+
+/** COMMAND HELP */
+function commandHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv, COMMAND_HELP);
+}
+
+export const SERVER_COMMANDS: CommandDefinition[] = [
+  { name: 'info', arity: -1, handler: info },
+  { name: 'time', arity: 1, handler: time },
+  { name: 'shutdown', arity: -1, handler: shutdown },
+  {
+    name: 'config',
+    arity: -2,
+    subcommands: [
+      { name: 'get', arity: -3, handler: configGet },
+      { name: 'set', arity: -4, handler: configSet },
+      { name: 'resetstat', arity: 2, handler: configResetstat },
+      { name: 'help', arity: 2, handler: configHelp },
+    ],
+  },
+  {
+    name: 'command',
+    arity: -1,
+    handler: command,
+    subcommands: [
+      { name: 'count', arity: 2, handler: commandCount },
+      { name: 'info', arity: -2, handler: commandInfo },
+      { name: 'docs', arity: -2, handler: commandDocs },
+      { name: 'list', arity: -2, handler: commandList },
+      { name: 'getkeys', arity: -4, handler: commandGetkeys },
+      { name: 'help', arity: 2, handler: commandHelp },
+    ],
+  },
+];
