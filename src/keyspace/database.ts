@@ -2,6 +2,7 @@ import type { TimerNode } from './expiry/timer-wheel.js';
 import { TimerWheel } from './expiry/timer-wheel.js';
 import type { Clock } from './clock.js';
 import type { Value } from './values.js';
+import { FieldTimer, HashValue } from './hash.js';
 
 /** No deadline. Comparisons with a time are false, so a persistent key never expires. */
 export const NO_DEADLINE = Infinity;
@@ -55,6 +56,11 @@ export interface DatabaseEvents {
   created(db: Database, key: string): void;
   /** Every key of the database was removed (FLUSHDB, FLUSHALL). */
   flushed(db: Database): void;
+  /**
+   * Fields of the hash at key were removed because their deadline passed (lazily or by
+   * the wheel); keyDeleted when that emptied the hash and removed the key.
+   */
+  fieldsExpired(db: Database, key: string, fields: number, keyDeleted: boolean): void;
 }
 
 /** What databases share: Redis's one time per command, and hit/miss counters. */
@@ -95,11 +101,13 @@ export class Database {
    */
   private farExpireTimes = new Map<Entry, bigint>();
   private readonly wheel: TimerWheel<Entry>;
+  /** Hash field TTLs, on a wheel of their own, created with the first one. */
+  private fieldWheel: TimerWheel<FieldTimer> | null = null;
 
   constructor(
     readonly index: number,
     private readonly time: CommandTime,
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly events: DatabaseEvents,
   ) {
     this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry));
@@ -164,8 +172,10 @@ export class Database {
       this.order.push(entry);
       this.events.created(this, key);
     } else {
+      if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
       entry.value = value;
     }
+    if (value instanceof HashValue) value.owner = entry;
     this.setDeadline(entry, deadline);
     this.events.modified(this, key);
     return entry;
@@ -173,8 +183,68 @@ export class Database {
 
   /** Replaces the value of an existing entry, keeping its deadline. */
   replaceValue(entry: Entry, value: Value): void {
+    if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
     entry.value = value;
+    if (value instanceof HashValue) value.owner = entry;
     this.events.modified(this, entry.key);
+  }
+
+  /**
+   * Sets (or with NO_DEADLINE clears) the TTL of an existing field of the hash held by
+   * a live entry. The deadline is the first ms at which the field is gone.
+   */
+  setFieldDeadline(hash: HashValue, field: string, deadline: number): void {
+    let timers = hash.timers;
+    let timer = timers?.get(field);
+    if (deadline === NO_DEADLINE) {
+      if (timer === undefined) return;
+      this.fieldWheel!.cancel(timer);
+      timers!.delete(field);
+      if (timers!.size === 0) {
+        hash.timers = null;
+        hash.earliestDeadline = Infinity;
+      }
+      return;
+    }
+    if (timers === null) timers = hash.timers = new Map();
+    if (timer === undefined) {
+      timer = new FieldTimer(hash, field, deadline);
+      timers.set(field, timer);
+    } else {
+      timer.deadline = deadline;
+    }
+    if (deadline < hash.earliestDeadline) hash.earliestDeadline = deadline;
+    this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => this.expireFieldTimer(t));
+    this.fieldWheel.schedule(timer);
+  }
+
+  /** Removes a field (and its TTL) from a hash; true if it existed. The key stays. */
+  deleteField(hash: HashValue, field: string): boolean {
+    if (hash.timers !== null) this.setFieldDeadline(hash, field, NO_DEADLINE);
+    return hash.removeField(field);
+  }
+
+  /**
+   * Removes the fields of a live entry's hash whose deadline has passed, as every
+   * access to a hash must before reading it: an expired field is never visible.
+   * Returns false if that emptied the hash, which also deletes the key.
+   */
+  purgeExpiredFields(entry: Entry): boolean {
+    const hash = entry.value as HashValue;
+    const now = this.time.now;
+    if (hash.earliestDeadline > now) return true;
+    let expired = 0;
+    let earliest = Infinity;
+    for (const timer of [...hash.timers!.values()]) {
+      if (timer.deadline <= now) {
+        this.deleteField(hash, timer.field);
+        expired++;
+      } else if (timer.deadline < earliest) {
+        earliest = timer.deadline;
+      }
+    }
+    hash.earliestDeadline = earliest;
+    return this.afterFieldsExpired(entry, hash, expired);
   }
 
   /**
@@ -246,6 +316,7 @@ export class Database {
   clear(): void {
     const hadKeys = this.map.size > 0;
     this.wheel.clear();
+    this.fieldWheel?.clear();
     this.map = new Map();
     this.farExpireTimes = new Map();
     this.order = [];
@@ -255,9 +326,10 @@ export class Database {
     if (hadKeys) this.events.flushed(this);
   }
 
-  /** Stops the wheel's timer (server shutdown). */
+  /** Stops the wheels' timers (server shutdown). */
   close(): void {
     this.wheel.close();
+    this.fieldWheel?.close();
   }
 
   /** Moves the wheel to now and reclaims what is due (tests, and the wheel's own timer). */
@@ -344,8 +416,45 @@ export class Database {
     this.events.expired(this, entry.key);
   }
 
+  /** A field TTL fired: remove the field, and the key if the hash is now empty. */
+  private expireFieldTimer(timer: FieldTimer): void {
+    const hash = timer.hash;
+    const entry = hash.owner;
+    hash.timers!.delete(timer.field);
+    if (hash.timers!.size === 0) {
+      hash.timers = null;
+      hash.earliestDeadline = Infinity;
+    }
+    hash.removeField(timer.field);
+    if (entry !== null && this.map.get(entry.key) === entry && entry.value === hash) {
+      this.afterFieldsExpired(entry, hash, 1);
+    }
+  }
+
+  /** Reports expired fields; deletes the key of a hash they emptied. False if deleted. */
+  private afterFieldsExpired(entry: Entry, hash: HashValue, fields: number): boolean {
+    if (fields === 0) return true;
+    const emptied = hash.size === 0;
+    if (emptied) this.remove(entry);
+    this.events.modified(this, entry.key);
+    this.events.fieldsExpired(this, entry.key, fields, emptied);
+    return !emptied;
+  }
+
+  /**
+   * Cancels the field TTLs of a value that leaves the keyspace with its entry; not if
+   * the value now belongs to another entry (RENAME moves a hash to a new key).
+   */
+  private dropFieldTimers(value: Value, entry: Entry): void {
+    if (!(value instanceof HashValue) || value.timers === null || value.owner !== entry) return;
+    for (const timer of value.timers.values()) this.fieldWheel!.cancel(timer);
+    value.timers = null;
+    value.earliestDeadline = Infinity;
+  }
+
   private remove(entry: Entry): void {
     this.map.delete(entry.key);
+    this.dropFieldTimers(entry.value, entry);
     if (entry.deadline !== NO_DEADLINE) {
       this.volatile--;
       this.deadlineSum -= entry.deadline;

@@ -85,6 +85,11 @@ export class Keyspace implements DatabaseEvents {
     this.notify('n', 'new', key, db);
   }
 
+  fieldsExpired(db: Database, key: string, _fields: number, keyDeleted: boolean): void {
+    this.notify('h', 'hexpired', key, db);
+    if (keyDeleted) this.notify('g', 'del', key, db);
+  }
+
   modified(db: Database, key: string): void {
     this.changesSinceSave++;
     this.listener.keyModified?.(db, key);
