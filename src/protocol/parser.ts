@@ -82,6 +82,8 @@ export class RequestParser {
   private lineLength = 0;
   /** The partial line contains a NUL before any line end (see the class comment). */
   private lineHasNul = false;
+  /** The partial header line is complete: its CR ended the last chunk, the byte after it is still to skip. */
+  private lineEnded = false;
   private argv: string[] = [];
   private argsLeft = 0;
   private argvBytes = 0;
@@ -134,13 +136,14 @@ export class RequestParser {
           break;
         }
         case State.MultibulkCount: {
-          const cr = this.findLineEnd(chunk, pos, 0x0d);
-          if (cr < 0 || cr + 1 >= end) {
+          const next = this.headerLineEnd(chunk, pos);
+          if (next < 0) {
             if (!this.keepPartialLine(chunk, pos)) return this.fail('too big mbulk count string');
             return this.checkQueryBuffer();
           }
-          const line = this.takeLine(chunk, pos, cr);
-          pos = cr + 2;
+          if (next === 0) return this.checkQueryBuffer();
+          const line = this.takeLine(chunk, pos, next - 2);
+          pos = next;
           const n = parseI64(line.slice(1));
           if (n === undefined || n > INT_MAX) return this.fail('invalid multibulk length');
           if (this.unauthenticated && n > UNAUTH_MAX_MULTIBULK) return this.fail('unauthenticated multibulk length');
@@ -155,15 +158,19 @@ export class RequestParser {
           break;
         }
         case State.BulkLength: {
-          const cr = this.findLineEnd(chunk, pos, 0x0d);
-          if (cr < 0 || cr + 1 >= end) {
+          const next = this.headerLineEnd(chunk, pos);
+          if (next < 0) {
             if (!this.keepPartialLine(chunk, pos)) return this.fail('too big bulk count string');
             return this.checkQueryBuffer();
           }
-          const line = this.takeLine(chunk, pos, cr);
-          pos = cr + 2;
+          if (next === 0) return this.checkQueryBuffer();
+          const line = this.takeLine(chunk, pos, next - 2);
+          pos = next;
           if (line.charCodeAt(0) !== 0x24 /* $ */) {
-            return this.fail(`expected '$', got '${line.length > 0 ? line[0] : '\r'}'`);
+            // Redis prints the line's first byte (the CR of an empty line) and its error
+            // reply turns CR and LF into spaces.
+            const first = line.length > 0 ? line[0]! : ' ';
+            return this.fail(`expected '$', got '${first === '\r' || first === '\n' ? ' ' : first}'`);
           }
           const n = parseI64(line.slice(1));
           if (n === undefined || n < 0 || n > this.limits.maxBulkLength) return this.fail('invalid bulk length');
@@ -221,6 +228,7 @@ export class RequestParser {
     this.line = null;
     this.lineLength = 0;
     this.lineHasNul = false;
+    this.lineEnded = false;
     this.argv = [];
     this.argsLeft = 0;
     this.argvBytes = 0;
@@ -246,6 +254,26 @@ export class RequestParser {
     this.argvBytes = 0;
     this.state = State.Start;
     return sink(argv);
+  }
+
+  /**
+   * For a `*N` / `$N` line: the position after its CR and the byte after it (which
+   * Redis skips unchecked), so the line is chunk[pos..result-2) after any kept start;
+   * -1 if no CR yet; 0 if the CR ends the chunk (the line is kept, and the next chunk's
+   * first byte completes it).
+   */
+  private headerLineEnd(chunk: Buffer, pos: number): number {
+    if (this.lineEnded) {
+      // The line ended with the previous chunk: chunk[pos] is the byte after its CR.
+      this.lineEnded = false;
+      return pos + 1;
+    }
+    const cr = this.findLineEnd(chunk, pos, 0x0d);
+    if (cr < 0) return -1;
+    if (cr + 1 < chunk.length) return cr + 2;
+    this.keepPartialLine(chunk.subarray(0, cr), pos);
+    this.lineEnded = true;
+    return 0;
   }
 
   /**
@@ -287,7 +315,8 @@ export class RequestParser {
     const head = this.line!.toString('latin1', 0, this.lineLength);
     this.lineLength = 0;
     if (this.line!.length > 4096) this.line = null;
-    return head + chunk.toString('latin1', pos, end);
+    // end < pos when the CR was the last byte of the previous chunk.
+    return end > pos ? head + chunk.toString('latin1', pos, end) : head;
   }
 
   private checkQueryBuffer(): FeedResult {
