@@ -38,7 +38,10 @@ export const enum FeedResult {
   Ok = 0,
   /** A protocol error: `error` holds the reply text; the client must be closed after it. */
   ProtocolError = 1,
-  /** The unfinished command exceeds client-query-buffer-limit: close without a reply. */
+  /**
+   * The unfinished element plus this chunk exceed client-query-buffer-limit: close
+   * without a reply. Nothing of the chunk was parsed (Redis checks right after the read).
+   */
   QueryBufferLimit = 2,
 }
 
@@ -96,9 +99,13 @@ export class RequestParser {
 
   constructor(private readonly limits: ParserLimits) {}
 
-  /** Bytes held for the unfinished command (CLIENT LIST qbuf). */
+  /**
+   * Bytes held for the element being read: a partial line or the bulk bytes so far.
+   * This is what Redis 7.0 keeps in its query buffer (CLIENT LIST qbuf) and what
+   * client-query-buffer-limit applies to; arguments already read are not counted.
+   */
   get pendingBytes(): number {
-    return this.argvBytes + this.lineLength + this.bulkFilled;
+    return this.lineLength + this.bulkFilled;
   }
 
   /** True between commands (nothing partial is held). */
@@ -112,6 +119,11 @@ export class RequestParser {
    */
   feed(chunk: Buffer, sink: CommandSink): FeedResult {
     const end = chunk.length;
+    // Redis checks its query buffer (unparsed bytes plus the new read) before parsing.
+    if (this.lineLength + this.bulkFilled + end > this.limits.maxQueryBuffer) {
+      this.reset();
+      return FeedResult.QueryBufferLimit;
+    }
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
@@ -123,7 +135,7 @@ export class RequestParser {
           const nl = this.findLineEnd(chunk, pos, 0x0a);
           if (nl < 0) {
             if (!this.keepPartialLine(chunk, pos)) return this.fail('too big inline request');
-            return this.checkQueryBuffer();
+            return FeedResult.Ok;
           }
           const line = this.takeLine(chunk, pos, nl);
           pos = nl + 1;
@@ -139,9 +151,9 @@ export class RequestParser {
           const next = this.headerLineEnd(chunk, pos);
           if (next < 0) {
             if (!this.keepPartialLine(chunk, pos)) return this.fail('too big mbulk count string');
-            return this.checkQueryBuffer();
+            return FeedResult.Ok;
           }
-          if (next === 0) return this.checkQueryBuffer();
+          if (next === 0) return FeedResult.Ok;
           const line = this.takeLine(chunk, pos, next - 2);
           pos = next;
           const n = parseI64(line.slice(1));
@@ -161,9 +173,9 @@ export class RequestParser {
           const next = this.headerLineEnd(chunk, pos);
           if (next < 0) {
             if (!this.keepPartialLine(chunk, pos)) return this.fail('too big bulk count string');
-            return this.checkQueryBuffer();
+            return FeedResult.Ok;
           }
-          if (next === 0) return this.checkQueryBuffer();
+          if (next === 0) return FeedResult.Ok;
           const line = this.takeLine(chunk, pos, next - 2);
           pos = next;
           if (line.charCodeAt(0) !== 0x24 /* $ */) {
@@ -193,7 +205,7 @@ export class RequestParser {
               // The bytes are here, (part of) the terminator is not.
               this.pushArg(readLatin1(chunk, pos, pos + this.bulkLength));
               this.skip = this.bulkLength + 2 - available;
-              return this.checkQueryBuffer();
+              return FeedResult.Ok;
             }
             this.bulk = Buffer.allocUnsafe(this.bulkLength);
             this.bulkFilled = 0;
@@ -203,7 +215,7 @@ export class RequestParser {
             chunk.copy(this.bulk, this.bulkFilled, pos, pos + n);
             this.bulkFilled += n;
             pos += n;
-            if (this.bulkFilled < this.bulkLength) return this.checkQueryBuffer();
+            if (this.bulkFilled < this.bulkLength) return FeedResult.Ok;
             const arg = this.bulk.toString('latin1');
             this.bulk = null;
             this.bulkFilled = 0;
@@ -317,10 +329,6 @@ export class RequestParser {
     if (this.line!.length > 4096) this.line = null;
     // end < pos when the CR was the last byte of the previous chunk.
     return end > pos ? head + chunk.toString('latin1', pos, end) : head;
-  }
-
-  private checkQueryBuffer(): FeedResult {
-    return this.pendingBytes > this.limits.maxQueryBuffer ? FeedResult.QueryBufferLimit : FeedResult.Ok;
   }
 
   private fail(message: string): FeedResult {

@@ -320,6 +320,41 @@ describe('protocol errors', () => {
   });
 });
 
+describe('query buffer limit', () => {
+  const limits = { maxBulkLength: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 };
+
+  test('a bulk bigger than client-query-buffer-limit closes the client', () => {
+    const chunks = [b('PING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n')];
+    for (let i = 0; i < 40; i++) chunks.push(b('v'.repeat(65536)));
+    const out = parse(chunks, limits);
+    expect(out.result).toBe(FeedResult.QueryBufferLimit);
+    expect(out.commands).toEqual([['PING']]);
+  });
+
+  test('arguments already read do not count, as in Redis 7.0 (its query buffer holds only the unread part)', () => {
+    const v = 'v'.repeat(600_000);
+    const wire = encodeCommand(['SET', v, v]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < wire.length; i += 65536) chunks.push(wire.subarray(i, i + 65536));
+    const out = parse(chunks, limits);
+    expect(out.result).toBe(FeedResult.Ok);
+    expect(out.commands).toEqual([['SET', v, v]]);
+  });
+
+  test('pending bytes report the unfinished element', () => {
+    const parser = new RequestParser({ ...limits });
+    const sink = () => true;
+    parser.feed(b('*2\r\n$4\r\nECHO\r\n$100\r\n'), sink);
+    expect(parser.pendingBytes).toBe(0);
+    parser.feed(b('x'.repeat(40)), sink);
+    expect(parser.pendingBytes).toBe(40);
+    parser.feed(b('x'.repeat(60) + '\r\n'), sink);
+    expect(parser.pendingBytes).toBe(0);
+    parser.feed(b('PIN'), sink);
+    expect(parser.pendingBytes).toBe(3);
+  });
+});
+
 describe('big bulks', () => {
   test('50 MB in 64 KiB reads is parsed in linear time', () => {
     const size = 50 * 1024 * 1024;
