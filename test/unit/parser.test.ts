@@ -394,3 +394,25 @@ describe('big bulks', () => {
     expect(got![0]!.length).toBe(size);
   });
 });
+
+describe('stopping', () => {
+  test('a sink that returns false stops parsing after that command and says where', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    const wire = b('PING\r\n*1\r\n$4\r\nPING\r\nECHO x\r\n');
+    const seen: string[][] = [];
+    expect(parser.feed(wire, (a) => (seen.push(a), false))).toBe(FeedResult.Stopped);
+    expect(seen).toEqual([['PING']]);
+    expect(parser.stoppedAt).toBe(6);
+    expect(parser.feed(wire.subarray(parser.stoppedAt), (a) => (seen.push(a), false))).toBe(FeedResult.Stopped);
+    expect(parser.stoppedAt).toBe(14);
+    expect(parser.feed(wire.subarray(6 + 14), (a) => (seen.push(a), true))).toBe(FeedResult.Ok);
+    expect(seen).toEqual([['PING'], ['PING'], ['ECHO', 'x']]);
+  });
+
+  test('stopping on the last command of a read leaves nothing', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    const wire = b('PING\r\n');
+    expect(parser.feed(wire, () => false)).toBe(FeedResult.Stopped);
+    expect(parser.stoppedAt).toBe(wire.length);
+  });
+});
