@@ -49,14 +49,17 @@ export class ReplyWriter {
     this.pos = this.start;
   }
 
-  /** Current end of the encoded bytes, for rollback(). */
+  /**
+   * A position for rollback(), valid until the next take(). Relative to the bytes not
+   * taken yet, so it survives ensure() moving them to a new buffer.
+   */
   mark(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
   /** Drops what was encoded after mark (a command whose reply is replaced). */
   rollback(mark: number): void {
-    this.pos = mark;
+    this.pos = this.start + mark;
   }
 
   /** Appends raw protocol bytes (pre-encoded replies). */
