@@ -32,11 +32,15 @@ export class ReplyWriter {
     return this.pos - this.start;
   }
 
-  /** The bytes encoded since the last take(), or null if none. */
+  /**
+   * The bytes encoded since the last take(), or null if none. The view stays valid:
+   * later replies are written after it or into a new slab, never over it.
+   */
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const out = this.buf.subarray(this.start, this.pos);
-    if (this.buf.length - this.pos < MIN_FREE) {
+    // A buffer grown for a large batch is left to the view that holds it, not reused.
+    if (this.buf.length - this.pos < MIN_FREE || this.buf.length > SLAB_SIZE) {
       this.buf = Buffer.allocUnsafe(SLAB_SIZE);
       this.pos = 0;
     }
@@ -238,7 +242,8 @@ export class ReplyWriter {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, pending + n));
+    // Doubling keeps a large batch linear: each byte is moved O(1) times on average.
+    const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, pending + n, 2 * pending));
     this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.start = 0;
