@@ -233,7 +233,9 @@ export class ReplyWriter {
         x = q;
       }
     } else {
-      this.pos += writeLatin1(b, String(n), this.pos);
+      // Negative, or beyond 2^53 where String() would print a rounded decimal
+      // (2^60 as "1152921504606847000"): print the exact integer the double holds.
+      this.pos += writeLatin1(b, Number.isSafeInteger(n) || !Number.isInteger(n) ? String(n) : BigInt(n).toString(), this.pos);
     }
     b[this.pos++] = 0x0d;
     b[this.pos++] = 0x0a;
