@@ -211,7 +211,6 @@ export class LapseServer implements ServerContext {
   }
 
   private accept(socket: net.Socket): void {
-    this.stats.totalConnectionsReceived++;
     if (this.closing) {
       socket.destroy();
       return;
@@ -222,6 +221,8 @@ export class LapseServer implements ServerContext {
       socket.on('error', () => socket.destroy());
       return;
     }
+    // Counted once accepted: Redis leaves rejected connections out of total_connections_received.
+    this.stats.totalConnectionsReceived++;
     const connection = new Connection(this, socket);
     this.connections.add(connection);
   }
