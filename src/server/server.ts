@@ -217,8 +217,11 @@ export class LapseServer implements ServerContext {
     }
     if (this.connections.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // As Redis: send the error and close. Destroying once it is flushed matters: an
+      // ended socket whose client sent data is never read, so it would never see the
+      // client's FIN and would stay open (keeping close() waiting) for ever.
       socket.on('error', () => socket.destroy());
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
     // Counted once accepted: Redis leaves rejected connections out of total_connections_received.

@@ -220,14 +220,22 @@ describe('server', () => {
       expect(s.stats.rejectedConnections).toBe(1);
       // As in Redis, a rejected connection is not counted as received.
       expect(s.stats.totalConnectionsReceived).toBe(2);
+      // A rejected client that had already sent a command is closed too, not left
+      // half-open (which kept close() waiting).
+      const e = await RawClient.connect(p);
+      e.write('PING\r\n');
+      await e.waitClosed();
+      expect(e.pending().toString()).toBe('-ERR max number of clients reached\r\n');
       a.close();
       await sleep(50);
       const d = await RawClient.connect(p);
       expect((await d.call('PING')).toString()).toBe('+PONG\r\n');
       b.close();
       d.close();
+      const closed = await Promise.race([s.close().then(() => 'closed'), sleep(3000).then(() => 'still waiting')]);
+      expect(closed).toBe('closed');
     } finally {
-      await s.close();
+      void s.close();
     }
   });
 });
