@@ -113,7 +113,7 @@ export class ReplyWriter {
 
   /** A bulk reply of a number formatted as Redis formats integers. */
   bulkInteger(n: number | bigint): void {
-    this.bulk(typeof n === 'number' ? String(n) : n.toString());
+    this.bulk(integerText(n));
   }
 
   /** Null bulk: `$-1` in RESP2, `_` in RESP3. */
@@ -233,9 +233,7 @@ export class ReplyWriter {
         x = q;
       }
     } else {
-      // Negative, or beyond 2^53 where String() would print a rounded decimal
-      // (2^60 as "1152921504606847000"): print the exact integer the double holds.
-      this.pos += writeLatin1(b, Number.isSafeInteger(n) || !Number.isInteger(n) ? String(n) : BigInt(n).toString(), this.pos);
+      this.pos += writeLatin1(b, integerText(n), this.pos);
     }
     b[this.pos++] = 0x0d;
     b[this.pos++] = 0x0a;
@@ -251,6 +249,15 @@ export class ReplyWriter {
     this.start = 0;
     this.pos = pending;
   }
+}
+
+/**
+ * An integer in decimal. Beyond 2^53 String() prints a rounded decimal (2^60 as
+ * "1152921504606847000"); the exact value the double holds is what C prints.
+ */
+function integerText(n: number | bigint): string {
+  if (typeof n === 'bigint' || Number.isSafeInteger(n) || !Number.isInteger(n)) return n.toString();
+  return BigInt(n).toString();
 }
 
 /**

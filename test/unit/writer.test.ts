@@ -48,7 +48,8 @@ describe('exact bytes', () => {
     expect(bytes(w)).toBe(`$0\r\n\r\n$1\r\na\r\n$${BINARY.length}\r\n${BINARY}\r\n$100\r\n${'x'.repeat(100)}\r\n`);
     w.bulkInteger(-42);
     w.bulkInteger(9223372036854775807n);
-    expect(bytes(w)).toBe('$3\r\n-42\r\n$19\r\n9223372036854775807\r\n');
+    w.bulkInteger(2 ** 60);
+    expect(bytes(w)).toBe('$3\r\n-42\r\n$19\r\n9223372036854775807\r\n$19\r\n1152921504606846976\r\n');
     const all = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
     w.bulk(all);
     expect(w.take()!.equals(Buffer.concat([Buffer.from('$256\r\n'), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('\r\n')]))).toBe(true);
