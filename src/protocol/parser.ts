@@ -1,5 +1,5 @@
-import { splitArgs } from '../util/split-args.js';
 import { constants } from 'node:buffer';
+import { splitArgs } from '../util/split-args.js';
 
 /**
  * A resumable RESP2 request parser: multibulk (`*N\r\n` then N times `$len\r\n<bytes>\r\n`)
@@ -29,7 +29,7 @@ const INT_MAX = 2147483647;
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLength: number;
-  /** client-query-buffer-limit: most bytes of one unfinished command held. */
+  /** client-query-buffer-limit: most bytes of the unparsed element plus a new read. */
   maxQueryBuffer: number;
 }
 
