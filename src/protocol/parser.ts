@@ -1,5 +1,5 @@
+import { constants } from 'node:buffer';
 import { splitArgs } from '../util/split-args.js';
-import { parseI64 } from '../util/numbers.js';
 
 /**
  * A resumable RESP2 request parser: multibulk (`*N\r\n` then N times `$len\r\n<bytes>\r\n`)
@@ -29,17 +29,22 @@ const INT_MAX = 2147483647;
 export interface ParserLimits {
   /** proto-max-bulk-len */
   maxBulkLength: number;
-  /** client-query-buffer-limit: most bytes of one unfinished command held. */
+  /** client-query-buffer-limit: most bytes of the unparsed element plus a new read. */
   maxQueryBuffer: number;
 }
 
 export const enum FeedResult {
-  /** The chunk was consumed (or the callback asked to stop). */
+  /** The chunk was consumed. */
   Ok = 0,
   /** A protocol error: `error` holds the reply text; the client must be closed after it. */
   ProtocolError = 1,
-  /** The unfinished command exceeds client-query-buffer-limit: close without a reply. */
+  /**
+   * The unfinished command plus this chunk exceed client-query-buffer-limit: close
+   * without a reply. Nothing of the chunk was parsed (Redis checks right after the read).
+   */
   QueryBufferLimit = 2,
+  /** The sink asked to stop; chunk[stoppedAt..] was not parsed. */
+  Stopped = 3,
 }
 
 const enum State {
@@ -55,6 +60,14 @@ const enum State {
   BulkData,
 }
 
+/** readHeader(): the line is not complete yet. */
+const NEED_MORE = -1;
+/** readHeader(): a protocol error (already recorded by fail()). */
+const FAILED = -2;
+
+/** The longest string V8 can hold; a longer bulk cannot become an argument. */
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+
 /**
  * chunk[start..end) as a latin1 string. Short strings are built in JavaScript: toString
  * costs a call into C++ of about 120 ns (node 20), several times a short loop.
@@ -68,6 +81,46 @@ export function readLatin1(chunk: Buffer, start: number, end: number): string {
   return chunk.toString('latin1', start, end);
 }
 
+/**
+ * Redis's string2ll() over buf[start..end): an optional '-', then "0" alone or a digit
+ * 1-9 and more digits, at most 20 chars, within int64. NaN if not valid. The value is
+ * exact up to 2^53; beyond that only its sign and size matter to the callers.
+ */
+export function parseLength(buf: Buffer, start: number, end: number): number {
+  const len = end - start;
+  if (len <= 0 || len > 20) return NaN;
+  let i = start;
+  let negative = false;
+  if (buf[i] === 0x2d /* - */) {
+    negative = true;
+    if (++i === end) return NaN;
+  }
+  const first = buf[i]!;
+  if (first === 0x30 /* 0 */) return len === 1 ? 0 : NaN;
+  if (first < 0x31 || first > 0x39) return NaN;
+  const digits = end - i;
+  if (digits > 19) return NaN;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = buf[i]! - 0x30;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  if (digits === 19) {
+    // Compare with 2^63-1 (or 2^63 when negative) digit by digit: a double cannot tell.
+    const limit = negative ? '9223372036854775808' : '9223372036854775807';
+    for (let j = 0; j < 19; j++) {
+      const d = buf[end - 19 + j]!;
+      const l = limit.charCodeAt(j);
+      if (d !== l) {
+        if (d > l) return NaN;
+        break;
+      }
+    }
+  }
+  return negative ? -v : v;
+}
+
 export type CommandSink = (argv: string[]) => boolean;
 
 export class RequestParser {
@@ -75,13 +128,17 @@ export class RequestParser {
   unauthenticated = false;
   /** The protocol error text after FeedResult.ProtocolError. */
   error = '';
+  /** After FeedResult.Stopped: offset in the chunk of the first byte not parsed. */
+  stoppedAt = 0;
 
   private state = State.Start;
-  /** A header or inline line that was split across chunks. */
+  /** A line split across chunks (inline request, or header up to its CR). */
   private line: Buffer | null = null;
   private lineLength = 0;
   /** The partial line contains a NUL before any line end (see the class comment). */
   private lineHasNul = false;
+  /** The partial header line is complete: its CR ended the last chunk, the byte after it is still to skip. */
+  private lineEnded = false;
   private argv: string[] = [];
   private argsLeft = 0;
   private argvBytes = 0;
@@ -91,12 +148,24 @@ export class RequestParser {
   private bulkFilled = 0;
   /** Bytes of the terminator after a bulk still to skip. */
   private skip = 0;
+  /** Results of readHeader(): the line's first byte (CR for an empty line), and its number. */
+  private headerFirst = 0;
+  private headerValue = 0;
 
   constructor(private readonly limits: ParserLimits) {}
 
-  /** Bytes held for the unfinished command (CLIENT LIST qbuf). */
+  /**
+   * Bytes held for the element being read: a partial line or the bulk bytes so far.
+   * This is what Redis 7.0 keeps in its query buffer (CLIENT LIST qbuf) and what
+   * client-query-buffer-limit applies to; arguments already read are not counted.
+   */
   get pendingBytes(): number {
-    return this.argvBytes + this.lineLength + this.bulkFilled;
+    return this.lineLength + this.bulkFilled;
+  }
+
+  /** Bytes of the arguments read so far of an unfinished command (CLIENT LIST argv-mem). */
+  get pendingArgvBytes(): number {
+    return this.argvBytes;
   }
 
   /** True between commands (nothing partial is held). */
@@ -106,10 +175,15 @@ export class RequestParser {
 
   /**
    * Parses a chunk, calling sink for each complete command in order. If sink returns
-   * false, parsing stops and the rest of the chunk is dropped.
+   * false, parsing stops after that command and returns Stopped with stoppedAt set; the
+   * caller may feed chunk.subarray(stoppedAt) later to go on.
    */
   feed(chunk: Buffer, sink: CommandSink): FeedResult {
     const end = chunk.length;
+    if (this.lineLength + this.bulkFilled + end > this.limits.maxQueryBuffer) {
+      this.reset();
+      return FeedResult.QueryBufferLimit;
+    }
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
@@ -118,57 +192,63 @@ export class RequestParser {
           break;
         }
         case State.Inline: {
-          const nl = this.findLineEnd(chunk, pos, 0x0a);
+          const nl = this.findLineEnd(chunk, pos, end, 0x0a);
           if (nl < 0) {
-            if (!this.keepPartialLine(chunk, pos)) return this.fail('too big inline request');
-            return this.checkQueryBuffer();
+            if (!this.keepPartialLine(chunk, pos, end)) return this.fail('too big inline request');
+            return FeedResult.Ok;
           }
-          const line = this.takeLine(chunk, pos, nl);
+          let text: string;
+          if (this.lineLength === 0) {
+            // The \r of \r\n is not part of the line.
+            text = readLatin1(chunk, pos, nl > pos && chunk[nl - 1] === 0x0d ? nl - 1 : nl);
+          } else {
+            this.appendLine(chunk, pos, nl);
+            const line = this.line!;
+            const n = this.lineLength;
+            text = line.toString('latin1', 0, line[n - 1] === 0x0d ? n - 1 : n);
+            this.clearLine();
+          }
           pos = nl + 1;
           this.state = State.Start;
-          // Strip the \r of \r\n.
-          const text = line.length > 0 && line.charCodeAt(line.length - 1) === 0x0d ? line.slice(0, -1) : line;
           const argv = splitArgs(text);
           if (argv === null) return this.fail('unbalanced quotes in request');
-          if (argv.length > 0 && !sink(argv)) return FeedResult.Ok;
+          if (argv.length > 0 && !sink(argv)) return this.stop(pos);
           break;
         }
         case State.MultibulkCount: {
-          const cr = this.findLineEnd(chunk, pos, 0x0d);
-          if (cr < 0 || cr + 1 >= end) {
-            if (!this.keepPartialLine(chunk, pos)) return this.fail('too big mbulk count string');
-            return this.checkQueryBuffer();
-          }
-          const line = this.takeLine(chunk, pos, cr);
-          pos = cr + 2;
-          const n = parseI64(line.slice(1));
-          if (n === undefined || n > INT_MAX) return this.fail('invalid multibulk length');
-          if (this.unauthenticated && n > UNAUTH_MAX_MULTIBULK) return this.fail('unauthenticated multibulk length');
+          const next = this.readHeader(chunk, pos, end, 'too big mbulk count string');
+          if (next < 0) return next === NEED_MORE ? FeedResult.Ok : FeedResult.ProtocolError;
+          pos = next;
+          const n = this.headerValue;
+          // NaN fails every comparison: !(n <= INT_MAX) also catches it.
+          if (!(n <= INT_MAX)) return this.fail('invalid multibulk length');
+          if (n > UNAUTH_MAX_MULTIBULK && this.unauthenticated) return this.fail('unauthenticated multibulk length');
           if (n <= 0) {
             this.state = State.Start;
             break;
           }
-          this.argsLeft = n as number;
+          this.argsLeft = n;
           this.argv = [];
           this.argvBytes = 0;
           this.state = State.BulkLength;
           break;
         }
         case State.BulkLength: {
-          const cr = this.findLineEnd(chunk, pos, 0x0d);
-          if (cr < 0 || cr + 1 >= end) {
-            if (!this.keepPartialLine(chunk, pos)) return this.fail('too big bulk count string');
-            return this.checkQueryBuffer();
+          const next = this.readHeader(chunk, pos, end, 'too big bulk count string');
+          if (next < 0) return next === NEED_MORE ? FeedResult.Ok : FeedResult.ProtocolError;
+          pos = next;
+          const first = this.headerFirst;
+          if (first !== 0x24 /* $ */) {
+            // Redis's error reply turns CR and LF into spaces.
+            const shown = first === 0x0d || first === 0x0a ? ' ' : String.fromCharCode(first);
+            return this.fail(`expected '$', got '${shown}'`);
           }
-          const line = this.takeLine(chunk, pos, cr);
-          pos = cr + 2;
-          if (line.charCodeAt(0) !== 0x24 /* $ */) {
-            return this.fail(`expected '$', got '${line.length > 0 ? line[0] : '\r'}'`);
-          }
-          const n = parseI64(line.slice(1));
-          if (n === undefined || n < 0 || n > this.limits.maxBulkLength) return this.fail('invalid bulk length');
-          if (this.unauthenticated && n > UNAUTH_MAX_BULK) return this.fail('unauthenticated bulk length');
-          this.bulkLength = n as number;
+          const n = this.headerValue;
+          if (!(n >= 0 && n <= this.limits.maxBulkLength)) return this.fail('invalid bulk length');
+          if (n > UNAUTH_MAX_BULK && this.unauthenticated) return this.fail('unauthenticated bulk length');
+          // Redis would take it; V8 cannot make such a string (only just below 512 MB).
+          if (n > MAX_STRING_LENGTH) return this.fail('invalid bulk length');
+          this.bulkLength = n;
           this.state = State.BulkData;
           break;
         }
@@ -179,14 +259,14 @@ export class RequestParser {
               // Fast path: the whole bulk and its terminator are in this chunk.
               this.pushArg(readLatin1(chunk, pos, pos + this.bulkLength));
               pos += this.bulkLength + 2;
-              if (!this.nextArgument(sink)) return FeedResult.Ok;
+              if (!this.nextArgument(sink)) return this.stop(pos);
               break;
             }
             if (available >= this.bulkLength) {
               // The bytes are here, (part of) the terminator is not.
               this.pushArg(readLatin1(chunk, pos, pos + this.bulkLength));
               this.skip = this.bulkLength + 2 - available;
-              return this.checkQueryBuffer();
+              return FeedResult.Ok;
             }
             this.bulk = Buffer.allocUnsafe(this.bulkLength);
             this.bulkFilled = 0;
@@ -196,7 +276,7 @@ export class RequestParser {
             chunk.copy(this.bulk, this.bulkFilled, pos, pos + n);
             this.bulkFilled += n;
             pos += n;
-            if (this.bulkFilled < this.bulkLength) return this.checkQueryBuffer();
+            if (this.bulkFilled < this.bulkLength) return FeedResult.Ok;
             const arg = this.bulk.toString('latin1');
             this.bulk = null;
             this.bulkFilled = 0;
@@ -207,7 +287,7 @@ export class RequestParser {
           this.skip -= skipped;
           pos += skipped;
           if (this.skip > 0) return FeedResult.Ok;
-          if (!this.nextArgument(sink)) return FeedResult.Ok;
+          if (!this.nextArgument(sink)) return this.stop(pos);
           break;
         }
       }
@@ -218,8 +298,7 @@ export class RequestParser {
   /** Drops any partial command (after an error, or on reset). */
   reset(): void {
     this.state = State.Start;
-    this.line = null;
-    this.lineLength = 0;
+    this.clearLine();
     this.lineHasNul = false;
     this.argv = [];
     this.argsLeft = 0;
@@ -235,7 +314,7 @@ export class RequestParser {
     this.argsLeft--;
   }
 
-  /** After a bulk: runs the command if it was the last one; false if the sink said stop. */
+  /** A bulk and its terminator were read: runs the command if it was the last; false if the sink said stop. */
   private nextArgument(sink: CommandSink): boolean {
     if (this.argsLeft > 0) {
       this.state = State.BulkLength;
@@ -248,50 +327,104 @@ export class RequestParser {
     return sink(argv);
   }
 
+  private stop(pos: number): FeedResult {
+    this.stoppedAt = pos;
+    return FeedResult.Stopped;
+  }
+
   /**
-   * Index of the line terminator `term` in chunk at or after pos, continuing a partial
-   * line; -1 if not here. A NUL before the terminator hides it, as strchr would.
+   * Reads a `*N` or `$N` line: up to a CR, plus one more byte that is skipped unchecked
+   * (Redis only requires it to be there). Sets headerFirst and headerValue and returns
+   * the position after the line, or NEED_MORE (the partial line is kept), or FAILED.
    */
-  private findLineEnd(chunk: Buffer, pos: number, term: number): number {
+  private readHeader(chunk: Buffer, pos: number, end: number, tooBig: string): number {
+    let line: Buffer;
+    let start: number;
+    let stop: number;
+    let next: number;
+    if (this.lineEnded) {
+      // The CR ended the last chunk; chunk[pos] is the byte after it.
+      this.lineEnded = false;
+      line = this.line!;
+      start = 0;
+      stop = this.lineLength;
+      next = pos + 1;
+    } else {
+      const cr = this.findLineEnd(chunk, pos, end, 0x0d);
+      if (cr < 0) {
+        if (this.keepPartialLine(chunk, pos, end)) return NEED_MORE;
+        this.fail(tooBig);
+        return FAILED;
+      }
+      if (cr + 1 === end) {
+        // The line is complete but the byte after the CR has not come: Redis waits.
+        this.keepPartialLine(chunk, pos, cr);
+        this.lineEnded = true;
+        return NEED_MORE;
+      }
+      if (this.lineLength === 0) {
+        line = chunk;
+        start = pos;
+        stop = cr;
+      } else {
+        this.appendLine(chunk, pos, cr);
+        line = this.line!;
+        start = 0;
+        stop = this.lineLength;
+      }
+      next = cr + 2;
+    }
+    this.headerFirst = start < stop ? line[start]! : 0x0d;
+    this.headerValue = parseLength(line, start + 1, stop);
+    if (line === this.line) this.clearLine();
+    return next;
+  }
+
+  /**
+   * Index of the line terminator `term` in chunk[pos..end), or -1. A NUL before the
+   * terminator hides it, as strchr would, and every later terminator too.
+   */
+  private findLineEnd(chunk: Buffer, pos: number, end: number, term: number): number {
     if (this.lineHasNul) return -1;
-    const i = chunk.indexOf(term, pos);
-    const stop = i < 0 ? chunk.length : i;
-    // Only the line itself is scanned: header lines are short and a partial line is
-    // bounded by the 64 KiB limit, so parsing stays linear in the input.
-    for (let j = pos; j < stop; j++) {
-      if (chunk[j] === 0) {
+    // A loop in JavaScript: header lines are a few bytes, where indexOf's call into C++
+    // costs more than the scan, and it finds the NUL in the same pass.
+    for (let i = pos; i < end; i++) {
+      const c = chunk[i]!;
+      if (c === term) return i;
+      if (c === 0) {
         this.lineHasNul = true;
         return -1;
       }
     }
-    return i;
+    return -1;
   }
 
-  /** Keeps chunk[pos..] as (more of) a partial line; false if over the inline limit. */
-  private keepPartialLine(chunk: Buffer, pos: number): boolean {
-    const n = chunk.length - pos;
+  /**
+   * Keeps chunk[from..to) as more of a partial line; false if the line is now over the
+   * inline limit (which Redis checks against everything unparsed, i.e. the same bytes).
+   */
+  private keepPartialLine(chunk: Buffer, from: number, to: number): boolean {
+    this.appendLine(chunk, from, to);
+    return this.lineLength <= INLINE_MAX_SIZE;
+  }
+
+  private appendLine(chunk: Buffer, from: number, to: number): void {
+    const n = to - from;
     const needed = this.lineLength + n;
     if (this.line === null || this.line.length < needed) {
       const grown = Buffer.allocUnsafe(Math.max(needed, Math.min(2 * needed, INLINE_MAX_SIZE + 1), 256));
       if (this.line !== null) this.line.copy(grown, 0, 0, this.lineLength);
       this.line = grown;
     }
-    chunk.copy(this.line, this.lineLength, pos);
+    chunk.copy(this.line, this.lineLength, from, to);
     this.lineLength = needed;
-    return this.lineLength <= INLINE_MAX_SIZE;
   }
 
-  /** The line ending at chunk[end] (exclusive), including any partial start kept earlier. */
-  private takeLine(chunk: Buffer, pos: number, end: number): string {
-    if (this.lineLength === 0) return chunk.toString('latin1', pos, end);
-    const head = this.line!.toString('latin1', 0, this.lineLength);
+  /** Forgets the partial line; a large line buffer is released rather than kept. */
+  private clearLine(): void {
     this.lineLength = 0;
-    if (this.line!.length > 4096) this.line = null;
-    return head + chunk.toString('latin1', pos, end);
-  }
-
-  private checkQueryBuffer(): FeedResult {
-    return this.pendingBytes > this.limits.maxQueryBuffer ? FeedResult.QueryBufferLimit : FeedResult.Ok;
+    this.lineEnded = false;
+    if (this.line !== null && this.line.length > 4096) this.line = null;
   }
 
   private fail(message: string): FeedResult {

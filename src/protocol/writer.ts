@@ -32,11 +32,15 @@ export class ReplyWriter {
     return this.pos - this.start;
   }
 
-  /** The bytes encoded since the last take(), or null if none. */
+  /**
+   * The bytes encoded since the last take(), or null if none. The view stays valid:
+   * later replies are written after it or into a new slab, never over it.
+   */
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const out = this.buf.subarray(this.start, this.pos);
-    if (this.buf.length - this.pos < MIN_FREE) {
+    // A buffer grown for a large batch is left to the view that holds it, not reused.
+    if (this.buf.length - this.pos < MIN_FREE || this.buf.length > SLAB_SIZE) {
       this.buf = Buffer.allocUnsafe(SLAB_SIZE);
       this.pos = 0;
     }
@@ -49,14 +53,17 @@ export class ReplyWriter {
     this.pos = this.start;
   }
 
-  /** Current end of the encoded bytes, for rollback(). */
+  /**
+   * A position for rollback(), valid until the next take(). Relative to the bytes not
+   * taken yet, so it survives ensure() moving them to a new buffer.
+   */
   mark(): number {
-    return this.pos;
+    return this.pos - this.start;
   }
 
   /** Drops what was encoded after mark (a command whose reply is replaced). */
   rollback(mark: number): void {
-    this.pos = mark;
+    this.pos = this.start + mark;
   }
 
   /** Appends raw protocol bytes (pre-encoded replies). */
@@ -106,7 +113,7 @@ export class ReplyWriter {
 
   /** A bulk reply of a number formatted as Redis formats integers. */
   bulkInteger(n: number | bigint): void {
-    this.bulk(typeof n === 'number' ? String(n) : n.toString());
+    this.bulk(integerText(n));
   }
 
   /** Null bulk: `$-1` in RESP2, `_` in RESP3. */
@@ -226,7 +233,7 @@ export class ReplyWriter {
         x = q;
       }
     } else {
-      this.pos += writeLatin1(b, String(n), this.pos);
+      this.pos += writeLatin1(b, integerText(n), this.pos);
     }
     b[this.pos++] = 0x0d;
     b[this.pos++] = 0x0a;
@@ -235,12 +242,22 @@ export class ReplyWriter {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
-    const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, pending + n));
+    // Doubling keeps a large batch linear: each byte is moved O(1) times on average.
+    const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, pending + n, 2 * pending));
     this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.start = 0;
     this.pos = pending;
   }
+}
+
+/**
+ * An integer in decimal. Beyond 2^53 String() prints a rounded decimal (2^60 as
+ * "1152921504606847000"); the exact value the double holds is what C prints.
+ */
+function integerText(n: number | bigint): string {
+  if (typeof n === 'bigint' || Number.isSafeInteger(n) || !Number.isInteger(n)) return n.toString();
+  return BigInt(n).toString();
 }
 
 /**
@@ -257,26 +274,67 @@ export function writeLatin1(buf: Buffer, s: string, offset: number): number {
   return buf.write(s, offset, 'latin1');
 }
 
-/** C's printf("%.17g", v), as Redis 7.0 uses for doubles; inf as "inf" / "-inf". */
+/**
+ * C's printf("%.17g", v), as Redis 7.0 formats doubles; inf as "inf" / "-inf".
+ *
+ * toExponential gives the 17 significant digits correctly rounded from the exact
+ * value, except that it rounds an exact tie away from zero where C rounds it to even
+ * (2^-25 = 2.98023223876953125e-08 prints as ...312e-08 in C): ties are detected
+ * exactly and fixed. Then %g's rule: exponent X < -4 or X >= 17 gives scientific
+ * notation, else fixed; trailing zeros removed either way.
+ */
 export function formatDouble17g(v: number): string {
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   if (Number.isNaN(v)) return 'nan';
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const exp = Math.floor(Math.log10(Math.abs(v)));
-  // %g: scientific if exp < -4 or exp >= precision, else fixed; trailing zeros removed.
-  let s = v.toExponential(16);
-  const [mant, e] = s.split('e');
-  let e10 = parseInt(e!, 10);
-  void exp;
-  if (e10 < -4 || e10 >= 17) {
-    let m = mant!;
-    if (m.includes('.')) m = m.replace(/0+$/, '').replace(/\.$/, '');
-    const sign = e10 < 0 ? '-' : '+';
-    e10 = Math.abs(e10);
-    return `${m}e${sign}${e10 < 10 ? '0' : ''}${e10}`;
+  const a = Math.abs(v);
+  let e17 = a.toExponential(16);
+  const e18 = a.toExponential(17);
+  if (e18.charCodeAt(e18.indexOf('e') - 1) === 0x35 /* 5 */ && isExactly(a, e18)) {
+    // A tie at the 17th digit: C keeps the truncated digits when their last is even.
+    const truncated = e18.slice(0, e18.indexOf('e') - 1) + e18.slice(e18.indexOf('e'));
+    if ((truncated.charCodeAt(truncated.indexOf('e') - 1) & 1) === 0) e17 = truncated;
   }
-  s = v.toFixed(Math.max(0, 16 - e10));
-  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
-  return s;
+  const ePos = e17.indexOf('e');
+  const exp = Number(e17.slice(ePos + 1));
+  const digits = e17[0]! + e17.slice(2, ePos);
+  const sign = v < 0 ? '-' : '';
+  if (exp < -4 || exp >= 17) {
+    const frac = digits.slice(1).replace(/0+$/, '');
+    const e = Math.abs(exp);
+    return `${sign}${digits[0]}${frac.length > 0 ? '.' + frac : ''}e${exp < 0 ? '-' : '+'}${e < 10 ? '0' : ''}${e}`;
+  }
+  let intPart: string;
+  let frac: string;
+  if (exp >= 0) {
+    intPart = digits.slice(0, exp + 1);
+    frac = digits.slice(exp + 1);
+  } else {
+    intPart = '0';
+    frac = '0'.repeat(-exp - 1) + digits;
+  }
+  frac = frac.replace(/0+$/, '');
+  return sign + intPart + (frac.length > 0 ? '.' + frac : '');
+}
+
+/** Whether the positive double a equals the decimal in exponential notation exactly. */
+function isExactly(a: number, decimal: string): boolean {
+  const ePos = decimal.indexOf('e');
+  const mantissa = decimal.slice(0, ePos).replace('.', '');
+  const q = Number(decimal.slice(ePos + 1)) - (mantissa.length - 1);
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, a);
+  const bits = view.getBigUint64(0);
+  const field = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & 0xfffffffffffffn;
+  // a = m * 2^k exactly.
+  const m = field === 0 ? fraction : fraction | (1n << 52n);
+  const k = field === 0 ? -1074 : field - 1075;
+  // Compare m * 2^k with D * 10^q, both scaled to integers.
+  const kMin = Math.min(k, 0);
+  const qMin = Math.min(q, 0);
+  const left = m * 2n ** BigInt(k - kMin) * 10n ** BigInt(-qMin);
+  const right = BigInt(mantissa) * 10n ** BigInt(q - qMin) * 2n ** BigInt(-kMin);
+  return left === right;
 }

@@ -4,13 +4,21 @@ import { execute } from '../commands/dispatch.js';
 import { FeedResult, RequestParser } from '../protocol/parser.js';
 import type { LapseServer } from './server.js';
 
+/** Encoded replies are written out once a batch has this many bytes (the writer's slab). */
+const FLUSH_BYTES = 64 * 1024;
+/** A reply smaller than this is copied rather than handed over as a view that pins a slab. */
+const COPY_BELOW = 16 * 1024;
+
 /**
  * One client socket: bytes in, parsed commands to the dispatcher, replies out.
  *
  * All replies to one read are encoded into the shared writer and written with one
- * socket write. If the socket cannot take more (write returns false), reading pauses
- * until it drains, so a client that sends without reading holds at most one read's
- * worth of replies plus the kernel buffers, never an unbounded queue.
+ * socket write; only a batch whose replies pass FLUSH_BYTES is written in pieces.
+ * When the socket cannot take more (write returns false), the connection stops
+ * executing commands, even in the middle of a read: it keeps the unparsed rest of that
+ * read, pauses reading, and goes on after 'drain'. So a client that pipelines without
+ * reading costs about one flush of replies plus the kernel buffers, never an
+ * unbounded queue.
  */
 export class Connection implements ClientTransport {
   readonly client: Client;
@@ -19,9 +27,22 @@ export class Connection implements ClientTransport {
   readonly localAddress: string;
   readonly fd: number;
   private closed = false;
+  /** The socket's buffer is full: no command runs until 'drain'. */
+  private blocked = false;
+  /** The unparsed rest of a read that was stopped because the socket was full. */
+  private held: Buffer | null = null;
   private readonly sink = (argv: string[]): boolean => {
-    execute(this.client, argv);
-    return !this.client.closeAfterReply && !this.closed;
+    const client = this.client;
+    const reply = this.server.reply;
+    reply.protocol = client.protocol;
+    execute(client, argv);
+    this.parser.unauthenticated = !client.authenticated && this.server.authRequired;
+    if (client.closeAfterReply || this.closed) return false;
+    if (reply.pending >= FLUSH_BYTES) {
+      this.write();
+      return !this.blocked;
+    }
+    return true;
   };
 
   constructor(
@@ -38,9 +59,7 @@ export class Connection implements ClientTransport {
     const keepalive = server.config.number('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => {
-      if (!this.closed) socket.resume();
-    });
+    socket.on('drain', () => this.onDrain());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.onClose());
   }
@@ -50,7 +69,7 @@ export class Connection implements ClientTransport {
   }
 
   queryBufferLength(): number {
-    return this.parser.pendingBytes;
+    return this.parser.pendingBytes + (this.held?.length ?? 0);
   }
 
   outputBufferLength(): number {
@@ -63,49 +82,75 @@ export class Connection implements ClientTransport {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    const server = this.server;
-    const client = this.client;
-    server.stats.netInputBytes += chunk.length;
-    server.stats.totalReadsProcessed++;
-    client.lastInteraction = Date.now();
-    const reply = server.reply;
-    reply.protocol = client.protocol;
+    const stats = this.server.stats;
+    stats.netInputBytes += chunk.length;
+    stats.totalReadsProcessed++;
+    this.client.lastInteraction = Date.now();
+    this.process(chunk);
+  }
+
+  /** Runs the commands in chunk (a read, or the held rest of one) and writes the replies. */
+  private process(chunk: Buffer): void {
     const result = this.parser.feed(chunk, this.sink);
-    if (result === FeedResult.ProtocolError) {
+    if (result === FeedResult.Stopped) {
+      if (this.blocked && !this.closed && !this.client.closeAfterReply && this.parser.stoppedAt < chunk.length) {
+        this.held = chunk.subarray(this.parser.stoppedAt);
+      }
+    } else if (result === FeedResult.ProtocolError) {
       // Replies to the commands before the error go first, then the error, then close.
-      server.log('verbose', `Protocol error (${this.parser.error}) from client: ${this.remoteAddress}`);
-      reply.error(this.parser.error);
-      client.closeAfterReply = true;
+      this.server.log('verbose', `Protocol error (${this.parser.error}) from client: ${this.remoteAddress}`);
+      this.server.reply.error(this.parser.error);
+      this.client.closeAfterReply = true;
     } else if (result === FeedResult.QueryBufferLimit) {
-      reply.discard();
-      server.log('warning', `Closing client that reached max query buffer length: addr=${this.remoteAddress}`);
+      this.server.reply.discard();
+      this.server.log('warning', `Closing client that reached max query buffer length: addr=${this.remoteAddress}`);
       this.destroy();
       return;
     }
-    this.parser.unauthenticated = !client.authenticated && server.authRequired;
     this.flush();
   }
 
-  /** Writes the replies encoded for this client, once. */
+  /** Writes the replies encoded for this client, and closes after them if asked to. */
   flush(): void {
-    const out = this.server.reply.take();
-    if (out !== null && !this.closed) {
-      this.server.stats.netOutputBytes += out.length;
-      this.server.stats.totalWritesProcessed++;
-      // A view of the shared slab is safe to hand over only if the socket writes it at
-      // once; behind earlier pending data it would pin the slab, so copy it instead.
-      const data = this.socket.writableLength === 0 ? out : Buffer.from(out);
-      if (!this.socket.write(data)) this.socket.pause();
-    }
+    this.write();
     if (this.client.closeAfterReply && !this.closed) {
       this.closed = true;
+      this.held = null;
       this.socket.end();
       this.server.clientClosed(this);
     }
   }
 
+  private write(): void {
+    const out = this.server.reply.take();
+    if (out === null || this.closed) return;
+    const stats = this.server.stats;
+    stats.netOutputBytes += out.length;
+    stats.totalWritesProcessed++;
+    // A view handed to a socket that cannot send it at once pins its whole slab until
+    // sent; for a small reply behind others, a copy is cheaper.
+    const data = out.length < COPY_BELOW && this.socket.writableLength > 0 ? Buffer.from(out) : out;
+    if (!this.socket.write(data) && !this.blocked) {
+      this.blocked = true;
+      this.socket.pause();
+    }
+  }
+
+  private onDrain(): void {
+    this.blocked = false;
+    if (this.closed) return;
+    const held = this.held;
+    if (held !== null) {
+      this.held = null;
+      this.process(held);
+      if (this.blocked || this.closed) return;
+    }
+    this.socket.resume();
+  }
+
   /** Closes at once, dropping anything unsent. */
   destroy(): void {
+    this.held = null;
     if (this.closed) {
       this.socket.destroy();
       return;
@@ -116,6 +161,7 @@ export class Connection implements ClientTransport {
   }
 
   private onClose(): void {
+    this.held = null;
     if (!this.closed) {
       this.closed = true;
       this.server.clientClosed(this);

@@ -246,17 +246,21 @@ export class LapseServer implements ServerContext {
   }
 
   private accept(socket: net.Socket): void {
-    this.stats.totalConnectionsReceived++;
     if (this.closing) {
       socket.destroy();
       return;
     }
     if (this.connections.size >= this.config.number('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // As Redis: send the error and close. Destroying once it is flushed matters: an
+      // ended socket whose client sent data is never read, so it would never see the
+      // client's FIN and would stay open (keeping close() waiting) for ever.
       socket.on('error', () => socket.destroy());
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return;
     }
+    // Counted once accepted: Redis leaves rejected connections out of total_connections_received.
+    this.stats.totalConnectionsReceived++;
     const connection = new Connection(this, socket);
     this.connections.add(connection);
   }

@@ -1,0 +1,418 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { FeedResult, INLINE_MAX_SIZE, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
+import { encodeCommand } from '../helpers/resp.js';
+
+/**
+ * The request parser must deliver exactly the same commands however the bytes are cut
+ * into reads, and must fail with Redis 7.0's exact texts. Expected texts come from
+ * networking.c (processInlineBuffer / processMultibulkBuffer) and are also checked
+ * against a real redis-server in test/compat/protocol.test.ts.
+ */
+
+const DEFAULT_LIMITS: ParserLimits = { maxBulkLength: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
+
+interface Outcome {
+  commands: string[][];
+  result: FeedResult;
+  error: string;
+}
+
+/** Feeds the chunks in order and collects the commands, stopping at the first failure. */
+function parse(chunks: readonly Buffer[], limits: ParserLimits = DEFAULT_LIMITS, unauthenticated = false): Outcome {
+  const parser = new RequestParser({ ...limits });
+  parser.unauthenticated = unauthenticated;
+  const commands: string[][] = [];
+  const sink = (argv: string[]): boolean => {
+    commands.push(argv);
+    return true;
+  };
+  for (const chunk of chunks) {
+    const result = parser.feed(chunk, sink);
+    if (result !== FeedResult.Ok) return { commands, result, error: parser.error };
+  }
+  return { commands, result: FeedResult.Ok, error: '' };
+}
+
+const b = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/** Cuts buf at the given offsets (sorted, within 1..length-1). */
+function cut(buf: Buffer, offsets: readonly number[]): Buffer[] {
+  const out: Buffer[] = [];
+  let last = 0;
+  for (const o of offsets) {
+    out.push(buf.subarray(last, o));
+    last = o;
+  }
+  out.push(buf.subarray(last));
+  return out;
+}
+
+function bytewise(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < buf.length; i++) out.push(buf.subarray(i, i + 1));
+  return out;
+}
+
+/** A deterministic pseudo-random generator (tests must be reproducible). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomCuts(length: number, random: () => number, maxPieces: number): number[] {
+  const n = Math.floor(random() * maxPieces);
+  const set = new Set<number>();
+  for (let i = 0; i < n; i++) set.add(1 + Math.floor(random() * (length - 1)));
+  return [...set].sort((x, y) => x - y);
+}
+
+const BINARY = '\r\n\0\xff\x80 "\'\\\r\r\n\n';
+const MEDIUM = Array.from({ length: 1500 }, (_, i) => String.fromCharCode(i % 256)).join('');
+
+/** A pipelined batch of every request shape, with the commands Redis would run for it. */
+const BATCH: [string, string[][]][] = [
+  ['*1\r\n$4\r\nPING\r\n', [['PING']]],
+  [encodeCommand(['SET', BINARY, BINARY + BINARY]).toString('latin1'), [['SET', BINARY, BINARY + BINARY]]],
+  [encodeCommand(['ECHO', '']).toString('latin1'), [['ECHO', '']]],
+  [encodeCommand(['', '', '']).toString('latin1'), [['', '', '']]],
+  [encodeCommand(['SET', 'medium', MEDIUM]).toString('latin1'), [['SET', 'medium', MEDIUM]]],
+  ['*0\r\n', []],
+  ['*-1\r\n', []],
+  ['*-100\r\n', []],
+  ['PING\r\n', [['PING']]],
+  ['PING\n', [['PING']]],
+  ['\r\n', []],
+  ['\n', []],
+  ['   \t  \r\n', []],
+  ['SET k "a b"\r\n', [['SET', 'k', 'a b']]],
+  ['ECHO "\\x41\\x4a\\x4A\\xzz\\n\\r\\t\\b\\a\\\\\\"q"\r\n', [['ECHO', 'AJJxzz\n\r\t\b\x07\\"q']]],
+  ["ECHO 'a\\'b' \"c d\"  e\r\n", [['ECHO', "a'b", 'c d', 'e']]],
+  ['  GET   k  \r\n', [['GET', 'k']]],
+  ['GET k\rx\n', [['GET', 'k', 'x']]],
+  ['ECHO \xff\x80\r\n', [['ECHO', '\xff\x80']]],
+  // The byte after a header line's CR, and the two after a bulk, are skipped unchecked.
+  ['*2\rX$4\rYECHO\r\n$3\r\nfooXY', [['ECHO', 'foo']]],
+  ['*1\r\n$4\r\nPING\n\n', [['PING']]],
+  [encodeCommand(['ECHO', 'x'.repeat(20000)]).toString('latin1'), [['ECHO', 'x'.repeat(20000)]]],
+  ['*1\r\n$4\r\nPING\r\n', [['PING']]],
+];
+const BATCH_BYTES = b(BATCH.map(([wire]) => wire).join(''));
+const BATCH_COMMANDS = BATCH.flatMap(([, commands]) => commands);
+
+describe('pipelined batch', () => {
+  test('parsed whole, gives the expected commands', () => {
+    const out = parse([BATCH_BYTES]);
+    expect(out.result).toBe(FeedResult.Ok);
+    expect(out.commands).toEqual(BATCH_COMMANDS);
+  });
+
+  test('each request alone, gives its commands', () => {
+    for (const [wire, commands] of BATCH) {
+      expect(parse([b(wire)]).commands, JSON.stringify(wire).slice(0, 80)).toEqual(commands);
+    }
+  });
+
+  test('split in two at every byte position', () => {
+    for (let i = 1; i < BATCH_BYTES.length; i++) {
+      const out = parse(cut(BATCH_BYTES, [i]));
+      if (out.result !== FeedResult.Ok || out.commands.length !== BATCH_COMMANDS.length) {
+        expect({ at: i, out }).toEqual({ at: i, out: { commands: BATCH_COMMANDS, result: FeedResult.Ok, error: '' } });
+      }
+      expect(out.commands).toEqual(BATCH_COMMANDS);
+    }
+  });
+
+  test('fed byte by byte', () => {
+    const out = parse(bytewise(BATCH_BYTES));
+    expect(out.result).toBe(FeedResult.Ok);
+    expect(out.commands).toEqual(BATCH_COMMANDS);
+  });
+
+  test('in random chunkings', () => {
+    const random = rng(42);
+    for (let round = 0; round < 300; round++) {
+      const out = parse(cut(BATCH_BYTES, randomCuts(BATCH_BYTES.length, random, 60)));
+      expect(out.result).toBe(FeedResult.Ok);
+      expect(out.commands).toEqual(BATCH_COMMANDS);
+    }
+  });
+
+  test('a large argument in random chunkings', () => {
+    const big = Array.from({ length: 300_000 }, (_, i) => String.fromCharCode((i * 7) % 256)).join('');
+    const wire = Buffer.concat([encodeCommand(['SET', 'k', big]), b('PING\r\n'), encodeCommand(['GET', big.slice(0, 70_000)])]);
+    const expected = [['SET', 'k', big], ['PING'], ['GET', big.slice(0, 70_000)]];
+    const random = rng(7);
+    for (let round = 0; round < 30; round++) {
+      const out = parse(cut(wire, randomCuts(wire.length, random, 200)));
+      expect(out.result).toBe(FeedResult.Ok);
+      expect(out.commands).toEqual(expected);
+    }
+  });
+});
+
+/** Encodes argv as RESP, or as an inline line when every argument is inline-safe. */
+const argvArb = fc.array(
+  fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a).toString('latin1')),
+  { minLength: 1, maxLength: 6 },
+);
+
+describe('properties', () => {
+  test('random argv lists, encoded as RESP and split randomly, come back unchanged', () => {
+    fc.assert(
+      fc.property(fc.array(argvArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (commands, rawCuts) => {
+        const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
+        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
+          .filter((o) => o < wire.length)
+          .sort((x, y) => x - y);
+        const out = parse(cut(wire, offsets));
+        expect(out.result).toBe(FeedResult.Ok);
+        expect(out.commands).toEqual(commands);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('random inline words, quoted with escapes, split randomly, come back unchanged', () => {
+    const word = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a).toString('latin1'));
+    const quote = (w: string): string =>
+      '"' + [...w].map((ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0')).join('') + '"';
+    fc.assert(
+      fc.property(fc.array(fc.array(word, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), (lines, rawCuts) => {
+        const wire = b(lines.map((l) => l.map(quote).join(' ') + '\r\n').join(''));
+        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
+          .filter((o) => o < wire.length)
+          .sort((x, y) => x - y);
+        const out = parse(cut(wire, offsets));
+        expect(out.result).toBe(FeedResult.Ok);
+        expect(out.commands).toEqual(lines);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** Parses wire whole, byte by byte and split at every position: all must give `expected`. */
+function expectEverySplit(wire: string, expected: { commands: string[][]; result: FeedResult; error?: string }): void {
+  const buf = b(wire);
+  const want = { commands: expected.commands, result: expected.result, error: expected.error ?? '' };
+  expect(parse([buf]), 'whole').toEqual(want);
+  expect(parse(bytewise(buf)), 'byte by byte').toEqual(want);
+  for (let i = 1; i < buf.length; i++) expect(parse(cut(buf, [i])), `split at ${i}`).toEqual(want);
+}
+
+const protocolError = (message: string, commands: string[][] = []) => ({
+  commands,
+  result: FeedResult.ProtocolError,
+  error: `ERR Protocol error: ${message}`,
+});
+
+describe('protocol errors', () => {
+  test('invalid multibulk length', () => {
+    for (const header of ['*abc', '*3000000000', '*2147483648', '*1a', '*+1', '*01', '*-0', '*', '* 1', '*1 ', '*-', '*99999999999999999999', '*-9223372036854775809', '*123456789012345678901']) {
+      expectEverySplit(`PING\r\n${header}\r\n`, protocolError('invalid multibulk length', [['PING']]));
+    }
+  });
+
+  test('multibulk counts that are not positive are empty requests', () => {
+    for (const header of ['*0', '*-1', '*-5', '*-2147483649', '*-9223372036854775808']) {
+      expectEverySplit(`${header}\r\nPING\r\n`, { commands: [['PING']], result: FeedResult.Ok });
+    }
+  });
+
+  test('a count up to INT_MAX is accepted and waits for its arguments', () => {
+    expectEverySplit('*2147483647\r\n$4\r\nPING\r\n', { commands: [], result: FeedResult.Ok });
+  });
+
+  test('invalid bulk length', () => {
+    for (const header of ['$-1', '$abc', '$', '$-0', '$01', '$+1', '$1 ', '$536870913', '$9223372036854775807', '$9223372036854775808']) {
+      expectEverySplit(`*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nECHO\r\n${header}\r\n`, protocolError('invalid bulk length', [['PING']]));
+    }
+  });
+
+  test('bulk length over proto-max-bulk-len', () => {
+    const limits = { ...DEFAULT_LIMITS, maxBulkLength: 1024 * 1024 };
+    expect(parse([b('*1\r\n$1048577\r\n')], limits)).toEqual(protocolError('invalid bulk length'));
+    expect(parse([b('*1\r\n$1048576\r\n')], limits)).toEqual({ commands: [], result: FeedResult.Ok, error: '' });
+  });
+
+  test("expected '$'", () => {
+    expectEverySplit('*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n', protocolError("expected '$', got 'f'"));
+    expectEverySplit('*1\r\n\xff\r\n', protocolError("expected '$', got '\xff'"));
+    expectEverySplit('*1\r\n:1\r\n', protocolError("expected '$', got ':'"));
+    // Redis prints the CR (or LF) of an empty line, which its error reply turns into a space.
+    expectEverySplit('*1\r\n\r\n', protocolError("expected '$', got ' '"));
+    expectEverySplit('*1\r\n\n\r\n', protocolError("expected '$', got ' '"));
+  });
+
+  test('unbalanced quotes', () => {
+    for (const line of ['SET k "a', "SET k 'a", 'SET k "a"b', "SET k 'a'b", 'ECHO "\\"', 'ECHO "a\\']) {
+      expectEverySplit(`PING\r\n${line}\r\nPING\r\n`, protocolError('unbalanced quotes in request', [['PING']]));
+    }
+  });
+
+  test('too big inline request', () => {
+    const line = 'x'.repeat(INLINE_MAX_SIZE + 1);
+    expect(parse([b('PING\r\n' + line)])).toEqual(protocolError('too big inline request', [['PING']]));
+    // Exactly at the limit it still waits for the end of the line, and runs it once it comes.
+    const atLimit = 'x'.repeat(INLINE_MAX_SIZE);
+    expect(parse([b(atLimit)])).toEqual({ commands: [], result: FeedResult.Ok, error: '' });
+    expect(parse([b(atLimit), b('\n')]).commands).toEqual([[atLimit]]);
+    // Found in many small reads as well as in one.
+    const pieces: Buffer[] = [];
+    for (let i = 0; i < 100; i++) pieces.push(b('y'.repeat(1000)));
+    expect(parse(pieces)).toEqual(protocolError('too big inline request'));
+  });
+
+  test('too big mbulk count string and bulk count string', () => {
+    const digits = '1'.repeat(INLINE_MAX_SIZE + 1);
+    expect(parse([b('*' + digits)])).toEqual(protocolError('too big mbulk count string'));
+    expect(parse([b('*1\r\n$' + digits)])).toEqual(protocolError('too big bulk count string'));
+    const pieces = [b('*1\r\n$')];
+    for (let i = 0; i < 70; i++) pieces.push(b('9'.repeat(1000)));
+    expect(parse(pieces)).toEqual(protocolError('too big bulk count string'));
+  });
+
+  test('a NUL before the line end hides it (Redis searches with strchr)', () => {
+    // The line never ends, so the request waits until it is too big.
+    expectEverySplit('PI\0NG\r\nPING\r\n', { commands: [], result: FeedResult.Ok });
+    expectEverySplit('*1\0\r\n$4\r\nPING\r\n', { commands: [], result: FeedResult.Ok });
+    expectEverySplit('*1\r\n$4\0\r\nPING\r\n', { commands: [], result: FeedResult.Ok });
+    const filler = b('z\r\n'.repeat(30000));
+    expect(parse([b('PING\r\nPI\0NG\r\n'), filler])).toEqual(protocolError('too big inline request', [['PING']]));
+    expect(parse([b('*1\0\r\n'), filler])).toEqual(protocolError('too big mbulk count string'));
+    expect(parse([b('*1\r\n$4\0\r\n'), filler])).toEqual(protocolError('too big bulk count string'));
+    // A NUL after the line end, or inside a bulk, is an ordinary byte.
+    expectEverySplit('*2\r\n$4\r\nECHO\r\n$3\r\n\0\0\0\r\nPING\r\n\0', { commands: [['ECHO', '\0\0\0'], ['PING']], result: FeedResult.Ok });
+  });
+
+  test('unauthenticated limits', () => {
+    // Authenticated clients have no such limits.
+    expectEverySplit('*11\r\n$16385\r\n', { commands: [], result: FeedResult.Ok });
+    const ten = encodeCommand(Array.from({ length: 10 }, () => 'a')).toString('latin1');
+    expect(parse([b(ten)], DEFAULT_LIMITS, true).commands).toHaveLength(1);
+    expect(parse([b('*11\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('unauthenticated multibulk length'));
+    expect(parse([b('*1\r\n$16385\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('unauthenticated bulk length'));
+    expect(parse([b('*1\r\n$16384\r\n')], DEFAULT_LIMITS, true)).toEqual({ commands: [], result: FeedResult.Ok, error: '' });
+    // Invalid lengths are reported as invalid first, as Redis checks them first.
+    expect(parse([b('*3000000000\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('invalid multibulk length'));
+    expect(parse([b('*1\r\n$-1\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('invalid bulk length'));
+    // Negative counts stay empty requests.
+    expect(parse([b('*-20\r\nPING\r\n')], DEFAULT_LIMITS, true).commands).toEqual([['PING']]);
+    // Inline requests have no such limit.
+    const inline = Array.from({ length: 30 }, () => 'a').join(' ') + '\r\n';
+    expect(parse([b(inline)], DEFAULT_LIMITS, true).commands[0]).toHaveLength(30);
+  });
+
+  test('after an error the parser is reset', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    const seen: string[][] = [];
+    expect(parser.feed(b('*1\r\n$4\r\nPI'), (a) => (seen.push(a), true))).toBe(FeedResult.Ok);
+    parser.reset();
+    expect(parser.feed(b('PING\r\n'), (a) => (seen.push(a), true))).toBe(FeedResult.Ok);
+    expect(seen).toEqual([['PING']]);
+  });
+});
+
+describe('query buffer limit', () => {
+  const limits = { maxBulkLength: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 };
+
+  test('a bulk bigger than client-query-buffer-limit closes the client', () => {
+    const chunks = [b('PING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2000000\r\n')];
+    for (let i = 0; i < 40; i++) chunks.push(b('v'.repeat(65536)));
+    const out = parse(chunks, limits);
+    expect(out.result).toBe(FeedResult.QueryBufferLimit);
+    expect(out.commands).toEqual([['PING']]);
+  });
+
+  test('arguments already read do not count, as in Redis 7.0 (its query buffer holds only the unread part)', () => {
+    const v = 'v'.repeat(600_000);
+    const wire = encodeCommand(['SET', v, v]);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < wire.length; i += 65536) chunks.push(wire.subarray(i, i + 65536));
+    const out = parse(chunks, limits);
+    expect(out.result).toBe(FeedResult.Ok);
+    expect(out.commands).toEqual([['SET', v, v]]);
+  });
+
+  test('pending bytes report the unfinished element', () => {
+    const parser = new RequestParser({ ...limits });
+    const sink = () => true;
+    parser.feed(b('*2\r\n$4\r\nECHO\r\n$100\r\n'), sink);
+    expect(parser.pendingBytes).toBe(0);
+    parser.feed(b('x'.repeat(40)), sink);
+    expect(parser.pendingBytes).toBe(40);
+    parser.feed(b('x'.repeat(60) + '\r\n'), sink);
+    expect(parser.pendingBytes).toBe(0);
+    parser.feed(b('PIN'), sink);
+    expect(parser.pendingBytes).toBe(3);
+  });
+});
+
+describe('big bulks', () => {
+  test('50 MB in 64 KiB reads is parsed in linear time', () => {
+    const size = 50 * 1024 * 1024;
+    const header = b(`*2\r\n$4\r\nECHO\r\n$${size}\r\n`);
+    const chunk = Buffer.alloc(65536, 0x61);
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    let got: string[] | null = null;
+    const sink = (argv: string[]) => ((got = argv), true);
+    const started = performance.now();
+    parser.feed(header, sink);
+    let left = size;
+    while (left > 0) {
+      const n = Math.min(left, chunk.length);
+      expect(parser.feed(n === chunk.length ? chunk : chunk.subarray(0, n), sink)).toBe(FeedResult.Ok);
+      left -= n;
+    }
+    expect(got).toBeNull();
+    parser.feed(b('\r\n'), sink);
+    const elapsed = performance.now() - started;
+    expect(got![0]).toBe('ECHO');
+    expect(got![1]!.length).toBe(size);
+    expect(got![1]!.charCodeAt(size - 1)).toBe(0x61);
+    // Copying 50 MB once takes a few tens of ms; re-copying per read would take minutes.
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  test('many reads of one bulk are copied once (a header split across reads too)', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    let got: string[] | null = null;
+    const sink = (argv: string[]) => ((got = argv), true);
+    // One byte at a time for 200 KB: quadratic copying would be 2e10 byte copies.
+    const size = 200_000;
+    const wire = Buffer.concat([b(`*1\r\n$${size}\r\n`), Buffer.alloc(size, 0x62), b('\r\n')]);
+    const started = performance.now();
+    for (let i = 0; i < wire.length; i++) parser.feed(wire.subarray(i, i + 1), sink);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(got![0]!.length).toBe(size);
+  });
+});
+
+describe('stopping', () => {
+  test('a sink that returns false stops parsing after that command and says where', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    const wire = b('PING\r\n*1\r\n$4\r\nPING\r\nECHO x\r\n');
+    const seen: string[][] = [];
+    expect(parser.feed(wire, (a) => (seen.push(a), false))).toBe(FeedResult.Stopped);
+    expect(seen).toEqual([['PING']]);
+    expect(parser.stoppedAt).toBe(6);
+    expect(parser.feed(wire.subarray(parser.stoppedAt), (a) => (seen.push(a), false))).toBe(FeedResult.Stopped);
+    expect(parser.stoppedAt).toBe(14);
+    expect(parser.feed(wire.subarray(6 + 14), (a) => (seen.push(a), true))).toBe(FeedResult.Ok);
+    expect(seen).toEqual([['PING'], ['PING'], ['ECHO', 'x']]);
+  });
+
+  test('stopping on the last command of a read leaves nothing', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    const wire = b('PING\r\n');
+    expect(parser.feed(wire, () => false)).toBe(FeedResult.Stopped);
+    expect(parser.stoppedAt).toBe(wire.length);
+  });
+});
