@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where lapse's compiled CLI lives (the bench runs what users run: node bin/lapse.js). */
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export type ServerName = 'lapse' | 'redis';
+
+export interface BenchServer {
+  name: ServerName;
+  port: number;
+  pid: number;
+  dir: string;
+  /** Resident set size in bytes, from /proc. */
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function rssOf(pid: number): number {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Starts lapse (its CLI, compiled) or Debian's redis-server on a free loopback port with
+ * the same settings: volatile (`--save ''`), no AOF, a fresh directory.
+ */
+export async function startServer(name: ServerName, extra: string[] = []): Promise<BenchServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+  const port = await freePort();
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra];
+  let child: ChildProcess;
+  if (name === 'lapse') {
+    child = spawn(process.execPath, [path.join(ROOT, 'bin/lapse.js'), ...common], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } else {
+    child = spawn('redis-server', [...common, '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 20_000);
+    const check = () => {
+      if (/Ready to accept connections/.test(out)) {
+        clearTimeout(t);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`${name} exited with ${code}:\n${out}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  const pid = child.pid!;
+  return {
+    name,
+    port,
+    pid,
+    dir,
+    rss: () => rssOf(pid),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => {
+          fs.rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGKILL');
+      }),
+  };
+}
+
+/** Runs a command to completion, collecting its output; rejects after timeoutMs. */
+export function run(
+  cmd: string,
+  args: string[],
+  options: { input?: Buffer | string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} timed out`));
+    }, options.timeoutMs ?? 600_000);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, out, err });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}

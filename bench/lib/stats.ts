@@ -1,0 +1,29 @@
+/** Order statistics for noisy measurements: medians and spreads, never single times. */
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export const median = (values: readonly number[]): number => quantile(values, 0.5);
+
+/** min..max of the rounds, as a compact spread. */
+export function spread(values: readonly number[]): string {
+  if (values.length === 0) return '-';
+  return `${fmt(Math.min(...values))}..${fmt(Math.max(...values))}`;
+}
+
+export function fmt(v: number, digits = 0): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 1000 && digits === 0) return Math.round(v).toLocaleString('en-US');
+  return v.toFixed(digits);
+}
+
+export function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '-';
+  return (a / b).toFixed(2);
+}

@@ -1,0 +1,63 @@
+import { run, type BenchServer } from '../lib/servers.js';
+import { ProbeClient } from '../lib/resp-client.js';
+import { expiringPayload } from '../lib/payload.js';
+import { quantile } from '../lib/stats.js';
+
+export interface ExpiryResult {
+  /** ms from the last deadline until DBSIZE reached 0 (Infinity if it did not within the limit). */
+  drainMs: number;
+  pingP99Ms: number;
+  pingMaxMs: number;
+  /** [ms since the first deadline, keys remaining] samples, for the chart. */
+  curve: [number, number][];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * n keys with deadlines spread evenly over one second. Measures how long after the
+ * last deadline the server still holds expired keys (DBSIZE counts them until they are
+ * reclaimed), and PING latency meanwhile from a separate connection.
+ */
+export async function massExpiry(server: BenchServer, n: number, limitMs: number): Promise<ExpiryResult> {
+  // Deadlines start after loading has surely finished (load rate measured >= 250k/s).
+  const lead = 3000 + Math.ceil(n / 100);
+  const first = Date.now() + lead;
+  const last = first + 1000;
+  const payload = expiringPayload(n, first, 1000);
+  const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(server.port), '--pipe'], { input: payload });
+  if (!/errors: 0/.test(r.out)) throw new Error(`load into ${server.name} failed: ${r.out}`);
+  if (Date.now() > first) throw new Error(`loading ${n} keys into ${server.name} took past the first deadline`);
+  const poll = await ProbeClient.connect(server.port);
+  const ping = await ProbeClient.connect(server.port);
+  const latencies: number[] = [];
+  const curve: [number, number][] = [];
+  let pinging = true;
+  const pinger = (async () => {
+    while (Date.now() < first - 200) await sleep(20);
+    while (pinging) {
+      const t = performance.now();
+      await ping.command('PING');
+      latencies.push(performance.now() - t);
+      await sleep(1);
+    }
+  })();
+  while (Date.now() < first - 100) await sleep(20);
+  let drainMs = Infinity;
+  for (;;) {
+    const size = await poll.integer('DBSIZE');
+    const now = Date.now();
+    curve.push([now - first, size]);
+    if (size === 0 && now >= last) {
+      drainMs = Math.max(0, now - last);
+      break;
+    }
+    if (now - last > limitMs) break;
+    await sleep(20);
+  }
+  pinging = false;
+  await pinger;
+  poll.close();
+  ping.close();
+  return { drainMs, pingP99Ms: quantile(latencies, 0.99), pingMaxMs: Math.max(...latencies), curve };
+}

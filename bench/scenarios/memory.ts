@@ -1,0 +1,34 @@
+import { run, type BenchServer } from '../lib/servers.js';
+import { ProbeClient } from '../lib/resp-client.js';
+
+export interface MemoryResult {
+  rssBytes: number;
+  baselineRss: number;
+  keys: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Loads the payload with `redis-cli --pipe` into a fresh server and reads its RSS once
+ * it has settled (RSS is what the operator pays for, allocator and GC overheads included).
+ */
+export async function loadAndMeasure(server: BenchServer, payload: Buffer, expectedKeys: number): Promise<MemoryResult> {
+  await sleep(500);
+  const baselineRss = server.rss();
+  const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(server.port), '--pipe'], { input: payload });
+  if (!/errors: 0/.test(r.out)) throw new Error(`--pipe into ${server.name} failed: ${r.out} ${r.err}`);
+  const probe = await ProbeClient.connect(server.port);
+  const keys = await probe.integer('DBSIZE');
+  probe.close();
+  if (keys !== expectedKeys) throw new Error(`${server.name} holds ${keys} keys, expected ${expectedKeys}`);
+  // Let the garbage of loading be collected and RSS settle.
+  let last = server.rss();
+  for (let i = 0; i < 20; i++) {
+    await sleep(250);
+    const now = server.rss();
+    if (Math.abs(now - last) < 256 * 1024) break;
+    last = now;
+  }
+  return { rssBytes: server.rss(), baselineRss, keys };
+}
