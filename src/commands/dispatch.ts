@@ -2,7 +2,7 @@ import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
 import {
   ERR_NOAUTH,
-  ERR_NOT_IN_MULTI,
+  ERR_NOT_ALLOWED_IN_MULTI,
   errExecRejected,
   errUnknownCommand,
   errUnknownSubcommand,
@@ -48,7 +48,7 @@ export function execute(c: Client, argv: string[]): void {
   // MULTI (transaction.ts): commands that may not be queued are refused right after
   // authentication; the decision to queue comes after every other check, as in Redis.
   if (c.multi !== null && cmd.flags.has('no_multi')) {
-    reject(c, cmd, ERR_NOT_IN_MULTI);
+    reject(c, cmd, ERR_NOT_ALLOWED_IN_MULTI);
     return;
   }
   if (c.multi !== null && isQueued(cmd)) {

@@ -34,7 +34,7 @@ export const ERR_DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
 export const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 export const ERR_WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
 /** A command flagged no_multi (SHUTDOWN, SAVE ...) sent inside MULTI. */
-export const ERR_NOT_IN_MULTI = 'ERR Command not allowed inside a transaction';
+export const ERR_NOT_ALLOWED_IN_MULTI = 'ERR Command not allowed inside a transaction';
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 export const ERR_NO_SUCH_CLIENT = 'ERR No such client';
 
