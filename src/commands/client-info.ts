@@ -8,22 +8,25 @@ import type { Client } from './context.js';
  * Where lapse's memory layout differs from Redis's, the memory fields report what lapse
  * holds for the client: qbuf the bytes of an unfinished command, argv-mem the bytes of
  * the arguments of the command being run (only the client running CLIENT LIST/INFO is
- * inside a command, as in Redis), obl and omem the reply bytes the socket has not sent
- * yet. Replies are encoded in a buffer shared by all clients, so there is no per-client
- * reply buffer (rbs, rbp) or preallocated query buffer (qbuf-free) to report: 0.
+ * inside a command, as in Redis), multi-mem the bytes of the commands queued by MULTI
+ * (counted as Redis does), obl and omem the reply bytes the socket has not sent yet.
+ * Replies are encoded in a buffer shared by all clients, so there is no per-client reply
+ * buffer (rbs, rbp) or preallocated query buffer (qbuf-free) to report: 0.
  */
 export function clientInfoLine(c: Client, now: number, argvMemory: number): string {
   const t = c.transport;
   const qbuf = t.queryBufferLength();
   const obl = t.outputBufferLength();
+  const multiMemory = c.multi?.memory ?? 0;
   const nowSeconds = Math.floor(now / 1000);
   const age = nowSeconds - Math.floor(c.createdAt / 1000);
   const idle = nowSeconds - Math.floor(c.lastInteraction / 1000);
   return (
     `id=${c.id} addr=${t.remoteAddress} laddr=${t.localAddress} fd=${t.fd} name=${c.name}` +
     ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.index} sub=0 psub=0 ssub=0` +
-    ` multi=-1 qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory} multi-mem=0 rbs=0 rbp=0` +
-    ` obl=${obl} oll=0 omem=${obl} tot-mem=${qbuf + argvMemory + obl}` +
+    ` multi=${c.multi?.queue.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory}` +
+    ` multi-mem=${multiMemory} rbs=0 rbp=0` +
+    ` obl=${obl} oll=0 omem=${obl} tot-mem=${qbuf + argvMemory + multiMemory + obl}` +
     ` events=${obl > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1` +
     ` resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVersion}`
   );
@@ -32,8 +35,19 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
 /** Redis's one-letter client flags, in its order; N when none applies. */
 function clientFlags(c: Client): string {
   let flags = '';
+  if (c.multi !== null) flags += 'x';
+  if (c.watchDirty) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   return flags === '' ? 'N' : flags;
+}
+
+/**
+ * argv-mem of the client running CLIENT LIST/INFO: the bytes of its command's arguments;
+ * inside EXEC, of EXEC's own (Redis keeps the top-level command's count).
+ */
+export function runningArgvMemory(c: Client, argv: readonly string[]): number {
+  const inExec = c.multi?.execArgvMemory ?? -1;
+  return inExec >= 0 ? inExec : argvMemory(argv);
 }
 
 /** Bytes of a command's arguments (Redis's argv-mem for the client running it). */

@@ -20,8 +20,9 @@ import {
   errWrongArity,
 } from './errors.js';
 import { optionName } from './args.js';
-import { argvMemory, clientInfoLine, isValidClientAttribute } from './client-info.js';
+import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info.js';
 import { replyHelp, type HelpEntry } from './help.js';
+import { discardTransaction } from './transaction.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { parseI64, parseIntArg } from '../util/numbers.js';
 
@@ -45,6 +46,23 @@ function echo(c: Client, argv: string[]): void {
 function quit(c: Client): void {
   c.reply.simple('OK');
   c.closeAfterReply = true;
+}
+
+/**
+ * RESET: the connection's state as a new connection's (Redis's
+ * clearClientConnectionState): no transaction nor watched key, database 0, RESP2, the
+ * default user's authentication (none while requirepass is set), no name. The library
+ * name and version stay: they describe the client behind the connection.
+ */
+function reset(c: Client): void {
+  discardTransaction(c);
+  c.db = c.server.keyspace.dbs[0]!;
+  c.protocol = 2;
+  c.reply.protocol = 2;
+  c.user = 'default';
+  c.authenticated = c.server.config.string('requirepass') === '';
+  c.name = '';
+  c.reply.simple('RESET');
 }
 
 /** SELECT index */
@@ -238,7 +256,7 @@ function canonicalType(type: string): string {
 function clientList(c: Client, argv: string[]): void {
   const server = c.server;
   const now = Date.now();
-  const line = (other: Client) => clientInfoLine(other, now, other === c ? argvMemory(argv) : 0) + '\n';
+  const line = (other: Client) => clientInfoLine(other, now, other === c ? runningArgvMemory(c, argv) : 0) + '\n';
   let text = '';
   if (argv.length === 4 && optionName(argv[2]!) === 'type') {
     const type = optionName(argv[3]!);
@@ -276,7 +294,7 @@ function clientList(c: Client, argv: string[]): void {
 
 /** CLIENT INFO */
 function clientInfo(c: Client, argv: string[]): void {
-  c.reply.verbatim(clientInfoLine(c, Date.now(), argvMemory(argv)) + '\n');
+  c.reply.verbatim(clientInfoLine(c, Date.now(), runningArgvMemory(c, argv)) + '\n');
 }
 
 /** Redis 7.0's CLIENT HELP text, with Redis 7.2's SETINFO entry. */
@@ -348,6 +366,7 @@ export const CONNECTION_COMMANDS: CommandDefinition[] = [
   { name: 'ping', arity: -1, handler: ping },
   { name: 'echo', arity: 2, handler: echo },
   { name: 'quit', arity: -1, handler: quit },
+  { name: 'reset', arity: 1, handler: reset },
   { name: 'select', arity: 2, handler: select },
   { name: 'hello', arity: -1, handler: hello },
   { name: 'auth', arity: -2, handler: auth },

@@ -3,6 +3,8 @@ import type { Database } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { CommandTable } from './table.js';
+import type { MultiState } from './transaction.js';
+import type { WatchedKey, WatchRegistry } from './watch.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -73,6 +75,8 @@ export interface ServerContext {
   readonly stats: ServerStats;
   readonly info: ServerInfo;
   readonly reply: ReplyWriter;
+  /** Which clients WATCH which keys (transactions). */
+  readonly watches: WatchRegistry;
   /**
    * Whether a client that has not authenticated must do so (requirepass is set). As in
    * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.
@@ -109,6 +113,16 @@ export class Client {
   lastInteraction: number;
   /** Full name of the last command run, for CLIENT LIST `cmd=`. */
   lastCommand = 'NULL';
+  // Transactions (transaction.ts, watch.ts).
+  /** Between MULTI and the end of EXEC or DISCARD: the queued commands; null otherwise. */
+  multi: MultiState | null = null;
+  /** The keys this client WATCHes; null when none. */
+  watched: WatchedKey[] | null = null;
+  /**
+   * A watched key changed: the next EXEC answers a null array (Redis's CLIENT_DIRTY_CAS).
+   * Cleared by EXEC, DISCARD, UNWATCH and RESET.
+   */
+  watchDirty = false;
 
   constructor(
     readonly server: ServerContext,

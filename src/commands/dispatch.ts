@@ -1,12 +1,21 @@
 import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
-import { ERR_NOAUTH, errUnknownCommand, errUnknownSubcommand, errWrongArity } from './errors.js';
+import {
+  ERR_NOAUTH,
+  ERR_NOT_ALLOWED_IN_MULTI,
+  errExecRejected,
+  errUnknownCommand,
+  errUnknownSubcommand,
+  errWrongArity,
+} from './errors.js';
+import { discardTransaction, flagTransaction, isQueued, queueCommand } from './transaction.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
  * (processCommand): existence (and subcommand), arity, authentication (while requirepass
- * is set). Then it runs the handler with one command time, counting calls and failures
- * for INFO.
+ * is set), no_multi inside MULTI; then, inside MULTI, queueing instead of running. A
+ * command that runs gets one command time, and its calls and failures are counted for
+ * INFO.
  */
 export function execute(c: Client, argv: string[]): void {
   const server = c.server;
@@ -36,19 +45,50 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, ERR_NOAUTH);
     return;
   }
+  // MULTI (transaction.ts): commands that may not be queued are refused right after
+  // authentication; the decision to queue comes after every other check, as in Redis.
+  if (c.multi !== null && cmd.flags.has('no_multi')) {
+    reject(c, cmd, ERR_NOT_ALLOWED_IN_MULTI);
+    return;
+  }
+  if (c.multi !== null && isQueued(cmd)) {
+    queueCommand(c, cmd, argv);
+    return;
+  }
   call(c, cmd, argv);
 }
 
 /**
- * Runs a command that passed the checks. As Redis's call(), the command is counted once
- * it has run, so INFO does not count itself and CONFIG RESETSTAT counts itself.
+ * Runs a command that passed the checks, with a fresh command time. As Redis's call(),
+ * the command is counted once it has run, so INFO does not count itself and CONFIG
+ * RESETSTAT counts itself.
  */
 export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
+  c.server.keyspace.tick();
+  c.lastCommand = cmd.fullName;
+  invoke(c, cmd, argv);
+}
+
+/**
+ * Runs a command queued by MULTI, inside EXEC: as Redis's nested call(), with EXEC's
+ * command time, and the client's last command stays EXEC.
+ */
+export function runQueued(c: Client, cmd: CommandSpec, argv: string[]): void {
+  invoke(c, cmd, argv);
+}
+
+/**
+ * The error count when the last command (the innermost, inside EXEC) finished: a
+ * command failed if errors were sent since, so EXEC fails only by its own error, not
+ * by those of the commands it ran (Redis's prev_err_count).
+ */
+let errorsSeen = 0;
+
+function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   const server = c.server;
   const reply = c.reply;
-  server.keyspace.tick();
-  c.lastCommand = cmd.fullName;
-  const errorsBefore = server.stats.totalErrorReplies;
+  const stats = server.stats;
+  errorsSeen = stats.totalErrorReplies;
   const mark = reply.mark();
   try {
     cmd.handler!(c, argv);
@@ -59,12 +99,28 @@ export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
     server.log('warning', `Error running '${cmd.fullName}': ${e instanceof Error ? (e.stack ?? message) : message}`);
     reply.error(`ERR internal error running '${cmd.fullName}': ${message}`);
   }
-  if (server.stats.totalErrorReplies !== errorsBefore) cmd.failedCalls++;
+  // Greater, not different: CONFIG RESETSTAT sets the count back to 0.
+  if (stats.totalErrorReplies > errorsSeen) cmd.failedCalls++;
+  errorsSeen = stats.totalErrorReplies;
   cmd.calls++;
-  server.stats.totalCommandsProcessed++;
+  stats.totalCommandsProcessed++;
 }
 
+/**
+ * Refuses a command before it runs. As Redis's rejectCommand, a refusal inside MULTI
+ * makes EXEC fail, and a refused EXEC ends the transaction with EXECABORT and the reason.
+ */
 function reject(c: Client, cmd: CommandSpec | undefined, error: string): void {
-  if (cmd) cmd.rejectedCalls++;
-  c.reply.error(error);
+  flagTransaction(c);
+  if (cmd === undefined) {
+    c.reply.error(error);
+    return;
+  }
+  cmd.rejectedCalls++;
+  if (cmd.name === 'exec' && cmd.parent === undefined) {
+    discardTransaction(c);
+    c.reply.error(errExecRejected(error));
+  } else {
+    c.reply.error(error);
+  }
 }

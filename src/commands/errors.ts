@@ -33,6 +33,8 @@ export const ERR_EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
 export const ERR_DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';
 export const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 export const ERR_WATCH_IN_MULTI = 'ERR WATCH inside MULTI is not allowed';
+/** A command flagged no_multi (SHUTDOWN, SAVE ...) sent inside MULTI. */
+export const ERR_NOT_ALLOWED_IN_MULTI = 'ERR Command not allowed inside a transaction';
 export const ERR_CLIENT_NAME = 'ERR Client names cannot contain spaces, newlines or special characters.';
 export const ERR_NO_SUCH_CLIENT = 'ERR No such client';
 
@@ -116,3 +118,13 @@ export const ERR_INVALID_ARGUMENT_COUNT = 'ERR Invalid number of arguments speci
 export const ERR_INVALID_ARGUMENTS = 'ERR Invalid arguments specified for command';
 export const ERR_NO_SHUTDOWN = 'ERR No shutdown in progress.';
 export const ERR_SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';
+
+// Transactions.
+/**
+ * EXEC refused before it runs (wrong arity, NOAUTH ...): Redis answers with EXECABORT and
+ * the reason. Reasons Redis formats itself (arity, "not allowed") come without their
+ * "ERR " code; fixed replies (NOAUTH, OOM ...) keep theirs (rejectCommand/execCommandAbort).
+ */
+export function errExecRejected(reason: string): string {
+  return `EXECABORT Transaction discarded because of: ${reason.startsWith('ERR ') ? reason.slice(4) : reason}`;
+}

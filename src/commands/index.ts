@@ -3,6 +3,7 @@ import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
+import { TRANSACTION_COMMANDS } from './transaction.js';
 import { REDIS_META } from './meta.generated.js';
 import { EXTRA_META } from './meta-extra.js';
 import { CommandTable, type CommandDefinition, type CommandMeta } from './table.js';
@@ -14,6 +15,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...GENERIC_COMMANDS,
   ...EXPIRE_COMMANDS,
   ...SERVER_COMMANDS,
+  ...TRANSACTION_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */

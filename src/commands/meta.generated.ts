@@ -91,6 +91,32 @@ export const REDIS_META: Record<string, CommandMeta> = {
    "complexity": "O(1)"
   }
  },
+ "reset": {
+  "arity": 1,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "no_auth",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast",
+   "@connection"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Reset the connection",
+   "since": "6.2.0",
+   "group": "connection",
+   "complexity": "O(1)"
+  }
+ },
  "select": {
   "arity": 2,
   "flags": [
@@ -3459,6 +3485,156 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "complexity": "O(1)"
     }
    }
+  }
+ },
+ "multi": {
+  "arity": 1,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast",
+   "@transaction"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Mark the start of a transaction block",
+   "since": "1.2.0",
+   "group": "transactions",
+   "complexity": "O(1)"
+  }
+ },
+ "exec": {
+  "arity": 1,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "skip_slowlog"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow",
+   "@transaction"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Execute all commands issued after MULTI",
+   "since": "1.2.0",
+   "group": "transactions",
+   "complexity": "Depends on commands in the transaction"
+  }
+ },
+ "discard": {
+  "arity": 1,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast",
+   "@transaction"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Discard all commands issued after MULTI",
+   "since": "2.0.0",
+   "group": "transactions",
+   "complexity": "O(N), when N is the number of queued commands"
+  }
+ },
+ "watch": {
+  "arity": -2,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "allow_busy"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@fast",
+   "@transaction"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "RO"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Watch the given keys to determine execution of the MULTI/EXEC block",
+   "since": "2.2.0",
+   "group": "transactions",
+   "complexity": "O(1) for every key.",
+   "arguments": [
+    {
+     "name": "key",
+     "type": "key",
+     "keySpecIndex": 0,
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "unwatch": {
+  "arity": 1,
+  "flags": [
+   "noscript",
+   "loading",
+   "stale",
+   "fast",
+   "allow_busy"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@fast",
+   "@transaction"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Forget about all watched keys",
+   "since": "2.2.0",
+   "group": "transactions",
+   "complexity": "O(1)"
   }
  }
 };

@@ -54,8 +54,12 @@ export interface DatabaseEvents {
   modified(db: Database, key: string): void;
   /** A key was created (Redis's "new" keyspace event). */
   created(db: Database, key: string): void;
-  /** Every key of the database was removed (FLUSHDB, FLUSHALL). */
-  flushed(db: Database): void;
+  /**
+   * Every key of the database was removed (FLUSHDB, FLUSHALL); `removed` is the map it
+   * held, expired entries not reclaimed yet included (WATCH needs to know which keys
+   * existed).
+   */
+  flushed(db: Database, removed: ReadonlyMap<string, Entry>): void;
   /**
    * Fields of the hash at key were removed because their deadline passed (lazily or by
    * the wheel); keyDeleted when that emptied the hash and removed the key.
@@ -314,7 +318,7 @@ export class Database {
 
   /** Removes every key; deadlines are cancelled without firing. */
   clear(): void {
-    const hadKeys = this.map.size > 0;
+    const removed = this.map;
     this.wheel.clear();
     this.fieldWheel?.clear();
     this.map = new Map();
@@ -323,7 +327,7 @@ export class Database {
     this.tombstones = 0;
     this.volatile = 0;
     this.deadlineSum = 0;
-    if (hadKeys) this.events.flushed(this);
+    if (removed.size > 0) this.events.flushed(this, removed);
   }
 
   /** Stops the wheels' timers (server shutdown). */

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { Database, type DatabaseEvents } from './database.js';
+import { Database, type DatabaseEvents, type Entry } from './database.js';
 
 export interface KeyspaceStats {
   expiredKeys: number;
@@ -17,7 +17,8 @@ export type EventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | '
 /** Who hears about key events beyond the keyspace (WATCH, notifications); set by the server. */
 export interface KeyspaceListener {
   keyModified?(db: Database, key: string): void;
-  databaseFlushed?(db: Database): void;
+  /** Every key of db was removed; `removed` holds what it held (expired entries included). */
+  databaseFlushed?(db: Database, removed: ReadonlyMap<string, Entry>): void;
   /** A keyspace event, named as Redis names it ("set", "del", "expired" ...). */
   event?(cls: EventClass, event: string, key: string, db: Database): void;
 }
@@ -95,8 +96,8 @@ export class Keyspace implements DatabaseEvents {
     this.listener.keyModified?.(db, key);
   }
 
-  flushed(db: Database): void {
+  flushed(db: Database, removed: ReadonlyMap<string, Entry>): void {
     this.changesSinceSave++;
-    this.listener.databaseFlushed?.(db);
+    this.listener.databaseFlushed?.(db, removed);
   }
 }

@@ -6,6 +6,7 @@ import type { ParamValue } from '../config/params.js';
 import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
+import { WatchRegistry } from '../commands/watch.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { ParserLimits } from '../protocol/parser.js';
@@ -56,6 +57,7 @@ export class LapseServer implements ServerContext {
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
   readonly reply = new ReplyWriter();
+  readonly watches = new WatchRegistry();
   readonly clock: Clock;
   readonly stats: ServerStats = newStats();
   readonly info: ServerInfo;
@@ -86,6 +88,9 @@ export class LapseServer implements ServerContext {
         ? new LineLogger(() => this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
         : (options.logger ?? silentLogger);
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
+    // WATCH: every change to a key and every flush reaches the watch registry.
+    this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
+    this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
     this.commands = createCommandTable();
     this.parserLimits = {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
@@ -224,6 +229,9 @@ export class LapseServer implements ServerContext {
   /** A connection ended (by either side). */
   clientClosed(connection: Connection): void {
     this.connections.delete(connection);
+    // Its transaction and watched keys go with it.
+    connection.client.multi = null;
+    this.watches.unwatchAll(connection.client);
   }
 
   private listenOne(host: string, port: number): Promise<ListenAddress> {

@@ -1,0 +1,154 @@
+import type { Client } from './context.js';
+import type { CommandDefinition, CommandSpec } from './table.js';
+import { runQueued } from './dispatch.js';
+import {
+  ERR_DISCARD_WITHOUT_MULTI,
+  ERR_EXEC_WITHOUT_MULTI,
+  ERR_EXECABORT,
+  ERR_MULTI_NESTED,
+  ERR_WATCH_IN_MULTI,
+} from './errors.js';
+
+/**
+ * MULTI EXEC DISCARD WATCH UNWATCH, with Redis 7.0's semantics (multi.c). The
+ * dispatcher decides what is queued (queueCommand) and flags errors while queueing
+ * (flagTransaction); the watch registry (watch.ts) marks clients whose watched keys
+ * changed.
+ */
+
+/** A command queued since MULTI, run by EXEC. */
+interface QueuedCommand {
+  readonly cmd: CommandSpec;
+  readonly argv: string[];
+}
+
+/** A client's state between MULTI and the end of its EXEC or DISCARD. */
+export class MultiState {
+  /** The queued commands (CLIENT LIST multi=). */
+  readonly queue: QueuedCommand[] = [];
+  /** A command was refused while queueing: EXEC answers EXECABORT (Redis's CLIENT_DIRTY_EXEC). */
+  aborted = false;
+  /** Redis's multi-mem: the bytes of the queued arguments plus a pointer per argument. */
+  memory = 0;
+  /** While EXEC runs the queue: the bytes of EXEC's own arguments (argv-mem, as in Redis). */
+  execArgvMemory = -1;
+}
+
+/** Redis's sizeof(robj *): what multi-mem counts per queued argument besides its bytes. */
+const POINTER_SIZE = 8;
+
+/**
+ * The commands that run at once inside MULTI instead of being queued (processCommand's
+ * exceptions): the transaction's own commands, and QUIT and RESET.
+ */
+const RUN_IN_MULTI = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** Whether a command that passed the checks is queued rather than run (the client is in MULTI). */
+export function isQueued(cmd: CommandSpec): boolean {
+  return cmd.parent !== undefined || !RUN_IN_MULTI.has(cmd.name);
+}
+
+/**
+ * Queues a command for EXEC and answers QUEUED. As Redis, a transaction that will fail
+ * anyway (an error while queueing, a watched key changed) stores nothing more.
+ */
+export function queueCommand(c: Client, cmd: CommandSpec, argv: string[]): void {
+  const multi = c.multi!;
+  if (!multi.aborted && !c.watchDirty) {
+    multi.queue.push({ cmd, argv });
+    let bytes = POINTER_SIZE * argv.length;
+    for (const a of argv) bytes += a.length;
+    multi.memory += bytes;
+  }
+  c.reply.simple('QUEUED');
+}
+
+/** A command was refused while the client is in MULTI: its EXEC will fail (flagTransaction). */
+export function flagTransaction(c: Client): void {
+  if (c.multi !== null) c.multi.aborted = true;
+}
+
+/** Ends the transaction, if any, and forgets the watched keys (Redis's discardTransaction). */
+export function discardTransaction(c: Client): void {
+  c.multi = null;
+  c.watchDirty = false;
+  c.server.watches.unwatchAll(c);
+}
+
+/** MULTI */
+function multi(c: Client): void {
+  if (c.multi !== null) {
+    c.reply.error(ERR_MULTI_NESTED);
+    return;
+  }
+  c.multi = new MultiState();
+  c.reply.simple('OK');
+}
+
+/**
+ * EXEC: runs the queued commands one after the other with no other client in between
+ * and one command time for all (Redis's nested call()), each reply in place in the
+ * array, errors included. A null array if a watched key changed, EXECABORT if a command
+ * was refused while queueing.
+ */
+function exec(c: Client, argv: string[]): void {
+  const multi = c.multi;
+  if (multi === null) {
+    c.reply.error(ERR_EXEC_WITHOUT_MULTI);
+    return;
+  }
+  const watches = c.server.watches;
+  if (!c.watchDirty && watches.expiredSinceWatch(c, c.server.keyspace.now)) c.watchDirty = true;
+  if (multi.aborted || c.watchDirty) {
+    if (multi.aborted) c.reply.error(ERR_EXECABORT);
+    else c.reply.nullArray();
+    discardTransaction(c);
+    return;
+  }
+  watches.unwatchAll(c);
+  multi.execArgvMemory = argv[0]!.length;
+  const queue = multi.queue;
+  c.reply.arrayHeader(queue.length);
+  for (const { cmd, argv } of queue) runQueued(c, cmd, argv);
+  discardTransaction(c);
+}
+
+/** DISCARD */
+function discard(c: Client): void {
+  if (c.multi === null) {
+    c.reply.error(ERR_DISCARD_WITHOUT_MULTI);
+    return;
+  }
+  discardTransaction(c);
+  c.reply.simple('OK');
+}
+
+/** WATCH key [key ...]: keys of the current database. */
+function watch(c: Client, argv: string[]): void {
+  if (c.multi !== null) {
+    c.reply.error(ERR_WATCH_IN_MULTI);
+    return;
+  }
+  // A client already dirty will fail its EXEC: no point in watching more (Redis 7.0).
+  if (!c.watchDirty) {
+    const watches = c.server.watches;
+    const now = c.server.keyspace.now;
+    for (let j = 1; j < argv.length; j++) watches.watch(c, argv[j]!, now);
+  }
+  c.reply.simple('OK');
+}
+
+/** UNWATCH */
+function unwatch(c: Client): void {
+  c.server.watches.unwatchAll(c);
+  c.watchDirty = false;
+  c.reply.simple('OK');
+}
+
+export const TRANSACTION_COMMANDS: CommandDefinition[] = [
+  { name: 'multi', arity: 1, handler: multi },
+  { name: 'exec', arity: 1, handler: exec },
+  { name: 'discard', arity: 1, handler: discard },
+  { name: 'watch', arity: -2, handler: watch },
+  { name: 'unwatch', arity: 1, handler: unwatch },
+];
