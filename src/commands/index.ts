@@ -1,6 +1,7 @@
 import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
+import { HASH_COMMANDS } from './hash.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { REDIS_META } from './meta.generated.js';
@@ -13,6 +14,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...STRING_COMMANDS,
   ...GENERIC_COMMANDS,
   ...EXPIRE_COMMANDS,
+  ...HASH_COMMANDS,
   ...SERVER_COMMANDS,
 ];
 
