@@ -97,6 +97,7 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
   if (entry === undefined) {
     const hash = new HashValue();
     for (let j = 2; j < argv.length; j += 2) if (hash.set(argv[j]!, argv[j + 1]!)) created++;
+    hash.fit();
     db.set(key, hash);
   } else {
     const hash = entry.value;
