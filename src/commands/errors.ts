@@ -128,3 +128,24 @@ export const ERR_SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';
 export function errExecRejected(reason: string): string {
   return `EXECABORT Transaction discarded because of: ${reason.startsWith('ERR ') ? reason.slice(4) : reason}`;
 }
+
+// Hashes (t_hash.c).
+export const ERR_HASH_NOT_INTEGER = 'ERR hash value is not an integer';
+export const ERR_HASH_NOT_FLOAT = 'ERR hash value is not a float';
+/** HINCRBYFLOAT with an increment that is itself infinite. */
+export const ERR_INCREMENT_NAN_OR_INFINITY = 'ERR value is NaN or Infinity';
+/** getRangeLongFromObjectOrReply's own range error (HRANDFIELD's count of -2^63). */
+export function errLongRange(min: string, max: string): string {
+  return `ERR value is out of range, value must between ${min} and ${max}`;
+}
+/** HRANDFIELD ... WITHVALUES with a count whose doubling would overflow. */
+export const ERR_OUT_OF_RANGE = 'ERR value is out of range';
+
+// Hash field expiration (Redis 7.4: HEXPIRE family, HTTL family, HPERSIST).
+export const ERR_HFE_FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
+/** HEXPIRE family: numfields not an integer or < 1. */
+export const ERR_HFE_NUMFIELDS_POSITIVE = 'ERR Parameter `numFields` should be greater than 0';
+/** HTTL family and HPERSIST: numfields not an integer or < 1. */
+export const ERR_HFE_NUMFIELDS_POSITIVE_INT = 'ERR Number of fields must be a positive integer';
+export const ERR_HFE_NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
+export const ERR_HFE_NEGATIVE_TIME = 'ERR invalid expire time, must be >= 0';

@@ -1,6 +1,7 @@
 import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
+import { HASH_COMMANDS } from './hash.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { TRANSACTION_COMMANDS } from './transaction.js';
@@ -14,6 +15,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...STRING_COMMANDS,
   ...GENERIC_COMMANDS,
   ...EXPIRE_COMMANDS,
+  ...HASH_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
 ];

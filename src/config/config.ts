@@ -17,14 +17,16 @@ export class Config {
 
   constructor() {
     for (const p of PARAMS) {
+      if (p.aliasOf !== undefined) continue;
       const r = p.parse(p.defaultText);
       if ('error' in r) throw new Error(`bad default for ${p.name}: ${r.error}`);
       this.values.set(p.name, r.value);
     }
   }
 
+  /** A parameter's value, by its name or an alias's. */
   get(name: string): ParamValue {
-    const v = this.values.get(name);
+    const v = this.values.get(findParam(name)?.aliasOf ?? name);
     if (v === undefined) throw new Error(`unknown config parameter ${name}`);
     return v;
   }
@@ -125,7 +127,9 @@ export class Config {
     this.apply(spec.name, r.value);
   }
 
+  /** Sets a parameter (an alias sets its target); listeners hear the target's name. */
   private apply(name: string, value: ParamValue): void {
+    name = findParam(name)?.aliasOf ?? name;
     this.values.set(name, value);
     for (const l of this.listeners) l(name, value);
   }

@@ -25,6 +25,13 @@ export interface ParamSpec {
   parse(arg: string): { value: ParamValue } | { error: string };
   /** The value as CONFIG GET prints it. */
   format(value: ParamValue): string;
+  /**
+   * Set for an alias (Redis 7's hash-max-ziplist-entries for hash-max-listpack-entries):
+   * the parameter whose value it reads and sets. As in Redis, the alias is a parameter
+   * of its own for CONFIG GET (listed by globs, reported under its own name) and for
+   * CONFIG SET (named in its errors, not a duplicate of its target).
+   */
+  readonly aliasOf?: string;
 }
 
 /** The argument as C code reads it with strcasecmp/strtoull: cut at the first NUL. */
@@ -96,6 +103,30 @@ function memoryParam(name: string, defaultText: string, min: bigint, max: bigint
   };
 }
 
+/**
+ * A non-negative integer parameter up to LONG_MAX (Redis's size_t configs): string2ll
+ * syntax, and bounds printed exactly. Values beyond 2^53 are kept exact as bigint.
+ */
+function sizeParam(name: string, defaultText: string, mutable = true): ParamSpec {
+  return {
+    name,
+    mutable,
+    defaultText,
+    parse(arg) {
+      const v = parseI64(arg);
+      if (v === undefined) return { error: "argument couldn't be parsed into an integer" };
+      if (v < 0) return { error: `argument must be between 0 and ${INT64_MAX} inclusive` };
+      return { value: v };
+    },
+    format: (v) => String(v),
+  };
+}
+
+/** An alias of another parameter (see ParamSpec.aliasOf). */
+function aliasParam(name: string, target: ParamSpec): ParamSpec {
+  return { ...target, name, aliasOf: target.name };
+}
+
 function enumParam(name: string, defaultText: string, values: readonly string[], mutable = true): ParamSpec {
   return {
     name,
@@ -127,6 +158,10 @@ function fixedParam(name: string, defaultText: string, parse: ParamSpec['parse']
 
 const INT_MAX = 2147483647;
 const UINT_MAX = 4294967295;
+
+const HASH_MAX_LISTPACK_ENTRIES = sizeParam('hash-max-listpack-entries', '512');
+// A memory config in Redis 7.0: it takes units (1k) and reads an empty value as 0.
+const HASH_MAX_LISTPACK_VALUE = memoryParam('hash-max-listpack-value', '64', 0n, INT64_MAX, true);
 
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
@@ -163,6 +198,11 @@ export const PARAMS: readonly ParamSpec[] = [
     },
     () => 'no',
   ),
+  // Defaults as built into Redis 7.0 (its shipped redis.conf lowers the entries to 128).
+  HASH_MAX_LISTPACK_ENTRIES,
+  HASH_MAX_LISTPACK_VALUE,
+  aliasParam('hash-max-ziplist-entries', HASH_MAX_LISTPACK_ENTRIES),
+  aliasParam('hash-max-ziplist-value', HASH_MAX_LISTPACK_VALUE),
 ];
 
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));

@@ -2,7 +2,7 @@ import type { TimerNode } from './expiry/timer-wheel.js';
 import { TimerWheel } from './expiry/timer-wheel.js';
 import type { Clock } from './clock.js';
 import type { Value } from './values.js';
-import { FieldTimer, HashValue } from './hash.js';
+import { FieldTimer, FieldTtls, HashValue } from './hash.js';
 
 /** No deadline. Comparisons with a time are false, so a persistent key never expires. */
 export const NO_DEADLINE = Infinity;
@@ -179,7 +179,7 @@ export class Database {
       if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
       entry.value = value;
     }
-    if (value instanceof HashValue) value.owner = entry;
+    if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.setDeadline(entry, deadline);
     this.events.modified(this, key);
     return entry;
@@ -189,42 +189,55 @@ export class Database {
   replaceValue(entry: Entry, value: Value): void {
     if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
     entry.value = value;
-    if (value instanceof HashValue) value.owner = entry;
+    if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.events.modified(this, entry.key);
+  }
+
+  /**
+   * Sets field of a live entry's hash to value, creating it or replacing its value;
+   * true if it is new. Replacing a value drops the field's TTL (HSET, HMSET), unless
+   * keepTtl (HINCRBY, HINCRBYFLOAT, which alter the value rather than replace it).
+   */
+  setField(hash: HashValue, field: string, value: string, keepTtl = false): boolean {
+    if (hash.ttls !== null && !keepTtl) this.clearFieldDeadline(hash, field);
+    return hash.set(field, value);
   }
 
   /**
    * Sets (or with NO_DEADLINE clears) the TTL of an existing field of the hash held by
    * a live entry. The deadline is the first ms at which the field is gone.
    */
-  setFieldDeadline(hash: HashValue, field: string, deadline: number): void {
-    let timers = hash.timers;
-    let timer = timers?.get(field);
+  setFieldDeadline(entry: Entry, field: string, deadline: number): void {
+    const hash = entry.value as HashValue;
     if (deadline === NO_DEADLINE) {
-      if (timer === undefined) return;
-      this.fieldWheel!.cancel(timer);
-      timers!.delete(field);
-      if (timers!.size === 0) {
-        hash.timers = null;
-        hash.earliestDeadline = Infinity;
-      }
+      this.clearFieldDeadline(hash, field);
       return;
     }
-    if (timers === null) timers = hash.timers = new Map();
+    const ttls = (hash.ttls ??= new FieldTtls(entry));
+    let timer = ttls.timers.get(field);
     if (timer === undefined) {
       timer = new FieldTimer(hash, field, deadline);
-      timers.set(field, timer);
+      ttls.timers.set(field, timer);
     } else {
       timer.deadline = deadline;
     }
-    if (deadline < hash.earliestDeadline) hash.earliestDeadline = deadline;
+    if (deadline < ttls.earliest) ttls.earliest = deadline;
     this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => this.expireFieldTimer(t));
     this.fieldWheel.schedule(timer);
   }
 
+  private clearFieldDeadline(hash: HashValue, field: string): void {
+    const ttls = hash.ttls;
+    const timer = ttls?.timers.get(field);
+    if (timer === undefined) return;
+    this.fieldWheel!.cancel(timer);
+    ttls!.timers.delete(field);
+    if (ttls!.timers.size === 0) hash.ttls = null;
+  }
+
   /** Removes a field (and its TTL) from a hash; true if it existed. The key stays. */
   deleteField(hash: HashValue, field: string): boolean {
-    if (hash.timers !== null) this.setFieldDeadline(hash, field, NO_DEADLINE);
+    if (hash.ttls !== null) this.clearFieldDeadline(hash, field);
     return hash.removeField(field);
   }
 
@@ -232,23 +245,27 @@ export class Database {
    * Removes the fields of a live entry's hash whose deadline has passed, as every
    * access to a hash must before reading it: an expired field is never visible.
    * Returns false if that emptied the hash, which also deletes the key.
+   *
+   * Due fields are removed by letting the field wheel fire everything due by the command
+   * time (this hash's fields and any other's, which are due anyway); only if its time
+   * budget runs out are this hash's own timers examined. Either way every field left is
+   * due after now, so the hash is not looked at again within this millisecond.
    */
   purgeExpiredFields(entry: Entry): boolean {
     const hash = entry.value as HashValue;
     const now = this.time.now;
-    if (hash.earliestDeadline > now) return true;
-    let expired = 0;
-    let earliest = Infinity;
-    for (const timer of [...hash.timers!.values()]) {
-      if (timer.deadline <= now) {
-        this.deleteField(hash, timer.field);
-        expired++;
-      } else if (timer.deadline < earliest) {
-        earliest = timer.deadline;
+    if (hash.ttls === null || hash.ttls.earliest > now) return true;
+    if (!this.fieldWheel!.advance(now) && hash.ttls !== null && this.map.get(entry.key) === entry) {
+      const due: FieldTimer[] = [];
+      for (const timer of hash.ttls.timers.values()) if (timer.deadline <= now) due.push(timer);
+      for (const timer of due) {
+        this.fieldWheel!.cancel(timer);
+        this.expireFieldTimer(timer);
       }
     }
-    hash.earliestDeadline = earliest;
-    return this.afterFieldsExpired(entry, hash, expired);
+    if (this.map.get(entry.key) !== entry || entry.value !== hash) return false;
+    if (hash.ttls !== null) hash.ttls.earliest = now + 1;
+    return true;
   }
 
   /**
@@ -420,29 +437,32 @@ export class Database {
     this.events.expired(this, entry.key);
   }
 
-  /** A field TTL fired: remove the field, and the key if the hash is now empty. */
+  /**
+   * A field's deadline passed (its timer fired, or a purge found it due): remove the
+   * field, and the key if that emptied the hash. A key whose own deadline has passed
+   * expires as a whole instead.
+   */
   private expireFieldTimer(timer: FieldTimer): void {
     const hash = timer.hash;
-    const entry = hash.owner;
-    hash.timers!.delete(timer.field);
-    if (hash.timers!.size === 0) {
-      hash.timers = null;
-      hash.earliestDeadline = Infinity;
+    const ttls = hash.ttls;
+    if (ttls === null) return;
+    const entry = ttls.owner;
+    ttls.timers.delete(timer.field);
+    if (ttls.timers.size === 0) hash.ttls = null;
+    if (this.map.get(entry.key) !== entry || entry.value !== hash) {
+      // Not reachable: leaving the keyspace cancels a hash's timers. Keep the hash consistent anyway.
+      hash.removeField(timer.field);
+      return;
+    }
+    if (entry.deadline <= Math.max(this.time.now, this.clock.now())) {
+      this.expireEntry(entry);
+      return;
     }
     hash.removeField(timer.field);
-    if (entry !== null && this.map.get(entry.key) === entry && entry.value === hash) {
-      this.afterFieldsExpired(entry, hash, 1);
-    }
-  }
-
-  /** Reports expired fields; deletes the key of a hash they emptied. False if deleted. */
-  private afterFieldsExpired(entry: Entry, hash: HashValue, fields: number): boolean {
-    if (fields === 0) return true;
     const emptied = hash.size === 0;
     if (emptied) this.remove(entry);
     this.events.modified(this, entry.key);
-    this.events.fieldsExpired(this, entry.key, fields, emptied);
-    return !emptied;
+    this.events.fieldsExpired(this, entry.key, 1, emptied);
   }
 
   /**
@@ -450,10 +470,9 @@ export class Database {
    * the value now belongs to another entry (RENAME moves a hash to a new key).
    */
   private dropFieldTimers(value: Value, entry: Entry): void {
-    if (!(value instanceof HashValue) || value.timers === null || value.owner !== entry) return;
-    for (const timer of value.timers.values()) this.fieldWheel!.cancel(timer);
-    value.timers = null;
-    value.earliestDeadline = Infinity;
+    if (!(value instanceof HashValue) || value.ttls === null || value.ttls.owner !== entry) return;
+    for (const timer of value.ttls.timers.values()) this.fieldWheel!.cancel(timer);
+    value.ttls = null;
   }
 
   private remove(entry: Entry): void {

@@ -8,6 +8,7 @@ import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
+import { hashLimits } from '../keyspace/hash.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
@@ -98,6 +99,7 @@ export class LapseServer implements ServerContext {
     };
     this.requirePassSet = this.config.string('requirepass') !== '';
     this.config.onChange((name, value) => this.applyConfig(name, value));
+    for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
     this.reply.onError = (text) => this.countError(text);
     const startTime = Date.now();
     this.info = {
@@ -306,6 +308,8 @@ export class LapseServer implements ServerContext {
     if (name === 'proto-max-bulk-len') this.parserLimits.maxBulkLength = Number(value);
     else if (name === 'client-query-buffer-limit') this.parserLimits.maxQueryBuffer = Number(value);
     else if (name === 'requirepass') this.requirePassSet = value !== '';
+    else if (name === 'hash-max-listpack-entries') hashLimits.maxCompactEntries = Number(value);
+    else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
   }
 
   /**

@@ -1,0 +1,802 @@
+import type { Client } from './context.js';
+import type { CommandDefinition } from './table.js';
+import {
+  ERR_HASH_NOT_FLOAT,
+  ERR_HASH_NOT_INTEGER,
+  ERR_HFE_FIELDS_MISSING,
+  ERR_HFE_NEGATIVE_TIME,
+  ERR_HFE_NUMFIELDS_MISMATCH,
+  ERR_HFE_NUMFIELDS_POSITIVE,
+  ERR_HFE_NUMFIELDS_POSITIVE_INT,
+  ERR_INCREMENT_NAN_OR_INFINITY,
+  ERR_INVALID_CURSOR,
+  ERR_NAN_OR_INFINITY,
+  ERR_NOT_FLOAT,
+  ERR_NOT_INTEGER,
+  ERR_OUT_OF_RANGE,
+  ERR_OVERFLOW,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+  errInvalidExpireTime,
+  errLongRange,
+  errWrongArity,
+} from './errors.js';
+import { optionName } from './args.js';
+import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
+import { HashValue } from '../keyspace/hash.js';
+import { globMatch } from '../util/glob.js';
+import { INT64_MAX, INT64_MIN, parseCursor, parseI64 } from '../util/numbers.js';
+import { addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../util/long-double.js';
+
+/**
+ * Hash commands, as Redis 7.0's t_hash.c, plus Redis 7.4's hash field expiration
+ * (HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT, HTTL, HPTTL, HEXPIRETIME, HPEXPIRETIME,
+ * HPERSIST) and HSCAN's NOVALUES.
+ *
+ * Every command reaches a hash through readHash() or writeHash(), which drop the
+ * fields whose TTL has passed first: an expired field is never seen, and a hash that
+ * this empties is gone. Keyspace events and Redis's dirty counter follow t_hash.c.
+ */
+
+/** An entry known to hold a hash. */
+type HashEntry = Entry & { value: HashValue };
+
+/**
+ * The hash at key, with expired fields dropped: undefined when the key is absent (or
+ * its last fields just expired), null after replying WRONGTYPE. For commands that read
+ * the key (Redis's lookupKeyRead: counts a keyspace hit or miss).
+ */
+function readHash(c: Client, key: string): HashEntry | undefined | null {
+  return checkHash(c, c.db.read(key));
+}
+
+/** readHash() for commands that write the key (lookupKeyWrite: no hit/miss counts). */
+function writeHash(c: Client, key: string): HashEntry | undefined | null {
+  return checkHash(c, c.db.get(key));
+}
+
+function checkHash(c: Client, entry: Entry | undefined): HashEntry | undefined | null {
+  if (entry === undefined) return undefined;
+  if (!(entry.value instanceof HashValue)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return null;
+  }
+  return c.db.purgeExpiredFields(entry) ? (entry as HashEntry) : undefined;
+}
+
+/**
+ * Counts `n` more writes beyond the one the database already counted for the key
+ * (Redis adds one to its dirty counter per field written or deleted).
+ */
+function moreChanges(c: Client, n: number): void {
+  if (n > 0) c.server.keyspace.changesSinceSave += n;
+}
+
+/** A new hash at key holding one field (HSETNX, HINCRBY and HINCRBYFLOAT on a missing key). */
+function createWith(c: Client, key: string, field: string, value: string): void {
+  const hash = new HashValue();
+  hash.set(field, value);
+  c.db.set(key, hash);
+}
+
+/**
+ * HSET key field value [field value ...]
+ * HMSET key field value [field value ...]
+ * Overwriting a field drops its TTL. HSET replies the number of fields created, HMSET OK.
+ */
+function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
+  if (argv.length % 2 !== 0) {
+    c.reply.error(errWrongArity(hmset ? 'hmset' : 'hset'));
+    return;
+  }
+  const key = argv[1]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  const db = c.db;
+  let created = 0;
+  if (entry === undefined) {
+    const hash = new HashValue();
+    for (let j = 2; j < argv.length; j += 2) if (hash.set(argv[j]!, argv[j + 1]!)) created++;
+    hash.fit();
+    db.set(key, hash);
+  } else {
+    const hash = entry.value;
+    for (let j = 2; j < argv.length; j += 2) if (db.setField(hash, argv[j]!, argv[j + 1]!)) created++;
+    db.signalModified(key);
+  }
+  moreChanges(c, (argv.length - 2) / 2 - 1);
+  if (hmset) c.reply.simple('OK');
+  else c.reply.integer(created);
+  c.server.keyspace.notify('h', 'hset', key, db);
+}
+
+function hset(c: Client, argv: string[]): void {
+  hsetGeneric(c, argv, false);
+}
+
+function hmset(c: Client, argv: string[]): void {
+  hsetGeneric(c, argv, true);
+}
+
+/** HSETNX key field value */
+function hsetnx(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const field = argv[2]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  if (entry !== undefined && entry.value.has(field)) {
+    c.reply.integer(0);
+    return;
+  }
+  if (entry === undefined) {
+    createWith(c, key, field, argv[3]!);
+  } else {
+    c.db.setField(entry.value, field, argv[3]!);
+    c.db.signalModified(key);
+  }
+  c.reply.integer(1);
+  c.server.keyspace.notify('h', 'hset', key, c.db);
+}
+
+/** HGET key field */
+function hget(c: Client, argv: string[]): void {
+  const entry = readHash(c, argv[1]!);
+  if (entry === null) return;
+  const value = entry?.value.get(argv[2]!);
+  if (value === undefined) c.reply.nullBulk();
+  else c.reply.bulk(value);
+}
+
+/** HMGET key field [field ...]: a missing key reads as an empty hash. */
+function hmget(c: Client, argv: string[]): void {
+  const entry = readHash(c, argv[1]!);
+  if (entry === null) return;
+  const reply = c.reply;
+  reply.arrayHeader(argv.length - 2);
+  for (let j = 2; j < argv.length; j++) {
+    const value = entry?.value.get(argv[j]!);
+    if (value === undefined) reply.nullBulk();
+    else reply.bulk(value);
+  }
+}
+
+const FIELDS = 1;
+const VALUES = 2;
+
+/**
+ * HGETALL (a map in RESP3), HKEYS, HVALS: in the hash's order, which is Redis's while
+ * the hash is compact.
+ */
+function getAllGeneric(c: Client, key: string, what: number): void {
+  const entry = readHash(c, key);
+  if (entry === null) return;
+  const reply = c.reply;
+  const size = entry === undefined ? 0 : entry.value.size;
+  if (what === (FIELDS | VALUES)) reply.mapHeader(size);
+  else reply.arrayHeader(size);
+  if (entry === undefined) return;
+  const pairs = entry.value.pairs;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const field = pairs[i];
+    if (field === null) continue;
+    if (what & FIELDS) reply.bulk(field!);
+    if (what & VALUES) reply.bulk(pairs[i + 1]!);
+  }
+}
+
+/** HGETALL key */
+function hgetall(c: Client, argv: string[]): void {
+  getAllGeneric(c, argv[1]!, FIELDS | VALUES);
+}
+
+/** HKEYS key */
+function hkeys(c: Client, argv: string[]): void {
+  getAllGeneric(c, argv[1]!, FIELDS);
+}
+
+/** HVALS key */
+function hvals(c: Client, argv: string[]): void {
+  getAllGeneric(c, argv[1]!, VALUES);
+}
+
+/** HDEL key field [field ...]: deleting the last field deletes the key. */
+function hdel(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  const db = c.db;
+  const hash = entry.value;
+  let deleted = 0;
+  let keyRemoved = false;
+  for (let j = 2; j < argv.length; j++) {
+    if (!db.deleteField(hash, argv[j]!)) continue;
+    deleted++;
+    if (hash.size === 0) {
+      db.deleteEntry(entry);
+      keyRemoved = true;
+      break;
+    }
+  }
+  if (deleted > 0) {
+    if (!keyRemoved) db.signalModified(key);
+    moreChanges(c, deleted - 1);
+    const keyspace = c.server.keyspace;
+    keyspace.notify('h', 'hdel', key, db);
+    if (keyRemoved) keyspace.notify('g', 'del', key, db);
+  }
+  c.reply.integer(deleted);
+}
+
+/** HLEN key */
+function hlen(c: Client, argv: string[]): void {
+  const entry = readHash(c, argv[1]!);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : entry.value.size);
+}
+
+/** HSTRLEN key field */
+function hstrlen(c: Client, argv: string[]): void {
+  const entry = readHash(c, argv[1]!);
+  if (entry !== null) c.reply.integer(entry?.value.get(argv[2]!)?.length ?? 0);
+}
+
+/** HEXISTS key field */
+function hexists(c: Client, argv: string[]): void {
+  const entry = readHash(c, argv[1]!);
+  if (entry !== null) c.reply.integer(entry !== undefined && entry.value.has(argv[2]!) ? 1 : 0);
+}
+
+/**
+ * HINCRBY key field increment
+ * Exact over int64 (bigint past 2^53), as INCRBY. The field keeps its TTL, as in
+ * Redis 7.4: the value is altered, not replaced.
+ */
+function hincrby(c: Client, argv: string[]): void {
+  const by = parseI64(argv[3]!);
+  if (by === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const key = argv[1]!;
+  const field = argv[2]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  let value: number | bigint = 0;
+  const old = entry?.value.get(field);
+  if (old !== undefined) {
+    const parsed = parseI64(old);
+    if (parsed === undefined) {
+      c.reply.error(ERR_HASH_NOT_INTEGER);
+      return;
+    }
+    value = parsed;
+  }
+  let result: number | bigint = typeof value === 'number' && typeof by === 'number' ? value + by : NaN;
+  if (!Number.isSafeInteger(result)) {
+    result = BigInt(value) + BigInt(by);
+    if (result > INT64_MAX || result < INT64_MIN) {
+      c.reply.error(ERR_OVERFLOW);
+      return;
+    }
+  }
+  setIncremented(c, key, entry, field, String(result));
+  c.reply.integer(result);
+  c.server.keyspace.notify('h', 'hincrby', key, c.db);
+}
+
+/**
+ * HINCRBYFLOAT key field increment
+ * In C long double arithmetic with Redis's parsing and printing, as INCRBYFLOAT, so
+ * replies and stored values match Redis byte for byte. The field keeps its TTL.
+ */
+function hincrbyfloat(c: Client, argv: string[]): void {
+  const by = parseLongDouble(argv[3]!);
+  if (by === undefined) {
+    c.reply.error(ERR_NOT_FLOAT);
+    return;
+  }
+  if (!isFiniteLongDouble(by)) {
+    c.reply.error(ERR_INCREMENT_NAN_OR_INFINITY);
+    return;
+  }
+  const key = argv[1]!;
+  const field = argv[2]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  let sum = by;
+  const old = entry?.value.get(field);
+  if (old !== undefined) {
+    const value = parseLongDouble(old);
+    if (value === undefined) {
+      c.reply.error(ERR_HASH_NOT_FLOAT);
+      return;
+    }
+    sum = addLongDouble(value, by);
+    if (!isFiniteLongDouble(sum)) {
+      c.reply.error(ERR_NAN_OR_INFINITY);
+      return;
+    }
+  }
+  const text = formatLongDoubleHuman(sum);
+  setIncremented(c, key, entry, field, text);
+  c.reply.bulk(text);
+  c.server.keyspace.notify('h', 'hincrbyfloat', key, c.db);
+}
+
+/** Stores an incremented value, creating the hash if needed and keeping the field's TTL. */
+function setIncremented(c: Client, key: string, entry: HashEntry | undefined, field: string, text: string): void {
+  if (entry === undefined) {
+    createWith(c, key, field, text);
+  } else {
+    c.db.setField(entry.value, field, text, true);
+    c.db.signalModified(key);
+  }
+}
+
+/** Fields (and values) an HSCAN call found; reused across calls. */
+const scanned: string[] = [];
+let scanPattern: string | undefined;
+let scanValues = true;
+const collect = (field: string, value: string): void => {
+  if (scanPattern !== undefined && !globMatch(scanPattern, field)) return;
+  scanned.push(field);
+  if (scanValues) scanned.push(value);
+};
+
+/**
+ * HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
+ *
+ * As Redis, the cursor is checked before the key, and options only once the key is
+ * found to hold a hash; a later MATCH or COUNT replaces an earlier one. A compact hash
+ * is returned whole in one call with cursor 0, whatever the cursor and COUNT, as Redis
+ * does for a listpack, in the same order. A larger one is walked with lapse's own
+ * cursor (see HashValue.scan): every field present from the start to the end of an
+ * iteration is returned, the iteration ends, and COUNT bounds the fields looked at
+ * before MATCH filters them. NOVALUES (Redis 7.4, https://redis.io/docs/latest/commands/hscan/)
+ * returns the fields alone.
+ */
+function hscan(c: Client, argv: string[]): void {
+  const cursor = parseCursor(argv[2]!);
+  if (cursor === undefined) {
+    c.reply.error(ERR_INVALID_CURSOR);
+    return;
+  }
+  const entry = readHash(c, argv[1]!);
+  if (entry === null) return;
+  const reply = c.reply;
+  if (entry === undefined) {
+    reply.arrayHeader(2);
+    reply.bulk('0');
+    reply.arrayHeader(0);
+    return;
+  }
+  let count = 10;
+  let pattern: string | undefined;
+  let values = true;
+  for (let i = 3; i < argv.length; ) {
+    const opt = optionName(argv[i]!);
+    const hasValue = i + 1 < argv.length;
+    if (opt === 'count' && hasValue) {
+      const n = parseI64(argv[i + 1]!);
+      if (n === undefined) {
+        reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      if (n < 1) {
+        reply.error(ERR_SYNTAX);
+        return;
+      }
+      count = Number(n);
+      i += 2;
+    } else if (opt === 'match' && hasValue) {
+      // "*" matches everything: the same as no pattern.
+      pattern = argv[i + 1] === '*' ? undefined : argv[i + 1];
+      i += 2;
+    } else if (opt === 'novalues') {
+      values = false;
+      i += 1;
+    } else {
+      reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const hash = entry.value;
+  scanned.length = 0;
+  scanPattern = pattern;
+  scanValues = values;
+  let next = 0;
+  if (hash.compact) {
+    const pairs = hash.pairs;
+    for (let i = 0; i < pairs.length; i += 2) collect(pairs[i]!, pairs[i + 1]!);
+  } else {
+    next = hash.scan(cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor), count, collect);
+  }
+  reply.arrayHeader(2);
+  reply.bulk(String(next));
+  reply.bulkArray(scanned);
+  scanned.length = 0;
+}
+
+/** Half of LONG_MAX (C's LONG_MAX/2): HRANDFIELD ... WITHVALUES counts must be within it. */
+const HALF_LONG_MAX = 4611686018427387903n;
+
+/**
+ * HRANDFIELD key [count [WITHVALUES]]
+ * Without count: one random field (null for a missing key). A positive count returns
+ * distinct fields, at most the hash's size (the whole hash, in its order, when count
+ * covers it); a negative count returns exactly |count| fields that may repeat. In RESP3
+ * WITHVALUES gives [field, value] pairs, in RESP2 a flat list.
+ */
+function hrandfield(c: Client, argv: string[]): void {
+  if (argv.length >= 3) {
+    const l = parseI64(argv[2]!);
+    if (l === undefined) {
+      c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
+    if (l === INT64_MIN) {
+      c.reply.error(errLongRange('-9223372036854775807', '9223372036854775807'));
+      return;
+    }
+    if (argv.length > 4 || (argv.length === 4 && optionName(argv[3]!) !== 'withvalues')) {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+    const withValues = argv.length === 4;
+    if (withValues && (l < -HALF_LONG_MAX || l > HALF_LONG_MAX)) {
+      c.reply.error(ERR_OUT_OF_RANGE);
+      return;
+    }
+    hrandfieldWithCount(c, argv[1]!, l, withValues);
+    return;
+  }
+  const entry = readHash(c, argv[1]!);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.nullBulk();
+    return;
+  }
+  const hash = entry.value;
+  c.reply.bulk(hash.pairs[hash.randomSlot()]!);
+}
+
+/** Replies one field (and its value) of a random-field reply. */
+function replyPair(c: Client, pairs: readonly (string | null)[], slot: number, withValues: boolean): void {
+  if (withValues && c.protocol === 3) c.reply.arrayHeader(2);
+  c.reply.bulk(pairs[slot]!);
+  if (withValues) c.reply.bulk(pairs[slot + 1]!);
+}
+
+function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withValues: boolean): void {
+  const entry = readHash(c, key);
+  if (entry === null) return;
+  const reply = c.reply;
+  const count = Number(l < 0 ? -l : l);
+  if (entry === undefined || count === 0) {
+    reply.arrayHeader(0);
+    return;
+  }
+  const hash = entry.value;
+  const pairs = hash.pairs;
+  const size = hash.size;
+  const flat = withValues && c.protocol === 2;
+  // Fields may repeat: pick each independently.
+  if (l < 0 || count === 1) {
+    reply.arrayHeader(flat ? count * 2 : count);
+    for (let n = 0; n < count; n++) replyPair(c, pairs, hash.randomSlot(), withValues);
+    return;
+  }
+  const replied = Math.min(count, size);
+  reply.arrayHeader(flat ? replied * 2 : replied);
+  // The whole hash, in its order.
+  if (count >= size) {
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== null) replyPair(c, pairs, i, withValues);
+    return;
+  }
+  if (hash.compact) {
+    // Distinct fields in the hash's order (Redis's lpRandomPairsUnique): selection
+    // sampling takes each remaining field with probability needed/remaining.
+    let needed = count;
+    for (let i = 0; i < pairs.length && needed > 0; i += 2) {
+      if (Math.random() * ((pairs.length - i) >> 1) < needed) {
+        replyPair(c, pairs, i, withValues);
+        needed--;
+      }
+    }
+    return;
+  }
+  if (count * 3 > size) {
+    // Most of the hash: drop random fields from a list of all until count are left.
+    const slots: number[] = [];
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== null) slots.push(i);
+    let left = slots.length;
+    while (left > count) {
+      const drop = Math.floor(Math.random() * left);
+      slots[drop] = slots[--left]!;
+    }
+    for (let n = 0; n < count; n++) replyPair(c, pairs, slots[n]!, withValues);
+    return;
+  }
+  // A small part of a large hash: random picks, skipping repeats.
+  const picked = new Set<number>();
+  while (picked.size < count) {
+    const slot = hash.randomSlot();
+    if (picked.has(slot)) continue;
+    picked.add(slot);
+    replyPair(c, pairs, slot, withValues);
+  }
+}
+
+// --- Hash field expiration (Redis 7.4) ---------------------------------------------
+//
+// Written from Redis 7.4's documentation (https://redis.io/docs/latest/commands/hexpire/,
+// /httl/, /hpersist/ and their P/AT variants) and its t_hash.c: replies per field, in
+// the order the fields are given.
+
+/** The latest field expire time Redis accepts: EB_EXPIRE_TIME_MAX, 2^48 - 1 ms. */
+const HFE_MAX_EXPIRE_TIME = 2 ** 48 - 1;
+
+const COND_NX = 1;
+const COND_XX = 2;
+const COND_GT = 3;
+const COND_LT = 4;
+
+/**
+ * Checks "FIELDS numfields field ..." starting at argv[at]: returns the index of the
+ * first field, or -1 after replying the error (`notPositive` for a numfields that is
+ * not an integer >= 1: its wording differs between the command families).
+ */
+function fieldsAt(c: Client, argv: string[], at: number, notPositive: string): number {
+  if (optionName(argv[at]!) !== 'fields') {
+    c.reply.error(ERR_HFE_FIELDS_MISSING);
+    return -1;
+  }
+  const n = parseI64(argv[at + 1]!);
+  if (n === undefined || n < 1) {
+    c.reply.error(notPositive);
+    return -1;
+  }
+  if (Number(n) !== argv.length - at - 2) {
+    c.reply.error(ERR_HFE_NUMFIELDS_MISMATCH);
+    return -1;
+  }
+  return at + 2;
+}
+
+/** Replies -2 (no such field) for every field of a missing key. */
+function replyNoFields(c: Client, argv: string[], first: number): void {
+  c.reply.arrayHeader(argv.length - first);
+  for (let j = first; j < argv.length; j++) c.reply.integer(-2);
+}
+
+/**
+ * HEXPIRE key seconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
+ * HPEXPIRE key milliseconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
+ * HEXPIREAT key unix-time-seconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
+ * HPEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
+ *
+ * Per field: -2 no such field (or key), 0 the condition was not met, 1 the TTL was set,
+ * 2 the field was deleted because the time is not in the future. A field without a TTL
+ * counts as an infinite one for GT and LT. The time must be >= 0 and the resulting
+ * expire time at most 2^48 - 1 ms.
+ */
+function hexpireGeneric(c: Client, argv: string[], seconds: boolean, relative: boolean, fullName: string): void {
+  const key = argv[1]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  const v = parseI64(argv[2]!);
+  if (v === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (v < 0) {
+    c.reply.error(ERR_HFE_NEGATIVE_TIME);
+    return;
+  }
+  const keyspace = c.server.keyspace;
+  const now = keyspace.now;
+  const base = relative ? now : 0;
+  // Anything beyond 2^53 is far beyond the limit: compare as numbers.
+  let when = Number(v);
+  if (seconds) {
+    if (when > Math.floor(HFE_MAX_EXPIRE_TIME / 1000)) {
+      c.reply.error(errInvalidExpireTime(fullName));
+      return;
+    }
+    when *= 1000;
+  }
+  if (when > HFE_MAX_EXPIRE_TIME - base) {
+    c.reply.error(errInvalidExpireTime(fullName));
+    return;
+  }
+  when += base;
+  let cond = 0;
+  const opt = optionName(argv[3]!);
+  if (opt === 'nx') cond = COND_NX;
+  else if (opt === 'xx') cond = COND_XX;
+  else if (opt === 'gt') cond = COND_GT;
+  else if (opt === 'lt') cond = COND_LT;
+  const first = fieldsAt(c, argv, cond === 0 ? 3 : 4, ERR_HFE_NUMFIELDS_POSITIVE);
+  if (first < 0) return;
+  if (entry === undefined) {
+    replyNoFields(c, argv, first);
+    return;
+  }
+  const db = c.db;
+  const hash = entry.value;
+  const reply = c.reply;
+  let updated = 0;
+  let deleted = 0;
+  reply.arrayHeader(argv.length - first);
+  for (let j = first; j < argv.length; j++) {
+    const field = argv[j]!;
+    if (!hash.has(field)) {
+      reply.integer(-2);
+      continue;
+    }
+    const deadline = hash.fieldDeadline(field);
+    const persistent = deadline === NO_DEADLINE;
+    const previous = deadline - 1;
+    if (
+      (cond === COND_NX && !persistent) ||
+      (cond === COND_XX && persistent) ||
+      (cond === COND_GT && (persistent || previous >= when)) ||
+      (cond === COND_LT && !persistent && previous <= when)
+    ) {
+      reply.integer(0);
+      continue;
+    }
+    if (when <= now) {
+      db.deleteField(hash, field);
+      deleted++;
+      reply.integer(2);
+    } else {
+      db.setFieldDeadline(entry, field, when + 1);
+      updated++;
+      reply.integer(1);
+    }
+  }
+  if (updated + deleted === 0) return;
+  const emptied = hash.size === 0;
+  if (emptied) db.deleteEntry(entry);
+  else db.signalModified(key);
+  moreChanges(c, updated + deleted - 1);
+  keyspace.notify('h', deleted > 0 ? 'hdel' : 'hexpire', key, db);
+  if (emptied) keyspace.notify('g', 'del', key, db);
+}
+
+function hexpire(c: Client, argv: string[]): void {
+  hexpireGeneric(c, argv, true, true, 'hexpire');
+}
+
+function hpexpire(c: Client, argv: string[]): void {
+  hexpireGeneric(c, argv, false, true, 'hpexpire');
+}
+
+function hexpireat(c: Client, argv: string[]): void {
+  hexpireGeneric(c, argv, true, false, 'hexpireat');
+}
+
+function hpexpireat(c: Client, argv: string[]): void {
+  hexpireGeneric(c, argv, false, false, 'hpexpireat');
+}
+
+/**
+ * HTTL key FIELDS numfields field [field ...]
+ * HPTTL key FIELDS numfields field [field ...]
+ * HEXPIRETIME key FIELDS numfields field [field ...]
+ * HPEXPIRETIME key FIELDS numfields field [field ...]
+ * Per field: -2 no such field (or key), -1 no TTL, else the remaining time or the
+ * absolute expire time. Seconds are rounded up, as Redis 7.4 does ((ms + 999) / 1000).
+ */
+function httlGeneric(c: Client, argv: string[], milliseconds: boolean, absolute: boolean): void {
+  const entry = readHash(c, argv[1]!);
+  if (entry === null) return;
+  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT);
+  if (first < 0) return;
+  if (entry === undefined) {
+    replyNoFields(c, argv, first);
+    return;
+  }
+  const hash = entry.value;
+  const reply = c.reply;
+  const base = absolute ? 0 : c.server.keyspace.now;
+  reply.arrayHeader(argv.length - first);
+  for (let j = first; j < argv.length; j++) {
+    const field = argv[j]!;
+    if (!hash.has(field)) {
+      reply.integer(-2);
+      continue;
+    }
+    const deadline = hash.fieldDeadline(field);
+    if (deadline === NO_DEADLINE) {
+      reply.integer(-1);
+      continue;
+    }
+    const ms = deadline - 1 - base;
+    reply.integer(milliseconds ? ms : Math.floor((ms + 999) / 1000));
+  }
+}
+
+function httl(c: Client, argv: string[]): void {
+  httlGeneric(c, argv, false, false);
+}
+
+function hpttl(c: Client, argv: string[]): void {
+  httlGeneric(c, argv, true, false);
+}
+
+function hexpiretime(c: Client, argv: string[]): void {
+  httlGeneric(c, argv, false, true);
+}
+
+function hpexpiretime(c: Client, argv: string[]): void {
+  httlGeneric(c, argv, true, true);
+}
+
+/**
+ * HPERSIST key FIELDS numfields field [field ...]
+ * Per field: -2 no such field (or key), -1 no TTL, 1 the TTL was removed.
+ */
+function hpersist(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const entry = writeHash(c, key);
+  if (entry === null) return;
+  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT);
+  if (first < 0) return;
+  if (entry === undefined) {
+    replyNoFields(c, argv, first);
+    return;
+  }
+  const db = c.db;
+  const hash = entry.value;
+  const reply = c.reply;
+  let changed = false;
+  reply.arrayHeader(argv.length - first);
+  for (let j = first; j < argv.length; j++) {
+    const field = argv[j]!;
+    if (!hash.has(field)) {
+      reply.integer(-2);
+    } else if (hash.fieldDeadline(field) === NO_DEADLINE) {
+      reply.integer(-1);
+    } else {
+      db.setFieldDeadline(entry, field, NO_DEADLINE);
+      changed = true;
+      reply.integer(1);
+    }
+  }
+  if (!changed) return;
+  db.signalModified(key);
+  c.server.keyspace.notify('h', 'hpersist', key, db);
+}
+
+export const HASH_COMMANDS: CommandDefinition[] = [
+  { name: 'hset', arity: -4, handler: hset },
+  { name: 'hmset', arity: -4, handler: hmset },
+  { name: 'hsetnx', arity: 4, handler: hsetnx },
+  { name: 'hget', arity: 3, handler: hget },
+  { name: 'hmget', arity: -3, handler: hmget },
+  { name: 'hgetall', arity: 2, handler: hgetall },
+  { name: 'hkeys', arity: 2, handler: hkeys },
+  { name: 'hvals', arity: 2, handler: hvals },
+  { name: 'hdel', arity: -3, handler: hdel },
+  { name: 'hlen', arity: 2, handler: hlen },
+  { name: 'hstrlen', arity: 3, handler: hstrlen },
+  { name: 'hexists', arity: 3, handler: hexists },
+  { name: 'hincrby', arity: 4, handler: hincrby },
+  { name: 'hincrbyfloat', arity: 4, handler: hincrbyfloat },
+  { name: 'hscan', arity: -3, handler: hscan },
+  { name: 'hrandfield', arity: -2, handler: hrandfield },
+  { name: 'hexpire', arity: -6, handler: hexpire },
+  { name: 'hpexpire', arity: -6, handler: hpexpire },
+  { name: 'hexpireat', arity: -6, handler: hexpireat },
+  { name: 'hpexpireat', arity: -6, handler: hpexpireat },
+  { name: 'httl', arity: -5, handler: httl },
+  { name: 'hpttl', arity: -5, handler: hpttl },
+  { name: 'hexpiretime', arity: -5, handler: hexpiretime },
+  { name: 'hpexpiretime', arity: -5, handler: hpexpiretime },
+  { name: 'hpersist', arity: -5, handler: hpersist },
+];

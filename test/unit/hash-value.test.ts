@@ -1,0 +1,140 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { HashValue, hashLimits } from '../../src/keyspace/hash.js';
+
+/** The live pairs of a hash, in its order. */
+function pairsOf(h: HashValue): [string, string][] {
+  const out: [string, string][] = [];
+  const pairs = h.pairs;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== null) out.push([pairs[i]!, pairs[i + 1]!]);
+  return out;
+}
+
+/** A whole scan iteration, with `between` run after every call. */
+function fullScan(h: HashValue, count: number, between: (calls: number) => void = () => {}): string[] {
+  const seen: string[] = [];
+  let cursor = 0;
+  let calls = 0;
+  do {
+    cursor = h.scan(cursor, count, (f) => seen.push(f));
+    between(++calls);
+    expect(calls).toBeLessThan(1_000_000);
+  } while (cursor !== 0);
+  return seen;
+}
+
+const saved = { ...hashLimits };
+afterEach(() => Object.assign(hashLimits, saved));
+
+describe('HashValue', () => {
+  test('compact: insertion order, updates keep their place, deletions close the gap', () => {
+    const h = new HashValue();
+    expect(h.set('a', '1')).toBe(true);
+    expect(h.set('b', '2')).toBe(true);
+    expect(h.set('c', '3')).toBe(true);
+    expect(h.set('a', '10')).toBe(false);
+    expect(pairsOf(h)).toEqual([['a', '10'], ['b', '2'], ['c', '3']]);
+    expect(h.removeField('b')).toBe(true);
+    expect(h.removeField('b')).toBe(false);
+    expect(h.set('b', '20')).toBe(true);
+    expect(pairsOf(h)).toEqual([['a', '10'], ['c', '3'], ['b', '20']]);
+    expect(h.size).toBe(3);
+    expect(h.compact).toBe(true);
+    expect(h.get('c')).toBe('3');
+    expect(h.get('zz')).toBeUndefined();
+    expect(h.has('')).toBe(false);
+    expect(h.type).toBe('hash');
+  });
+
+  test('converts past the limits, for good', () => {
+    hashLimits.maxCompactEntries = 3;
+    hashLimits.maxCompactValue = 4;
+    const h = new HashValue();
+    h.set('a', '1234');
+    h.set('b', '2');
+    h.set('c', '3');
+    expect(h.compact).toBe(true);
+    h.set('d', '4');
+    expect(h.compact).toBe(false);
+    h.removeField('a');
+    h.removeField('b');
+    expect(h.compact).toBe(false);
+    const long = new HashValue();
+    long.set('a', '1');
+    long.set('a', '12345');
+    expect(long.compact).toBe(false);
+    const field = new HashValue();
+    field.set('abcde', '1');
+    expect(field.compact).toBe(false);
+    expect(field.get('abcde')).toBe('1');
+  });
+
+  test('table form: tombstones keep pair numbers, then are squeezed out', () => {
+    hashLimits.maxCompactEntries = 0;
+    const h = new HashValue();
+    for (let i = 0; i < 1000; i++) h.set(`f${i}`, `v${i}`);
+    expect(h.compact).toBe(false);
+    for (let i = 0; i < 1000; i++) if (i % 4 !== 1) h.removeField(`f${i}`);
+    expect(h.size).toBe(250);
+    // Squeezed whenever tombstones outnumber live pairs (and MIN_HOLES_TO_COMPACT).
+    expect(h.pairs.length / 2).toBeLessThanOrEqual(2 * 250 + 65);
+    expect(h.pairs.length / 2).toBeLessThan(1000);
+    for (let i = 1; i < 1000; i += 4) expect(h.get(`f${i}`)).toBe(`v${i}`);
+    for (let i = 0; i < 1000; i++) if (i % 4 !== 1) expect(h.has(`f${i}`)).toBe(false);
+    // Deleting the last pairs shortens the array.
+    for (let i = 997; i >= 901; i -= 4) h.removeField(`f${i}`);
+    expect(pairsOf(h).length).toBe(h.size);
+    h.set('f1', 'again');
+    expect(h.get('f1')).toBe('again');
+    for (const [f] of pairsOf(h)) h.removeField(f);
+    expect(h.size).toBe(0);
+    expect(h.pairs.length).toBe(0);
+  });
+
+  test('scan: a compact hash in one call; a table visits each field once', () => {
+    const small = new HashValue();
+    small.set('x', '1');
+    small.set('y', '2');
+    expect(fullScan(small, 1).sort()).toEqual(['x', 'y']);
+    hashLimits.maxCompactEntries = 0;
+    const h = new HashValue();
+    for (let i = 0; i < 500; i++) h.set(`f${i}`, `v${i}`);
+    for (const count of [1, 7, 10, 1000]) {
+      const seen = fullScan(h, count);
+      expect(seen.length).toBe(500);
+      expect(new Set(seen).size).toBe(500);
+    }
+  });
+
+  test('scan: fields present throughout are returned despite deletions, insertions and squeezes', () => {
+    hashLimits.maxCompactEntries = 0;
+    const h = new HashValue();
+    for (let i = 0; i < 3000; i++) h.set(`f${i}`, 'v');
+    const stable = new Set<string>();
+    for (let i = 0; i < 3000; i++) if (i % 3 === 0) stable.add(`f${i}`);
+    let next = 3000;
+    const seen = fullScan(h, 10, (calls) => {
+      // Delete fields that are not "stable" and add new ones as the iteration goes.
+      for (let k = 0; k < 20; k++) {
+        const victim = (calls * 20 + k) % 3000;
+        if (victim % 3 !== 0) h.removeField(`f${victim}`);
+      }
+      h.set(`f${next++}`, 'new');
+    });
+    const seenSet = new Set(seen);
+    for (const f of stable) expect(seenSet.has(f), f).toBe(true);
+  });
+
+  test('randomSlot is uniform enough and never lands on a tombstone', () => {
+    hashLimits.maxCompactEntries = 0;
+    const h = new HashValue();
+    for (let i = 0; i < 100; i++) h.set(`f${i}`, `v${i}`);
+    for (let i = 0; i < 100; i++) if (i % 10 !== 0) h.removeField(`f${i}`);
+    const counts = new Map<string, number>();
+    for (let n = 0; n < 5000; n++) {
+      const f = h.pairs[h.randomSlot()]!;
+      counts.set(f, (counts.get(f) ?? 0) + 1);
+    }
+    expect([...counts.keys()].sort()).toEqual(['f0', 'f10', 'f20', 'f30', 'f40', 'f50', 'f60', 'f70', 'f80', 'f90']);
+    for (const c of counts.values()) expect(c).toBeGreaterThan(300);
+  });
+});
