@@ -54,13 +54,31 @@ export interface DatabaseEvents {
   modified(db: Database, key: string): void;
   /** A key was created (Redis's "new" keyspace event). */
   created(db: Database, key: string): void;
-  /** Every key of the database was removed (FLUSHDB, FLUSHALL). */
-  flushed(db: Database): void;
+  /** Every key of the database was removed (FLUSHDB, FLUSHALL); `keys` were there. */
+  flushed(db: Database, keys: number): void;
   /**
    * Fields of the hash at key were removed because their deadline passed (lazily or by
    * the wheel); keyDeleted when that emptied the hash and removed the key.
    */
   fieldsExpired(db: Database, key: string, fields: number, keyDeleted: boolean): void;
+}
+
+/**
+ * Who must see a key before it changes: a background snapshot (persistence/snapshot.ts)
+ * that has not written the key yet writes its old value first, so the file holds the
+ * keyspace as it was when the snapshot began.
+ *
+ * The contract: every change to an entry that exists (its value replaced, its value
+ * mutated in place, its deadline, its hash fields or their TTLs, its deletion for any
+ * reason: DEL, RENAME, expiry, eviction, FLUSHDB) calls beforeChange BEFORE the change.
+ * The Database does it in all of its own methods; a command that mutates a value object
+ * in place goes through willMutate(entry) first (HashValue's own mutators do it for
+ * themselves, see hash.ts). With no snapshot running this costs one null check.
+ */
+export interface ChangeObserver {
+  beforeChange(db: Database, entry: Entry): void;
+  /** Every key is about to be removed; `slots` is the insertion order being dropped. */
+  beforeClear(db: Database, slots: readonly (Entry | number)[]): void;
 }
 
 /** What databases share: Redis's one time per command, and hit/miss counters. */
@@ -103,6 +121,8 @@ export class Database {
   private readonly wheel: TimerWheel<Entry>;
   /** Hash field TTLs, on a wheel of their own, created with the first one. */
   private fieldWheel: TimerWheel<FieldTimer> | null = null;
+  /** A running background snapshot, or null (see ChangeObserver). */
+  observer: ChangeObserver | null = null;
 
   constructor(
     readonly index: number,
@@ -121,6 +141,32 @@ export class Database {
   /** Number of keys with a deadline. */
   get expiresCount(): number {
     return this.volatile;
+  }
+
+  /** Number of hash fields with a TTL. */
+  get fieldTtlCount(): number {
+    return this.fieldWheel?.size ?? 0;
+  }
+
+  /** The sequence number the next new key gets: every existing key's is lower. */
+  get nextSequence(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Entries (and tombstones: the seq of a deleted entry) in insertion order, for a
+   * snapshot's walk. Read-only; valid until the next change to the database.
+   */
+  get slots(): readonly (Entry | number)[] {
+    return this.order;
+  }
+
+  /**
+   * Must be called before a command changes the value object of a live entry in place
+   * (see ChangeObserver). Changes made through Database methods need no call.
+   */
+  willMutate(entry: Entry): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
   }
 
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */
@@ -172,6 +218,7 @@ export class Database {
       this.order.push(entry);
       this.events.created(this, key);
     } else {
+      if (this.observer !== null) this.observer.beforeChange(this, entry);
       if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
       entry.value = value;
     }
@@ -183,6 +230,7 @@ export class Database {
 
   /** Replaces the value of an existing entry, keeping its deadline. */
   replaceValue(entry: Entry, value: Value): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
     if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
     entry.value = value;
     if (value instanceof HashValue) value.owner = entry;
@@ -194,6 +242,7 @@ export class Database {
    * a live entry. The deadline is the first ms at which the field is gone.
    */
   setFieldDeadline(hash: HashValue, field: string, deadline: number): void {
+    if (this.observer !== null && hash.owner !== null) this.observer.beforeChange(this, hash.owner);
     let timers = hash.timers;
     let timer = timers?.get(field);
     if (deadline === NO_DEADLINE) {
@@ -220,6 +269,7 @@ export class Database {
 
   /** Removes a field (and its TTL) from a hash; true if it existed. The key stays. */
   deleteField(hash: HashValue, field: string): boolean {
+    if (this.observer !== null && hash.owner !== null) this.observer.beforeChange(this, hash.owner);
     if (hash.timers !== null) this.setFieldDeadline(hash, field, NO_DEADLINE);
     return hash.removeField(field);
   }
@@ -274,6 +324,7 @@ export class Database {
   setDeadline(entry: Entry, deadline: number): void {
     const old = entry.deadline;
     if (old === deadline) return;
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
     if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
     if (old !== NO_DEADLINE) {
       this.volatile--;
@@ -314,7 +365,8 @@ export class Database {
 
   /** Removes every key; deadlines are cancelled without firing. */
   clear(): void {
-    const hadKeys = this.map.size > 0;
+    const removed = this.map.size;
+    if (this.observer !== null) this.observer.beforeClear(this, this.order);
     this.wheel.clear();
     this.fieldWheel?.clear();
     this.map = new Map();
@@ -323,7 +375,7 @@ export class Database {
     this.tombstones = 0;
     this.volatile = 0;
     this.deadlineSum = 0;
-    if (hadKeys) this.events.flushed(this);
+    if (removed > 0) this.events.flushed(this, removed);
   }
 
   /** Stops the wheels' timers (server shutdown). */
@@ -420,6 +472,9 @@ export class Database {
   private expireFieldTimer(timer: FieldTimer): void {
     const hash = timer.hash;
     const entry = hash.owner;
+    if (this.observer !== null && entry !== null && this.map.get(entry.key) === entry) {
+      this.observer.beforeChange(this, entry);
+    }
     hash.timers!.delete(timer.field);
     if (hash.timers!.size === 0) {
       hash.timers = null;
@@ -453,6 +508,7 @@ export class Database {
   }
 
   private remove(entry: Entry): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
     this.map.delete(entry.key);
     this.dropFieldTimers(entry.value, entry);
     if (entry.deadline !== NO_DEADLINE) {
@@ -493,6 +549,7 @@ export class Database {
   }
 }
 
-function seqAt(slot: Entry | number): number {
+/** The insertion sequence number of a slot of Database.slots. */
+export function seqAt(slot: Entry | number): number {
   return typeof slot === 'number' ? slot : slot.seq;
 }

@@ -8,6 +8,13 @@ import type { ValueObject } from './values.js';
  */
 export const hashLimits = { maxCompactEntries: 128, maxCompactValue: 64 };
 
+/**
+ * Called before a hash changes in place while some background snapshot runs (null
+ * otherwise), so that the snapshot can write the hash's old content first. Set by
+ * persistence/snapshot.ts; HashValue's mutators call it, so commands need not.
+ */
+export const hashMutationGuard: { hook: ((hash: HashValue) => void) | null } = { hook: null };
+
 /** A hash field's TTL: a node of its database's field timer wheel. */
 export class FieldTimer implements TimerNode {
   timerPrev: TimerNode | null = null;
@@ -66,6 +73,7 @@ export class HashValue implements ValueObject {
 
   /** Sets field to value; true if the field is new. Does not touch TTLs. */
   set(field: string, value: string): boolean {
+    if (hashMutationGuard.hook !== null) hashMutationGuard.hook(this);
     const pairs = this.pairs;
     if (pairs === null) {
       const created = !this.dict!.has(field);
@@ -92,6 +100,7 @@ export class HashValue implements ValueObject {
 
   /** Removes field; true if it existed. Does not touch TTLs (see Database.hashDelete). */
   removeField(field: string): boolean {
+    if (hashMutationGuard.hook !== null) hashMutationGuard.hook(this);
     const pairs = this.pairs;
     if (pairs === null) return this.dict!.delete(field);
     for (let i = 0; i < pairs.length; i += 2) {

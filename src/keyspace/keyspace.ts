@@ -34,7 +34,8 @@ export class Keyspace implements DatabaseEvents {
   listener: KeyspaceListener = {};
   /**
    * Writes since the last snapshot (INFO rdb_changes_since_last_save, Redis's dirty
-   * counter): each key a command creates, changes or deletes, and each flush.
+   * counter): each key a command creates, changes or deletes, and each key a flush
+   * removes. Commands that Redis counts differently adjust it (RENAME counts one).
    */
   changesSinceSave = 0;
 
@@ -95,8 +96,8 @@ export class Keyspace implements DatabaseEvents {
     this.listener.keyModified?.(db, key);
   }
 
-  flushed(db: Database): void {
-    this.changesSinceSave++;
+  flushed(db: Database, keys: number): void {
+    this.changesSinceSave += keys;
     this.listener.databaseFlushed?.(db);
   }
 }
