@@ -3,6 +3,7 @@ import type { Database } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { CommandTable } from './table.js';
+import type { Persistence } from '../persistence/save-scheduler.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -73,6 +74,8 @@ export interface ServerContext {
   readonly stats: ServerStats;
   readonly info: ServerInfo;
   readonly reply: ReplyWriter;
+  /** Snapshots: save points, SAVE/BGSAVE, LASTSAVE, the MISCONF state. */
+  readonly persistence: Persistence;
   /**
    * Whether a client that has not authenticated must do so (requirepass is set). As in
    * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.

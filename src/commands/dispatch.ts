@@ -1,11 +1,12 @@
 import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
-import { ERR_NOAUTH, errUnknownCommand, errUnknownSubcommand, errWrongArity } from './errors.js';
+import { ERR_MISCONF, ERR_NOAUTH, errUnknownCommand, errUnknownSubcommand, errWrongArity } from './errors.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
  * (processCommand): existence (and subcommand), arity, authentication (while requirepass
- * is set). Then it runs the handler with one command time, counting calls and failures
+ * is set), writes refused after a failed background save (MISCONF; PING too, as in
+ * Redis). Then it runs the handler with one command time, counting calls and failures
  * for INFO.
  */
 export function execute(c: Client, argv: string[]): void {
@@ -34,6 +35,10 @@ export function execute(c: Client, argv: string[]): void {
   }
   if (!c.authenticated && server.authRequired && !cmd.flags.has('no_auth')) {
     reject(c, cmd, ERR_NOAUTH);
+    return;
+  }
+  if (server.persistence.writesDenied && (cmd.flags.has('write') || cmd.fullName === 'ping')) {
+    reject(c, cmd, ERR_MISCONF);
     return;
   }
   call(c, cmd, argv);

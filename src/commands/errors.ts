@@ -116,3 +116,13 @@ export const ERR_INVALID_ARGUMENT_COUNT = 'ERR Invalid number of arguments speci
 export const ERR_INVALID_ARGUMENTS = 'ERR Invalid arguments specified for command';
 export const ERR_NO_SHUTDOWN = 'ERR No shutdown in progress.';
 export const ERR_SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';
+
+// Persistence: SAVE, BGSAVE, and writes refused after a failed background save.
+export const ERR_BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
+/** shared.err: a save that failed (the reason is in the log). */
+export const ERR_BARE = 'ERR';
+export const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report ' +
+  'errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the ' +
+  'Redis logs for details about the RDB error.';
