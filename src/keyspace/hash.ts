@@ -6,7 +6,7 @@ import type { ValueObject } from './values.js';
  * Limits of the compact encoding, Redis's hash-max-listpack-entries and
  * hash-max-listpack-value (set from the configuration by the server).
  */
-export const hashLimits = { maxCompactEntries: 128, maxCompactValue: 64 };
+export const hashLimits = { maxCompactEntries: 512, maxCompactValue: 64 };
 
 /**
  * Called before a hash changes in place while some background snapshot runs (null
