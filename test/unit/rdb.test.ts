@@ -201,7 +201,7 @@ describe('SAVE then load', () => {
     db.set('small', small);
     db.setFieldDeadline(small, 'c', START + 50_001);
     db.setFieldDeadline(small, 'a', START + 90_001);
-    const big = hashOf(Array.from({ length: 200 }, (_, i) => [`f${i}`, `v${i}`] as [string, string]));
+    const big = hashOf(Array.from({ length: 600 }, (_, i) => [`f${i}`, `v${i}`] as [string, string]));
     db.set('big', big);
     db.setFieldDeadline(big, 'f7', START + 70_001);
     const file = save(ks, 'fields.rdb');
