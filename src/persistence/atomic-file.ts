@@ -142,7 +142,20 @@ export class AsyncAtomicFile {
       await this.handle!.close();
       this.handle = null;
       if (!stillWanted()) return false;
-      fs.renameSync(this.tempPath, path.join(this.dir, this.target));
+      // Renaming over the previous snapshot frees its blocks inside rename(), which for
+      // a large file takes tens of ms. Holding the old file open moves that work to the
+      // final close, which runs on libuv's thread pool instead of the event loop.
+      const targetPath = path.join(this.dir, this.target);
+      const previous = await fs.promises.open(targetPath, 'r').catch(() => null);
+      if (!stillWanted()) {
+        await previous?.close();
+        return false;
+      }
+      try {
+        fs.renameSync(this.tempPath, targetPath);
+      } finally {
+        await previous?.close();
+      }
       const dirHandle = await fs.promises.open(this.dir, 'r');
       try {
         await dirHandle.sync();

@@ -34,6 +34,18 @@ export type ExpireTime = number | bigint | null;
 
 const CHUNK = 256 * 1024;
 
+/**
+ * Buffer's latin1 fast path (what buf.write(s, off, len, 'latin1') ends in, without its
+ * argument handling): the encoder writes two strings per key, so it matters.
+ */
+interface Latin1Buffer {
+  latin1Write(s: string, offset: number, length: number): number;
+}
+
+function writeLatin1(buf: Buffer, s: string, offset: number, length: number): void {
+  (buf as unknown as Latin1Buffer).latin1Write(s, offset, length);
+}
+
 export class RdbEncoder {
   private buf = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
@@ -219,7 +231,23 @@ export class RdbEncoder {
   /** A time in ms, as rdbSaveMillisecondTime: 8 bytes little-endian. */
   millis(ms: number | bigint): void {
     this.ensure(8);
-    this.buf.writeBigInt64LE(BigInt(ms), this.pos);
+    if (typeof ms === 'number' && ms >= 0 && ms <= Number.MAX_SAFE_INTEGER) {
+      // Two 32-bit halves: no BigInt per key.
+      const buf = this.buf;
+      const p = this.pos;
+      const lo = ms % 4294967296;
+      const hi = (ms - lo) / 4294967296;
+      buf[p] = lo & 0xff;
+      buf[p + 1] = (lo >>> 8) & 0xff;
+      buf[p + 2] = (lo >>> 16) & 0xff;
+      buf[p + 3] = lo >>> 24;
+      buf[p + 4] = hi & 0xff;
+      buf[p + 5] = (hi >>> 8) & 0xff;
+      buf[p + 6] = (hi >>> 16) & 0xff;
+      buf[p + 7] = hi >>> 24;
+    } else {
+      this.buf.writeBigInt64LE(BigInt(ms), this.pos);
+    }
     this.pos += 8;
     this.written += 8;
   }
@@ -230,12 +258,12 @@ export class RdbEncoder {
     if (len <= 11 && len > 0 && this.integer(s)) return;
     if (this.options.compression && len > 20) {
       if (this.scratchIn.length < len) this.scratchIn = Buffer.allocUnsafe(len * 2);
-      this.scratchIn.write(s, 0, len, 'latin1');
+      writeLatin1(this.scratchIn, s, 0, len);
       if (this.lzf(this.scratchIn, len)) return;
     }
     this.length(len);
     if (len <= this.buf.length - this.pos) {
-      this.buf.write(s, this.pos, len, 'latin1');
+      writeLatin1(this.buf, s, this.pos, len);
       this.pos += len;
       this.written += len;
     } else {
@@ -248,7 +276,7 @@ export class RdbEncoder {
     const len = bytes.length;
     if (this.options.compression && len > 20 && this.lzf(bytes, len)) return;
     this.length(len);
-    this.raw(bytes);
+    this.raw(bytes, len);
   }
 
   /** Int8/16/32 encoding when the text is exactly a number's canonical form. */
@@ -285,7 +313,7 @@ export class RdbEncoder {
     this.byte(0xc0 | RDB_ENC_LZF);
     this.length(clen);
     this.length(len);
-    this.raw(this.scratchOut.subarray(0, clen));
+    this.raw(this.scratchOut, clen);
     return true;
   }
 
@@ -293,17 +321,17 @@ export class RdbEncoder {
     this.raw(Buffer.from(s, 'latin1'));
   }
 
-  private raw(bytes: Uint8Array): void {
-    const n = bytes.length;
+  /** The first n bytes of `bytes`. */
+  private raw(bytes: Buffer, n: number = bytes.length): void {
     if (n <= this.buf.length - this.pos) {
-      this.buf.set(bytes, this.pos);
+      bytes.copy(this.buf, this.pos, 0, n);
       this.pos += n;
     } else if (n >= CHUNK / 2) {
       this.flushBuf(0);
-      this.chunks.push(Buffer.from(bytes));
+      this.chunks.push(Buffer.from(bytes.subarray(0, n)));
     } else {
       this.flushBuf(n);
-      this.buf.set(bytes, this.pos);
+      bytes.copy(this.buf, this.pos, 0, n);
       this.pos += n;
     }
     this.written += n;
