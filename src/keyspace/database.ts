@@ -73,7 +73,10 @@ export interface DatabaseEvents {
  * reason: DEL, RENAME, expiry, eviction, FLUSHDB) calls beforeChange BEFORE the change.
  * The Database does it in all of its own methods; a command that mutates a value object
  * in place goes through willMutate(entry) first (HashValue's own mutators do it for
- * themselves, see hash.ts). With no snapshot running this costs one null check.
+ * themselves, see hash.ts). One change may call it more than once (a field deletion
+ * that also drops the field's TTL, an expired field that empties its hash); the first
+ * call always sees the state before the change, which is all a snapshot keeps. With no
+ * snapshot running this costs one null check.
  */
 export interface ChangeObserver {
   beforeChange(db: Database, entry: Entry): void;
@@ -223,7 +226,7 @@ export class Database {
       entry.value = value;
     }
     if (value instanceof HashValue) value.owner = entry;
-    this.setDeadline(entry, deadline);
+    this.applyDeadline(entry, deadline);
     this.events.modified(this, key);
     return entry;
   }
@@ -322,9 +325,15 @@ export class Database {
 
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
+    if (entry.deadline === deadline) return;
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
+    this.applyDeadline(entry, deadline);
+  }
+
+  /** setDeadline without telling the observer (set() told it already). */
+  private applyDeadline(entry: Entry, deadline: number): void {
     const old = entry.deadline;
     if (old === deadline) return;
-    if (this.observer !== null) this.observer.beforeChange(this, entry);
     if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
     if (old !== NO_DEADLINE) {
       this.volatile--;

@@ -27,7 +27,8 @@ export function loadSnapshot(
 ): LoadResult | null {
   if (!fs.existsSync(path)) return null;
   const started = performance.now();
-  const now = Date.now();
+  // The server's clock (a ManualClock in tests) decides what has expired.
+  const now = keyspace.clock.now();
   let loaded = 0;
   let expired = 0;
   try {

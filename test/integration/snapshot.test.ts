@@ -240,8 +240,37 @@ describe('failures leave the previous snapshot and the server serving', () => {
     expect(text(await c.call('PING'))).toMatch(/^-MISCONF /);
     expect(text(await c.call('GET', 'seeded'))).toBe('$7\r\nby root\r\n');
     expect(fs.readFileSync(file).equals(before)).toBe(true);
+    // SIGTERM with save points saves first; the save fails, so the server keeps serving.
+    p.child.kill('SIGTERM');
+    await p.waitFor('SIGTERM received but errors trying to shut down the server');
+    expect(text(await c.call('GET', 'seeded'))).toBe('$7\r\nby root\r\n');
     c.close();
   }, 30_000);
+
+  test('a save point starts a background save by itself', async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir, save: '1 2', logger: { log: (_l, m) => lines.push(m) } });
+    const { port } = await lapse.listen();
+    const c = await RawClient.connect(port);
+    const before = Number(text(await c.call('LASTSAVE')).slice(1));
+    await c.call('SET', 'a', '1');
+    await new Promise((r) => setTimeout(r, 2300));
+    expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(false); // one change: below the point
+    await c.call('SET', 'b', '2');
+    const until = Date.now() + 5000;
+    while (!fs.existsSync(path.join(dir, 'dump.rdb'))) {
+      if (Date.now() > until) throw new Error(`no save; log: ${lines.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await lapse.persistence.waitBgsave();
+    expect(lines).toContain('2 changes in 1 seconds. Saving...');
+    expect(Number(text(await c.call('LASTSAVE')).slice(1))).toBeGreaterThan(before);
+    expect(await infoField(c, 'rdb_changes_since_last_save')).toBe('0');
+    expect(readFileState(path.join(dir, 'dump.rdb')).get('0/b')).toBe('2|');
+    c.close();
+    await lapse.close();
+  }, 15_000);
 
   test('SIGKILL at random moments of SAVE and BGSAVE: the snapshot on disk always loads whole', async () => {
     const dir = tempDir();

@@ -342,3 +342,32 @@ describe('refusing what cannot be loaded, naming the offset', () => {
     expect(readRdbFile(file, { key() {} }).checksumVerified).toBe(true);
   });
 });
+
+describe('older encodings Redis wrote', () => {
+  test('a ziplist hash (Redis 3.2 to 6.2) with every entry encoding', async () => {
+    const { decodeZiplist, decodeZipmap } = await import('../../src/persistence/listpack.js');
+    // Entries: prevlen, encoding, data. Strings of 6-bit and 14-bit length; int16, int32,
+    // int64, int24, int8, and the 4-bit immediates.
+    const entries: number[][] = [
+      [0x00, 0x03, ...Buffer.from('abc')],
+      [0x05, 0x40, 0x41, ...Buffer.alloc(65, 0x7a)],
+      [0x44, 0xc0, 0x39, 0x30],
+      [0x04, 0xd0, 0x15, 0xcd, 0x5b, 0x07],
+      [0x06, 0xe0, ...Buffer.from(new BigInt64Array([-5000000000n]).buffer)],
+      [0x0a, 0xf0, 0xff, 0xff, 0x7f],
+      [0x05, 0xfe, 0x85],
+      [0x03, 0xf1],
+      [0x02, 0xfd],
+    ];
+    const body = Buffer.from(entries.flat());
+    const header = Buffer.alloc(10);
+    header.writeUInt32LE(10 + body.length + 1, 0);
+    header.writeUInt32LE(0, 4);
+    header.writeUInt16LE(entries.length, 8);
+    const zl = Buffer.concat([header, body, Buffer.from([0xff])]);
+    expect(decodeZiplist(zl)).toEqual(['abc', 'z'.repeat(65), '12345', '123456789', '-5000000000', '8388607', '-123', '0', '12']);
+    // A zipmap (Redis 2.x): len "f", len "v", free 0, ... end.
+    const zm = Buffer.from([0x01, 0x01, 0x66, 0x01, 0x00, 0x76, 0x02, 0x67, 0x67, 0x03, 0x01, 0x77, 0x77, 0x77, 0x00, 0xff]);
+    expect(decodeZipmap(zm)).toEqual(['f', 'v', 'gg', 'www']);
+  });
+});
