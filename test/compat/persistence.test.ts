@@ -312,6 +312,18 @@ describe('commands, configuration and the change counter, as Redis', () => {
     expect(Number(await infoField(p.l, 'rdb_saves'))).toBe(Number(await infoField(p.r, 'rdb_saves')));
   });
 
+  test("INFO persistence has Redis 7.0's fields, in its order", async () => {
+    const names = (r: Buffer) => {
+      const reply = decode(r);
+      const body = reply.type === 'bulk' ? reply.value.toString('latin1') : '';
+      return body.split('\r\n').filter((l) => l.includes(':')).map((l) => l.split(':')[0]);
+    };
+    const [r, l] = await p.both(['INFO', 'persistence']);
+    expect(names(l)).toEqual(names(r));                             // same field names, same order
+    expect(await infoField(p.l, 'rdb_bgsave_in_progress')).toBe('0');
+    expect(await infoField(p.l, 'loading')).toBe('0');
+  });
+
   test('CONFIG GET and SET of the snapshot parameters', async () => {
     for (const name of ['save', 'dbfilename', 'rdbcompression', 'rdbchecksum', 'stop-writes-on-bgsave-error']) {
       await p.exact('CONFIG', 'GET', name);                         // exact

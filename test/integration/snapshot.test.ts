@@ -178,6 +178,43 @@ describe('point in time', () => {
   }, 60_000);
 });
 
+describe('FLUSHALL and SHUTDOWN during a BGSAVE', () => {
+  test('FLUSHALL aborts it (status unchanged, temp file removed) and saves the empty dataset', async () => {
+    const dir = tempDir();
+    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir, save: '3600 1', snapshotTuning: { keysPerTurn: 10 } });
+    const { port } = await lapse.listen();
+    const c = await RawClient.connect(port);
+    for (let i = 0; i < 20_000; i++) lapse.keyspace.dbs[0]!.set(`k${i}`, `v${i}`);
+    expect(text(await c.call('BGSAVE'))).toBe('+Background saving started\r\n');
+    expect(await infoField(c, 'rdb_bgsave_in_progress')).toBe('1');
+    expect(text(await c.call('FLUSHALL'))).toBe('+OK\r\n');
+    await waitBgsaveDone(c);
+    expect(await infoField(c, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(fs.readdirSync(dir)).toEqual(['dump.rdb']);
+    expect(readFileState(path.join(dir, 'dump.rdb')).size).toBe(0);
+    expect(await infoField(c, 'rdb_changes_since_last_save')).toBe('0');
+    c.close();
+    await lapse.close();
+  });
+
+  test('SHUTDOWN stops it and saves synchronously', async () => {
+    const dir = tempDir();
+    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir, save: '3600 1', snapshotTuning: { keysPerTurn: 10 } });
+    const { port } = await lapse.listen();
+    const c = await RawClient.connect(port);
+    for (let i = 0; i < 20_000; i++) lapse.keyspace.dbs[0]!.set(`k${i}`, `v${i}`);
+    await c.call('BGSAVE');
+    await c.call('SET', 'last', 'write');
+    c.send('SHUTDOWN');
+    await c.waitClosed();
+    await lapse.close();
+    const state = readFileState(path.join(dir, 'dump.rdb'));
+    expect(state.size).toBe(20_001);
+    expect(state.get('0/last')).toBe('write|');
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('temp-'))).toEqual([]);
+  });
+});
+
 describe('failures leave the previous snapshot and the server serving', () => {
   test('disk full (the temp file is /dev/full): BGSAVE and SAVE fail, MISCONF until a save succeeds', async () => {
     const dir = tempDir();
@@ -292,6 +329,7 @@ describe('failures leave the previous snapshot and the server serving', () => {
           for (let j = i; j < i + 1000; j++) mset.push(`key:${j}`, `${value}${j}`);
           await c.call(...mset);
         }
+        await c.call('SET', 'trial', '-1');
         const t = Date.now();
         expect(text(await c.call('SAVE'))).toBe('+OK\r\n');
         saveMs = Date.now() - t;
