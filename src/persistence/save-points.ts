@@ -4,9 +4,15 @@ export interface SavePoint {
   changes: number;
 }
 
-/** Parses the `save` parameter ("3600 1 300 100"); null if invalid. */
+/**
+ * Parses the `save` parameter ("3600 1 300 100"); null if invalid. As Redis's
+ * setConfigSaveOption: the text is split at every single space (so doubled spaces make
+ * empty words), one empty word is the empty configuration, and each word is read with
+ * strtoll (an empty word reads as 0).
+ */
 export function parseSavePoints(text: string): SavePoint[] | null {
-  const words = text.split(' ').filter((w) => w.length > 0);
+  let words = text.split(' ');
+  if (words.length === 1 && words[0] === '') words = [];
   if (words.length % 2 !== 0) return null;
   const points: SavePoint[] = [];
   for (let i = 0; i < words.length; i += 2) {
@@ -18,8 +24,12 @@ export function parseSavePoints(text: string): SavePoint[] | null {
   return points;
 }
 
-/** C's strtoll as Redis uses it for save points: optional sign, digits, nothing after. */
+/**
+ * C's strtoll as Redis checks it for save points: leading white space, an optional sign,
+ * digits, and nothing after them; no digits at all reads as 0 (with nothing after).
+ */
 function strtoll(s: string): number | null {
+  if (s === '') return 0;
   const m = /^[ \t\n\v\f\r]*([+-]?\d+)$/.exec(s);
-  return m ? Number(m[1]) : null;
+  return m ? Number(m[1]) + 0 : null; // + 0: "-0" is 0
 }

@@ -334,6 +334,11 @@ describe('commands, configuration and the change counter, as Redis', () => {
     await p.exact('CONFIG', 'SET', 'save', '0 1');                  // exact: seconds < 1
     await p.exact('CONFIG', 'SET', 'save', '1 -1');                 // exact: changes < 0
     await p.exact('CONFIG', 'SET', 'save', '1 a');                  // exact: not a number
+    await p.exact('CONFIG', 'SET', 'save', ' 5 1');                 // exact: an empty first word
+    await p.exact('CONFIG', 'SET', 'save', '5  1 1');               // exact: empty word reads 0
+    await p.exact('CONFIG', 'GET', 'save');                         // exact: 5 0 1 1
+    await p.exact('CONFIG', 'SET', 'save', '+10 -0');               // exact: signs
+    await p.exact('CONFIG', 'GET', 'save');                         // exact: 10 0
     await p.exact('CONFIG', 'SET', 'save', '10 0');                 // exact: OK
     await p.exact('CONFIG', 'GET', 'save');                         // exact
     await p.exact('CONFIG', 'SET', 'save', '');                     // exact: none
