@@ -54,13 +54,17 @@ export function loadSnapshot(
         },
         key(index, key, value, expireTime, offset) {
           const db = keyspace.dbs[index]!;
-          if (db.peek(key) !== undefined) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
           if (expireTime !== null && expireTime < now) {
+            if (db.peek(key) !== undefined) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             expired++;
             return;
           }
+          // A key already there does not grow the database: the file repeats a key (the
+          // keyspace is emptied on the throw, so what set() replaced does not matter).
+          const sizeBefore = db.size;
           if (typeof value === 'string') {
             const entry = db.set(key, value, NO_DEADLINE);
+            if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             if (expireTime !== null) db.setExpireTime(entry, expireTime);
           } else {
             const hash = new HashValue();
@@ -76,6 +80,7 @@ export function loadSnapshot(
               return;
             }
             const entry = db.set(key, hash, NO_DEADLINE);
+            if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             if (expireTime !== null) db.setExpireTime(entry, expireTime);
             if (fieldExpires !== null) {
               for (let i = 0; i < pairs.length; i += 2) {

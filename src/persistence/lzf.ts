@@ -126,6 +126,12 @@ export class LzfError extends Error {}
  */
 export function lzfDecompress(input: Uint8Array, start: number, end: number, outLength: number): Buffer {
   const out = Buffer.allocUnsafe(outLength);
+  lzfDecompressInto(input, start, end, out, outLength);
+  return out;
+}
+
+/** lzfDecompress into out[0, outLength) (out may be larger: a reused buffer). */
+export function lzfDecompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array, outLength: number): void {
   let ip = start;
   let op = 0;
   while (ip < end) {
@@ -150,5 +156,4 @@ export function lzfDecompress(input: Uint8Array, start: number, end: number, out
     for (let k = 0; k < len; k++) out[op++] = out[ref + k]!;
   }
   if (op !== outLength) throw new LzfError(`LZF stream decoded to ${op} bytes, ${outLength} announced`);
-  return out;
 }

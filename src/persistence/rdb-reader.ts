@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { lzfDecompress, LzfError } from './lzf.js';
+import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
 import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
 import * as F from './rdb-format.js';
@@ -122,6 +122,32 @@ class Source {
     return this.buf[this.pos++]!;
   }
 
+  /**
+   * Consumes n bytes and returns where they start in `window`, which holds them until
+   * the next read (no view object per read).
+   */
+  consume(n: number): number {
+    this.need(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  get window(): Buffer {
+    return this.buf;
+  }
+
+  /** A signed 64-bit little-endian integer: a number, or a bigint beyond 2^53. */
+  i64(): number | bigint {
+    const at = this.consume(8);
+    const buf = this.buf;
+    const lo = buf.readUInt32LE(at);
+    const hi = buf.readInt32LE(at + 4);
+    if (hi >= 0 && hi < 0x200000) return hi * 4294967296 + lo;
+    const v = buf.readBigInt64LE(at);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+
   /** n bytes, valid until the next read. */
   view(n: number): Buffer {
     this.need(n);
@@ -193,12 +219,9 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSum
         expire = b.readUInt32LE(0) * 1000;
         continue;
       }
-      case F.RDB_OPCODE_EXPIRETIME_MS: {
-        const b = src.view(8);
-        const v = b.readBigInt64LE(0);
-        expire = v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+      case F.RDB_OPCODE_EXPIRETIME_MS:
+        expire = src.i64();
         continue;
-      }
       case F.RDB_OPCODE_FREQ:
         src.u8();
         continue;
@@ -329,10 +352,28 @@ function readString(src: Source): string {
       return String(src.view(2).readInt16LE(0));
     case F.RDB_ENC_INT32:
       return String(src.view(4).readInt32LE(0));
+    case F.RDB_ENC_LZF: {
+      // Decompressed into a reused buffer: only the string is allocated.
+      const clen = readLength(src);
+      const len = readLength(src);
+      const dataAt = src.offset;
+      const start = src.consume(clen);
+      if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len, scratch.length * 2));
+      try {
+        lzfDecompressInto(src.window, start, start + clen, scratch, len);
+      } catch (e) {
+        if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
+        throw e;
+      }
+      return scratch.toString('latin1', 0, len);
+    }
     default:
       return encodedStringBytes(src, b, at).toString('latin1');
   }
 }
+
+/** Where LZF strings are decompressed before they become JavaScript strings. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 function readObject(src: Source, type: number, at: number): LoadedValue | null {
   switch (type) {
