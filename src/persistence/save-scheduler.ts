@@ -25,7 +25,7 @@ export class Persistence {
   lastBgsaveSeconds = -1;
   /** Successful SAVE and BGSAVE runs (INFO rdb_saves). */
   saves = 0;
-  /** BGSAVE SCHEDULE or a failed save point asked for a save the cron will start. */
+  /** A save the cron starts on its next tick (scheduleBgsave). */
   private scheduled = false;
   private running: BackgroundSave | null = null;
   private runningStartedMs = 0;
@@ -125,6 +125,14 @@ export class Persistence {
   bgsave(): 'in-progress' | 'started' | 'failed' {
     if (this.running !== null) return 'in-progress';
     return this.startBgsave() ? 'started' : 'failed';
+  }
+
+  /**
+   * BGSAVE inside EXEC (Redis answers "Background saving scheduled" there): the cron
+   * starts the save on its next tick, once no save runs.
+   */
+  scheduleBgsave(): void {
+    this.scheduled = true;
   }
 
   /** Starts a background save; false if it could not start. */

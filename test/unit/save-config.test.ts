@@ -38,3 +38,23 @@ describe('save points', () => {
     expect(parseSavePoints('5  1 1')).toEqual([{ seconds: 5, changes: 0 }, { seconds: 1, changes: 1 }]);
   });
 });
+
+describe('a scheduled background save', () => {
+  test('the cron starts it on its next tick', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-schedule-'));
+    const server = createServer({ port: 0, bind: '127.0.0.1', dir });
+    await server.listen();
+    server.keyspace.dbs[0]!.set('k', 'v');
+    server.persistence.scheduleBgsave();
+    expect(server.persistence.bgsaveInProgress).toBe(false);
+    const until = Date.now() + 3000;
+    while (!fs.existsSync(path.join(dir, 'dump.rdb')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await server.persistence.waitBgsave();
+    expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(true);
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
