@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { argvToConfig, ConfigFileError } from './config/config.js';
 import { createServer, ListenError, type LapseServer } from './server/server.js';
 import { VERSION } from './version.js';
+import { RdbError } from './persistence/rdb-reader.js';
 
 const USAGE = `Usage: lapse [/path/to/lapse.conf] [--option value ...]
        lapse --version
@@ -42,6 +43,7 @@ export async function main(argv: string[]): Promise<void> {
       configText: configText + text,
       configFile: file ? path.resolve(file) : '',
       logger: 'stdout',
+      persistence: 'redis',
     });
   } catch (e) {
     if (e instanceof ConfigFileError) fail(e.message.trim());
@@ -51,8 +53,12 @@ export async function main(argv: string[]): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.log('warning', `Received ${signal}, scheduling shutdown...`);
-    void server.close().then(() => {
+    // As Redis: save first when save points are configured; if that fails, keep serving.
+    void server.shutdownOnSignal(signal).then((done) => {
+      if (!done) {
+        stopping = false;
+        return;
+      }
       server.log('warning', 'lapse is now ready to exit, bye bye...');
       process.exit(0);
     });
@@ -69,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
     await server.listen();
   } catch (e) {
     if (e instanceof ListenError) fail(e.message);
+    if (e instanceof RdbError) fail(`Fatal error loading the DB (${server.persistence.path}): ${e.message}. Exiting.`);
     throw e;
   }
 }

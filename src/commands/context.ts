@@ -5,6 +5,7 @@ import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { CommandTable } from './table.js';
 import type { MultiState } from './transaction.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
+import type { Persistence } from '../persistence/save-scheduler.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -77,6 +78,8 @@ export interface ServerContext {
   readonly reply: ReplyWriter;
   /** Which clients WATCH which keys (transactions). */
   readonly watches: WatchRegistry;
+  /** Snapshots: save points, SAVE/BGSAVE, LASTSAVE, the MISCONF state. */
+  readonly persistence: Persistence;
   /**
    * Whether a client that has not authenticated must do so (requirepass is set). As in
    * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.

@@ -1,6 +1,7 @@
 import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
 import {
+  ERR_MISCONF,
   ERR_NOAUTH,
   ERR_NOT_ALLOWED_IN_MULTI,
   errExecRejected,
@@ -13,7 +14,8 @@ import { discardTransaction, flagTransaction, isQueued, queueCommand } from './t
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
  * (processCommand): existence (and subcommand), arity, authentication (while requirepass
- * is set), no_multi inside MULTI; then, inside MULTI, queueing instead of running. A
+ * is set), no_multi inside MULTI, writes refused after a failed background save
+ * (MISCONF; PING too, as in Redis); then, inside MULTI, queueing instead of running. A
  * command that runs gets one command time, and its calls and failures are counted for
  * INFO.
  */
@@ -49,6 +51,10 @@ export function execute(c: Client, argv: string[]): void {
   // authentication; the decision to queue comes after every other check, as in Redis.
   if (c.multi !== null && cmd.flags.has('no_multi')) {
     reject(c, cmd, ERR_NOT_ALLOWED_IN_MULTI);
+    return;
+  }
+  if (server.persistence.writesDenied && (cmd.flags.has('write') || cmd.fullName === 'ping')) {
+    reject(c, cmd, ERR_MISCONF);
     return;
   }
   if (c.multi !== null && isQueued(cmd)) {

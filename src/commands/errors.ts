@@ -149,3 +149,12 @@ export const ERR_HFE_NUMFIELDS_POSITIVE = 'ERR Parameter `numFields` should be g
 export const ERR_HFE_NUMFIELDS_POSITIVE_INT = 'ERR Number of fields must be a positive integer';
 export const ERR_HFE_NUMFIELDS_MISMATCH = 'ERR The `numfields` parameter must match the number of arguments';
 export const ERR_HFE_NEGATIVE_TIME = 'ERR invalid expire time, must be >= 0';
+// Persistence: SAVE, BGSAVE, and writes refused after a failed background save.
+export const ERR_BGSAVE_IN_PROGRESS = 'ERR Background save already in progress';
+/** shared.err: a save that failed (the reason is in the log). */
+export const ERR_BARE = 'ERR';
+export const ERR_MISCONF =
+  "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+  'Commands that may modify the data set are disabled, because this instance is configured to report ' +
+  'errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the ' +
+  'Redis logs for details about the RDB error.';

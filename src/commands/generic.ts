@@ -151,6 +151,8 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     else c.reply.simple('OK');
     return;
   }
+  const keyspace = c.server.keyspace;
+  const changes = keyspace.changesSinceSave;
   const target = db.get(to);
   if (target !== undefined) {
     if (nx) {
@@ -162,7 +164,8 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   const moved = db.set(to, entry.value);
   if (entry.deadline !== NO_DEADLINE) db.setExpireTime(moved, db.expireTime(entry));
   db.deleteEntry(entry);
-  const keyspace = c.server.keyspace;
+  // Redis counts a rename as one change (rdb_changes_since_last_save), whatever it replaced.
+  keyspace.changesSinceSave = changes + 1;
   keyspace.notify('g', 'rename_from', from, db);
   keyspace.notify('g', 'rename_to', to, db);
   if (nx) c.reply.integer(1);
@@ -210,10 +213,15 @@ function flushdb(c: Client, argv: string[]): void {
   c.reply.simple('OK');
 }
 
-/** FLUSHALL [ASYNC|SYNC] */
+/**
+ * FLUSHALL [ASYNC|SYNC]
+ * As Redis's flushAllDataAndResetRDB: a background save is aborted, and with save
+ * points the empty dataset is saved at once (which resets the change counter).
+ */
 function flushall(c: Client, argv: string[]): void {
   if (!flushArgumentsOk(c, argv)) return;
   c.server.keyspace.flushAll();
+  c.server.persistence.afterFlushAll();
   c.reply.simple('OK');
 }
 

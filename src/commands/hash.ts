@@ -101,7 +101,7 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
     db.set(key, hash);
   } else {
     const hash = entry.value;
-    for (let j = 2; j < argv.length; j += 2) if (db.setField(hash, argv[j]!, argv[j + 1]!)) created++;
+    for (let j = 2; j < argv.length; j += 2) if (db.setField(entry, argv[j]!, argv[j + 1]!)) created++;
     db.signalModified(key);
   }
   moreChanges(c, (argv.length - 2) / 2 - 1);
@@ -131,7 +131,7 @@ function hsetnx(c: Client, argv: string[]): void {
   if (entry === undefined) {
     createWith(c, key, field, argv[3]!);
   } else {
-    c.db.setField(entry.value, field, argv[3]!);
+    c.db.setField(entry, field, argv[3]!);
     c.db.signalModified(key);
   }
   c.reply.integer(1);
@@ -213,7 +213,7 @@ function hdel(c: Client, argv: string[]): void {
   let deleted = 0;
   let keyRemoved = false;
   for (let j = 2; j < argv.length; j++) {
-    if (!db.deleteField(hash, argv[j]!)) continue;
+    if (!db.deleteField(entry, argv[j]!)) continue;
     deleted++;
     if (hash.size === 0) {
       db.deleteEntry(entry);
@@ -331,7 +331,7 @@ function setIncremented(c: Client, key: string, entry: HashEntry | undefined, fi
   if (entry === undefined) {
     createWith(c, key, field, text);
   } else {
-    c.db.setField(entry.value, field, text, true);
+    c.db.setField(entry, field, text, true);
     c.db.signalModified(key);
   }
 }
@@ -650,7 +650,7 @@ function hexpireGeneric(c: Client, argv: string[], seconds: boolean, relative: b
       continue;
     }
     if (when <= now) {
-      db.deleteField(hash, field);
+      db.deleteField(entry, field);
       deleted++;
       reply.integer(2);
     } else {

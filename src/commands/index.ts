@@ -2,6 +2,7 @@ import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
 import { HASH_COMMANDS } from './hash.js';
+import { PERSISTENCE_COMMANDS } from './persistence.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { TRANSACTION_COMMANDS } from './transaction.js';
@@ -18,6 +19,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...HASH_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
+  ...PERSISTENCE_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */

@@ -215,27 +215,33 @@ function memorySection(s: ServerContext): string {
   ]);
 }
 
-/** A volatile server: nothing loads, nothing is saved, no child process runs. */
+/**
+ * Snapshots. lapse loads before it listens, so clients never see `loading:1`. BGSAVE
+ * runs without a child process: the copy-on-write fields are 0, and
+ * current_save_keys_processed/total report the walk's progress.
+ */
 function persistenceSection(s: ServerContext): string {
+  const p = s.persistence;
+  const save = p.backgroundSave;
   return lines('Persistence', [
     ['loading', 0],
     ['async_loading', 0],
     ['current_cow_peak', 0],
     ['current_cow_size', 0],
     ['current_cow_size_age', 0],
-    ['current_fork_perc', '0.00'],
-    ['current_save_keys_processed', 0],
-    ['current_save_keys_total', 0],
+    ['current_fork_perc', save === null ? '0.00' : cFixed(save.keysTotal > 0 ? (save.keysWritten * 100) / save.keysTotal : 0, 2)],
+    ['current_save_keys_processed', save === null ? 0 : save.keysWritten],
+    ['current_save_keys_total', save === null ? 0 : save.keysTotal],
     ['rdb_changes_since_last_save', s.keyspace.changesSinceSave],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', Math.floor(s.info.startTime / 1000)],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['rdb_last_bgsave_time_sec', -1],
-    ['rdb_current_bgsave_time_sec', -1],
-    ['rdb_saves', 0],
+    ['rdb_bgsave_in_progress', save === null ? 0 : 1],
+    ['rdb_last_save_time', p.lastSave],
+    ['rdb_last_bgsave_status', p.lastBgsaveOk ? 'ok' : 'err'],
+    ['rdb_last_bgsave_time_sec', p.lastBgsaveSeconds],
+    ['rdb_current_bgsave_time_sec', p.currentBgsaveSeconds],
+    ['rdb_saves', p.saves],
     ['rdb_last_cow_size', 0],
-    ['rdb_last_load_keys_expired', 0],
-    ['rdb_last_load_keys_loaded', 0],
+    ['rdb_last_load_keys_expired', p.lastLoad.expired],
+    ['rdb_last_load_keys_loaded', p.lastLoad.loaded],
     ['aof_enabled', 0],
     ['aof_rewrite_in_progress', 0],
     ['aof_rewrite_scheduled', 0],

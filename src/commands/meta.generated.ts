@@ -4539,5 +4539,97 @@ export const REDIS_META: Record<string, CommandMeta> = {
    "group": "transactions",
    "complexity": "O(1)"
   }
+ },
+ "save": {
+  "arity": 1,
+  "flags": [
+   "admin",
+   "noscript",
+   "no_async_loading",
+   "no_multi"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@admin",
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Synchronously save the dataset to disk",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(N) where N is the total number of keys in all databases"
+  }
+ },
+ "bgsave": {
+  "arity": -1,
+  "flags": [
+   "admin",
+   "noscript",
+   "no_async_loading"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@admin",
+   "@slow",
+   "@dangerous"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Asynchronously save the dataset to disk",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(1)",
+   "history": [
+    [
+     "3.2.2",
+     "Added the `SCHEDULE` option."
+    ]
+   ],
+   "arguments": [
+    {
+     "name": "schedule",
+     "type": "pure-token",
+     "token": "SCHEDULE",
+     "since": "3.2.2",
+     "flags": [
+      "optional"
+     ]
+    }
+   ]
+  }
+ },
+ "lastsave": {
+  "arity": 1,
+  "flags": [
+   "loading",
+   "stale",
+   "fast"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@admin",
+   "@fast",
+   "@dangerous"
+  ],
+  "tips": [
+   "nondeterministic_output"
+  ],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Get the UNIX time stamp of the last successful save to disk",
+   "since": "1.0.0",
+   "group": "server",
+   "complexity": "O(1)"
+  }
  }
 };

@@ -98,8 +98,8 @@ export class Config {
         continue;
       }
       if (unknown !== undefined || failure !== undefined) continue;
-      if (!spec.mutable) {
-        failure = { name, reason: "can't set immutable config" };
+      if (!spec.mutable || spec.protected) {
+        failure = { name, reason: spec.mutable ? "can't set protected config" : "can't set immutable config" };
         continue;
       }
       if (specs.includes(spec)) failure = { name, reason: 'duplicate parameter' };
@@ -155,6 +155,7 @@ function hasGlob(pattern: string): boolean {
  */
 export function loadConfigText(config: Config, text: string, version: string): void {
   const lines = text.split('\n');
+  let saveSeen = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line.length === 0 || line.startsWith('#')) continue;
@@ -171,7 +172,12 @@ export function loadConfigText(config: Config, text: string, version: string): v
     try {
       // Redis joins the arguments of multi-word directives such as "bind a b".
       const spec = findParam(name!);
-      const joined = spec && spec.name === 'bind' ? [args.join(' ')] : args;
+      let joined = spec && (spec.name === 'bind' || spec.name === 'save') ? [args.join(' ')] : args;
+      if (spec?.name === 'save') {
+        // The first `save` line replaces the defaults, later ones add points (Redis 7.0).
+        if (saveSeen) joined = [`${config.string('save')} ${joined[0]}`.trim()];
+        saveSeen = true;
+      }
       config.setInitial(name!, joined);
     } catch (e) {
       if (e instanceof ConfigFileError) fail(e.message);

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { INT64_MAX, UINT64_MAX, parseI64 } from '../util/numbers.js';
+import { parseSavePoints } from '../persistence/save-points.js';
 
 /**
  * THE table of configuration parameters: name as in redis.conf, type, default, whether
@@ -19,6 +22,11 @@ export interface ParamSpec {
   readonly name: string;
   /** Whether CONFIG SET may change it at run time. */
   readonly mutable: boolean;
+  /**
+   * A protected config (Redis 7.0's PROTECTED_CONFIG, with enable-protected-configs at
+   * its default "no"): set only at start-up; CONFIG SET refuses it.
+   */
+  readonly protected?: boolean;
   /** The default, written as in redis.conf (so it goes through parse too). */
   readonly defaultText: string;
   /** Parses the argument; returns the value or an error message (Redis's words). */
@@ -162,6 +170,59 @@ const UINT_MAX = 4294967295;
 const HASH_MAX_LISTPACK_ENTRIES = sizeParam('hash-max-listpack-entries', '512');
 // A memory config in Redis 7.0: it takes units (1k) and reads an empty value as 0.
 const HASH_MAX_LISTPACK_VALUE = memoryParam('hash-max-listpack-value', '64', 0n, INT64_MAX, true);
+/**
+ * Redis's default save points. The CLI starts from them; an embedded server starts with
+ * none (see ServerOptions.persistence).
+ */
+export const REDIS_DEFAULT_SAVE = '3600 1 300 100 60 10000';
+
+const PERSISTENCE_PARAMS: readonly ParamSpec[] = [
+  {
+    name: 'save',
+    mutable: true,
+    defaultText: REDIS_DEFAULT_SAVE,
+    parse(arg) {
+      // One argument "" is the empty configuration; otherwise pairs of seconds (>= 1)
+      // and changes (>= 0), as Redis's setConfigSaveOption checks them.
+      const points = parseSavePoints(arg);
+      if (points === null) return { error: 'Invalid save parameters' };
+      return { value: points.map((p) => `${p.seconds} ${p.changes}`).join(' ') };
+    },
+    format: (v) => String(v),
+  },
+  {
+    name: 'dir',
+    mutable: true,
+    protected: true,
+    defaultText: './',
+    parse(arg) {
+      // Redis chdir()s to it; lapse keeps the absolute path, which CONFIG GET prints
+      // as Redis prints its working directory.
+      const dir = path.resolve(cString(arg));
+      try {
+        if (!fs.statSync(dir).isDirectory()) return { error: 'Not a directory' };
+      } catch (e) {
+        return { error: errnoText((e as NodeJS.ErrnoException).code) };
+      }
+      return { value: dir };
+    },
+    format: (v) => String(v),
+  },
+  {
+    name: 'dbfilename',
+    mutable: true,
+    protected: true,
+    defaultText: 'dump.rdb',
+    parse(arg) {
+      if (arg.includes('/')) return { error: "dbfilename can't be a path, just a filename" };
+      return { value: arg };
+    },
+    format: (v) => String(v),
+  },
+  boolParam('rdbcompression', 'yes'),
+  boolParam('rdbchecksum', 'yes', false),
+  boolParam('stop-writes-on-bgsave-error', 'yes'),
+];
 
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
@@ -203,7 +264,18 @@ export const PARAMS: readonly ParamSpec[] = [
   HASH_MAX_LISTPACK_VALUE,
   aliasParam('hash-max-ziplist-entries', HASH_MAX_LISTPACK_ENTRIES),
   aliasParam('hash-max-ziplist-value', HASH_MAX_LISTPACK_VALUE),
+  ...PERSISTENCE_PARAMS,
 ];
+
+/** strerror's text for the errors a directory check meets. */
+function errnoText(code: string | undefined): string {
+  switch (code) {
+    case 'ENOENT': return 'No such file or directory';
+    case 'EACCES': return 'Permission denied';
+    case 'ENOTDIR': return 'Not a directory';
+    default: return code ?? 'Unknown error';
+  }
+}
 
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
 

@@ -67,6 +67,26 @@ export interface DatabaseEvents {
   fieldsExpired(db: Database, key: string, fields: number, keyDeleted: boolean): void;
 }
 
+/**
+ * Who must see a key before it changes: a background snapshot (persistence/snapshot.ts)
+ * that has not written the key yet writes its old value first, so the file holds the
+ * keyspace as it was when the snapshot began.
+ *
+ * The contract: every change to an entry that exists (its value replaced, its value
+ * mutated in place, its deadline, its hash fields or their TTLs, its deletion for any
+ * reason: DEL, RENAME, expiry, eviction, FLUSHDB) calls beforeChange BEFORE the change.
+ * The Database does it in all of its own methods (hash fields change only through
+ * setField/deleteField/setFieldDeadline, which take the entry); a command that mutates a
+ * value object in place any other way calls willMutate(entry) first. One change may call
+ * it more than once; the first call always sees the state before the change, which is
+ * all a snapshot keeps. With no snapshot running this costs one null check.
+ */
+export interface ChangeObserver {
+  beforeChange(db: Database, entry: Entry): void;
+  /** Every key is about to be removed; `slots` is the insertion order being dropped. */
+  beforeClear(db: Database, slots: readonly (Entry | number)[]): void;
+}
+
 /** What databases share: Redis's one time per command, and hit/miss counters. */
 export interface CommandTime {
   now: number;
@@ -107,6 +127,8 @@ export class Database {
   private readonly wheel: TimerWheel<Entry>;
   /** Hash field TTLs, on a wheel of their own, created with the first one. */
   private fieldWheel: TimerWheel<FieldTimer> | null = null;
+  /** A running background snapshot, or null (see ChangeObserver). */
+  observer: ChangeObserver | null = null;
 
   constructor(
     readonly index: number,
@@ -125,6 +147,32 @@ export class Database {
   /** Number of keys with a deadline. */
   get expiresCount(): number {
     return this.volatile;
+  }
+
+  /** Number of hash fields with a TTL. */
+  get fieldTtlCount(): number {
+    return this.fieldWheel?.size ?? 0;
+  }
+
+  /** The sequence number the next new key gets: every existing key's is lower. */
+  get nextSequence(): number {
+    return this.nextSeq;
+  }
+
+  /**
+   * Entries (and tombstones: the seq of a deleted entry) in insertion order, for a
+   * snapshot's walk. Read-only; valid until the next change to the database.
+   */
+  get slots(): readonly (Entry | number)[] {
+    return this.order;
+  }
+
+  /**
+   * Must be called before a command changes the value object of a live entry in place
+   * (see ChangeObserver). Changes made through Database methods need no call.
+   */
+  willMutate(entry: Entry): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
   }
 
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */
@@ -176,17 +224,19 @@ export class Database {
       this.order.push(entry);
       this.events.created(this, key);
     } else {
+      if (this.observer !== null) this.observer.beforeChange(this, entry);
       if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
       entry.value = value;
     }
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
-    this.setDeadline(entry, deadline);
+    this.applyDeadline(entry, deadline);
     this.events.modified(this, key);
     return entry;
   }
 
   /** Replaces the value of an existing entry, keeping its deadline. */
   replaceValue(entry: Entry, value: Value): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
     if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
     entry.value = value;
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
@@ -198,7 +248,9 @@ export class Database {
    * true if it is new. Replacing a value drops the field's TTL (HSET, HMSET), unless
    * keepTtl (HINCRBY, HINCRBYFLOAT, which alter the value rather than replace it).
    */
-  setField(hash: HashValue, field: string, value: string, keepTtl = false): boolean {
+  setField(entry: Entry, field: string, value: string, keepTtl = false): boolean {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
+    const hash = entry.value as HashValue;
     if (hash.ttls !== null && !keepTtl) this.clearFieldDeadline(hash, field);
     return hash.set(field, value);
   }
@@ -208,6 +260,7 @@ export class Database {
    * a live entry. The deadline is the first ms at which the field is gone.
    */
   setFieldDeadline(entry: Entry, field: string, deadline: number): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
     const hash = entry.value as HashValue;
     if (deadline === NO_DEADLINE) {
       this.clearFieldDeadline(hash, field);
@@ -235,8 +288,10 @@ export class Database {
     if (ttls!.timers.size === 0) hash.ttls = null;
   }
 
-  /** Removes a field (and its TTL) from a hash; true if it existed. The key stays. */
-  deleteField(hash: HashValue, field: string): boolean {
+  /** Removes a field (and its TTL) from a live entry's hash; true if it existed. The key stays. */
+  deleteField(entry: Entry, field: string): boolean {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
+    const hash = entry.value as HashValue;
     if (hash.ttls !== null) this.clearFieldDeadline(hash, field);
     return hash.removeField(field);
   }
@@ -293,6 +348,13 @@ export class Database {
 
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
+    if (entry.deadline === deadline) return;
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
+    this.applyDeadline(entry, deadline);
+  }
+
+  /** setDeadline without telling the observer (set() told it already). */
+  private applyDeadline(entry: Entry, deadline: number): void {
     const old = entry.deadline;
     if (old === deadline) return;
     if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
@@ -336,6 +398,7 @@ export class Database {
   /** Removes every key; deadlines are cancelled without firing. */
   clear(): void {
     const removed = this.map;
+    if (this.observer !== null) this.observer.beforeClear(this, this.order);
     this.wheel.clear();
     this.fieldWheel?.clear();
     this.map = new Map();
@@ -447,6 +510,8 @@ export class Database {
     const ttls = hash.ttls;
     if (ttls === null) return;
     const entry = ttls.owner;
+    // The snapshot, if any, must see the hash with this field and its TTL.
+    if (this.observer !== null && this.map.get(entry.key) === entry) this.observer.beforeChange(this, entry);
     ttls.timers.delete(timer.field);
     if (ttls.timers.size === 0) hash.ttls = null;
     if (this.map.get(entry.key) !== entry || entry.value !== hash) {
@@ -476,6 +541,7 @@ export class Database {
   }
 
   private remove(entry: Entry): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
     this.map.delete(entry.key);
     this.dropFieldTimers(entry.value, entry);
     if (entry.deadline !== NO_DEADLINE) {
@@ -516,6 +582,7 @@ export class Database {
   }
 }
 
-function seqAt(slot: Entry | number): number {
+/** The insertion sequence number of a slot of Database.slots. */
+export function seqAt(slot: Entry | number): number {
   return typeof slot === 'number' ? slot : slot.seq;
 }

@@ -114,6 +114,22 @@ export class HashValue implements ValueObject {
     return this.slots;
   }
 
+  /** Calls fn for every field and value, in the hash's order. */
+  forEach(fn: (field: string, value: string) => void): void {
+    const slots = this.slots;
+    for (let i = 0; i < slots.length; i += 2) {
+      const f = slots[i];
+      if (f !== null) fn(f!, slots[i + 1] as string);
+    }
+  }
+
+  /** [field, value] pairs, in the hash's order. */
+  entries(): [string, string][] {
+    const out: [string, string][] = [];
+    this.forEach((f, v) => out.push([f, v]));
+    return out;
+  }
+
   get(field: string): string | undefined {
     const i = this.find(field);
     return i < 0 ? undefined : (this.slots[i + 1] as string);

@@ -35,7 +35,8 @@ export class Keyspace implements DatabaseEvents {
   listener: KeyspaceListener = {};
   /**
    * Writes since the last snapshot (INFO rdb_changes_since_last_save, Redis's dirty
-   * counter): each key a command creates, changes or deletes, and each flush.
+   * counter): each key a command creates, changes or deletes, and each key a flush
+   * removes. Commands that Redis counts differently adjust it (RENAME counts one).
    */
   changesSinceSave = 0;
 
@@ -97,7 +98,8 @@ export class Keyspace implements DatabaseEvents {
   }
 
   flushed(db: Database, removed: ReadonlyMap<string, Entry>): void {
-    this.changesSinceSave++;
+    // Redis counts every key FLUSHDB removes as a change.
+    this.changesSinceSave += removed.size;
     this.listener.databaseFlushed?.(db, removed);
   }
 }

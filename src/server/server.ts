@@ -16,6 +16,8 @@ import { Connection } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { VERSION } from '../version.js';
 import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
+import { Persistence } from '../persistence/save-scheduler.js';
+import type { SnapshotTuning } from '../persistence/snapshot.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -29,6 +31,15 @@ export interface ServerOptions {
   configText?: string;
   /** Shown in INFO as config_file. */
   configFile?: string;
+  /**
+   * Where snapshot settings start. 'volatile' (the default when embedding): no save
+   * points, and nothing is loaded at listen() unless the options or configText set save
+   * points. 'redis' (the CLI): Redis's defaults (save 3600 1 300 100 60 10000) and, as
+   * Redis, the snapshot in dir/dbfilename is loaded at start-up whenever it exists.
+   */
+  persistence?: 'volatile' | 'redis';
+  /** How BGSAVE shares the event loop (tests and benchmarks). */
+  snapshotTuning?: SnapshotTuning;
 }
 
 export interface ListenAddress {
@@ -46,7 +57,7 @@ export class ListenError extends Error {
   }
 }
 
-const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile']);
+const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning']);
 
 /**
  * A lapse server: the keyspace, the command table, the configuration, and TCP
@@ -75,9 +86,14 @@ export class LapseServer implements ServerContext {
   private requirePassSet: boolean;
   private closing: Promise<void> | null = null;
   private shutdownHandler: (() => void) | null = null;
+  readonly persistence: Persistence;
+  /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
+  private readonly loadAtStart: boolean;
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
+    const redisDefaults = options.persistence === 'redis';
+    if (!redisDefaults) this.config.setInitial('save', ['']);
     if (options.configText) loadConfigText(this.config, options.configText, VERSION);
     for (const [name, value] of Object.entries(options)) {
       if (EMBED_OPTIONS.has(name) || value === undefined) continue;
@@ -92,6 +108,14 @@ export class LapseServer implements ServerContext {
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
+    this.persistence = new Persistence(
+      this.keyspace,
+      this.config,
+      (level, message) => this.log(level, message),
+      usedMemory,
+      options.snapshotTuning,
+    );
+    this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
     this.commands = createCommandTable();
     this.parserLimits = {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
@@ -127,6 +151,9 @@ export class LapseServer implements ServerContext {
    * Resolves with the first address.
    */
   async listen(): Promise<ListenAddress> {
+    // The dataset is complete before the first client can connect (a corrupt file
+    // throws here, naming the offset, and nothing listens).
+    if (this.loadAtStart && this.listeners.length === 0) this.persistence.load();
     const binds = this.config.list('bind');
     const addresses = binds.length > 0 ? binds : ['*'];
     let port = this.config.number('port');
@@ -164,6 +191,7 @@ export class LapseServer implements ServerContext {
       this.cron = null;
       for (const c of [...this.connections]) c.destroy();
       await this.closeListeners();
+      await this.persistence.abortBgsave();
       this.keyspace.close();
     })();
     return this.closing;
@@ -183,24 +211,55 @@ export class LapseServer implements ServerContext {
   }
 
   /**
-   * SHUTDOWN. lapse has no snapshots yet, so an explicit SAVE fails as a failed final
-   * save fails in Redis (refused unless FORCE); without SAVE nothing is to be saved.
+   * SHUTDOWN, as Redis's prepareForShutdown: a background save is stopped; with save
+   * points (unless NOSAVE), or with SAVE, the dataset is saved synchronously first. If
+   * that save fails the server refuses to exit (and keeps serving) unless FORCE.
    */
   shutdown(options: ShutdownOptions): string | null {
     this.log('warning', 'User requested shutdown...');
-    if (options.save) {
-      if (!options.force) {
-        this.log('warning', "Error trying to save the DB, can't exit.");
-        this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
-        return ERR_SHUTDOWN_FAILED;
-      }
-      this.log('warning', 'Error trying to save the DB. Exit anyway.');
+    if (!this.prepareForShutdown(options)) {
+      this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
+      return ERR_SHUTDOWN_FAILED;
     }
     // Let the current batch finish, then close everything.
     setImmediate(() => {
       void this.close().then(() => this.shutdownHandler?.());
     });
     return null;
+  }
+
+  /**
+   * SIGTERM and SIGINT, as Redis handles them: a SHUTDOWN without options. Resolves
+   * false (and the server keeps running) if the final save failed.
+   */
+  async shutdownOnSignal(signal: string): Promise<boolean> {
+    this.log('warning', `Received ${signal}, scheduling shutdown...`);
+    if (!this.prepareForShutdown({})) {
+      this.log('warning', `${signal} received but errors trying to shut down the server, check the logs for more information`);
+      return false;
+    }
+    await this.close();
+    return true;
+  }
+
+  /** The final save of a shutdown; false if it failed and FORCE was not given. */
+  private prepareForShutdown(options: ShutdownOptions): boolean {
+    const persistence = this.persistence;
+    if (persistence.bgsaveInProgress) {
+      this.log('warning', 'There is a background save in progress. Stopping it!');
+      persistence.abortBgsaveNow();
+    }
+    if ((persistence.hasSavePoints && !options.noSave) || options.save) {
+      this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      if (!persistence.saveNow()) {
+        if (!options.force) {
+          this.log('warning', "Error trying to save the DB, can't exit.");
+          return false;
+        }
+        this.log('warning', 'Error trying to save the DB. Exit anyway.');
+      }
+    }
+    return true;
   }
 
   log(level: LogLevel, message: string): void {
@@ -293,6 +352,7 @@ export class LapseServer implements ServerContext {
     stats.instantaneousOutputKbps = this.outputRate.sample(stats.netOutputBytes, now) / 1024;
     const used = usedMemory();
     if (used > stats.peakMemory) stats.peakMemory = used;
+    this.persistence.cron();
     if (++this.cronTicks % CRON_HZ !== 0) return;
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
@@ -310,6 +370,7 @@ export class LapseServer implements ServerContext {
     else if (name === 'requirepass') this.requirePassSet = value !== '';
     else if (name === 'hash-max-listpack-entries') hashLimits.maxCompactEntries = Number(value);
     else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
+    else if (name === 'save') this.persistence.applySavePoints();
   }
 
   /**

@@ -33,7 +33,9 @@ export class Pair {
 
   async start(): Promise<void> {
     this.redis = await startRedis(this.redisArgs);
-    this.lapse = createServer({ port: 0, bind: '127.0.0.1', ...this.lapseOptions });
+    // lapse works in the reference's directory (it saves nothing unless told to), so
+    // CONFIG GET dir answers alike.
+    this.lapse = createServer({ port: 0, bind: '127.0.0.1', dir: this.redis.dir, ...this.lapseOptions });
     this.lapsePort = (await this.lapse.listen()).port;
     [this.r, this.l] = await this.connect();
   }

@@ -436,8 +436,8 @@ describe('SHUTDOWN (on servers of its own)', () => {
   async function freshPair() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-shutdown-'));
     const redis = await startRedis(['--dir', dir]);
+    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir });
     fs.rmSync(dir, { recursive: true, force: true });
-    const lapse = createServer({ port: 0, bind: '127.0.0.1' });
     const { port } = await lapse.listen();
     const on: [RawClient, RawClient] = [await RawClient.connect(redis.port), await RawClient.connect(port)];
     return { redis, lapse, port, on };

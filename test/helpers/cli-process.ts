@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -13,11 +15,29 @@ export interface CliProcess {
   kill(): void;
 }
 
-/** Runs the lapse CLI from source (node + tsx loader), as `lapse <args>`. */
-export function runCli(args: string[], cwd = ROOT): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], {
+/** The tsx loader, by absolute URL so the CLI can run in any directory. */
+const TSX = import.meta.resolve('tsx');
+
+export interface CliOptions {
+  /** Working directory: a fresh temporary one by default, where dump.rdb goes. */
+  cwd?: string;
+  /** Run as this user and group id (e.g. an unprivileged one, where root ignores modes). */
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * Runs the lapse CLI from source (node + tsx loader), as `lapse <args>`, in a fresh
+ * temporary directory unless told otherwise: the CLI has Redis's default save points
+ * and saves to its working directory on SIGTERM.
+ */
+export function runCli(args: string[], options: CliOptions = {}): CliProcess {
+  const cwd = options.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-cli-cwd-'));
+  const child = spawn(process.execPath, ['--import', TSX, path.join(ROOT, 'src/cli.ts'), ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -1,0 +1,41 @@
+import type { Client } from './context.js';
+import type { CommandDefinition } from './table.js';
+import { ERR_BARE, ERR_BGSAVE_IN_PROGRESS, ERR_SYNTAX } from './errors.js';
+import { optionName } from './args.js';
+
+/** Snapshot commands (Redis's rdb.c and server.c): SAVE, BGSAVE, LASTSAVE. */
+
+/** SAVE: writes the snapshot now, blocking every client until it is on disk. */
+function save(c: Client): void {
+  const result = c.server.persistence.save();
+  if (result === null) c.reply.simple('OK');
+  else c.reply.error(result === 'in-progress' ? ERR_BGSAVE_IN_PROGRESS : ERR_BARE);
+}
+
+/**
+ * BGSAVE [SCHEDULE]
+ *
+ * Starts the fork-less point-in-time save (see persistence/snapshot.ts). lapse runs no
+ * other background job (no AOF rewrite), so SCHEDULE never has to wait and starts the
+ * save as a plain BGSAVE does; while a save runs, both report it, as Redis does.
+ */
+function bgsave(c: Client, argv: string[]): void {
+  if (argv.length > 1 && !(argv.length === 2 && optionName(argv[1]!) === 'schedule')) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const result = c.server.persistence.bgsave();
+  if (result === 'started') c.reply.simple('Background saving started');
+  else c.reply.error(result === 'in-progress' ? ERR_BGSAVE_IN_PROGRESS : ERR_BARE);
+}
+
+/** LASTSAVE: when the last successful save ended, in seconds (the start time before any). */
+function lastsave(c: Client): void {
+  c.reply.integer(c.server.persistence.lastSave);
+}
+
+export const PERSISTENCE_COMMANDS: CommandDefinition[] = [
+  { name: 'save', arity: 1, handler: save },
+  { name: 'bgsave', arity: -1, handler: bgsave },
+  { name: 'lastsave', arity: 1, handler: lastsave },
+];

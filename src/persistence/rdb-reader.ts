@@ -1,0 +1,461 @@
+import fs from 'node:fs';
+import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
+import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
+import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
+import * as F from './rdb-format.js';
+
+/**
+ * Reads RDB files written by lapse and by Redis (versions 1 to 12): strings (plain,
+ * int-encoded, LZF), hashes (plain, zipmap, ziplist, listpack, and Redis 7.4's hashes
+ * with field TTLs), expire times in seconds and milliseconds, AUX fields (unknown ones
+ * are passed on and may be ignored), LRU/LFU hints (skipped). Types lapse has no value
+ * for (lists, sets, sorted sets, streams, modules, functions) are refused with an error
+ * naming the type and the offset.
+ *
+ * The file is read through a bounded window (never whole into memory), and the CRC-64
+ * is checked as it goes. Every failure is an RdbError carrying the byte offset.
+ */
+
+export class RdbError extends Error {
+  constructor(
+    message: string,
+    /** Offset in the file where the problem was found. */
+    readonly offset: number,
+  ) {
+    super(`${message} (at offset ${offset})`);
+  }
+}
+
+/** A hash as read: fields and values alternating; expire times (ms) per field or null. */
+export interface LoadedHash {
+  readonly type: 'hash';
+  readonly pairs: string[];
+  /** Redis's expire time in ms of each field (pairs index / 2), 0 for none; null: none has one. */
+  readonly fieldExpires: number[] | null;
+}
+
+export type LoadedValue = string | LoadedHash;
+
+export interface RdbVisitor {
+  /** An AUX field (redis-ver, ctime, used-mem ...). */
+  aux?(name: string, value: string): void;
+  /** RESIZEDB hints for the database being read. */
+  resize?(db: number, size: number, expires: number): void;
+  /** A database index announced by SELECTDB (before its keys). */
+  selectDb?(db: number, offset: number): void;
+  /** One key, with Redis's expire time in ms (bigint beyond 2^53) or null. */
+  key(db: number, key: string, value: LoadedValue, expireTime: number | bigint | null, offset: number): void;
+}
+
+export interface RdbSummary {
+  version: number;
+  /** Keys passed to the visitor. */
+  keys: number;
+  /** Whether a checksum was present and matched (false: absent, zero, or not checked). */
+  checksumVerified: boolean;
+  /** File size in bytes. */
+  bytes: number;
+}
+
+const WINDOW = 4 * 1024 * 1024;
+
+/** A forward-only reader over a file descriptor or a buffer, feeding a CRC-64. */
+class Source {
+  private buf: Buffer;
+  private pos = 0;
+  private end: number;
+  /** File offset of buf[0]. */
+  private base = 0;
+  /** buf index up to which bytes were fed to the CRC. */
+  private crcPos = 0;
+  readonly crc: Crc64 = newCrc64();
+  private eofReached: boolean;
+
+  constructor(private readonly fd: number | null, data?: Buffer) {
+    if (fd === null) {
+      this.buf = data!;
+      this.end = data!.length;
+      this.eofReached = true;
+    } else {
+      this.buf = Buffer.allocUnsafe(WINDOW);
+      this.end = 0;
+      this.eofReached = false;
+    }
+  }
+
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  /** Makes n bytes available at pos, or throws a truncation error. */
+  need(n: number): void {
+    if (this.end - this.pos >= n) return;
+    if (this.fd !== null && !this.eofReached) this.refill(n);
+    if (this.end - this.pos < n) {
+      throw new RdbError(`Unexpected end of file: ${n} more bytes needed, the file ends ${this.end - this.pos} bytes later`, this.offset);
+    }
+  }
+
+  private refill(n: number): void {
+    updateCrc64(this.crc, this.buf, this.crcPos, this.pos);
+    const keep = this.end - this.pos;
+    const size = Math.max(WINDOW, n);
+    const next = size > this.buf.length ? Buffer.allocUnsafe(size) : this.buf;
+    this.buf.copy(next, 0, this.pos, this.end);
+    this.buf = next;
+    this.base += this.pos;
+    this.pos = 0;
+    this.crcPos = 0;
+    this.end = keep;
+    while (this.end < this.buf.length) {
+      const got = fs.readSync(this.fd!, this.buf, this.end, this.buf.length - this.end, null);
+      if (got === 0) {
+        this.eofReached = true;
+        break;
+      }
+      this.end += got;
+    }
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  /**
+   * Consumes n bytes and returns where they start in `window`, which holds them until
+   * the next read (no view object per read).
+   */
+  consume(n: number): number {
+    this.need(n);
+    const at = this.pos;
+    this.pos += n;
+    return at;
+  }
+
+  get window(): Buffer {
+    return this.buf;
+  }
+
+  /** A signed 64-bit little-endian integer: a number, or a bigint beyond 2^53. */
+  i64(): number | bigint {
+    const at = this.consume(8);
+    const buf = this.buf;
+    const lo = buf.readUInt32LE(at);
+    const hi = buf.readInt32LE(at + 4);
+    if (hi >= 0 && hi < 0x200000) return hi * 4294967296 + lo;
+    const v = buf.readBigInt64LE(at);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+
+  /** n bytes, valid until the next read. */
+  view(n: number): Buffer {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  latin1(n: number): string {
+    this.need(n);
+    const s = this.buf.toString('latin1', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+
+  /** Feeds everything consumed so far to the CRC and returns it. */
+  checksumSoFar(): bigint {
+    updateCrc64(this.crc, this.buf, this.crcPos, this.pos);
+    this.crcPos = this.pos;
+    return crc64Value(this.crc);
+  }
+}
+
+/** Reads the RDB file at path, passing each key to the visitor. */
+export function readRdbFile(path: string, visitor: RdbVisitor, options: { checksum?: boolean } = {}): RdbSummary {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const summary = parse(new Source(fd), visitor, options.checksum ?? true);
+    summary.bytes = size;
+    return summary;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads an RDB image held in memory. */
+export function readRdbBuffer(data: Buffer, visitor: RdbVisitor, options: { checksum?: boolean } = {}): RdbSummary {
+  const summary = parse(new Source(null, data), visitor, options.checksum ?? true);
+  summary.bytes = data.length;
+  return summary;
+}
+
+function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSummary {
+  let magic: string;
+  try {
+    magic = src.latin1(9);
+  } catch {
+    throw new RdbError('Not an RDB file: shorter than its 9-byte header', 0);
+  }
+  if (!magic.startsWith('REDIS')) throw new RdbError("Wrong signature trying to load DB from file: not an RDB file", 0);
+  const digits = magic.slice(5);
+  const version = /^\d{4}$/.test(digits) ? Number(digits) : NaN;
+  if (!(version >= 1 && version <= F.RDB_VERSION_MAX)) {
+    throw new RdbError(
+      `Can't handle RDB format version ${digits}: lapse reads versions 1 to ${F.RDB_VERSION_MAX} (Redis up to 7.4)`,
+      5,
+    );
+  }
+  let db = 0;
+  let expire: number | bigint | null = null;
+  let keys = 0;
+  for (;;) {
+    const at = src.offset;
+    const type = src.u8();
+    switch (type) {
+      case F.RDB_OPCODE_EXPIRETIME: {
+        const b = src.view(4);
+        expire = b.readUInt32LE(0) * 1000;
+        continue;
+      }
+      case F.RDB_OPCODE_EXPIRETIME_MS:
+        expire = src.i64();
+        continue;
+      case F.RDB_OPCODE_FREQ:
+        src.u8();
+        continue;
+      case F.RDB_OPCODE_IDLE:
+        readLength(src);
+        continue;
+      case F.RDB_OPCODE_SELECTDB:
+        db = readLength(src);
+        visitor.selectDb?.(db, at);
+        continue;
+      case F.RDB_OPCODE_RESIZEDB: {
+        const size = readLength(src);
+        const expires = readLength(src);
+        visitor.resize?.(db, size, expires);
+        continue;
+      }
+      case F.RDB_OPCODE_SLOT_INFO:
+        readLength(src);
+        readLength(src);
+        readLength(src);
+        continue;
+      case F.RDB_OPCODE_AUX: {
+        const name = readString(src);
+        const value = readString(src);
+        visitor.aux?.(name, value);
+        continue;
+      }
+      case F.RDB_OPCODE_MODULE_AUX:
+        throw new RdbError('The RDB file holds module data (MODULE_AUX), which lapse cannot load', at);
+      case F.RDB_OPCODE_FUNCTION_PRE_GA:
+      case F.RDB_OPCODE_FUNCTION2:
+        throw new RdbError('The RDB file holds Redis functions, which lapse cannot load', at);
+      case F.RDB_OPCODE_EOF:
+        break;
+      default: {
+        const key = readString(src);
+        const value = readObject(src, type, at);
+        if (value !== null) {
+          visitor.key(db, key, value, expire, at);
+          keys++;
+        }
+        expire = null;
+        continue;
+      }
+    }
+    break;
+  }
+  let checksumVerified = false;
+  if (version >= 5) {
+    const computed = src.checksumSoFar();
+    const at = src.offset;
+    const stored = src.view(8).readBigUInt64LE(0);
+    if (checkChecksum && stored !== 0n) {
+      if (stored !== computed) {
+        throw new RdbError(
+          `Wrong RDB checksum: the file says ${stored.toString(16)}, its content gives ${computed.toString(16)}`,
+          at,
+        );
+      }
+      checksumVerified = true;
+    }
+  }
+  return { version, keys, checksumVerified, bytes: 0 };
+}
+
+/** A length, as rdbLoadLen. */
+function readLength(src: Source): number {
+  const at = src.offset;
+  return lengthFrom(src, src.u8(), at);
+}
+
+/** The rest of a length whose first byte b (at offset at) was read. */
+function lengthFrom(src: Source, b: number, at: number): number {
+  const kind = b >>> 6;
+  if (kind === 0) return b & 0x3f;
+  if (kind === 1) return ((b & 0x3f) << 8) | src.u8();
+  if (b === 0x80) return src.view(4).readUInt32BE(0);
+  if (b === 0x81) {
+    const v = src.view(8).readBigUInt64BE(0);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RdbError(`Length ${v} too large`, at);
+    return Number(v);
+  }
+  throw new RdbError(`Unknown length encoding 0x${b.toString(16)}`, at);
+}
+
+/** A string's bytes (a copy), as rdbGenericLoadStringObject. */
+function readStringBytes(src: Source): Buffer {
+  const at = src.offset;
+  const b = src.u8();
+  if (b >>> 6 !== 3) return Buffer.from(src.view(lengthFrom(src, b, at)));
+  return encodedStringBytes(src, b, at);
+}
+
+/** A specially encoded string (int or LZF) whose first byte b was read. */
+function encodedStringBytes(src: Source, b: number, at: number): Buffer {
+  switch (b & 0x3f) {
+    case F.RDB_ENC_INT8:
+      return Buffer.from(String(src.view(1).readInt8(0)), 'latin1');
+    case F.RDB_ENC_INT16:
+      return Buffer.from(String(src.view(2).readInt16LE(0)), 'latin1');
+    case F.RDB_ENC_INT32:
+      return Buffer.from(String(src.view(4).readInt32LE(0)), 'latin1');
+    case F.RDB_ENC_LZF: {
+      const clen = readLength(src);
+      const len = readLength(src);
+      const dataAt = src.offset;
+      const data = src.view(clen);
+      try {
+        return lzfDecompress(data, 0, clen, len);
+      } catch (e) {
+        if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
+        throw e;
+      }
+    }
+    default:
+      throw new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
+  }
+}
+
+function readString(src: Source): string {
+  const at = src.offset;
+  const b = src.u8();
+  if (b >>> 6 !== 3) return src.latin1(lengthFrom(src, b, at));
+  switch (b & 0x3f) {
+    case F.RDB_ENC_INT8:
+      return String(src.view(1).readInt8(0));
+    case F.RDB_ENC_INT16:
+      return String(src.view(2).readInt16LE(0));
+    case F.RDB_ENC_INT32:
+      return String(src.view(4).readInt32LE(0));
+    case F.RDB_ENC_LZF: {
+      // Decompressed into a reused buffer: only the string is allocated.
+      const clen = readLength(src);
+      const len = readLength(src);
+      const dataAt = src.offset;
+      const start = src.consume(clen);
+      if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len, scratch.length * 2));
+      try {
+        lzfDecompressInto(src.window, start, start + clen, scratch, len);
+      } catch (e) {
+        if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
+        throw e;
+      }
+      return scratch.toString('latin1', 0, len);
+    }
+    default:
+      return encodedStringBytes(src, b, at).toString('latin1');
+  }
+}
+
+/** Where LZF strings are decompressed before they become JavaScript strings. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+function readObject(src: Source, type: number, at: number): LoadedValue | null {
+  switch (type) {
+    case F.RDB_TYPE_STRING:
+      return readString(src);
+    case F.RDB_TYPE_HASH: {
+      const n = readLength(src);
+      const pairs: string[] = [];
+      for (let i = 0; i < n; i++) pairs.push(readString(src), readString(src));
+      return hashOf(pairs, null, at);
+    }
+    case F.RDB_TYPE_HASH_ZIPMAP:
+    case F.RDB_TYPE_HASH_ZIPLIST:
+    case F.RDB_TYPE_HASH_LISTPACK: {
+      const blobAt = src.offset;
+      const blob = readStringBytes(src);
+      let elements: string[];
+      try {
+        elements =
+          type === F.RDB_TYPE_HASH_LISTPACK ? decodeListpack(blob) : type === F.RDB_TYPE_HASH_ZIPLIST ? decodeZiplist(blob) : decodeZipmap(blob);
+      } catch (e) {
+        if (e instanceof EncodingError) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: ${e.message}`, blobAt);
+        throw e;
+      }
+      if (elements.length % 2 !== 0) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: odd number of elements`, blobAt);
+      return hashOf(elements, null, at);
+    }
+    case F.RDB_TYPE_HASH_METADATA:
+    case F.RDB_TYPE_HASH_METADATA_PRE_GA: {
+      let minExpire = 0;
+      if (type === F.RDB_TYPE_HASH_METADATA) minExpire = Number(src.view(8).readBigUInt64LE(0));
+      const n = readLength(src);
+      const pairs: string[] = [];
+      const expires: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const ttl = readLength(src);
+        const expireAt = type === F.RDB_TYPE_HASH_METADATA ? (ttl === 0 ? 0 : ttl + minExpire - 1) : ttl;
+        pairs.push(readString(src), readString(src));
+        expires.push(expireAt);
+      }
+      return hashOf(pairs, expires, at);
+    }
+    case F.RDB_TYPE_HASH_LISTPACK_EX:
+    case F.RDB_TYPE_HASH_LISTPACK_EX_PRE_GA: {
+      if (type === F.RDB_TYPE_HASH_LISTPACK_EX) src.view(8);
+      const blobAt = src.offset;
+      const blob = readStringBytes(src);
+      let elements: string[];
+      try {
+        elements = decodeListpack(blob);
+      } catch (e) {
+        if (e instanceof EncodingError) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: ${e.message}`, blobAt);
+        throw e;
+      }
+      if (elements.length % 3 !== 0) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: not field/value/TTL triples`, blobAt);
+      const pairs: string[] = [];
+      const expires: number[] = [];
+      for (let i = 0; i < elements.length; i += 3) {
+        pairs.push(elements[i]!, elements[i + 1]!);
+        const t = Number(elements[i + 2]);
+        if (!Number.isSafeInteger(t) || t < 0) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: bad field TTL`, blobAt);
+        expires.push(t);
+      }
+      return hashOf(pairs, expires, at);
+    }
+    default: {
+      const name = F.RDB_TYPE_NAMES[type];
+      if (name === undefined) throw new RdbError(`Unknown RDB object type ${type}`, at);
+      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse stores only strings and hashes`, at);
+    }
+  }
+}
+
+/** A hash from pairs; null when empty (Redis skips empty keys). Refuses duplicate fields. */
+function hashOf(pairs: string[], expires: number[] | null, at: number): LoadedHash | null {
+  if (pairs.length === 0) return null;
+  const seen = new Set<string>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    const f = pairs[i]!;
+    if (seen.has(f)) throw new RdbError('Duplicate hash fields detected', at);
+    seen.add(f);
+  }
+  const hasTtl = expires !== null && expires.some((e) => e !== 0);
+  return { type: 'hash', pairs, fieldExpires: hasTtl ? expires : null };
+}

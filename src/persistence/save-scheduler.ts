@@ -1,0 +1,226 @@
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import type { Keyspace } from '../keyspace/keyspace.js';
+import { BackgroundSave, saveSync, type SnapshotOptions, type SnapshotTuning } from './snapshot.js';
+import { loadSnapshot, type LoadResult } from './load.js';
+import { parseSavePoints, type SavePoint } from './save-points.js';
+
+/** Redis waits this long before retrying a failed background save for a save point. */
+const BGSAVE_RETRY_DELAY_S = 5;
+
+export type BgsaveReply = { status: string } | { error: string };
+
+/**
+ * The persistence state Redis keeps in `server`: save points and the dirty counter
+ * (Keyspace.changesSinceSave), LASTSAVE, the last background save's status (and the
+ * MISCONF refusal it implies), the running background save, and the load at start-up.
+ */
+export class Persistence {
+  /** LASTSAVE: when the last successful save ended (s); the start time before any. */
+  lastSave: number;
+  lastBgsaveOk = true;
+  /** When a background save was last tried (s), for the retry delay. */
+  private lastBgsaveTry = 0;
+  /** Seconds the last background save took, -1 before any. */
+  lastBgsaveSeconds = -1;
+  /** Successful SAVE and BGSAVE runs (INFO rdb_saves). */
+  saves = 0;
+  /** A save the cron starts on its next tick (scheduleBgsave). */
+  private scheduled = false;
+  private running: BackgroundSave | null = null;
+  private runningStartedMs = 0;
+  private dirtyAtBgsaveStart = 0;
+  lastLoad: LoadResult = { loaded: 0, expired: 0, seconds: 0 };
+  private savePoints: SavePoint[] = [];
+
+  constructor(
+    private readonly keyspace: Keyspace,
+    private readonly config: Config,
+    private readonly log: (level: 'notice' | 'warning', message: string) => void,
+    private readonly usedMemory: () => number,
+    private readonly tuning: SnapshotTuning = {},
+  ) {
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.applySavePoints();
+  }
+
+  /** Re-reads `save` (after CONFIG SET). */
+  applySavePoints(): void {
+    this.savePoints = parseSavePoints(this.config.string('save')) ?? [];
+  }
+
+  get hasSavePoints(): boolean {
+    return this.savePoints.length > 0;
+  }
+
+  get path(): string {
+    return path.join(this.config.string('dir'), this.config.string('dbfilename'));
+  }
+
+  get bgsaveInProgress(): boolean {
+    return this.running !== null;
+  }
+
+  /** The running background save, if any (INFO, tests). */
+  get backgroundSave(): BackgroundSave | null {
+    return this.running;
+  }
+
+  /** Seconds the running background save has taken so far, -1 if none runs. */
+  get currentBgsaveSeconds(): number {
+    return this.running === null ? -1 : Math.floor((Date.now() - this.runningStartedMs) / 1000);
+  }
+
+  /**
+   * Whether writes must be refused with MISCONF: stop-writes-on-bgsave-error is on,
+   * save points are configured, and the last background save failed.
+   */
+  get writesDenied(): boolean {
+    return !this.lastBgsaveOk && this.savePoints.length > 0 && this.config.bool('stop-writes-on-bgsave-error');
+  }
+
+  private options(): SnapshotOptions {
+    return {
+      dir: this.config.string('dir'),
+      filename: this.config.string('dbfilename'),
+      compression: this.config.bool('rdbcompression'),
+      checksum: this.config.bool('rdbchecksum'),
+      usedMemory: this.usedMemory(),
+    };
+  }
+
+  /** Loads the snapshot file if it exists (start-up). Throws RdbError. */
+  load(): void {
+    const result = loadSnapshot(this.keyspace, this.path, this.log, { checksum: this.config.bool('rdbchecksum') });
+    if (result !== null) this.lastLoad = result;
+  }
+
+  /**
+   * A synchronous save (SAVE, FLUSHALL with save points, shutdown). True on success;
+   * a failure is logged and leaves the previous file in place.
+   */
+  saveNow(): boolean {
+    try {
+      saveSync(this.keyspace, this.options());
+    } catch (e) {
+      this.log('warning', (e as Error).message);
+      return false;
+    }
+    this.log('notice', 'DB saved on disk');
+    this.keyspace.changesSinceSave = 0;
+    this.lastSave = Math.floor(Date.now() / 1000);
+    this.lastBgsaveOk = true;
+    return true;
+  }
+
+  /** SAVE: null on success, else the error to reply. */
+  save(): 'in-progress' | 'failed' | null {
+    if (this.running !== null) return 'in-progress';
+    if (!this.saveNow()) return 'failed';
+    this.saves++;
+    return null;
+  }
+
+  /** BGSAVE [SCHEDULE]: lapse runs no other background job, so SCHEDULE starts at once. */
+  bgsave(): 'in-progress' | 'started' | 'failed' {
+    if (this.running !== null) return 'in-progress';
+    return this.startBgsave() ? 'started' : 'failed';
+  }
+
+  /**
+   * BGSAVE inside EXEC (Redis answers "Background saving scheduled" there): the cron
+   * starts the save on its next tick, once no save runs.
+   */
+  scheduleBgsave(): void {
+    this.scheduled = true;
+  }
+
+  /** Starts a background save; false if it could not start. */
+  private startBgsave(): boolean {
+    this.lastBgsaveTry = Math.floor(Date.now() / 1000);
+    this.scheduled = false;
+    let save: BackgroundSave;
+    try {
+      save = new BackgroundSave(this.keyspace, this.options(), this.tuning);
+    } catch (e) {
+      this.lastBgsaveOk = false;
+      this.log('warning', `Can't save in background: ${(e as Error).message}`);
+      return false;
+    }
+    this.running = save;
+    this.runningStartedMs = Date.now();
+    this.dirtyAtBgsaveStart = this.keyspace.changesSinceSave;
+    this.saves++;
+    this.log('notice', `Background saving started (pid ${process.pid}, no fork: point-in-time walk)`);
+    void save.done.then((result) => {
+      if (this.running !== save) return;
+      this.running = null;
+      this.lastBgsaveSeconds = Math.floor((Date.now() - this.runningStartedMs) / 1000);
+      if (result.ok) {
+        this.log('notice', `DB saved on disk (${result.keys} keys)`);
+        this.log('notice', 'Background saving terminated with success');
+        this.keyspace.changesSinceSave -= this.dirtyAtBgsaveStart;
+        this.lastSave = Math.floor(Date.now() / 1000);
+        this.lastBgsaveOk = true;
+      } else if (result.aborted) {
+        this.log('warning', 'Background saving aborted');
+      } else {
+        this.log('warning', result.error.message);
+        this.log('warning', 'Background saving error');
+        this.lastBgsaveOk = false;
+      }
+    });
+    return true;
+  }
+
+  /**
+   * Stops a running background save and removes its temporary file, as Redis kills its
+   * child: the status of the last save is left as it was. Resolves when it is gone.
+   */
+  async abortBgsave(): Promise<void> {
+    const save = this.running;
+    if (save === null) return;
+    // It stays `running` (BGSAVE and SAVE answer "in progress") until its file is gone,
+    // as Redis's killed child stays until it is reaped.
+    save.abort();
+    await save.done;
+  }
+
+  /** Stops a running background save without waiting for its cleanup. */
+  abortBgsaveNow(): void {
+    void this.abortBgsave();
+  }
+
+  /** Resolves when the running background save (if any) has finished. */
+  async waitBgsave(): Promise<void> {
+    await this.running?.done;
+  }
+
+  /** FLUSHALL after the flush: abort BGSAVE; save the empty dataset if save points exist. */
+  afterFlushAll(): void {
+    this.abortBgsaveNow();
+    if (this.savePoints.length > 0) this.saveNow();
+  }
+
+  /** Redis's serverCron part for snapshots: scheduled saves and save points. */
+  cron(): void {
+    if (this.running !== null) return;
+    if (this.scheduled) {
+      this.startBgsave();
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const dirty = this.keyspace.changesSinceSave;
+    for (const sp of this.savePoints) {
+      if (
+        dirty >= sp.changes &&
+        now - this.lastSave > sp.seconds &&
+        (now - this.lastBgsaveTry > BGSAVE_RETRY_DELAY_S || this.lastBgsaveOk)
+      ) {
+        this.log('notice', `${sp.changes} changes in ${sp.seconds} seconds. Saving...`);
+        this.startBgsave();
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { lzfCompress, lzfDecompress, LzfError } from '../../src/persistence/lzf.js';
+
+function compress(input: Buffer, limit = input.length * 2 + 16): Buffer | null {
+  const out = Buffer.alloc(Math.max(limit, 1));
+  const n = lzfCompress(input, input.length, out, limit);
+  return n === 0 ? null : out.subarray(0, n);
+}
+
+describe('LZF', () => {
+  test('decompresses what Redis 7.0 wrote (a string from a dump.rdb)', () => {
+    // SET k ('session:user=42;' * 8 + 'abcdefghij' * 5 + 'xyz'), SAVE: the LZF payload
+    // after 0xc3, compressed length 39, original length 181.
+    const redis = Buffer.from(
+      '1073657373696f6e3a757365723d34323b73e0660f096162636465666768696ae01f090278797a',
+      'hex',
+    );
+    const original = 'session:user=42;'.repeat(8) + 'abcdefghij'.repeat(5) + 'xyz';
+    expect(lzfDecompress(redis, 0, redis.length, 181).toString('latin1')).toBe(original);
+  });
+
+  test('round trips any bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        const input = Buffer.from(bytes);
+        const c = compress(input);
+        if (input.length === 0) return;
+        expect(c).not.toBeNull();
+        expect(lzfDecompress(c!, 0, c!.length, input.length).equals(input)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('round trips repetitive text (long references, overlapping copies, far offsets)', () => {
+    const gen = fc.tuple(fc.array(fc.string({ maxLength: 12 }), { minLength: 1, maxLength: 8 }), fc.array(fc.nat(7), { maxLength: 400 }));
+    fc.assert(
+      fc.property(gen, ([words, picks]) => {
+        const text = picks.map((i) => words[i % words.length]).join('') + 'x'.repeat(picks.length);
+        const input = Buffer.from(text, 'latin1');
+        const c = compress(input);
+        if (input.length === 0) return;
+        expect(lzfDecompress(c!, 0, c!.length, input.length).equals(input)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    const big = Buffer.alloc(100_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 31) % 251 < 120 ? 97 : (i * 7) & 0xff;
+    const c = compress(big)!;
+    expect(lzfDecompress(c, 0, c.length, big.length).equals(big)).toBe(true);
+    const runs = Buffer.alloc(10_000, 0x61);
+    const cr = compress(runs)!;
+    expect(cr.length).toBeLessThan(200);
+    expect(lzfDecompress(cr, 0, cr.length, runs.length).equals(runs)).toBe(true);
+  });
+
+  test('gives up (0) when the output would not fit the limit, as Redis asks (len - 4)', () => {
+    const random = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 149 + 17) & 0xff));
+    expect(compress(random, random.length - 4)).toBeNull();
+    const text = Buffer.from('a'.repeat(64));
+    expect(compress(text, text.length - 4)).not.toBeNull();
+  });
+
+  test('the same input compresses to the same bytes whatever came before', () => {
+    const a = Buffer.from('hello hello hello hello hello world');
+    const first = compress(a)!;
+    compress(Buffer.from('world hello world hello olleh dlrow'.repeat(20)));
+    expect(compress(a)!.equals(first)).toBe(true);
+  });
+
+  test('refuses malformed streams', () => {
+    const bad = (bytes: number[], len: number) => () => lzfDecompress(Buffer.from(bytes), 0, bytes.length, len);
+    expect(bad([0x20, 0x00], 3)).toThrow(LzfError); // reference before the start
+    expect(bad([0x05, 0x61], 6)).toThrow(LzfError); // literal run past the input
+    expect(bad([0x00, 0x61], 2)).toThrow(LzfError); // decodes to fewer bytes than announced
+    expect(bad([0x01, 0x61, 0x62], 1)).toThrow(LzfError); // more than announced
+    expect(bad([0xe0], 10)).toThrow(LzfError); // reference cut short
+  });
+});
