@@ -24,6 +24,12 @@ function bgsave(c: Client, argv: string[]): void {
     c.reply.error(ERR_SYNTAX);
     return;
   }
+  // Inside EXEC Redis only schedules it (server.in_exec); the cron starts it right after.
+  if (c.multi !== null && c.multi.execArgvMemory >= 0 && !c.server.persistence.bgsaveInProgress) {
+    c.server.persistence.scheduleBgsave();
+    c.reply.simple('Background saving scheduled');
+    return;
+  }
   const result = c.server.persistence.bgsave();
   if (result === 'started') c.reply.simple('Background saving started');
   else c.reply.error(result === 'in-progress' ? ERR_BGSAVE_IN_PROGRESS : ERR_BARE);

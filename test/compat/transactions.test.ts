@@ -634,3 +634,19 @@ describe('with requirepass', () => {
     await q.exact('GET', 'k');                                      // exact
   });
 });
+
+describe('BGSAVE inside EXEC', () => {
+  test('is scheduled, not started (Redis server.in_exec)', async () => {
+    await p.exact('MULTI');                                          // exact
+    await p.exact('SET', 'k', 'v');                                  // exact: QUEUED
+    await p.exact('BGSAVE');                                         // exact: QUEUED
+    await p.exact('EXEC');                                           // exact: +OK, +Background saving scheduled
+    // Let both scheduled saves run before the next test flushes.
+    for (let i = 0; i < 100; i++) {
+      const [r, l] = await p.both(['INFO', 'persistence']);
+      const done = (b: Buffer) => b.toString('latin1').includes('rdb_bgsave_in_progress:0');
+      if (done(r) && done(l) && !r.toString().includes('rdb_last_bgsave_status:unknown')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+});
