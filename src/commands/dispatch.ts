@@ -1,11 +1,13 @@
 import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
-import { ERR_NOAUTH, errUnknownCommand, errUnknownSubcommand, errWrongArity } from './errors.js';
+import { ERR_NOAUTH, errSubscribedContext, errUnknownCommand, errUnknownSubcommand, errWrongArity } from './errors.js';
+import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
  * (processCommand): existence (and subcommand), arity, authentication (while requirepass
- * is set). Then it runs the handler with one command time, counting calls and failures
+ * is set), pub/sub mode (a RESP2 subscriber runs only what ALLOWED_WHILE_SUBSCRIBED
+ * lists). Then it runs the handler with one command time, counting calls and failures
  * for INFO.
  */
 export function execute(c: Client, argv: string[]): void {
@@ -34,6 +36,12 @@ export function execute(c: Client, argv: string[]): void {
   }
   if (!c.authenticated && server.authRequired && !cmd.flags.has('no_auth')) {
     reject(c, cmd, ERR_NOAUTH);
+    return;
+  }
+  // Pub/sub: in RESP2 a subscribed client may only (un)subscribe, PING, QUIT or RESET;
+  // RESP3 clients may run anything (their messages are pushes).
+  if (c.subscriptions !== null && c.protocol === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.fullName)) {
+    reject(c, cmd, errSubscribedContext(cmd.fullName));
     return;
   }
   call(c, cmd, argv);

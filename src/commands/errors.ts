@@ -116,3 +116,21 @@ export const ERR_INVALID_ARGUMENT_COUNT = 'ERR Invalid number of arguments speci
 export const ERR_INVALID_ARGUMENTS = 'ERR Invalid arguments specified for command';
 export const ERR_NO_SHUTDOWN = 'ERR No shutdown in progress.';
 export const ERR_SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.';
+
+// Pub/sub.
+/** A RESP2 client in subscribed mode ran something else (processCommand's check). */
+export function errSubscribedContext(fullName: string): string {
+  return (
+    `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET ` +
+    'are allowed in this context'
+  );
+}
+
+/**
+ * A subcommand whose handler refuses its argument count (addReplySubcommandSyntaxError):
+ * names the subcommand as given and the command as given, uppercased (ASCII).
+ */
+export function errSubcommandSyntax(command: string, sub: string): string {
+  const upper = cString(command).replace(/[a-z]+/g, (m) => m.toUpperCase());
+  return `ERR unknown subcommand or wrong number of arguments for '${quoteable(sub, 128)}'. Try ${upper} HELP.`;
+}

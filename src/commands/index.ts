@@ -1,6 +1,7 @@
 import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
+import { PUBSUB_COMMANDS } from './pubsub.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { REDIS_META } from './meta.generated.js';
@@ -14,6 +15,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...GENERIC_COMMANDS,
   ...EXPIRE_COMMANDS,
   ...SERVER_COMMANDS,
+  ...PUBSUB_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */
