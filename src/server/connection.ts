@@ -184,17 +184,23 @@ export class Connection implements ClientTransport {
   private write(): void {
     const out = this.server.reply.take();
     if (out === null || this.closed) return;
-    // Messages queued before this batch precede its replies, in the same write.
-    if (this.pushes !== null) this.socket.cork();
-    this.flushPushes();
-    // A view handed to a socket that cannot send it at once pins its whole slab until
-    // sent; for a small reply behind others, a copy is cheaper.
-    const data = out.length < COPY_BELOW && this.socket.writableLength > 0 ? Buffer.from(out) : out;
+    let data: Buffer;
+    if (this.pushes !== null) {
+      // Messages queued before this batch (by the timer wheel, this very turn) precede
+      // its replies, in the same write. Rare enough for a copy.
+      this.pushes.push(out);
+      data = Buffer.concat(this.pushes, this.pushBytes + out.length);
+      this.pushes = null;
+      this.pushBytes = 0;
+    } else {
+      // A view handed to a socket that cannot send it at once pins its whole slab until
+      // sent; for a small reply behind others, a copy is cheaper.
+      data = out.length < COPY_BELOW && this.socket.writableLength > 0 ? Buffer.from(out) : out;
+    }
     if (!this.send(data) && !this.blocked) {
       this.blocked = true;
       this.socket.pause();
     }
-    if (this.socket.writableCorked > 0) this.socket.uncork();
   }
 
   /** Writes to the socket, counting the write; false if the socket's buffer is full. */
