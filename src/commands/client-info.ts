@@ -9,9 +9,10 @@ import type { Client } from './context.js';
  * holds for the client: qbuf the bytes of an unfinished command, argv-mem the bytes of
  * the arguments of the command being run (only the client running CLIENT LIST/INFO is
  * inside a command, as in Redis), multi-mem the bytes of the commands queued by MULTI
- * (counted as Redis does), obl and omem the reply bytes the socket has not sent yet.
- * Replies are encoded in a buffer shared by all clients, so there is no per-client reply
- * buffer (rbs, rbp) or preallocated query buffer (qbuf-free) to report: 0.
+ * (counted as Redis does), obl and omem the reply bytes the socket has not sent yet,
+ * pub/sub messages waiting to be written included. Replies are encoded in a buffer
+ * shared by all clients, so there is no per-client reply buffer (rbs, rbp) or
+ * preallocated query buffer (qbuf-free) to report: 0.
  */
 export function clientInfoLine(c: Client, now: number, argvMemory: number): string {
   const t = c.transport;
@@ -21,9 +22,11 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
   const nowSeconds = Math.floor(now / 1000);
   const age = nowSeconds - Math.floor(c.createdAt / 1000);
   const idle = nowSeconds - Math.floor(c.lastInteraction / 1000);
+  const subs = c.subscriptions;
   return (
     `id=${c.id} addr=${t.remoteAddress} laddr=${t.localAddress} fd=${t.fd} name=${c.name}` +
-    ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.index} sub=0 psub=0 ssub=0` +
+    ` age=${age} idle=${idle} flags=${clientFlags(c)} db=${c.db.index} sub=${subs?.channels.size ?? 0}` +
+    ` psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +
     ` multi=${c.multi?.queue.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory}` +
     ` multi-mem=${multiMemory} rbs=0 rbp=0` +
     ` obl=${obl} oll=0 omem=${obl} tot-mem=${qbuf + argvMemory + multiMemory + obl}` +
@@ -35,6 +38,7 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
 /** Redis's one-letter client flags, in its order; N when none applies. */
 function clientFlags(c: Client): string {
   let flags = '';
+  if (c.subscriptions !== null) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (c.watchDirty) flags += 'd';
   if (c.closeAfterReply) flags += 'c';

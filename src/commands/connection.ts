@@ -26,14 +26,18 @@ import { discardTransaction } from './transaction.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { parseI64, parseIntArg } from '../util/numbers.js';
 
-/** PING [message] */
+/** PING [message]: in RESP2 pub/sub mode, ["pong", message or ""] as a subscriber can read it. */
 function ping(c: Client, argv: string[]): void {
   const r = c.reply;
   if (argv.length > 2) {
     r.error(errWrongArity('ping'));
     return;
   }
-  if (argv.length === 1) r.simple('PONG');
+  if (c.subscriptions !== null && c.protocol === 2) {
+    r.arrayHeader(2);
+    r.bulk('pong');
+    r.bulk(argv.length === 1 ? '' : argv[1]!);
+  } else if (argv.length === 1) r.simple('PONG');
   else r.bulk(argv[1]!);
 }
 
@@ -56,6 +60,8 @@ function quit(c: Client): void {
  */
 function reset(c: Client): void {
   discardTransaction(c);
+  // Subscriptions end silently, as Redis's clearClientConnectionState.
+  c.server.pubsub.removeClient(c);
   c.db = c.server.keyspace.dbs[0]!;
   c.protocol = 2;
   c.reply.protocol = 2;
@@ -240,11 +246,12 @@ function clientSetinfo(c: Client, argv: string[]): void {
   c.reply.simple('OK');
 }
 
-/** Redis's client types (getClientTypeByName); every lapse client is a normal one so far. */
+/** Redis's client types (getClientTypeByName). */
 const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 
-function clientType(_c: Client): string {
-  return 'normal';
+/** A client in pub/sub mode is a pubsub client (getClientType); the others are normal. */
+function clientType(c: Client): string {
+  return c.subscriptions !== null ? 'pubsub' : 'normal';
 }
 
 /** The type as CLIENT LIST TYPE compares it: replica and slave are one type. */

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Database } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
+import type { ClientSubscriptions, PubSubHub } from '../pubsub/hub.js';
 import type { CommandTable } from './table.js';
 import type { MultiState } from './transaction.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
@@ -19,8 +20,13 @@ export interface ClientTransport {
   readonly fd: number;
   /** Bytes held for an unfinished command. */
   queryBufferLength(): number;
-  /** Bytes written to the socket and not yet sent. */
+  /** Bytes written to the socket and not yet sent, and pub/sub messages not written yet. */
   outputBufferLength(): number;
+  /**
+   * Queues encoded pub/sub messages for this client while another client's commands
+   * run; they are written, in order and with one write, once that batch is over.
+   */
+  push(bytes: Buffer): void;
   /** Closes the connection now (another client's CLIENT KILL). */
   close(): void;
 }
@@ -80,6 +86,8 @@ export interface ServerContext {
   readonly watches: WatchRegistry;
   /** Snapshots: save points, SAVE/BGSAVE, LASTSAVE, the MISCONF state. */
   readonly persistence: Persistence;
+  /** Channels, patterns and their subscribers (pub/sub and keyspace notifications). */
+  readonly pubsub: PubSubHub;
   /**
    * Whether a client that has not authenticated must do so (requirepass is set). As in
    * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.
@@ -126,6 +134,8 @@ export class Client {
    * Cleared by EXEC, DISCARD, UNWATCH and RESET.
    */
   watchDirty = false;
+  /** Pub/sub: set exactly while the client is subscribed to something (Redis's CLIENT_PUBSUB). */
+  subscriptions: ClientSubscriptions | null = null;
 
   constructor(
     readonly server: ServerContext,

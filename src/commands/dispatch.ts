@@ -5,17 +5,20 @@ import {
   ERR_NOAUTH,
   ERR_NOT_ALLOWED_IN_MULTI,
   errExecRejected,
+  errSubscribedContext,
   errUnknownCommand,
   errUnknownSubcommand,
   errWrongArity,
 } from './errors.js';
+import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub.js';
 import { discardTransaction, flagTransaction, isQueued, queueCommand } from './transaction.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
  * (processCommand): existence (and subcommand), arity, authentication (while requirepass
  * is set), no_multi inside MULTI, writes refused after a failed background save
- * (MISCONF; PING too, as in Redis); then, inside MULTI, queueing instead of running. A
+ * (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
+ * ALLOWED_WHILE_SUBSCRIBED lists); then, inside MULTI, queueing instead of running. A
  * command that runs gets one command time, and its calls and failures are counted for
  * INFO.
  */
@@ -55,6 +58,12 @@ export function execute(c: Client, argv: string[]): void {
   }
   if (server.persistence.writesDenied && (cmd.flags.has('write') || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
+    return;
+  }
+  // Pub/sub: in RESP2 a subscribed client may only (un)subscribe, PING, QUIT or RESET;
+  // RESP3 clients may run anything (their messages are pushes).
+  if (c.subscriptions !== null && c.protocol === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.fullName)) {
+    reject(c, cmd, errSubscribedContext(cmd.fullName));
     return;
   }
   if (c.multi !== null && isQueued(cmd)) {

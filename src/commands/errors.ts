@@ -158,3 +158,20 @@ export const ERR_MISCONF =
   'Commands that may modify the data set are disabled, because this instance is configured to report ' +
   'errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the ' +
   'Redis logs for details about the RDB error.';
+// Pub/sub.
+/** A RESP2 client in subscribed mode ran something else (processCommand's check). */
+export function errSubscribedContext(fullName: string): string {
+  return (
+    `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET ` +
+    'are allowed in this context'
+  );
+}
+
+/**
+ * A subcommand whose handler refuses its argument count (addReplySubcommandSyntaxError):
+ * names the subcommand as given and the command as given, uppercased (ASCII).
+ */
+export function errSubcommandSyntax(command: string, sub: string): string {
+  const upper = cString(command).replace(/[a-z]+/g, (m) => m.toUpperCase());
+  return `ERR unknown subcommand or wrong number of arguments for '${quoteable(sub, 128)}'. Try ${upper} HELP.`;
+}

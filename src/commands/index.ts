@@ -3,6 +3,7 @@ import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
 import { HASH_COMMANDS } from './hash.js';
 import { PERSISTENCE_COMMANDS } from './persistence.js';
+import { PUBSUB_COMMANDS } from './pubsub.js';
 import { SERVER_COMMANDS } from './server.js';
 import { STRING_COMMANDS } from './string.js';
 import { TRANSACTION_COMMANDS } from './transaction.js';
@@ -20,6 +21,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,
+  ...PUBSUB_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */

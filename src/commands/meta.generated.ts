@@ -4631,5 +4631,522 @@ export const REDIS_META: Record<string, CommandMeta> = {
    "group": "server",
    "complexity": "O(1)"
   }
+ },
+ "subscribe": {
+  "arity": -2,
+  "flags": [
+   "pubsub",
+   "noscript",
+   "loading",
+   "stale"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@pubsub",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Listen for messages published to the given channels",
+   "since": "2.0.0",
+   "group": "pubsub",
+   "complexity": "O(N) where N is the number of channels to subscribe to.",
+   "arguments": [
+    {
+     "name": "channel",
+     "type": "string",
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "unsubscribe": {
+  "arity": -1,
+  "flags": [
+   "pubsub",
+   "noscript",
+   "loading",
+   "stale"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@pubsub",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Stop listening for messages posted to the given channels",
+   "since": "2.0.0",
+   "group": "pubsub",
+   "complexity": "O(N) where N is the number of clients already subscribed to a channel.",
+   "arguments": [
+    {
+     "name": "channel",
+     "type": "string",
+     "flags": [
+      "optional",
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "psubscribe": {
+  "arity": -2,
+  "flags": [
+   "pubsub",
+   "noscript",
+   "loading",
+   "stale"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@pubsub",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Listen for messages published to channels matching the given patterns",
+   "since": "2.0.0",
+   "group": "pubsub",
+   "complexity": "O(N) where N is the number of patterns the client is already subscribed to.",
+   "arguments": [
+    {
+     "name": "pattern",
+     "type": "block",
+     "flags": [
+      "multiple"
+     ],
+     "value": [
+      {
+       "name": "pattern",
+       "type": "pattern"
+      }
+     ]
+    }
+   ]
+  }
+ },
+ "punsubscribe": {
+  "arity": -1,
+  "flags": [
+   "pubsub",
+   "noscript",
+   "loading",
+   "stale"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@pubsub",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Stop listening for messages posted to channels matching the given patterns",
+   "since": "2.0.0",
+   "group": "pubsub",
+   "complexity": "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+   "arguments": [
+    {
+     "name": "pattern",
+     "type": "pattern",
+     "flags": [
+      "optional",
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "ssubscribe": {
+  "arity": -2,
+  "flags": [
+   "pubsub",
+   "noscript",
+   "loading",
+   "stale"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@pubsub",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "not_key"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Listen for messages published to the given shard channels",
+   "since": "7.0.0",
+   "group": "pubsub",
+   "complexity": "O(N) where N is the number of shard channels to subscribe to.",
+   "arguments": [
+    {
+     "name": "shardchannel",
+     "type": "string",
+     "flags": [
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "sunsubscribe": {
+  "arity": -1,
+  "flags": [
+   "pubsub",
+   "noscript",
+   "loading",
+   "stale"
+  ],
+  "firstKey": 1,
+  "lastKey": -1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@pubsub",
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "not_key"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": -1,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Stop listening for messages posted to the given shard channels",
+   "since": "7.0.0",
+   "group": "pubsub",
+   "complexity": "O(N) where N is the number of clients already subscribed to a shard channel.",
+   "arguments": [
+    {
+     "name": "shardchannel",
+     "type": "string",
+     "flags": [
+      "optional",
+      "multiple"
+     ]
+    }
+   ]
+  }
+ },
+ "publish": {
+  "arity": 3,
+  "flags": [
+   "pubsub",
+   "loading",
+   "stale",
+   "fast"
+  ],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@pubsub",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "Post a message to a channel",
+   "since": "2.0.0",
+   "group": "pubsub",
+   "complexity": "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+   "arguments": [
+    {
+     "name": "channel",
+     "type": "string"
+    },
+    {
+     "name": "message",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "spublish": {
+  "arity": 3,
+  "flags": [
+   "pubsub",
+   "loading",
+   "stale",
+   "fast"
+  ],
+  "firstKey": 1,
+  "lastKey": 1,
+  "keyStep": 1,
+  "aclCategories": [
+   "@pubsub",
+   "@fast"
+  ],
+  "tips": [],
+  "keySpecs": [
+   {
+    "flags": [
+     "not_key"
+    ],
+    "beginSearch": {
+     "type": "index",
+     "index": 1
+    },
+    "findKeys": {
+     "type": "range",
+     "lastkey": 0,
+     "keystep": 1,
+     "limit": 0
+    }
+   }
+  ],
+  "doc": {
+   "summary": "Post a message to a shard channel",
+   "since": "7.0.0",
+   "group": "pubsub",
+   "complexity": "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+   "arguments": [
+    {
+     "name": "shardchannel",
+     "type": "string"
+    },
+    {
+     "name": "message",
+     "type": "string"
+    }
+   ]
+  }
+ },
+ "pubsub": {
+  "arity": -2,
+  "flags": [],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "A container for Pub/Sub commands",
+   "since": "2.8.0",
+   "group": "pubsub",
+   "complexity": "Depends on subcommand."
+  },
+  "subcommands": {
+   "channels": {
+    "arity": -2,
+    "flags": [
+     "pubsub",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@pubsub",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "List active channels",
+     "since": "2.8.0",
+     "group": "pubsub",
+     "complexity": "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+     "arguments": [
+      {
+       "name": "pattern",
+       "type": "pattern",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   },
+   "numsub": {
+    "arity": -2,
+    "flags": [
+     "pubsub",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@pubsub",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the count of subscribers for channels",
+     "since": "2.8.0",
+     "group": "pubsub",
+     "complexity": "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+     "arguments": [
+      {
+       "name": "channel",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "numpat": {
+    "arity": 2,
+    "flags": [
+     "pubsub",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@pubsub",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the count of unique patterns pattern subscriptions",
+     "since": "2.8.0",
+     "group": "pubsub",
+     "complexity": "O(1)"
+    }
+   },
+   "shardchannels": {
+    "arity": -2,
+    "flags": [
+     "pubsub",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@pubsub",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "List active shard channels",
+     "since": "7.0.0",
+     "group": "pubsub",
+     "complexity": "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+     "arguments": [
+      {
+       "name": "pattern",
+       "type": "pattern",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   },
+   "shardnumsub": {
+    "arity": -2,
+    "flags": [
+     "pubsub",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@pubsub",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the count of subscribers for shard channels",
+     "since": "7.0.0",
+     "group": "pubsub",
+     "complexity": "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+     "arguments": [
+      {
+       "name": "shardchannel",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "6.2.0",
+     "group": "pubsub",
+     "complexity": "O(1)"
+    }
+   }
+  }
  }
 };

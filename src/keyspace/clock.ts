@@ -41,10 +41,15 @@ export class SystemClock implements Clock {
     }
   }
 
+  /**
+   * Not unref'd: an unref'd immediate does not keep the event loop from blocking in
+   * its poll phase, so it runs only when something else wakes the loop (the next
+   * socket event, or the 10 Hz cron): a wheel batch that yielded would resume up to
+   * 100 ms late. A referenced one runs on the next turn and holds the loop only until
+   * then, and the wheel defers only while it has work due now.
+   */
   defer(fn: () => void): TimerHandle {
-    const i = setImmediate(fn);
-    i.unref();
-    return i;
+    return setImmediate(fn);
   }
 
   monotonic(): number {

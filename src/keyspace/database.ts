@@ -48,8 +48,13 @@ export function deadlineFor(when: number): number {
 
 /** What a Database reports to its owner. */
 export interface DatabaseEvents {
-  /** A key was removed because its deadline passed (lazily, or by the wheel). */
-  expired(db: Database, key: string): void;
+  /**
+   * A key was removed because its deadline passed (lazily, or by the wheel), at time
+   * reclaimedAt (ms): reclaimedAt - deadline is how late it was reclaimed.
+   */
+  expired(db: Database, key: string, deadline: number, reclaimedAt: number): void;
+  /** A command looked a key up to read it and found none (Redis's "keymiss" event). */
+  missed(db: Database, key: string): void;
   /** A key was created, changed or deleted by a command (for WATCH and friends). */
   modified(db: Database, key: string): void;
   /** A key was created (Redis's "new" keyspace event). */
@@ -136,7 +141,7 @@ export class Database {
     private readonly clock: Clock,
     private readonly events: DatabaseEvents,
   ) {
-    this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry));
+    this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry, clock.now()));
   }
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
@@ -186,7 +191,7 @@ export class Database {
     const entry = this.map.get(key);
     if (entry === undefined) return undefined;
     if (entry.deadline <= this.time.now) {
-      this.expireEntry(entry);
+      this.expireEntry(entry, this.time.now);
       return undefined;
     }
     return entry;
@@ -194,12 +199,16 @@ export class Database {
 
   /**
    * get() for commands that read the key (GET, EXISTS, TYPE ...): also counts a
-   * keyspace hit or miss, as Redis's lookupKeyRead does for INFO.
+   * keyspace hit or miss, as Redis's lookupKeyRead does for INFO, and reports a miss.
    */
   read(key: string): Entry | undefined {
     const entry = this.get(key);
-    if (entry === undefined) this.time.stats.keyspaceMisses++;
-    else this.time.stats.keyspaceHits++;
+    if (entry === undefined) {
+      this.time.stats.keyspaceMisses++;
+      this.events.missed(this, key);
+    } else {
+      this.time.stats.keyspaceHits++;
+    }
     return entry;
   }
 
@@ -416,6 +425,14 @@ export class Database {
     this.fieldWheel?.close();
   }
 
+  /**
+   * Number of keys whose deadline is at or before now and that are still in memory
+   * (not reclaimed yet). Exact; O(those keys) (see TimerWheel.countDueBy).
+   */
+  pastDeadlineCount(now: number): number {
+    return this.wheel.countDueBy(now);
+  }
+
   /** Moves the wheel to now and reclaims what is due (tests, and the wheel's own timer). */
   reclaimExpired(now?: number): boolean {
     return this.wheel.advance(now);
@@ -426,7 +443,7 @@ export class Database {
     const now = this.time.now;
     for (const entry of this.map.values()) {
       if (entry.deadline <= now) {
-        this.expireEntry(entry);
+        this.expireEntry(entry, now);
         continue;
       }
       yield entry;
@@ -475,7 +492,7 @@ export class Database {
     }
     const next = i >= 0 ? seqAt(order[i]!) : 0;
     // Reclaim after the walk: expiring may compact `order` under our index.
-    for (const entry of expired) if (this.map.get(entry.key) === entry) this.expireEntry(entry);
+    for (const entry of expired) if (this.map.get(entry.key) === entry) this.expireEntry(entry, now);
     return next;
   }
 
@@ -487,17 +504,18 @@ export class Database {
       const slot = this.order[Math.floor(Math.random() * this.order.length)]!;
       if (typeof slot === 'number') continue;
       if (slot.deadline <= this.time.now) {
-        this.expireEntry(slot);
+        this.expireEntry(slot, this.time.now);
         continue;
       }
       return slot;
     }
   }
 
-  /** Expires an entry whose deadline has passed: removes it and reports it. */
-  private expireEntry(entry: Entry): void {
+  /** Expires an entry whose deadline has passed at time now: removes it and reports it. */
+  private expireEntry(entry: Entry, now: number): void {
+    const deadline = entry.deadline;
     this.remove(entry);
-    this.events.expired(this, entry.key);
+    this.events.expired(this, entry.key, deadline, now);
   }
 
   /**
@@ -519,8 +537,9 @@ export class Database {
       hash.removeField(timer.field);
       return;
     }
-    if (entry.deadline <= Math.max(this.time.now, this.clock.now())) {
-      this.expireEntry(entry);
+    const now = Math.max(this.time.now, this.clock.now());
+    if (entry.deadline <= now) {
+      this.expireEntry(entry, now);
       return;
     }
     hash.removeField(timer.field);

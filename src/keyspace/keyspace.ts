@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { Database, type DatabaseEvents, type Entry } from './database.js';
+import { LagWindow } from './expiry/lag-window.js';
 
 export interface KeyspaceStats {
   expiredKeys: number;
@@ -32,6 +33,11 @@ export class Keyspace implements DatabaseEvents {
   /** Redis's command time snapshot: set once per command by the dispatcher. */
   now: number;
   readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /**
+   * How late expired keys were reclaimed (reclaim time - deadline, in ms) over the last
+   * minute, whether by the timer wheel or lazily by a command (INFO stats).
+   */
+  readonly expiryLag = new LagWindow();
   listener: KeyspaceListener = {};
   /**
    * Writes since the last snapshot (INFO rdb_changes_since_last_save, Redis's dirty
@@ -77,10 +83,25 @@ export class Keyspace implements DatabaseEvents {
     this.listener.event?.(cls, event, key, db);
   }
 
-  expired(db: Database, key: string): void {
+  /**
+   * Keys whose deadline is at or before now and that are still in memory, in every
+   * database: due, and not reclaimed yet. Exact; O(those keys).
+   */
+  pastDeadlineCount(now: number = this.clock.now()): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.pastDeadlineCount(now);
+    return n;
+  }
+
+  expired(db: Database, key: string, deadline: number, reclaimedAt: number): void {
     this.stats.expiredKeys++;
+    this.expiryLag.record(reclaimedAt - deadline, reclaimedAt);
     this.listener.keyModified?.(db, key);
     this.notify('x', 'expired', key, db);
+  }
+
+  missed(db: Database, key: string): void {
+    this.notify('m', 'keymiss', key, db);
   }
 
   created(db: Database, key: string): void {

@@ -8,6 +8,12 @@ import type { LapseServer } from './server.js';
 const FLUSH_BYTES = 64 * 1024;
 /** A reply smaller than this is copied rather than handed over as a view that pins a slab. */
 const COPY_BELOW = 16 * 1024;
+/**
+ * Unsent bytes past which a pub/sub receiver is reported as not reading (Redis's default
+ * hard client-output-buffer-limit for pubsub clients). Nothing is dropped: the limit
+ * itself comes with client-output-buffer-limit.
+ */
+const PUSH_WARN_BYTES = 32 * 1024 * 1024;
 
 /**
  * One client socket: bytes in, parsed commands to the dispatcher, replies out.
@@ -19,6 +25,10 @@ const COPY_BELOW = 16 * 1024;
  * read, pauses reading, and goes on after 'drain'. So a client that pipelines without
  * reading costs about one flush of replies plus the kernel buffers, never an
  * unbounded queue.
+ *
+ * Pub/sub messages sent to this client while another client's commands run are
+ * queued (push) and written with one write when that batch ends; messages queued
+ * before this client's own batch are written before its replies.
  */
 export class Connection implements ClientTransport {
   readonly client: Client;
@@ -31,6 +41,11 @@ export class Connection implements ClientTransport {
   private blocked = false;
   /** The unparsed rest of a read that was stopped because the socket was full. */
   private held: Buffer | null = null;
+  /** Pub/sub messages waiting for the end of the batch that produced them. */
+  private pushes: Buffer[] | null = null;
+  private pushBytes = 0;
+  /** Reported as a pub/sub receiver that does not read (until its socket drains). */
+  private slowReported = false;
   private readonly sink = (argv: string[]): boolean => {
     const client = this.client;
     const reply = this.server.reply;
@@ -73,7 +88,43 @@ export class Connection implements ClientTransport {
   }
 
   outputBufferLength(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.pushBytes;
+  }
+
+  push(bytes: Buffer): void {
+    if (this.closed) return;
+    if (this.pushes === null) {
+      this.pushes = [bytes];
+      this.server.pushQueued(this);
+    } else {
+      this.pushes.push(bytes);
+    }
+    this.pushBytes += bytes.length;
+  }
+
+  /** Writes the queued pub/sub messages with one write. */
+  flushPushes(): void {
+    const pushes = this.pushes;
+    if (pushes === null) return;
+    const size = this.pushBytes;
+    this.pushes = null;
+    this.pushBytes = 0;
+    if (this.closed) return;
+    // Several messages are copied into one buffer anyway; a single one is handed over as
+    // is unless it would pin a slab of the encoder behind unsent data (see write()).
+    const data =
+      pushes.length > 1
+        ? Buffer.concat(pushes, size)
+        : size < COPY_BELOW && this.socket.writableLength > 0 ? Buffer.from(pushes[0]!) : pushes[0]!;
+    this.send(data);
+    if (!this.slowReported && this.socket.writableLength > PUSH_WARN_BYTES) {
+      this.slowReported = true;
+      this.server.log(
+        'warning',
+        `Client id=${this.client.id} addr=${this.remoteAddress} is not reading its pub/sub messages: ` +
+          `${this.socket.writableLength} bytes unsent and kept (see CLIENT LIST omem)`,
+      );
+    }
   }
 
   close(): void {
@@ -91,6 +142,15 @@ export class Connection implements ClientTransport {
 
   /** Runs the commands in chunk (a read, or the held rest of one) and writes the replies. */
   private process(chunk: Buffer): void {
+    this.server.beginBatch(this);
+    try {
+      this.runBatch(chunk);
+    } finally {
+      this.server.endBatch();
+    }
+  }
+
+  private runBatch(chunk: Buffer): void {
     const result = this.parser.feed(chunk, this.sink);
     if (result === FeedResult.Stopped) {
       if (this.blocked && !this.closed && !this.client.closeAfterReply && this.parser.stoppedAt < chunk.length) {
@@ -124,20 +184,36 @@ export class Connection implements ClientTransport {
   private write(): void {
     const out = this.server.reply.take();
     if (out === null || this.closed) return;
-    const stats = this.server.stats;
-    stats.netOutputBytes += out.length;
-    stats.totalWritesProcessed++;
-    // A view handed to a socket that cannot send it at once pins its whole slab until
-    // sent; for a small reply behind others, a copy is cheaper.
-    const data = out.length < COPY_BELOW && this.socket.writableLength > 0 ? Buffer.from(out) : out;
-    if (!this.socket.write(data) && !this.blocked) {
+    let data: Buffer;
+    if (this.pushes !== null) {
+      // Messages queued before this batch (by the timer wheel, this very turn) precede
+      // its replies, in the same write. Rare enough for a copy.
+      this.pushes.push(out);
+      data = Buffer.concat(this.pushes, this.pushBytes + out.length);
+      this.pushes = null;
+      this.pushBytes = 0;
+    } else {
+      // A view handed to a socket that cannot send it at once pins its whole slab until
+      // sent; for a small reply behind others, a copy is cheaper.
+      data = out.length < COPY_BELOW && this.socket.writableLength > 0 ? Buffer.from(out) : out;
+    }
+    if (!this.send(data) && !this.blocked) {
       this.blocked = true;
       this.socket.pause();
     }
   }
 
+  /** Writes to the socket, counting the write; false if the socket's buffer is full. */
+  private send(data: Buffer): boolean {
+    const stats = this.server.stats;
+    stats.netOutputBytes += data.length;
+    stats.totalWritesProcessed++;
+    return this.socket.write(data);
+  }
+
   private onDrain(): void {
     this.blocked = false;
+    this.slowReported = false;
     if (this.closed) return;
     const held = this.held;
     if (held !== null) {
@@ -151,6 +227,8 @@ export class Connection implements ClientTransport {
   /** Closes at once, dropping anything unsent. */
   destroy(): void {
     this.held = null;
+    this.pushes = null;
+    this.pushBytes = 0;
     if (this.closed) {
       this.socket.destroy();
       return;

@@ -12,6 +12,8 @@ import { hashLimits } from '../keyspace/hash.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
+import { PubSubHub } from '../pubsub/hub.js';
+import { KeyspaceNotifier } from '../pubsub/notifications.js';
 import { Connection } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { VERSION } from '../version.js';
@@ -70,6 +72,12 @@ export class LapseServer implements ServerContext {
   readonly commands: CommandTable;
   readonly reply = new ReplyWriter();
   readonly watches = new WatchRegistry();
+  readonly pubsub = new PubSubHub();
+  private readonly notifier = new KeyspaceNotifier(this.pubsub);
+  /** Connections with pub/sub messages queued, written at the end of the batch (or soon). */
+  private pushPending: Connection[] = [];
+  private pushFlushScheduled = false;
+  private inBatch = false;
   readonly clock: Clock;
   readonly stats: ServerStats = newStats();
   readonly info: ServerInfo;
@@ -124,6 +132,8 @@ export class LapseServer implements ServerContext {
     this.requirePassSet = this.config.string('requirepass') !== '';
     this.config.onChange((name, value) => this.applyConfig(name, value));
     for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
+    this.notifier.flags = this.config.number('notify-keyspace-events');
+    this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
     this.reply.onError = (text) => this.countError(text);
     const startTime = Date.now();
     this.info = {
@@ -280,6 +290,7 @@ export class LapseServer implements ServerContext {
     this.keyspace.stats.expiredKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
+    this.keyspace.expiryLag.reset();
     for (const cmd of this.commands.commands()) {
       for (const spec of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
         spec.calls = spec.usec = spec.rejectedCalls = spec.failedCalls = 0;
@@ -290,9 +301,47 @@ export class LapseServer implements ServerContext {
   /** A connection ended (by either side). */
   clientClosed(connection: Connection): void {
     this.connections.delete(connection);
-    // Its transaction and watched keys go with it.
+    // Its transaction, watched keys and subscriptions go with it.
     connection.client.multi = null;
     this.watches.unwatchAll(connection.client);
+    this.pubsub.removeClient(connection.client);
+  }
+
+  /**
+   * A connection starts running the commands of one read: pub/sub messages for its
+   * client go in line with its replies, messages for others are queued until endBatch.
+   */
+  beginBatch(connection: Connection): void {
+    this.inBatch = true;
+    this.pubsub.current = connection.client;
+  }
+
+  /** The batch is over: every receiver gets what it was sent during it, in one write. */
+  endBatch(): void {
+    this.inBatch = false;
+    this.pubsub.current = null;
+    if (this.pushPending.length !== 0) this.flushPushes();
+  }
+
+  /**
+   * A connection has pub/sub messages queued. Outside any batch (expired keys reclaimed
+   * by the timer wheel), they are written on the next turn of the event loop, so a
+   * wheel batch costs one write per receiver too.
+   */
+  pushQueued(connection: Connection): void {
+    this.pushPending.push(connection);
+    if (this.inBatch || this.pushFlushScheduled) return;
+    this.pushFlushScheduled = true;
+    setImmediate(() => {
+      this.pushFlushScheduled = false;
+      if (!this.inBatch) this.flushPushes();
+    });
+  }
+
+  private flushPushes(): void {
+    const pending = this.pushPending;
+    this.pushPending = [];
+    for (const c of pending) c.flushPushes();
   }
 
   private listenOne(host: string, port: number): Promise<ListenAddress> {
@@ -371,6 +420,7 @@ export class LapseServer implements ServerContext {
     else if (name === 'hash-max-listpack-entries') hashLimits.maxCompactEntries = Number(value);
     else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
     else if (name === 'save') this.persistence.applySavePoints();
+    else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
   }
 
   /**

@@ -63,6 +63,12 @@ async function field(section: string, name: string): Promise<[string, string]> {
   return [get(r)!, get(l)!];
 }
 
+/** Fields lapse adds at the end of the stats section (expiry lag, see src/commands/info.ts). */
+const LAPSE_STATS = [
+  'expired_reclaim_lag_samples', 'expired_reclaim_lag_p50_ms', 'expired_reclaim_lag_p99_ms',
+  'expired_reclaim_lag_max_ms', 'expired_keys_past_deadline',
+];
+
 /** Sections Redis has and lapse does not (see src/commands/info.ts). */
 const NOT_IN_LAPSE = ['Commandstats', 'Latencystats'];
 
@@ -90,7 +96,8 @@ describe('INFO sections', () => {
     for (const [section, redisFields] of r) {
       if (NOT_IN_LAPSE.includes(section) || section === 'Keyspace' || section === 'Errorstats') continue;
       const names = redisFields.map(([k]) => k);
-      if (section === 'Server') names.splice(1, 0, 'lapse_version'); // lapse's one addition
+      if (section === 'Server') names.splice(1, 0, 'lapse_version'); // lapse's additions
+      if (section === 'Stats') names.push(...LAPSE_STATS);
       expect(l.get(section)!.map(([k]) => k), `# ${section}`).toEqual(names);
     }
   });

@@ -8,8 +8,9 @@ import type { KeyspaceListener } from '../../src/keyspace/keyspace.js';
  * can compare the events a sequence of commands fired.
  *
  * Redis (started with notify-keyspace-events including E and the classes wanted) is
- * heard through a PSUBSCRIBE to __keyevent@*__:*; lapse, which does not deliver pub/sub
- * yet, through its keyspace listener hook. take() returns what each fired since the last
+ * heard through a PSUBSCRIBE to __keyevent@*__:*; lapse through its keyspace listener
+ * hook, whatever its own notify-keyspace-events (its pub/sub delivery of these events is
+ * compared with Redis's in test/compat/notifications.test.ts). take() returns what each fired since the last
  * take(): on Redis it publishes a marker on a matching channel and reads up to it, so
  * every event fired before is in.
  */

@@ -180,6 +180,36 @@ export class TimerWheel<T extends TimerNode> {
     }
   }
 
+  /**
+   * Number of scheduled nodes whose deadline is at or before `now`: due and not fired
+   * yet, because the due list is being drained in batches or because the clock timer
+   * has not run yet. Exact, and costs no bookkeeping on schedule or cancel: it walks
+   * the due and cascade lists and the slots that start at or before `now`. The wheel
+   * keeps every slot it has not reached after its time, so those are the slots the
+   * clock has passed and the wheel has not: the walk is O(nodes past their deadline),
+   * plus the rest of at most one partly passed slot per level, and nothing when the
+   * wheel is on time.
+   */
+  countDueBy(now: number): number {
+    let n = countList(this.due, now) + countList(this.cascade, now);
+    const t = this.time;
+    for (let level = 0; level < LEVELS; level++) {
+      const span = GRANULARITY[level + 1]!;
+      const base = Math.floor(t / span) * span;
+      for (let half = 0; half < 2; half++) {
+        let bits = half === 0 ? this.occupiedLo[level]! : this.occupiedHi[level]!;
+        while (bits !== 0) {
+          const index = half * 32 + lowestBit(bits);
+          bits &= bits - 1;
+          if (base + index * GRANULARITY[level]! > now) break;
+          n += countList(this.heads[level * SLOTS + index]!, now);
+        }
+      }
+    }
+    if (this.overflowRecheckAt <= now) n += countList(this.overflow, now);
+    return n;
+  }
+
   /** Nodes wait to fire or to be placed again: continue without waiting for a slot. */
   private hasWorkNow(): boolean {
     return this.due.timerNext !== this.due || this.cascade.timerNext !== this.cascade;
@@ -379,4 +409,11 @@ export class TimerWheel<T extends TimerNode> {
 
 function lowestBit(x: number): number {
   return 31 - Math.clz32(x & -x);
+}
+
+/** Number of nodes of a list whose deadline is at or before now. */
+function countList(head: SlotHead, now: number): number {
+  let n = 0;
+  for (let node = head.timerNext; node !== head; node = node.timerNext!) if (node.deadline <= now) n++;
+  return n;
 }

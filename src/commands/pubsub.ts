@@ -1,0 +1,179 @@
+import type { Client } from './context.js';
+import type { CommandDefinition } from './table.js';
+import { errSubcommandSyntax } from './errors.js';
+import { replyHelp, type HelpEntry } from './help.js';
+import { CHANNELS, SHARD_CHANNELS, type ChannelKind } from '../pubsub/hub.js';
+import { globMatch } from '../util/glob.js';
+
+/**
+ * Pub/sub commands, as Redis 7.0's pubsub.c. The registry and delivery are in
+ * src/pubsub/hub.ts; keyspace notifications in src/pubsub/notifications.ts.
+ *
+ * Confirmations of (un)subscribing are pushes in RESP3 and arrays in RESP2, one per
+ * channel or pattern, each with the client's subscription count after it. Shard
+ * channels (SSUBSCRIBE, SPUBLISH) behave as in a Redis that is not a cluster: a
+ * namespace of their own, no patterns.
+ */
+
+/**
+ * Commands a RESP2 client in pub/sub mode may run (full names, as the dispatcher
+ * checks them): Redis 7.0's list in processCommand.
+ */
+export const ALLOWED_WHILE_SUBSCRIBED: ReadonlySet<string> = new Set([
+  'ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset',
+]);
+
+/** SUBSCRIBE channel [channel ...] */
+function subscribe(c: Client, argv: string[]): void {
+  subscribeTo(c, argv, CHANNELS);
+}
+
+/** SSUBSCRIBE shardchannel [shardchannel ...] */
+function ssubscribe(c: Client, argv: string[]): void {
+  subscribeTo(c, argv, SHARD_CHANNELS);
+}
+
+function subscribeTo(c: Client, argv: string[], kind: ChannelKind): void {
+  const hub = c.server.pubsub;
+  for (let j = 1; j < argv.length; j++) hub.subscribe(c, kind, argv[j]!);
+}
+
+/** UNSUBSCRIBE [channel [channel ...]] */
+function unsubscribe(c: Client, argv: string[]): void {
+  unsubscribeFrom(c, argv, CHANNELS);
+}
+
+/** SUNSUBSCRIBE [shardchannel [shardchannel ...]] */
+function sunsubscribe(c: Client, argv: string[]): void {
+  unsubscribeFrom(c, argv, SHARD_CHANNELS);
+}
+
+function unsubscribeFrom(c: Client, argv: string[], kind: ChannelKind): void {
+  const hub = c.server.pubsub;
+  if (argv.length === 1) hub.unsubscribeAll(c, kind);
+  else for (let j = 1; j < argv.length; j++) hub.unsubscribe(c, kind, argv[j]!);
+  hub.leaveIfDone(c);
+}
+
+/** PSUBSCRIBE pattern [pattern ...] */
+function psubscribe(c: Client, argv: string[]): void {
+  const hub = c.server.pubsub;
+  for (let j = 1; j < argv.length; j++) hub.psubscribe(c, argv[j]!);
+}
+
+/** PUNSUBSCRIBE [pattern [pattern ...]] */
+function punsubscribe(c: Client, argv: string[]): void {
+  const hub = c.server.pubsub;
+  if (argv.length === 1) hub.punsubscribeAll(c);
+  else for (let j = 1; j < argv.length; j++) hub.punsubscribe(c, argv[j]!);
+  hub.leaveIfDone(c);
+}
+
+/** PUBLISH channel message: the number of clients that received it. */
+function publish(c: Client, argv: string[]): void {
+  c.reply.integer(c.server.pubsub.publish(argv[1]!, argv[2]!));
+}
+
+/** SPUBLISH shardchannel message */
+function spublish(c: Client, argv: string[]): void {
+  c.reply.integer(c.server.pubsub.spublish(argv[1]!, argv[2]!));
+}
+
+/** PUBSUB CHANNELS [pattern] */
+function pubsubChannels(c: Client, argv: string[]): void {
+  channelList(c, argv, c.server.pubsub.channels);
+}
+
+/** PUBSUB SHARDCHANNELS [pattern] */
+function pubsubShardchannels(c: Client, argv: string[]): void {
+  channelList(c, argv, c.server.pubsub.shardChannels);
+}
+
+/** The channels with subscribers, matching the pattern if given (case-sensitive glob). */
+function channelList(c: Client, argv: string[], channels: ReadonlyMap<string, unknown>): void {
+  if (argv.length > 3) {
+    c.reply.error(errSubcommandSyntax(argv[0]!, argv[1]!));
+    return;
+  }
+  const pattern = argv[2];
+  const names: string[] = [];
+  for (const name of channels.keys()) if (pattern === undefined || globMatch(pattern, name)) names.push(name);
+  c.reply.bulkArray(names);
+}
+
+/** PUBSUB NUMSUB [channel ...]: channel, subscriber count (patterns not counted), for each. */
+function pubsubNumsub(c: Client, argv: string[]): void {
+  numsub(c, argv, c.server.pubsub.channels);
+}
+
+/** PUBSUB SHARDNUMSUB [shardchannel ...] */
+function pubsubShardnumsub(c: Client, argv: string[]): void {
+  numsub(c, argv, c.server.pubsub.shardChannels);
+}
+
+function numsub(c: Client, argv: string[], channels: ReadonlyMap<string, ReadonlySet<Client>>): void {
+  const r = c.reply;
+  r.arrayHeader((argv.length - 2) * 2);
+  for (let j = 2; j < argv.length; j++) {
+    r.bulk(argv[j]!);
+    r.integer(channels.get(argv[j]!)?.size ?? 0);
+  }
+}
+
+/** PUBSUB NUMPAT: the number of distinct patterns subscribed to. */
+function pubsubNumpat(c: Client): void {
+  c.reply.integer(c.server.pubsub.patterns.size);
+}
+
+/** Redis 7.0's PUBSUB HELP text. */
+const PUBSUB_HELP: readonly HelpEntry[] = [
+  ['channels', ['CHANNELS [<pattern>]', "    Return the currently active channels matching a <pattern> (default: '*')."]],
+  ['numpat', ['NUMPAT', '    Return number of subscriptions to patterns.']],
+  [
+    'numsub',
+    [
+      'NUMSUB [<channel> ...]',
+      '    Return the number of subscribers for the specified channels, excluding',
+      '    pattern subscriptions(default: no channels).',
+    ],
+  ],
+  [
+    'shardchannels',
+    [
+      'SHARDCHANNELS [<pattern>]',
+      "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+    ],
+  ],
+  [
+    'shardnumsub',
+    ['SHARDNUMSUB [<shardchannel> ...]', '    Return the number of subscribers for the specified shard level channel(s)'],
+  ],
+];
+
+/** PUBSUB HELP */
+function pubsubHelp(c: Client, argv: string[]): void {
+  replyHelp(c, argv, PUBSUB_HELP);
+}
+
+export const PUBSUB_COMMANDS: CommandDefinition[] = [
+  { name: 'subscribe', arity: -2, handler: subscribe },
+  { name: 'unsubscribe', arity: -1, handler: unsubscribe },
+  { name: 'psubscribe', arity: -2, handler: psubscribe },
+  { name: 'punsubscribe', arity: -1, handler: punsubscribe },
+  { name: 'ssubscribe', arity: -2, handler: ssubscribe },
+  { name: 'sunsubscribe', arity: -1, handler: sunsubscribe },
+  { name: 'publish', arity: 3, handler: publish },
+  { name: 'spublish', arity: 3, handler: spublish },
+  {
+    name: 'pubsub',
+    arity: -2,
+    subcommands: [
+      { name: 'channels', arity: -2, handler: pubsubChannels },
+      { name: 'numsub', arity: -2, handler: pubsubNumsub },
+      { name: 'numpat', arity: 2, handler: pubsubNumpat },
+      { name: 'shardchannels', arity: -2, handler: pubsubShardchannels },
+      { name: 'shardnumsub', arity: -2, handler: pubsubShardnumsub },
+      { name: 'help', arity: 2, handler: pubsubHelp },
+    ],
+  },
+];

@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ManualClock } from '../../src/keyspace/clock.js';
+import { createServer, type LapseServer } from '../../src/server/server.js';
+import { Connection } from '../../src/server/connection.js';
+import { encodeCommand } from '../helpers/resp.js';
+import { clientInfoLine } from '../../src/commands/client-info.js';
+
+/**
+ * How pub/sub messages reach other connections: queued during the publisher's batch,
+ * one socket write per receiver at its end, the same encoded bytes for every receiver
+ * of a protocol, messages produced outside any batch (the timer wheel) written on the
+ * next turn or before the receiver's own next replies. Sockets are fakes that record
+ * every write, so writes can be counted.
+ */
+
+/** The parts of a net.Socket a Connection uses; records writes. */
+class FakeSocket extends EventEmitter {
+  readonly writes: Buffer[] = [];
+  remoteAddress = '127.0.0.1';
+  remotePort = 50000;
+  localAddress = '127.0.0.1';
+  localPort = 6379;
+  writableLength = 0;
+  destroyed = false;
+  setNoDelay(): void {}
+  setKeepAlive(): void {}
+  pause(): void {}
+  resume(): void {}
+  write(data: Buffer): boolean {
+    this.writes.push(data);
+    return true;
+  }
+  end(): void {}
+  destroy(): void {
+    this.destroyed = true;
+  }
+  /** The client sends a command. */
+  send(...args: string[]): void {
+    this.emit('data', encodeCommand(args));
+  }
+  /** Everything written, as text, and forget it. */
+  take(): string[] {
+    return this.writes.splice(0).map((b) => b.toString('latin1'));
+  }
+}
+
+let server: LapseServer;
+afterEach(() => server?.close());
+
+function setup() {
+  const clock = new ManualClock();
+  const logged: string[] = [];
+  server = createServer({ clock, logger: { log: (_level, line) => logged.push(line) } });
+  const connect = () => {
+    const socket = new FakeSocket();
+    const connection = new Connection(server, socket as unknown as net.Socket);
+    return { socket, connection };
+  };
+  return { clock, connect, logged };
+}
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+const message = (channel: string, text: string, push = '*') =>
+  `${push}3\r\n$7\r\nmessage\r\n$${channel.length}\r\n${channel}\r\n$${text.length}\r\n${text}\r\n`;
+
+describe('delivery to other connections', () => {
+  test('a batch of publications reaches each receiver in one write, after the batch', () => {
+    const { connect } = setup();
+    const pub = connect();
+    const s1 = connect();
+    const s2 = connect();
+    s1.socket.send('SUBSCRIBE', 'c');
+    s2.socket.send('SUBSCRIBE', 'c');
+    s1.socket.take();
+    s2.socket.take();
+    // Three PUBLISH in one read: one batch.
+    const batch = Buffer.concat([encodeCommand(['PUBLISH', 'c', 'a']), encodeCommand(['PUBLISH', 'c', 'b']), encodeCommand(['PUBLISH', 'c', 'c'])]);
+    pub.socket.emit('data', batch);
+    expect(pub.socket.take()).toEqual([':2\r\n:2\r\n:2\r\n']);
+    for (const s of [s1, s2]) expect(s.socket.take()).toEqual([message('c', 'a') + message('c', 'b') + message('c', 'c')]);
+  });
+
+  test('one message is encoded once per protocol and the same bytes go to each receiver', () => {
+    const { connect } = setup();
+    const pub = connect();
+    const r2a = connect();
+    const r2b = connect();
+    const r3 = connect();
+    r3.socket.send('HELLO', '3');
+    for (const s of [r2a, r2b, r3]) {
+      s.socket.send('SUBSCRIBE', 'c');
+      s.socket.take();
+    }
+    pub.socket.send('PUBLISH', 'c', 'hello');
+    expect(pub.socket.take()).toEqual([':3\r\n']);
+    const [a] = r2a.socket.writes;
+    const [b] = r2b.socket.writes;
+    const [c] = r3.socket.writes;
+    expect(a).toBe(b); // the same Buffer
+    expect(a!.toString('latin1')).toBe(message('c', 'hello'));
+    expect(c!.toString('latin1')).toBe(message('c', 'hello', '>'));
+  });
+
+  test("the publisher's own messages go in line with its replies", () => {
+    const { connect } = setup();
+    const self = connect();
+    self.socket.send('HELLO', '3');
+    self.socket.send('SUBSCRIBE', 'c');
+    self.socket.take();
+    self.socket.send('PUBLISH', 'c', 'x');
+    expect(self.socket.take()).toEqual([message('c', 'x', '>') + ':1\r\n']);
+  });
+
+  test('expired events from the timer wheel: written on the next turn, one write', async () => {
+    const { clock, connect } = setup();
+    const sub = connect();
+    const admin = connect();
+    admin.socket.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
+    sub.socket.send('SUBSCRIBE', '__keyevent@0__:expired');
+    sub.socket.take();
+    admin.socket.send('SET', 'a', '1', 'PX', '10');
+    admin.socket.send('SET', 'b', '1', 'PX', '10');
+    clock.advance(11); // the wheel fires outside any batch
+    expect(sub.socket.writes).toHaveLength(0);
+    await nextTurn();
+    expect(sub.socket.take()).toEqual([message('__keyevent@0__:expired', 'a') + message('__keyevent@0__:expired', 'b')]);
+  });
+
+  test("messages queued before a receiver's own batch are written first, with its replies", () => {
+    const { clock, connect } = setup();
+    const sub = connect();
+    sub.socket.send('HELLO', '3');
+    sub.socket.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
+    sub.socket.send('SUBSCRIBE', '__keyevent@0__:expired');
+    sub.socket.send('SET', 'k', 'v', 'PX', '5');
+    sub.socket.take();
+    clock.advance(6); // queued for the next turn...
+    sub.socket.send('PING'); // ...but the client's own command comes first
+    expect(sub.socket.take()).toEqual([message('__keyevent@0__:expired', 'k', '>') + '+PONG\r\n']);
+  });
+
+  test('a receiver that is not reading keeps its messages, counted in obl/omem, and is logged once', () => {
+    const { connect, logged } = setup();
+    const pub = connect();
+    const sub = connect();
+    sub.socket.send('SUBSCRIBE', 'c');
+    sub.socket.take();
+    sub.socket.writableLength = 40 * 1024 * 1024; // the kernel's and Node's buffers are full
+    pub.socket.send('PUBLISH', 'c', 'x');
+    pub.socket.send('PUBLISH', 'c', 'y');
+    expect(sub.socket.take()).toEqual([message('c', 'x'), message('c', 'y')]); // written, not dropped
+    const line = clientInfoLine(sub.connection.client, Date.now(), 0);
+    expect(line).toContain(` obl=${40 * 1024 * 1024} oll=0 omem=${40 * 1024 * 1024} `);
+    expect(logged.filter((l) => l.includes('is not reading its pub/sub messages'))).toHaveLength(1);
+  });
+
+  test('a closed receiver is unsubscribed and gets nothing', () => {
+    const { connect } = setup();
+    const pub = connect();
+    const sub = connect();
+    sub.socket.send('SUBSCRIBE', 'c');
+    sub.socket.take();
+    sub.socket.emit('close');
+    pub.socket.send('PUBLISH', 'c', 'x');
+    expect(pub.socket.take()).toEqual([':0\r\n']);
+    expect(sub.socket.writes).toHaveLength(0);
+  });
+});

@@ -1,0 +1,29 @@
+import { expect, test } from 'vitest';
+import { SystemClock } from '../../src/keyspace/clock.js';
+import { TimerWheel, type TimerNode } from '../../src/keyspace/expiry/timer-wheel.js';
+
+class Node implements TimerNode {
+  timerPrev: TimerNode | null = null;
+  timerNext: TimerNode | null = null;
+  constructor(public deadline: number) {}
+}
+
+/**
+ * A wheel batch that runs out of budget continues on the next turn of the event loop
+ * even when nothing else happens: SystemClock.defer must keep the loop from blocking
+ * (an unref'd immediate ran only when some other event woke the loop, here the test's
+ * own 300 ms timer).
+ */
+test('a wheel that yields resumes at once on an idle event loop', async () => {
+  const clock = new SystemClock();
+  const fired: number[] = [];
+  const start = performance.now();
+  // A budget of 0 ms: the wheel yields after every node.
+  const wheel = new TimerWheel<Node>(clock, () => fired.push(performance.now() - start), { budgetMs: 0, checkEvery: 1 });
+  const now = Date.now();
+  for (let i = 0; i < 20; i++) wheel.schedule(new Node(now));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  wheel.close();
+  expect(fired).toHaveLength(20);
+  expect(Math.max(...fired), 'last node fired (ms after scheduling)').toBeLessThan(100);
+});
