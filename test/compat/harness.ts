@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'vitest';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -25,6 +27,8 @@ export class Pair {
   r!: RawClient;
   l!: RawClient;
   private extra: RawClient[] = [];
+  /** Commands sent to both servers and compared, for the count in test-output/. */
+  private compared = 0;
 
   constructor(
     private readonly lapseOptions: ServerOptions = {},
@@ -41,6 +45,7 @@ export class Pair {
   }
 
   async stop(): Promise<void> {
+    recordCount(this.compared);
     for (const c of this.extra) c.close();
     this.r?.close();
     this.l?.close();
@@ -69,6 +74,7 @@ export class Pair {
   /** Sends args to both (on the given connections) and returns both raw replies. */
   async both(args: (string | Buffer)[], on: [RawClient, RawClient] = [this.r, this.l]): Promise<[Buffer, Buffer]> {
     const [rc, lc] = on;
+    this.compared++;
     const redisReply = await rc.call(...args);
     const lapseReply = await lc.call(...args);
     return [redisReply, lapseReply];
@@ -119,6 +125,16 @@ export class Pair {
   async run(commands: (string | Buffer)[][]): Promise<void> {
     for (const c of commands) await this.exact(...c);
   }
+}
+
+/**
+ * Appends this file's number of differential comparisons to
+ * test-output/differential-counts.txt (summed by whoever reports the suite's figures).
+ */
+function recordCount(count: number): void {
+  const file = expect.getState().testPath ?? 'unknown';
+  fs.mkdirSync('test-output', { recursive: true });
+  fs.appendFileSync('test-output/differential-counts.txt', `${path.relative(process.cwd(), file)} ${count}\n`);
 }
 
 /** A reply shown with control bytes escaped, for readable failures. */
