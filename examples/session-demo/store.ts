@@ -1,7 +1,7 @@
 import type session from 'express-session';
 import { RedisStore } from 'connect-redis';
-// connect-redis 7, the last major version that takes an ioredis client (8 and later
-// accept node-redis only). Outside this repository: `npm install connect-redis@7`.
+// connect-redis 7 for ioredis (9 takes node-redis clients only). Outside this
+// repository: `npm install connect-redis@7`.
 import LegacyRedisStore from 'connect-redis-ioredis';
 import { createClient } from 'redis';
 import { Redis as IORedis } from 'ioredis';

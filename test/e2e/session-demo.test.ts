@@ -305,8 +305,9 @@ describe('the session demo in Chromium', () => {
       expect(Date.now(), 'the session key outlived its TTL').toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 100));
     }
-    // Reclaimed no earlier than maxAge after the last request (the TTL is whole seconds).
-    expect(Date.now() - lastRequestAt).toBeGreaterThanOrEqual(MAX_AGE_MS - 100);
+    // Not before maxAge after the last request (which the browser saw complete a little
+    // after lapse's TTL was set, hence the allowance).
+    expect(Date.now() - lastRequestAt).toBeGreaterThanOrEqual(MAX_AGE_MS - 1000);
     expect(Number(await infoField('stats', 'expired_keys'))).toBe(expiredBefore + 1);
     expect(await lapseCall('EXISTS', key)).toBe(0);
 
