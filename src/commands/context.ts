@@ -73,7 +73,7 @@ export interface ServerInfo {
   readonly startupMemory: number;
   /** How many times a second the server's cron runs (INFO hz). */
   readonly hz: number;
-  /** The TCP port actually listened on (0 before listen). */
+  /** The TCP port actually listened on, else the TLS port (0 before listen). */
   tcpPort(): number;
 }
 

@@ -94,6 +94,21 @@ export function protectedModeRefuses(protectedMode: boolean, defaultNopass: bool
   return address !== '127.0.0.1' && address !== '::1';
 }
 
+/**
+ * Closes a TLS client refused after its handshake: a close_notify, then the connection
+ * ends once the client closes its side (or soon). Dropped at once, the connection would
+ * meet the client's next bytes with a reset, and a client that does not ignore SIGPIPE
+ * (redis-cli) would die writing instead of reporting the closed connection.
+ */
+function refuseTls(socket: tls.TLSSocket): void {
+  const close = () => socket.destroy();
+  socket.on('error', () => undefined);
+  socket.on('end', close);
+  socket.resume();
+  socket.end();
+  setTimeout(close, 3000).unref();
+}
+
 /** Raised when the configuration cannot start a server (ACL users, TLS). */
 export class StartupError extends Error {}
 
@@ -207,7 +222,8 @@ export class LapseServer implements ServerContext {
       replicationId: crypto.randomBytes(20).toString('hex'),
       startupMemory: usedMemory(),
       hz: CRON_HZ,
-      tcpPort: () => this.port,
+      // As Redis's INFO tcp_port: the TLS port when there is no TCP listener.
+      tcpPort: () => this.port || this.tlsPort,
     };
     this.stats.peakMemory = this.info.startupMemory;
   }
@@ -463,16 +479,18 @@ export class LapseServer implements ServerContext {
   }
 
   /**
-   * A TLS client whose handshake is done. With tls-auth-clients optional, a client may
-   * send no certificate, but one it sends must be valid (OpenSSL's SSL_VERIFY_PEER
-   * without FAIL_IF_NO_PEER_CERT).
+   * A TLS client whose handshake is done. With tls-auth-clients yes it must have sent a
+   * valid certificate; with optional, a certificate it sent must be valid (OpenSSL's
+   * SSL_VERIFY_PEER, with or without FAIL_IF_NO_PEER_CERT, as Redis sets it).
    */
   private acceptTls(socket: tls.TLSSocket): void {
-    if (this.tls?.clientAuth === 'optional' && !socket.authorized) {
+    const auth = this.tls?.clientAuth ?? 'no';
+    if (auth !== 'no' && !socket.authorized) {
       const cert = socket.getPeerCertificate();
-      if (cert !== null && Object.keys(cert).length > 0) {
-        this.log('verbose', `Error accepting a client connection: ${String(socket.authorizationError)}`);
-        socket.destroy();
+      const presented = cert !== null && Object.keys(cert).length > 0;
+      if (presented || auth === 'yes') {
+        this.log('verbose', `Error accepting a client connection: ${String(socket.authorizationError ?? 'no certificate')}`);
+        refuseTls(socket);
         return;
       }
     }
@@ -579,7 +597,12 @@ export class LapseServer implements ServerContext {
   private applyTls(): void {
     this.tls = this.pendingTls;
     this.pendingTls = null;
-    for (const l of this.tlsListeners) l.setSecureContext(this.tls!.options);
+    const { requestCert, rejectUnauthorized } = this.tls!.options;
+    for (const l of this.tlsListeners) {
+      l.setSecureContext(this.tls!.options);
+      // Not part of the secure context: each new connection reads them from the server.
+      Object.assign(l, { requestCert: requestCert === true, rejectUnauthorized: rejectUnauthorized !== false });
+    }
     this.tlsSessions.clear();
   }
 

@@ -17,7 +17,7 @@ export type ClientAuth = 'no' | 'yes' | 'optional';
 export interface TlsSettings {
   /** For tls.createServer / setSecureContext. */
   readonly options: tls.TlsOptions;
-  /** tls-auth-clients: 'optional' asks for a certificate and refuses only an invalid one. */
+  /** tls-auth-clients: 'yes' needs a valid certificate; 'optional' refuses only an invalid one. */
   readonly clientAuth: ClientAuth;
   readonly sessionCaching: boolean;
   readonly sessionCacheSize: number;
@@ -69,9 +69,11 @@ export function tlsSettings(get: (name: string) => ParamValue): TlsSettings {
   // TLS 1.2 ciphers and TLS 1.3 suites: Node takes both in one list.
   const ciphers = [str('tls-ciphersuites'), str('tls-ciphers')].filter((c) => c !== '').join(':');
   if (ciphers !== '') options.ciphers = ciphers;
+  // The certificate is asked for here and judged once the handshake is done (server.ts):
+  // Node's own rejection of an invalid one drops the connection abruptly.
   if (clientAuth !== 'no') {
     options.requestCert = true;
-    options.rejectUnauthorized = clientAuth === 'yes';
+    options.rejectUnauthorized = false;
   }
   // Checks that the pieces fit (key matches certificate, ciphers exist, passphrase right).
   try {
