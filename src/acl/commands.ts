@@ -24,7 +24,26 @@ export interface AclCommand {
   readonly inRedis: boolean;
   /** lapse's command, if lapse implements it. */
   spec: CommandSpec | undefined;
+  /** Runs before authentication, and whatever the user's command rules (no_auth). */
+  noAuth: boolean;
+  /** Where a pub/sub command's channels are, for the channel check. */
+  channels: ChannelArguments | undefined;
 }
+
+/**
+ * Where the channels of a pub/sub command are: the first argument (PUBLISH), every
+ * argument (SUBSCRIBE), or every argument as a pattern, compared literally with the
+ * user's patterns (PSUBSCRIBE). Unsubscribing needs no permission.
+ */
+export type ChannelArguments = 'first' | 'all' | 'patterns';
+
+const CHANNEL_COMMANDS: Readonly<Record<string, ChannelArguments>> = {
+  publish: 'first',
+  spublish: 'first',
+  subscribe: 'all',
+  ssubscribe: 'all',
+  psubscribe: 'patterns',
+};
 
 /** The bit of a category name (case-insensitive, as strcasecmp), or 0 if there is none. */
 export function categoryBit(name: string): number {
@@ -76,6 +95,8 @@ export class AclCommandIndex {
       entry = this.add(spec.fullName, mask, false);
     }
     entry.spec = spec;
+    entry.noAuth = spec.flags.has('no_auth');
+    entry.channels = CHANNEL_COMMANDS[spec.fullName];
     spec.aclId = entry.id;
   }
 
@@ -91,6 +112,8 @@ export class AclCommandIndex {
       subcommands: undefined,
       inRedis,
       spec: undefined,
+      noAuth: false,
+      channels: undefined,
     };
     this.all.push(cmd);
     if (parent === undefined) {

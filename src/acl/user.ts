@@ -33,6 +33,12 @@ const KEY_READ_WRITE = KEY_READ | KEY_WRITE;
 export interface KeyPattern {
   readonly pattern: string;
   flags: number;
+  /** For a pattern that is a plain prefix and a final '*' ("sess:*"): the prefix. */
+  readonly prefix: string | null;
+}
+
+function keyPattern(pattern: string, flags: number): KeyPattern {
+  return { pattern, flags, prefix: /^[^*?[\\]*\*$/.test(pattern) ? pattern.slice(0, -1) : null };
 }
 
 /** The result of a permission check (Redis's ACL_OK and ACL_DENIED_*; higher wins in reports). */
@@ -69,7 +75,7 @@ export class Selector {
     s.allChannels = this.allChannels;
     s.allowed.set(this.allowed);
     if (this.firstArgs !== null) s.firstArgs = new Map([...this.firstArgs].map(([id, args]) => [id, [...args]]));
-    s.patterns = this.patterns.map((p) => ({ pattern: p.pattern, flags: p.flags }));
+    s.patterns = this.patterns.map((p) => ({ ...p }));
     s.channels = [...this.channels];
     return s;
   }
@@ -192,7 +198,7 @@ export class Selector {
     if (hasSpaces(pattern)) return 'EINVAL';
     const existing = this.patterns.find((p) => p.pattern === pattern);
     if (existing !== undefined) existing.flags |= flags;
-    else this.patterns.push({ pattern, flags });
+    else this.patterns.push(keyPattern(pattern, flags));
     this.allKeys = false;
     return null;
   }
@@ -312,7 +318,8 @@ export class Selector {
 
   /** ACLSelectorCheckCmd: ACL_OK or why the command is denied (deniedIndex says where). */
   check(cmd: CommandSpec, argv: readonly string[], keys: KeyCache): number {
-    if (!this.allCommands && !cmd.flags.has('no_auth') && this.allowed[cmd.aclId] === 0) {
+    const entry = this.settings.index.all[cmd.aclId]!;
+    if (!this.allCommands && !entry.noAuth && this.allowed[cmd.aclId] === 0) {
       const firstArgs = argv.length < 2 ? undefined : this.firstArgs?.get(cmd.aclId);
       if (firstArgs === undefined) return ACL_DENIED_CMD;
       const arg = asciiLower(cString(argv[cmd.parent ? 2 : 1]!));
@@ -329,7 +336,7 @@ export class Selector {
       }
     }
     if (!this.allChannels) {
-      const kind = CHANNEL_COMMANDS[cmd.fullName];
+      const kind = entry.channels;
       if (kind !== undefined) {
         const last = kind === 'first' ? 2 : argv.length;
         for (let j = 1; j < last; j++) {
@@ -350,24 +357,13 @@ export class Selector {
     if (keyFlags & KEY_ACCESS) needed |= KEY_READ;
     if (keyFlags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE)) needed |= KEY_WRITE;
     for (const p of this.patterns) {
-      if ((p.flags & needed) === needed && globMatch(p.pattern, key)) return true;
+      if ((p.flags & needed) !== needed) continue;
+      // The glob matches no empty key, not even with "*" (%RW~*, unlike ~*, is a pattern).
+      if (p.prefix !== null ? key.length > 0 && key.startsWith(p.prefix) : globMatch(p.pattern, key)) return true;
     }
     return false;
   }
 }
-
-/**
- * Where the channels of a pub/sub command are: the first argument (PUBLISH), every
- * argument (SUBSCRIBE), or every argument as a pattern, compared literally with the
- * user's patterns (PSUBSCRIBE). Unsubscribing needs no permission.
- */
-const CHANNEL_COMMANDS: Readonly<Record<string, 'first' | 'all' | 'patterns'>> = {
-  publish: 'first',
-  spublish: 'first',
-  subscribe: 'all',
-  ssubscribe: 'all',
-  psubscribe: 'patterns',
-};
 
 /** ACLCheckChannelAgainstList: a glob match, or for a pattern (literal) the same pattern. */
 export function channelAllowed(patterns: readonly string[], channel: string, literal: boolean): boolean {

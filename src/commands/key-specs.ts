@@ -23,16 +23,38 @@ const FLAG_BITS: Readonly<Record<string, number>> = {
   variable_flags: KEY_VARIABLE_FLAGS,
 };
 
-const specBits = new WeakMap<KeySpec, number>();
+/** A command's key specs as bits, found once per command. */
+interface CommandKeys {
+  readonly specs: readonly KeySpec[];
+  /** KEY_* bits of each spec. */
+  readonly bits: readonly number[];
+  /** A spec for real keys exists (Redis's doesCommandHaveKeys). */
+  readonly hasKeys: boolean;
+  /** The command's own key function, when its key flags depend on its arguments. */
+  readonly own: ((argv: readonly string[], out: KeyRefs) => void) | undefined;
+}
 
-function bitsOf(spec: KeySpec): number {
-  let bits = specBits.get(spec);
-  if (bits === undefined) {
-    bits = 0;
-    for (const f of spec.flags) bits |= FLAG_BITS[f] ?? 0;
-    specBits.set(spec, bits);
+const compiled = new WeakMap<CommandSpec, CommandKeys>();
+
+function keysOf(cmd: CommandSpec): CommandKeys {
+  let keys = compiled.get(cmd);
+  if (keys === undefined) {
+    const bits = cmd.keySpecs.map((spec) => {
+      let b = 0;
+      for (const f of spec.flags) b |= FLAG_BITS[f] ?? 0;
+      return b;
+    });
+    const varFlags = bits.some((b) => b & KEY_VARIABLE_FLAGS);
+    keys = {
+      specs: cmd.keySpecs,
+      bits,
+      hasKeys: bits.some((b) => (b & KEY_NOT_KEY) === 0),
+      // A command without its own function here finds no keys, as one without getkeys_proc in Redis.
+      own: varFlags ? (OWN_KEY_FUNCTIONS[cmd.fullName] ?? (() => undefined)) : undefined,
+    };
+    compiled.set(cmd, keys);
   }
-  return bits;
+  return keys;
 }
 
 /**
@@ -53,8 +75,7 @@ export class KeyRefs {
 
 /** Whether the command has a key spec for real keys (Redis's doesCommandHaveKeys). */
 export function commandHasKeys(cmd: CommandSpec): boolean {
-  for (const spec of cmd.keySpecs) if ((bitsOf(spec) & KEY_NOT_KEY) === 0) return true;
-  return false;
+  return keysOf(cmd).hasKeys;
 }
 
 /**
@@ -65,21 +86,17 @@ export function commandHasKeys(cmd: CommandSpec): boolean {
  */
 export function findKeys(cmd: CommandSpec, argv: readonly string[], out: KeyRefs): void {
   out.count = 0;
-  let varFlags = false;
-  for (const spec of cmd.keySpecs) if (bitsOf(spec) & KEY_VARIABLE_FLAGS) varFlags = true;
-  if (varFlags) {
-    const own = OWN_KEY_FUNCTIONS[cmd.fullName];
-    if (own !== undefined) own(argv, out);
-    return;
-  }
-  if (!fromSpecs(cmd, argv, out)) out.count = 0;
+  const keys = keysOf(cmd);
+  if (keys.own !== undefined) keys.own(argv, out);
+  else if (!fromSpecs(keys, argv, out)) out.count = 0;
 }
 
 /** Redis's getKeysUsingKeySpecs; false when a spec cannot be resolved. */
-function fromSpecs(cmd: CommandSpec, argv: readonly string[], out: KeyRefs): boolean {
+function fromSpecs(keys: CommandKeys, argv: readonly string[], out: KeyRefs): boolean {
   const argc = argv.length;
-  for (const spec of cmd.keySpecs) {
-    const bits = bitsOf(spec);
+  for (let s = 0; s < keys.specs.length; s++) {
+    const spec = keys.specs[s]!;
+    const bits = keys.bits[s]!;
     if (bits & KEY_NOT_KEY) continue;
     let first = 0;
     const bs = spec.beginSearch;

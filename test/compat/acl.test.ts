@@ -208,6 +208,19 @@ describe('ACL SETUSER rules and their errors', () => {
     await rules('ACL', 'GETUSER', 'k');                                         // rules
     await p.exact('ACL', 'SETUSER', 'k', 'ALLKEYS', 'resetkeys');               // exact
     await rules('ACL', 'GETUSER', 'k');                                         // rules
+    await p.exact('ACL', 'SETUSER', 'e', '+@all', '%RW~*');                     // exact
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', '');                             // exact: a pattern matches no empty key
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', 'a');                            // exact
+    await p.exact('ACL', 'SETUSER', 'e', 'resetkeys', '~a*', '~**');            // exact
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', '');                             // exact
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', 'a');                            // exact
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', 'b');                            // exact
+    await p.exact('ACL', 'SETUSER', 'e', 'resetkeys', '~*');                    // exact: allkeys
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', '');                             // exact: every key
+    await p.exact('ACL', 'SETUSER', 'e', 'resetkeys', '~\\*', '~[ab]?');        // exact
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', '*');                            // exact: an escaped star
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', 'bz');                           // exact
+    await p.exact('ACL', 'DRYRUN', 'e', 'GET', 'cz');                           // exact
   });
 
   test('channel patterns and acl-pubsub-default', async () => {
