@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -27,8 +28,8 @@ export interface TlsSettings {
 const DEFAULT_PROTOCOLS = ['TLSv1.2', 'TLSv1.3'] as const;
 const PROTOCOL_ORDER: readonly tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
-/** SSL_OP_NO_RENEGOTIATION: Redis refuses client-initiated renegotiation. */
-const SSL_OP_NO_RENEGOTIATION = 0x40000000;
+/** Redis refuses client-initiated renegotiation; without session caching, no tickets. */
+const { SSL_OP_NO_RENEGOTIATION, SSL_OP_NO_TICKET } = crypto.constants;
 
 /**
  * Reads the certificate, key and CA files and checks the settings; throws TlsConfigError
@@ -55,7 +56,9 @@ export function tlsSettings(get: (name: string) => ParamValue): TlsSettings {
     minVersion: protocols[0],
     maxVersion: protocols[protocols.length - 1],
     honorCipherOrder: get('tls-prefer-server-ciphers') === true,
-    secureOptions: SSL_OP_NO_RENEGOTIATION,
+    // Without session caching (tls-session-caching no) Redis resumes no session at all:
+    // no tickets either.
+    secureOptions: SSL_OP_NO_RENEGOTIATION | (get('tls-session-caching') === true ? 0 : SSL_OP_NO_TICKET),
     sessionTimeout: Number(get('tls-session-cache-timeout')),
   };
   const passphrase = str('tls-key-file-pass');
