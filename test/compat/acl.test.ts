@@ -326,6 +326,19 @@ describe('ACL SETUSER rules and their errors', () => {
     await p.exact('ACL', 'SETUSER', 's', '(+get)', 'reset');                    // exact: reset clears them
     await rules('ACL', 'GETUSER', 's');                                         // rules
   });
+
+  test('a command runs if any selector allows it', async () => {
+    await p.exact('ACL', 'SETUSER', 'sel', 'on', '>pw', '-@all', '~a', '+set', '(~x +get)', '(%R~y +@read)', '(~z &c +publish)'); // exact
+    const on = await as('sel');
+    for (const c of [
+      ['GET', 'x'], ['GET', 'y'], ['GET', 'z'], ['GET', 'a'], ['MGET', 'x', 'y'], ['SET', 'a', 'v'], ['SET', 'x', 'v'],
+      ['SET', 'y', 'v'], ['DEL', 'z'], ['PUBLISH', 'c', 'm'], ['PUBLISH', 'd', 'm'], ['STRLEN', 'q'],
+    ]) {
+      await p.exact('ACL', 'DRYRUN', 'sel', ...c);                             // exact
+      await p.exactOn(on, ...c);                                                // exact
+    }
+    await logs('ACL', 'LOG');                                                   // log: the object of each refusal
+  });
 });
 
 describe('permission checks', () => {
@@ -651,6 +664,11 @@ describe('ACL CAT, GENPASS, DRYRUN, LOG, HELP and errors', () => {
     await p.exact('ACL', 'DRYRUN', 'nobody', 'get', 'x');                       // exact
     await p.exact('ACL', 'DRYRUN', 'dr', 'GET', 'x\0y');                        // exact: the key up to the NUL
     await p.exact('ACL', 'DRYRUN', 'dr');                                       // exact: arity
+    await p.exact('ACL', 'DRYRUN', 'dr', 'AUTH', 'a', 'b');                     // exact: no_auth commands pass
+    await p.exact('ACL', 'DRYRUN', 'dr', 'HELLO');                              // exact
+    await p.exact('ACL', 'DRYRUN', 'dr', 'PING');                               // exact
+    await p.exact('ACL', 'DRYRUN', 'dr', 'SET', 'k', 'v', 'GET');               // exact
+    await p.exact('ACL', 'DRYRUN', 'dr', 'SET', 'x', 'v');                      // exact
     await p.exact('ACL', 'LOG');                                                // exact: DRYRUN logs nothing
   });
 
