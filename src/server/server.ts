@@ -138,6 +138,8 @@ export class LapseServer implements ServerContext {
   /** The TLS listeners (also in listeners), and what they were configured with. */
   private readonly tlsListeners: tls.Server[] = [];
   private tls: TlsSettings | null = null;
+  /** New TLS settings, checked by validateTls, for the listeners once the change applies. */
+  private pendingTls: TlsSettings | null = null;
   private readonly tlsSessions = new TlsSessionCache(
     () => this.config.number('tls-session-cache-size'),
     () => this.config.number('tls-session-cache-timeout'),
@@ -514,9 +516,6 @@ export class LapseServer implements ServerContext {
       return { name: changed, reason: 'Unable to update TLS configuration. Check server logs.' };
     }
   }
-
-  /** New TLS settings, checked by validateTls, for the listeners once the change applies. */
-  private pendingTls: TlsSettings | null = null;
 
   private async closeListeners(): Promise<void> {
     this.tlsListeners.length = 0;
