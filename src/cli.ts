@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { argvToConfig, ConfigFileError } from './config/config.js';
-import { createServer, ListenError, type LapseServer } from './server/server.js';
+import { createServer, ListenError, StartupError, type LapseServer } from './server/server.js';
 import { VERSION } from './version.js';
 import { RdbError } from './persistence/rdb-reader.js';
 
@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   } catch (e) {
     if (e instanceof ConfigFileError) fail(e.message.trim());
+    if (e instanceof StartupError) fail(e.message);
     throw e;
   }
   let stopping = false;

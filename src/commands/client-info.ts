@@ -30,7 +30,7 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
     ` multi=${c.multi?.queue.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory}` +
     ` multi-mem=${multiMemory} rbs=0 rbp=0` +
     ` obl=${obl} oll=0 omem=${obl} tot-mem=${qbuf + argvMemory + multiMemory + obl}` +
-    ` events=${obl > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user} redir=-1` +
+    ` events=${obl > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=-1` +
     ` resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVersion}`
   );
 }

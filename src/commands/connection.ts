@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Client } from './context.js';
 import type { CommandDefinition } from './table.js';
 import {
@@ -23,6 +22,7 @@ import { optionName } from './args.js';
 import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { discardTransaction } from './transaction.js';
+import { logAclDenied } from './acl.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { parseI64, parseIntArg } from '../util/numbers.js';
 
@@ -55,7 +55,7 @@ function quit(c: Client): void {
 /**
  * RESET: the connection's state as a new connection's (Redis's
  * clearClientConnectionState): no transaction nor watched key, database 0, RESP2, the
- * default user's authentication (none while requirepass is set), no name. The library
+ * default user (authenticated only if it needs no password), no name. The library
  * name and version stay: they describe the client behind the connection.
  */
 function reset(c: Client): void {
@@ -65,8 +65,8 @@ function reset(c: Client): void {
   c.db = c.server.keyspace.dbs[0]!;
   c.protocol = 2;
   c.reply.protocol = 2;
-  c.user = 'default';
-  c.authenticated = c.server.config.string('requirepass') === '';
+  c.user = c.server.acl.defaultUser;
+  c.authenticated = c.server.acl.defaultAuthenticates;
   c.name = '';
   c.reply.simple('RESET');
 }
@@ -92,30 +92,23 @@ function select(c: Client, argv: string[]): void {
 }
 
 /**
- * Checks a username and password against the one user lapse has, "default", whose
- * password is requirepass (none: any password is accepted, as Redis's nopass user).
- * Success authenticates the client; failure leaves it as it was.
+ * Authenticates the client as the user if the password opens it (ACLAuthenticateUser:
+ * an enabled user, and any password for a nopass user, else one whose SHA-256 matches a
+ * stored hash, compared in constant time). A failure is logged in the ACL log under the
+ * command as the client typed it, and leaves the client as it was.
  */
-function authenticate(c: Client, username: string, password: string): boolean {
-  if (username !== 'default') return false;
-  const required = c.server.config.string('requirepass');
-  if (required !== '' && !samePassword(password, required)) return false;
+function authenticate(c: Client, argv: readonly string[], username: string, password: string): boolean {
+  const user = c.server.acl.authenticate(username, password);
+  if (user === null) {
+    logAclDenied(c, argv, 'auth', argv[0]!, username);
+    return false;
+  }
   c.authenticated = true;
-  c.user = 'default';
+  c.user = user;
   return true;
 }
 
-/**
- * Constant-time password comparison: both sides are hashed first, so the time taken
- * reveals neither the length nor a common prefix (Redis compares SHA-256 digests too).
- */
-function samePassword(given: string, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(given, 'latin1').digest();
-  const b = crypto.createHash('sha256').update(expected, 'latin1').digest();
-  return crypto.timingSafeEqual(a, b);
-}
-
-/** AUTH [username] password */
+/** AUTH [username] password: one argument means the default user. */
 function auth(c: Client, argv: string[]): void {
   if (argv.length > 3) {
     c.reply.error(ERR_SYNTAX);
@@ -124,8 +117,8 @@ function auth(c: Client, argv: string[]): void {
   let username = 'default';
   let password = argv[1]!;
   if (argv.length === 2) {
-    // The one-argument form is an error when there is no password to give.
-    if (c.server.config.string('requirepass') === '') {
+    // The one-argument form is an error when the default user takes no password.
+    if (c.server.acl.defaultUser.nopass) {
       c.reply.error(ERR_AUTH_NOT_CONFIGURED);
       return;
     }
@@ -133,7 +126,7 @@ function auth(c: Client, argv: string[]): void {
     username = argv[1]!;
     password = argv[2]!;
   }
-  if (authenticate(c, username, password)) c.reply.simple('OK');
+  if (authenticate(c, argv, username, password)) c.reply.simple('OK');
   else c.reply.error(ERR_WRONGPASS);
 }
 
@@ -173,7 +166,7 @@ function hello(c: Client, argv: string[]): void {
     const more = argv.length - 1 - j;
     const option = optionName(argv[j]!);
     if (option === 'auth' && more >= 2) {
-      if (!authenticate(c, argv[j + 1]!, argv[j + 2]!)) {
+      if (!authenticate(c, argv, argv[j + 1]!, argv[j + 2]!)) {
         r.error(ERR_WRONGPASS);
         return;
       }

@@ -7,6 +7,8 @@ import type { CommandTable } from './table.js';
 import type { MultiState } from './transaction.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
+import type { Acl } from '../acl/acl.js';
+import type { User } from '../acl/user.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -71,7 +73,7 @@ export interface ServerInfo {
   readonly startupMemory: number;
   /** How many times a second the server's cron runs (INFO hz). */
   readonly hz: number;
-  /** The TCP port actually listened on (0 before listen). */
+  /** The TCP port actually listened on, else the TLS port (0 before listen). */
   tcpPort(): number;
 }
 
@@ -88,9 +90,12 @@ export interface ServerContext {
   readonly persistence: Persistence;
   /** Channels, patterns and their subscribers (pub/sub and keyspace notifications). */
   readonly pubsub: PubSubHub;
+  /** Users and their permissions (ACL), the ACL log. */
+  readonly acl: Acl;
   /**
-   * Whether a client that has not authenticated must do so (requirepass is set). As in
-   * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.
+   * Whether a client that has not authenticated must do so: the default user has a
+   * password (requirepass) or is off. As in Redis, giving the default user nopass lets
+   * such clients in, and a password shuts them out again.
    */
   readonly authRequired: boolean;
   clients(): Iterable<Client>;
@@ -117,7 +122,8 @@ export class Client {
   libName = '';
   libVersion = '';
   authenticated: boolean;
-  user = 'default';
+  /** The ACL user the client runs as (CLIENT LIST user=, ACL WHOAMI). */
+  user: User;
   /** Set by QUIT and protocol errors: close once the pending replies are written. */
   closeAfterReply = false;
   readonly createdAt: number;
@@ -143,8 +149,17 @@ export class Client {
   ) {
     this.reply = server.reply;
     this.db = server.keyspace.dbs[0]!;
-    this.authenticated = server.config.string('requirepass') === '';
+    this.user = server.acl.defaultUser;
+    this.authenticated = server.acl.defaultAuthenticates;
     this.createdAt = this.lastInteraction = Date.now();
+  }
+
+  /**
+   * A connection refused after it was accepted (protected mode) takes an id, as in
+   * Redis, where the client exists before the check.
+   */
+  static skipId(): void {
+    nextClientId++;
   }
 
   /** Clients get ids in creation order, from 1, for the life of the process. */

@@ -11,13 +11,15 @@ import {
   errWrongArity,
 } from './errors.js';
 import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub.js';
+import { logCommandDenied, nopermError } from './acl.js';
+import { ACL_OK } from '../acl/user.js';
 import { discardTransaction, flagTransaction, isQueued, queueCommand } from './transaction.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
- * (processCommand): existence (and subcommand), arity, authentication (while requirepass
- * is set), no_multi inside MULTI, writes refused after a failed background save
- * (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
+ * (processCommand): existence (and subcommand), arity, authentication (while the default
+ * user has a password), no_multi inside MULTI, the user's permissions (ACL), writes
+ * refused after a failed background save (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
  * ALLOWED_WHILE_SUBSCRIBED lists); then, inside MULTI, queueing instead of running. A
  * command that runs gets one command time, and its calls and failures are counted for
  * INFO.
@@ -55,6 +57,16 @@ export function execute(c: Client, argv: string[]): void {
   if (c.multi !== null && cmd.flags.has('no_multi')) {
     reject(c, cmd, ERR_NOT_ALLOWED_IN_MULTI);
     return;
+  }
+  // ACL: the user may run this command on these keys and channels. A user with every
+  // permission (the default user) costs this one flag test.
+  if (!c.user.unrestricted) {
+    const result = c.user.check(cmd, argv);
+    if (result !== ACL_OK) {
+      logCommandDenied(c, cmd, argv, result);
+      reject(c, cmd, nopermError(result, cmd));
+      return;
+    }
   }
   if (server.persistence.writesDenied && (cmd.flags.has('write') || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);

@@ -1,3 +1,4 @@
+import { ACL_COMMANDS } from './acl.js';
 import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
@@ -22,6 +23,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,
   ...PUBSUB_COMMANDS,
+  ...ACL_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */

@@ -5148,5 +5148,442 @@ export const REDIS_META: Record<string, CommandMeta> = {
     }
    }
   }
+ },
+ "acl": {
+  "arity": -2,
+  "flags": [],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "A container for Access List Control commands ",
+   "since": "6.0.0",
+   "group": "server",
+   "complexity": "Depends on subcommand."
+  },
+  "subcommands": {
+   "cat": {
+    "arity": -2,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "List the ACL categories or the commands inside a category",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(1) since the categories and commands are a fixed set.",
+     "arguments": [
+      {
+       "name": "categoryname",
+       "type": "string",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   },
+   "deluser": {
+    "arity": -3,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Remove the specified ACL users and the associated rules",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(1) amortized time considering the typical user.",
+     "arguments": [
+      {
+       "name": "username",
+       "type": "string",
+       "flags": [
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "dryrun": {
+    "arity": -4,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Returns whether the user can execute the given command without executing the command.",
+     "since": "7.0.0",
+     "group": "server",
+     "complexity": "O(1).",
+     "arguments": [
+      {
+       "name": "username",
+       "type": "string"
+      },
+      {
+       "name": "command",
+       "type": "string"
+      },
+      {
+       "name": "arg",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "genpass": {
+    "arity": -2,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Generate a pseudorandom secure password to use for ACL users",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(1)",
+     "arguments": [
+      {
+       "name": "bits",
+       "type": "integer",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   },
+   "getuser": {
+    "arity": 3,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Get the rules for a specific ACL user",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N). Where N is the number of password, command and pattern rules that the user has.",
+     "history": [
+      [
+       "6.2.0",
+       "Added Pub/Sub channel patterns."
+      ],
+      [
+       "7.0.0",
+       "Added selectors and changed the format of key and channel patterns from a list to their rule representation."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "username",
+       "type": "string"
+      }
+     ]
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "list": {
+    "arity": 2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "List the current ACL rules in ACL config file format",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N). Where N is the number of configured users."
+    }
+   },
+   "load": {
+    "arity": 2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Reload the ACLs from the configured ACL file",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N). Where N is the number of configured users."
+    }
+   },
+   "log": {
+    "arity": -2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "List latest events denied because of ACLs in place",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N) with N being the number of entries shown.",
+     "arguments": [
+      {
+       "name": "operation",
+       "type": "oneof",
+       "flags": [
+        "optional"
+       ],
+       "value": [
+        {
+         "name": "count",
+         "type": "integer"
+        },
+        {
+         "name": "reset",
+         "type": "pure-token",
+         "token": "RESET"
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "save": {
+    "arity": 2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Save the current ACL rules in the configured ACL file",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N). Where N is the number of configured users."
+    }
+   },
+   "setuser": {
+    "arity": -3,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Modify or create the rules for a specific ACL user",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N). Where N is the number of rules provided.",
+     "history": [
+      [
+       "6.2.0",
+       "Added Pub/Sub channel patterns."
+      ],
+      [
+       "7.0.0",
+       "Added selectors and key based permissions."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "username",
+       "type": "string"
+      },
+      {
+       "name": "rule",
+       "type": "string",
+       "flags": [
+        "optional",
+        "multiple"
+       ]
+      }
+     ]
+    }
+   },
+   "users": {
+    "arity": 2,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "List the username of all the configured ACL rules",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(N). Where N is the number of configured users."
+    }
+   },
+   "whoami": {
+    "arity": 2,
+    "flags": [
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Return the name of the user associated to the current connection",
+     "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   }
+  }
  }
 };

@@ -11,7 +11,8 @@ import {
   errConfigSetUnknown,
 } from './errors.js';
 import { optionName } from './args.js';
-import { keyPositions, replyCommandDocs, replyCommandInfo } from './command-docs.js';
+import { replyCommandDocs, replyCommandInfo } from './command-docs.js';
+import { KeyRefs, commandHasKeys, findKeys } from './key-specs.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { infoText } from './info.js';
 import { globMatch } from '../util/glob.js';
@@ -189,7 +190,7 @@ function commandGetkeys(c: Client, argv: string[]): void {
     c.reply.error(ERR_INVALID_COMMAND);
     return;
   }
-  if (!cmd.keySpecs.some((spec) => !spec.flags.includes('not_key'))) {
+  if (!commandHasKeys(cmd)) {
     c.reply.error(ERR_NO_KEY_ARGUMENTS);
     return;
   }
@@ -197,15 +198,18 @@ function commandGetkeys(c: Client, argv: string[]): void {
     c.reply.error(ERR_INVALID_ARGUMENT_COUNT);
     return;
   }
-  const positions = keyPositions(cmd, target);
-  if (positions === null || positions.length === 0) {
+  const keys = getkeysRefs;
+  findKeys(cmd, target, keys);
+  if (keys.count === 0) {
     if (cmd.flags.has('no_mandatory_keys')) c.reply.arrayHeader(0);
     else c.reply.error(ERR_INVALID_ARGUMENTS);
     return;
   }
-  c.reply.arrayHeader(positions.length);
-  for (const i of positions) c.reply.bulk(target[i]!);
+  c.reply.arrayHeader(keys.count);
+  for (let i = 0; i < keys.count; i++) c.reply.bulk(target[keys.positions[i]!]!);
 }
+
+const getkeysRefs = new KeyRefs();
 
 const COMMAND_HELP: readonly HelpEntry[] = [
   ['', ['(no subcommand)', '    Return details about all Redis commands.']],

@@ -79,6 +79,8 @@ export interface CommandSpec {
   readonly handler: Handler | undefined;
   readonly parent: CommandSpec | undefined;
   readonly subcommands: Map<string, CommandSpec> | undefined;
+  /** The command's bit in ACL command bitmaps (src/acl/commands.ts assigns it). */
+  aclId: number;
   /** Calls and time spent, for INFO commandstats. */
   calls: number;
   usec: number;
@@ -173,6 +175,7 @@ function buildSpec(def: CommandDefinition, meta: CommandMeta | undefined, parent
     handler: def.handler,
     parent,
     subcommands: undefined,
+    aclId: -1,
     calls: 0,
     usec: 0,
     rejectedCalls: 0,

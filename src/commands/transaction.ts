@@ -1,12 +1,15 @@
 import type { Client } from './context.js';
 import type { CommandDefinition, CommandSpec } from './table.js';
 import { runQueued } from './dispatch.js';
+import { logCommandDenied, logReason } from './acl.js';
+import { ACL_OK } from '../acl/user.js';
 import {
   ERR_DISCARD_WITHOUT_MULTI,
   ERR_EXEC_WITHOUT_MULTI,
   ERR_EXECABORT,
   ERR_MULTI_NESTED,
   ERR_WATCH_IN_MULTI,
+  errNopermInExec,
 } from './errors.js';
 
 /**
@@ -109,7 +112,18 @@ function exec(c: Client, argv: string[]): void {
   multi.execArgvMemory = argv[0]!.length;
   const queue = multi.queue;
   c.reply.arrayHeader(queue.length);
-  for (const { cmd, argv } of queue) runQueued(c, cmd, argv);
+  for (const { cmd, argv } of queue) {
+    // The user's rules may have changed since the command was queued: checked again.
+    if (!c.user.unrestricted) {
+      const result = c.user.check(cmd, argv);
+      if (result !== ACL_OK) {
+        logCommandDenied(c, cmd, argv, result);
+        c.reply.error(errNopermInExec(logReason(result)));
+        continue;
+      }
+    }
+    runQueued(c, cmd, argv);
+  }
   discardTransaction(c);
 }
 

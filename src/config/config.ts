@@ -3,6 +3,11 @@ import { globMatch } from '../util/glob.js';
 import { PARAMS, findParam, type ParamSpec, type ParamValue } from './params.js';
 
 export type ConfigListener = (name: string, value: ParamValue) => void;
+/**
+ * Checks a CONFIG SET whose values parsed, before anything changes: the new values by
+ * parameter name; returns the parameter and reason to refuse it all, or null.
+ */
+export type ConfigValidator = (pending: ReadonlyMap<string, ParamValue>) => { name: string; reason: string } | null;
 
 /** A configuration error in Redis's start-up wording. */
 export class ConfigFileError extends Error {}
@@ -14,6 +19,7 @@ export class ConfigFileError extends Error {}
 export class Config {
   private readonly values = new Map<string, ParamValue>();
   private readonly listeners: ConfigListener[] = [];
+  private readonly validators: ConfigValidator[] = [];
 
   constructor() {
     for (const p of PARAMS) {
@@ -50,6 +56,11 @@ export class Config {
 
   onChange(listener: ConfigListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Settings that must work together (TLS files) are checked before a CONFIG SET applies. */
+  onValidate(validator: ConfigValidator): void {
+    this.validators.push(validator);
   }
 
   /**
@@ -114,6 +125,13 @@ export class Config {
       if ('error' in r) return { name: spec.name, reason: r.error };
       parsed.push([spec, r.value]);
     }
+    if (this.validators.length > 0) {
+      const pending = new Map(parsed.map(([spec, value]) => [spec.aliasOf ?? spec.name, value]));
+      for (const validate of this.validators) {
+        const refused = validate(pending);
+        if (refused !== null) return refused;
+      }
+    }
     for (const [spec, value] of parsed) this.apply(spec.name, value);
     return null;
   }
@@ -149,11 +167,17 @@ function hasGlob(pattern: string): boolean {
 }
 
 /**
+ * Directives that are not parameters (Redis's `user`): given the line's arguments after
+ * the name, each returns the reason to refuse the line, or null.
+ */
+export type ConfigDirectives = Readonly<Record<string, (args: string[]) => string | null>>;
+
+/**
  * Loads redis.conf-style text into config, as Redis's loadServerConfigFromString does:
  * one directive per line, arguments split like inline commands, '#' comments. Errors
  * throw with Redis's report (line number, the line, the reason).
  */
-export function loadConfigText(config: Config, text: string, version: string): void {
+export function loadConfigText(config: Config, text: string, version: string, directives: ConfigDirectives = {}): void {
   const lines = text.split('\n');
   let saveSeen = false;
   for (let i = 0; i < lines.length; i++) {
@@ -169,6 +193,12 @@ export function loadConfigText(config: Config, text: string, version: string): v
     if (argv === null) fail('Unbalanced quotes in configuration line');
     if (argv!.length === 0) continue;
     const [name, ...args] = argv!;
+    const directive = Object.hasOwn(directives, name!.toLowerCase()) ? directives[name!.toLowerCase()] : undefined;
+    if (directive !== undefined && args.length >= 1) {
+      const error = directive(args);
+      if (error !== null) fail(error);
+      continue;
+    }
     try {
       // Redis joins the arguments of multi-word directives such as "bind a b".
       const spec = findParam(name!);

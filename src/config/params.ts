@@ -294,6 +294,36 @@ const PERSISTENCE_PARAMS: readonly ParamSpec[] = [
   boolParam('stop-writes-on-bgsave-error', 'yes'),
 ];
 
+/** Access control: ACL users and the protections around them (Redis 7.0's names and bounds). */
+const ACCESS_PARAMS: readonly ParamSpec[] = [
+  boolParam('protected-mode', 'yes'),
+  stringParam('aclfile', '', false),
+  sizeParam('acllog-max-len', '128'),
+  enumParam('acl-pubsub-default', 'resetchannels', ['allchannels', 'resetchannels']),
+];
+
+/**
+ * TLS (Redis 7.0's names and defaults). The listener applies them when tls-port is set;
+ * files may change at run time, and then apply to new connections.
+ */
+const TLS_PARAMS: readonly ParamSpec[] = [
+  intParam('tls-port', '0', 0, 65535, false),
+  stringParam('tls-cert-file', ''),
+  stringParam('tls-key-file', ''),
+  stringParam('tls-key-file-pass', ''),
+  stringParam('tls-dh-params-file', ''),
+  stringParam('tls-ca-cert-file', ''),
+  stringParam('tls-ca-cert-dir', ''),
+  enumParam('tls-auth-clients', 'yes', ['no', 'yes', 'optional']),
+  stringParam('tls-protocols', ''),
+  stringParam('tls-ciphers', ''),
+  stringParam('tls-ciphersuites', ''),
+  boolParam('tls-prefer-server-ciphers', 'no'),
+  boolParam('tls-session-caching', 'yes'),
+  intParam('tls-session-cache-size', '20480', 0, INT_MAX),
+  intParam('tls-session-cache-timeout', '300', 0, INT_MAX),
+];
+
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
   {
@@ -346,6 +376,8 @@ export const PARAMS: readonly ParamSpec[] = [
   aliasParam('hash-max-ziplist-entries', HASH_MAX_LISTPACK_ENTRIES),
   aliasParam('hash-max-ziplist-value', HASH_MAX_LISTPACK_VALUE),
   ...PERSISTENCE_PARAMS,
+  ...ACCESS_PARAMS,
+  ...TLS_PARAMS,
 ];
 
 /** strerror's text for the errors a directory check meets. */

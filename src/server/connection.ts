@@ -66,7 +66,10 @@ export class Connection implements ClientTransport {
   ) {
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
-    this.fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+    // A TLS socket wraps the TCP socket that holds the descriptor.
+    type Handle = { _handle?: { fd?: number }; _parent?: Handle };
+    const handle = socket as unknown as Handle;
+    this.fd = handle._handle?.fd ?? handle._parent?._handle?.fd ?? -1;
     this.client = new Client(server, this);
     this.parser = new RequestParser(server.parserLimits);
     this.parser.unauthenticated = !this.client.authenticated && server.authRequired;

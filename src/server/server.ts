@@ -1,7 +1,8 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { Config, loadConfigText } from '../config/config.js';
+import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
 import type { ParamValue } from '../config/params.js';
 import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
@@ -20,6 +21,9 @@ import { VERSION } from '../version.js';
 import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
 import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
+import { Acl } from '../acl/acl.js';
+import { splitArgs } from '../util/split-args.js';
+import { TlsConfigError, TlsSessionCache, tlsSettings, type TlsSettings } from './tls.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -42,6 +46,11 @@ export interface ServerOptions {
   persistence?: 'volatile' | 'redis';
   /** How BGSAVE shares the event loop (tests and benchmarks). */
   snapshotTuning?: SnapshotTuning;
+  /**
+   * ACL users, as `user` lines of redis.conf without the word "user":
+   * 'alice on >s3cret ~sess:* +@read +@write -@dangerous'.
+   */
+  user?: string | string[];
 }
 
 export interface ListenAddress {
@@ -59,7 +68,49 @@ export class ListenError extends Error {
   }
 }
 
-const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning']);
+const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning', 'user']);
+
+/** The reply to a connection refused by protected mode (Redis 7.0's networking.c, byte for byte). */
+const PROTECTED_MODE_DENIED =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set ' +
+  'for the default user. In this mode connections are only accepted from the loopback interface. If you ' +
+  'want to connect from external computers to Redis you may adopt one of the following solutions: 1) ' +
+  "Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback " +
+  'interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is ' +
+  'not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. ' +
+  '2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and ' +
+  "setting the protected mode option to 'no', and then restarting the server. 3) If you started the " +
+  "server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an " +
+  'authentication password for the default user. NOTE: You only need to do one of the above things in ' +
+  'order for the server to start accepting connections from the outside.\r\n';
+
+/**
+ * Whether protected mode refuses a client from this address (clientAcceptHandler): only
+ * 127.0.0.1 and ::1 count as loopback, as in Redis (other 127.x addresses do not).
+ */
+export function protectedModeRefuses(protectedMode: boolean, defaultNopass: boolean, remoteAddress: string | undefined): boolean {
+  if (!protectedMode || !defaultNopass) return false;
+  const address = remoteAddress?.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+  return address !== '127.0.0.1' && address !== '::1';
+}
+
+/**
+ * Closes a TLS client refused after its handshake: a close_notify, then the connection
+ * ends once the client closes its side (or soon). Dropped at once, the connection would
+ * meet the client's next bytes with a reset, and a client that does not ignore SIGPIPE
+ * (redis-cli) would die writing instead of reporting the closed connection.
+ */
+function refuseTls(socket: tls.TLSSocket): void {
+  const close = () => socket.destroy();
+  socket.on('error', () => undefined);
+  socket.on('end', close);
+  socket.resume();
+  socket.end();
+  setTimeout(close, 3000).unref();
+}
+
+/** Raised when the configuration cannot start a server (ACL users, TLS). */
+export class StartupError extends Error {}
 
 /**
  * A lapse server: the keyspace, the command table, the configuration, and TCP
@@ -84,6 +135,17 @@ export class LapseServer implements ServerContext {
   readonly parserLimits: ParserLimits;
   private readonly logger: Logger;
   private readonly listeners: net.Server[] = [];
+  /** The TLS listeners (also in listeners), and what they were configured with. */
+  private readonly tlsListeners: tls.Server[] = [];
+  private tls: TlsSettings | null = null;
+  /** New TLS settings, checked by validateTls, for the listeners once the change applies. */
+  private pendingTls: TlsSettings | null = null;
+  private readonly tlsSessions = new TlsSessionCache(
+    () => this.config.number('tls-session-cache-size'),
+    () => this.config.number('tls-session-cache-timeout'),
+  );
+  private tlsPort = 0;
+  readonly acl: Acl;
   private readonly connections = new Set<Connection>();
   private port = 0;
   private cron: NodeJS.Timeout | null = null;
@@ -91,7 +153,6 @@ export class LapseServer implements ServerContext {
   private readonly opsRate = new RateSampler();
   private readonly inputRate = new RateSampler();
   private readonly outputRate = new RateSampler();
-  private requirePassSet: boolean;
   private closing: Promise<void> | null = null;
   private shutdownHandler: (() => void) | null = null;
   readonly persistence: Persistence;
@@ -100,18 +161,36 @@ export class LapseServer implements ServerContext {
 
   constructor(options: ServerOptions = {}) {
     this.config = new Config();
+    this.commands = createCommandTable();
+    // Users exist before the configuration is read: its `user` lines are checked as read.
+    this.acl = new Acl(this.commands, () => this.config.number('acllog-max-len'), (level, message) => this.log(level, message));
     const redisDefaults = options.persistence === 'redis';
     if (!redisDefaults) this.config.setInitial('save', ['']);
-    if (options.configText) loadConfigText(this.config, options.configText, VERSION);
+    const directives = { user: (args: string[]) => this.acl.appendUserForLoading(args) };
+    if (options.configText) loadConfigText(this.config, options.configText, VERSION, directives);
     for (const [name, value] of Object.entries(options)) {
       if (EMBED_OPTIONS.has(name) || value === undefined) continue;
       this.config.setInitial(name, [formatOption(value)]);
+    }
+    for (const line of options.user === undefined ? [] : ([] as string[]).concat(options.user)) {
+      const args = splitArgs(line);
+      const error = args === null || args.length === 0 ? 'Bad directive or wrong number of arguments' : this.acl.appendUserForLoading(args);
+      if (error !== null) throw new ConfigFileError(error);
     }
     this.clock = options.clock ?? new SystemClock();
     this.logger =
       options.logger === 'stdout'
         ? new LineLogger(() => this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
         : (options.logger ?? silentLogger);
+    // As Redis at start-up: requirepass gives the default user its password, then the
+    // configured users (a `user default` line overrides it) or the ACL file.
+    this.acl.allChannelsByDefault = this.config.string('acl-pubsub-default') === 'allchannels';
+    if (this.config.string('requirepass') !== '') this.acl.setRequirepass(this.config.string('requirepass'));
+    const aclError = this.acl.loadAtStartup(this.config.string('aclfile'), this.config.string('dir'));
+    if (aclError !== null) {
+      this.log('warning', aclError);
+      throw new StartupError(aclError);
+    }
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
@@ -124,13 +203,12 @@ export class LapseServer implements ServerContext {
       options.snapshotTuning,
     );
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
-    this.commands = createCommandTable();
     this.parserLimits = {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
       maxQueryBuffer: this.config.number('client-query-buffer-limit'),
     };
-    this.requirePassSet = this.config.string('requirepass') !== '';
     this.config.onChange((name, value) => this.applyConfig(name, value));
+    this.config.onValidate((pending) => this.validateTls(pending));
     for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
     this.notifier.flags = this.config.number('notify-keyspace-events');
     this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
@@ -146,33 +224,67 @@ export class LapseServer implements ServerContext {
       replicationId: crypto.randomBytes(20).toString('hex'),
       startupMemory: usedMemory(),
       hz: CRON_HZ,
-      tcpPort: () => this.port,
+      // As Redis's INFO tcp_port: the TLS port when there is no TCP listener.
+      tcpPort: () => this.port || this.tlsPort,
     };
     this.stats.peakMemory = this.info.startupMemory;
   }
 
   get authRequired(): boolean {
-    return this.requirePassSet;
+    return this.acl.defaultRequiresAuth;
   }
 
   /**
    * Listens on every `bind` address at `port` (0 picks a free port, the same for all
-   * addresses). An address prefixed with '-' is skipped if unavailable, as in Redis.
+   * addresses), and at `tls-port` with TLS if set. As in Redis, `port 0` with a TLS port
+   * means TLS only. An address prefixed with '-' is skipped if unavailable, as in Redis.
    * Resolves with the first address.
    */
   async listen(): Promise<ListenAddress> {
     // The dataset is complete before the first client can connect (a corrupt file
     // throws here, naming the offset, and nothing listens).
     if (this.loadAtStart && this.listeners.length === 0) this.persistence.load();
+    const tlsPort = this.config.number('tls-port');
+    if (tlsPort !== 0) {
+      try {
+        this.tls = tlsSettings((name) => this.config.get(name));
+      } catch (e) {
+        if (!(e instanceof TlsConfigError)) throw e;
+        this.log('warning', e.message);
+        this.log('warning', 'Failed to configure TLS. Check logs for more info.');
+        throw new ListenError('Failed to configure TLS. Check logs for more info.', undefined);
+      }
+    }
+    let first: ListenAddress | undefined;
+    const port = this.config.number('port');
+    if (port !== 0 || tlsPort === 0) {
+      first = await this.listenAll(port, false);
+      this.port = first.port;
+    }
+    if (tlsPort !== 0) {
+      const bound = await this.listenAll(tlsPort, true);
+      this.tlsPort = bound.port;
+      first ??= bound;
+    }
+    this.startCron();
+    const where = this.listeners.map((l) => {
+      const a = l.address() as net.AddressInfo;
+      return formatHostPort(a.address, a.port) + (l instanceof tls.Server ? ' (tls)' : '');
+    });
+    this.log('notice', `Ready to accept connections on ${where.join(', ')}`);
+    return first!;
+  }
+
+  /** Listens at port on every bind address; on failure closes every listener. */
+  private async listenAll(port: number, secure: boolean): Promise<ListenAddress> {
     const binds = this.config.list('bind');
     const addresses = binds.length > 0 ? binds : ['*'];
-    let port = this.config.number('port');
     let first: ListenAddress | undefined;
     for (const entry of addresses) {
       const optional = entry.startsWith('-');
       const host = optional ? entry.slice(1) : entry;
       try {
-        const bound = await this.listenOne(host === '*' ? '0.0.0.0' : host, port);
+        const bound = await this.listenOne(host === '*' ? '0.0.0.0' : host, port, secure);
         port = bound.port;
         first ??= bound;
       } catch (e) {
@@ -183,14 +295,10 @@ export class LapseServer implements ServerContext {
         throw new ListenError(`Could not listen on ${formatHostPort(host, port)}: ${why}`, code);
       }
     }
-    if (!first) throw new ListenError('No bind address could be used', undefined);
-    this.port = port;
-    this.startCron();
-    const where = this.listeners.map((l) => {
-      const a = l.address() as net.AddressInfo;
-      return formatHostPort(a.address, a.port);
-    });
-    this.log('notice', `Ready to accept connections on ${where.join(', ')}`);
+    if (!first) {
+      await this.closeListeners();
+      throw new ListenError('No bind address could be used', undefined);
+    }
     return first;
   }
 
@@ -344,9 +452,23 @@ export class LapseServer implements ServerContext {
     for (const c of pending) c.flushPushes();
   }
 
-  private listenOne(host: string, port: number): Promise<ListenAddress> {
+  private listenOne(host: string, port: number, secure: boolean): Promise<ListenAddress> {
     return new Promise((resolve, reject) => {
-      const srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      let srv: net.Server;
+      if (secure) {
+        const tlsServer = tls.createServer(this.tls!.options, (socket) => this.acceptTls(socket));
+        // A failed handshake (no client certificate when one is required, a plain-text
+        // client): the connection never reaches the server, as in Redis.
+        tlsServer.on('tlsClientError', (e, socket) => {
+          this.log('verbose', `Error accepting a client connection: ${e.message}`);
+          socket.destroy();
+        });
+        this.tlsSessions.attach(tlsServer, () => this.config.bool('tls-session-caching'));
+        this.tlsListeners.push(tlsServer);
+        srv = tlsServer;
+      } else {
+        srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+      }
       srv.once('error', reject);
       srv.listen({ host, port, backlog: this.config.number('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
         srv.off('error', reject);
@@ -358,7 +480,45 @@ export class LapseServer implements ServerContext {
     });
   }
 
+  /**
+   * A TLS client whose handshake is done. With tls-auth-clients yes it must have sent a
+   * valid certificate; with optional, a certificate it sent must be valid (OpenSSL's
+   * SSL_VERIFY_PEER, with or without FAIL_IF_NO_PEER_CERT, as Redis sets it).
+   */
+  private acceptTls(socket: tls.TLSSocket): void {
+    const auth = this.tls?.clientAuth ?? 'no';
+    if (auth !== 'no' && !socket.authorized) {
+      const cert = socket.getPeerCertificate();
+      const presented = cert !== null && Object.keys(cert).length > 0;
+      if (presented || auth === 'yes') {
+        this.log('verbose', `Error accepting a client connection: ${String(socket.authorizationError ?? 'no certificate')}`);
+        refuseTls(socket);
+        return;
+      }
+    }
+    this.accept(socket);
+  }
+
+  /**
+   * CONFIG SET of TLS parameters while TLS is in use: the new settings must work, or
+   * nothing changes (Redis's applyTlsCfg). They then apply to new connections.
+   */
+  private validateTls(pending: ReadonlyMap<string, ParamValue>): { name: string; reason: string } | null {
+    if (this.tls === null) return null;
+    const changed = [...pending.keys()].find((name) => name.startsWith('tls-'));
+    if (changed === undefined) return null;
+    try {
+      this.pendingTls = tlsSettings((name) => (pending.has(name) ? pending.get(name)! : this.config.get(name)));
+      return null;
+    } catch (e) {
+      if (!(e instanceof TlsConfigError)) throw e;
+      this.log('warning', e.message);
+      return { name: changed, reason: 'Unable to update TLS configuration. Check server logs.' };
+    }
+  }
+
   private async closeListeners(): Promise<void> {
+    this.tlsListeners.length = 0;
     const all = this.listeners.splice(0);
     await Promise.all(all.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))));
   }
@@ -375,6 +535,13 @@ export class LapseServer implements ServerContext {
       // client's FIN and would stay open (keeping close() waiting) for ever.
       socket.on('error', () => socket.destroy());
       socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
+      return;
+    }
+    if (protectedModeRefuses(this.config.bool('protected-mode'), this.acl.defaultUser.nopass, socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      Client.skipId();
+      socket.on('error', () => socket.destroy());
+      socket.end(PROTECTED_MODE_DENIED, () => socket.destroy());
       return;
     }
     // Counted once accepted: Redis leaves rejected connections out of total_connections_received.
@@ -416,11 +583,26 @@ export class LapseServer implements ServerContext {
   private applyConfig(name: string, value: ParamValue): void {
     if (name === 'proto-max-bulk-len') this.parserLimits.maxBulkLength = Number(value);
     else if (name === 'client-query-buffer-limit') this.parserLimits.maxQueryBuffer = Number(value);
-    else if (name === 'requirepass') this.requirePassSet = value !== '';
+    else if (name === 'requirepass') this.acl.setRequirepass(value as string);
+    else if (name === 'acl-pubsub-default') this.acl.allChannelsByDefault = value === 'allchannels';
+    else if (name.startsWith('tls-') && this.pendingTls !== null) this.applyTls();
     else if (name === 'hash-max-listpack-entries') hashLimits.maxCompactEntries = Number(value);
     else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
     else if (name === 'save') this.persistence.applySavePoints();
     else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
+  }
+
+  /** Gives the TLS listeners the settings validateTls checked (new connections get them). */
+  private applyTls(): void {
+    this.tls = this.pendingTls;
+    this.pendingTls = null;
+    const { requestCert, rejectUnauthorized } = this.tls!.options;
+    for (const l of this.tlsListeners) {
+      l.setSecureContext(this.tls!.options);
+      // Not part of the secure context: each new connection reads them from the server.
+      Object.assign(l, { requestCert: requestCert === true, rejectUnauthorized: rejectUnauthorized !== false });
+    }
+    this.tlsSessions.clear();
   }
 
   /**

@@ -1,0 +1,164 @@
+import type { CommandSpec, KeySpec } from './table.js';
+
+/**
+ * Where a command's keys are in its arguments, found with its key specs as Redis 7.0's
+ * getKeysFromCommandWithSpecs (GET_KEYSPEC_DEFAULT) finds them; used by COMMAND GETKEYS
+ * and by the ACL key permission check.
+ */
+
+/** What a key spec says a command does with a key (CMD_KEY_* flags, as bits). */
+export const KEY_ACCESS = 1;
+export const KEY_UPDATE = 2;
+export const KEY_INSERT = 4;
+export const KEY_DELETE = 8;
+const KEY_NOT_KEY = 16;
+const KEY_VARIABLE_FLAGS = 32;
+
+const FLAG_BITS: Readonly<Record<string, number>> = {
+  access: KEY_ACCESS,
+  update: KEY_UPDATE,
+  insert: KEY_INSERT,
+  delete: KEY_DELETE,
+  not_key: KEY_NOT_KEY,
+  variable_flags: KEY_VARIABLE_FLAGS,
+};
+
+/** A command's key specs as bits, found once per command. */
+interface CommandKeys {
+  readonly specs: readonly KeySpec[];
+  /** KEY_* bits of each spec. */
+  readonly bits: readonly number[];
+  /** A spec for real keys exists (Redis's doesCommandHaveKeys). */
+  readonly hasKeys: boolean;
+  /** The command's own key function, when its key flags depend on its arguments. */
+  readonly own: ((argv: readonly string[], out: KeyRefs) => void) | undefined;
+}
+
+const compiled = new WeakMap<CommandSpec, CommandKeys>();
+
+function keysOf(cmd: CommandSpec): CommandKeys {
+  let keys = compiled.get(cmd);
+  if (keys === undefined) {
+    const bits = cmd.keySpecs.map((spec) => {
+      let b = 0;
+      for (const f of spec.flags) b |= FLAG_BITS[f] ?? 0;
+      return b;
+    });
+    const varFlags = bits.some((b) => b & KEY_VARIABLE_FLAGS);
+    keys = {
+      specs: cmd.keySpecs,
+      bits,
+      hasKeys: bits.some((b) => (b & KEY_NOT_KEY) === 0),
+      // A command without its own function here finds no keys, as one without getkeys_proc in Redis.
+      own: varFlags ? (OWN_KEY_FUNCTIONS[cmd.fullName] ?? (() => undefined)) : undefined,
+    };
+    compiled.set(cmd, keys);
+  }
+  return keys;
+}
+
+/**
+ * Keys found in an argv: positions and what the command does with each (KEY_* bits).
+ * Reused from call to call (the check is synchronous), so finding keys allocates nothing.
+ */
+export class KeyRefs {
+  readonly positions: number[] = [];
+  readonly flags: number[] = [];
+  count = 0;
+
+  add(pos: number, flags: number): void {
+    this.positions[this.count] = pos;
+    this.flags[this.count] = flags;
+    this.count++;
+  }
+}
+
+/** Whether the command has a key spec for real keys (Redis's doesCommandHaveKeys). */
+export function commandHasKeys(cmd: CommandSpec): boolean {
+  return keysOf(cmd).hasKeys;
+}
+
+/**
+ * Fills `out` with the keys of argv (argv[0] is the command name). As Redis: a command
+ * whose key flags depend on its arguments (SET's GET) uses its own key function; a spec
+ * that cannot be resolved (bad key count, bounds outside argv) means no keys at all, and
+ * the command itself then reports the error.
+ */
+export function findKeys(cmd: CommandSpec, argv: readonly string[], out: KeyRefs): void {
+  out.count = 0;
+  const keys = keysOf(cmd);
+  if (keys.own !== undefined) keys.own(argv, out);
+  else if (!fromSpecs(keys, argv, out)) out.count = 0;
+}
+
+/** Redis's getKeysUsingKeySpecs; false when a spec cannot be resolved. */
+function fromSpecs(keys: CommandKeys, argv: readonly string[], out: KeyRefs): boolean {
+  const argc = argv.length;
+  for (let s = 0; s < keys.specs.length; s++) {
+    const spec = keys.specs[s]!;
+    const bits = keys.bits[s]!;
+    if (bits & KEY_NOT_KEY) continue;
+    let first = 0;
+    const bs = spec.beginSearch;
+    if (bs.type === 'index') {
+      first = bs.index;
+    } else if (bs.type === 'keyword') {
+      const start = bs.startfrom > 0 ? bs.startfrom : argc + bs.startfrom;
+      const end = bs.startfrom > 0 ? argc - 1 : 0;
+      for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+        if (i >= argc || i < 1) break;
+        if (asciiEqualsIgnoreCase(argv[i]!, bs.keyword)) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (first === 0) continue;
+    } else {
+      return false;
+    }
+    let last: number;
+    let step: number;
+    const fk = spec.findKeys;
+    if (fk.type === 'range') {
+      step = fk.keystep;
+      if (fk.lastkey >= 0) last = first + fk.lastkey;
+      else if (fk.limit === 0) last = argc + fk.lastkey;
+      else last = first + (Math.trunc((argc - first) / fk.limit) + fk.lastkey);
+    } else if (fk.type === 'keynum') {
+      step = fk.keystep;
+      const idx = first + fk.keynumidx;
+      if (idx >= argc) return false;
+      const count = /^(0|-?[1-9][0-9]{0,18})$/.test(argv[idx]!) ? Number(argv[idx]) : NaN;
+      if (!(count >= 0)) return false;
+      first += fk.firstkey;
+      last = first + count - 1;
+    } else {
+      return false;
+    }
+    if (last >= argc || last < first || first >= argc) return false;
+    const flags = bits & (KEY_ACCESS | KEY_UPDATE | KEY_INSERT | KEY_DELETE);
+    for (let i = first; i <= last; i += step) out.add(i, flags);
+  }
+  return true;
+}
+
+/** Key functions of commands whose key flags depend on their arguments (getkeys_proc). */
+const OWN_KEY_FUNCTIONS: Readonly<Record<string, (argv: readonly string[], out: KeyRefs) => void>> = {
+  /** SET (setGetKeys): the key is read too only with GET (a C string, so "get\0x" counts). */
+  set(argv, out) {
+    for (let i = 3; i < argv.length; i++) {
+      if (asciiEqualsIgnoreCase(argv[i]!, 'get')) {
+        out.add(1, KEY_ACCESS | KEY_UPDATE);
+        return;
+      }
+    }
+    out.add(1, KEY_UPDATE);
+  },
+};
+
+/** strcasecmp(a, b) == 0 for an argument and an ASCII keyword: C string, ASCII case. */
+function asciiEqualsIgnoreCase(a: string, b: string): boolean {
+  const nul = a.indexOf('\0');
+  if (nul >= 0) a = a.slice(0, nul);
+  return a.length === b.length && a.replace(/[A-Z]+/g, (m) => m.toLowerCase()) === b.toLowerCase();
+}
