@@ -22,6 +22,15 @@ export interface ClientTransport {
   queryBufferLength(): number;
   /** Bytes written to the socket and not yet sent, and pub/sub messages not written yet. */
   outputBufferLength(): number;
+  /** Bytes of the arguments already read of an unfinished command (CLIENT LIST argv-mem). */
+  pendingArgvLength(): number;
+  /**
+   * What the connection itself costs besides its buffers: socket, parser and connection
+   * objects, and the parser's spare buffer capacity (part of CLIENT LIST tot-mem).
+   */
+  fixedMemory(): number;
+  /** Over an output buffer limit: closed as soon as the current batch is over (flag A). */
+  readonly closingAsap: boolean;
   /**
    * Queues encoded pub/sub messages for this client while another client's commands
    * run; they are written, in order and with one write, once that batch is over.
@@ -136,6 +145,8 @@ export class Client {
   watchDirty = false;
   /** Pub/sub: set exactly while the client is subscribed to something (Redis's CLIENT_PUBSUB). */
   subscriptions: ClientSubscriptions | null = null;
+  /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
+  noEvict = false;
 
   constructor(
     readonly server: ServerContext,

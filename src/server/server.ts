@@ -20,6 +20,7 @@ import { VERSION } from '../version.js';
 import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
 import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
+import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -82,6 +83,8 @@ export class LapseServer implements ServerContext {
   readonly stats: ServerStats = newStats();
   readonly info: ServerInfo;
   readonly parserLimits: ParserLimits;
+  /** client-output-buffer-limit, by class (connections check it after each write). */
+  outputLimits: OutputBufferLimits;
   private readonly logger: Logger;
   private readonly listeners: net.Server[] = [];
   private readonly connections = new Set<Connection>();
@@ -130,6 +133,7 @@ export class LapseServer implements ServerContext {
       maxQueryBuffer: this.config.number('client-query-buffer-limit'),
     };
     this.requirePassSet = this.config.string('requirepass') !== '';
+    this.outputLimits = outputBufferLimitsOf(this.config.string('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.applyConfig(name, value));
     for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
     this.notifier.flags = this.config.number('notify-keyspace-events');
@@ -385,7 +389,8 @@ export class LapseServer implements ServerContext {
 
   /**
    * Redis's serverCron at its default 10 Hz: samples the instantaneous rates and the
-   * memory peak each tick; once a second closes clients idle longer than `timeout`.
+   * memory peak each tick; once a second closes clients idle longer than `timeout`,
+   * except, as Redis, clients in pub/sub mode (they wait for messages by design).
    */
   private startCron(): void {
     if (this.cron) return;
@@ -406,7 +411,7 @@ export class LapseServer implements ServerContext {
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
     for (const c of [...this.connections]) {
-      if (now - c.client.lastInteraction > timeout * 1000) {
+      if (c.client.subscriptions === null && now - c.client.lastInteraction > timeout * 1000) {
         this.log('verbose', 'Closing idle client');
         c.destroy();
       }
@@ -421,6 +426,7 @@ export class LapseServer implements ServerContext {
     else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
     else if (name === 'save') this.persistence.applySavePoints();
     else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
+    else if (name === 'client-output-buffer-limit') this.outputLimits = outputBufferLimitsOf(value as string);
   }
 
   /**
