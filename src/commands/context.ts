@@ -40,6 +40,25 @@ export interface ClientTransport {
   close(): void;
 }
 
+/** Redis's performEvictions result: under the limit, evicting in the background, or stuck over it. */
+export type EvictionResult = 'ok' | 'running' | 'fail';
+
+/** Used memory and maxmemory (server/memory.ts describes what is counted). */
+export interface MemoryContext {
+  /** maxmemory in bytes; 0 = no limit. */
+  readonly maxmemory: number;
+  /** used_memory: what maxmemory is compared with. */
+  used(): number;
+  /** The keys' estimated bytes (used_memory_dataset). */
+  dataset(): number;
+  /** used_memory once the server was set up. */
+  readonly startup: number;
+  /** Evicts keys while used memory is over maxmemory (before a command). */
+  performEvictions(): EvictionResult;
+  /** Time spent over maxmemory, ms: in total, and in the current stretch. */
+  exceededTime(): { total: number; current: number };
+}
+
 export interface ServerStats {
   totalCommandsProcessed: number;
   totalConnectionsReceived: number;
@@ -97,6 +116,8 @@ export interface ServerContext {
   readonly persistence: Persistence;
   /** Channels, patterns and their subscribers (pub/sub and keyspace notifications). */
   readonly pubsub: PubSubHub;
+  /** Used memory, maxmemory and eviction. */
+  readonly memory: MemoryContext;
   /**
    * Whether a client that has not authenticated must do so (requirepass is set). As in
    * Redis, clearing requirepass lets such clients in, and setting it again shuts them out.

@@ -5342,5 +5342,185 @@ export const REDIS_META: Record<string, CommandMeta> = {
     }
    }
   }
+ },
+ "memory": {
+  "arity": -2,
+  "flags": [],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "A container for memory diagnostics commands",
+   "since": "4.0.0",
+   "group": "server",
+   "complexity": "Depends on subcommand."
+  },
+  "subcommands": {
+   "usage": {
+    "arity": -3,
+    "flags": [
+     "readonly"
+    ],
+    "firstKey": 2,
+    "lastKey": 2,
+    "keyStep": 1,
+    "aclCategories": [
+     "@read",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [
+     {
+      "flags": [
+       "RO"
+      ],
+      "beginSearch": {
+       "type": "index",
+       "index": 2
+      },
+      "findKeys": {
+       "type": "range",
+       "lastkey": 0,
+       "keystep": 1,
+       "limit": 0
+      }
+     }
+    ],
+    "doc": {
+     "summary": "Estimate the memory usage of a key",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(N) where N is the number of samples.",
+     "arguments": [
+      {
+       "name": "key",
+       "type": "key",
+       "keySpecIndex": 0
+      },
+      {
+       "name": "count",
+       "type": "integer",
+       "token": "SAMPLES",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   },
+   "stats": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "nondeterministic_output",
+     "request_policy:all_shards",
+     "response_policy:special"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show memory usage details",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "doctor": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "nondeterministic_output",
+     "request_policy:all_shards",
+     "response_policy:special"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Outputs memory problems report",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "malloc-stats": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "nondeterministic_output",
+     "request_policy:all_shards",
+     "response_policy:special"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show allocator internal stats",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "Depends on how much memory is allocated, could be slow"
+    }
+   },
+   "purge": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "request_policy:all_shards",
+     "response_policy:all_succeeded"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Ask the allocator to release memory",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "Depends on how much memory is allocated, could be slow"
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   }
+  }
  }
 };

@@ -21,6 +21,7 @@ import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
 import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
+import { Memory } from './memory.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -98,6 +99,8 @@ export class LapseServer implements ServerContext {
   private closing: Promise<void> | null = null;
   private shutdownHandler: (() => void) | null = null;
   readonly persistence: Persistence;
+  /** used_memory, maxmemory and eviction. */
+  readonly memory: Memory;
   /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
   private readonly loadAtStart: boolean;
 
@@ -119,11 +122,12 @@ export class LapseServer implements ServerContext {
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
+    this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message));
     this.persistence = new Persistence(
       this.keyspace,
       this.config,
       (level, message) => this.log(level, message),
-      usedMemory,
+      () => this.memory.used(),
       options.snapshotTuning,
     );
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
@@ -148,7 +152,7 @@ export class LapseServer implements ServerContext {
       configFile: options.configFile ?? '',
       executable: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
       replicationId: crypto.randomBytes(20).toString('hex'),
-      startupMemory: usedMemory(),
+      startupMemory: this.memory.startup,
       hz: CRON_HZ,
       tcpPort: () => this.port,
     };
@@ -189,6 +193,7 @@ export class LapseServer implements ServerContext {
     }
     if (!first) throw new ListenError('No bind address could be used', undefined);
     this.port = port;
+    this.memory.start();
     this.startCron();
     const where = this.listeners.map((l) => {
       const a = l.address() as net.AddressInfo;
@@ -207,6 +212,7 @@ export class LapseServer implements ServerContext {
       await this.closeListeners();
       await this.persistence.abortBgsave();
       this.keyspace.close();
+      this.memory.close();
     })();
     return this.closing;
   }
@@ -292,6 +298,7 @@ export class LapseServer implements ServerContext {
     this.inputRate.reset();
     this.outputRate.reset();
     this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.evictedKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
     this.keyspace.expiryLag.reset();
@@ -404,8 +411,11 @@ export class LapseServer implements ServerContext {
     stats.instantaneousOpsPerSec = this.opsRate.sample(stats.totalCommandsProcessed, now);
     stats.instantaneousInputKbps = this.inputRate.sample(stats.netInputBytes, now) / 1024;
     stats.instantaneousOutputKbps = this.outputRate.sample(stats.netOutputBytes, now) / 1024;
-    const used = usedMemory();
+    const used = this.memory.used();
     if (used > stats.peakMemory) stats.peakMemory = used;
+    // Eviction also runs between commands: a calibration at a full GC may find memory over
+    // the limit while no command comes.
+    if (used > this.memory.maxmemory && this.memory.maxmemory > 0) this.memory.performEvictions();
     this.persistence.cron();
     if (++this.cronTicks % CRON_HZ !== 0) return;
     const timeout = this.config.number('timeout');
@@ -427,6 +437,7 @@ export class LapseServer implements ServerContext {
     else if (name === 'save') this.persistence.applySavePoints();
     else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
     else if (name === 'client-output-buffer-limit') this.outputLimits = outputBufferLimitsOf(value as string);
+    else if (MEMORY_PARAMS.has(name)) this.memory.applyConfig(name);
   }
 
   /**
@@ -500,11 +511,8 @@ class RateSampler {
   }
 }
 
-/** Memory the process uses for its data: V8 heap plus memory held outside it (Buffers). */
-export function usedMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
+/** Parameters the memory manager follows. */
+const MEMORY_PARAMS = new Set(['maxmemory', 'maxmemory-policy', 'lfu-log-factor', 'lfu-decay-time']);
 
 function formatOption(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
