@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { ServerContext } from './context.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
 import { bytesToHuman, cFixed } from '../util/format.js';
+import type { ParamValue } from '../config/params.js';
 
 /**
  * The text of INFO, section by section, with Redis 7.0's section names, field names
@@ -166,6 +167,16 @@ function ratio(a: number, b: number): string {
   return cFixed(b > 0 ? a / b : 0, 2);
 }
 
+/**
+ * bytesToHuman of a maxmemory that may be beyond 2^53 (a bigint, from 2^53 on: always
+ * petabytes, and from 1024 PB the exact bytes, which a double could not print).
+ */
+function maxmemoryHuman(value: ParamValue): string {
+  if (typeof value !== 'bigint') return bytesToHuman(Number(value));
+  if (value >= 1n << 60n) return `${value}B`;
+  return `${cFixed(Number(value) / 2 ** 50, 2)}P`;
+}
+
 function memorySection(s: ServerContext): string {
   const m = process.memoryUsage();
   const used = s.memory.used();
@@ -212,9 +223,9 @@ function memorySection(s: ServerContext): string {
     ['used_memory_functions', 0],
     ['used_memory_scripts', 0],
     ['used_memory_scripts_human', '0B'],
-    ['maxmemory', String(maxmemory)],
-    // Past 1024 PB Redis prints the exact bytes; a double could not.
-    ['maxmemory_human', typeof maxmemory === 'bigint' && maxmemory >= 1n << 60n ? `${maxmemory}B` : bytesToHuman(Number(maxmemory))],
+    // Redis prints it with %lld: from 2^63 on, as a negative number.
+    ['maxmemory', typeof maxmemory === 'bigint' && maxmemory >= 1n << 63n ? String(maxmemory - (1n << 64n)) : String(maxmemory)],
+    ['maxmemory_human', maxmemoryHuman(maxmemory)],
     ['maxmemory_policy', s.config.string('maxmemory-policy')],
     ['allocator_frag_ratio', ratio(active, allocated)],
     ['allocator_frag_bytes', active - allocated],

@@ -245,3 +245,167 @@ describe('CLIENT NO-EVICT', () => {
     }
   });
 });
+
+/** The INFO field values on each server. */
+async function infoFields(section: string, names: string[]): Promise<[string[], string[]]> {
+  const [r, l] = await p.both(['INFO', section]);
+  const pick = (raw: Buffer) => {
+    const text = textOf(raw);
+    return names.map((n) => new RegExp(`^${n}:(.*)\\r$`, 'm').exec(text)?.[1] ?? `<no ${n}>`);
+  };
+  return [pick(r), pick(l)];
+}
+
+describe('INFO: maxmemory, its policy, evicted keys', () => {
+  test('the fields follow CONFIG SET, as Redis prints them', async () => {
+    for (const [max, policy] of [['0', 'noeviction'], ['100mb', 'allkeys-lru'], ['1gb', 'volatile-lfu'], ['1000', 'volatile-ttl'],
+      ['1536k', 'allkeys-random'], ['18446744073709551615', 'volatile-random'], ['1152921504606846976', 'allkeys-lfu'],
+      ['1152921504606846975', 'volatile-lru']]) {
+      await p.exact('CONFIG', 'SET', 'maxmemory-policy', policy, 'maxmemory', max === '1000' ? '1000' : max); // exact
+      if (max === '1000') await p.exact('CONFIG', 'SET', 'maxmemory', '0'); // exact: below anything's usage, undo at once
+      const [r, l] = await infoFields('memory', ['maxmemory', 'maxmemory_human', 'maxmemory_policy']);
+      expect(l, `${max} ${policy}`).toEqual(r);                      // exact fields
+    }
+    const [r, l] = await infoFields('stats', ['evicted_keys', 'evicted_clients']);
+    expect(l).toEqual(r);                                            // exact fields: names, and 0 evicted
+  });
+});
+
+describe('maxmemory: OOM when nothing can be evicted', () => {
+  afterAll(async () => {
+    await p.exact('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction'); // exact
+  });
+
+  test('noeviction: commands that may add memory are refused, others run', async () => {
+    await p.exact('SET', 'k', 'v');                                  // exact
+    await p.exact('CONFIG', 'SET', 'maxmemory', '1');                // exact: under any usage
+    for (const args of [['SET', 'k', 'w'], ['GET', 'k'], ['INCR', 'n'], ['APPEND', 'k', 'x'], ['SETNX', 'k2', 'v'],
+      ['HSET', 'h', 'f', 'v'], ['MSET', 'a', '1'], ['SETRANGE', 'k', '0', 'x'], ['EXPIRE', 'k', '100'], ['TTL', 'k'],
+      ['PERSIST', 'k'], ['DEL', 'k'], ['EXISTS', 'k'], ['PING'], ['DBSIZE'], ['PUBLISH', 'c', 'm'], ['SELECT', '1'],
+      ['set', 'k', 'v'], ['GETDEL', 'k'], ['HINCRBY', 'h', 'f', '1']]) {
+      await p.exact(...args);                                        // exact: OOM or the reply
+    }
+  });
+
+  test('inside MULTI every command but EXEC, DISCARD, QUIT and RESET is refused, and EXEC then aborts', async () => {
+    await p.exact('CONFIG', 'SET', 'maxmemory', '1');                // exact
+    await p.exact('MULTI');                                          // exact
+    await p.exact('GET', 'k');                                       // exact: OOM, not queued
+    await p.exact('PING');                                           // exact: OOM
+    await p.exact('EXEC');                                           // exact: EXECABORT previous errors
+    await p.exact('MULTI');                                          // exact
+    await p.exact('DISCARD');                                        // exact: OK
+  });
+
+  test('EXEC is refused if its queue holds a command that may add memory', async () => {
+    const other = await p.connect();
+    for (const queued of [['SET', 'a', 'b'], ['GET', 'a']]) {
+      await p.exactOn(other, 'CONFIG', 'SET', 'maxmemory', '0');     // exact
+      await p.exact('MULTI');                                        // exact
+      await p.exact(...queued);                                      // exact: QUEUED
+      await p.exactOn(other, 'CONFIG', 'SET', 'maxmemory', '1');     // exact
+      await p.exact('EXEC');                                         // exact: EXECABORT ... OOM, or the GET's reply
+    }
+  });
+
+  test('allkeys policies evict everything, then refuse; volatile ones keep keys without a TTL', async () => {
+    for (const policy of ['allkeys-lru', 'allkeys-lfu', 'allkeys-random']) {
+      await p.exact('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', policy); // exact
+      await p.exact('FLUSHALL');                                     // exact
+      await p.exact('CONFIG', 'RESETSTAT');                          // exact
+      for (let i = 0; i < 20; i++) await p.exact('SET', `k${i}`, 'v'); // exact
+      await p.exact('SELECT', '3');                                  // exact
+      await p.exact('SET', 'other-db', 'v');                         // exact
+      await p.exact('CONFIG', 'SET', 'maxmemory', '1');              // exact: evicts at once
+      await p.exact('DBSIZE');                                       // exact: 0
+      await p.exact('SELECT', '0');                                  // exact
+      await p.exact('DBSIZE');                                       // exact: 0
+      await p.exact('SET', 'k', 'v');                                // exact: OOM, nothing left to evict
+      const [r, l] = await infoFields('stats', ['evicted_keys']);
+      expect(l, policy).toEqual(r);                                  // exact field: 21
+    }
+    for (const policy of ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']) {
+      await p.exact('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', policy); // exact
+      await p.exact('FLUSHALL');                                     // exact
+      await p.exact('CONFIG', 'RESETSTAT');                          // exact
+      for (let i = 0; i < 10; i++) await p.exact('SET', `k${i}`, 'v'); // exact
+      for (let i = 0; i < 5; i++) await p.exact('SET', `t${i}`, 'v', 'EX', '1000'); // exact
+      await p.exact('CONFIG', 'SET', 'maxmemory', '1');              // exact: evicts the five with a TTL
+      await p.exact('DBSIZE');                                       // exact: 10
+      await p.sorted('KEYS', '*');                                   // sorted: k0..k9
+      await p.exact('SET', 'k0', 'w');                               // exact: OOM
+      const [r, l] = await infoFields('stats', ['evicted_keys']);
+      expect(l, policy).toEqual(r);                                  // exact field: 5
+    }
+  });
+
+  test('evicted keys are published as evicted keyspace events', async () => {
+    const subs = await p.connect();
+    await p.exact('CONFIG', 'SET', 'notify-keyspace-events', 'KEe'); // exact
+    await p.exactOn(subs, 'PSUBSCRIBE', '__key*__:*');               // exact
+    for (let i = 0; i < 5; i++) await p.exact('SET', `k${i}`, 'v');  // exact
+    await p.exact('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random', 'maxmemory', '1'); // exact
+    const read = async (c: RawClient) => {
+      const out: string[] = [];
+      for (let i = 0; i < 10; i++) out.push((await c.readReplyBytes()).toString('latin1'));
+      return out.sort();
+    };
+    expect(await read(subs[1])).toEqual(await read(subs[0]));       // sorted: 5 keyspace + 5 keyevent messages
+    await p.exact('CONFIG', 'SET', 'notify-keyspace-events', '');    // exact
+  });
+});
+
+describe('MEMORY', () => {
+  test('USAGE: errors and missing keys as Redis; a number for a key', async () => {
+    await p.exact('SET', 'k', 'v');                                  // exact
+    await p.exact('HSET', 'h', 'a', '1', 'b', '2');                  // exact
+    for (const args of [['MEMORY', 'USAGE'], ['MEMORY', 'USAGE', 'nokey'], ['MEMORY', 'USAGE', 'k', 'samples'],
+      ['MEMORY', 'USAGE', 'k', 'samples', 'x'], ['MEMORY', 'USAGE', 'k', 'samples', '-1'], ['MEMORY', 'USAGE', 'k', 'foo', '1'],
+      ['MEMORY', 'USAGE', 'k', 'samples', '5', 'extra'], ['MEMORY', 'USAGE', 'nokey', 'samples', 'x'],
+      ['MEMORY', 'USAGE', 'nokey', 'foo'], ['MEMORY', 'USAGE', 'k', 'SAMPLES', '9223372036854775808'],
+      ['MEMORY', 'USAGE', 'nokey', 'samples', '0']]) {
+      await p.exact(...args);                                        // exact
+    }
+    for (const args of [['MEMORY', 'USAGE', 'k'], ['MEMORY', 'USAGE', 'h', 'SAMPLES', '0'], ['MEMORY', 'USAGE', 'k', 'samples', '5', 'samples', '2']]) {
+      const [r, l] = await p.both(args);
+      expect([r[0], l[0]], args.join(' ')).toEqual([0x3a, 0x3a]);    // both integers (the sizes are each server's)
+      expect(integerOf(l)).toBeGreaterThan(0);
+    }
+  });
+
+  test('HELP, arity, unknown subcommands, PURGE', async () => {
+    for (const args of [['MEMORY', 'HELP'], ['MEMORY'], ['MEMORY', 'STATS', 'x'], ['MEMORY', 'DOCTOR', 'x'], ['MEMORY', 'foo'],
+      ['MEMORY', 'PURGE'], ['MEMORY', 'PURGE', 'x'], ['MEMORY', 'MALLOC-STATS', 'x'], ['memory', 'Help', 'x']]) {
+      await p.exact(...args);                                        // exact
+    }
+  });
+
+  test('DOCTOR on an empty instance', async () => {
+    await p.exact('MEMORY', 'DOCTOR');                               // exact: Redis's text
+  });
+
+  test("STATS: Redis's fields in its order, integers and doubles as Redis types them", async () => {
+    await p.exact('SET', 'k', 'v', 'EX', '100');                     // exact
+    for (const protocol of ['2', '3']) {
+      await p.both(['HELLO', protocol]);
+      const [r, l] = await p.both(['MEMORY', 'STATS']);
+      const shape = (raw: Buffer) => {
+        const out: string[] = [];
+        for (const [name, value] of mapParts(raw)) {
+          if (name.startsWith('db.')) {
+            out.push(`${name}: {${mapParts(value).map(([k, v]) => `${k}:${String.fromCharCode(v[0]!)}`).join(' ')}}`);
+          } else {
+            out.push(`${name}:${String.fromCharCode(value[0]!)}`);
+          }
+        }
+        return out;
+      };
+      expect(shape(l), `RESP${protocol}`).toEqual(shape(r));          // exact: names, order, reply types
+    }
+  });
+
+  test('MALLOC-STATS is a text report', async () => {
+    const [r, l] = await p.both(['MEMORY', 'MALLOC-STATS']);
+    expect([r[0], l[0]]).toEqual([0x24, 0x24]);                      // both bulk strings (the texts are each allocator's)
+  });
+});
