@@ -53,6 +53,8 @@ export interface MemoryContext {
   dataset(): number;
   /** used_memory once the server was set up. */
   readonly startup: number;
+  /** Re-anchors used memory to the heap as it is now (right after a full GC). */
+  calibrate(): void;
   /** Evicts keys while used memory is over maxmemory (before a command). */
   performEvictions(): EvictionResult;
   /** Time spent over maxmemory, ms: in total, and in the current stretch. */

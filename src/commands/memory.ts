@@ -199,9 +199,12 @@ export function collectGarbage(): boolean {
   return true;
 }
 
-/** MEMORY PURGE: a full GC (the heap's garbage is what lapse can give back). */
+/**
+ * MEMORY PURGE: a full GC (the heap's garbage is what lapse can give back), after which
+ * used memory is re-anchored to the heap at once.
+ */
 function memoryPurge(c: Client): void {
-  collectGarbage();
+  if (collectGarbage()) c.server.memory.calibrate();
   c.reply.simple('OK');
 }
 

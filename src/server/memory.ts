@@ -17,12 +17,15 @@ import type { Clock } from '../keyspace/clock.js';
  *
  *   used_memory = native + live heap and external memory, where
  *   native      = RSS - heap committed - external, measured once at start-up;
- *   live        = the heap in use plus external memory right after the last full GC
- *                 (observed with a PerformanceObserver), plus what the keys gained or
- *                 lost since then by the dataset estimate (memory-cost.ts), which every
- *                 change to a key keeps up to date. So used_memory follows each write
- *                 at once, and is re-anchored to the real heap at every full GC: the
- *                 estimate's error never accumulates.
+ *   live        = V8's old generation in use plus external memory right after the
+ *                 last full GC (observed with a PerformanceObserver), plus what the keys
+ *                 gained or lost since then by the dataset estimate (memory-cost.ts),
+ *                 which every change to a key keeps up to date. So used_memory follows
+ *                 each write at once, and is re-anchored to the real heap at every full
+ *                 GC: the estimate's error never accumulates. The young generation is
+ *                 left out of the measure: the observer runs a little after the GC, when
+ *                 it holds what was allocated since, mostly garbage (a key still there
+ *                 is in the estimate already).
  *
  * Garbage and the young generation are not counted: they are what the process's RSS
  * holds beyond used_memory, and lapse keeps them small while maxmemory is set by asking
@@ -67,6 +70,15 @@ function unobserveFullGc(listener: () => void): void {
   }
 }
 
+/** V8's old generation in use (every space but the young generation's) plus external memory. */
+function liveMemory(): number {
+  let n = v8.getHeapStatistics().external_memory;
+  for (const space of v8.getHeapSpaceStatistics()) {
+    if (space.space_name !== 'new_space' && space.space_name !== 'new_large_object_space') n += space.space_used_size;
+  }
+  return n;
+}
+
 /** Redis's evictionTimeLimitUs: how long one call may evict, by maxmemory-eviction-tenacity. */
 function evictionTimeLimitMs(tenacity: number): number {
   if (tenacity <= 10) return (50 * tenacity) / 1000;
@@ -83,7 +95,7 @@ export class Memory implements MemoryContext {
   private offset: number;
   readonly startup: number;
   private readonly evictor: Evictor;
-  private readonly calibrate = () => this.calibrateNow();
+  private readonly onFullGc = () => this.calibrate();
   /** A background eviction is scheduled (Redis's isEvictionProcRunning). */
   private evictionScheduled = false;
   /** When used memory went over maxmemory (monotonic ms), or -1 while under. */
@@ -99,10 +111,10 @@ export class Memory implements MemoryContext {
   ) {
     const m = process.memoryUsage();
     this.native = Math.max(0, m.rss - m.heapTotal - m.external);
-    this.offset = m.heapUsed + m.external - keyspace.datasetBytes;
+    this.offset = liveMemory() - keyspace.datasetBytes;
     this.startup = this.used();
     this.evictor = new Evictor(keyspace);
-    observeFullGc(this.calibrate);
+    observeFullGc(this.onFullGc);
     this.applyPolicy();
   }
 
@@ -121,9 +133,8 @@ export class Memory implements MemoryContext {
   }
 
   /** Re-anchors used memory to the real heap (after a full GC). */
-  calibrateNow(): void {
-    const m = process.memoryUsage();
-    this.offset = m.heapUsed + m.external - this.keyspace.datasetBytes;
+  calibrate(): void {
+    this.offset = liveMemory() - this.keyspace.datasetBytes;
   }
 
   /**
@@ -198,7 +209,7 @@ export class Memory implements MemoryContext {
 
   close(): void {
     this.closed = true;
-    unobserveFullGc(this.calibrate);
+    unobserveFullGc(this.onFullGc);
   }
 
   private applyPolicy(): void {
