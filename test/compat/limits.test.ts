@@ -409,3 +409,40 @@ describe('MEMORY', () => {
     expect([r[0], l[0]]).toEqual([0x24, 0x24]);                      // both bulk strings (the texts are each allocator's)
   });
 });
+
+describe('WATCH sees evictions', () => {
+  afterAll(async () => {
+    await p.exact('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction'); // exact
+  });
+
+  test('a watched key evicted before EXEC makes it fail', async () => {
+    const other = await p.connect();
+    await p.exact('SET', 'watched', 'v');                            // exact
+    await p.exact('WATCH', 'watched');                               // exact
+    await p.exactOn(other, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-random', 'maxmemory', '1'); // exact: evicts it
+    await p.exactOn(other, 'CONFIG', 'SET', 'maxmemory', '0');       // exact
+    await p.exact('MULTI');                                          // exact
+    await p.exact('PING');                                           // exact
+    await p.exact('EXEC');                                           // exact: null, the key changed
+  });
+});
+
+describe('proto-max-bulk-len', () => {
+  afterAll(async () => {
+    await p.exact('CONFIG', 'SET', 'proto-max-bulk-len', '512mb');   // exact
+  });
+
+  test('a bulk longer than the limit is a protocol error that closes the client; the limit itself is accepted', async () => {
+    await p.exact('CONFIG', 'SET', 'proto-max-bulk-len', '1mb');     // exact
+    const ok = await p.connect();
+    const [r1, l1] = await p.both([Buffer.from('ECHO'), Buffer.alloc(1024 * 1024, 0x61)], ok);
+    expect(l1.length).toBe(r1.length);                                // exact length: 1 MB echoed
+    expect(l1.equals(r1)).toBe(true);                                 // exact bytes
+    const over = await p.connect();
+    for (const c of over) c.write('*2\r\n$4\r\nECHO\r\n$1048577\r\n');
+    const [r2, l2] = [await over[0].readReplyBytes(), await over[1].readReplyBytes()];
+    expect(show(l2)).toBe(show(r2));                                  // exact: invalid bulk length
+    await over[0].waitClosed();
+    await over[1].waitClosed();
+  });
+});
