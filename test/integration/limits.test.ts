@@ -80,12 +80,14 @@ describe('CLIENT KILL MAXAGE (Redis 7.4)', () => {
     const { port } = await start();
     const old = await connect(port);
     await old.call('PING');
-    await sleep(1100);
+    // Ages are whole seconds (now's second minus the connection's): 2.1 s is an age of 2
+    // or 3, a fresh connection's is 0 or 1.
+    await sleep(2100);
     const admin = await connect(port);
     const young = await connect(port);
     expect((await admin.call('CLIENT', 'KILL', 'MAXAGE', 'x')).toString()).toBe('-ERR maxage is not an integer or out of range\r\n');
     expect((await admin.call('CLIENT', 'KILL', 'MAXAGE', '0')).toString()).toBe('-ERR maxage should be greater than 0\r\n');
-    expect((await admin.call('CLIENT', 'KILL', 'MAXAGE', '1')).toString()).toBe(':1\r\n');
+    expect((await admin.call('CLIENT', 'KILL', 'MAXAGE', '2')).toString()).toBe(':1\r\n');
     await old.waitClosed();
     expect((await young.call('PING')).toString()).toBe('+PONG\r\n');
     expect((await admin.call('CLIENT', 'KILL', 'MAXAGE', '1000', 'SKIPME', 'no')).toString()).toBe(':0\r\n');
