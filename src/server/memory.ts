@@ -102,6 +102,11 @@ export class Memory implements MemoryContext {
   private overSince = -1;
   private exceededTotal = 0;
   private closed = false;
+  // The configuration, read on every command while maxmemory is set: kept here, updated by applyConfig.
+  private max = 0;
+  private policy: EvictionPolicy = 'noeviction';
+  private samples = 5;
+  private tenacity = 10;
 
   constructor(
     private readonly keyspace: Keyspace,
@@ -115,11 +120,11 @@ export class Memory implements MemoryContext {
     this.startup = this.used();
     this.evictor = new Evictor(keyspace);
     observeFullGc(this.onFullGc);
-    this.applyPolicy();
+    this.readConfig();
   }
 
   get maxmemory(): number {
-    return this.config.number('maxmemory');
+    return this.max;
   }
 
   /** used_memory (see the file comment). */
@@ -144,7 +149,7 @@ export class Memory implements MemoryContext {
    * policy may take) and memory is still over the limit.
    */
   performEvictions(): EvictionResult {
-    const max = this.maxmemory;
+    const max = this.max;
     if (max <= 0) return 'ok';
     let used = this.used();
     if (used <= max) {
@@ -152,10 +157,10 @@ export class Memory implements MemoryContext {
       return 'ok';
     }
     if (this.overSince < 0) this.overSince = this.clock.monotonic();
-    const policy = this.config.string('maxmemory-policy') as EvictionPolicy;
+    const policy = this.policy;
     if (policy === 'noeviction') return 'fail';
-    const samples = this.config.number('maxmemory-samples');
-    const limitMs = evictionTimeLimitMs(this.config.number('maxmemory-eviction-tenacity'));
+    const samples = this.samples;
+    const limitMs = evictionTimeLimitMs(this.tenacity);
     const start = this.clock.monotonic();
     let freedKeys = 0;
     while (used > max) {
@@ -176,9 +181,9 @@ export class Memory implements MemoryContext {
     return { total: Math.floor(this.exceededTotal + current), current: Math.floor(current) };
   }
 
-  /** maxmemory-policy, LFU parameters or maxmemory changed. */
+  /** A memory parameter changed (maxmemory, maxmemory-*, lfu-*). */
   applyConfig(name: string): void {
-    if (name === 'maxmemory-policy' || name === 'lfu-log-factor' || name === 'lfu-decay-time') this.applyPolicy();
+    this.readConfig();
     if (name !== 'maxmemory') return;
     const max = this.maxmemory;
     if (max <= 0) return;
@@ -212,9 +217,14 @@ export class Memory implements MemoryContext {
     unobserveFullGc(this.onFullGc);
   }
 
-  private applyPolicy(): void {
+  private readConfig(): void {
+    const config = this.config;
+    this.max = config.number('maxmemory');
+    this.policy = config.string('maxmemory-policy') as EvictionPolicy;
+    this.samples = config.number('maxmemory-samples');
+    this.tenacity = config.number('maxmemory-eviction-tenacity');
     const ks = this.keyspace;
-    const lfu = this.config.string('maxmemory-policy').endsWith('-lfu');
+    const lfu = this.policy.endsWith('-lfu');
     if (lfu !== ks.lfu) this.evictor.clear();
     ks.lfu = lfu;
     ks.lfuLogFactor = this.config.number('lfu-log-factor');

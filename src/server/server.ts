@@ -512,7 +512,9 @@ class RateSampler {
 }
 
 /** Parameters the memory manager follows. */
-const MEMORY_PARAMS = new Set(['maxmemory', 'maxmemory-policy', 'lfu-log-factor', 'lfu-decay-time']);
+const MEMORY_PARAMS = new Set([
+  'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'maxmemory-eviction-tenacity', 'lfu-log-factor', 'lfu-decay-time',
+]);
 
 function formatOption(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
