@@ -6,19 +6,24 @@ import type { Client } from './context.js';
  * adds them for CLIENT SETINFO.
  *
  * Where lapse's memory layout differs from Redis's, the memory fields report what lapse
- * holds for the client: qbuf the bytes of an unfinished command, argv-mem the bytes of
- * the arguments of the command being run (only the client running CLIENT LIST/INFO is
- * inside a command, as in Redis), multi-mem the bytes of the commands queued by MULTI
- * (counted as Redis does), obl and omem the reply bytes the socket has not sent yet,
+ * holds for the client: qbuf the bytes of the unfinished element of a command (a partial
+ * line or bulk) plus a read held back while the socket is full; argv-mem the bytes of
+ * the arguments of the command being run (for the client running CLIENT LIST/INFO) or
+ * already read of an unfinished one; multi-mem the bytes of the commands queued by
+ * MULTI (counted as Redis does); omem the bytes queued for the socket and not sent yet,
  * pub/sub messages waiting to be written included. Replies are encoded in a buffer
- * shared by all clients, so there is no per-client reply buffer (rbs, rbp) or
- * preallocated query buffer (qbuf-free) to report: 0.
+ * shared by all clients and handed to the socket at the end of each batch, so there is
+ * no per-client reply buffer (rbs, rbp, obl, oll) or preallocated query buffer
+ * (qbuf-free): 0. tot-mem is everything lapse holds for the client: those buffers, the
+ * connection's own objects and spare parser capacity (ClientTransport.fixedMemory), and
+ * its subscriptions.
  */
 export function clientInfoLine(c: Client, now: number, argvMemory: number): string {
   const t = c.transport;
   const qbuf = t.queryBufferLength();
-  const obl = t.outputBufferLength();
+  const omem = t.outputBufferLength();
   const multiMemory = c.multi?.memory ?? 0;
+  const totalMemory = qbuf + argvMemory + multiMemory + omem + t.fixedMemory() + subscriptionMemory(c);
   const nowSeconds = Math.floor(now / 1000);
   const age = nowSeconds - Math.floor(c.createdAt / 1000);
   const idle = nowSeconds - Math.floor(c.lastInteraction / 1000);
@@ -29,8 +34,8 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
     ` psub=${subs?.patterns.size ?? 0} ssub=${subs?.shardChannels.size ?? 0}` +
     ` multi=${c.multi?.queue.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory}` +
     ` multi-mem=${multiMemory} rbs=0 rbp=0` +
-    ` obl=${obl} oll=0 omem=${obl} tot-mem=${qbuf + argvMemory + multiMemory + obl}` +
-    ` events=${obl > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=-1` +
+    ` obl=0 oll=0 omem=${omem} tot-mem=${totalMemory}` +
+    ` events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=-1` +
     ` resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVersion}`
   );
 }
@@ -42,7 +47,23 @@ function clientFlags(c: Client): string {
   if (c.multi !== null) flags += 'x';
   if (c.watchDirty) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
+  if (c.transport.closingAsap) flags += 'A';
+  if (c.noEvict) flags += 'e';
   return flags === '' ? 'N' : flags;
+}
+
+/**
+ * Per subscription, the client's Set slot and the channel's subscriber Set slot (about
+ * 2 x 24 bytes), plus the name's string when the client is its only subscriber.
+ */
+function subscriptionMemory(c: Client): number {
+  const subs = c.subscriptions;
+  if (subs === null) return 0;
+  let n = 0;
+  for (const set of [subs.channels, subs.patterns, subs.shardChannels]) {
+    for (const name of set) n += 48 + name.length;
+  }
+  return n;
 }
 
 /**

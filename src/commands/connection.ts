@@ -20,6 +20,7 @@ import {
 } from './errors.js';
 import { optionName } from './args.js';
 import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info.js';
+import { CLIENT_ADMIN_SUBCOMMANDS } from './client-admin.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { discardTransaction } from './transaction.js';
 import { logAclDenied } from './acl.js';
@@ -256,7 +257,8 @@ function canonicalType(type: string): string {
 function clientList(c: Client, argv: string[]): void {
   const server = c.server;
   const now = Date.now();
-  const line = (other: Client) => clientInfoLine(other, now, other === c ? runningArgvMemory(c, argv) : 0) + '\n';
+  const line = (other: Client) =>
+    clientInfoLine(other, now, other === c ? runningArgvMemory(c, argv) : other.transport.pendingArgvLength()) + '\n';
   let text = '';
   if (argv.length === 4 && optionName(argv[2]!) === 'type') {
     const type = optionName(argv[3]!);
@@ -381,6 +383,8 @@ export const CONNECTION_COMMANDS: CommandDefinition[] = [
       { name: 'list', arity: -2, handler: clientList },
       { name: 'info', arity: 2, handler: clientInfo },
       { name: 'help', arity: 2, handler: clientHelp },
+      // KILL, NO-EVICT (client-admin.ts).
+      ...CLIENT_ADMIN_SUBCOMMANDS,
     ],
   },
 ];

@@ -24,6 +24,15 @@ export interface ClientTransport {
   queryBufferLength(): number;
   /** Bytes written to the socket and not yet sent, and pub/sub messages not written yet. */
   outputBufferLength(): number;
+  /** Bytes of the arguments already read of an unfinished command (CLIENT LIST argv-mem). */
+  pendingArgvLength(): number;
+  /**
+   * What the connection itself costs besides its buffers: socket, parser and connection
+   * objects, and the parser's spare buffer capacity (part of CLIENT LIST tot-mem).
+   */
+  fixedMemory(): number;
+  /** Over an output buffer limit: closed as soon as the current batch is over (flag A). */
+  readonly closingAsap: boolean;
   /**
    * Queues encoded pub/sub messages for this client while another client's commands
    * run; they are written, in order and with one write, once that batch is over.
@@ -31,6 +40,27 @@ export interface ClientTransport {
   push(bytes: Buffer): void;
   /** Closes the connection now (another client's CLIENT KILL). */
   close(): void;
+}
+
+/** Redis's performEvictions result: under the limit, evicting in the background, or stuck over it. */
+export type EvictionResult = 'ok' | 'running' | 'fail';
+
+/** Used memory and maxmemory (server/memory.ts describes what is counted). */
+export interface MemoryContext {
+  /** maxmemory in bytes; 0 = no limit. */
+  readonly maxmemory: number;
+  /** used_memory: what maxmemory is compared with. */
+  used(): number;
+  /** The keys' estimated bytes (used_memory_dataset). */
+  dataset(): number;
+  /** used_memory once the server was set up. */
+  readonly startup: number;
+  /** Re-anchors used memory to the heap as it is now (right after a full GC). */
+  calibrate(): void;
+  /** Evicts keys while used memory is over maxmemory (before a command). */
+  performEvictions(): EvictionResult;
+  /** Time spent over maxmemory, ms: in total, and in the current stretch. */
+  exceededTime(): { total: number; current: number };
 }
 
 export interface ServerStats {
@@ -92,6 +122,8 @@ export interface ServerContext {
   readonly pubsub: PubSubHub;
   /** Users and their permissions (ACL), the ACL log. */
   readonly acl: Acl;
+  /** Used memory, maxmemory and eviction. */
+  readonly memory: MemoryContext;
   /**
    * Whether a client that has not authenticated must do so: the default user has a
    * password (requirepass) or is off. As in Redis, giving the default user nopass lets
@@ -142,6 +174,8 @@ export class Client {
   watchDirty = false;
   /** Pub/sub: set exactly while the client is subscribed to something (Redis's CLIENT_PUBSUB). */
   subscriptions: ClientSubscriptions | null = null;
+  /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
+  noEvict = false;
 
   constructor(
     readonly server: ServerContext,

@@ -3,6 +3,7 @@ import type { CommandSpec } from './table.js';
 import {
   ERR_MISCONF,
   ERR_NOAUTH,
+  ERR_OOM,
   ERR_NOT_ALLOWED_IN_MULTI,
   errExecRejected,
   errSubscribedContext,
@@ -18,8 +19,9 @@ import { discardTransaction, flagTransaction, isQueued, queueCommand } from './t
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
  * (processCommand): existence (and subcommand), arity, authentication (while the default
- * user has a password), no_multi inside MULTI, the user's permissions (ACL), writes
- * refused after a failed background save (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
+ * user has a password), no_multi inside MULTI, the user's permissions (ACL), maxmemory
+ * (evict, then refuse what may grow memory with OOM), writes refused after a failed
+ * background save (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
  * ALLOWED_WHILE_SUBSCRIBED lists); then, inside MULTI, queueing instead of running. A
  * command that runs gets one command time, and its calls and failures are counted for
  * INFO.
@@ -68,6 +70,10 @@ export function execute(c: Client, argv: string[]): void {
       return;
     }
   }
+  if (server.memory.maxmemory > 0 && server.memory.performEvictions() === 'fail' && rejectedOnOom(c, cmd)) {
+    reject(c, cmd, ERR_OOM);
+    return;
+  }
   if (server.persistence.writesDenied && (cmd.flags.has('write') || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;
@@ -83,6 +89,23 @@ export function execute(c: Client, argv: string[]): void {
     return;
   }
   call(c, cmd, argv);
+}
+
+/** Commands a client in MULTI may still send while memory is over maxmemory (processCommand). */
+const ALLOWED_IN_MULTI_ON_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
+
+/**
+ * Whether a command is refused while used memory is over maxmemory and nothing can be
+ * evicted, as Redis's processCommand decides: a denyoom command (one that may add
+ * memory), an EXEC whose queue holds one, and inside MULTI anything but EXEC, DISCARD,
+ * QUIT and RESET (queueing costs memory too).
+ */
+function rejectedOnOom(c: Client, cmd: CommandSpec): boolean {
+  if (cmd.flags.has('denyoom')) return true;
+  const multi = c.multi;
+  if (multi === null) return false;
+  if (cmd.name === 'exec' && cmd.parent === undefined) return multi.queue.some((q) => q.cmd.flags.has('denyoom'));
+  return cmd.parent !== undefined || !ALLOWED_IN_MULTI_ON_OOM.has(cmd.name);
 }
 
 /**

@@ -256,3 +256,16 @@ export const ERR_ACL_GENPASS =
 export function errAclUnknownCategory(name: string): string {
   return `ERR Unknown category '${quoteable(name, 128)}'`;
 }
+// Limits: CLIENT KILL, maxmemory, MEMORY.
+/** CLIENT KILL ID with a value that is not an integer >= 1. */
+export const ERR_CLIENT_ID_POSITIVE = 'ERR client-id should be greater than 0';
+/** CLIENT KILL MAXAGE (Redis 7.4, not in 7.0): not an integer, or not positive. */
+export const ERR_MAXAGE_NOT_INTEGER = 'ERR maxage is not an integer or out of range';
+export const ERR_MAXAGE_POSITIVE = 'ERR maxage should be greater than 0';
+
+export function errNoSuchUser(name: string): string {
+  return `ERR No such user '${cString(name)}'`;
+}
+
+/** A command that may use more memory (denyoom) while used memory is over maxmemory (shared.oomerr). */
+export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";

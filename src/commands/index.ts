@@ -3,6 +3,7 @@ import { CONNECTION_COMMANDS } from './connection.js';
 import { EXPIRE_COMMANDS } from './expire.js';
 import { GENERIC_COMMANDS } from './generic.js';
 import { HASH_COMMANDS } from './hash.js';
+import { MEMORY_COMMANDS } from './memory.js';
 import { PERSISTENCE_COMMANDS } from './persistence.js';
 import { PUBSUB_COMMANDS } from './pubsub.js';
 import { SERVER_COMMANDS } from './server.js';
@@ -24,6 +25,7 @@ export const DEFINITIONS: readonly CommandDefinition[] = [
   ...PERSISTENCE_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...ACL_COMMANDS,
+  ...MEMORY_COMMANDS,
 ];
 
 /** Redis 7.0's metadata, with lapse's additions merged in (subcommands included). */

@@ -2,6 +2,7 @@ import os from 'node:os';
 import type { ServerContext } from './context.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
 import { bytesToHuman, cFixed } from '../util/format.js';
+import type { ParamValue } from '../config/params.js';
 
 /**
  * The text of INFO, section by section, with Redis 7.0's section names, field names
@@ -10,9 +11,12 @@ import { bytesToHuman, cFixed } from '../util/format.js';
  *
  * Values are lapse's own and true for lapse. Fields about machinery lapse does not have
  * (forks, AOF, replicas, Lua, jemalloc, active defrag) report it idle or absent, as
- * Redis reports its own when unused. Memory comes from Node: used_memory is the V8 heap
- * in use plus memory held outside it (Buffers); the allocator_* fields map V8's heap
- * (allocated: used, active: heap reserved, resident: the process's RSS).
+ * Redis reports its own when unused. Memory: used_memory is what maxmemory is compared
+ * with (src/server/memory.ts: the process's own memory, the live heap and external
+ * memory at the last full GC, and the keys' changes since); used_memory_dataset is the
+ * keys' estimated bytes; the allocator_* fields map V8's heap as it is now, garbage
+ * included (allocated: heap used plus external, active: heap committed plus external,
+ * resident: the process's RSS).
  *
  * lapse adds lapse_version to the server section, and at the end of the stats section
  * what Redis cannot show, how late expired keys are reclaimed:
@@ -163,9 +167,20 @@ function ratio(a: number, b: number): string {
   return cFixed(b > 0 ? a / b : 0, 2);
 }
 
+/**
+ * bytesToHuman of a maxmemory that may be beyond 2^53 (a bigint, from 2^53 on: always
+ * petabytes, and from 1024 PB the exact bytes, which a double could not print).
+ */
+function maxmemoryHuman(value: ParamValue): string {
+  if (typeof value !== 'bigint') return bytesToHuman(Number(value));
+  if (value >= 1n << 60n) return `${value}B`;
+  return `${cFixed(Number(value) / 2 ** 50, 2)}P`;
+}
+
 function memorySection(s: ServerContext): string {
   const m = process.memoryUsage();
-  const used = m.heapUsed + m.external;
+  const used = s.memory.used();
+  const allocated = m.heapUsed + m.external;
   const active = m.heapTotal + m.external;
   const rss = m.rss;
   const stats = s.stats;
@@ -173,10 +188,11 @@ function memorySection(s: ServerContext): string {
   const peak = stats.peakMemory;
   const startup = s.info.startupMemory;
   const clients = clientsMemory(s);
-  const overhead = Math.min(used, startup + clients);
-  const dataset = used - overhead;
+  const dataset = Math.min(used, s.memory.dataset());
+  const overhead = used - dataset;
   const netUsed = used - startup;
   const total = os.totalmem();
+  const maxmemory = s.config.get('maxmemory');
   return lines('Memory', [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -189,7 +205,7 @@ function memorySection(s: ServerContext): string {
     ['used_memory_startup', startup],
     ['used_memory_dataset', dataset],
     ['used_memory_dataset_perc', `${cFixed(netUsed > 0 ? (dataset * 100) / netUsed : 0, 2)}%`],
-    ['allocator_allocated', used],
+    ['allocator_allocated', allocated],
     ['allocator_active', active],
     ['allocator_resident', rss],
     ['total_system_memory', total],
@@ -207,11 +223,12 @@ function memorySection(s: ServerContext): string {
     ['used_memory_functions', 0],
     ['used_memory_scripts', 0],
     ['used_memory_scripts_human', '0B'],
-    ['maxmemory', 0],
-    ['maxmemory_human', '0B'],
-    ['maxmemory_policy', 'noeviction'],
-    ['allocator_frag_ratio', ratio(active, used)],
-    ['allocator_frag_bytes', active - used],
+    // Redis prints it with %lld: from 2^63 on, as a negative number.
+    ['maxmemory', typeof maxmemory === 'bigint' && maxmemory >= 1n << 63n ? String(maxmemory - (1n << 64n)) : String(maxmemory)],
+    ['maxmemory_human', maxmemoryHuman(maxmemory)],
+    ['maxmemory_policy', s.config.string('maxmemory-policy')],
+    ['allocator_frag_ratio', ratio(active, allocated)],
+    ['allocator_frag_bytes', active - allocated],
     ['allocator_rss_ratio', ratio(rss, active)],
     ['allocator_rss_bytes', rss - active],
     ['rss_overhead_ratio', ratio(rss, rss)],
@@ -280,6 +297,7 @@ function statsSection(s: ServerContext): string {
   // The keyspace's clock, which deadlines and reclaim times are read from.
   const now = s.keyspace.clock.now();
   const lag = s.keyspace.expiryLag.summary(now);
+  const exceeded = s.memory.exceededTime();
   return lines('Stats', [
     ['total_connections_received', st.totalConnectionsReceived],
     ['total_commands_processed', st.totalCommandsProcessed],
@@ -300,10 +318,10 @@ function statsSection(s: ServerContext): string {
     ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', 0],
     ['expire_cycle_cpu_milliseconds', 0],
-    ['evicted_keys', 0],
+    ['evicted_keys', ks.evictedKeys],
     ['evicted_clients', 0],
-    ['total_eviction_exceeded_time', 0],
-    ['current_eviction_exceeded_time', 0],
+    ['total_eviction_exceeded_time', exceeded.total],
+    ['current_eviction_exceeded_time', exceeded.current],
     ['keyspace_hits', ks.keyspaceHits],
     ['keyspace_misses', ks.keyspaceMisses],
     ['pubsub_channels', s.pubsub.channels.size],

@@ -509,6 +509,200 @@ export const REDIS_META: Record<string, CommandMeta> = {
      "group": "connection",
      "complexity": "O(1)"
     }
+   },
+   "kill": {
+    "arity": -3,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Kill the connection of a client",
+     "since": "2.4.0",
+     "group": "connection",
+     "complexity": "O(N) where N is the number of client connections",
+     "history": [
+      [
+       "2.8.12",
+       "Added new filter format."
+      ],
+      [
+       "2.8.12",
+       "`ID` option."
+      ],
+      [
+       "3.2.0",
+       "Added `master` type in for `TYPE` option."
+      ],
+      [
+       "5.0.0",
+       "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."
+      ],
+      [
+       "6.2.0",
+       "`LADDR` option."
+      ]
+     ],
+     "arguments": [
+      {
+       "name": "filter",
+       "type": "oneof",
+       "value": [
+        {
+         "name": "ip:port",
+         "type": "string",
+         "deprecatedSince": "2.8.12"
+        },
+        {
+         "name": "new-format",
+         "type": "oneof",
+         "flags": [
+          "multiple"
+         ],
+         "value": [
+          {
+           "name": "client-id",
+           "type": "integer",
+           "token": "ID",
+           "since": "2.8.12",
+           "flags": [
+            "optional"
+           ]
+          },
+          {
+           "name": "normal_master_slave_pubsub",
+           "type": "oneof",
+           "token": "TYPE",
+           "since": "2.8.12",
+           "flags": [
+            "optional"
+           ],
+           "value": [
+            {
+             "name": "normal",
+             "type": "pure-token",
+             "token": "NORMAL"
+            },
+            {
+             "name": "master",
+             "type": "pure-token",
+             "token": "MASTER",
+             "since": "3.2.0"
+            },
+            {
+             "name": "slave",
+             "type": "pure-token",
+             "token": "SLAVE"
+            },
+            {
+             "name": "replica",
+             "type": "pure-token",
+             "token": "REPLICA",
+             "since": "5.0.0"
+            },
+            {
+             "name": "pubsub",
+             "type": "pure-token",
+             "token": "PUBSUB"
+            }
+           ]
+          },
+          {
+           "name": "username",
+           "type": "string",
+           "token": "USER",
+           "flags": [
+            "optional"
+           ]
+          },
+          {
+           "name": "ip:port",
+           "type": "string",
+           "token": "ADDR",
+           "flags": [
+            "optional"
+           ]
+          },
+          {
+           "name": "ip:port",
+           "type": "string",
+           "token": "LADDR",
+           "since": "6.2.0",
+           "flags": [
+            "optional"
+           ]
+          },
+          {
+           "name": "yes/no",
+           "type": "string",
+           "token": "SKIPME",
+           "flags": [
+            "optional"
+           ]
+          }
+         ]
+        }
+       ]
+      }
+     ]
+    }
+   },
+   "no-evict": {
+    "arity": 3,
+    "flags": [
+     "admin",
+     "noscript",
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@admin",
+     "@slow",
+     "@dangerous",
+     "@connection"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Set client eviction mode for the current connection",
+     "since": "7.0.0",
+     "group": "connection",
+     "complexity": "O(1)",
+     "arguments": [
+      {
+       "name": "enabled",
+       "type": "oneof",
+       "value": [
+        {
+         "name": "on",
+         "type": "pure-token",
+         "token": "ON"
+        },
+        {
+         "name": "off",
+         "type": "pure-token",
+         "token": "OFF"
+        }
+       ]
+      }
+     ]
+    }
    }
   }
  },
@@ -5580,6 +5774,186 @@ export const REDIS_META: Record<string, CommandMeta> = {
     "doc": {
      "summary": "Return the name of the user associated to the current connection",
      "since": "6.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   }
+  }
+ },
+ "memory": {
+  "arity": -2,
+  "flags": [],
+  "firstKey": 0,
+  "lastKey": 0,
+  "keyStep": 0,
+  "aclCategories": [
+   "@slow"
+  ],
+  "tips": [],
+  "keySpecs": [],
+  "doc": {
+   "summary": "A container for memory diagnostics commands",
+   "since": "4.0.0",
+   "group": "server",
+   "complexity": "Depends on subcommand."
+  },
+  "subcommands": {
+   "usage": {
+    "arity": -3,
+    "flags": [
+     "readonly"
+    ],
+    "firstKey": 2,
+    "lastKey": 2,
+    "keyStep": 1,
+    "aclCategories": [
+     "@read",
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [
+     {
+      "flags": [
+       "RO"
+      ],
+      "beginSearch": {
+       "type": "index",
+       "index": 2
+      },
+      "findKeys": {
+       "type": "range",
+       "lastkey": 0,
+       "keystep": 1,
+       "limit": 0
+      }
+     }
+    ],
+    "doc": {
+     "summary": "Estimate the memory usage of a key",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(N) where N is the number of samples.",
+     "arguments": [
+      {
+       "name": "key",
+       "type": "key",
+       "keySpecIndex": 0
+      },
+      {
+       "name": "count",
+       "type": "integer",
+       "token": "SAMPLES",
+       "flags": [
+        "optional"
+       ]
+      }
+     ]
+    }
+   },
+   "stats": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "nondeterministic_output",
+     "request_policy:all_shards",
+     "response_policy:special"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show memory usage details",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "doctor": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "nondeterministic_output",
+     "request_policy:all_shards",
+     "response_policy:special"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Outputs memory problems report",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "O(1)"
+    }
+   },
+   "malloc-stats": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "nondeterministic_output",
+     "request_policy:all_shards",
+     "response_policy:special"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show allocator internal stats",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "Depends on how much memory is allocated, could be slow"
+    }
+   },
+   "purge": {
+    "arity": 2,
+    "flags": [],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [
+     "request_policy:all_shards",
+     "response_policy:all_succeeded"
+    ],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Ask the allocator to release memory",
+     "since": "4.0.0",
+     "group": "server",
+     "complexity": "Depends on how much memory is allocated, could be slow"
+    }
+   },
+   "help": {
+    "arity": 2,
+    "flags": [
+     "loading",
+     "stale"
+    ],
+    "firstKey": 0,
+    "lastKey": 0,
+    "keyStep": 0,
+    "aclCategories": [
+     "@slow"
+    ],
+    "tips": [],
+    "keySpecs": [],
+    "doc": {
+     "summary": "Show helpful text about the different subcommands",
+     "since": "4.0.0",
      "group": "server",
      "complexity": "O(1)"
     }

@@ -147,7 +147,9 @@ export class Config {
 
   /** Sets a parameter (an alias sets its target); listeners hear the target's name. */
   private apply(name: string, value: ParamValue): void {
-    name = findParam(name)?.aliasOf ?? name;
+    const spec = findParam(name);
+    name = spec?.aliasOf ?? name;
+    if (spec?.combine !== undefined) value = spec.combine(this.values.get(name)!, value);
     this.values.set(name, value);
     for (const l of this.listeners) l(name, value);
   }
@@ -165,6 +167,9 @@ function hasGlob(pattern: string): boolean {
   }
   return false;
 }
+
+/** Directives whose words are one value (Redis's multi-argument configs). */
+const MULTI_WORD = new Set(['bind', 'save', 'client-output-buffer-limit']);
 
 /**
  * Directives that are not parameters (Redis's `user`): given the line's arguments after
@@ -202,7 +207,7 @@ export function loadConfigText(config: Config, text: string, version: string, di
     try {
       // Redis joins the arguments of multi-word directives such as "bind a b".
       const spec = findParam(name!);
-      let joined = spec && (spec.name === 'bind' || spec.name === 'save') ? [args.join(' ')] : args;
+      let joined = spec && MULTI_WORD.has(spec.name) ? [args.join(' ')] : args;
       if (spec?.name === 'save') {
         // The first `save` line replaces the defaults, later ones add points (Redis 7.0).
         if (saveSeen) joined = [`${config.string('save')} ${joined[0]}`.trim()];

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { INT64_MAX, UINT64_MAX, parseI64 } from '../util/numbers.js';
 import { parseSavePoints } from '../persistence/save-points.js';
+import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
 
 /**
  * THE table of configuration parameters: name as in redis.conf, type, default, whether
@@ -33,6 +34,11 @@ export interface ParamSpec {
   parse(arg: string): { value: ParamValue } | { error: string };
   /** The value as CONFIG GET prints it. */
   format(value: ParamValue): string;
+  /**
+   * For a parameter that a value sets only in part (client-output-buffer-limit: one
+   * class or several): the full value once `parsed` is applied to `current`.
+   */
+  combine?(current: ParamValue, parsed: ParamValue): ParamValue;
   /**
    * Set for an alias (Redis 7's hash-max-ziplist-entries for hash-max-listpack-entries):
    * the parameter whose value it reads and sets. As in Redis, the alias is a parameter
@@ -324,6 +330,31 @@ const TLS_PARAMS: readonly ParamSpec[] = [
   intParam('tls-session-cache-timeout', '300', 0, INT_MAX),
 ];
 
+/**
+ * Limits (memory, eviction, client buffers), as Redis 7.0 names, bounds and defaults
+ * them. maxmemory-policy lists its values in the order Redis's error message does.
+ */
+const LIMIT_PARAMS: readonly ParamSpec[] = [
+  memoryParam('maxmemory', '0', 0n, UINT64_MAX, false),
+  enumParam('maxmemory-policy', 'noeviction', [
+    'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl',
+    'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction',
+  ]),
+  intParam('maxmemory-samples', '5', 1, INT_MAX),
+  intParam('maxmemory-eviction-tenacity', '10', 0, 100),
+  intParam('lfu-log-factor', '10', 0, INT_MAX),
+  intParam('lfu-decay-time', '1', 0, INT_MAX),
+  {
+    // Functions, not values, from output-limits.ts: the two modules import each other.
+    name: 'client-output-buffer-limit',
+    mutable: true,
+    defaultText: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
+    parse: (arg) => parseOutputBufferLimits(arg),
+    combine: (current, parsed) => combineOutputBufferLimits(current as string, parsed as string),
+    format: (v) => String(v),
+  },
+];
+
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
   {
@@ -378,6 +409,7 @@ export const PARAMS: readonly ParamSpec[] = [
   ...PERSISTENCE_PARAMS,
   ...ACCESS_PARAMS,
   ...TLS_PARAMS,
+  ...LIMIT_PARAMS,
 ];
 
 /** strerror's text for the errors a directory check meets. */

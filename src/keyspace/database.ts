@@ -3,6 +3,7 @@ import { TimerWheel } from './expiry/timer-wheel.js';
 import type { Clock } from './clock.js';
 import type { Value } from './values.js';
 import { FieldTimer, FieldTtls, HashValue } from './hash.js';
+import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
 
 /** No deadline. Comparisons with a time are false, so a persistent key never expires. */
 export const NO_DEADLINE = Infinity;
@@ -24,6 +25,11 @@ export class Entry implements TimerNode {
     public deadline: number,
     /** Insertion sequence number in its database; orders SCAN and RANDOMKEY. */
     readonly seq: number,
+    /**
+     * When the key was last accessed, for eviction: Redis's 24-bit LRU clock or LFU
+     * stamp and counter (access.ts), stamped by every lookup. A Smi: 8 bytes, no box.
+     */
+    public access: number,
   ) {}
 }
 
@@ -55,6 +61,8 @@ export interface DatabaseEvents {
   expired(db: Database, key: string, deadline: number, reclaimedAt: number): void;
   /** A command looked a key up to read it and found none (Redis's "keymiss" event). */
   missed(db: Database, key: string): void;
+  /** A key was evicted to free memory (maxmemory). */
+  evicted(db: Database, key: string): void;
   /** A key was created, changed or deleted by a command (for WATCH and friends). */
   modified(db: Database, key: string): void;
   /** A key was created (Redis's "new" keyspace event). */
@@ -92,10 +100,17 @@ export interface ChangeObserver {
   beforeClear(db: Database, slots: readonly (Entry | number)[]): void;
 }
 
-/** What databases share: Redis's one time per command, and hit/miss counters. */
+/**
+ * What databases share: Redis's one time per command, hit/miss counters, and how keys'
+ * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy).
+ */
 export interface CommandTime {
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
+  /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
+  touched(access: number): number;
+  /** The stamp of a new key. */
+  readonly newAccess: number;
 }
 
 export interface ScanResult {
@@ -129,6 +144,11 @@ export class Database {
    * expire in practice, so the wheel works with the rounded deadline.
    */
   private farExpireTimes = new Map<Entry, bigint>();
+  /**
+   * Estimated bytes held by this database's keys (memory-cost.ts), kept up to date by
+   * every change: maxmemory's dataset figure.
+   */
+  private bytes = 0;
   private readonly wheel: TimerWheel<Entry>;
   /** Hash field TTLs, on a wheel of their own, created with the first one. */
   private fieldWheel: TimerWheel<FieldTimer> | null = null;
@@ -152,6 +172,11 @@ export class Database {
   /** Number of keys with a deadline. */
   get expiresCount(): number {
     return this.volatile;
+  }
+
+  /** Estimated bytes of the keys and values (memory-cost.ts). */
+  get memory(): number {
+    return this.bytes;
   }
 
   /** Number of hash fields with a TTL. */
@@ -190,10 +215,12 @@ export class Database {
   get(key: string): Entry | undefined {
     const entry = this.map.get(key);
     if (entry === undefined) return undefined;
-    if (entry.deadline <= this.time.now) {
-      this.expireEntry(entry, this.time.now);
+    const time = this.time;
+    if (entry.deadline <= time.now) {
+      this.expireEntry(entry, time.now);
       return undefined;
     }
+    entry.access = time.touched(entry.access);
     return entry;
   }
 
@@ -228,13 +255,17 @@ export class Database {
   set(key: string, value: Value, deadline: number = NO_DEADLINE): Entry {
     let entry = this.map.get(key);
     if (entry === undefined) {
-      entry = new Entry(key, value, NO_DEADLINE, this.nextSeq++);
+      entry = new Entry(key, value, NO_DEADLINE, this.nextSeq++, this.time.newAccess);
       this.map.set(key, entry);
       this.order.push(entry);
+      this.bytes += ENTRY_BYTES + stringBytes(key.length) + valueBytes(value);
       this.events.created(this, key);
     } else {
       if (this.observer !== null) this.observer.beforeChange(this, entry);
-      if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
+      const old = entry.value;
+      // Measured before its field timers go with it.
+      this.bytes += valueBytes(value) - valueBytes(old);
+      if (old !== value) this.dropFieldTimers(old, entry);
       entry.value = value;
     }
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
@@ -246,7 +277,9 @@ export class Database {
   /** Replaces the value of an existing entry, keeping its deadline. */
   replaceValue(entry: Entry, value: Value): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
-    if (entry.value !== value) this.dropFieldTimers(entry.value, entry);
+    const old = entry.value;
+    this.bytes += valueBytes(value) - valueBytes(old);
+    if (old !== value) this.dropFieldTimers(old, entry);
     entry.value = value;
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.events.modified(this, entry.key);
@@ -260,8 +293,11 @@ export class Database {
   setField(entry: Entry, field: string, value: string, keepTtl = false): boolean {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     const hash = entry.value as HashValue;
+    const before = hash.estimatedBytes;
     if (hash.ttls !== null && !keepTtl) this.clearFieldDeadline(hash, field);
-    return hash.set(field, value);
+    const created = hash.set(field, value);
+    this.bytes += hash.estimatedBytes - before;
+    return created;
   }
 
   /**
@@ -271,8 +307,10 @@ export class Database {
   setFieldDeadline(entry: Entry, field: string, deadline: number): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     const hash = entry.value as HashValue;
+    const before = hash.estimatedBytes;
     if (deadline === NO_DEADLINE) {
       this.clearFieldDeadline(hash, field);
+      this.bytes += hash.estimatedBytes - before;
       return;
     }
     const ttls = (hash.ttls ??= new FieldTtls(entry));
@@ -286,6 +324,7 @@ export class Database {
     if (deadline < ttls.earliest) ttls.earliest = deadline;
     this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => this.expireFieldTimer(t));
     this.fieldWheel.schedule(timer);
+    this.bytes += hash.estimatedBytes - before;
   }
 
   private clearFieldDeadline(hash: HashValue, field: string): void {
@@ -301,8 +340,11 @@ export class Database {
   deleteField(entry: Entry, field: string): boolean {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     const hash = entry.value as HashValue;
+    const before = hash.estimatedBytes;
     if (hash.ttls !== null) this.clearFieldDeadline(hash, field);
-    return hash.removeField(field);
+    const removed = hash.removeField(field);
+    this.bytes += hash.estimatedBytes - before;
+    return removed;
   }
 
   /**
@@ -370,6 +412,7 @@ export class Database {
     if (old !== NO_DEADLINE) {
       this.volatile--;
       this.deadlineSum -= old;
+      this.bytes -= DEADLINE_BYTES;
     }
     entry.deadline = deadline;
     if (deadline === NO_DEADLINE) {
@@ -377,6 +420,7 @@ export class Database {
     } else {
       this.volatile++;
       this.deadlineSum += deadline;
+      this.bytes += DEADLINE_BYTES;
       this.wheel.schedule(entry);
     }
   }
@@ -404,6 +448,16 @@ export class Database {
     this.events.modified(this, entry.key);
   }
 
+  /**
+   * Evicts an entry to free memory (maxmemory): deleted as any key (a snapshot sees it
+   * first, WATCH sees it change) and reported as evicted; not a change for save points,
+   * as in Redis.
+   */
+  evict(entry: Entry): void {
+    this.remove(entry);
+    this.events.evicted(this, entry.key);
+  }
+
   /** Removes every key; deadlines are cancelled without firing. */
   clear(): void {
     const removed = this.map;
@@ -416,6 +470,7 @@ export class Database {
     this.tombstones = 0;
     this.volatile = 0;
     this.deadlineSum = 0;
+    this.bytes = 0;
     if (removed.size > 0) this.events.flushed(this, removed);
   }
 
@@ -511,6 +566,38 @@ export class Database {
     }
   }
 
+  /**
+   * Adds to `out` up to `count` live entries picked at random (with a deadline only, if
+   * volatileOnly), for eviction's sampling: Redis's dictGetSomeKeys, with at most count*10
+   * random probes. Entries may repeat. When probes find no entry with a deadline although
+   * some exist (few among many keys), a walk from a random slot finds them, as Redis
+   * samples its expires dict.
+   */
+  sample(count: number, volatileOnly: boolean, out: Entry[]): void {
+    if (this.map.size === 0 || (volatileOnly && this.volatile === 0)) return;
+    if (this.tombstones > this.map.size) this.compact();
+    const order = this.order;
+    const now = this.time.now;
+    const start = out.length;
+    for (let probes = count * 10; probes > 0 && out.length - start < count; probes--) {
+      const slot = order[Math.floor(Math.random() * order.length)]!;
+      if (typeof slot === 'number' || slot.deadline <= now) continue;
+      if (volatileOnly && slot.deadline === NO_DEADLINE) continue;
+      out.push(slot);
+    }
+    if (out.length > start || !volatileOnly) return;
+    const from = Math.floor(Math.random() * order.length);
+    for (let i = 0; i < order.length && out.length - start < count; i++) {
+      const slot = order[(from + i) % order.length]!;
+      if (typeof slot !== 'number' && slot.deadline !== NO_DEADLINE && slot.deadline > now) out.push(slot);
+    }
+  }
+
+  /** Whether entry is this database's live entry for its key (not deleted or replaced since it was sampled). */
+  holds(entry: Entry): boolean {
+    return this.map.get(entry.key) === entry;
+  }
+
   /** Expires an entry whose deadline has passed at time now: removes it and reports it. */
   private expireEntry(entry: Entry, now: number): void {
     const deadline = entry.deadline;
@@ -529,20 +616,25 @@ export class Database {
     if (ttls === null) return;
     const entry = ttls.owner;
     // The snapshot, if any, must see the hash with this field and its TTL.
-    if (this.observer !== null && this.map.get(entry.key) === entry) this.observer.beforeChange(this, entry);
+    const live = this.map.get(entry.key) === entry && entry.value === hash;
+    if (this.observer !== null && live) this.observer.beforeChange(this, entry);
+    const before = hash.estimatedBytes;
     ttls.timers.delete(timer.field);
     if (ttls.timers.size === 0) hash.ttls = null;
-    if (this.map.get(entry.key) !== entry || entry.value !== hash) {
+    if (!live) {
       // Not reachable: leaving the keyspace cancels a hash's timers. Keep the hash consistent anyway.
       hash.removeField(timer.field);
       return;
     }
+    this.bytes += hash.estimatedBytes - before;
     const now = Math.max(this.time.now, this.clock.now());
     if (entry.deadline <= now) {
       this.expireEntry(entry, now);
       return;
     }
+    const beforeField = hash.estimatedBytes;
     hash.removeField(timer.field);
+    this.bytes += hash.estimatedBytes - beforeField;
     const emptied = hash.size === 0;
     if (emptied) this.remove(entry);
     this.events.modified(this, entry.key);
@@ -561,6 +653,7 @@ export class Database {
 
   private remove(entry: Entry): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
+    this.bytes -= entryBytes(entry);
     this.map.delete(entry.key);
     this.dropFieldTimers(entry.value, entry);
     if (entry.deadline !== NO_DEADLINE) {

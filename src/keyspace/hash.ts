@@ -1,6 +1,7 @@
 import type { TimerNode } from './expiry/timer-wheel.js';
 import type { Entry } from './database.js';
 import type { ValueObject } from './values.js';
+import { stringBytes } from './memory-cost.js';
 
 /**
  * Limits of the compact encoding, Redis's hash-max-listpack-entries and
@@ -91,6 +92,12 @@ export class HashValue implements ValueObject {
   private index: Map<string, number> | null = null;
   /** Field TTLs, or null when no field has one. */
   ttls: FieldTtls | null = null;
+  /**
+   * The estimated bytes of the field and value strings (stringBytes of each), kept up to
+   * date by set and removeField so estimatedBytes costs O(1). Field names shared between
+   * compact hashes are counted too: an upper bound (MEMORY USAGE counts them exactly).
+   */
+  private stringsBytes = 0;
 
   /** On the prototype: one slot less per hash. */
   get type(): 'hash' {
@@ -99,6 +106,48 @@ export class HashValue implements ValueObject {
 
   get size(): number {
     return this.index !== null ? this.index.size : this.slots.length >> 1;
+  }
+
+  /**
+   * What the hash costs, estimated in O(1) (memory-cost.ts): this object (56 bytes), its
+   * array (48 + 8 per slot), in the table form its index (an OrderedHashMap: ~40 bytes per
+   * field), field TTLs (a timer and a map slot, ~96 bytes each), and its strings.
+   */
+  get estimatedBytes(): number {
+    let n = 56 + 48 + 8 * this.slots.length + this.stringsBytes;
+    if (this.index !== null) n += 80 + 40 * this.index.size;
+    if (this.ttls !== null) n += 80 + 96 * this.ttls.timers.size;
+    return n;
+  }
+
+  /**
+   * estimatedBytes with the strings counted as they are: a field name shared between
+   * compact hashes (see shared()) costs only its slot. O(fields) for a compact hash; a
+   * table-form hash is estimated from `samples` fields (0: all), as Redis's MEMORY USAGE
+   * samples a hashtable.
+   */
+  measuredBytes(samples: number): number {
+    const slots = this.slots;
+    let n = this.estimatedBytes - this.stringsBytes;
+    if (this.index === null) {
+      for (let i = 0; i < slots.length; i += 2) {
+        const field = slots[i]!;
+        if (fieldNames.get(field) === undefined) n += stringBytes(field.length);
+        n += stringBytes((slots[i + 1] as string).length);
+      }
+      return n;
+    }
+    const size = this.index.size;
+    if (samples <= 0 || samples >= size) return n + this.stringsBytes;
+    let sampled = 0;
+    let bytes = 0;
+    for (let i = 0; i < slots.length && sampled < samples; i += 2) {
+      const field = slots[i];
+      if (field === null || field === undefined) continue;
+      bytes += stringBytes(field.length) + stringBytes((slots[i + 1] as string).length);
+      sampled++;
+    }
+    return n + Math.round((bytes / sampled) * size);
   }
 
   /** True while the hash uses the compact (listpack-like) form. */
@@ -150,21 +199,25 @@ export class HashValue implements ValueObject {
     if (index !== null) {
       const pair = index.get(field);
       if (pair !== undefined) {
+        this.stringsBytes += stringBytes(value.length) - stringBytes((slots[2 * pair + 1] as string).length);
         slots[2 * pair + 1] = value;
         return false;
       }
       index.set(field, slots.length >> 1);
       slots.push(field, value);
+      this.stringsBytes += stringBytes(field.length) + stringBytes(value.length);
       return true;
     }
     const limit = hashLimits.maxCompactValue;
     const i = this.find(field);
     if (i >= 0) {
+      this.stringsBytes += stringBytes(value.length) - stringBytes((slots[i + 1] as string).length);
       slots[i + 1] = value;
       if (value.length > limit) this.convert();
       return false;
     }
     slots.push(shared(field), value);
+    this.stringsBytes += stringBytes(field.length) + stringBytes(value.length);
     if (slots.length > hashLimits.maxCompactEntries * 2 || field.length > limit || value.length > limit) {
       this.convert();
     }
@@ -186,11 +239,13 @@ export class HashValue implements ValueObject {
     if (index === null) {
       const i = this.find(field);
       if (i < 0) return false;
+      this.stringsBytes -= stringBytes(field.length) + stringBytes((slots[i + 1] as string).length);
       slots.splice(i, 2);
       return true;
     }
     const pair = index.get(field);
     if (pair === undefined) return false;
+    this.stringsBytes -= stringBytes(field.length) + stringBytes((slots[2 * pair + 1] as string).length);
     index.delete(field);
     if (2 * pair + 2 === slots.length) {
       // The last pair: drop it, and any tombstones it was covering.

@@ -1,9 +1,12 @@
 import type { Clock } from './clock.js';
 import { Database, type DatabaseEvents, type Entry } from './database.js';
 import { LagWindow } from './expiry/lag-window.js';
+import { lfuMinutes, lfuNew, lfuTouched, lruClock } from './access.js';
 
 export interface KeyspaceStats {
   expiredKeys: number;
+  /** Keys evicted to free memory (INFO evicted_keys). */
+  evictedKeys: number;
   keyspaceHits: number;
   keyspaceMisses: number;
 }
@@ -32,7 +35,16 @@ export class Keyspace implements DatabaseEvents {
   readonly dbs: Database[];
   /** Redis's command time snapshot: set once per command by the dispatcher. */
   now: number;
-  readonly stats: KeyspaceStats = { expiredKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  readonly stats: KeyspaceStats = { expiredKeys: 0, evictedKeys: 0, keyspaceHits: 0, keyspaceMisses: 0 };
+  /** Redis's LRU clock (access.ts) at the command time. */
+  lruClock: number;
+  /**
+   * How lookups stamp keys (access.ts): LFU counters while maxmemory-policy is an LFU
+   * one, with lfu-log-factor and lfu-decay-time; the LRU clock otherwise. Set by the server.
+   */
+  lfu = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
   /**
    * How late expired keys were reclaimed (reclaim time - deadline, in ms) over the last
    * minute, whether by the timer wheel or lazily by a command (INFO stats).
@@ -51,13 +63,32 @@ export class Keyspace implements DatabaseEvents {
     databases: number,
   ) {
     this.now = clock.now();
+    this.lruClock = lruClock(this.now);
     this.dbs = [];
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this, clock, this));
   }
 
   /** Refreshes the command time (once per command, as Redis does). */
   tick(): number {
-    return (this.now = this.clock.now());
+    const now = (this.now = this.clock.now());
+    this.lruClock = lruClock(now);
+    return now;
+  }
+
+  touched(access: number): number {
+    if (!this.lfu) return this.lruClock;
+    return lfuTouched(access, lfuMinutes(this.now), this.lfuDecayTime, this.lfuLogFactor);
+  }
+
+  get newAccess(): number {
+    return this.lfu ? lfuNew(lfuMinutes(this.now)) : this.lruClock;
+  }
+
+  /** Estimated bytes of every key and value (memory-cost.ts). */
+  get datasetBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.memory;
+    return n;
   }
 
   /** Total number of keys in all databases. */
@@ -98,6 +129,12 @@ export class Keyspace implements DatabaseEvents {
     this.expiryLag.record(reclaimedAt - deadline, reclaimedAt);
     this.listener.keyModified?.(db, key);
     this.notify('x', 'expired', key, db);
+  }
+
+  evicted(db: Database, key: string): void {
+    this.stats.evictedKeys++;
+    this.listener.keyModified?.(db, key);
+    this.notify('e', 'evicted', key, db);
   }
 
   missed(db: Database, key: string): void {

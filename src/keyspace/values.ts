@@ -12,6 +12,11 @@
  */
 export interface ValueObject {
   readonly type: 'hash' | 'list' | 'set' | 'zset' | 'stream';
+  /**
+   * The bytes the value holds, estimated in O(1) (memory-cost.ts): maxmemory's
+   * accounting reads it before and after every change the Database makes.
+   */
+  readonly estimatedBytes: number;
 }
 
 export type Value = string | ValueObject;

@@ -168,6 +168,11 @@ export class RequestParser {
     return this.argvBytes;
   }
 
+  /** Bytes of buffers the parser holds: a partial line's buffer and a large bulk's (CLIENT LIST tot-mem). */
+  get bufferCapacity(): number {
+    return (this.line?.length ?? 0) + (this.bulk?.length ?? 0);
+  }
+
   /** True between commands (nothing partial is held). */
   get idle(): boolean {
     return this.state === State.Start && this.lineLength === 0;

@@ -24,6 +24,8 @@ import type { SnapshotTuning } from '../persistence/snapshot.js';
 import { Acl } from '../acl/acl.js';
 import { splitArgs } from '../util/split-args.js';
 import { TlsConfigError, TlsSessionCache, tlsSettings, type TlsSettings } from './tls.js';
+import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
+import { Memory } from './memory.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -133,6 +135,8 @@ export class LapseServer implements ServerContext {
   readonly stats: ServerStats = newStats();
   readonly info: ServerInfo;
   readonly parserLimits: ParserLimits;
+  /** client-output-buffer-limit, by class (connections check it after each write). */
+  outputLimits: OutputBufferLimits;
   private readonly logger: Logger;
   private readonly listeners: net.Server[] = [];
   /** The TLS listeners (also in listeners), and what they were configured with. */
@@ -156,6 +160,8 @@ export class LapseServer implements ServerContext {
   private closing: Promise<void> | null = null;
   private shutdownHandler: (() => void) | null = null;
   readonly persistence: Persistence;
+  /** used_memory, maxmemory and eviction. */
+  readonly memory: Memory;
   /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
   private readonly loadAtStart: boolean;
 
@@ -195,11 +201,12 @@ export class LapseServer implements ServerContext {
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
+    this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message));
     this.persistence = new Persistence(
       this.keyspace,
       this.config,
       (level, message) => this.log(level, message),
-      usedMemory,
+      () => this.memory.used(),
       options.snapshotTuning,
     );
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
@@ -207,6 +214,7 @@ export class LapseServer implements ServerContext {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
       maxQueryBuffer: this.config.number('client-query-buffer-limit'),
     };
+    this.outputLimits = outputBufferLimitsOf(this.config.string('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.applyConfig(name, value));
     this.config.onValidate((pending) => this.validateTls(pending));
     for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
@@ -222,7 +230,7 @@ export class LapseServer implements ServerContext {
       configFile: options.configFile ?? '',
       executable: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
       replicationId: crypto.randomBytes(20).toString('hex'),
-      startupMemory: usedMemory(),
+      startupMemory: this.memory.startup,
       hz: CRON_HZ,
       // As Redis's INFO tcp_port: the TLS port when there is no TCP listener.
       tcpPort: () => this.port || this.tlsPort,
@@ -266,6 +274,7 @@ export class LapseServer implements ServerContext {
       this.tlsPort = bound.port;
       first ??= bound;
     }
+    this.memory.start();
     this.startCron();
     const where = this.listeners.map((l) => {
       const a = l.address() as net.AddressInfo;
@@ -311,6 +320,7 @@ export class LapseServer implements ServerContext {
       await this.closeListeners();
       await this.persistence.abortBgsave();
       this.keyspace.close();
+      this.memory.close();
     })();
     return this.closing;
   }
@@ -396,6 +406,7 @@ export class LapseServer implements ServerContext {
     this.inputRate.reset();
     this.outputRate.reset();
     this.keyspace.stats.expiredKeys = 0;
+    this.keyspace.stats.evictedKeys = 0;
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
     this.keyspace.expiryLag.reset();
@@ -552,7 +563,8 @@ export class LapseServer implements ServerContext {
 
   /**
    * Redis's serverCron at its default 10 Hz: samples the instantaneous rates and the
-   * memory peak each tick; once a second closes clients idle longer than `timeout`.
+   * memory peak each tick; once a second closes clients idle longer than `timeout`,
+   * except, as Redis, clients in pub/sub mode (they wait for messages by design).
    */
   private startCron(): void {
     if (this.cron) return;
@@ -566,14 +578,17 @@ export class LapseServer implements ServerContext {
     stats.instantaneousOpsPerSec = this.opsRate.sample(stats.totalCommandsProcessed, now);
     stats.instantaneousInputKbps = this.inputRate.sample(stats.netInputBytes, now) / 1024;
     stats.instantaneousOutputKbps = this.outputRate.sample(stats.netOutputBytes, now) / 1024;
-    const used = usedMemory();
+    const used = this.memory.used();
     if (used > stats.peakMemory) stats.peakMemory = used;
+    // Eviction also runs between commands: a calibration at a full GC may find memory over
+    // the limit while no command comes.
+    if (used > this.memory.maxmemory && this.memory.maxmemory > 0) this.memory.performEvictions();
     this.persistence.cron();
     if (++this.cronTicks % CRON_HZ !== 0) return;
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
     for (const c of [...this.connections]) {
-      if (now - c.client.lastInteraction > timeout * 1000) {
+      if (c.client.subscriptions === null && now - c.client.lastInteraction > timeout * 1000) {
         this.log('verbose', 'Closing idle client');
         c.destroy();
       }
@@ -590,6 +605,8 @@ export class LapseServer implements ServerContext {
     else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
     else if (name === 'save') this.persistence.applySavePoints();
     else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
+    else if (name === 'client-output-buffer-limit') this.outputLimits = outputBufferLimitsOf(value as string);
+    else if (MEMORY_PARAMS.has(name)) this.memory.applyConfig(name);
   }
 
   /** Gives the TLS listeners the settings validateTls checked (new connections get them). */
@@ -676,11 +693,10 @@ class RateSampler {
   }
 }
 
-/** Memory the process uses for its data: V8 heap plus memory held outside it (Buffers). */
-export function usedMemory(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external;
-}
+/** Parameters the memory manager follows. */
+const MEMORY_PARAMS = new Set([
+  'maxmemory', 'maxmemory-policy', 'maxmemory-samples', 'maxmemory-eviction-tenacity', 'lfu-log-factor', 'lfu-decay-time',
+]);
 
 function formatOption(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'yes' : 'no';

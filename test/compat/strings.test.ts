@@ -22,7 +22,7 @@ beforeEach(async () => {
 /** A key holding a list on both servers (lapse has no list commands: set in-process). */
 async function makeList(key: string): Promise<void> {
   await p.r.call('RPUSH', key, 'x');
-  p.lapse.keyspace.dbs[0]!.set(key, { type: 'list' });
+  p.lapse.keyspace.dbs[0]!.set(key, { type: 'list', estimatedBytes: 64 });
 }
 
 /**

@@ -88,6 +88,15 @@ export class RawClient {
     this.socket.destroy();
   }
 
+  /** Stops reading from the socket (a client that does not read its replies). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   private waitData(ms: number): Promise<void> {
     if (ms <= 0) return Promise.reject(new Error('timed out waiting for a reply'));
     return new Promise((resolve, reject) => {

@@ -416,3 +416,168 @@ describe('stopping', () => {
     expect(parser.stoppedAt).toBe(wire.length);
   });
 });
+
+/**
+ * Hostile input: arbitrary bytes, and valid requests damaged in the ways broken or
+ * malicious clients damage them. Whatever arrives, the parser never throws; each feed
+ * either consumes the chunk (yielding commands or waiting for more), or reports a
+ * protocol error with one of Redis's texts, or the query buffer limit; and the outcome
+ * does not depend on how the bytes were cut into reads.
+ */
+describe('hostile input (property-based fuzzing)', () => {
+  const KNOWN_ERRORS = new Set([
+    'invalid multibulk length', 'unauthenticated multibulk length', 'invalid bulk length', 'unauthenticated bulk length',
+    'too big inline request', 'too big mbulk count string', 'too big bulk count string', 'unbalanced quotes in request',
+  ]);
+
+  /** Parses the chunks, checking every feed's contract; returns the outcome. */
+  function parseChecked(chunks: readonly Buffer[], limits: ParserLimits, unauthenticated: boolean): Outcome {
+    let out: Outcome | undefined;
+    expect(() => {
+      out = parse(chunks, limits, unauthenticated);
+    }).not.toThrow();
+    const o = out!;
+    expect([FeedResult.Ok, FeedResult.ProtocolError, FeedResult.QueryBufferLimit]).toContain(o.result);
+    if (o.result === FeedResult.ProtocolError) {
+      const expectedDollar = /^ERR Protocol error: expected '\$', got '.'$/s.test(o.error);
+      const known = o.error.startsWith('ERR Protocol error: ') && KNOWN_ERRORS.has(o.error.slice('ERR Protocol error: '.length));
+      expect(expectedDollar || known, o.error).toBe(true);
+    }
+    for (const argv of o.commands) {
+      expect(argv.length).toBeGreaterThan(0);
+      for (const a of argv) expect(typeof a).toBe('string');
+    }
+    return o;
+  }
+
+  function chunked(wire: Buffer, rawCuts: readonly number[]): Buffer[] {
+    const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
+      .filter((o) => o < wire.length)
+      .sort((x, y) => x - y);
+    return cut(wire, offsets);
+  }
+
+  const limitsArb = fc.constantFrom<ParserLimits>(DEFAULT_LIMITS, { maxBulkLength: 1024 * 1024, maxQueryBuffer: 1024 * 1024 });
+  const bytesArb = fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a));
+  /** Bytes biased toward RESP's own: markers, digits, CR, LF, quotes, NUL. */
+  const respishArb = fc
+    .array(fc.constantFrom(...'*$\r\n0123456789-+ "\'\\x\0ab'.split('')), { maxLength: 200 })
+    .map((chars) => b(chars.join('')));
+
+  /** How a valid request is damaged. */
+  type Mutation =
+    | { kind: 'flip'; at: number; bit: number }
+    | { kind: 'delete'; at: number; length: number }
+    | { kind: 'insert'; at: number; text: string }
+    | { kind: 'length'; at: number; value: string }
+    | { kind: 'truncate'; at: number }
+    | { kind: 'dropCrlf'; which: number };
+  const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
+    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }),
+    fc.record({
+      kind: fc.constant('insert' as const),
+      at: fc.nat(),
+      text: fc.constantFrom('\r\n', '\n', 'PING\r\n', 'SET a "b\r\n', '*', '$', '$-1\r\n', '*-5\r\n', '\0', '"', "'"),
+    }),
+    fc.record({
+      kind: fc.constant('length' as const),
+      at: fc.nat(),
+      value: fc.constantFrom('-1', '0', '1', '99', '2147483647', '2147483648', '9223372036854775807', '9223372036854775808',
+        '99999999999999999999', '536870912', '1048577', '16385', '11', '-0', '+5', '007', 'x', ''),
+    }),
+    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('dropCrlf' as const), which: fc.nat() }),
+  );
+
+  function mutate(wire: Buffer, m: Mutation): Buffer {
+    const raw = 'at' in m ? m.at : 0;
+    const at = wire.length === 0 ? 0 : m.kind === 'truncate' || m.kind === 'insert' ? raw % (wire.length + 1) : raw % wire.length;
+    switch (m.kind) {
+      case 'flip': {
+        if (wire.length === 0) return wire;
+        const out = Buffer.from(wire);
+        out[at] = out[at]! ^ (1 << m.bit);
+        return out;
+      }
+      case 'delete':
+        return Buffer.concat([wire.subarray(0, at), wire.subarray(at + m.length)]);
+      case 'insert':
+        return Buffer.concat([wire.subarray(0, at), b(m.text), wire.subarray(at)]);
+      case 'truncate':
+        return wire.subarray(0, at);
+      case 'length': {
+        // Replace the digits of the header line (a *N or $N) at or after `at`.
+        const text = wire.toString('latin1');
+        const re = /[*$](-?\d+)\r\n/g;
+        const headers = [...text.matchAll(re)];
+        if (headers.length === 0) return wire;
+        const h = headers[m.at % headers.length]!;
+        const start = h.index! + 1;
+        return b(text.slice(0, start) + m.value + text.slice(start + h[1]!.length));
+      }
+      case 'dropCrlf': {
+        const text = wire.toString('latin1');
+        const ends = [...text.matchAll(/\r\n/g)];
+        if (ends.length === 0) return wire;
+        const e = ends[m.which % ends.length]!;
+        return b(text.slice(0, e.index!) + text.slice(e.index! + 2));
+      }
+    }
+  }
+
+  test('arbitrary bytes: never throws, a known outcome, the same however the bytes are cut', () => {
+    fc.assert(
+      fc.property(fc.oneof(bytesArb, respishArb), fc.array(fc.nat(), { maxLength: 20 }), limitsArb, fc.boolean(), (wire, rawCuts, limits, unauth) => {
+        const whole = parseChecked([wire], limits, unauth);
+        const pieces = parseChecked(chunked(wire, rawCuts), limits, unauth);
+        expect(pieces).toEqual(whole);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('valid requests damaged (flipped bytes, wrong and huge lengths, lost CRLF, inline text inside, truncation)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(argvArb, { minLength: 1, maxLength: 5 }),
+        fc.array(mutationArb, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        limitsArb,
+        fc.boolean(),
+        (commands, mutations, rawCuts, limits, unauth) => {
+          let wire: Buffer = Buffer.concat(commands.map((c) => encodeCommand(c)));
+          for (const m of mutations) wire = mutate(wire, m);
+          const whole = parseChecked([wire], limits, unauth);
+          const pieces = parseChecked(chunked(wire, rawCuts), limits, unauth);
+          expect(pieces).toEqual(whole);
+          // After an error the parser starts afresh: a valid request parses.
+          if (whole.result === FeedResult.ProtocolError) {
+            const parser = new RequestParser({ ...limits });
+            parser.unauthenticated = unauth;
+            const seen: string[][] = [];
+            expect(parser.feed(wire, () => true)).toBe(FeedResult.ProtocolError);
+            expect(parser.feed(b('*1\r\n$4\r\nPING\r\n'), (argv) => (seen.push(argv), true))).toBe(FeedResult.Ok);
+            expect(seen).toEqual([['PING']]);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('a query buffer limit is reported whatever the cut, and only past the limit', () => {
+    const limits: ParserLimits = { maxBulkLength: 512 * 1024 * 1024, maxQueryBuffer: 4096 };
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 3000 }), (bulk, chunkSize) => {
+        const wire = Buffer.concat([b(`*2\r\n$4\r\nECHO\r\n$${bulk}\r\n`), Buffer.alloc(bulk, 0x61), b('\r\n')]);
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < wire.length; i += chunkSize) chunks.push(wire.subarray(i, i + chunkSize));
+        const out = parseChecked(chunks, limits, false);
+        if (out.result === FeedResult.QueryBufferLimit) expect(bulk + chunkSize).toBeGreaterThan(4096);
+        else expect(out.commands).toEqual([['ECHO', 'a'.repeat(bulk)]]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -142,19 +142,74 @@ describe('delivery to other connections', () => {
     expect(sub.socket.take()).toEqual([message('__keyevent@0__:expired', 'k', '>') + '+PONG\r\n']);
   });
 
-  test('a receiver that is not reading keeps its messages, counted in obl/omem, and is logged once', () => {
+  test('a receiver that is not reading: its unsent bytes are its omem; past the pubsub hard limit it is closed', async () => {
     const { connect, logged } = setup();
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
     sub.socket.take();
-    sub.socket.writableLength = 40 * 1024 * 1024; // the kernel's and Node's buffers are full
+    sub.socket.writableLength = 20 * 1024 * 1024; // the kernel's and Node's buffers are full
     pub.socket.send('PUBLISH', 'c', 'x');
-    pub.socket.send('PUBLISH', 'c', 'y');
-    expect(sub.socket.take()).toEqual([message('c', 'x'), message('c', 'y')]); // written, not dropped
+    expect(sub.socket.take()).toEqual([message('c', 'x')]); // under the 32 MB hard limit: written
     const line = clientInfoLine(sub.connection.client, Date.now(), 0);
-    expect(line).toContain(` obl=${40 * 1024 * 1024} oll=0 omem=${40 * 1024 * 1024} `);
-    expect(logged.filter((l) => l.includes('is not reading its pub/sub messages'))).toHaveLength(1);
+    expect(line).toContain(` obl=0 oll=0 omem=${20 * 1024 * 1024} `);
+    sub.socket.writableLength = 32 * 1024 * 1024;
+    pub.socket.send('PUBLISH', 'c', 'y');
+    expect(pub.socket.take()).toEqual([':1\r\n', ':1\r\n']);
+    expect(sub.socket.take()).toEqual([]); // dropped with the client
+    const warning = logged.find((l) => l.includes('scheduled to be closed ASAP for overcoming of output buffer limits.'));
+    expect(warning).toMatch(/^Client id=\d+ addr=127\.0\.0\.1:50000 .* flags=PA .* omem=\d+ .* cmd=subscribe /);
+    pub.socket.send('PUBLISH', 'c', 'z'); // nothing more is queued for it
+    expect(sub.socket.take()).toEqual([]);
+    await nextTurn();
+    expect(sub.socket.destroyed).toBe(true);
+    pub.socket.send('PUBLISH', 'c', 'w');
+    expect(pub.socket.take()).toEqual([':1\r\n', ':0\r\n']);
+  });
+
+  test('over the pubsub soft limit for longer than its seconds, a receiver is closed', async () => {
+    const { clock, connect, logged } = setup();
+    const admin = connect();
+    admin.socket.send('CONFIG', 'SET', 'client-output-buffer-limit', 'pubsub 0 1000 2');
+    const pub = connect();
+    const sub = connect();
+    sub.socket.send('SUBSCRIBE', 'c');
+    sub.socket.take();
+    sub.socket.writableLength = 1000;
+    pub.socket.send('PUBLISH', 'c', 'a'); // over the soft limit: the clock starts
+    clock.advance(2000);
+    pub.socket.send('PUBLISH', 'c', 'b'); // 2 s over it: not more than 2
+    expect(sub.socket.take()).toEqual([message('c', 'a'), message('c', 'b')]);
+    sub.socket.writableLength = 0;
+    sub.socket.emit('drain'); // everything sent: under the limit again
+    sub.socket.writableLength = 1000;
+    clock.advance(5000);
+    pub.socket.send('PUBLISH', 'c', 'c'); // over again: the clock starts again
+    clock.advance(2000);
+    pub.socket.send('PUBLISH', 'c', 'd');
+    expect(sub.socket.take()).toEqual([message('c', 'c'), message('c', 'd')]);
+    expect(logged.filter((l) => l.includes('output buffer limits'))).toEqual([]);
+    clock.advance(1000);
+    pub.socket.send('PUBLISH', 'c', 'e'); // 3 s over it
+    expect(sub.socket.take()).toEqual([]);
+    expect(logged.filter((l) => l.includes('output buffer limits'))).toHaveLength(1);
+    await nextTurn();
+    expect(sub.socket.destroyed).toBe(true);
+  });
+
+  test('a normal client over a normal limit is closed after its batch; the default has none', async () => {
+    const { connect, logged } = setup();
+    const c = connect();
+    c.socket.writableLength = 10 * 1024 * 1024;
+    c.socket.send('PING');
+    expect(c.socket.take()).toEqual(['+PONG\r\n']);
+    c.socket.send('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0');
+    expect(c.socket.take()).toEqual(['+OK\r\n']); // written, then found over the limit
+    expect(logged.some((l) => l.includes('cmd=config|set') && l.endsWith('for overcoming of output buffer limits.'))).toBe(true);
+    c.socket.send('PING'); // not read any more
+    expect(c.socket.take()).toEqual([]);
+    await nextTurn();
+    expect(c.socket.destroyed).toBe(true);
   });
 
   test('a closed receiver is unsubscribed and gets nothing', () => {

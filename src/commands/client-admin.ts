@@ -1,0 +1,169 @@
+import type { Client } from './context.js';
+import type { CommandDefinition } from './table.js';
+import type { User } from '../acl/user.js';
+import {
+  ERR_CLIENT_ID_POSITIVE,
+  ERR_MAXAGE_NOT_INTEGER,
+  ERR_MAXAGE_POSITIVE,
+  ERR_NO_SUCH_CLIENT,
+  ERR_SYNTAX,
+  errNoSuchUser,
+  errUnknownClientType,
+} from './errors.js';
+import { optionName } from './args.js';
+import { parseI64 } from '../util/numbers.js';
+
+/**
+ * CLIENT subcommands that act on connections: KILL and NO-EVICT (networking.c).
+ * Declared in connection.ts's CLIENT container.
+ */
+
+/** Redis's client types by name (getClientTypeByName): replica and slave are one. */
+const CLIENT_TYPE_NAMES: Readonly<Record<string, string>> = {
+  normal: 'normal', slave: 'replica', replica: 'replica', pubsub: 'pubsub', master: 'master',
+};
+
+/** The type of a connected client (getClientType): pubsub while subscribed, else normal. */
+export function clientTypeOf(c: Client): string {
+  return c.subscriptions !== null ? 'pubsub' : 'normal';
+}
+
+/** A C string as strcmp/strcasecmp read it: up to the first NUL. */
+function cString(s: string): string {
+  const nul = s.indexOf('\0');
+  return nul >= 0 ? s.slice(0, nul) : s;
+}
+
+interface KillFilter {
+  addr?: string;
+  laddr?: string;
+  type?: string;
+  id?: number;
+  user?: User;
+  /** Seconds: only clients at least this old (Redis 7.4's MAXAGE). */
+  maxAge?: number;
+  skipMe: boolean;
+}
+
+/**
+ * CLIENT KILL ip:port
+ * CLIENT KILL [ID id] [TYPE normal|master|replica|pubsub] [USER name] [ADDR ip:port]
+ *             [LADDR ip:port] [SKIPME yes|no] [MAXAGE seconds] ...
+ *
+ * The old form answers OK or "No such client" and may kill the caller; the filter form
+ * answers how many clients it killed, all filters must match, and the caller is
+ * skipped unless SKIPME no. Every filter is checked before anything is killed. A caller
+ * that kills itself gets its reply first (close after reply). MAXAGE is Redis 7.4's;
+ * Redis 7.0 answers it with a syntax error.
+ */
+function clientKill(c: Client, argv: string[]): void {
+  const filter: KillFilter = { skipMe: true };
+  const oldForm = argv.length === 3;
+  if (oldForm) {
+    filter.addr = argv[2]!;
+    filter.skipMe = false;
+  } else {
+    for (let i = 2; i < argv.length; i += 2) {
+      const option = optionName(argv[i]!);
+      if (i + 1 >= argv.length) {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+      const value = argv[i + 1]!;
+      if (option === 'id') {
+        const id = parseI64(value);
+        if (id === undefined || id < 1) {
+          c.reply.error(ERR_CLIENT_ID_POSITIVE);
+          return;
+        }
+        filter.id = Number(id);
+      } else if (option === 'type') {
+        const name = optionName(value);
+        const type = Object.hasOwn(CLIENT_TYPE_NAMES, name) ? CLIENT_TYPE_NAMES[name] : undefined;
+        if (type === undefined) {
+          c.reply.error(errUnknownClientType(value));
+          return;
+        }
+        filter.type = type;
+      } else if (option === 'addr') {
+        filter.addr = value;
+      } else if (option === 'laddr') {
+        filter.laddr = value;
+      } else if (option === 'user') {
+        // As Redis: the user must exist, and clients match by identity (ACLGetUserByName).
+        const user = c.server.acl.getUser(value);
+        if (user === undefined) {
+          c.reply.error(errNoSuchUser(value));
+          return;
+        }
+        filter.user = user;
+      } else if (option === 'skipme') {
+        const yesNo = optionName(value);
+        if (yesNo !== 'yes' && yesNo !== 'no') {
+          c.reply.error(ERR_SYNTAX);
+          return;
+        }
+        filter.skipMe = yesNo === 'yes';
+      } else if (option === 'maxage') {
+        const age = parseI64(value);
+        if (age === undefined) {
+          c.reply.error(ERR_MAXAGE_NOT_INTEGER);
+          return;
+        }
+        if (age <= 0) {
+          c.reply.error(ERR_MAXAGE_POSITIVE);
+          return;
+        }
+        filter.maxAge = Number(age);
+      } else {
+        c.reply.error(ERR_SYNTAX);
+        return;
+      }
+    }
+  }
+  const victims: Client[] = [];
+  let killSelf = false;
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  for (const other of c.server.clients()) {
+    if (!matches(other, filter, nowSeconds)) continue;
+    if (other === c) {
+      if (filter.skipMe) continue;
+      killSelf = true;
+    } else {
+      victims.push(other);
+    }
+  }
+  for (const victim of victims) victim.transport.close();
+  const killed = victims.length + (killSelf ? 1 : 0);
+  if (!oldForm) c.reply.integer(killed);
+  else if (killed === 0) c.reply.error(ERR_NO_SUCH_CLIENT);
+  else c.reply.simple('OK');
+  if (killSelf) c.closeAfterReply = true;
+}
+
+function matches(c: Client, f: KillFilter, nowSeconds: number): boolean {
+  const t = c.transport;
+  if (f.addr !== undefined && t.remoteAddress !== cString(f.addr)) return false;
+  if (f.laddr !== undefined && t.localAddress !== cString(f.laddr)) return false;
+  if (f.type !== undefined && clientTypeOf(c) !== f.type) return false;
+  if (f.id !== undefined && c.id !== f.id) return false;
+  if (f.user !== undefined && c.user !== f.user) return false;
+  if (f.maxAge !== undefined && nowSeconds - Math.floor(c.createdAt / 1000) < f.maxAge) return false;
+  return true;
+}
+
+/** CLIENT NO-EVICT ON|OFF: lapse never evicts clients; the flag shows in CLIENT LIST (e). */
+function clientNoEvict(c: Client, argv: string[]): void {
+  const mode = optionName(argv[2]!);
+  if (mode !== 'on' && mode !== 'off') {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  c.noEvict = mode === 'on';
+  c.reply.simple('OK');
+}
+
+export const CLIENT_ADMIN_SUBCOMMANDS: CommandDefinition[] = [
+  { name: 'kill', arity: -3, handler: clientKill },
+  { name: 'no-evict', arity: 3, handler: clientNoEvict },
+];
