@@ -45,10 +45,19 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-/** Everything a server sends a client that connects and sends PING, until it closes (or 2 s). */
+/**
+ * Everything a server sends a client that connects and, after 200 ms of silence, sends
+ * PING, until it closes (or 2 s). A refused client sends nothing before the DENIED
+ * message arrives: data still unread when a server closes makes the kernel answer with
+ * a reset, which could overtake the message.
+ */
 function firstWords(port: number, host: string, localAddress?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ port, host, localAddress }, () => socket.write('PING\r\n'));
+    const socket = net.connect({ port, host, localAddress }, () => {
+      setTimeout(() => {
+        if (got.length === 0 && !socket.destroyed) socket.write('PING\r\n');
+      }, 200);
+    });
     let got = Buffer.alloc(0);
     const timer = setTimeout(() => {
       socket.destroy();
