@@ -1,0 +1,85 @@
+/**
+ * The command path without sockets: a pipelined batch of RESP commands through the
+ * parser, the dispatcher and the reply writer of an in-process server, in ns per
+ * command. Isolates lapse's own CPU cost from syscalls and the network stack.
+ *
+ *   npx tsx bench/micro/pipeline.ts [commands=1000000]
+ */
+import { createServer } from '../../src/index.js';
+import { Client, type ClientTransport } from '../../src/commands/context.js';
+import { execute } from '../../src/commands/dispatch.js';
+import { RequestParser } from '../../src/protocol/parser.js';
+
+const N = Number(process.argv[2] ?? 1_000_000);
+const KEYS = 100_000;
+const VALUE = 'x'.repeat(230);
+
+function encode(args: string[]): string {
+  let s = `*${args.length}\r\n`;
+  for (const a of args) s += `$${a.length}\r\n${a}\r\n`;
+  return s;
+}
+
+const key = (i: number) => `key:${String(i % KEYS).padStart(12, '0')}`;
+
+const workloads: Record<string, (i: number) => string[]> = {
+  SET: (i) => ['SET', key(i * 7919), VALUE],
+  GET: (i) => ['GET', key(i * 7919)],
+  'SET EX': (i) => ['SET', key(i * 7919), VALUE, 'EX', '86400'],
+  INCR: (i) => ['INCR', `counter:${i % 1000}`],
+  HSET: (i) => ['HSET', `hash:${i % 10000}`, `f${i % 8}`, 'value-0123456789'],
+  'MGET 10': (i) => ['MGET', ...Array.from({ length: 10 }, (_, j) => key(i * 13 + j * 101))],
+  EXPIRE: (i) => ['EXPIRE', key(i * 7919), '86400'],
+};
+
+const transport: ClientTransport = {
+  remoteAddress: '127.0.0.1:1',
+  localAddress: '127.0.0.1:6379',
+  fd: -1,
+  queryBufferLength: () => 0,
+  outputBufferLength: () => 0,
+  pendingArgvLength: () => 0,
+  fixedMemory: () => 0,
+  closingAsap: false,
+  push: () => {},
+  close: () => {},
+};
+
+const server = createServer({ port: 0 });
+const client = new Client(server, transport);
+const parser = new RequestParser(server.parserLimits);
+let executed = 0;
+const sink = (argv: string[]) => {
+  execute(client, argv);
+  executed++;
+  // Like a connection: hand the replies to the "socket" every 64 KiB.
+  if (server.reply.pending >= 65536) server.reply.take();
+  return true;
+};
+
+function run(name: string, make: (i: number) => string[]): void {
+  const chunkCommands = 16; // one read = 16 pipelined commands, as redis-benchmark -P 16
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < N; i += chunkCommands) {
+    let s = '';
+    for (let j = i; j < i + chunkCommands && j < N; j++) s += encode(make(j));
+    chunks.push(Buffer.from(s, 'latin1'));
+  }
+  const timings: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    executed = 0;
+    const t = process.hrtime.bigint();
+    for (const c of chunks) {
+      parser.feed(c, sink);
+      server.reply.take();
+    }
+    timings.push(Number(process.hrtime.bigint() - t) / executed);
+  }
+  timings.sort((a, b) => a - b);
+  console.log(`${name.padEnd(10)} ${timings[2]!.toFixed(0).padStart(6)} ns/command (median of 5 rounds; min ${timings[0]!.toFixed(0)})`);
+}
+
+// Keys exist for GET/MGET/EXPIRE.
+run('SET', workloads.SET!);
+for (const [name, make] of Object.entries(workloads)) run(name, make);
+await server.close();
