@@ -179,12 +179,12 @@ export class RequestParser {
   }
 
   /**
-   * Parses a chunk, calling sink for each complete command in order. If sink returns
-   * false, parsing stops after that command and returns Stopped with stoppedAt set; the
-   * caller may feed chunk.subarray(stoppedAt) later to go on.
+   * Parses chunk[0..end), calling sink for each complete command in order. If sink
+   * returns false, parsing stops after that command and returns Stopped with stoppedAt
+   * set; the caller may feed chunk[stoppedAt..end) later to go on. Nothing of chunk is
+   * kept but copies, so the caller may reuse it once feed returns.
    */
-  feed(chunk: Buffer, sink: CommandSink): FeedResult {
-    const end = chunk.length;
+  feed(chunk: Buffer, sink: CommandSink, end: number = chunk.length): FeedResult {
     if (this.lineLength + this.bulkFilled + end > this.limits.maxQueryBuffer) {
       this.reset();
       return FeedResult.QueryBufferLimit;

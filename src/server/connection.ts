@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { adopt } from './shared-read.js';
 import { Client, type ClientTransport } from '../commands/context.js';
 import { clientInfoLine } from '../commands/client-info.js';
 import { execute } from '../commands/dispatch.js';
@@ -66,10 +67,22 @@ export class Connection implements ClientTransport {
     return true;
   };
 
+  private readonly socket: net.Socket;
+
+  /**
+   * A plain TCP socket comes paused (the server accepts with pauseOnConnect) and is read
+   * into the shared read buffer (shared-read.ts); a TLS socket, or one this Node cannot
+   * adopt, is read with 'data'.
+   */
   constructor(
     private readonly server: LapseServer,
-    private readonly socket: net.Socket,
+    accepted: net.Socket,
   ) {
+    const adopted = (accepted as { encrypted?: boolean }).encrypted
+      ? null
+      : adopt(accepted, (buffer, length) => this.onData(buffer, length));
+    const socket = adopted ?? accepted;
+    this.socket = socket;
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     // A TLS socket wraps the TCP socket that holds the descriptor.
@@ -82,7 +95,11 @@ export class Connection implements ClientTransport {
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');
     if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (adopted === null) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk, chunk.length));
+      // A plain socket that could not be adopted was accepted paused.
+      socket.resume();
+    }
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.onClose());
@@ -181,30 +198,32 @@ export class Connection implements ClientTransport {
     this.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  /** A read: chunk[0..length); chunk may be the shared read buffer, reused after this call. */
+  private onData(chunk: Buffer, length: number): void {
     if (this.closed || this.closeAsap) return;
     const stats = this.server.stats;
-    stats.netInputBytes += chunk.length;
+    stats.netInputBytes += length;
     stats.totalReadsProcessed++;
     this.client.lastInteraction = Date.now();
-    this.process(chunk);
+    this.process(chunk, length);
   }
 
-  /** Runs the commands in chunk (a read, or the held rest of one) and writes the replies. */
-  private process(chunk: Buffer): void {
+  /** Runs the commands in chunk[0..length) (a read, or the held rest of one) and writes the replies. */
+  private process(chunk: Buffer, length: number): void {
     this.server.beginBatch(this);
     try {
-      this.runBatch(chunk);
+      this.runBatch(chunk, length);
     } finally {
       this.server.endBatch();
     }
   }
 
-  private runBatch(chunk: Buffer): void {
-    const result = this.parser.feed(chunk, this.sink);
+  private runBatch(chunk: Buffer, length: number): void {
+    const result = this.parser.feed(chunk, this.sink, length);
     if (result === FeedResult.Stopped) {
-      if (this.blocked && !this.closed && !this.closeAsap && !this.client.closeAfterReply && this.parser.stoppedAt < chunk.length) {
-        this.held = chunk.subarray(this.parser.stoppedAt);
+      if (this.blocked && !this.closed && !this.closeAsap && !this.client.closeAfterReply && this.parser.stoppedAt < length) {
+        // A copy: the read buffer is shared and reused by the next read of any client.
+        this.held = Buffer.from(chunk.subarray(this.parser.stoppedAt, length));
       }
     } else if (result === FeedResult.ProtocolError) {
       // Replies to the commands before the error go first, then the error, then close.
@@ -227,6 +246,9 @@ export class Connection implements ClientTransport {
       this.closed = true;
       this.held = null;
       this.socket.end();
+      // Read on (and drop) until the peer's FIN, which completes the close: a socket
+      // paused because it was full would otherwise never see it and stay open.
+      this.socket.resume();
       this.server.clientClosed(this);
     }
   }
@@ -270,7 +292,7 @@ export class Connection implements ClientTransport {
     const held = this.held;
     if (held !== null) {
       this.held = null;
-      this.process(held);
+      this.process(held, held.length);
       if (this.blocked || this.closed) return;
     }
     this.socket.resume();

@@ -478,7 +478,9 @@ export class LapseServer implements ServerContext {
         this.tlsListeners.push(tlsServer);
         srv = tlsServer;
       } else {
-        srv = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+        // Paused: an accepted connection is re-wrapped to read into the shared buffer
+        // before anything is read (src/server/shared-read.ts).
+        srv = net.createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
       }
       srv.once('error', reject);
       srv.listen({ host, port, backlog: this.config.number('tcp-backlog'), ipv6Only: host.includes(':') }, () => {
