@@ -3,7 +3,7 @@
  * parser, the dispatcher and the reply writer of an in-process server, in ns per
  * command. Isolates lapse's own CPU cost from syscalls and the network stack.
  *
- *   npx tsx bench/micro/pipeline.ts [commands=1000000]
+ *   npx tsx bench/micro/pipeline.ts [commands=1000000] [workload names, comma separated]
  */
 import { createServer } from '../../src/index.js';
 import { Client, type ClientTransport } from '../../src/commands/context.js';
@@ -11,7 +11,8 @@ import { execute } from '../../src/commands/dispatch.js';
 import { RequestParser } from '../../src/protocol/parser.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
-const KEYS = 100_000;
+const only = process.argv[3]?.split(',') ?? null;
+const KEYS = Number(process.env.KEYS ?? 100_000);
 const VALUE = 'x'.repeat(230);
 
 function encode(args: string[]): string {
@@ -81,5 +82,5 @@ function run(name: string, make: (i: number) => string[]): void {
 
 // Keys exist for GET/MGET/EXPIRE.
 run('SET', workloads.SET!);
-for (const [name, make] of Object.entries(workloads)) run(name, make);
+for (const [name, make] of Object.entries(workloads)) if (only === null || only.includes(name)) run(name, make);
 await server.close();

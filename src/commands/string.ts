@@ -185,7 +185,7 @@ function setGeneric(
   let deadline = NO_DEADLINE;
   if (flags & OPT_KEEPTTL && existing !== undefined) deadline = existing.deadline;
   else if (typeof when === 'number' && when >= 0) deadline = deadlineFor(when);
-  const entry = db.set(key, value, deadline);
+  const entry = db.setLooked(key, existing, value, deadline);
   // Expire times beyond 2^53 ms arrive as exact bigints; the database keeps them exactly.
   if (typeof when === 'bigint') db.setExpireTime(entry, when);
   const keyspace = c.server.keyspace;

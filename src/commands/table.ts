@@ -117,9 +117,20 @@ export class CommandTable {
     }
   }
 
+  /**
+   * The last name looked up and what it found: a client repeating a command sends the
+   * same name string (the parser reuses it), and === on the same string is a pointer test.
+   */
+  private lastName = '';
+  private lastSpec: CommandSpec | undefined = undefined;
+
   /** The command named by argv[0], case-insensitively. */
   lookup(name: string): CommandSpec | undefined {
-    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    if (name === this.lastName) return this.lastSpec;
+    const spec = this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+    this.lastName = name;
+    this.lastSpec = spec;
+    return spec;
   }
 
   /**

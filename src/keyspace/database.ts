@@ -253,7 +253,14 @@ export class Database {
    * or replacing its value and deadline. Returns the entry.
    */
   set(key: string, value: Value, deadline: number = NO_DEADLINE): Entry {
-    let entry = this.map.get(key);
+    return this.setLooked(key, this.map.get(key), value, deadline);
+  }
+
+  /**
+   * set() for a caller that has just looked key up with get() (which expired it if it
+   * was due): entry is what that returned, so the Map is not searched a second time.
+   */
+  setLooked(key: string, entry: Entry | undefined, value: Value, deadline: number = NO_DEADLINE): Entry {
     if (entry === undefined) {
       entry = new Entry(key, value, NO_DEADLINE, this.nextSeq++, this.time.newAccess);
       this.map.set(key, entry);

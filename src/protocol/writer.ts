@@ -271,8 +271,21 @@ export function writeLatin1(buf: Buffer, s: string, offset: number): number {
     for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
     return n;
   }
-  return buf.write(s, offset, 'latin1');
+  return latin1Write.call(buf, s, offset, n);
 }
+
+type Latin1Writer = (this: Buffer, s: string, offset: number, length: number) => number;
+/**
+ * Buffer's own latin1 writer, which write(s, offset, 'latin1') ends in after its
+ * argument and encoding dispatch; called directly where present (not documented).
+ * Callers have ensured the room.
+ */
+const latin1Write: Latin1Writer =
+  typeof (Buffer.prototype as { latin1Write?: unknown }).latin1Write === 'function'
+    ? (Buffer.prototype as unknown as { latin1Write: Latin1Writer }).latin1Write
+    : function (this: Buffer, s: string, offset: number, length: number) {
+        return this.write(s, offset, length, 'latin1');
+      };
 
 /**
  * C's printf("%.17g", v), as Redis 7.0 formats doubles; inf as "inf" / "-inf".
