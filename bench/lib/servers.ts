@@ -14,6 +14,10 @@ export interface BenchServer {
   port: number;
   pid: number;
   dir: string;
+  /** ms from spawning the process until it logged "Ready to accept connections" (after loading any RDB). */
+  startMs: number;
+  /** Everything the server has written to stdout and stderr so far (its log). */
+  log(): string;
   /** Resident set size in bytes, from /proc. */
   rss(): number;
   stop(): Promise<void>;
@@ -40,13 +44,27 @@ function rssOf(pid: number): number {
   }
 }
 
+export interface StartOptions {
+  /**
+   * An existing directory to run in (e.g. one holding a dump.rdb to load), owned by the
+   * caller: kept on stop. Default: a fresh temporary directory, removed on stop.
+   */
+  dir?: string;
+  /** How long to wait for "Ready to accept connections" (default 20 s). */
+  readyTimeoutMs?: number;
+}
+
 /**
  * Starts lapse (its CLI, compiled) or Debian's redis-server on a free loopback port with
- * the same settings: volatile (`--save ''`), no AOF, a fresh directory.
+ * the same settings: no save points (`--save ''`: SAVE/BGSAVE still work on demand), no
+ * AOF, a fresh directory unless options.dir says otherwise; `extra` arguments go to both.
  */
-export async function startServer(name: ServerName, extra: string[] = []): Promise<BenchServer> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+export async function startServer(name: ServerName, extra: string[] = [], options: StartOptions = {}): Promise<BenchServer> {
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
   const port = await freePort();
+  const spawnedAt = performance.now();
+  let readyAt = 0;
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra];
   let child: ChildProcess;
   if (name === 'lapse') {
@@ -58,9 +76,13 @@ export async function startServer(name: ServerName, extra: string[] = []): Promi
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${name} did not start:\n${out}`)), 20_000);
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start:\n${out}`));
+    }, options.readyTimeoutMs ?? 20_000);
     const check = () => {
-      if (/Ready to accept connections/.test(out)) {
+      if (readyAt === 0 && /Ready to accept connections/.test(out)) {
+        readyAt = performance.now();
         clearTimeout(t);
         resolve();
       }
@@ -78,12 +100,15 @@ export async function startServer(name: ServerName, extra: string[] = []): Promi
     port,
     pid,
     dir,
+    startMs: readyAt - spawnedAt,
+    log: () => out,
     rss: () => rssOf(pid),
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Stopping twice is harmless (a killed child has signalCode set, exitCode null).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => {
-          fs.rmSync(dir, { recursive: true, force: true });
+          if (ownDir) fs.rmSync(dir, { recursive: true, force: true });
           resolve();
         });
         child.kill('SIGKILL');
