@@ -5,6 +5,8 @@
  *   npm run bench -- --quick   under two minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
+ * Scenarios: throughput, pipeline, memory, expiry, http, snapshot.
+ *
  * Both servers run as separate processes on free loopback ports with the same
  * settings (`--save ''`). Every scenario runs against both in the same run,
  * alternating which goes first, over several rounds; the table shows medians, the
@@ -22,6 +24,7 @@ import { redisBenchmark } from './scenarios/redis-benchmark.js';
 import { loadAndMeasure } from './scenarios/memory.js';
 import { massExpiry } from './scenarios/mass-expiry.js';
 import { sessionsHttp } from './scenarios/sessions-http.js';
+import { snapshotRound, snapshotNotes, SNAPSHOT_METRICS, type SnapshotResult } from './scenarios/snapshot.js';
 import { sessionsPayload } from './lib/payload.js';
 
 const args = process.argv.slice(2);
@@ -31,12 +34,14 @@ const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1]! : args[ar
 const want = (s: string) => only === null || only.includes(s);
 
 const P = quick
-  ? { rounds: 2, p1Requests: 50_000, p16Requests: 200_000, sweep: [1, 4, 16, 64], sweepRounds: 1, sessions: 200_000, memRounds: 1, expiryKeys: 200_000, expiryRounds: 1, httpSeconds: 5, httpRounds: 1 }
-  : { rounds: 3, p1Requests: 200_000, p16Requests: 1_000_000, sweep: [1, 2, 4, 8, 16, 32, 64], sweepRounds: 2, sessions: 1_000_000, memRounds: 2, expiryKeys: 1_000_000, expiryRounds: 2, httpSeconds: 10, httpRounds: 3 };
+  ? { rounds: 2, p1Requests: 50_000, p16Requests: 200_000, sweep: [1, 4, 16, 64], sweepRounds: 1, sessions: 200_000, memRounds: 1, expiryKeys: 200_000, expiryRounds: 1, httpSeconds: 5, httpRounds: 1, snapshotKeys: 100_000, snapshotRounds: 1 }
+  : { rounds: 3, p1Requests: 200_000, p16Requests: 1_000_000, sweep: [1, 2, 4, 8, 16, 32, 64], sweepRounds: 2, sessions: 1_000_000, memRounds: 2, expiryKeys: 1_000_000, expiryRounds: 2, httpSeconds: 10, httpRounds: 3, snapshotKeys: 1_000_000, snapshotRounds: 2 };
 
 const ORDER: ServerName[][] = [['lapse', 'redis'], ['redis', 'lapse']];
 const rows: Row[] = [];
 const charts: string[] = [];
+/** Lines printed under the table: how a figure was measured, figures that fit no row. */
+const notes: string[] = [];
 
 async function withServer<T>(name: ServerName, fn: (s: BenchServer) => Promise<T>): Promise<T> {
   const s = await startServer(name);
@@ -162,6 +167,24 @@ async function http(): Promise<void> {
   finish(p99);
 }
 
+async function snapshot(): Promise<void> {
+  progress(`snapshot: building ${P.snapshotKeys.toLocaleString()} session commands`);
+  const payload = sessionsPayload(P.snapshotKeys);
+  const scenario = `${P.snapshotKeys.toLocaleString()} sessions (37 B key, 230 B JSON, EX 86400), RDB snapshot`;
+  const metricRows = SNAPSHOT_METRICS.map((m) => row(scenario, m.metric, m.unit, m.target, m.met));
+  const results: Record<ServerName, SnapshotResult[]> = { lapse: [], redis: [] };
+  for (let round = 0; round < P.snapshotRounds; round++) {
+    for (const name of ORDER[round % 2]!) {
+      progress(`snapshot round ${round + 1}/${P.snapshotRounds}: ${name}`);
+      const r = await snapshotRound(name, payload, P.snapshotKeys);
+      results[name].push(r);
+      SNAPSHOT_METRICS.forEach((m, i) => metricRows[i]![name].push(m.value(r)));
+    }
+  }
+  metricRows.forEach(finish);
+  notes.push(...snapshotNotes(results));
+}
+
 async function main(): Promise<void> {
   progress('building lapse (npm run build)');
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
@@ -171,6 +194,7 @@ async function main(): Promise<void> {
   if (want('memory')) await memory();
   if (want('expiry')) await expiry();
   if (want('http')) await http();
+  if (want('snapshot')) await snapshot();
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = [
     '# Benchmark results: lapse against redis-server',
@@ -186,11 +210,12 @@ async function main(): Promise<void> {
     '',
     table(rows),
     '',
+    ...notes.flatMap((n) => [n, '']),
     ...charts.map((c) => `![${path.basename(c, '.svg')}](${c})`),
     '',
   ].join('\n');
   fs.writeFileSync(path.join(ROOT, 'bench/RESULTS.md'), report);
-  process.stdout.write('\n' + table(rows) + '\n\n');
+  process.stdout.write('\n' + table(rows) + '\n\n' + notes.map((n) => n + '\n').join(''));
   progress(`wrote bench/RESULTS.md${charts.length ? ` and ${charts.length} chart(s)` : ''}`);
   void fmt;
 }
