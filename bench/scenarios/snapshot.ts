@@ -162,7 +162,7 @@ export function snapshotNotes(results: Record<ServerName, SnapshotResult[]>): st
     `Snapshot: Redis forks for BGSAVE: latest_fork_usec median ${(med('redis', (r) => r.forkUsec) / 1000).toFixed(1)} ms, ` +
       `rdb_last_cow_size median ${(med('redis', (r) => r.cowBytes) / 2 ** 20).toFixed(1)} MB (included in its RSS growth). ` +
       'lapse saves without forking, so its growth is all in its own process. ' +
-      `GET/SET round trips completed during BGSAVE (median): lapse ${med('lapse', (r) => r.opsDuringBgsave)}, ` +
-      `Redis ${med('redis', (r) => r.opsDuringBgsave)}.`,
+      `GET/SET round trips completed during BGSAVE (median): lapse ${Math.round(med('lapse', (r) => r.opsDuringBgsave))}, ` +
+      `Redis ${Math.round(med('redis', (r) => r.opsDuringBgsave))}.`,
   ];
 }
