@@ -46,7 +46,7 @@ export function table(rows: Row[]): string {
     const d = median(r.redis);
     const digits = Math.abs(l) < 10 || Math.abs(d) < 10 ? 2 : 0;
     lines.push(
-      `| ${r.scenario} | ${r.metric} (${r.unit}) | ${fmt(l, digits)} (${spread(r.lapse)}) | ${fmt(d, digits)} (${spread(r.redis)}) | ` +
+      `| ${r.scenario} | ${r.metric} (${r.unit}) | ${fmt(l, digits)} (${spread(r.lapse, digits)}) | ${fmt(d, digits)} (${spread(r.redis, digits)}) | ` +
         `${ratio(l, d)} | ${r.target} | ${r.met === undefined ? '-' : r.met ? 'yes' : 'no'} |`,
     );
   }

@@ -12,9 +12,9 @@ export function quantile(values: readonly number[], q: number): number {
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
 /** min..max of the rounds, as a compact spread. */
-export function spread(values: readonly number[]): string {
+export function spread(values: readonly number[], digits = 0): string {
   if (values.length === 0) return '-';
-  return `${fmt(Math.min(...values))}..${fmt(Math.max(...values))}`;
+  return `${fmt(Math.min(...values), digits)}..${fmt(Math.max(...values), digits)}`;
 }
 
 export function fmt(v: number, digits = 0): string {
