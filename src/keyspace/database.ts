@@ -677,16 +677,34 @@ export class Database {
     }
   }
 
+  /**
+   * The index of seq in `order`, by interpolation: sequence numbers rise through the
+   * array with gaps only where compaction removed keys, so the first guess is exact
+   * until a compaction and close after one. A binary search (~20 probes at 1M keys, each
+   * a cache miss on the slot and one on its entry) made removing a key cost more than
+   * the Map delete; expiring 1M keys: see the commit that brought this in.
+   */
   private indexOf(seq: number): number {
     const order = this.order;
     let lo = 0;
     let hi = order.length - 1;
     while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
+      const sLo = seqAt(order[lo]!);
+      const sHi = seqAt(order[hi]!);
+      if (seq < sLo || seq > sHi) return -1;
+      if (sHi === sLo) return lo;
+      // Seqs are distinct and increasing: seq sits at most (seq - sLo) slots after lo and
+      // at most (sHi - seq) slots before hi.
+      const mid = Math.min(hi, lo + Math.floor(((seq - sLo) * (hi - lo)) / (sHi - sLo)));
       const s = seqAt(order[mid]!);
       if (s === seq) return mid;
-      if (s < seq) lo = mid + 1;
-      else hi = mid - 1;
+      if (s < seq) {
+        lo = mid + 1;
+        hi = Math.min(hi, mid + (seq - s));
+      } else {
+        hi = mid - 1;
+        lo = Math.max(lo, mid - (s - seq));
+      }
     }
     return -1;
   }
