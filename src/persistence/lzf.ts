@@ -47,59 +47,49 @@ export function lzfCompress(input: Uint8Array, length: number, out: Uint8Array, 
   let op = 0;
   let lit = 0;
   let litPos = 0;
-  while (ip + 2 < length) {
-    const v = (input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!;
-    const h = Math.imul(v, 0x9e3779b1) >>> (32 - HASH_LOG);
-    const ref = table[h]! - b;
-    table[h] = ip + b;
-    const off = ip - ref - 1;
-    if (
-      ref >= 0 &&
-      off < MAX_OFFSET &&
-      input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1] &&
-      input[ref + 2] === input[ip + 2]
-    ) {
-      const max = Math.min(MAX_REFERENCE, length - ip);
-      let len = 3;
-      while (len < max && input[ref + len] === input[ip + len]) len++;
-      if (lit > 0) {
-        out[litPos] = lit - 1;
-        lit = 0;
-      }
-      const l = len - 2;
-      if (l < 7) {
-        if (op + 2 > end) return 0;
-        out[op++] = (l << 5) | (off >>> 8);
-      } else {
-        if (op + 3 > end) return 0;
-        out[op++] = (7 << 5) | (off >>> 8);
-        out[op++] = l - 7;
-      }
-      out[op++] = off & 0xff;
-      ip += len;
-      // Index the two positions before the next one, as liblzf does, for later matches.
-      if (ip + 2 < length) {
-        for (let p = ip - 2; p < ip; p++) {
-          const w = (input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!;
-          table[Math.imul(w, 0x9e3779b1) >>> (32 - HASH_LOG)] = p + b;
-        }
-      }
-      continue;
-    }
-    if (lit === 0) {
-      if (op + 2 > end) return 0;
-      litPos = op++;
-    } else if (op + 1 > end) {
-      return 0;
-    }
-    out[op++] = input[ip++]!;
-    if (++lit === MAX_LITERAL) {
-      out[litPos] = MAX_LITERAL - 1;
-      lit = 0;
-    }
-  }
   while (ip < length) {
+    // A back reference needs 3 bytes to match: the last two bytes are always literals.
+    if (ip + 2 < length) {
+      const v = (input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!;
+      const h = Math.imul(v, 0x9e3779b1) >>> (32 - HASH_LOG);
+      const ref = table[h]! - b;
+      table[h] = ip + b;
+      const off = ip - ref - 1;
+      if (
+        ref >= 0 &&
+        off < MAX_OFFSET &&
+        input[ref] === input[ip] &&
+        input[ref + 1] === input[ip + 1] &&
+        input[ref + 2] === input[ip + 2]
+      ) {
+        const max = Math.min(MAX_REFERENCE, length - ip);
+        let len = 3;
+        while (len < max && input[ref + len] === input[ip + len]) len++;
+        if (lit > 0) {
+          out[litPos] = lit - 1;
+          lit = 0;
+        }
+        const l = len - 2;
+        if (l < 7) {
+          if (op + 2 > end) return 0;
+          out[op++] = (l << 5) | (off >>> 8);
+        } else {
+          if (op + 3 > end) return 0;
+          out[op++] = (7 << 5) | (off >>> 8);
+          out[op++] = l - 7;
+        }
+        out[op++] = off & 0xff;
+        ip += len;
+        // Index the two positions before the next one, as liblzf does, for later matches.
+        if (ip + 2 < length) {
+          for (let p = ip - 2; p < ip; p++) {
+            const w = (input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!;
+            table[Math.imul(w, 0x9e3779b1) >>> (32 - HASH_LOG)] = p + b;
+          }
+        }
+        continue;
+      }
+    }
     if (lit === 0) {
       if (op + 2 > end) return 0;
       litPos = op++;
