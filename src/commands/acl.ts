@@ -18,6 +18,7 @@ import {
   errNopermCommand,
   errSubcommandSyntax,
   errWrongArity,
+  errAclLoad,
 } from './errors.js';
 import { optionName } from './args.js';
 import { clientInfoLine, runningArgvMemory } from './client-info.js';
@@ -335,7 +336,7 @@ function aclLoad(c: Client): void {
   const replaced: User[] = [];
   const errors = c.server.acl.loadFile(path, c.server.config.string('dir'), replaced);
   if (errors !== null) {
-    c.reply.error(`ERR ${errors}`);
+    c.reply.error(errAclLoad(errors));
     return;
   }
   closeClientsOf(c, new Set(replaced));

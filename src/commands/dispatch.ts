@@ -10,6 +10,7 @@ import {
   errUnknownCommand,
   errUnknownSubcommand,
   errWrongArity,
+  errInternal,
 } from './errors.js';
 import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub.js';
 import { logCommandDenied, nopermError } from './acl.js';
@@ -147,7 +148,7 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
     reply.rollback(mark);
     const message = e instanceof Error ? e.message : String(e);
     server.log('warning', `Error running '${cmd.fullName}': ${e instanceof Error ? (e.stack ?? message) : message}`);
-    reply.error(`ERR internal error running '${cmd.fullName}': ${message}`);
+    reply.error(errInternal(cmd.fullName, message));
   }
   // Greater, not different: CONFIG RESETSTAT sets the count back to 0.
   if (stats.totalErrorReplies > errorsSeen) cmd.failedCalls++;

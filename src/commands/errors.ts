@@ -269,3 +269,13 @@ export function errNoSuchUser(name: string): string {
 
 /** A command that may use more memory (denyoom) while used memory is over maxmemory (shared.oomerr). */
 export const ERR_OOM = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/** A handler threw (a bug in lapse): the client gets this in place of the reply (lapse's own). */
+export function errInternal(command: string, message: string): string {
+  return `ERR internal error running '${command}': ${message}`;
+}
+
+/** ACL LOAD found errors in the ACL file: Redis's "ERR <the errors>" (they name the file and line). */
+export function errAclLoad(errors: string): string {
+  return `ERR ${errors}`;
+}

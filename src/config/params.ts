@@ -54,6 +54,12 @@ function cString(s: string): string {
   return nul >= 0 ? s.slice(0, nul) : s;
 }
 
+/** Redis's wording of why a configuration value is refused (CONFIG SET, the CLI, config files). */
+const ERR_YES_NO = "argument must be 'yes' or 'no'";
+const ERR_NOT_INTEGER = "argument couldn't be parsed into an integer";
+const ERR_NOT_MEMORY = 'argument must be a memory value';
+const errOutOfRange = (min: number | bigint, max: number | bigint) => `argument must be between ${min} and ${max} inclusive`;
+
 /** ASCII-only lowercase, as C's tolower in strcasecmp (latin1 letters stay as they are). */
 function asciiLower(s: string): string {
   return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
@@ -68,7 +74,7 @@ function boolParam(name: string, defaultText: 'yes' | 'no', mutable = true): Par
       const v = asciiLower(cString(arg));
       if (v === 'yes') return { value: true };
       if (v === 'no') return { value: false };
-      return { error: "argument must be 'yes' or 'no'" };
+      return { error: ERR_YES_NO };
     },
     format: (v) => (v ? 'yes' : 'no'),
   };
@@ -86,8 +92,8 @@ function intParam(name: string, defaultText: string, min: number, max: number, m
     defaultText,
     parse(arg) {
       const v = parseI64(arg);
-      if (v === undefined) return { error: "argument couldn't be parsed into an integer" };
-      if (v < min || v > max) return { error: `argument must be between ${min} and ${max} inclusive` };
+      if (v === undefined) return { error: ERR_NOT_INTEGER };
+      if (v < min || v > max) return { error: errOutOfRange(min, max) };
       return { value: Number(v) };
     },
     format: (v) => String(v),
@@ -108,9 +114,9 @@ function memoryParam(name: string, defaultText: string, min: bigint, max: bigint
     defaultText,
     parse(arg) {
       let v = parseMemory(arg);
-      if (v === undefined) return { error: 'argument must be a memory value' };
+      if (v === undefined) return { error: ERR_NOT_MEMORY };
       if (signed && v > INT64_MAX) v -= 1n << 64n;
-      if (v < min || v > max) return { error: `argument must be between ${min} and ${max} inclusive` };
+      if (v < min || v > max) return { error: errOutOfRange(min, max) };
       return { value: v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
     },
     format: (v) => String(v),
@@ -128,8 +134,8 @@ function sizeParam(name: string, defaultText: string, mutable = true): ParamSpec
     defaultText,
     parse(arg) {
       const v = parseI64(arg);
-      if (v === undefined) return { error: "argument couldn't be parsed into an integer" };
-      if (v < 0) return { error: `argument must be between 0 and ${INT64_MAX} inclusive` };
+      if (v === undefined) return { error: ERR_NOT_INTEGER };
+      if (v < 0) return { error: errOutOfRange(0, INT64_MAX) };
       return { value: v };
     },
     format: (v) => String(v),
@@ -397,7 +403,7 @@ export const PARAMS: readonly ParamSpec[] = [
       const v = asciiLower(cString(arg));
       if (v === 'no') return { value: false };
       if (v === 'yes') return { error: 'lapse does not implement the append-only file; use snapshots' };
-      return { error: "argument must be 'yes' or 'no'" };
+      return { error: ERR_YES_NO };
     },
     () => 'no',
   ),
