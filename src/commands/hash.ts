@@ -546,10 +546,11 @@ const COND_LT = 4;
 
 /**
  * Checks "FIELDS numfields field ..." starting at argv[at]: returns the index of the
- * first field, or -1 after replying the error (`notPositive` for a numfields that is
- * not an integer >= 1: its wording differs between the command families).
+ * first field, or -1 once the reply is given: the error (`notPositive` for a numfields
+ * that is not an integer >= 1: its wording differs between the command families), or,
+ * when the key does not exist, -2 (no such field) for every field.
  */
-function fieldsAt(c: Client, argv: string[], at: number, notPositive: string): number {
+function fieldsAt(c: Client, argv: string[], at: number, notPositive: string, keyExists: boolean): number {
   if (optionName(argv[at]!) !== 'fields') {
     c.reply.error(ERR_HFE_FIELDS_MISSING);
     return -1;
@@ -563,13 +564,12 @@ function fieldsAt(c: Client, argv: string[], at: number, notPositive: string): n
     c.reply.error(ERR_HFE_NUMFIELDS_MISMATCH);
     return -1;
   }
+  if (!keyExists) {
+    c.reply.arrayHeader(argv.length - at - 2);
+    for (let j = at + 2; j < argv.length; j++) c.reply.integer(-2);
+    return -1;
+  }
   return at + 2;
-}
-
-/** Replies -2 (no such field) for every field of a missing key. */
-function replyNoFields(c: Client, argv: string[], first: number): void {
-  c.reply.arrayHeader(argv.length - first);
-  for (let j = first; j < argv.length; j++) c.reply.integer(-2);
 }
 
 /**
@@ -619,12 +619,9 @@ function hexpireGeneric(c: Client, argv: string[], seconds: boolean, relative: b
   else if (opt === 'xx') cond = COND_XX;
   else if (opt === 'gt') cond = COND_GT;
   else if (opt === 'lt') cond = COND_LT;
-  const first = fieldsAt(c, argv, cond === 0 ? 3 : 4, ERR_HFE_NUMFIELDS_POSITIVE);
-  if (first < 0) return;
-  if (entry === undefined) {
-    replyNoFields(c, argv, first);
-    return;
-  }
+  const first = fieldsAt(c, argv, cond === 0 ? 3 : 4, ERR_HFE_NUMFIELDS_POSITIVE, entry !== undefined);
+  // (fieldsAt has replied for a missing key.)
+  if (first < 0 || entry === undefined) return;
   const db = c.db;
   const hash = entry.value;
   const reply = c.reply;
@@ -695,12 +692,8 @@ function hpexpireat(c: Client, argv: string[]): void {
 function httlGeneric(c: Client, argv: string[], milliseconds: boolean, absolute: boolean): void {
   const entry = readHash(c, argv[1]!);
   if (entry === null) return;
-  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT);
-  if (first < 0) return;
-  if (entry === undefined) {
-    replyNoFields(c, argv, first);
-    return;
-  }
+  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT, entry !== undefined);
+  if (first < 0 || entry === undefined) return;
   const hash = entry.value;
   const reply = c.reply;
   const base = absolute ? 0 : c.server.keyspace.now;
@@ -745,12 +738,9 @@ function hpersist(c: Client, argv: string[]): void {
   const key = argv[1]!;
   const entry = writeHash(c, key);
   if (entry === null) return;
-  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT);
-  if (first < 0) return;
-  if (entry === undefined) {
-    replyNoFields(c, argv, first);
-    return;
-  }
+  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT, entry !== undefined);
+  // (fieldsAt has replied for a missing key.)
+  if (first < 0 || entry === undefined) return;
   const db = c.db;
   const hash = entry.value;
   const reply = c.reply;
