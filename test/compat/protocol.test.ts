@@ -2,6 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Pair, show } from './harness.js';
 import { decodeReply, encodeCommand } from '../helpers/resp.js';
+import { rng } from '../helpers/rng.js';
 
 /**
  * The wire protocol, differentially: the same RAW BYTES go to redis-server 7.0 and to
@@ -115,18 +116,6 @@ function summary(a: Answer, other: Answer): { length: number; closed: boolean; f
   while (i < a.bytes.length && i < other.bytes.length && a.bytes[i] === other.bytes[i]) i++;
   const from = Math.max(0, i - 100);
   return { length: a.bytes.length, closed: a.closed, from, bytes: show(a.bytes.subarray(from, i + 200)) };
-}
-
-/** A deterministic pseudo-random generator (tests must be reproducible). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** buf cut into pieces of random sizes up to max. */

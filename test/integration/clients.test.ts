@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Redis as IORedis } from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
-import { createServer, type LapseServer } from '../../src/index.js';
+import { suiteServer } from '../helpers/suite-server.js';
 
 /**
  * The two Node clients a web app uses, against an in-process lapse: connect (with their
  * HELLO 3 / CLIENT SETINFO / INFO ready-check handshakes), pipeline, binary values,
  * expiry, SCAN iteration.
  */
-let server: LapseServer;
-let port = 0;
-
-beforeAll(async () => {
-  server = createServer({ port: 0, bind: '127.0.0.1' });
-  port = (await server.listen()).port;
-});
-afterAll(() => server.close());
+const lapse = suiteServer();
 
 describe('ioredis', () => {
   test('connects (HELLO 3, ready check), reads and writes, pipelines, binary values', async () => {
-    const r = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    const r = new IORedis({ port: lapse.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
     try {
       await r.connect();
       expect(r.status).toBe('ready');
@@ -52,7 +45,7 @@ describe('ioredis', () => {
   });
 
   test('scanStream visits every key once', async () => {
-    const r = new IORedis({ port, host: '127.0.0.1' });
+    const r = new IORedis({ port: lapse.port, host: '127.0.0.1' });
     try {
       for (let i = 0; i < 500; i++) await r.set(`scan:${i}`, '1');
       const seen: string[] = [];
@@ -70,7 +63,7 @@ describe('ioredis', () => {
   });
 
   test('RESP2 mode (protocol: 2) works too', async () => {
-    const r = new IORedis({ port, host: '127.0.0.1', protocol: 2 });
+    const r = new IORedis({ port: lapse.port, host: '127.0.0.1', protocol: 2 });
     try {
       expect(await r.set('io2:k', 'v')).toBe('OK');
       expect(await r.get('io2:k')).toBe('v');
@@ -83,7 +76,7 @@ describe('ioredis', () => {
 
 describe('node-redis', () => {
   test('connects (HELLO 3, CLIENT SETINFO), reads and writes, pipelines, binary values', async () => {
-    const c = createClient({ socket: { port, host: '127.0.0.1', reconnectStrategy: false } });
+    const c = createClient({ socket: { port: lapse.port, host: '127.0.0.1', reconnectStrategy: false } });
     c.on('error', () => {});
     await c.connect();
     try {

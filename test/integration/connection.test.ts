@@ -1,6 +1,7 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createServer, type LapseServer } from '../../src/index.js';
+import { describe, expect, test } from 'vitest';
+import { createServer } from '../../src/index.js';
+import { suiteServer } from '../helpers/suite-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, encodeCommand } from '../helpers/resp.js';
 
@@ -10,14 +11,7 @@ import { decodeReply, encodeCommand } from '../helpers/resp.js';
  * test/compat/protocol.test.ts.)
  */
 
-let server: LapseServer;
-let port = 0;
-
-beforeAll(async () => {
-  server = createServer({ port: 0, bind: '127.0.0.1' });
-  port = (await server.listen()).port;
-});
-afterAll(() => server.close());
+const lapse = suiteServer();
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,16 +26,16 @@ async function readReplies(c: RawClient, n: number): Promise<Buffer[]> {
 
 describe('writes', () => {
   test('a pipelined batch is answered with one socket write per read', async () => {
-    const c = await RawClient.connect(port);
+    const c = await RawClient.connect(lapse.port);
     await c.call('SET', 'small', 'value');
-    const reads = server.stats.totalReadsProcessed;
-    const writes = server.stats.totalWritesProcessed;
+    const reads = lapse.server.stats.totalReadsProcessed;
+    const writes = lapse.server.stats.totalWritesProcessed;
     const batch = Buffer.concat(Array.from({ length: 1000 }, () => encodeCommand(['GET', 'small'])));
     c.write(batch);
     const replies = await readReplies(c, 1000);
     expect(replies.every((r) => r.toString() === '$5\r\nvalue\r\n')).toBe(true);
-    const readCount = server.stats.totalReadsProcessed - reads;
-    const writeCount = server.stats.totalWritesProcessed - writes;
+    const readCount = lapse.server.stats.totalReadsProcessed - reads;
+    const writeCount = lapse.server.stats.totalWritesProcessed - writes;
     // 22 KB of requests arrive in one read or a few; each read is answered by one write.
     expect(readCount).toBeGreaterThanOrEqual(1);
     expect(writeCount).toBeLessThanOrEqual(readCount);
@@ -50,16 +44,16 @@ describe('writes', () => {
   });
 
   test('a batch with large replies is written in slab-sized pieces, not per reply', async () => {
-    const c = await RawClient.connect(port);
+    const c = await RawClient.connect(lapse.port);
     await c.call('SET', 'kb', 'k'.repeat(1000));
-    const reads = server.stats.totalReadsProcessed;
-    const writes = server.stats.totalWritesProcessed;
-    const outBytes = server.stats.netOutputBytes;
+    const reads = lapse.server.stats.totalReadsProcessed;
+    const writes = lapse.server.stats.totalWritesProcessed;
+    const outBytes = lapse.server.stats.netOutputBytes;
     c.write(Buffer.concat(Array.from({ length: 1000 }, () => encodeCommand(['GET', 'kb']))));
     await readReplies(c, 1000);
-    const writeCount = server.stats.totalWritesProcessed - writes;
-    const readCount = server.stats.totalReadsProcessed - reads;
-    expect(server.stats.netOutputBytes - outBytes).toBe(1000 * 1009);
+    const writeCount = lapse.server.stats.totalWritesProcessed - writes;
+    const readCount = lapse.server.stats.totalReadsProcessed - reads;
+    expect(lapse.server.stats.netOutputBytes - outBytes).toBe(1000 * 1009);
     // About 1 MB of replies: 16 pieces of 64 KiB, plus one per read for the rest.
     expect(writeCount).toBeLessThanOrEqual(Math.ceil((1000 * 1009) / 65536) + readCount);
     c.close();
@@ -68,18 +62,18 @@ describe('writes', () => {
 
 describe('closing', () => {
   test('QUIT closes after its reply, and nothing after it runs', async () => {
-    const c = await RawClient.connect(port);
+    const c = await RawClient.connect(lapse.port);
     c.write('PING\r\nSET quitkey before\r\nQUIT\r\nSET quitkey after\r\nPING\r\n');
     await c.waitClosed();
     expect(c.pending().toString()).toBe('+PONG\r\n+OK\r\n+OK\r\n');
-    const d = await RawClient.connect(port);
+    const d = await RawClient.connect(lapse.port);
     expect((await d.call('GET', 'quitkey')).toString()).toBe('$6\r\nbefore\r\n');
     d.close();
   });
 
   test('a protocol error closes after the replies before it; other clients are unaffected', async () => {
-    const other = await RawClient.connect(port);
-    const c = await RawClient.connect(port);
+    const other = await RawClient.connect(lapse.port);
+    const c = await RawClient.connect(lapse.port);
     c.write('PING\r\n*1\r\n$x\r\nPING\r\n');
     await c.waitClosed();
     expect(c.pending().toString()).toBe("+PONG\r\n-ERR Protocol error: invalid bulk length\r\n");
@@ -106,23 +100,23 @@ describe('closing', () => {
 
 describe('backpressure', () => {
   test('a client that pipelines without reading does not grow the server without bound', async () => {
-    const setup = await RawClient.connect(port);
+    const setup = await RawClient.connect(lapse.port);
     const value = 'v'.repeat(100_000);
     await setup.call('SET', 'big', value);
     const replySize = '$100000\r\n'.length + 100_000 + 2;
     const count = 2000; // 200 MB of replies for 44 KB of requests
-    const commandsBefore = server.stats.totalCommandsProcessed;
+    const commandsBefore = lapse.server.stats.totalCommandsProcessed;
     global.gc?.();
     const before = process.memoryUsage();
 
-    const slow = net.connect(port, '127.0.0.1');
+    const slow = net.connect(lapse.port, '127.0.0.1');
     await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
     slow.pause(); // never read until told
     slow.write(Buffer.concat(Array.from({ length: count }, () => encodeCommand(['GET', 'big']))));
     await sleep(800);
 
     // The server stopped executing once the socket was full ...
-    const executed = server.stats.totalCommandsProcessed - commandsBefore;
+    const executed = lapse.server.stats.totalCommandsProcessed - commandsBefore;
     expect(executed).toBeLessThan(count);
     // ... so it holds a few MB at most (kernel buffers aside), not 200 MB.
     const during = process.memoryUsage();
@@ -157,15 +151,15 @@ describe('backpressure', () => {
     });
     expect(received).toBe(count * replySize);
     expect(good).toBe(count);
-    expect(server.stats.totalCommandsProcessed - commandsBefore).toBe(count + 2);
+    expect(lapse.server.stats.totalCommandsProcessed - commandsBefore).toBe(count + 2);
     slow.destroy();
     setup.close();
   }, 20_000);
 
   test('a blocked client that sends QUIT is closed after its replies', async () => {
-    const setup = await RawClient.connect(port);
+    const setup = await RawClient.connect(lapse.port);
     await setup.call('SET', 'big2', 'w'.repeat(100_000));
-    const slow = net.connect(port, '127.0.0.1');
+    const slow = net.connect(lapse.port, '127.0.0.1');
     await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
     slow.pause();
     const n = 300;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { encodeCommand } from '../helpers/resp.js';
+import { rng } from '../helpers/rng.js';
 
 /**
  * A raw-socket fuzzer: random bytes, and valid requests damaged (flipped bytes, wrong
@@ -42,18 +43,6 @@ afterAll(async () => {
   process.off('uncaughtException', onUncaught);
   await server.close();
 });
-
-/** A deterministic pseudo-random generator. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = rng(20261127);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Redis as IORedis } from 'ioredis';
-import { createServer, type LapseServer } from '../../src/index.js';
+import { suiteServer } from '../helpers/suite-server.js';
 
 /**
  * Expired events on time, as a web app sees them with ioredis: session keys with a TTL,
@@ -24,17 +24,10 @@ import { createServer, type LapseServer } from '../../src/index.js';
 const TOLERANCE_MS = 50;
 const ATTEMPTS = 3;
 
-let server: LapseServer;
-let port = 0;
-
-beforeAll(async () => {
-  server = createServer({ port: 0, bind: '127.0.0.1' });
-  port = (await server.listen()).port;
-});
-afterAll(() => server.close());
+const lapse = suiteServer();
 
 function connect(): Promise<IORedis> {
-  const r = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+  const r = new IORedis({ port: lapse.port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
   return r.connect().then(() => r);
 }
 

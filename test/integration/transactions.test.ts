@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { Redis as IORedis } from 'ioredis';
-import { createServer, type LapseServer } from '../../src/index.js';
+import { suiteServer } from '../helpers/suite-server.js';
 
 /**
  * Transactions as a Node app uses them through ioredis: multi().exec(), and the WATCH
  * optimistic-locking loop, with two clients racing on one counter.
  */
-let server: LapseServer;
-let port = 0;
-
-beforeAll(async () => {
-  server = createServer({ port: 0, bind: '127.0.0.1' });
-  port = (await server.listen()).port;
-});
-afterAll(() => server.close());
+const lapse = suiteServer();
 
 function client(): IORedis {
-  return new IORedis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+  return new IORedis({ port: lapse.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
 }
 
 /**

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { NO_DEADLINE, deadlineFor, type Database, type Entry } from '../../src/keyspace/database.js';
+import { rng } from '../helpers/rng.js';
 
 const START = 1_700_000_000_000;
 
@@ -242,11 +243,8 @@ describe('scan: lapse cursor guarantees', () => {
     const { db } = setup();
     const live = new Set<string>();
     let next = 0;
-    let seed = 12345;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const next01 = rng(12345);
+    const random = (n: number) => Math.floor(next01() * n);
     for (let round = 0; round < 6; round++) {
       for (let i = 0; i < 3000; i++) {
         const key = `k${next++}`;

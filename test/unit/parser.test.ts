@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { FeedResult, INLINE_MAX_SIZE, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
 import { encodeCommand } from '../helpers/resp.js';
+import { rng } from '../helpers/rng.js';
 
 /**
  * The request parser must deliver exactly the same commands however the bytes are cut
@@ -52,18 +53,6 @@ function bytewise(buf: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < buf.length; i++) out.push(buf.subarray(i, i + 1));
   return out;
-}
-
-/** A deterministic pseudo-random generator (tests must be reproducible). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomCuts(length: number, random: () => number, maxPieces: number): number[] {
