@@ -354,6 +354,11 @@ describe('CONFIG SET', () => {
       ['client-query-buffer-limit', '9223372036854775807'], ['client-query-buffer-limit', '1gb'],
       ['appendonly', 'maybe'], ['appendonly', 'No'], ['appendonly', 'YES '], ['appendonly', 'no\0x'],
       ['tcp-backlog', '5'], ['databases', '5'], ['logfile', 'x'],
+      // size_t configs: string2ll syntax, 0..LLONG_MAX.
+      ['acllog-max-len', '-1'], ['acllog-max-len', 'x'], ['acllog-max-len', '9223372036854775807'],
+      ['acllog-max-len', '9223372036854775808'], ['acllog-max-len', '01'], ['acllog-max-len', '1kb'], ['acllog-max-len', '128'],
+      ['hash-max-listpack-entries', '-5'], ['hash-max-listpack-entries', ''], ['hash-max-listpack-entries', '512'],
+      ['rdbcompression', 'maybe'], ['rdbcompression', 'YES'], ['rdbcompression', 'yes'],
     ];
     for (const [name, value] of cases) {
       await p.exact('CONFIG', 'SET', name, value);                  // exact
