@@ -280,6 +280,7 @@ export const REDIS_DEFAULT_SAVE = '3600 1 300 100 60 10000';
 const PERSISTENCE_PARAMS: readonly ParamSpec[] = [
   {
     name: 'save',
+    multiArg: true,
     mutable: true,
     defaultText: REDIS_DEFAULT_SAVE,
     parse(arg) {
@@ -372,6 +373,7 @@ const LIMIT_PARAMS: readonly ParamSpec[] = [
   {
     // Functions, not values, from output-limits.ts: the two modules import each other.
     name: 'client-output-buffer-limit',
+    multiArg: true,
     mutable: true,
     defaultText: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
     parse: (arg) => parseOutputBufferLimits(arg),
@@ -937,6 +939,7 @@ export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
   {
     name: 'bind',
+    multiArg: true,
     mutable: false,
     defaultText: '127.0.0.1 -::1',
     parse(arg) {

@@ -64,6 +64,8 @@ export interface ServerOptions {
  * states (`STOPPING=1`, `STATUS=...`), as Redis sends them.
  */
 export interface Supervisor {
+  /** As INFO's process_supervised shows it. */
+  readonly mode: 'systemd' | 'upstart';
   notify(state: string): void;
 }
 
@@ -262,6 +264,7 @@ export class LapseServer implements ServerContext {
       runId: crypto.randomBytes(20).toString('hex'),
       startTime,
       pid: process.pid,
+      supervised: options.supervisor?.mode ?? 'no',
       configFile: options.configFile ?? '',
       executable: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
       replicationId: crypto.randomBytes(20).toString('hex'),

@@ -49,10 +49,9 @@ export class SyslogSink {
 
   send(level: LogLevel, message: string): void {
     const datagram = syslogDatagram(this.facility(), level, this.ident(), process.pid, message, new Date());
-    sendDatagram(this.socketPath, datagram, (error) => {
-      if (error === null || this.warned) return;
-      this.warned = true;
-      this.warn(`syslog-enabled is set but log lines cannot be sent to syslog: ${error}`);
-    });
+    const error = sendDatagram(this.socketPath, datagram);
+    if (error === null || this.warned) return;
+    this.warned = true;
+    this.warn(`syslog-enabled is set but log lines cannot be sent to syslog: ${error}`);
   }
 }

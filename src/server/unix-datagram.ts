@@ -26,34 +26,30 @@ export function loadUnixDgram(): UnixDgram | { error: string } {
 
 /**
  * Sends `message` to the socket at `socketPath` from a socket of its own, closed right
- * after (as sd_notify does). Calls back with the reason it failed, or null. An abstract
- * socket name ('@...') is not supported by unix-dgram.
+ * after (as sd_notify does). Returns the reason it failed, or null once sent: unix-dgram
+ * calls sendto(2) and its callback before send() returns, so the answer is immediate,
+ * as sd_notify's. An abstract socket name ('@...') is not supported by unix-dgram.
  */
-export function sendDatagram(socketPath: string, message: string | Buffer, callback: (error: string | null) => void): void {
-  if (socketPath.startsWith('@')) {
-    callback(`abstract socket names (${socketPath}) are not supported`);
-    return;
-  }
+export function sendDatagram(socketPath: string, message: string | Buffer): string | null {
+  if (socketPath.startsWith('@')) return `abstract socket names (${socketPath}) are not supported`;
   const lib = loadUnixDgram();
-  if ('error' in lib) {
-    callback(lib.error);
-    return;
-  }
+  if ('error' in lib) return lib.error;
   let socket: UnixDgramSocket;
   try {
     socket = lib.createSocket('unix_dgram');
   } catch (e) {
-    callback((e as Error).message);
-    return;
+    return (e as Error).message;
   }
   socket.on('error', () => undefined);
   const buf = typeof message === 'string' ? Buffer.from(message, 'latin1') : message;
+  let error: string | null = null;
   socket.send(buf, 0, buf.length, socketPath, (err) => {
-    try {
-      socket.close();
-    } catch {
-      // Already closed: nothing to release.
-    }
-    callback(err ? `${socketPath}: ${err.message}` : null);
+    if (err) error = `${socketPath}: ${err.message}`;
   });
+  try {
+    socket.close();
+  } catch {
+    // Already closed: nothing to release.
+  }
+  return error;
 }
