@@ -7,7 +7,7 @@ import { createServer, ListenError, StartupError, type LapseServer, type Supervi
 import type { LogLevel } from './server/logger.js';
 import { daemonize, daemonStatusPipe } from './process/daemon.js';
 import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './process/pid-file.js';
-import { notifyReady, startSupervision, supervisionMode } from './process/supervision.js';
+import { notifyReady, startSupervision, supervisionMode, supervisionPossible } from './process/supervision.js';
 import { setProcessTitle } from './process/title.js';
 import { VERSION } from './version.js';
 import { RdbError } from './persistence/rdb-reader.js';
@@ -61,9 +61,10 @@ export async function main(argv: string[]): Promise<void> {
     // `rename-command` lines are checked by the server itself.
     const settings = new Config();
     loadConfigText(settings, configText + text, VERSION);
-    const mode = supervisionMode(settings.string('supervised'));
-    // As Redis: a supervised server stays in the foreground even with daemonize yes.
-    if (settings.bool('daemonize') && daemon === null && mode === null) {
+    // As Redis: a supervised server stays in the foreground even with daemonize yes. The
+    // daemon itself is never supervised (its parent found no supervision to start).
+    const mode = daemon === null ? supervisionMode(settings.string('supervised')) : null;
+    if (settings.bool('daemonize') && daemon === null && !supervisionPossible(mode)) {
       await daemonize(missingNodeFlags(v8FlagsFor(settings.number('maxmemory'))));
     }
     if (respawnWith(v8FlagsFor(settings.number('maxmemory')))) return;

@@ -1,4 +1,4 @@
-import { sendDatagram } from '../server/unix-datagram.js';
+import { loadUnixDgram, sendDatagram } from '../server/unix-datagram.js';
 import type { LogLevel } from '../server/logger.js';
 import type { Supervisor } from '../server/server.js';
 
@@ -12,6 +12,18 @@ export function supervisionMode(supervised: string, env: NodeJS.ProcessEnv = pro
   if (supervised === 'upstart' || (supervised === 'auto' && env.UPSTART_JOB)) return 'upstart';
   if (supervised === 'systemd' || (supervised === 'auto' && env.NOTIFY_SOCKET)) return 'systemd';
   return null;
+}
+
+/**
+ * Whether supervision in this mode can start here (systemd: NOTIFY_SOCKET is set and
+ * unix-dgram loads; upstart: UPSTART_JOB is set). Redis daemonizes only when it is not
+ * supervised; lapse decides that before it starts the daemon, in which nothing of the
+ * supervision is repeated.
+ */
+export function supervisionPossible(mode: 'systemd' | 'upstart' | null, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (mode === 'upstart') return Boolean(env.UPSTART_JOB);
+  if (mode === 'systemd') return Boolean(env.NOTIFY_SOCKET) && !('error' in loadUnixDgram());
+  return false;
 }
 
 type Log = (level: LogLevel, message: string) => void;
