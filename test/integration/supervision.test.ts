@@ -220,3 +220,38 @@ describe('parameters with no effect', () => {
     expect(p.output()).not.toContain('no effect');
   });
 });
+
+describe('crash-log-enabled', () => {
+  /** The CLI's main() in a process that then throws, as a bug in lapse would. */
+  async function crash(extra: string[]): Promise<{ code: number | null; log: string }> {
+    const dir = tempDir();
+    const log = path.join(dir, 'lapse.log');
+    const port = await freePort();
+    const args = ['--port', String(port), '--save', '', '--logfile', log, ...extra];
+    const code = [
+      `const { main } = await import(${JSON.stringify(path.resolve(import.meta.dirname, '../../src/cli.ts'))});`,
+      `await main(${JSON.stringify(args)});`,
+      "setTimeout(() => { throw new Error('boom from the test'); }, 10);",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', code], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    others.push(child);
+    const exit = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    return { code: exit, log: fs.readFileSync(log, 'latin1') };
+  }
+
+  test('yes (the default): an uncaught exception is written to the log before the process exits', async () => {
+    const r = await crash([]);
+    expect(r.code).not.toBe(0);
+    expect(r.log).toContain('Ready to accept connections');
+    expect(r.log).toMatch(/# === LAPSE BUG REPORT ===\nError: boom from the test\n {4}at /);
+  });
+
+  test('no: the log has no report', async () => {
+    const r = await crash(['--crash-log-enabled', 'no']);
+    expect(r.code).not.toBe(0);
+    expect(r.log).not.toContain('boom');
+  });
+});
