@@ -11,6 +11,15 @@ import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-lim
  *
  * Error texts are Redis 7.0's (config.c), because users see them from CONFIG SET and
  * at start-up.
+ *
+ * Every parameter of Redis 7.0.15 is here (CONFIG GET * lists the same names), of one of
+ * three kinds:
+ *  (a) implemented: a plain spec (the groups up to PROCESS_PARAMS);
+ *  (b) a feature lapse does not have yet: wrapped in notYet(FEATURE, spec), which accepts
+ *      only the values that mean the feature is off or unchanged and names the feature in
+ *      its error otherwise (NOT_YET_PARAMS). Removing the wrapper makes it real;
+ *  (c) no meaning for lapse: wrapped in noEffect(reason, spec), accepted at any valid
+ *      value, stored, and named in a start-up warning when set (NO_EFFECT_PARAMS).
  */
 
 /**

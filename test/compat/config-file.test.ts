@@ -157,3 +157,27 @@ describe('enable-protected-configs', () => {
     await p.exact('CONFIG', 'SET', 'dbfilename', 'dump.rdb');            // exact
   });
 });
+
+describe('parameters of features lapse does not have yet, at start-up', () => {
+  test('the off value starts the server', () => {
+    const server = createServer({
+      configText: 'appendonly no\ncluster-enabled no\nslowlog-log-slower-than -1\nlatency-tracking no\nslaveof no one\nlist-max-ziplist-size -2',
+      dir: scratch,
+    });
+    expect(server.config.string('replicaof')).toBe('');
+  });
+
+  for (const [line, feature] of [
+    ['appendonly yes', 'the append-only file (AOF)'],
+    ['cluster-enabled yes', 'Redis Cluster'],
+    ['replicaof 127.0.0.1 6380', 'replication'],
+    ['slowlog-max-len 10', 'the slow log (SLOWLOG)'],
+    ['unixsocket /tmp/lapse.sock', 'unix sockets'],
+  ]) {
+    test(`${line}: refused, naming the feature`, () => {
+      expect(lapseRefusal(line!)).toMatch(
+        new RegExp(`^Reading the configuration file, at line 1\\n>>> '${line}'\\nlapse does not implement ${feature!.replace(/[()]/g, '\\$&')} yet, so only '[^']*' is accepted$`),
+      );
+    });
+  }
+});

@@ -255,3 +255,24 @@ describe('crash-log-enabled', () => {
     expect(r.log).not.toContain('boom');
   });
 });
+
+describe('always-show-logo', () => {
+  test("yes: lapse's own logo once the server listens, with the version, port and pid", async () => {
+    const port = await freePort();
+    const p = start(['--port', String(port), '--save', '', '--always-show-logo', 'yes']);
+    await p.waitFor('Ready to accept connections');
+    expect(p.output()).toContain(`lapse `);
+    expect(p.output()).toMatch(new RegExp(`\\\\ ::::::: /\\s+lapse \\d+\\.\\d+\\.\\d+, Redis 7\\.0 compatible, 64 bit\\n`));
+    expect(p.output()).toMatch(new RegExp(`\\) \\. \\(\\s+Port: ${port}\\n`));
+    expect(p.output()).toContain(`PID: ${p.child.pid}\n`);
+    expect(p.output()).not.toContain('Running mode=');
+  });
+
+  test("no, and stdout not a terminal: Redis's one line instead", async () => {
+    const port = await freePort();
+    const p = start(['--port', String(port), '--save', '']);
+    await p.waitFor('Ready to accept connections');
+    expect(p.output()).toMatch(new RegExp(`^\\d+:M .* \\* Running mode=standalone, port=${port}\\.$`, 'm'));
+    expect(p.output()).not.toContain('Redis 7.0 compatible');
+  });
+});
