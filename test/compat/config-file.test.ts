@@ -159,12 +159,16 @@ describe('enable-protected-configs', () => {
 });
 
 describe('parameters of features lapse does not have yet, at start-up', () => {
-  test('the off value starts the server', () => {
+  test('the off value starts the server', async () => {
     const server = createServer({
+      port: 0,
+      bind: '127.0.0.1',
       configText: 'appendonly no\ncluster-enabled no\nslowlog-log-slower-than -1\nlatency-tracking no\nslaveof no one\nlist-max-ziplist-size -2',
       dir: scratch,
     });
     expect(server.config.string('replicaof')).toBe('');
+    expect((await server.listen()).port).toBeGreaterThan(0);
+    await server.close();
   });
 
   for (const [line, feature] of [
