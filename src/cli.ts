@@ -3,7 +3,12 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { argvToConfig, Config, ConfigFileError, loadConfigText } from './config/config.js';
 import { respawnWith, v8FlagsFor } from './respawn.js';
-import { createServer, ListenError, StartupError, type LapseServer } from './server/server.js';
+import { createServer, ListenError, StartupError, type LapseServer, type Supervisor } from './server/server.js';
+import type { LogLevel } from './server/logger.js';
+import { daemonize, daemonStatusPipe } from './process/daemon.js';
+import { DEFAULT_PID_FILE, removePidFile, writePidFile } from './process/pid-file.js';
+import { notifyReady, startSupervision, supervisionMode, supervisionPossible } from './process/supervision.js';
+import { setProcessTitle } from './process/title.js';
 import { VERSION } from './version.js';
 import { RdbError } from './persistence/rdb-reader.js';
 
@@ -18,7 +23,10 @@ Options are redis.conf parameters, e.g.:
 
 /**
  * The command line: options and an optional config file (redis.conf syntax) become
- * configuration text, then a server is started. Exit code 1 with one line on error.
+ * configuration text, then a server is started, in this process or, with daemonize yes,
+ * in a daemon (src/process/daemon.ts). Around the server, as redis-server does: the pid
+ * file, supervision by systemd or upstart, the process title, the crash log. Exit code 1
+ * with one line on error.
  */
 export async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -29,7 +37,15 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`lapse v=${VERSION}\n`);
     return;
   }
+  const daemon = daemonStatusPipe();
+  const fail = (message: string): never => {
+    daemon?.failed(message);
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  };
   let server: LapseServer;
+  let supervisor: Supervisor | null = null;
+  let pidFile = '';
   try {
     const { file, text } = argvToConfig(argv);
     let configText = '';
@@ -40,22 +56,57 @@ export async function main(argv: string[]): Promise<void> {
         fail(`Fatal error, can't open config file '${file}': ${(e as Error).message}`);
       }
     }
-    // V8 flags that follow maxmemory are given when node starts (respawn.ts). Only the
-    // parameters matter here: `user` lines are checked by the server itself.
+    // The parameters first (errors reach the terminal before any daemon starts); V8
+    // flags that follow maxmemory are given when node starts (respawn.ts). `user` and
+    // `rename-command` lines are checked by the server itself.
     const settings = new Config();
-    loadConfigText(settings, configText + text, VERSION, { user: () => null });
+    loadConfigText(settings, configText + text, VERSION);
+    // As Redis: a supervised server stays in the foreground even with daemonize yes. The
+    // daemon itself is never supervised (its parent found no supervision to start).
+    const mode = daemon === null ? supervisionMode(settings.string('supervised')) : null;
+    if (settings.bool('daemonize') && daemon === null && !supervisionPossible(mode)) {
+      await daemonize(missingNodeFlags(v8FlagsFor(settings.number('maxmemory'))));
+    }
     if (respawnWith(v8FlagsFor(settings.number('maxmemory')))) return;
+    // Supervision starts before the server exists (Redis stops for upstart, and tells
+    // systemd it is loading, before it loads); its log lines wait for the logger.
+    const early: [LogLevel, string][] = [];
+    if (mode !== null) supervisor = startSupervision(mode, (level, message) => early.push([level, message]));
     server = createServer({
       configText: configText + text,
       configFile: file ? path.resolve(file) : '',
       logger: 'stdout',
       persistence: 'redis',
+      supervisor: supervisor ?? undefined,
     });
+    for (const [level, message] of early) server.log(level, message);
+    // Redis writes a pid file when daemonized (at its default path if none is set) or
+    // when one is set; relative to its working directory, dir.
+    if (daemon !== null && server.config.string('pidfile') === '') server.config.setInitial('pidfile', [DEFAULT_PID_FILE]);
+    if (server.config.string('pidfile') !== '') pidFile = path.resolve(server.config.string('dir'), server.config.string('pidfile'));
   } catch (e) {
     if (e instanceof ConfigFileError) fail(e.message.trim());
     if (e instanceof StartupError) fail(e.message);
     throw e;
   }
+  const configFile = server.info.configFile;
+  if (server.config.bool('set-proc-title')) setProcessTitle(server.config, configFile);
+  server.config.onChange((name) => {
+    if (name === 'proc-title-template') setProcessTitle(server.config, configFile);
+  });
+  // crash-log-enabled: an uncaught exception (lapse's crash) goes to the log too, not
+  // only to stderr, which is /dev/null in a daemon. Node then exits as it would.
+  process.on('uncaughtExceptionMonitor', (err) => {
+    if (server.config.bool('crash-log-enabled')) server.log('warning', `=== LAPSE BUG REPORT ===\n${err.stack ?? String(err)}`);
+  });
+  const exit = () => {
+    if (pidFile !== '') {
+      server.log('notice', 'Removing the pid file.');
+      removePidFile(pidFile);
+    }
+    server.log('warning', 'lapse is now ready to exit, bye bye...');
+    process.exit(0);
+  };
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -66,30 +117,36 @@ export async function main(argv: string[]): Promise<void> {
         stopping = false;
         return;
       }
-      server.log('warning', 'lapse is now ready to exit, bye bye...');
-      process.exit(0);
+      exit();
     });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  server.onShutdown(() => {
-    server.log('warning', 'lapse is now ready to exit, bye bye...');
-    process.exit(0);
-  });
+  // As Redis (initServer): a hang-up of the terminal does not stop the server.
+  process.on('SIGHUP', () => undefined);
+  server.onShutdown(exit);
   // Signals are handled before the ready line is printed, so a supervisor that signals
   // as soon as it sees it gets a clean shutdown.
   try {
     await server.listen();
   } catch (e) {
-    if (e instanceof ListenError) fail(e.message);
-    if (e instanceof RdbError) fail(`Fatal error loading the DB (${server.persistence.path}): ${e.message}. Exiting.`);
-    throw e;
+    const message =
+      e instanceof ListenError ? e.message
+      : e instanceof RdbError ? `Fatal error loading the DB (${server.persistence.path}): ${e.message}. Exiting.`
+      : undefined;
+    if (message === undefined) throw e;
+    if (daemon !== null) server.log('warning', message);
+    fail(message);
   }
+  if (pidFile !== '') writePidFile(pidFile);
+  notifyReady(supervisor);
+  daemon?.ready();
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
+/** The flags not already given to node (its command line or NODE_OPTIONS). */
+function missingNodeFlags(flags: readonly string[]): string[] {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map((a) => a.replace(/_/g, '-'));
+  return flags.filter((f) => !given.some((g) => g.startsWith(f.slice(0, f.indexOf('=')).replace(/_/g, '-'))));
 }
 
 // Run when executed directly (npm run dev: tsx src/cli.ts).

@@ -95,6 +95,8 @@ export interface ServerInfo {
   readonly runId: string;
   readonly startTime: number;
   readonly pid: number;
+  /** INFO process_supervised: 'systemd', 'upstart' or 'no'. */
+  readonly supervised: string;
   readonly configFile: string;
   readonly executable: string;
   /** The replication ID (INFO master_replid): 40 random hex digits per start. */

@@ -122,7 +122,7 @@ function serverSection(s: ServerContext, now: number): string {
     ['atomicvar_api', 'none'],
     ['gcc_version', '0.0.0'],
     ['process_id', info.pid],
-    ['process_supervised', 'no'],
+    ['process_supervised', info.supervised],
     ['run_id', info.runId],
     ['tcp_port', info.tcpPort()],
     ['server_time_usec', nowMicros()],

@@ -83,10 +83,16 @@ function configSet(c: Client, argv: string[]): void {
   }
   const pairs: [string, string][] = [];
   for (let i = 2; i < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
-  const error = c.server.config.setMany(pairs);
+  const error = c.server.config.setMany(pairs, isLocalClient(c));
   if (error === null) c.reply.simple('OK');
   else if ('unknown' in error) c.reply.error(errConfigSetUnknown(error.unknown));
   else c.reply.error(errConfigSetFailed(error.name, error.reason));
+}
+
+/** Redis's islocalClient: connected from 127.0.0.1 or ::1 (for enable-protected-configs local). */
+function isLocalClient(c: Client): boolean {
+  const addr = c.transport.remoteAddress;
+  return addr.startsWith('127.0.0.1:') || addr.startsWith('[::1]:');
 }
 
 /** CONFIG RESETSTAT */

@@ -156,6 +156,31 @@ export class CommandTable {
     return base.subcommands.get(argv[1]!.toLowerCase());
   }
 
+  /**
+   * rename-command: the command answers to `newName` instead of `name`, or to no name at
+   * all when `newName` is empty, as Redis moves it in its command dictionary at start-up.
+   * A renamed command keeps its own name in COMMAND's replies (Redis's fullname); a
+   * removed one leaves them. Returns Redis's reason to refuse, or null.
+   */
+  rename(name: string, newName: string): string | null {
+    const from = name.toLowerCase();
+    const spec = this.byName.get(from);
+    if (spec === undefined) return 'No such command in rename-command';
+    this.byName.delete(from);
+    this.byName.delete(from.toUpperCase());
+    this.lastName = '';
+    this.lastSpec = undefined;
+    if (newName === '') {
+      this.all.splice(this.all.indexOf(spec), 1);
+      return null;
+    }
+    const to = newName.toLowerCase();
+    if (this.byName.has(to)) return 'Target command name already exists';
+    this.byName.set(to, spec);
+    this.byName.set(to.toUpperCase(), spec);
+    return null;
+  }
+
   /** Every top-level command. */
   commands(): readonly CommandSpec[] {
     return this.all;

@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { splitArgs } from '../util/split-args.js';
 import { globMatch } from '../util/glob.js';
-import { PARAMS, findParam, type ParamSpec, type ParamValue } from './params.js';
+import { PARAMS, errnoText, findParam, type ParamSpec, type ParamValue } from './params.js';
 
 export type ConfigListener = (name: string, value: ParamValue) => void;
 /**
@@ -20,6 +22,11 @@ export class Config {
   private readonly values = new Map<string, ParamValue>();
   private readonly listeners: ConfigListener[] = [];
   private readonly validators: ConfigValidator[] = [];
+  /**
+   * The parameters set at start-up (config file, command line, createServer options),
+   * by their canonical names: the server warns about those that have no effect.
+   */
+  readonly setAtStartup = new Set<string>();
 
   constructor() {
     for (const p of PARAMS) {
@@ -82,7 +89,8 @@ export class Config {
         continue;
       }
       for (const spec of PARAMS) {
-        if (!seen.has(spec) && globMatch(pattern, spec.name, true)) {
+        // Hidden parameters answer their exact name only (Redis's HIDDEN_CONFIG).
+        if (!seen.has(spec) && !spec.hidden && globMatch(pattern, spec.name, true)) {
           seen.add(spec);
           out.push([spec.name, spec.format(this.get(spec.name))]);
         }
@@ -96,8 +104,11 @@ export class Config {
    * several parameters change atomically. The checks and the error reported follow
    * Redis 7.0's configSetCommand: the first unknown name wins unless an immutable or
    * duplicate parameter was met before it; value errors name the parameter itself.
+   * A protected parameter may be set when enable-protected-configs is yes, or local and
+   * the client is local (`localClient`), as Redis's allowProtectedAction.
    */
-  setMany(pairs: readonly [string, string][]): ConfigSetError | null {
+  setMany(pairs: readonly [string, string][], localClient = false): ConfigSetError | null {
+    const protectedAllowed = this.allowsProtected(localClient);
     let unknown: string | undefined;
     let failure: ConfigSetError | undefined;
     const specs: (ParamSpec | undefined)[] = [];
@@ -109,7 +120,7 @@ export class Config {
         continue;
       }
       if (unknown !== undefined || failure !== undefined) continue;
-      if (!spec.mutable || spec.protected) {
+      if (!spec.mutable || (spec.protected && !protectedAllowed)) {
         failure = { name, reason: spec.mutable ? "can't set protected config" : "can't set immutable config" };
         continue;
       }
@@ -136,13 +147,25 @@ export class Config {
     return null;
   }
 
-  /** Sets a parameter at start-up (immutable ones too). Throws the Redis-style reason. */
+  /** Redis's allowProtectedAction for enable-protected-configs. */
+  allowsProtected(localClient: boolean): boolean {
+    const allowed = this.string('enable-protected-configs');
+    return allowed === 'yes' || (allowed === 'local' && localClient);
+  }
+
+  /**
+   * Sets a parameter at start-up (immutable ones too). A multi-argument parameter
+   * (save, bind, ...) takes its words joined with spaces; any other exactly one
+   * argument. Throws the Redis-style reason.
+   */
   setInitial(name: string, args: readonly string[]): void {
     const spec = findParam(name);
-    if (!spec || args.length !== 1) throw new ConfigFileError('Bad directive or wrong number of arguments');
-    const r = spec.parse(args[0]!);
+    if (!spec) throw new ConfigFileError('Bad directive or wrong number of arguments');
+    if (!spec.multiArg && args.length !== 1) throw new ConfigFileError('wrong number of arguments');
+    const r = spec.parse(spec.multiArg ? args.join(' ') : args[0]!);
     if ('error' in r) throw new ConfigFileError(r.error);
     this.apply(spec.name, r.value);
+    this.setAtStartup.add(spec.aliasOf ?? spec.name);
   }
 
   /** Sets a parameter (an alias sets its target); listeners hear the target's name. */
@@ -168,25 +191,59 @@ function hasGlob(pattern: string): boolean {
   return false;
 }
 
-/** Directives whose words are one value (Redis's multi-argument configs). */
-const MULTI_WORD = new Set(['bind', 'save', 'client-output-buffer-limit']);
-
 /**
- * Directives that are not parameters (Redis's `user`): given the line's arguments after
- * the name, each returns the reason to refuse the line, or null.
+ * What the server does with the directives that are not parameters. Without a handler
+ * (the command line's first reading, which only needs the parameters) the line is
+ * accepted as it is; the server's own reading then checks it.
  */
-export type ConfigDirectives = Readonly<Record<string, (args: string[]) => string | null>>;
+export interface ConfigDirectives {
+  /** `user <name> [rules...]` (Redis's ACLAppendUserForLoading): the reason to refuse, or null. */
+  user?(args: string[]): string | null;
+  /** `rename-command <name> <new-name>` ("" removes the command): the reason to refuse, or null. */
+  renameCommand?(name: string, newName: string): string | null;
+}
+
+/** Redis 7.0 still accepts these (with one argument) and ignores them. */
+const DEPRECATED = new Set(['list-max-ziplist-entries', 'list-max-ziplist-value', 'lua-replicate-commands']);
+
+/** How deep `include` may nest: Redis has no limit and crashes on a file that includes itself. */
+const MAX_INCLUDE_DEPTH = 16;
 
 /**
  * Loads redis.conf-style text into config, as Redis's loadServerConfigFromString does:
  * one directive per line, arguments split like inline commands, '#' comments. Errors
- * throw with Redis's report (line number, the line, the reason).
+ * throw with Redis's report (line number, the line, the reason). Besides parameters:
+ * `include` (read at once; a relative path is relative to the working directory, which
+ * for Redis is `dir`; wildcards as glob(3)), `rename-command`, `user`; `loadmodule`,
+ * `sentinel` and module parameters (`name.param`) are refused, since lapse loads no
+ * modules and is no Sentinel. Once all is read, the log file must open for appending.
  */
 export function loadConfigText(config: Config, text: string, version: string, directives: ConfigDirectives = {}): void {
+  loadLines(config, text, version, directives, { saveSeen: false }, 0);
+  const logfile = config.string('logfile');
+  if (logfile !== '') {
+    try {
+      fs.closeSync(fs.openSync(path.resolve(config.string('dir'), logfile), 'a'));
+    } catch (e) {
+      throw new ConfigFileError(
+        `\n*** FATAL CONFIG FILE ERROR (lapse ${version}) ***\n` +
+          `Can't open the log file: ${errnoText((e as NodeJS.ErrnoException).code)}`,
+      );
+    }
+  }
+}
+
+function loadLines(
+  config: Config,
+  text: string,
+  version: string,
+  directives: ConfigDirectives,
+  state: { saveSeen: boolean },
+  depth: number,
+): void {
   const lines = text.split('\n');
-  let saveSeen = false;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
+    const line = lines[i]!.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
     if (line.length === 0 || line.startsWith('#')) continue;
     const argv = splitArgs(line);
     const fail = (reason: string): never => {
@@ -197,28 +254,90 @@ export function loadConfigText(config: Config, text: string, version: string, di
     };
     if (argv === null) fail('Unbalanced quotes in configuration line');
     if (argv!.length === 0) continue;
-    const [name, ...args] = argv!;
-    const directive = Object.hasOwn(directives, name!.toLowerCase()) ? directives[name!.toLowerCase()] : undefined;
-    if (directive !== undefined && args.length >= 1) {
-      const error = directive(args);
-      if (error !== null) fail(error);
+    const [word, ...args] = argv!;
+    const name = word!.toLowerCase();
+    const spec = findParam(name);
+    if (spec) {
+      let values = args;
+      if (spec.name === 'save' && !spec.aliasOf) {
+        // The first `save` line replaces the defaults, later ones add points (Redis 7.0).
+        if (state.saveSeen && args.join(' ') !== '') values = [`${config.string('save')} ${args.join(' ')}`.trim()];
+        state.saveSeen = true;
+      }
+      try {
+        config.setInitial(name, values);
+      } catch (e) {
+        if (e instanceof ConfigFileError) fail(e.message);
+        throw e;
+      }
       continue;
     }
-    try {
-      // Redis joins the arguments of multi-word directives such as "bind a b".
-      const spec = findParam(name!);
-      let joined = spec && MULTI_WORD.has(spec.name) ? [args.join(' ')] : args;
-      if (spec?.name === 'save') {
-        // The first `save` line replaces the defaults, later ones add points (Redis 7.0).
-        if (saveSeen) joined = [`${config.string('save')} ${joined[0]}`.trim()];
-        saveSeen = true;
+    if (DEPRECATED.has(name) && args.length === 1) continue;
+    if (name === 'include' && args.length === 1) {
+      if (depth >= MAX_INCLUDE_DEPTH) fail(`include nested more than ${MAX_INCLUDE_DEPTH} deep (a file including itself?)`);
+      for (const file of includedFiles(args[0]!, config.string('dir'))) {
+        let content: string;
+        try {
+          content = fs.readFileSync(file, 'latin1');
+        } catch (e) {
+          throw new ConfigFileError(`Fatal error, can't open config file '${file}': ${errnoText((e as NodeJS.ErrnoException).code)}`);
+        }
+        loadLines(config, content, version, directives, state, depth + 1);
       }
-      config.setInitial(name!, joined);
-    } catch (e) {
-      if (e instanceof ConfigFileError) fail(e.message);
-      throw e;
+    } else if (name === 'rename-command' && args.length === 2) {
+      const error = directives.renameCommand?.(args[0]!, args[1]!) ?? null;
+      if (error !== null) fail(error);
+    } else if (name === 'user' && args.length >= 1) {
+      const error = directives.user?.(args) ?? null;
+      if (error !== null) fail(error);
+    } else if (name === 'loadmodule' && args.length >= 1) {
+      fail('lapse does not load Redis modules (loadmodule)');
+    } else if (name.includes('.')) {
+      fail('lapse does not load Redis modules, so module parameters are not accepted');
+    } else if (name === 'sentinel') {
+      fail('lapse does not implement Redis Sentinel: sentinel directives are not accepted');
+    } else {
+      fail('Bad directive or wrong number of arguments');
     }
   }
+}
+
+/**
+ * The files an `include` names, as Redis opens them: relative to the working directory
+ * (`dir`). A name with wildcards (* ? [) is expanded as glob(3) does, in sorted order,
+ * and may match nothing; a name without them must exist.
+ */
+function includedFiles(name: string, cwd: string): string[] {
+  const absolute = path.resolve(cwd, name);
+  if (!/[*?[]/.test(name)) return [absolute];
+  let found = [absolute.startsWith('/') ? '/' : ''];
+  const parts = absolute.split('/').filter((p) => p.length > 0);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const last = i === parts.length - 1;
+    const next: string[] = [];
+    for (const base of found) {
+      if (!/[*?[]/.test(part)) {
+        const candidate = path.join(base, part);
+        if (fs.existsSync(candidate)) next.push(candidate);
+        continue;
+      }
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(base, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        // As glob(3) without GLOB_PERIOD: a wildcard does not match a leading dot.
+        if (e.name.startsWith('.') && !part.startsWith('.')) continue;
+        if (!last && !e.isDirectory() && !e.isSymbolicLink()) continue;
+        if (globMatch(part, e.name)) next.push(path.join(base, e.name));
+      }
+    }
+    found = next.sort();
+  }
+  return found;
 }
 
 /**

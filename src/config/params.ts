@@ -11,6 +11,15 @@ import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-lim
  *
  * Error texts are Redis 7.0's (config.c), because users see them from CONFIG SET and
  * at start-up.
+ *
+ * Every parameter of Redis 7.0.15 is here (CONFIG GET * lists the same names), of one of
+ * three kinds:
+ *  (a) implemented: a plain spec (the groups up to PROCESS_PARAMS);
+ *  (b) a feature lapse does not have yet: wrapped in notYet(FEATURE, spec), which accepts
+ *      only the values that mean the feature is off or unchanged and names the feature in
+ *      its error otherwise (NOT_YET_PARAMS). Removing the wrapper makes it real;
+ *  (c) no meaning for lapse: wrapped in noEffect(reason, spec), accepted at any valid
+ *      value, stored, and named in a start-up warning when set (NO_EFFECT_PARAMS).
  */
 
 /**
@@ -46,6 +55,24 @@ export interface ParamSpec {
    * CONFIG SET (named in its errors, not a duplicate of its target).
    */
   readonly aliasOf?: string;
+  /**
+   * Redis's MULTI_ARG_CONFIG: a config-file line's arguments are joined with spaces into
+   * one value, and CONFIG SET's value is split at single spaces by the parser.
+   */
+  readonly multiArg?: boolean;
+  /** Redis's HIDDEN_CONFIG: CONFIG GET finds it by its exact name only, never by a glob. */
+  readonly hidden?: boolean;
+  /**
+   * Kind (b): a parameter of a feature lapse does not have yet, named here. Its parse
+   * accepts only the values that mean the feature is off or unchanged (see notYet).
+   */
+  readonly missingFeature?: string;
+  /**
+   * Kind (c): a parameter that has no meaning for lapse, and why. Accepted at any valid
+   * value and stored; the server lists those a config file or the command line set in one
+   * warning line at start-up (see noEffect).
+   */
+  readonly noEffect?: string;
 }
 
 /** The argument as C code reads it with strcasecmp/strtoull: cut at the first NUL. */
@@ -58,7 +85,12 @@ function cString(s: string): string {
 const ERR_YES_NO = "argument must be 'yes' or 'no'";
 const ERR_NOT_INTEGER = "argument couldn't be parsed into an integer";
 const ERR_NOT_MEMORY = 'argument must be a memory value';
-const errOutOfRange = (min: number | bigint, max: number | bigint) => `argument must be between ${min} and ${max} inclusive`;
+const errOutOfRange = (min: number | bigint | string, max: number | bigint | string) => `argument must be between ${min} and ${max} inclusive`;
+
+/** The units of a memory value (memtoull), by lowercase suffix. */
+const UNITS: Record<string, bigint> = {
+  '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n,
+};
 
 /** ASCII-only lowercase, as C's tolower in strcasecmp (latin1 letters stay as they are). */
 function asciiLower(s: string): string {
@@ -171,10 +203,6 @@ function stringParam(name: string, defaultText: string, mutable = true): ParamSp
   };
 }
 
-/** A value that Redis accepts but that lapse supports only in one setting. */
-function fixedParam(name: string, defaultText: string, parse: ParamSpec['parse'], format: ParamSpec['format']): ParamSpec {
-  return { name, mutable: true, defaultText, parse, format };
-}
 
 /**
  * notify-keyspace-events classes as bits (Redis 7.0's NOTIFY_* flags in server.h). K and
@@ -261,6 +289,7 @@ export const REDIS_DEFAULT_SAVE = '3600 1 300 100 60 10000';
 const PERSISTENCE_PARAMS: readonly ParamSpec[] = [
   {
     name: 'save',
+    multiArg: true,
     mutable: true,
     defaultText: REDIS_DEFAULT_SAVE,
     parse(arg) {
@@ -353,6 +382,7 @@ const LIMIT_PARAMS: readonly ParamSpec[] = [
   {
     // Functions, not values, from output-limits.ts: the two modules import each other.
     name: 'client-output-buffer-limit',
+    multiArg: true,
     mutable: true,
     defaultText: 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
     parse: (arg) => parseOutputBufferLimits(arg),
@@ -361,10 +391,564 @@ const LIMIT_PARAMS: readonly ParamSpec[] = [
   },
 ];
 
+/**
+ * A numeric parameter as Redis 7.0's numericConfigSet reads it: a memory value (memtoull)
+ * for MEMORY configs, then "<n>%" for PERCENT ones (stored negative, as Redis stores
+ * it), then an octal number (strtoll base 8) for OCTAL ones, else string2ll; then the
+ * bounds. `unsigned` is Redis's unsigned types (unsigned int, unsigned long long,
+ * size_t): the value is compared as a uint64 and printed with %llu.
+ */
+interface NumericFlags {
+  memory?: boolean;
+  percent?: boolean;
+  octal?: boolean;
+  unsigned?: boolean;
+  mutable?: boolean;
+  hidden?: boolean;
+}
+
+function numericParam(name: string, defaultText: string, min: bigint, max: bigint, flags: NumericFlags = {}): ParamSpec {
+  return {
+    name,
+    mutable: flags.mutable ?? true,
+    hidden: flags.hidden,
+    defaultText,
+    parse(arg) {
+      let v = parseNumeric(arg, flags);
+      if (typeof v === 'string') return { error: v };
+      if (flags.unsigned) {
+        v = BigInt.asUintN(64, v);
+        if (v < min || v > max) {
+          const show = (n: bigint) => (flags.octal ? n.toString(8) : String(n));
+          return { error: errOutOfRange(show(min), show(max)) };
+        }
+      } else if (flags.percent && v < 0n) {
+        if (v < min) return { error: `percentage argument must be less or equal to ${-min}` };
+      } else if (v < min || v > max) {
+        return { error: errOutOfRange(min, max) };
+      }
+      return { value: v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
+    },
+    format(value) {
+      const v = BigInt(value as number | bigint);
+      if (flags.percent && v < 0n) return `${-v}%`;
+      if (flags.octal) return v.toString(8);
+      return String(v);
+    },
+  };
+}
+
+/** numericParseString: the int64 read from the argument, or Redis's reason to refuse it. */
+function parseNumeric(arg: string, flags: NumericFlags): bigint | string {
+  if (flags.memory) {
+    const m = parseMemory(arg);
+    if (m !== undefined) return BigInt.asIntN(64, m);
+  }
+  if (flags.percent && arg.length > 1 && arg.endsWith('%')) {
+    const p = parseI64(arg.slice(0, -1));
+    if (p !== undefined && p >= 0) return -BigInt(p);
+  }
+  if (flags.octal) {
+    const o = strtollWhole(arg, 8);
+    if (o !== undefined) return o;
+  }
+  if (!flags.memory && !flags.percent && !flags.octal) {
+    const n = parseI64(arg);
+    if (n !== undefined) return BigInt(n);
+  }
+  if (flags.memory && flags.percent) return 'argument must be a memory or percent value';
+  if (flags.memory) return ERR_NOT_MEMORY;
+  if (flags.octal) return "argument couldn't be parsed as an octal number";
+  return ERR_NOT_INTEGER;
+}
+
+/**
+ * C's strtoll(s, &end, base) accepted only when it consumed the whole C string (up to a
+ * NUL) without overflow: leading white space and a sign are allowed, and an argument
+ * with no digits at all is accepted as 0 only when it is empty (end is then at the NUL).
+ */
+function strtollWhole(arg: string, base: 8 | 10): bigint | undefined {
+  const s = cString(arg);
+  if (s === '') return 0n;
+  const m = (base === 8 ? /^[ \t\n\v\f\r]*([+-]?)([0-7]+)$/ : /^[ \t\n\v\f\r]*([+-]?)(\d+)$/).exec(s);
+  if (!m) return undefined;
+  const magnitude = BigInt((base === 8 ? '0o' : '') + m[2]);
+  const v = m[1] === '-' ? -magnitude : magnitude;
+  return BigInt.asIntN(64, v) === v ? v : undefined;
+}
+
+/**
+ * An enum whose names may share a value (oom-score-adj: yes and relative), as Redis's
+ * configEnum tables: CONFIG GET prints the first name of the value. With `flags`
+ * (Redis's MULTI_ARG enums: shutdown-on-sigint) the value is several space-separated
+ * names OR'ed together and printed in table order; `check` refuses a combination.
+ */
+function enumTableParam(
+  name: string,
+  defaultText: string,
+  table: readonly (readonly [string, number])[],
+  options: { flags?: boolean; mutable?: boolean; check?: (v: number) => string | null } = {},
+): ParamSpec {
+  const names = table.map(([n]) => n);
+  return {
+    name,
+    mutable: options.mutable ?? true,
+    multiArg: options.flags,
+    defaultText,
+    parse(arg) {
+      const words = options.flags ? arg.split(' ') : [arg];
+      let value = 0;
+      for (const word of words) {
+        const w = asciiLower(cString(word));
+        const matches = table.filter(([n]) => n === w);
+        if (matches.length === 0) return { error: `argument(s) must be one of the following: ${names.join(', ')}` };
+        for (const [, v] of matches) value |= v;
+      }
+      const refused = options.check?.(value) ?? null;
+      return refused === null ? { value } : { error: refused };
+    },
+    format(value) {
+      const v = value as number;
+      let unmatched = v;
+      const out: string[] = [];
+      for (const [n, bits] of table) {
+        if (bits === v) return n;
+        if (options.flags && bits !== 0 && (unmatched & bits) === bits) {
+          out.push(n);
+          unmatched &= ~bits;
+        }
+      }
+      return out.length === 0 || unmatched !== 0 ? 'unknown' : out.join(' ');
+    },
+  };
+}
+
+/** A string parameter with Redis's check of the value (its is_valid_fn). */
+function checkedStringParam(name: string, defaultText: string, check: (v: string) => string | null, mutable = true): ParamSpec {
+  return {
+    name,
+    mutable,
+    defaultText,
+    parse(arg) {
+      const refused = check(cString(arg));
+      return refused === null ? { value: arg } : { error: refused };
+    },
+    format: (v) => String(v),
+  };
+}
+
+/** Redis's pathIsBaseName. */
+const isBaseName = (v: string) => !v.includes('/') && !v.includes('\\');
+
+/**
+ * Kind (b), a parameter whose feature lapse does not have yet: the spec as Redis checks
+ * it, then only the values that mean the feature is off or unchanged: Redis's built-in
+ * default (which Redis 7.0's shipped redis.conf also sets) and `alsoOff`. When the
+ * feature lands, dropping this wrapper around the spec makes the parameter a real one.
+ */
+function notYet(feature: string, spec: ParamSpec, ...alsoOff: string[]): ParamSpec {
+  const accepted = new Set<string>();
+  for (const text of [spec.defaultText, ...alsoOff]) {
+    const r = spec.parse(text);
+    if ('error' in r) throw new Error(`bad accepted value for ${spec.name}: ${r.error}`);
+    accepted.add(spec.format(r.value));
+  }
+  const shown = [...accepted].map((v) => `'${v}'`).join(' or ');
+  return {
+    ...spec,
+    missingFeature: feature,
+    parse(arg) {
+      const r = spec.parse(arg);
+      if ('error' in r || accepted.has(spec.format(r.value))) return r;
+      return { error: `lapse does not implement ${feature} yet, so only ${shown} is accepted` };
+    },
+  };
+}
+
+/** Kind (c), a parameter that means nothing to lapse (see ParamSpec.noEffect). */
+function noEffect(reason: string, spec: ParamSpec): ParamSpec {
+  return { ...spec, noEffect: reason };
+}
+
+/** Features lapse does not have yet, as the errors of their parameters name them. */
+const AOF = 'the append-only file (AOF)';
+const REPLICATION = 'replication';
+const CLUSTER = 'Redis Cluster';
+const SCRIPTING = 'scripting (EVAL, FUNCTION)';
+const SLOWLOG = 'the slow log (SLOWLOG)';
+const LATENCY_MONITOR = 'the latency monitor (LATENCY)';
+const LATENCY_TRACKING = 'per-command latency tracking (INFO latencystats)';
+const LISTS = 'lists';
+const SETS = 'sets';
+const SORTED_SETS = 'sorted sets';
+const HYPERLOGLOG = 'HyperLogLog';
+const STREAMS = 'streams';
+const CLIENT_TRACKING = 'client-side caching (CLIENT TRACKING)';
+const CLIENT_EVICTION = 'client eviction';
+const UNIX_SOCKETS = 'unix sockets';
+const MODULES = 'Redis modules';
+const DEBUG_COMMAND = 'the DEBUG command';
+const DUMP_RESTORE = 'DUMP and RESTORE';
+const SOCKET_MARKS = 'socket marks (SO_MARK)';
+
+const LONG_MAX = INT64_MAX;
+const INT_MAX_N = 2147483647n;
+const INT_MIN_N = -2147483648n;
+
+/** Redis's SHUTDOWN_* flags, as shutdown-on-sigint/sigterm name them. */
+export const SHUTDOWN_SAVE = 1;
+export const SHUTDOWN_NOSAVE = 2;
+export const SHUTDOWN_NOW = 4;
+export const SHUTDOWN_FORCE = 8;
+const SHUTDOWN_ON_SIGNAL: readonly (readonly [string, number])[] = [
+  ['default', 0], ['save', SHUTDOWN_SAVE], ['nosave', SHUTDOWN_NOSAVE], ['now', SHUTDOWN_NOW], ['force', SHUTDOWN_FORCE],
+];
+const checkShutdownFlags = (v: number) =>
+  v & SHUTDOWN_SAVE && v & SHUTDOWN_NOSAVE ? "shutdown options SAVE and NOSAVE can't be used simultaneously" : null;
+
+/** The process-title variables Redis 7.0 knows (redisProcTitleGetVariable). */
+const PROC_TITLE_VARIABLES = new Set(['title', 'listen-addr', 'server-mode', 'config-file', 'port', 'tls-port', 'unixsocket']);
+
+/**
+ * Redis's validateProcTitleTemplate: the template expands (sdstemplate: '{{' is a literal
+ * '{', '{name}' a known variable, anything else an error) with an empty title, and the
+ * result, trimmed of spaces, is not empty. Expanded with every variable empty, which is
+ * what decides validity: only the title can be empty in Redis.
+ */
+export function expandProcTitle(template: string, variable: (name: string) => string): string | null {
+  let out = '';
+  let i = 0;
+  while (i < template.length) {
+    const open = template.indexOf('{', i);
+    if (open < 0) {
+      out += template.slice(i);
+      break;
+    }
+    out += template.slice(i, open);
+    if (open + 1 >= template.length) return null;
+    if (template[open + 1] === '{') {
+      out += '{';
+      i = open + 2;
+      continue;
+    }
+    const close = template.indexOf('}', open + 1);
+    if (close < 0) return null;
+    const name = template.slice(open + 1, close);
+    if (!PROC_TITLE_VARIABLES.has(name)) return null;
+    out += variable(name);
+    i = close + 1;
+  }
+  return out.replace(/^ +| +$/g, '');
+}
+
+function isValidProcTitleTemplate(template: string): string | null {
+  const probe = expandProcTitle(template, (name) => (name === 'title' ? '' : 'x'));
+  return probe === null || probe === '' ? 'template format is invalid or contains unknown variables' : null;
+}
+
+/** Redis's isValidAnnouncedHostname (its check stops at the second character by a bug; the intent is kept). */
+function isValidAnnouncedHostname(v: string): string | null {
+  if (v.length >= 256) return 'Hostnames must be less than 256 characters';
+  if (!/^[A-Za-z0-9.-]*$/.test(v)) return 'Hostnames may only contain alphanumeric characters, hyphens or dots';
+  return null;
+}
+
+/**
+ * replicaof (alias slaveof): "<host> <port>" or "no one", as setConfigReplicaOfOption
+ * reads it; the value is "" (no primary) or "host port", as CONFIG GET prints it.
+ */
+const REPLICAOF: ParamSpec = {
+  name: 'replicaof',
+  mutable: false,
+  multiArg: true,
+  defaultText: 'no one',
+  parse(arg) {
+    const words = arg.split(' ');
+    if (words.length !== 2) return { error: 'wrong number of arguments' };
+    if (asciiLower(cString(words[0]!)) === 'no' && asciiLower(cString(words[1]!)) === 'one') return { value: '' };
+    const port = strtollWhole(words[1]!, 10);
+    if (port === undefined || port < 0n || port > 65535n) return { error: 'Invalid master port' };
+    return { value: `${words[0]} ${port}` };
+  },
+  format: (v) => String(v),
+};
+
+/** latency-tracking-info-percentiles: doubles in [0, 100], printed with %f less trailing zeros. */
+const LATENCY_PERCENTILES: ParamSpec = {
+  name: 'latency-tracking-info-percentiles',
+  mutable: true,
+  multiArg: true,
+  defaultText: '50 99 99.9',
+  parse(arg) {
+    const words = arg === '' ? [] : arg.split(' ');
+    const out: string[] = [];
+    for (const w of words) {
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(w) && !/^[+-]?inf(inity)?$/i.test(w)) {
+        return { error: 'Invalid latency-tracking-info-percentiles parameters' };
+      }
+      const p = Number(w.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity'));
+      if (p > 100 || p < 0) return { error: 'latency-tracking-info-percentiles parameters should sit between [0.0,100.0]' };
+      out.push(p.toFixed(6).replace(/\.?0+$/, ''));
+    }
+    return { value: out.join(' ') };
+  },
+  format: (v) => String(v),
+};
+
+/** oom-score-adj-values: three integers in [-2000, 2000] (strtoll whole), as Redis reads them. */
+const OOM_SCORE_ADJ_VALUES: ParamSpec = {
+  name: 'oom-score-adj-values',
+  mutable: true,
+  multiArg: true,
+  defaultText: '0 200 800',
+  parse(arg) {
+    const words = arg.split(' ');
+    if (words.length !== 3) return { error: 'wrong number of arguments' };
+    const values: bigint[] = [];
+    for (const w of words) {
+      const v = strtollWhole(w, 10);
+      if (v === undefined || v < -2000n || v > 2000n) {
+        return { error: 'Invalid oom-score-adj-values, elements must be between -2000 and 2000.' };
+      }
+      values.push(v);
+    }
+    return { value: values.join(' ') };
+  },
+  format: (v) => String(v),
+};
+
+/**
+ * The process around the server (src/cli.ts and src/process/): daemon, pid file, log
+ * destinations, supervision, title, signals. Honoured by the command line; an embedded
+ * server stores them and leaves its process alone.
+ */
+const PROCESS_PARAMS: readonly ParamSpec[] = [
+  boolParam('daemonize', 'no', false),
+  stringParam('pidfile', '', false),
+  boolParam('syslog-enabled', 'no', false),
+  stringParam('syslog-ident', 'redis', false),
+  enumParam('syslog-facility', 'local0', ['user', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'], false),
+  enumParam('supervised', 'no', ['upstart', 'systemd', 'auto', 'no'], false),
+  boolParam('always-show-logo', 'no', false),
+  boolParam('set-proc-title', 'yes', false),
+  checkedStringParam('proc-title-template', '{title} {listen-addr} {server-mode}', isValidProcTitleTemplate),
+  enumTableParam('shutdown-on-sigint', 'default', SHUTDOWN_ON_SIGNAL, { flags: true, check: checkShutdownFlags }),
+  enumTableParam('shutdown-on-sigterm', 'default', SHUTDOWN_ON_SIGNAL, { flags: true, check: checkShutdownFlags }),
+  // The server's cron frequency. Redis clamps it to 1..500 (at load and on CONFIG SET)
+  // and CONFIG GET then shows the clamped value.
+  {
+    ...intParam('hz', '10', 0, INT_MAX),
+    parse(arg) {
+      const r = intParam('hz', '10', 0, INT_MAX).parse(arg);
+      if ('error' in r) return r;
+      return { value: Math.min(500, Math.max(1, r.value as number)) };
+    },
+  },
+  // An uncaught exception is written to the log (as Redis writes its crash report)
+  // before the process exits; with "no" it goes to stderr only.
+  boolParam('crash-log-enabled', 'yes'),
+  // Redis deletes the RDB files that replication syncs leave behind; lapse writes none
+  // (no replication yet), so either value holds. Replication must honour it.
+  boolParam('rdb-del-sync-files', 'no'),
+  // CONFIG SET of protected configs (dir, dbfilename): no, yes, or local (from loopback
+  // and unix-socket clients), as Redis's allowProtectedAction.
+  enumParam('enable-protected-configs', 'no', ['no', 'yes', 'local'], false),
+];
+
+const ZSET_MAX_LISTPACK_ENTRIES = notYet(SORTED_SETS, numericParam('zset-max-listpack-entries', '128', 0n, LONG_MAX, { unsigned: true }));
+const ZSET_MAX_LISTPACK_VALUE = notYet(SORTED_SETS, numericParam('zset-max-listpack-value', '64', 0n, LONG_MAX, { unsigned: true, memory: true }));
+const LIST_MAX_LISTPACK_SIZE = notYet(LISTS, numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N));
+const BUSY_REPLY_THRESHOLD = notYet(SCRIPTING, numericParam('busy-reply-threshold', '5000', 0n, LONG_MAX));
+const REPL_PING_REPLICA_PERIOD = notYet(REPLICATION, numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N));
+const MIN_REPLICAS_TO_WRITE = notYet(REPLICATION, numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N));
+const MIN_REPLICAS_MAX_LAG = notYet(REPLICATION, numericParam('min-replicas-max-lag', '10', 0n, INT_MAX_N));
+const REPLICA_PRIORITY = notYet(REPLICATION, numericParam('replica-priority', '100', 0n, INT_MAX_N));
+const REPLICA_ANNOUNCE_PORT = notYet(REPLICATION, numericParam('replica-announce-port', '0', 0n, 65535n));
+const REPLICA_ANNOUNCE_IP = notYet(REPLICATION, stringParam('replica-announce-ip', ''));
+const REPLICA_LAZY_FLUSH = notYet(REPLICATION, boolParam('replica-lazy-flush', 'no'));
+const REPLICA_SERVE_STALE_DATA = notYet(REPLICATION, boolParam('replica-serve-stale-data', 'yes'));
+const REPLICA_READ_ONLY = notYet(REPLICATION, boolParam('replica-read-only', 'yes'));
+const REPLICA_IGNORE_MAXMEMORY = notYet(REPLICATION, boolParam('replica-ignore-maxmemory', 'yes'));
+const REPLICAOF_PARAM = notYet(REPLICATION, REPLICAOF);
+const CLUSTER_REPLICA_NO_FAILOVER = notYet(CLUSTER, boolParam('cluster-replica-no-failover', 'no'));
+const CLUSTER_REPLICA_VALIDITY_FACTOR = notYet(CLUSTER, numericParam('cluster-replica-validity-factor', '10', 0n, INT_MAX_N));
+
+/**
+ * Kind (b): parameters of features lapse does not have yet, with Redis 7.0's types,
+ * bounds, defaults and aliases. Each accepts only its off/unchanged values (notYet).
+ */
+const NOT_YET_PARAMS: readonly ParamSpec[] = [
+  // The append-only file.
+  notYet(AOF, boolParam('appendonly', 'no')),
+  notYet(AOF, enumParam('appendfsync', 'everysec', ['everysec', 'always', 'no'])),
+  notYet(AOF, checkedStringParam('appendfilename', 'appendonly.aof', (v) =>
+    v === '' ? "appendfilename can't be empty" : isBaseName(v) ? null : "appendfilename can't be a path, just a filename", false)),
+  notYet(AOF, checkedStringParam('appenddirname', 'appendonlydir', (v) =>
+    v === '' ? "appenddirname can't be empty" : isBaseName(v) ? null : "appenddirname can't be a path, just a dirname", false)),
+  notYet(AOF, boolParam('aof-rewrite-incremental-fsync', 'yes')),
+  notYet(AOF, boolParam('no-appendfsync-on-rewrite', 'no')),
+  notYet(AOF, boolParam('aof-load-truncated', 'yes')),
+  notYet(AOF, boolParam('aof-use-rdb-preamble', 'yes')),
+  notYet(AOF, boolParam('aof-timestamp-enabled', 'no')),
+  notYet(AOF, boolParam('aof-disable-auto-gc', 'no')),
+  notYet(AOF, numericParam('auto-aof-rewrite-percentage', '100', 0n, INT_MAX_N)),
+  notYet(AOF, numericParam('auto-aof-rewrite-min-size', '64mb', 0n, LONG_MAX, { memory: true })),
+  // Replication (both sides), and what only a primary or a replica does.
+  REPLICAOF_PARAM,
+  aliasParam('slaveof', REPLICAOF_PARAM),
+  notYet(REPLICATION, stringParam('masterauth', '')),
+  notYet(REPLICATION, stringParam('masteruser', '')),
+  REPLICA_SERVE_STALE_DATA,
+  aliasParam('slave-serve-stale-data', REPLICA_SERVE_STALE_DATA),
+  REPLICA_READ_ONLY,
+  aliasParam('slave-read-only', REPLICA_READ_ONLY),
+  REPLICA_IGNORE_MAXMEMORY,
+  aliasParam('slave-ignore-maxmemory', REPLICA_IGNORE_MAXMEMORY),
+  REPLICA_LAZY_FLUSH,
+  aliasParam('slave-lazy-flush', REPLICA_LAZY_FLUSH),
+  REPLICA_PRIORITY,
+  aliasParam('slave-priority', REPLICA_PRIORITY),
+  REPLICA_ANNOUNCE_IP,
+  aliasParam('slave-announce-ip', REPLICA_ANNOUNCE_IP),
+  REPLICA_ANNOUNCE_PORT,
+  aliasParam('slave-announce-port', REPLICA_ANNOUNCE_PORT),
+  notYet(REPLICATION, boolParam('replica-announced', 'yes')),
+  notYet(REPLICATION, boolParam('replica-ignore-disk-write-errors', 'no')),
+  REPL_PING_REPLICA_PERIOD,
+  aliasParam('repl-ping-slave-period', REPL_PING_REPLICA_PERIOD),
+  MIN_REPLICAS_TO_WRITE,
+  aliasParam('min-slaves-to-write', MIN_REPLICAS_TO_WRITE),
+  MIN_REPLICAS_MAX_LAG,
+  aliasParam('min-slaves-max-lag', MIN_REPLICAS_MAX_LAG),
+  notYet(REPLICATION, boolParam('repl-disable-tcp-nodelay', 'no')),
+  notYet(REPLICATION, boolParam('repl-diskless-sync', 'yes')),
+  notYet(REPLICATION, numericParam('repl-diskless-sync-delay', '5', 0n, INT_MAX_N)),
+  notYet(REPLICATION, numericParam('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX_N)),
+  notYet(REPLICATION, enumParam('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'])),
+  notYet(REPLICATION, numericParam('repl-timeout', '60', 1n, INT_MAX_N)),
+  notYet(REPLICATION, numericParam('repl-backlog-size', '1mb', 1n, INT64_MAX, { memory: true })),
+  notYet(REPLICATION, numericParam('repl-backlog-ttl', '3600', 0n, LONG_MAX)),
+  notYet(REPLICATION, enumParam('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'])),
+  // SHUTDOWN waits up to this many seconds for lagging replicas; there are none.
+  notYet(REPLICATION, numericParam('shutdown-timeout', '10', 0n, INT_MAX_N)),
+  // Outgoing connections: to a primary (and cluster peers).
+  notYet(REPLICATION, stringParam('bind-source-addr', '')),
+  notYet(REPLICATION, boolParam('tls-replication', 'no')),
+  notYet(REPLICATION, stringParam('tls-client-cert-file', '')),
+  notYet(REPLICATION, stringParam('tls-client-key-file', '')),
+  notYet(REPLICATION, stringParam('tls-client-key-file-pass', '')),
+  // Redis Cluster.
+  notYet(CLUSTER, boolParam('cluster-enabled', 'no', false)),
+  notYet(CLUSTER, stringParam('cluster-config-file', 'nodes.conf', false)),
+  notYet(CLUSTER, numericParam('cluster-port', '0', 0n, 65535n, { mutable: false })),
+  notYet(CLUSTER, numericParam('cluster-node-timeout', '15000', 0n, INT64_MAX)),
+  notYet(CLUSTER, boolParam('cluster-require-full-coverage', 'yes')),
+  CLUSTER_REPLICA_NO_FAILOVER,
+  aliasParam('cluster-slave-no-failover', CLUSTER_REPLICA_NO_FAILOVER),
+  CLUSTER_REPLICA_VALIDITY_FACTOR,
+  aliasParam('cluster-slave-validity-factor', CLUSTER_REPLICA_VALIDITY_FACTOR),
+  notYet(CLUSTER, boolParam('cluster-allow-reads-when-down', 'no')),
+  notYet(CLUSTER, boolParam('cluster-allow-pubsubshard-when-down', 'yes')),
+  notYet(CLUSTER, boolParam('cluster-allow-replica-migration', 'yes')),
+  notYet(CLUSTER, numericParam('cluster-migration-barrier', '1', 0n, INT_MAX_N)),
+  notYet(CLUSTER, stringParam('cluster-announce-ip', '')),
+  notYet(CLUSTER, checkedStringParam('cluster-announce-hostname', '', isValidAnnouncedHostname)),
+  notYet(CLUSTER, numericParam('cluster-announce-port', '0', 0n, 65535n)),
+  notYet(CLUSTER, numericParam('cluster-announce-bus-port', '0', 0n, 65535n)),
+  notYet(CLUSTER, numericParam('cluster-announce-tls-port', '0', 0n, 65535n)),
+  notYet(CLUSTER, enumParam('cluster-preferred-endpoint-type', 'ip', ['ip', 'hostname', 'unknown-endpoint'])),
+  notYet(CLUSTER, numericParam('cluster-link-sendbuf-limit', '0', 0n, UINT64_MAX, { memory: true, unsigned: true })),
+  notYet(CLUSTER, boolParam('tls-cluster', 'no')),
+  // Scripting.
+  BUSY_REPLY_THRESHOLD,
+  aliasParam('lua-time-limit', BUSY_REPLY_THRESHOLD),
+  // Observability lapse does not have yet. -1 turns the slow log off.
+  notYet(SLOWLOG, numericParam('slowlog-log-slower-than', '10000', -1n, INT64_MAX), '-1'),
+  notYet(SLOWLOG, numericParam('slowlog-max-len', '128', 0n, LONG_MAX)),
+  notYet(LATENCY_MONITOR, numericParam('latency-monitor-threshold', '0', 0n, INT64_MAX)),
+  notYet(LATENCY_TRACKING, boolParam('latency-tracking', 'yes'), 'no'),
+  notYet(LATENCY_TRACKING, LATENCY_PERCENTILES),
+  // Encodings of types lapse does not have yet.
+  LIST_MAX_LISTPACK_SIZE,
+  aliasParam('list-max-ziplist-size', LIST_MAX_LISTPACK_SIZE),
+  notYet(LISTS, numericParam('list-compress-depth', '0', 0n, INT_MAX_N)),
+  notYet(SETS, numericParam('set-max-intset-entries', '512', 0n, LONG_MAX, { unsigned: true })),
+  ZSET_MAX_LISTPACK_ENTRIES,
+  aliasParam('zset-max-ziplist-entries', ZSET_MAX_LISTPACK_ENTRIES),
+  ZSET_MAX_LISTPACK_VALUE,
+  aliasParam('zset-max-ziplist-value', ZSET_MAX_LISTPACK_VALUE),
+  notYet(HYPERLOGLOG, numericParam('hll-sparse-max-bytes', '3000', 0n, LONG_MAX, { unsigned: true, memory: true })),
+  notYet(STREAMS, numericParam('stream-node-max-bytes', '4096', 0n, LONG_MAX, { unsigned: true, memory: true })),
+  notYet(STREAMS, numericParam('stream-node-max-entries', '100', 0n, INT64_MAX)),
+  // Other features.
+  notYet(CLIENT_TRACKING, numericParam('tracking-table-max-keys', '1000000', 0n, LONG_MAX, { unsigned: true })),
+  notYet(CLIENT_EVICTION, numericParam('maxmemory-clients', '0', -100n, INT64_MAX, { memory: true, percent: true })),
+  notYet(UNIX_SOCKETS, stringParam('unixsocket', '', false)),
+  notYet(UNIX_SOCKETS, numericParam('unixsocketperm', '0', 0n, 0o777n, { octal: true, unsigned: true, mutable: false })),
+  notYet(MODULES, enumParam('enable-module-command', 'no', ['no', 'yes', 'local'], false)),
+  notYet(DEBUG_COMMAND, enumParam('enable-debug-command', 'no', ['no', 'yes', 'local'], false)),
+  notYet(DUMP_RESTORE, enumParam('sanitize-dump-payload', 'no', ['no', 'yes', 'clients'])),
+  notYet(SOCKET_MARKS, numericParam('socket-mark-id', '0', 0n, 4294967295n, { unsigned: true, mutable: false })),
+];
+
+const V8_MEMORY = "V8's garbage collector manages lapse's memory";
+const ONE_THREAD = 'lapse runs its commands and its I/O on one thread';
+const NO_CHILD = 'lapse forks no child processes';
+/** Redis's isValidActiveDefrag, for a server that cannot defragment: only "no". */
+const activeDefrag: ParamSpec = {
+  ...boolParam('activedefrag', 'no'),
+  parse(arg) {
+    const r = boolParam('activedefrag', 'no').parse(arg);
+    if ('value' in r && r.value === true) {
+      return { error: "Active defragmentation cannot be enabled: lapse's memory is managed by V8's garbage collector" };
+    }
+    return r;
+  },
+};
+
+/** Kind (c): parameters that have no meaning for lapse, each with the reason. */
+const NO_EFFECT_PARAMS: readonly ParamSpec[] = [
+  noEffect(ONE_THREAD, numericParam('io-threads', '1', 1n, 128n, { mutable: false })),
+  noEffect(ONE_THREAD, boolParam('io-threads-do-reads', 'no', false)),
+  noEffect(ONE_THREAD, stringParam('server_cpulist', '', false)),
+  noEffect(ONE_THREAD, stringParam('bio_cpulist', '', false)),
+  noEffect(NO_CHILD, stringParam('bgsave_cpulist', '', false)),
+  noEffect(NO_CHILD, stringParam('aof_rewrite_cpulist', '', false)),
+  noEffect(V8_MEMORY, boolParam('jemalloc-bg-thread', 'yes')),
+  noEffect(V8_MEMORY, activeDefrag),
+  noEffect(V8_MEMORY, numericParam('active-defrag-cycle-min', '1', 1n, 99n)),
+  noEffect(V8_MEMORY, numericParam('active-defrag-cycle-max', '25', 1n, 99n)),
+  noEffect(V8_MEMORY, numericParam('active-defrag-threshold-lower', '10', 0n, 1000n)),
+  noEffect(V8_MEMORY, numericParam('active-defrag-threshold-upper', '100', 0n, 1000n)),
+  noEffect(V8_MEMORY, numericParam('active-defrag-ignore-bytes', '100mb', 1n, INT64_MAX, { memory: true, unsigned: true })),
+  noEffect(V8_MEMORY, numericParam('active-defrag-max-scan-fields', '1000', 1n, LONG_MAX)),
+  noEffect(V8_MEMORY, boolParam('disable-thp', 'yes', false)),
+  noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-eviction', 'no')),
+  noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-expire', 'no')),
+  noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-server-del', 'no')),
+  noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-user-del', 'no')),
+  noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-user-flush', 'no')),
+  noEffect('V8 resizes its hash tables itself', boolParam('activerehashing', 'yes')),
+  noEffect('expiry runs on a timer wheel, not on sampling in the cron', numericParam('active-expire-effort', '1', 1n, 10n)),
+  noEffect("the cron's per-client work is small at any client count", boolParam('dynamic-hz', 'yes')),
+  noEffect('lapse does not set its OOM score', enumTableParam('oom-score-adj', 'no', [['no', 0], ['yes', 1], ['relative', 1], ['absolute', 2]])),
+  noEffect('lapse does not set its OOM score', OOM_SCORE_ADJ_VALUES),
+  noEffect('a crash of a Node.js process has no memory test to run', boolParam('crash-memcheck-enabled', 'yes')),
+  noEffect('snapshots are written with one fsync at the end', boolParam('rdb-save-incremental-fsync', 'yes')),
+  noEffect('lapse runs no start-up checks that could be silenced', stringParam('ignore-warnings', '')),
+  // Hidden (test and debugging aids in Redis): found by exact name only.
+  { ...noEffect('a Node.js process does not panic', boolParam('use-exit-on-panic', 'no')), hidden: true },
+  noEffect('lapse has no software watchdog', numericParam('watchdog-period', '0', 0n, INT_MAX_N, { hidden: true })),
+  noEffect('a test aid of Redis', numericParam('rdb-key-save-delay', '0', INT_MIN_N, INT_MAX_N, { hidden: true })),
+  noEffect('a test aid of Redis', numericParam('key-load-delay', '0', INT_MIN_N, INT_MAX_N, { hidden: true })),
+  noEffect('lapse loads a snapshot before it listens', numericParam('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX_N, { hidden: true })),
+];
+
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
   {
     name: 'bind',
+    multiArg: true,
     mutable: false,
     defaultText: '127.0.0.1 -::1',
     parse(arg) {
@@ -396,17 +980,6 @@ export const PARAMS: readonly ParamSpec[] = [
     },
     format: (v) => keyspaceEventsToString(v as number),
   },
-  fixedParam(
-    'appendonly',
-    'no',
-    (arg) => {
-      const v = asciiLower(cString(arg));
-      if (v === 'no') return { value: false };
-      if (v === 'yes') return { error: 'lapse does not implement the append-only file; use snapshots' };
-      return { error: ERR_YES_NO };
-    },
-    () => 'no',
-  ),
   // Defaults as built into Redis 7.0 (its shipped redis.conf lowers the entries to 128).
   HASH_MAX_LISTPACK_ENTRIES,
   HASH_MAX_LISTPACK_VALUE,
@@ -416,10 +989,13 @@ export const PARAMS: readonly ParamSpec[] = [
   ...ACCESS_PARAMS,
   ...TLS_PARAMS,
   ...LIMIT_PARAMS,
+  ...PROCESS_PARAMS,
+  ...NOT_YET_PARAMS,
+  ...NO_EFFECT_PARAMS,
 ];
 
 /** strerror's text for the errors a directory check meets. */
-function errnoText(code: string | undefined): string {
+export function errnoText(code: string | undefined): string {
   switch (code) {
     case 'ENOENT': return 'No such file or directory';
     case 'EACCES': return 'Permission denied';
@@ -450,6 +1026,3 @@ export function parseMemory(arg: string): bigint | undefined {
   return (v * mul) & UINT64_MAX;
 }
 
-const UNITS: Record<string, bigint> = {
-  '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n,
-};

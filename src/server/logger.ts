@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { SyslogSink } from './syslog.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -15,12 +16,18 @@ export const silentLogger: Logger = { log() {} };
 
 /**
  * Redis's log line format (`pid:M 27 Nov 2026 17:19:11.123 * message`), to stdout or
- * appended to a file, filtered by a level read at each call (CONFIG SET loglevel).
+ * appended to a file, filtered by a level read at each call (CONFIG SET loglevel); each
+ * line that passes also goes to syslog when a sink is given (Redis's serverLogRaw).
  */
 export class LineLogger implements Logger {
+  /**
+   * @param file the log file's path at the time of the call, '' for stdout (Redis
+   *   opens it at each line, relative to its working directory).
+   */
   constructor(
     private readonly level: () => LogLevel,
-    private readonly file: string = '',
+    private readonly file: () => string = () => '',
+    private readonly syslog: SyslogSink | null = null,
   ) {}
 
   log(level: LogLevel, message: string): void {
@@ -30,8 +37,34 @@ export class LineLogger implements Logger {
     const stamp =
       `${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
       `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-    const line = `${process.pid}:M ${stamp} ${MARK[level]} ${message}\n`;
-    if (this.file === '') process.stdout.write(line);
-    else fs.appendFileSync(this.file, line);
+    this.write(`${process.pid}:M ${stamp} ${MARK[level]} ${message}\n`);
+    this.syslog?.send(level, message);
+  }
+
+  /** Text as it is, without the line prefix (Redis's LL_RAW: the start-up logo). */
+  raw(level: LogLevel, text: string): void {
+    if (RANK[level] < RANK[this.level()]) return;
+    this.write(text);
+    this.syslog?.send(level, text);
+  }
+
+  /**
+   * Whether lines go to an interactive terminal: stdout, a tty, and no syslog (when Redis
+   * shows its logo without always-show-logo).
+   */
+  get interactive(): boolean {
+    return this.file() === '' && this.syslog === null && process.stdout.isTTY === true;
+  }
+
+  private write(text: string): void {
+    const file = this.file();
+    if (file === '') process.stdout.write(text);
+    else {
+      try {
+        fs.appendFileSync(file, text);
+      } catch {
+        // As Redis: a log file that cannot be opened loses the line, the server goes on.
+      }
+    }
   }
 }

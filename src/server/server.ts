@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
-import type { ParamValue } from '../config/params.js';
+import { PARAMS, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE, type ParamValue } from '../config/params.js';
 import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
@@ -17,6 +17,8 @@ import { PubSubHub } from '../pubsub/hub.js';
 import { KeyspaceNotifier } from '../pubsub/notifications.js';
 import { Connection } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
+import { SyslogSink } from './syslog.js';
+import { startupBanner } from './banner.js';
 import { VERSION } from '../version.js';
 import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
 import { Persistence } from '../persistence/save-scheduler.js';
@@ -53,6 +55,18 @@ export interface ServerOptions {
    * 'alice on >s3cret ~sess:* +@read +@write -@dangerous'.
    */
   user?: string | string[];
+  /** Told what a service manager should know (the CLI's systemd notifications). */
+  supervisor?: Supervisor;
+}
+
+/**
+ * The process's supervisor, as the server tells it of its shutdown: systemd's sd_notify
+ * states (`STOPPING=1`, `STATUS=...`), as Redis sends them.
+ */
+export interface Supervisor {
+  /** As INFO's process_supervised shows it. */
+  readonly mode: 'systemd' | 'upstart';
+  notify(state: string): void;
 }
 
 export interface ListenAddress {
@@ -70,7 +84,7 @@ export class ListenError extends Error {
   }
 }
 
-const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning', 'user']);
+const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning', 'user', 'supervisor']);
 
 /** The reply to a connection refused by protected mode (Redis 7.0's networking.c, byte for byte). */
 const PROTECTED_MODE_DENIED =
@@ -159,6 +173,9 @@ export class LapseServer implements ServerContext {
   private readonly outputRate = new RateSampler();
   private closing: Promise<void> | null = null;
   private shutdownHandler: (() => void) | null = null;
+  private readonly supervisor: Supervisor | null;
+  /** The cron's frequency now (hz). */
+  private cronHz = DEFAULT_HZ;
   readonly persistence: Persistence;
   /** used_memory, maxmemory and eviction. */
   readonly memory: Memory;
@@ -172,7 +189,10 @@ export class LapseServer implements ServerContext {
     this.acl = new Acl(this.commands, () => this.config.number('acllog-max-len'), (level, message) => this.log(level, message));
     const redisDefaults = options.persistence === 'redis';
     if (!redisDefaults) this.config.setInitial('save', ['']);
-    const directives = { user: (args: string[]) => this.acl.appendUserForLoading(args) };
+    const directives = {
+      user: (args: string[]) => this.acl.appendUserForLoading(args),
+      renameCommand: (name: string, newName: string) => this.commands.rename(name, newName),
+    };
     if (options.configText) loadConfigText(this.config, options.configText, VERSION, directives);
     for (const [name, value] of Object.entries(options)) {
       if (EMBED_OPTIONS.has(name) || value === undefined) continue;
@@ -184,10 +204,25 @@ export class LapseServer implements ServerContext {
       if (error !== null) throw new ConfigFileError(error);
     }
     this.clock = options.clock ?? new SystemClock();
-    this.logger =
-      options.logger === 'stdout'
-        ? new LineLogger(() => this.config.string('loglevel') as LogLevel, this.config.string('logfile'))
-        : (options.logger ?? silentLogger);
+    this.supervisor = options.supervisor ?? null;
+    if (options.logger === 'stdout') {
+      // Redis opens the log file at each line, relative to its working directory (dir).
+      const logfile = () => {
+        const file = this.config.string('logfile');
+        return file === '' ? '' : path.resolve(this.config.string('dir'), file);
+      };
+      const syslog = this.config.bool('syslog-enabled')
+        ? new SyslogSink(
+            () => this.config.string('syslog-ident'),
+            () => this.config.string('syslog-facility'),
+            (message) => this.log('warning', message),
+          )
+        : null;
+      this.logger = new LineLogger(() => this.config.string('loglevel') as LogLevel, logfile, syslog);
+    } else {
+      this.logger = options.logger ?? silentLogger;
+    }
+    this.warnNoEffect();
     // As Redis at start-up: requirepass gives the default user its password, then the
     // configured users (a `user default` line overrides it) or the ACL file.
     this.acl.allChannelsByDefault = this.config.string('acl-pubsub-default') === 'allchannels';
@@ -222,16 +257,21 @@ export class LapseServer implements ServerContext {
     this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
     this.reply.onError = (text) => this.countError(text);
     const startTime = Date.now();
+    this.cronHz = this.config.number('hz');
+    const server = this;
     this.info = {
       version: VERSION,
       runId: crypto.randomBytes(20).toString('hex'),
       startTime,
       pid: process.pid,
+      supervised: options.supervisor?.mode ?? 'no',
       configFile: options.configFile ?? '',
       executable: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
       replicationId: crypto.randomBytes(20).toString('hex'),
       startupMemory: this.memory.startup,
-      hz: CRON_HZ,
+      get hz() {
+        return server.cronHz;
+      },
       // As Redis's INFO tcp_port: the TLS port when there is no TCP listener.
       tcpPort: () => this.port || this.tlsPort,
     };
@@ -276,6 +316,7 @@ export class LapseServer implements ServerContext {
     }
     this.memory.start();
     this.startCron();
+    this.logStartup();
     const where = this.listeners.map((l) => {
       const a = l.address() as net.AddressInfo;
       return formatHostPort(a.address, a.port) + (l instanceof tls.Server ? ' (tls)' : '');
@@ -345,6 +386,7 @@ export class LapseServer implements ServerContext {
    */
   shutdown(options: ShutdownOptions): string | null {
     this.log('warning', 'User requested shutdown...');
+    this.supervisor?.notify('STOPPING=1\n');
     if (!this.prepareForShutdown(options)) {
       this.log('warning', 'Errors trying to shut down the server. Check the logs for more information.');
       return ERR_SHUTDOWN_FAILED;
@@ -357,12 +399,22 @@ export class LapseServer implements ServerContext {
   }
 
   /**
-   * SIGTERM and SIGINT, as Redis handles them: a SHUTDOWN without options. Resolves
-   * false (and the server keeps running) if the final save failed.
+   * SIGTERM and SIGINT, as Redis handles them: a SHUTDOWN with the options of
+   * shutdown-on-sigterm / shutdown-on-sigint (default: none). Resolves false (and the
+   * server keeps running) if the final save failed.
    */
   async shutdownOnSignal(signal: string): Promise<boolean> {
     this.log('warning', `Received ${signal}, scheduling shutdown...`);
-    if (!this.prepareForShutdown({})) {
+    this.log('warning', 'User requested shutdown...');
+    this.supervisor?.notify('STOPPING=1\n');
+    const flags = signal === 'SIGINT' ? this.config.number('shutdown-on-sigint') : this.config.number('shutdown-on-sigterm');
+    const options: ShutdownOptions = {
+      save: (flags & SHUTDOWN_SAVE) !== 0,
+      noSave: (flags & SHUTDOWN_NOSAVE) !== 0,
+      now: (flags & SHUTDOWN_NOW) !== 0,
+      force: (flags & SHUTDOWN_FORCE) !== 0,
+    };
+    if (!this.prepareForShutdown(options)) {
       this.log('warning', `${signal} received but errors trying to shut down the server, check the logs for more information`);
       return false;
     }
@@ -379,9 +431,11 @@ export class LapseServer implements ServerContext {
     }
     if ((persistence.hasSavePoints && !options.noSave) || options.save) {
       this.log('notice', 'Saving the final RDB snapshot before exiting.');
+      this.supervisor?.notify('STATUS=Saving the final RDB snapshot\n');
       if (!persistence.saveNow()) {
         if (!options.force) {
           this.log('warning', "Error trying to save the DB, can't exit.");
+          this.supervisor?.notify("STATUS=Error trying to save the DB, can't exit.\n");
           return false;
         }
         this.log('warning', 'Error trying to save the DB. Exit anyway.');
@@ -392,6 +446,30 @@ export class LapseServer implements ServerContext {
 
   log(level: LogLevel, message: string): void {
     this.logger.log(level, message);
+  }
+
+  /**
+   * One warning line naming the parameters that the configuration set and that have no
+   * effect in lapse (io-threads, disable-thp, ...), so that nobody believes they work.
+   */
+  private warnNoEffect(): void {
+    const names = PARAMS.filter((p) => p.noEffect !== undefined && this.config.setAtStartup.has(p.aliasOf ?? p.name)).map((p) => p.name);
+    if (names.length === 0) return;
+    this.log('warning', `WARNING: these parameters have no effect in lapse and are only stored: ${names.join(', ')}`);
+  }
+
+  /**
+   * As Redis once its listeners are up: its logo when logging to a terminal (or with
+   * always-show-logo), otherwise one line with the mode and port. lapse's logo is its own.
+   */
+  private logStartup(): void {
+    const port = this.port || this.tlsPort;
+    const logger = this.logger;
+    if (logger instanceof LineLogger && (this.config.bool('always-show-logo') || logger.interactive)) {
+      logger.raw('notice', startupBanner(VERSION, port, process.pid));
+    } else {
+      this.log('notice', `Running mode=standalone, port=${port}.`);
+    }
   }
 
   /**
@@ -570,7 +648,7 @@ export class LapseServer implements ServerContext {
    */
   private startCron(): void {
     if (this.cron) return;
-    this.cron = setInterval(() => this.cronTick(), 1000 / CRON_HZ);
+    this.cron = setInterval(() => this.cronTick(), 1000 / this.cronHz);
     this.cron.unref();
   }
 
@@ -586,7 +664,7 @@ export class LapseServer implements ServerContext {
     // the limit while no command comes.
     if (used > this.memory.maxmemory && this.memory.maxmemory > 0) this.memory.performEvictions();
     this.persistence.cron();
-    if (++this.cronTicks % CRON_HZ !== 0) return;
+    if (++this.cronTicks % this.cronHz !== 0) return;
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
     for (const c of [...this.connections]) {
@@ -609,6 +687,17 @@ export class LapseServer implements ServerContext {
     else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
     else if (name === 'client-output-buffer-limit') this.outputLimits = outputBufferLimitsOf(value as string);
     else if (MEMORY_PARAMS.has(name)) this.memory.applyConfig(name);
+    else if (name === 'hz') this.setCronHz(value as number);
+  }
+
+  /** CONFIG SET hz: the cron runs at the new frequency from now on. */
+  private setCronHz(hz: number): void {
+    this.cronHz = hz;
+    if (this.cron === null) return;
+    clearInterval(this.cron);
+    this.cron = null;
+    this.cronTicks = 0;
+    this.startCron();
   }
 
   /** Gives the TLS listeners the settings validateTls checked (new connections get them). */
@@ -658,8 +747,8 @@ function newStats(): ServerStats {
   };
 }
 
-/** Redis's default hz: how often the cron samples rates and memory. */
-const CRON_HZ = 10;
+/** Redis's default hz: how often the cron samples rates and memory (the hz parameter). */
+const DEFAULT_HZ = 10;
 /** Samples averaged by an instantaneous metric (Redis's STATS_METRIC_SAMPLES). */
 const RATE_SAMPLES = 16;
 

@@ -24,6 +24,8 @@ export interface CliOptions {
   /** Run as this user and group id (e.g. an unprivileged one, where root ignores modes). */
   uid?: number;
   gid?: number;
+  /** Variables added to the environment (NOTIFY_SOCKET, UPSTART_JOB). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -38,6 +40,7 @@ export function runCli(args: string[], options: CliOptions = {}): CliProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     uid: options.uid,
     gid: options.gid,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -32,7 +32,8 @@ beforeAll(async () => {
   port = await freePort();
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-bound-'));
   child = spawn(process.execPath, [cli, '--port', String(port), '--bind', '127.0.0.1', '--save', '',
-    '--maxmemory', '100mb', '--maxmemory-policy', 'allkeys-lru'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // set-proc-title no: the title would replace the command line the test reads.
+    '--maxmemory', '100mb', '--maxmemory-policy', 'allkeys-lru', '--set-proc-title', 'no'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   const until = Date.now() + 15_000;

@@ -94,7 +94,8 @@ describe('the CLI restarts node with them', () => {
 
   test('SIGTERM reaches the server, which shuts down; the parent exits with its status', async () => {
     const port = await freePort();
-    const s = start(['--port', String(port), '--maxmemory', '64mb']);
+    // The process title would replace the command line this reads (set-proc-title).
+    const s = start(['--port', String(port), '--maxmemory', '64mb', '--set-proc-title', 'no']);
     await s.ready;
     const pid = await serverPid(port);
     expect(pid).not.toBe(s.child.pid);
