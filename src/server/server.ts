@@ -18,7 +18,7 @@ import { KeyspaceNotifier } from '../pubsub/notifications.js';
 import { Connection } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { VERSION } from '../version.js';
-import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
+import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
 import { Acl } from '../acl/acl.js';
@@ -27,6 +27,7 @@ import { TlsConfigError, TlsSessionCache, tlsSettings, type TlsSettings } from '
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
 import { Memory } from './memory.js';
 import { bindFailureSkips, bindFailureText, parseBindAddress, resolveBindAddress } from './bind.js';
+import { adjustOpenFilesLimit } from './open-files.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -218,6 +219,7 @@ export class LapseServer implements ServerContext {
     this.outputLimits = outputBufferLimitsOf(this.config.string('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.applyConfig(name, value));
     this.config.onValidate((pending) => this.validateTls(pending));
+    this.config.onValidate((pending) => this.validateMaxclients(pending));
     for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
     this.notifier.flags = this.config.number('notify-keyspace-events');
     this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
@@ -264,6 +266,7 @@ export class LapseServer implements ServerContext {
         throw new ListenError('Failed to configure TLS. Check logs for more info.', undefined);
       }
     }
+    this.fitMaxclientsToOpenFiles();
     let first: ListenAddress | null = null;
     const port = this.config.number('port');
     if (port !== 0 || tlsPort === 0) {
@@ -287,6 +290,34 @@ export class LapseServer implements ServerContext {
     });
     this.log('notice', `Ready to accept connections on ${where.join(', ')}`);
     return first;
+  }
+
+  /**
+   * maxclients within the open-file limit, as Redis checks it at start-up (open-files.ts):
+   * the soft limit is raised, or maxclients lowered to what it allows.
+   */
+  private fitMaxclientsToOpenFiles(): void {
+    const wanted = this.config.number('maxclients');
+    const allowed = adjustOpenFilesLimit(wanted, (level, message) => this.log(level, message));
+    if (allowed === null) {
+      throw new StartupError("The open file limit ('ulimit -n') is not enough for the server to start. Exiting.");
+    }
+    if (allowed !== wanted) this.config.setInitial('maxclients', [String(allowed)]);
+  }
+
+  /**
+   * CONFIG SET maxclients, as Redis's updateMaxclients: the open-file limit is adjusted
+   * for the new value (raised, or not); if it cannot serve that many clients, the change
+   * is refused, naming how many it could.
+   */
+  private validateMaxclients(pending: ReadonlyMap<string, ParamValue>): { name: string; reason: string } | null {
+    const value = pending.get('maxclients');
+    if (value === undefined) return null;
+    const wanted = Number(value);
+    const allowed = adjustOpenFilesLimit(wanted, (level, message) => this.log(level, message)) ?? 0;
+    if (allowed === wanted) return null;
+    this.log('warning', 'Failed applying new configuration. Possibly related to new maxclients setting. Restoring previous settings.');
+    return { name: 'maxclients', reason: maxclientsOverOpenFiles(allowed) };
   }
 
   /**
