@@ -245,20 +245,21 @@ describe('server', () => {
     const idle = await RawClient.connect(p);
     const partial = await RawClient.connect(p);
     partial.write('*2\r\n$4\r\nECHO\r\n$100\r\nabc');
-    const blocked = net.connect(p, '127.0.0.1');
-    await new Promise<void>((resolve) => blocked.once('connect', () => resolve()));
-    blocked.pause();
+    // A client whose replies wait unsent (it reads nothing): close() drops them.
+    const late = net.connect(p, '127.0.0.1');
+    await new Promise<void>((resolve) => late.once('connect', () => resolve()));
+    late.pause();
     await idle.call('SET', 'big', 'b'.repeat(100_000));
-    blocked.write(Buffer.concat(Array.from({ length: 500 }, () => encodeCommand(['GET', 'big']))));
-    const blockedClosed = new Promise<void>((resolve) => blocked.on('close', () => resolve()));
+    late.write(Buffer.concat(Array.from({ length: 500 }, () => encodeCommand(['GET', 'big']))));
+    const lateClosed = new Promise<void>((resolve) => late.on('close', () => resolve()));
     await sleep(200);
     expect(s.clientCount).toBe(3);
     await s.close();
     expect(s.clientCount).toBe(0);
     await idle.waitClosed();
     await partial.waitClosed();
-    blocked.resume();
-    await blockedClosed;
+    late.resume();
+    await lateClosed;
     await expect(RawClient.connect(p)).rejects.toThrow(/ECONNREFUSED/);
     await s.close(); // idempotent
   });
