@@ -52,9 +52,10 @@ const CONNECTION_BYTES = 3072;
  * stops reading until the next turn of the event loop, so a client that floods gets one
  * read's worth of commands per turn and the others are served in between (Redis reads
  * a client once per event for the same reason). Measured with slow-clients.test.ts's
- * flooding client (pipelined GETs of 1 KB, node 20, a shared 2-core machine): a probe's
- * round trip p50 8-15 ms, p99 130-170 ms, server RSS 200-300 MB; without the yield p50
- * 45-100 ms, p99 340-470 ms, RSS 670-900 MB (replies produced 32 reads at a time).
+ * flooding client (node 20, a shared 2-core machine), a probe's round trip: GETs of
+ * 100 B, p50 4 ms and p99 13-30 ms with the yield, 28-36 ms and 114-137 ms without; GETs
+ * of 1 KB, p50 8-15 ms with it, 45-100 ms without, and the server's RSS 200-300 MB
+ * against 670-900 MB (replies produced 32 reads at a time faster than they are sent).
  *
  * Pub/sub messages sent to this client while another client's commands run are
  * queued (push) and written with one write when that batch ends; messages queued
