@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await server.listen();
   } catch (e) {
-    if (e instanceof ListenError || e instanceof StartupError) fail(e.message);
+    if (e instanceof ListenError) fail(e.message);
     if (e instanceof RdbError) fail(`Fatal error loading the DB (${server.persistence.path}): ${e.message}. Exiting.`);
     throw e;
   }

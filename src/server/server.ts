@@ -300,7 +300,7 @@ export class LapseServer implements ServerContext {
     const wanted = this.config.number('maxclients');
     const allowed = adjustOpenFilesLimit(wanted, (level, message) => this.log(level, message));
     if (allowed === null) {
-      throw new StartupError("The open file limit ('ulimit -n') is not enough for the server to start. Exiting.");
+      throw new ListenError("The open file limit ('ulimit -n') is not enough for the server to start. Exiting.", 'EMFILE');
     }
     if (allowed !== wanted) this.config.setInitial('maxclients', [String(allowed)]);
   }
