@@ -7,16 +7,16 @@ import type { Client } from './context.js';
  *
  * Where lapse's memory layout differs from Redis's, the memory fields report what lapse
  * holds for the client: qbuf the bytes of the unfinished element of a command (a partial
- * line or bulk) plus a read held back while the socket is full; argv-mem the bytes of
- * the arguments of the command being run (for the client running CLIENT LIST/INFO) or
- * already read of an unfinished one; multi-mem the bytes of the commands queued by
- * MULTI (counted as Redis does); omem the bytes queued for the socket and not sent yet,
+ * line or bulk); argv-mem the bytes of the arguments of the command being run (for the
+ * client running CLIENT LIST/INFO) or already read of an unfinished one; multi-mem the bytes of the commands queued by
+ * MULTI (counted as Redis does); omem the bytes queued for the socket and not sent yet
+ * (in the socket's buffer and in the connection's output queue while the socket is full),
  * pub/sub messages waiting to be written included. Replies are encoded in a buffer
  * shared by all clients and handed to the socket at the end of each batch, so there is
  * no per-client reply buffer (rbs, rbp, obl, oll) or preallocated query buffer
  * (qbuf-free): 0. tot-mem is everything lapse holds for the client: those buffers, the
- * connection's own objects and spare parser capacity (ClientTransport.fixedMemory), and
- * its subscriptions.
+ * connection's own objects, spare parser capacity and the unused end of its output
+ * queue's last block (ClientTransport.fixedMemory), and its subscriptions.
  */
 export function clientInfoLine(c: Client, now: number, argvMemory: number): string {
   const t = c.transport;

@@ -28,7 +28,8 @@ export interface ClientTransport {
   pendingArgvLength(): number;
   /**
    * What the connection itself costs besides its buffers: socket, parser and connection
-   * objects, and the parser's spare buffer capacity (part of CLIENT LIST tot-mem).
+   * objects, the parser's spare buffer capacity, and the unused end of the output queue's
+   * last block (part of CLIENT LIST tot-mem).
    */
   fixedMemory(): number;
   /** Over an output buffer limit: closed as soon as the current batch is over (flag A). */

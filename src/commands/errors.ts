@@ -112,6 +112,11 @@ export function errConfigSetFailed(name: string, reason: string): string {
   return `ERR CONFIG SET failed (possibly related to argument '${cString(name)}') - ${reason}`;
 }
 
+/** Why CONFIG SET maxclients is refused: the open-file limit allows fewer (updateMaxclients). */
+export function maxclientsOverOpenFiles(allowed: number): string {
+  return `The operating system is not able to handle the specified number of clients, try with ${allowed}`;
+}
+
 export const ERR_INVALID_COMMAND = 'ERR Invalid command specified';
 export const ERR_NO_KEY_ARGUMENTS = 'ERR The command has no key arguments';
 export const ERR_INVALID_ARGUMENT_COUNT = 'ERR Invalid number of arguments specified for command';

@@ -33,6 +33,15 @@ export class ReplyWriter {
   }
 
   /**
+   * Bytes left in the current slab. A reply that does not fit moves everything pending to
+   * a larger buffer (a copy, and a view of it pins twice its size): a caller that takes
+   * its bytes before the slab runs out avoids both.
+   */
+  get room(): number {
+    return this.buf.length - this.pos;
+  }
+
+  /**
    * The bytes encoded since the last take(), or null if none. The view stays valid:
    * later replies are written after it or into a new slab, never over it.
    */

@@ -20,7 +20,7 @@ import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.j
 import { SyslogSink } from './syslog.js';
 import { startupBanner } from './banner.js';
 import { VERSION } from '../version.js';
-import { ERR_SHUTDOWN_FAILED } from '../commands/errors.js';
+import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
 import { Acl } from '../acl/acl.js';
@@ -28,6 +28,8 @@ import { splitArgs } from '../util/split-args.js';
 import { TlsConfigError, TlsSessionCache, tlsSettings, type TlsSettings } from './tls.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
 import { Memory } from './memory.js';
+import { bindFailureSkips, bindFailureText, parseBindAddress, resolveBindAddress } from './bind.js';
+import { adjustOpenFilesLimit } from './open-files.js';
 
 /** Options of createServer: any redis.conf parameter by name, plus embedding options. */
 export interface ServerOptions {
@@ -252,6 +254,7 @@ export class LapseServer implements ServerContext {
     this.outputLimits = outputBufferLimitsOf(this.config.string('client-output-buffer-limit'));
     this.config.onChange((name, value) => this.applyConfig(name, value));
     this.config.onValidate((pending) => this.validateTls(pending));
+    this.config.onValidate((pending) => this.validateMaxclients(pending));
     for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value']) this.applyConfig(name, this.config.get(name));
     this.notifier.flags = this.config.number('notify-keyspace-events');
     this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
@@ -285,8 +288,8 @@ export class LapseServer implements ServerContext {
   /**
    * Listens on every `bind` address at `port` (0 picks a free port, the same for all
    * addresses), and at `tls-port` with TLS if set. As in Redis, `port 0` with a TLS port
-   * means TLS only. An address prefixed with '-' is skipped if unavailable, as in Redis.
-   * Resolves with the first address.
+   * means TLS only, and a server left with no listener at all (every address skipped, or
+   * `bind ""`) does not start. Resolves with the first address.
    */
   async listen(): Promise<ListenAddress> {
     // The dataset is complete before the first client can connect (a corrupt file
@@ -303,16 +306,21 @@ export class LapseServer implements ServerContext {
         throw new ListenError('Failed to configure TLS. Check logs for more info.', undefined);
       }
     }
-    let first: ListenAddress | undefined;
+    this.fitMaxclientsToOpenFiles();
+    let first: ListenAddress | null = null;
     const port = this.config.number('port');
     if (port !== 0 || tlsPort === 0) {
       first = await this.listenAll(port, false);
-      this.port = first.port;
+      if (first !== null) this.port = first.port;
     }
     if (tlsPort !== 0) {
       const bound = await this.listenAll(tlsPort, true);
-      this.tlsPort = bound.port;
+      if (bound !== null) this.tlsPort = bound.port;
       first ??= bound;
+    }
+    if (first === null) {
+      this.log('warning', 'Configured to not listen anywhere, exiting.');
+      throw new ListenError('Configured to not listen anywhere, exiting.', undefined);
     }
     this.memory.start();
     this.startCron();
@@ -322,32 +330,61 @@ export class LapseServer implements ServerContext {
       return formatHostPort(a.address, a.port) + (l instanceof tls.Server ? ' (tls)' : '');
     });
     this.log('notice', `Ready to accept connections on ${where.join(', ')}`);
-    return first!;
+    return first;
   }
 
-  /** Listens at port on every bind address; on failure closes every listener. */
-  private async listenAll(port: number, secure: boolean): Promise<ListenAddress> {
-    const binds = this.config.list('bind');
-    const addresses = binds.length > 0 ? binds : ['*'];
-    let first: ListenAddress | undefined;
-    for (const entry of addresses) {
-      const optional = entry.startsWith('-');
-      const host = optional ? entry.slice(1) : entry;
+  /**
+   * maxclients within the open-file limit, as Redis checks it at start-up (open-files.ts):
+   * the soft limit is raised, or maxclients lowered to what it allows.
+   */
+  private fitMaxclientsToOpenFiles(): void {
+    const wanted = this.config.number('maxclients');
+    const allowed = adjustOpenFilesLimit(wanted, (level, message) => this.log(level, message));
+    if (allowed === null) {
+      throw new ListenError("The open file limit ('ulimit -n') is not enough for the server to start. Exiting.", 'EMFILE');
+    }
+    if (allowed !== wanted) this.config.setInitial('maxclients', [String(allowed)]);
+  }
+
+  /**
+   * CONFIG SET maxclients, as Redis's updateMaxclients: the open-file limit is adjusted
+   * for the new value (raised, or not); if it cannot serve that many clients, the change
+   * is refused, naming how many it could.
+   */
+  private validateMaxclients(pending: ReadonlyMap<string, ParamValue>): { name: string; reason: string } | null {
+    const value = pending.get('maxclients');
+    if (value === undefined) return null;
+    const wanted = Number(value);
+    const allowed = adjustOpenFilesLimit(wanted, (level, message) => this.log(level, message)) ?? 0;
+    if (allowed === wanted) return null;
+    this.log('warning', 'Failed applying new configuration. Possibly related to new maxclients setting. Restoring previous settings.');
+    return { name: 'maxclients', reason: maxclientsOverOpenFiles(allowed) };
+  }
+
+  /**
+   * Listens at port on every bind address, as Redis's listenToPort (bind.ts says how an
+   * address is read): each failure is logged with Redis's warning; an optional address
+   * that is not available, or one of a family the kernel lacks, is skipped; any other
+   * failure closes every listener, logs Redis's "aborting" line and throws. Resolves with
+   * the first address bound, or null if none was.
+   */
+  private async listenAll(port: number, secure: boolean): Promise<ListenAddress | null> {
+    let first: ListenAddress | null = null;
+    for (const entry of this.config.list('bind')) {
+      const address = parseBindAddress(entry);
       try {
-        const bound = await this.listenOne(host === '*' ? '0.0.0.0' : host, port, secure);
+        const bound = await this.listenOne(await resolveBindAddress(address), port, secure);
         port = bound.port;
         first ??= bound;
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        const error = e as NodeJS.ErrnoException;
+        const why = bindFailureText(error);
+        this.log('warning', `Warning: Could not create server TCP listening socket ${address.text}:${port}: ${why}`);
+        if (bindFailureSkips(address, error.code)) continue;
         await this.closeListeners();
-        const why = code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message;
-        throw new ListenError(`Could not listen on ${formatHostPort(host, port)}: ${why}`, code);
+        this.log('warning', `Failed listening on port ${port} (${secure ? 'TLS' : 'TCP'}), aborting.`);
+        throw new ListenError(`Could not listen on ${formatHostPort(address.text, port)}: ${why}`, error.code);
       }
-    }
-    if (!first) {
-      await this.closeListeners();
-      throw new ListenError('No bind address could be used', undefined);
     }
     return first;
   }

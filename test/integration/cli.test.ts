@@ -90,7 +90,7 @@ describe('lapse CLI', () => {
     expect(p.output()).toContain("can't open config file '/nonexistent/lapse.conf'");
   });
 
-  test('an address already in use is a one-line error naming the port, exit code 1', async () => {
+  test("an address already in use: Redis's log lines, then a one-line error naming the port, exit code 1", async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
     const port = (blocker.address() as net.AddressInfo).port;
@@ -98,8 +98,10 @@ describe('lapse CLI', () => {
       const p = start(['--port', String(port), '--bind', '127.0.0.1']);
       expect(await p.exited()).toBe(1);
       const lines = p.output().trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toBe(`Could not listen on 127.0.0.1:${port}: address already in use`);
+      expect(lines).toHaveLength(3);
+      expect(lines[0]).toMatch(new RegExp(`# Warning: Could not create server TCP listening socket 127\\.0\\.0\\.1:${port}: bind: Address already in use$`));
+      expect(lines[1]).toMatch(new RegExp(`# Failed listening on port ${port} \\(TCP\\), aborting\\.$`));
+      expect(lines[2]).toBe(`Could not listen on 127.0.0.1:${port}: bind: Address already in use`);
     } finally {
       blocker.close();
     }

@@ -353,7 +353,7 @@ describe('npm run demo (examples/session-demo/main.ts)', () => {
       [{ SESSION_CLIENT: 'memcached' }, "session demo: SESSION_CLIENT must be node-redis or ioredis, not 'memcached'"],
       [{ SESSION_MAX_AGE: '1.5' }, "session demo: SESSION_MAX_AGE must be a non-negative integer, not '1.5'"],
       [{ SESSION_MAX_AGE: '0' }, 'session demo: SESSION_MAX_AGE must be at least 1 second'],
-      [{ LAPSE_PORT: String(lapsePort) }, `session demo: lapse: Could not listen on 127.0.0.1:${lapsePort}: address already in use (set LAPSE_PORT)`],
+      [{ LAPSE_PORT: String(lapsePort) }, `session demo: lapse: Could not listen on 127.0.0.1:${lapsePort}: bind: Address already in use (set LAPSE_PORT)`],
     ] as const;
     const runs = cases.map(([env]) => run(env));
     for (const [i, r] of runs.entries()) {
