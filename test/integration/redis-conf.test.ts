@@ -194,7 +194,7 @@ describe("Debian's redis.conf, unchanged", () => {
       const cli = runCli([REDIS_CONF, ...overrides(lapse, true)], { cwd: lapse.dir });
       clis.push(cli);
       expect(await cli.exited()).toBe(1);
-      expect(cli.output().trim()).toBe(`Could not listen on 127.0.0.1:${lapse.port}: address already in use`);
+      expect(cli.output().trim()).toBe(`Could not listen on 127.0.0.1:${lapse.port}: bind: Address already in use`);
       expect(fs.existsSync(lapse.pidfile)).toBe(false);
       expect(read(lapse.logfile)).toContain(`Could not listen on 127.0.0.1:${lapse.port}`);
     } finally {
