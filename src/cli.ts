@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { argvToConfig, Config, ConfigFileError, loadConfigText } from './config/config.js';
-import { respawnWith, v8FlagsFor } from './respawn.js';
+import { argvToConfig, ConfigFileError } from './config/config.js';
 import { createServer, ListenError, StartupError, type LapseServer } from './server/server.js';
 import { VERSION } from './version.js';
 import { RdbError } from './persistence/rdb-reader.js';
@@ -40,16 +39,14 @@ export async function main(argv: string[]): Promise<void> {
         fail(`Fatal error, can't open config file '${file}': ${(e as Error).message}`);
       }
     }
-    // V8 flags that follow maxmemory are given when node starts (respawn.ts). Only the
-    // parameters matter here: `user` lines are checked by the server itself.
-    const settings = new Config();
-    loadConfigText(settings, configText + text, VERSION, { user: () => null });
-    if (respawnWith(v8FlagsFor(settings.number('maxmemory')))) return;
+    // V8's heap limit is given to node by bin/lapse, which execs it (no second process);
+    // the server warns if it is too small for maxmemory. This process is the server's own.
     server = createServer({
       configText: configText + text,
       configFile: file ? path.resolve(file) : '',
       logger: 'stdout',
       persistence: 'redis',
+      ownsProcess: true,
     });
   } catch (e) {
     if (e instanceof ConfigFileError) fail(e.message.trim());
