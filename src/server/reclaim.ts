@@ -4,10 +4,11 @@
  * where the memory is and why it waits for a full GC).
  *
  * A forced GC is atomic: every client waits for it. Its pause grows with the live heap
- * (measured, node 20 on this project's 2-core test machine: ~3 ms with an empty
- * server, ~15 ms with 40 MB of live keys, ~45 ms with 130 MB, ~130 ms with 400 MB; about
- * 0.35 ms per MB). So the Reclaimer predicts each pause from the live memory and the
- * pauses it has seen, and collects only:
+ * (measured, node 20 on this project's shared 2-core machine, so noisy: a bare Map of
+ * session-sized entries took ~3 ms at 7 MB, ~15 ms at 43 MB, ~45 ms at 127 MB, ~130 ms at
+ * 400 MB; lapse itself, after a FLUSHDB left 1 KB values alive, 12-34 ms at 60 MB, 42 ms
+ * at 180 MB, 66 ms at 360 MB: 0.2-0.35 ms per MB). So the Reclaimer predicts each pause
+ * from the live memory and the pauses it has seen, and collects only:
  *
  * - when the server is quiet (no command for QUIET_MS) and V8 holds much more than the
  *   live data: held - live >= max(16 MB, live / 2), where held is the heap's committed
