@@ -5,7 +5,7 @@
  *   npm run bench -- --quick   under two minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
- * Scenarios: throughput, pipeline, memory, expiry, http, snapshot.
+ * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory.
  *
  * Both servers run as separate processes on free loopback ports with the same
  * settings (`--save ''`). Every scenario runs against both in the same run,
@@ -26,6 +26,9 @@ import { massExpiry } from './scenarios/mass-expiry.js';
 import { sessionsHttp } from './scenarios/sessions-http.js';
 import { snapshotRound, snapshotNotes, SNAPSHOT_METRICS, type SnapshotResult } from './scenarios/snapshot.js';
 import { sessionsPayload } from './lib/payload.js';
+import { reclaim } from './scenarios/reclaim.js';
+import { maxmemory } from './scenarios/maxmemory.js';
+import type { ScenarioContext } from './lib/context.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -200,6 +203,9 @@ async function main(): Promise<void> {
   if (want('expiry')) await expiry();
   if (want('http')) await http();
   if (want('snapshot')) await snapshot();
+  const context: ScenarioContext = { quick, row, finish, charts, notes };
+  if (want('reclaim')) await reclaim(context);
+  if (want('maxmemory')) await maxmemory(context);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = [
     '# Benchmark results: lapse against redis-server',

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { argvToConfig, Config, ConfigFileError, loadConfigText } from './config/config.js';
-import { respawnWith, v8FlagsFor } from './respawn.js';
 import { createServer, ListenError, StartupError, type LapseServer, type Supervisor } from './server/server.js';
 import type { LogLevel } from './server/logger.js';
 import { daemonize, daemonStatusPipe } from './process/daemon.js';
@@ -56,18 +55,18 @@ export async function main(argv: string[]): Promise<void> {
         fail(`Fatal error, can't open config file '${file}': ${(e as Error).message}`);
       }
     }
-    // The parameters first (errors reach the terminal before any daemon starts); V8
-    // flags that follow maxmemory are given when node starts (respawn.ts). `user` and
-    // `rename-command` lines are checked by the server itself.
+    // The parameters first (errors reach the terminal before any daemon starts). V8's
+    // heap limit is given to node by bin/lapse, which execs it (no second process), and
+    // a daemon inherits node's flags; the server warns if the limit is too small for
+    // maxmemory. `user` and `rename-command` lines are checked by the server itself.
     const settings = new Config();
     loadConfigText(settings, configText + text, VERSION);
     // As Redis: a supervised server stays in the foreground even with daemonize yes. The
     // daemon itself is never supervised (its parent found no supervision to start).
     const mode = daemon === null ? supervisionMode(settings.string('supervised')) : null;
     if (settings.bool('daemonize') && daemon === null && !supervisionPossible(mode)) {
-      await daemonize(missingNodeFlags(v8FlagsFor(settings.number('maxmemory'))));
+      await daemonize();
     }
-    if (respawnWith(v8FlagsFor(settings.number('maxmemory')))) return;
     // Supervision starts before the server exists (Redis stops for upstart, and tells
     // systemd it is loading, before it loads); its log lines wait for the logger.
     const early: [LogLevel, string][] = [];
@@ -78,6 +77,7 @@ export async function main(argv: string[]): Promise<void> {
       logger: 'stdout',
       persistence: 'redis',
       supervisor: supervisor ?? undefined,
+      ownsProcess: true,
     });
     for (const [level, message] of early) server.log(level, message);
     // Redis writes a pid file when daemonized (at its default path if none is set) or
@@ -141,12 +141,6 @@ export async function main(argv: string[]): Promise<void> {
   if (pidFile !== '') writePidFile(pidFile);
   notifyReady(supervisor);
   daemon?.ready();
-}
-
-/** The flags not already given to node (its command line or NODE_OPTIONS). */
-function missingNodeFlags(flags: readonly string[]): string[] {
-  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map((a) => a.replace(/_/g, '-'));
-  return flags.filter((f) => !given.some((g) => g.startsWith(f.slice(0, f.indexOf('=')).replace(/_/g, '-'))));
 }
 
 // Run when executed directly (npm run dev: tsx src/cli.ts).

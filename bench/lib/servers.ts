@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Where lapse's compiled CLI lives (the bench runs what users run: node bin/lapse.js). */
+/** Where lapse's compiled CLI lives (the bench runs what users run: bin/lapse, which execs node). */
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
 export type ServerName = 'lapse' | 'redis';
@@ -68,7 +68,7 @@ export async function startServer(name: ServerName, extra: string[] = [], option
   const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, ...extra];
   let child: ChildProcess;
   if (name === 'lapse') {
-    child = spawn(process.execPath, [path.join(ROOT, 'bin/lapse.js'), ...common], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('sh', [path.join(ROOT, 'bin/lapse'), ...common], { stdio: ['ignore', 'pipe', 'pipe'] });
   } else {
     child = spawn('redis-server', [...common, '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   }

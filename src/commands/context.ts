@@ -56,8 +56,12 @@ export interface MemoryContext {
   dataset(): number;
   /** used_memory once the server was set up. */
   readonly startup: number;
-  /** Re-anchors used memory to the heap as it is now (right after a full GC). */
-  calibrate(): void;
+  /** The process's memory before the server was created, which used_memory leaves out (INFO lapse_baseline_memory). */
+  readonly baseline: number;
+  /** MEMORY PURGE: a full GC, then used memory re-anchored to the heap. */
+  purge(): void;
+  /** The garbage collections lapse ran by itself to give memory back, and their pauses; null when it runs none (embedded). */
+  readonly reclaimer: { readonly collections: number; readonly lastPauseMs: number; readonly maxPauseMs: number } | null;
   /** Evicts keys while used memory is over maxmemory (before a command). */
   performEvictions(): EvictionResult;
   /** Time spent over maxmemory, ms: in total, and in the current stretch. */

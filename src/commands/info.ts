@@ -12,11 +12,23 @@ import type { ParamValue } from '../config/params.js';
  * Values are lapse's own and true for lapse. Fields about machinery lapse does not have
  * (forks, AOF, replicas, Lua, jemalloc, active defrag) report it idle or absent, as
  * Redis reports its own when unused. Memory: used_memory is what maxmemory is compared
- * with (src/server/memory.ts: the process's own memory, the live heap and external
- * memory at the last full GC, and the keys' changes since); used_memory_dataset is the
- * keys' estimated bytes; the allocator_* fields map V8's heap as it is now, garbage
- * included (allocated: heap used plus external, active: heap committed plus external,
- * resident: the process's RSS).
+ * with: what the server holds beyond the process's own baseline (src/server/memory.ts:
+ * what creating the server allocated, the keys' estimated bytes, the clients' buffers,
+ * and from the command line the live heap's difference at the last full GC);
+ * used_memory_dataset is the keys' estimated bytes; used_memory_rss the process's real
+ * RSS; the allocator_* fields map V8's heap as it is now, garbage included (allocated:
+ * heap used plus external, active: heap committed plus external, resident: the RSS).
+ *
+ * lapse adds at the end of the memory section:
+ *
+ *   lapse_baseline_memory        the process's memory before the server was created (node,
+ *                                V8, lapse's code), which used_memory leaves out; RSS is
+ *                                about baseline + used_memory + V8's garbage and young
+ *                                generation
+ *   lapse_reclaim_gcs            full GCs lapse ran by itself to give memory back (when
+ *                                quiet, or after a large deletion; from the command line)
+ *   lapse_reclaim_last_pause_ms  the last one's pause, ms; lapse_reclaim_max_pause_ms the
+ *                                longest
  *
  * lapse adds lapse_version to the server section, and at the end of the stats section
  * what Redis cannot show, how late expired keys are reclaimed:
@@ -193,6 +205,7 @@ function memorySection(s: ServerContext): string {
   const netUsed = used - startup;
   const total = os.totalmem();
   const maxmemory = s.config.get('maxmemory');
+  const reclaimer = s.memory.reclaimer;
   return lines('Memory', [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -246,6 +259,11 @@ function memorySection(s: ServerContext): string {
     ['active_defrag_running', 0],
     ['lazyfree_pending_objects', 0],
     ['lazyfreed_objects', 0],
+    ['lapse_baseline_memory', s.memory.baseline],
+    ['lapse_baseline_memory_human', bytesToHuman(s.memory.baseline)],
+    ['lapse_reclaim_gcs', reclaimer?.collections ?? 0],
+    ['lapse_reclaim_last_pause_ms', cFixed(reclaimer?.lastPauseMs ?? 0, 2)],
+    ['lapse_reclaim_max_pause_ms', cFixed(reclaimer?.maxPauseMs ?? 0, 2)],
   ]);
 }
 

@@ -1,5 +1,4 @@
 import v8 from 'node:v8';
-import vm from 'node:vm';
 import type { Client, ServerContext } from './context.js';
 import type { CommandDefinition } from './table.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from './errors.js';
@@ -179,32 +178,12 @@ function memoryMallocStats(c: Client): void {
   c.reply.verbatim(text);
 }
 
-let fullGc: (() => void) | null | undefined;
-
-/**
- * A full garbage collection, if V8 lets lapse ask for one (its gc() extension, enabled at
- * run time): what MEMORY PURGE does, garbage being what lapse can give back.
- */
-export function collectGarbage(): boolean {
-  if (fullGc === undefined) {
-    try {
-      v8.setFlagsFromString('--expose-gc');
-      fullGc = vm.runInNewContext('gc') as () => void;
-    } catch {
-      fullGc = null;
-    }
-  }
-  if (fullGc === null) return false;
-  fullGc();
-  return true;
-}
-
 /**
  * MEMORY PURGE: a full GC (the heap's garbage is what lapse can give back), after which
  * used memory is re-anchored to the heap at once.
  */
 function memoryPurge(c: Client): void {
-  if (collectGarbage()) c.server.memory.calibrate();
+  c.server.memory.purge();
   c.reply.simple('OK');
 }
 

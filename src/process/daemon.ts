@@ -50,13 +50,13 @@ export class DaemonStatus {
 }
 
 /**
- * Starts the daemon (with `extraNodeFlags` added to node's, e.g. V8 limits the server
- * needs) and waits for its report; never returns: exits 0 once it listens, 1 if it
+ * Starts the daemon (node's own flags, such as the heap limit bin/lapse gave it, are
+ * passed on) and waits for its report; never returns: exits 0 once it listens, 1 if it
  * failed (its reason on stderr).
  */
-export function daemonize(extraNodeFlags: readonly string[] = []): Promise<never> {
+export function daemonize(): Promise<never> {
   return new Promise<never>(() => {
-    const child = spawn(process.execPath, [...process.execArgv, ...extraNodeFlags, ...process.argv.slice(1)], {
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
       env: { ...process.env, [DAEMON_ENV]: '3' },

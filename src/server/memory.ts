@@ -1,38 +1,45 @@
-import v8 from 'node:v8';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { Evictor, type EvictionPolicy } from '../keyspace/eviction.js';
 import type { EvictionResult, MemoryContext } from '../commands/context.js';
 import type { Clock } from '../keyspace/clock.js';
+import { exposeGc, heapHeld, heapInUse, heapLimit, liveMemory, onFullGc, slowHeapGrowth } from './heap.js';
+import { Reclaimer } from './reclaim.js';
 
 /**
- * Used memory and maxmemory.
+ * used_memory, maxmemory and eviction, and memory given back by itself.
  *
- * What "used memory" means in lapse. Redis's used_memory is its allocator's count of
- * live bytes. A Node process holds three kinds of memory: the process's own (node's code,
- * libraries, V8's and libuv's structures: about 40 MB before anything is stored), V8's
- * heap (live objects, plus garbage until the next collection, plus the young
- * generation), and memory outside the heap (Buffers). lapse counts:
+ * What maxmemory bounds: the data, as users size it from Redis. Redis's used_memory is
+ * its allocator's count of live bytes, about 1 MB for an empty server; a Node process
+ * holds ~50 MB before it stores anything (node, V8, lapse's code). lapse's used_memory
+ * leaves that baseline out:
  *
- *   used_memory = native + live heap and external memory, where
- *   native      = RSS - heap committed - external, measured once at start-up;
- *   live        = V8's old generation in use plus external memory right after the
- *                 last full GC (observed with a PerformanceObserver), plus what the keys
- *                 gained or lost since then by the dataset estimate (memory-cost.ts),
- *                 which every change to a key keeps up to date. So used_memory follows
- *                 each write at once, and is re-anchored to the real heap at every full
- *                 GC: the estimate's error never accumulates. The young generation is
- *                 left out of the measure: the observer runs a little after the GC, when
- *                 it holds what was allocated since, mostly garbage (a key still there
- *                 is in the estimate already).
+ *   used_memory = startup + gained + dataset + clients, where
+ *   startup     = what creating the server allocated (its tables, databases, config;
+ *                 used_memory_startup);
+ *   dataset     = the keys' estimated bytes (memory-cost.ts), kept up to date by every
+ *                 change to a key, so used_memory follows each write at once;
+ *   clients     = the clients' query and output buffers (as Redis counts normal clients'
+ *                 buffers), sampled by the server's cron;
+ *   gained      = from the command line (the process is lapse's own), what the real
+ *                 heap showed at the last full GC beyond startup and the dataset
+ *                 estimate: liveMemory (heap.ts: V8's old generation in use and external
+ *                 strings, Buffers left out) right after it (observed with a
+ *                 PerformanceObserver), minus the same at start-up, minus the dataset's
+ *                 change since. This re-anchors used_memory to the heap at every full
+ *                 GC, so the estimate's error never accumulates. The clients' buffers
+ *                 are Buffers, outside liveMemory, so they are not counted twice (an
+ *                 argument still arriving is, briefly: its parts are strings). Embedded,
+ *                 0: the process's heap is shared with the host (and maybe other
+ *                 servers), whose changes are not this server's.
  *
- * Garbage and the young generation are not counted: they are what the process's RSS
- * holds beyond used_memory, and lapse keeps them small while maxmemory is set by asking
- * V8 to grow its old generation in small steps (--heap-growing-percent, set at run time)
- * and, from the command line, by starting node with a young generation sized to
- * maxmemory (--max-semi-space-size: cli.ts). With maxmemory 100mb, the process's RSS
- * stays within 1.5x of it (test/integration/memory-bound.test.ts).
+ * The baseline (INFO lapse_baseline_memory) is the process as it was before the server
+ * was created: its RSS outside V8's heap and external memory, plus V8's live heap and
+ * external memory then. RSS = baseline + used_memory + what V8 holds beyond the live data
+ * (garbage until the next full GC, free pages, the young generation). While maxmemory
+ * is set, that last part is kept small by growing V8's heap in 20% steps (heap.ts), and
+ * from the command line by the Reclaimer, which collects garbage when the server is quiet
+ * or after a large deletion (reclaim.ts).
  *
  * Eviction follows Redis's performEvictions: before each command, while used memory is
  * over maxmemory, keys are evicted by the policy; each call spends at most the time
@@ -40,43 +47,32 @@ import type { Clock } from '../keyspace/clock.js';
  * background on the next turns of the event loop, as Redis's eviction time proc does.
  */
 
-/** V8's old generation grows by this much over the live heap before the next full GC, while maxmemory is set. */
-const HEAP_GROWING_PERCENT = 20;
-
-/** One PerformanceObserver for the process: every server's calibration listens to it. */
-const fullGcListeners = new Set<() => void>();
-let gcObserver: PerformanceObserver | null = null;
-
-function observeFullGc(listener: () => void): void {
-  fullGcListeners.add(listener);
-  if (gcObserver !== null) return;
-  gcObserver = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
-      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
-        for (const l of fullGcListeners) l();
-        return;
-      }
-    }
-  });
-  gcObserver.observe({ entryTypes: ['gc'] });
+/** How the server's Memory is set up (see ServerOptions.ownsProcess). */
+export interface MemoryOptions {
+  /** The process is lapse's own (the CLI): anchor used_memory at full GCs, reclaim when quiet. */
+  ownsProcess: boolean;
+  /** Heap and external memory in use before the server was created (processMemoryBefore). */
+  before: ProcessMemory;
+  /** Bytes in the clients' query and output buffers now. */
+  clientBuffers: () => number;
 }
 
-function unobserveFullGc(listener: () => void): void {
-  fullGcListeners.delete(listener);
-  if (fullGcListeners.size === 0 && gcObserver !== null) {
-    gcObserver.disconnect();
-    gcObserver = null;
-  }
+/** The process's memory before a server is created: taken first thing by its constructor. */
+export interface ProcessMemory {
+  /** RSS outside V8's heap and external memory. */
+  native: number;
+  /** V8's heap in use (all spaces) plus external memory. */
+  heap: number;
 }
 
-/** V8's old generation in use (every space but the young generation's) plus external memory. */
-function liveMemory(): number {
-  let n = v8.getHeapStatistics().external_memory;
-  for (const space of v8.getHeapSpaceStatistics()) {
-    if (space.space_name !== 'new_space' && space.space_name !== 'new_large_object_space') n += space.space_used_size;
-  }
-  return n;
+/**
+ * The process's memory now, for MemoryOptions.before; after a full GC when the process is
+ * lapse's own, so that startup garbage is not taken for the baseline (~3 ms at start-up).
+ */
+export function processMemoryBefore(ownsProcess: boolean): ProcessMemory {
+  if (ownsProcess) exposeGc()?.();
+  const m = process.memoryUsage();
+  return { native: Math.max(0, m.rss - m.heapTotal - m.external), heap: heapInUse() };
 }
 
 /** Redis's evictionTimeLimitUs: how long one call may evict, by maxmemory-eviction-tenacity. */
@@ -86,22 +82,46 @@ function evictionTimeLimitMs(tenacity: number): number {
   return Infinity;
 }
 
-let heapGrowingSet = false;
+const MB = 1024 * 1024;
+
+/**
+ * The V8 heap limit a maxmemory needs, bytes: the data, V8's heap growth over it (20%)
+ * and room for the young generation and the process's own heap. bin/lapse gives node a
+ * limit of the machine's memory, which covers any maxmemory the machine can hold.
+ */
+export function heapLimitFor(maxmemory: number): number {
+  return Math.ceil((maxmemory * 1.25) / MB) * MB + 256 * MB;
+}
 
 export class Memory implements MemoryContext {
-  /** Memory of the process that is neither V8's heap nor external memory. */
-  readonly native: number;
-  /** Live heap and external memory minus the dataset estimate, at the last calibration. */
-  private offset: number;
+  /** The process before the server was created (INFO lapse_baseline_memory). */
+  readonly baseline: number;
   readonly startup: number;
+  /** The Reclaimer, when the process is lapse's own. */
+  readonly reclaimer: Reclaimer | null;
+  /** `gained` in the file comment. */
+  private gained = 0;
+  /** liveMemory at the last calibration, and the dataset then. */
+  private liveAtGc: number;
+  private datasetAtGc: number;
+  /** liveMemory and the dataset after construction: where `gained` counts from. */
+  private readonly liveStart: number;
+  private readonly datasetStart: number;
+  private clients = 0;
+  private readonly ownsProcess: boolean;
+  private readonly clientBuffers: () => number;
   private readonly evictor: Evictor;
-  private readonly onFullGc = () => this.calibrate();
+  /** V8's gc(), obtained when first needed (undefined until then). */
+  private gcFunction: (() => void) | null | undefined;
+  private readonly stopObserving: () => void;
   /** A background eviction is scheduled (Redis's isEvictionProcRunning). */
   private evictionScheduled = false;
   /** When used memory went over maxmemory (monotonic ms), or -1 while under. */
   private overSince = -1;
   private exceededTotal = 0;
   private closed = false;
+  /** The heap limit maxmemory was last warned about (one warning per value). */
+  private warnedLimitFor = 0;
   // The configuration, read on every command while maxmemory is set: kept here, updated by applyConfig.
   private max = 0;
   private policy: EvictionPolicy = 'noeviction';
@@ -113,13 +133,19 @@ export class Memory implements MemoryContext {
     private readonly config: Config,
     private readonly clock: Clock,
     private readonly log: (level: 'warning' | 'notice', message: string) => void,
+    options: MemoryOptions,
   ) {
-    const m = process.memoryUsage();
-    this.native = Math.max(0, m.rss - m.heapTotal - m.external);
-    this.offset = liveMemory() - keyspace.datasetBytes;
-    this.startup = this.used();
+    this.ownsProcess = options.ownsProcess;
+    this.clientBuffers = options.clientBuffers;
+    if (this.ownsProcess) this.gc?.();
+    this.baseline = options.before.native + options.before.heap;
+    this.startup = Math.max(0, heapInUse() - options.before.heap);
+    this.liveStart = liveMemory();
+    this.liveAtGc = this.liveStart;
+    this.datasetStart = this.datasetAtGc = keyspace.datasetBytes;
     this.evictor = new Evictor(keyspace);
-    observeFullGc(this.onFullGc);
+    this.stopObserving = this.ownsProcess ? onFullGc(() => this.calibrate()) : () => undefined;
+    this.reclaimer = this.ownsProcess && this.gc !== null ? new Reclaimer(this.reclaimProbe()) : null;
     this.readConfig();
   }
 
@@ -127,9 +153,15 @@ export class Memory implements MemoryContext {
     return this.max;
   }
 
+  /** A full, atomic GC, or null if V8 refuses (see exposeGc). */
+  private get gc(): (() => void) | null {
+    if (this.gcFunction === undefined) this.gcFunction = exposeGc();
+    return this.gcFunction;
+  }
+
   /** used_memory (see the file comment). */
   used(): number {
-    return this.native + this.offset + this.keyspace.datasetBytes;
+    return Math.max(0, this.startup + this.gained + this.keyspace.datasetBytes) + this.clients;
   }
 
   /** The estimated bytes of the keys (used_memory_dataset). */
@@ -137,9 +169,35 @@ export class Memory implements MemoryContext {
     return this.keyspace.datasetBytes;
   }
 
-  /** Re-anchors used memory to the real heap (after a full GC). */
+  /** Bytes in the clients' buffers, as used_memory counts them (last sampled). */
+  clientsMemory(): number {
+    return this.clients;
+  }
+
+  /** Re-anchors used memory to the real heap (right after a full GC; from the command line only). */
   calibrate(): void {
-    this.offset = liveMemory() - this.keyspace.datasetBytes;
+    if (!this.ownsProcess) return;
+    this.liveAtGc = liveMemory();
+    this.datasetAtGc = this.keyspace.datasetBytes;
+    this.gained = this.liveAtGc - this.liveStart - (this.datasetAtGc - this.datasetStart);
+  }
+
+  /** MEMORY PURGE: a full GC, then used memory re-anchored. */
+  purge(): void {
+    if (this.gc === null) return;
+    this.gc();
+    this.calibrate();
+  }
+
+  /**
+   * The server's cron, 10 times a second: samples the clients' buffers, evicts if a
+   * calibration found memory over the limit while no command came, and lets the
+   * Reclaimer give memory back.
+   */
+  cron(commandsProcessed: number): void {
+    this.clients = this.clientBuffers();
+    if (this.max > 0 && this.used() > this.max) this.performEvictions();
+    this.reclaimer?.tick(this.clock.monotonic(), commandsProcessed);
   }
 
   /**
@@ -195,26 +253,42 @@ export class Memory implements MemoryContext {
           'This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.',
       );
     }
-    tuneHeapGrowth();
+    this.heapSettings();
     this.performEvictions();
   }
 
-  /** At start-up: the warnings Redis gives for a very small maxmemory; V8's heap growth. */
+  /** At start-up: the warning Redis gives for a very small maxmemory; V8's heap settings. */
   start(): void {
     const max = this.maxmemory;
     if (max <= 0) return;
     if (max < 1024 * 1024) {
       this.log('warning', `WARNING: You specified a maxmemory value that is less than 1MB (current value is ${this.config.get('maxmemory')} bytes). Are you sure this is what you really want?`);
     }
-    if (max < this.used()) {
-      this.log('warning', `WARNING: maxmemory (${max} bytes) is below the memory lapse uses before storing anything (${this.used()} bytes): writes will be refused or every key evicted. See README (Memory).`);
-    }
-    tuneHeapGrowth();
+    this.heapSettings();
   }
 
   close(): void {
     this.closed = true;
-    unobserveFullGc(this.onFullGc);
+    this.stopObserving();
+  }
+
+  /**
+   * With maxmemory set: V8's slower heap growth (the process being lapse's own), and one
+   * warning when V8's heap limit is too small for maxmemory (an embedded server, or
+   * `node dist/cli.js` without bin/lapse): node would die with "JavaScript heap out of
+   * memory" before eviction could keep the data within maxmemory.
+   */
+  private heapSettings(): void {
+    if (this.ownsProcess) slowHeapGrowth();
+    const needed = heapLimitFor(this.max);
+    if (needed <= heapLimit() || this.warnedLimitFor === this.max) return;
+    this.warnedLimitFor = this.max;
+    this.log(
+      'warning',
+      `WARNING: maxmemory (${this.max} bytes) needs a V8 heap limit of ${needed / MB} MB and this process has ${Math.floor(heapLimit() / MB)} MB: ` +
+        'node would run out of heap before eviction keeps the data within maxmemory. Start lapse with bin/lapse (it sets the limit to ' +
+        `the machine's memory) or give node --max-old-space-size=${needed / MB}.`,
+    );
   }
 
   private readConfig(): void {
@@ -246,11 +320,21 @@ export class Memory implements MemoryContext {
       if (!this.closed) this.performEvictions();
     });
   }
-}
 
-/** While maxmemory is set, V8 grows its heap in small steps (see the file comment). Once per process. */
-function tuneHeapGrowth(): void {
-  if (heapGrowingSet) return;
-  heapGrowingSet = true;
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+  /** The Reclaimer's view of the heap: the live estimate is the last calibration plus the keys' change since. */
+  private reclaimProbe() {
+    return {
+      live: () => this.liveAtGc + this.keyspace.datasetBytes - this.datasetAtGc,
+      inUse: liveMemory,
+      // The clients' buffers are held, but no GC gives them back.
+      held: () => heapHeld() - this.clients,
+      collect: () => {
+        const t = performance.now();
+        this.gc!();
+        const pause = performance.now() - t;
+        this.calibrate();
+        return pause;
+      },
+    };
+  }
 }

@@ -27,7 +27,7 @@ import { Acl } from '../acl/acl.js';
 import { splitArgs } from '../util/split-args.js';
 import { TlsConfigError, TlsSessionCache, tlsSettings, type TlsSettings } from './tls.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
-import { Memory } from './memory.js';
+import { Memory, processMemoryBefore, type ProcessMemory } from './memory.js';
 import { bindFailureSkips, bindFailureText, parseBindAddress, resolveBindAddress } from './bind.js';
 import { adjustOpenFilesLimit } from './open-files.js';
 
@@ -52,6 +52,14 @@ export interface ServerOptions {
   persistence?: 'volatile' | 'redis';
   /** How BGSAVE shares the event loop (tests and benchmarks). */
   snapshotTuning?: SnapshotTuning;
+  /**
+   * The server is all this process runs (the CLI sets it): used_memory is anchored to
+   * V8's heap at each full GC, and lapse collects garbage by itself when the server is
+   * quiet or after a large deletion, so that memory goes back to the system (see
+   * src/server/memory.ts). Default false: embedded, used_memory counts the server's own
+   * estimate and lapse never forces a GC in the host's process.
+   */
+  ownsProcess?: boolean;
   /**
    * ACL users, as `user` lines of redis.conf without the word "user":
    * 'alice on >s3cret ~sess:* +@read +@write -@dangerous'.
@@ -86,7 +94,9 @@ export class ListenError extends Error {
   }
 }
 
-const EMBED_OPTIONS = new Set(['clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning', 'user', 'supervisor']);
+const EMBED_OPTIONS = new Set([
+  'clock', 'logger', 'configText', 'configFile', 'persistence', 'snapshotTuning', 'user', 'supervisor', 'ownsProcess',
+]);
 
 /** The reply to a connection refused by protected mode (Redis 7.0's networking.c, byte for byte). */
 const PROTECTED_MODE_DENIED =
@@ -184,7 +194,8 @@ export class LapseServer implements ServerContext {
   /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
   private readonly loadAtStart: boolean;
 
-  constructor(options: ServerOptions = {}) {
+  /** `before`: the process's memory before the server was created (createServer takes it first). */
+  constructor(options: ServerOptions = {}, before: ProcessMemory = processMemoryBefore(options.ownsProcess === true)) {
     this.config = new Config();
     this.commands = createCommandTable();
     // Users exist before the configuration is read: its `user` lines are checked as read.
@@ -238,7 +249,11 @@ export class LapseServer implements ServerContext {
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
-    this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message));
+    this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message), {
+      ownsProcess: options.ownsProcess === true,
+      before,
+      clientBuffers: () => this.clientBuffers(),
+    });
     this.persistence = new Persistence(
       this.keyspace,
       this.config,
@@ -414,6 +429,13 @@ export class LapseServer implements ServerContext {
 
   get clientCount(): number {
     return this.connections.size;
+  }
+
+  /** Bytes in the clients' query and output buffers (used_memory counts them, as Redis does). */
+  private clientBuffers(): number {
+    let n = 0;
+    for (const c of this.connections) n += c.queryBufferLength() + c.outputBufferLength();
+    return n;
   }
 
   /**
@@ -680,7 +702,8 @@ export class LapseServer implements ServerContext {
 
   /**
    * Redis's serverCron at its default 10 Hz: samples the instantaneous rates and the
-   * memory peak each tick; once a second closes clients idle longer than `timeout`,
+   * memory peak each tick, and gives memory its turn (eviction while no command comes,
+   * the clients' buffers, the Reclaimer: memory.ts); once a second closes clients idle longer than `timeout`,
    * except, as Redis, clients in pub/sub mode (they wait for messages by design).
    */
   private startCron(): void {
@@ -695,11 +718,9 @@ export class LapseServer implements ServerContext {
     stats.instantaneousOpsPerSec = this.opsRate.sample(stats.totalCommandsProcessed, now);
     stats.instantaneousInputKbps = this.inputRate.sample(stats.netInputBytes, now) / 1024;
     stats.instantaneousOutputKbps = this.outputRate.sample(stats.netOutputBytes, now) / 1024;
+    this.memory.cron(stats.totalCommandsProcessed);
     const used = this.memory.used();
     if (used > stats.peakMemory) stats.peakMemory = used;
-    // Eviction also runs between commands: a calibration at a full GC may find memory over
-    // the limit while no command comes.
-    if (used > this.memory.maxmemory && this.memory.maxmemory > 0) this.memory.performEvictions();
     this.persistence.cron();
     if (++this.cronTicks % this.cronHz !== 0) return;
     const timeout = this.config.number('timeout');
@@ -763,7 +784,7 @@ export class LapseServer implements ServerContext {
 }
 
 export function createServer(options: ServerOptions = {}): LapseServer {
-  return new LapseServer(options);
+  return new LapseServer(options, processMemoryBefore(options.ownsProcess === true));
 }
 
 function newStats(): ServerStats {

@@ -69,6 +69,12 @@ const LAPSE_STATS = [
   'expired_reclaim_lag_max_ms', 'expired_keys_past_deadline',
 ];
 
+/** lapse's own fields at the end of the memory section (src/commands/info.ts). */
+const LAPSE_MEMORY = [
+  'lapse_baseline_memory', 'lapse_baseline_memory_human', 'lapse_reclaim_gcs', 'lapse_reclaim_last_pause_ms',
+  'lapse_reclaim_max_pause_ms',
+];
+
 /** Sections Redis has and lapse does not (see src/commands/info.ts). */
 const NOT_IN_LAPSE = ['Commandstats', 'Latencystats'];
 
@@ -98,6 +104,7 @@ describe('INFO sections', () => {
       const names = redisFields.map(([k]) => k);
       if (section === 'Server') names.splice(1, 0, 'lapse_version'); // lapse's additions
       if (section === 'Stats') names.push(...LAPSE_STATS);
+      if (section === 'Memory') names.push(...LAPSE_MEMORY);
       expect(l.get(section)!.map(([k]) => k), `# ${section}`).toEqual(names);
     }
   });

@@ -1,7 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
+import { freePort } from './redis-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -23,4 +25,54 @@ export function bundleCli(): string {
     logLevel: 'error',
   });
   return outfile;
+}
+
+export interface BundledServer {
+  child: ChildProcess;
+  port: number;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  /** The server process's resident set, bytes, from /proc. */
+  rss(): number;
+  /** SIGTERM, then waits for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a bundled CLI (bundleCli) as `node <bundle> --port <free> --bind 127.0.0.1
+ * --save '' <args>` in a fresh directory, with `nodeArgs` before the bundle, and waits
+ * for its ready line.
+ */
+export async function startBundled(cli: string, args: string[] = [], nodeArgs: string[] = []): Promise<BundledServer> {
+  const port = await freePort();
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-bundled-'));
+  const child = spawn(process.execPath, [...nodeArgs, cli, '--port', String(port), '--bind', '127.0.0.1', '--save', '', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const until = Date.now() + 15_000;
+  while (!out.includes('Ready to accept connections')) {
+    if (Date.now() > until || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`lapse did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  return {
+    child,
+    port,
+    output: () => out,
+    rss: () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'latin1'))![1]) * 1024,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      fs.rmSync(cwd, { recursive: true, force: true });
+    },
+  };
 }
