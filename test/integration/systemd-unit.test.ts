@@ -44,13 +44,13 @@ test('systemd-analyze verify accepts the unit', () => {
   expect(executable).toBe('/usr/local/bin/lapse');
   // The installed command, here the repository's (verify checks that it is executable).
   const file = path.join(scratch, 'lapse.service');
-  fs.writeFileSync(file, unit.replace(executable!, path.join(ROOT, 'bin/lapse.js')));
+  fs.writeFileSync(file, unit.replace(executable!, path.join(ROOT, 'bin/lapse')));
   const r = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8', timeout: 30_000 });
   expect(r.error).toBeUndefined();
   expect(`${r.stdout}${r.stderr}`).toBe('');
   expect(r.status).toBe(0);
   // It does look: an unknown Type is reported.
-  fs.writeFileSync(file, unit.replace('Type=notify', 'Type=notfy').replace(executable!, path.join(ROOT, 'bin/lapse.js')));
+  fs.writeFileSync(file, unit.replace('Type=notify', 'Type=notfy').replace(executable!, path.join(ROOT, 'bin/lapse')));
   const bad = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8', timeout: 30_000 });
   expect(bad.stderr).toContain('Failed to parse service type');
 });
