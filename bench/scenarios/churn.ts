@@ -68,6 +68,9 @@ export interface ChurnResult {
   lagMaxMax: number;
   /** Largest expired_keys_past_deadline / keys due in the second before, over the samples, %. */
   pastDeadlineFractionMax: number;
+  /** Samples (lapse) in which that share was above 1%, and all samples that have it. */
+  pastDeadlineSamplesOver1: number;
+  pastDeadlineSamples: number;
   pastDeadlineMax: number;
   /** Redis's expired_stale_perc: median and largest over the samples. */
   stalePercMedian: number;
@@ -299,6 +302,8 @@ export async function churnRound(server: BenchServer, p: ChurnParams, round: num
       lagP99Max: maxOf(full.map((s) => s.lagP99)),
       lagMaxMax: maxOf(full.map((s) => s.lagMax)),
       pastDeadlineFractionMax: fractions.length === 0 ? NaN : Math.max(...fractions),
+      pastDeadlineSamplesOver1: fractions.filter((f) => f > 1).length,
+      pastDeadlineSamples: fractions.length,
       pastDeadlineMax: maxOf(full.map((s) => s.pastDeadline)),
       stalePercMedian: stale.length === 0 ? NaN : quantile(stale, 0.5),
       stalePercMax: stale.length === 0 ? NaN : Math.max(...stale),
@@ -371,7 +376,10 @@ export function churnNotes(results: Record<ServerName, ChurnResult[]>): string[]
       lines.push(
         `Churn (${name}): ${r.created.toLocaleString('en-US')} sessions created, events for ` +
           `${r.eventsReceived.toLocaleString('en-US')} of ${r.eventsExpected.toLocaleString('en-US')} keys due during the load, ` +
-          `largest keys past deadline ${Number.isFinite(r.pastDeadlineMax) ? r.pastDeadlineMax : '-'}, ` +
+          (Number.isFinite(r.pastDeadlineMax)
+            ? `largest keys past deadline ${r.pastDeadlineMax}, above 1% of the keys due in a second in ` +
+              `${r.pastDeadlineSamplesOver1} of ${r.pastDeadlineSamples} samples, `
+            : '') +
           `RSS at the end ${(r.endRssBytes / 2 ** 20).toFixed(0)} MB, ${r.errors} error replies${r.firstError ? ` (${r.firstError})` : ''}, ` +
           `${r.nils} GETs answered nil.`,
       );
