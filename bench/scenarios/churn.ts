@@ -274,14 +274,16 @@ export async function churnRound(server: BenchServer, p: ChurnParams, round: num
       for (let b = last - 9; b <= last; b++) n += due.get(b) ?? 0;
       return n;
     };
+    // Keys due during the load: those of the 100 ms buckets that end by its end.
+    const duringLoad = (t: number) => (Math.floor(t / 100) + 1) * 100 <= endAt;
     let expected = 0;
-    for (const [bucket, n] of due) if ((bucket + 1) * 100 <= endAt) expected += n;
+    for (const [bucket, n] of due) if (duringLoad(bucket * 100)) expected += n;
 
-    // Events of keys due before the end, however late: wait for them (bounded).
+    // Events of keys due during the load, however late: wait for them (bounded).
     const waitUntil = Date.now() + DRAIN_MS;
-    const dueBeforeEnd = () => events.events.reduce((n, [t]) => n + (t < endAt ? 1 : 0), 0);
+    const dueBeforeEnd = () => events.events.reduce((n, [t]) => n + (duringLoad(t) ? 1 : 0), 0);
     while (Date.now() < waitUntil && dueBeforeEnd() < expected) await sleep(100);
-    const delays = events.events.filter(([t]) => t < endAt).map(([t, arrival]) => arrival - t);
+    const delays = events.events.filter(([t]) => duringLoad(t)).map(([t, arrival]) => arrival - t);
     delays.sort((a, b) => a - b);
 
     const full: ChurnSample[] = samples.map(({ at, ...s }) => ({ ...s, duePerSecond: dueInSecondBefore(at) }));
