@@ -5,7 +5,7 @@
  *   npm run bench -- --quick   under two minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
- * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory.
+ * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory, churn.
  *
  * Both servers run as separate processes on free loopback ports with the same
  * settings (`--save ''`). Every scenario runs against both in the same run,
@@ -28,6 +28,7 @@ import { snapshotRound, snapshotNotes, SNAPSHOT_METRICS, type SnapshotResult } f
 import { sessionsPayload } from './lib/payload.js';
 import { reclaim } from './scenarios/reclaim.js';
 import { maxmemory } from './scenarios/maxmemory.js';
+import { churn } from './scenarios/churn.js';
 import type { ScenarioContext } from './lib/context.js';
 
 const args = process.argv.slice(2);
@@ -206,6 +207,7 @@ async function main(): Promise<void> {
   const context: ScenarioContext = { quick, row, finish, charts, notes };
   if (want('reclaim')) await reclaim(context);
   if (want('maxmemory')) await maxmemory(context);
+  if (want('churn')) await churn(context);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = [
     '# Benchmark results: lapse against redis-server',

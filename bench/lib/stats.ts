@@ -18,6 +18,8 @@ export function spread(values: readonly number[], digits = 0): string {
 }
 
 export function fmt(v: number, digits = 0): string {
+  // No figure (a server without that metric): shown as a dash.
+  if (Number.isNaN(v)) return '-';
   if (!Number.isFinite(v)) return String(v);
   if (Math.abs(v) >= 1000 && digits === 0) return Math.round(v).toLocaleString('en-US');
   return v.toFixed(digits);

@@ -78,6 +78,11 @@ export interface DatabaseEvents {
    * the wheel); keyDeleted when that emptied the hash and removed the key.
    */
   fieldsExpired(db: Database, key: string, fields: number, keyDeleted: boolean): void;
+  /**
+   * A timer wheel of the database has work from time `at`, earlier than it had: the
+   * owner calls expireDue() once its command time reaches it.
+   */
+  expiryDueFrom(at: number): void;
 }
 
 /**
@@ -154,6 +159,8 @@ export class Database {
   private fieldWheel: TimerWheel<FieldTimer> | null = null;
   /** A running background snapshot, or null (see ChangeObserver). */
   observer: ChangeObserver | null = null;
+  /** Both wheels tell the owner when their work moves earlier. */
+  private readonly onWake = (at: number): void => this.events.expiryDueFrom(at);
 
   constructor(
     readonly index: number,
@@ -161,7 +168,7 @@ export class Database {
     private readonly clock: Clock,
     private readonly events: DatabaseEvents,
   ) {
-    this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry, clock.now()));
+    this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry, clock.now()), { onWake: this.onWake });
   }
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
@@ -329,7 +336,7 @@ export class Database {
       timer.deadline = deadline;
     }
     if (deadline < ttls.earliest) ttls.earliest = deadline;
-    this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => this.expireFieldTimer(t));
+    this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => this.expireFieldTimer(t), { onWake: this.onWake });
     this.fieldWheel.schedule(timer);
     this.bytes += hash.estimatedBytes - before;
   }
@@ -498,6 +505,24 @@ export class Database {
   /** Moves the wheel to now and reclaims what is due (tests, and the wheel's own timer). */
   reclaimExpired(now?: number): boolean {
     return this.wheel.advance(now);
+  }
+
+  /**
+   * Before this time neither of the database's wheels (keys, hash fields) has work:
+   * expireDue(now) does nothing. Infinity when no deadline is scheduled.
+   */
+  get expiryDueAt(): number {
+    const fields = this.fieldWheel;
+    return fields === null ? this.wheel.dueAt : Math.min(this.wheel.dueAt, fields.dueAt);
+  }
+
+  /**
+   * Reclaims keys and hash fields due by `now` (a command time: no clock is read to
+   * decide), each wheel within its share of the time (TimerWheel.runDue).
+   */
+  expireDue(now: number): void {
+    this.wheel.runDue(now);
+    this.fieldWheel?.runDue(now);
   }
 
   /** Iterates live entries in insertion order (KEYS). Expired entries are reclaimed. */

@@ -57,6 +57,11 @@ export class Keyspace implements DatabaseEvents {
    * removes. Commands that Redis counts differently adjust it (RENAME counts one).
    */
   changesSinceSave = 0;
+  /**
+   * No timer wheel of any database has work before this time (a lower bound: lowered
+   * whenever a wheel's work moves earlier, made exact by expireDue()).
+   */
+  private nextExpiry = Infinity;
 
   constructor(
     readonly clock: Clock,
@@ -96,6 +101,28 @@ export class Keyspace implements DatabaseEvents {
     let n = 0;
     for (const db of this.dbs) n += db.size;
     return n;
+  }
+
+  /**
+   * Reclaims what is due by the command time in every database, if anything is, each
+   * wheel within its share of the time (TimerWheel.runDue): the server calls it after
+   * each batch of commands (one read of a connection), so expiry keeps up on a busy
+   * event loop, not only on the wheels' own timers once per turn. Costs one comparison
+   * when nothing is due; reads no clock.
+   */
+  expireDue(): void {
+    const now = this.now;
+    if (now < this.nextExpiry) return;
+    this.nextExpiry = Infinity;
+    for (const db of this.dbs) {
+      db.expireDue(now);
+      const at = db.expiryDueAt;
+      if (at < this.nextExpiry) this.nextExpiry = at;
+    }
+  }
+
+  expiryDueFrom(at: number): void {
+    if (at < this.nextExpiry) this.nextExpiry = at;
   }
 
   flushAll(): void {

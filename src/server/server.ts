@@ -572,10 +572,15 @@ export class LapseServer implements ServerContext {
     this.pubsub.current = connection.client;
   }
 
-  /** The batch is over: every receiver gets what it was sent during it, in one write. */
+  /**
+   * The batch is over: keys due by its last command's time are reclaimed (their
+   * `expired` events are queued with the batch's other messages), then every receiver
+   * gets what it was sent during the batch, in one write.
+   */
   endBatch(): void {
-    this.inBatch = false;
     this.pubsub.current = null;
+    this.keyspace.expireDue();
+    this.inBatch = false;
     if (this.pushPending.length !== 0) this.flushPushes();
   }
 
