@@ -104,14 +104,13 @@ export class Keyspace implements DatabaseEvents {
   }
 
   /**
-   * Reclaims what is due by the command time in every database, if anything is, each
-   * wheel within its share of the time (TimerWheel.runDue): the server calls it after
-   * each batch of commands (one read of a connection), so expiry keeps up on a busy
-   * event loop, not only on the wheels' own timers once per turn. Costs one comparison
-   * when nothing is due; reads no clock.
+   * Reclaims what is due by `now` (the command time unless given) in every database, if
+   * anything is, each wheel within its share of the time (TimerWheel.runDue): the server
+   * calls it around each batch of commands (one read of a connection), so expiry keeps up
+   * on a busy event loop, not only on the wheels' own timers once per turn. Costs one
+   * comparison when nothing is due; reads no clock.
    */
-  expireDue(): void {
-    const now = this.now;
+  expireDue(now: number = this.now): void {
     if (now < this.nextExpiry) return;
     this.nextExpiry = Infinity;
     for (const db of this.dbs) {

@@ -36,9 +36,9 @@ import { Reclaimer } from './reclaim.js';
  * The baseline (INFO lapse_baseline_memory) is the process as it was before the server
  * was created: its RSS outside V8's heap and external memory, plus V8's live heap and
  * external memory then. RSS = baseline + used_memory + what V8 holds beyond the live data
- * (garbage until the next full GC, free pages, the young generation). While maxmemory
- * is set, that last part is kept small by growing V8's heap in 20% steps (heap.ts), and
- * from the command line by the Reclaimer, which collects garbage when the server is quiet
+ * (garbage until the next full GC, free pages, the young generation). From the command
+ * line (a process that is lapse's own), that last part is kept small by growing V8's
+ * heap in 20% steps (heap.ts), and by the Reclaimer, which collects garbage when the server is quiet
  * or after a large deletion (reclaim.ts).
  *
  * Eviction follows Redis's performEvictions: before each command, while used memory is
@@ -137,7 +137,10 @@ export class Memory implements MemoryContext {
   ) {
     this.ownsProcess = options.ownsProcess;
     this.clientBuffers = options.clientBuffers;
-    if (this.ownsProcess) this.gc?.();
+    if (this.ownsProcess) {
+      this.gc?.();
+      slowHeapGrowth();
+    }
     this.baseline = options.before.native + options.before.heap;
     this.startup = Math.max(0, heapInUse() - options.before.heap);
     this.liveStart = liveMemory();
@@ -273,13 +276,11 @@ export class Memory implements MemoryContext {
   }
 
   /**
-   * With maxmemory set: V8's slower heap growth (the process being lapse's own), and one
-   * warning when V8's heap limit is too small for maxmemory (an embedded server, or
-   * `node dist/cli.js` without bin/lapse): node would die with "JavaScript heap out of
-   * memory" before eviction could keep the data within maxmemory.
+   * With maxmemory set: one warning when V8's heap limit is too small for maxmemory (an
+   * embedded server, or `node dist/cli.js` without bin/lapse): node would die with
+   * "JavaScript heap out of memory" before eviction could keep the data within maxmemory.
    */
   private heapSettings(): void {
-    if (this.ownsProcess) slowHeapGrowth();
     const needed = heapLimitFor(this.max);
     if (needed <= heapLimit() || this.warnedLimitFor === this.max) return;
     this.warnedLimitFor = this.max;

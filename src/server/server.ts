@@ -564,11 +564,18 @@ export class LapseServer implements ServerContext {
   }
 
   /**
-   * A connection starts running the commands of one read: pub/sub messages for its
-   * client go in line with its replies, messages for others are queued until endBatch.
+   * A connection starts running the commands of one read. Keys that came due since the
+   * last batch are reclaimed first (within the wheels' share of the time), so a pause of
+   * the event loop (a garbage collection, a long turn of I/O) is made up before the next
+   * commands run rather than after them: what a client sees, INFO's
+   * expired_keys_past_deadline included, is the wheel caught up. Their `expired` events
+   * are queued like every other message of the batch. Then pub/sub messages for this
+   * connection's client go in line with its replies, messages for others are queued
+   * until endBatch.
    */
   beginBatch(connection: Connection): void {
     this.inBatch = true;
+    this.keyspace.expireDue(this.clock.now());
     this.pubsub.current = connection.client;
   }
 
