@@ -1,8 +1,8 @@
 /**
  * lapse against redis-server 7.0, side by side on this machine.
  *
- *   npm run bench              full run (several minutes)
- *   npm run bench -- --quick   under two minutes: smaller data, fewer rounds
+ *   npm run bench              full run (about 15 minutes)
+ *   npm run bench -- --quick   about four minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
  * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory, churn.
