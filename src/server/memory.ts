@@ -3,7 +3,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { Evictor, type EvictionPolicy } from '../keyspace/eviction.js';
 import type { EvictionResult, MemoryContext } from '../commands/context.js';
 import type { Clock } from '../keyspace/clock.js';
-import { exposeGc, heapHeld, heapInUse, heapLimit, liveMemory, onFullGc, slowHeapGrowth } from './heap.js';
+import { exposeGc, heapGrowingPercent, heapHeld, heapInUse, heapLimit, liveMemory, onFullGc, setHeapGrowingPercent } from './heap.js';
 import { Reclaimer } from './reclaim.js';
 
 /**
@@ -38,7 +38,8 @@ import { Reclaimer } from './reclaim.js';
  * external memory then. RSS = baseline + used_memory + what V8 holds beyond the live data
  * (garbage until the next full GC, free pages, the young generation). From the command
  * line (a process that is lapse's own), that last part is kept small by growing V8's
- * heap in 20% steps (heap.ts), and by the Reclaimer, which collects garbage when the server is quiet
+ * heap in small steps (20% over the live heap, at least 64 MB without maxmemory: heap.ts),
+ * and by the Reclaimer, which collects garbage when the server is quiet
  * or after a large deletion (reclaim.ts).
  *
  * Eviction follows Redis's performEvictions: before each command, while used memory is
@@ -122,6 +123,8 @@ export class Memory implements MemoryContext {
   private closed = false;
   /** The heap limit maxmemory was last warned about (one warning per value). */
   private warnedLimitFor = 0;
+  /** The heap_growing_percent last given to V8 (0: none yet). */
+  private heapGrowth = 0;
   // The configuration, read on every command while maxmemory is set: kept here, updated by applyConfig.
   private max = 0;
   private policy: EvictionPolicy = 'noeviction';
@@ -137,10 +140,7 @@ export class Memory implements MemoryContext {
   ) {
     this.ownsProcess = options.ownsProcess;
     this.clientBuffers = options.clientBuffers;
-    if (this.ownsProcess) {
-      this.gc?.();
-      slowHeapGrowth();
-    }
+    if (this.ownsProcess) this.gc?.();
     this.baseline = options.before.native + options.before.heap;
     this.startup = Math.max(0, heapInUse() - options.before.heap);
     this.liveStart = liveMemory();
@@ -183,6 +183,16 @@ export class Memory implements MemoryContext {
     this.liveAtGc = liveMemory();
     this.datasetAtGc = this.keyspace.datasetBytes;
     this.gained = this.liveAtGc - this.liveStart - (this.datasetAtGc - this.datasetStart);
+    this.tuneHeapGrowth();
+  }
+
+  /** V8's heap growth for the live heap of the last full GC and maxmemory (heap.ts), when lapse owns the process. */
+  private tuneHeapGrowth(): void {
+    if (!this.ownsProcess) return;
+    const percent = heapGrowingPercent(this.liveAtGc, this.max > 0);
+    if (percent === this.heapGrowth) return;
+    this.heapGrowth = percent;
+    setHeapGrowingPercent(percent);
   }
 
   /** MEMORY PURGE: a full GC, then used memory re-anchored. */
@@ -304,6 +314,7 @@ export class Memory implements MemoryContext {
     ks.lfu = lfu;
     ks.lfuLogFactor = this.config.number('lfu-log-factor');
     ks.lfuDecayTime = this.config.number('lfu-decay-time');
+    this.tuneHeapGrowth();
   }
 
   private underLimit(): void {
