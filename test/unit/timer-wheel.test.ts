@@ -248,6 +248,89 @@ describe('cascading across level boundaries', () => {
   });
 });
 
+describe('cascading ahead', () => {
+  // A level-3 slot full of keys (as sessions due 5-60 s ahead gather before a 4.4-minute
+  // boundary), and keys due every 5 ms before it, so the wheel runs meanwhile.
+  function fill(clock: ManualClock, wheel: TimerWheel<Node>, boundary: number, n: number, rng: () => number): number[] {
+    const deadlines: number[] = [];
+    for (let i = 0; i < n; i++) deadlines.push(boundary + 1 + Math.floor(rng() * (G(3) - 2)));
+    for (let t = clock.now() + 5; t < boundary; t += 5) deadlines.push(t);
+    deadlines.forEach((d, i) => wheel.schedule(new Node(i, d)));
+    return deadlines;
+  }
+  const lcg = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+
+  test('a slot sorted during the runs before it is spliced at its start: only its first sub-slot is placed one by one', () => {
+    const boundary = (Math.floor(START / G(3)) + 2) * G(3);
+    const clock = new ManualClock(boundary - 2 * G(2));
+    const { wheel, fired } = makeWheel(clock);
+    const deadlines = fill(clock, wheel, boundary, 20_000, lcg(7));
+    clock.advanceTo(boundary - 1);
+    const before = wheel.cascadedNodes;
+    clock.advanceTo(boundary + G(1));
+    // Digit 0 of the level below (due within the first 4,096 ms): about 1/64 of them.
+    expect(wheel.cascadedNodes - before).toBeLessThan(20_000 / 64 * 1.5);
+    clock.advanceTo(boundary + G(3));
+    const sorted = [...deadlines].sort((a, b) => a - b);
+    expect(fired.map((f) => f.at)).toEqual(sorted);
+    for (const f of fired) expect(f.at).toBe(deadlines[f.id]);
+    expect(wheel.size).toBe(0);
+  });
+
+  test('nodes scheduled, rescheduled and cancelled while their slot is being sorted fire as they should', () => {
+    const boundary = (Math.floor(START / G(3)) + 2) * G(3);
+    const clock = new ManualClock(boundary - 2 * G(2));
+    const { wheel, fired } = makeWheel(clock);
+    const rng = lcg(11);
+    const deadlines = fill(clock, wheel, boundary, 5_000, rng);
+    const nodes = new Map<number, Node>();
+    const expected = new Map<number, number>(deadlines.map((d, i) => [i, d]));
+    // Interleave changes with the runs that sort the slot.
+    let id = deadlines.length;
+    for (let t = clock.now() + 37; t < boundary; t += 37) {
+      clock.advanceTo(t);
+      const n = new Node(id, boundary + 1 + Math.floor(rng() * (G(3) - 2)));
+      nodes.set(id, n);
+      wheel.schedule(n);
+      expected.set(id++, n.deadline);
+      const victim = nodes.get(Math.floor(rng() * id));
+      if (victim && wheel.isScheduled(victim)) {
+        if (rng() < 0.5) {
+          wheel.cancel(victim);
+          expected.delete(victim.id);
+        } else {
+          victim.deadline = boundary + 1 + Math.floor(rng() * (G(3) - 2));
+          wheel.schedule(victim);
+          expected.set(victim.id, victim.deadline);
+        }
+      }
+      // What the wheel counts as due by a later time is what the model says.
+      expect(wheel.countDueBy(t + 1_000)).toBe([...expected.values()].filter((d) => d > t && d <= t + 1_000).length);
+    }
+    // Staging lists count too, once the time asked about is past the slot's start.
+    clock.advanceTo(boundary - 1);
+    expect(wheel.countDueBy(boundary + 3_000)).toBe([...expected.values()].filter((d) => d > boundary - 1 && d <= boundary + 3_000).length);
+    clock.advanceTo(boundary + G(3));
+    expect(fired.length).toBe(expected.size);
+    for (const f of fired) expect(f.at).toBe(expected.get(f.id));
+    expect(wheel.size).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  test('a clock that goes back while a slot is being sorted: every node still fires at its deadline', () => {
+    const boundary = (Math.floor(START / G(3)) + 2) * G(3);
+    const clock = new ManualClock(boundary - 2 * G(2));
+    const { wheel, fired } = makeWheel(clock);
+    const deadlines = fill(clock, wheel, boundary, 3_000, lcg(3));
+    clock.advanceTo(boundary - G(2));
+    clock.set(boundary - G(2) - 5_000);
+    wheel.advance();
+    clock.advanceTo(boundary + G(3));
+    expect(fired.length).toBe(deadlines.length);
+    for (const f of fired) expect(f.at).toBe(deadlines[f.id]);
+  });
+});
+
 describe('far deadlines', () => {
   test('years ahead, with setTimeout-like clamping of delays', () => {
     const clock = new ClampingClock(START);

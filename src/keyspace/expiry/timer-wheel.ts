@@ -36,6 +36,19 @@ import type { Clock, TimerHandle } from '../clock.js';
  * the last command's time), so the wheel runs within a busy event-loop turn, not only on
  * its timer once per turn.
  *
+ * Cascading ahead. A slot of level L >= 2 holds every node due within its span (4 s at
+ * level 2, 4.4 min at level 3, 4.7 h at level 4), and placing them all again when the time
+ * reaches it took tens of ms at once (200k session keys at a level-3 boundary: 8-24 ms;
+ * 1M keys with 30-minute TTLs at a level-4 boundary: 35 ms), while nothing due could
+ * fire: the time does not move on before the cascade list is empty. So the next occupied
+ * slot of each level >= 2 is sorted ahead of its start, with what is left of a run's
+ * budget once the wheel has caught up (at most STAGE_PER_RUN nodes per run): its nodes
+ * move to 64 staging lists by their digit of the level below, and nodes scheduled into
+ * it meanwhile go there directly. When the time reaches the slot, the staging lists are
+ * spliced into the level below in O(64), and only the nodes of digit 0 (due within the
+ * first sub-slot) and those not yet sorted are placed one by one. Sorting happens during
+ * runs, so a wheel that has nothing due until the slot starts cascades it as before.
+ *
  * Why not a fixed budget per turn (the rule until issue 11): during a session churn at
  * saturation (bench churn scenario: 200k sessions, 7-10k keys due a second), event-loop
  * turns lasted 20-30 ms (p99; up to 460 ms) of socket reads, replies and young-generation
@@ -65,6 +78,12 @@ const RANGE = GRANULARITY[LEVELS]!; // 2^48 ms
 const DUE_LIST = -1;
 const OVERFLOW_LIST = -2;
 const CASCADE_LIST = -3;
+/** Slot ids of staging lists: STAGE_LIST - (level * SLOTS + digit). */
+const STAGE_LIST = -4;
+/** Lowest level whose slots are sorted ahead (level-1 slots span only 64 ms). */
+const FIRST_STAGED_LEVEL = 2;
+/** Most nodes one run sorts ahead, so that a run that has caught up stays short. */
+const STAGE_PER_RUN = 4096;
 
 /** A list head. It never fires; its slot tells which occupancy bit to clear. */
 class SlotHead implements TimerNode {
@@ -104,6 +123,16 @@ export class TimerWheel<T extends TimerNode> {
   private readonly overflow = new SlotHead(OVERFLOW_LIST);
   /** Nodes of slots the time has reached, to be placed again relative to the time. */
   private readonly cascade = new SlotHead(CASCADE_LIST);
+  /**
+   * Per level, the index of the slot being sorted ahead of its start, or -1 (see
+   * Cascading ahead). While it is set, the slot's occupancy bit stays set, whatever its
+   * own list holds.
+   */
+  private readonly stageIndex = new Int8Array(LEVELS).fill(-1);
+  /** The staging lists: level * SLOTS + the digit of the level below. */
+  private readonly stageHeads: SlotHead[] = [];
+  /** Nodes placed again one by one when the time reached their slot (tests, benchmarks). */
+  cascadedNodes = 0;
   /** When to place the overflow list again; Infinity exactly when the list is empty. */
   private overflowRecheckAt = Infinity;
   private count = 0;
@@ -140,6 +169,7 @@ export class TimerWheel<T extends TimerNode> {
     this.checkEvery = options.checkEvery ?? 64;
     this.onWake = options.onWake ?? null;
     for (let i = 0; i < LEVELS * SLOTS; i++) this.heads.push(new SlotHead(i));
+    for (let i = 0; i < LEVELS * SLOTS; i++) this.stageHeads.push(new SlotHead(STAGE_LIST - i));
   }
 
   /**
@@ -184,7 +214,7 @@ export class TimerWheel<T extends TimerNode> {
 
   /** Removes every node without firing it (FLUSHDB). Nodes are left unlinked. */
   clear(): void {
-    const lists: SlotHead[] = [...this.heads, this.due, this.overflow, this.cascade];
+    const lists: SlotHead[] = [...this.heads, ...this.stageHeads, this.due, this.overflow, this.cascade];
     for (const head of lists) {
       let n = head.timerNext;
       while (n !== head) {
@@ -198,6 +228,7 @@ export class TimerWheel<T extends TimerNode> {
     }
     this.occupiedLo.fill(0);
     this.occupiedHi.fill(0);
+    this.stageIndex.fill(-1);
     this.overflowRecheckAt = Infinity;
     this.count = 0;
     this.disarm();
@@ -231,6 +262,7 @@ export class TimerWheel<T extends TimerNode> {
         this.processEvent(next);
       }
       if (now > this.time) this.time = now;
+      this.sortAhead(start, budget);
       return true;
     } finally {
       this.draining = false;
@@ -277,6 +309,11 @@ export class TimerWheel<T extends TimerNode> {
         }
       }
     }
+    for (let level = FIRST_STAGED_LEVEL; level < LEVELS; level++) {
+      const index = this.stageIndex[level]!;
+      if (index < 0 || this.slotStart(level, index) > now) continue;
+      for (let digit = 0; digit < SLOTS; digit++) n += countList(this.stageHeads[level * SLOTS + digit]!, now);
+    }
     if (this.overflowRecheckAt <= now) n += countList(this.overflow, now);
     return n;
   }
@@ -299,13 +336,14 @@ export class TimerWheel<T extends TimerNode> {
    */
   private rebase(now: number): void {
     const nodes: TimerNode[] = [];
-    for (const head of [...this.heads, this.due, this.overflow, this.cascade]) {
+    for (const head of [...this.heads, ...this.stageHeads, this.due, this.overflow, this.cascade]) {
       for (let n = head.timerNext; n !== head; n = n.timerNext!) nodes.push(n);
       head.timerNext = head;
       head.timerPrev = head;
     }
     this.occupiedLo.fill(0);
     this.occupiedHi.fill(0);
+    this.stageIndex.fill(-1);
     this.overflowRecheckAt = Infinity;
     this.time = now;
     for (const n of nodes) this.place(n as T);
@@ -330,9 +368,14 @@ export class TimerWheel<T extends TimerNode> {
         if (this.overflowRecheckAt === Infinity) this.overflowRecheckAt = (Math.floor(t / RANGE) + 1) * RANGE;
       } else {
         const index = Math.floor(d / GRANULARITY[level]!) & (SLOTS - 1);
-        head = this.heads[level * SLOTS + index]!;
-        if (index < 32) this.occupiedLo[level]! |= 1 << index;
-        else this.occupiedHi[level]! |= 1 << (index - 32);
+        if (index === this.stageIndex[level]) {
+          // The slot is being sorted ahead: straight to its staging list.
+          head = this.stageHeads[level * SLOTS + (Math.floor(d / GRANULARITY[level - 1]!) & (SLOTS - 1))]!;
+        } else {
+          head = this.heads[level * SLOTS + index]!;
+          if (index < 32) this.occupiedLo[level]! |= 1 << index;
+          else this.occupiedHi[level]! |= 1 << (index - 32);
+        }
       }
     }
     const last = head.timerPrev;
@@ -352,8 +395,11 @@ export class TimerWheel<T extends TimerNode> {
     if (prev === next) {
       // Only the head is left: the slot is empty.
       const slot = (prev as SlotHead).slot;
-      if (slot >= 0) this.clearBit(slot);
-      else if (slot === OVERFLOW_LIST) this.overflowRecheckAt = Infinity;
+      if (slot >= 0) {
+        if ((slot & (SLOTS - 1)) !== this.stageIndex[slot >> SLOT_BITS]) this.clearBit(slot);
+      } else if (slot === OVERFLOW_LIST) {
+        this.overflowRecheckAt = Infinity;
+      }
     }
   }
 
@@ -392,9 +438,11 @@ export class TimerWheel<T extends TimerNode> {
       if (e % g !== 0) continue;
       const index = Math.floor(e / g) & (SLOTS - 1);
       const head = this.heads[level * SLOTS + index]!;
-      if (head.timerNext === head) continue;
+      const staged = this.stageIndex[level] === index;
+      if (head.timerNext === head && !staged) continue;
       this.clearBit(level * SLOTS + index);
-      this.spliceInto(head, this.cascade);
+      if (staged) this.unstage(level);
+      if (head.timerNext !== head) this.spliceInto(head, this.cascade);
     }
     const head0 = this.heads[e & (SLOTS - 1)]!;
     if (head0.timerNext !== head0) {
@@ -404,6 +452,79 @@ export class TimerWheel<T extends TimerNode> {
     if (e >= this.overflowRecheckAt) {
       this.overflowRecheckAt = Infinity;
       if (this.overflow.timerNext !== this.overflow) this.spliceInto(this.overflow, this.cascade);
+    }
+  }
+
+  /**
+   * The time has reached the staged slot of `level` (its start, e): its staging lists go
+   * to the level below, each into the slot of its digit (e's digit there is 0, so a
+   * node of digit j >= 1 belongs at level - 1, slot j), in O(1) each; digit 0 is due
+   * within the first sub-slot and is placed one by one with the cascade list.
+   */
+  private unstage(level: number): void {
+    this.stageIndex[level] = -1;
+    const below = level - 1;
+    for (let digit = 0; digit < SLOTS; digit++) {
+      const staging = this.stageHeads[level * SLOTS + digit]!;
+      if (staging.timerNext === staging) continue;
+      if (digit === 0) {
+        this.spliceInto(staging, this.cascade);
+        continue;
+      }
+      this.spliceInto(staging, this.heads[below * SLOTS + digit]!);
+      if (digit < 32) this.occupiedLo[below]! |= 1 << digit;
+      else this.occupiedHi[below]! |= 1 << (digit - 32);
+    }
+  }
+
+  /** When slot `index` of `level` starts, relative to the wheel's time. */
+  private slotStart(level: number, index: number): number {
+    const span = GRANULARITY[level + 1]!;
+    return Math.floor(this.time / span) * span + index * GRANULARITY[level]!;
+  }
+
+  /**
+   * Sorts ahead (see Cascading ahead), within what is left of the run's budget and at
+   * most STAGE_PER_RUN nodes: each level >= 2 stages its next occupied slot, the one that
+   * starts first is sorted first.
+   */
+  private sortAhead(start: number, budget: number): void {
+    let moved = 0;
+    for (;;) {
+      let level = -1;
+      let at = Infinity;
+      for (let l = FIRST_STAGED_LEVEL; l < LEVELS; l++) {
+        let index = this.stageIndex[l]!;
+        if (index < 0) {
+          const lo = this.occupiedLo[l]!;
+          const hi = this.occupiedHi[l]!;
+          if (lo === 0 && hi === 0) continue;
+          index = lo !== 0 ? lowestBit(lo) : 32 + lowestBit(hi);
+          this.stageIndex[l] = index;
+        }
+        const head = this.heads[l * SLOTS + index]!;
+        if (head.timerNext === head) continue;
+        const slotAt = this.slotStart(l, index);
+        if (slotAt < at) {
+          at = slotAt;
+          level = l;
+        }
+      }
+      if (level < 0) return;
+      const head = this.heads[level * SLOTS + this.stageIndex[level]!]!;
+      const below = GRANULARITY[level - 1]!;
+      while (head.timerNext !== head) {
+        const node = head.timerNext as T;
+        this.unlink(node);
+        const staging = this.stageHeads[level * SLOTS + (Math.floor(node.deadline / below) & (SLOTS - 1))]!;
+        const last = staging.timerPrev;
+        node.timerPrev = last;
+        node.timerNext = staging;
+        last.timerNext = node;
+        staging.timerPrev = node;
+        if (++moved >= STAGE_PER_RUN) return;
+        if (moved % this.checkEvery === 0 && this.clock.monotonic() - start >= budget) return;
+      }
     }
   }
 
@@ -428,6 +549,7 @@ export class TimerWheel<T extends TimerNode> {
       const node = cascade.timerNext as T;
       this.unlink(node);
       this.place(node);
+      this.cascadedNodes++;
       if (++sinceCheck >= this.checkEvery) {
         sinceCheck = 0;
         if (this.clock.monotonic() - start >= budget) return cascade.timerNext === cascade;
