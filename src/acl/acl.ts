@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import type { CommandTable } from '../commands/table.js';
 import {
   ERR_ACL_SAVE_FAILED,
   aclRuleErrorReason,
   errAclSetuserModifier,
   errAclUnmatchedParenthesis,
 } from '../commands/errors.js';
-import { AclCommandIndex } from './commands.js';
+import { AclCommandIndex, type AclCommandSource } from './commands.js';
 import { AclLog } from './log.js';
 import { type AclRuleError, type AclSettings, User, hasSpaces } from './user.js';
 
@@ -31,7 +30,7 @@ export class Acl implements AclSettings {
   private readonly usersToLoad: string[][] = [];
 
   constructor(
-    table: CommandTable,
+    table: AclCommandSource,
     logMaxLength: () => number,
     private readonly logger: (level: 'notice' | 'warning', message: string) => void,
   ) {

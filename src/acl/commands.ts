@@ -1,5 +1,23 @@
-import type { CommandSpec, CommandTable } from '../commands/table.js';
 import { ACL_CATEGORIES, REDIS_ACL_COMMANDS } from './catalog.generated.js';
+import type { KeyedCommand } from './key-specs.js';
+
+/**
+ * What ACL reads of one of lapse's commands, and the id it gives it (the command
+ * table's CommandSpec is one). Declared here so that ACL stays below the commands layer.
+ */
+export interface AclCommandSpec extends KeyedCommand {
+  readonly flags: ReadonlySet<string>;
+  readonly aclCategories: readonly string[];
+  readonly parent: AclCommandSpec | undefined;
+  readonly subcommands: ReadonlyMap<string, AclCommandSpec> | undefined;
+  /** The command's bit in ACL command bitmaps (AclCommandIndex assigns it). */
+  aclId: number;
+}
+
+/** The commands lapse implements (the command table is one). */
+export interface AclCommandSource {
+  commands(): readonly AclCommandSpec[];
+}
 
 /**
  * The commands ACL rules can name: every command and subcommand of Redis 7.0 (the
@@ -23,7 +41,7 @@ export interface AclCommand {
   /** Part of Redis 7.0's command table (counted when describing rules). */
   readonly inRedis: boolean;
   /** lapse's command, if lapse implements it. */
-  spec: CommandSpec | undefined;
+  spec: AclCommandSpec | undefined;
   /** Runs before authentication, and whatever the user's command rules (no_auth). */
   noAuth: boolean;
   /** Where a pub/sub command's channels are, for the channel check. */
@@ -60,7 +78,7 @@ export class AclCommandIndex {
   readonly topLevel: AclCommand[] = [];
   private readonly byName = new Map<string, AclCommand>();
 
-  constructor(table: CommandTable) {
+  constructor(table: AclCommandSource) {
     for (const [fullName, categories] of REDIS_ACL_COMMANDS) this.add(fullName, categories, true);
     for (const cmd of table.commands()) {
       this.link(cmd);
@@ -87,7 +105,7 @@ export class AclCommandIndex {
   }
 
   /** Gives lapse's command its id; a command Redis 7.0 lacks joins the index. */
-  private link(spec: CommandSpec): void {
+  private link(spec: AclCommandSpec): void {
     let entry = this.lookup(spec.fullName);
     if (entry === undefined) {
       let mask = 0;

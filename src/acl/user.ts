@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import type { CommandSpec } from '../commands/table.js';
-import { KEY_ACCESS, KEY_DELETE, KEY_INSERT, KEY_UPDATE, KeyRefs, commandHasKeys, findKeys } from '../commands/key-specs.js';
+import { KEY_ACCESS, KEY_DELETE, KEY_INSERT, KEY_UPDATE, KeyRefs, commandHasKeys, findKeys } from './key-specs.js';
 import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../util/split-args.js';
-import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, categoryBit, cString } from './commands.js';
+import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit, cString } from './commands.js';
 
 /**
  * ACL users as Redis 7.0 has them (acl.c): flags, password hashes, and selectors. A
@@ -317,7 +316,7 @@ export class Selector {
   }
 
   /** ACLSelectorCheckCmd: ACL_OK or why the command is denied (deniedIndex says where). */
-  check(cmd: CommandSpec, argv: readonly string[], keys: KeyCache): number {
+  check(cmd: AclCommandSpec, argv: readonly string[], keys: KeyCache): number {
     const entry = this.settings.index.all[cmd.aclId]!;
     if (!this.allCommands && !entry.noAuth && this.allowed[cmd.aclId] === 0) {
       const firstArgs = argv.length < 2 ? undefined : this.firstArgs?.get(cmd.aclId);
@@ -388,11 +387,11 @@ export class KeyCache {
     this.found = false;
   }
 
-  hasKeys(cmd: CommandSpec): boolean {
+  hasKeys(cmd: AclCommandSpec): boolean {
     return commandHasKeys(cmd);
   }
 
-  refs(cmd: CommandSpec, argv: readonly string[]): KeyRefs {
+  refs(cmd: AclCommandSpec, argv: readonly string[]): KeyRefs {
     if (!this.found) {
       findKeys(cmd, argv, this.buffer);
       this.found = true;
@@ -562,7 +561,7 @@ export class User {
    * relevant refusal over its selectors (a key or channel refusal beats a command one;
    * deniedIndex then names the argument), as Redis's ACLCheckAllUserCommandPerm.
    */
-  check(cmd: CommandSpec, argv: readonly string[]): number {
+  check(cmd: AclCommandSpec, argv: readonly string[]): number {
     let relevant = ACL_DENIED_CMD;
     let lastIndex = 0;
     keyCache.reset();

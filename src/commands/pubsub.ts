@@ -111,7 +111,7 @@ function pubsubShardnumsub(c: Client, argv: string[]): void {
   numsub(c, argv, c.server.pubsub.shardChannels);
 }
 
-function numsub(c: Client, argv: string[], channels: ReadonlyMap<string, ReadonlySet<Client>>): void {
+function numsub(c: Client, argv: string[], channels: ReadonlyMap<string, ReadonlySet<unknown>>): void {
   const r = c.reply;
   r.arrayHeader((argv.length - 2) * 2);
   for (let j = 2; j < argv.length; j++) {

@@ -12,7 +12,7 @@ import {
 } from './errors.js';
 import { optionName } from './args.js';
 import { replyCommandDocs, replyCommandInfo } from './command-docs.js';
-import { KeyRefs, commandHasKeys, findKeys } from './key-specs.js';
+import { KeyRefs, commandHasKeys, findKeys } from '../acl/key-specs.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { infoText } from './info.js';
 import { globMatch } from '../util/glob.js';

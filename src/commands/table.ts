@@ -1,3 +1,4 @@
+import type { KeySpec } from '../acl/key-specs.js';
 import type { Client } from './context.js';
 
 /**
@@ -16,16 +17,8 @@ export type CommandFlag =
   | 'may_replicate' | 'no_mandatory_keys' | 'no_async_loading' | 'no_multi' | 'movablekeys'
   | 'allow_busy' | 'sentinel' | 'only_sentinel';
 
-/** A key spec as Redis 7 describes where keys are (COMMAND INFO, and ACL checks later). */
-export interface KeySpec {
-  notes?: string;
-  flags: string[];
-  beginSearch: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
-  findKeys:
-    | { type: 'range'; lastkey: number; keystep: number; limit: number }
-    | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number }
-    | { type: 'unknown' };
-}
+/** Key specs are declared with the ACL key check that reads them (src/acl/key-specs.ts). */
+export type { KeySpec } from '../acl/key-specs.js';
 
 /** One argument in COMMAND DOCS. */
 export interface ArgumentDoc {

@@ -1,5 +1,4 @@
-import type { Client } from '../commands/context.js';
-import { ReplyWriter } from '../protocol/writer.js';
+import { ReplyWriter, type Protocol } from '../protocol/writer.js';
 import { globMatch } from '../util/glob.js';
 
 /**
@@ -65,14 +64,26 @@ const PSUBSCRIBE_BULK = bulkOf('psubscribe');
 const PUNSUBSCRIBE_BULK = bulkOf('punsubscribe');
 const PMESSAGE_BULK = bulkOf('pmessage');
 
+/**
+ * What the hub needs of a client: its subscriptions, how it speaks, where its replies go
+ * and how a message reaches it while another client's commands run. The commands
+ * layer's Client is one; the hub declares it so that pub/sub stays below commands.
+ */
+export interface Subscriber {
+  subscriptions: ClientSubscriptions | null;
+  readonly protocol: Protocol;
+  readonly reply: ReplyWriter;
+  readonly transport: { push(bytes: Buffer): void };
+}
+
 export class PubSubHub {
   /** Channel -> its subscribers, in subscription order. */
-  readonly channels = new Map<string, Set<Client>>();
+  readonly channels = new Map<string, Set<Subscriber>>();
   /** Pattern -> its subscribers; patterns in the order they were first subscribed. */
-  readonly patterns = new Map<string, Set<Client>>();
-  readonly shardChannels = new Map<string, Set<Client>>();
+  readonly patterns = new Map<string, Set<Subscriber>>();
+  readonly shardChannels = new Map<string, Set<Subscriber>>();
   /** The client whose commands are running (set by the server for each batch), or null. */
-  current: Client | null = null;
+  current: Subscriber | null = null;
   /** Encodes messages for clients other than the current one (the shared writer holds its batch). */
   private readonly encoder = new ReplyWriter();
 
@@ -82,7 +93,7 @@ export class PubSubHub {
   }
 
   /** Subscribes c (if not yet) and confirms with its subscription count. */
-  subscribe(c: Client, kind: ChannelKind, channel: string): void {
+  subscribe(c: Subscriber, kind: ChannelKind, channel: string): void {
     const subs = (c.subscriptions ??= new ClientSubscriptions());
     const mine = kind.shard ? subs.shardChannels : subs.channels;
     if (!mine.has(channel)) {
@@ -93,13 +104,13 @@ export class PubSubHub {
   }
 
   /** Unsubscribes c from a channel (subscribed or not) and confirms. */
-  unsubscribe(c: Client, kind: ChannelKind, channel: string): void {
+  unsubscribe(c: Subscriber, kind: ChannelKind, channel: string): void {
     this.dropChannel(c, kind, channel);
     confirm(c, kind.unsubscribeBulk, channel, countOf(c, kind.shard));
   }
 
   /** Unsubscribes c from every channel of the kind, confirming each, or once with a null channel if none. */
-  unsubscribeAll(c: Client, kind: ChannelKind): void {
+  unsubscribeAll(c: Subscriber, kind: ChannelKind): void {
     const mine = kind.shard ? c.subscriptions?.shardChannels : c.subscriptions?.channels;
     if (mine === undefined || mine.size === 0) {
       confirm(c, kind.unsubscribeBulk, null, countOf(c, kind.shard));
@@ -108,7 +119,7 @@ export class PubSubHub {
     for (const channel of [...mine]) this.unsubscribe(c, kind, channel);
   }
 
-  psubscribe(c: Client, pattern: string): void {
+  psubscribe(c: Subscriber, pattern: string): void {
     const subs = (c.subscriptions ??= new ClientSubscriptions());
     if (!subs.patterns.has(pattern)) {
       subs.patterns.add(pattern);
@@ -117,12 +128,12 @@ export class PubSubHub {
     confirm(c, PSUBSCRIBE_BULK, pattern, countOf(c, false));
   }
 
-  punsubscribe(c: Client, pattern: string): void {
+  punsubscribe(c: Subscriber, pattern: string): void {
     this.dropPattern(c, pattern);
     confirm(c, PUNSUBSCRIBE_BULK, pattern, countOf(c, false));
   }
 
-  punsubscribeAll(c: Client): void {
+  punsubscribeAll(c: Subscriber): void {
     const mine = c.subscriptions?.patterns;
     if (mine === undefined || mine.size === 0) {
       confirm(c, PUNSUBSCRIBE_BULK, null, countOf(c, false));
@@ -135,12 +146,12 @@ export class PubSubHub {
    * Ends pub/sub mode if c has no subscription left (after an unsubscribe command, as
    * Redis clears CLIENT_PUBSUB then).
    */
-  leaveIfDone(c: Client): void {
+  leaveIfDone(c: Subscriber): void {
     if (c.subscriptions !== null && c.subscriptions.total === 0) c.subscriptions = null;
   }
 
   /** A client went away: drop its subscriptions, telling no one. */
-  removeClient(c: Client): void {
+  removeClient(c: Subscriber): void {
     const subs = c.subscriptions;
     if (subs === null) return;
     for (const channel of subs.channels) this.dropChannel(c, CHANNELS, channel);
@@ -168,7 +179,7 @@ export class PubSubHub {
     return subscribers === undefined ? 0 : this.deliver(subscribers, SHARD_CHANNELS.messageBulk, null, channel, message);
   }
 
-  private deliver(clients: Set<Client>, kind: Buffer, pattern: string | null, channel: string, message: string): number {
+  private deliver(clients: Set<Subscriber>, kind: Buffer, pattern: string | null, channel: string, message: string): number {
     let resp2: Buffer | null = null;
     let resp3: Buffer | null = null;
     for (const c of clients) {
@@ -190,26 +201,26 @@ export class PubSubHub {
     return w.take()!;
   }
 
-  private dropChannel(c: Client, kind: ChannelKind, channel: string): void {
+  private dropChannel(c: Subscriber, kind: ChannelKind, channel: string): void {
     const mine = kind.shard ? c.subscriptions?.shardChannels : c.subscriptions?.channels;
     if (mine === undefined || !mine.delete(channel)) return;
     removeSubscriber(kind.shard ? this.shardChannels : this.channels, channel, c);
   }
 
-  private dropPattern(c: Client, pattern: string): void {
+  private dropPattern(c: Subscriber, pattern: string): void {
     if (c.subscriptions === null || !c.subscriptions.patterns.delete(pattern)) return;
     removeSubscriber(this.patterns, pattern, c);
   }
 }
 
-function addSubscriber(map: Map<string, Set<Client>>, name: string, c: Client): void {
+function addSubscriber(map: Map<string, Set<Subscriber>>, name: string, c: Subscriber): void {
   let clients = map.get(name);
   if (clients === undefined) map.set(name, (clients = new Set()));
   clients.add(c);
 }
 
 /** Removes c; a channel or pattern nobody listens to is forgotten. */
-function removeSubscriber(map: Map<string, Set<Client>>, name: string, c: Client): void {
+function removeSubscriber(map: Map<string, Set<Subscriber>>, name: string, c: Subscriber): void {
   const clients = map.get(name);
   if (clients === undefined) return;
   clients.delete(c);
@@ -217,14 +228,14 @@ function removeSubscriber(map: Map<string, Set<Client>>, name: string, c: Client
 }
 
 /** The count a confirmation shows: channels + patterns, or shard channels (Redis's subscriptionCount). */
-function countOf(c: Client, shard: boolean): number {
+function countOf(c: Subscriber, shard: boolean): number {
   const subs = c.subscriptions;
   if (subs === null) return 0;
   return shard ? subs.shardChannels.size : subs.channels.size + subs.patterns.size;
 }
 
 /** [kind, channel or null, count]: a push in RESP3, an array in RESP2. */
-function confirm(c: Client, kind: Buffer, name: string | null, count: number): void {
+function confirm(c: Subscriber, kind: Buffer, name: string | null, count: number): void {
   const r = c.reply;
   r.pushHeader(3);
   r.raw(kind);

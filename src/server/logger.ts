@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import type { SyslogSink } from './syslog.js';
 
 export type LogLevel = 'debug' | 'verbose' | 'notice' | 'warning';
 
@@ -14,6 +13,11 @@ export interface Logger {
 /** Discards everything: the default for an embedded server. */
 export const silentLogger: Logger = { log() {} };
 
+/** Where every line that passes the level also goes: syslog (syslog.ts's SyslogSink is one). */
+export interface LineSink {
+  send(level: LogLevel, message: string): void;
+}
+
 /**
  * Redis's log line format (`pid:M 27 Nov 2026 17:19:11.123 * message`), to stdout or
  * appended to a file, filtered by a level read at each call (CONFIG SET loglevel); each
@@ -27,7 +31,7 @@ export class LineLogger implements Logger {
   constructor(
     private readonly level: () => LogLevel,
     private readonly file: () => string = () => '',
-    private readonly syslog: SyslogSink | null = null,
+    private readonly syslog: LineSink | null = null,
   ) {}
 
   log(level: LogLevel, message: string): void {

@@ -1,5 +1,5 @@
 import { sendDatagram } from './unix-datagram.js';
-import type { LogLevel } from './logger.js';
+import type { LineSink, LogLevel } from './logger.js';
 
 /**
  * Log lines to the local syslog daemon, as Redis does with syslog-enabled: glibc's
@@ -37,7 +37,7 @@ export const SYSLOG_SOCKET = '/dev/log';
  * Sends log lines to syslog. A line that cannot be sent is dropped, as glibc drops it;
  * the first failure is reported once through `warn` (to the log file or stdout).
  */
-export class SyslogSink {
+export class SyslogSink implements LineSink {
   private warned = false;
 
   constructor(

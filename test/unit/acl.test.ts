@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createServer } from '../../src/index.js';
 import { mergeSelectorArguments } from '../../src/acl/acl.js';
-import { KEY_ACCESS, KEY_UPDATE } from '../../src/commands/key-specs.js';
+import { KEY_ACCESS, KEY_UPDATE } from '../../src/acl/key-specs.js';
 import { globMatch } from '../../src/util/glob.js';
 
 /**

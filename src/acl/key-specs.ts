@@ -1,10 +1,26 @@
-import type { CommandSpec, KeySpec } from './table.js';
-
 /**
  * Where a command's keys are in its arguments, found with its key specs as Redis 7.0's
- * getKeysFromCommandWithSpecs (GET_KEYSPEC_DEFAULT) finds them; used by COMMAND GETKEYS
- * and by the ACL key permission check.
+ * getKeysFromCommandWithSpecs (GET_KEYSPEC_DEFAULT) finds them; used by the ACL key
+ * permission check and by COMMAND GETKEYS. It lives with ACL, the lowest layer that needs
+ * it, and knows a command only by its name and key specs.
  */
+
+/** A key spec as Redis 7 describes where keys are (COMMAND INFO, ACL key checks, COMMAND GETKEYS). */
+export interface KeySpec {
+  notes?: string;
+  flags: string[];
+  beginSearch: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
+  findKeys:
+    | { type: 'range'; lastkey: number; keystep: number; limit: number }
+    | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number }
+    | { type: 'unknown' };
+}
+
+/** What finding keys reads of a command (the command table's KeyedCommand is one). */
+export interface KeyedCommand {
+  readonly fullName: string;
+  readonly keySpecs: readonly KeySpec[];
+}
 
 /** What a key spec says a command does with a key (CMD_KEY_* flags, as bits). */
 export const KEY_ACCESS = 1;
@@ -34,9 +50,9 @@ interface CommandKeys {
   readonly own: ((argv: readonly string[], out: KeyRefs) => void) | undefined;
 }
 
-const compiled = new WeakMap<CommandSpec, CommandKeys>();
+const compiled = new WeakMap<KeyedCommand, CommandKeys>();
 
-function keysOf(cmd: CommandSpec): CommandKeys {
+function keysOf(cmd: KeyedCommand): CommandKeys {
   let keys = compiled.get(cmd);
   if (keys === undefined) {
     const bits = cmd.keySpecs.map((spec) => {
@@ -74,7 +90,7 @@ export class KeyRefs {
 }
 
 /** Whether the command has a key spec for real keys (Redis's doesCommandHaveKeys). */
-export function commandHasKeys(cmd: CommandSpec): boolean {
+export function commandHasKeys(cmd: KeyedCommand): boolean {
   return keysOf(cmd).hasKeys;
 }
 
@@ -84,7 +100,7 @@ export function commandHasKeys(cmd: CommandSpec): boolean {
  * that cannot be resolved (bad key count, bounds outside argv) means no keys at all, and
  * the command itself then reports the error.
  */
-export function findKeys(cmd: CommandSpec, argv: readonly string[], out: KeyRefs): void {
+export function findKeys(cmd: KeyedCommand, argv: readonly string[], out: KeyRefs): void {
   out.count = 0;
   const keys = keysOf(cmd);
   if (keys.own !== undefined) keys.own(argv, out);
