@@ -129,7 +129,10 @@ export class TimerWheel<T extends TimerNode> {
    * own list holds.
    */
   private readonly stageIndex = new Int8Array(LEVELS).fill(-1);
-  /** The staging lists: level * SLOTS + the digit of the level below. */
+  /**
+   * The staging lists: level * SLOTS + the digit of the level below. Made when the wheel
+   * first sorts ahead, so an empty wheel (16 per server) costs half the memory.
+   */
   private readonly stageHeads: SlotHead[] = [];
   /** Nodes placed again one by one when the time reached their slot (tests, benchmarks). */
   cascadedNodes = 0;
@@ -169,7 +172,6 @@ export class TimerWheel<T extends TimerNode> {
     this.checkEvery = options.checkEvery ?? 64;
     this.onWake = options.onWake ?? null;
     for (let i = 0; i < LEVELS * SLOTS; i++) this.heads.push(new SlotHead(i));
-    for (let i = 0; i < LEVELS * SLOTS; i++) this.stageHeads.push(new SlotHead(STAGE_LIST - i));
   }
 
   /**
@@ -499,6 +501,7 @@ export class TimerWheel<T extends TimerNode> {
           const lo = this.occupiedLo[l]!;
           const hi = this.occupiedHi[l]!;
           if (lo === 0 && hi === 0) continue;
+          if (this.stageHeads.length === 0) for (let i = 0; i < LEVELS * SLOTS; i++) this.stageHeads.push(new SlotHead(STAGE_LIST - i));
           index = lo !== 0 ? lowestBit(lo) : 32 + lowestBit(hi);
           this.stageIndex[l] = index;
         }
