@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
+import { datagramSocket, type DatagramSocket } from '../helpers/datagram-socket.js';
 import { freePort } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -34,45 +35,11 @@ function start(args: string[], env?: Record<string, string>, cwd?: string): CliP
   return p;
 }
 
-/**
- * A stand-in for systemd's notification socket: python3 binds an AF_UNIX datagram
- * socket and prints each datagram it receives as one JSON line.
- */
-async function notifySocket(socketPath: string): Promise<{ messages(): string[]; waitFor(m: string): Promise<void> }> {
-  const script = [
-    'import json, socket, sys',
-    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-    `s.bind(${JSON.stringify(socketPath)})`,
-    's.settimeout(30)',
-    'print("bound", flush=True)',
-    'while True:',
-    '    try: d = s.recv(4096)',
-    '    except socket.timeout: break',
-    '    print(json.dumps(d.decode("latin1")), flush=True)',
-  ].join('\n');
-  const py = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  others.push(py);
-  let out = '';
-  py.stdout!.on('data', (d) => (out += d));
-  const messages = () => out.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as string);
-  const waitFor = (m: string) =>
-    new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${JSON.stringify(m)}; got ${JSON.stringify(messages())}`)), 15_000);
-      const check = () => {
-        if (messages().includes(m)) {
-          clearTimeout(t);
-          py.stdout!.off('data', check);
-          resolve();
-        }
-      };
-      py.stdout!.on('data', check);
-      check();
-    });
-  await new Promise<void>((resolve) => {
-    const check = () => out.startsWith('bound\n') && resolve();
-    py.stdout!.on('data', check);
-  });
-  return { messages, waitFor };
+/** A stand-in for systemd's notification socket, read until the test ends. */
+async function notifySocket(socketPath: string): Promise<DatagramSocket> {
+  const socket = await datagramSocket(socketPath);
+  others.push(socket.process);
+  return socket;
 }
 
 async function info(port: number, field: string): Promise<string> {

@@ -1,8 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, test } from 'vitest';
+import { datagramSocket } from '../helpers/datagram-socket.js';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
 import { freePort } from '../helpers/redis-server.js';
 import { splitArgs } from '../../src/util/split-args.js';
@@ -64,40 +65,18 @@ test("its command line, run as systemd runs it, reports READY=1 and stops on SIG
   const port = await freePort();
   const adapted = args.map((a) => a.replace('/run/lapse', runtime).replace('/var/lib/lapse', state));
   const socketPath = path.join(scratch, 'notify');
-  const script = [
-    'import json, socket',
-    's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-    `s.bind(${JSON.stringify(socketPath)})`,
-    's.settimeout(30)',
-    'print("bound", flush=True)',
-    'while True:',
-    '    try: d = s.recv(4096)',
-    '    except socket.timeout: break',
-    '    print(json.dumps(d.decode("latin1")), flush=True)',
-  ].join('\n');
-  const py = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  others.push(py);
-  let out = '';
-  py.stdout!.on('data', (d) => (out += d));
-  await new Promise<void>((resolve) => py.stdout!.on('data', () => out.startsWith('bound\n') && resolve()));
-  const received = () => out.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as string);
-  const waitFor = async (m: string) => {
-    const deadline = Date.now() + 15_000;
-    while (!received().includes(m)) {
-      if (Date.now() > deadline) throw new Error(`no ${m}; got ${JSON.stringify(received())}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  };
+  const sd = await datagramSocket(socketPath);
+  others.push(sd.process);
 
   const p = runCli([...adapted, '--port', String(port)], { env: { NOTIFY_SOCKET: socketPath }, cwd: state });
   running.push(p);
-  await waitFor('READY=1\n');
+  await sd.waitFor('READY=1\n');
   expect(p.child.exitCode).toBe(null); // Type=notify: the service's main process stays
   expect(fs.readFileSync(path.join(runtime, 'lapse.pid'), 'latin1')).toBe(`${p.child.pid}\n`);
   expect(p.output()).toContain('Ready to accept connections'); // logfile "": the journal gets stdout
   p.child.kill('SIGTERM');
   expect(await p.exited()).toBe(0);
-  await waitFor('STOPPING=1\n');
+  await sd.waitFor('STOPPING=1\n');
   expect(fs.existsSync(path.join(runtime, 'lapse.pid'))).toBe(false);
   // Debian's file has save points: the final snapshot is in the state directory.
   expect(fs.existsSync(path.join(state, 'dump.rdb'))).toBe(true);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { datagramSocket } from '../helpers/datagram-socket.js';
 import { SyslogSink, syslogDatagram } from '../../src/server/syslog.js';
 import { LineLogger } from '../../src/server/logger.js';
 
@@ -35,26 +35,16 @@ describe('the datagram', () => {
 describe('delivery', () => {
   test('each line that passes the log level reaches the socket; a socket that is gone is reported once', async () => {
     const socketPath = path.join(scratch, 'log');
-    const script = [
-      'import json, socket',
-      's = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)',
-      `s.bind(${JSON.stringify(socketPath)})`,
-      's.settimeout(10)',
-      'print("bound", flush=True)',
-      'for _ in range(2): print(json.dumps(s.recv(4096).decode("latin1")), flush=True)',
-    ].join('\n');
-    const py = spawn('python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    py.stdout.on('data', (d) => (out += d));
-    await new Promise<void>((resolve) => py.stdout.on('data', () => out.startsWith('bound\n') && resolve()));
+    const reader = await datagramSocket(socketPath);
     const warnings: string[] = [];
     const sink = new SyslogSink(() => 'lapse-test', () => 'local1', (m) => warnings.push(m), socketPath);
     const logger = new LineLogger(() => 'notice', () => path.join(scratch, 'file.log'), sink);
     logger.log('verbose', 'filtered out');
     logger.log('notice', 'first');
     logger.log('warning', 'second');
-    await new Promise<void>((resolve) => py.on('exit', () => resolve()));
-    const received = out.split('\n').slice(1).filter(Boolean).map((l) => JSON.parse(l) as string);
+    await reader.waitForCount(2);
+    await reader.close();
+    const received = reader.messages();
     expect(received).toHaveLength(2);
     expect(received[0]).toMatch(new RegExp(`^<141>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d lapse-test\\[${process.pid}\\]: first$`));
     expect(received[1]).toMatch(/^<140>.* lapse-test\[\d+\]: second$/);
