@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { Node } from '../helpers/timer-node.js';
 import { ManualClock, type TimerHandle } from '../../src/keyspace/clock.js';
-import { TimerWheel, type TimerNode, type TimerWheelOptions } from '../../src/keyspace/expiry/timer-wheel.js';
+import { TimerWheel, type TimerWheelOptions } from '../../src/keyspace/expiry/timer-wheel.js';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { deadlineFor } from '../../src/keyspace/database.js';
 import { HashValue } from '../../src/keyspace/hash.js';
@@ -20,15 +21,6 @@ import { decodeReply, toJs } from '../helpers/resp.js';
 const START = 1_700_000_000_123;
 /** 2^-7 ms: sums of it are exact, so budgets end after an exact number of nodes. */
 const COST_MS = 1 / 128;
-
-class Node implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
-  constructor(
-    readonly id: number,
-    public deadline: number,
-  ) {}
-}
 
 /**
  * Wall clock and monotonic clock move together, and only through spend() (other work,

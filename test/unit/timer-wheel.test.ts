@@ -1,16 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { Node } from '../helpers/timer-node.js';
 import fc from 'fast-check';
 import { ManualClock, type TimerHandle } from '../../src/keyspace/clock.js';
-import { TimerWheel, type TimerNode } from '../../src/keyspace/expiry/timer-wheel.js';
-
-class Node implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
-  constructor(
-    readonly id: number,
-    public deadline: number,
-  ) {}
-}
+import { TimerWheel } from '../../src/keyspace/expiry/timer-wheel.js';
 
 /** 64^level: the granularity of each wheel level. */
 const G = (level: number): number => 64 ** level;
