@@ -309,6 +309,28 @@ describe('cascading ahead', () => {
     expect(clock.pendingTimers()).toBe(0);
   });
 
+  test('a wheel emptied while a slot is staged arms no timer (found by the model test)', () => {
+    const clock = new ManualClock(0);
+    const { wheel, fired } = makeWheel(clock);
+    const far = new Node(11, G(2));
+    wheel.schedule(far);
+    wheel.schedule(new Node(0, 0));
+    clock.advanceTo(0); // fires node 0; the run then stages the level-2 slot of node 11
+    far.deadline = 0;
+    wheel.schedule(far);
+    clock.advanceTo(0);
+    expect(fired.map((f) => f.id)).toEqual([0, 11]);
+    expect(wheel.size).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+    // And emptied by a cancel.
+    const other = new Node(1, G(2) + 5);
+    wheel.schedule(other);
+    wheel.schedule(new Node(2, 1));
+    clock.advanceTo(1);
+    wheel.cancel(other);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   test('a clock that goes back while a slot is being sorted: every node still fires at its deadline', () => {
     const boundary = (Math.floor(START / G(3)) + 2) * G(3);
     const clock = new ManualClock(boundary - 2 * G(2));

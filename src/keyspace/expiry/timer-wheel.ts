@@ -211,7 +211,10 @@ export class TimerWheel<T extends TimerNode> {
   cancel(node: T): void {
     if (node.timerPrev === null) return;
     this.unlink(node);
-    if (--this.count === 0 && !this.draining) this.disarm();
+    if (--this.count === 0) {
+      this.dropStaging();
+      if (!this.draining) this.disarm();
+    }
   }
 
   /** Removes every node without firing it (FLUSHDB). Nodes are left unlinked. */
@@ -270,6 +273,7 @@ export class TimerWheel<T extends TimerNode> {
       this.draining = false;
       this.lastRunEnd = this.clock.monotonic();
       this.nextDue = Infinity;
+      if (this.count === 0) this.dropStaging();
       if (!this.closed) this.wake(this.hasWorkNow() ? this.time : this.nextEventTime());
     }
   }
@@ -476,6 +480,19 @@ export class TimerWheel<T extends TimerNode> {
       this.spliceInto(staging, this.heads[below * SLOTS + digit]!);
       if (digit < 32) this.occupiedLo[below]! |= 1 << digit;
       else this.occupiedHi[below]! |= 1 << (digit - 32);
+    }
+  }
+
+  /**
+   * The wheel holds no node: no slot stays staged, since a staged slot keeps its
+   * occupancy bit and would arm a timer for nothing.
+   */
+  private dropStaging(): void {
+    for (let level = FIRST_STAGED_LEVEL; level < LEVELS; level++) {
+      const index = this.stageIndex[level]!;
+      if (index < 0) continue;
+      this.stageIndex[level] = -1;
+      this.clearBit(level * SLOTS + index);
     }
   }
 
