@@ -10,6 +10,7 @@ import { lineChart } from '../lib/report.js';
 import { progress } from '../lib/progress.js';
 import type { ScenarioContext } from '../lib/context.js';
 import type { ChurnClientParams, ChurnClientReport } from './churn-client.js';
+import { MessageParser } from '../lib/message-parser.js';
 
 /**
  * Session churn at saturation (`--only churn`): does expiry stay on time while clients
@@ -117,54 +118,21 @@ function cpuMs(pid: number): number {
 class ExpiredEvents {
   /** [expire time named by the key, arrival (epoch ms)], in arrival order. */
   readonly events: [number, number][] = [];
-  private rest: Buffer = Buffer.alloc(0);
   private subscribed!: () => void;
   readonly ready = new Promise<void>((resolve) => (this.subscribed = resolve));
-
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => this.feed(chunk, Date.now()));
-    socket.on('error', () => {});
-    socket.write(`*2\r\n$9\r\nSUBSCRIBE\r\n$${CHANNEL.length}\r\n${CHANNEL}\r\n`);
-  }
-
-  private feed(chunk: Buffer, at: number): void {
-    const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
-    let pos = 0;
-    for (;;) {
-      const end = this.message(buf, pos, at);
-      if (end < 0) break;
-      pos = end;
-    }
-    this.rest = buf.subarray(pos);
-  }
-
-  /** Parses one pub/sub message (an array of bulks or integers) at pos; -1 if incomplete. */
-  private message(buf: Buffer, pos: number, at: number): number {
-    const line = buf.indexOf(13, pos);
-    if (line < 0 || line + 1 >= buf.length) return -1;
-    const n = Number(buf.toString('latin1', pos + 1, line));
-    let p = line + 2;
-    const items: string[] = [];
-    for (let k = 0; k < n; k++) {
-      const l = buf.indexOf(13, p);
-      if (l < 0 || l + 1 >= buf.length) return -1;
-      if (buf[p] === 0x3a) {
-        items.push(buf.toString('latin1', p + 1, l));
-        p = l + 2;
-        continue;
-      }
-      const len = Number(buf.toString('latin1', p + 1, l));
-      if (l + 2 + len + 2 > buf.length) return -1;
-      items.push(buf.toString('latin1', l + 2, l + 2 + len));
-      p = l + 2 + len + 2;
-    }
+  private readonly parser = new MessageParser((items, at) => {
     if (items[0] === 'subscribe') this.subscribed();
     else if (items[0] === 'message') {
       // sess:<expire time>:<client>:<n>
       const key = items[2]!;
       this.events.push([Number(key.slice(5, key.indexOf(':', 5))), at]);
     }
-    return p;
+  });
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => this.parser.feed(chunk, Date.now()));
+    socket.on('error', () => {});
+    socket.write(`*2\r\n$9\r\nSUBSCRIBE\r\n$${CHANNEL.length}\r\n${CHANNEL}\r\n`);
   }
 }
 
