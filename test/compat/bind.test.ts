@@ -105,18 +105,20 @@ async function redisWith(bind: string): Promise<Outcome> {
       resolve(output.includes('Ready to accept connections'));
     });
   });
-  let accepting: string[] = [];
-  let configBind: string | null = null;
-  if (started) {
-    accepting = await acceptingAddresses(port);
-    const c = await RawClient.connect(port, accepting[0]);
-    configBind = (await c.call('CONFIG', 'GET', 'bind')).toString('latin1');
-    c.close();
-    child.kill('SIGKILL');
-  }
+  const { accepting, configBind } = started ? await probe(port) : { accepting: [], configBind: null };
+  if (started) child.kill('SIGKILL');
   await exited;
   fs.rmSync(dir, { recursive: true, force: true });
   return { started, lines: listenLines(output.split('\n'), port), accepting, configBind };
+}
+
+/** Which addresses accept connections on port, and CONFIG GET bind asked through the first. */
+async function probe(port: number): Promise<{ accepting: string[]; configBind: string | null }> {
+  const accepting = await acceptingAddresses(port);
+  const c = await RawClient.connect(port, accepting[0]);
+  const configBind = (await c.call('CONFIG', 'GET', 'bind')).toString('latin1');
+  c.close();
+  return { accepting, configBind };
 }
 
 async function lapseWith(bind: string): Promise<Outcome> {
@@ -130,14 +132,7 @@ async function lapseWith(bind: string): Promise<Outcome> {
     if (!(e instanceof ListenError)) throw e;
     started = false;
   }
-  let accepting: string[] = [];
-  let configBind: string | null = null;
-  if (started) {
-    accepting = await acceptingAddresses(port);
-    const c = await RawClient.connect(port, accepting[0]);
-    configBind = (await c.call('CONFIG', 'GET', 'bind')).toString('latin1');
-    c.close();
-  }
+  const { accepting, configBind } = started ? await probe(port) : { accepting: [], configBind: null };
   await server.close();
   return { started, lines: listenLines(logged, port), accepting, configBind };
 }
