@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { argvToConfig, Config, ConfigFileError, loadConfigText } from './config/config.js';
+import { errCantOpenConfigFile } from './config/params.js';
 import { createServer, ListenError, StartupError, type LapseServer, type Supervisor } from './server/server.js';
 import type { LogLevel } from './server/logger.js';
 import { daemonize, daemonStatusPipe } from './process/daemon.js';
@@ -52,7 +53,7 @@ export async function main(argv: string[]): Promise<void> {
       try {
         configText = fs.readFileSync(file, 'latin1') + '\n';
       } catch (e) {
-        fail(`Fatal error, can't open config file '${file}': ${(e as Error).message}`);
+        fail(errCantOpenConfigFile(file, (e as NodeJS.ErrnoException).code));
       }
     }
     // The parameters first (errors reach the terminal before any daemon starts). V8's

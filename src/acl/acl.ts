@@ -6,6 +6,7 @@ import {
   errAclSetuserModifier,
   errAclUnmatchedParenthesis,
 } from '../commands/errors.js';
+import { strerror } from '../util/strerror.js';
 import { AclCommandIndex, type AclCommandSource } from './commands.js';
 import { AclLog } from './log.js';
 import { type AclRuleError, type AclSettings, User, hasSpaces } from './user.js';
@@ -200,7 +201,7 @@ export class Acl implements AclSettings {
     try {
       text = fs.readFileSync(nodePath.resolve(dir, path), 'latin1');
     } catch (e) {
-      return `Error loading ACLs, opening file '${path}': ${strerror(e as NodeJS.ErrnoException)}`;
+      return `Error loading ACLs, opening file '${path}': ${errorText(e as NodeJS.ErrnoException)}`;
     }
     const users = new Map<string, User>();
     let errors = '';
@@ -268,7 +269,7 @@ export class Acl implements AclSettings {
       fs.renameSync(tmp, target);
       return null;
     } catch (e) {
-      this.logger('warning', `Writing ACL file for ACL SAVE: ${strerror(e as NodeJS.ErrnoException)}`);
+      this.logger('warning', `Writing ACL file for ACL SAVE: ${errorText(e as NodeJS.ErrnoException)}`);
       try {
         fs.unlinkSync(tmp);
       } catch {
@@ -322,13 +323,7 @@ function cStr(s: string): string {
   return nul >= 0 ? s.slice(0, nul) : s;
 }
 
-/** strerror's words for the errors opening a file meets. */
-function strerror(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'EACCES': return 'Permission denied';
-    case 'EISDIR': return 'Is a directory';
-    case 'ENOTDIR': return 'Not a directory';
-    default: return e.message;
-  }
+/** strerror's words for an error opening a file, or node's where the table has none. */
+function errorText(e: NodeJS.ErrnoException): string {
+  return strerror(e.code) ?? e.message;
 }

@@ -2,7 +2,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { splitArgs } from '../util/split-args.js';
 import { globMatch } from '../util/glob.js';
-import { PARAMS, errnoText, findParam, type ParamSpec, type ParamValue } from './params.js';
+import {
+  ERR_BAD_DIRECTIVE,
+  ERR_LOADMODULE,
+  ERR_MODULE_PARAMETER,
+  ERR_SENTINEL_DIRECTIVE,
+  ERR_UNBALANCED_QUOTES,
+  ERR_WRONG_NUMBER_OF_ARGUMENTS,
+  PARAMS,
+  errCantOpenConfigFile,
+  errIncludeTooDeep,
+  errnoText,
+  fatalConfigError,
+  findParam,
+  type ParamSpec,
+  type ParamValue,
+} from './params.js';
 
 export type ConfigListener = (name: string, value: ParamValue) => void;
 /**
@@ -160,8 +175,8 @@ export class Config {
    */
   setInitial(name: string, args: readonly string[]): void {
     const spec = findParam(name);
-    if (!spec) throw new ConfigFileError('Bad directive or wrong number of arguments');
-    if (!spec.multiArg && args.length !== 1) throw new ConfigFileError('wrong number of arguments');
+    if (!spec) throw new ConfigFileError(ERR_BAD_DIRECTIVE);
+    if (!spec.multiArg && args.length !== 1) throw new ConfigFileError(ERR_WRONG_NUMBER_OF_ARGUMENTS);
     const r = spec.parse(spec.multiArg ? args.join(' ') : args[0]!);
     if ('error' in r) throw new ConfigFileError(r.error);
     this.apply(spec.name, r.value);
@@ -225,10 +240,7 @@ export function loadConfigText(config: Config, text: string, version: string, di
     try {
       fs.closeSync(fs.openSync(path.resolve(config.string('dir'), logfile), 'a'));
     } catch (e) {
-      throw new ConfigFileError(
-        `\n*** FATAL CONFIG FILE ERROR (lapse ${version}) ***\n` +
-          `Can't open the log file: ${errnoText((e as NodeJS.ErrnoException).code)}`,
-      );
+      throw new ConfigFileError(fatalConfigError(version, `Can't open the log file: ${errnoText((e as NodeJS.ErrnoException).code)}`));
     }
   }
 }
@@ -247,12 +259,9 @@ function loadLines(
     if (line.length === 0 || line.startsWith('#')) continue;
     const argv = splitArgs(line);
     const fail = (reason: string): never => {
-      throw new ConfigFileError(
-        `\n*** FATAL CONFIG FILE ERROR (lapse ${version}) ***\n` +
-          `Reading the configuration file, at line ${i + 1}\n>>> '${line}'\n${reason}`,
-      );
+      throw new ConfigFileError(fatalConfigError(version, `Reading the configuration file, at line ${i + 1}\n>>> '${line}'\n${reason}`));
     };
-    if (argv === null) fail('Unbalanced quotes in configuration line');
+    if (argv === null) fail(ERR_UNBALANCED_QUOTES);
     if (argv!.length === 0) continue;
     const [word, ...args] = argv!;
     const name = word!.toLowerCase();
@@ -274,13 +283,13 @@ function loadLines(
     }
     if (DEPRECATED.has(name) && args.length === 1) continue;
     if (name === 'include' && args.length === 1) {
-      if (depth >= MAX_INCLUDE_DEPTH) fail(`include nested more than ${MAX_INCLUDE_DEPTH} deep (a file including itself?)`);
+      if (depth >= MAX_INCLUDE_DEPTH) fail(errIncludeTooDeep(MAX_INCLUDE_DEPTH));
       for (const file of includedFiles(args[0]!, config.string('dir'))) {
         let content: string;
         try {
           content = fs.readFileSync(file, 'latin1');
         } catch (e) {
-          throw new ConfigFileError(`Fatal error, can't open config file '${file}': ${errnoText((e as NodeJS.ErrnoException).code)}`);
+          throw new ConfigFileError(errCantOpenConfigFile(file, (e as NodeJS.ErrnoException).code));
         }
         loadLines(config, content, version, directives, state, depth + 1);
       }
@@ -291,13 +300,13 @@ function loadLines(
       const error = directives.user?.(args) ?? null;
       if (error !== null) fail(error);
     } else if (name === 'loadmodule' && args.length >= 1) {
-      fail('lapse does not load Redis modules (loadmodule)');
+      fail(ERR_LOADMODULE);
     } else if (name.includes('.')) {
-      fail('lapse does not load Redis modules, so module parameters are not accepted');
+      fail(ERR_MODULE_PARAMETER);
     } else if (name === 'sentinel') {
-      fail('lapse does not implement Redis Sentinel: sentinel directives are not accepted');
+      fail(ERR_SENTINEL_DIRECTIVE);
     } else {
-      fail('Bad directive or wrong number of arguments');
+      fail(ERR_BAD_DIRECTIVE);
     }
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { INT64_MAX, UINT64_MAX, parseI64 } from '../util/numbers.js';
 import { parseSavePoints } from '../persistence/save-points.js';
 import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
+import { strerror } from '../util/strerror.js';
 
 /**
  * THE table of configuration parameters: name as in redis.conf, type, default, whether
@@ -85,6 +86,18 @@ function cString(s: string): string {
 const ERR_YES_NO = "argument must be 'yes' or 'no'";
 const ERR_NOT_INTEGER = "argument couldn't be parsed into an integer";
 const ERR_NOT_MEMORY = 'argument must be a memory value';
+/** Why a config-file line is refused (Redis's loadServerConfigFromString, and lapse's own refusals). */
+export const ERR_BAD_DIRECTIVE = 'Bad directive or wrong number of arguments';
+export const ERR_WRONG_NUMBER_OF_ARGUMENTS = 'wrong number of arguments';
+export const ERR_UNBALANCED_QUOTES = 'Unbalanced quotes in configuration line';
+export const ERR_LOADMODULE = 'lapse does not load Redis modules (loadmodule)';
+export const ERR_MODULE_PARAMETER = 'lapse does not load Redis modules, so module parameters are not accepted';
+export const ERR_SENTINEL_DIRECTIVE = 'lapse does not implement Redis Sentinel: sentinel directives are not accepted';
+export const errIncludeTooDeep = (depth: number) => `include nested more than ${depth} deep (a file including itself?)`;
+/** The head of Redis's report of a configuration error, then its body. */
+export const fatalConfigError = (version: string, body: string) => `\n*** FATAL CONFIG FILE ERROR (lapse ${version}) ***\n${body}`;
+export const errCantOpenConfigFile = (file: string, code: string | undefined) =>
+  `Fatal error, can't open config file '${file}': ${errnoText(code)}`;
 const errOutOfRange = (min: number | bigint | string, max: number | bigint | string) => `argument must be between ${min} and ${max} inclusive`;
 
 /** The units of a memory value (memtoull), by lowercase suffix. */
@@ -311,7 +324,7 @@ const PERSISTENCE_PARAMS: readonly ParamSpec[] = [
       // as Redis prints its working directory.
       const dir = path.resolve(cString(arg));
       try {
-        if (!fs.statSync(dir).isDirectory()) return { error: 'Not a directory' };
+        if (!fs.statSync(dir).isDirectory()) return { error: errnoText('ENOTDIR') };
       } catch (e) {
         return { error: errnoText((e as NodeJS.ErrnoException).code) };
       }
@@ -664,7 +677,7 @@ const REPLICAOF: ParamSpec = {
   defaultText: 'no one',
   parse(arg) {
     const words = arg.split(' ');
-    if (words.length !== 2) return { error: 'wrong number of arguments' };
+    if (words.length !== 2) return { error: ERR_WRONG_NUMBER_OF_ARGUMENTS };
     if (asciiLower(cString(words[0]!)) === 'no' && asciiLower(cString(words[1]!)) === 'one') return { value: '' };
     const port = strtollWhole(words[1]!, 10);
     if (port === undefined || port < 0n || port > 65535n) return { error: 'Invalid master port' };
@@ -703,7 +716,7 @@ const OOM_SCORE_ADJ_VALUES: ParamSpec = {
   defaultText: '0 200 800',
   parse(arg) {
     const words = arg.split(' ');
-    if (words.length !== 3) return { error: 'wrong number of arguments' };
+    if (words.length !== 3) return { error: ERR_WRONG_NUMBER_OF_ARGUMENTS };
     const values: bigint[] = [];
     for (const w of words) {
       const v = strtollWhole(w, 10);
@@ -994,14 +1007,9 @@ export const PARAMS: readonly ParamSpec[] = [
   ...NO_EFFECT_PARAMS,
 ];
 
-/** strerror's text for the errors a directory check meets. */
+/** strerror's text for an errno name (node's e.code), or the name itself if the table lacks it. */
 export function errnoText(code: string | undefined): string {
-  switch (code) {
-    case 'ENOENT': return 'No such file or directory';
-    case 'EACCES': return 'Permission denied';
-    case 'ENOTDIR': return 'Not a directory';
-    default: return code ?? 'Unknown error';
-  }
+  return strerror(code) ?? code ?? 'Unknown error';
 }
 
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));

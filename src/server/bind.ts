@@ -1,6 +1,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import os from 'node:os';
+import { strerror } from '../util/strerror.js';
 
 /**
  * The `bind` directive's addresses, read as Redis 7.0 reads them (server.c listenToPort,
@@ -66,7 +67,7 @@ export function bindFailureText(error: NodeJS.ErrnoException): string {
   // The socket could not be created for the family (Redis tries each result of
   // getaddrinfo, then reports errno).
   if (FAMILY_ERRORS.has(code)) return `unable to bind socket, errno: ${os.constants.errno[code as keyof typeof os.constants.errno]}`;
-  const text = STRERROR[code];
+  const text = strerror(code);
   return text === undefined ? error.message : `bind: ${text}`;
 }
 
@@ -82,18 +83,4 @@ const GAI_TEXTS: Record<string, string> = {
   EAI_ADDRFAMILY: 'Address family for hostname not supported',
   EAI_NODATA: 'No address associated with hostname',
   EAI_NONAME: 'Name or service not known',
-};
-
-/** glibc's strerror for what bind() and listen() return on Linux. */
-const STRERROR: Record<string, string> = {
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-  EADDRINUSE: 'Address already in use',
-  EINVAL: 'Invalid argument',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  ENODEV: 'No such device',
-  EMFILE: 'Too many open files',
-  ENFILE: 'Too many open files in system',
-  ENOBUFS: 'No buffer space available',
-  ENOMEM: 'Cannot allocate memory',
 };

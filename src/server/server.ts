@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
-import { PARAMS, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE, type ParamValue } from '../config/params.js';
+import { ERR_BAD_DIRECTIVE, PARAMS, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE, type ParamValue } from '../config/params.js';
 import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
@@ -213,7 +213,7 @@ export class LapseServer implements ServerContext {
     }
     for (const line of options.user === undefined ? [] : ([] as string[]).concat(options.user)) {
       const args = splitArgs(line);
-      const error = args === null || args.length === 0 ? 'Bad directive or wrong number of arguments' : this.acl.appendUserForLoading(args);
+      const error = args === null || args.length === 0 ? ERR_BAD_DIRECTIVE : this.acl.appendUserForLoading(args);
       if (error !== null) throw new ConfigFileError(error);
     }
     this.clock = options.clock ?? new SystemClock();
