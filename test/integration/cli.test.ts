@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { runCli, type CliProcess } from '../helpers/cli-process.js';
-import { freePort } from '../helpers/redis-server.js';
+import { freePort, startRedis } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const running: CliProcess[] = [];
@@ -30,6 +30,25 @@ describe('lapse CLI', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited()).toBe(0);
     expect(p.output()).toContain('Received SIGTERM');
+  });
+
+  test('SIGHUP is ignored, as redis-server ignores it: both keep serving', async () => {
+    const port = await freePort();
+    const p = start(['--port', String(port), '--bind', '127.0.0.1']);
+    await p.waitFor('Ready to accept connections');
+    const redis = await startRedis();
+    try {
+      for (const [target, child] of [[port, p.child], [redis.port, redis.process]] as const) {
+        child.kill('SIGHUP');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(child.exitCode).toBe(null);
+        const c = await RawClient.connect(target);
+        expect((await c.call('PING')).toString()).toBe('+PONG\r\n'); // exact, both
+        c.close();
+      }
+    } finally {
+      await redis.stop();
+    }
   });
 
   test('SIGINT closes listeners and clients and exits 0', async () => {

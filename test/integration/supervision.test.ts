@@ -64,6 +64,19 @@ describe('supervised systemd', () => {
     await sd.waitFor('READY=1\n');
     expect(sd.messages()).toEqual(['STATUS=lapse is loading...\n', 'STATUS=Ready to accept connections\n', 'READY=1\n']);
     expect(p.output()).toContain('Supervised by systemd.');
+    // redis-server, supervised the same way, sends the same (its own name in the first).
+    const redisSocket = await notifySocket(path.join(dir, 'redis-notify'));
+    const redisPort = await freePort();
+    const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+      '--supervised', 'systemd'], { env: { ...process.env, NOTIFY_SOCKET: path.join(dir, 'redis-notify') }, stdio: 'ignore' });
+    others.push(redis);
+    await redisSocket.waitFor('READY=1\n');
+    expect(redisSocket.messages()).toEqual(['STATUS=Redis is loading...\n', 'STATUS=Ready to accept connections\n', 'READY=1\n']);
+    expect(await info(redisPort, 'process_supervised')).toBe('systemd');
+    const rc = await RawClient.connect(redisPort);
+    await rc.call('SHUTDOWN', 'NOSAVE').catch(() => undefined);
+    rc.close();
+    await redisSocket.waitFor('STOPPING=1\n');
     expect(p.child.exitCode).toBe(null);
     expect(await info(port, 'process_supervised')).toBe('systemd');
     const c = await RawClient.connect(port);
