@@ -260,7 +260,7 @@ describe('Keyspace.expireDue: between batches, by the command time', () => {
     const ks = new Keyspace(clock, 16);
     const expired: string[] = [];
     const fields: string[] = [];
-    ks.listener.event = (cls, event, key) => {
+    ks.listener.event = (_cls, event, key) => {
       if (event === 'expired') expired.push(key);
       if (event === 'hexpired') fields.push(key);
     };
