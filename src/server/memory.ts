@@ -28,7 +28,7 @@ import { Reclaimer } from './reclaim.js';
  *                 strings, Buffers left out) right after it (observed with a
  *                 PerformanceObserver), minus the same at start-up, minus the dataset's
  *                 change since. This re-anchors used_memory to the heap at every full
- *                 GC, so the estimate's error never accumulates. The clients' buffers
+ *                 GC (the least of the last few readings: calibrate), so the estimate's error never accumulates. The clients' buffers
  *                 are Buffers, outside liveMemory, so they are not counted twice (an
  *                 argument still arriving is, briefly: its parts are strings). Embedded,
  *                 0: the process's heap is shared with the host (and maybe other
@@ -95,6 +95,8 @@ function evictionTimeLimitMs(tenacity: number): number {
 }
 
 const MB = 1024 * 1024;
+/** How many readings of V8's own full GCs `gained` is the least of (calibrate). */
+const GAINED_WINDOW = 4;
 
 /**
  * The V8 heap limit a maxmemory needs, bytes: the data, V8's heap growth over it (20%)
@@ -113,6 +115,8 @@ export class Memory implements MemoryContext {
   readonly reclaimer: Reclaimer | null;
   /** `gained` in the file comment. */
   private gained = 0;
+  /** The last readings of `gained` since an exact one (calibrate). */
+  private readonly recentGained: number[] = [];
   /** liveMemory at the last calibration, and the dataset then. */
   private liveAtGc: number;
   private datasetAtGc: number;
@@ -161,7 +165,7 @@ export class Memory implements MemoryContext {
     this.liveAtGc = this.liveStart;
     this.datasetStart = this.datasetAtGc = keyspace.datasetBytes;
     this.evictor = new Evictor(keyspace);
-    this.stopObserving = this.ownsProcess ? onFullGc(() => this.calibrate()) : () => undefined;
+    this.stopObserving = this.ownsProcess ? onFullGc(() => this.calibrate(false)) : () => undefined;
     this.reclaimer = this.ownsProcess && this.gc !== null ? new Reclaimer(this.reclaimProbe()) : null;
     this.readConfig();
   }
@@ -191,12 +195,26 @@ export class Memory implements MemoryContext {
     return this.clients;
   }
 
-  /** Re-anchors used memory to the real heap (right after a full GC; from the command line only). */
-  calibrate(): void {
+  /**
+   * Re-anchors used memory to the real heap, after a full GC (from the command line only).
+   * `exact`: the GC was lapse's own, atomic, and ran just now. A GC V8 started itself
+   * was incremental and is observed a task later: objects that died while it marked or
+   * since (values replaced or evicted meanwhile) still count in liveMemory while the
+   * dataset estimate has already dropped them, so its reading is too high by a varying
+   * amount (1 KB values at maxmemory 100mb under a loaded machine: ~5 MB, 5% fewer keys
+   * kept). That error is only ever upward, so `gained` is the least of the last few such
+   * readings; an exact one starts the window anew.
+   */
+  calibrate(exact: boolean): void {
     if (!this.ownsProcess) return;
     this.liveAtGc = liveMemory();
     this.datasetAtGc = this.keyspace.datasetBytes;
-    this.gained = this.liveAtGc - this.liveStart - (this.datasetAtGc - this.datasetStart);
+    const gained = this.liveAtGc - this.liveStart - (this.datasetAtGc - this.datasetStart);
+    const window = this.recentGained;
+    if (exact) window.length = 0;
+    else if (window.length === GAINED_WINDOW) window.shift();
+    window.push(gained);
+    this.gained = Math.min(...window);
     this.tuneHeapGrowth();
   }
 
@@ -213,7 +231,7 @@ export class Memory implements MemoryContext {
   purge(): void {
     if (this.gc === null) return;
     this.gc();
-    this.calibrate();
+    this.calibrate(true);
   }
 
   /**
@@ -358,7 +376,7 @@ export class Memory implements MemoryContext {
         const t = performance.now();
         this.gc!();
         const pause = performance.now() - t;
-        this.calibrate();
+        this.calibrate(true);
         return pause;
       },
     };
