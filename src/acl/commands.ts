@@ -1,5 +1,6 @@
 import { ACL_CATEGORIES, REDIS_ACL_COMMANDS } from './catalog.generated.js';
 import type { KeyedCommand } from './key-specs.js';
+import { cString } from '../util/c-string.js';
 
 /**
  * What ACL reads of one of lapse's commands, and the id it gives it (the command
@@ -145,8 +146,3 @@ export class AclCommandIndex {
   }
 }
 
-/** A C string as strcasecmp and strlen see it: cut at the first NUL. */
-export function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul >= 0 ? s.slice(0, nul) : s;
-}

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { KEY_ACCESS, KEY_DELETE, KEY_INSERT, KEY_UPDATE, KeyRefs, commandHasKeys, findKeys } from './key-specs.js';
 import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../util/split-args.js';
-import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit, cString } from './commands.js';
+import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit } from './commands.js';
+import { cString } from '../util/c-string.js';
 
 /**
  * ACL users as Redis 7.0 has them (acl.c): flags, password hashes, and selectors. A

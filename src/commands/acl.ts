@@ -36,6 +36,7 @@ import {
   hasSpaces,
 } from '../acl/user.js';
 import { parseIntArg } from '../util/numbers.js';
+import { cString } from '../util/c-string.js';
 
 /**
  * The ACL command (Redis 7.0's aclCommand), and what the rest of the commands layer
@@ -396,11 +397,6 @@ function aclHelp(c: Client, argv: string[]): void {
   replyHelp(c, argv, ACL_HELP);
 }
 
-/** A C string as strcmp sees it: cut at the first NUL. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul >= 0 ? s.slice(0, nul) : s;
-}
 
 export const ACL_COMMANDS: CommandDefinition[] = [
   {

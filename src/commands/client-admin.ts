@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import { optionName } from './args.js';
 import { parseI64 } from '../util/numbers.js';
+import { cString } from '../util/c-string.js';
 
 /**
  * CLIENT subcommands that act on connections: KILL and NO-EVICT (networking.c).
@@ -28,11 +29,6 @@ export function clientTypeOf(c: Client): string {
   return c.subscriptions !== null ? 'pubsub' : 'normal';
 }
 
-/** A C string as strcmp/strcasecmp read it: up to the first NUL. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul >= 0 ? s.slice(0, nul) : s;
-}
 
 interface KillFilter {
   addr?: string;

@@ -2,6 +2,7 @@
  * Every error text lapse sends, worded exactly as Redis 7.0 words it (the text after
  * the leading '-'). Handlers never inline message text: they use these.
  */
+import { cString } from '../util/c-string.js';
 
 export const ERR_SYNTAX = 'ERR syntax error';
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -71,11 +72,6 @@ export function errInvalidExpireTime(fullName: string): string {
 /** An option of EXPIRE and friends that is not NX, XX, GT or LT ("%s": up to a NUL). */
 export function errUnsupportedOption(opt: string): string {
   return `ERR Unsupported option ${cString(opt)}`;
-}
-/** A C string as printf's "%s" prints it: cut at the first NUL. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul >= 0 ? s.slice(0, nul) : s;
 }
 
 // Connection: HELLO, AUTH, CLIENT.

@@ -4,6 +4,7 @@ import { INT64_MAX, UINT64_MAX, parseI64 } from '../util/numbers.js';
 import { parseSavePoints } from '../persistence/save-points.js';
 import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
 import { strerror } from '../util/strerror.js';
+import { cString } from '../util/c-string.js';
 
 /**
  * THE table of configuration parameters: name as in redis.conf, type, default, whether
@@ -76,11 +77,6 @@ export interface ParamSpec {
   readonly noEffect?: string;
 }
 
-/** The argument as C code reads it with strcasecmp/strtoull: cut at the first NUL. */
-function cString(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul >= 0 ? s.slice(0, nul) : s;
-}
 
 /** Redis's wording of why a configuration value is refused (CONFIG SET, the CLI, config files). */
 const ERR_YES_NO = "argument must be 'yes' or 'no'";
