@@ -4,7 +4,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { ClientSubscriptions, PubSubHub } from '../pubsub/hub.js';
 import type { CommandTable } from './table.js';
-import type { MultiState } from './transaction.js';
+import type { MultiState } from './transaction-commands.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';
@@ -169,7 +169,7 @@ export class Client {
   lastInteraction: number;
   /** Full name of the last command run, for CLIENT LIST `cmd=`. */
   lastCommand = 'NULL';
-  // Transactions (transaction.ts, watch.ts).
+  // Transactions (transaction-commands.ts, watch.ts).
   /** Between MULTI and the end of EXEC or DISCARD: the queued commands; null otherwise. */
   multi: MultiState | null = null;
   /** The keys this client WATCHes; null when none. */

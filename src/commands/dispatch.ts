@@ -12,10 +12,10 @@ import {
   errWrongArity,
   errInternal,
 } from './errors.js';
-import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub.js';
-import { logCommandDenied, nopermError } from './acl.js';
+import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub-commands.js';
+import { logCommandDenied, nopermError } from './acl-commands.js';
 import { ACL_OK } from '../acl/user.js';
-import { discardTransaction, flagTransaction, isQueued, queueCommand } from './transaction.js';
+import { discardTransaction, flagTransaction, isQueued, queueCommand } from './transaction-commands.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -55,7 +55,7 @@ export function execute(c: Client, argv: string[]): void {
     reject(c, cmd, ERR_NOAUTH);
     return;
   }
-  // MULTI (transaction.ts): commands that may not be queued are refused right after
+  // MULTI (transaction-commands.ts): commands that may not be queued are refused right after
   // authentication; the decision to queue comes after every other check, as in Redis.
   if (c.multi !== null && cmd.flags.has('no_multi')) {
     reject(c, cmd, ERR_NOT_ALLOWED_IN_MULTI);

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { adopt } from './shared-read.js';
 import { Client, type ClientTransport } from '../commands/context.js';
-import { clientInfoLine } from '../commands/client-info.js';
+import { clientInfoLine } from '../commands/client-info-line.js';
 import { execute } from '../commands/dispatch.js';
 import { FeedResult, RequestParser } from '../protocol/parser.js';
 import type { LapseServer } from './server.js';

@@ -6,7 +6,7 @@ import { deadlineFor } from '../../src/keyspace/database.js';
 import { LagWindow, bucketOf, upperBoundOf } from '../../src/keyspace/expiry/lag-window.js';
 import { TimerWheel, type TimerNode } from '../../src/keyspace/expiry/timer-wheel.js';
 import { createServer } from '../../src/server/server.js';
-import { infoText } from '../../src/commands/info.js';
+import { infoText } from '../../src/commands/info-sections.js';
 
 /**
  * The expiry lag statistics of INFO stats: LagWindow (percentiles over the last minute),

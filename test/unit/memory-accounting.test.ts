@@ -5,7 +5,7 @@ import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { NO_DEADLINE, type Database } from '../../src/keyspace/database.js';
 import { HashValue } from '../../src/keyspace/hash.js';
 import { ENTRY_BYTES, entryBytes, stringBytes } from '../../src/keyspace/memory-cost.js';
-import { keyMemoryUsage } from '../../src/commands/memory.js';
+import { keyMemoryUsage } from '../../src/commands/memory-commands.js';
 import { exposeGc } from '../../src/server/heap.js';
 import { SystemClock } from '../../src/keyspace/clock.js';
 

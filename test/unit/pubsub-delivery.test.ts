@@ -5,7 +5,7 @@ import { ManualClock } from '../../src/keyspace/clock.js';
 import { createServer, type LapseServer } from '../../src/server/server.js';
 import { Connection } from '../../src/server/connection.js';
 import { encodeCommand } from '../helpers/resp.js';
-import { clientInfoLine } from '../../src/commands/client-info.js';
+import { clientInfoLine } from '../../src/commands/client-info-line.js';
 
 /**
  * How pub/sub messages reach other connections: queued during the publisher's batch,

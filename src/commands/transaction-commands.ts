@@ -1,7 +1,7 @@
 import type { Client } from './context.js';
 import type { CommandDefinition, CommandSpec } from './table.js';
 import { runQueued } from './dispatch.js';
-import { logCommandDenied, logReason } from './acl.js';
+import { logCommandDenied, logReason } from './acl-commands.js';
 import { ACL_OK } from '../acl/user.js';
 import {
   ERR_DISCARD_WITHOUT_MULTI,

@@ -16,7 +16,7 @@ import { cString } from '../util/c-string.js';
 
 /**
  * CLIENT subcommands that act on connections: KILL and NO-EVICT (networking.c).
- * Declared in connection.ts's CLIENT container.
+ * Declared in connection-commands.ts's CLIENT container.
  */
 
 /** Redis's client types by name (getClientTypeByName): replica and slave are one. */

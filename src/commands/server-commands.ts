@@ -14,7 +14,7 @@ import { optionName } from './args.js';
 import { replyCommandDocs, replyCommandInfo } from './command-docs.js';
 import { KeyRefs, commandHasKeys, findKeys } from '../acl/key-specs.js';
 import { replyHelp, type HelpEntry } from './help.js';
-import { infoText } from './info.js';
+import { infoText } from './info-sections.js';
 import { globMatch } from '../util/glob.js';
 
 /** INFO [section [section ...]] */

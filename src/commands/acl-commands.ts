@@ -21,7 +21,7 @@ import {
   errAclLoad,
 } from './errors.js';
 import { optionName } from './args.js';
-import { clientInfoLine, runningArgvMemory } from './client-info.js';
+import { clientInfoLine, runningArgvMemory } from './client-info-line.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { ACL_CATEGORIES, categoryBit, type AclCommand } from '../acl/commands.js';
 import type { AclLogReason } from '../acl/log.js';

@@ -19,11 +19,11 @@ import {
   errWrongArity,
 } from './errors.js';
 import { optionName } from './args.js';
-import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info.js';
-import { CLIENT_ADMIN_SUBCOMMANDS } from './client-admin.js';
+import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info-line.js';
+import { CLIENT_ADMIN_SUBCOMMANDS } from './client-admin-commands.js';
 import { replyHelp, type HelpEntry } from './help.js';
-import { discardTransaction } from './transaction.js';
-import { logAclDenied } from './acl.js';
+import { discardTransaction } from './transaction-commands.js';
+import { logAclDenied } from './acl-commands.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { parseI64, parseIntArg } from '../util/numbers.js';
 
@@ -383,7 +383,7 @@ export const CONNECTION_COMMANDS: CommandDefinition[] = [
       { name: 'list', arity: -2, handler: clientList },
       { name: 'info', arity: 2, handler: clientInfo },
       { name: 'help', arity: 2, handler: clientHelp },
-      // KILL, NO-EVICT (client-admin.ts).
+      // KILL, NO-EVICT (client-admin-commands.ts).
       ...CLIENT_ADMIN_SUBCOMMANDS,
     ],
   },
