@@ -1,10 +1,12 @@
 /**
  * Conversion of Redis 7.0's COMMAND INFO and COMMAND DOCS replies (RESP3) into lapse's
- * CommandMeta form. Used by gen-command-meta.ts, and by the tests that check lapse's
- * COMMAND encoder against every command Redis has.
+ * forms: docs (CommandDoc) and declarations. Used by gen-command-meta.ts (the docs data),
+ * and by the test that checks lapse's declarations, derivations and COMMAND encoder
+ * against every command Redis has.
  */
 import type { Reply } from '../test/helpers/resp.js';
-import type { ArgumentDoc, CommandDoc, CommandMeta, KeySpec, CommandFlag } from '../src/commands/table.js';
+import type { KeySpec } from '../src/acl/key-specs.js';
+import { define, type AclCategory, type ArgumentDoc, type CommandDefinition, type CommandDoc, type DeclaredFlag, type Handler } from '../src/commands/declare.js';
 
 export function str(r: Reply): string {
   switch (r.type) {
@@ -99,33 +101,46 @@ function doc(r: Reply): { doc: CommandDoc; subs: Map<string, Reply> } {
   return { doc: d, subs };
 }
 
+/** Every command's docs in a COMMAND DOCS reply (all commands), subcommands included, by full name. */
+export function docsByName(reply: Reply): Map<string, CommandDoc> {
+  const out = new Map<string, CommandDoc>();
+  for (const [name, value] of map(reply)) {
+    const { doc: d, subs } = doc(value);
+    out.set(name, d);
+    for (const [subName, subValue] of subs) out.set(subName, doc(subValue).doc);
+  }
+  return out;
+}
+
 /**
- * One command's metadata from its COMMAND INFO entry and COMMAND DOCS value; the
- * subcommands named in `wanted` are included, in Redis's order.
+ * A command as lapse would declare it, from its COMMAND INFO entry: its flags without
+ * `movablekeys` and its categories without those its flags imply (what Redis's JSON
+ * files hold), so that the table derives the rest as Redis does. Subcommands follow in
+ * Redis's order.
  */
-export function meta(info: Reply, docReply: Reply, wanted: Set<string> | undefined): CommandMeta {
+export function declarationOf(info: Reply, handler: Handler): CommandDefinition {
   const f = list(info);
-  const { doc: d, subs: subDocs } = doc(docReply);
-  const m: CommandMeta = {
+  const fullName = str(f[0]!);
+  const flags = list(f[2]!).map(str).filter((x) => x !== 'movablekeys') as DeclaredFlag[];
+  const has = (x: string) => flags.includes(x as DeclaredFlag);
+  const categories = list(f[6]!).map((c) => str(c).slice(1)) as AclCategory[];
+  const implied = new Set<string>();
+  if (has('write')) implied.add('write');
+  if (has('readonly') && !categories.includes('scripting')) implied.add('read');
+  if (has('admin')) implied.add('admin').add('dangerous');
+  if (has('pubsub')) implied.add('pubsub');
+  if (has('fast')) implied.add('fast');
+  if (has('blocking')) implied.add('blocking');
+  if (!categories.includes('fast')) implied.add('slow');
+  const subInfos = list(f[9]!);
+  return define({
+    name: fullName.includes('|') ? fullName.split('|')[1]! : fullName,
     arity: num(f[1]!),
-    flags: list(f[2]!).map(str) as CommandFlag[],
-    firstKey: num(f[3]!),
-    lastKey: num(f[4]!),
-    keyStep: num(f[5]!),
-    aclCategories: list(f[6]!).map(str),
+    flags,
+    acl: categories.filter((c) => !implied.has(c)),
     tips: list(f[7]!).map(str),
     keySpecs: list(f[8]!).map(keySpec),
-    doc: d,
-  };
-  const subInfos = list(f[9]!);
-  if (subInfos.length > 0 && wanted) {
-    m.subcommands = {};
-    for (const si of subInfos) {
-      const full = str(list(si)[0]!);
-      const name = full.split('|')[1]!;
-      if (!wanted.has(name)) continue;
-      m.subcommands[name] = meta(si, subDocs.get(full)!, undefined);
-    }
-  }
-  return m;
+    handler,
+    subcommands: subInfos.length > 0 ? subInfos.map((s) => declarationOf(s, handler)) : undefined,
+  });
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Client } from './context.js';
-import type { CommandDefinition, CommandSpec } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
+import type { CommandSpec } from './table.js';
 import {
   ERR_ACL_DELETE_DEFAULT,
   ERR_ACL_GENPASS,
@@ -399,23 +400,33 @@ function aclHelp(c: Client, argv: string[]): void {
 
 
 export const ACL_COMMANDS: CommandDefinition[] = [
-  {
-    name: 'acl',
-    arity: -2,
-    subcommands: [
-      { name: 'cat', arity: -2, handler: aclCat },
-      { name: 'deluser', arity: -3, handler: aclDeluser },
-      { name: 'dryrun', arity: -4, handler: aclDryrun },
-      { name: 'genpass', arity: -2, handler: aclGenpass },
-      { name: 'getuser', arity: 3, handler: aclGetuser },
-      { name: 'help', arity: 2, handler: aclHelp },
-      { name: 'list', arity: 2, handler: aclList },
-      { name: 'load', arity: 2, handler: aclLoad },
-      { name: 'log', arity: -2, handler: aclLog },
-      { name: 'save', arity: 2, handler: aclSave },
-      { name: 'setuser', arity: -3, handler: aclSetuser },
-      { name: 'users', arity: 2, handler: aclUsers },
-      { name: 'whoami', arity: 2, handler: aclWhoami },
-    ],
-  },
+  /** ACL */
+  container('acl', -2, [
+    /** ACL CAT [categoryname] */
+    cmd('cat', -2, 'noscript loading stale', aclCat),
+    /** ACL DELUSER username [username ...] */
+    cmd('deluser', -3, 'admin noscript loading stale', aclDeluser),
+    /** ACL DRYRUN username command [arg [arg ...]] */
+    cmd('dryrun', -4, 'admin noscript loading stale', aclDryrun),
+    /** ACL GENPASS [bits] */
+    cmd('genpass', -2, 'noscript loading stale', aclGenpass),
+    /** ACL GETUSER username */
+    cmd('getuser', 3, 'admin noscript loading stale', aclGetuser),
+    /** ACL HELP */
+    cmd('help', 2, 'loading stale', aclHelp),
+    /** ACL LIST */
+    cmd('list', 2, 'admin noscript loading stale', aclList),
+    /** ACL LOAD */
+    cmd('load', 2, 'admin noscript loading stale', aclLoad),
+    /** ACL LOG [count | RESET] */
+    cmd('log', -2, 'admin noscript loading stale', aclLog),
+    /** ACL SAVE */
+    cmd('save', 2, 'admin noscript loading stale', aclSave),
+    /** ACL SETUSER username [rule [rule ...]] */
+    cmd('setuser', -3, 'admin noscript loading stale', aclSetuser),
+    /** ACL USERS */
+    cmd('users', 2, 'admin noscript loading stale', aclUsers),
+    /** ACL WHOAMI */
+    cmd('whoami', 2, 'noscript loading stale', aclWhoami),
+  ]),
 ];

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import type { User } from '../acl/user.js';
 import {
   ERR_CLIENT_ID_POSITIVE,
@@ -160,6 +160,8 @@ function clientNoEvict(c: Client, argv: string[]): void {
 }
 
 export const CLIENT_ADMIN_SUBCOMMANDS: CommandDefinition[] = [
-  { name: 'kill', arity: -3, handler: clientKill },
-  { name: 'no-evict', arity: 3, handler: clientNoEvict },
+  /** CLIENT KILL ip:port | CLIENT KILL [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no] ... */
+  cmd('kill', -3, 'admin noscript loading stale', { acl: 'connection' }, clientKill),
+  /** CLIENT NO-EVICT <ON | OFF> */
+  cmd('no-evict', 3, 'admin noscript loading stale', { acl: 'connection' }, clientNoEvict),
 ];

@@ -1,5 +1,7 @@
 import type { ReplyWriter } from '../protocol/writer.js';
-import type { ArgumentDoc, CommandFlag, CommandSpec, KeySpec } from './table.js';
+import type { KeySpec } from '../acl/key-specs.js';
+import type { ArgumentDoc, CommandFlag } from './declare.js';
+import type { CommandSpec } from './table.js';
 
 /**
  * COMMAND INFO and COMMAND DOCS replies encoded from the command table, in Redis 7.0's

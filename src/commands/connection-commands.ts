@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import {
   ERR_AUTH_NOT_CONFIGURED,
   ERR_CLIENT_NAME,
@@ -365,26 +365,62 @@ function clientHelp(c: Client, argv: string[]): void {
 }
 
 export const CONNECTION_COMMANDS: CommandDefinition[] = [
-  { name: 'ping', arity: -1, handler: ping },
-  { name: 'echo', arity: 2, handler: echo },
-  { name: 'quit', arity: -1, handler: quit },
-  { name: 'reset', arity: 1, handler: reset },
-  { name: 'select', arity: 2, handler: select },
-  { name: 'hello', arity: -1, handler: hello },
-  { name: 'auth', arity: -2, handler: auth },
-  {
-    name: 'client',
-    arity: -2,
-    subcommands: [
-      { name: 'id', arity: 2, handler: clientId },
-      { name: 'setname', arity: 3, handler: clientSetname },
-      { name: 'getname', arity: 2, handler: clientGetname },
-      { name: 'setinfo', arity: 4, handler: clientSetinfo },
-      { name: 'list', arity: -2, handler: clientList },
-      { name: 'info', arity: 2, handler: clientInfo },
-      { name: 'help', arity: 2, handler: clientHelp },
-      // KILL, NO-EVICT (client-admin-commands.ts).
-      ...CLIENT_ADMIN_SUBCOMMANDS,
-    ],
-  },
+  /** PING [message] */
+  cmd('ping', -1, 'fast', { acl: 'connection', tips: 'request_policy:all_shards response_policy:all_succeeded' }, ping),
+  /** ECHO message */
+  cmd('echo', 2, 'loading stale fast', { acl: 'connection' }, echo),
+  /** QUIT */
+  cmd('quit', -1, 'noscript loading stale fast no_auth allow_busy', { acl: 'connection' }, quit),
+  /** RESET */
+  cmd('reset', 1, 'noscript loading stale fast no_auth allow_busy', { acl: 'connection' }, reset),
+  /** SELECT index */
+  cmd('select', 2, 'loading stale fast', { acl: 'connection' }, select),
+  /** HELLO [protover [AUTH username password] [SETNAME clientname]] */
+  cmd('hello', -1, 'noscript loading stale fast no_auth allow_busy', { acl: 'connection' }, hello),
+  /** AUTH [username] password */
+  cmd('auth', -2, 'noscript loading stale fast no_auth allow_busy', { acl: 'connection' }, auth),
+  /** CLIENT */
+  container('client', -2, [
+    /** CLIENT ID */
+    cmd('id', 2, 'noscript loading stale', { acl: 'connection' }, clientId),
+    /** CLIENT SETNAME connection-name */
+    cmd('setname', 3, 'noscript loading stale', { acl: 'connection' }, clientSetname),
+    /** CLIENT GETNAME */
+    cmd('getname', 2, 'noscript loading stale', { acl: 'connection' }, clientGetname),
+    /** CLIENT SETINFO <lib-name libname | lib-ver libver> */
+    /*
+     * New in Redis 7.2.0: https://redis.io/commands/client-setinfo/ ("CLIENT SETINFO
+     * <LIB-NAME libname | LIB-VER libver>", O(1), @slow @connection) and its command JSON in
+     * Redis 7.2 (src/commands/client-setinfo.json: arity 4, flags NOSCRIPT LOADING STALE
+     * SENTINEL, ACL category CONNECTION, one oneof argument "attr"), as Redis 7.0 renders
+     * such a JSON: SENTINEL is not a reported flag, and a command not marked FAST gets @slow.
+     */
+    cmd('setinfo', 4, 'noscript loading stale', {
+      acl: 'connection',
+      doc: {
+        summary: 'Sets information specific to the client or connection.',
+        since: '7.2.0',
+        group: 'connection',
+        complexity: 'O(1)',
+        arguments: [
+          {
+            name: 'attr',
+            type: 'oneof',
+            value: [
+              { name: 'libname', type: 'string', token: 'lib-name' },
+              { name: 'libver', type: 'string', token: 'lib-ver' },
+            ],
+          },
+        ],
+      },
+    }, clientSetinfo),
+    /** CLIENT LIST [TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]] */
+    cmd('list', -2, 'admin noscript loading stale', { acl: 'connection', tips: 'nondeterministic_output' }, clientList),
+    /** CLIENT INFO */
+    cmd('info', 2, 'noscript loading stale', { acl: 'connection', tips: 'nondeterministic_output' }, clientInfo),
+    /** CLIENT HELP */
+    cmd('help', 2, 'loading stale', { acl: 'connection' }, clientHelp),
+    // KILL, NO-EVICT (client-admin-commands.ts).
+    ...CLIENT_ADMIN_SUBCOMMANDS,
+  ]),
 ];

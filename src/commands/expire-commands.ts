@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import { ERR_GT_LT, ERR_NOT_INTEGER, ERR_NX_XX_GT_LT, errInvalidExpireTime, errUnsupportedOption } from './errors.js';
 import { optionName } from './args.js';
 import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
@@ -192,13 +192,22 @@ function persist(c: Client, argv: string[]): void {
 }
 
 export const EXPIRE_COMMANDS: CommandDefinition[] = [
-  { name: 'expire', arity: -3, handler: expire },
-  { name: 'pexpire', arity: -3, handler: pexpire },
-  { name: 'expireat', arity: -3, handler: expireat },
-  { name: 'pexpireat', arity: -3, handler: pexpireat },
-  { name: 'ttl', arity: 2, handler: ttl },
-  { name: 'pttl', arity: 2, handler: pttl },
-  { name: 'expiretime', arity: 2, handler: expiretime },
-  { name: 'pexpiretime', arity: 2, handler: pexpiretime },
-  { name: 'persist', arity: 2, handler: persist },
+  /** EXPIRE key seconds [NX | XX | GT | LT] */
+  cmd('expire', -3, 'write fast', { acl: 'keyspace', keys: [key(1, 'RW update')] }, expire),
+  /** PEXPIRE key milliseconds [NX | XX | GT | LT] */
+  cmd('pexpire', -3, 'write fast', { acl: 'keyspace', keys: [key(1, 'RW update')] }, pexpire),
+  /** EXPIREAT key unix-time-seconds [NX | XX | GT | LT] */
+  cmd('expireat', -3, 'write fast', { acl: 'keyspace', keys: [key(1, 'RW update')] }, expireat),
+  /** PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT] */
+  cmd('pexpireat', -3, 'write fast', { acl: 'keyspace', keys: [key(1, 'RW update')] }, pexpireat),
+  /** TTL key */
+  cmd('ttl', 2, 'readonly fast', { acl: 'keyspace', tips: 'nondeterministic_output', keys: [key(1, 'RO access')] }, ttl),
+  /** PTTL key */
+  cmd('pttl', 2, 'readonly fast', { acl: 'keyspace', tips: 'nondeterministic_output', keys: [key(1, 'RO access')] }, pttl),
+  /** EXPIRETIME key */
+  cmd('expiretime', 2, 'readonly fast', { acl: 'keyspace', keys: [key(1, 'RO access')] }, expiretime),
+  /** PEXPIRETIME key */
+  cmd('pexpiretime', 2, 'readonly fast', { acl: 'keyspace', keys: [key(1, 'RO access')] }, pexpiretime),
+  /** PERSIST key */
+  cmd('persist', 2, 'write fast', { acl: 'keyspace', keys: [key(1, 'RW update')] }, persist),
 ];

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import {
   ERR_HASH_NOT_FLOAT,
   ERR_HASH_NOT_INTEGER,
@@ -22,6 +22,7 @@ import {
   errWrongArity,
 } from './errors.js';
 import { optionName } from './args.js';
+import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
 import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';
@@ -29,48 +30,13 @@ import { INT64_MAX, INT64_MIN, parseCursor, parseI64 } from '../util/numbers.js'
 import { addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../util/long-double.js';
 
 /**
- * Hash commands, as Redis 7.0's t_hash.c, plus Redis 7.4's hash field expiration
- * (HEXPIRE, HPEXPIRE, HEXPIREAT, HPEXPIREAT, HTTL, HPTTL, HEXPIRETIME, HPEXPIRETIME,
- * HPERSIST) and HSCAN's NOVALUES.
+ * Hash commands, as Redis 7.0's t_hash.c, plus Redis 7.4's HSCAN NOVALUES; the 7.4 field
+ * TTL family is in hash-ttl-commands.ts.
  *
- * Every command reaches a hash through readHash() or writeHash(), which drop the
- * fields whose TTL has passed first: an expired field is never seen, and a hash that
- * this empties is gone. Keyspace events and Redis's dirty counter follow t_hash.c.
+ * Every command reaches a hash through readHash() or writeHash() (hash-access.ts), which
+ * drop the fields whose TTL has passed first. Keyspace events and Redis's dirty counter
+ * follow t_hash.c.
  */
-
-/** An entry known to hold a hash. */
-type HashEntry = Entry & { value: HashValue };
-
-/**
- * The hash at key, with expired fields dropped: undefined when the key is absent (or
- * its last fields just expired), null after replying WRONGTYPE. For commands that read
- * the key (Redis's lookupKeyRead: counts a keyspace hit or miss).
- */
-function readHash(c: Client, key: string): HashEntry | undefined | null {
-  return checkHash(c, c.db.read(key));
-}
-
-/** readHash() for commands that write the key (lookupKeyWrite: no hit/miss counts). */
-function writeHash(c: Client, key: string): HashEntry | undefined | null {
-  return checkHash(c, c.db.get(key));
-}
-
-function checkHash(c: Client, entry: Entry | undefined): HashEntry | undefined | null {
-  if (entry === undefined) return undefined;
-  if (!(entry.value instanceof HashValue)) {
-    c.reply.error(ERR_WRONGTYPE);
-    return null;
-  }
-  return c.db.purgeExpiredFields(entry) ? (entry as HashEntry) : undefined;
-}
-
-/**
- * Counts `n` more writes beyond the one the database already counted for the key
- * (Redis adds one to its dirty counter per field written or deleted).
- */
-function moreChanges(c: Client, n: number): void {
-  if (n > 0) c.server.keyspace.changesSinceSave += n;
-}
 
 /** A new hash at key holding one field (HSETNX, HINCRBY and HINCRBYFLOAT on a missing key). */
 function createWith(c: Client, key: string, field: string, value: string): void {
@@ -536,257 +502,37 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
 // /httl/, /hpersist/ and their P/AT variants) and its t_hash.c: replies per field, in
 // the order the fields are given.
 
-/** The latest field expire time Redis accepts: EB_EXPIRE_TIME_MAX, 2^48 - 1 ms. */
-const HFE_MAX_EXPIRE_TIME = 2 ** 48 - 1;
-
-const COND_NX = 1;
-const COND_XX = 2;
-const COND_GT = 3;
-const COND_LT = 4;
-
-/**
- * Checks "FIELDS numfields field ..." starting at argv[at]: returns the index of the
- * first field, or -1 once the reply is given: the error (`notPositive` for a numfields
- * that is not an integer >= 1: its wording differs between the command families), or,
- * when the key does not exist, -2 (no such field) for every field.
- */
-function fieldsAt(c: Client, argv: string[], at: number, notPositive: string, keyExists: boolean): number {
-  if (optionName(argv[at]!) !== 'fields') {
-    c.reply.error(ERR_HFE_FIELDS_MISSING);
-    return -1;
-  }
-  const n = parseI64(argv[at + 1]!);
-  if (n === undefined || n < 1) {
-    c.reply.error(notPositive);
-    return -1;
-  }
-  if (Number(n) !== argv.length - at - 2) {
-    c.reply.error(ERR_HFE_NUMFIELDS_MISMATCH);
-    return -1;
-  }
-  if (!keyExists) {
-    c.reply.arrayHeader(argv.length - at - 2);
-    for (let j = at + 2; j < argv.length; j++) c.reply.integer(-2);
-    return -1;
-  }
-  return at + 2;
-}
-
-/**
- * HEXPIRE key seconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
- * HPEXPIRE key milliseconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
- * HEXPIREAT key unix-time-seconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
- * HPEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] FIELDS numfields field [field ...]
- *
- * Per field: -2 no such field (or key), 0 the condition was not met, 1 the TTL was set,
- * 2 the field was deleted because the time is not in the future. A field without a TTL
- * counts as an infinite one for GT and LT. The time must be >= 0 and the resulting
- * expire time at most 2^48 - 1 ms.
- */
-function hexpireGeneric(c: Client, argv: string[], seconds: boolean, relative: boolean, fullName: string): void {
-  const key = argv[1]!;
-  const entry = writeHash(c, key);
-  if (entry === null) return;
-  const v = parseI64(argv[2]!);
-  if (v === undefined) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  if (v < 0) {
-    c.reply.error(ERR_HFE_NEGATIVE_TIME);
-    return;
-  }
-  const keyspace = c.server.keyspace;
-  const now = keyspace.now;
-  const base = relative ? now : 0;
-  // Anything beyond 2^53 is far beyond the limit: compare as numbers.
-  let when = Number(v);
-  if (seconds) {
-    if (when > Math.floor(HFE_MAX_EXPIRE_TIME / 1000)) {
-      c.reply.error(errInvalidExpireTime(fullName));
-      return;
-    }
-    when *= 1000;
-  }
-  if (when > HFE_MAX_EXPIRE_TIME - base) {
-    c.reply.error(errInvalidExpireTime(fullName));
-    return;
-  }
-  when += base;
-  let cond = 0;
-  const opt = optionName(argv[3]!);
-  if (opt === 'nx') cond = COND_NX;
-  else if (opt === 'xx') cond = COND_XX;
-  else if (opt === 'gt') cond = COND_GT;
-  else if (opt === 'lt') cond = COND_LT;
-  const first = fieldsAt(c, argv, cond === 0 ? 3 : 4, ERR_HFE_NUMFIELDS_POSITIVE, entry !== undefined);
-  // (fieldsAt has replied for a missing key.)
-  if (first < 0 || entry === undefined) return;
-  const db = c.db;
-  const hash = entry.value;
-  const reply = c.reply;
-  let updated = 0;
-  let deleted = 0;
-  reply.arrayHeader(argv.length - first);
-  for (let j = first; j < argv.length; j++) {
-    const field = argv[j]!;
-    if (!hash.has(field)) {
-      reply.integer(-2);
-      continue;
-    }
-    const deadline = hash.fieldDeadline(field);
-    const persistent = deadline === NO_DEADLINE;
-    const previous = deadline - 1;
-    if (
-      (cond === COND_NX && !persistent) ||
-      (cond === COND_XX && persistent) ||
-      (cond === COND_GT && (persistent || previous >= when)) ||
-      (cond === COND_LT && !persistent && previous <= when)
-    ) {
-      reply.integer(0);
-      continue;
-    }
-    if (when <= now) {
-      db.deleteField(entry, field);
-      deleted++;
-      reply.integer(2);
-    } else {
-      db.setFieldDeadline(entry, field, when + 1);
-      updated++;
-      reply.integer(1);
-    }
-  }
-  if (updated + deleted === 0) return;
-  const emptied = hash.size === 0;
-  if (emptied) db.deleteEntry(entry);
-  else db.signalModified(key);
-  moreChanges(c, updated + deleted - 1);
-  keyspace.notify('h', deleted > 0 ? 'hdel' : 'hexpire', key, db);
-  if (emptied) keyspace.notify('g', 'del', key, db);
-}
-
-function hexpire(c: Client, argv: string[]): void {
-  hexpireGeneric(c, argv, true, true, 'hexpire');
-}
-
-function hpexpire(c: Client, argv: string[]): void {
-  hexpireGeneric(c, argv, false, true, 'hpexpire');
-}
-
-function hexpireat(c: Client, argv: string[]): void {
-  hexpireGeneric(c, argv, true, false, 'hexpireat');
-}
-
-function hpexpireat(c: Client, argv: string[]): void {
-  hexpireGeneric(c, argv, false, false, 'hpexpireat');
-}
-
-/**
- * HTTL key FIELDS numfields field [field ...]
- * HPTTL key FIELDS numfields field [field ...]
- * HEXPIRETIME key FIELDS numfields field [field ...]
- * HPEXPIRETIME key FIELDS numfields field [field ...]
- * Per field: -2 no such field (or key), -1 no TTL, else the remaining time or the
- * absolute expire time. Seconds are rounded up, as Redis 7.4 does ((ms + 999) / 1000).
- */
-function httlGeneric(c: Client, argv: string[], milliseconds: boolean, absolute: boolean): void {
-  const entry = readHash(c, argv[1]!);
-  if (entry === null) return;
-  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT, entry !== undefined);
-  if (first < 0 || entry === undefined) return;
-  const hash = entry.value;
-  const reply = c.reply;
-  const base = absolute ? 0 : c.server.keyspace.now;
-  reply.arrayHeader(argv.length - first);
-  for (let j = first; j < argv.length; j++) {
-    const field = argv[j]!;
-    if (!hash.has(field)) {
-      reply.integer(-2);
-      continue;
-    }
-    const deadline = hash.fieldDeadline(field);
-    if (deadline === NO_DEADLINE) {
-      reply.integer(-1);
-      continue;
-    }
-    const ms = deadline - 1 - base;
-    reply.integer(milliseconds ? ms : Math.floor((ms + 999) / 1000));
-  }
-}
-
-function httl(c: Client, argv: string[]): void {
-  httlGeneric(c, argv, false, false);
-}
-
-function hpttl(c: Client, argv: string[]): void {
-  httlGeneric(c, argv, true, false);
-}
-
-function hexpiretime(c: Client, argv: string[]): void {
-  httlGeneric(c, argv, false, true);
-}
-
-function hpexpiretime(c: Client, argv: string[]): void {
-  httlGeneric(c, argv, true, true);
-}
-
-/**
- * HPERSIST key FIELDS numfields field [field ...]
- * Per field: -2 no such field (or key), -1 no TTL, 1 the TTL was removed.
- */
-function hpersist(c: Client, argv: string[]): void {
-  const key = argv[1]!;
-  const entry = writeHash(c, key);
-  if (entry === null) return;
-  const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT, entry !== undefined);
-  // (fieldsAt has replied for a missing key.)
-  if (first < 0 || entry === undefined) return;
-  const db = c.db;
-  const hash = entry.value;
-  const reply = c.reply;
-  let changed = false;
-  reply.arrayHeader(argv.length - first);
-  for (let j = first; j < argv.length; j++) {
-    const field = argv[j]!;
-    if (!hash.has(field)) {
-      reply.integer(-2);
-    } else if (hash.fieldDeadline(field) === NO_DEADLINE) {
-      reply.integer(-1);
-    } else {
-      db.setFieldDeadline(entry, field, NO_DEADLINE);
-      changed = true;
-      reply.integer(1);
-    }
-  }
-  if (!changed) return;
-  db.signalModified(key);
-  c.server.keyspace.notify('h', 'hpersist', key, db);
-}
-
 export const HASH_COMMANDS: CommandDefinition[] = [
-  { name: 'hset', arity: -4, handler: hset },
-  { name: 'hmset', arity: -4, handler: hmset },
-  { name: 'hsetnx', arity: 4, handler: hsetnx },
-  { name: 'hget', arity: 3, handler: hget },
-  { name: 'hmget', arity: -3, handler: hmget },
-  { name: 'hgetall', arity: 2, handler: hgetall },
-  { name: 'hkeys', arity: 2, handler: hkeys },
-  { name: 'hvals', arity: 2, handler: hvals },
-  { name: 'hdel', arity: -3, handler: hdel },
-  { name: 'hlen', arity: 2, handler: hlen },
-  { name: 'hstrlen', arity: 3, handler: hstrlen },
-  { name: 'hexists', arity: 3, handler: hexists },
-  { name: 'hincrby', arity: 4, handler: hincrby },
-  { name: 'hincrbyfloat', arity: 4, handler: hincrbyfloat },
-  { name: 'hscan', arity: -3, handler: hscan },
-  { name: 'hrandfield', arity: -2, handler: hrandfield },
-  { name: 'hexpire', arity: -6, handler: hexpire },
-  { name: 'hpexpire', arity: -6, handler: hpexpire },
-  { name: 'hexpireat', arity: -6, handler: hexpireat },
-  { name: 'hpexpireat', arity: -6, handler: hpexpireat },
-  { name: 'httl', arity: -5, handler: httl },
-  { name: 'hpttl', arity: -5, handler: hpttl },
-  { name: 'hexpiretime', arity: -5, handler: hexpiretime },
-  { name: 'hpexpiretime', arity: -5, handler: hpexpiretime },
-  { name: 'hpersist', arity: -5, handler: hpersist },
+  /** HSET key field value [field value ...] */
+  cmd('hset', -4, 'write denyoom fast', { acl: 'hash', keys: [key(1, 'RW update')] }, hset),
+  /** HMSET key field value [field value ...] */
+  cmd('hmset', -4, 'write denyoom fast', { acl: 'hash', keys: [key(1, 'RW update')] }, hmset),
+  /** HSETNX key field value */
+  cmd('hsetnx', 4, 'write denyoom fast', { acl: 'hash', keys: [key(1, 'RW insert')] }, hsetnx),
+  /** HGET key field */
+  cmd('hget', 3, 'readonly fast', { acl: 'hash', keys: [key(1, 'RO access')] }, hget),
+  /** HMGET key field [field ...] */
+  cmd('hmget', -3, 'readonly fast', { acl: 'hash', keys: [key(1, 'RO access')] }, hmget),
+  /** HGETALL key */
+  cmd('hgetall', 2, 'readonly', { acl: 'hash', tips: 'nondeterministic_output_order', keys: [key(1, 'RO access')] }, hgetall),
+  /** HKEYS key */
+  cmd('hkeys', 2, 'readonly', { acl: 'hash', tips: 'nondeterministic_output_order', keys: [key(1, 'RO access')] }, hkeys),
+  /** HVALS key */
+  cmd('hvals', 2, 'readonly', { acl: 'hash', tips: 'nondeterministic_output_order', keys: [key(1, 'RO access')] }, hvals),
+  /** HDEL key field [field ...] */
+  cmd('hdel', -3, 'write fast', { acl: 'hash', keys: [key(1, 'RW delete')] }, hdel),
+  /** HLEN key */
+  cmd('hlen', 2, 'readonly fast', { acl: 'hash', keys: [key(1, 'RO')] }, hlen),
+  /** HSTRLEN key field */
+  cmd('hstrlen', 3, 'readonly fast', { acl: 'hash', keys: [key(1, 'RO')] }, hstrlen),
+  /** HEXISTS key field */
+  cmd('hexists', 3, 'readonly fast', { acl: 'hash', keys: [key(1, 'RO')] }, hexists),
+  /** HINCRBY key field increment */
+  cmd('hincrby', 4, 'write denyoom fast', { acl: 'hash', keys: [key(1, 'RW access update')] }, hincrby),
+  /** HINCRBYFLOAT key field increment */
+  cmd('hincrbyfloat', 4, 'write denyoom fast', { acl: 'hash', keys: [key(1, 'RW access update')] }, hincrbyfloat),
+  /** HSCAN key cursor [MATCH pattern] [COUNT count] */
+  cmd('hscan', -3, 'readonly', { acl: 'hash', tips: 'nondeterministic_output', keys: [key(1, 'RO access')] }, hscan),
+  /** HRANDFIELD key [count [WITHVALUES]] */
+  cmd('hrandfield', -2, 'readonly', { acl: 'hash', tips: 'nondeterministic_output', keys: [key(1, 'RO access')] }, hrandfield),
 ];

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import { ERR_INVALID_CURSOR, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX } from './errors.js';
 import { optionName } from './args.js';
 import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
@@ -225,18 +225,31 @@ function flushall(c: Client, argv: string[]): void {
   c.reply.simple('OK');
 }
 
-export const GENERIC_COMMANDS: CommandDefinition[] = [
-  { name: 'del', arity: -2, handler: del },
-  { name: 'unlink', arity: -2, handler: del },
-  { name: 'exists', arity: -2, handler: exists },
-  { name: 'touch', arity: -2, handler: exists },
-  { name: 'type', arity: 2, handler: type },
-  { name: 'keys', arity: 2, handler: keys },
-  { name: 'scan', arity: -2, handler: scan },
-  { name: 'rename', arity: 3, handler: rename },
-  { name: 'renamenx', arity: 3, handler: renamenx },
-  { name: 'randomkey', arity: 1, handler: randomkey },
-  { name: 'dbsize', arity: 1, handler: dbsize },
-  { name: 'flushdb', arity: -1, handler: flushdb },
-  { name: 'flushall', arity: -1, handler: flushall },
+export const KEY_COMMANDS: CommandDefinition[] = [
+  /** DEL key [key ...] */
+  cmd('del', -2, 'write', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RM delete', { last: -1 })] }, del),
+  /** UNLINK key [key ...] */
+  cmd('unlink', -2, 'write fast', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RM delete', { last: -1 })] }, del),
+  /** EXISTS key [key ...] */
+  cmd('exists', -2, 'readonly fast', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RO', { last: -1 })] }, exists),
+  /** TOUCH key [key ...] */
+  cmd('touch', -2, 'readonly fast', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RO', { last: -1 })] }, exists),
+  /** TYPE key */
+  cmd('type', 2, 'readonly fast', { acl: 'keyspace', keys: [key(1, 'RO')] }, type),
+  /** KEYS pattern */
+  cmd('keys', 2, 'readonly', { acl: 'keyspace dangerous', tips: 'request_policy:all_shards nondeterministic_output_order' }, keys),
+  /** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
+  cmd('scan', -2, 'readonly', { acl: 'keyspace', tips: 'nondeterministic_output request_policy:special' }, scan),
+  /** RENAME key newkey */
+  cmd('rename', 3, 'write', { acl: 'keyspace', keys: [key(1, 'RW access delete'), key(2, 'OW update')] }, rename),
+  /** RENAMENX key newkey */
+  cmd('renamenx', 3, 'write fast', { acl: 'keyspace', keys: [key(1, 'RW access delete'), key(2, 'OW insert')] }, renamenx),
+  /** RANDOMKEY */
+  cmd('randomkey', 1, 'readonly', { acl: 'keyspace', tips: 'request_policy:all_shards nondeterministic_output' }, randomkey),
+  /** DBSIZE */
+  cmd('dbsize', 1, 'readonly fast', { acl: 'keyspace', tips: 'request_policy:all_shards response_policy:agg_sum' }, dbsize),
+  /** FLUSHDB [ASYNC | SYNC] */
+  cmd('flushdb', -1, 'write', { acl: 'keyspace dangerous', tips: 'request_policy:all_shards response_policy:all_succeeded' }, flushdb),
+  /** FLUSHALL [ASYNC | SYNC] */
+  cmd('flushall', -1, 'write', { acl: 'keyspace dangerous', tips: 'request_policy:all_shards response_policy:all_succeeded' }, flushall),
 ];

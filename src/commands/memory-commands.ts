@@ -1,6 +1,6 @@
 import v8 from 'node:v8';
 import type { Client, ServerContext } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import { ERR_NOT_INTEGER, ERR_SYNTAX } from './errors.js';
 import { optionName } from './args.js';
 import { replyHelp, type HelpEntry } from './help.js';
@@ -208,16 +208,19 @@ function memoryHelp(c: Client, argv: string[]): void {
 }
 
 export const MEMORY_COMMANDS: CommandDefinition[] = [
-  {
-    name: 'memory',
-    arity: -2,
-    subcommands: [
-      { name: 'usage', arity: -3, handler: memoryUsage },
-      { name: 'stats', arity: 2, handler: memoryStats },
-      { name: 'doctor', arity: 2, handler: memoryDoctor },
-      { name: 'malloc-stats', arity: 2, handler: memoryMallocStats },
-      { name: 'purge', arity: 2, handler: memoryPurge },
-      { name: 'help', arity: 2, handler: memoryHelp },
-    ],
-  },
+  /** MEMORY */
+  container('memory', -2, [
+    /** MEMORY USAGE key [SAMPLES count] */
+    cmd('usage', -3, 'readonly', { keys: [key(2, 'RO')] }, memoryUsage),
+    /** MEMORY STATS */
+    cmd('stats', 2, '', { tips: 'nondeterministic_output request_policy:all_shards response_policy:special' }, memoryStats),
+    /** MEMORY DOCTOR */
+    cmd('doctor', 2, '', { tips: 'nondeterministic_output request_policy:all_shards response_policy:special' }, memoryDoctor),
+    /** MEMORY MALLOC-STATS */
+    cmd('malloc-stats', 2, '', { tips: 'nondeterministic_output request_policy:all_shards response_policy:special' }, memoryMallocStats),
+    /** MEMORY PURGE */
+    cmd('purge', 2, '', { tips: 'request_policy:all_shards response_policy:all_succeeded' }, memoryPurge),
+    /** MEMORY HELP */
+    cmd('help', 2, 'loading stale', memoryHelp),
+  ]),
 ];

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import { ERR_BARE, ERR_BGSAVE_IN_PROGRESS, ERR_SYNTAX } from './errors.js';
 import { optionName } from './args.js';
 
@@ -41,7 +41,10 @@ function lastsave(c: Client): void {
 }
 
 export const PERSISTENCE_COMMANDS: CommandDefinition[] = [
-  { name: 'save', arity: 1, handler: save },
-  { name: 'bgsave', arity: -1, handler: bgsave },
-  { name: 'lastsave', arity: 1, handler: lastsave },
+  /** SAVE */
+  cmd('save', 1, 'admin noscript no_async_loading no_multi', save),
+  /** BGSAVE [SCHEDULE] */
+  cmd('bgsave', -1, 'admin noscript no_async_loading', bgsave),
+  /** LASTSAVE */
+  cmd('lastsave', 1, 'loading stale fast', { acl: 'admin dangerous', tips: 'nondeterministic_output' }, lastsave),
 ];

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import { errSubcommandSyntax } from './errors.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { CHANNELS, SHARD_CHANNELS, type ChannelKind } from '../pubsub/hub.js';
@@ -156,24 +156,35 @@ function pubsubHelp(c: Client, argv: string[]): void {
 }
 
 export const PUBSUB_COMMANDS: CommandDefinition[] = [
-  { name: 'subscribe', arity: -2, handler: subscribe },
-  { name: 'unsubscribe', arity: -1, handler: unsubscribe },
-  { name: 'psubscribe', arity: -2, handler: psubscribe },
-  { name: 'punsubscribe', arity: -1, handler: punsubscribe },
-  { name: 'ssubscribe', arity: -2, handler: ssubscribe },
-  { name: 'sunsubscribe', arity: -1, handler: sunsubscribe },
-  { name: 'publish', arity: 3, handler: publish },
-  { name: 'spublish', arity: 3, handler: spublish },
-  {
-    name: 'pubsub',
-    arity: -2,
-    subcommands: [
-      { name: 'channels', arity: -2, handler: pubsubChannels },
-      { name: 'numsub', arity: -2, handler: pubsubNumsub },
-      { name: 'numpat', arity: 2, handler: pubsubNumpat },
-      { name: 'shardchannels', arity: -2, handler: pubsubShardchannels },
-      { name: 'shardnumsub', arity: -2, handler: pubsubShardnumsub },
-      { name: 'help', arity: 2, handler: pubsubHelp },
-    ],
-  },
+  /** SUBSCRIBE channel [channel ...] */
+  cmd('subscribe', -2, 'pubsub noscript loading stale', subscribe),
+  /** UNSUBSCRIBE [channel [channel ...]] */
+  cmd('unsubscribe', -1, 'pubsub noscript loading stale', unsubscribe),
+  /** PSUBSCRIBE pattern [pattern ...] */
+  cmd('psubscribe', -2, 'pubsub noscript loading stale', psubscribe),
+  /** PUNSUBSCRIBE [pattern [pattern ...]] */
+  cmd('punsubscribe', -1, 'pubsub noscript loading stale', punsubscribe),
+  /** SSUBSCRIBE shardchannel [shardchannel ...] */
+  cmd('ssubscribe', -2, 'pubsub noscript loading stale', { keys: [key(1, 'not_key', { last: -1 })] }, ssubscribe),
+  /** SUNSUBSCRIBE [shardchannel [shardchannel ...]] */
+  cmd('sunsubscribe', -1, 'pubsub noscript loading stale', { keys: [key(1, 'not_key', { last: -1 })] }, sunsubscribe),
+  /** PUBLISH channel message */
+  cmd('publish', 3, 'pubsub loading stale fast', publish),
+  /** SPUBLISH shardchannel message */
+  cmd('spublish', 3, 'pubsub loading stale fast', { keys: [key(1, 'not_key')] }, spublish),
+  /** PUBSUB */
+  container('pubsub', -2, [
+    /** PUBSUB CHANNELS [pattern] */
+    cmd('channels', -2, 'pubsub loading stale', pubsubChannels),
+    /** PUBSUB NUMSUB [channel [channel ...]] */
+    cmd('numsub', -2, 'pubsub loading stale', pubsubNumsub),
+    /** PUBSUB NUMPAT */
+    cmd('numpat', 2, 'pubsub loading stale', pubsubNumpat),
+    /** PUBSUB SHARDCHANNELS [pattern] */
+    cmd('shardchannels', -2, 'pubsub loading stale', pubsubShardchannels),
+    /** PUBSUB SHARDNUMSUB [shardchannel [shardchannel ...]] */
+    cmd('shardnumsub', -2, 'pubsub loading stale', pubsubShardnumsub),
+    /** PUBSUB HELP */
+    cmd('help', 2, 'loading stale', pubsubHelp),
+  ]),
 ];

@@ -1,5 +1,6 @@
 import type { Client, ShutdownOptions } from './context.js';
-import type { CommandDefinition, CommandSpec } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
+import type { CommandSpec } from './table.js';
 import {
   ERR_INVALID_ARGUMENT_COUNT,
   ERR_INVALID_ARGUMENTS,
@@ -252,30 +253,40 @@ function commandHelp(c: Client, argv: string[]): void {
 }
 
 export const SERVER_COMMANDS: CommandDefinition[] = [
-  { name: 'info', arity: -1, handler: info },
-  { name: 'time', arity: 1, handler: time },
-  { name: 'shutdown', arity: -1, handler: shutdown },
-  {
-    name: 'config',
-    arity: -2,
+  /** INFO [section [section ...]] */
+  cmd('info', -1, 'loading stale', { acl: 'dangerous', tips: 'nondeterministic_output request_policy:all_shards response_policy:special' }, info),
+  /** TIME */
+  cmd('time', 1, 'loading stale fast', { tips: 'nondeterministic_output' }, time),
+  /** SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT] */
+  cmd('shutdown', -1, 'admin noscript loading stale no_multi allow_busy', shutdown),
+  /** CONFIG */
+  container('config', -2, [
+    /** CONFIG GET parameter [parameter ...] */
+    cmd('get', -3, 'admin noscript loading stale', configGet),
+    /** CONFIG SET parameter value [parameter value ...] */
+    cmd('set', -4, 'admin noscript loading stale', { tips: 'request_policy:all_nodes response_policy:all_succeeded' }, configSet),
+    /** CONFIG RESETSTAT */
+    cmd('resetstat', 2, 'admin noscript loading stale', configResetstat),
+    /** CONFIG HELP */
+    cmd('help', 2, 'loading stale', configHelp),
+  ]),
+  /** COMMAND */
+  cmd('command', -1, 'loading stale', {
+    acl: 'connection',
+    tips: 'nondeterministic_output_order',
     subcommands: [
-      { name: 'get', arity: -3, handler: configGet },
-      { name: 'set', arity: -4, handler: configSet },
-      { name: 'resetstat', arity: 2, handler: configResetstat },
-      { name: 'help', arity: 2, handler: configHelp },
+      /** COMMAND COUNT */
+      cmd('count', 2, 'loading stale', { acl: 'connection' }, commandCount),
+      /** COMMAND INFO [command-name [command-name ...]] */
+      cmd('info', -2, 'loading stale', { acl: 'connection', tips: 'nondeterministic_output_order' }, commandInfo),
+      /** COMMAND DOCS [command-name [command-name ...]] */
+      cmd('docs', -2, 'loading stale', { acl: 'connection', tips: 'nondeterministic_output_order' }, commandDocs),
+      /** COMMAND LIST [FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern] */
+      cmd('list', -2, 'loading stale', { acl: 'connection', tips: 'nondeterministic_output_order' }, commandList),
+      /** COMMAND GETKEYS */
+      cmd('getkeys', -4, 'loading stale', { acl: 'connection' }, commandGetkeys),
+      /** COMMAND HELP */
+      cmd('help', 2, 'loading stale', { acl: 'connection' }, commandHelp),
     ],
-  },
-  {
-    name: 'command',
-    arity: -1,
-    handler: command,
-    subcommands: [
-      { name: 'count', arity: 2, handler: commandCount },
-      { name: 'info', arity: -2, handler: commandInfo },
-      { name: 'docs', arity: -2, handler: commandDocs },
-      { name: 'list', arity: -2, handler: commandList },
-      { name: 'getkeys', arity: -4, handler: commandGetkeys },
-      { name: 'help', arity: 2, handler: commandHelp },
-    ],
-  },
+  }, command),
 ];

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import type { CommandDefinition } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
 import {
   ERR_DECREMENT_OVERFLOW,
   ERR_NAN_OR_INFINITY,
@@ -521,24 +521,44 @@ function setrange(c: Client, argv: string[]): void {
 }
 
 export const STRING_COMMANDS: CommandDefinition[] = [
-  { name: 'get', arity: 2, handler: get },
-  { name: 'set', arity: -3, handler: set },
-  { name: 'setnx', arity: 3, handler: setnx },
-  { name: 'setex', arity: 4, handler: setex },
-  { name: 'psetex', arity: 4, handler: psetex },
-  { name: 'getset', arity: 3, handler: getset },
-  { name: 'getdel', arity: 2, handler: getdel },
-  { name: 'getex', arity: -2, handler: getex },
-  { name: 'mget', arity: -2, handler: mget },
-  { name: 'mset', arity: -3, handler: mset },
-  { name: 'msetnx', arity: -3, handler: msetnx },
-  { name: 'append', arity: 3, handler: append },
-  { name: 'strlen', arity: 2, handler: strlen },
-  { name: 'incr', arity: 2, handler: incr },
-  { name: 'decr', arity: 2, handler: decr },
-  { name: 'incrby', arity: 3, handler: incrby },
-  { name: 'decrby', arity: 3, handler: decrby },
-  { name: 'incrbyfloat', arity: 3, handler: incrbyfloat },
-  { name: 'getrange', arity: 4, handler: getrange },
-  { name: 'setrange', arity: 4, handler: setrange },
+  /** GET key */
+  cmd('get', 2, 'readonly fast', { acl: 'string', keys: [key(1, 'RO access')] }, get),
+  /** SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] */
+  cmd('set', -3, 'write denyoom', { acl: 'string', keys: [key(1, 'RW access update variable_flags', { notes: 'RW and ACCESS due to the optional `GET` argument' })] }, set),
+  /** SETNX key value */
+  cmd('setnx', 3, 'write denyoom fast', { acl: 'string', keys: [key(1, 'OW insert')] }, setnx),
+  /** SETEX key seconds value */
+  cmd('setex', 4, 'write denyoom', { acl: 'string', keys: [key(1, 'OW update')] }, setex),
+  /** PSETEX key milliseconds value */
+  cmd('psetex', 4, 'write denyoom', { acl: 'string', keys: [key(1, 'OW update')] }, psetex),
+  /** GETSET key value */
+  cmd('getset', 3, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW access update')] }, getset),
+  /** GETDEL key */
+  cmd('getdel', 2, 'write fast', { acl: 'string', keys: [key(1, 'RW access delete')] }, getdel),
+  /** GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST] */
+  cmd('getex', -2, 'write fast', { acl: 'string', keys: [key(1, 'RW access update', { notes: 'RW and UPDATE because it changes the TTL' })] }, getex),
+  /** MGET key [key ...] */
+  cmd('mget', -2, 'readonly fast', { acl: 'string', tips: 'request_policy:multi_shard', keys: [key(1, 'RO access', { last: -1 })] }, mget),
+  /** MSET key value [key value ...] */
+  cmd('mset', -3, 'write denyoom', { acl: 'string', tips: 'request_policy:multi_shard response_policy:all_succeeded', keys: [key(1, 'OW update', { last: -1, step: 2 })] }, mset),
+  /** MSETNX key value [key value ...] */
+  cmd('msetnx', -3, 'write denyoom', { acl: 'string', tips: 'request_policy:multi_shard response_policy:agg_min', keys: [key(1, 'OW insert', { last: -1, step: 2 })] }, msetnx),
+  /** APPEND key value */
+  cmd('append', 3, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW insert')] }, append),
+  /** STRLEN key */
+  cmd('strlen', 2, 'readonly fast', { acl: 'string', keys: [key(1, 'RO')] }, strlen),
+  /** INCR key */
+  cmd('incr', 2, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW access update')] }, incr),
+  /** DECR key */
+  cmd('decr', 2, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW access update')] }, decr),
+  /** INCRBY key increment */
+  cmd('incrby', 3, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW access update')] }, incrby),
+  /** DECRBY key decrement */
+  cmd('decrby', 3, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW access update')] }, decrby),
+  /** INCRBYFLOAT key increment */
+  cmd('incrbyfloat', 3, 'write denyoom fast', { acl: 'string', keys: [key(1, 'RW access update')] }, incrbyfloat),
+  /** GETRANGE key start end */
+  cmd('getrange', 4, 'readonly', { acl: 'string', keys: [key(1, 'RO access')] }, getrange),
+  /** SETRANGE key offset value */
+  cmd('setrange', 4, 'write denyoom', { acl: 'string', keys: [key(1, 'RW update')] }, setrange),
 ];

@@ -1,59 +1,16 @@
 import type { KeySpec } from '../acl/key-specs.js';
-import type { Client } from './context.js';
+import type { CommandDefinition, CommandDoc, CommandFlag, Handler } from './declare.js';
+
+/** A handler, where the table's readers look for it. */
+export type { Handler } from './declare.js';
 
 /**
- * The declarative command table: every command lapse implements, with Redis's arity
- * (positive: exact argc; negative: at least -arity), flags, key positions, handler and
- * documentation. The dispatcher reads it to do the generic checks once; COMMAND
- * INFO/DOCS/COUNT/LIST report it.
+ * The command table of one server: every command lapse implements, built from the group
+ * files' declarations (declare.ts) with COMMAND DOCS text from Redis 7.0's docs (or the
+ * declaration's own, for commands Redis 7.0 lacks). The dispatcher reads it to do the
+ * generic checks once; COMMAND INFO/DOCS/COUNT/LIST report it. Each server builds its own
+ * (its counters and ACL ids are per server; rename-command changes it).
  */
-
-export type Handler = (c: Client, argv: string[]) => void;
-
-/** Redis 7.0 command flags, as COMMAND INFO prints them. */
-export type CommandFlag =
-  | 'write' | 'readonly' | 'denyoom' | 'module' | 'admin' | 'pubsub' | 'noscript' | 'blocking'
-  | 'loading' | 'stale' | 'skip_monitor' | 'skip_slowlog' | 'asking' | 'fast' | 'no_auth'
-  | 'may_replicate' | 'no_mandatory_keys' | 'no_async_loading' | 'no_multi' | 'movablekeys'
-  | 'allow_busy' | 'sentinel' | 'only_sentinel';
-
-/** Key specs are declared with the ACL key check that reads them (src/acl/key-specs.ts). */
-export type { KeySpec } from '../acl/key-specs.js';
-
-/** One argument in COMMAND DOCS. */
-export interface ArgumentDoc {
-  name: string;
-  type: 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
-  displayText?: string;
-  keySpecIndex?: number;
-  token?: string;
-  summary?: string;
-  since?: string;
-  flags?: ('optional' | 'multiple' | 'multiple_token')[];
-  deprecatedSince?: string;
-  value?: ArgumentDoc[];
-}
-
-export interface CommandDoc {
-  summary: string;
-  since: string;
-  group: string;
-  complexity?: string;
-  docFlags?: string[];
-  deprecatedSince?: string;
-  replacedBy?: string;
-  history?: [string, string][];
-  arguments?: ArgumentDoc[];
-}
-
-/** What a command file declares. Metadata (flags, key specs, docs) may come from meta.ts. */
-export interface CommandDefinition {
-  /** Lowercase name; a subcommand is declared inside its container with its own name. */
-  name: string;
-  arity: number;
-  handler?: Handler;
-  subcommands?: CommandDefinition[];
-}
 
 export interface CommandSpec {
   /** Lowercase name ('get', or 'get' inside 'config'). */
@@ -74,25 +31,10 @@ export interface CommandSpec {
   readonly subcommands: Map<string, CommandSpec> | undefined;
   /** The command's bit in ACL command bitmaps (src/acl/commands.ts assigns it). */
   aclId: number;
-  /** Calls and time spent, for INFO commandstats. */
+  /** Calls, for INFO commandstats. */
   calls: number;
-  usec: number;
   rejectedCalls: number;
   failedCalls: number;
-}
-
-/** Metadata for one command (and its subcommands), in lapse's own form. */
-export interface CommandMeta {
-  arity: number;
-  flags: CommandFlag[];
-  aclCategories: string[];
-  firstKey: number;
-  lastKey: number;
-  keyStep: number;
-  tips: string[];
-  keySpecs: KeySpec[];
-  doc: CommandDoc;
-  subcommands?: Record<string, CommandMeta>;
 }
 
 export class CommandTable {
@@ -100,9 +42,14 @@ export class CommandTable {
   private readonly byName = new Map<string, CommandSpec>();
   private readonly all: CommandSpec[] = [];
 
-  constructor(definitions: readonly CommandDefinition[], meta: Readonly<Record<string, CommandMeta>>) {
+  /**
+   * Fails fast on a declaration error: a command declared twice, without a handler, or
+   * without docs (neither Redis 7.0's nor its own), or with its own docs where Redis's
+   * exist.
+   */
+  constructor(definitions: readonly CommandDefinition[], redisDocs: Readonly<Record<string, CommandDoc>>) {
     for (const def of definitions) {
-      const spec = buildSpec(def, meta[def.name], undefined);
+      const spec = buildSpec(def, redisDocs, undefined);
       if (this.byName.has(spec.name)) throw new Error(`command ${spec.name} declared twice`);
       this.byName.set(spec.name, spec);
       this.byName.set(spec.name.toUpperCase(), spec);
@@ -184,36 +131,38 @@ export class CommandTable {
   }
 }
 
-function buildSpec(def: CommandDefinition, meta: CommandMeta | undefined, parent: CommandSpec | undefined): CommandSpec {
+function buildSpec(def: CommandDefinition, redisDocs: Readonly<Record<string, CommandDoc>>, parent: CommandSpec | undefined): CommandSpec {
   const fullName = parent ? `${parent.name}|${def.name}` : def.name;
-  if (!meta) throw new Error(`command ${fullName} has no metadata`);
-  if (meta.arity !== def.arity) throw new Error(`command ${fullName}: arity ${def.arity} differs from metadata ${meta.arity}`);
   if (!def.handler && !def.subcommands) throw new Error(`command ${fullName} has no handler`);
+  const redisDoc = Object.hasOwn(redisDocs, fullName) ? redisDocs[fullName] : undefined;
+  if (def.doc !== undefined && redisDoc !== undefined) throw new Error(`command ${fullName}: Redis 7.0 documents it, its own doc would hide Redis's`);
+  const doc = def.doc ?? redisDoc;
+  if (doc === undefined) throw new Error(`command ${fullName} has no docs: Redis 7.0 lacks it, declare its doc`);
   const spec: CommandSpec = {
     name: def.name,
     fullName,
     arity: def.arity,
-    flags: new Set(meta.flags),
-    aclCategories: meta.aclCategories,
-    firstKey: meta.firstKey,
-    lastKey: meta.lastKey,
-    keyStep: meta.keyStep,
-    tips: meta.tips,
-    keySpecs: meta.keySpecs,
-    doc: meta.doc,
+    flags: new Set(def.flags),
+    aclCategories: def.aclCategories,
+    firstKey: def.firstKey,
+    lastKey: def.lastKey,
+    keyStep: def.keyStep,
+    tips: def.tips,
+    keySpecs: def.keySpecs,
+    doc,
     handler: def.handler,
     parent,
     subcommands: undefined,
     aclId: -1,
     calls: 0,
-    usec: 0,
     rejectedCalls: 0,
     failedCalls: 0,
   };
   if (def.subcommands) {
     const subs = new Map<string, CommandSpec>();
     for (const sub of def.subcommands) {
-      subs.set(sub.name, buildSpec(sub, meta.subcommands?.[sub.name], spec));
+      if (subs.has(sub.name)) throw new Error(`command ${fullName}|${sub.name} declared twice`);
+      subs.set(sub.name, buildSpec(sub, redisDocs, spec));
     }
     (spec as { subcommands: Map<string, CommandSpec> }).subcommands = subs;
   }

@@ -1,5 +1,6 @@
 import type { Client } from './context.js';
-import type { CommandDefinition, CommandSpec } from './table.js';
+import { cmd, container, key, type CommandDefinition } from './declare.js';
+import type { CommandSpec } from './table.js';
 import { runQueued } from './dispatch.js';
 import { logCommandDenied, logReason } from './acl-commands.js';
 import { ACL_OK } from '../acl/user.js';
@@ -160,9 +161,14 @@ function unwatch(c: Client): void {
 }
 
 export const TRANSACTION_COMMANDS: CommandDefinition[] = [
-  { name: 'multi', arity: 1, handler: multi },
-  { name: 'exec', arity: 1, handler: exec },
-  { name: 'discard', arity: 1, handler: discard },
-  { name: 'watch', arity: -2, handler: watch },
-  { name: 'unwatch', arity: 1, handler: unwatch },
+  /** MULTI */
+  cmd('multi', 1, 'noscript loading stale fast allow_busy', { acl: 'transaction' }, multi),
+  /** EXEC */
+  cmd('exec', 1, 'noscript loading stale skip_slowlog', { acl: 'transaction' }, exec),
+  /** DISCARD */
+  cmd('discard', 1, 'noscript loading stale fast allow_busy', { acl: 'transaction' }, discard),
+  /** WATCH key [key ...] */
+  cmd('watch', -2, 'noscript loading stale fast allow_busy', { acl: 'transaction', keys: [key(1, 'RO', { last: -1 })] }, watch),
+  /** UNWATCH */
+  cmd('unwatch', 1, 'noscript loading stale fast allow_busy', { acl: 'transaction' }, unwatch),
 ];

@@ -549,7 +549,7 @@ export class LapseServer implements ServerContext {
     this.keyspace.expiryLag.reset();
     for (const cmd of this.commands.commands()) {
       for (const spec of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
-        spec.calls = spec.usec = spec.rejectedCalls = spec.failedCalls = 0;
+        spec.calls = spec.rejectedCalls = spec.failedCalls = 0;
       }
     }
   }

@@ -2,17 +2,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { Pair, show } from './harness.js';
 import { decodeReply } from '../helpers/resp.js';
 import { mapParts, parts, text, texts } from '../helpers/reply-parts.js';
-import { EXTRA_META } from '../../src/commands/meta-extra.js';
-import { CommandTable, type CommandDefinition, type CommandMeta, type CommandSpec } from '../../src/commands/table.js';
+import { REDIS_DOCS } from '../../src/commands/redis-docs.js';
+import type { CommandDefinition } from '../../src/commands/declare.js';
+import { CommandTable, type CommandSpec } from '../../src/commands/table.js';
 import { replyCommandDocs, replyCommandInfo } from '../../src/commands/command-docs.js';
 import { ReplyWriter } from '../../src/protocol/writer.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { list, map, meta, str } from '../../scripts/command-meta.js';
+import { declarationOf, docsByName, list } from '../../scripts/command-meta.js';
 
 /**
  * COMMAND and its subcommands. COMMAND INFO and COMMAND DOCS are encoded by lapse from
- * its command table; they are compared byte for byte with Redis 7.0 for every command
- * lapse implements, in RESP2 and RESP3. Redis lists a container's subcommands in hash
+ * its command table (the group files' declarations, with what Redis derives from them
+ * derived, and Redis 7.0's docs); they are compared byte for byte with Redis 7.0 for
+ * every command lapse implements, in RESP2 and RESP3: a wrong arity, flag, category, key
+ * spec or tip in a declaration fails here. Redis lists a container's subcommands in hash
  * order and has subcommands lapse does not implement, so for a container the parts are
  * compared one by one (each subcommand lapse has against Redis's own entry for it).
  * COMMAND, COUNT and LIST describe lapse's table, so they are checked against the table.
@@ -23,11 +26,9 @@ beforeAll(() => p.start());
 afterAll(() => p.stop());
 beforeEach(() => p.reset());
 
-/** Commands and subcommands described by meta-extra.ts (newer than Redis 7.0): checked on lapse alone. */
+/** Commands and subcommands Redis 7.0 does not have (described by hand, newer): checked on lapse alone. */
 function isExtra(cmd: CommandSpec): boolean {
-  if (cmd.parent === undefined) return EXTRA_META[cmd.name] !== undefined && 'arity' in EXTRA_META[cmd.name]!;
-  const extra = EXTRA_META[cmd.parent.name];
-  return extra !== undefined && 'subcommands' in extra && extra.subcommands !== undefined && cmd.name in extra.subcommands;
+  return !Object.hasOwn(REDIS_DOCS, cmd.fullName);
 }
 
 function commands(): readonly CommandSpec[] {
@@ -304,10 +305,13 @@ describe('COMMAND GETKEYS, COUNT, HELP and errors', () => {
 
 describe('the encoder on every command Redis 7.0 has', () => {
   /**
-   * Redis's own metadata for all its commands, converted as scripts/gen-command-meta.ts
-   * converts it, encoded by lapse's encoder and compared with Redis's replies: this
-   * covers every kind of key spec, flag, history and argument, including commands other
-   * groups will add. Subcommands are kept in the order Redis lists them.
+   * Redis's own metadata for all its commands, turned into declarations as a group file
+   * would write them (flags without movablekeys, only the categories the flags do not
+   * imply) and Redis's docs as scripts/gen-command-meta.ts stores them, built into a table
+   * and encoded by lapse's encoder, then compared with Redis's replies: this covers the
+   * derivations (implied categories, first/last/step, movablekeys) and every kind of key
+   * spec, flag, history and argument, including commands other groups will add.
+   * Subcommands are kept in the order Redis lists them.
    */
   test('COMMAND INFO and COMMAND DOCS of every command, RESP2 and RESP3', async () => {
     const c = await RawClient.connect(p.redis.port);
@@ -315,25 +319,15 @@ describe('the encoder on every command Redis 7.0 has', () => {
       await c.call('HELLO', '3');
       const names = texts(await c.call('COMMAND', 'LIST')).filter((n) => !n.includes('|'));
       expect(names.length).toBeGreaterThan(200);
-      const metas: Record<string, CommandMeta> = {};
       const definitions: CommandDefinition[] = [];
       const noop = () => {};
       for (const name of names) {
         c.send('COMMAND', 'INFO', name);
-        const info = list(await c.readReply())[0]!;
-        c.send('COMMAND', 'DOCS', name);
-        const docs = map(await c.readReply()).get(name)!;
-        const subs = list(list(info)[9]!).map((sub) => str(list(sub)[0]!).split('|')[1]!);
-        const m = meta(info, docs, new Set(subs));
-        metas[name] = m;
-        definitions.push({
-          name,
-          arity: m.arity,
-          handler: noop,
-          subcommands: subs.length > 0 ? subs.map((sub) => ({ name: sub, arity: m.subcommands![sub]!.arity, handler: noop })) : undefined,
-        });
+        definitions.push(declarationOf(list(await c.readReply())[0]!, noop));
       }
-      const table = new CommandTable(definitions, metas);
+      c.send('COMMAND', 'DOCS');
+      const docs = Object.fromEntries(docsByName(await c.readReply()));
+      const table = new CommandTable(definitions, docs);
       for (const protocol of [2, 3] as const) {
         c.send('HELLO', String(protocol));
         await c.readReply();
