@@ -129,6 +129,8 @@ export interface ServerContext {
   readonly pubsub: PubSubHub;
   /** Users and their permissions (ACL), the ACL log. */
   readonly acl: Acl;
+  /** Where this server's client ids come from. */
+  readonly clientIds: ClientIds;
   /** Used memory, maxmemory and eviction. */
   readonly memory: MemoryContext;
   /**
@@ -149,11 +151,30 @@ export interface ServerContext {
   resetStats(): void;
 }
 
-let nextClientId = 1;
+/**
+ * Client ids of one server: from 1, in creation order, for the life of the server (each
+ * server its own sequence, as each redis-server process has).
+ */
+export class ClientIds {
+  private next = 1;
+
+  /** The next id. */
+  take(): number {
+    return this.next++;
+  }
+
+  /**
+   * A connection refused after it was accepted (protected mode) takes an id, as in
+   * Redis, where the client exists before the check.
+   */
+  skip(): void {
+    this.next++;
+  }
+}
 
 /** One client's session state. Created by the server for each connection. */
 export class Client {
-  readonly id = nextClientId++;
+  readonly id: number;
   readonly reply: ReplyWriter;
   db: Database;
   protocol: Protocol = 2;
@@ -183,11 +204,18 @@ export class Client {
   subscriptions: ClientSubscriptions | null = null;
   /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
   noEvict = false;
+  /**
+   * The server's error count when this client's last command (the innermost, inside
+   * EXEC) finished: a command failed if errors were sent since, so EXEC fails only by its
+   * own error, not by those of the commands it ran (Redis's prev_err_count).
+   */
+  errorsSeen = 0;
 
   constructor(
     readonly server: ServerContext,
     readonly transport: ClientTransport,
   ) {
+    this.id = server.clientIds.take();
     this.reply = server.reply;
     this.db = server.keyspace.dbs[0]!;
     this.user = server.acl.defaultUser;
@@ -195,16 +223,4 @@ export class Client {
     this.createdAt = this.lastInteraction = Date.now();
   }
 
-  /**
-   * A connection refused after it was accepted (protected mode) takes an id, as in
-   * Redis, where the client exists before the check.
-   */
-  static skipId(): void {
-    nextClientId++;
-  }
-
-  /** Clients get ids in creation order, from 1, for the life of the process. */
-  static resetIds(): void {
-    nextClientId = 1;
-  }
 }

@@ -128,18 +128,11 @@ export function runQueued(c: Client, cmd: CommandSpec, argv: string[]): void {
   invoke(c, cmd, argv);
 }
 
-/**
- * The error count when the last command (the innermost, inside EXEC) finished: a
- * command failed if errors were sent since, so EXEC fails only by its own error, not
- * by those of the commands it ran (Redis's prev_err_count).
- */
-let errorsSeen = 0;
-
 function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   const server = c.server;
   const reply = c.reply;
   const stats = server.stats;
-  errorsSeen = stats.totalErrorReplies;
+  c.errorsSeen = stats.totalErrorReplies;
   const mark = reply.mark();
   try {
     cmd.handler!(c, argv);
@@ -151,8 +144,8 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
     reply.error(errInternal(cmd.fullName, message));
   }
   // Greater, not different: CONFIG RESETSTAT sets the count back to 0.
-  if (stats.totalErrorReplies > errorsSeen) cmd.failedCalls++;
-  errorsSeen = stats.totalErrorReplies;
+  if (stats.totalErrorReplies > c.errorsSeen) cmd.failedCalls++;
+  c.errorsSeen = stats.totalErrorReplies;
   cmd.calls++;
   stats.totalCommandsProcessed++;
 }

@@ -302,16 +302,6 @@ function setIncremented(c: Client, key: string, entry: HashEntry | undefined, fi
   }
 }
 
-/** Fields (and values) an HSCAN call found; reused across calls. */
-const scanned: string[] = [];
-let scanPattern: string | undefined;
-let scanValues = true;
-const collect = (field: string, value: string): void => {
-  if (scanPattern !== undefined && !globMatch(scanPattern, field)) return;
-  scanned.push(field);
-  if (scanValues) scanned.push(value);
-};
-
 /**
  * HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]
  *
@@ -370,9 +360,13 @@ function hscan(c: Client, argv: string[]): void {
     }
   }
   const hash = entry.value;
-  scanned.length = 0;
-  scanPattern = pattern;
-  scanValues = values;
+  // Fields (and values) found, filtered as they are visited.
+  const scanned: string[] = [];
+  const collect = (field: string, value: string): void => {
+    if (pattern !== undefined && !globMatch(pattern, field)) return;
+    scanned.push(field);
+    if (values) scanned.push(value);
+  };
   let next = 0;
   if (hash.compact) {
     const pairs = hash.pairs;
@@ -383,7 +377,6 @@ function hscan(c: Client, argv: string[]): void {
   reply.arrayHeader(2);
   reply.bulk(String(next));
   reply.bulkArray(scanned);
-  scanned.length = 0;
 }
 
 /** Half of LONG_MAX (C's LONG_MAX/2): HRANDFIELD ... WITHVALUES counts must be within it. */

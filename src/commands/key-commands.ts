@@ -60,12 +60,6 @@ function keys(c: Client, argv: string[]): void {
   c.reply.bulkArray(found);
 }
 
-/** Entries a SCAN call visited; reused across calls. */
-const scanned: Entry[] = [];
-const collect = (entry: Entry): void => {
-  scanned.push(entry);
-};
-
 /**
  * SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
  *
@@ -110,22 +104,18 @@ function scan(c: Client, argv: string[]): void {
       return;
     }
   }
-  const db = c.db;
-  scanned.length = 0;
-  const next = db.scan(Number(cursor), count, collect);
   const found: string[] = [];
   const stats = c.server.keyspace.stats;
-  for (let i = 0; i < scanned.length; i++) {
-    const entry = scanned[i]!;
-    if (pattern !== undefined && !globMatch(pattern, entry.key)) continue;
+  // Filtered as they are visited: the scan hands each entry over once.
+  const next = c.db.scan(Number(cursor), count, (entry: Entry) => {
+    if (pattern !== undefined && !globMatch(pattern, entry.key)) return;
     if (wantedType !== undefined) {
       // Redis looks the key up to learn its type: a keyspace hit.
       stats.keyspaceHits++;
-      if (typeOf(entry.value) !== wantedType) continue;
+      if (typeOf(entry.value) !== wantedType) return;
     }
     found.push(entry.key);
-  }
-  scanned.length = 0;
+  });
   c.reply.arrayHeader(2);
   c.reply.bulk(String(next));
   c.reply.bulkArray(found);

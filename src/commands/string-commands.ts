@@ -88,21 +88,28 @@ const OPT_RELATIVE = OPT_EX | OPT_PX;
 const OPT_SECONDS = OPT_EX | OPT_EXAT;
 const OPT_ABSOLUTE = OPT_EXAT | OPT_PXAT;
 
-/** The expire argument found by the last parseStringOptions() call, if any. */
-let parsedExpireArg: string | undefined;
+/** What parseStringOptions() found: OPT_* flags, and the EX/PX/EXAT/PXAT argument if any. */
+interface StringOptions {
+  readonly flags: number;
+  readonly expireArg: string | undefined;
+}
+
+/** No options at all (the common SET key value): nothing to allocate. */
+const NO_OPTIONS: StringOptions = { flags: 0, expireArg: undefined };
 
 /**
  * Parses the options of SET (forSet, from argv[3]) or GETEX (from argv[2]) as Redis's
- * parseExtendedStringArgumentsOrReply, the one parser both share. Returns the option
- * flags (the expire argument is left in parsedExpireArg), or -1 after replying a
- * syntax error. An option that is repeated may be (EX 1 EX 2 keeps the last), but one
+ * parseExtendedStringArgumentsOrReply, the one parser both share. Returns the options,
+ * or null after replying a syntax error. An option that is repeated may be (EX 1 EX 2 keeps the last), but one
  * that conflicts with an earlier one, belongs to the other command or lacks its
  * argument is a syntax error.
  */
-function parseStringOptions(c: Client, argv: string[], forSet: boolean): number {
+function parseStringOptions(c: Client, argv: string[], forSet: boolean): StringOptions | null {
+  const first = forSet ? 3 : 2;
+  if (argv.length <= first) return NO_OPTIONS;
   let flags = 0;
-  parsedExpireArg = undefined;
-  for (let j = forSet ? 3 : 2; j < argv.length; j++) {
+  let expireArg: string | undefined;
+  for (let j = first; j < argv.length; j++) {
     const opt = optionName(argv[j]!);
     const hasNext = j < argv.length - 1;
     if (opt === 'nx' && forSet && !(flags & OPT_XX)) {
@@ -117,22 +124,22 @@ function parseStringOptions(c: Client, argv: string[], forSet: boolean): number 
       flags |= OPT_PERSIST;
     } else if (opt === 'ex' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_PX | OPT_EXAT | OPT_PXAT))) {
       flags |= OPT_EX;
-      parsedExpireArg = argv[++j];
+      expireArg = argv[++j];
     } else if (opt === 'px' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_EXAT | OPT_PXAT))) {
       flags |= OPT_PX;
-      parsedExpireArg = argv[++j];
+      expireArg = argv[++j];
     } else if (opt === 'exat' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_PX | OPT_PXAT))) {
       flags |= OPT_EXAT;
-      parsedExpireArg = argv[++j];
+      expireArg = argv[++j];
     } else if (opt === 'pxat' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_PX | OPT_EXAT))) {
       flags |= OPT_PXAT;
-      parsedExpireArg = argv[++j];
+      expireArg = argv[++j];
     } else {
       c.reply.error(ERR_SYNTAX);
-      return -1;
+      return null;
     }
   }
-  return flags;
+  return { flags, expireArg };
 }
 
 /**
@@ -199,11 +206,12 @@ function setGeneric(
 
 /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT unix-s|PXAT unix-ms|KEEPTTL] */
 function set(c: Client, argv: string[]): void {
-  const flags = parseStringOptions(c, argv, true);
-  if (flags < 0) return;
+  const options = parseStringOptions(c, argv, true);
+  if (options === null) return;
+  const flags = options.flags;
   let when: number | bigint = -1;
-  if (parsedExpireArg !== undefined) {
-    when = expireTimeOrReply(c, parsedExpireArg, flags, 'set');
+  if (options.expireArg !== undefined) {
+    when = expireTimeOrReply(c, options.expireArg, flags, 'set');
     if (when < 0) return;
   }
   setGeneric(c, flags, argv[1]!, argv[2]!, when, SetReply.OkOrNull);
@@ -254,9 +262,9 @@ function getdel(c: Client, argv: string[]): void {
  * Redis; an absolute time already past deletes the key after replying its value.
  */
 function getex(c: Client, argv: string[]): void {
-  const flags = parseStringOptions(c, argv, false);
-  if (flags < 0) return;
-  const expireArg = parsedExpireArg;
+  const options = parseStringOptions(c, argv, false);
+  if (options === null) return;
+  const { flags, expireArg } = options;
   const key = argv[1]!;
   const entry = readString(c, key);
   if (entry === null) return;

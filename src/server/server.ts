@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
 import { ERR_BAD_DIRECTIVE, PARAMS, SHUTDOWN_FORCE, SHUTDOWN_NOSAVE, SHUTDOWN_NOW, SHUTDOWN_SAVE, type ParamValue } from '../config/params.js';
-import { Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
+import { ClientIds, type Client, type ServerContext, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
 import { WatchRegistry } from '../commands/watch.js';
@@ -152,6 +152,7 @@ export class LapseServer implements ServerContext {
   readonly reply = new ReplyWriter();
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSubHub();
+  readonly clientIds = new ClientIds();
   private readonly notifier = new KeyspaceNotifier(this.pubsub);
   /** Connections with pub/sub messages queued, written at the end of the batch (or soon). */
   private pushPending: Connection[] = [];
@@ -701,7 +702,7 @@ export class LapseServer implements ServerContext {
     }
     if (protectedModeRefuses(this.config.bool('protected-mode'), this.acl.defaultUser.nopass, socket.remoteAddress)) {
       this.stats.rejectedConnections++;
-      Client.skipId();
+      this.clientIds.skip();
       socket.on('error', () => socket.destroy());
       socket.end(PROTECTED_MODE_DENIED, () => socket.destroy());
       return;
