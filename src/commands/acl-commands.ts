@@ -1,14 +1,11 @@
 import crypto from 'node:crypto';
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
-import type { CommandSpec } from './table.js';
+import { cmd, container, type CommandDefinition } from './declare.js';
 import {
   ERR_ACL_DELETE_DEFAULT,
   ERR_ACL_GENPASS,
   ERR_ACL_NO_FILE,
   ERR_ACL_USERNAME,
-  ERR_NOPERM_CHANNEL,
-  ERR_NOPERM_KEY,
   ERR_NOT_INTEGER,
   aclDryrunChannelDenied,
   aclDryrunCommandDenied,
@@ -16,16 +13,13 @@ import {
   errAclDryrunCommand,
   errAclDryrunUser,
   errAclUnknownCategory,
-  errNopermCommand,
   errSubcommandSyntax,
   errWrongArity,
   errAclLoad,
 } from './errors.js';
 import { optionName } from './args.js';
-import { clientInfoLine, runningArgvMemory } from './client-info-line.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { ACL_CATEGORIES, categoryBit, type AclCommand } from '../acl/commands.js';
-import type { AclLogReason } from '../acl/log.js';
 import {
   ACL_DENIED_CHANNEL,
   ACL_DENIED_CMD,
@@ -40,52 +34,15 @@ import { parseIntArg } from '../util/numbers.js';
 import { cString } from '../util/c-string.js';
 
 /**
- * The ACL command (Redis 7.0's aclCommand), and what the rest of the commands layer
- * needs of ACLs: the refusal a permission check answers, the ACL log entry it writes,
- * and what a change of users means for connected clients.
+ * The ACL command (Redis 7.0's aclCommand), and what a change of users means for
+ * connected clients. Refusals and their ACL log entries are in acl-denials.ts.
  */
-
-/** The NOPERM error for a refused command (processCommand's wording). */
-export function nopermError(result: number, cmd: CommandSpec): string {
-  if (result === ACL_DENIED_KEY) return ERR_NOPERM_KEY;
-  if (result === ACL_DENIED_CHANNEL) return ERR_NOPERM_CHANNEL;
-  return errNopermCommand(cmd.fullName);
-}
-
-/** The ACL log reason of a check result. */
-export function logReason(result: number): Exclude<AclLogReason, 'auth'> {
-  return result === ACL_DENIED_KEY ? 'key' : result === ACL_DENIED_CHANNEL ? 'channel' : 'command';
-}
-
-/**
- * Adds an ACL log entry for a refusal to this client (addACLLogEntry): the object is the
- * command's full name, the key or channel refused (argv[deniedIndex]), or for a failed
- * authentication the command as the client typed it with the user name it gave.
- */
-export function logAclDenied(c: Client, argv: readonly string[], reason: AclLogReason, object: string, username = c.user.name): void {
-  const acl = c.server.acl;
-  const now = Date.now();
-  acl.log.add({
-    reason,
-    context: c.multi !== null ? 'multi' : 'toplevel',
-    object,
-    username,
-    time: now,
-    clientInfo: clientInfoLine(c, now, runningArgvMemory(c, argv)),
-  });
-}
-
-/** Logs a refused command: its name, or the key or channel at deniedIndex. */
-export function logCommandDenied(c: Client, cmd: CommandSpec, argv: readonly string[], result: number): void {
-  const object = result === ACL_DENIED_CMD ? cmd.fullName : argv[deniedIndex]!;
-  logAclDenied(c, argv, logReason(result), object);
-}
 
 /**
  * Clients authenticated as a deleted or replaced user are closed (ACLFreeUserAndKillClients);
  * the client running the command gets its reply first.
  */
-export function closeClientsOf(c: Client, users: ReadonlySet<User>): void {
+function closeClientsOf(c: Client, users: ReadonlySet<User>): void {
   const victims: Client[] = [];
   for (const other of c.server.clients()) if (users.has(other.user)) victims.push(other);
   const defaultUser = c.server.acl.defaultUser;

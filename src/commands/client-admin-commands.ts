@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, type CommandDefinition } from './declare.js';
 import type { User } from '../acl/user.js';
 import {
   ERR_CLIENT_ID_POSITIVE,
@@ -25,7 +25,7 @@ const CLIENT_TYPE_NAMES: Readonly<Record<string, string>> = {
 };
 
 /** The type of a connected client (getClientType): pubsub while subscribed, else normal. */
-export function clientTypeOf(c: Client): string {
+function clientTypeOf(c: Client): string {
   return c.subscriptions !== null ? 'pubsub' : 'normal';
 }
 

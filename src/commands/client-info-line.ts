@@ -76,7 +76,7 @@ export function runningArgvMemory(c: Client, argv: readonly string[]): number {
 }
 
 /** Bytes of a command's arguments (Redis's argv-mem for the client running it). */
-export function argvMemory(argv: readonly string[]): number {
+function argvMemory(argv: readonly string[]): number {
   let n = 0;
   for (const a of argv) n += a.length;
   return n;

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, container, type CommandDefinition } from './declare.js';
 import {
   ERR_AUTH_NOT_CONFIGURED,
   ERR_CLIENT_NAME,
@@ -22,8 +22,8 @@ import { optionName } from './args.js';
 import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info-line.js';
 import { CLIENT_ADMIN_SUBCOMMANDS } from './client-admin-commands.js';
 import { replyHelp, type HelpEntry } from './help.js';
-import { discardTransaction } from './transaction-commands.js';
-import { logAclDenied } from './acl-commands.js';
+import { discardTransaction } from './multi-state.js';
+import { logAclDenied } from './acl-denials.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { parseI64, parseIntArg } from '../util/numbers.js';
 
@@ -241,7 +241,7 @@ function clientSetinfo(c: Client, argv: string[]): void {
 }
 
 /** Redis's client types (getClientTypeByName). */
-const CLIENT_TYPES = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
+const CLIENT_TYPES: ReadonlySet<string> = new Set(['normal', 'slave', 'replica', 'pubsub', 'master']);
 
 /** A client in pub/sub mode is a pubsub client (getClientType); the others are normal. */
 function clientType(c: Client): string {

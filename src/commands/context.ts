@@ -1,10 +1,18 @@
+/*
+ * Import cycle kept on purpose (type-only, no runtime import goes round it): Client is the
+ * hub of the commands layer. Handlers take a Client (declare.ts's Handler), and a Client
+ * holds state typed by the files that act on it: its server's CommandTable (table.ts), its
+ * MULTI queue of CommandSpecs (multi-state.ts) and its WATCHed keys (watch.ts). Splitting
+ * the types from what they describe would break the cycle only on paper. Files in it:
+ * context.ts, declare.ts, table.ts, multi-state.ts, watch.ts.
+ */
 import type { Config } from '../config/config.js';
 import type { Database } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { ClientSubscriptions, PubSubHub } from '../pubsub/hub.js';
 import type { CommandTable } from './table.js';
-import type { MultiState } from './transaction-commands.js';
+import type { MultiState } from './multi-state.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';

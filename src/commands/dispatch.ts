@@ -13,9 +13,9 @@ import {
   errInternal,
 } from './errors.js';
 import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub-commands.js';
-import { logCommandDenied, nopermError } from './acl-commands.js';
+import { logCommandDenied, nopermError } from './acl-denials.js';
 import { ACL_OK } from '../acl/user.js';
-import { discardTransaction, flagTransaction, isQueued, queueCommand } from './transaction-commands.js';
+import { discardTransaction, flagTransaction, isQueued, queueCommand } from './multi-state.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -93,7 +93,7 @@ export function execute(c: Client, argv: string[]): void {
 }
 
 /** Commands a client in MULTI may still send while memory is over maxmemory (processCommand). */
-const ALLOWED_IN_MULTI_ON_OOM = new Set(['exec', 'discard', 'quit', 'reset']);
+const ALLOWED_IN_MULTI_ON_OOM: ReadonlySet<string> = new Set(['exec', 'discard', 'quit', 'reset']);
 
 /**
  * Whether a command is refused while used memory is over maxmemory and nothing can be

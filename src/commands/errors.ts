@@ -28,7 +28,6 @@ export const ERR_NOPROTO = 'NOPROTO unsupported protocol version';
 export const ERR_PROTOCOL_VERSION = 'ERR Protocol version is not an integer or out of range';
 export const ERR_NX_XX_GT_LT = 'ERR NX and XX, GT or LT options at the same time are not compatible';
 export const ERR_GT_LT = 'ERR GT and LT options at the same time are not compatible';
-export const ERR_POSITIVE = 'ERR value is out of range, must be positive';
 export const ERR_MULTI_NESTED = 'ERR MULTI calls can not be nested';
 export const ERR_EXEC_WITHOUT_MULTI = 'ERR EXEC without MULTI';
 export const ERR_DISCARD_WITHOUT_MULTI = 'ERR DISCARD without MULTI';

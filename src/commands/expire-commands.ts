@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, key, type CommandDefinition } from './declare.js';
 import { ERR_GT_LT, ERR_NOT_INTEGER, ERR_NX_XX_GT_LT, errInvalidExpireTime, errUnsupportedOption } from './errors.js';
 import { optionName } from './args.js';
 import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';

@@ -1,13 +1,8 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, key, type CommandDefinition } from './declare.js';
 import {
   ERR_HASH_NOT_FLOAT,
   ERR_HASH_NOT_INTEGER,
-  ERR_HFE_FIELDS_MISSING,
-  ERR_HFE_NEGATIVE_TIME,
-  ERR_HFE_NUMFIELDS_MISMATCH,
-  ERR_HFE_NUMFIELDS_POSITIVE,
-  ERR_HFE_NUMFIELDS_POSITIVE_INT,
   ERR_INCREMENT_NAN_OR_INFINITY,
   ERR_INVALID_CURSOR,
   ERR_NAN_OR_INFINITY,
@@ -16,14 +11,11 @@ import {
   ERR_OUT_OF_RANGE,
   ERR_OVERFLOW,
   ERR_SYNTAX,
-  ERR_WRONGTYPE,
-  errInvalidExpireTime,
   errLongRange,
   errWrongArity,
 } from './errors.js';
 import { optionName } from './args.js';
 import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
-import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';
 import { INT64_MAX, INT64_MIN, parseCursor, parseI64 } from '../util/numbers.js';
@@ -66,7 +58,6 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
     hash.fit();
     db.set(key, hash);
   } else {
-    const hash = entry.value;
     for (let j = 2; j < argv.length; j += 2) if (db.setField(entry, argv[j]!, argv[j + 1]!)) created++;
     db.signalModified(key);
   }

@@ -15,7 +15,7 @@ import type { CommandDefinition } from './declare.js';
 import { CommandTable } from './table.js';
 
 /** Every command lapse implements, by group, in the order COMMAND lists them. */
-export const DEFINITIONS: readonly CommandDefinition[] = [
+const DEFINITIONS: readonly CommandDefinition[] = [
   ...CONNECTION_COMMANDS,
   ...STRING_COMMANDS,
   ...KEY_COMMANDS,

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, key, type CommandDefinition } from './declare.js';
 import { ERR_INVALID_CURSOR, ERR_NO_SUCH_KEY, ERR_NOT_INTEGER, ERR_SYNTAX } from './errors.js';
 import { optionName } from './args.js';
 import { NO_DEADLINE, type Entry } from '../keyspace/database.js';

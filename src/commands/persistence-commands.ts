@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, type CommandDefinition } from './declare.js';
 import { ERR_BARE, ERR_BGSAVE_IN_PROGRESS, ERR_SYNTAX } from './errors.js';
 import { optionName } from './args.js';
 

@@ -1,5 +1,5 @@
 import type { Client, ShutdownOptions } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, container, type CommandDefinition } from './declare.js';
 import type { CommandSpec } from './table.js';
 import {
   ERR_INVALID_ARGUMENT_COUNT,

@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, container, key, type CommandDefinition } from './declare.js';
+import { cmd, key, type CommandDefinition } from './declare.js';
 import {
   ERR_DECREMENT_OVERFLOW,
   ERR_NAN_OR_INFINITY,

@@ -1,3 +1,7 @@
+/*
+ * In the commands layer's one import cycle, type-only and kept on purpose: see the note at
+ * the top of context.ts.
+ */
 import type { Client } from './context.js';
 import type { Database, Entry } from '../keyspace/database.js';
 
