@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { EventRecorder } from '../helpers/keyspace-events.js';
 import { decodeReply } from '../helpers/resp.js';
 
@@ -7,10 +7,7 @@ import { decodeReply } from '../helpers/resp.js';
 const TTL_S = 1; // TTL and EXPIRETIME after a relative EXPIRE: 1 s
 const PTTL_MS = 300; // PTTL and PEXPIRETIME after a relative PEXPIRE: 300 ms
 
-const p = new Pair({}, ['--notify-keyspace-events', 'Egxn']);
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(() => p.reset());
+const p = pairSuite({ redis: ['--notify-keyspace-events', 'Egxn'] });
 
 async function setup(...commands: (string | Buffer)[][]): Promise<void> {
   await p.run(commands);

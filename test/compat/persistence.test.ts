@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { HashValue } from '../../src/keyspace/hash.js';
 import { NO_DEADLINE } from '../../src/keyspace/database.js';
@@ -231,10 +231,7 @@ describe('redis-server 7.0 writes, lapse loads', () => {
 
 describe('commands, configuration and the change counter, as Redis', () => {
   const lapseDir = tempDir();
-  const p = new Pair({ dir: lapseDir });
-  beforeAll(() => p.start());
-  afterAll(() => p.stop());
-  beforeEach(() => p.reset());
+  const p = pairSuite({ lapse: { dir: lapseDir } });
 
   /** Both servers' rdb_changes_since_last_save after a command: equal. */
   async function changes(...args: string[]): Promise<void> {

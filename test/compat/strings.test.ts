@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
 import { NO_DEADLINE, expireTimeOf } from '../../src/keyspace/database.js';
@@ -10,14 +10,7 @@ import type { EventClass } from '../../src/keyspace/keyspace.js';
  * out until HELLO exists in lapse.
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-// lapse has no FLUSHALL yet (reset() sends it and ignores the reply): empty it in-process.
-beforeEach(async () => {
-  await p.reset();
-  p.lapse.keyspace.flushAll();
-});
+const p = pairSuite();
 
 /** A key holding a list on both servers (lapse has no list commands: set in-process). */
 async function makeList(key: string): Promise<void> {
@@ -878,9 +871,7 @@ describe('keyspace events', () => {
 });
 
 describe('proto-max-bulk-len', () => {
-  const small = new Pair({ 'proto-max-bulk-len': '1mb' }, ['--proto-max-bulk-len', '1mb']);
-  beforeAll(() => small.start());
-  afterAll(() => small.stop());
+  const small = pairSuite({ lapse: { 'proto-max-bulk-len': '1mb' }, redis: ['--proto-max-bulk-len', '1mb'], reset: false });
 
   test('APPEND and SETRANGE stop at the limit', async () => {
     const mb = 1024 * 1024;
