@@ -105,13 +105,17 @@ export class Pair {
     return ra;
   }
 
-  /** Integer replies within `tolerance` of each other (TTLs: time passes between sends). */
+  /**
+   * Integer replies within `tolerance` of each other (TTLs: time passes between sends).
+   * A negative reply is a sentinel (-1: no TTL, -2: no key), never a time: it must be
+   * the same on both, whatever the tolerance.
+   */
   async ttl(tolerance: number, ...args: (string | Buffer)[]): Promise<void> {
     const [a, b] = await this.both(args);
     const ra = decodeReply(a)!.reply;
     const rb = decodeReply(b)!.reply;
     expect(rb.type, `ttl: ${describe(args)} type`).toBe(ra.type);
-    if (ra.type === 'integer' && rb.type === 'integer') {
+    if (ra.type === 'integer' && rb.type === 'integer' && ra.value >= 0n && rb.value >= 0n) {
       const diff = Number(ra.value - rb.value);
       expect(Math.abs(diff), `ttl: ${describe(args)}: redis ${ra.value} lapse ${rb.value}`).toBeLessThanOrEqual(tolerance);
     } else {

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { pairSuite, show } from './harness.js';
-import { HashValue } from '../../src/keyspace/hash.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, encodeCommand, type Reply } from '../helpers/resp.js';
 
@@ -115,11 +114,7 @@ describe('MULTI EXEC DISCARD', () => {
   });
 
   test('WRONGTYPE at run time is returned in place', async () => {
-    // This branch has no hash command yet: lapse's hash is stored directly, Redis's by HSET.
-    await p.r.call('HSET', 'h', 'f', 'v');
-    const hash = new HashValue();
-    hash.set('f', 'v');
-    p.lapse.keyspace.dbs[0]!.set('h', hash);
+    await p.exact('HSET', 'h', 'f', 'v');                           // exact
     await p.exact('TYPE', 'h');                                     // exact: hash on both
     await p.exact('MULTI');                                         // exact
     await p.exact('GET', 'h');                                      // exact: QUEUED
