@@ -95,19 +95,14 @@ describe('lapse writes, redis-server 7.0 loads', () => {
           await l.call('SET', 'px', 'v', 'PX', '987654');
           await l.call('SELECT', '3');
           await l.call('SET', 'in-db-3', 'three', 'EX', '5000');
-          // Hashes straight into the keyspace (hash commands are another issue's).
-          const db0 = lapse.keyspace.dbs[0]!;
-          const small = new HashValue();
-          for (const [f, v] of [['name', 'ada'], ['visits', '12'], ['neg', '-5000'], ['big', '123456789012'], ['bin', '\x00\xff']]) small.set(f!, v!);
-          db0.set('hash:small', small);
-          const large = new HashValue();
-          for (let i = 0; i < 600; i++) large.set(`field:${i}`, i % 3 === 0 ? String(i) : `value-${i}`);
-          db0.set('hash:large', large);
-          const wide = new HashValue();
-          wide.set('long', 'L'.repeat(100));
-          wide.set('short', 's');
-          const wideEntry = db0.set('hash:wide-value', wide);
-          db0.setDeadline(wideEntry, Date.now() + 777_000);
+          await l.call('SELECT', '0');
+          const small = ['name', 'ada', 'visits', '12', 'neg', '-5000', 'big', '123456789012', 'bin', '\x00\xff'];
+          expect(integer(await l.call('HSET', 'hash:small', ...small))).toBe(5);
+          const large: string[] = [];
+          for (let i = 0; i < 600; i++) large.push(`field:${i}`, i % 3 === 0 ? String(i) : `value-${i}`);
+          expect(integer(await l.call('HSET', 'hash:large', ...large))).toBe(600);
+          expect(integer(await l.call('HSET', 'hash:wide-value', 'long', 'L'.repeat(100), 'short', 's'))).toBe(2);
+          expect(integer(await l.call('PEXPIRE', 'hash:wide-value', '777000'))).toBe(1);
 
           if (mode === 'SAVE') {
             expect(text(await l.call('SAVE'))).toBe('+OK\r\n');
