@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
 import { createServer } from '../../src/index.js';
 import { argvToConfig } from '../../src/config/config.js';
-import { Pair, show } from './harness.js';
+import { Pair, pairSuite, show } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, type Reply } from '../helpers/resp.js';
 
@@ -26,9 +26,8 @@ import { decodeReply, type Reply } from '../helpers/resp.js';
  */
 
 const ADMIN = 'admin on >admin-pw ~* &* +@all';
-const p = new Pair({ user: ADMIN }, ['--user', ...ADMIN.split(' ')]);
-beforeAll(() => p.start());
-afterAll(() => p.stop());
+// Users first, then reset(): a test may leave the default user unable to FLUSHALL.
+const p = pairSuite({ lapse: { user: ADMIN }, redis: ['--user', ...ADMIN.split(' ')], reset: false });
 beforeEach(async () => {
   await resetUsers(p);
   await p.reset();
@@ -785,12 +784,9 @@ describe('the ACL file', () => {
   // One file for both servers, so that messages naming it are the same.
   const file = path.join(dir, 'users.acl');
   fs.writeFileSync(file, 'user default on nopass ~* &* +@all\nuser admin on >admin-pw ~* &* +@all\nuser app on >pw ~sess:* +@read +@write -@dangerous\n');
-  const f = new Pair({ aclfile: file }, ['--aclfile', file]);
-  beforeAll(() => f.start());
-  afterAll(async () => {
-    await f.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  // Registered before pairSuite(): after-hooks run in reverse, so this runs after stop().
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const f = pairSuite({ lapse: { aclfile: file }, redis: ['--aclfile', file], reset: false });
 
   async function rulesF(...args: string[]): Promise<void> {
     const [a, b] = await f.both(args);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, encodeCommand, type Reply } from '../helpers/resp.js';
 
@@ -11,11 +11,13 @@ import { decodeReply, encodeCommand, type Reply } from '../helpers/resp.js';
  * comes from ACL rules instead of requirepass.
  */
 
-const locked = new Pair({ requirepass: 'pw' }, ['--requirepass', 'pw']);
+const locked = pairSuite({ lapse: { requirepass: 'pw' }, redis: ['--requirepass', 'pw'], reset: false });
 /** The password set by an ACL rule in the configuration, not by requirepass. */
-const byRule = new Pair({ user: 'default on >rulepw ~* &* +@all' }, ['--user', 'default', 'on', '>rulepw', '~*', '&*', '+@all']);
-beforeAll(() => Promise.all([locked.start(), byRule.start()]));
-afterAll(() => Promise.all([locked.stop(), byRule.stop()]));
+const byRule = pairSuite({
+  lapse: { user: 'default on >rulepw ~* &* +@all' },
+  redis: ['--user', 'default', 'on', '>rulepw', '~*', '&*', '+@all'],
+  reset: false,
+});
 
 type Conn = [RawClient, RawClient];
 

@@ -1,10 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, test } from 'vitest';
-import { Pair } from './harness.js';
+import { describe, test } from 'vitest';
+import { pairSuite } from './harness.js';
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(() => p.reset());
+const p = pairSuite();
 
 describe('dispatcher', () => {
   test('unknown commands and arity', async () => {

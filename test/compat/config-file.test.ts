@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { createServer } from '../../src/index.js';
 import { Config, ConfigFileError, loadConfigText } from '../../src/config/config.js';
 
@@ -124,12 +124,11 @@ describe('directives lapse refuses on purpose', () => {
 });
 
 describe('rename-command', () => {
-  const p = new Pair(
-    { configText: 'rename-command get fetch\nrename-command FLUSHALL ""\nrename-command config "my config"' },
-    ['--rename-command', 'get', 'fetch', '--rename-command', 'FLUSHALL', '', '--rename-command', 'config', 'my config'],
-  );
-  beforeAll(() => p.start());
-  afterAll(() => p.stop());
+  const p = pairSuite({
+    lapse: { configText: 'rename-command get fetch\nrename-command FLUSHALL ""\nrename-command config "my config"' },
+    redis: ['--rename-command', 'get', 'fetch', '--rename-command', 'FLUSHALL', '', '--rename-command', 'config', 'my config'],
+    reset: false,
+  });
 
   test('a renamed command answers to its new name only; "" removes it', async () => {
     await p.exact('SET', 'k', 'v');                                       // exact
@@ -145,9 +144,7 @@ describe('rename-command', () => {
 });
 
 describe('enable-protected-configs', () => {
-  const p = new Pair({ 'enable-protected-configs': 'local' }, ['--enable-protected-configs', 'local']);
-  beforeAll(() => p.start());
-  afterAll(() => p.stop());
+  const p = pairSuite({ lapse: { 'enable-protected-configs': 'local' }, redis: ['--enable-protected-configs', 'local'], reset: false });
 
   test('local: CONFIG SET of a protected parameter from loopback is allowed', async () => {
     await p.exact('CONFIG', 'GET', 'enable-protected-configs');          // exact: local

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { Pair, pairSuite, show } from './harness.js';
 import { PARAMS } from '../../src/config/params.js';
 import { mapParts } from '../helpers/reply-parts.js';
 
@@ -12,9 +12,7 @@ import { mapParts } from '../helpers/reply-parts.js';
  * every value Redis takes.
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
+const p = pairSuite({ reset: false });
 
 /**
  * Values that differ for a stated reason: the two servers listen on different ports

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { Pair, pairSuite, show } from './harness.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
 import { texts } from '../helpers/reply-parts.js';
@@ -10,12 +10,9 @@ import { texts } from '../helpers/reply-parts.js';
  * compared exactly except for the ID's digits, and CLIENT LIST/INFO lines field by field.
  */
 
-const p = new Pair();
+const p = pairSuite();
 /** A pair of servers with a password: requirepass "se cret" (a space is allowed). */
-const secured = new Pair({ requirepass: 'se cret' }, ['--requirepass', 'se cret']);
-beforeAll(() => Promise.all([p.start(), secured.start()]));
-afterAll(() => Promise.all([p.stop(), secured.stop()]));
-beforeEach(() => p.reset());
+const secured = pairSuite({ lapse: { requirepass: 'se cret' }, redis: ['--requirepass', 'se cret'], reset: false });
 
 const ID = /(\$2\r\nid\r\n:)\d+\r\n/;
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startRedis, type ReferenceRedis } from '../helpers/redis-server.js';
@@ -17,7 +17,8 @@ import type { ServerOptions } from '../../src/server/server.js';
  *   ttl     integers within a stated tolerance (time passes between the two sends)
  *   error   both are errors (when the texts may legitimately differ, e.g. our own)
  *
- * One Pair per test file: start() in beforeAll, reset() in beforeEach, stop() in afterAll.
+ * A file (or a describe block) declares its pair with pairSuite(), which registers
+ * start() in beforeAll, reset() in beforeEach and stop() in afterAll.
  */
 export class Pair {
   redis!: ReferenceRedis;
@@ -53,15 +54,19 @@ export class Pair {
     await this.redis?.stop();
   }
 
-  /** FLUSHALL on both and fresh default connections (RESP2, db 0). */
+  /**
+   * Fresh default connections (RESP2, db 0) and FLUSHALL on both, whose replies must be
+   * the same (not counted among the compared commands: it is set-up).
+   */
   async reset(): Promise<void> {
     for (const c of this.extra) c.close();
     this.extra = [];
     this.r.close();
     this.l.close();
     [this.r, this.l] = await this.connect();
-    await this.r.call('FLUSHALL');
-    await this.l.call('FLUSHALL');
+    const redisReply = await this.r.call('FLUSHALL');
+    const lapseReply = await this.l.call('FLUSHALL');
+    expect(show(lapseReply), 'reset: FLUSHALL').toBe(show(redisReply));
   }
 
   /** A new connection to each server (closed by reset/stop). */
@@ -100,13 +105,17 @@ export class Pair {
     return ra;
   }
 
-  /** Integer replies within `tolerance` of each other (TTLs: time passes between sends). */
+  /**
+   * Integer replies within `tolerance` of each other (TTLs: time passes between sends).
+   * A negative reply is a sentinel (-1: no TTL, -2: no key), never a time: it must be
+   * the same on both, whatever the tolerance.
+   */
   async ttl(tolerance: number, ...args: (string | Buffer)[]): Promise<void> {
     const [a, b] = await this.both(args);
     const ra = decodeReply(a)!.reply;
     const rb = decodeReply(b)!.reply;
     expect(rb.type, `ttl: ${describe(args)} type`).toBe(ra.type);
-    if (ra.type === 'integer' && rb.type === 'integer') {
+    if (ra.type === 'integer' && rb.type === 'integer' && ra.value >= 0n && rb.value >= 0n) {
       const diff = Number(ra.value - rb.value);
       expect(Math.abs(diff), `ttl: ${describe(args)}: redis ${ra.value} lapse ${rb.value}`).toBeLessThanOrEqual(tolerance);
     } else {
@@ -125,6 +134,33 @@ export class Pair {
   async run(commands: (string | Buffer)[][]): Promise<void> {
     for (const c of commands) await this.exact(...c);
   }
+}
+
+export interface PairSuiteOptions {
+  /** lapse's options (createServer), beside the port, bind and dir the pair chooses. */
+  lapse?: ServerOptions;
+  /** redis-server's extra arguments, the same settings as `lapse` in its own words. */
+  redis?: string[];
+  /**
+   * reset() before each test (the default). false where the tests of the suite share
+   * state on purpose, or where FLUSHALL cannot run (requirepass, a renamed FLUSHALL).
+   */
+  reset?: boolean;
+}
+
+/**
+ * A Pair for the enclosing file or describe block: started before its first test,
+ * reset() before each test (unless `reset: false`), stopped after its last. Hooks the
+ * caller registers after this call run after these (vitest's default 'stack' order:
+ * before-hooks in order, after-hooks in reverse), so a beforeEach of the caller sees
+ * the reset pair, and an afterAll registered BEFORE this call runs after stop().
+ */
+export function pairSuite(options: PairSuiteOptions = {}): Pair {
+  const pair = new Pair(options.lapse, options.redis);
+  beforeAll(() => pair.start());
+  afterAll(() => pair.stop());
+  if (options.reset !== false) beforeEach(() => pair.reset());
+  return pair;
 }
 
 /**

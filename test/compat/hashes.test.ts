@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import { EventRecorder } from '../helpers/keyspace-events.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, type Reply } from '../helpers/resp.js';
@@ -13,10 +13,7 @@ import { decodeReply, type Reply } from '../helpers/resp.js';
  */
 
 // Redis publishes keyevent notifications for the classes compared in the event test.
-const p = new Pair({}, ['--notify-keyspace-events', 'Eghxn$']);
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(() => p.reset());
+const p = pairSuite({ redis: ['--notify-keyspace-events', 'Eghxn$'] });
 
 async function setup(...commands: (string | Buffer)[][]): Promise<void> {
   await p.run(commands);

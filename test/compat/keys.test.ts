@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { EventRecorder } from '../helpers/keyspace-events.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
@@ -8,10 +8,7 @@ const TTL_S = 1; // tolerance for TTL after a relative EXPIRE: 1 s
 
 // Redis publishes keyevent notifications for generic (g), expired (x) and new-key (n)
 // events, so the event test below can compare them with lapse's.
-const p = new Pair({}, ['--notify-keyspace-events', 'Egxn']);
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(() => p.reset());
+const p = pairSuite({ redis: ['--notify-keyspace-events', 'Egxn'] });
 
 /** Sends the same commands to both servers, comparing each reply exactly. */
 async function setup(...commands: (string | Buffer)[][]): Promise<void> {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { afterAll, beforeEach, describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
 import { mapParts } from '../helpers/reply-parts.js';
@@ -12,11 +12,8 @@ import { mapParts } from '../helpers/reply-parts.js';
  * kind, not value; lapse-only behaviour is tested in test/integration/memory.test.ts.
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
+const p = pairSuite();
 beforeEach(async () => {
-  await p.reset();
   await p.exact('CONFIG', 'SET', 'maxmemory', '0', 'maxmemory-policy', 'noeviction'); // exact
 });
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
 
@@ -13,11 +13,8 @@ import { decodeReply } from '../helpers/resp.js';
  * each server for the event.
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
+const p = pairSuite();
 beforeEach(async () => {
-  await p.reset();
   await p.exact('CONFIG', 'SET', 'notify-keyspace-events', '');  // exact
 });
 

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { HashValue } from '../../src/keyspace/hash.js';
 import { NO_DEADLINE } from '../../src/keyspace/database.js';
@@ -95,19 +95,14 @@ describe('lapse writes, redis-server 7.0 loads', () => {
           await l.call('SET', 'px', 'v', 'PX', '987654');
           await l.call('SELECT', '3');
           await l.call('SET', 'in-db-3', 'three', 'EX', '5000');
-          // Hashes straight into the keyspace (hash commands are another issue's).
-          const db0 = lapse.keyspace.dbs[0]!;
-          const small = new HashValue();
-          for (const [f, v] of [['name', 'ada'], ['visits', '12'], ['neg', '-5000'], ['big', '123456789012'], ['bin', '\x00\xff']]) small.set(f!, v!);
-          db0.set('hash:small', small);
-          const large = new HashValue();
-          for (let i = 0; i < 600; i++) large.set(`field:${i}`, i % 3 === 0 ? String(i) : `value-${i}`);
-          db0.set('hash:large', large);
-          const wide = new HashValue();
-          wide.set('long', 'L'.repeat(100));
-          wide.set('short', 's');
-          const wideEntry = db0.set('hash:wide-value', wide);
-          db0.setDeadline(wideEntry, Date.now() + 777_000);
+          await l.call('SELECT', '0');
+          const small = ['name', 'ada', 'visits', '12', 'neg', '-5000', 'big', '123456789012', 'bin', '\x00\xff'];
+          expect(integer(await l.call('HSET', 'hash:small', ...small))).toBe(5);
+          const large: string[] = [];
+          for (let i = 0; i < 600; i++) large.push(`field:${i}`, i % 3 === 0 ? String(i) : `value-${i}`);
+          expect(integer(await l.call('HSET', 'hash:large', ...large))).toBe(600);
+          expect(integer(await l.call('HSET', 'hash:wide-value', 'long', 'L'.repeat(100), 'short', 's'))).toBe(2);
+          expect(integer(await l.call('PEXPIRE', 'hash:wide-value', '777000'))).toBe(1);
 
           if (mode === 'SAVE') {
             expect(text(await l.call('SAVE'))).toBe('+OK\r\n');
@@ -231,10 +226,7 @@ describe('redis-server 7.0 writes, lapse loads', () => {
 
 describe('commands, configuration and the change counter, as Redis', () => {
   const lapseDir = tempDir();
-  const p = new Pair({ dir: lapseDir });
-  beforeAll(() => p.start());
-  afterAll(() => p.stop());
-  beforeEach(() => p.reset());
+  const p = pairSuite({ lapse: { dir: lapseDir } });
 
   /** Both servers' rdb_changes_since_last_save after a command: equal. */
   async function changes(...args: string[]): Promise<void> {

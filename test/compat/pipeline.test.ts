@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { encodeCommand } from '../helpers/resp.js';
 
 /**
@@ -15,14 +15,12 @@ import { encodeCommand } from '../helpers/resp.js';
  */
 
 const logged: string[] = [];
-const pair = new Pair({ logger: { log: (_level, line) => logged.push(line) } });
+const pair = pairSuite({ lapse: { logger: { log: (_level, line) => logged.push(line) } }, reset: false });
 let redisLog = '';
 
-beforeAll(async () => {
-  await pair.start();
+beforeAll(() => {
   pair.redis.process.stdout!.on('data', (d) => (redisLog += d));
-}, 30_000);
-afterAll(() => pair.stop());
+});
 
 const PORTS = () => [pair.redis.port, pair.lapsePort] as const;
 const VALUE = Buffer.alloc(1024, 'v');

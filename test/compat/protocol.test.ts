@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { Pair, pairSuite, show } from './harness.js';
 import { decodeReply, encodeCommand } from '../helpers/resp.js';
 import { rng } from '../helpers/rng.js';
 
@@ -129,9 +129,7 @@ function randomChunks(buf: Buffer, random: () => number, max: number): Buffer[] 
   return out;
 }
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
+const p = pairSuite({ reset: false });
 
 describe('inline commands', () => {
   test('line endings, blanks, case', async () => {
@@ -302,19 +300,9 @@ describe('pipelining', () => {
 });
 
 describe('limits', () => {
-  const limited = new Pair({ 'client-query-buffer-limit': '1mb' }, ['--client-query-buffer-limit', '1mb']);
-  const locked = new Pair({ requirepass: 'secret' }, ['--requirepass', 'secret']);
-  const crowded = new Pair({ maxclients: 3 }, ['--maxclients', '3']);
-  beforeAll(async () => {
-    await limited.start();
-    await locked.start();
-    await crowded.start();
-  });
-  afterAll(async () => {
-    await limited.stop();
-    await locked.stop();
-    await crowded.stop();
-  });
+  const limited = pairSuite({ lapse: { 'client-query-buffer-limit': '1mb' }, redis: ['--client-query-buffer-limit', '1mb'], reset: false });
+  const locked = pairSuite({ lapse: { requirepass: 'secret' }, redis: ['--requirepass', 'secret'], reset: false });
+  const crowded = pairSuite({ lapse: { maxclients: 3 }, redis: ['--maxclients', '3'], reset: false });
 
   test('maxclients: the client over the limit gets the error and is closed', async () => {
     await crowded.connect(); // with the default connection: 2 of 3 on each server

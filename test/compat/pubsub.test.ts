@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, type Reply } from '../helpers/resp.js';
 
@@ -13,10 +13,7 @@ import { decodeReply, type Reply } from '../helpers/resp.js';
  * after anything sent to it before, so comparing it also proves nothing else arrived.
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(() => p.reset());
+const p = pairSuite();
 
 type Conn = [RawClient, RawClient];
 

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { decodeReply } from '../helpers/resp.js';
 
 /**
@@ -8,12 +8,8 @@ import { decodeReply } from '../helpers/resp.js';
  * verbatim strings (INFO, CLIENT INFO/LIST), and replies RESP3 leaves as in RESP2.
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
+const p = pairSuite();
 beforeEach(async () => {
-  await p.reset();
-  p.lapse.keyspace.flushAll();
   const [r, l] = await p.both(['HELLO', '3']);
   const mask = (x: Buffer) => JSON.stringify(x.toString('latin1').replace(/(\$2\r\nid\r\n:)\d+\r\n/, '$1<id>\r\n'));
   expect(mask(l)).toBe(mask(r));                                    // exact but id: the RESP3 map

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
+import { afterAll, describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import { createServer } from '../../src/index.js';
 import { PARAMS } from '../../src/config/params.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -19,14 +19,7 @@ import { mapParts, texts } from '../helpers/reply-parts.js';
  * fields that describe the same facts, such as loading:0 or role:master).
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(async () => {
-  await p.reset();
-  // The shared lapse keeps keys between tests (FLUSHALL belongs to another group).
-  p.lapse.keyspace.flushAll();
-});
+const p = pairSuite();
 
 /** An INFO reply (bulk or verbatim) as its text. */
 function infoOf(raw: Buffer): string {

@@ -1,46 +1,19 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair } from './harness.js';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply } from '../helpers/resp.js';
-import { NO_DEADLINE, expireTimeOf } from '../../src/keyspace/database.js';
-import type { EventClass } from '../../src/keyspace/keyspace.js';
 
 /**
- * Every string command against Redis 7.0, one command per line. RESP3 lines are left
- * out until HELLO exists in lapse.
+ * Every string command against Redis 7.0, one command per line (their RESP3 replies are
+ * compared in resp3.test.ts).
  */
 
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-// lapse has no FLUSHALL yet (reset() sends it and ignores the reply): empty it in-process.
-beforeEach(async () => {
-  await p.reset();
-  p.lapse.keyspace.flushAll();
-});
+const p = pairSuite();
 
 /** A key holding a list on both servers (lapse has no list commands: set in-process). */
 async function makeList(key: string): Promise<void> {
   await p.r.call('RPUSH', key, 'x');
   p.lapse.keyspace.dbs[0]!.set(key, { type: 'list', estimatedBytes: 64 });
-}
-
-/**
- * Compares Redis's PTTL of key with lapse's remaining time read in-process (lapse has
- * no PTTL yet), within `tolerance` ms: time passes between the two reads.
- */
-async function pttl(key: string, tolerance: number): Promise<void> {
-  const r = decodeReply(await p.r.call('PTTL', key))!.reply;
-  expect(r.type).toBe('integer');
-  const redisPttl = r.type === 'integer' ? Number(r.value) : NaN;
-  const entry = p.lapse.keyspace.dbs[0]!.peek(key);
-  const now = p.lapse.clock.now();
-  let lapsePttl: number;
-  if (entry === undefined || entry.deadline <= now) lapsePttl = -2;
-  else if (entry.deadline === NO_DEADLINE) lapsePttl = -1;
-  else lapsePttl = expireTimeOf(entry) - now;
-  if (redisPttl < 0 || lapsePttl < 0) expect(lapsePttl, `pttl ${key}`).toBe(redisPttl);
-  else expect(Math.abs(lapsePttl - redisPttl), `pttl ${key}: redis ${redisPttl} lapse ${lapsePttl}`).toBeLessThanOrEqual(tolerance);
 }
 
 const SEC = Math.floor(Date.now() / 1000);
@@ -115,33 +88,33 @@ describe('GET and SET', () => {
 
   test('EX PX EXAT PXAT and their TTLs', async () => {
     await p.exact('SET', 'ex', 'v', 'EX', '100');                       // exact
-    await pttl('ex', 200);                                              // ttl: ms tolerance 200
+    await p.ttl(200, 'PTTL', 'ex');                                     // ttl: within 200 ms
     await p.exact('SET', 'px', 'v', 'PX', '100000');                    // exact
-    await pttl('px', 200);                                              // ttl
+    await p.ttl(200, 'PTTL', 'px');                                     // ttl: within 200 ms
     await p.exact('SET', 'exat', 'v', 'EXAT', String(SEC + 1000));      // exact
-    await pttl('exat', 200);                                            // ttl
+    await p.ttl(200, 'PTTL', 'exat');                                   // ttl: within 200 ms
     await p.exact('SET', 'pxat', 'v', 'PXAT', String(MS + 500_000));    // exact
-    await pttl('pxat', 200);                                            // ttl
+    await p.ttl(200, 'PTTL', 'pxat');                                   // ttl: within 200 ms
     await p.exact('SET', 'ex', 'v2');                                   // exact: plain SET clears the TTL
-    await pttl('ex', 0);                                                // ttl: -1 on both
+    await p.ttl(0, 'PTTL', 'ex');                                       // ttl: exact, -1 on both
     await p.exact('SET', 'k', 'v', 'ex', '10');                         // exact: lowercase
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'Px', '20000');                      // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'eXaT', String(SEC + 50));           // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'pXAt', String(MS + 60_000));        // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'EX', '10', 'EX', '20');             // exact: repeated, last wins
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'PX', '10', 'PX', '30000');          // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'EX', '100', 'NX');                  // exact: NX after expire: not set
-    await pttl('k', 200);                                               // ttl: unchanged
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms, unchanged
     await p.exact('SET', 'k', 'v', 'XX', 'EX', '200');                  // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'nx', 'v', 'NX', 'PX', '5000');                // exact
-    await pttl('nx', 200);                                              // ttl
+    await p.ttl(200, 'PTTL', 'nx');                                     // ttl: within 200 ms
     await p.exact('SET', 'k', 'v', 'EX', String(Math.floor(9223372036854775807 / 1000 / 4)));  // exact: large TTL
     await p.exact('SET', 'k', 'v', 'PXAT', '9223372036854775807');      // exact: largest time
     await p.exact('SET', 'k', 'v', 'EXAT', '9223372036854775');         // exact: largest seconds
@@ -206,16 +179,16 @@ describe('GET and SET', () => {
   test('KEEPTTL', async () => {
     await p.exact('SET', 'k', 'v', 'EX', '100');                        // exact
     await p.exact('SET', 'k', 'v2', 'KEEPTTL');                         // exact
-    await pttl('k', 200);                                               // ttl: kept
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms, kept
     await p.exact('SET', 'k', 'v3', 'keepttl', 'KEEPTTL');              // exact: repeated
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('SET', 'k', 'v4', 'KEEPTTL', 'XX', 'GET');            // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GET', 'k');                                          // exact
     await p.exact('SET', 'fresh', 'v', 'KEEPTTL');                      // exact: missing key
-    await pttl('fresh', 0);                                             // ttl: -1
+    await p.ttl(0, 'PTTL', 'fresh');                                    // ttl: exact, -1
     await p.exact('SET', 'k', 'v5');                                    // exact
-    await pttl('k', 0);                                                 // ttl: -1
+    await p.ttl(0, 'PTTL', 'k');                                        // ttl: exact, -1
     await p.exact('SET', 'k', 'v', 'KEEPTTLX');                         // exact
   });
 
@@ -246,10 +219,10 @@ describe('SETNX SETEX PSETEX GETSET', () => {
 
   test('SETEX and PSETEX', async () => {
     await p.exact('SETEX', 'k', '100', 'v');                            // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GET', 'k');                                          // exact
     await p.exact('PSETEX', 'p', '100000', 'v');                        // exact
-    await pttl('p', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'p');                                      // ttl: within 200 ms
     await p.exact('SETEX', 'k', '0', 'v');                              // exact: 'setex' in the error
     await p.exact('SETEX', 'k', '-5', 'v');                             // exact
     await p.exact('PSETEX', 'k', '0', 'v');                             // exact: 'psetex'
@@ -274,7 +247,7 @@ describe('SETNX SETEX PSETEX GETSET', () => {
     await p.exact('GET', 'k');                                          // exact
     await p.exact('SET', 't', 'v', 'EX', '100');                        // exact
     await p.exact('GETSET', 't', 'w');                                  // exact
-    await pttl('t', 0);                                                 // ttl: cleared, -1
+    await p.ttl(0, 'PTTL', 't');                                        // ttl: exact, cleared, -1
     await p.exact('GETSET', 'k', '');                                   // exact
     await p.exact('GETSET', 'k', '\0\xff');                             // exact
     await p.exact('GETSET', 'k');                                       // exact: arity
@@ -304,12 +277,12 @@ describe('GETDEL and GETEX', () => {
     await p.exact('GETEX', 'k');                                        // exact: null
     await p.exact('SET', 'k', 'v');                                     // exact
     await p.exact('GETEX', 'k');                                        // exact
-    await pttl('k', 0);                                                 // ttl: -1
+    await p.ttl(0, 'PTTL', 'k');                                        // ttl: exact, -1
     await p.exact('SET', 'k', 'v', 'EX', '100');                        // exact
     await p.exact('GETEX', 'k');                                        // exact: TTL unchanged
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GETEX', 'k', 'PERSIST');                             // exact
-    await pttl('k', 0);                                                 // ttl: -1
+    await p.ttl(0, 'PTTL', 'k');                                        // ttl: exact, -1
     await p.exact('GETEX', 'k', 'persist');                             // exact: no TTL to remove
     await p.exact('GETEX', 'k', 'PERSIST', 'PERSIST');                  // exact: repeated
     await p.exact('GETEX', 'missing', 'PERSIST');                       // exact: null
@@ -318,15 +291,15 @@ describe('GETDEL and GETEX', () => {
   test('GETEX with an expire', async () => {
     await p.exact('SET', 'k', 'v');                                     // exact
     await p.exact('GETEX', 'k', 'EX', '100');                           // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GETEX', 'k', 'PX', '50000');                         // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GETEX', 'k', 'EXAT', String(SEC + 2000));            // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GETEX', 'k', 'PXAT', String(MS + 300_000));          // exact
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GETEX', 'k', 'ex', '10', 'EX', '70');                // exact: repeated
-    await pttl('k', 200);                                               // ttl
+    await p.ttl(200, 'PTTL', 'k');                                      // ttl: within 200 ms
     await p.exact('GETEX', 'k', 'EXAT', '1');                           // exact: past: value, then deleted
     await p.exact('GET', 'k');                                          // exact: gone
     await p.exact('SET', 'k', 'v');                                     // exact
@@ -359,7 +332,7 @@ describe('GETDEL and GETEX', () => {
     await p.exact('GETEX', 'k', 'foo');                                 // exact
     await p.exact('GETEX', 'k', 'persist\0x');                          // exact: C string
     await p.exact('GETEX');                                             // exact: arity
-    await pttl('k', 0);                                                 // ttl: no change: -1
+    await p.ttl(0, 'PTTL', 'k');                                        // ttl: exact, no change: -1
     await makeList('list');
     await p.exact('GETEX', 'list');                                     // exact: WRONGTYPE
     await p.exact('GETEX', 'list', 'EX', '0');                          // exact: WRONGTYPE before the expire
@@ -389,7 +362,7 @@ describe('MGET MSET MSETNX', () => {
     await p.exact('GET', 'a');                                          // exact
     await p.exact('SET', 't', 'v', 'EX', '100');                        // exact
     await p.exact('MSET', 't', 'w', 'u', '\0\r\n');                     // exact
-    await pttl('t', 0);                                                 // ttl: cleared
+    await p.ttl(0, 'PTTL', 't');                                        // ttl: exact, cleared
     await p.exact('MGET', 't', 'u');                                    // exact
     await makeList('list');
     await p.exact('MSET', 'list', 'v');                                 // exact: replaces any type
@@ -427,7 +400,7 @@ describe('APPEND and STRLEN', () => {
     await p.exact('INCR', 'n');                                         // exact
     await p.exact('SET', 't', 'v', 'EX', '100');                        // exact
     await p.exact('APPEND', 't', 'w');                                  // exact
-    await pttl('t', 200);                                               // ttl: kept
+    await p.ttl(200, 'PTTL', 't');                                      // ttl: within 200 ms, kept
     await p.exact('APPEND', 'k');                                       // exact: arity
     await makeList('list');
     await p.exact('APPEND', 'list', 'x');                               // exact: WRONGTYPE
@@ -467,7 +440,7 @@ describe('INCR DECR INCRBY DECRBY', () => {
     await p.exact('MGET', 'k', 'd', 'i');                               // exact
     await p.exact('SET', 't', '5', 'EX', '100');                        // exact
     await p.exact('INCR', 't');                                         // exact
-    await pttl('t', 200);                                               // ttl: kept
+    await p.ttl(200, 'PTTL', 't');                                      // ttl: within 200 ms, kept
     await p.exact('INCR');                                              // exact: arity
     await p.exact('INCRBY', 'k');                                       // exact: arity
     await p.exact('DECRBY', 'k', '1', '2');                             // exact: arity
@@ -594,7 +567,7 @@ describe('INCRBYFLOAT', () => {
   test('TTL kept, arity, wrong type', async () => {
     await p.exact('SET', 't', '1', 'EX', '100');                        // exact
     await p.exact('INCRBYFLOAT', 't', '1.5');                           // exact
-    await pttl('t', 200);                                               // ttl: kept
+    await p.ttl(200, 'PTTL', 't');                                      // ttl: within 200 ms, kept
     await p.exact('INCRBYFLOAT', 't');                                  // exact: arity
     await p.exact('INCRBYFLOAT', 't', '1', '2');                        // exact: arity
     await makeList('list');
@@ -697,7 +670,7 @@ describe('SETRANGE', () => {
     await p.exact('GET', 'n');                                          // exact
     await p.exact('SET', 't', 'v', 'EX', '100');                        // exact
     await p.exact('SETRANGE', 't', '1', 'w');                           // exact
-    await pttl('t', 200);                                               // ttl: kept
+    await p.ttl(200, 'PTTL', 't');                                      // ttl: within 200 ms, kept
   });
 
   test('errors and limits', async () => {
@@ -778,37 +751,27 @@ describe('command names and options in any case', () => {
 });
 
 describe('keyspace events', () => {
-  let sub: RawClient;
-  let captured: [number, string, string][];
-  let previous: typeof p.lapse.keyspace.listener.event;
+  /** A subscriber on each server to every keyevent channel and to 'sync'. */
+  let sub: [RawClient, RawClient];
 
   beforeEach(async () => {
-    await p.r.call('CONFIG', 'SET', 'notify-keyspace-events', 'AEn');
-    sub = await RawClient.connect(p.redis.port);
-    await sub.call('PSUBSCRIBE', '__keyevent@*__:*');
-    await sub.call('SUBSCRIBE', 'sync');
-    captured = [];
-    const listener = p.lapse.keyspace.listener;
-    previous = listener.event;
-    listener.event = (cls: EventClass, event: string, key: string, db) => {
-      // Redis publishes the classes of 'AEn', which leaves out key misses (m).
-      if (cls !== 'm') captured.push([db.index, event, key]);
-      previous?.call(listener, cls, event, key, db);
-    };
+    await p.exact('CONFIG', 'SET', 'notify-keyspace-events', 'AEn');  // exact
+    sub = await p.connect();
+    for (const c of sub) {
+      await c.call('PSUBSCRIBE', '__keyevent@*__:*');
+      await c.call('SUBSCRIBE', 'sync');
+    }
   });
 
   afterEach(async () => {
-    p.lapse.keyspace.listener.event = previous;
-    sub.close();
-    await p.r.call('CONFIG', 'SET', 'notify-keyspace-events', '');
+    await p.exact('CONFIG', 'SET', 'notify-keyspace-events', '');     // exact
   });
 
-  /** The events Redis published since the last call, as [db, event, key]. */
-  async function redisEvents(): Promise<[number, string, string][]> {
-    await p.r.call('PUBLISH', 'sync', 'x');
+  /** The events c received since the last 'sync' message, as [db, event, key]. */
+  async function eventsOn(c: RawClient): Promise<[number, string, string][]> {
     const events: [number, string, string][] = [];
     for (;;) {
-      const r = await sub.readReply();
+      const r = await c.readReply();
       if (r.type !== 'array') throw new Error('unexpected reply');
       const parts = r.value.map((x) => (x.type === 'bulk' ? x.value.toString('latin1') : ''));
       if (parts[0] === 'message' && parts[1] === 'sync') return events;
@@ -817,11 +780,11 @@ describe('keyspace events', () => {
     }
   }
 
-  /** Redis and lapse published the same events, in the same order. */
+  /** Both servers published the same events, in the same order (ended by a 'sync' message). */
   async function sameEvents(): Promise<void> {
-    const expected = await redisEvents();
-    expect(captured, 'keyspace events').toEqual(expected);
-    captured = [];
+    await p.exact('PUBLISH', 'sync', 'x');                            // exact: 1 receiver
+    const expected = await eventsOn(sub[0]);
+    expect(await eventsOn(sub[1]), 'keyspace events').toEqual(expected);
   }
 
   test('each command fires the events Redis fires', async () => {
@@ -878,9 +841,7 @@ describe('keyspace events', () => {
 });
 
 describe('proto-max-bulk-len', () => {
-  const small = new Pair({ 'proto-max-bulk-len': '1mb' }, ['--proto-max-bulk-len', '1mb']);
-  beforeAll(() => small.start());
-  afterAll(() => small.stop());
+  const small = pairSuite({ lapse: { 'proto-max-bulk-len': '1mb' }, redis: ['--proto-max-bulk-len', '1mb'], reset: false });
 
   test('APPEND and SETRANGE stop at the limit', async () => {
     const mb = 1024 * 1024;

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { Pair, show } from './harness.js';
-import { HashValue } from '../../src/keyspace/hash.js';
+import { describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, encodeCommand, type Reply } from '../helpers/resp.js';
 
@@ -9,10 +8,7 @@ import { decodeReply, encodeCommand, type Reply } from '../helpers/resp.js';
  * queueing, errors while queueing, errors in place inside EXEC, and every way a watched
  * key changes, with several connections.
  */
-const p = new Pair();
-beforeAll(() => p.start());
-afterAll(() => p.stop());
-beforeEach(() => p.reset());
+const p = pairSuite();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -118,11 +114,7 @@ describe('MULTI EXEC DISCARD', () => {
   });
 
   test('WRONGTYPE at run time is returned in place', async () => {
-    // This branch has no hash command yet: lapse's hash is stored directly, Redis's by HSET.
-    await p.r.call('HSET', 'h', 'f', 'v');
-    const hash = new HashValue();
-    hash.set('f', 'v');
-    p.lapse.keyspace.dbs[0]!.set('h', hash);
+    await p.exact('HSET', 'h', 'f', 'v');                           // exact
     await p.exact('TYPE', 'h');                                     // exact: hash on both
     await p.exact('MULTI');                                         // exact
     await p.exact('GET', 'h');                                      // exact: QUEUED
@@ -611,9 +603,7 @@ describe('WATCH', () => {
 });
 
 describe('with requirepass', () => {
-  const q = new Pair({ requirepass: 'pw' }, ['--requirepass', 'pw']);
-  beforeAll(() => q.start());
-  afterAll(() => q.stop());
+  const q = pairSuite({ lapse: { requirepass: 'pw' }, redis: ['--requirepass', 'pw'], reset: false });
 
   test('EXEC refused for authentication; AUTH queued; RESET logs out', async () => {
     await q.exact('EXEC');                                          // exact: EXECABORT because of NOAUTH
