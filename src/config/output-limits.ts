@@ -25,8 +25,6 @@ export interface OutputBufferLimits {
 const PRINTED_CLASSES = ['normal', 'slave', 'pubsub'] as const;
 type PrintedClass = (typeof PRINTED_CLASSES)[number];
 
-export const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
-
 const WRONG_COUNT = 'Wrong number of arguments in buffer limit configuration.';
 const BAD_CLASS = 'Invalid client class specified in buffer limit configuration.';
 const BAD_NUMBER = 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';

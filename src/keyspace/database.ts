@@ -118,10 +118,6 @@ export interface CommandTime {
   readonly newAccess: number;
 }
 
-export interface ScanResult {
-  cursor: number;
-}
-
 /** Tombstones are compacted away once there are more than this and more than live keys. */
 const MIN_TOMBSTONES_TO_COMPACT = 1024;
 

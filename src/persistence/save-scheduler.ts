@@ -8,8 +8,6 @@ import { parseSavePoints, type SavePoint } from './save-points.js';
 /** Redis waits this long before retrying a failed background save for a save point. */
 const BGSAVE_RETRY_DELAY_S = 5;
 
-export type BgsaveReply = { status: string } | { error: string };
-
 /**
  * The persistence state Redis keeps in `server`: save points and the dirty counter
  * (Keyspace.changesSinceSave), LASTSAVE, the last background save's status (and the

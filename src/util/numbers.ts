@@ -58,13 +58,6 @@ export function parseIntArg(s: string): number {
   return typeof v === 'number' ? v : Number(v);
 }
 
-/** int64 as bigint, or undefined. For exact arithmetic. */
-export function parseI64Big(s: string): bigint | undefined {
-  const v = parseI64(s);
-  if (v === undefined) return undefined;
-  return typeof v === 'bigint' ? v : BigInt(v);
-}
-
 /**
  * Parses an unsigned 64-bit cursor the way Redis's parseScanCursorOrReply does with
  * strtoul(): no leading whitespace, an optional sign, decimal digits, nothing after,
@@ -91,26 +84,6 @@ export function parseCursor(s: string): bigint | undefined {
   const v = BigInt(s.slice(i));
   if (v > UINT64_MAX) return undefined;
   return negative && v !== 0n ? (1n << 64n) - v : v;
-}
-
-/** Formats an integer reply or value (number or bigint) as Redis prints it. */
-export function formatInt(v: number | bigint): string {
-  return typeof v === 'number' ? String(v) : v.toString();
-}
-
-/**
- * Redis's strict double parsing for arguments such as EXPIRE-free float commands:
- * strtod() accepting the whole string, no leading space, not NaN. Returns NaN when the
- * string is not a valid float (callers answer "value is not a valid float").
- */
-export function parseStrictDouble(s: string): number {
-  if (s.length === 0 || isCSpaceCode(s.charCodeAt(0))) return NaN;
-  const v = parseCDouble(s);
-  return v;
-}
-
-function isCSpaceCode(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
