@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { argvToConfig, Config, ConfigFileError, loadConfigText } from './config/config.js';
-import { errCantOpenConfigFile } from './config/params.js';
+import { errCantOpenConfigFile } from './config/config-errors.js';
 import { createServer, ListenError, StartupError, type LapseServer, type Supervisor } from './server/server.js';
 import type { LogLevel } from './server/logger.js';
 import { daemonize, daemonStatusPipe } from './process/daemon.js';

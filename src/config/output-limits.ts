@@ -1,4 +1,5 @@
-import { parseMemory } from './params.js';
+import { parseMemory } from './param-kinds.js';
+import { ERR_BUFFER_LIMIT_CLASS, ERR_BUFFER_LIMIT_COUNT, ERR_BUFFER_LIMIT_NUMBER } from './config-errors.js';
 
 /**
  * client-output-buffer-limit: per client class, a hard limit (bytes), a soft limit
@@ -24,10 +25,6 @@ export interface OutputBufferLimits {
 /** The classes in the order CONFIG GET prints them, by the names it prints. */
 const PRINTED_CLASSES = ['normal', 'slave', 'pubsub'] as const;
 type PrintedClass = (typeof PRINTED_CLASSES)[number];
-
-const WRONG_COUNT = 'Wrong number of arguments in buffer limit configuration.';
-const BAD_CLASS = 'Invalid client class specified in buffer limit configuration.';
-const BAD_NUMBER = 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
 
 /** C's strcasecmp against a lowercase name: the argument is read up to a NUL. */
 function cLower(s: string): string {
@@ -77,15 +74,15 @@ function softSecondsOf(arg: string): number | undefined {
 export function parseOutputBufferLimits(arg: string): { value: string } | { error: string } {
   if (arg.length === 0) return { value: '' };
   const words = arg.split(' ');
-  if (words.length % 4 !== 0) return { error: WRONG_COUNT };
+  if (words.length % 4 !== 0) return { error: ERR_BUFFER_LIMIT_COUNT };
   const groups: string[] = [];
   for (let j = 0; j < words.length; j += 4) {
     const cls = classOf(words[j]!);
-    if (cls === undefined) return { error: BAD_CLASS };
+    if (cls === undefined) return { error: ERR_BUFFER_LIMIT_CLASS };
     const hard = parseMemory(words[j + 1]!);
     const soft = parseMemory(words[j + 2]!);
     const seconds = softSecondsOf(words[j + 3]!);
-    if (hard === undefined || soft === undefined || seconds === undefined) return { error: BAD_NUMBER };
+    if (hard === undefined || soft === undefined || seconds === undefined) return { error: ERR_BUFFER_LIMIT_NUMBER };
     groups.push(`${cls} ${hard} ${soft} ${seconds}`);
   }
   return { value: groups.join(' ') };

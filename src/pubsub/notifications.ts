@@ -1,6 +1,6 @@
 import type { Database } from '../keyspace/database.js';
 import type { EventClass } from '../keyspace/keyspace.js';
-import { NOTIFY_CLASS_BITS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from '../config/params.js';
+import { NOTIFY_CLASS_BITS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from './event-classes.js';
 import type { PubSubHub } from './hub.js';
 
 /**
