@@ -1,5 +1,5 @@
 import type { TimerNode } from './expiry/timer-wheel.js';
-import type { Entry } from './database.js';
+import type { Entry } from './entry.js';
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
 
