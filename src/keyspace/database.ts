@@ -2,7 +2,7 @@ import { TimerWheel } from './expiry/timer-wheel.js';
 import type { Clock } from './clock.js';
 import type { Value } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
-import { FieldTimer, FieldTtls, HashValue } from './hash.js';
+import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -70,10 +70,12 @@ export interface ChangeObserver {
 }
 
 /**
- * What databases share: Redis's one time per command, hit/miss counters, and how keys'
- * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy).
+ * What databases share: Redis's one time per command, hit/miss counters, how keys'
+ * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy), and the
+ * server's hash encoding settings.
  */
 export interface CommandTime {
+  readonly hashEncoding: HashEncoding;
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
@@ -129,6 +131,14 @@ export class Database {
     private readonly events: DatabaseEvents,
   ) {
     this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry, clock.now()), { onWake: this.onWake });
+  }
+
+  /**
+   * The server's hash limits and field-name pool: what a command that builds a new hash
+   * passes to HashValue.set (setField passes it itself).
+   */
+  get hashEncoding(): HashEncoding {
+    return this.time.hashEncoding;
   }
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
@@ -269,7 +279,7 @@ export class Database {
     const hash = entry.value as HashValue;
     const before = hash.estimatedBytes;
     if (hash.ttls !== null && !keepTtl) this.clearFieldDeadline(hash, field);
-    const created = hash.set(field, value);
+    const created = hash.set(field, value, this.time.hashEncoding);
     this.bytes += hash.estimatedBytes - before;
     return created;
   }

@@ -10,7 +10,6 @@ import { createCommandTable } from '../commands/index.js';
 import type { CommandTable } from '../commands/table.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
-import { hashLimits } from '../keyspace/hash.js';
 import { Keyspace } from '../keyspace/keyspace.js';
 import type { ParserLimits } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
@@ -752,8 +751,8 @@ export class LapseServer implements ServerContext {
     else if (name === 'requirepass') this.acl.setRequirepass(value as string);
     else if (name === 'acl-pubsub-default') this.acl.allChannelsByDefault = value === 'allchannels';
     else if (name.startsWith('tls-') && this.pendingTls !== null) this.applyTls();
-    else if (name === 'hash-max-listpack-entries') hashLimits.maxCompactEntries = Number(value);
-    else if (name === 'hash-max-listpack-value') hashLimits.maxCompactValue = Number(value);
+    else if (name === 'hash-max-listpack-entries') this.keyspace.hashEncoding.maxCompactEntries = Number(value);
+    else if (name === 'hash-max-listpack-value') this.keyspace.hashEncoding.maxCompactValue = Number(value);
     else if (name === 'save') this.persistence.applySavePoints();
     else if (name === 'notify-keyspace-events') this.notifier.flags = value as number;
     else if (name === 'client-output-buffer-limit') this.outputLimits = outputBufferLimitsOf(value as string);
