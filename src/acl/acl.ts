@@ -9,7 +9,8 @@ import {
 import { strerror } from '../util/strerror.js';
 import { AclCommandIndex, type AclCommandSource } from './commands.js';
 import { AclLog } from './log.js';
-import { type AclRuleError, type AclSettings, User, hasSpaces } from './user.js';
+import { KeyFinder } from './key-specs.js';
+import { type AclRuleError, type AclSettings, KeyCache, User, hasSpaces } from './user.js';
 
 /**
  * The users of a server (Redis 7.0's acl.c around the rules themselves): the default
@@ -27,6 +28,11 @@ export class Acl implements AclSettings {
   readonly log: AclLog;
   /** acl-pubsub-default is allchannels. */
   allChannelsByDefault = false;
+  /** Where this server's commands have their keys (ACL key checks, COMMAND GETKEYS). */
+  readonly keyFinder = new KeyFinder();
+  readonly checkedKeys = new KeyCache(this.keyFinder);
+  /** See AclSettings.deniedIndex: read it right after User.check refused a command. */
+  deniedIndex = 0;
   /** `user` lines of the configuration, checked when read and applied at start-up. */
   private readonly usersToLoad: string[][] = [];
 

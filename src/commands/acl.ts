@@ -32,7 +32,6 @@ import {
   type Selector,
   type User,
   channelAllowed,
-  deniedIndex,
   hasSpaces,
 } from '../acl/user.js';
 import { parseIntArg } from '../util/numbers.js';
@@ -76,7 +75,7 @@ export function logAclDenied(c: Client, argv: readonly string[], reason: AclLogR
 
 /** Logs a refused command: its name, or the key or channel at deniedIndex. */
 export function logCommandDenied(c: Client, cmd: CommandSpec, argv: readonly string[], result: number): void {
-  const object = result === ACL_DENIED_CMD ? cmd.fullName : argv[deniedIndex]!;
+  const object = result === ACL_DENIED_CMD ? cmd.fullName : argv[c.server.acl.deniedIndex]!;
   logAclDenied(c, argv, logReason(result), object);
 }
 
@@ -321,8 +320,8 @@ function aclDryrun(c: Client, argv: string[]): void {
     return;
   }
   const result = u.check(cmd, target);
-  if (result === ACL_DENIED_KEY) c.reply.bulk(aclDryrunKeyDenied(target[deniedIndex]!));
-  else if (result === ACL_DENIED_CHANNEL) c.reply.bulk(aclDryrunChannelDenied(target[deniedIndex]!));
+  if (result === ACL_DENIED_KEY) c.reply.bulk(aclDryrunKeyDenied(target[c.server.acl.deniedIndex]!));
+  else if (result === ACL_DENIED_CHANNEL) c.reply.bulk(aclDryrunChannelDenied(target[c.server.acl.deniedIndex]!));
   else if (result === ACL_DENIED_CMD) c.reply.bulk(aclDryrunCommandDenied(cmd.fullName));
   else c.reply.simple('OK');
 }
