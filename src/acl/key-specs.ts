@@ -1,3 +1,5 @@
+import { cString } from '../util/c-string.js';
+
 /**
  * Where a command's keys are in its arguments, found with its key specs as Redis 7.0's
  * getKeysFromCommandWithSpecs (GET_KEYSPEC_DEFAULT) finds them; used by the ACL key
@@ -183,7 +185,6 @@ const OWN_KEY_FUNCTIONS: Readonly<Record<string, (argv: readonly string[], out: 
 
 /** strcasecmp(a, b) == 0 for an argument and an ASCII keyword: C string, ASCII case. */
 function asciiEqualsIgnoreCase(a: string, b: string): boolean {
-  const nul = a.indexOf('\0');
-  if (nul >= 0) a = a.slice(0, nul);
+  a = cString(a);
   return a.length === b.length && a.replace(/[A-Z]+/g, (m) => m.toLowerCase()) === b.toLowerCase();
 }

@@ -1,4 +1,5 @@
-import { parseMemory } from './param-kinds.js';
+import { cString } from '../util/c-string.js';
+import { asciiLower, parseMemory } from './param-kinds.js';
 import { ERR_BUFFER_LIMIT_CLASS, ERR_BUFFER_LIMIT_COUNT, ERR_BUFFER_LIMIT_NUMBER } from './config-errors.js';
 
 /**
@@ -26,15 +27,10 @@ export interface OutputBufferLimits {
 const PRINTED_CLASSES = ['normal', 'slave', 'pubsub'] as const;
 type PrintedClass = (typeof PRINTED_CLASSES)[number];
 
-/** C's strcasecmp against a lowercase name: the argument is read up to a NUL. */
-function cLower(s: string): string {
-  const nul = s.indexOf('\0');
-  return (nul >= 0 ? s.slice(0, nul) : s).replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-
 /** Redis's getClientTypeByName for a limit class: master is refused here. */
 function classOf(name: string): PrintedClass | undefined {
-  switch (cLower(name)) {
+  // C's strcasecmp against a lowercase name: the argument is read up to a NUL.
+  switch (asciiLower(cString(name))) {
     case 'normal': return 'normal';
     case 'slave': case 'replica': return 'slave';
     case 'pubsub': return 'pubsub';
@@ -52,8 +48,7 @@ const INT64_MIN = -9223372036854775808n;
  * in an int (the low 32 bits), which must not be negative. Undefined if refused.
  */
 function softSecondsOf(arg: string): number | undefined {
-  const nul = arg.indexOf('\0');
-  const s = nul >= 0 ? arg.slice(0, nul) : arg;
+  const s = cString(arg);
   if (s.length === 0) return 0;
   const m = /^([+-]?)(\d+)$/.exec(s.slice(C_SPACE.exec(s)![0].length));
   if (m === null) return undefined;

@@ -1,3 +1,5 @@
+import { cString } from './c-string.js';
+
 /**
  * Number parsing with Redis's exact acceptance rules. Arguments arrive as latin1 strings.
  *
@@ -65,9 +67,8 @@ export function parseIntArg(s: string): number {
  * up to its first NUL, and strtoul of an empty string converts nothing yet stops at the
  * end, so "" and "7\0junk" are the cursors 0 and 7.
  */
-export function parseCursor(s: string): bigint | undefined {
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
+export function parseCursor(arg: string): bigint | undefined {
+  const s = cString(arg);
   if (s.length === 0) return 0n;
   let i = 0;
   let negative = false;
