@@ -23,7 +23,7 @@ import {
 } from './acl-errors.js';
 import { strerror } from '../util/strerror.js';
 import { cString } from '../util/c-string.js';
-import { AclCommandIndex, type AclCommandSource } from './commands.js';
+import { AclCommandIndex, type AclCommandSource } from './command-index.js';
 import { AclLog } from './log.js';
 import { KeyFinder } from './key-specs.js';
 import { type AclRuleError, type AclSettings, KeyCache, User, hasSpaces } from './user.js';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { KEY_ACCESS, KEY_DELETE, KEY_INSERT, KEY_UPDATE, KeyRefs, type KeyFinder } from './key-specs.js';
 import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../util/split-args.js';
-import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit } from './commands.js';
+import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit } from './command-index.js';
 import { cString } from '../util/c-string.js';
 
 /**

@@ -23,7 +23,7 @@ import {
 import { optionName } from './args.js';
 import { clientInfoLine, runningArgvMemory } from './client-info.js';
 import { replyHelp, type HelpEntry } from './help.js';
-import { ACL_CATEGORIES, categoryBit, type AclCommand } from '../acl/commands.js';
+import { ACL_CATEGORIES, categoryBit, type AclCommand } from '../acl/command-index.js';
 import type { AclLogReason } from '../acl/log.js';
 import {
   ACL_DENIED_CHANNEL,
