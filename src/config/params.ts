@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { INT64_MAX, UINT64_MAX } from '../util/numbers.js';
-import { parseSavePoints } from '../persistence/save-points.js';
+import { parseSavePoints } from './save-points.js';
 import { keyspaceEventsToFlags, keyspaceEventsToString } from '../pubsub/event-classes.js';
 import { cString } from '../util/c-string.js';
 import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
