@@ -5,6 +5,7 @@ import { parseSavePoints } from './save-points.js';
 import { keyspaceEventsToFlags, keyspaceEventsToString } from '../pubsub/event-classes.js';
 import { cString } from '../util/c-string.js';
 import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
+import { isValidProcTitleTemplate } from './proc-title-template.js';
 import { ERR_WRONG_NUMBER_OF_ARGUMENTS, errnoText } from './config-errors.js';
 import {
   aliasParam,
@@ -201,46 +202,6 @@ const SHUTDOWN_ON_SIGNAL: readonly (readonly [string, number])[] = [
 ];
 const checkShutdownFlags = (v: number) =>
   v & SHUTDOWN_SAVE && v & SHUTDOWN_NOSAVE ? "shutdown options SAVE and NOSAVE can't be used simultaneously" : null;
-
-/** The process-title variables Redis 7.0 knows (redisProcTitleGetVariable). */
-const PROC_TITLE_VARIABLES = new Set(['title', 'listen-addr', 'server-mode', 'config-file', 'port', 'tls-port', 'unixsocket']);
-
-/**
- * Redis's validateProcTitleTemplate: the template expands (sdstemplate: '{{' is a literal
- * '{', '{name}' a known variable, anything else an error) with an empty title, and the
- * result, trimmed of spaces, is not empty. Expanded with every variable empty, which is
- * what decides validity: only the title can be empty in Redis.
- */
-export function expandProcTitle(template: string, variable: (name: string) => string): string | null {
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const open = template.indexOf('{', i);
-    if (open < 0) {
-      out += template.slice(i);
-      break;
-    }
-    out += template.slice(i, open);
-    if (open + 1 >= template.length) return null;
-    if (template[open + 1] === '{') {
-      out += '{';
-      i = open + 2;
-      continue;
-    }
-    const close = template.indexOf('}', open + 1);
-    if (close < 0) return null;
-    const name = template.slice(open + 1, close);
-    if (!PROC_TITLE_VARIABLES.has(name)) return null;
-    out += variable(name);
-    i = close + 1;
-  }
-  return out.replace(/^ +| +$/g, '');
-}
-
-function isValidProcTitleTemplate(template: string): string | null {
-  const probe = expandProcTitle(template, (name) => (name === 'title' ? '' : 'x'));
-  return probe === null || probe === '' ? 'template format is invalid or contains unknown variables' : null;
-}
 
 /** Redis's isValidAnnouncedHostname (its check stops at the second character by a bug; the intent is kept). */
 function isValidAnnouncedHostname(v: string): string | null {
