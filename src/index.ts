@@ -7,7 +7,8 @@
  *   // ... point ioredis / node-redis at 127.0.0.1:port ...
  *   await server.close();
  */
-export { createServer, LapseServer, ListenError, type ServerOptions, type ListenAddress } from './server/server.js';
+export { createServer, LapseServer, type ServerOptions } from './server/server.js';
+export { ListenError, type ListenAddress } from './server/listeners.js';
 export { SystemClock, ManualClock, type Clock } from './keyspace/clock.js';
 export type { Logger, LogLevel } from './server/logger.js';
 export { VERSION } from './version.js';

@@ -2,14 +2,31 @@ import fs from 'node:fs';
 import nodePath from 'node:path';
 import {
   ERR_ACL_SAVE_FAILED,
+  ERR_STARTUP_USERNAME_SPACES,
+  ERR_USERS_AND_ACLFILE,
   aclRuleErrorReason,
+  errAbortStartup,
+  errAclFileDuplicateUser,
+  errAclFileOperation,
+  errAclFileParenthesis,
+  errAclFileRejected,
+  errAclFileRule,
+  errAclFileUserKeyword,
+  errAclFileUsername,
   errAclSetuserModifier,
   errAclUnmatchedParenthesis,
-} from '../commands/errors.js';
+  errLoadingRule,
+  errOpeningAclFile,
+  errUserDeclaration,
+  noticeUserDisabled,
+  warnAclSaveWrite,
+} from './acl-errors.js';
 import { strerror } from '../util/strerror.js';
-import { AclCommandIndex, type AclCommandSource } from './commands.js';
+import { cString } from '../util/c-string.js';
+import { AclCommandIndex, type AclCommandSource } from './command-index.js';
 import { AclLog } from './log.js';
-import { type AclRuleError, type AclSettings, User, hasSpaces } from './user.js';
+import { KeyFinder } from './key-specs.js';
+import { type AclRuleError, type AclSettings, KeyCache, User, hasSpaces } from './user.js';
 
 /**
  * The users of a server (Redis 7.0's acl.c around the rules themselves): the default
@@ -27,6 +44,11 @@ export class Acl implements AclSettings {
   readonly log: AclLog;
   /** acl-pubsub-default is allchannels. */
   allChannelsByDefault = false;
+  /** Where this server's commands have their keys (ACL key checks, COMMAND GETKEYS). */
+  readonly keyFinder = new KeyFinder();
+  readonly checkedKeys = new KeyCache(this.keyFinder);
+  /** See AclSettings.deniedIndex: read it right after User.check refused a command. */
+  deniedIndex = 0;
   /** `user` lines of the configuration, checked when read and applied at start-up. */
   private readonly usersToLoad: string[][] = [];
 
@@ -131,8 +153,7 @@ export class Acl implements AclSettings {
     // args[0] is the user name; Redis names the argument at the failing rule's index in
     // the merged rules, counted from the directive itself ("user").
     const directive = ['user', ...args];
-    const fail = (index: number, error: AclRuleError) =>
-      `Error in user declaration '${cStr(directive[index]!)}': ${aclRuleErrorReason(error)}`;
+    const fail = (index: number, error: AclRuleError) => errUserDeclaration(directive[index]!, aclRuleErrorReason(error));
     if (this.usersToLoad.some((u) => u[0] === args[0])) return fail(1, 'EALREADY');
     const merged = mergeSelectorArguments(args.slice(1));
     // Redis reports an unmatched parenthesis with whatever errno was left: ENOENT there.
@@ -152,14 +173,10 @@ export class Acl implements AclSettings {
    */
   loadAtStartup(aclfile: string, dir: string): string | null {
     if (aclfile !== '' && this.usersToLoad.length > 0) {
-      return (
-        'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is ' +
-        'invalid. This setup is very likely to lead to configuration errors and security holes, please ' +
-        'define either an ACL file or declare users directly in your redis.conf, but not both.'
-      );
+      return ERR_USERS_AND_ACLFILE;
     }
     for (const [name, ...rules] of this.usersToLoad) {
-      if (hasSpaces(name!)) return 'Spaces not allowed in ACL usernames';
+      if (hasSpaces(name!)) return ERR_STARTUP_USERNAME_SPACES;
       let u = this.users.get(name!);
       if (u === undefined) {
         u = new User(name!, this);
@@ -170,20 +187,16 @@ export class Acl implements AclSettings {
       for (const rule of rules) {
         const error = u.apply(rule);
         if (error !== null) {
-          return `Error loading ACL rule '${cStr(rule)}' for the user named '${cStr(name!)}': ${aclRuleErrorReason(error)}`;
+          return errLoadingRule(rule, name!, aclRuleErrorReason(error));
         }
       }
       if (!u.enabled) {
-        this.logger(
-          'notice',
-          `The user '${cStr(name!)}' is disabled (there is no 'on' modifier in the user description). ` +
-            'Make sure this is not a configuration error.',
-        );
+        this.logger('notice', noticeUserDisabled(name!));
       }
     }
     if (aclfile !== '') {
       const errors = this.loadFile(aclfile, dir);
-      if (errors !== null) return `Aborting Redis startup because of ACL errors: ${errors}`;
+      if (errors !== null) return errAbortStartup(errors);
     }
     return null;
   }
@@ -201,7 +214,7 @@ export class Acl implements AclSettings {
     try {
       text = fs.readFileSync(nodePath.resolve(dir, path), 'latin1');
     } catch (e) {
-      return `Error loading ACLs, opening file '${path}': ${errorText(e as NodeJS.ErrnoException)}`;
+      return errOpeningAclFile(path, errorText(e as NodeJS.ErrnoException));
     }
     const users = new Map<string, User>();
     let errors = '';
@@ -213,24 +226,23 @@ export class Acl implements AclSettings {
       // Split at each single space, as sdssplitlen: two spaces make an empty argument.
       const argv = line.split(' ');
       if (argv[0] !== 'user' || argv.length < 2) {
-        errors += `${path}:${linenum} should start with user keyword followed by the username. `;
+        errors += errAclFileUserKeyword(path, linenum);
         continue;
       }
       const name = argv[1]!;
       if (hasSpaces(name)) {
-        errors += `'${path}:${linenum}: username '${cStr(name)}' contains invalid characters. `;
+        errors += errAclFileUsername(path, linenum, name);
         continue;
       }
       if (users.has(name)) {
-        errors += `WARNING: Duplicate user '${cStr(name)}' found on line ${linenum}. `;
+        errors += errAclFileDuplicateUser(name, linenum);
         continue;
       }
       const u = new User(name, this);
       users.set(name, u);
       const merged = mergeSelectorArguments(argv.slice(2));
       if (typeof merged === 'number') {
-        // Redis 7.0 crashes here (it goes on with the freed rules); this is the error it means.
-        errors += `${path}:${linenum}: Unmatched parenthesis in selector definition.`;
+        errors += errAclFileParenthesis(path, linenum);
         continue;
       }
       // An unknown command is named; of the other errors only a line's first is
@@ -240,15 +252,15 @@ export class Acl implements AclSettings {
         const rule = arg.replace(/^[\t\r\n]+|[\t\r\n]+$/g, '');
         const error = u.apply(rule);
         if (error === 'ENOENT') {
-          errors += `${path}:${linenum}: Error in applying operation '${cStr(rule)}': ${aclRuleErrorReason(error)}. `;
+          errors += errAclFileOperation(path, linenum, rule, aclRuleErrorReason(error));
         } else if (error !== null && !reported) {
-          errors += `${path}:${linenum}: ${aclRuleErrorReason(error)}. `;
+          errors += errAclFileRule(path, linenum, aclRuleErrorReason(error));
           reported = true;
         }
       }
     }
     if (errors !== '') {
-      return `${errors}WARNING: ACL errors detected, no change to the previously active ACL rules was performed`;
+      return errAclFileRejected(errors);
     }
     const fileDefault = users.get('default') ?? this.newDefaultUser();
     this.defaultUser.copyFrom(fileDefault);
@@ -269,7 +281,7 @@ export class Acl implements AclSettings {
       fs.renameSync(tmp, target);
       return null;
     } catch (e) {
-      this.logger('warning', `Writing ACL file for ACL SAVE: ${errorText(e as NodeJS.ErrnoException)}`);
+      this.logger('warning', warnAclSaveWrite(errorText(e as NodeJS.ErrnoException)));
       try {
         fs.unlinkSync(tmp);
       } catch {
@@ -306,7 +318,7 @@ export function mergeSelectorArguments(args: readonly string[]): string[] | numb
       continue;
     }
     if (open !== -1) {
-      selector += ` ${cStr(op)}`;
+      selector += ` ${cString(op)}`;
       if (op[op.length - 1] === ')') {
         open = -1;
         out.push(selector);
@@ -316,11 +328,6 @@ export function mergeSelectorArguments(args: readonly string[]): string[] | numb
     out.push(op);
   }
   return open === -1 ? out : open;
-}
-
-function cStr(s: string): string {
-  const nul = s.indexOf('\0');
-  return nul >= 0 ? s.slice(0, nul) : s;
 }
 
 /** strerror's words for an error opening a file, or node's where the table has none. */

@@ -1,3 +1,5 @@
+import { cString } from '../util/c-string.js';
+
 /**
  * Where a command's keys are in its arguments, found with its key specs as Redis 7.0's
  * getKeysFromCommandWithSpecs (GET_KEYSPEC_DEFAULT) finds them; used by the ACL key
@@ -50,27 +52,54 @@ interface CommandKeys {
   readonly own: ((argv: readonly string[], out: KeyRefs) => void) | undefined;
 }
 
-const compiled = new WeakMap<KeyedCommand, CommandKeys>();
+/** A command's key specs read into bits (and its own key function, if it needs one). */
+function compileKeys(cmd: KeyedCommand): CommandKeys {
+  const bits = cmd.keySpecs.map((spec) => {
+    let b = 0;
+    for (const f of spec.flags) b |= FLAG_BITS[f] ?? 0;
+    return b;
+  });
+  const varFlags = bits.some((b) => b & KEY_VARIABLE_FLAGS);
+  return {
+    specs: cmd.keySpecs,
+    bits,
+    hasKeys: bits.some((b) => (b & KEY_NOT_KEY) === 0),
+    // A command without its own function here finds no keys, as one without getkeys_proc in Redis.
+    own: varFlags ? (OWN_KEY_FUNCTIONS[cmd.fullName] ?? (() => undefined)) : undefined,
+  };
+}
 
-function keysOf(cmd: KeyedCommand): CommandKeys {
-  let keys = compiled.get(cmd);
-  if (keys === undefined) {
-    const bits = cmd.keySpecs.map((spec) => {
-      let b = 0;
-      for (const f of spec.flags) b |= FLAG_BITS[f] ?? 0;
-      return b;
-    });
-    const varFlags = bits.some((b) => b & KEY_VARIABLE_FLAGS);
-    keys = {
-      specs: cmd.keySpecs,
-      bits,
-      hasKeys: bits.some((b) => (b & KEY_NOT_KEY) === 0),
-      // A command without its own function here finds no keys, as one without getkeys_proc in Redis.
-      own: varFlags ? (OWN_KEY_FUNCTIONS[cmd.fullName] ?? (() => undefined)) : undefined,
-    };
-    compiled.set(cmd, keys);
+/**
+ * Finds the keys of a server's commands: each command's key specs are read into bits
+ * once, on first use, and kept here. One per server (its Acl holds it), as the commands
+ * it caches are that server's.
+ */
+export class KeyFinder {
+  private readonly compiled = new Map<KeyedCommand, CommandKeys>();
+
+  private keysOf(cmd: KeyedCommand): CommandKeys {
+    let keys = this.compiled.get(cmd);
+    if (keys === undefined) this.compiled.set(cmd, (keys = compileKeys(cmd)));
+    return keys;
   }
-  return keys;
+
+  /** Whether the command has a key spec for real keys (Redis's doesCommandHaveKeys). */
+  hasKeys(cmd: KeyedCommand): boolean {
+    return this.keysOf(cmd).hasKeys;
+  }
+
+  /**
+   * Fills `out` with the keys of argv (argv[0] is the command name). As Redis: a command
+   * whose key flags depend on its arguments (SET's GET) uses its own key function; a spec
+   * that cannot be resolved (bad key count, bounds outside argv) means no keys at all, and
+   * the command itself then reports the error.
+   */
+  find(cmd: KeyedCommand, argv: readonly string[], out: KeyRefs): void {
+    out.count = 0;
+    const keys = this.keysOf(cmd);
+    if (keys.own !== undefined) keys.own(argv, out);
+    else if (!fromSpecs(keys, argv, out)) out.count = 0;
+  }
 }
 
 /**
@@ -87,24 +116,6 @@ export class KeyRefs {
     this.flags[this.count] = flags;
     this.count++;
   }
-}
-
-/** Whether the command has a key spec for real keys (Redis's doesCommandHaveKeys). */
-export function commandHasKeys(cmd: KeyedCommand): boolean {
-  return keysOf(cmd).hasKeys;
-}
-
-/**
- * Fills `out` with the keys of argv (argv[0] is the command name). As Redis: a command
- * whose key flags depend on its arguments (SET's GET) uses its own key function; a spec
- * that cannot be resolved (bad key count, bounds outside argv) means no keys at all, and
- * the command itself then reports the error.
- */
-export function findKeys(cmd: KeyedCommand, argv: readonly string[], out: KeyRefs): void {
-  out.count = 0;
-  const keys = keysOf(cmd);
-  if (keys.own !== undefined) keys.own(argv, out);
-  else if (!fromSpecs(keys, argv, out)) out.count = 0;
 }
 
 /** Redis's getKeysUsingKeySpecs; false when a spec cannot be resolved. */
@@ -174,7 +185,6 @@ const OWN_KEY_FUNCTIONS: Readonly<Record<string, (argv: readonly string[], out: 
 
 /** strcasecmp(a, b) == 0 for an argument and an ASCII keyword: C string, ASCII case. */
 function asciiEqualsIgnoreCase(a: string, b: string): boolean {
-  const nul = a.indexOf('\0');
-  if (nul >= 0) a = a.slice(0, nul);
+  a = cString(a);
   return a.length === b.length && a.replace(/[A-Z]+/g, (m) => m.toLowerCase()) === b.toLowerCase();
 }

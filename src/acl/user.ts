@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { KEY_ACCESS, KEY_DELETE, KEY_INSERT, KEY_UPDATE, KeyRefs, commandHasKeys, findKeys } from './key-specs.js';
+import { KEY_ACCESS, KEY_DELETE, KEY_INSERT, KEY_UPDATE, KeyRefs, type KeyFinder } from './key-specs.js';
 import { globMatch } from '../util/glob.js';
 import { splitArgs } from '../util/split-args.js';
-import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit } from './commands.js';
+import { ACL_CATEGORIES, type AclCommand, type AclCommandIndex, type AclCommandSpec, categoryBit } from './command-index.js';
 import { cString } from '../util/c-string.js';
 
 /**
@@ -23,6 +23,13 @@ export interface AclSettings {
   readonly allChannelsByDefault: boolean;
   /** Log line for a deprecated rule (`+command|first-arg`). */
   warn(message: string): void;
+  /** The keys of the command being checked (one buffer per server: checks are synchronous). */
+  readonly checkedKeys: KeyCache;
+  /**
+   * Where the last refused check found the key or channel it denied: an index into the
+   * argv it was given (Redis's idxptr), read right after User.check.
+   */
+  deniedIndex: number;
 }
 
 /** Key pattern permissions. */
@@ -316,7 +323,7 @@ export class Selector {
     return out + this.describeCommands();
   }
 
-  /** ACLSelectorCheckCmd: ACL_OK or why the command is denied (deniedIndex says where). */
+  /** ACLSelectorCheckCmd: ACL_OK or why the command is denied (settings.deniedIndex says where). */
   check(cmd: AclCommandSpec, argv: readonly string[], keys: KeyCache): number {
     const entry = this.settings.index.all[cmd.aclId]!;
     if (!this.allCommands && !entry.noAuth && this.allowed[cmd.aclId] === 0) {
@@ -330,7 +337,7 @@ export class Selector {
       for (let i = 0; i < refs.count; i++) {
         const pos = refs.positions[i]!;
         if (!this.keyAllowed(argv[pos]!, refs.flags[i]!)) {
-          deniedIndex = pos;
+          this.settings.deniedIndex = pos;
           return ACL_DENIED_KEY;
         }
       }
@@ -341,7 +348,7 @@ export class Selector {
         const last = kind === 'first' ? 2 : argv.length;
         for (let j = 1; j < last; j++) {
           if (!channelAllowed(this.channels, argv[j]!, kind === 'patterns')) {
-            deniedIndex = j;
+            this.settings.deniedIndex = j;
             return ACL_DENIED_CHANNEL;
           }
         }
@@ -373,9 +380,6 @@ export function channelAllowed(patterns: readonly string[], channel: string, lit
   return false;
 }
 
-/** The argument a denied key or channel was at (set by check; Redis's idxptr). */
-export let deniedIndex = 0;
-
 /**
  * The keys of the command being checked, found once for all of a user's selectors (Redis's
  * aclKeyResultCache), into a buffer reused from check to check.
@@ -384,17 +388,19 @@ export class KeyCache {
   private readonly buffer = new KeyRefs();
   private found = false;
 
+  constructor(private readonly finder: KeyFinder) {}
+
   reset(): void {
     this.found = false;
   }
 
   hasKeys(cmd: AclCommandSpec): boolean {
-    return commandHasKeys(cmd);
+    return this.finder.hasKeys(cmd);
   }
 
   refs(cmd: AclCommandSpec, argv: readonly string[]): KeyRefs {
     if (!this.found) {
-      findKeys(cmd, argv, this.buffer);
+      this.finder.find(cmd, argv, this.buffer);
       this.found = true;
     }
     return this.buffer;
@@ -560,27 +566,27 @@ export class User {
   /**
    * Whether this user may run the command with these arguments: ACL_OK, or the most
    * relevant refusal over its selectors (a key or channel refusal beats a command one;
-   * deniedIndex then names the argument), as Redis's ACLCheckAllUserCommandPerm.
+   * settings.deniedIndex then names the argument), as Redis's ACLCheckAllUserCommandPerm.
    */
   check(cmd: AclCommandSpec, argv: readonly string[]): number {
+    const settings = this.settings;
+    const keyCache = settings.checkedKeys;
     let relevant = ACL_DENIED_CMD;
     let lastIndex = 0;
     keyCache.reset();
-    deniedIndex = 0;
+    settings.deniedIndex = 0;
     for (const s of this.selectors) {
       const result = s.check(cmd, argv, keyCache);
       if (result === ACL_OK) return ACL_OK;
-      if (result > relevant || (result === relevant && deniedIndex > lastIndex)) {
+      if (result > relevant || (result === relevant && settings.deniedIndex > lastIndex)) {
         relevant = result;
-        lastIndex = deniedIndex;
+        lastIndex = settings.deniedIndex;
       }
     }
-    deniedIndex = lastIndex;
+    settings.deniedIndex = lastIndex;
     return relevant;
   }
 }
-
-const keyCache = new KeyCache();
 
 /** SHA-256 of the password's bytes, as lowercase hex (ACLHashPassword). */
 export function hashPassword(password: string): string {

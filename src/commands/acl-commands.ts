@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import { optionName } from './args.js';
 import { replyHelp, type HelpEntry } from './help.js';
-import { ACL_CATEGORIES, categoryBit, type AclCommand } from '../acl/commands.js';
+import { ACL_CATEGORIES, categoryBit, type AclCommand } from '../acl/command-index.js';
 import {
   ACL_DENIED_CHANNEL,
   ACL_DENIED_CMD,
@@ -27,7 +27,6 @@ import {
   type Selector,
   type User,
   channelAllowed,
-  deniedIndex,
   hasSpaces,
 } from '../acl/user.js';
 import { parseIntArg } from '../util/numbers.js';
@@ -279,8 +278,8 @@ function aclDryrun(c: Client, argv: string[]): void {
     return;
   }
   const result = u.check(cmd, target);
-  if (result === ACL_DENIED_KEY) c.reply.bulk(aclDryrunKeyDenied(target[deniedIndex]!));
-  else if (result === ACL_DENIED_CHANNEL) c.reply.bulk(aclDryrunChannelDenied(target[deniedIndex]!));
+  if (result === ACL_DENIED_KEY) c.reply.bulk(aclDryrunKeyDenied(target[c.server.acl.deniedIndex]!));
+  else if (result === ACL_DENIED_CHANNEL) c.reply.bulk(aclDryrunChannelDenied(target[c.server.acl.deniedIndex]!));
   else if (result === ACL_DENIED_CMD) c.reply.bulk(aclDryrunCommandDenied(cmd.fullName));
   else c.reply.simple('OK');
 }

@@ -3,7 +3,7 @@ import type { CommandSpec } from './table.js';
 import { ERR_NOPERM_CHANNEL, ERR_NOPERM_KEY, errNopermCommand } from './errors.js';
 import { clientInfoLine, runningArgvMemory } from './client-info-line.js';
 import type { AclLogReason } from '../acl/log.js';
-import { ACL_DENIED_CHANNEL, ACL_DENIED_CMD, ACL_DENIED_KEY, deniedIndex } from '../acl/user.js';
+import { ACL_DENIED_CHANNEL, ACL_DENIED_CMD, ACL_DENIED_KEY } from '../acl/user.js';
 
 /**
  * What the commands layer does when ACL refuses something (the dispatcher, EXEC, AUTH,
@@ -25,7 +25,7 @@ export function logReason(result: number): Exclude<AclLogReason, 'auth'> {
 
 /**
  * Adds an ACL log entry for a refusal to this client (addACLLogEntry): the object is the
- * command's full name, the key or channel refused (argv[deniedIndex]), or for a failed
+ * command's full name, the key or channel refused (argv[acl.deniedIndex]), or for a failed
  * authentication the command as the client typed it with the user name it gave.
  */
 export function logAclDenied(c: Client, argv: readonly string[], reason: AclLogReason, object: string, username = c.user.name): void {
@@ -43,6 +43,6 @@ export function logAclDenied(c: Client, argv: readonly string[], reason: AclLogR
 
 /** Logs a refused command: its name, or the key or channel at deniedIndex. */
 export function logCommandDenied(c: Client, cmd: CommandSpec, argv: readonly string[], result: number): void {
-  const object = result === ACL_DENIED_CMD ? cmd.fullName : argv[deniedIndex]!;
+  const object = result === ACL_DENIED_CMD ? cmd.fullName : argv[c.server.acl.deniedIndex]!;
   logAclDenied(c, argv, logReason(result), object);
 }

@@ -3,7 +3,7 @@
  * the top of context.ts.
  */
 import type { KeySpec } from '../acl/key-specs.js';
-import { ACL_CATEGORIES } from '../acl/commands.js';
+import { ACL_CATEGORIES } from '../acl/command-index.js';
 import type { Client } from './context.js';
 
 /**

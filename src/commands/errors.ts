@@ -214,43 +214,15 @@ export function errAclDryrunCommand(name: string): string {
   return `ERR Command '${cString(name)}' not found`;
 }
 
-/** Why an ACL rule was refused (ACLSetUserStringError), by Redis's errno. */
-export function aclRuleErrorReason(code: string): string {
-  switch (code) {
-    case 'ENOENT': return 'Unknown command or category name in ACL';
-    case 'EINVAL': return 'Syntax error';
-    case 'EEXIST':
-      return (
-        "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any " +
-        "effect. Try 'resetkeys' to start with an empty list of patterns"
-      );
-    case 'EISDIR':
-      return (
-        "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have " +
-        "any effect. Try 'resetchannels' to start with an empty list of channels"
-      );
-    case 'ENODEV': return 'The password you are trying to remove from the user does not exist';
-    case 'EBADMSG': return 'The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters';
-    case 'EALREADY': return 'Duplicate user found. A user can only be defined once in config files';
-    case 'ECHILD': return 'Allowing first-arg of a subcommand is not supported';
-    default: return 'Wrong format';
-  }
-}
-
-export function errAclSetuserModifier(rule: string, reason: string): string {
-  return `ERR Error in ACL SETUSER modifier '${cString(rule)}': ${reason}`;
-}
-export function errAclUnmatchedParenthesis(arg: string): string {
-  return `ERR Unmatched parenthesis in acl selector starting at '${cString(arg)}'.`;
-}
+// The ACL's own wording (rule errors, ACL SETUSER, ACL SAVE) lives with the ACL, the
+// lowest layer that uses it; listed here so every reply text stays findable in this file.
+export { ERR_ACL_SAVE_FAILED, aclRuleErrorReason, errAclSetuserModifier, errAclUnmatchedParenthesis } from '../acl/acl-errors.js';
 export const ERR_ACL_USERNAME = "ERR Usernames can't contain spaces or null characters";
 export const ERR_ACL_DELETE_DEFAULT = "ERR The 'default' user cannot be removed";
 export const ERR_ACL_NO_FILE =
   'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ' +
   'ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) ' +
   'in order to store users in the Redis configuration.';
-export const ERR_ACL_SAVE_FAILED =
-  'ERR There was an error trying to save the ACLs. Please check the server logs for more information';
 export const ERR_ACL_GENPASS =
   'ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096';
 export function errAclUnknownCategory(name: string): string {

@@ -33,7 +33,7 @@ import { addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDoub
 /** A new hash at key holding one field (HSETNX, HINCRBY and HINCRBYFLOAT on a missing key). */
 function createWith(c: Client, key: string, field: string, value: string): void {
   const hash = new HashValue();
-  hash.set(field, value);
+  hash.set(field, value, c.db.hashEncoding);
   c.db.set(key, hash);
 }
 
@@ -54,7 +54,7 @@ function hsetGeneric(c: Client, argv: string[], hmset: boolean): void {
   let created = 0;
   if (entry === undefined) {
     const hash = new HashValue();
-    for (let j = 2; j < argv.length; j += 2) if (hash.set(argv[j]!, argv[j + 1]!)) created++;
+    for (let j = 2; j < argv.length; j += 2) if (hash.set(argv[j]!, argv[j + 1]!, db.hashEncoding)) created++;
     hash.fit();
     db.set(key, hash);
   } else {

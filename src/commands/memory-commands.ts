@@ -5,7 +5,7 @@ import { ERR_NOT_INTEGER, ERR_SYNTAX } from './errors.js';
 import { optionName } from './args.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { parseI64 } from '../util/numbers.js';
-import { HashValue } from '../keyspace/hash.js';
+import { HashValue, type HashEncoding } from '../keyspace/hash.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, stringBytes, valueBytes } from '../keyspace/memory-cost.js';
 import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
 
@@ -21,10 +21,11 @@ const DEFAULT_SAMPLES = 5;
  * What a key costs in lapse: its entry (object, map and order slots), its key string,
  * its value (a hash counted field by field, shared field names at the cost of their
  * slot, a large hash estimated from `samples` fields), and its deadline's box.
+ * `encoding`: its server's, whose pool says which field names are shared.
  */
-export function keyMemoryUsage(entry: Entry, samples: number): number {
+export function keyMemoryUsage(entry: Entry, samples: number, encoding: HashEncoding): number {
   const value = entry.value;
-  const valueCost = value instanceof HashValue ? value.measuredBytes(samples) : valueBytes(value);
+  const valueCost = value instanceof HashValue ? value.measuredBytes(samples, encoding) : valueBytes(value);
   return ENTRY_BYTES + stringBytes(entry.key.length) + valueCost + (entry.deadline !== NO_DEADLINE ? DEADLINE_BYTES : 0);
 }
 
@@ -56,7 +57,7 @@ function memoryUsage(c: Client, argv: string[]): void {
   }
   const entry = c.db.peek(argv[2]!);
   if (entry === undefined) c.reply.nullBulk();
-  else c.reply.integer(keyMemoryUsage(entry, samples));
+  else c.reply.integer(keyMemoryUsage(entry, samples, c.db.hashEncoding));
 }
 
 /** Bytes held for clients: unfinished commands and unsent replies (INFO mem_clients_normal). */

@@ -13,7 +13,7 @@ import {
 } from './errors.js';
 import { optionName } from './args.js';
 import { replyCommandDocs, replyCommandInfo } from './command-docs.js';
-import { KeyRefs, commandHasKeys, findKeys } from '../acl/key-specs.js';
+import { KeyRefs } from '../acl/key-specs.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { infoText } from './info-sections.js';
 import { globMatch } from '../util/glob.js';
@@ -197,7 +197,7 @@ function commandGetkeys(c: Client, argv: string[]): void {
     c.reply.error(ERR_INVALID_COMMAND);
     return;
   }
-  if (!commandHasKeys(cmd)) {
+  if (!c.server.acl.keyFinder.hasKeys(cmd)) {
     c.reply.error(ERR_NO_KEY_ARGUMENTS);
     return;
   }
@@ -206,7 +206,7 @@ function commandGetkeys(c: Client, argv: string[]): void {
     return;
   }
   const keys = getkeysRefs;
-  findKeys(cmd, target, keys);
+  c.server.acl.keyFinder.find(cmd, target, keys);
   if (keys.count === 0) {
     if (cmd.flags.has('no_mandatory_keys')) c.reply.arrayHeader(0);
     else c.reply.error(ERR_INVALID_ARGUMENTS);

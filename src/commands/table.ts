@@ -33,7 +33,7 @@ export interface CommandSpec {
   readonly handler: Handler | undefined;
   readonly parent: CommandSpec | undefined;
   readonly subcommands: Map<string, CommandSpec> | undefined;
-  /** The command's bit in ACL command bitmaps (src/acl/commands.ts assigns it). */
+  /** The command's bit in ACL command bitmaps (src/acl/command-index.ts assigns it). */
   aclId: number;
   /** Calls, for INFO commandstats. */
   calls: number;

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { splitArgs } from '../util/split-args.js';
 import { globMatch } from '../util/glob.js';
+import { PARAMS, findParam } from './params.js';
+import type { ParamSpec, ParamValue } from './param-kinds.js';
 import {
   ERR_BAD_DIRECTIVE,
   ERR_LOADMODULE,
@@ -9,15 +11,11 @@ import {
   ERR_SENTINEL_DIRECTIVE,
   ERR_UNBALANCED_QUOTES,
   ERR_WRONG_NUMBER_OF_ARGUMENTS,
-  PARAMS,
   errCantOpenConfigFile,
   errIncludeTooDeep,
   errnoText,
   fatalConfigError,
-  findParam,
-  type ParamSpec,
-  type ParamValue,
-} from './params.js';
+} from './config-errors.js';
 
 export type ConfigListener = (name: string, value: ParamValue) => void;
 /**

@@ -1,4 +1,6 @@
-import { parseMemory } from './params.js';
+import { cString } from '../util/c-string.js';
+import { asciiLower, parseMemory } from './param-kinds.js';
+import { ERR_BUFFER_LIMIT_CLASS, ERR_BUFFER_LIMIT_COUNT, ERR_BUFFER_LIMIT_NUMBER } from './config-errors.js';
 
 /**
  * client-output-buffer-limit: per client class, a hard limit (bytes), a soft limit
@@ -25,21 +27,10 @@ export interface OutputBufferLimits {
 const PRINTED_CLASSES = ['normal', 'slave', 'pubsub'] as const;
 type PrintedClass = (typeof PRINTED_CLASSES)[number];
 
-export const DEFAULT_OUTPUT_BUFFER_LIMITS = 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60';
-
-const WRONG_COUNT = 'Wrong number of arguments in buffer limit configuration.';
-const BAD_CLASS = 'Invalid client class specified in buffer limit configuration.';
-const BAD_NUMBER = 'Error in hard, soft or soft_seconds setting in buffer limit configuration.';
-
-/** C's strcasecmp against a lowercase name: the argument is read up to a NUL. */
-function cLower(s: string): string {
-  const nul = s.indexOf('\0');
-  return (nul >= 0 ? s.slice(0, nul) : s).replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-
 /** Redis's getClientTypeByName for a limit class: master is refused here. */
 function classOf(name: string): PrintedClass | undefined {
-  switch (cLower(name)) {
+  // C's strcasecmp against a lowercase name: the argument is read up to a NUL.
+  switch (asciiLower(cString(name))) {
     case 'normal': return 'normal';
     case 'slave': case 'replica': return 'slave';
     case 'pubsub': return 'pubsub';
@@ -57,8 +48,7 @@ const INT64_MIN = -9223372036854775808n;
  * in an int (the low 32 bits), which must not be negative. Undefined if refused.
  */
 function softSecondsOf(arg: string): number | undefined {
-  const nul = arg.indexOf('\0');
-  const s = nul >= 0 ? arg.slice(0, nul) : arg;
+  const s = cString(arg);
   if (s.length === 0) return 0;
   const m = /^([+-]?)(\d+)$/.exec(s.slice(C_SPACE.exec(s)![0].length));
   if (m === null) return undefined;
@@ -79,15 +69,15 @@ function softSecondsOf(arg: string): number | undefined {
 export function parseOutputBufferLimits(arg: string): { value: string } | { error: string } {
   if (arg.length === 0) return { value: '' };
   const words = arg.split(' ');
-  if (words.length % 4 !== 0) return { error: WRONG_COUNT };
+  if (words.length % 4 !== 0) return { error: ERR_BUFFER_LIMIT_COUNT };
   const groups: string[] = [];
   for (let j = 0; j < words.length; j += 4) {
     const cls = classOf(words[j]!);
-    if (cls === undefined) return { error: BAD_CLASS };
+    if (cls === undefined) return { error: ERR_BUFFER_LIMIT_CLASS };
     const hard = parseMemory(words[j + 1]!);
     const soft = parseMemory(words[j + 2]!);
     const seconds = softSecondsOf(words[j + 3]!);
-    if (hard === undefined || soft === undefined || seconds === undefined) return { error: BAD_NUMBER };
+    if (hard === undefined || soft === undefined || seconds === undefined) return { error: ERR_BUFFER_LIMIT_NUMBER };
     groups.push(`${cls} ${hard} ${soft} ${seconds}`);
   }
   return { value: groups.join(' ') };

@@ -1,10 +1,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { INT64_MAX, UINT64_MAX, parseI64 } from '../util/numbers.js';
-import { parseSavePoints } from '../persistence/save-points.js';
-import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
-import { strerror } from '../util/strerror.js';
+import { INT64_MAX, UINT64_MAX } from '../util/numbers.js';
+import { parseSavePoints } from './save-points.js';
+import { keyspaceEventsToFlags, keyspaceEventsToString } from '../pubsub/event-classes.js';
 import { cString } from '../util/c-string.js';
+import { combineOutputBufferLimits, parseOutputBufferLimits } from './output-limits.js';
+import { isValidProcTitleTemplate } from './proc-title-template.js';
+import { ERR_WRONG_NUMBER_OF_ARGUMENTS, errnoText } from './config-errors.js';
+import {
+  aliasParam,
+  asciiLower,
+  boolParam,
+  checkedStringParam,
+  enumParam,
+  enumTableParam,
+  intParam,
+  memoryParam,
+  noEffect,
+  notYet,
+  numericParam,
+  sizeParam,
+  stringParam,
+  strtollWhole,
+  type ParamSpec,
+} from './param-kinds.js';
+
+export type { ParamSpec, ParamValue } from './param-kinds.js';
 
 /**
  * THE table of configuration parameters: name as in redis.conf, type, default, whether
@@ -22,266 +43,10 @@ import { cString } from '../util/c-string.js';
  *      its error otherwise (NOT_YET_PARAMS). Removing the wrapper makes it real;
  *  (c) no meaning for lapse: wrapped in noEffect(reason, spec), accepted at any valid
  *      value, stored, and named in a start-up warning when set (NO_EFFECT_PARAMS).
+ *
+ * The kinds of parameter (how a value is read and printed) are in param-kinds.ts, their
+ * error texts in config-errors.ts.
  */
-
-/**
- * A parameter's value. Memory sizes beyond 2^53 are kept exact as bigint, because
- * CONFIG GET must print back the number that was set (Redis holds them as int64).
- */
-export type ParamValue = string | number | bigint | boolean | string[];
-
-export interface ParamSpec {
-  readonly name: string;
-  /** Whether CONFIG SET may change it at run time. */
-  readonly mutable: boolean;
-  /**
-   * A protected config (Redis 7.0's PROTECTED_CONFIG, with enable-protected-configs at
-   * its default "no"): set only at start-up; CONFIG SET refuses it.
-   */
-  readonly protected?: boolean;
-  /** The default, written as in redis.conf (so it goes through parse too). */
-  readonly defaultText: string;
-  /** Parses the argument; returns the value or an error message (Redis's words). */
-  parse(arg: string): { value: ParamValue } | { error: string };
-  /** The value as CONFIG GET prints it. */
-  format(value: ParamValue): string;
-  /**
-   * For a parameter that a value sets only in part (client-output-buffer-limit: one
-   * class or several): the full value once `parsed` is applied to `current`.
-   */
-  combine?(current: ParamValue, parsed: ParamValue): ParamValue;
-  /**
-   * Set for an alias (Redis 7's hash-max-ziplist-entries for hash-max-listpack-entries):
-   * the parameter whose value it reads and sets. As in Redis, the alias is a parameter
-   * of its own for CONFIG GET (listed by globs, reported under its own name) and for
-   * CONFIG SET (named in its errors, not a duplicate of its target).
-   */
-  readonly aliasOf?: string;
-  /**
-   * Redis's MULTI_ARG_CONFIG: a config-file line's arguments are joined with spaces into
-   * one value, and CONFIG SET's value is split at single spaces by the parser.
-   */
-  readonly multiArg?: boolean;
-  /** Redis's HIDDEN_CONFIG: CONFIG GET finds it by its exact name only, never by a glob. */
-  readonly hidden?: boolean;
-  /**
-   * Kind (b): a parameter of a feature lapse does not have yet, named here. Its parse
-   * accepts only the values that mean the feature is off or unchanged (see notYet).
-   */
-  readonly missingFeature?: string;
-  /**
-   * Kind (c): a parameter that has no meaning for lapse, and why. Accepted at any valid
-   * value and stored; the server lists those a config file or the command line set in one
-   * warning line at start-up (see noEffect).
-   */
-  readonly noEffect?: string;
-}
-
-
-/** Redis's wording of why a configuration value is refused (CONFIG SET, the CLI, config files). */
-const ERR_YES_NO = "argument must be 'yes' or 'no'";
-const ERR_NOT_INTEGER = "argument couldn't be parsed into an integer";
-const ERR_NOT_MEMORY = 'argument must be a memory value';
-/** Why a config-file line is refused (Redis's loadServerConfigFromString, and lapse's own refusals). */
-export const ERR_BAD_DIRECTIVE = 'Bad directive or wrong number of arguments';
-export const ERR_WRONG_NUMBER_OF_ARGUMENTS = 'wrong number of arguments';
-export const ERR_UNBALANCED_QUOTES = 'Unbalanced quotes in configuration line';
-export const ERR_LOADMODULE = 'lapse does not load Redis modules (loadmodule)';
-export const ERR_MODULE_PARAMETER = 'lapse does not load Redis modules, so module parameters are not accepted';
-export const ERR_SENTINEL_DIRECTIVE = 'lapse does not implement Redis Sentinel: sentinel directives are not accepted';
-export const errIncludeTooDeep = (depth: number) => `include nested more than ${depth} deep (a file including itself?)`;
-/** The head of Redis's report of a configuration error, then its body. */
-export const fatalConfigError = (version: string, body: string) => `\n*** FATAL CONFIG FILE ERROR (lapse ${version}) ***\n${body}`;
-export const errCantOpenConfigFile = (file: string, code: string | undefined) =>
-  `Fatal error, can't open config file '${file}': ${errnoText(code)}`;
-const errOutOfRange = (min: number | bigint | string, max: number | bigint | string) => `argument must be between ${min} and ${max} inclusive`;
-
-/** The units of a memory value (memtoull), by lowercase suffix. */
-const UNITS: Record<string, bigint> = {
-  '': 1n, b: 1n, k: 1000n, kb: 1024n, m: 1000n ** 2n, mb: 1024n ** 2n, g: 1000n ** 3n, gb: 1024n ** 3n,
-};
-
-/** ASCII-only lowercase, as C's tolower in strcasecmp (latin1 letters stay as they are). */
-function asciiLower(s: string): string {
-  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-
-function boolParam(name: string, defaultText: 'yes' | 'no', mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse(arg) {
-      const v = asciiLower(cString(arg));
-      if (v === 'yes') return { value: true };
-      if (v === 'no') return { value: false };
-      return { error: ERR_YES_NO };
-    },
-    format: (v) => (v ? 'yes' : 'no'),
-  };
-}
-
-/**
- * An integer parameter: string2ll (no sign but '-', no spaces, no leading zeros), then
- * the bounds check, as Redis's numeric configs. `unsigned` only changes how Redis
- * words the bounds, which are the same digits.
- */
-function intParam(name: string, defaultText: string, min: number, max: number, mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse(arg) {
-      const v = parseI64(arg);
-      if (v === undefined) return { error: ERR_NOT_INTEGER };
-      if (v < min || v > max) return { error: errOutOfRange(min, max) };
-      return { value: Number(v) };
-    },
-    format: (v) => String(v),
-  };
-}
-
-/**
- * A byte count as Redis's memtoull reads it: digits and an optional unit (b, k = 1000,
- * kb = 1024, m, mb, g, gb; case-insensitive), no sign, no fraction. Like the C code, no
- * digits at all reads as 0, digits beyond 2^64-1 saturate (strtoull) and the product
- * wraps modulo 2^64; the result is then an int64 (`signed`) or uint64 for the bounds
- * check.
- */
-function memoryParam(name: string, defaultText: string, min: bigint, max: bigint, signed: boolean, mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse(arg) {
-      let v = parseMemory(arg);
-      if (v === undefined) return { error: ERR_NOT_MEMORY };
-      if (signed && v > INT64_MAX) v -= 1n << 64n;
-      if (v < min || v > max) return { error: errOutOfRange(min, max) };
-      return { value: v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
-    },
-    format: (v) => String(v),
-  };
-}
-
-/**
- * A non-negative integer parameter up to LONG_MAX (Redis's size_t configs): string2ll
- * syntax, and bounds printed exactly. Values beyond 2^53 are kept exact as bigint.
- */
-function sizeParam(name: string, defaultText: string, mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse(arg) {
-      const v = parseI64(arg);
-      if (v === undefined) return { error: ERR_NOT_INTEGER };
-      if (v < 0) return { error: errOutOfRange(0, INT64_MAX) };
-      return { value: v };
-    },
-    format: (v) => String(v),
-  };
-}
-
-/** An alias of another parameter (see ParamSpec.aliasOf). */
-function aliasParam(name: string, target: ParamSpec): ParamSpec {
-  return { ...target, name, aliasOf: target.name };
-}
-
-function enumParam(name: string, defaultText: string, values: readonly string[], mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse(arg) {
-      const v = asciiLower(cString(arg));
-      if (values.includes(v)) return { value: v };
-      return { error: `argument(s) must be one of the following: ${values.join(', ')}` };
-    },
-    format: (v) => String(v),
-  };
-}
-
-function stringParam(name: string, defaultText: string, mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse: (arg) => ({ value: arg }),
-    format: (v) => String(v),
-  };
-}
-
-
-/**
- * notify-keyspace-events classes as bits (Redis 7.0's NOTIFY_* flags in server.h). K and
- * E choose the channels (__keyspace@<db>__:<key>, __keyevent@<db>__:<event>); the
- * others choose which events are published.
- */
-export const NOTIFY_KEYSPACE = 1 << 0;
-export const NOTIFY_KEYEVENT = 1 << 1;
-export const NOTIFY_GENERIC = 1 << 2;
-export const NOTIFY_STRING = 1 << 3;
-export const NOTIFY_LIST = 1 << 4;
-export const NOTIFY_SET = 1 << 5;
-export const NOTIFY_HASH = 1 << 6;
-export const NOTIFY_ZSET = 1 << 7;
-export const NOTIFY_EXPIRED = 1 << 8;
-export const NOTIFY_EVICTED = 1 << 9;
-export const NOTIFY_STREAM = 1 << 10;
-export const NOTIFY_KEY_MISS = 1 << 11;
-export const NOTIFY_MODULE = 1 << 12;
-export const NOTIFY_NEW = 1 << 13;
-/** 'A': every class but key-miss and new, which must be asked for by name (Redis 7.0). */
-export const NOTIFY_ALL =
-  NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET |
-  NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE;
-
-/** The bit of each class letter. */
-export const NOTIFY_CLASS_BITS: Readonly<Record<string, number>> = {
-  A: NOTIFY_ALL, g: NOTIFY_GENERIC, $: NOTIFY_STRING, l: NOTIFY_LIST, s: NOTIFY_SET,
-  h: NOTIFY_HASH, z: NOTIFY_ZSET, x: NOTIFY_EXPIRED, e: NOTIFY_EVICTED, K: NOTIFY_KEYSPACE,
-  E: NOTIFY_KEYEVENT, t: NOTIFY_STREAM, m: NOTIFY_KEY_MISS, d: NOTIFY_MODULE, n: NOTIFY_NEW,
-};
-
-/**
- * Redis's keyspaceEventsStringToFlags: the classes of a notify-keyspace-events value,
- * read as a C string (up to a NUL), or undefined if a character is not a class.
- */
-export function keyspaceEventsToFlags(classes: string): number | undefined {
-  const s = cString(classes);
-  let flags = 0;
-  for (let i = 0; i < s.length; i++) {
-    const bit = Object.hasOwn(NOTIFY_CLASS_BITS, s[i]!) ? NOTIFY_CLASS_BITS[s[i]!] : undefined;
-    if (bit === undefined) return undefined;
-    flags |= bit;
-  }
-  return flags;
-}
-
-/**
- * Redis 7.0's keyspaceEventsFlagsToString: 'A' when every class of A is set (and then,
- * as in Redis, 'n' is not printed even if set), else the classes in Redis's order; then
- * K, E and m.
- */
-export function keyspaceEventsToString(flags: number): string {
-  let out = '';
-  if ((flags & NOTIFY_ALL) === NOTIFY_ALL) {
-    out = 'A';
-  } else {
-    for (const [letter, bit] of CLASS_PRINT_ORDER) if (flags & bit) out += letter;
-  }
-  if (flags & NOTIFY_KEYSPACE) out += 'K';
-  if (flags & NOTIFY_KEYEVENT) out += 'E';
-  if (flags & NOTIFY_KEY_MISS) out += 'm';
-  return out;
-}
-
-const CLASS_PRINT_ORDER: readonly [string, number][] = [
-  ['g', NOTIFY_GENERIC], ['$', NOTIFY_STRING], ['l', NOTIFY_LIST], ['s', NOTIFY_SET],
-  ['h', NOTIFY_HASH], ['z', NOTIFY_ZSET], ['x', NOTIFY_EXPIRED], ['e', NOTIFY_EVICTED],
-  ['t', NOTIFY_STREAM], ['d', NOTIFY_MODULE], ['n', NOTIFY_NEW],
-];
 
 const INT_MAX = 2147483647;
 const UINT_MAX = 4294967295;
@@ -389,7 +154,6 @@ const LIMIT_PARAMS: readonly ParamSpec[] = [
   intParam('lfu-log-factor', '10', 0, INT_MAX),
   intParam('lfu-decay-time', '1', 0, INT_MAX),
   {
-    // Functions, not values, from output-limits.ts: the two modules import each other.
     name: 'client-output-buffer-limit',
     multiArg: true,
     mutable: true,
@@ -400,184 +164,8 @@ const LIMIT_PARAMS: readonly ParamSpec[] = [
   },
 ];
 
-/**
- * A numeric parameter as Redis 7.0's numericConfigSet reads it: a memory value (memtoull)
- * for MEMORY configs, then "<n>%" for PERCENT ones (stored negative, as Redis stores
- * it), then an octal number (strtoll base 8) for OCTAL ones, else string2ll; then the
- * bounds. `unsigned` is Redis's unsigned types (unsigned int, unsigned long long,
- * size_t): the value is compared as a uint64 and printed with %llu.
- */
-interface NumericFlags {
-  memory?: boolean;
-  percent?: boolean;
-  octal?: boolean;
-  unsigned?: boolean;
-  mutable?: boolean;
-  hidden?: boolean;
-}
-
-function numericParam(name: string, defaultText: string, min: bigint, max: bigint, flags: NumericFlags = {}): ParamSpec {
-  return {
-    name,
-    mutable: flags.mutable ?? true,
-    hidden: flags.hidden,
-    defaultText,
-    parse(arg) {
-      let v = parseNumeric(arg, flags);
-      if (typeof v === 'string') return { error: v };
-      if (flags.unsigned) {
-        v = BigInt.asUintN(64, v);
-        if (v < min || v > max) {
-          const show = (n: bigint) => (flags.octal ? n.toString(8) : String(n));
-          return { error: errOutOfRange(show(min), show(max)) };
-        }
-      } else if (flags.percent && v < 0n) {
-        if (v < min) return { error: `percentage argument must be less or equal to ${-min}` };
-      } else if (v < min || v > max) {
-        return { error: errOutOfRange(min, max) };
-      }
-      return { value: v >= -BigInt(Number.MAX_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
-    },
-    format(value) {
-      const v = BigInt(value as number | bigint);
-      if (flags.percent && v < 0n) return `${-v}%`;
-      if (flags.octal) return v.toString(8);
-      return String(v);
-    },
-  };
-}
-
-/** numericParseString: the int64 read from the argument, or Redis's reason to refuse it. */
-function parseNumeric(arg: string, flags: NumericFlags): bigint | string {
-  if (flags.memory) {
-    const m = parseMemory(arg);
-    if (m !== undefined) return BigInt.asIntN(64, m);
-  }
-  if (flags.percent && arg.length > 1 && arg.endsWith('%')) {
-    const p = parseI64(arg.slice(0, -1));
-    if (p !== undefined && p >= 0) return -BigInt(p);
-  }
-  if (flags.octal) {
-    const o = strtollWhole(arg, 8);
-    if (o !== undefined) return o;
-  }
-  if (!flags.memory && !flags.percent && !flags.octal) {
-    const n = parseI64(arg);
-    if (n !== undefined) return BigInt(n);
-  }
-  if (flags.memory && flags.percent) return 'argument must be a memory or percent value';
-  if (flags.memory) return ERR_NOT_MEMORY;
-  if (flags.octal) return "argument couldn't be parsed as an octal number";
-  return ERR_NOT_INTEGER;
-}
-
-/**
- * C's strtoll(s, &end, base) accepted only when it consumed the whole C string (up to a
- * NUL) without overflow: leading white space and a sign are allowed, and an argument
- * with no digits at all is accepted as 0 only when it is empty (end is then at the NUL).
- */
-function strtollWhole(arg: string, base: 8 | 10): bigint | undefined {
-  const s = cString(arg);
-  if (s === '') return 0n;
-  const m = (base === 8 ? /^[ \t\n\v\f\r]*([+-]?)([0-7]+)$/ : /^[ \t\n\v\f\r]*([+-]?)(\d+)$/).exec(s);
-  if (!m) return undefined;
-  const magnitude = BigInt((base === 8 ? '0o' : '') + m[2]);
-  const v = m[1] === '-' ? -magnitude : magnitude;
-  return BigInt.asIntN(64, v) === v ? v : undefined;
-}
-
-/**
- * An enum whose names may share a value (oom-score-adj: yes and relative), as Redis's
- * configEnum tables: CONFIG GET prints the first name of the value. With `flags`
- * (Redis's MULTI_ARG enums: shutdown-on-sigint) the value is several space-separated
- * names OR'ed together and printed in table order; `check` refuses a combination.
- */
-function enumTableParam(
-  name: string,
-  defaultText: string,
-  table: readonly (readonly [string, number])[],
-  options: { flags?: boolean; mutable?: boolean; check?: (v: number) => string | null } = {},
-): ParamSpec {
-  const names = table.map(([n]) => n);
-  return {
-    name,
-    mutable: options.mutable ?? true,
-    multiArg: options.flags,
-    defaultText,
-    parse(arg) {
-      const words = options.flags ? arg.split(' ') : [arg];
-      let value = 0;
-      for (const word of words) {
-        const w = asciiLower(cString(word));
-        const matches = table.filter(([n]) => n === w);
-        if (matches.length === 0) return { error: `argument(s) must be one of the following: ${names.join(', ')}` };
-        for (const [, v] of matches) value |= v;
-      }
-      const refused = options.check?.(value) ?? null;
-      return refused === null ? { value } : { error: refused };
-    },
-    format(value) {
-      const v = value as number;
-      let unmatched = v;
-      const out: string[] = [];
-      for (const [n, bits] of table) {
-        if (bits === v) return n;
-        if (options.flags && bits !== 0 && (unmatched & bits) === bits) {
-          out.push(n);
-          unmatched &= ~bits;
-        }
-      }
-      return out.length === 0 || unmatched !== 0 ? 'unknown' : out.join(' ');
-    },
-  };
-}
-
-/** A string parameter with Redis's check of the value (its is_valid_fn). */
-function checkedStringParam(name: string, defaultText: string, check: (v: string) => string | null, mutable = true): ParamSpec {
-  return {
-    name,
-    mutable,
-    defaultText,
-    parse(arg) {
-      const refused = check(cString(arg));
-      return refused === null ? { value: arg } : { error: refused };
-    },
-    format: (v) => String(v),
-  };
-}
-
 /** Redis's pathIsBaseName. */
 const isBaseName = (v: string) => !v.includes('/') && !v.includes('\\');
-
-/**
- * Kind (b), a parameter whose feature lapse does not have yet: the spec as Redis checks
- * it, then only the values that mean the feature is off or unchanged: Redis's built-in
- * default (which Redis 7.0's shipped redis.conf also sets) and `alsoOff`. When the
- * feature lands, dropping this wrapper around the spec makes the parameter a real one.
- */
-function notYet(feature: string, spec: ParamSpec, ...alsoOff: string[]): ParamSpec {
-  const accepted = new Set<string>();
-  for (const text of [spec.defaultText, ...alsoOff]) {
-    const r = spec.parse(text);
-    if ('error' in r) throw new Error(`bad accepted value for ${spec.name}: ${r.error}`);
-    accepted.add(spec.format(r.value));
-  }
-  const shown = [...accepted].map((v) => `'${v}'`).join(' or ');
-  return {
-    ...spec,
-    missingFeature: feature,
-    parse(arg) {
-      const r = spec.parse(arg);
-      if ('error' in r || accepted.has(spec.format(r.value))) return r;
-      return { error: `lapse does not implement ${feature} yet, so only ${shown} is accepted` };
-    },
-  };
-}
-
-/** Kind (c), a parameter that means nothing to lapse (see ParamSpec.noEffect). */
-function noEffect(reason: string, spec: ParamSpec): ParamSpec {
-  return { ...spec, noEffect: reason };
-}
 
 /** Features lapse does not have yet, as the errors of their parameters name them. */
 const AOF = 'the append-only file (AOF)';
@@ -614,46 +202,6 @@ const SHUTDOWN_ON_SIGNAL: readonly (readonly [string, number])[] = [
 ];
 const checkShutdownFlags = (v: number) =>
   v & SHUTDOWN_SAVE && v & SHUTDOWN_NOSAVE ? "shutdown options SAVE and NOSAVE can't be used simultaneously" : null;
-
-/** The process-title variables Redis 7.0 knows (redisProcTitleGetVariable). */
-const PROC_TITLE_VARIABLES = new Set(['title', 'listen-addr', 'server-mode', 'config-file', 'port', 'tls-port', 'unixsocket']);
-
-/**
- * Redis's validateProcTitleTemplate: the template expands (sdstemplate: '{{' is a literal
- * '{', '{name}' a known variable, anything else an error) with an empty title, and the
- * result, trimmed of spaces, is not empty. Expanded with every variable empty, which is
- * what decides validity: only the title can be empty in Redis.
- */
-export function expandProcTitle(template: string, variable: (name: string) => string): string | null {
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const open = template.indexOf('{', i);
-    if (open < 0) {
-      out += template.slice(i);
-      break;
-    }
-    out += template.slice(i, open);
-    if (open + 1 >= template.length) return null;
-    if (template[open + 1] === '{') {
-      out += '{';
-      i = open + 2;
-      continue;
-    }
-    const close = template.indexOf('}', open + 1);
-    if (close < 0) return null;
-    const name = template.slice(open + 1, close);
-    if (!PROC_TITLE_VARIABLES.has(name)) return null;
-    out += variable(name);
-    i = close + 1;
-  }
-  return out.replace(/^ +| +$/g, '');
-}
-
-function isValidProcTitleTemplate(template: string): string | null {
-  const probe = expandProcTitle(template, (name) => (name === 'title' ? '' : 'x'));
-  return probe === null || probe === '' ? 'template format is invalid or contains unknown variables' : null;
-}
 
 /** Redis's isValidAnnouncedHostname (its check stops at the second character by a bug; the intent is kept). */
 function isValidAnnouncedHostname(v: string): string | null {
@@ -1003,30 +551,8 @@ export const PARAMS: readonly ParamSpec[] = [
   ...NO_EFFECT_PARAMS,
 ];
 
-/** strerror's text for an errno name (node's e.code), or the name itself if the table lacks it. */
-export function errnoText(code: string | undefined): string {
-  return strerror(code) ?? code ?? 'Unknown error';
-}
-
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));
 
 export function findParam(name: string): ParamSpec | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
-
-/**
- * Redis's memtoull: the value (uint64) or undefined for "argument must be a memory
- * value". See memoryParam for the C quirks it reproduces.
- */
-export function parseMemory(arg: string): bigint | undefined {
-  const s = cString(arg);
-  if (s.startsWith('-')) return undefined;
-  let i = 0;
-  while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
-  const mul = UNITS[asciiLower(s.slice(i))];
-  if (mul === undefined || i >= 128) return undefined;
-  let v = i === 0 ? 0n : BigInt(s.slice(0, i));
-  if (v > UINT64_MAX) v = UINT64_MAX;
-  return (v * mul) & UINT64_MAX;
-}
-

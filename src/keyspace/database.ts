@@ -1,56 +1,20 @@
-import type { TimerNode } from './expiry/timer-wheel.js';
 import { TimerWheel } from './expiry/timer-wheel.js';
 import type { Clock } from './clock.js';
 import type { Value } from './values.js';
-import { FieldTimer, FieldTtls, HashValue } from './hash.js';
+import { Entry, NO_DEADLINE } from './entry.js';
+import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
 
-/** No deadline. Comparisons with a time are false, so a persistent key never expires. */
-export const NO_DEADLINE = Infinity;
-
-/**
- * One key. Entries are the timer wheel's nodes (intrusive links), so a TTL costs no
- * extra allocation and cancelling it is O(1).
- *
- * `deadline` is the first millisecond at which the key no longer exists: Redis's
- * expire time + 1, because Redis treats a key as expired only when now > its time.
- * Reading it through expireTimeOf() gives Redis's value.
- */
-export class Entry implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
-  constructor(
-    readonly key: string,
-    public value: Value,
-    public deadline: number,
-    /** Insertion sequence number in its database; orders SCAN and RANDOMKEY. */
-    readonly seq: number,
-    /**
-     * When the key was last accessed, for eviction: Redis's 24-bit LRU clock or LFU
-     * stamp and counter (access.ts), stamped by every lookup. A Smi: 8 bytes, no box.
-     */
-    public access: number,
-  ) {}
-}
-
-/**
- * Redis's absolute expire time in ms for an entry with a deadline. Exact while the time
- * is below 2^53 ms (year 287396); Database.expireTime() is exact for any int64.
- */
-export function expireTimeOf(entry: Entry): number {
-  return entry.deadline - 1;
-}
+// The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
+// need the type without the database); re-exported because the database is where the
+// layers above look them up.
+export { Entry, NO_DEADLINE, deadlineFor, expireTimeOf } from './entry.js';
 
 /**
  * Deadlines above this are not exact doubles of Redis's int64 expire time + 1: the
  * database keeps the exact expire time of such entries beside them.
  */
 const MAX_EXACT_DEADLINE = Number.MAX_SAFE_INTEGER;
-
-/** The deadline to store for Redis's absolute expire time `when` (ms). */
-export function deadlineFor(when: number): number {
-  return when + 1;
-}
 
 /** What a Database reports to its owner. */
 export interface DatabaseEvents {
@@ -106,20 +70,18 @@ export interface ChangeObserver {
 }
 
 /**
- * What databases share: Redis's one time per command, hit/miss counters, and how keys'
- * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy).
+ * What databases share: Redis's one time per command, hit/miss counters, how keys'
+ * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy), and the
+ * server's hash encoding settings.
  */
 export interface CommandTime {
+  readonly hashEncoding: HashEncoding;
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
   touched(access: number): number;
   /** The stamp of a new key. */
   readonly newAccess: number;
-}
-
-export interface ScanResult {
-  cursor: number;
 }
 
 /** Tombstones are compacted away once there are more than this and more than live keys. */
@@ -169,6 +131,14 @@ export class Database {
     private readonly events: DatabaseEvents,
   ) {
     this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry, clock.now()), { onWake: this.onWake });
+  }
+
+  /**
+   * The server's hash limits and field-name pool: what a command that builds a new hash
+   * passes to HashValue.set (setField passes it itself).
+   */
+  get hashEncoding(): HashEncoding {
+    return this.time.hashEncoding;
   }
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
@@ -309,7 +279,7 @@ export class Database {
     const hash = entry.value as HashValue;
     const before = hash.estimatedBytes;
     if (hash.ttls !== null && !keepTtl) this.clearFieldDeadline(hash, field);
-    const created = hash.set(field, value);
+    const created = hash.set(field, value, this.time.hashEncoding);
     this.bytes += hash.estimatedBytes - before;
     return created;
   }

@@ -1,16 +1,38 @@
 import type { TimerNode } from './expiry/timer-wheel.js';
-import type { Entry } from './database.js';
+import type { Entry } from './entry.js';
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
 
 /**
- * Limits of the compact encoding, Redis's hash-max-listpack-entries and
- * hash-max-listpack-value, set from the configuration by the server. The defaults are
- * Redis 7.0's built-in ones (what a redis-server started without a config file reports;
- * the redis.conf shipped with Redis sets 128 entries). Process-wide, as the limits are
- * read on every insertion: servers in one process share them.
+ * A server's settings for the hashes it holds: the limits of the compact encoding
+ * (Redis's hash-max-listpack-entries and hash-max-listpack-value, set from that server's
+ * configuration) and its pool of shared field names. One per keyspace, so two servers
+ * in one process keep their own thresholds and share no strings. A hash does not keep a
+ * reference to it (8 more bytes per hash): the Database and the commands that build a
+ * hash pass it to set().
  */
-export const hashLimits = { maxCompactEntries: 512, maxCompactValue: 64 };
+export interface HashEncoding {
+  maxCompactEntries: number;
+  maxCompactValue: number;
+  /** Null: field names are not shared (hashes built outside a server). */
+  readonly fieldNames: FieldNamePool | null;
+}
+
+/**
+ * Redis 7.0's built-in limits (what a redis-server started without a config file
+ * reports; the redis.conf shipped with Redis sets 128 entries), and no sharing: what a
+ * hash built outside any server (a tool, a test) follows. Frozen: a constant.
+ */
+export const REDIS_HASH_ENCODING: Readonly<HashEncoding> = Object.freeze({
+  maxCompactEntries: 512,
+  maxCompactValue: 64,
+  fieldNames: null,
+});
+
+/** A server's HashEncoding, at Redis's defaults until its configuration is applied. */
+export function newHashEncoding(): HashEncoding {
+  return { maxCompactEntries: REDIS_HASH_ENCODING.maxCompactEntries, maxCompactValue: REDIS_HASH_ENCODING.maxCompactValue, fieldNames: new FieldNamePool() };
+}
 
 /** A hash field's TTL: a node of its database's field timer wheel. */
 export class FieldTimer implements TimerNode {
@@ -36,22 +58,31 @@ export class FieldTtls {
   constructor(public owner: Entry) {}
 }
 
+const MAX_SHARED_FIELD_NAMES = 4096;
+const MAX_SHARED_FIELD_NAME_LENGTH = 32;
+
 /**
  * Field names of compact hashes, shared: session hashes repeat the same few names in
  * every hash, and each name parsed from a request is a fresh string (24 bytes or more).
  * Bounded, so hashes keyed by ever-new names (item ids...) stop adding to it; those
  * names are simply not shared.
  */
-const fieldNames = new Map<string, string>();
-const MAX_SHARED_FIELD_NAMES = 4096;
-const MAX_SHARED_FIELD_NAME_LENGTH = 32;
+export class FieldNamePool {
+  private readonly names = new Map<string, string>();
 
-function shared(field: string): string {
-  if (field.length > MAX_SHARED_FIELD_NAME_LENGTH) return field;
-  const known = fieldNames.get(field);
-  if (known !== undefined) return known;
-  if (fieldNames.size < MAX_SHARED_FIELD_NAMES) fieldNames.set(field, field);
-  return field;
+  /** The pool's copy of field, added if there is room; field itself if not pooled. */
+  shared(field: string): string {
+    if (field.length > MAX_SHARED_FIELD_NAME_LENGTH) return field;
+    const names = this.names;
+    const known = names.get(field);
+    if (known !== undefined) return known;
+    if (names.size < MAX_SHARED_FIELD_NAMES) names.set(field, field);
+    return field;
+  }
+
+  has(field: string): boolean {
+    return this.names.has(field);
+  }
 }
 
 /** Tombstones of the table form are squeezed out once there are more than this and more than live pairs. */
@@ -79,7 +110,7 @@ const MIN_HOLES_TO_COMPACT = 64;
  * a key TTL on each hash 91 vs 49. Per 8-field hash lapse spends ~320 bytes on the
  * values (V8 strings: 16-byte header, padded to 8), ~176 on the array, 48 on this
  * object and ~180 on the key, its entry and the database's map. Sharing field names
- * (see shared()) and trimming the array of a hash made by one HSET (fit()) took it
+ * (FieldNamePool) and trimming the array of a hash made by one HSET (fit()) took it
  * from 116 to 89 bytes per field.
  *
  * Field TTLs live in `ttls`. The hash never fires or cancels them itself: the Database
@@ -122,17 +153,18 @@ export class HashValue implements ValueObject {
 
   /**
    * estimatedBytes with the strings counted as they are: a field name shared between
-   * compact hashes (see shared()) costs only its slot. O(fields) for a compact hash; a
+   * compact hashes (its server's FieldNamePool) costs only its slot. O(fields) for a compact hash; a
    * table-form hash is estimated from `samples` fields (0: all), as Redis's MEMORY USAGE
    * samples a hashtable.
    */
-  measuredBytes(samples: number): number {
+  measuredBytes(samples: number, encoding: Readonly<HashEncoding>): number {
+    const pool = encoding.fieldNames;
     const slots = this.slots;
     let n = this.estimatedBytes - this.stringsBytes;
     if (this.index === null) {
       for (let i = 0; i < slots.length; i += 2) {
         const field = slots[i]!;
-        if (fieldNames.get(field) === undefined) n += stringBytes(field.length);
+        if (pool === null || !pool.has(field)) n += stringBytes(field.length);
         n += stringBytes((slots[i + 1] as string).length);
       }
       return n;
@@ -191,9 +223,11 @@ export class HashValue implements ValueObject {
   /**
    * Sets field to value; true if the field is new. Converts to the table form when the
    * field or value is longer than hash-max-listpack-value, or when the hash grows past
-   * hash-max-listpack-entries, as Redis does. Does not touch TTLs (Database.setField does).
+   * hash-max-listpack-entries, as Redis does (the limits of `encoding`: its server's, or
+   * Redis's defaults for a hash outside any server). Does not touch TTLs
+   * (Database.setField does).
    */
-  set(field: string, value: string): boolean {
+  set(field: string, value: string, encoding: Readonly<HashEncoding> = REDIS_HASH_ENCODING): boolean {
     const slots = this.slots;
     const index = this.index;
     if (index !== null) {
@@ -208,7 +242,7 @@ export class HashValue implements ValueObject {
       this.stringsBytes += stringBytes(field.length) + stringBytes(value.length);
       return true;
     }
-    const limit = hashLimits.maxCompactValue;
+    const limit = encoding.maxCompactValue;
     const i = this.find(field);
     if (i >= 0) {
       this.stringsBytes += stringBytes(value.length) - stringBytes((slots[i + 1] as string).length);
@@ -216,9 +250,10 @@ export class HashValue implements ValueObject {
       if (value.length > limit) this.convert();
       return false;
     }
-    slots.push(shared(field), value);
+    const pool = encoding.fieldNames;
+    slots.push(pool === null ? field : pool.shared(field), value);
     this.stringsBytes += stringBytes(field.length) + stringBytes(value.length);
-    if (slots.length > hashLimits.maxCompactEntries * 2 || field.length > limit || value.length > limit) {
+    if (slots.length > encoding.maxCompactEntries * 2 || field.length > limit || value.length > limit) {
       this.convert();
     }
     return true;

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { Database, type DatabaseEvents, type Entry } from './database.js';
 import { LagWindow } from './expiry/lag-window.js';
+import { newHashEncoding } from './hash.js';
 import { lfuMinutes, lfuNew, lfuTouched, lruClock } from './access.js';
 
 export interface KeyspaceStats {
@@ -43,6 +44,8 @@ export class Keyspace implements DatabaseEvents {
    * one, with lfu-log-factor and lfu-decay-time; the LRU clock otherwise. Set by the server.
    */
   lfu = false;
+  /** hash-max-listpack-entries/value and the shared field names of this server's hashes. */
+  readonly hashEncoding = newHashEncoding();
   lfuLogFactor = 10;
   lfuDecayTime = 1;
   /**

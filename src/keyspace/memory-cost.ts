@@ -1,4 +1,4 @@
-import type { Entry } from './database.js';
+import type { Entry } from './entry.js';
 import type { Value } from './values.js';
 
 /**

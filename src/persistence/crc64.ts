@@ -16,6 +16,7 @@ export interface Crc64 {
 
 const SLICES = 8;
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** Slicing-by-8 tables: filled once at module load (buildTables), constants after. */
 const TABLE_LO = new Uint32Array(256 * SLICES);
 const TABLE_HI = new Uint32Array(256 * SLICES);
 

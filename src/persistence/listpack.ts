@@ -134,7 +134,7 @@ function writeBacklen(out: Buffer, p: number, l: number): number {
   return p;
 }
 
-function need(blob: Uint8Array, p: number, n: number, end: number, what: string): void {
+function need(p: number, n: number, end: number, what: string): void {
   if (p + n > end) throw new EncodingError(`${what} runs past the end of the encoded data`);
 }
 
@@ -153,7 +153,7 @@ export function decodeListpack(blob: Uint8Array): string[] {
   const out: string[] = [];
   let p = 6;
   for (;;) {
-    need(blob, p, 1, end, 'listpack entry');
+    need(p, 1, end, 'listpack entry');
     const e = blob[p]!;
     if (e === 0xff) {
       if (p !== end - 1) throw new EncodingError('listpack terminator before its end');
@@ -166,41 +166,41 @@ export function decodeListpack(blob: Uint8Array): string[] {
       p += 1;
     } else if ((e & 0xc0) === 0x80) {
       const n = e & 0x3f;
-      need(blob, p, 1 + n, end, 'listpack string');
+      need(p, 1 + n, end, 'listpack string');
       value = latin1(blob, p + 1, p + 1 + n);
       p += 1 + n;
     } else if ((e & 0xe0) === 0xc0) {
-      need(blob, p, 2, end, 'listpack integer');
+      need(p, 2, end, 'listpack integer');
       let v = ((e & 0x1f) << 8) | blob[p + 1]!;
       if (v >= 1 << 12) v -= 1 << 13;
       value = String(v);
       p += 2;
     } else if ((e & 0xf0) === 0xe0) {
-      need(blob, p, 2, end, 'listpack string');
+      need(p, 2, end, 'listpack string');
       const n = ((e & 0x0f) << 8) | blob[p + 1]!;
-      need(blob, p, 2 + n, end, 'listpack string');
+      need(p, 2 + n, end, 'listpack string');
       value = latin1(blob, p + 2, p + 2 + n);
       p += 2 + n;
     } else if (e === 0xf0) {
-      need(blob, p, 5, end, 'listpack string');
+      need(p, 5, end, 'listpack string');
       const n = view.readUInt32LE(p + 1);
-      need(blob, p, 5 + n, end, 'listpack string');
+      need(p, 5 + n, end, 'listpack string');
       value = latin1(blob, p + 5, p + 5 + n);
       p += 5 + n;
     } else if (e === 0xf1) {
-      need(blob, p, 3, end, 'listpack integer');
+      need(p, 3, end, 'listpack integer');
       value = String(view.readInt16LE(p + 1));
       p += 3;
     } else if (e === 0xf2) {
-      need(blob, p, 4, end, 'listpack integer');
+      need(p, 4, end, 'listpack integer');
       value = String(view.readIntLE(p + 1, 3));
       p += 4;
     } else if (e === 0xf3) {
-      need(blob, p, 5, end, 'listpack integer');
+      need(p, 5, end, 'listpack integer');
       value = String(view.readInt32LE(p + 1));
       p += 5;
     } else if (e === 0xf4) {
-      need(blob, p, 9, end, 'listpack integer');
+      need(p, 9, end, 'listpack integer');
       value = String(view.readBigInt64LE(p + 1));
       p += 9;
     } else {
@@ -208,7 +208,7 @@ export function decodeListpack(blob: Uint8Array): string[] {
     }
     const size = p - start;
     const bl = backlenSize(size);
-    need(blob, p, bl, end, 'listpack back-length');
+    need(p, bl, end, 'listpack back-length');
     let decoded = 0;
     for (let k = 0; k < bl; k++) decoded = decoded * 128 + (blob[p + k]! & 127);
     if (decoded !== size) throw new EncodingError('listpack entry back-length does not match its size');
@@ -232,51 +232,51 @@ export function decodeZiplist(blob: Uint8Array): string[] {
   const out: string[] = [];
   let p = 10;
   for (;;) {
-    need(blob, p, 1, end, 'ziplist entry');
+    need(p, 1, end, 'ziplist entry');
     if (blob[p] === 0xff) {
       if (p !== end - 1) throw new EncodingError('ziplist terminator before its end');
       break;
     }
     p += blob[p]! < 254 ? 1 : 5;
-    need(blob, p, 1, end, 'ziplist entry');
+    need(p, 1, end, 'ziplist entry');
     const e = blob[p]!;
     const kind = e >>> 6;
     let value: string;
     if (kind === 0) {
       const n = e & 0x3f;
-      need(blob, p, 1 + n, end, 'ziplist string');
+      need(p, 1 + n, end, 'ziplist string');
       value = latin1(blob, p + 1, p + 1 + n);
       p += 1 + n;
     } else if (kind === 1) {
-      need(blob, p, 2, end, 'ziplist string');
+      need(p, 2, end, 'ziplist string');
       const n = ((e & 0x3f) << 8) | blob[p + 1]!;
-      need(blob, p, 2 + n, end, 'ziplist string');
+      need(p, 2 + n, end, 'ziplist string');
       value = latin1(blob, p + 2, p + 2 + n);
       p += 2 + n;
     } else if (kind === 2) {
-      need(blob, p, 5, end, 'ziplist string');
+      need(p, 5, end, 'ziplist string');
       const n = view.readUInt32BE(p + 1);
-      need(blob, p, 5 + n, end, 'ziplist string');
+      need(p, 5 + n, end, 'ziplist string');
       value = latin1(blob, p + 5, p + 5 + n);
       p += 5 + n;
     } else if (e === 0xc0) {
-      need(blob, p, 3, end, 'ziplist integer');
+      need(p, 3, end, 'ziplist integer');
       value = String(view.readInt16LE(p + 1));
       p += 3;
     } else if (e === 0xd0) {
-      need(blob, p, 5, end, 'ziplist integer');
+      need(p, 5, end, 'ziplist integer');
       value = String(view.readInt32LE(p + 1));
       p += 5;
     } else if (e === 0xe0) {
-      need(blob, p, 9, end, 'ziplist integer');
+      need(p, 9, end, 'ziplist integer');
       value = String(view.readBigInt64LE(p + 1));
       p += 9;
     } else if (e === 0xf0) {
-      need(blob, p, 4, end, 'ziplist integer');
+      need(p, 4, end, 'ziplist integer');
       value = String(view.readIntLE(p + 1, 3));
       p += 4;
     } else if (e === 0xfe) {
-      need(blob, p, 2, end, 'ziplist integer');
+      need(p, 2, end, 'ziplist integer');
       value = String(view.readInt8(p + 1));
       p += 2;
     } else if (e >= 0xf1 && e <= 0xfd) {
@@ -300,14 +300,14 @@ export function decodeZipmap(blob: Uint8Array): string[] {
   const out: string[] = [];
   let p = 1;
   const readLen = (): number => {
-    need(blob, p, 1, end, 'zipmap length');
+    need(p, 1, end, 'zipmap length');
     const b = blob[p]!;
     if (b < 254) {
       p += 1;
       return b;
     }
     if (b === 254) {
-      need(blob, p, 5, end, 'zipmap length');
+      need(p, 5, end, 'zipmap length');
       const n = view.readUInt32LE(p + 1);
       p += 5;
       return n;
@@ -317,12 +317,12 @@ export function decodeZipmap(blob: Uint8Array): string[] {
   for (;;) {
     const klen = readLen();
     if (klen < 0) break;
-    need(blob, p, klen, end, 'zipmap field');
+    need(p, klen, end, 'zipmap field');
     out.push(latin1(blob, p, p + klen));
     p += klen;
     const vlen = readLen();
     if (vlen < 0) throw new EncodingError('zipmap field without a value');
-    need(blob, p, 1 + vlen, end, 'zipmap value');
+    need(p, 1 + vlen, end, 'zipmap value');
     const free = blob[p]!;
     out.push(latin1(blob, p + 1, p + 1 + vlen));
     p += 1 + vlen + free;

@@ -73,7 +73,7 @@ export function loadSnapshot(
             for (let i = 0; i < pairs.length; i += 2) {
               const fe = fieldExpires === null ? 0 : fieldExpires[i >> 1]!;
               if (fe !== 0 && fe < now) continue;
-              hash.set(pairs[i]!, pairs[i + 1]!);
+              hash.set(pairs[i]!, pairs[i + 1]!, db.hashEncoding);
             }
             if (hash.size === 0) {
               expired++;

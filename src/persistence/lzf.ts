@@ -22,26 +22,39 @@ const MAX_OFFSET = 8192;
 const MAX_REFERENCE = 264;
 
 /**
- * Positions of recent 3-byte prefixes, as position + base. `base` grows with each call
- * so entries left by earlier inputs read as empty without clearing the table: the
- * output depends only on the input.
+ * An LZF compressor: its hash table of recent 3-byte prefixes, reused from string to
+ * string. One per RDB encoder (a snapshot compresses many strings; a table per string
+ * would cost 64 KiB to allocate and clear each time).
  */
-const table = new Int32Array(HASH_SIZE);
-let base = 1;
+export class LzfCompressor {
+  /**
+   * Positions of recent 3-byte prefixes, as position + base. `base` grows with each call
+   * so entries left by earlier inputs read as empty without clearing the table: the
+   * output depends only on the input.
+   */
+  private table: Int32Array | null = null;
+  private base = 1;
 
-/**
- * Compresses input[0, length) into out; returns the compressed length, or 0 if the
- * result would not fit in `limit` bytes (Redis asks for length - 4 and stores the
- * string uncompressed otherwise).
- */
-export function lzfCompress(input: Uint8Array, length: number, out: Uint8Array, limit: number): number {
-  if (length === 0) return 0;
-  if (base > 0x3fffffff - length) {
-    table.fill(0);
-    base = 1;
+  /**
+   * Compresses input[0, length) into out; returns the compressed length, or 0 if the
+   * result would not fit in `limit` bytes (Redis asks for length - 4 and stores the
+   * string uncompressed otherwise).
+   */
+  compress(input: Uint8Array, length: number, out: Uint8Array, limit: number): number {
+    if (length === 0) return 0;
+    const table = (this.table ??= new Int32Array(HASH_SIZE));
+    if (this.base > 0x3fffffff - length) {
+      table.fill(0);
+      this.base = 1;
+    }
+    const b = this.base;
+    this.base += length + 1;
+    return compressWith(table, b, input, length, out, limit);
   }
-  const b = base;
-  base += length + 1;
+}
+
+/** The compression pass, with the table's entries offset by b (see LzfCompressor). */
+function compressWith(table: Int32Array, b: number, input: Uint8Array, length: number, out: Uint8Array, limit: number): number {
   const end = Math.min(limit, out.length);
   let ip = 0;
   let op = 0;

@@ -70,6 +70,12 @@ class Source {
   private crcPos = 0;
   readonly crc: Crc64 = newCrc64();
   private eofReached: boolean;
+  /**
+   * Where LZF strings are decompressed before they become JavaScript strings: reused
+   * for every string of the load, so only the string is allocated. 64 KiB at the first
+   * compressed string, grown as needed.
+   */
+  lzfScratch: Buffer = Buffer.alloc(0);
 
   constructor(private readonly fd: number | null, data?: Buffer) {
     if (fd === null) {
@@ -358,7 +364,8 @@ function readString(src: Source): string {
       const len = readLength(src);
       const dataAt = src.offset;
       const start = src.consume(clen);
-      if (scratch.length < len) scratch = Buffer.allocUnsafe(Math.max(len, scratch.length * 2));
+      let scratch = src.lzfScratch;
+      if (scratch.length < len) scratch = src.lzfScratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024, scratch.length * 2));
       try {
         lzfDecompressInto(src.window, start, start + clen, scratch, len);
       } catch (e) {
@@ -371,9 +378,6 @@ function readString(src: Source): string {
       return encodedStringBytes(src, b, at).toString('latin1');
   }
 }
-
-/** Where LZF strings are decompressed before they become JavaScript strings. */
-let scratch = Buffer.allocUnsafe(64 * 1024);
 
 function readObject(src: Source, type: number, at: number): LoadedValue | null {
   switch (type) {

@@ -3,7 +3,7 @@ import type { Value } from '../keyspace/values.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
 import { encodeListpack } from './listpack.js';
-import { lzfCompress } from './lzf.js';
+import { LzfCompressor } from './lzf.js';
 import {
   RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF, RDB_OPCODE_AUX, RDB_OPCODE_EOF,
   RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
@@ -55,6 +55,7 @@ export class RdbEncoder {
   written = 0;
   private scratchIn = Buffer.allocUnsafe(1024);
   private scratchOut = Buffer.allocUnsafe(1024);
+  private readonly compressor = new LzfCompressor();
 
   constructor(private readonly options: RdbWriteOptions) {
     this.crc = options.checksum ? newCrc64() : null;
@@ -308,7 +309,7 @@ export class RdbEncoder {
   private lzf(input: Buffer, len: number): boolean {
     const limit = len - 4;
     if (this.scratchOut.length < limit) this.scratchOut = Buffer.allocUnsafe(len * 2);
-    const clen = lzfCompress(input, len, this.scratchOut, limit);
+    const clen = this.compressor.compress(input, len, this.scratchOut, limit);
     if (clen === 0) return false;
     this.byte(0xc0 | RDB_ENC_LZF);
     this.length(clen);

@@ -3,12 +3,10 @@ import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { BackgroundSave, saveSync, type SnapshotOptions, type SnapshotTuning } from './snapshot.js';
 import { loadSnapshot, type LoadResult } from './load.js';
-import { parseSavePoints, type SavePoint } from './save-points.js';
+import { parseSavePoints, type SavePoint } from '../config/save-points.js';
 
 /** Redis waits this long before retrying a failed background save for a save point. */
 const BGSAVE_RETRY_DELAY_S = 5;
-
-export type BgsaveReply = { status: string } | { error: string };
 
 /**
  * The persistence state Redis keeps in `server`: save points and the dirty counter

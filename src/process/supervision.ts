@@ -1,6 +1,6 @@
 import { loadUnixDgram, sendDatagram } from '../server/unix-datagram.js';
 import type { LogLevel } from '../server/logger.js';
-import type { Supervisor } from '../server/server.js';
+import type { Supervisor } from '../server/shutdown.js';
 
 /**
  * `supervised` (no, upstart, systemd, auto), as Redis 7.0's redisIsSupervised: which

@@ -1,4 +1,4 @@
-import { expandProcTitle } from '../config/params.js';
+import { expandProcTitle } from '../config/proc-title-template.js';
 import type { Config } from '../config/config.js';
 
 /**

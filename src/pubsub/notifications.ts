@@ -1,6 +1,6 @@
 import type { Database } from '../keyspace/database.js';
 import type { EventClass } from '../keyspace/keyspace.js';
-import { NOTIFY_CLASS_BITS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from '../config/params.js';
+import { NOTIFY_CLASS_BITS, NOTIFY_KEYEVENT, NOTIFY_KEYSPACE } from './event-classes.js';
 import type { PubSubHub } from './hub.js';
 
 /**
@@ -37,6 +37,9 @@ export class KeyspaceNotifier {
   }
 }
 
-/** The NOTIFY_* bit of each event class letter, by char code (0 for K, E, A: no event has them). */
+/**
+ * The NOTIFY_* bit of each event class letter, by char code (0 for K, E, A: no event has
+ * them). Filled once at module load, a constant after.
+ */
 const CLASS_BITS = new Int32Array(128);
 for (const letter of 'g$lshzxetdmn') CLASS_BITS[letter.charCodeAt(0)] = NOTIFY_CLASS_BITS[letter]!;

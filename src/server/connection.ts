@@ -1,10 +1,33 @@
 import type net from 'node:net';
 import { adopt } from './shared-read.js';
-import { Client, type ClientTransport } from '../commands/context.js';
+import { Client, type ClientTransport, type ServerContext } from '../commands/context.js';
 import { clientInfoLine } from '../commands/client-info-line.js';
 import { execute } from '../commands/dispatch.js';
-import { FeedResult, RequestParser } from '../protocol/parser.js';
-import type { LapseServer } from './server.js';
+import { FeedResult, RequestParser, type ParserLimits } from '../protocol/parser.js';
+import type { Clock } from '../keyspace/clock.js';
+import type { OutputBufferLimits } from '../config/output-limits.js';
+
+/**
+ * What a Connection needs of its server, beyond what its Client's commands see: declared
+ * here and implemented by LapseServer (server.ts), so that the connection does not
+ * import the server that creates it.
+ */
+export interface ConnectionHost extends ServerContext {
+  readonly clock: Clock;
+  readonly parserLimits: ParserLimits;
+  /** client-output-buffer-limit, by class (checked after each write). */
+  readonly outputLimits: OutputBufferLimits;
+  /** The buffer this server's plain TCP connections read into (shared-read.ts). */
+  readonly readBuffer: Buffer;
+  /** A read's commands start (expiry catch-up, pub/sub messages in line with replies). */
+  beginBatch(connection: Connection): void;
+  /** The read's commands are done: queued pub/sub messages go out. */
+  endBatch(): void;
+  /** This connection has pub/sub messages queued, to write at the end of the batch. */
+  pushQueued(connection: Connection): void;
+  /** The connection ended (by either side). */
+  clientClosed(connection: Connection): void;
+}
 
 /**
  * Encoded replies are written out once a batch has this many bytes (the writer's slab),
@@ -110,21 +133,21 @@ export class Connection implements ClientTransport {
   };
 
   private readonly socket: net.Socket;
-  /** Reads come from the shared read buffer (one full read is its length). */
+  /** Reads come from the server's read buffer (one full read is its length). */
   private readonly adopted: boolean;
 
   /**
    * A plain TCP socket comes paused (the server accepts with pauseOnConnect) and is read
-   * into the shared read buffer (shared-read.ts); a TLS socket, or one this Node cannot
+   * into its server's read buffer (shared-read.ts); a TLS socket, or one this Node cannot
    * adopt, is read with 'data'.
    */
   constructor(
-    private readonly server: LapseServer,
+    private readonly server: ConnectionHost,
     accepted: net.Socket,
   ) {
     const adopted = (accepted as { encrypted?: boolean }).encrypted
       ? null
-      : adopt(accepted, (buffer, length) => this.onData(buffer, length));
+      : adopt(accepted, server.readBuffer, (buffer, length) => this.onData(buffer, length));
     const socket = adopted ?? accepted;
     this.socket = socket;
     this.adopted = adopted !== null;
@@ -242,7 +265,7 @@ export class Connection implements ClientTransport {
     this.destroy();
   }
 
-  /** A read: chunk[0..length); chunk may be the shared read buffer, reused after this call. */
+  /** A read: chunk[0..length); chunk may be the server's read buffer, reused after this call. */
   private onData(chunk: Buffer, length: number): void {
     if (this.closed || this.closeAsap) return;
     const stats = this.server.stats;

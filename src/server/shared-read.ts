@@ -1,7 +1,7 @@
 import net from 'node:net';
 
 /**
- * Reading plain TCP connections into one shared buffer.
+ * Reading plain TCP connections into one buffer per server.
  *
  * A net.Socket read with 'data' costs, per read, a new 64 KiB ArrayBuffer (malloc,
  * JSArrayBuffer setup, later the young-generation ArrayBuffer sweeper) and a pass through
@@ -9,7 +9,8 @@ import net from 'node:net';
  * documented `onread: { buffer, callback }` option instead has libuv read straight into
  * a buffer we own and calls back with the byte count, synchronously. Commands are run
  * from the read at once and the parser keeps only copies (latin1 strings, an exact-size
- * buffer for a split bulk, a copied header line), so one buffer serves every connection.
+ * buffer for a split bulk, a copied header line), so one buffer serves every connection
+ * of a server (the server owns it: newReadBuffer; servers in one process share nothing).
  *
  * The option exists only for sockets we construct; net.Server makes the accepted ones.
  * So the server accepts paused (`pauseOnConnect`: nothing has been read yet) and the
@@ -22,10 +23,15 @@ import net from 'node:net';
  * see the commit that introduced this file.
  */
 
-/** The buffer every adopted connection reads into; a read is consumed before the next. */
-const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+/**
+ * A server's read buffer: every connection it adopts reads into it, and a read is
+ * consumed (its commands run, what is kept copied) before the next.
+ */
+export function newReadBuffer(): Buffer {
+  return Buffer.allocUnsafe(64 * 1024);
+}
 
-/** Called with the shared buffer and the number of bytes read into it. */
+/** Called with the read buffer and the number of bytes read into it. */
 export type ReadCallback = (buffer: Buffer, length: number) => void;
 
 interface SocketInternals {
@@ -36,10 +42,10 @@ interface SocketInternals {
 
 /**
  * A net.Socket that owns the accepted, paused socket's handle and delivers its reads to
- * onRead from the shared buffer; or null if this Node does not allow it (the socket is
+ * onRead from `buffer` (its server's read buffer); or null if this Node does not allow it (the socket is
  * then untouched). The old socket object must not be used afterwards.
  */
-export function adopt(socket: net.Socket, onRead: ReadCallback): net.Socket | null {
+export function adopt(socket: net.Socket, buffer: Buffer, onRead: ReadCallback): net.Socket | null {
   const old = socket as unknown as SocketInternals;
   const handle = old._handle;
   if (
@@ -62,9 +68,9 @@ export function adopt(socket: net.Socket, onRead: ReadCallback): net.Socket | nu
     readable: true,
     writable: true,
     onread: {
-      buffer: SHARED_READ_BUFFER,
+      buffer,
       callback: (nread: number): boolean => {
-        onRead(SHARED_READ_BUFFER, nread);
+        onRead(buffer, nread);
         // Never "stop" through here: the connection pauses the socket itself.
         return true;
       },

@@ -7,7 +7,7 @@ import type { ParamValue } from '../config/params.js';
 /**
  * TLS settings from the tls-* parameters, checked as Redis 7.0's tlsConfigure checks
  * them: the same parameters, the same requirements, the same log lines when they are
- * not met. The listener (server.ts) serves the same protocol over TLS as over TCP.
+ * not met. The listeners (listeners.ts) serve the same protocol over TLS as over TCP.
  */
 
 /** Why the TLS settings cannot be used: the lines Redis logs. */
@@ -72,7 +72,7 @@ export function tlsSettings(get: (name: string) => ParamValue): TlsSettings {
   // TLS 1.2 ciphers and TLS 1.3 suites: Node takes both in one list.
   const ciphers = [str('tls-ciphersuites'), str('tls-ciphers')].filter((c) => c !== '').join(':');
   if (ciphers !== '') options.ciphers = ciphers;
-  // The certificate is asked for here and judged once the handshake is done (server.ts):
+  // The certificate is asked for here and judged once the handshake is done (listeners.ts):
   // Node's own rejection of an invalid one drops the connection abruptly.
   if (clientAuth !== 'no') {
     options.requestCert = true;

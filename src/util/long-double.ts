@@ -198,15 +198,15 @@ function parseDecimal(s: string, i: number, neg: boolean): Strtold {
   return rangeChecked(r);
 }
 
-/** 10^n for the exponents ordinary numbers use is kept; others are computed. */
-const POWERS_OF_TEN: bigint[] = [];
+/**
+ * 10^n for the exponents ordinary numbers use, computed once at module load (a constant
+ * table: it was a cache filled on use, module state); others are computed.
+ */
 const CACHED_POWERS = 64;
+const POWERS_OF_TEN: readonly bigint[] = Array.from({ length: CACHED_POWERS }, (_, n) => 10n ** BigInt(n));
 
 function powerOfTen(n: number): bigint {
-  if (n >= CACHED_POWERS) return 10n ** BigInt(n);
-  let p = POWERS_OF_TEN[n];
-  if (p === undefined) p = POWERS_OF_TEN[n] = 10n ** BigInt(n);
-  return p;
+  return n < CACHED_POWERS ? POWERS_OF_TEN[n]! : 10n ** BigInt(n);
 }
 
 /** Reads "[+-]digits" to the end of s, clamped; undefined if not that. */

@@ -1,3 +1,5 @@
+import { cString } from './c-string.js';
+
 /**
  * Number parsing with Redis's exact acceptance rules. Arguments arrive as latin1 strings.
  *
@@ -58,13 +60,6 @@ export function parseIntArg(s: string): number {
   return typeof v === 'number' ? v : Number(v);
 }
 
-/** int64 as bigint, or undefined. For exact arithmetic. */
-export function parseI64Big(s: string): bigint | undefined {
-  const v = parseI64(s);
-  if (v === undefined) return undefined;
-  return typeof v === 'bigint' ? v : BigInt(v);
-}
-
 /**
  * Parses an unsigned 64-bit cursor the way Redis's parseScanCursorOrReply does with
  * strtoul(): no leading whitespace, an optional sign, decimal digits, nothing after,
@@ -72,9 +67,8 @@ export function parseI64Big(s: string): bigint | undefined {
  * up to its first NUL, and strtoul of an empty string converts nothing yet stops at the
  * end, so "" and "7\0junk" are the cursors 0 and 7.
  */
-export function parseCursor(s: string): bigint | undefined {
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
+export function parseCursor(arg: string): bigint | undefined {
+  const s = cString(arg);
   if (s.length === 0) return 0n;
   let i = 0;
   let negative = false;
@@ -91,26 +85,6 @@ export function parseCursor(s: string): bigint | undefined {
   const v = BigInt(s.slice(i));
   if (v > UINT64_MAX) return undefined;
   return negative && v !== 0n ? (1n << 64n) - v : v;
-}
-
-/** Formats an integer reply or value (number or bigint) as Redis prints it. */
-export function formatInt(v: number | bigint): string {
-  return typeof v === 'number' ? String(v) : v.toString();
-}
-
-/**
- * Redis's strict double parsing for arguments such as EXPIRE-free float commands:
- * strtod() accepting the whole string, no leading space, not NaN. Returns NaN when the
- * string is not a valid float (callers answer "value is not a valid float").
- */
-export function parseStrictDouble(s: string): number {
-  if (s.length === 0 || isCSpaceCode(s.charCodeAt(0))) return NaN;
-  const v = parseCDouble(s);
-  return v;
-}
-
-function isCSpaceCode(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
 const DECIMAL_FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;

@@ -2,7 +2,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer, type LapseServer } from '../../src/index.js';
-import { protectedModeRefuses } from '../../src/server/server.js';
+import { protectedModeRefuses } from '../../src/server/protected-mode.js';
 import { startRedis, type ReferenceRedis } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { show } from '../compat/harness.js';

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import { HashValue, hashLimits } from '../../src/keyspace/hash.js';
+import { describe, expect, test } from 'vitest';
+import { HashValue, newHashEncoding, type HashEncoding } from '../../src/keyspace/hash.js';
 
 /** The live pairs of a hash, in its order. */
 function pairsOf(h: HashValue): [string, string][] {
@@ -22,8 +22,10 @@ function fullScan(h: HashValue, count: number, between: (calls: number) => void 
   return seen;
 }
 
-const saved = { ...hashLimits };
-afterEach(() => Object.assign(hashLimits, saved));
+/** A server's hash settings with these compact-encoding limits. */
+function limits(maxCompactEntries: number, maxCompactValue = 64): HashEncoding {
+  return { ...newHashEncoding(), maxCompactEntries, maxCompactValue };
+}
 
 describe('HashValue', () => {
   test('compact: insertion order, updates keep their place, deletions close the gap', () => {
@@ -46,32 +48,31 @@ describe('HashValue', () => {
   });
 
   test('converts past the limits, for good', () => {
-    hashLimits.maxCompactEntries = 3;
-    hashLimits.maxCompactValue = 4;
+    const enc = limits(3, 4);
     const h = new HashValue();
-    h.set('a', '1234');
-    h.set('b', '2');
-    h.set('c', '3');
+    h.set('a', '1234', enc);
+    h.set('b', '2', enc);
+    h.set('c', '3', enc);
     expect(h.compact).toBe(true);
-    h.set('d', '4');
+    h.set('d', '4', enc);
     expect(h.compact).toBe(false);
     h.removeField('a');
     h.removeField('b');
     expect(h.compact).toBe(false);
     const long = new HashValue();
-    long.set('a', '1');
-    long.set('a', '12345');
+    long.set('a', '1', enc);
+    long.set('a', '12345', enc);
     expect(long.compact).toBe(false);
     const field = new HashValue();
-    field.set('abcde', '1');
+    field.set('abcde', '1', enc);
     expect(field.compact).toBe(false);
     expect(field.get('abcde')).toBe('1');
   });
 
   test('table form: tombstones keep pair numbers, then are squeezed out', () => {
-    hashLimits.maxCompactEntries = 0;
+    const enc = limits(0);
     const h = new HashValue();
-    for (let i = 0; i < 1000; i++) h.set(`f${i}`, `v${i}`);
+    for (let i = 0; i < 1000; i++) h.set(`f${i}`, `v${i}`, enc);
     expect(h.compact).toBe(false);
     for (let i = 0; i < 1000; i++) if (i % 4 !== 1) h.removeField(`f${i}`);
     expect(h.size).toBe(250);
@@ -83,7 +84,7 @@ describe('HashValue', () => {
     // Deleting the last pairs shortens the array.
     for (let i = 997; i >= 901; i -= 4) h.removeField(`f${i}`);
     expect(pairsOf(h).length).toBe(h.size);
-    h.set('f1', 'again');
+    h.set('f1', 'again', enc);
     expect(h.get('f1')).toBe('again');
     for (const [f] of pairsOf(h)) h.removeField(f);
     expect(h.size).toBe(0);
@@ -95,9 +96,9 @@ describe('HashValue', () => {
     small.set('x', '1');
     small.set('y', '2');
     expect(fullScan(small, 1).sort()).toEqual(['x', 'y']);
-    hashLimits.maxCompactEntries = 0;
+    const enc = limits(0);
     const h = new HashValue();
-    for (let i = 0; i < 500; i++) h.set(`f${i}`, `v${i}`);
+    for (let i = 0; i < 500; i++) h.set(`f${i}`, `v${i}`, enc);
     for (const count of [1, 7, 10, 1000]) {
       const seen = fullScan(h, count);
       expect(seen.length).toBe(500);
@@ -106,9 +107,9 @@ describe('HashValue', () => {
   });
 
   test('scan: fields present throughout are returned despite deletions, insertions and squeezes', () => {
-    hashLimits.maxCompactEntries = 0;
+    const enc = limits(0);
     const h = new HashValue();
-    for (let i = 0; i < 3000; i++) h.set(`f${i}`, 'v');
+    for (let i = 0; i < 3000; i++) h.set(`f${i}`, 'v', enc);
     const stable = new Set<string>();
     for (let i = 0; i < 3000; i++) if (i % 3 === 0) stable.add(`f${i}`);
     let next = 3000;
@@ -118,16 +119,16 @@ describe('HashValue', () => {
         const victim = (calls * 20 + k) % 3000;
         if (victim % 3 !== 0) h.removeField(`f${victim}`);
       }
-      h.set(`f${next++}`, 'new');
+      h.set(`f${next++}`, 'new', enc);
     });
     const seenSet = new Set(seen);
     for (const f of stable) expect(seenSet.has(f), f).toBe(true);
   });
 
   test('randomSlot is uniform enough and never lands on a tombstone', () => {
-    hashLimits.maxCompactEntries = 0;
+    const enc = limits(0);
     const h = new HashValue();
-    for (let i = 0; i < 100; i++) h.set(`f${i}`, `v${i}`);
+    for (let i = 0; i < 100; i++) h.set(`f${i}`, `v${i}`, enc);
     for (let i = 0; i < 100; i++) if (i % 10 !== 0) h.removeField(`f${i}`);
     const counts = new Map<string, number>();
     for (let n = 0; n < 5000; n++) {

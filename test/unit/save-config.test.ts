@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { createServer } from '../../src/index.js';
-import { parseSavePoints } from '../../src/persistence/save-points.js';
+import { parseSavePoints } from '../../src/config/save-points.js';
 
 /** Which save points a server starts with, from each source, as CONFIG GET save prints them. */
 function savePoints(options: Parameters<typeof createServer>[0]): string {
