@@ -205,7 +205,7 @@ function commandGetkeys(c: Client, argv: string[]): void {
     c.reply.error(ERR_INVALID_ARGUMENT_COUNT);
     return;
   }
-  const keys = getkeysRefs;
+  const keys = new KeyRefs(); // COMMAND GETKEYS is rare: no reused scratch
   c.server.acl.keyFinder.find(cmd, target, keys);
   if (keys.count === 0) {
     if (cmd.flags.has('no_mandatory_keys')) c.reply.arrayHeader(0);
@@ -215,8 +215,6 @@ function commandGetkeys(c: Client, argv: string[]): void {
   c.reply.arrayHeader(keys.count);
   for (let i = 0; i < keys.count; i++) c.reply.bulk(target[keys.positions[i]!]!);
 }
-
-const getkeysRefs = new KeyRefs();
 
 const COMMAND_HELP: readonly HelpEntry[] = [
   ['', ['(no subcommand)', '    Return details about all Redis commands.']],

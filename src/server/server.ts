@@ -6,7 +6,7 @@ import { ERR_BAD_DIRECTIVE } from '../config/config-errors.js';
 import { PARAMS, type ParamValue } from '../config/params.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
 import { ClientIds, type Client, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
-import { createCommandTable } from '../commands/index.js';
+import { createCommandTable } from '../commands/command-groups.js';
 import type { CommandTable } from '../commands/table.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { Pair, pairSuite, show } from './harness.js';
+import { pairSuite, show } from './harness.js';
 import { PARAMS } from '../../src/config/params.js';
 import { mapParts } from '../helpers/reply-parts.js';
 

@@ -6,7 +6,6 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { pairSuite, show } from './harness.js';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { HashValue } from '../../src/keyspace/hash.js';
-import { NO_DEADLINE } from '../../src/keyspace/database.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startRedis, type ReferenceRedis } from '../helpers/redis-server.js';
 import { decodeReply, type Reply } from '../helpers/resp.js';

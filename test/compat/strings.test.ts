@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { pairSuite } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { decodeReply } from '../helpers/resp.js';
 
 /**
  * Every string command against Redis 7.0, one command per line (their RESP3 replies are
