@@ -56,19 +56,19 @@ async function field(section: string, name: string): Promise<[string, string]> {
   return [get(r)!, get(l)!];
 }
 
-/** Fields lapse adds at the end of the stats section (expiry lag, see src/commands/info.ts). */
+/** Fields lapse adds at the end of the stats section (expiry lag, see src/commands/info-sections.ts). */
 const LAPSE_STATS = [
   'expired_reclaim_lag_samples', 'expired_reclaim_lag_p50_ms', 'expired_reclaim_lag_p99_ms',
   'expired_reclaim_lag_max_ms', 'expired_keys_past_deadline',
 ];
 
-/** lapse's own fields at the end of the memory section (src/commands/info.ts). */
+/** lapse's own fields at the end of the memory section (src/commands/info-sections.ts). */
 const LAPSE_MEMORY = [
   'lapse_baseline_memory', 'lapse_baseline_memory_human', 'lapse_reclaim_gcs', 'lapse_reclaim_last_pause_ms',
   'lapse_reclaim_max_pause_ms',
 ];
 
-/** Sections Redis has and lapse does not (see src/commands/info.ts). */
+/** Sections Redis has and lapse does not (see src/commands/info-sections.ts). */
 const NOT_IN_LAPSE = ['Commandstats', 'Latencystats'];
 
 describe('INFO sections', () => {
