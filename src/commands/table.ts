@@ -2,8 +2,7 @@
  * In the commands layer's one import cycle, type-only and kept on purpose: see the note at
  * the top of context.ts.
  */
-import type { KeySpec } from '../acl/key-specs.js';
-import type { CommandDefinition, CommandDoc, CommandFlag, Handler } from './declare.js';
+import type { CommandDefinition, CommandDoc, CommandFlag } from './declare.js';
 
 /** A handler, where the table's readers look for it. */
 export type { Handler } from './declare.js';
@@ -16,21 +15,13 @@ export type { Handler } from './declare.js';
  * (its counters and ACL ids are per server; rename-command changes it).
  */
 
-export interface CommandSpec {
-  /** Lowercase name ('get', or 'get' inside 'config'). */
-  readonly name: string;
+/** A command as the server runs it: its declaration (declare.ts) with its docs, parent and counters. */
+export interface CommandSpec
+  extends Pick<CommandDefinition, 'name' | 'arity' | 'aclCategories' | 'firstKey' | 'lastKey' | 'keyStep' | 'tips' | 'keySpecs' | 'handler'> {
   /** 'get', or 'config|get' for a subcommand: the name Redis prints in errors. */
   readonly fullName: string;
-  readonly arity: number;
   readonly flags: ReadonlySet<CommandFlag>;
-  readonly aclCategories: readonly string[];
-  readonly firstKey: number;
-  readonly lastKey: number;
-  readonly keyStep: number;
-  readonly tips: readonly string[];
-  readonly keySpecs: readonly KeySpec[];
   readonly doc: CommandDoc;
-  readonly handler: Handler | undefined;
   readonly parent: CommandSpec | undefined;
   readonly subcommands: Map<string, CommandSpec> | undefined;
   /** The command's bit in ACL command bitmaps (src/acl/command-index.ts assigns it). */
