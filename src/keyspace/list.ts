@@ -1,0 +1,613 @@
+import type { ValueObject } from './values.js';
+import { stringBytes } from './memory-cost.js';
+
+/**
+ * A server's settings for its lists: Redis's list-max-listpack-size (`fill`, alias
+ * list-max-ziplist-size) and list-compress-depth. Redis 7.0 keeps every list as a
+ * quicklist whose node size follows `fill` and whose inner nodes are LZF-compressed
+ * beyond `compressDepth` nodes from each end. In lapse both shape only the RDB file:
+ * the nodes written (persistence/rdb-list.ts) are cut and compressed as Redis 7.0's
+ * would be for a list built by pushes to its tail; the in-memory nodes are lapse's own
+ * (see ListValue). One per keyspace, set by server/config-effects.ts.
+ */
+export interface ListEncoding {
+  fill: number;
+  compressDepth: number;
+}
+
+/** Redis 7.0's defaults (list-max-listpack-size -2: 8 KB nodes; no compression). Frozen: a constant. */
+export const REDIS_LIST_ENCODING: Readonly<ListEncoding> = Object.freeze({ fill: -2, compressDepth: 0 });
+
+/** A server's ListEncoding, at Redis's defaults until its configuration is applied. */
+export function newListEncoding(): ListEncoding {
+  return { fill: REDIS_LIST_ENCODING.fill, compressDepth: REDIS_LIST_ENCODING.compressDepth };
+}
+
+/** Most elements a node holds. */
+const NODE_MAX_COUNT = 128;
+/** Most element bytes a node holds (one element may exceed it alone), as Redis's 8 KB nodes. */
+const NODE_MAX_CHARS = 8192;
+
+/**
+ * Estimated bytes (node 20, x64, no pointer compression; checked against the heap by
+ * test/unit/list-value.test.ts): a node object (header and 8 fields), a loose node's
+ * array (JSArray and its backing store header), the list object itself.
+ */
+const NODE_BYTES = 88;
+const ARRAY_BYTES = 48;
+const LIST_BYTES = 48;
+
+/** One-char strings 0..127: the length prefix of a short element. */
+const SHORT_LENGTHS: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+
+/**
+ * The length of an element, as it prefixes the element in a packed node: base 128,
+ * low digits first, the high bit (0x80) set on every char but the last. Elements under
+ * 128 bytes take one char.
+ */
+function lengthPrefix(n: number): string {
+  if (n < 128) return SHORT_LENGTHS[n]!;
+  let s = '';
+  while (n >= 128) {
+    s += String.fromCharCode(0x80 | (n & 0x7f));
+    n = Math.floor(n / 128);
+  }
+  return s + String.fromCharCode(n);
+}
+
+/** The prefix reversed: what follows the element, read backwards from the element's end. */
+function lengthSuffix(n: number): string {
+  if (n < 128) return SHORT_LENGTHS[n]!;
+  return lengthPrefix(n).split('').reverse().join('');
+}
+
+/**
+ * One node of a list: a run of consecutive elements, in one of two forms.
+ *
+ * - Loose: `items`, an array of the element strings. The nodes at the two ends of the
+ *   list are loose while they take pushes (push and pop are array operations).
+ * - Packed: `packed`, one latin1 string holding every element as [length, bytes,
+ *   length reversed] (a listpack without integer encodings: the reversed length lets
+ *   the last element be found from the end). `start` and `end` delimit the live part:
+ *   popping from a packed node only moves them. A node is packed as soon as it is no
+ *   longer at an end of the list, so a long list costs its bytes plus ~2 per element,
+ *   not a V8 string per element.
+ */
+class ListNode {
+  prev: ListNode | null = null;
+  next: ListNode | null = null;
+  /** Loose form: the elements; null while packed. */
+  items: string[] | null;
+  /** Packed form: the encoded elements (unused while loose). */
+  packed = '';
+  /** Packed form: the char offsets of the first live element and past the last. */
+  start = 0;
+  end = 0;
+  count = 0;
+  /** Total length of the node's elements. */
+  chars = 0;
+  /** What this node costs beyond NODE_BYTES (see costOf). */
+  cost = 0;
+
+  constructor(items: string[] | null) {
+    this.items = items;
+  }
+}
+
+/** Elements of a node in order (decoding a packed one). */
+function nodeItems(node: ListNode): string[] {
+  if (node.items !== null) return node.items;
+  const out: string[] = new Array(node.count);
+  const s = node.packed;
+  let p = node.start;
+  for (let i = 0; i < node.count; i++) {
+    let len = 0;
+    let mul = 1;
+    for (;;) {
+      const c = s.charCodeAt(p++);
+      len += (c & 0x7f) * mul;
+      if (c < 0x80) break;
+      mul *= 128;
+    }
+    out[i] = s.slice(p, p + len);
+    p += len + (len < 128 ? 1 : lengthPrefix(len).length);
+  }
+  return out;
+}
+
+/** The bytes a node's contents cost: its strings (loose) or its packed string. */
+function costOf(node: ListNode): number {
+  const items = node.items;
+  if (items === null) return stringBytes(node.packed.length);
+  let n = ARRAY_BYTES + 8 * items.length;
+  for (let i = 0; i < items.length; i++) n += stringBytes(items[i]!.length);
+  return n;
+}
+
+/** A position in the list: a node and the index in it. */
+interface Cursor {
+  node: ListNode;
+  index: number;
+}
+
+/**
+ * A list of latin1 strings: a doubly linked list of nodes (Redis's quicklist idea), each
+ * holding up to 128 elements and 8 KB, loose at the two ends and packed inside (see
+ * ListNode).
+ *
+ * Why: a JS array of strings costs 8 bytes of slot and 16 or more of V8 string header
+ * per element (32 bytes for a 3-byte element, Redis's listpack spends 5), and a single
+ * array cannot take pushes at its head in O(1). Chunking gives O(1) push and pop at
+ * both ends (a node is packed once, when it stops being an end: O(1) amortized per
+ * element), index access in O(n/128 + 128) walking from the nearer end (as Redis walks
+ * its nodes), and packing makes memory per element its length plus ~2-3 bytes. Measured:
+ * see bench/list-memory.ts and the README.
+ *
+ * Elements read from a packed node are slices of its string: V8 may keep such a slice
+ * (13 bytes or more) as a view that pins the node's string (at most ~8 KB) while the
+ * slice lives; a slice stored in another list is copied when its node is packed.
+ *
+ * The list never empties itself out of the keyspace: commands delete the key when
+ * `length` reaches 0 (lists.ts, through the Database).
+ */
+export class ListValue implements ValueObject {
+  private head: ListNode | null = null;
+  private tail: ListNode | null = null;
+  private size = 0;
+  private nodes = 0;
+  /** Sum of the nodes' `cost`. */
+  private nodeCosts = 0;
+
+  /** On the prototype: one slot less per list. */
+  get type(): 'list' {
+    return 'list';
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** What Redis 7.0's OBJECT ENCODING answers for any list. */
+  encoding(): string {
+    return 'quicklist';
+  }
+
+  /** O(1): the list object, its nodes and what they hold. */
+  get estimatedBytes(): number {
+    return LIST_BYTES + NODE_BYTES * this.nodes + this.nodeCosts;
+  }
+
+  /** A list holding `elements`, in order (RDB load, tests). */
+  static of(elements: readonly string[]): ListValue {
+    const list = new ListValue();
+    for (const e of elements) list.pushTail(e);
+    return list;
+  }
+
+  // --- Both ends -----------------------------------------------------------------------
+
+  pushHead(value: string): void {
+    let node = this.head;
+    if (node === null || node.items === null || !roomFor(node, value)) {
+      node = this.addNode(null, this.head);
+    }
+    node.items!.unshift(value);
+    this.grew(node, value);
+  }
+
+  pushTail(value: string): void {
+    let node = this.tail;
+    if (node === null || node.items === null || !roomFor(node, value)) {
+      node = this.addNode(this.tail, null);
+    }
+    node.items!.push(value);
+    this.grew(node, value);
+  }
+
+  /** Removes and returns the first element; undefined when empty. */
+  popHead(): string | undefined {
+    const node = this.head;
+    if (node === null) return undefined;
+    let value: string;
+    if (node.items !== null) {
+      value = node.items.shift()!;
+      node.cost -= 8 + stringBytes(value.length);
+      this.nodeCosts -= 8 + stringBytes(value.length);
+    } else {
+      const s = node.packed;
+      let p = node.start;
+      let len = 0;
+      let mul = 1;
+      for (;;) {
+        const c = s.charCodeAt(p++);
+        len += (c & 0x7f) * mul;
+        if (c < 0x80) break;
+        mul *= 128;
+      }
+      value = s.slice(p, p + len);
+      node.start = p + len + (len < 128 ? 1 : lengthPrefix(len).length);
+    }
+    this.shrank(node, value.length);
+    return value;
+  }
+
+  /** Removes and returns the last element; undefined when empty. */
+  popTail(): string | undefined {
+    const node = this.tail;
+    if (node === null) return undefined;
+    let value: string;
+    if (node.items !== null) {
+      value = node.items.pop()!;
+      node.cost -= 8 + stringBytes(value.length);
+      this.nodeCosts -= 8 + stringBytes(value.length);
+    } else {
+      const s = node.packed;
+      let p = node.end;
+      let len = 0;
+      let mul = 1;
+      for (;;) {
+        const c = s.charCodeAt(--p);
+        len += (c & 0x7f) * mul;
+        if (c < 0x80) break;
+        mul *= 128;
+      }
+      value = s.slice(p - len, p);
+      node.end = p - len - (len < 128 ? 1 : lengthPrefix(len).length);
+    }
+    this.shrank(node, value.length);
+    return value;
+  }
+
+  // --- By index ------------------------------------------------------------------------
+
+  /** The element at index (0-based, negative from the end), or undefined. */
+  at(index: number): string | undefined {
+    const cur = this.seek(index);
+    return cur === null ? undefined : this.read(cur);
+  }
+
+  /** Replaces the element at index; false when out of range. */
+  set(index: number, value: string): boolean {
+    const cur = this.seek(index);
+    if (cur === null) return false;
+    const node = cur.node;
+    const items = this.loosen(node);
+    node.chars += value.length - items[cur.index]!.length;
+    items[cur.index] = value;
+    this.settle(node);
+    return true;
+  }
+
+  /**
+   * Inserts value before (or after) the first element equal to pivot, from the head;
+   * false when no element is.
+   */
+  insert(pivot: string, value: string, after: boolean): boolean {
+    const cur = this.find(pivot);
+    if (cur === null) return false;
+    const node = cur.node;
+    const items = this.loosen(node);
+    items.splice(after ? cur.index + 1 : cur.index, 0, value);
+    node.count++;
+    node.chars += value.length;
+    this.size++;
+    if (node.count > NODE_MAX_COUNT || (node.chars > NODE_MAX_CHARS && node.count > 1)) this.split(node);
+    else this.settle(node);
+    return true;
+  }
+
+  /**
+   * Calls visit for `count` elements from index `start` (0-based, in range), towards
+   * the tail, or towards the head from `start` when reverse.
+   */
+  range(start: number, count: number, reverse: boolean, visit: (value: string) => void): void {
+    if (count <= 0) return;
+    const cur = this.seek(start)!;
+    let node: ListNode | null = cur.node;
+    let i = cur.index;
+    while (node !== null && count > 0) {
+      const items = nodeItems(node);
+      if (reverse) {
+        for (; i >= 0 && count > 0; i--, count--) visit(items[i]!);
+        node = node.prev;
+        if (node !== null) i = node.count - 1;
+      } else {
+        for (; i < items.length && count > 0; i++, count--) visit(items[i]!);
+        node = node.next;
+        i = 0;
+      }
+    }
+  }
+
+  /** The elements from index start, count of them, in order (see range). */
+  slice(start: number, count: number, reverse = false): string[] {
+    const out: string[] = [];
+    this.range(start, count, reverse, (v) => out.push(v));
+    return out;
+  }
+
+  /** Every element, in order. */
+  toArray(): string[] {
+    return this.slice(0, this.size);
+  }
+
+  /** Calls visit for every element, head to tail. */
+  forEach(visit: (value: string) => void): void {
+    this.range(0, this.size, false, visit);
+  }
+
+  /**
+   * Visits elements from the head (or from the tail when fromTail) until visit returns
+   * false; `index` is the element's position from the head.
+   */
+  scan(fromTail: boolean, visit: (value: string, index: number) => boolean): void {
+    let index = fromTail ? this.size - 1 : 0;
+    for (let node = fromTail ? this.tail : this.head; node !== null; node = fromTail ? node.prev : node.next) {
+      const items = nodeItems(node);
+      if (fromTail) {
+        for (let i = items.length - 1; i >= 0; i--, index--) if (!visit(items[i]!, index)) return;
+      } else {
+        for (let i = 0; i < items.length; i++, index++) if (!visit(items[i]!, index)) return;
+      }
+    }
+  }
+
+  /**
+   * Removes elements equal to value, at most `limit` (0: all), from the head or, when
+   * fromTail, from the tail. Returns how many.
+   */
+  removeEqual(value: string, limit: number, fromTail: boolean): number {
+    let removed = 0;
+    let node = fromTail ? this.tail : this.head;
+    while (node !== null && (limit === 0 || removed < limit)) {
+      const following: ListNode | null = fromTail ? node.prev : node.next;
+      if (nodeHas(node, value)) {
+        const items = nodeItems(node);
+        const kept: string[] = [];
+        const step = fromTail ? -1 : 1;
+        const from = fromTail ? items.length - 1 : 0;
+        const taken: boolean[] = new Array(items.length).fill(false);
+        for (let i = from; i >= 0 && i < items.length; i += step) {
+          if (items[i] === value && (limit === 0 || removed < limit)) {
+            taken[i] = true;
+            removed++;
+          }
+        }
+        for (let i = 0; i < items.length; i++) if (!taken[i]) kept.push(items[i]!);
+        this.replaceItems(node, kept);
+      }
+      node = following;
+    }
+    return removed;
+  }
+
+  /** Removes the first n elements (n <= length). */
+  trimHead(n: number): void {
+    while (n > 0 && this.head !== null) {
+      const node = this.head;
+      if (node.count <= n) {
+        n -= node.count;
+        this.size -= node.count;
+        this.unlink(node);
+        continue;
+      }
+      for (; n > 0; n--) this.popHead();
+    }
+  }
+
+  /** Removes the last n elements (n <= length). */
+  trimTail(n: number): void {
+    while (n > 0 && this.tail !== null) {
+      const node = this.tail;
+      if (node.count <= n) {
+        n -= node.count;
+        this.size -= node.count;
+        this.unlink(node);
+        continue;
+      }
+      for (; n > 0; n--) this.popTail();
+    }
+  }
+
+  // --- Inside ----------------------------------------------------------------------------
+
+  /** A cursor at index (negative from the end), walking from the nearer end; null if out of range. */
+  private seek(index: number): Cursor | null {
+    const size = this.size;
+    if (index < 0) index += size;
+    if (index < 0 || index >= size) return null;
+    if (index < size / 2) {
+      let node = this.head!;
+      while (index >= node.count) {
+        index -= node.count;
+        node = node.next!;
+      }
+      return { node, index };
+    }
+    let back = size - 1 - index;
+    let node = this.tail!;
+    while (back >= node.count) {
+      back -= node.count;
+      node = node.prev!;
+    }
+    return { node, index: node.count - 1 - back };
+  }
+
+  private read(cur: Cursor): string {
+    const node = cur.node;
+    if (node.items !== null) return node.items[cur.index]!;
+    // Skip to the element without decoding the others.
+    const s = node.packed;
+    let p = node.start;
+    for (let i = 0; ; i++) {
+      let len = 0;
+      let mul = 1;
+      for (;;) {
+        const c = s.charCodeAt(p++);
+        len += (c & 0x7f) * mul;
+        if (c < 0x80) break;
+        mul *= 128;
+      }
+      if (i === cur.index) return s.slice(p, p + len);
+      p += len + (len < 128 ? 1 : lengthPrefix(len).length);
+    }
+  }
+
+  /** The first element equal to value, from the head. */
+  private find(value: string): Cursor | null {
+    for (let node = this.head; node !== null; node = node.next) {
+      if (!nodeHas(node, value)) continue;
+      const index = nodeItems(node).indexOf(value);
+      return { node, index };
+    }
+    return null;
+  }
+
+  /** Accounts one element added to node. */
+  private grew(node: ListNode, value: string): void {
+    node.count++;
+    node.chars += value.length;
+    const cost = 8 + stringBytes(value.length);
+    node.cost += cost;
+    this.nodeCosts += cost;
+    this.size++;
+  }
+
+  /** Accounts one element removed from an end node; unlinks the node when emptied. */
+  private shrank(node: ListNode, length: number): void {
+    node.count--;
+    node.chars -= length;
+    this.size--;
+    if (node.count === 0) this.unlink(node);
+  }
+
+  /** A new loose node between prev and next (either may be null); the node it displaces as an end is packed. */
+  private addNode(prev: ListNode | null, next: ListNode | null): ListNode {
+    const node = new ListNode([]);
+    node.cost = ARRAY_BYTES;
+    node.prev = prev;
+    node.next = next;
+    if (prev !== null) prev.next = node;
+    else this.head = node;
+    if (next !== null) next.prev = node;
+    else this.tail = node;
+    this.nodes++;
+    this.nodeCosts += node.cost;
+    if (prev !== null) this.settle(prev);
+    if (next !== null) this.settle(next);
+    return node;
+  }
+
+  private unlink(node: ListNode): void {
+    if (node.prev !== null) node.prev.next = node.next;
+    else this.head = node.next;
+    if (node.next !== null) node.next.prev = node.prev;
+    else this.tail = node.prev;
+    node.prev = node.next = null;
+    this.nodes--;
+    this.nodeCosts -= node.cost;
+  }
+
+  /** Node's elements as a loose array, converting a packed node (O(node)). */
+  private loosen(node: ListNode): string[] {
+    if (node.items !== null) return node.items;
+    const items = nodeItems(node);
+    node.items = items;
+    node.packed = '';
+    node.start = node.end = 0;
+    this.recost(node);
+    return items;
+  }
+
+  /** Packs node if it is loose and no longer at an end of the list. */
+  private settle(node: ListNode): void {
+    if (node.items === null || node.prev === null || node.next === null) {
+      if (node.items !== null) this.recost(node);
+      return;
+    }
+    const items = node.items;
+    const parts: string[] = new Array(items.length * 3);
+    for (let i = 0, j = 0; i < items.length; i++) {
+      const s = items[i]!;
+      parts[j++] = lengthPrefix(s.length);
+      parts[j++] = s;
+      parts[j++] = lengthSuffix(s.length);
+    }
+    node.packed = parts.join('');
+    node.start = 0;
+    node.end = node.packed.length;
+    node.items = null;
+    this.recost(node);
+  }
+
+  private recost(node: ListNode): void {
+    const cost = costOf(node);
+    this.nodeCosts += cost - node.cost;
+    node.cost = cost;
+  }
+
+  /** Replaces a node's elements (none: the node goes). */
+  private replaceItems(node: ListNode, items: string[]): void {
+    this.size += items.length - node.count;
+    if (items.length === 0) {
+      this.unlink(node);
+      return;
+    }
+    node.items = items;
+    node.packed = '';
+    node.start = node.end = 0;
+    node.count = items.length;
+    let chars = 0;
+    for (const s of items) chars += s.length;
+    node.chars = chars;
+    this.settle(node);
+  }
+
+  /** Splits an overfull loose node in two halves. */
+  private split(node: ListNode): void {
+    const items = node.items!;
+    const half = items.length >> 1;
+    const right = new ListNode(items.slice(half));
+    items.length = half;
+    node.count = half;
+    let chars = 0;
+    for (const s of items) chars += s.length;
+    right.count = right.items!.length;
+    right.chars = node.chars - chars;
+    node.chars = chars;
+    right.prev = node;
+    right.next = node.next;
+    if (node.next !== null) node.next.prev = right;
+    else this.tail = right;
+    node.next = right;
+    this.nodes++;
+    this.settle(node);
+    this.settle(right);
+  }
+}
+
+/** Whether a node may take one more element without passing its limits. */
+function roomFor(node: ListNode, value: string): boolean {
+  return node.count < NODE_MAX_COUNT && (node.count === 0 || node.chars + value.length <= NODE_MAX_CHARS);
+}
+
+/** Whether node holds an element equal to value (without decoding a packed node). */
+function nodeHas(node: ListNode, value: string): boolean {
+  if (node.items !== null) return node.items.includes(value);
+  const s = node.packed;
+  const want = value.length;
+  let p = node.start;
+  while (p < node.end) {
+    let len = 0;
+    let mul = 1;
+    for (;;) {
+      const c = s.charCodeAt(p++);
+      len += (c & 0x7f) * mul;
+      if (c < 0x80) break;
+      mul *= 128;
+    }
+    if (len === want && s.startsWith(value, p)) return true;
+    p += len + (len < 128 ? 1 : lengthPrefix(len).length);
+  }
+  return false;
+}

@@ -1,0 +1,133 @@
+import { describe, expect, test } from 'vitest';
+import { ListValue } from '../../src/keyspace/list.js';
+import { rng } from '../helpers/rng.js';
+
+/**
+ * ListValue against a plain array doing the same operations: every operation, at
+ * random, on elements short and long (the packed form's one- and multi-char lengths),
+ * so nodes are created, packed, loosened, split and emptied.
+ */
+
+function element(r: () => number): string {
+  const kind = r();
+  if (kind < 0.5) return String(Math.floor(r() * 20));
+  if (kind < 0.8) return 'e'.repeat(Math.floor(r() * 40)) + String(Math.floor(r() * 5));
+  if (kind < 0.97) return '\0\xff\r\n'.repeat(Math.floor(r() * 100)) + String(Math.floor(r() * 5));
+  return 'L'.repeat(9000 + Math.floor(r() * 20000)); // past a node's 8 KB
+}
+
+function check(list: ListValue, model: string[]): void {
+  expect(list.length).toBe(model.length);
+  expect(list.toArray()).toEqual(model);
+  if (model.length > 0) {
+    expect(list.at(0)).toBe(model[0]);
+    expect(list.at(-1)).toBe(model[model.length - 1]);
+  }
+}
+
+describe('ListValue', () => {
+  test('random operations match an array', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = rng(seed);
+      const list = new ListValue();
+      const model: string[] = [];
+      for (let step = 0; step < 6000; step++) {
+        const op = r();
+        const n = model.length;
+        if (op < 0.25) {
+          const e = element(r);
+          list.pushHead(e);
+          model.unshift(e);
+        } else if (op < 0.5) {
+          const e = element(r);
+          list.pushTail(e);
+          model.push(e);
+        } else if (op < 0.6) {
+          expect(list.popHead()).toBe(model.shift());
+        } else if (op < 0.7) {
+          expect(list.popTail()).toBe(model.pop());
+        } else if (op < 0.75) {
+          const i = Math.floor(r() * (n + 4)) - 2;
+          expect(list.at(i)).toBe(model.at(i));
+          expect(list.at(i - n)).toBe(model.at(i - n));
+        } else if (op < 0.8) {
+          const i = Math.floor(r() * (n + 2)) - 1;
+          const e = element(r);
+          const ok = list.set(i, e);
+          expect(ok).toBe(i >= -n && i < n);
+          if (ok) model[i < 0 ? i + n : i] = e;
+        } else if (op < 0.85) {
+          const pivot = element(r);
+          const e = element(r);
+          const after = r() < 0.5;
+          const at = model.indexOf(pivot);
+          expect(list.insert(pivot, e, after)).toBe(at >= 0);
+          if (at >= 0) model.splice(after ? at + 1 : at, 0, e);
+        } else if (op < 0.88) {
+          const e = element(r);
+          const limit = Math.floor(r() * 3);
+          const fromTail = r() < 0.5;
+          let removed = 0;
+          const order = [...model.keys()];
+          if (fromTail) order.reverse();
+          const drop = new Set<number>();
+          for (const i of order) {
+            if (model[i] === e && (limit === 0 || removed < limit)) {
+              drop.add(i);
+              removed++;
+            }
+          }
+          expect(list.removeEqual(e, limit, fromTail)).toBe(removed);
+          const kept = model.filter((_, i) => !drop.has(i));
+          model.length = 0;
+          model.push(...kept);
+        } else if (op < 0.9) {
+          const a = Math.floor(r() * Math.min(n, 50));
+          const b = Math.floor(r() * Math.min(n - a, 50));
+          list.trimHead(a);
+          list.trimTail(b);
+          model.splice(0, a);
+          model.splice(model.length - b, b);
+        } else if (op < 0.95 && n > 0) {
+          const start = Math.floor(r() * n);
+          const reverse = r() < 0.5;
+          const count = Math.floor(r() * 300);
+          const want = reverse ? model.slice(Math.max(0, start - count + 1), start + 1).reverse() : model.slice(start, start + count);
+          expect(list.slice(start, count, reverse)).toEqual(want);
+        } else {
+          const fromTail = r() < 0.5;
+          const seen: [string, number][] = [];
+          list.scan(fromTail, (v, i) => {
+            seen.push([v, i]);
+            return seen.length < 10;
+          });
+          const idx = fromTail ? [...model.keys()].reverse().slice(0, 10) : [...model.keys()].slice(0, 10);
+          expect(seen).toEqual(idx.map((i) => [model[i], i]));
+        }
+        if (step % 500 === 0) check(list, model);
+      }
+      check(list, model);
+    }
+  });
+
+  test('pushes at both ends pack inner nodes: memory near the bytes held', () => {
+    const list = new ListValue();
+    for (let i = 0; i < 100_000; i++) {
+      list.pushTail('xyz');
+      list.pushHead('abc');
+    }
+    expect(list.length).toBe(200_000);
+    // 3 bytes + 2 length chars per element, plus node overhead: under 7 bytes each.
+    expect(list.estimatedBytes / list.length).toBeLessThan(7);
+    for (let i = 0; i < 100_000; i++) {
+      expect(list.popHead()).toBe('abc');
+      expect(list.popTail()).toBe('xyz');
+    }
+    expect(list.length).toBe(0);
+    expect(list.estimatedBytes).toBe(48);
+  });
+
+  test('encoding is quicklist, as Redis 7.0 reports for every list', () => {
+    expect(ListValue.of(['a']).encoding()).toBe('quicklist');
+  });
+});
