@@ -2,6 +2,7 @@ import { ACL_COMMANDS } from './acl-commands.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
 import { EXPIRE_COMMANDS } from './expire-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
+import { LIST_COMMANDS } from './list-commands.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { HASH_TTL_COMMANDS } from './hash-ttl-commands.js';
 import { MEMORY_COMMANDS } from './memory-commands.js';
@@ -22,6 +23,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...EXPIRE_COMMANDS,
   ...HASH_COMMANDS,
   ...HASH_TTL_COMMANDS,
+  ...LIST_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,

@@ -141,6 +141,16 @@ export function errLongRange(min: string, max: string): string {
 /** HRANDFIELD ... WITHVALUES with a count whose doubling would overflow. */
 export const ERR_OUT_OF_RANGE = 'ERR value is out of range';
 
+// Lists (t_list.c, and object.c's getPositiveLongFromObjectOrReply).
+export const ERR_INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const ERR_MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+export const ERR_LPOS_RANK_ZERO =
+  "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+export const ERR_LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
+export const ERR_LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
+export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
+
 // Hash field expiration (Redis 7.4: HEXPIRE family, HTTL family, HPERSIST).
 export const ERR_HFE_FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
 /** HEXPIRE family: numfields not an integer or < 1. */

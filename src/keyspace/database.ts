@@ -182,6 +182,15 @@ export class Database {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
   }
 
+  /**
+   * Accounts a change a command made in place to the value object of a live entry (a
+   * list pushed or popped): `before` is the value's estimatedBytes before the change,
+   * which the command made after calling willMutate(entry).
+   */
+  valueResized(entry: Entry, before: number): void {
+    this.bytes += valueBytes(entry.value) - before;
+  }
+
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */
   averageTtl(now: number): number {
     if (this.volatile === 0) return 0;

@@ -1,0 +1,638 @@
+import type { KeySpec } from '../acl/key-specs.js';
+import type { Client } from './context.js';
+import { cmd, key, type CommandDefinition } from './declare.js';
+import {
+  ERR_COUNT_POSITIVE,
+  ERR_INDEX_OUT_OF_RANGE,
+  ERR_LPOS_COUNT_NEGATIVE,
+  ERR_LPOS_MAXLEN_NEGATIVE,
+  ERR_LPOS_RANK_ZERO,
+  ERR_MUST_BE_POSITIVE,
+  ERR_NO_SUCH_KEY,
+  ERR_NOT_INTEGER,
+  ERR_NUMKEYS_POSITIVE,
+  ERR_SYNTAX,
+  ERR_WRONGTYPE,
+  errWrongArity,
+} from './errors.js';
+import { optionName } from './args.js';
+import type { Entry } from '../keyspace/database.js';
+import { ListValue } from '../keyspace/list.js';
+import { parseI64 } from '../util/numbers.js';
+
+/**
+ * List commands, as Redis 7.0.15's t_list.c: replies, errors (in Redis's order of
+ * checks: an argument parsed before the key is looked up errs first), keyspace events
+ * ("lpush", "rpush", "lpop", "rpop", "linsert", "lset", "lrem", "ltrim", and "del" when a
+ * list empties) and the dirty counter (one change per element pushed or removed).
+ *
+ * Every change goes through the Database: willMutate() before a list changes in place
+ * (a running BGSAVE writes the key first), valueResized() after it (maxmemory), and the
+ * key is deleted through the Database when its list empties. The blocking variants
+ * (BLPOP...) come later on a blocking framework; they will pop through popElements().
+ */
+
+const HEAD = 0;
+const TAIL = 1;
+type End = typeof HEAD | typeof TAIL;
+
+/** An entry known to hold a list. */
+export type ListEntry = Entry & { value: ListValue };
+
+/** The list at key for a reading command (lookupKeyRead: hit/miss counted); null after replying WRONGTYPE. */
+function readList(c: Client, key: string): ListEntry | undefined | null {
+  return checkList(c, c.db.read(key));
+}
+
+/** The list at key for a writing command (lookupKeyWrite); null after replying WRONGTYPE. */
+export function writeList(c: Client, key: string): ListEntry | undefined | null {
+  return checkList(c, c.db.get(key));
+}
+
+function checkList(c: Client, entry: Entry | undefined): ListEntry | undefined | null {
+  if (entry === undefined) return undefined;
+  if (!(entry.value instanceof ListValue)) {
+    c.reply.error(ERR_WRONGTYPE);
+    return null;
+  }
+  return entry as ListEntry;
+}
+
+/** Redis's getLongFromObject: an int64 (as a number; exact where it matters), or undefined. */
+function parseLong(arg: string): number | undefined {
+  const v = parseI64(arg);
+  return v === undefined ? undefined : Number(v);
+}
+
+/**
+ * Adjusts the dirty counter by n beyond what the database counted (one per key change
+ * it saw), so a command counts what Redis's does: one per element pushed or removed.
+ */
+function moreChanges(c: Client, n: number): void {
+  c.server.keyspace.changesSinceSave += n;
+}
+
+/**
+ * After elements were removed from a list in place (its bytes accounted by the caller's
+ * valueResized): fires `event`, deletes the key if the list is empty (and fires "del"),
+ * tells WATCH, and counts `removed` changes, as t_list.c's listElementsRemoved. Returns
+ * whether the key was deleted.
+ */
+function elementsRemoved(c: Client, entry: ListEntry, event: string, removed: number): boolean {
+  const db = c.db;
+  const keyspace = c.server.keyspace;
+  keyspace.notify('l', event, entry.key, db);
+  let deleted = false;
+  if (entry.value.length === 0) {
+    db.deleteEntry(entry);
+    keyspace.notify('g', 'del', entry.key, db);
+    deleted = true;
+  } else {
+    db.signalModified(entry.key);
+  }
+  moreChanges(c, removed - 1);
+  return deleted;
+}
+
+/**
+ * Pushes values at one end of the list at key, creating it if `entry` is undefined; the
+ * caller replies. Fires "lpush"/"rpush" (and "new" for a new key). Returns the list.
+ */
+export function pushElements(c: Client, key: string, entry: ListEntry | undefined, values: readonly string[], where: End): ListValue {
+  const db = c.db;
+  let list: ListValue;
+  if (entry === undefined) {
+    list = new ListValue();
+    if (where === HEAD) for (const v of values) list.pushHead(v);
+    else for (const v of values) list.pushTail(v);
+    db.set(key, list);
+  } else {
+    list = entry.value;
+    db.willMutate(entry);
+    const before = list.estimatedBytes;
+    if (where === HEAD) for (const v of values) list.pushHead(v);
+    else for (const v of values) list.pushTail(v);
+    db.valueResized(entry, before);
+    db.signalModified(key);
+  }
+  moreChanges(c, values.length - 1);
+  c.server.keyspace.notify('l', where === HEAD ? 'lpush' : 'rpush', key, db);
+  return list;
+}
+
+/**
+ * Pops up to `count` elements from one end of a live list (in the order popped),
+ * deleting the key if it empties, with the events and counts of listElementsRemoved.
+ */
+export function popElements(c: Client, entry: ListEntry, where: End, count: number): string[] {
+  const list = entry.value;
+  const n = Math.min(count, list.length);
+  c.db.willMutate(entry);
+  const before = list.estimatedBytes;
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = (where === HEAD ? list.popHead() : list.popTail())!;
+  c.db.valueResized(entry, before);
+  elementsRemoved(c, entry, where === HEAD ? 'lpop' : 'rpop', n);
+  return out;
+}
+
+/**
+ * LPUSH key element [element ...]
+ * RPUSH key element [element ...]
+ * LPUSHX key element [element ...]
+ * RPUSHX key element [element ...]
+ * Replies the length after the pushes; the X forms push only onto an existing list (0 otherwise).
+ */
+function pushGeneric(c: Client, argv: string[], where: End, onlyExisting: boolean): void {
+  const key = argv[1]!;
+  const entry = writeList(c, key);
+  if (entry === null) return;
+  if (entry === undefined && onlyExisting) {
+    c.reply.integer(0);
+    return;
+  }
+  const list = pushElements(c, key, entry, argv.slice(2), where);
+  c.reply.integer(list.length);
+}
+
+function lpush(c: Client, argv: string[]): void {
+  pushGeneric(c, argv, HEAD, false);
+}
+
+function rpush(c: Client, argv: string[]): void {
+  pushGeneric(c, argv, TAIL, false);
+}
+
+function lpushx(c: Client, argv: string[]): void {
+  pushGeneric(c, argv, HEAD, true);
+}
+
+function rpushx(c: Client, argv: string[]): void {
+  pushGeneric(c, argv, TAIL, true);
+}
+
+/**
+ * LPOP key [count]
+ * RPOP key [count]
+ * Without count: one element or null. With count (parsed before the key is looked up):
+ * an array of up to count elements, a null array for a missing key, an empty array for 0.
+ */
+function popGeneric(c: Client, argv: string[], where: End): void {
+  if (argv.length > 3) {
+    c.reply.error(errWrongArity(argv[0]!.toLowerCase()));
+    return;
+  }
+  const hasCount = argv.length === 3;
+  let count = 0;
+  if (hasCount) {
+    const n = parseLong(argv[2]!);
+    if (n === undefined || n < 0) {
+      c.reply.error(ERR_MUST_BE_POSITIVE);
+      return;
+    }
+    count = n;
+  }
+  const entry = writeList(c, argv[1]!);
+  if (entry === null) return;
+  if (entry === undefined) {
+    if (hasCount) c.reply.nullArray();
+    else c.reply.nullBulk();
+    return;
+  }
+  if (hasCount && count === 0) {
+    c.reply.arrayHeader(0);
+    return;
+  }
+  if (!hasCount) {
+    c.reply.bulk(popElements(c, entry, where, 1)[0]!);
+    return;
+  }
+  c.reply.bulkArray(popElements(c, entry, where, count));
+}
+
+function lpop(c: Client, argv: string[]): void {
+  popGeneric(c, argv, HEAD);
+}
+
+function rpop(c: Client, argv: string[]): void {
+  popGeneric(c, argv, TAIL);
+}
+
+/** LLEN key */
+function llen(c: Client, argv: string[]): void {
+  const entry = readList(c, argv[1]!);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : entry.value.length);
+}
+
+/**
+ * A range of the list from start to end inclusive, negative indexes from the end
+ * (addListRangeReply): out-of-range ends are clamped, an empty range is an empty array.
+ */
+function replyRange(c: Client, list: ListValue, start: number, end: number): void {
+  const size = list.length;
+  if (start < 0) start += size;
+  if (end < 0) end += size;
+  if (start < 0) start = 0;
+  if (start > end || start >= size) {
+    c.reply.arrayHeader(0);
+    return;
+  }
+  if (end >= size) end = size - 1;
+  const reply = c.reply;
+  reply.arrayHeader(end - start + 1);
+  list.range(start, end - start + 1, false, (v) => reply.bulk(v));
+}
+
+/** LRANGE key start stop: the indexes are parsed before the key is looked up. */
+function lrange(c: Client, argv: string[]): void {
+  const start = parseLong(argv[2]!);
+  const end = parseLong(argv[3]!);
+  if (start === undefined || end === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const entry = readList(c, argv[1]!);
+  if (entry === null) return;
+  if (entry === undefined) c.reply.arrayHeader(0);
+  else replyRange(c, entry.value, start, end);
+}
+
+/** LINDEX key index: the key is looked up before the index is parsed. */
+function lindex(c: Client, argv: string[]): void {
+  const entry = readList(c, argv[1]!);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.nullBulk();
+    return;
+  }
+  const index = parseLong(argv[2]!);
+  if (index === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const value = entry.value.at(index);
+  if (value === undefined) c.reply.nullBulk();
+  else c.reply.bulk(value);
+}
+
+/** LSET key index element: "no such key" first, then the index. */
+function lset(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const entry = writeList(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.error(ERR_NO_SUCH_KEY);
+    return;
+  }
+  const index = parseLong(argv[2]!);
+  if (index === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const list = entry.value;
+  const size = list.length;
+  if (index >= size || index < -size) {
+    c.reply.error(ERR_INDEX_OUT_OF_RANGE);
+    return;
+  }
+  const db = c.db;
+  db.willMutate(entry);
+  const before = list.estimatedBytes;
+  list.set(index, argv[3]!);
+  db.valueResized(entry, before);
+  c.reply.simple('OK');
+  db.signalModified(key);
+  c.server.keyspace.notify('l', 'lset', key, db);
+}
+
+/** LINSERT key BEFORE|AFTER pivot element: the new length, -1 without the pivot, 0 without the key. */
+function linsert(c: Client, argv: string[]): void {
+  const where = optionName(argv[2]!);
+  if (where !== 'after' && where !== 'before') {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const key = argv[1]!;
+  const entry = writeList(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  const db = c.db;
+  const list = entry.value;
+  db.willMutate(entry);
+  const before = list.estimatedBytes;
+  const inserted = list.insert(argv[3]!, argv[4]!, where === 'after');
+  db.valueResized(entry, before);
+  if (!inserted) {
+    c.reply.integer(-1);
+    return;
+  }
+  db.signalModified(key);
+  c.server.keyspace.notify('l', 'linsert', key, db);
+  c.reply.integer(list.length);
+}
+
+/** LREM key count element: count > 0 from the head, < 0 from the tail, 0 all. */
+function lrem(c: Client, argv: string[]): void {
+  const count = parseLong(argv[2]!);
+  if (count === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const key = argv[1]!;
+  const entry = writeList(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.integer(0);
+    return;
+  }
+  const db = c.db;
+  const list = entry.value;
+  db.willMutate(entry);
+  const before = list.estimatedBytes;
+  const removed = list.removeEqual(argv[3]!, Math.abs(count), count < 0);
+  db.valueResized(entry, before);
+  const keyspace = c.server.keyspace;
+  if (removed > 0) {
+    keyspace.notify('l', 'lrem', key, db);
+    if (list.length === 0) {
+      db.deleteEntry(entry);
+      keyspace.notify('g', 'del', key, db);
+    } else {
+      db.signalModified(key);
+    }
+    moreChanges(c, removed - 1);
+  }
+  c.reply.integer(removed);
+}
+
+/** LTRIM key start stop: always fires "ltrim" (and "del" when nothing is left). */
+function ltrim(c: Client, argv: string[]): void {
+  let start = parseLong(argv[2]!);
+  let end = parseLong(argv[3]!);
+  if (start === undefined || end === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const key = argv[1]!;
+  const entry = writeList(c, key);
+  if (entry === null) return;
+  if (entry === undefined) {
+    c.reply.simple('OK');
+    return;
+  }
+  const list = entry.value;
+  const size = list.length;
+  if (start < 0) start += size;
+  if (end < 0) end += size;
+  if (start < 0) start = 0;
+  let left: number;
+  let right: number;
+  if (start > end || start >= size) {
+    left = size;
+    right = 0;
+  } else {
+    if (end >= size) end = size - 1;
+    left = start;
+    right = size - end - 1;
+  }
+  const db = c.db;
+  db.willMutate(entry);
+  const before = list.estimatedBytes;
+  list.trimHead(left);
+  list.trimTail(right);
+  db.valueResized(entry, before);
+  const keyspace = c.server.keyspace;
+  keyspace.notify('l', 'ltrim', key, db);
+  if (list.length === 0) {
+    db.deleteEntry(entry);
+    keyspace.notify('g', 'del', key, db);
+  } else {
+    db.signalModified(key);
+  }
+  // Redis adds the elements removed (0 when nothing was): the one change counted above stays.
+  moreChanges(c, left + right - 1);
+  c.reply.simple('OK');
+}
+
+/**
+ * LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
+ * Options are parsed before the key is looked up. Indexes are from the head whatever
+ * the direction; COUNT 0 means all matches; MAXLEN bounds the elements compared.
+ */
+function lpos(c: Client, argv: string[]): void {
+  let rank = 1;
+  let count = -1;
+  let maxlen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = optionName(argv[j]!);
+    const more = j + 1 < argv.length;
+    if (opt === 'rank' && more) {
+      const n = parseLong(argv[++j]!);
+      if (n === undefined) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      if (n === 0) {
+        c.reply.error(ERR_LPOS_RANK_ZERO);
+        return;
+      }
+      rank = n;
+    } else if (opt === 'count' && more) {
+      const n = parseLong(argv[++j]!);
+      if (n === undefined || n < 0) {
+        c.reply.error(ERR_LPOS_COUNT_NEGATIVE);
+        return;
+      }
+      count = n;
+    } else if (opt === 'maxlen' && more) {
+      const n = parseLong(argv[++j]!);
+      if (n === undefined || n < 0) {
+        c.reply.error(ERR_LPOS_MAXLEN_NEGATIVE);
+        return;
+      }
+      maxlen = n;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const fromTail = rank < 0;
+  if (fromTail) rank = -rank;
+  const entry = readList(c, argv[1]!);
+  if (entry === null) return;
+  if (entry === undefined) {
+    if (count !== -1) c.reply.arrayHeader(0);
+    else c.reply.nullBulk();
+    return;
+  }
+  const element = argv[2]!;
+  const found: number[] = [];
+  let matches = 0;
+  let scanned = 0;
+  entry.value.scan(fromTail, (value, index) => {
+    if (maxlen !== 0 && scanned >= maxlen) return false;
+    scanned++;
+    if (value !== element) return true;
+    matches++;
+    if (matches < rank) return true;
+    found.push(index);
+    // Without COUNT the first match at the rank is the answer.
+    return count > 0 ? found.length < count : count === 0;
+  });
+  if (count !== -1) {
+    c.reply.arrayHeader(found.length);
+    for (const i of found) c.reply.integer(i);
+  } else if (found.length > 0) {
+    c.reply.integer(found[0]!);
+  } else {
+    c.reply.nullBulk();
+  }
+}
+
+/** LEFT or RIGHT (any case), or undefined. */
+function endOf(arg: string): End | undefined {
+  const s = optionName(arg);
+  return s === 'left' ? HEAD : s === 'right' ? TAIL : undefined;
+}
+
+/**
+ * Pops from one end of source and pushes the element at one end of destination, which
+ * must not hold another type (checked before anything changes); replies the element,
+ * or null when source is missing. Events: destination's push, then source's pop (and
+ * "del" if it emptied), as Redis 7.0's lmoveGenericCommand.
+ */
+function moveGeneric(c: Client, argv: string[], from: End, to: End): void {
+  const srcKey = argv[1]!;
+  const dstKey = argv[2]!;
+  const src = writeList(c, srcKey);
+  if (src === null) return;
+  if (src === undefined || src.value.length === 0) {
+    c.reply.nullBulk();
+    return;
+  }
+  const dst = writeList(c, dstKey);
+  if (dst === null) return;
+  const db = c.db;
+  const list = src.value;
+  db.willMutate(src);
+  const before = list.estimatedBytes;
+  const value = (from === HEAD ? list.popHead() : list.popTail())!;
+  db.valueResized(src, before);
+  // The same key: the element goes back onto the list it came from.
+  pushElements(c, dstKey, dst, [value], to);
+  c.reply.bulk(value);
+  elementsRemoved(c, src, from === HEAD ? 'lpop' : 'rpop', 1);
+  // Redis counts the move as one change; the database saw two keys change.
+  moreChanges(c, -1);
+}
+
+/** LMOVE source destination LEFT|RIGHT LEFT|RIGHT */
+function lmove(c: Client, argv: string[]): void {
+  const from = endOf(argv[3]!);
+  const to = from === undefined ? undefined : endOf(argv[4]!);
+  if (from === undefined || to === undefined) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  moveGeneric(c, argv, from, to);
+}
+
+/** RPOPLPUSH source destination */
+function rpoplpush(c: Client, argv: string[]): void {
+  moveGeneric(c, argv, TAIL, HEAD);
+}
+
+/**
+ * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+ * Pops from the first key holding a non-empty list: [key, [elements]], or a null array
+ * when none does. A key holding another type answers WRONGTYPE when reached.
+ */
+function lmpop(c: Client, argv: string[]): void {
+  const numkeys = parseLong(argv[1]!);
+  if (numkeys === undefined || numkeys < 1) {
+    c.reply.error(ERR_NUMKEYS_POSITIVE);
+    return;
+  }
+  const whereAt = 1 + numkeys + 1;
+  if (whereAt >= argv.length) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  const where = endOf(argv[whereAt]!);
+  if (where === undefined) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  let count = -1;
+  for (let j = whereAt + 1; j < argv.length; j++) {
+    if (count === -1 && optionName(argv[j]!) === 'count' && j + 1 < argv.length) {
+      const n = parseLong(argv[++j]!);
+      if (n === undefined || n < 1) {
+        c.reply.error(ERR_COUNT_POSITIVE);
+        return;
+      }
+      count = n;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if (count === -1) count = 1;
+  for (let j = 2; j < whereAt; j++) {
+    const key = argv[j]!;
+    const entry = writeList(c, key);
+    if (entry === null) return;
+    if (entry === undefined || entry.value.length === 0) continue;
+    const popped = popElements(c, entry, where, count);
+    c.reply.arrayHeader(2);
+    c.reply.bulk(key);
+    c.reply.bulkArray(popped);
+    return;
+  }
+  c.reply.nullArray();
+}
+
+/** A key spec whose keys follow a count at argument `index` (Redis's keynum find_keys). */
+function keynum(index: number, flags: string[], firstkey: number, keystep: number): KeySpec {
+  return { flags, beginSearch: { type: 'index', index }, findKeys: { type: 'keynum', keynumidx: 0, firstkey, keystep } };
+}
+
+export const LIST_COMMANDS: CommandDefinition[] = [
+  /** LPUSH key element [element ...] */
+  cmd('lpush', -3, 'write denyoom fast', { acl: 'list', keys: [key(1, 'RW insert')] }, lpush),
+  /** RPUSH key element [element ...] */
+  cmd('rpush', -3, 'write denyoom fast', { acl: 'list', keys: [key(1, 'RW insert')] }, rpush),
+  /** LPUSHX key element [element ...] */
+  cmd('lpushx', -3, 'write denyoom fast', { acl: 'list', keys: [key(1, 'RW insert')] }, lpushx),
+  /** RPUSHX key element [element ...] */
+  cmd('rpushx', -3, 'write denyoom fast', { acl: 'list', keys: [key(1, 'RW insert')] }, rpushx),
+  /** LPOP key [count] */
+  cmd('lpop', -2, 'write fast', { acl: 'list', keys: [key(1, 'RW access delete')] }, lpop),
+  /** RPOP key [count] */
+  cmd('rpop', -2, 'write fast', { acl: 'list', keys: [key(1, 'RW access delete')] }, rpop),
+  /** LLEN key */
+  cmd('llen', 2, 'readonly fast', { acl: 'list', keys: [key(1, 'RO')] }, llen),
+  /** LRANGE key start stop */
+  cmd('lrange', 4, 'readonly', { acl: 'list', keys: [key(1, 'RO access')] }, lrange),
+  /** LINDEX key index */
+  cmd('lindex', 3, 'readonly', { acl: 'list', keys: [key(1, 'RO access')] }, lindex),
+  /** LSET key index element */
+  cmd('lset', 4, 'write denyoom', { acl: 'list', keys: [key(1, 'RW update')] }, lset),
+  /** LINSERT key BEFORE|AFTER pivot element */
+  cmd('linsert', 5, 'write denyoom', { acl: 'list', keys: [key(1, 'RW insert')] }, linsert),
+  /** LREM key count element */
+  cmd('lrem', 4, 'write', { acl: 'list', keys: [key(1, 'RW delete')] }, lrem),
+  /** LTRIM key start stop */
+  cmd('ltrim', 4, 'write', { acl: 'list', keys: [key(1, 'RW delete')] }, ltrim),
+  /** LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] */
+  cmd('lpos', -3, 'readonly', { acl: 'list', keys: [key(1, 'RO access')] }, lpos),
+  /** LMOVE source destination LEFT|RIGHT LEFT|RIGHT */
+  cmd('lmove', 5, 'write denyoom', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, lmove),
+  /** RPOPLPUSH source destination */
+  cmd('rpoplpush', 3, 'write denyoom', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, rpoplpush),
+  /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
+  cmd('lmpop', -4, 'write', { acl: 'list', keys: [keynum(1, ['RW', 'access', 'delete'], 1, 1)] }, lmpop),
+];
