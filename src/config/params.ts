@@ -175,7 +175,6 @@ const SCRIPTING = 'scripting (EVAL, FUNCTION)';
 const SLOWLOG = 'the slow log (SLOWLOG)';
 const LATENCY_MONITOR = 'the latency monitor (LATENCY)';
 const LATENCY_TRACKING = 'per-command latency tracking (INFO latencystats)';
-const LISTS = 'lists';
 const SETS = 'sets';
 const SORTED_SETS = 'sorted sets';
 const HYPERLOGLOG = 'HyperLogLog';
@@ -191,6 +190,7 @@ const SOCKET_MARKS = 'socket marks (SO_MARK)';
 const LONG_MAX = INT64_MAX;
 const INT_MAX_N = 2147483647n;
 const INT_MIN_N = -2147483648n;
+const LIST_MAX_LISTPACK_SIZE = numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N);
 
 /** Redis's SHUTDOWN_* flags, as shutdown-on-sigint/sigterm name them. */
 export const SHUTDOWN_SAVE = 1;
@@ -314,7 +314,6 @@ const PROCESS_PARAMS: readonly ParamSpec[] = [
 
 const ZSET_MAX_LISTPACK_ENTRIES = notYet(SORTED_SETS, numericParam('zset-max-listpack-entries', '128', 0n, LONG_MAX, { unsigned: true }));
 const ZSET_MAX_LISTPACK_VALUE = notYet(SORTED_SETS, numericParam('zset-max-listpack-value', '64', 0n, LONG_MAX, { unsigned: true, memory: true }));
-const LIST_MAX_LISTPACK_SIZE = notYet(LISTS, numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N));
 const BUSY_REPLY_THRESHOLD = notYet(SCRIPTING, numericParam('busy-reply-threshold', '5000', 0n, LONG_MAX));
 const REPL_PING_REPLICA_PERIOD = notYet(REPLICATION, numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N));
 const MIN_REPLICAS_TO_WRITE = notYet(REPLICATION, numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N));
@@ -426,9 +425,6 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   notYet(LATENCY_TRACKING, boolParam('latency-tracking', 'yes'), 'no'),
   notYet(LATENCY_TRACKING, LATENCY_PERCENTILES),
   // Encodings of types lapse does not have yet.
-  LIST_MAX_LISTPACK_SIZE,
-  aliasParam('list-max-ziplist-size', LIST_MAX_LISTPACK_SIZE),
-  notYet(LISTS, numericParam('list-compress-depth', '0', 0n, INT_MAX_N)),
   notYet(SETS, numericParam('set-max-intset-entries', '512', 0n, LONG_MAX, { unsigned: true })),
   ZSET_MAX_LISTPACK_ENTRIES,
   aliasParam('zset-max-ziplist-entries', ZSET_MAX_LISTPACK_ENTRIES),
@@ -542,6 +538,10 @@ export const PARAMS: readonly ParamSpec[] = [
   HASH_MAX_LISTPACK_VALUE,
   aliasParam('hash-max-ziplist-entries', HASH_MAX_LISTPACK_ENTRIES),
   aliasParam('hash-max-ziplist-value', HASH_MAX_LISTPACK_VALUE),
+  // Lists: they shape the nodes of a list in the RDB file (keyspace/list.ts).
+  LIST_MAX_LISTPACK_SIZE,
+  aliasParam('list-max-ziplist-size', LIST_MAX_LISTPACK_SIZE),
+  numericParam('list-compress-depth', '0', 0n, INT_MAX_N),
   ...PERSISTENCE_PARAMS,
   ...ACCESS_PARAMS,
   ...TLS_PARAMS,

@@ -50,6 +50,12 @@ function backlenSize(l: number): number {
   return 5;
 }
 
+/** The bytes one element takes in a listpack (encoding, data and back-length), as lpAppend writes it. */
+export function listpackEntryBytes(s: string): number {
+  const size = entrySize(s, elementInteger(s));
+  return size + backlenSize(size);
+}
+
 /** Encodes elements as a listpack, exactly as Redis's lpAppend would build it. */
 export function encodeListpack(elements: readonly string[]): Buffer {
   const ints: (number | bigint | undefined)[] = new Array(elements.length);

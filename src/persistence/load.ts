@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { HashValue } from '../keyspace/hash.js';
+import { ListValue } from '../keyspace/list.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { NO_DEADLINE } from '../keyspace/database.js';
 import { RdbError, readRdbFile } from './rdb-reader.js';
@@ -62,8 +63,8 @@ export function loadSnapshot(
           // A key already there does not grow the database: the file repeats a key (the
           // keyspace is emptied on the throw, so what set() replaced does not matter).
           const sizeBefore = db.size;
-          if (typeof value === 'string') {
-            const entry = db.set(key, value, NO_DEADLINE);
+          if (typeof value === 'string' || value.type === 'list') {
+            const entry = db.set(key, typeof value === 'string' ? value : ListValue.of(value.elements), NO_DEADLINE);
             if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             if (expireTime !== null) db.setExpireTime(entry, expireTime);
           } else {

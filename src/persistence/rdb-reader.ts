@@ -3,13 +3,15 @@ import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
 import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
 import * as F from './rdb-format.js';
+import { QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN } from './rdb-list.js';
 
 /**
  * Reads RDB files written by lapse and by Redis (versions 1 to 12): strings (plain,
  * int-encoded, LZF), hashes (plain, zipmap, ziplist, listpack, and Redis 7.4's hashes
- * with field TTLs), expire times in seconds and milliseconds, AUX fields (unknown ones
+ * with field TTLs), lists (plain, ziplist, quicklist of ziplists, quicklist of listpacks
+ * and plain nodes), expire times in seconds and milliseconds, AUX fields (unknown ones
  * are passed on and may be ignored), LRU/LFU hints (skipped). Types lapse has no value
- * for (lists, sets, sorted sets, streams, modules, functions) are refused with an error
+ * for (sets, sorted sets, streams, modules, functions) are refused with an error
  * naming the type and the offset.
  *
  * The file is read through a bounded window (never whole into memory), and the CRC-64
@@ -34,7 +36,13 @@ export interface LoadedHash {
   readonly fieldExpires: number[] | null;
 }
 
-export type LoadedValue = string | LoadedHash;
+/** A list as read: its elements, head first. */
+export interface LoadedList {
+  readonly type: 'list';
+  readonly elements: string[];
+}
+
+export type LoadedValue = string | LoadedHash | LoadedList;
 
 export interface RdbVisitor {
   /** An AUX field (redis-ver, ctime, used-mem ...). */
@@ -443,11 +451,67 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
       }
       return hashOf(pairs, expires, at);
     }
+    case F.RDB_TYPE_LIST:
+    case F.RDB_TYPE_LIST_ZIPLIST:
+    case F.RDB_TYPE_LIST_QUICKLIST:
+    case F.RDB_TYPE_LIST_QUICKLIST_2:
+      return readList(src, type);
     default: {
       const name = F.RDB_TYPE_NAMES[type];
       if (name === undefined) throw new RdbError(`Unknown RDB object type ${type}`, at);
-      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse stores only strings and hashes`, at);
+      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse cannot load this type`, at);
     }
+  }
+}
+
+/**
+ * A list in any of the encodings Redis 7.0 reads (rdb.c rdbLoadObject): RDB_TYPE_LIST
+ * (a length and the elements), RDB_TYPE_LIST_ZIPLIST (one ziplist), RDB_TYPE_LIST_QUICKLIST
+ * (ziplist nodes) and RDB_TYPE_LIST_QUICKLIST_2 (nodes with a container: a listpack, or
+ * one plain element). Empty nodes are skipped; an empty list is no key (null), as Redis.
+ */
+function readList(src: Source, type: number): LoadedList | null {
+  const elements: string[] = [];
+  if (type === F.RDB_TYPE_LIST) {
+    const n = readLength(src);
+    for (let i = 0; i < n; i++) elements.push(readString(src));
+  } else if (type === F.RDB_TYPE_LIST_ZIPLIST) {
+    elements.push(...decodeBlob(src, type, decodeZiplist));
+  } else {
+    const nodes = readLength(src);
+    for (let i = 0; i < nodes; i++) {
+      let container = QUICKLIST_NODE_CONTAINER_PACKED;
+      if (type === F.RDB_TYPE_LIST_QUICKLIST_2) {
+        const at = src.offset;
+        container = readLength(src);
+        if (container !== QUICKLIST_NODE_CONTAINER_PACKED && container !== QUICKLIST_NODE_CONTAINER_PLAIN) {
+          throw new RdbError('Quicklist integrity check failed: unknown node container', at);
+        }
+      }
+      if (container === QUICKLIST_NODE_CONTAINER_PLAIN) {
+        const at = src.offset;
+        const element = readStringBytes(src);
+        if (element.length === 0) throw new RdbError('Quicklist integrity check failed: empty plain node', at);
+        elements.push(element.toString('latin1'));
+        continue;
+      }
+      const node = decodeBlob(src, type, type === F.RDB_TYPE_LIST_QUICKLIST_2 ? decodeListpack : decodeZiplist);
+      for (const e of node) elements.push(e);
+    }
+  }
+  return elements.length === 0 ? null : { type: 'list', elements };
+}
+
+/** A listpack or ziplist string, decoded (an empty blob is refused, as Redis refuses it). */
+function decodeBlob(src: Source, type: number, decode: (blob: Uint8Array) => string[]): string[] {
+  const blobAt = src.offset;
+  const blob = readStringBytes(src);
+  if (blob.length === 0) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: empty node`, blobAt);
+  try {
+    return decode(blob);
+  } catch (e) {
+    if (e instanceof EncodingError) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: ${e.message}`, blobAt);
+    throw e;
   }
 }
 

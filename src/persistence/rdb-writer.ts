@@ -1,13 +1,15 @@
 import { HashValue } from '../keyspace/hash.js';
+import { ListValue, REDIS_LIST_ENCODING, type ListEncoding } from '../keyspace/list.js';
 import type { Value } from '../keyspace/values.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
 import { encodeListpack } from './listpack.js';
 import { LzfCompressor } from './lzf.js';
+import { compressedNode, MIN_COMPRESS_BYTES, MIN_COMPRESS_IMPROVE, QUICKLIST_NODE_CONTAINER_PACKED, quicklistNodes } from './rdb-list.js';
 import {
   RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF, RDB_OPCODE_AUX, RDB_OPCODE_EOF,
   RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
-  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_STRING,
+  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_STRING,
 } from './rdb-format.js';
 
 /**
@@ -27,6 +29,8 @@ export interface RdbWriteOptions {
   compression: boolean;
   /** rdbchecksum: write the CRC-64 (otherwise eight zero bytes, as Redis). */
   checksum: boolean;
+  /** list-max-listpack-size and list-compress-depth: how lists are cut into nodes; Redis's defaults if absent. */
+  list?: Readonly<ListEncoding>;
 }
 
 /** Redis's expire time in ms, or null for a key without one. */
@@ -119,7 +123,40 @@ export class RdbEncoder {
       return true;
     }
     if (value instanceof HashValue) return this.hash(key, value, expireTime, cutoff);
+    if (value instanceof ListValue) {
+      this.expire(expireTime);
+      this.byte(RDB_TYPE_LIST_QUICKLIST_2);
+      this.string(key);
+      this.listValue(value);
+      return true;
+    }
     throw new Error(`cannot serialize a ${value.type}`);
+  }
+
+  /**
+   * A list's value as rdbSaveObject writes a quicklist (RDB_TYPE_LIST_QUICKLIST_2, the
+   * type byte and key written by the caller: DUMP writes this alone): the node count, then
+   * each node's container and listpack. Nodes are cut by list-max-listpack-size; those
+   * beyond list-compress-depth from both ends are written LZF-compressed as Redis's
+   * quicklist holds them (when LZF saves 8 bytes on a node of 48 or more, whatever
+   * rdbcompression says), the others as strings (LZF only under rdbcompression).
+   */
+  listValue(list: ListValue): void {
+    const settings = this.options.list ?? REDIS_LIST_ENCODING;
+    const nodes = quicklistNodes(list, settings.fill);
+    this.length(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const lp = nodes[i]!;
+      this.length(QUICKLIST_NODE_CONTAINER_PACKED);
+      if (
+        compressedNode(i, nodes.length, settings.compressDepth) &&
+        lp.length >= MIN_COMPRESS_BYTES &&
+        this.lzf(lp, lp.length, lp.length - MIN_COMPRESS_IMPROVE - 1)
+      ) {
+        continue;
+      }
+      this.stringBytes(lp);
+    }
   }
 
   /** EOF and the checksum. The encoder is done after this. */
@@ -306,8 +343,8 @@ export class RdbEncoder {
     return true;
   }
 
-  private lzf(input: Buffer, len: number): boolean {
-    const limit = len - 4;
+  /** LZF-compresses input into at most `limit` bytes (rdbSaveRawString's: 4 fewer than the input) or writes nothing. */
+  private lzf(input: Buffer, len: number, limit = len - 4): boolean {
     if (this.scratchOut.length < limit) this.scratchOut = Buffer.allocUnsafe(len * 2);
     const clen = this.compressor.compress(input, len, this.scratchOut, limit);
     if (clen === 0) return false;

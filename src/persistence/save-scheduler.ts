@@ -83,6 +83,7 @@ export class Persistence {
       filename: this.config.string('dbfilename'),
       compression: this.config.bool('rdbcompression'),
       checksum: this.config.bool('rdbchecksum'),
+      list: this.keyspace.listEncoding,
       usedMemory: this.usedMemory(),
     };
   }

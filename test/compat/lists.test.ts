@@ -431,6 +431,24 @@ describe('RESP3, MULTI, events', () => {
   });
 });
 
+describe('configuration', () => {
+  test('list-max-listpack-size (alias list-max-ziplist-size) and list-compress-depth', async () => {
+    await p.exact('CONFIG', 'GET', 'list-max-listpack-size');          // exact: -2
+    await p.exact('CONFIG', 'GET', 'list-compress-depth');             // exact: 0
+    await p.exact('CONFIG', 'SET', 'list-max-listpack-size', '5');     // exact: OK
+    await p.exact('CONFIG', 'GET', 'list-max-ziplist-size');           // exact: 5
+    await p.exact('CONFIG', 'SET', 'list-max-ziplist-size', '-5');     // exact: OK through the alias
+    await p.exact('CONFIG', 'GET', 'list-max-listpack-size');          // exact: -5
+    await p.exact('CONFIG', 'SET', 'list-max-listpack-size', '-2147483649'); // exact: out of range
+    await p.exact('CONFIG', 'SET', 'list-max-listpack-size', 'x');     // exact
+    await p.exact('CONFIG', 'SET', 'list-compress-depth', '3');        // exact
+    await p.exact('CONFIG', 'SET', 'list-compress-depth', '-1');       // exact: out of range
+    await p.exact('CONFIG', 'GET', 'list-compress-depth');             // exact: 3
+    await p.exact('CONFIG', 'SET', 'list-max-listpack-size', '-2');    // exact: back to the defaults
+    await p.exact('CONFIG', 'SET', 'list-compress-depth', '0');        // exact
+  });
+});
+
 describe('COMMAND', () => {
   test('COMMAND INFO and DOCS of every list command', async () => {
     for (const name of ['lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lrange', 'lindex', 'lset', 'linsert',
