@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ListValue } from '../../src/keyspace/list.js';
 import { rng } from '../helpers/rng.js';
+import { exposeGc } from '../../src/server/heap.js';
 
 /**
  * ListValue against a plain array doing the same operations: every operation, at
@@ -129,5 +130,39 @@ describe('ListValue', () => {
 
   test('encoding is quicklist, as Redis 7.0 reports for every list', () => {
     expect(ListValue.of(['a']).encoding()).toBe('quicklist');
+  });
+});
+
+const gc = exposeGc();
+
+/** Heap and external memory now, after full GCs. */
+function heapNow(): number {
+  for (let i = 0; i < 3; i++) gc!();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+describe('estimatedBytes against the heap', () => {
+  // Tolerance: 12% of the measured cost (the estimate leaves out array growth slack in
+  // the two loose end nodes and V8's rounding of each node object).
+  test.each([
+    ['3-byte elements', 3],
+    ['12-byte elements', 12],
+    ['60-byte elements', 60],
+    ['200-byte elements (two-char lengths)', 200],
+  ])('%s, pushed at both ends', (_label, size) => {
+    expect(gc).not.toBeNull();
+    // Copies, as a request's arguments are: nothing shared with the test's strings.
+    const fresh = (i: number) => Buffer.from(String(i % 10).repeat(size), 'latin1').toString('latin1');
+    const before = heapNow();
+    const list = new ListValue();
+    for (let i = 0; i < 200_000; i++) {
+      if (i % 2000 < 1000) list.pushTail(fresh(i));
+      else list.pushHead(fresh(i));
+    }
+    const measured = heapNow() - before;
+    const estimated = list.estimatedBytes;
+    expect(Math.abs(estimated - measured) / measured, `estimated ${estimated}, measured ${measured}`).toBeLessThan(0.12);
+    expect(list.length).toBe(200_000);
   });
 });

@@ -1,0 +1,114 @@
+/**
+ * Memory per list element: lapse against redis-server 7.0, the same list loaded the same
+ * way (redis-cli --pipe of RPUSH/LPUSH batches, through each server's RESP parser),
+ * measured the same way (heap or used_memory after minus before).
+ *
+ *   node --expose-gc --import tsx bench/micro/list-memory.ts [elements=1000000]
+ *
+ * Cases: 3-byte elements ("xxx", what redis-benchmark's LPUSH writes), 10-byte numeric
+ * ids, 40-byte session tokens, half pushed at the head and half at the tail. lapse:
+ * process.memoryUsage().heapUsed after three full GCs, before and after loading, in this
+ * process (redis-cli is a child), beside the list's estimatedBytes (the O(1) figure
+ * maxmemory and MEMORY USAGE read). Redis: INFO memory used_memory before and after.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createServer } from '../../src/index.js';
+import { startRedis } from '../../test/helpers/redis-server.js';
+import { RawClient } from '../../test/helpers/raw-client.js';
+import { encodeCommand } from '../../test/helpers/resp.js';
+
+const ELEMENTS = Number(process.argv[2] ?? 1_000_000);
+const BATCH = 1000;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+
+const CASES: [string, (i: number) => string][] = [
+  ['3-byte "xxx"', () => 'xxx'],
+  ['10-byte ids', (i) => String(1_000_000_000 + i)],
+  ['40-byte tokens', (i) => `tok:${i.toString(16).padStart(36, '0')}`],
+];
+
+function payload(element: (i: number) => string): string {
+  const file = path.join(os.tmpdir(), `lapse-list-memory-${process.pid}.resp`);
+  const out = fs.openSync(file, 'w');
+  for (let i = 0; i < ELEMENTS; i += BATCH) {
+    const argv = [(i / BATCH) % 2 === 0 ? 'RPUSH' : 'LPUSH', 'list'];
+    for (let j = i; j < Math.min(ELEMENTS, i + BATCH); j++) argv.push(element(j));
+    fs.writeSync(out, encodeCommand(argv));
+  }
+  fs.closeSync(out);
+  return file;
+}
+
+function pipe(port: number, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
+  });
+}
+
+function heap(): number {
+  for (let i = 0; i < 3; i++) gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {
+  const server = createServer({ port: 0, bind: '127.0.0.1' });
+  const { port } = await server.listen();
+  const c = await RawClient.connect(port);
+  await c.call('PING');
+  const before = heap();
+  await pipe(port, file);
+  await c.call('PING');
+  const after = heap();
+  const llen = (await c.call('LLEN', 'list')).toString();
+  if (llen !== `:${ELEMENTS}\r\n`) throw new Error(`lapse LLEN ${llen}`);
+  const estimated = server.keyspace.dbs[0]!.memory;
+  c.close();
+  await server.close();
+  return { heap: after - before, estimated };
+}
+
+async function redisBytes(file: string): Promise<number> {
+  const redis = await startRedis();
+  try {
+    const c = await RawClient.connect(redis.port);
+    const used = async () => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
+    const before = await used();
+    await pipe(redis.port, file);
+    const after = await used();
+    c.close();
+    return after - before;
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`one list of ${ELEMENTS} elements, node ${process.version}`);
+  console.log('case              lapse heap B/el   lapse estimate B/el   redis B/el   heap/redis');
+  for (const [label, element] of CASES) {
+    const file = payload(element);
+    try {
+      const l = await lapseBytes(file);
+      const r = await redisBytes(file);
+      const h = l.heap / ELEMENTS;
+      console.log(
+        `${label.padEnd(16)}  ${h.toFixed(2).padStart(15)}   ${(l.estimated / ELEMENTS).toFixed(2).padStart(19)}   ${(r / ELEMENTS).toFixed(2).padStart(10)}   ${(h / (r / ELEMENTS)).toFixed(2).padStart(10)}`,
+      );
+    } finally {
+      fs.unlinkSync(file);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
