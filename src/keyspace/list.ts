@@ -274,7 +274,7 @@ export class ListValue implements ValueObject {
     const items = this.loosen(node);
     node.chars += value.length - items[cur.index]!.length;
     items[cur.index] = value;
-    this.settle(node);
+    this.fit(node);
     return true;
   }
 
@@ -291,8 +291,7 @@ export class ListValue implements ValueObject {
     node.count++;
     node.chars += value.length;
     this.size++;
-    if (node.count > NODE_MAX_COUNT || (node.chars > NODE_MAX_CHARS && node.count > 1)) this.split(node);
-    else this.settle(node);
+    this.fit(node);
     return true;
   }
 
@@ -519,9 +518,13 @@ export class ListValue implements ValueObject {
     return items;
   }
 
-  /** Packs node if it is loose and no longer at an end of the list. */
+  /**
+   * Packs node if it is loose, no longer at an end of the list, and within 8 KB: a node
+   * holding one larger element stays loose (Redis's "plain" node, in spirit), so a large
+   * element is never copied into a packed string.
+   */
   private settle(node: ListNode): void {
-    if (node.items === null || node.prev === null || node.next === null) {
+    if (node.items === null || node.prev === null || node.next === null || node.chars > NODE_MAX_CHARS) {
       if (node.items !== null) this.recost(node);
       return;
     }
@@ -563,26 +566,53 @@ export class ListValue implements ValueObject {
     this.settle(node);
   }
 
-  /** Splits an overfull loose node in two halves. */
-  private split(node: ListNode): void {
+  /**
+   * Keeps a loose node within its limits after an insertion or a replacement: an
+   * overfull node is cut into as many nodes as its elements need (each at most 128
+   * elements and 8 KB, or one larger element alone), which are then settled.
+   */
+  private fit(node: ListNode): void {
+    if (node.count <= NODE_MAX_COUNT && (node.chars <= NODE_MAX_CHARS || node.count === 1)) {
+      this.settle(node);
+      return;
+    }
     const items = node.items!;
-    const half = items.length >> 1;
-    const right = new ListNode(items.slice(half));
-    items.length = half;
-    node.count = half;
+    const groups: string[][] = [];
+    let group: string[] = [];
     let chars = 0;
-    for (const s of items) chars += s.length;
-    right.count = right.items!.length;
-    right.chars = node.chars - chars;
-    node.chars = chars;
-    right.prev = node;
-    right.next = node.next;
-    if (node.next !== null) node.next.prev = right;
-    else this.tail = right;
-    node.next = right;
-    this.nodes++;
-    this.settle(node);
-    this.settle(right);
+    for (const s of items) {
+      if (group.length > 0 && (group.length >= NODE_MAX_COUNT || chars + s.length > NODE_MAX_CHARS)) {
+        groups.push(group);
+        group = [];
+        chars = 0;
+      }
+      group.push(s);
+      chars += s.length;
+    }
+    groups.push(group);
+    // The first group stays in `node`; the others follow it in new nodes.
+    let last = node;
+    const made: ListNode[] = [node];
+    for (let g = 1; g < groups.length; g++) {
+      const next = new ListNode(groups[g]!);
+      next.prev = last;
+      next.next = last.next;
+      if (last.next !== null) last.next.prev = next;
+      else this.tail = next;
+      last.next = next;
+      this.nodes++;
+      last = next;
+      made.push(next);
+    }
+    node.items = groups[0]!;
+    for (let g = 0; g < made.length; g++) {
+      const n = made[g]!;
+      n.count = groups[g]!.length;
+      let c = 0;
+      for (const e of groups[g]!) c += e.length;
+      n.chars = c;
+      this.settle(n);
+    }
   }
 }
 
