@@ -31,6 +31,12 @@ const workloads: Record<string, (i: number) => string[]> = {
   HSET: (i) => ['HSET', `hash:${i % 10000}`, `f${i % 8}`, 'value-0123456789'],
   'MGET 10': (i) => ['MGET', ...Array.from({ length: 10 }, (_, j) => key(i * 13 + j * 101))],
   EXPIRE: (i) => ['EXPIRE', key(i * 7919), '86400'],
+  // redis-benchmark's list tests: one list, 230-byte elements.
+  LPUSH: () => ['LPUSH', 'mylist', VALUE],
+  RPUSH: () => ['RPUSH', 'mylist', VALUE],
+  LPOP: () => ['LPOP', 'mylist'],
+  RPOP: () => ['RPOP', 'mylist'],
+  'LRANGE 100': () => ['LRANGE', 'mylist', '0', '99'],
 };
 
 const transport: ClientTransport = {

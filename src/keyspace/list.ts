@@ -47,6 +47,7 @@ const SHORT_LENGTHS: readonly string[] = Array.from({ length: 128 }, (_, i) => S
  */
 function lengthPrefix(n: number): string {
   if (n < 128) return SHORT_LENGTHS[n]!;
+  if (n < 16384) return String.fromCharCode(0x80 | (n & 0x7f), n >>> 7);
   let s = '';
   while (n >= 128) {
     s += String.fromCharCode(0x80 | (n & 0x7f));
@@ -58,7 +59,13 @@ function lengthPrefix(n: number): string {
 /** The prefix reversed: what follows the element, read backwards from the element's end. */
 function lengthSuffix(n: number): string {
   if (n < 128) return SHORT_LENGTHS[n]!;
-  return lengthPrefix(n).split('').reverse().join('');
+  if (n < 16384) return String.fromCharCode(n >>> 7, 0x80 | (n & 0x7f));
+  let s = '';
+  while (n >= 128) {
+    s = String.fromCharCode(0x80 | (n & 0x7f)) + s;
+    n = Math.floor(n / 128);
+  }
+  return String.fromCharCode(n) + s;
 }
 
 /**
