@@ -78,7 +78,8 @@ function lengthSuffix(n: number): string {
  *   the last element be found from the end). `start` and `end` delimit the live part:
  *   popping from a packed node only moves them. A node is packed as soon as it is no
  *   longer at an end of the list, so a long list costs its bytes plus ~2 per element,
- *   not a V8 string per element.
+ *   not a V8 string per element. A node holding one element over 8 KB alone is never
+ *   packed (copying it would gain nothing).
  */
 class ListNode {
   prev: ListNode | null = null;
@@ -147,15 +148,17 @@ interface Cursor {
  * array cannot take pushes at its head in O(1). Chunking gives O(1) push and pop at
  * both ends (a node is packed once, when it stops being an end: O(1) amortized per
  * element), index access in O(n/128 + 128) walking from the nearer end (as Redis walks
- * its nodes), and packing makes memory per element its length plus ~2-3 bytes. Measured:
- * see bench/list-memory.ts and the README.
+ * its nodes), and packing makes memory per element its length plus ~2-3 bytes. Measured
+ * (bench/micro/list-memory.ts, 1M elements, heap growth against Redis 7.0's used_memory):
+ * 6.2 against 5.1 bytes for 3-byte elements, 42.9 against 42.6 for 40-byte ones, 13.1
+ * against 6.1 for 10-digit numbers (Redis stores those as integers; lapse as text).
  *
  * Elements read from a packed node are slices of its string: V8 may keep such a slice
  * (13 bytes or more) as a view that pins the node's string (at most ~8 KB) while the
  * slice lives; a slice stored in another list is copied when its node is packed.
  *
  * The list never empties itself out of the keyspace: commands delete the key when
- * `length` reaches 0 (lists.ts, through the Database).
+ * `length` reaches 0 (commands/list-commands.ts, through the Database).
  */
 export class ListValue implements ValueObject {
   private head: ListNode | null = null;
