@@ -79,6 +79,11 @@ export const ERR_NOAUTH_HELLO =
   '<user> <pass> option can be used to authenticate the client and select the RESP protocol ' +
   'version at the same time';
 export const ERR_INVALID_CLIENT_ID = 'ERR Invalid client ID';
+export const ERR_UNBLOCK_REASON = 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR';
+export const ERR_TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+/** What a client blocked on keys gets from CLIENT UNBLOCK ... ERROR. */
+export const ERR_UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
 export function errHelloOption(option: string): string {
   return `ERR Syntax error in HELLO option '${cString(option)}'`;

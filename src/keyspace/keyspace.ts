@@ -22,6 +22,8 @@ export type EventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | '
 /** Who hears about key events beyond the keyspace (WATCH, notifications); set by the server. */
 export interface KeyspaceListener {
   keyModified?(db: Database, key: string): void;
+  /** A key was created (Redis's dbAdd: clients blocked on it may be served). */
+  keyCreated?(db: Database, key: string): void;
   /** Every key of db was removed; `removed` holds what it held (expired entries included). */
   databaseFlushed?(db: Database, removed: ReadonlyMap<string, Entry>): void;
   /** A keyspace event, named as Redis names it ("set", "del", "expired" ...). */
@@ -172,6 +174,7 @@ export class Keyspace implements DatabaseEvents {
 
   created(db: Database, key: string): void {
     this.notify('n', 'new', key, db);
+    this.listener.keyCreated?.(db, key);
   }
 
   fieldsExpired(db: Database, key: string, _fields: number, keyDeleted: boolean): void {
