@@ -8,6 +8,7 @@ import { MEMORY_COMMANDS } from './memory-commands.js';
 import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
+import { SET_COMMANDS } from './set-commands.js';
 import { STRING_COMMANDS } from './string-commands.js';
 import { TRANSACTION_COMMANDS } from './transaction-commands.js';
 import { REDIS_DOCS } from './redis-docs.js';
@@ -22,6 +23,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...EXPIRE_COMMANDS,
   ...HASH_COMMANDS,
   ...HASH_TTL_COMMANDS,
+  ...SET_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,

@@ -146,6 +146,15 @@ export function errLongRange(min: string, max: string): string {
 /** HRANDFIELD ... WITHVALUES with a count whose doubling would overflow. */
 export const ERR_OUT_OF_RANGE = 'ERR value is out of range';
 
+// Sets (t_set.c, and object.c's getPositiveLongFromObjectOrReply).
+/** SPOP's count not an integer or below 0 (getPositiveLongFromObjectOrReply without a message of its own). */
+export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
+/** SINTERCARD's numkeys: not an integer, or below 1. */
+export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const ERR_NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
+/** SINTERCARD's LIMIT: not an integer, or below 0. */
+export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+
 // Hash field expiration (Redis 7.4: HEXPIRE family, HTTL family, HPERSIST).
 export const ERR_HFE_FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
 /** HEXPIRE family: numfields not an integer or < 1. */

@@ -176,7 +176,6 @@ const SLOWLOG = 'the slow log (SLOWLOG)';
 const LATENCY_MONITOR = 'the latency monitor (LATENCY)';
 const LATENCY_TRACKING = 'per-command latency tracking (INFO latencystats)';
 const LISTS = 'lists';
-const SETS = 'sets';
 const SORTED_SETS = 'sorted sets';
 const HYPERLOGLOG = 'HyperLogLog';
 const STREAMS = 'streams';
@@ -429,7 +428,6 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   LIST_MAX_LISTPACK_SIZE,
   aliasParam('list-max-ziplist-size', LIST_MAX_LISTPACK_SIZE),
   notYet(LISTS, numericParam('list-compress-depth', '0', 0n, INT_MAX_N)),
-  notYet(SETS, numericParam('set-max-intset-entries', '512', 0n, LONG_MAX, { unsigned: true })),
   ZSET_MAX_LISTPACK_ENTRIES,
   aliasParam('zset-max-ziplist-entries', ZSET_MAX_LISTPACK_ENTRIES),
   ZSET_MAX_LISTPACK_VALUE,
@@ -542,6 +540,8 @@ export const PARAMS: readonly ParamSpec[] = [
   HASH_MAX_LISTPACK_VALUE,
   aliasParam('hash-max-ziplist-entries', HASH_MAX_LISTPACK_ENTRIES),
   aliasParam('hash-max-ziplist-value', HASH_MAX_LISTPACK_VALUE),
+  // Redis 7.0's createSizeTConfig: 0 to LONG_MAX, no units (t_set.c caps its use at 2^30).
+  numericParam('set-max-intset-entries', '512', 0n, LONG_MAX, { unsigned: true }),
   ...PERSISTENCE_PARAMS,
   ...ACCESS_PARAMS,
   ...TLS_PARAMS,

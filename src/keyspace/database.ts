@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Value } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
+import type { SetEncoding } from './set.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -76,6 +77,8 @@ export interface ChangeObserver {
  */
 export interface CommandTime {
   readonly hashEncoding: HashEncoding;
+  /** set-max-intset-entries of this server's sets. */
+  readonly setEncoding: SetEncoding;
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
@@ -141,6 +144,11 @@ export class Database {
     return this.time.hashEncoding;
   }
 
+  /** The server's set limits: what a command that builds or grows a set passes to SetValue.add. */
+  get setEncoding(): SetEncoding {
+    return this.time.setEncoding;
+  }
+
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
   get size(): number {
     return this.map.size;
@@ -180,6 +188,15 @@ export class Database {
    */
   willMutate(entry: Entry): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
+  }
+
+  /**
+   * A command changed the value object of a live entry in place (after willMutate):
+   * `bytesBefore` is the value's estimatedBytes before the change, so the database's
+   * memory figure (maxmemory) follows.
+   */
+  valueChanged(entry: Entry, bytesBefore: number): void {
+    this.bytes += valueBytes(entry.value) - bytesBefore;
   }
 
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */

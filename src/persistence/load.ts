@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { HashValue } from '../keyspace/hash.js';
+import { SetValue } from '../keyspace/set.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { NO_DEADLINE } from '../keyspace/database.js';
 import { RdbError, readRdbFile } from './rdb-reader.js';
@@ -64,6 +65,15 @@ export function loadSnapshot(
           const sizeBefore = db.size;
           if (typeof value === 'string') {
             const entry = db.set(key, value, NO_DEADLINE);
+            if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
+            if (expireTime !== null) db.setExpireTime(entry, expireTime);
+          } else if (value.type === 'set') {
+            // Encoded as Redis 7.0 loads it: an intset while every member is an integer
+            // and there are at most set-max-intset-entries, whatever the file held.
+            const set = new SetValue();
+            for (const m of value.members) set.add(m, db.setEncoding);
+            set.fit();
+            const entry = db.set(key, set, NO_DEADLINE);
             if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             if (expireTime !== null) db.setExpireTime(entry, expireTime);
           } else {

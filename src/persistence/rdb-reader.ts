@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
 import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
+import { decodeIntset } from './intset.js';
 import * as F from './rdb-format.js';
 
 /**
  * Reads RDB files written by lapse and by Redis (versions 1 to 12): strings (plain,
  * int-encoded, LZF), hashes (plain, zipmap, ziplist, listpack, and Redis 7.4's hashes
- * with field TTLs), expire times in seconds and milliseconds, AUX fields (unknown ones
+ * with field TTLs), sets (plain and intset), expire times in seconds and milliseconds, AUX fields (unknown ones
  * are passed on and may be ignored), LRU/LFU hints (skipped). Types lapse has no value
- * for (lists, sets, sorted sets, streams, modules, functions) are refused with an error
+ * for (lists, sorted sets, streams, 7.2's listpack sets, modules, functions) are refused with an error
  * naming the type and the offset.
  *
  * The file is read through a bounded window (never whole into memory), and the CRC-64
@@ -34,7 +35,13 @@ export interface LoadedHash {
   readonly fieldExpires: number[] | null;
 }
 
-export type LoadedValue = string | LoadedHash;
+/** A set as read: its members (an intset's in ascending order), without duplicates. */
+export interface LoadedSet {
+  readonly type: 'set';
+  readonly members: string[];
+}
+
+export type LoadedValue = string | LoadedHash | LoadedSet;
 
 export interface RdbVisitor {
   /** An AUX field (redis-ver, ctime, used-mem ...). */
@@ -389,6 +396,30 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
       for (let i = 0; i < n; i++) pairs.push(readString(src), readString(src));
       return hashOf(pairs, null, at);
     }
+    case F.RDB_TYPE_SET: {
+      const n = readLength(src);
+      const members: string[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const m = readString(src);
+        if (seen.has(m)) throw new RdbError('Duplicate set members detected', at);
+        seen.add(m);
+        members.push(m);
+      }
+      return members.length === 0 ? null : { type: 'set', members };
+    }
+    case F.RDB_TYPE_SET_INTSET: {
+      const blobAt = src.offset;
+      const blob = readStringBytes(src);
+      let members: string[];
+      try {
+        members = decodeIntset(blob);
+      } catch (e) {
+        if (e instanceof EncodingError) throw new RdbError(`Corrupt set-intset: ${e.message}`, blobAt);
+        throw e;
+      }
+      return members.length === 0 ? null : { type: 'set', members };
+    }
     case F.RDB_TYPE_HASH_ZIPMAP:
     case F.RDB_TYPE_HASH_ZIPLIST:
     case F.RDB_TYPE_HASH_LISTPACK: {
@@ -446,7 +477,7 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
     default: {
       const name = F.RDB_TYPE_NAMES[type];
       if (name === undefined) throw new RdbError(`Unknown RDB object type ${type}`, at);
-      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse stores only strings and hashes`, at);
+      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse cannot load values of this type`, at);
     }
   }
 }

@@ -1,14 +1,22 @@
 import { HashValue } from '../keyspace/hash.js';
+import { SetValue } from '../keyspace/set.js';
 import type { Value } from '../keyspace/values.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
 import { encodeListpack } from './listpack.js';
+import { encodeIntset } from './intset.js';
 import { LzfCompressor } from './lzf.js';
 import {
   RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF, RDB_OPCODE_AUX, RDB_OPCODE_EOF,
   RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
-  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_STRING,
+  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_SET, RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STRING,
 } from './rdb-format.js';
+
+/** The RDB type Redis 7.0 writes a set as: its intset blob, or the plain list of members. */
+export function setRdbType(set: SetValue): number {
+  return set.isIntset ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+}
 
 /**
  * Serializes a keyspace in Redis's RDB format into a list of chunks, as Redis's rdb.c
@@ -119,6 +127,13 @@ export class RdbEncoder {
       return true;
     }
     if (value instanceof HashValue) return this.hash(key, value, expireTime, cutoff);
+    if (value instanceof SetValue) {
+      this.expire(expireTime);
+      this.byte(setRdbType(value));
+      this.string(key);
+      this.setObject(value);
+      return true;
+    }
     throw new Error(`cannot serialize a ${value.type}`);
   }
 
@@ -200,6 +215,20 @@ export class RdbEncoder {
       this.string(v);
     });
     return true;
+  }
+
+  /**
+   * A set's value after its type byte (setRdbType), as rdbSaveObject writes it: an
+   * intset as one string holding its blob (LZF when that helps), a hashtable as its
+   * size and each member. On its own for DUMP.
+   */
+  setObject(set: SetValue): void {
+    if (set.isIntset) {
+      this.stringBytes(encodeIntset(set.slots as readonly string[]));
+      return;
+    }
+    this.length(set.size);
+    set.forEach((member) => this.string(member));
   }
 
   byte(b: number): void {
