@@ -251,3 +251,19 @@ export function errInternal(command: string, message: string): string {
 export function errAclLoad(errors: string): string {
   return `ERR ${errors}`;
 }
+
+// Bitmaps (bitops.c).
+export const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+export const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
+export const ERR_BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
+export const ERR_BITOP_NOT = 'ERR BITOP NOT must be called with a single source key.';
+export const ERR_BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+export const ERR_BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
+export const ERR_BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand';
+/**
+ * lapse's own: a string beyond what V8 can hold (536,870,888 bytes, 24 short of the
+ * 512 MB proto-max-bulk-len allows), e.g. SETBIT at an offset within the last 24 bytes.
+ */
+export function errStringTooLongForHost(max: number): string {
+  return `ERR string exceeds maximum allowed size (lapse holds strings up to ${max} bytes)`;
+}

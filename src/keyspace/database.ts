@@ -4,6 +4,7 @@ import type { Value } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
+import type { StringForm } from './string-encoding.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
 // need the type without the database); re-exported because the database is where the
@@ -116,6 +117,12 @@ export class Database {
    * every change: maxmemory's dataset figure.
    */
   private bytes = 0;
+  /**
+   * String values whose Redis encoding their text does not tell (string-encoding.ts):
+   * few keys (those APPEND, SETRANGE, SETBIT, BITFIELD, BITOP, INCRBYFLOAT or COPY left
+   * so), null until the first. Forgotten when the value is replaced or the key removed.
+   */
+  private stringForms: Map<Entry, StringForm> | null = null;
   private readonly wheel: TimerWheel<Entry>;
   /** Hash field TTLs, on a wheel of their own, created with the first one. */
   private fieldWheel: TimerWheel<FieldTimer> | null = null;
@@ -251,6 +258,7 @@ export class Database {
       this.bytes += valueBytes(value) - valueBytes(old);
       if (old !== value) this.dropFieldTimers(old, entry);
       entry.value = value;
+      if (this.stringForms !== null) this.stringForms.delete(entry);
     }
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.applyDeadline(entry, deadline);
@@ -265,8 +273,27 @@ export class Database {
     this.bytes += valueBytes(value) - valueBytes(old);
     if (old !== value) this.dropFieldTimers(old, entry);
     entry.value = value;
+    if (this.stringForms !== null) this.stringForms.delete(entry);
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.events.modified(this, entry.key);
+  }
+
+  /** The remembered encoding form of a live entry's string value (string-encoding.ts), if any. */
+  stringForm(entry: Entry): StringForm | undefined {
+    return this.stringForms === null ? undefined : this.stringForms.get(entry);
+  }
+
+  /**
+   * Remembers (or with undefined forgets) how Redis would hold a live entry's string
+   * value; call after the change that made it so (replacing the value forgets it). Not a
+   * change of the key: no event, WATCH or snapshot sees it.
+   */
+  setStringForm(entry: Entry, form: StringForm | undefined): void {
+    if (form === undefined) {
+      this.stringForms?.delete(entry);
+      return;
+    }
+    (this.stringForms ??= new Map()).set(entry, form);
   }
 
   /**
@@ -450,6 +477,7 @@ export class Database {
     this.fieldWheel?.clear();
     this.map = new Map();
     this.farExpireTimes = new Map();
+    this.stringForms = null;
     this.order = [];
     this.tombstones = 0;
     this.volatile = 0;
@@ -657,6 +685,7 @@ export class Database {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     this.bytes -= entryBytes(entry);
     this.map.delete(entry.key);
+    if (this.stringForms !== null) this.stringForms.delete(entry);
     this.dropFieldTimers(entry.value, entry);
     if (entry.deadline !== NO_DEADLINE) {
       this.volatile--;
