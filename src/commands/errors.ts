@@ -267,3 +267,19 @@ export const ERR_BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand
 export function errStringTooLongForHost(max: number): string {
   return `ERR string exceeds maximum allowed size (lapse holds strings up to ${max} bytes)`;
 }
+
+// LCS (t_string.c).
+export const ERR_LCS_WRONGTYPE = 'ERR The specified keys must contain string values';
+export const ERR_LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
+export const ERR_LCS_TOO_LONG = 'ERR String too long for LCS';
+export const ERR_LCS_OVER_LIMIT = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+export const ERR_LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
+
+// COPY, MOVE, SWAPDB, OBJECT (db.c, object.c).
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+export const ERR_SWAPDB_FIRST = 'ERR invalid first DB index';
+export const ERR_SWAPDB_SECOND = 'ERR invalid second DB index';
+export const ERR_OBJECT_NO_LFU =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+export const ERR_OBJECT_LFU =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';

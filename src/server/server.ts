@@ -192,6 +192,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
+    this.keyspace.listener.databasesSwapped = (a, b) => this.watches.databasesSwapped(a, b, this.keyspace.now);
     this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message), {
       ownsProcess: options.ownsProcess === true,
       before,
