@@ -1,7 +1,13 @@
 import type { Client } from './context.js';
 import { cmd, container, key, type CommandDefinition } from './declare.js';
 import {
+  ERR_BAD_DATA_FORMAT,
+  ERR_BUSYKEY,
   ERR_DB_INDEX,
+  ERR_DUMP_PAYLOAD,
+  ERR_RESTORE_FREQ,
+  ERR_RESTORE_IDLETIME,
+  ERR_RESTORE_TTL,
   ERR_INT_RANGE,
   ERR_INVALID_CURSOR,
   ERR_NO_SUCH_KEY,
@@ -18,7 +24,9 @@ import { replyHelp, type HelpEntry } from './help.js';
 import { Database, NO_DEADLINE, type Entry } from '../keyspace/database.js';
 import { typeOf, type Value } from '../keyspace/values.js';
 import { isIntEncodable, StringForm, stringEncoding, stringRefcount } from '../keyspace/string-encoding.js';
-import { idleTime, lfuDecayed, lfuMinutes } from '../keyspace/access.js';
+import { idleTime, lfuDecayed, lfuMinutes, LRU_CLOCK_MAX } from '../keyspace/access.js';
+import { HashValue } from '../keyspace/hash.js';
+import { createDumpPayload, parseDumpPayload, verifyDumpPayload } from '../persistence/dump-payload.js';
 import { globMatch } from '../util/glob.js';
 import { parseCursor, parseI64 } from '../util/numbers.js';
 
@@ -444,6 +452,135 @@ function objectHelp(c: Client, argv: string[]): void {
   replyHelp(c, argv, OBJECT_HELP);
 }
 
+/**
+ * DUMP key
+ * The value serialized as Redis 7.0 does (persistence/dump-payload.ts); null when absent.
+ */
+function dump(c: Client, argv: string[]): void {
+  const db = c.db;
+  const entry = db.read(argv[1]!);
+  // Fields past their TTL are never visible: purged first (which may delete the key).
+  if (entry === undefined || (entry.value instanceof HashValue && !db.purgeExpiredFields(entry))) {
+    c.reply.nullBulk();
+    return;
+  }
+  const compression = c.server.config.bool('rdbcompression');
+  c.reply.bulk(createDumpPayload(entry.value, c.server.keyspace.now, compression).toString('latin1'));
+}
+
+/** RESTORE's options, parsed. */
+interface RestoreOptions {
+  replace: boolean;
+  absTtl: boolean;
+  /** IDLETIME seconds, or -1. */
+  idle: number;
+  /** FREQ counter, or -1. */
+  freq: number;
+}
+
+/** Parses RESTORE's options from argv[4]; null after replying the error. */
+function restoreOptions(c: Client, argv: string[]): RestoreOptions | null {
+  const o: RestoreOptions = { replace: false, absTtl: false, idle: -1, freq: -1 };
+  for (let j = 4; j < argv.length; j++) {
+    const opt = optionName(argv[j]!);
+    const more = j + 1 < argv.length;
+    if (opt === 'replace') o.replace = true;
+    else if (opt === 'absttl') o.absTtl = true;
+    // IDLETIME and FREQ exclude each other: the second is a syntax error.
+    else if (opt === 'idletime' && more && o.freq === -1) {
+      const n = parseI64(argv[++j]!);
+      if (n === undefined) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 0) {
+        c.reply.error(ERR_RESTORE_IDLETIME);
+        return null;
+      }
+      o.idle = Number(n);
+    } else if (opt === 'freq' && more && o.idle === -1) {
+      const n = parseI64(argv[++j]!);
+      if (n === undefined) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 0 || n > 255) {
+        c.reply.error(ERR_RESTORE_FREQ);
+        return null;
+      }
+      o.freq = Number(n);
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return o;
+}
+
+/**
+ * RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]
+ * Checked in Redis's order: options, an existing key (BUSYKEY unless REPLACE), the TTL,
+ * the payload's footer, then its body. A payload that fails any check leaves the
+ * keyspace as it was. A TTL already past stores nothing (and with REPLACE deletes key).
+ */
+function restore(c: Client, argv: string[]): void {
+  const o = restoreOptions(c, argv);
+  if (o === null) return;
+  const db = c.db;
+  const name = argv[1]!;
+  if (!o.replace && db.get(name) !== undefined) {
+    c.reply.error(ERR_BUSYKEY);
+    return;
+  }
+  const ttlArg = parseI64(argv[2]!);
+  if (ttlArg === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  if (ttlArg < 0) {
+    c.reply.error(ERR_RESTORE_TTL);
+    return;
+  }
+  const payload = Buffer.from(argv[3]!, 'latin1');
+  if (!verifyDumpPayload(payload)) {
+    c.reply.error(ERR_DUMP_PAYLOAD);
+    return;
+  }
+  const keyspace = c.server.keyspace;
+  const now = keyspace.now;
+  const built = parseDumpPayload(payload, db.hashEncoding, now);
+  if (built === null) {
+    c.reply.error(ERR_BAD_DATA_FORMAT);
+    return;
+  }
+  const changes = keyspace.changesSinceSave;
+  const deleted = o.replace && db.delete(name);
+  let when: number | bigint = ttlArg;
+  if (ttlArg !== 0 && !o.absTtl) when = typeof ttlArg === 'number' && Number.isSafeInteger(ttlArg + now) ? ttlArg + now : BigInt(ttlArg) + BigInt(now);
+  if (ttlArg !== 0 && when <= now) {
+    if (deleted) {
+      keyspace.changesSinceSave = changes + 1;
+      keyspace.notify('g', 'del', name, db);
+    }
+    c.reply.simple('OK');
+    return;
+  }
+  placeValue(db, name, built.value, ttlArg === 0 ? null : when, built.fieldDeadlines, undefined);
+  const entry = db.peek(name)!;
+  if (keyspace.lfu) {
+    if (o.freq >= 0) entry.access = (lfuMinutes(now) << 8) | o.freq;
+  } else if (o.idle >= 0) {
+    // objectSetLRUOrLFU: the access that many seconds ago on the LRU clock.
+    const clock = keyspace.lruClock;
+    let at = clock - o.idle;
+    if (at < 0) at = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
+    entry.access = at;
+  }
+  keyspace.changesSinceSave = changes + 1;
+  keyspace.notify('g', 'restore', name, db);
+  c.reply.simple('OK');
+}
+
 export const KEY_COMMANDS: CommandDefinition[] = [
   /** DEL key [key ...] */
   cmd('del', -2, 'write', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RM delete', { last: -1 })] }, del),
@@ -471,6 +608,10 @@ export const KEY_COMMANDS: CommandDefinition[] = [
   cmd('flushdb', -1, 'write', { acl: 'keyspace dangerous', tips: 'request_policy:all_shards response_policy:all_succeeded' }, flushdb),
   /** FLUSHALL [ASYNC | SYNC] */
   cmd('flushall', -1, 'write', { acl: 'keyspace dangerous', tips: 'request_policy:all_shards response_policy:all_succeeded' }, flushall),
+  /** DUMP key */
+  cmd('dump', 2, 'readonly', { acl: 'keyspace', tips: 'nondeterministic_output', keys: [key(1, 'RO access')] }, dump),
+  /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] */
+  cmd('restore', -4, 'write denyoom', { acl: 'keyspace dangerous', keys: [key(1, 'OW update')] }, restore),
   /** COPY source destination [DB destination-db] [REPLACE] */
   cmd('copy', -3, 'write denyoom', { acl: 'keyspace', keys: [key(1, 'RO access'), key(2, 'OW update')] }, copy),
   /** MOVE key db */
