@@ -242,3 +242,39 @@ describe('LCS and SUBSTR', () => {
     await p.exact('SUBSTR', 'k', '0');                               // exact: arity
   });
 });
+
+describe('COMMAND GETKEYSANDFLAGS', () => {
+  test('keys and their flags, commands with variable flags, errors', async () => {
+    const commands: string[][] = [
+      ['GET', 'k'],
+      ['SET', 'k', 'v'],
+      ['SET', 'k', 'v', 'GET'],
+      ['SET', 'k', 'v', 'EX', '10', 'get'],
+      ['MSET', 'a', '1', 'b', '2'],
+      ['DEL', 'a', 'b', 'c'],
+      ['RENAME', 'a', 'b'],
+      ['COPY', 'a', 'b', 'DB', '1'],
+      ['BITOP', 'AND', 'd', 'a', 'b'],
+      ['BITFIELD', 'k', 'GET', 'u8', '0'],
+      ['BITFIELD', 'k', 'OVERFLOW', 'SAT', 'GET', 'u8', '0', 'INCRBY', 'u8', '0', '1'],
+      ['BITFIELD', 'k', 'GET', 'u8'],
+      ['BITFIELD_RO', 'k', 'GET', 'u8', '0'],
+      ['LCS', 'a', 'b'],
+      ['HSET', 'h', 'f', 'v'],
+      ['RESTORE', 'k', '0', 'x'],
+      ['OBJECT', 'ENCODING', 'k'],
+      ['MOVE', 'k', '1'],
+    ];
+    for (const command of commands) {
+      await p.exact('COMMAND', 'GETKEYSANDFLAGS', ...command);       // exact
+      await p.exact('COMMAND', 'GETKEYS', ...command);               // exact
+    }
+    await p.exact('COMMAND', 'GETKEYSANDFLAGS', 'PING');             // exact: no key arguments
+    await p.exact('COMMAND', 'GETKEYSANDFLAGS', 'NOPE', 'k');        // exact: invalid command
+    await p.exact('COMMAND', 'GETKEYSANDFLAGS', 'GET');              // exact: arity of the command
+    await p.exact('COMMAND', 'GETKEYSANDFLAGS', 'MSET', 'a');        // exact: invalid arguments
+    await p.exact('COMMAND', 'GETKEYSANDFLAGS');                     // exact: arity
+    await p.both(['HELLO', '3']);                                    // not compared: client ids differ
+    await p.exact('COMMAND', 'GETKEYSANDFLAGS', 'SET', 'k', 'v', 'GET'); // exact: RESP3 sets
+  });
+});
