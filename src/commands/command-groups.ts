@@ -1,4 +1,5 @@
 import { ACL_COMMANDS } from './acl-commands.js';
+import { BITMAP_COMMANDS } from './bitmap-commands.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
 import { EXPIRE_COMMANDS } from './expire-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
@@ -30,6 +31,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...PUBSUB_COMMANDS,
   ...ACL_COMMANDS,
   ...MEMORY_COMMANDS,
+  ...BITMAP_COMMANDS,
 ];
 
 /** A new command table (one per server). */

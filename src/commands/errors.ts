@@ -265,3 +265,43 @@ export function errInternal(command: string, message: string): string {
 export function errAclLoad(errors: string): string {
   return `ERR ${errors}`;
 }
+
+// Bitmaps (bitops.c).
+export const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+export const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
+export const ERR_BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
+export const ERR_BITOP_NOT = 'ERR BITOP NOT must be called with a single source key.';
+export const ERR_BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+export const ERR_BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
+export const ERR_BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand';
+/**
+ * lapse's own: a string beyond what V8 can hold (536,870,888 bytes, 24 short of the
+ * 512 MB proto-max-bulk-len allows), e.g. SETBIT at an offset within the last 24 bytes.
+ */
+export function errStringTooLongForHost(max: number): string {
+  return `ERR string exceeds maximum allowed size (lapse holds strings up to ${max} bytes)`;
+}
+
+// LCS (t_string.c).
+export const ERR_LCS_WRONGTYPE = 'ERR The specified keys must contain string values';
+export const ERR_LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
+export const ERR_LCS_TOO_LONG = 'ERR String too long for LCS';
+export const ERR_LCS_OVER_LIMIT = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+export const ERR_LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
+
+// COPY, MOVE, SWAPDB, OBJECT (db.c, object.c).
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+export const ERR_SWAPDB_FIRST = 'ERR invalid first DB index';
+export const ERR_SWAPDB_SECOND = 'ERR invalid second DB index';
+export const ERR_OBJECT_NO_LFU =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+export const ERR_OBJECT_LFU =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+
+// DUMP and RESTORE (cluster.c).
+export const ERR_BUSYKEY = 'BUSYKEY Target key name already exists.';
+export const ERR_RESTORE_TTL = 'ERR Invalid TTL value, must be >= 0';
+export const ERR_RESTORE_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
+export const ERR_RESTORE_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
+export const ERR_DUMP_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
+export const ERR_BAD_DATA_FORMAT = 'ERR Bad data format';

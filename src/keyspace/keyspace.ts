@@ -27,6 +27,8 @@ export interface KeyspaceListener {
   keyCreated?(db: Database, key: string): void;
   /** Every key of db was removed; `removed` holds what it held (expired entries included). */
   databaseFlushed?(db: Database, removed: ReadonlyMap<string, Entry>): void;
+  /** SWAPDB exchanged the keys of databases a and b (WATCH: Redis's touchAllWatchedKeysInDb both ways). */
+  databasesSwapped?(a: Database, b: Database): void;
   /** A keyspace event, named as Redis names it ("set", "del", "expired" ...). */
   event?(cls: EventClass, event: string, key: string, db: Database): void;
 }
@@ -130,6 +132,14 @@ export class Keyspace implements DatabaseEvents {
 
   expiryDueFrom(at: number): void {
     if (at < this.nextExpiry) this.nextExpiry = at;
+  }
+
+  /** SWAPDB: databases a and b exchange their keys; one change for save points, as Redis counts it. */
+  swapDatabases(a: Database, b: Database): void {
+    this.changesSinceSave++;
+    if (a === b) return;
+    a.swapWith(b);
+    this.listener.databasesSwapped?.(a, b);
   }
 
   flushAll(): void {

@@ -229,6 +229,20 @@ export class SetValue implements ValueObject {
     return slot >= 0 ? slot + 1 : 0;
   }
 
+  /** A deep copy in the same encoding (COPY): tombstones squeezed out, slots renumbered. */
+  copy(): SetValue {
+    const copy = new SetValue();
+    copy.members = this.toArray();
+    copy.stringsBytes = this.stringsBytes;
+    if (this.index !== null) {
+      const index = new Map<string, number>();
+      const members = copy.members as string[];
+      for (let i = 0; i < members.length; i++) index.set(members[i]!, i);
+      copy.index = index;
+    }
+    return copy;
+  }
+
   /**
    * Drops the array's spare capacity: a set built by one command (SADD of many members,
    * a STORE result, a load) keeps exactly its members instead of push()'s growth slack.

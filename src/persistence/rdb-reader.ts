@@ -300,6 +300,21 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSum
   return { version, keys, checksumVerified, bytes: 0 };
 }
 
+/**
+ * A value serialized on its own (a DUMP payload's body: the type byte, then the value,
+ * as rdbLoadObjectType + rdbLoadObject), read from the start of `data`; bytes after it
+ * are not looked at, as Redis's RESTORE reads on into the footer. Throws an RdbError on
+ * anything malformed or truncated, and for a value with no element (Redis refuses an
+ * empty key).
+ */
+export function readRdbValue(data: Buffer): LoadedValue {
+  const src = new Source(null, data);
+  const type = src.u8();
+  const value = readObject(src, type, 0);
+  if (value === null) throw new RdbError('Empty keys are not allowed', 0);
+  return value;
+}
+
 /** A length, as rdbLoadLen. */
 function readLength(src: Source): number {
   const at = src.offset;

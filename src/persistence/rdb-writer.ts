@@ -116,13 +116,14 @@ export class RdbEncoder {
    * One key, as rdbSaveKeyValuePair: the expire time (ms), the type, the key, the
    * value. Hash fields whose TTL ends at or before `cutoff` (Redis's field expire time
    * < cutoff) are left out, and a hash left without fields is not written. Returns
-   * false when nothing was written.
+   * false when nothing was written. With a null key, the type and the value alone: a
+   * DUMP payload's body (rdbSaveObjectType + rdbSaveObject).
    */
-  entry(key: string, value: Value, expireTime: ExpireTime, cutoff: number): boolean {
+  entry(key: string | null, value: Value, expireTime: ExpireTime, cutoff: number): boolean {
     if (typeof value === 'string') {
       this.expire(expireTime);
       this.byte(RDB_TYPE_STRING);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.string(value);
       return true;
     }
@@ -130,7 +131,7 @@ export class RdbEncoder {
     if (value instanceof SetValue) {
       this.expire(expireTime);
       this.byte(setRdbType(value));
-      this.string(key);
+      if (key !== null) this.string(key);
       this.setObject(value);
       return true;
     }
@@ -161,7 +162,7 @@ export class RdbEncoder {
     this.millis(expireTime);
   }
 
-  private hash(key: string, hash: HashValue, expireTime: ExpireTime, cutoff: number): boolean {
+  private hash(key: string | null, hash: HashValue, expireTime: ExpireTime, cutoff: number): boolean {
     const timers = hash.ttls?.timers ?? null;
     let withTtl = false;
     let dropped = 0;
@@ -197,13 +198,13 @@ export class RdbEncoder {
         for (const [f, v, t] of triples) elements.push(f, v, t === Infinity ? '0' : String(t));
         this.byte(RDB_TYPE_HASH_LISTPACK_EX);
       }
-      this.string(key);
+      if (key !== null) this.string(key);
       if (withTtl) this.millis(minExpire);
       this.stringBytes(encodeListpack(elements));
       return true;
     }
     this.byte(withTtl ? RDB_TYPE_HASH_METADATA : RDB_TYPE_HASH);
-    this.string(key);
+    if (key !== null) this.string(key);
     if (withTtl) this.millis(minExpire);
     this.length(count);
     hash.forEach((f, v) => {

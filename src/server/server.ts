@@ -198,6 +198,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
     this.keyspace.listener.keyCreated = (db, key) => this.blocking.signal(db, key);
+    this.keyspace.listener.databasesSwapped = (a, b) => {
+      this.watches.databasesSwapped(a, b, this.keyspace.now);
+      // Clients blocked on keys of either index are served if those keys now exist (Redis's scanDatabaseForReadyKeys).
+      this.blocking.scanDatabase(a);
+      this.blocking.scanDatabase(b);
+    };
     this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message), {
       ownsProcess: options.ownsProcess === true,
       before,
