@@ -65,6 +65,17 @@ describe('DUMP', () => {
     await p.exact('HSET', 'h', 'a', '1', 'bb', 'x'.repeat(30), 'c', '-70000'); // exact
     await p.exact('DUMP', 'h');                                      // exact
   });
+
+  test('an intset payload is Redis\'s bytes', async () => {
+    await p.exact('SADD', 's16', '1', '-2', '300');                  // exact: 16-bit members
+    await p.exact('DUMP', 's16');                                    // exact
+    // A 24-byte blob: Redis's liblzf gives up on it, lapse's compressor does not (lzf.ts),
+    // so it is compared uncompressed.
+    await p.exact('CONFIG', 'SET', 'rdbcompression', 'no');          // exact
+    await p.exact('SADD', 's64', '1', '9223372036854775807');        // exact: 64-bit members
+    await p.exact('DUMP', 's64');                                    // exact
+    await p.exact('CONFIG', 'SET', 'rdbcompression', 'yes');         // exact
+  });
 });
 
 describe('RESTORE', () => {
@@ -76,6 +87,9 @@ describe('RESTORE', () => {
       ['listpack hash', [['HSET', 'src', 'f', 'v', 'n', '5']]],
       ['hashtable hash', [['HSET', 'src', 'f', 'v', 'long', 'y'.repeat(100), 'n', '123456789012']]],
       ['big hashtable hash', [['HSET', 'src', ...Array.from({ length: 1200 }, (_, i) => [`field:${i}`, `value:${i * 31}`]).flat()]]],
+      ['intset set', [['SADD', 'src', '5', '-3', '70000', '9223372036854775807', '-9223372036854775808']]],
+      ['hashtable set', [['SADD', 'src', 'a', 'b', '3', 'x'.repeat(80)]]],
+      ['big hashtable set', [['SADD', 'src', ...Array.from({ length: 1500 }, (_, i) => `member:${i}`)]]],
     ];
     for (const [what, commands] of setups) {
       await p.exact('FLUSHALL');                                     // exact
@@ -86,9 +100,12 @@ describe('RESTORE', () => {
       expect((await p.r.call('RESTORE', 'dst', '0', fromLapse)).toString(), `redis restores lapse's ${what}`).toBe('+OK\r\n');
       expect((await p.l.call('RESTORE', 'dst', '0', fromRedis)).toString(), `lapse restores redis's ${what}`).toBe('+OK\r\n');
       await p.exact('TYPE', 'dst');                                  // exact
-      if (what.includes('hash')) {
+      if (what.includes('hash') && !what.endsWith('set')) {
         await p.sorted('HGETALL', 'dst');                            // sorted: field order is the encoding's
         await p.exact('HLEN', 'dst');                                // exact
+      } else if (what.endsWith('set')) {
+        await p.sorted('SMEMBERS', 'dst');                           // sorted: a hashtable's order is its own
+        await p.exact('SCARD', 'dst');                               // exact
       } else {
         await p.exact('GET', 'dst');                                 // exact
       }
