@@ -10,6 +10,7 @@ import { PUBSUB_COMMANDS } from './pubsub-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { STRING_COMMANDS } from './string-commands.js';
 import { TRANSACTION_COMMANDS } from './transaction-commands.js';
+import { ZSET_COMMANDS } from './zset-commands.js';
 import { REDIS_DOCS } from './redis-docs.js';
 import type { CommandDefinition } from './declare.js';
 import { CommandTable } from './table.js';
@@ -22,6 +23,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...EXPIRE_COMMANDS,
   ...HASH_COMMANDS,
   ...HASH_TTL_COMMANDS,
+  ...ZSET_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,

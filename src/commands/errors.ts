@@ -251,3 +251,23 @@ export function errInternal(command: string, message: string): string {
 export function errAclLoad(errors: string): string {
   return `ERR ${errors}`;
 }
+
+// Sorted sets (t_zset.c, object.c's range readers).
+export const ERR_ZADD_XX_NX = 'ERR XX and NX options at the same time are not compatible';
+export const ERR_ZADD_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ERR_ZADD_INCR_PAIR = 'ERR INCR option supports a single increment-element pair';
+export const ERR_ZSET_NAN = 'ERR resulting score is not a number (NaN)';
+export const ERR_MIN_MAX_NOT_FLOAT = 'ERR min or max is not a float';
+export const ERR_MIN_MAX_NOT_STRING_RANGE = 'ERR min or max not valid string range item';
+export const ERR_WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
+/** getPositiveLongFromObjectOrReply without a message of its own (ZPOPMIN's count). */
+export const ERR_MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
+export const ERR_ZRANGE_LIMIT = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const ERR_ZRANGE_WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+/** ZUNION/ZINTER/ZDIFF(STORE)/ZINTERCARD with numkeys < 1 (`fullName` as Redis prints it). */
+export function errAtLeastOneKey(fullName: string): string {
+  return `ERR at least 1 input key is needed for '${fullName}' command`;
+}

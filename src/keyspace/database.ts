@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { Value } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
+import type { ZSetEncoding } from './zset.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -76,6 +77,7 @@ export interface ChangeObserver {
  */
 export interface CommandTime {
   readonly hashEncoding: HashEncoding;
+  readonly zsetEncoding: ZSetEncoding;
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
@@ -141,6 +143,11 @@ export class Database {
     return this.time.hashEncoding;
   }
 
+  /** The server's zset-max-listpack-entries/value: what a command growing a sorted set passes to it. */
+  get zsetEncoding(): ZSetEncoding {
+    return this.time.zsetEncoding;
+  }
+
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
   get size(): number {
     return this.map.size;
@@ -180,6 +187,15 @@ export class Database {
    */
   willMutate(entry: Entry): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
+  }
+
+  /**
+   * After a command changed the value object of a live entry in place (having called
+   * willMutate() first): takes the change of its estimatedBytes into the memory figure.
+   * `before` is valueBytes of the value read before the change.
+   */
+  mutated(entry: Entry, before: number): void {
+    this.bytes += valueBytes(entry.value) - before;
   }
 
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js';
 import { Database, type DatabaseEvents, type Entry } from './database.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
+import { newZSetEncoding } from './zset.js';
 import { lfuMinutes, lfuNew, lfuTouched, lruClock } from './access.js';
 
 export interface KeyspaceStats {
@@ -46,6 +47,8 @@ export class Keyspace implements DatabaseEvents {
   lfu = false;
   /** hash-max-listpack-entries/value and the shared field names of this server's hashes. */
   readonly hashEncoding = newHashEncoding();
+  /** zset-max-listpack-entries/value of this server's sorted sets. */
+  readonly zsetEncoding = newZSetEncoding();
   lfuLogFactor = 10;
   lfuDecayTime = 1;
   /**

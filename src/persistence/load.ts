@@ -1,8 +1,27 @@
 import fs from 'node:fs';
 import { HashValue } from '../keyspace/hash.js';
+import { ZSetValue } from '../keyspace/zset.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { NO_DEADLINE } from '../keyspace/database.js';
-import { RdbError, readRdbFile } from './rdb-reader.js';
+import { RdbError, readRdbFile, type LoadedZset } from './rdb-reader.js';
+import type { ZSetEncoding } from '../keyspace/zset.js';
+
+/**
+ * A loaded sorted set in the form Redis's rdbLoadObject leaves it: a listpack or
+ * ziplist stays compact unless it holds more than zset-max-listpack-entries members
+ * (member lengths are not checked); a skiplist becomes compact if it fits both limits.
+ */
+export function loadedZset(value: LoadedZset, encoding: Readonly<ZSetEncoding>): ZSetValue {
+  const { members, scores } = value;
+  const n = members.length;
+  let longest = 0;
+  for (const m of members) if (m.length > longest) longest = m.length;
+  const compact = value.compact ? n <= encoding.maxCompactEntries : n <= encoding.maxCompactEntries && longest <= encoding.maxCompactValue;
+  const limits = compact ? { maxCompactEntries: Infinity, maxCompactValue: Infinity } : { maxCompactEntries: 0, maxCompactValue: 0 };
+  const zset = new ZSetValue(compact ? 0 : 1, 0, limits);
+  for (let i = 0; i < n; i++) zset.insert(members[i]!, scores[i]!, limits);
+  return zset;
+}
 
 export interface LoadResult {
   loaded: number;
@@ -64,6 +83,10 @@ export function loadSnapshot(
           const sizeBefore = db.size;
           if (typeof value === 'string') {
             const entry = db.set(key, value, NO_DEADLINE);
+            if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
+            if (expireTime !== null) db.setExpireTime(entry, expireTime);
+          } else if (value.type === 'zset') {
+            const entry = db.set(key, loadedZset(value, db.zsetEncoding), NO_DEADLINE);
             if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             if (expireTime !== null) db.setExpireTime(entry, expireTime);
           } else {

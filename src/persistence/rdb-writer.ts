@@ -1,4 +1,6 @@
 import { HashValue } from '../keyspace/hash.js';
+import { ZSetValue } from '../keyspace/zset.js';
+import { writeZsetPayload, zsetRdbType } from './rdb-zset.js';
 import type { Value } from '../keyspace/values.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
@@ -119,6 +121,13 @@ export class RdbEncoder {
       return true;
     }
     if (value instanceof HashValue) return this.hash(key, value, expireTime, cutoff);
+    if (value instanceof ZSetValue) {
+      this.expire(expireTime);
+      this.byte(zsetRdbType(value));
+      this.string(key);
+      writeZsetPayload(this, value);
+      return true;
+    }
     throw new Error(`cannot serialize a ${value.type}`);
   }
 
@@ -249,6 +258,14 @@ export class RdbEncoder {
     } else {
       this.buf.writeBigInt64LE(BigInt(ms), this.pos);
     }
+    this.pos += 8;
+    this.written += 8;
+  }
+
+  /** A double as rdbSaveBinaryDoubleValue: 8 bytes little-endian. */
+  binaryDouble(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
     this.pos += 8;
     this.written += 8;
   }

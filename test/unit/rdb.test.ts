@@ -9,7 +9,7 @@ import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { NO_DEADLINE } from '../../src/keyspace/database.js';
 import { HashValue } from '../../src/keyspace/hash.js';
 import { RdbEncoder } from '../../src/persistence/rdb-writer.js';
-import { RdbError, readRdbBuffer, readRdbFile, type LoadedValue } from '../../src/persistence/rdb-reader.js';
+import { RdbError, readRdbBuffer, readRdbFile, type LoadedHash, type LoadedValue } from '../../src/persistence/rdb-reader.js';
 import { decodeListpack, encodeListpack } from '../../src/persistence/listpack.js';
 import { saveSync } from '../../src/persistence/snapshot.js';
 import { loadSnapshot } from '../../src/persistence/load.js';
@@ -211,7 +211,7 @@ describe('SAVE then load', () => {
     const seen: Record<string, LoadedValue> = {};
     readRdbBuffer(bytes, { key: (_db, key, value, _exp, offset) => { types.push(bytes[offset]!); seen[key] = value; } });
     expect(types.sort()).toEqual([24, 25]);
-    const s = seen.small as Exclude<LoadedValue, string>;
+    const s = seen.small as LoadedHash;
     // Ordered by expire time, fields without one last, as Redis 7.4's listpackEx.
     expect(s.pairs).toEqual(['c', '3', 'a', '1', 'b', '2']);
     expect(s.fieldExpires).toEqual([START + 50_000, START + 90_000, 0]);
@@ -284,7 +284,7 @@ describe('refusing what cannot be loaded, naming the offset', () => {
     expect(() => readRdbBuffer(sig, { key() {} })).toThrow(/Wrong signature/);
     // A list (type 1) right after the header: key "l", one element "a".
     const list = Buffer.concat([Buffer.from('REDIS0010', 'latin1'), Buffer.from([0xfe, 0x00, 0x01, 0x01, 0x6c, 0x01, 0x01, 0x61, 0xff]), Buffer.alloc(8)]);
-    expect(() => readRdbBuffer(list, { key() {} })).toThrow('The RDB file holds a list value (RDB type 1); lapse stores only strings and hashes (at offset 11)');
+    expect(() => readRdbBuffer(list, { key() {} })).toThrow('The RDB file holds a list value (RDB type 1); lapse stores only strings, hashes and sorted sets (at offset 11)');
     const zset = Buffer.from(list);
     zset[11] = 17;
     expect(() => readRdbBuffer(zset, { key() {} })).toThrow(/zset-listpack value \(RDB type 17\).*at offset 11/);
