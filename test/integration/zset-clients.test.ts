@@ -17,7 +17,7 @@ describe('ioredis', () => {
       await r.connect();
       expect(await r.zadd('io:z', 1, 'a', 2, 'b', 3, 'c')).toBe(3);
       expect(await r.zadd('io:z', 'GT', 'CH', 5, 'a')).toBe(1);
-      expect(await r.zrange('io:z', 0, -1, 'WITHSCORES')).toEqual(['b', '2', 'c', '3', 'a', '5']);
+      expect(await r.zrange('io:z', '0', '-1', 'WITHSCORES')).toEqual(['b', '2', 'c', '3', 'a', '5']);
       expect(await r.zrangebyscore('io:z', '(2', '+inf', 'LIMIT', '0', '1')).toEqual(['c']);
       expect(await r.zincrby('io:z', 0.5, 'b')).toBe('2.5');
       expect(await r.zscore('io:z', 'b')).toBe('2.5');
