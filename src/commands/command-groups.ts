@@ -12,6 +12,7 @@ import { SERVER_COMMANDS } from './server-commands.js';
 import { SET_COMMANDS } from './set-commands.js';
 import { STRING_COMMANDS } from './string-commands.js';
 import { TRANSACTION_COMMANDS } from './transaction-commands.js';
+import { ZSET_COMMANDS } from './zset-commands.js';
 import { REDIS_DOCS } from './redis-docs.js';
 import type { CommandDefinition } from './declare.js';
 import { CommandTable } from './table.js';
@@ -25,6 +26,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...HASH_COMMANDS,
   ...HASH_TTL_COMMANDS,
   ...SET_COMMANDS,
+  ...ZSET_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,

@@ -147,12 +147,12 @@ export function errLongRange(min: string, max: string): string {
 export const ERR_OUT_OF_RANGE = 'ERR value is out of range';
 
 // Sets (t_set.c, and object.c's getPositiveLongFromObjectOrReply).
-/** SPOP's count not an integer or below 0 (getPositiveLongFromObjectOrReply without a message of its own). */
+/** SPOP's and ZPOPMIN's count not an integer or below 0 (getPositiveLongFromObjectOrReply without a message of its own). */
 export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
-/** SINTERCARD's numkeys: not an integer, or below 1. */
+/** SINTERCARD's and ZINTERCARD's (and the Z*STORE family's) numkeys: not an integer, or below 1. */
 export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
 export const ERR_NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
-/** SINTERCARD's LIMIT: not an integer, or below 0. */
+/** SINTERCARD's and ZINTERCARD's LIMIT: not an integer, or below 0. */
 export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 
 // Hash field expiration (Redis 7.4: HEXPIRE family, HTTL family, HPERSIST).
@@ -305,3 +305,18 @@ export const ERR_RESTORE_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
 export const ERR_RESTORE_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
 export const ERR_DUMP_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
 export const ERR_BAD_DATA_FORMAT = 'ERR Bad data format';
+// Sorted sets (t_zset.c, object.c's range readers).
+export const ERR_ZADD_XX_NX = 'ERR XX and NX options at the same time are not compatible';
+export const ERR_ZADD_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ERR_ZADD_INCR_PAIR = 'ERR INCR option supports a single increment-element pair';
+export const ERR_ZSET_NAN = 'ERR resulting score is not a number (NaN)';
+export const ERR_MIN_MAX_NOT_FLOAT = 'ERR min or max is not a float';
+export const ERR_MIN_MAX_NOT_STRING_RANGE = 'ERR min or max not valid string range item';
+export const ERR_WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+export const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
+export const ERR_ZRANGE_LIMIT = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const ERR_ZRANGE_WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+/** ZUNION/ZINTER/ZDIFF(STORE)/ZINTERCARD with numkeys < 1 (`fullName` as Redis prints it). */
+export function errAtLeastOneKey(fullName: string): string {
+  return `ERR at least 1 input key is needed for '${fullName}' command`;
+}

@@ -4,6 +4,7 @@ import type { Value } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import type { SetEncoding } from './set.js';
+import type { ZSetEncoding } from './zset.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
 import type { StringForm } from './string-encoding.js';
 
@@ -80,6 +81,7 @@ export interface CommandTime {
   readonly hashEncoding: HashEncoding;
   /** set-max-intset-entries of this server's sets. */
   readonly setEncoding: SetEncoding;
+  readonly zsetEncoding: ZSetEncoding;
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
@@ -160,6 +162,11 @@ export class Database {
   /** The server's set limits: what a command that builds or grows a set passes to SetValue.add. */
   get setEncoding(): SetEncoding {
     return this.time.setEncoding;
+  }
+
+  /** The server's zset-max-listpack-entries/value: what a command growing a sorted set passes to it. */
+  get zsetEncoding(): ZSetEncoding {
+    return this.time.zsetEncoding;
   }
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */

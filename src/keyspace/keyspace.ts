@@ -3,6 +3,7 @@ import { Database, type DatabaseEvents, type Entry } from './database.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
 import { newSetEncoding } from './set.js';
+import { newZSetEncoding } from './zset.js';
 import { lfuMinutes, lfuNew, lfuTouched, lruClock } from './access.js';
 
 export interface KeyspaceStats {
@@ -53,6 +54,8 @@ export class Keyspace implements DatabaseEvents {
   readonly hashEncoding = newHashEncoding();
   /** set-max-intset-entries of this server's sets. */
   readonly setEncoding = newSetEncoding();
+  /** zset-max-listpack-entries/value of this server's sorted sets. */
+  readonly zsetEncoding = newZSetEncoding();
   lfuLogFactor = 10;
   lfuDecayTime = 1;
   /**

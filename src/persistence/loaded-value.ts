@@ -1,7 +1,8 @@
 import { HashValue, type HashEncoding } from '../keyspace/hash.js';
 import { SetValue, type SetEncoding } from '../keyspace/set.js';
+import { ZSetValue, type ZSetEncoding } from '../keyspace/zset.js';
 import type { Value } from '../keyspace/values.js';
-import type { LoadedValue } from './rdb-reader.js';
+import type { LoadedValue, LoadedZset } from './rdb-reader.js';
 
 /**
  * A value as read from an RDB file or a DUMP payload, made into the keyspace's value: what
@@ -17,6 +18,7 @@ export interface BuiltValue {
 export interface ValueEncodings {
   readonly hashEncoding: HashEncoding;
   readonly setEncoding: SetEncoding;
+  readonly zsetEncoding: ZSetEncoding;
 }
 
 /**
@@ -35,6 +37,7 @@ export function buildValue(loaded: LoadedValue, encodings: ValueEncodings, now: 
     set.fit();
     return { value: set, fieldDeadlines: null };
   }
+  if (loaded.type === 'zset') return { value: loadedZset(loaded, encodings.zsetEncoding), fieldDeadlines: null };
   const encoding = encodings.hashEncoding;
   const hash = new HashValue();
   const pairs = loaded.pairs;
@@ -48,4 +51,21 @@ export function buildValue(loaded: LoadedValue, encodings: ValueEncodings, now: 
   }
   if (hash.size === 0) return null;
   return { value: hash, fieldDeadlines: deadlines };
+}
+
+/**
+ * A loaded sorted set in the form Redis's rdbLoadObject leaves it: a listpack or
+ * ziplist stays compact unless it holds more than zset-max-listpack-entries members
+ * (member lengths are not checked); a skiplist becomes compact if it fits both limits.
+ */
+function loadedZset(value: LoadedZset, encoding: Readonly<ZSetEncoding>): ZSetValue {
+  const { members, scores } = value;
+  const n = members.length;
+  let longest = 0;
+  for (const m of members) if (m.length > longest) longest = m.length;
+  const compact = value.compact ? n <= encoding.maxCompactEntries : n <= encoding.maxCompactEntries && longest <= encoding.maxCompactValue;
+  const limits = compact ? { maxCompactEntries: Infinity, maxCompactValue: Infinity } : { maxCompactEntries: 0, maxCompactValue: 0 };
+  const zset = new ZSetValue(compact ? 0 : 1, 0, limits);
+  for (let i = 0; i < n; i++) zset.insert(members[i]!, scores[i]!, limits);
+  return zset;
 }

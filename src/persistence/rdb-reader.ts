@@ -4,6 +4,7 @@ import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
 import { decodeIntset } from './intset.js';
 import * as F from './rdb-format.js';
+import { parseCDouble } from '../util/numbers.js';
 
 /**
  * Reads RDB files written by lapse and by Redis (versions 1 to 12): strings (plain,
@@ -41,7 +42,17 @@ export interface LoadedSet {
   readonly members: string[];
 }
 
-export type LoadedValue = string | LoadedHash | LoadedSet;
+
+/** A sorted set as read: members and their scores, in the file's order. */
+export interface LoadedZset {
+  readonly type: 'zset';
+  readonly members: string[];
+  readonly scores: number[];
+  /** Read from a listpack or ziplist: Redis keeps such a set compact if its count allows. */
+  readonly compact: boolean;
+}
+
+export type LoadedValue = string | LoadedHash | LoadedSet | LoadedZset;
 
 export interface RdbVisitor {
   /** An AUX field (redis-ver, ctime, used-mem ...). */
@@ -489,12 +500,67 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
       }
       return hashOf(pairs, expires, at);
     }
+    case F.RDB_TYPE_ZSET:
+    case F.RDB_TYPE_ZSET_2: {
+      const n = readLength(src);
+      const members: string[] = [];
+      const scores: number[] = [];
+      for (let i = 0; i < n; i++) {
+        members.push(readString(src));
+        const scoreAt = src.offset;
+        const score = type === F.RDB_TYPE_ZSET_2 ? src.view(8).readDoubleLE(0) : readStringDouble(src);
+        if (Number.isNaN(score)) throw new RdbError('Zset with NAN score detected', scoreAt);
+        scores.push(score);
+      }
+      return zsetOf(members, scores, false, at);
+    }
+    case F.RDB_TYPE_ZSET_ZIPLIST:
+    case F.RDB_TYPE_ZSET_LISTPACK: {
+      const blobAt = src.offset;
+      const blob = readStringBytes(src);
+      let elements: string[];
+      try {
+        elements = type === F.RDB_TYPE_ZSET_LISTPACK ? decodeListpack(blob) : decodeZiplist(blob);
+      } catch (e) {
+        if (e instanceof EncodingError) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: ${e.message}`, blobAt);
+        throw e;
+      }
+      if (elements.length % 2 !== 0) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: odd number of elements`, blobAt);
+      const members: string[] = [];
+      const scores: number[] = [];
+      for (let i = 0; i < elements.length; i += 2) {
+        const score = parseCDouble(elements[i + 1]!);
+        if (Number.isNaN(score)) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: bad score`, blobAt);
+        members.push(elements[i]!);
+        scores.push(score);
+      }
+      return zsetOf(members, scores, true, at);
+    }
     default: {
       const name = F.RDB_TYPE_NAMES[type];
       if (name === undefined) throw new RdbError(`Unknown RDB object type ${type}`, at);
       throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse cannot load values of this type`, at);
     }
   }
+}
+
+/**
+ * A score as rdbLoadDoubleValue reads it (RDB_TYPE_ZSET, Redis before 2.8): a length
+ * byte, 253 NaN, 254 +inf, 255 -inf, else that many bytes of "%.17g" text.
+ */
+function readStringDouble(src: Source): number {
+  const len = src.u8();
+  if (len === 253) return NaN;
+  if (len === 254) return Infinity;
+  if (len === 255) return -Infinity;
+  return parseCDouble(src.latin1(len));
+}
+
+/** A sorted set; null when empty (Redis skips empty keys). Refuses duplicate members. */
+function zsetOf(members: string[], scores: number[], compact: boolean, at: number): LoadedZset | null {
+  if (members.length === 0) return null;
+  if (new Set(members).size !== members.length) throw new RdbError('Duplicate zset fields detected', at);
+  return { type: 'zset', members, scores, compact };
 }
 
 /** A hash from pairs; null when empty (Redis skips empty keys). Refuses duplicate fields. */

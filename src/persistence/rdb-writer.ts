@@ -1,5 +1,7 @@
 import { HashValue } from '../keyspace/hash.js';
 import { SetValue } from '../keyspace/set.js';
+import { ZSetValue } from '../keyspace/zset.js';
+import { writeZsetPayload, zsetRdbType } from './rdb-zset.js';
 import type { Value } from '../keyspace/values.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
@@ -133,6 +135,13 @@ export class RdbEncoder {
       this.byte(setRdbType(value));
       if (key !== null) this.string(key);
       this.setObject(value);
+      return true;
+    }
+    if (value instanceof ZSetValue) {
+      this.expire(expireTime);
+      this.byte(zsetRdbType(value));
+      if (key !== null) this.string(key);
+      writeZsetPayload(this, value);
       return true;
     }
     throw new Error(`cannot serialize a ${value.type}`);
@@ -279,6 +288,14 @@ export class RdbEncoder {
     } else {
       this.buf.writeBigInt64LE(BigInt(ms), this.pos);
     }
+    this.pos += 8;
+    this.written += 8;
+  }
+
+  /** A double as rdbSaveBinaryDoubleValue: 8 bytes little-endian. */
+  binaryDouble(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
     this.pos += 8;
     this.written += 8;
   }

@@ -226,7 +226,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.config.onChange((name, value) => applyConfigChange(this, name, value));
     this.config.onValidate((pending) => this.listeners.validateTls(pending));
     this.config.onValidate((pending) => this.validateMaxclients(pending));
-    for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value', 'set-max-intset-entries']) applyConfigChange(this, name, this.config.get(name));
+    for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value']) {
+      applyConfigChange(this, name, this.config.get(name));
+    }
     this.notifier.flags = this.config.number('notify-keyspace-events');
     this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
     this.reply.onError = (text) => countErrorReply(this.stats, text);

@@ -173,7 +173,6 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['slowlog-max-len', '10', 'the slow log (SLOWLOG)'],
       ['latency-monitor-threshold', '100', 'the latency monitor (LATENCY)'],
       ['list-max-ziplist-size', '5', 'lists'],
-      ['zset-max-listpack-value', '1kb', 'sorted sets'],
       ['hll-sparse-max-bytes', '100', 'HyperLogLog'],
       ['stream-node-max-entries', '5', 'streams'],
       ['replica-priority', '5', 'replication'],
