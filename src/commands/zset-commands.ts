@@ -39,6 +39,7 @@ import {
   writeZset,
   type ZSetEntry,
 } from './zset-access.js';
+import { SetValue } from '../keyspace/set.js';
 import { ZSetValue } from '../keyspace/zset.js';
 import { formatDouble17g } from '../protocol/writer.js';
 import { globMatch } from '../util/glob.js';
@@ -735,16 +736,18 @@ function setOperation(c: Client, argv: string[], dst: string | null, numkeysAt: 
     c.reply.error(ERR_SYNTAX);
     return;
   }
-  const sources: (ZSetValue | null)[] = [];
+  const sources: (ZSource | null)[] = [];
   const weights: number[] = [];
   let j = numkeysAt + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const entry = c.db.read(argv[j]!);
-    if (entry !== undefined && !(entry.value instanceof ZSetValue)) {
+    const value = entry?.value;
+    if (value instanceof SetValue) sources.push(setSource(value));
+    else if (value === undefined || value instanceof ZSetValue) sources.push(value ?? null);
+    else {
       c.reply.error(ERR_WRONGTYPE);
       return;
     }
-    sources.push(entry === undefined ? null : (entry.value as ZSetValue));
     weights.push(1);
   }
   let how = AGGR_SUM;
@@ -863,6 +866,23 @@ function setOperation(c: Client, argv: string[], dst: string | null, numkeysAt: 
   for (const [member, score] of result) sorted.insert(member, score, db.zsetEncoding);
   pairsHeader(c, sorted.size, withScores);
   sorted.forEach((m, s) => replyPair(c, m, s, withScores, RESP3_PAIRS));
+}
+
+/** What the set operations read of an input: a sorted set, or a plain set whose members all score 1 (as Redis's zuiInitIterator). */
+interface ZSource {
+  readonly size: number;
+  forEach(fn: (member: string, score: number) => void): void;
+  score(member: string): number | undefined;
+  has(member: string): boolean;
+}
+
+function setSource(set: SetValue): ZSource {
+  return {
+    size: set.size,
+    forEach: (fn) => set.forEach((member) => fn(member, 1)),
+    score: (member) => (set.has(member) ? 1 : undefined),
+    has: (member) => set.has(member),
+  };
 }
 
 /** A key spec for numkeys at `numkeysAt` followed by that many keys. */

@@ -375,6 +375,26 @@ describe('ZUNION ZINTER ZDIFF and their STORE forms', () => {
   });
 });
 
+describe('plain sets as inputs of ZUNION ZINTER ZDIFF (members score 1)', () => {
+  test('every operation, both set encodings, weights and aggregates', async () => {
+    await both(['ZADD', 'z', '1', 'x', '2.5', 'y', '3', '7'], ['SADD', 'si', '7', '8', '9'], ['SADD', 'sh', 'x', 'y', 'w']);
+    for (const s of ['si', 'sh']) {
+      await p.exact('ZUNION', '2', 'z', s, 'WITHSCORES');              // exact
+      await p.exact('ZUNION', '2', s, 'z', 'WEIGHTS', '3', '0.5', 'AGGREGATE', 'MAX', 'WITHSCORES'); // exact
+      await p.exact('ZINTER', '2', 'z', s, 'WITHSCORES');              // exact
+      await p.exact('ZINTER', '2', s, 'z', 'AGGREGATE', 'MIN', 'WITHSCORES'); // exact
+      await p.exact('ZDIFF', '2', 'z', s, 'WITHSCORES');               // exact
+      await p.exact('ZDIFF', '2', s, 'z', 'WITHSCORES');               // exact
+      await p.exact('ZINTERCARD', '2', 'z', s);                        // exact
+      await p.exact('ZUNIONSTORE', 'd', '2', 'z', s);                  // exact
+      await p.exact('ZRANGE', 'd', '0', '-1', 'WITHSCORES');           // exact
+      await p.exact('ZDIFFSTORE', 'd', '1', s);                        // exact
+      await p.exact('ZRANGE', 'd', '0', '-1', 'WITHSCORES');           // exact
+    }
+    await p.exact('ZUNION', '2', 'si', 'sh', 'WITHSCORES');            // exact: sets only
+  });
+});
+
 describe('encodings and large sets', () => {
   test('thresholds: entries and value length, the ziplist aliases', async () => {
     await p.sorted('CONFIG', 'GET', 'zset-max-*');                     // sorted: Redis lists its config dict's order
