@@ -23,6 +23,20 @@ describe('LZF', () => {
     expect(lzfDecompress(redis, 0, redis.length, 181).toString('latin1')).toBe(original);
   });
 
+  test('compresses as Redis 7.0\'s liblzf does, byte for byte', () => {
+    // The payload above, and the 24-byte intset of SADD s 1 9223372036854775807, which
+    // liblzf gives up on within Redis's limit of len - 4 (test/compat/lzf.test.ts compares
+    // hundreds of values with a live redis-server).
+    const original = Buffer.from('session:user=42;'.repeat(8) + 'abcdefghij'.repeat(5) + 'xyz', 'latin1');
+    expect(compress(original, original.length - 4)!.toString('hex')).toBe(
+      '1073657373696f6e3a757365723d34323b73e0660f096162636465666768696ae01f090278797a',
+    );
+    const intset = Buffer.from('080000000200000001000000000000000000000000000000', 'hex');
+    intset.writeBigInt64LE(9223372036854775807n, 16);
+    expect(compress(intset, intset.length - 4)).toBeNull();
+    expect(compress(intset, intset.length * 2)).not.toBeNull();
+  });
+
   test('round trips any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
