@@ -25,12 +25,11 @@ const MAX_REFERENCE = 264;
 const UNROLLED = 16;
 
 /**
- * liblzf's table slot for the 3 bytes a b c (its IDX of FRST/NEXT with HLOG 16): the
- * 24-bit value shifted right by 8, minus 5 times itself, modulo 2^16. Any other hash
+ * liblzf's table slot for 3 bytes as a 24-bit value v, first byte highest (its IDX of
+ * FRST/NEXT with HLOG 16): v shifted right by 8, minus 5 times v, modulo 2^16. Any other hash
  * finds other matches, hence other bytes.
  */
-function slotOf(a: number, b: number, c: number): number {
-  const v = (a << 16) | (b << 8) | c;
+function slotOf(v: number): number {
   return ((v >>> 8) - v * 5) & (HASH_SIZE - 1);
 }
 
@@ -81,8 +80,11 @@ function compressWith(table: Int32Array, b: number, input: Uint8Array, length: n
   let op = 1;
   let lit = 0;
   const last = length - 2;
+  // The 3 bytes at ip, rolled forward one byte at a time (liblzf's FRST/NEXT).
+  let v = length > 1 ? (input[0]! << 8) | input[1]! : 0;
   while (ip < last) {
-    const h = slotOf(input[ip]!, input[ip + 1]!, input[ip + 2]!);
+    v = ((v << 8) | input[ip + 2]!) & 0xffffff;
+    const h = slotOf(v);
     const ref = table[h]! - b;
     table[h] = ip + b;
     const off = ip - ref - 1;
@@ -90,9 +92,9 @@ function compressWith(table: Int32Array, b: number, input: Uint8Array, length: n
     if (
       ref > 0 &&
       off < MAX_OFFSET &&
-      input[ref + 2] === input[ip + 2] &&
-      input[ref] === input[ip] &&
-      input[ref + 1] === input[ip + 1]
+      input[ref + 2] === (v & 0xff) &&
+      input[ref] === v >>> 16 &&
+      input[ref + 1] === ((v >>> 8) & 0xff)
     ) {
       if (op - (lit === 0 ? 1 : 0) + 4 >= end) return 0;
       if (lit > 0) out[op - lit - 1] = lit - 1;
@@ -124,11 +126,12 @@ function compressWith(table: Int32Array, b: number, input: Uint8Array, length: n
       op++;
       ip += len;
       if (ip >= last) break;
-      // Index the two positions before the next one (VERY_FAST), for later matches.
-      let p = ip - 2;
-      table[slotOf(input[p]!, input[p + 1]!, input[p + 2]!)] = p + b;
-      p++;
-      table[slotOf(input[p]!, input[p + 1]!, input[p + 2]!)] = p + b;
+      // Index the two positions before the next one (VERY_FAST), for later matches, and
+      // leave v holding the bytes before ip for the next round.
+      v = (input[ip - 2]! << 16) | (input[ip - 1]! << 8) | input[ip]!;
+      table[slotOf(v)] = ip - 2 + b;
+      v = ((v << 8) | input[ip + 1]!) & 0xffffff;
+      table[slotOf(v)] = ip - 1 + b;
       continue;
     }
     if (op >= end) return 0;
