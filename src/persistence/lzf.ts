@@ -42,9 +42,15 @@ export class LzfCompressor {
   /**
    * Positions of recent 3-byte prefixes, as position + base. `base` grows with each call
    * so entries left by earlier inputs read as empty without clearing the table: the
-   * output depends only on the input. (Redis leaves its table uninitialised, INIT_HTAB 0,
-   * so a stale slot there could in principle offer a match; its output for a table with
-   * no earlier positions is the one reproduced here.)
+   * output is the one for a clean table, by construction.
+   *
+   * Redis leaves its table uninitialised (INIT_HTAB 0: stale slots from an earlier call,
+   * or stack garbage), yet its output is the clean-table one too: a stale slot is read
+   * only while this input has not yet hashed that slot's 3 bytes anywhere, and every
+   * first occurrence of 3 bytes is hashed (only the inside of a reference is skipped,
+   * and that is a copy of earlier bytes); so the earlier position a stale slot names
+   * cannot hold those 3 bytes, and liblzf's byte comparison rejects it. Checked against
+   * redis-server by bench/micro/lzf-stale-table.ts.
    */
   private table: Int32Array | null = null;
   private base = 1;
@@ -88,10 +94,11 @@ function compressWith(table: Int32Array, b: number, input: Uint8Array, length: n
     const ref = table[h]! - b;
     table[h] = ip + b;
     const off = ip - ref - 1;
-    // A reference never starts at position 0 (liblzf's `ref > in_data`).
+    // liblzf's test: the offset compared unsigned (an entry at or past ip never matches),
+    // and a reference never starts at position 0 (`ref > in_data`).
     if (
+      off >>> 0 < MAX_OFFSET &&
       ref > 0 &&
-      off < MAX_OFFSET &&
       input[ref + 2] === (v & 0xff) &&
       input[ref] === v >>> 16 &&
       input[ref + 1] === ((v >>> 8) & 0xff)
