@@ -76,8 +76,8 @@ export class LzfCompressor {
 /**
  * lzf_compress's pass, with the table's entries offset by b (see LzfCompressor). Its
  * bounds checks are liblzf's, which is what decides when Redis gives up: a literal needs
- * a free output byte, a reference needs 4 bytes to spare after it (counting the run
- * header it may drop), the last two input bytes need 3.
+ * op below the end; a reference needs op + 4 below it (op without the header of an empty
+ * run, which the reference replaces); the last input bytes need op + 3 at most the end.
  */
 function compressWith(table: Int32Array, b: number, input: Uint8Array, length: number, out: Uint8Array, end: number): number {
   if (end <= 0) return 0;
@@ -150,7 +150,7 @@ function compressWith(table: Int32Array, b: number, input: Uint8Array, length: n
       op++;
     }
   }
-  // The last one or two bytes are literals.
+  // The last bytes (at most two) are literals.
   if (op + 3 > end) return 0;
   while (ip < length) {
     lit++;
