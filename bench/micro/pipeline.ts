@@ -50,6 +50,7 @@ const transport: ClientTransport = {
   closingAsap: false,
   push: () => {},
   close: () => {},
+  unblocked: () => {},
 };
 
 const server = createServer({ port: 0 });

@@ -31,15 +31,33 @@ export const KEY_INSERT = 4;
 export const KEY_DELETE = 8;
 const KEY_NOT_KEY = 16;
 const KEY_VARIABLE_FLAGS = 32;
+const KEY_RO = 64;
+const KEY_RW = 128;
+const KEY_OW = 256;
+const KEY_RM = 512;
+const KEY_INCOMPLETE = 1024;
 
+/** Every key spec flag, in the order Redis prints them (addReplyFlagsForKeyArgs). */
 const FLAG_BITS: Readonly<Record<string, number>> = {
+  RO: KEY_RO,
+  RW: KEY_RW,
+  OW: KEY_OW,
+  RM: KEY_RM,
   access: KEY_ACCESS,
   update: KEY_UPDATE,
   insert: KEY_INSERT,
   delete: KEY_DELETE,
   not_key: KEY_NOT_KEY,
+  incomplete: KEY_INCOMPLETE,
   variable_flags: KEY_VARIABLE_FLAGS,
 };
+
+/** The names of a key's flags (KeyRefs.flags), as COMMAND GETKEYSANDFLAGS prints them. */
+export function keyFlagNames(bits: number): string[] {
+  const names: string[] = [];
+  for (const [name, bit] of Object.entries(FLAG_BITS)) if (bits & bit) names.push(name);
+  return names;
+}
 
 /** A command's key specs as bits, found once per command. */
 interface CommandKeys {
@@ -163,8 +181,8 @@ function fromSpecs(keys: CommandKeys, argv: readonly string[], out: KeyRefs): bo
       return false;
     }
     if (last >= argc || last < first || first >= argc) return false;
-    const flags = bits & (KEY_ACCESS | KEY_UPDATE | KEY_INSERT | KEY_DELETE);
-    for (let i = first; i <= last; i += step) out.add(i, flags);
+    // The spec's flags, all of them (COMMAND GETKEYSANDFLAGS prints them; ACL reads the operation bits).
+    for (let i = first; i <= last; i += step) out.add(i, bits);
   }
   return true;
 }
@@ -175,11 +193,32 @@ const OWN_KEY_FUNCTIONS: Readonly<Record<string, (argv: readonly string[], out: 
   set(argv, out) {
     for (let i = 3; i < argv.length; i++) {
       if (asciiEqualsIgnoreCase(argv[i]!, 'get')) {
-        out.add(1, KEY_ACCESS | KEY_UPDATE);
+        out.add(1, KEY_RW | KEY_ACCESS | KEY_UPDATE);
         return;
       }
     }
-    out.add(1, KEY_UPDATE);
+    out.add(1, KEY_OW | KEY_UPDATE);
+  },
+  /**
+   * BITFIELD (bitfieldGetKeys): read-only while only GET and OVERFLOW come before the
+   * first SET or INCRBY; a syntax error counts as a write, to be safe.
+   */
+  bitfield(argv, out) {
+    let readonly = true;
+    for (let i = 2; i < argv.length; i++) {
+      const remaining = argv.length - i - 1;
+      const arg = argv[i]!;
+      if (asciiEqualsIgnoreCase(arg, 'get') && remaining >= 2) i += 2;
+      else if ((asciiEqualsIgnoreCase(arg, 'set') || asciiEqualsIgnoreCase(arg, 'incrby')) && remaining >= 3) {
+        readonly = false;
+        break;
+      } else if (asciiEqualsIgnoreCase(arg, 'overflow') && remaining >= 1) i += 1;
+      else {
+        readonly = false;
+        break;
+      }
+    }
+    out.add(1, readonly ? KEY_RO | KEY_ACCESS : KEY_RW | KEY_ACCESS | KEY_UPDATE);
   },
 };
 

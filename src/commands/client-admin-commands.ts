@@ -6,8 +6,11 @@ import {
   ERR_MAXAGE_NOT_INTEGER,
   ERR_MAXAGE_POSITIVE,
   ERR_NO_SUCH_CLIENT,
+  ERR_NOT_INTEGER,
   ERR_SYNTAX,
+  ERR_UNBLOCK_REASON,
   errNoSuchUser,
+  errSubcommandSyntax,
   errUnknownClientType,
 } from './errors.js';
 import { optionName } from './args.js';
@@ -15,7 +18,7 @@ import { parseI64 } from '../util/numbers.js';
 import { cString } from '../util/c-string.js';
 
 /**
- * CLIENT subcommands that act on connections: KILL and NO-EVICT (networking.c).
+ * CLIENT subcommands that act on connections: KILL, UNBLOCK and NO-EVICT (networking.c).
  * Declared in connection-commands.ts's CLIENT container.
  */
 
@@ -159,9 +162,43 @@ function clientNoEvict(c: Client, argv: string[]): void {
   c.reply.simple('OK');
 }
 
+/**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR]: a client blocked on keys (blocking.ts) is answered
+ * as if it timed out, or with -UNBLOCKED; 1 if it was blocked, else 0. As in Redis, the
+ * reason is checked before the id.
+ */
+function clientUnblock(c: Client, argv: string[]): void {
+  let error = false;
+  if (argv.length === 4) {
+    const reason = optionName(argv[3]!);
+    if (reason === 'error') error = true;
+    else if (reason !== 'timeout') {
+      c.reply.error(ERR_UNBLOCK_REASON);
+      return;
+    }
+  } else if (argv.length !== 3) {
+    c.reply.error(errSubcommandSyntax(argv[0]!, argv[1]!));
+    return;
+  }
+  const id = parseI64(argv[2]!);
+  if (id === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  for (const target of c.server.clients()) {
+    if (target.id === id) {
+      c.reply.integer(c.server.blocking.unblockByRequest(target, error) ? 1 : 0);
+      return;
+    }
+  }
+  c.reply.integer(0);
+}
+
 export const CLIENT_ADMIN_SUBCOMMANDS: CommandDefinition[] = [
   /** CLIENT KILL ip:port | CLIENT KILL [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no] ... */
   cmd('kill', -3, 'admin noscript loading stale', { acl: 'connection' }, clientKill),
+  /** CLIENT UNBLOCK client-id [TIMEOUT | ERROR] */
+  cmd('unblock', -3, 'admin noscript loading stale', { acl: 'connection' }, clientUnblock),
   /** CLIENT NO-EVICT <ON | OFF> */
   cmd('no-evict', 3, 'admin noscript loading stale', { acl: 'connection' }, clientNoEvict),
 ];

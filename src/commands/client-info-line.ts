@@ -45,6 +45,7 @@ function clientFlags(c: Client): string {
   let flags = '';
   if (c.subscriptions !== null) flags += 'P';
   if (c.multi !== null) flags += 'x';
+  if (c.blocked) flags += 'b';
   if (c.watchDirty) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   if (c.transport.closingAsap) flags += 'A';

@@ -1,4 +1,5 @@
 import { ACL_COMMANDS } from './acl-commands.js';
+import { BITMAP_COMMANDS } from './bitmap-commands.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
 import { EXPIRE_COMMANDS } from './expire-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
@@ -9,8 +10,10 @@ import { MEMORY_COMMANDS } from './memory-commands.js';
 import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
+import { SET_COMMANDS } from './set-commands.js';
 import { STRING_COMMANDS } from './string-commands.js';
 import { TRANSACTION_COMMANDS } from './transaction-commands.js';
+import { ZSET_COMMANDS } from './zset-commands.js';
 import { REDIS_DOCS } from './redis-docs.js';
 import type { CommandDefinition } from './declare.js';
 import { CommandTable } from './table.js';
@@ -24,12 +27,15 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...HASH_COMMANDS,
   ...HASH_TTL_COMMANDS,
   ...LIST_COMMANDS,
+  ...SET_COMMANDS,
+  ...ZSET_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...ACL_COMMANDS,
   ...MEMORY_COMMANDS,
+  ...BITMAP_COMMANDS,
 ];
 
 /** A new command table (one per server). */

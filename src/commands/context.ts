@@ -16,6 +16,7 @@ import type { MultiState } from './multi-state.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';
+import type { BlockingRegistry } from './blocking.js';
 import type { User } from '../acl/user.js';
 
 /**
@@ -49,6 +50,11 @@ export interface ClientTransport {
   push(bytes: Buffer): void;
   /** Closes the connection now (another client's CLIENT KILL). */
   close(): void;
+  /**
+   * The client was blocked on keys and is not any more (blocking.ts): its connection
+   * goes on, on a later turn of the event loop, with the commands it sent meanwhile.
+   */
+  unblocked(): void;
 }
 
 /** Redis's performEvictions result: under the limit, evicting in the background, or stuck over it. */
@@ -137,6 +143,8 @@ export interface ServerContext {
   readonly pubsub: PubSubHub;
   /** Users and their permissions (ACL), the ACL log. */
   readonly acl: Acl;
+  /** Clients blocked on keys (BLPOP and friends). */
+  readonly blocking: BlockingRegistry;
   /** Where this server's client ids come from. */
   readonly clientIds: ClientIds;
   /** Used memory, maxmemory and eviction. */
@@ -210,6 +218,11 @@ export class Client {
   watchDirty = false;
   /** Pub/sub: set exactly while the client is subscribed to something (Redis's CLIENT_PUBSUB). */
   subscriptions: ClientSubscriptions | null = null;
+  /**
+   * Blocked on keys (blocking.ts; Redis's CLIENT_BLOCKED, flag b): its connection runs
+   * none of its commands until the registry answers it.
+   */
+  blocked = false;
   /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
   noEvict = false;
   /**

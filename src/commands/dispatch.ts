@@ -28,6 +28,14 @@ import { discardTransaction, flagTransaction, isQueued, queueCommand } from './m
  * INFO.
  */
 export function execute(c: Client, argv: string[]): void {
+  executeCommand(c, argv);
+  // Keys the command (or EXEC's commands) created that clients wait on are served now,
+  // after it, as Redis's processCommand does after call().
+  const blocking = c.server.blocking;
+  if (blocking.hasReady) blocking.handleReady();
+}
+
+function executeCommand(c: Client, argv: string[]): void {
   const server = c.server;
   let cmd = server.commands.lookup(argv[0]!);
   if (cmd === undefined) {

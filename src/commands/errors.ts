@@ -79,6 +79,11 @@ export const ERR_NOAUTH_HELLO =
   '<user> <pass> option can be used to authenticate the client and select the RESP protocol ' +
   'version at the same time';
 export const ERR_INVALID_CLIENT_ID = 'ERR Invalid client ID';
+export const ERR_UNBLOCK_REASON = 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR';
+export const ERR_TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
+export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+/** What a client blocked on keys gets from CLIENT UNBLOCK ... ERROR. */
+export const ERR_UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
 export function errHelloOption(option: string): string {
   return `ERR Syntax error in HELLO option '${cString(option)}'`;
@@ -141,15 +146,21 @@ export function errLongRange(min: string, max: string): string {
 /** HRANDFIELD ... WITHVALUES with a count whose doubling would overflow. */
 export const ERR_OUT_OF_RANGE = 'ERR value is out of range';
 
-// Lists (t_list.c, and object.c's getPositiveLongFromObjectOrReply).
+// Sets (t_set.c, and object.c's getPositiveLongFromObjectOrReply).
+/** SPOP's and ZPOPMIN's count not an integer or below 0 (getPositiveLongFromObjectOrReply without a message of its own). */
+export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
+/** SINTERCARD's and ZINTERCARD's (and the Z*STORE family's) numkeys: not an integer, or below 1. */
+export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
+export const ERR_NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
+/** SINTERCARD's and ZINTERCARD's LIMIT: not an integer, or below 0. */
+export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
+
+// Lists (t_list.c; also ERR_NOT_POSITIVE and ERR_NUMKEYS_POSITIVE above, ERR_COUNT_POSITIVE below).
 export const ERR_INDEX_OUT_OF_RANGE = 'ERR index out of range';
-export const ERR_MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 export const ERR_LPOS_RANK_ZERO =
   "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
 export const ERR_LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative";
 export const ERR_LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative";
-export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
-export const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
 
 // Hash field expiration (Redis 7.4: HEXPIRE family, HTTL family, HPERSIST).
 export const ERR_HFE_FIELDS_MISSING = 'ERR Mandatory argument FIELDS is missing or not at the right position';
@@ -260,4 +271,59 @@ export function errInternal(command: string, message: string): string {
 /** ACL LOAD found errors in the ACL file: Redis's "ERR <the errors>" (they name the file and line). */
 export function errAclLoad(errors: string): string {
   return `ERR ${errors}`;
+}
+
+// Bitmaps (bitops.c).
+export const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+export const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
+export const ERR_BIT_ARGUMENT = 'ERR The bit argument must be 1 or 0.';
+export const ERR_BITOP_NOT = 'ERR BITOP NOT must be called with a single source key.';
+export const ERR_BITFIELD_TYPE = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
+export const ERR_BITFIELD_OVERFLOW = 'ERR Invalid OVERFLOW type specified';
+export const ERR_BITFIELD_RO = 'ERR BITFIELD_RO only supports the GET subcommand';
+/**
+ * lapse's own: a string beyond what V8 can hold (536,870,888 bytes, 24 short of the
+ * 512 MB proto-max-bulk-len allows), e.g. SETBIT at an offset within the last 24 bytes.
+ */
+export function errStringTooLongForHost(max: number): string {
+  return `ERR string exceeds maximum allowed size (lapse holds strings up to ${max} bytes)`;
+}
+
+// LCS (t_string.c).
+export const ERR_LCS_WRONGTYPE = 'ERR The specified keys must contain string values';
+export const ERR_LCS_LEN_AND_IDX = 'ERR If you want both the length and indexes, please just use IDX.';
+export const ERR_LCS_TOO_LONG = 'ERR String too long for LCS';
+export const ERR_LCS_OVER_LIMIT = 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len';
+export const ERR_LCS_NO_MEMORY = 'ERR Insufficient memory, failed allocating transient memory for LCS';
+
+// COPY, MOVE, SWAPDB, OBJECT (db.c, object.c).
+export const ERR_SAME_OBJECT = 'ERR source and destination objects are the same';
+export const ERR_SWAPDB_FIRST = 'ERR invalid first DB index';
+export const ERR_SWAPDB_SECOND = 'ERR invalid second DB index';
+export const ERR_OBJECT_NO_LFU =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+export const ERR_OBJECT_LFU =
+  'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+
+// DUMP and RESTORE (cluster.c).
+export const ERR_BUSYKEY = 'BUSYKEY Target key name already exists.';
+export const ERR_RESTORE_TTL = 'ERR Invalid TTL value, must be >= 0';
+export const ERR_RESTORE_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
+export const ERR_RESTORE_FREQ = 'ERR Invalid FREQ value, must be >= 0 and <= 255';
+export const ERR_DUMP_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
+export const ERR_BAD_DATA_FORMAT = 'ERR Bad data format';
+// Sorted sets (t_zset.c, object.c's range readers).
+export const ERR_ZADD_XX_NX = 'ERR XX and NX options at the same time are not compatible';
+export const ERR_ZADD_GT_LT_NX = 'ERR GT, LT, and/or NX options at the same time are not compatible';
+export const ERR_ZADD_INCR_PAIR = 'ERR INCR option supports a single increment-element pair';
+export const ERR_ZSET_NAN = 'ERR resulting score is not a number (NaN)';
+export const ERR_MIN_MAX_NOT_FLOAT = 'ERR min or max is not a float';
+export const ERR_MIN_MAX_NOT_STRING_RANGE = 'ERR min or max not valid string range item';
+export const ERR_WEIGHT_NOT_FLOAT = 'ERR weight value is not a float';
+export const ERR_COUNT_POSITIVE = 'ERR count should be greater than 0';
+export const ERR_ZRANGE_LIMIT = 'ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX';
+export const ERR_ZRANGE_WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not supported in combination with BYLEX';
+/** ZUNION/ZINTER/ZDIFF(STORE)/ZINTERCARD with numkeys < 1 (`fullName` as Redis prints it). */
+export function errAtLeastOneKey(fullName: string): string {
+  return `ERR at least 1 input key is needed for '${fullName}' command`;
 }

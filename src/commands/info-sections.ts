@@ -162,9 +162,9 @@ function clientsSection(s: ServerContext): string {
     ['maxclients', s.config.number('maxclients')],
     ['client_recent_max_input_buffer', maxInput],
     ['client_recent_max_output_buffer', maxOutput],
-    ['blocked_clients', 0],
+    ['blocked_clients', s.blocking.blockedCount],
     ['tracking_clients', 0],
-    ['clients_in_timeout_table', 0],
+    ['clients_in_timeout_table', s.blocking.timeoutCount],
   ]);
 }
 

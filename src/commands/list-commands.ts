@@ -7,7 +7,7 @@ import {
   ERR_LPOS_COUNT_NEGATIVE,
   ERR_LPOS_MAXLEN_NEGATIVE,
   ERR_LPOS_RANK_ZERO,
-  ERR_MUST_BE_POSITIVE,
+  ERR_NOT_POSITIVE,
   ERR_NO_SUCH_KEY,
   ERR_NOT_INTEGER,
   ERR_NUMKEYS_POSITIVE,
@@ -27,7 +27,7 @@ import { parseI64 } from '../util/numbers.js';
  * list empties) and the dirty counter (one change per element pushed or removed).
  *
  * Every change goes through the Database: willMutate() before a list changes in place
- * (a running BGSAVE writes the key first), valueResized() after it (maxmemory), and the
+ * (a running BGSAVE writes the key first), valueChanged() after it (maxmemory), and the
  * key is deleted through the Database when its list empties. The blocking variants
  * (BLPOP...) come later on a blocking framework; they will pop through popElements().
  */
@@ -112,7 +112,7 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
     const before = list.estimatedBytes;
     if (where === HEAD) for (const v of values) list.pushHead(v);
     else for (const v of values) list.pushTail(v);
-    db.valueResized(entry, before);
+    db.valueChanged(entry, before);
     db.signalModified(key);
   }
   moreChanges(c, values.length - 1);
@@ -131,7 +131,7 @@ export function popElements(c: Client, entry: ListEntry, where: End, count: numb
   const before = list.estimatedBytes;
   const out: string[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = (where === HEAD ? list.popHead() : list.popTail())!;
-  c.db.valueResized(entry, before);
+  c.db.valueChanged(entry, before);
   elementsRemoved(c, entry, where === HEAD ? 'lpop' : 'rpop', n);
   return out;
 }
@@ -187,7 +187,7 @@ function popGeneric(c: Client, argv: string[], where: End): void {
   if (hasCount) {
     const n = parseLong(argv[2]!);
     if (n === undefined || n < 0) {
-      c.reply.error(ERR_MUST_BE_POSITIVE);
+      c.reply.error(ERR_NOT_POSITIVE);
       return;
     }
     count = n;
@@ -299,7 +299,7 @@ function lset(c: Client, argv: string[]): void {
   db.willMutate(entry);
   const before = list.estimatedBytes;
   list.set(index, argv[3]!);
-  db.valueResized(entry, before);
+  db.valueChanged(entry, before);
   c.reply.simple('OK');
   db.signalModified(key);
   c.server.keyspace.notify('l', 'lset', key, db);
@@ -324,7 +324,7 @@ function linsert(c: Client, argv: string[]): void {
   db.willMutate(entry);
   const before = list.estimatedBytes;
   const inserted = list.insert(argv[3]!, argv[4]!, where === 'after');
-  db.valueResized(entry, before);
+  db.valueChanged(entry, before);
   if (!inserted) {
     c.reply.integer(-1);
     return;
@@ -353,7 +353,7 @@ function lrem(c: Client, argv: string[]): void {
   db.willMutate(entry);
   const before = list.estimatedBytes;
   const removed = list.removeEqual(argv[3]!, Math.abs(count), count < 0);
-  db.valueResized(entry, before);
+  db.valueChanged(entry, before);
   const keyspace = c.server.keyspace;
   if (removed > 0) {
     keyspace.notify('l', 'lrem', key, db);
@@ -403,7 +403,7 @@ function ltrim(c: Client, argv: string[]): void {
   const before = list.estimatedBytes;
   list.trimHead(left);
   list.trimTail(right);
-  db.valueResized(entry, before);
+  db.valueChanged(entry, before);
   const keyspace = c.server.keyspace;
   keyspace.notify('l', 'ltrim', key, db);
   if (list.length === 0) {
@@ -520,7 +520,7 @@ function moveGeneric(c: Client, argv: string[], from: End, to: End): void {
   db.willMutate(src);
   const before = list.estimatedBytes;
   const value = (from === HEAD ? list.popHead() : list.popTail())!;
-  db.valueResized(src, before);
+  db.valueChanged(src, before);
   // The same key: the element goes back onto the list it came from.
   pushElements(c, dstKey, dst, [value], to);
   c.reply.bulk(value);

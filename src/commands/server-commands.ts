@@ -13,7 +13,7 @@ import {
 } from './errors.js';
 import { optionName } from './args.js';
 import { replyCommandDocs, replyCommandInfo } from './command-docs.js';
-import { KeyRefs } from '../acl/key-specs.js';
+import { KeyRefs, keyFlagNames } from '../acl/key-specs.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { infoText } from './info-sections.js';
 import { globMatch } from '../util/glob.js';
@@ -191,6 +191,16 @@ function commandList(c: Client, argv: string[]): void {
 
 /** COMMAND GETKEYS command [arg ...]: the keys a full command would touch. */
 function commandGetkeys(c: Client, argv: string[]): void {
+  getkeysGeneric(c, argv, false);
+}
+
+/** COMMAND GETKEYSANDFLAGS command [arg ...]: each key with its key spec's flags. */
+function commandGetkeysandflags(c: Client, argv: string[]): void {
+  getkeysGeneric(c, argv, true);
+}
+
+/** Redis's getKeysSubcommandImpl. */
+function getkeysGeneric(c: Client, argv: string[], withFlags: boolean): void {
   const target = argv.slice(2);
   const cmd = c.server.commands.lookupArgv(target);
   if (cmd === undefined) {
@@ -213,7 +223,17 @@ function commandGetkeys(c: Client, argv: string[]): void {
     return;
   }
   c.reply.arrayHeader(keys.count);
-  for (let i = 0; i < keys.count; i++) c.reply.bulk(target[keys.positions[i]!]!);
+  for (let i = 0; i < keys.count; i++) {
+    if (withFlags) {
+      c.reply.arrayHeader(2);
+      c.reply.bulk(target[keys.positions[i]!]!);
+      const names = keyFlagNames(keys.flags[i]!);
+      c.reply.setHeader(names.length);
+      for (const name of names) c.reply.simple(name);
+    } else {
+      c.reply.bulk(target[keys.positions[i]!]!);
+    }
+  }
 }
 
 const COMMAND_HELP: readonly HelpEntry[] = [
@@ -283,6 +303,8 @@ export const SERVER_COMMANDS: CommandDefinition[] = [
       cmd('list', -2, 'loading stale', { acl: 'connection', tips: 'nondeterministic_output_order' }, commandList),
       /** COMMAND GETKEYS */
       cmd('getkeys', -4, 'loading stale', { acl: 'connection' }, commandGetkeys),
+      /** COMMAND GETKEYSANDFLAGS command [arg [arg ...]] */
+      cmd('getkeysandflags', -4, 'loading stale', { acl: 'connection' }, commandGetkeysandflags),
       /** COMMAND HELP */
       cmd('help', 2, 'loading stale', { acl: 'connection' }, commandHelp),
     ],

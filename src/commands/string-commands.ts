@@ -2,6 +2,11 @@ import type { Client } from './context.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import {
   ERR_DECREMENT_OVERFLOW,
+  ERR_LCS_LEN_AND_IDX,
+  ERR_LCS_NO_MEMORY,
+  ERR_LCS_OVER_LIMIT,
+  ERR_LCS_TOO_LONG,
+  ERR_LCS_WRONGTYPE,
   ERR_NAN_OR_INFINITY,
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
@@ -16,6 +21,7 @@ import {
 import { optionName } from './args.js';
 import { absoluteExpireMs, ExpireUnit } from './expire-time.js';
 import { NO_DEADLINE, deadlineFor, type Entry } from '../keyspace/database.js';
+import { StringForm } from '../keyspace/string-encoding.js';
 import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
 import {
   LONG_DOUBLE_ZERO,
@@ -355,6 +361,8 @@ function append(c: Client, argv: string[]): void {
     length = entry.value.length + value.length;
     if (!checkStringLength(c, length)) return;
     db.replaceValue(entry, entry.value + value);
+    // Appended to in place: a raw sds in Redis, whatever its length (OBJECT ENCODING).
+    db.setStringForm(entry, StringForm.Raw);
   }
   c.server.keyspace.notify('$', 'append', key, db);
   c.reply.integer(length);
@@ -447,8 +455,11 @@ function incrbyfloat(c: Client, argv: string[]): void {
   }
   const text = formatLongDoubleHuman(sum);
   const db = c.db;
-  if (entry === undefined) db.set(key, text, NO_DEADLINE);
+  let stored: Entry = entry!;
+  if (entry === undefined) stored = db.set(key, text, NO_DEADLINE);
   else db.replaceValue(entry, text);
+  // createStringObject: embstr (or raw), never int, even for "3".
+  db.setStringForm(stored, StringForm.Embstr);
   c.server.keyspace.notify('$', 'incrbyfloat', key, db);
   c.reply.bulk(text);
 }
@@ -512,7 +523,7 @@ function setrange(c: Client, argv: string[]): void {
     }
     if (!checkStringLength(c, offset + value.length)) return;
     result = '\0'.repeat(offset) + value;
-    db.set(key, result, NO_DEADLINE);
+    db.setStringForm(db.set(key, result, NO_DEADLINE), StringForm.Raw);
   } else {
     const old = entry.value;
     if (value.length === 0) {
@@ -523,9 +534,160 @@ function setrange(c: Client, argv: string[]): void {
     const head = offset <= old.length ? old.slice(0, offset) : old + '\0'.repeat(offset - old.length);
     result = head + value + old.slice(offset + value.length);
     db.replaceValue(entry, result);
+    db.setStringForm(entry, StringForm.Raw);
   }
   c.server.keyspace.notify('$', 'setrange', key, db);
   c.reply.integer(result.length);
+}
+
+/** LCS's options, parsed. */
+interface LcsOptions {
+  len: boolean;
+  idx: boolean;
+  withMatchLen: boolean;
+  minMatchLen: number;
+}
+
+/**
+ * LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+ *
+ * The longest common subsequence by the classic dynamic programme over a table of
+ * (len1 + 1) * (len2 + 1) 32-bit lengths, refused as Redis refuses it when the table
+ * would exceed proto-max-bulk-len. IDX lists the matched ranges from the end of the
+ * strings backwards, as Redis walks the table back.
+ */
+function lcs(c: Client, argv: string[]): void {
+  const db = c.db;
+  const ea = db.read(argv[1]!);
+  const eb = db.read(argv[2]!);
+  if ((ea !== undefined && typeof ea.value !== 'string') || (eb !== undefined && typeof eb.value !== 'string')) {
+    c.reply.error(ERR_LCS_WRONGTYPE);
+    return;
+  }
+  const a = ea === undefined ? '' : (ea.value as string);
+  const b = eb === undefined ? '' : (eb.value as string);
+  const opts: LcsOptions = { len: false, idx: false, withMatchLen: false, minMatchLen: 0 };
+  for (let j = 3; j < argv.length; j++) {
+    const opt = optionName(argv[j]!);
+    if (opt === 'idx') opts.idx = true;
+    else if (opt === 'len') opts.len = true;
+    else if (opt === 'withmatchlen') opts.withMatchLen = true;
+    else if (opt === 'minmatchlen' && j + 1 < argv.length) {
+      const n = parseI64(argv[++j]!);
+      if (n === undefined) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      opts.minMatchLen = n < 0 ? 0 : Number(n);
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  if (opts.len && opts.idx) {
+    c.reply.error(ERR_LCS_LEN_AND_IDX);
+    return;
+  }
+  if (a.length >= 0xffffffff - 1 || b.length >= 0xffffffff - 1) {
+    c.reply.error(ERR_LCS_TOO_LONG);
+    return;
+  }
+  const width = b.length + 1;
+  const cells = (a.length + 1) * width;
+  if (cells * 4 > c.server.config.number('proto-max-bulk-len')) {
+    c.reply.error(ERR_LCS_OVER_LIMIT);
+    return;
+  }
+  let table: Uint32Array;
+  try {
+    table = new Uint32Array(cells);
+  } catch {
+    c.reply.error(ERR_LCS_NO_MEMORY);
+    return;
+  }
+  // table[i * width + j]: LCS length of a[0, i) and b[0, j); row and column 0 stay 0.
+  for (let i = 1; i <= a.length; i++) {
+    const ca = a.charCodeAt(i - 1);
+    const row = i * width;
+    const above = row - width;
+    for (let j = 1; j <= b.length; j++) {
+      if (ca === b.charCodeAt(j - 1)) table[row + j] = table[above + j - 1]! + 1;
+      else {
+        const up = table[above + j]!;
+        const left = table[row + j - 1]!;
+        table[row + j] = up > left ? up : left;
+      }
+    }
+  }
+  const total = table[a.length * width + b.length]!;
+  if (opts.len) {
+    c.reply.integer(total);
+    return;
+  }
+  lcsWalkBack(c, a, b, table, width, total, opts);
+}
+
+/** Walks the LCS table back from its end: replies the subsequence, or (IDX) its ranges. */
+function lcsWalkBack(c: Client, a: string, b: string, table: Uint32Array, width: number, total: number, opts: LcsOptions): void {
+  const chars: number[] = new Array<number>(total);
+  const ranges: number[][] = [];
+  let left = total;
+  let i = a.length;
+  let j = b.length;
+  // The range being extended backwards: none while aStart === a.length.
+  let aStart = a.length;
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    const ca = a.charCodeAt(i - 1);
+    if (ca === b.charCodeAt(j - 1)) {
+      chars[--left] = ca;
+      if (aStart === a.length) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      // A range that reached the start of either string ends here.
+      if (aStart === 0 || bStart === 0) emit = true;
+      i--;
+      j--;
+    } else {
+      if (table[(i - 1) * width + j]! > table[i * width + j - 1]!) i--;
+      else j--;
+      if (aStart !== a.length) emit = true;
+    }
+    if (emit) {
+      const matchLen = aEnd - aStart + 1;
+      if (opts.minMatchLen === 0 || matchLen >= opts.minMatchLen) ranges.push([aStart, aEnd, bStart, bEnd, matchLen]);
+      aStart = a.length;
+    }
+  }
+  const r = c.reply;
+  if (!opts.idx) {
+    r.bulk(Buffer.from(chars).toString('latin1'));
+    return;
+  }
+  r.mapHeader(2);
+  r.bulk('matches');
+  r.arrayHeader(ranges.length);
+  for (const [as, ae, bs, be, len] of ranges) {
+    r.arrayHeader(opts.withMatchLen ? 3 : 2);
+    r.arrayHeader(2);
+    r.integer(as!);
+    r.integer(ae!);
+    r.arrayHeader(2);
+    r.integer(bs!);
+    r.integer(be!);
+    if (opts.withMatchLen) r.integer(len!);
+  }
+  r.bulk('len');
+  r.integer(total);
 }
 
 export const STRING_COMMANDS: CommandDefinition[] = [
@@ -569,4 +731,8 @@ export const STRING_COMMANDS: CommandDefinition[] = [
   cmd('getrange', 4, 'readonly', { acl: 'string', keys: [key(1, 'RO access')] }, getrange),
   /** SETRANGE key offset value */
   cmd('setrange', 4, 'write denyoom', { acl: 'string', keys: [key(1, 'RW update')] }, setrange),
+  /** SUBSTR key start end: GETRANGE's old name */
+  cmd('substr', 4, 'readonly', { acl: 'string', keys: [key(1, 'RO access')] }, getrange),
+  /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN] */
+  cmd('lcs', -3, 'readonly', { acl: 'string', keys: [key(1, 'RO access', { last: 1 })] }, lcs),
 ];

@@ -132,6 +132,41 @@ export class WatchRegistry {
     for (const c of dirty) this.markDirty(c);
   }
 
+  /**
+   * SWAPDB exchanged the keys of databases a and b (called after the swap, at command
+   * time `now`), as Redis's touchAllWatchedKeysInDb both ways: a watched key changes if
+   * it existed before or exists now, except that an expired key stays a non-change (it
+   * was expired and is gone, or is replaced by an expired one).
+   */
+  databasesSwapped(a: Database, b: Database, now: number): void {
+    if (this.count === 0) return;
+    const dirty: Client[] = [];
+    for (const [db, before] of [[a, b], [b, a]] as const) {
+      const keys = this.byDb[db.index];
+      if (keys === undefined) continue;
+      for (const [key, watchers] of keys) {
+        // `before` holds what db held before the swap; db holds what replaced it.
+        const existed = before.peek(key) !== undefined;
+        const replacement = db.peek(key);
+        if (!existed && replacement === undefined) continue;
+        for (const wk of watchers) {
+          if (wk.expired) {
+            if (replacement === undefined) {
+              wk.expired = false;
+              continue;
+            }
+            if (isExpired(replacement, now)) continue;
+          } else if (!existed && isExpired(replacement, now)) {
+            wk.expired = true;
+            continue;
+          }
+          dirty.push(wk.client);
+        }
+      }
+    }
+    for (const c of dirty) if (!c.watchDirty) this.markDirty(c);
+  }
+
   private markDirty(c: Client): void {
     c.watchDirty = true;
     this.unwatchAll(c);

@@ -175,8 +175,6 @@ const SCRIPTING = 'scripting (EVAL, FUNCTION)';
 const SLOWLOG = 'the slow log (SLOWLOG)';
 const LATENCY_MONITOR = 'the latency monitor (LATENCY)';
 const LATENCY_TRACKING = 'per-command latency tracking (INFO latencystats)';
-const SETS = 'sets';
-const SORTED_SETS = 'sorted sets';
 const HYPERLOGLOG = 'HyperLogLog';
 const STREAMS = 'streams';
 const CLIENT_TRACKING = 'client-side caching (CLIENT TRACKING)';
@@ -190,7 +188,6 @@ const SOCKET_MARKS = 'socket marks (SO_MARK)';
 const LONG_MAX = INT64_MAX;
 const INT_MAX_N = 2147483647n;
 const INT_MIN_N = -2147483648n;
-const LIST_MAX_LISTPACK_SIZE = numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N);
 
 /** Redis's SHUTDOWN_* flags, as shutdown-on-sigint/sigterm name them. */
 export const SHUTDOWN_SAVE = 1;
@@ -312,8 +309,11 @@ const PROCESS_PARAMS: readonly ParamSpec[] = [
   enumParam('enable-protected-configs', 'no', ['no', 'yes', 'local'], false),
 ];
 
-const ZSET_MAX_LISTPACK_ENTRIES = notYet(SORTED_SETS, numericParam('zset-max-listpack-entries', '128', 0n, LONG_MAX, { unsigned: true }));
-const ZSET_MAX_LISTPACK_VALUE = notYet(SORTED_SETS, numericParam('zset-max-listpack-value', '64', 0n, LONG_MAX, { unsigned: true, memory: true }));
+// Sorted sets' compact encoding limits (keyspace/zset.ts), as Redis 7.0's size_t configs.
+const ZSET_MAX_LISTPACK_ENTRIES = numericParam('zset-max-listpack-entries', '128', 0n, LONG_MAX, { unsigned: true });
+const ZSET_MAX_LISTPACK_VALUE = numericParam('zset-max-listpack-value', '64', 0n, LONG_MAX, { unsigned: true, memory: true });
+// Lists: they shape the nodes of a list in the RDB file (keyspace/list.ts).
+const LIST_MAX_LISTPACK_SIZE = numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N);
 const BUSY_REPLY_THRESHOLD = notYet(SCRIPTING, numericParam('busy-reply-threshold', '5000', 0n, LONG_MAX));
 const REPL_PING_REPLICA_PERIOD = notYet(REPLICATION, numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N));
 const MIN_REPLICAS_TO_WRITE = notYet(REPLICATION, numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N));
@@ -424,8 +424,10 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   notYet(LATENCY_MONITOR, numericParam('latency-monitor-threshold', '0', 0n, INT64_MAX)),
   notYet(LATENCY_TRACKING, boolParam('latency-tracking', 'yes'), 'no'),
   notYet(LATENCY_TRACKING, LATENCY_PERCENTILES),
-  // Encodings of types lapse does not have yet.
-  notYet(SETS, numericParam('set-max-intset-entries', '512', 0n, LONG_MAX, { unsigned: true })),
+  // Real (not notYet): lists and sorted sets are implemented; listed here to keep CONFIG GET's order.
+  LIST_MAX_LISTPACK_SIZE,
+  aliasParam('list-max-ziplist-size', LIST_MAX_LISTPACK_SIZE),
+  numericParam('list-compress-depth', '0', 0n, INT_MAX_N),
   ZSET_MAX_LISTPACK_ENTRIES,
   aliasParam('zset-max-ziplist-entries', ZSET_MAX_LISTPACK_ENTRIES),
   ZSET_MAX_LISTPACK_VALUE,
@@ -538,10 +540,8 @@ export const PARAMS: readonly ParamSpec[] = [
   HASH_MAX_LISTPACK_VALUE,
   aliasParam('hash-max-ziplist-entries', HASH_MAX_LISTPACK_ENTRIES),
   aliasParam('hash-max-ziplist-value', HASH_MAX_LISTPACK_VALUE),
-  // Lists: they shape the nodes of a list in the RDB file (keyspace/list.ts).
-  LIST_MAX_LISTPACK_SIZE,
-  aliasParam('list-max-ziplist-size', LIST_MAX_LISTPACK_SIZE),
-  numericParam('list-compress-depth', '0', 0n, INT_MAX_N),
+  // Redis 7.0's createSizeTConfig: 0 to LONG_MAX, no units (t_set.c caps its use at 2^30).
+  numericParam('set-max-intset-entries', '512', 0n, LONG_MAX, { unsigned: true }),
   ...PERSISTENCE_PARAMS,
   ...ACCESS_PARAMS,
   ...TLS_PARAMS,

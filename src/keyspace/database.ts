@@ -3,7 +3,10 @@ import type { Clock } from './clock.js';
 import type { Value } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
+import type { SetEncoding } from './set.js';
+import type { ZSetEncoding } from './zset.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
+import type { StringForm } from './string-encoding.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
 // need the type without the database); re-exported because the database is where the
@@ -76,6 +79,9 @@ export interface ChangeObserver {
  */
 export interface CommandTime {
   readonly hashEncoding: HashEncoding;
+  /** set-max-intset-entries of this server's sets. */
+  readonly setEncoding: SetEncoding;
+  readonly zsetEncoding: ZSetEncoding;
   now: number;
   readonly stats: { keyspaceHits: number; keyspaceMisses: number };
   /** The stamp of an access: the LRU clock now, or (lfu) the decayed and counted LFU stamp. */
@@ -116,9 +122,20 @@ export class Database {
    * every change: maxmemory's dataset figure.
    */
   private bytes = 0;
-  private readonly wheel: TimerWheel<Entry>;
+  /**
+   * String values whose Redis encoding their text does not tell (string-encoding.ts):
+   * few keys (those APPEND, SETRANGE, SETBIT, BITFIELD, BITOP, INCRBYFLOAT or COPY left
+   * so), null until the first. Forgotten when the value is replaced or the key removed.
+   */
+  private stringForms: Map<Entry, StringForm> | null = null;
+  private wheel: TimerWheel<Entry>;
   /** Hash field TTLs, on a wheel of their own, created with the first one. */
   private fieldWheel: TimerWheel<FieldTimer> | null = null;
+  /**
+   * The database the wheels' callbacks act on: the wheels move with the keys when
+   * SWAPDB swaps two databases' contents, and this is pointed back at their new owner.
+   */
+  private wheelHost: { db: Database } = { db: this };
   /** A running background snapshot, or null (see ChangeObserver). */
   observer: ChangeObserver | null = null;
   /** Both wheels tell the owner when their work moves earlier. */
@@ -130,7 +147,8 @@ export class Database {
     private readonly clock: Clock,
     private readonly events: DatabaseEvents,
   ) {
-    this.wheel = new TimerWheel<Entry>(clock, (entry) => this.expireEntry(entry, clock.now()), { onWake: this.onWake });
+    const host = this.wheelHost;
+    this.wheel = new TimerWheel<Entry>(clock, (entry) => host.db.expireEntry(entry, clock.now()), { onWake: this.onWake });
   }
 
   /**
@@ -139,6 +157,16 @@ export class Database {
    */
   get hashEncoding(): HashEncoding {
     return this.time.hashEncoding;
+  }
+
+  /** The server's set limits: what a command that builds or grows a set passes to SetValue.add. */
+  get setEncoding(): SetEncoding {
+    return this.time.setEncoding;
+  }
+
+  /** The server's zset-max-listpack-entries/value: what a command growing a sorted set passes to it. */
+  get zsetEncoding(): ZSetEncoding {
+    return this.time.zsetEncoding;
   }
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
@@ -183,12 +211,12 @@ export class Database {
   }
 
   /**
-   * Accounts a change a command made in place to the value object of a live entry (a
-   * list pushed or popped): `before` is the value's estimatedBytes before the change,
-   * which the command made after calling willMutate(entry).
+   * A command changed the value object of a live entry in place (after willMutate):
+   * `bytesBefore` is the value's estimatedBytes before the change, so the database's
+   * memory figure (maxmemory) follows.
    */
-  valueResized(entry: Entry, before: number): void {
-    this.bytes += valueBytes(entry.value) - before;
+  valueChanged(entry: Entry, bytesBefore: number): void {
+    this.bytes += valueBytes(entry.value) - bytesBefore;
   }
 
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */
@@ -260,6 +288,7 @@ export class Database {
       this.bytes += valueBytes(value) - valueBytes(old);
       if (old !== value) this.dropFieldTimers(old, entry);
       entry.value = value;
+      if (this.stringForms !== null) this.stringForms.delete(entry);
     }
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.applyDeadline(entry, deadline);
@@ -274,8 +303,27 @@ export class Database {
     this.bytes += valueBytes(value) - valueBytes(old);
     if (old !== value) this.dropFieldTimers(old, entry);
     entry.value = value;
+    if (this.stringForms !== null) this.stringForms.delete(entry);
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
     this.events.modified(this, entry.key);
+  }
+
+  /** The remembered encoding form of a live entry's string value (string-encoding.ts), if any. */
+  stringForm(entry: Entry): StringForm | undefined {
+    return this.stringForms === null ? undefined : this.stringForms.get(entry);
+  }
+
+  /**
+   * Remembers (or with undefined forgets) how Redis would hold a live entry's string
+   * value; call after the change that made it so (replacing the value forgets it). Not a
+   * change of the key: no event, WATCH or snapshot sees it.
+   */
+  setStringForm(entry: Entry, form: StringForm | undefined): void {
+    if (form === undefined) {
+      this.stringForms?.delete(entry);
+      return;
+    }
+    (this.stringForms ??= new Map()).set(entry, form);
   }
 
   /**
@@ -315,7 +363,8 @@ export class Database {
       timer.deadline = deadline;
     }
     if (deadline < ttls.earliest) ttls.earliest = deadline;
-    this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => this.expireFieldTimer(t), { onWake: this.onWake });
+    const host = this.wheelHost;
+    this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => host.db.expireFieldTimer(t), { onWake: this.onWake });
     this.fieldWheel.schedule(timer);
     this.bytes += hash.estimatedBytes - before;
   }
@@ -459,12 +508,56 @@ export class Database {
     this.fieldWheel?.clear();
     this.map = new Map();
     this.farExpireTimes = new Map();
+    this.stringForms = null;
     this.order = [];
     this.tombstones = 0;
     this.volatile = 0;
     this.deadlineSum = 0;
     this.bytes = 0;
     if (removed.size > 0) this.events.flushed(this, removed);
+  }
+
+  /**
+   * Swaps every key (values, deadlines, field TTLs, their wheels) with another database
+   * of the same keyspace, in O(1) as Redis's dbSwapDatabases. A running snapshot sees
+   * every key of both first (each is about to change database). Reports nothing: the
+   * caller tells WATCH (Keyspace.swapDatabases).
+   */
+  swapWith(other: Database): void {
+    for (const db of [this, other]) {
+      const observer = db.observer;
+      if (observer === null) continue;
+      for (const slot of db.order) if (typeof slot !== 'number') observer.beforeChange(db, slot);
+    }
+    const a = this as unknown as Record<string, unknown>;
+    const b = other as unknown as Record<string, unknown>;
+    for (const field of SWAPPED_FIELDS) {
+      const t = a[field];
+      a[field] = b[field];
+      b[field] = t;
+    }
+    this.wheelHost.db = this;
+    other.wheelHost.db = other;
+  }
+
+  /**
+   * A copy of a live entry's value for COPY: a string as is (immutable), a collection
+   * deep (ValueObject.copy). Field TTLs are not part of it (see copyFieldTtls).
+   */
+  static copyValue(value: Value): Value {
+    return typeof value === 'string' ? value : value.copy();
+  }
+
+  /**
+   * The field deadlines of a live entry's hash, as [field, deadline] pairs, or null: what
+   * COPY and MOVE give the new key (Redis 7.4 keeps hash field TTLs through both).
+   */
+  fieldDeadlines(entry: Entry): [string, number][] | null {
+    const value = entry.value;
+    if (!(value instanceof HashValue) || value.ttls === null) return null;
+    const out: [string, number][] = [];
+    for (const timer of value.ttls.timers.values()) out.push([timer.field, timer.deadline]);
+    return out;
   }
 
   /** Stops the wheels' timers (server shutdown). */
@@ -666,6 +759,7 @@ export class Database {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     this.bytes -= entryBytes(entry);
     this.map.delete(entry.key);
+    if (this.stringForms !== null) this.stringForms.delete(entry);
     this.dropFieldTimers(entry.value, entry);
     if (entry.deadline !== NO_DEADLINE) {
       this.volatile--;
@@ -722,6 +816,12 @@ export class Database {
     this.tombstones = 0;
   }
 }
+
+/** What SWAPDB exchanges between two Database objects: everything about their keys. */
+const SWAPPED_FIELDS = [
+  'map', 'order', 'tombstones', 'nextSeq', 'volatile', 'deadlineSum', 'farExpireTimes', 'bytes',
+  'stringForms', 'wheel', 'fieldWheel', 'wheelHost',
+] as const;
 
 /** The insertion sequence number of a slot of Database.slots. */
 export function seqAt(slot: Entry | number): number {

@@ -182,6 +182,23 @@ export class HashValue implements ValueObject {
     return n + Math.round((bytes / sampled) * size);
   }
 
+  /** OBJECT ENCODING: "listpack" while compact, "hashtable" after. */
+  encoding(): string {
+    return this.index === null ? 'listpack' : 'hashtable';
+  }
+
+  /** A deep copy in the same form (tombstones squeezed out), without field TTLs. */
+  copy(): HashValue {
+    const copy = new HashValue();
+    const slots: string[] = [];
+    const from = this.slots;
+    for (let i = 0; i < from.length; i += 2) if (from[i] !== null) slots.push(from[i]!, from[i + 1]!);
+    copy.slots = slots;
+    copy.stringsBytes = this.stringsBytes;
+    if (this.index !== null) copy.convert();
+    return copy;
+  }
+
   /** True while the hash uses the compact (listpack-like) form. */
   get compact(): boolean {
     return this.index === null;

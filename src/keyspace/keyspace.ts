@@ -3,6 +3,8 @@ import { Database, type DatabaseEvents, type Entry } from './database.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
 import { newListEncoding } from './list.js';
+import { newSetEncoding } from './set.js';
+import { newZSetEncoding } from './zset.js';
 import { lfuMinutes, lfuNew, lfuTouched, lruClock } from './access.js';
 
 export interface KeyspaceStats {
@@ -23,8 +25,12 @@ export type EventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | '
 /** Who hears about key events beyond the keyspace (WATCH, notifications); set by the server. */
 export interface KeyspaceListener {
   keyModified?(db: Database, key: string): void;
+  /** A key was created (Redis's dbAdd: clients blocked on it may be served). */
+  keyCreated?(db: Database, key: string): void;
   /** Every key of db was removed; `removed` holds what it held (expired entries included). */
   databaseFlushed?(db: Database, removed: ReadonlyMap<string, Entry>): void;
+  /** SWAPDB exchanged the keys of databases a and b (WATCH: Redis's touchAllWatchedKeysInDb both ways). */
+  databasesSwapped?(a: Database, b: Database): void;
   /** A keyspace event, named as Redis names it ("set", "del", "expired" ...). */
   event?(cls: EventClass, event: string, key: string, db: Database): void;
 }
@@ -49,6 +55,10 @@ export class Keyspace implements DatabaseEvents {
   readonly hashEncoding = newHashEncoding();
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */
   readonly listEncoding = newListEncoding();
+  /** set-max-intset-entries of this server's sets. */
+  readonly setEncoding = newSetEncoding();
+  /** zset-max-listpack-entries/value of this server's sorted sets. */
+  readonly zsetEncoding = newZSetEncoding();
   lfuLogFactor = 10;
   lfuDecayTime = 1;
   /**
@@ -130,6 +140,14 @@ export class Keyspace implements DatabaseEvents {
     if (at < this.nextExpiry) this.nextExpiry = at;
   }
 
+  /** SWAPDB: databases a and b exchange their keys; one change for save points, as Redis counts it. */
+  swapDatabases(a: Database, b: Database): void {
+    this.changesSinceSave++;
+    if (a === b) return;
+    a.swapWith(b);
+    this.listener.databasesSwapped?.(a, b);
+  }
+
   flushAll(): void {
     for (const db of this.dbs) db.clear();
   }
@@ -175,6 +193,7 @@ export class Keyspace implements DatabaseEvents {
 
   created(db: Database, key: string): void {
     this.notify('n', 'new', key, db);
+    this.listener.keyCreated?.(db, key);
   }
 
   fieldsExpired(db: Database, key: string, _fields: number, keyDeleted: boolean): void {

@@ -187,6 +187,11 @@ export class ListValue implements ValueObject {
     return LIST_BYTES + NODE_BYTES * this.nodes + this.nodeCosts;
   }
 
+  /** A deep copy (COPY; Redis's listTypeDup): the same elements, nodes of its own. */
+  copy(): ListValue {
+    return ListValue.of(this.toArray());
+  }
+
   /** A list holding `elements`, in order (RDB load, tests). */
   static of(elements: readonly string[]): ListValue {
     const list = new ListValue();

@@ -17,6 +17,16 @@ export interface ValueObject {
    * accounting reads it before and after every change the Database makes.
    */
   readonly estimatedBytes: number;
+  /**
+   * The encoding Redis 7.0's OBJECT ENCODING reports for the same data ("listpack",
+   * "hashtable", "quicklist", "intset", "skiplist" ...).
+   */
+  encoding(): string;
+  /**
+   * A deep copy, in the same encoding (COPY; Redis's *TypeDup): changing one never
+   * changes the other. TTLs the value's database keeps (hash field TTLs) are not copied.
+   */
+  copy(): ValueObject;
 }
 
 export type Value = string | ValueObject;

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import { HashValue } from '../keyspace/hash.js';
-import { ListValue } from '../keyspace/list.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { NO_DEADLINE } from '../keyspace/database.js';
 import { RdbError, readRdbFile } from './rdb-reader.js';
+import { buildValue } from './loaded-value.js';
 
 export interface LoadResult {
   loaded: number;
@@ -63,33 +62,15 @@ export function loadSnapshot(
           // A key already there does not grow the database: the file repeats a key (the
           // keyspace is emptied on the throw, so what set() replaced does not matter).
           const sizeBefore = db.size;
-          if (typeof value === 'string' || value.type === 'list') {
-            const entry = db.set(key, typeof value === 'string' ? value : ListValue.of(value.elements), NO_DEADLINE);
-            if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
-            if (expireTime !== null) db.setExpireTime(entry, expireTime);
-          } else {
-            const hash = new HashValue();
-            const pairs = value.pairs;
-            const fieldExpires = value.fieldExpires;
-            for (let i = 0; i < pairs.length; i += 2) {
-              const fe = fieldExpires === null ? 0 : fieldExpires[i >> 1]!;
-              if (fe !== 0 && fe < now) continue;
-              hash.set(pairs[i]!, pairs[i + 1]!, db.hashEncoding);
-            }
-            if (hash.size === 0) {
-              expired++;
-              return;
-            }
-            const entry = db.set(key, hash, NO_DEADLINE);
-            if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
-            if (expireTime !== null) db.setExpireTime(entry, expireTime);
-            if (fieldExpires !== null) {
-              for (let i = 0; i < pairs.length; i += 2) {
-                const fe = fieldExpires[i >> 1]!;
-                if (fe !== 0 && fe >= now) db.setFieldDeadline(entry, pairs[i]!, fe + 1);
-              }
-            }
+          const built = buildValue(value, db, now);
+          if (built === null) {
+            expired++;
+            return;
           }
+          const entry = db.set(key, built.value, NO_DEADLINE);
+          if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
+          if (expireTime !== null) db.setExpireTime(entry, expireTime);
+          if (built.fieldDeadlines !== null) for (const [field, deadline] of built.fieldDeadlines) db.setFieldDeadline(entry, field, deadline);
           if (++loaded % PROGRESS_EVERY === 0) log('notice', `Loading RDB: ${loaded} keys loaded`);
         },
       },

@@ -1,6 +1,5 @@
 /**
- * LZF, the compression Redis uses for strings in RDB files (RDB_ENC_LZF), written from
- * the format description:
+ * LZF, the compression Redis uses for strings in RDB files and DUMP payloads (RDB_ENC_LZF):
  *
  *   000LLLLL <L+1 literal bytes>          a literal run of 1..32 bytes
  *   LLLOOOOO oooooooo                     a back reference of L+2 bytes (L = 1..6)
@@ -10,35 +9,56 @@
  * and may overlap the bytes it produces. References are 3 to 264 bytes long and reach
  * back at most 8192 bytes.
  *
- * The compressor is a greedy single pass with a hash table of 3-byte prefixes, as
- * liblzf's; its output differs from liblzf's byte for byte but any LZF decoder (Redis's
- * lzf_decompress included) reads it.
+ * The compressor makes the choices Redis 7.0's bundled liblzf makes (lzf_c.c built with
+ * lzfP.h's settings: HLOG 16, VERY_FAST, 32-bit table slots holding offsets), so its
+ * output is Redis's byte for byte: DUMP payloads and RDB files equal redis-server's for
+ * the same data, and a string Redis stores raw (the result would not fit in len - 4
+ * bytes) is stored raw here too. Written from reading that source, not copied.
  */
 
-const HASH_LOG = 14;
+const HASH_LOG = 16;
 const HASH_SIZE = 1 << HASH_LOG;
 const MAX_LITERAL = 32;
 const MAX_OFFSET = 8192;
 const MAX_REFERENCE = 264;
+/** The match search compares this many bytes before it looks at the length limit. */
+const UNROLLED = 16;
+
+/**
+ * liblzf's table slot for 3 bytes as a 24-bit value v, first byte highest (its IDX of
+ * FRST/NEXT with HLOG 16): v shifted right by 8, minus 5 times v, modulo 2^16. Any other hash
+ * finds other matches, hence other bytes.
+ */
+function slotOf(v: number): number {
+  return ((v >>> 8) - v * 5) & (HASH_SIZE - 1);
+}
 
 /**
  * An LZF compressor: its hash table of recent 3-byte prefixes, reused from string to
- * string. One per RDB encoder (a snapshot compresses many strings; a table per string
- * would cost 64 KiB to allocate and clear each time).
+ * string. One per RDB encoder (a snapshot compresses many strings; clearing a 256 KiB
+ * table for each would cost more than compressing a short one).
  */
 export class LzfCompressor {
   /**
    * Positions of recent 3-byte prefixes, as position + base. `base` grows with each call
    * so entries left by earlier inputs read as empty without clearing the table: the
-   * output depends only on the input.
+   * output is the one for a clean table, by construction.
+   *
+   * Redis leaves its table uninitialised (INIT_HTAB 0: stale slots from an earlier call,
+   * or stack garbage), yet its output is the clean-table one too: a stale slot is read
+   * only while this input has not yet hashed that slot's 3 bytes anywhere, and every
+   * first occurrence of 3 bytes is hashed (only the inside of a reference is skipped,
+   * and that is a copy of earlier bytes); so the earlier position a stale slot names
+   * cannot hold those 3 bytes, and liblzf's byte comparison rejects it. Checked against
+   * redis-server by bench/micro/lzf-stale-table.ts.
    */
   private table: Int32Array | null = null;
   private base = 1;
 
   /**
-   * Compresses input[0, length) into out; returns the compressed length, or 0 if the
-   * result would not fit in `limit` bytes (Redis asks for length - 4 and stores the
-   * string uncompressed otherwise).
+   * Compresses input[0, length) into out; returns the compressed length, or 0 if liblzf
+   * would give up within `limit` output bytes (Redis asks for length - 4 and stores the
+   * string uncompressed otherwise). Writes only below min(limit, out.length).
    */
   compress(input: Uint8Array, length: number, out: Uint8Array, limit: number): number {
     if (length === 0) return 0;
@@ -49,73 +69,100 @@ export class LzfCompressor {
     }
     const b = this.base;
     this.base += length + 1;
-    return compressWith(table, b, input, length, out, limit);
+    return compressWith(table, b, input, length, out, Math.min(limit, out.length));
   }
 }
 
-/** The compression pass, with the table's entries offset by b (see LzfCompressor). */
-function compressWith(table: Int32Array, b: number, input: Uint8Array, length: number, out: Uint8Array, limit: number): number {
-  const end = Math.min(limit, out.length);
+/**
+ * lzf_compress's pass, with the table's entries offset by b (see LzfCompressor). Its
+ * bounds checks are liblzf's, which is what decides when Redis gives up: a literal needs
+ * op below the end; a reference needs op + 4 below it (op without the header of an empty
+ * run, which the reference replaces); the last input bytes need op + 3 at most the end.
+ */
+function compressWith(table: Int32Array, b: number, input: Uint8Array, length: number, out: Uint8Array, end: number): number {
+  if (end <= 0) return 0;
   let ip = 0;
-  let op = 0;
+  // op is one past the header byte of the literal run being collected (lit bytes so far).
+  let op = 1;
   let lit = 0;
-  let litPos = 0;
-  while (ip < length) {
-    // A back reference needs 3 bytes to match: the last two bytes are always literals.
-    if (ip + 2 < length) {
-      const v = (input[ip]! << 16) | (input[ip + 1]! << 8) | input[ip + 2]!;
-      const h = Math.imul(v, 0x9e3779b1) >>> (32 - HASH_LOG);
-      const ref = table[h]! - b;
-      table[h] = ip + b;
-      const off = ip - ref - 1;
-      if (
-        ref >= 0 &&
-        off < MAX_OFFSET &&
-        input[ref] === input[ip] &&
-        input[ref + 1] === input[ip + 1] &&
-        input[ref + 2] === input[ip + 2]
-      ) {
-        const max = Math.min(MAX_REFERENCE, length - ip);
-        let len = 3;
-        while (len < max && input[ref + len] === input[ip + len]) len++;
-        if (lit > 0) {
-          out[litPos] = lit - 1;
-          lit = 0;
-        }
-        const l = len - 2;
-        if (l < 7) {
-          if (op + 2 > end) return 0;
-          out[op++] = (l << 5) | (off >>> 8);
-        } else {
-          if (op + 3 > end) return 0;
-          out[op++] = (7 << 5) | (off >>> 8);
-          out[op++] = l - 7;
-        }
-        out[op++] = off & 0xff;
-        ip += len;
-        // Index the two positions before the next one, as liblzf does, for later matches.
-        if (ip + 2 < length) {
-          for (let p = ip - 2; p < ip; p++) {
-            const w = (input[p]! << 16) | (input[p + 1]! << 8) | input[p + 2]!;
-            table[Math.imul(w, 0x9e3779b1) >>> (32 - HASH_LOG)] = p + b;
+  const last = length - 2;
+  // The 3 bytes at ip, rolled forward one byte at a time (liblzf's FRST/NEXT).
+  let v = length > 1 ? (input[0]! << 8) | input[1]! : 0;
+  while (ip < last) {
+    v = ((v << 8) | input[ip + 2]!) & 0xffffff;
+    const h = slotOf(v);
+    const ref = table[h]! - b;
+    table[h] = ip + b;
+    const off = ip - ref - 1;
+    // liblzf's test: the offset compared unsigned (an entry at or past ip never matches),
+    // and a reference never starts at position 0 (`ref > in_data`).
+    if (
+      off >>> 0 < MAX_OFFSET &&
+      ref > 0 &&
+      input[ref + 2] === (v & 0xff) &&
+      input[ref] === v >>> 16 &&
+      input[ref + 1] === ((v >>> 8) & 0xff)
+    ) {
+      if (op - (lit === 0 ? 1 : 0) + 4 >= end) return 0;
+      if (lit > 0) out[op - lit - 1] = lit - 1;
+      else op--; // no literal before the reference: its run header goes
+      const maxlen = Math.min(length - ip - 2, MAX_REFERENCE);
+      // len ends at the first byte that differs or at the limit; liblzf checks the limit
+      // only after its first 16 comparisons, so a reference can reach 19 bytes when
+      // maxlen is 17 or 18 (up to the end of the input).
+      let len = 2;
+      search: {
+        if (maxlen > UNROLLED) {
+          for (let k = 0; k < UNROLLED; k++) {
+            len++;
+            if (input[ref + len] !== input[ip + len]) break search;
           }
         }
-        continue;
+        do len++;
+        while (len < maxlen && input[ref + len] === input[ip + len]);
       }
-    }
-    if (lit === 0) {
-      if (op + 2 > end) return 0;
-      litPos = op++;
-    } else if (op + 1 > end) {
-      return 0;
-    }
-    out[op++] = input[ip++]!;
-    if (++lit === MAX_LITERAL) {
-      out[litPos] = MAX_LITERAL - 1;
+      const l = len - 2;
+      if (l < 7) {
+        out[op++] = (l << 5) | (off >>> 8);
+      } else {
+        out[op++] = (7 << 5) | (off >>> 8);
+        out[op++] = l - 7;
+      }
+      out[op++] = off & 0xff;
       lit = 0;
+      op++;
+      ip += len;
+      if (ip >= last) break;
+      // Index the two positions before the next one (VERY_FAST), for later matches, and
+      // leave v holding the bytes before ip for the next round.
+      v = (input[ip - 2]! << 16) | (input[ip - 1]! << 8) | input[ip]!;
+      table[slotOf(v)] = ip - 2 + b;
+      v = ((v << 8) | input[ip + 1]!) & 0xffffff;
+      table[slotOf(v)] = ip - 1 + b;
+      continue;
+    }
+    if (op >= end) return 0;
+    lit++;
+    out[op++] = input[ip++]!;
+    if (lit === MAX_LITERAL) {
+      out[op - MAX_LITERAL - 1] = MAX_LITERAL - 1;
+      lit = 0;
+      op++;
     }
   }
-  if (lit > 0) out[litPos] = lit - 1;
+  // The last bytes (at most two) are literals.
+  if (op + 3 > end) return 0;
+  while (ip < length) {
+    lit++;
+    out[op++] = input[ip++]!;
+    if (lit === MAX_LITERAL) {
+      out[op - MAX_LITERAL - 1] = MAX_LITERAL - 1;
+      lit = 0;
+      op++;
+    }
+  }
+  if (lit > 0) out[op - lit - 1] = lit - 1;
+  else op--;
   return op;
 }
 

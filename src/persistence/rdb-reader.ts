@@ -2,16 +2,19 @@ import fs from 'node:fs';
 import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
 import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
+import { decodeIntset } from './intset.js';
 import * as F from './rdb-format.js';
 import { QUICKLIST_NODE_CONTAINER_PACKED, QUICKLIST_NODE_CONTAINER_PLAIN } from './rdb-list.js';
+import { parseCDouble } from '../util/numbers.js';
 
 /**
  * Reads RDB files written by lapse and by Redis (versions 1 to 12): strings (plain,
  * int-encoded, LZF), hashes (plain, zipmap, ziplist, listpack, and Redis 7.4's hashes
- * with field TTLs), lists (plain, ziplist, quicklist of ziplists, quicklist of listpacks
- * and plain nodes), expire times in seconds and milliseconds, AUX fields (unknown ones
- * are passed on and may be ignored), LRU/LFU hints (skipped). Types lapse has no value
- * for (sets, sorted sets, streams, modules, functions) are refused with an error
+ * with field TTLs), sets (plain and intset), sorted sets, lists (plain, ziplist,
+ * quicklist of ziplists, quicklist of listpacks and plain nodes), expire times in
+ * seconds and milliseconds, AUX fields (unknown ones are passed on and may be ignored),
+ * LRU/LFU hints (skipped). Types lapse has no value for (streams, 7.2's listpack sets,
+ * modules, functions) are refused with an error
  * naming the type and the offset.
  *
  * The file is read through a bounded window (never whole into memory), and the CRC-64
@@ -36,13 +39,29 @@ export interface LoadedHash {
   readonly fieldExpires: number[] | null;
 }
 
+/** A set as read: its members (an intset's in ascending order), without duplicates. */
+export interface LoadedSet {
+  readonly type: 'set';
+  readonly members: string[];
+}
+
+
+/** A sorted set as read: members and their scores, in the file's order. */
+export interface LoadedZset {
+  readonly type: 'zset';
+  readonly members: string[];
+  readonly scores: number[];
+  /** Read from a listpack or ziplist: Redis keeps such a set compact if its count allows. */
+  readonly compact: boolean;
+}
+
 /** A list as read: its elements, head first. */
 export interface LoadedList {
   readonly type: 'list';
   readonly elements: string[];
 }
 
-export type LoadedValue = string | LoadedHash | LoadedList;
+export type LoadedValue = string | LoadedHash | LoadedSet | LoadedZset | LoadedList;
 
 export interface RdbVisitor {
   /** An AUX field (redis-ver, ctime, used-mem ...). */
@@ -301,6 +320,21 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSum
   return { version, keys, checksumVerified, bytes: 0 };
 }
 
+/**
+ * A value serialized on its own (a DUMP payload's body: the type byte, then the value,
+ * as rdbLoadObjectType + rdbLoadObject), read from the start of `data`; bytes after it
+ * are not looked at, as Redis's RESTORE reads on into the footer. Throws an RdbError on
+ * anything malformed or truncated, and for a value with no element (Redis refuses an
+ * empty key).
+ */
+export function readRdbValue(data: Buffer): LoadedValue {
+  const src = new Source(null, data);
+  const type = src.u8();
+  const value = readObject(src, type, 0);
+  if (value === null) throw new RdbError('Empty keys are not allowed', 0);
+  return value;
+}
+
 /** A length, as rdbLoadLen. */
 function readLength(src: Source): number {
   const at = src.offset;
@@ -397,6 +431,30 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
       for (let i = 0; i < n; i++) pairs.push(readString(src), readString(src));
       return hashOf(pairs, null, at);
     }
+    case F.RDB_TYPE_SET: {
+      const n = readLength(src);
+      const members: string[] = [];
+      const seen = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        const m = readString(src);
+        if (seen.has(m)) throw new RdbError('Duplicate set members detected', at);
+        seen.add(m);
+        members.push(m);
+      }
+      return members.length === 0 ? null : { type: 'set', members };
+    }
+    case F.RDB_TYPE_SET_INTSET: {
+      const blobAt = src.offset;
+      const blob = readStringBytes(src);
+      let members: string[];
+      try {
+        members = decodeIntset(blob);
+      } catch (e) {
+        if (e instanceof EncodingError) throw new RdbError(`Corrupt set-intset: ${e.message}`, blobAt);
+        throw e;
+      }
+      return members.length === 0 ? null : { type: 'set', members };
+    }
     case F.RDB_TYPE_HASH_ZIPMAP:
     case F.RDB_TYPE_HASH_ZIPLIST:
     case F.RDB_TYPE_HASH_LISTPACK: {
@@ -456,12 +514,67 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
     case F.RDB_TYPE_LIST_QUICKLIST:
     case F.RDB_TYPE_LIST_QUICKLIST_2:
       return readList(src, type);
+    case F.RDB_TYPE_ZSET:
+    case F.RDB_TYPE_ZSET_2: {
+      const n = readLength(src);
+      const members: string[] = [];
+      const scores: number[] = [];
+      for (let i = 0; i < n; i++) {
+        members.push(readString(src));
+        const scoreAt = src.offset;
+        const score = type === F.RDB_TYPE_ZSET_2 ? src.view(8).readDoubleLE(0) : readStringDouble(src);
+        if (Number.isNaN(score)) throw new RdbError('Zset with NAN score detected', scoreAt);
+        scores.push(score);
+      }
+      return zsetOf(members, scores, false, at);
+    }
+    case F.RDB_TYPE_ZSET_ZIPLIST:
+    case F.RDB_TYPE_ZSET_LISTPACK: {
+      const blobAt = src.offset;
+      const blob = readStringBytes(src);
+      let elements: string[];
+      try {
+        elements = type === F.RDB_TYPE_ZSET_LISTPACK ? decodeListpack(blob) : decodeZiplist(blob);
+      } catch (e) {
+        if (e instanceof EncodingError) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: ${e.message}`, blobAt);
+        throw e;
+      }
+      if (elements.length % 2 !== 0) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: odd number of elements`, blobAt);
+      const members: string[] = [];
+      const scores: number[] = [];
+      for (let i = 0; i < elements.length; i += 2) {
+        const score = parseCDouble(elements[i + 1]!);
+        if (Number.isNaN(score)) throw new RdbError(`Corrupt ${F.RDB_TYPE_NAMES[type]}: bad score`, blobAt);
+        members.push(elements[i]!);
+        scores.push(score);
+      }
+      return zsetOf(members, scores, true, at);
+    }
     default: {
       const name = F.RDB_TYPE_NAMES[type];
       if (name === undefined) throw new RdbError(`Unknown RDB object type ${type}`, at);
-      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse cannot load this type`, at);
+      throw new RdbError(`The RDB file holds a ${name} value (RDB type ${type}); lapse cannot load values of this type`, at);
     }
   }
+}
+
+/**
+ * A score as rdbLoadDoubleValue reads it (RDB_TYPE_ZSET, Redis before 2.8): a length
+ * byte, 253 NaN, 254 +inf, 255 -inf, else that many bytes of "%.17g" text.
+ */
+function readStringDouble(src: Source): number {
+  const len = src.u8();
+  if (len === 253) return NaN;
+  if (len === 254) return Infinity;
+  if (len === 255) return -Infinity;
+  return parseCDouble(src.latin1(len));
+}
+
+/** A sorted set; null when empty (Redis skips empty keys). Refuses duplicate members. */
+function zsetOf(members: string[], scores: number[], compact: boolean, at: number): LoadedZset | null {
+  if (members.length === 0) return null;
+  if (new Set(members).size !== members.length) throw new RdbError('Duplicate zset fields detected', at);
+  return { type: 'zset', members, scores, compact };
 }
 
 /**

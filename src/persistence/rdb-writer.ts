@@ -1,16 +1,26 @@
 import { HashValue } from '../keyspace/hash.js';
 import { ListValue, REDIS_LIST_ENCODING, type ListEncoding } from '../keyspace/list.js';
+import { SetValue } from '../keyspace/set.js';
+import { ZSetValue } from '../keyspace/zset.js';
+import { writeZsetPayload, zsetRdbType } from './rdb-zset.js';
 import type { Value } from '../keyspace/values.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
 import { encodeListpack } from './listpack.js';
+import { encodeIntset } from './intset.js';
 import { LzfCompressor } from './lzf.js';
 import { compressedNode, MIN_COMPRESS_BYTES, MIN_COMPRESS_IMPROVE, QUICKLIST_NODE_CONTAINER_PACKED, quicklistNodes } from './rdb-list.js';
 import {
   RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF, RDB_OPCODE_AUX, RDB_OPCODE_EOF,
   RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
-  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_STRING,
+  RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STRING,
 } from './rdb-format.js';
+
+/** The RDB type Redis 7.0 writes a set as: its intset blob, or the plain list of members. */
+export function setRdbType(set: SetValue): number {
+  return set.isIntset ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
+}
 
 /**
  * Serializes a keyspace in Redis's RDB format into a list of chunks, as Redis's rdb.c
@@ -112,13 +122,14 @@ export class RdbEncoder {
    * One key, as rdbSaveKeyValuePair: the expire time (ms), the type, the key, the
    * value. Hash fields whose TTL ends at or before `cutoff` (Redis's field expire time
    * < cutoff) are left out, and a hash left without fields is not written. Returns
-   * false when nothing was written.
+   * false when nothing was written. With a null key, the type and the value alone: a
+   * DUMP payload's body (rdbSaveObjectType + rdbSaveObject).
    */
-  entry(key: string, value: Value, expireTime: ExpireTime, cutoff: number): boolean {
+  entry(key: string | null, value: Value, expireTime: ExpireTime, cutoff: number): boolean {
     if (typeof value === 'string') {
       this.expire(expireTime);
       this.byte(RDB_TYPE_STRING);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.string(value);
       return true;
     }
@@ -126,8 +137,22 @@ export class RdbEncoder {
     if (value instanceof ListValue) {
       this.expire(expireTime);
       this.byte(RDB_TYPE_LIST_QUICKLIST_2);
-      this.string(key);
+      if (key !== null) this.string(key);
       this.listValue(value);
+      return true;
+    }
+    if (value instanceof SetValue) {
+      this.expire(expireTime);
+      this.byte(setRdbType(value));
+      if (key !== null) this.string(key);
+      this.setObject(value);
+      return true;
+    }
+    if (value instanceof ZSetValue) {
+      this.expire(expireTime);
+      this.byte(zsetRdbType(value));
+      if (key !== null) this.string(key);
+      writeZsetPayload(this, value);
       return true;
     }
     throw new Error(`cannot serialize a ${value.type}`);
@@ -151,7 +176,7 @@ export class RdbEncoder {
       if (
         compressedNode(i, nodes.length, settings.compressDepth) &&
         lp.length >= MIN_COMPRESS_BYTES &&
-        this.lzf(lp, lp.length, lp.length - MIN_COMPRESS_IMPROVE - 1)
+        this.lzf(lp, lp.length, lp.length, lp.length - MIN_COMPRESS_IMPROVE - 1)
       ) {
         continue;
       }
@@ -183,7 +208,7 @@ export class RdbEncoder {
     this.millis(expireTime);
   }
 
-  private hash(key: string, hash: HashValue, expireTime: ExpireTime, cutoff: number): boolean {
+  private hash(key: string | null, hash: HashValue, expireTime: ExpireTime, cutoff: number): boolean {
     const timers = hash.ttls?.timers ?? null;
     let withTtl = false;
     let dropped = 0;
@@ -219,13 +244,13 @@ export class RdbEncoder {
         for (const [f, v, t] of triples) elements.push(f, v, t === Infinity ? '0' : String(t));
         this.byte(RDB_TYPE_HASH_LISTPACK_EX);
       }
-      this.string(key);
+      if (key !== null) this.string(key);
       if (withTtl) this.millis(minExpire);
       this.stringBytes(encodeListpack(elements));
       return true;
     }
     this.byte(withTtl ? RDB_TYPE_HASH_METADATA : RDB_TYPE_HASH);
-    this.string(key);
+    if (key !== null) this.string(key);
     if (withTtl) this.millis(minExpire);
     this.length(count);
     hash.forEach((f, v) => {
@@ -237,6 +262,20 @@ export class RdbEncoder {
       this.string(v);
     });
     return true;
+  }
+
+  /**
+   * A set's value after its type byte (setRdbType), as rdbSaveObject writes it: an
+   * intset as one string holding its blob (LZF when that helps), a hashtable as its
+   * size and each member. On its own for DUMP.
+   */
+  setObject(set: SetValue): void {
+    if (set.isIntset) {
+      this.stringBytes(encodeIntset(set.slots as readonly string[]));
+      return;
+    }
+    this.length(set.size);
+    set.forEach((member) => this.string(member));
   }
 
   byte(b: number): void {
@@ -286,6 +325,14 @@ export class RdbEncoder {
     } else {
       this.buf.writeBigInt64LE(BigInt(ms), this.pos);
     }
+    this.pos += 8;
+    this.written += 8;
+  }
+
+  /** A double as rdbSaveBinaryDoubleValue: 8 bytes little-endian. */
+  binaryDouble(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.pos);
     this.pos += 8;
     this.written += 8;
   }
@@ -343,11 +390,16 @@ export class RdbEncoder {
     return true;
   }
 
-  /** LZF-compresses input into at most `limit` bytes (rdbSaveRawString's: 4 fewer than the input) or writes nothing. */
-  private lzf(input: Buffer, len: number, limit = len - 4): boolean {
+  /**
+   * LZF-compresses input with an output buffer of `limit` bytes (liblzf's out_len:
+   * rdbSaveRawString gives 4 fewer than the input) and writes it if it takes at most
+   * `accept` bytes (a quicklist node: out_len is the node's size, and the result must save
+   * 8 bytes); otherwise writes nothing.
+   */
+  private lzf(input: Buffer, len: number, limit = len - 4, accept = limit): boolean {
     if (this.scratchOut.length < limit) this.scratchOut = Buffer.allocUnsafe(len * 2);
     const clen = this.compressor.compress(input, len, this.scratchOut, limit);
-    if (clen === 0) return false;
+    if (clen === 0 || clen > accept) return false;
     this.byte(0xc0 | RDB_ENC_LZF);
     this.length(clen);
     this.length(len);

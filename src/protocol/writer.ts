@@ -75,6 +75,17 @@ export class ReplyWriter {
     this.pos = this.start + mark;
   }
 
+  /**
+   * The bytes encoded after mark, copied out and dropped from the pending output: a reply
+   * for another client (one blocked on keys) encoded while this batch's replies wait.
+   */
+  cut(mark: number): Buffer {
+    const from = this.start + mark;
+    const out = Buffer.from(this.buf.subarray(from, this.pos));
+    this.pos = from;
+    return out;
+  }
+
   /** Appends raw protocol bytes (pre-encoded replies). */
   raw(bytes: Buffer): void {
     this.ensure(bytes.length);

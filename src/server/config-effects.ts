@@ -42,6 +42,9 @@ export function applyConfigChange(s: ConfigSubjects, name: string, value: ParamV
   else if (name === 'hash-max-listpack-value') s.keyspace.hashEncoding.maxCompactValue = Number(value);
   else if (name === 'list-max-listpack-size') s.keyspace.listEncoding.fill = Number(value);
   else if (name === 'list-compress-depth') s.keyspace.listEncoding.compressDepth = Number(value);
+  else if (name === 'set-max-intset-entries') s.keyspace.setEncoding.maxIntsetEntries = Number(value);
+  else if (name === 'zset-max-listpack-entries') s.keyspace.zsetEncoding.maxCompactEntries = Number(value);
+  else if (name === 'zset-max-listpack-value') s.keyspace.zsetEncoding.maxCompactValue = Number(value);
   else if (name === 'save') s.persistence.applySavePoints();
   else if (name === 'notify-keyspace-events') s.notifier.flags = value as number;
   else if (name === 'client-output-buffer-limit') s.setOutputLimits(outputBufferLimitsOf(value as string));

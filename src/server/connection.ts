@@ -114,13 +114,20 @@ export class Connection implements ClientTransport {
   private softLimitSince = 0;
   /** Over an output buffer limit: nothing more is read, run or queued; closed after the batch. */
   private closeAsap = false;
+  /**
+   * What the client sent after the command that blocked it (blocking.ts), kept unparsed
+   * until it is unblocked; the socket is read on meanwhile, as Redis reads a blocked
+   * client, so a client that goes away while blocked is seen to go.
+   */
+  private held: Buffer | null = null;
+  private resumeScheduled = false;
   private readonly sink = (argv: string[]): boolean => {
     const client = this.client;
     const reply = this.server.reply;
     reply.protocol = client.protocol;
     execute(client, argv);
     this.parser.unauthenticated = !client.authenticated && this.server.authRequired;
-    if (client.closeAfterReply || this.closed || this.closeAsap) return false;
+    if (client.closeAfterReply || this.closed || this.closeAsap || client.blocked) return false;
     if (reply.pending >= FLUSH_BYTES || (reply.room < FLUSH_ROOM && reply.pending >= COPY_BELOW)) {
       this.write();
       return !this.closeAsap;
@@ -265,6 +272,43 @@ export class Connection implements ClientTransport {
     this.destroy();
   }
 
+  unblocked(): void {
+    if (this.resumeScheduled) return;
+    this.resumeScheduled = true;
+    setImmediate(() => {
+      this.resumeScheduled = false;
+      this.resumeHeld();
+    });
+  }
+
+  /** Runs what the client sent while it was blocked (Redis's processUnblockedClients). */
+  private resumeHeld(): void {
+    const held = this.held;
+    if (held === null || this.closed || this.closeAsap || this.client.blocked) return;
+    this.held = null;
+    this.server.beginBatch(this);
+    try {
+      this.runBatch(held, held.length);
+    } finally {
+      this.server.endBatch();
+    }
+  }
+
+  /** Keeps chunk[from..to) for when the client is unblocked; false if that passes the query buffer limit. */
+  private hold(chunk: Buffer, from: number, to: number): boolean {
+    if (from >= to) return true;
+    const part = chunk.subarray(from, to);
+    const held = this.held === null ? Buffer.from(part) : Buffer.concat([this.held, part]);
+    if (held.length > this.server.parserLimits.maxQueryBuffer) {
+      this.held = null;
+      this.server.log('warning', `Closing client that reached max query buffer length: addr=${this.remoteAddress}`);
+      this.destroy();
+      return false;
+    }
+    this.held = held;
+    return true;
+  }
+
   /** A read: chunk[0..length); chunk may be the server's read buffer, reused after this call. */
   private onData(chunk: Buffer, length: number): void {
     if (this.closed || this.closeAsap) return;
@@ -272,6 +316,11 @@ export class Connection implements ClientTransport {
     stats.netInputBytes += length;
     stats.totalReadsProcessed++;
     this.client.lastInteraction = Date.now();
+    if (this.client.blocked || this.held !== null) {
+      // Blocked (or about to go on with what it sent while blocked): kept, in order.
+      this.hold(chunk, 0, length);
+      return;
+    }
     this.server.beginBatch(this);
     try {
       this.runBatch(chunk, length);
@@ -289,7 +338,9 @@ export class Connection implements ClientTransport {
   /** Runs every command in chunk[0..length) and writes the replies. */
   private runBatch(chunk: Buffer, length: number): void {
     const result = this.parser.feed(chunk, this.sink, length);
-    if (result === FeedResult.ProtocolError) {
+    if (result === FeedResult.Stopped && this.client.blocked) {
+      if (!this.hold(chunk, this.parser.stoppedAt, length)) return;
+    } else if (result === FeedResult.ProtocolError) {
       // Replies to the commands before the error go first, then the error, then close.
       this.server.log('verbose', `Protocol error (${this.parser.error}) from client: ${this.remoteAddress}`);
       this.server.reply.error(this.parser.error);
@@ -424,6 +475,7 @@ export class Connection implements ClientTransport {
   destroy(): void {
     this.pushes = null;
     this.pushBytes = 0;
+    this.held = null;
     this.dropQueue();
     if (this.closed) {
       this.socket.destroy();

@@ -8,6 +8,7 @@ import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-
 import { ClientIds, type Client, type ServerInfo, type ServerStats, type ShutdownOptions } from '../commands/context.js';
 import { createCommandTable } from '../commands/command-groups.js';
 import type { CommandTable } from '../commands/table.js';
+import { BlockingRegistry } from '../commands/blocking.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
@@ -107,6 +108,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly commands: CommandTable;
   readonly reply = new ReplyWriter();
   readonly watches = new WatchRegistry();
+  readonly blocking = new BlockingRegistry(
+    () => this.clock.monotonic(),
+    (index) => this.keyspace.dbs[index]!,
+  );
   readonly pubsub = new PubSubHub();
   readonly clientIds = new ClientIds();
   readonly notifier = new KeyspaceNotifier(this.pubsub);
@@ -192,6 +197,13 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
+    this.keyspace.listener.keyCreated = (db, key) => this.blocking.signal(db, key);
+    this.keyspace.listener.databasesSwapped = (a, b) => {
+      this.watches.databasesSwapped(a, b, this.keyspace.now);
+      // Clients blocked on keys of either index are served if those keys now exist (Redis's scanDatabaseForReadyKeys).
+      this.blocking.scanDatabase(a);
+      this.blocking.scanDatabase(b);
+    };
     this.memory = new Memory(this.keyspace, this.config, this.clock, (level, message) => this.log(level, message), {
       ownsProcess: options.ownsProcess === true,
       before,
@@ -214,7 +226,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.config.onChange((name, value) => applyConfigChange(this, name, value));
     this.config.onValidate((pending) => this.listeners.validateTls(pending));
     this.config.onValidate((pending) => this.validateMaxclients(pending));
-    for (const name of ['hash-max-listpack-entries', 'hash-max-listpack-value', 'list-max-listpack-size', 'list-compress-depth']) applyConfigChange(this, name, this.config.get(name));
+    for (const name of [
+      'hash-max-listpack-entries', 'hash-max-listpack-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value',
+      'list-max-listpack-size', 'list-compress-depth',
+    ]) {
+      applyConfigChange(this, name, this.config.get(name));
+    }
     this.notifier.flags = this.config.number('notify-keyspace-events');
     this.keyspace.listener.event = (cls, event, key, db) => this.notifier.event(cls, event, key, db);
     this.reply.onError = (text) => countErrorReply(this.stats, text);
@@ -294,6 +311,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.cron.stop();
+      this.blocking.close();
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
       await this.persistence.abortBgsave();
@@ -414,6 +432,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     connection.client.multi = null;
     this.watches.unwatchAll(connection.client);
     this.pubsub.removeClient(connection.client);
+    this.blocking.forget(connection.client);
   }
 
   /**
@@ -510,7 +529,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
     for (const c of [...this.connections]) {
-      if (c.client.subscriptions === null && now - c.client.lastInteraction > timeout * 1000) {
+      // As Redis's clientsCronHandleTimeout: subscribers and blocked clients wait as long as they like.
+      if (c.client.subscriptions === null && !c.client.blocked && now - c.client.lastInteraction > timeout * 1000) {
         this.log('verbose', 'Closing idle client');
         c.destroy();
       }

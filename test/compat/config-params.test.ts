@@ -172,8 +172,6 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['appendfsync', 'always', 'the append-only file (AOF)'],
       ['slowlog-max-len', '10', 'the slow log (SLOWLOG)'],
       ['latency-monitor-threshold', '100', 'the latency monitor (LATENCY)'],
-      ['set-max-intset-entries', '10', 'sets'],
-      ['zset-max-listpack-value', '1kb', 'sorted sets'],
       ['hll-sparse-max-bytes', '100', 'HyperLogLog'],
       ['stream-node-max-entries', '5', 'streams'],
       ['replica-priority', '5', 'replication'],

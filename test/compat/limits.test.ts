@@ -247,6 +247,20 @@ describe('CLIENT KILL', () => {
   });
 });
 
+describe('CLIENT UNBLOCK', () => {
+  test('a client that is not blocked, an unknown id, and the errors (the reason is checked before the id)', async () => {
+    for (const args of [['CLIENT', 'UNBLOCK', '999999'], ['CLIENT', 'UNBLOCK', '999999', 'TIMEOUT'], ['CLIENT', 'unblock', '999999', 'error'],
+      ['CLIENT', 'UNBLOCK', 'x'], ['CLIENT', 'UNBLOCK', '-1'], ['CLIENT', 'UNBLOCK', '1', 'maybe'], ['CLIENT', 'UNBLOCK', 'x', 'maybe'],
+      ['CLIENT', 'UNBLOCK', '1', 'timeout', 'x'], ['CLIENT', 'UNBLOCK'], ['CLIENT', 'UNBLOCK', '99999999999999999999']]) {
+      await p.exact(...args);                                       // exact
+    }
+    // Its own id: the client running the command is not blocked.
+    const [r, l] = await p.both(['CLIENT', 'ID']);
+    const [rid, lid] = [r.toString().slice(1).trim(), l.toString().slice(1).trim()];
+    expect((await p.l.call('CLIENT', 'UNBLOCK', lid)).toString()).toBe((await p.r.call('CLIENT', 'UNBLOCK', rid)).toString()); // exact, each its own id
+  });
+});
+
 describe('CLIENT NO-EVICT', () => {
   test('ON and OFF, the e flag, errors', async () => {
     for (const args of [['CLIENT', 'NO-EVICT'], ['CLIENT', 'NO-EVICT', 'maybe'], ['CLIENT', 'NO-EVICT', 'on', 'x'],

@@ -449,6 +449,24 @@ describe('configuration', () => {
   });
 });
 
+describe('DUMP and RESTORE', () => {
+  test("a list's DUMP payload is Redis's, byte for byte, under several node sizes and compression depths", async () => {
+    for (const [fill, depth] of [['-2', '0'], ['5', '1'], ['-1', '2'], ['100', '0'], ['0', '3']]) {
+      await p.exact('CONFIG', 'SET', 'list-max-listpack-size', fill);  // exact
+      await p.exact('CONFIG', 'SET', 'list-compress-depth', depth);    // exact
+      await p.exact('DEL', 'l', 'r');                                  // exact
+      const argv = rpushMany('l', 1200, 8);
+      for (let i = 2; i < argv.length; i += 400) await p.exact('RPUSH', 'l', ...argv.slice(i, i + 400)); // exact
+      await p.exact('RPUSH', 'l', 'a'.repeat(48), 'b'.repeat(9000));  // exact
+      await p.exact('DUMP', 'l');                                      // exact: the payload
+      const [payload] = await p.both(['DUMP', 'l']);
+      const body = payload.subarray(payload.indexOf('\r\n') + 2, payload.length - 2);
+      await p.exact('RESTORE', 'r', '0', body);                        // exact: each takes the other's (the same) payload
+      await p.exact('LRANGE', 'r', '0', '-1');                         // exact
+    }
+  });
+});
+
 describe('COMMAND', () => {
   test('COMMAND INFO and DOCS of every list command', async () => {
     for (const name of ['lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lrange', 'lindex', 'lset', 'linsert',

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { pairSuite } from './harness.js';
 import { RawClient } from '../helpers/raw-client.js';
+import type { ValueObject } from '../../src/keyspace/values.js';
 
 /**
  * Every string command against Redis 7.0, one command per line (their RESP3 replies are
@@ -12,7 +13,8 @@ const p = pairSuite();
 /** A key holding a list on both servers (lapse has no list commands: set in-process). */
 async function makeList(key: string): Promise<void> {
   await p.r.call('RPUSH', key, 'x');
-  p.lapse.keyspace.dbs[0]!.set(key, { type: 'list', estimatedBytes: 64 });
+  const list: ValueObject = { type: 'list', estimatedBytes: 64, encoding: () => 'quicklist', copy: () => list };
+  p.lapse.keyspace.dbs[0]!.set(key, list);
 }
 
 const SEC = Math.floor(Date.now() / 1000);

@@ -67,10 +67,12 @@ function readFileState(file: string): Snapshot {
   readRdbFile(file, {
     key(db, key, value, expire) {
       const pairs: [string, string][] = [];
-      if (typeof value !== 'string' && value.type === 'hash') {
+      if (typeof value !== 'string' && value.type === 'zset') {
+        for (let i = 0; i < value.members.length; i++) pairs.push([value.members[i]!, String(value.scores[i])]);
+      } else if (typeof value !== 'string' && value.type === 'hash') {
         for (let i = 0; i < value.pairs.length; i += 2) pairs.push([`${value.pairs[i]}@${value.fieldExpires?.[i >> 1] ?? 0}`, value.pairs[i + 1]!]);
       }
-      const v = typeof value === 'string' ? value : value.type === 'list' ? JSON.stringify(value.elements) : hashText(pairs);
+      const v = typeof value === 'string' ? value : value.type === 'set' ? JSON.stringify([...value.members].sort()) : value.type === 'list' ? JSON.stringify(value.elements) : hashText(pairs);
       out.set(`${db}/${key}`, `${v}|${expire === null ? '' : String(expire)}`);
     },
   });

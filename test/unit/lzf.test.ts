@@ -23,6 +23,20 @@ describe('LZF', () => {
     expect(lzfDecompress(redis, 0, redis.length, 181).toString('latin1')).toBe(original);
   });
 
+  test('compresses as Redis 7.0\'s liblzf does, byte for byte', () => {
+    // The payload above, and the 24-byte intset of SADD s 1 9223372036854775807, which
+    // liblzf gives up on within Redis's limit of len - 4 (test/compat/lzf.test.ts compares
+    // hundreds of values with a live redis-server).
+    const original = Buffer.from('session:user=42;'.repeat(8) + 'abcdefghij'.repeat(5) + 'xyz', 'latin1');
+    expect(compress(original, original.length - 4)!.toString('hex')).toBe(
+      '1073657373696f6e3a757365723d34323b73e0660f096162636465666768696ae01f090278797a',
+    );
+    const intset = Buffer.from('080000000200000001000000000000000000000000000000', 'hex');
+    intset.writeBigInt64LE(9223372036854775807n, 16);
+    expect(compress(intset, intset.length - 4)).toBeNull();
+    expect(compress(intset, intset.length * 2)).not.toBeNull();
+  });
+
   test('round trips any bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
@@ -70,6 +84,29 @@ describe('LZF', () => {
     const first = compress(a)!;
     compress(Buffer.from('world hello world hello olleh dlrow'.repeat(20)));
     expect(compress(a)!.equals(first)).toBe(true);
+  });
+
+  test('a table left over from earlier inputs gives the clean-table output (why INIT_HTAB 0 is safe)', () => {
+    // Holding the compressor's base still makes earlier inputs' entries read as this
+    // input's positions, as Redis's uninitialised stack table would; inputs from a small
+    // alphabet so that 3-byte sequences recur within and across inputs.
+    const carried = new LzfCompressor();
+    const holdBase = () => ((carried as unknown as { base: number }).base = 1);
+    const input = fc.uint8Array({ minLength: 3, maxLength: 600 }).map((b) => Buffer.from(b.map((x) => 0x61 + (x % 4))));
+    fc.assert(
+      fc.property(fc.array(input, { minLength: 2, maxLength: 12 }), (inputs) => {
+        for (const v of inputs) {
+          const out = Buffer.alloc(v.length * 2 + 16);
+          holdBase();
+          const n = carried.compress(v, v.length, out, out.length);
+          const clean = new LzfCompressor();
+          const expected = Buffer.alloc(out.length);
+          const m = clean.compress(v, v.length, expected, expected.length);
+          expect(out.subarray(0, n).equals(expected.subarray(0, m))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('refuses malformed streams', () => {

@@ -1,0 +1,115 @@
+/**
+ * Memory per member of one large set: lapse against redis-server 7.0, the same data
+ * loaded the same way (redis-cli --pipe, SADD of 1000 members per command) and measured
+ * the same way (heap or used_memory after minus before).
+ *
+ *   node --expose-gc --import tsx bench/micro/set-memory.ts [members=1000000]
+ *
+ * Two sets: string members ("member:" + 8 hex digits, 15 bytes: a hashtable in both)
+ * and integer members (a hashtable past set-max-intset-entries in both).
+ *
+ * lapse: process.memoryUsage().heapUsed after GCs, before and after loading, in this
+ * process (the server runs here; redis-cli is a child process), beside the set's own
+ * estimatedBytes (what maxmemory and MEMORY USAGE count). Redis: INFO memory
+ * used_memory (jemalloc's allocated bytes) before and after.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createServer } from '../../src/index.js';
+import type { SetValue } from '../../src/keyspace/set.js';
+import { startRedis } from '../../test/helpers/redis-server.js';
+import { RawClient } from '../../test/helpers/raw-client.js';
+import { encodeCommand } from '../../test/helpers/resp.js';
+
+const MEMBERS = Number(process.argv[2] ?? 1_000_000);
+const PER_COMMAND = 1000;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+
+function member(kind: 'string' | 'int', i: number): string {
+  return kind === 'string' ? `member:${i.toString(16).padStart(8, '0')}` : String(1_000_000_000 + i * 7);
+}
+
+function payload(kind: 'string' | 'int'): string {
+  const file = path.join(os.tmpdir(), `lapse-set-memory-${process.pid}-${kind}.resp`);
+  const out = fs.openSync(file, 'w');
+  for (let i = 0; i < MEMBERS; i += PER_COMMAND) {
+    const argv = ['SADD', 'bigset'];
+    for (let j = i; j < Math.min(MEMBERS, i + PER_COMMAND); j++) argv.push(member(kind, j));
+    fs.writeSync(out, encodeCommand(argv));
+  }
+  fs.closeSync(out);
+  return file;
+}
+
+function pipe(port: number, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
+  });
+}
+
+function heap(): number {
+  for (let i = 0; i < 3; i++) gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {
+  const server = createServer({ port: 0, bind: '127.0.0.1' });
+  const { port } = await server.listen();
+  const c = await RawClient.connect(port);
+  await c.call('PING');
+  const before = heap();
+  await pipe(port, file);
+  await c.call('PING');
+  const after = heap();
+  const card = (await c.call('SCARD', 'bigset')).toString();
+  if (card !== `:${MEMBERS}\r\n`) throw new Error(`lapse SCARD ${card}`);
+  const estimated = (server.keyspace.dbs[0]!.peek('bigset')!.value as SetValue).estimatedBytes;
+  c.close();
+  await server.close();
+  return { heap: after - before, estimated };
+}
+
+async function redisBytes(file: string): Promise<number> {
+  const redis = await startRedis();
+  try {
+    const c = await RawClient.connect(redis.port);
+    const used = async () => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
+    const before = await used();
+    await pipe(redis.port, file);
+    const after = await used();
+    c.close();
+    return after - before;
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`one set of ${MEMBERS} members, node ${process.version}`);
+  console.log('members    lapse heap B/member   lapse estimate B/member   redis B/member   heap/redis   estimate/heap');
+  for (const kind of ['string', 'int'] as const) {
+    const file = payload(kind);
+    try {
+      const l = await lapseBytes(file);
+      const r = await redisBytes(file);
+      const lh = l.heap / MEMBERS;
+      const le = l.estimated / MEMBERS;
+      const rm = r / MEMBERS;
+      console.log(`${kind.padEnd(7)}   ${lh.toFixed(1).padStart(19)}   ${le.toFixed(1).padStart(23)}   ${rm.toFixed(1).padStart(14)}   ${(lh / rm).toFixed(2).padStart(10)}   ${(le / lh).toFixed(2).padStart(13)}`);
+    } finally {
+      fs.unlinkSync(file);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

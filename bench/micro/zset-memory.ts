@@ -1,0 +1,98 @@
+/**
+ * Memory per member of one large sorted set: lapse against redis-server 7.0, the same
+ * data loaded the same way (redis-cli --pipe), measured the same way as hash-memory.ts
+ * (lapse: heapUsed after full GCs, after minus before; Redis: INFO used_memory), plus
+ * lapse's own O(1) estimate (ZSetValue.estimatedBytes, what maxmemory counts).
+ *
+ *   node --expose-gc --import tsx bench/micro/zset-memory.ts [members=1000000]
+ *
+ * Data: one key, `members` members "session:" + 16 hex digits (24 bytes, a Spring
+ * Session expiry index) with millisecond-timestamp scores (integers above 2^31, so not
+ * small integers in V8), added 1000 per ZADD.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createServer } from '../../src/index.js';
+import type { ZSetValue } from '../../src/keyspace/zset.js';
+import { startRedis } from '../../test/helpers/redis-server.js';
+import { RawClient } from '../../test/helpers/raw-client.js';
+import { encodeCommand } from '../../test/helpers/resp.js';
+
+const MEMBERS = Number(process.argv[2] ?? 1_000_000);
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
+
+function payload(): string {
+  const file = path.join(os.tmpdir(), `lapse-zset-memory-${process.pid}.resp`);
+  const out = fs.openSync(file, 'w');
+  for (let i = 0; i < MEMBERS; i += 1000) {
+    const argv = ['ZADD', 'expirations'];
+    for (let j = i; j < Math.min(MEMBERS, i + 1000); j++) argv.push(String(1_700_000_000_000 + ((j * 7919) % MEMBERS) * 1000), `session:${j.toString(16).padStart(16, '0')}`);
+    fs.writeSync(out, encodeCommand(argv));
+  }
+  fs.closeSync(out);
+  return file;
+}
+
+function pipe(port: number, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
+  });
+}
+
+function heap(): number {
+  for (let i = 0; i < 3; i++) gc!();
+  return process.memoryUsage().heapUsed;
+}
+
+async function main(): Promise<void> {
+  const file = payload();
+  try {
+    const server = createServer({ port: 0, bind: '127.0.0.1' });
+    const { port } = await server.listen();
+    const c = await RawClient.connect(port);
+    await c.call('PING');
+    const before = heap();
+    const t0 = performance.now();
+    await pipe(port, file);
+    const lapseSeconds = (performance.now() - t0) / 1000;
+    const after = heap();
+    const zset = server.keyspace.dbs[0]!.peek('expirations')!.value as ZSetValue;
+    if (zset.size !== MEMBERS) throw new Error(`lapse ZCARD ${zset.size}`);
+    const lapseHeap = (after - before) / MEMBERS;
+    const estimate = zset.estimatedBytes / MEMBERS;
+    c.close();
+    await server.close();
+
+    const redis = await startRedis();
+    let redisBytes: number;
+    let redisSeconds: number;
+    try {
+      const r = await RawClient.connect(redis.port);
+      const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec((await r.call('INFO', 'memory')).toString())![1]);
+      const b = await used();
+      const t1 = performance.now();
+      await pipe(redis.port, file);
+      redisSeconds = (performance.now() - t1) / 1000;
+      redisBytes = ((await used()) - b) / MEMBERS;
+      r.close();
+    } finally {
+      await redis.stop();
+    }
+    console.log(`${MEMBERS} members of one sorted set, node ${process.version}`);
+    console.log(`lapse heap ${lapseHeap.toFixed(1)} B/member, estimatedBytes ${estimate.toFixed(1)} B/member, redis used_memory ${redisBytes.toFixed(1)} B/member`);
+    console.log(`lapse/redis ${(lapseHeap / redisBytes).toFixed(2)}; estimate/heap ${(estimate / lapseHeap).toFixed(2)}; load time lapse ${lapseSeconds.toFixed(2)} s, redis ${redisSeconds.toFixed(2)} s`);
+  } finally {
+    fs.unlinkSync(file);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,313 @@
+/**
+ * The ordered structure of a large sorted set: a B+tree of (score, member) pairs ordered
+ * by score, then by member bytes (latin1 strings compare as memcmp does), with the size
+ * of every subtree kept in its parent, so that rank -> element and element -> rank cost
+ * O(log n), as Redis's skiplist with spans does (DESIGN.md: "rank in O(log n)").
+ *
+ * Why a B+tree and not a skiplist: a skiplist node is a JS object per member (header,
+ * member, score, backward link, an array of levels with spans: ~120 bytes before the
+ * member), where a leaf here holds up to LEAF_MAX members and scores in two arrays
+ * (8 bytes each per member; scores stay unboxed in a double array). Leaves are linked
+ * both ways, so a range walks them in either direction after one descent.
+ *
+ * Inner nodes route by separators: sep[i] (i >= 1) is <= every pair of child i and >
+ * every pair of child i-1. Deleting a pair never invalidates a separator, so deletions
+ * only adjust counts; an emptied node is unlinked, and a small leaf is merged into a
+ * neighbour under the same parent (inner nodes are not rebalanced: the tree's height is
+ * bounded by the largest size the set ever had, log64 of it).
+ */
+
+/** Most pairs in a leaf; a fuller one splits in two. */
+const LEAF_MAX = 64;
+/** Most children of an inner node. */
+const INNER_MAX = 64;
+/** A leaf smaller than this is merged with a neighbour that leaves the result at most half full. */
+const LEAF_MERGE = LEAF_MAX / 4;
+
+export class Leaf {
+  members: string[] = [];
+  scores: number[] = [];
+  next: Leaf | null = null;
+  prev: Leaf | null = null;
+}
+
+class Inner {
+  children: TreeNode[] = [];
+  /** Pairs under each child. */
+  counts: number[] = [];
+  sepScores: number[] = [];
+  sepMembers: string[] = [];
+}
+
+type TreeNode = Leaf | Inner;
+
+/** Whether the pair (score, member) comes after (s, m) in a sorted set's order. */
+export function after(score: number, member: string, s: number, m: string): boolean {
+  return score > s || (score === s && member > m);
+}
+
+/** A monotone predicate over the set's order: false for a prefix, true after it. */
+export type PairPredicate = (score: number, member: string) => boolean;
+
+export class ScoreTree {
+  private root: TreeNode = new Leaf();
+  /** Number of pairs. */
+  size = 0;
+  /** The first and last leaves (the same leaf while there is one). */
+  head: Leaf;
+  tail: Leaf;
+  /** Set by locate(): the leaf and index of the pair found. */
+  foundLeaf!: Leaf;
+  foundIndex = 0;
+  /** Number of leaves and inner nodes, for the memory estimate. */
+  leaves = 1;
+  inners = 0;
+
+  constructor() {
+    this.head = this.tail = this.root as Leaf;
+  }
+
+  /**
+   * The rank of the first pair for which pred holds (size if none). In an inner node
+   * the last child whose separator fails pred holds the answer, or, if no pair of
+   * that child passes, the first pair of the next one (rank = the end of that child).
+   */
+  firstRank(pred: PairPredicate): number {
+    let node = this.root;
+    let offset = 0;
+    while (node instanceof Inner) {
+      const n = node.children.length;
+      let i = 0;
+      while (i + 1 < n && !pred(node.sepScores[i + 1]!, node.sepMembers[i + 1]!)) {
+        offset += node.counts[i]!;
+        i++;
+      }
+      node = node.children[i]!;
+    }
+    const members = node.members;
+    const scores = node.scores;
+    let lo = 0;
+    let hi = members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pred(scores[mid]!, members[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    return offset + lo;
+  }
+
+  /** The rank of a pair known to be in the tree. */
+  rankOf(member: string, score: number): number {
+    let node = this.root;
+    let offset = 0;
+    while (node instanceof Inner) {
+      const n = node.children.length;
+      let i = 0;
+      while (i + 1 < n && !after(node.sepScores[i + 1]!, node.sepMembers[i + 1]!, score, member)) {
+        offset += node.counts[i]!;
+        i++;
+      }
+      node = node.children[i]!;
+    }
+    return offset + this.indexIn(node, member, score);
+  }
+
+  /** Sets foundLeaf and foundIndex to the pair at rank (0 <= rank < size). */
+  locate(rank: number): void {
+    let node = this.root;
+    while (node instanceof Inner) {
+      let i = 0;
+      while (rank >= node.counts[i]!) rank -= node.counts[i++]!;
+      node = node.children[i]!;
+    }
+    this.foundLeaf = node;
+    this.foundIndex = rank;
+  }
+
+  /** Adds a pair whose member is not in the tree. */
+  insert(member: string, score: number): void {
+    const path: Inner[] = [];
+    const at: number[] = [];
+    let node = this.root;
+    while (node instanceof Inner) {
+      const n = node.children.length;
+      let i = 0;
+      while (i + 1 < n && !after(node.sepScores[i + 1]!, node.sepMembers[i + 1]!, score, member)) i++;
+      node.counts[i]!++;
+      path.push(node);
+      at.push(i);
+      node = node.children[i]!;
+    }
+    const leaf = node;
+    let lo = 0;
+    let hi = leaf.members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (after(leaf.scores[mid]!, leaf.members[mid]!, score, member)) hi = mid;
+      else lo = mid + 1;
+    }
+    leaf.members.splice(lo, 0, member);
+    leaf.scores.splice(lo, 0, score);
+    this.size++;
+    if (leaf.members.length > LEAF_MAX) this.splitLeaf(leaf, path, at);
+  }
+
+  /** Removes a pair known to be in the tree. */
+  delete(member: string, score: number): void {
+    const path: Inner[] = [];
+    const at: number[] = [];
+    let node = this.root;
+    while (node instanceof Inner) {
+      const n = node.children.length;
+      let i = 0;
+      while (i + 1 < n && !after(node.sepScores[i + 1]!, node.sepMembers[i + 1]!, score, member)) i++;
+      node.counts[i]!--;
+      path.push(node);
+      at.push(i);
+      node = node.children[i]!;
+    }
+    const leaf = node;
+    const index = this.indexIn(leaf, member, score);
+    leaf.members.splice(index, 1);
+    leaf.scores.splice(index, 1);
+    this.size--;
+    if (this.size === 0) {
+      this.root = this.head = this.tail = new Leaf();
+      this.leaves = 1;
+      this.inners = 0;
+      return;
+    }
+    if (path.length === 0) return;
+    if (leaf.members.length === 0) this.unlink(leaf, path, at);
+    else if (leaf.members.length < LEAF_MERGE) this.mergeLeaf(leaf, path[path.length - 1]!, at[at.length - 1]!);
+  }
+
+  /** The index in leaf of a pair known to be there. */
+  private indexIn(leaf: Leaf, member: string, score: number): number {
+    let lo = 0;
+    let hi = leaf.members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (after(leaf.scores[mid]!, leaf.members[mid]!, score, member)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo - 1;
+  }
+
+  private splitLeaf(leaf: Leaf, path: Inner[], at: number[]): void {
+    const half = leaf.members.length >> 1;
+    const right = new Leaf();
+    right.members = leaf.members.slice(half);
+    right.scores = leaf.scores.slice(half);
+    leaf.members.length = half;
+    leaf.scores.length = half;
+    right.next = leaf.next;
+    right.prev = leaf;
+    if (leaf.next !== null) leaf.next.prev = right;
+    else this.tail = right;
+    leaf.next = right;
+    this.leaves++;
+    this.addChild(right, right.members.length, right.scores[0]!, right.members[0]!, leaf, half, path, at);
+  }
+
+  /**
+   * Puts `node` (count pairs, first pair (sepScore, sepMember)) right after `left`
+   * (now leftCount pairs) in the parent at the end of path, splitting upwards as needed.
+   */
+  private addChild(
+    node: TreeNode, count: number, sepScore: number, sepMember: string,
+    left: TreeNode, leftCount: number, path: Inner[], at: number[],
+  ): void {
+    if (path.length === 0) {
+      const root = new Inner();
+      root.children = [left, node];
+      root.counts = [leftCount, count];
+      root.sepScores = [0, sepScore];
+      root.sepMembers = ['', sepMember];
+      this.root = root;
+      this.inners++;
+      return;
+    }
+    const parent = path.pop()!;
+    const i = at.pop()!;
+    parent.children.splice(i + 1, 0, node);
+    parent.counts[i] = leftCount;
+    parent.counts.splice(i + 1, 0, count);
+    parent.sepScores.splice(i + 1, 0, sepScore);
+    parent.sepMembers.splice(i + 1, 0, sepMember);
+    if (parent.children.length <= INNER_MAX) return;
+    const half = parent.children.length >> 1;
+    const right = new Inner();
+    right.children = parent.children.slice(half);
+    right.counts = parent.counts.slice(half);
+    right.sepScores = parent.sepScores.slice(half);
+    right.sepMembers = parent.sepMembers.slice(half);
+    parent.children.length = half;
+    parent.counts.length = half;
+    parent.sepScores.length = half;
+    parent.sepMembers.length = half;
+    this.inners++;
+    let rightCount = 0;
+    for (const c of right.counts) rightCount += c;
+    let parentCount = 0;
+    for (const c of parent.counts) parentCount += c;
+    this.addChild(right, rightCount, right.sepScores[0]!, right.sepMembers[0]!, parent, parentCount, path, at);
+  }
+
+  /** Removes an emptied node from its parent, and emptied parents from theirs. */
+  private unlink(leaf: Leaf, path: Inner[], at: number[]): void {
+    if (leaf.prev !== null) leaf.prev.next = leaf.next;
+    else this.head = leaf.next!;
+    if (leaf.next !== null) leaf.next.prev = leaf.prev;
+    else this.tail = leaf.prev!;
+    this.leaves--;
+    for (let level = path.length - 1; level >= 0; level--) {
+      const parent = path[level]!;
+      const i = at[level]!;
+      parent.children.splice(i, 1);
+      parent.counts.splice(i, 1);
+      parent.sepScores.splice(i, 1);
+      parent.sepMembers.splice(i, 1);
+      if (parent.children.length > 0 || level === 0) break;
+      this.inners--;
+    }
+    this.collapseRoot();
+  }
+
+  /** Merges a small leaf with a neighbour under the same parent, if both fit in half a leaf. */
+  private mergeLeaf(leaf: Leaf, parent: Inner, i: number): void {
+    let left: Leaf;
+    let j: number;
+    if (i + 1 < parent.children.length && parent.counts[i + 1]! + leaf.members.length <= LEAF_MAX / 2) {
+      left = leaf;
+      j = i + 1;
+    } else if (i > 0 && parent.counts[i - 1]! + leaf.members.length <= LEAF_MAX / 2) {
+      left = parent.children[i - 1] as Leaf;
+      j = i;
+    } else {
+      return;
+    }
+    const right = parent.children[j] as Leaf;
+    for (let k = 0; k < right.members.length; k++) {
+      left.members.push(right.members[k]!);
+      left.scores.push(right.scores[k]!);
+    }
+    parent.counts[j - 1]! += parent.counts[j]!;
+    parent.children.splice(j, 1);
+    parent.counts.splice(j, 1);
+    parent.sepScores.splice(j, 1);
+    parent.sepMembers.splice(j, 1);
+    left.next = right.next;
+    if (right.next !== null) right.next.prev = left;
+    else this.tail = left;
+    this.leaves--;
+    this.collapseRoot();
+  }
+
+  private collapseRoot(): void {
+    while (this.root instanceof Inner && this.root.children.length === 1) {
+      this.root = this.root.children[0]!;
+      this.inners--;
+    }
+  }
+}

@@ -1,0 +1,386 @@
+import type { ValueObject } from './values.js';
+import { stringBytes } from './memory-cost.js';
+import { after, Leaf, ScoreTree, type PairPredicate } from './score-tree.js';
+
+/**
+ * A server's limits of the compact sorted-set encoding: Redis's zset-max-listpack-entries
+ * and zset-max-listpack-value (aliases zset-max-ziplist-*), set from that server's
+ * configuration (server/config-effects.ts). One per keyspace, passed to the value when
+ * it grows.
+ */
+export interface ZSetEncoding {
+  maxCompactEntries: number;
+  maxCompactValue: number;
+}
+
+/** Redis 7.0's built-in defaults, for sorted sets built outside a server. Frozen: a constant. */
+export const REDIS_ZSET_ENCODING: Readonly<ZSetEncoding> = Object.freeze({ maxCompactEntries: 128, maxCompactValue: 64 });
+
+export function newZSetEncoding(): ZSetEncoding {
+  return { maxCompactEntries: REDIS_ZSET_ENCODING.maxCompactEntries, maxCompactValue: REDIS_ZSET_ENCODING.maxCompactValue };
+}
+
+/** Tombstones of the slot arrays are squeezed out once there are more than this and more than live members. */
+const MIN_HOLES_TO_COMPACT = 64;
+
+/**
+ * A sorted set: members (latin1 strings) with double scores, ordered by score then by
+ * member bytes. Two forms, as Redis 7.0:
+ *
+ * - Compact ("listpack": at most zset-max-listpack-entries members, none longer than
+ *   zset-max-listpack-value bytes): two sorted arrays, members and scores; lookups are
+ *   linear or binary searches over at most a few hundred entries, as in a listpack.
+ * - Large ("skiplist"), for good once converted (Redis converts back only when a store
+ *   command or a load builds a small result): a ScoreTree (rank <-> pair in O(log n)),
+ *   and member -> slot in `dict`, the slot indexing `slotMembers`/`slotScores`. The
+ *   stable slot numbers give ZSCAN a cursor and ZRANDMEMBER an O(1) random pick, as the
+ *   hash table does for Redis; scores live unboxed in a double array (a Map of member
+ *   -> score would box each non-integer score in a 16-byte HeapNumber).
+ *
+ * The value never talks to the database: commands call Database.willMutate() before a
+ * change and Database.valueResized() after it (maxmemory's accounting).
+ */
+export class ZSetValue implements ValueObject {
+  /** Compact form (null once large). */
+  private members: string[] | null = [];
+  private scores: number[] | null = [];
+  /** Large form (null while compact). */
+  private tree: ScoreTree | null = null;
+  private dict: Map<string, number> | null = null;
+  private slotMembers: (string | null)[] = [];
+  private slotScores: number[] = [];
+  /** Sum of stringBytes of the members, kept up to date for an O(1) estimatedBytes. */
+  private stringsBytes = 0;
+
+  /**
+   * An empty set in the form Redis's zsetTypeCreate(sizeHint, lengthHint) picks: large
+   * from the start when the members about to be added could not stay compact.
+   */
+  constructor(sizeHint = 0, lengthHint = 0, encoding: Readonly<ZSetEncoding> = REDIS_ZSET_ENCODING) {
+    if (sizeHint > encoding.maxCompactEntries || lengthHint > encoding.maxCompactValue) this.convert();
+  }
+
+  get type(): 'zset' {
+    return 'zset';
+  }
+
+  get size(): number {
+    return this.tree !== null ? this.tree.size : this.members!.length;
+  }
+
+  get compact(): boolean {
+    return this.tree === null;
+  }
+
+  /** What Redis's OBJECT ENCODING reports for the same set. */
+  encoding(): 'listpack' | 'skiplist' {
+    return this.tree === null ? 'listpack' : 'skiplist';
+  }
+
+  /**
+   * O(1) estimate (memory-cost.ts): this object (80 bytes), the members' strings, and
+   * per member 16 bytes in the compact arrays; in the large form ~20 bytes in the Map
+   * and 16 in the slot arrays per slot, 16 in a leaf per member, plus ~1.1 KB per leaf
+   * and 2.2 KB per inner node (their arrays with spare capacity). Measured with
+   * bench/micro/zset-memory.ts (1M members of 24 bytes): heap 115.5 B/member, this
+   * estimate 114.7 (159 before these constants were fitted); Redis 7.0 used_memory 125.8.
+   */
+  get estimatedBytes(): number {
+    if (this.tree === null) return 80 + 64 + this.stringsBytes + 16 * this.members!.length;
+    const tree = this.tree;
+    return 80 + 200 + this.stringsBytes + 36 * this.slotMembers.length + 16 * tree.size + 1100 * tree.leaves + 2200 * tree.inners;
+  }
+
+  /** The member's score, or undefined. */
+  /** A deep copy in the same encoding (COPY): members inserted in order under limits that keep the form. */
+  copy(): ZSetValue {
+    const compact = this.tree === null;
+    const keep: Readonly<ZSetEncoding> = compact
+      ? { maxCompactEntries: Infinity, maxCompactValue: Infinity }
+      : { maxCompactEntries: 0, maxCompactValue: 0 };
+    const copy = new ZSetValue(compact ? 0 : 1, 0, keep);
+    this.forEach((member, score) => copy.insert(member, score, keep));
+    return copy;
+  }
+
+  score(member: string): number | undefined {
+    if (this.dict !== null) {
+      const slot = this.dict.get(member);
+      return slot === undefined ? undefined : this.slotScores[slot];
+    }
+    const i = this.members!.indexOf(member);
+    return i < 0 ? undefined : this.scores![i];
+  }
+
+  has(member: string): boolean {
+    return this.dict !== null ? this.dict.has(member) : this.members!.indexOf(member) >= 0;
+  }
+
+  /**
+   * Adds a member that is not in the set, converting to the large form first when the
+   * compact one would pass its limits (Redis's zsetAdd).
+   */
+  insert(member: string, score: number, encoding: Readonly<ZSetEncoding> = REDIS_ZSET_ENCODING): void {
+    if (this.tree === null && (this.members!.length + 1 > encoding.maxCompactEntries || member.length > encoding.maxCompactValue)) {
+      this.convert();
+    }
+    this.stringsBytes += stringBytes(member.length);
+    if (this.tree !== null) {
+      this.tree.insert(member, score);
+      this.dict!.set(member, this.slotMembers.length);
+      this.slotMembers.push(member);
+      this.slotScores.push(score);
+      return;
+    }
+    const members = this.members!;
+    const scores = this.scores!;
+    // A listpack stores -0 as the integer 0 (double2ll).
+    if (score === 0) score = 0;
+    const at = insertionIndex(members, scores, member, score);
+    members.splice(at, 0, member);
+    scores.splice(at, 0, score);
+  }
+
+  /**
+   * Changes the score of a member of the set. A score equal to the old one (-0 equals 0,
+   * as Redis's `score != curscore`) changes nothing.
+   */
+  update(member: string, score: number): void {
+    if (this.tree !== null) {
+      const slot = this.dict!.get(member)!;
+      const old = this.slotScores[slot]!;
+      if (old === score) return;
+      this.tree.delete(member, old);
+      this.tree.insert(member, score);
+      this.slotScores[slot] = score;
+      return;
+    }
+    const members = this.members!;
+    const scores = this.scores!;
+    const i = members.indexOf(member);
+    if (scores[i] === score) return;
+    if (score === 0) score = 0;
+    members.splice(i, 1);
+    scores.splice(i, 1);
+    const at = insertionIndex(members, scores, member, score);
+    members.splice(at, 0, member);
+    scores.splice(at, 0, score);
+  }
+
+  /** Removes member; true if it was there. */
+  remove(member: string): boolean {
+    if (this.tree !== null) {
+      const dict = this.dict!;
+      const slot = dict.get(member);
+      if (slot === undefined) return false;
+      this.tree.delete(member, this.slotScores[slot]!);
+      dict.delete(member);
+      this.dropSlot(slot);
+    } else {
+      const i = this.members!.indexOf(member);
+      if (i < 0) return false;
+      this.members!.splice(i, 1);
+      this.scores!.splice(i, 1);
+    }
+    this.stringsBytes -= stringBytes(member.length);
+    return true;
+  }
+
+  /** The 0-based rank of member in ascending order, or -1. O(log n) in the large form. */
+  rank(member: string): number {
+    if (this.tree !== null) {
+      const slot = this.dict!.get(member);
+      return slot === undefined ? -1 : this.tree.rankOf(member, this.slotScores[slot]!);
+    }
+    return this.members!.indexOf(member);
+  }
+
+  /** The rank of the first pair (ascending) for which the monotone pred holds; size if none. */
+  firstRank(pred: PairPredicate): number {
+    if (this.tree !== null) return this.tree.firstRank(pred);
+    const members = this.members!;
+    const scores = this.scores!;
+    let lo = 0;
+    let hi = members.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (pred(scores[mid]!, members[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /**
+   * Calls visit for the pairs of ascending ranks from..to (inclusive, both in range),
+   * walking down from `from` to `to` when from > to. O(log n + pairs).
+   */
+  walk(from: number, to: number, visit: (member: string, score: number) => void): void {
+    const down = from > to;
+    let n = down ? from - to + 1 : to - from + 1;
+    if (this.tree === null) {
+      const members = this.members!;
+      const scores = this.scores!;
+      for (let i = from; n > 0; n--, i += down ? -1 : 1) visit(members[i]!, scores[i]!);
+      return;
+    }
+    const tree = this.tree;
+    tree.locate(from);
+    let leaf: Leaf | null = tree.foundLeaf;
+    let i = tree.foundIndex;
+    while (n > 0 && leaf !== null) {
+      visit(leaf.members[i]!, leaf.scores[i]!);
+      n--;
+      if (down) {
+        if (--i < 0) {
+          leaf = leaf.prev;
+          if (leaf !== null) i = leaf.members.length - 1;
+        }
+      } else if (++i >= leaf.members.length) {
+        leaf = leaf.next;
+        i = 0;
+      }
+    }
+  }
+
+  /** The pairs of ranks from..to (either direction), flat: [m0, s0, m1, s1, ...]. */
+  range(from: number, to: number): (string | number)[] {
+    const out: (string | number)[] = [];
+    this.walk(from, to, (m, s) => out.push(m, s));
+    return out;
+  }
+
+  /** Calls fn for every pair in ascending order. */
+  forEach(fn: (member: string, score: number) => void): void {
+    if (this.size > 0) this.walk(0, this.size - 1, fn);
+  }
+
+  /**
+   * Visits up to `count` members of the large form from cursor (0 = start), examining
+   * at most count*10 slots, and returns the next cursor (0 when done): the hash's
+   * contract (HashValue.scan) over the slot arrays, newest slot first.
+   */
+  scan(cursor: number, count: number, visit: (member: string, score: number) => void): number {
+    const slots = this.slotMembers;
+    const top = slots.length - 1;
+    let slot = cursor === 0 || cursor - 1 > top ? top : cursor - 1;
+    const maxExamined = Math.max(count, 1) * 10;
+    let visited = 0;
+    for (let examined = 0; slot >= 0 && visited < count && examined < maxExamined; slot--, examined++) {
+      const member = slots[slot];
+      if (member === null || member === undefined) continue;
+      visited++;
+      visit(member, this.slotScores[slot]!);
+    }
+    return slot >= 0 ? slot + 1 : 0;
+  }
+
+  /**
+   * A uniformly random member's rank (compact) or slot (large), see memberOf/scoreOf.
+   * The set must not be empty.
+   */
+  randomPick(): number {
+    if (this.tree === null) return Math.floor(Math.random() * this.members!.length);
+    const slots = this.slotMembers;
+    for (;;) {
+      const slot = Math.floor(Math.random() * slots.length);
+      if (slots[slot] !== null) return slot;
+    }
+  }
+
+  /** The member at a pick of randomPick(). */
+  memberOf(pick: number): string {
+    return this.tree === null ? this.members![pick]! : this.slotMembers[pick]!;
+  }
+
+  /** The score at a pick of randomPick(). */
+  scoreOf(pick: number): number {
+    return this.tree === null ? this.scores![pick]! : this.slotScores[pick]!;
+  }
+
+  /** Converts a large set back to the compact form if it fits (Redis's zsetConvertToListpackIfNeeded). */
+  shrinkIfSmall(encoding: Readonly<ZSetEncoding>): void {
+    if (this.tree === null || this.tree.size > encoding.maxCompactEntries) return;
+    const members: string[] = [];
+    const scores: number[] = [];
+    let fits = true;
+    this.forEach((m, s) => {
+      if (m.length > encoding.maxCompactValue) fits = false;
+      members.push(m);
+      scores.push(s);
+    });
+    if (!fits) return;
+    this.members = members;
+    this.scores = scores;
+    this.tree = null;
+    this.dict = null;
+    this.slotMembers = [];
+    this.slotScores = [];
+  }
+
+  /** Moves to the large form (Redis's zsetConvert to skiplist). */
+  private convert(): void {
+    const tree = new ScoreTree();
+    const dict = new Map<string, number>();
+    const members = this.members!;
+    const scores = this.scores!;
+    for (let i = 0; i < members.length; i++) {
+      tree.insert(members[i]!, scores[i]!);
+      dict.set(members[i]!, i);
+    }
+    this.slotMembers = members;
+    this.slotScores = scores;
+    this.tree = tree;
+    this.dict = dict;
+    this.members = null;
+    this.scores = null;
+  }
+
+  private dropSlot(slot: number): void {
+    const slots = this.slotMembers;
+    if (slot === slots.length - 1) {
+      slots.length--;
+      this.slotScores.length--;
+      while (slots.length > 0 && slots[slots.length - 1] === null) {
+        slots.length--;
+        this.slotScores.length--;
+      }
+      return;
+    }
+    slots[slot] = null;
+    const live = this.dict!.size;
+    const holes = slots.length - live;
+    if (holes > MIN_HOLES_TO_COMPACT && holes > live) this.squeeze();
+  }
+
+  /** Closes the slot arrays' holes; slots only move towards the start (the scan contract). */
+  private squeeze(): void {
+    const slots = this.slotMembers;
+    const scores = this.slotScores;
+    const dict = this.dict!;
+    let to = 0;
+    for (let from = 0; from < slots.length; from++) {
+      const member = slots[from];
+      if (member === null) continue;
+      if (to !== from) {
+        slots[to] = member!;
+        scores[to] = scores[from]!;
+        dict.set(member!, to);
+      }
+      to++;
+    }
+    slots.length = to;
+    scores.length = to;
+  }
+}
+
+/** Where (member, score) goes in sorted compact arrays. */
+function insertionIndex(members: string[], scores: number[], member: string, score: number): number {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(scores[mid]!, members[mid]!, score, member)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}

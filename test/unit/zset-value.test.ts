@@ -1,0 +1,86 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { ZSetValue } from '../../src/keyspace/zset.js';
+
+/**
+ * ZSetValue (and its ScoreTree) against a plain sorted array: random inserts, score
+ * updates, removals and rank/range queries, in both forms, small and past several tree
+ * levels, so splits, merges, emptied leaves and root collapses are all exercised.
+ */
+
+type Model = Map<string, number>;
+
+function sorted(model: Model): [string, number][] {
+  return [...model].sort((a, b) => (a[1] !== b[1] ? a[1] - b[1] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function check(z: ZSetValue, model: Model): void {
+  const want = sorted(model);
+  expect(z.size).toBe(want.length);
+  const got: [string, number][] = [];
+  z.forEach((m, s) => got.push([m, s]));
+  expect(got).toEqual(want);
+  for (let i = 0; i < want.length; i += Math.max(1, Math.floor(want.length / 50))) {
+    expect(z.rank(want[i]![0])).toBe(i);
+    expect(z.score(want[i]![0])).toBe(want[i]![1]);
+    const back: string[] = [];
+    z.walk(i, Math.max(0, i - 3), (m) => back.push(m));
+    expect(back).toEqual(want.slice(Math.max(0, i - 3), i + 1).map((p) => p[0]).reverse());
+  }
+}
+
+describe('ZSetValue against a model', () => {
+  for (const limit of [128, 0]) {
+    test(`random operations (${limit === 0 ? 'large form from the start' : 'compact, converting when large'})`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: -50, max: 50 })), { minLength: 1, maxLength: 4000, size: 'max' }),
+          (ops) => {
+            const enc = { maxCompactEntries: limit, maxCompactValue: 64 };
+            const z = new ZSetValue(limit === 0 ? 1 : 0, 0, enc);
+            const model: Model = new Map();
+            for (const [op, id, score] of ops) {
+              const member = `m${id}`;
+              const known = model.get(member);
+              if (op <= 1) {
+                if (known === undefined) z.insert(member, score, enc);
+                else z.update(member, score);
+                model.set(member, score);
+              } else if (op === 2) {
+                expect(z.remove(member)).toBe(known !== undefined);
+                model.delete(member);
+              } else {
+                // Remove a run of the lowest members, as ZPOPMIN / ZREMRANGEBYRANK do.
+                const doomed = z.range(0, Math.min(z.size, 40) - 1);
+                for (let i = 0; i < doomed.length; i += 2) {
+                  z.remove(doomed[i] as string);
+                  model.delete(doomed[i] as string);
+                }
+              }
+            }
+            check(z, model);
+            expect(z.encoding()).toBe(limit === 0 || model.size > 128 || !z.compact ? 'skiplist' : 'listpack');
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
+  }
+
+  test('100k members: ranks and ranges, then emptied one by one', () => {
+    const z = new ZSetValue();
+    const model: Model = new Map();
+    for (let i = 0; i < 100_000; i++) {
+      const m = `k${(i * 7919) % 100_000}`;
+      z.insert(m, i % 1000);
+      model.set(m, i % 1000);
+    }
+    check(z, model);
+    for (const m of [...model.keys()]) {
+      z.remove(m);
+      model.delete(m);
+      if (model.size % 20_000 === 0) check(z, model);
+    }
+    expect(z.size).toBe(0);
+  });
+});
