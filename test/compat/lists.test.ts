@@ -467,6 +467,20 @@ describe('DUMP and RESTORE', () => {
   });
 });
 
+describe('COPY', () => {
+  test('a copy is a list of its own', async () => {
+    await setup(rpushMany('l', 600, 9));
+    await p.exact('COPY', 'l', 'c');                                   // exact: 1
+    await p.exact('LPUSH', 'c', 'new');                                // exact
+    await p.exact('LSET', 'c', '300', 'changed');                      // exact
+    await p.exact('LRANGE', 'l', '0', '-1');                           // exact: unchanged
+    await p.exact('LRANGE', 'c', '0', '-1');                           // exact
+    await p.exact('COPY', 'l', 'c');                                   // exact: 0 without REPLACE
+    await p.exact('COPY', 'l', 'c', 'REPLACE');                        // exact
+    await p.exact('LRANGE', 'c', '0', '-1');                           // exact
+  });
+});
+
 describe('COMMAND', () => {
   test('COMMAND INFO and DOCS of every list command', async () => {
     for (const name of ['lpush', 'rpush', 'lpushx', 'rpushx', 'lpop', 'rpop', 'llen', 'lrange', 'lindex', 'lset', 'linsert',
