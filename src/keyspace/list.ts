@@ -1,5 +1,6 @@
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
+import { entryEnd, entryEquals, entryParts, entryStart, entryValue, packedInteger } from './list-packing.js';
 
 /**
  * A server's settings for its lists: Redis's list-max-listpack-size (`fill`, alias
@@ -37,45 +38,15 @@ const NODE_BYTES = 88;
 const ARRAY_BYTES = 48;
 const LIST_BYTES = 48;
 
-/** One-char strings 0..127: the length prefix of a short element. */
-const SHORT_LENGTHS: readonly string[] = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
-
-/**
- * The length of an element, as it prefixes the element in a packed node: base 128,
- * low digits first, the high bit (0x80) set on every char but the last. Elements under
- * 128 bytes take one char.
- */
-function lengthPrefix(n: number): string {
-  if (n < 128) return SHORT_LENGTHS[n]!;
-  if (n < 16384) return String.fromCharCode(0x80 | (n & 0x7f), n >>> 7);
-  let s = '';
-  while (n >= 128) {
-    s += String.fromCharCode(0x80 | (n & 0x7f));
-    n = Math.floor(n / 128);
-  }
-  return s + String.fromCharCode(n);
-}
-
-/** The prefix reversed: what follows the element, read backwards from the element's end. */
-function lengthSuffix(n: number): string {
-  if (n < 128) return SHORT_LENGTHS[n]!;
-  if (n < 16384) return String.fromCharCode(n >>> 7, 0x80 | (n & 0x7f));
-  let s = '';
-  while (n >= 128) {
-    s = String.fromCharCode(0x80 | (n & 0x7f)) + s;
-    n = Math.floor(n / 128);
-  }
-  return String.fromCharCode(n) + s;
-}
-
 /**
  * One node of a list: a run of consecutive elements, in one of two forms.
  *
  * - Loose: `items`, an array of the element strings. The nodes at the two ends of the
  *   list are loose while they take pushes (push and pop are array operations).
- * - Packed: `packed`, one latin1 string holding every element as [length, bytes,
- *   length reversed] (a listpack without integer encodings: the reversed length lets
- *   the last element be found from the end). `start` and `end` delimit the live part:
+ * - Packed: `packed`, one latin1 string holding every element as an entry readable
+ *   from either end (list-packing.ts: [length, bytes, length reversed], or a tagged
+ *   binary integer for a decimal integer of 3 chars or more, as a listpack stores it).
+ *   `start` and `end` delimit the live part:
  *   popping from a packed node only moves them. A node is packed as soon as it is no
  *   longer at an end of the list, so a long list costs its bytes plus ~2 per element,
  *   not a V8 string per element. A node holding one element over 8 KB alone is never
@@ -109,16 +80,8 @@ function nodeItems(node: ListNode): string[] {
   const s = node.packed;
   let p = node.start;
   for (let i = 0; i < node.count; i++) {
-    let len = 0;
-    let mul = 1;
-    for (;;) {
-      const c = s.charCodeAt(p++);
-      len += (c & 0x7f) * mul;
-      if (c < 0x80) break;
-      mul *= 128;
-    }
-    out[i] = s.slice(p, p + len);
-    p += len + (len < 128 ? 1 : lengthPrefix(len).length);
+    out[i] = entryValue(s, p);
+    p = entryEnd(s, p);
   }
   return out;
 }
@@ -150,8 +113,8 @@ interface Cursor {
  * element), index access in O(n/128 + 128) walking from the nearer end (as Redis walks
  * its nodes), and packing makes memory per element its length plus ~2-3 bytes. Measured
  * (bench/micro/list-memory.ts, 1M elements, heap growth against Redis 7.0's used_memory):
- * 6.2 against 5.1 bytes for 3-byte elements, 42.9 against 42.6 for 40-byte ones, 13.1
- * against 6.1 for 10-digit numbers (Redis stores those as integers; lapse as text).
+ * 6.2 against 5.1 bytes for 3-byte elements, 42.9 against 42.6 for 40-byte ones, 7.0
+ * against 6.1 for 10-digit numbers (13.1 before they were packed as binary integers).
  *
  * Elements read from a packed node are slices of its string: V8 may keep such a slice
  * (13 bytes or more) as a view that pins the node's string (at most ~8 KB) while the
@@ -230,17 +193,8 @@ export class ListValue implements ValueObject {
       this.nodeCosts -= 8 + stringBytes(value.length);
     } else {
       const s = node.packed;
-      let p = node.start;
-      let len = 0;
-      let mul = 1;
-      for (;;) {
-        const c = s.charCodeAt(p++);
-        len += (c & 0x7f) * mul;
-        if (c < 0x80) break;
-        mul *= 128;
-      }
-      value = s.slice(p, p + len);
-      node.start = p + len + (len < 128 ? 1 : lengthPrefix(len).length);
+      value = entryValue(s, node.start);
+      node.start = entryEnd(s, node.start);
     }
     this.shrank(node, value.length);
     return value;
@@ -257,17 +211,9 @@ export class ListValue implements ValueObject {
       this.nodeCosts -= 8 + stringBytes(value.length);
     } else {
       const s = node.packed;
-      let p = node.end;
-      let len = 0;
-      let mul = 1;
-      for (;;) {
-        const c = s.charCodeAt(--p);
-        len += (c & 0x7f) * mul;
-        if (c < 0x80) break;
-        mul *= 128;
-      }
-      value = s.slice(p - len, p);
-      node.end = p - len - (len < 128 ? 1 : lengthPrefix(len).length);
+      const at = entryStart(s, node.end);
+      value = entryValue(s, at);
+      node.end = at;
     }
     this.shrank(node, value.length);
     return value;
@@ -453,18 +399,8 @@ export class ListValue implements ValueObject {
     // Skip to the element without decoding the others.
     const s = node.packed;
     let p = node.start;
-    for (let i = 0; ; i++) {
-      let len = 0;
-      let mul = 1;
-      for (;;) {
-        const c = s.charCodeAt(p++);
-        len += (c & 0x7f) * mul;
-        if (c < 0x80) break;
-        mul *= 128;
-      }
-      if (i === cur.index) return s.slice(p, p + len);
-      p += len + (len < 128 ? 1 : lengthPrefix(len).length);
-    }
+    for (let i = 0; i < cur.index; i++) p = entryEnd(s, p);
+    return entryValue(s, p);
   }
 
   /** The first element equal to value, from the head. */
@@ -545,12 +481,7 @@ export class ListValue implements ValueObject {
     }
     const items = node.items;
     const parts: string[] = new Array(items.length * 3);
-    for (let i = 0, j = 0; i < items.length; i++) {
-      const s = items[i]!;
-      parts[j++] = lengthPrefix(s.length);
-      parts[j++] = s;
-      parts[j++] = lengthSuffix(s.length);
-    }
+    for (let i = 0; i < items.length; i++) entryParts(items[i]!, parts, 3 * i);
     node.packed = parts.join('');
     node.start = 0;
     node.end = node.packed.length;
@@ -640,19 +571,7 @@ function roomFor(node: ListNode, value: string): boolean {
 function nodeHas(node: ListNode, value: string): boolean {
   if (node.items !== null) return node.items.includes(value);
   const s = node.packed;
-  const want = value.length;
-  let p = node.start;
-  while (p < node.end) {
-    let len = 0;
-    let mul = 1;
-    for (;;) {
-      const c = s.charCodeAt(p++);
-      len += (c & 0x7f) * mul;
-      if (c < 0x80) break;
-      mul *= 128;
-    }
-    if (len === want && s.startsWith(value, p)) return true;
-    p += len + (len < 128 ? 1 : lengthPrefix(len).length);
-  }
+  const asInteger = packedInteger(value);
+  for (let p = node.start; p < node.end; p = entryEnd(s, p)) if (entryEquals(s, p, value, asInteger)) return true;
   return false;
 }
