@@ -49,8 +49,8 @@ export interface BlockedOn {
   /** The client's database when it blocked: it waits on keys of that index. */
   readonly db: Database;
   readonly keys: readonly string[];
-  /** Monotonic ms at which it times out; Infinity: never. */
-  readonly deadline: number;
+  /** How long it may wait, ms (parseTimeout); 0: for ever. */
+  readonly timeoutMs: number;
   /**
    * Serves the client from key, which now holds `type`: pops and replies (or replies an
    * error, e.g. BLMOVE's destination of the wrong type). Runs with the client's protocol
@@ -70,8 +70,32 @@ export interface BlockedOn {
 export function parseTimeout(arg: string): { ms: number } | { error: string } {
   if (parseLongDouble(arg) === undefined) return { error: ERR_TIMEOUT_NOT_FLOAT };
   const ms = Math.ceil(parseCDouble(arg) * 1000);
-  if (!(ms >= 0 && ms < 2 ** 63)) return { error: ERR_TIMEOUT_NEGATIVE };
-  return { ms };
+  // Near 2^63 a double cannot tell which side a decimal lands on; long double can.
+  const fits = Math.abs(ms) >= 2 ** 62 && Math.abs(ms) <= 2 ** 64 ? decimalMsFits(arg) : undefined;
+  if (fits === false || (fits === undefined && !(ms >= 0 && ms < 2 ** 63))) return { error: ERR_TIMEOUT_NEGATIVE };
+  return { ms: fits === true ? Number.MAX_SAFE_INTEGER : ms };
+}
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Whether ceil(seconds * 1000) of a decimal timeout is in [0, 2^63), exactly (what long
+ * double gives for timeouts of up to 19 significant digits); undefined if arg is not a
+ * plain decimal (hex floats are left to the double computation).
+ */
+function decimalMsFits(arg: string): boolean | undefined {
+  const m = DECIMAL.exec(arg);
+  if (m === null) return undefined;
+  const digits = BigInt(((m[2] ?? '') + (m[3] ?? '')) || '0');
+  const scale = Number(m[4] ?? '0') - (m[3] ?? '').length + 3;
+  let ms: bigint;
+  if (scale >= 0) ms = digits * 10n ** BigInt(scale);
+  else {
+    const div = 10n ** BigInt(-scale);
+    ms = (digits + div - 1n) / div;
+  }
+  if (m[1] === '-') return ms === 0n;
+  return ms < 2n ** 63n;
 }
 
 /** One client's wait: what it waits for and its place in the registry. */
@@ -97,8 +121,6 @@ export class BlockingRegistry {
   private inTimeoutTable = 0;
 
   constructor(
-    /** The monotonic clock the deadlines are on (ms). */
-    private readonly monotonic: () => number,
     /**
      * The database at an index now: clients wait on an index, as in Redis, so after
      * SWAPDB they wait on what the index holds.
@@ -137,10 +159,9 @@ export class BlockingRegistry {
       if (list === undefined) keys.set(key, [waiter]);
       else list.push(waiter);
     }
-    if (on.deadline !== Infinity) {
+    if (on.timeoutMs > 0) {
       this.inTimeoutTable++;
-      const delay = Math.max(0, on.deadline - this.monotonic());
-      waiter.timer = setTimeout(() => this.timedOut(waiter), delay);
+      waiter.timer = setTimeout(() => this.timedOut(waiter), on.timeoutMs);
     }
   }
 
@@ -255,7 +276,7 @@ export class BlockingRegistry {
       clearTimeout(waiter.timer);
       waiter.timer = null;
     }
-    if (on.deadline !== Infinity) this.inTimeoutTable--;
+    if (on.timeoutMs > 0) this.inTimeoutTable--;
     const keys = this.byKey.get(on.db.index);
     if (keys === undefined) return;
     for (const key of new Set(on.keys)) {

@@ -15,6 +15,7 @@ import {
   ERR_WRONGTYPE,
   errWrongArity,
 } from './errors.js';
+import { parseTimeout } from './blocking.js';
 import { optionName } from './args.js';
 import type { Entry } from '../keyspace/database.js';
 import { ListValue } from '../keyspace/list.js';
@@ -546,25 +547,24 @@ function rpoplpush(c: Client, argv: string[]): void {
 }
 
 /**
- * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
- * Pops from the first key holding a non-empty list: [key, [elements]], or a null array
- * when none does. A key holding another type answers WRONGTYPE when reached.
+ * LMPOP's and BLMPOP's arguments after numkeys at `numkeysAt` (Redis's lmpopGenericCommand):
+ * numkeys, LEFT|RIGHT, COUNT; null after replying an error. count is 1 when not given.
  */
-function lmpop(c: Client, argv: string[]): void {
-  const numkeys = parseLong(argv[1]!);
+function parseMpop(c: Client, argv: string[], numkeysAt: number): { numkeys: number; where: End; count: number } | null {
+  const numkeys = parseLong(argv[numkeysAt]!);
   if (numkeys === undefined || numkeys < 1) {
     c.reply.error(ERR_NUMKEYS_POSITIVE);
-    return;
+    return null;
   }
-  const whereAt = 1 + numkeys + 1;
+  const whereAt = numkeysAt + numkeys + 1;
   if (whereAt >= argv.length) {
     c.reply.error(ERR_SYNTAX);
-    return;
+    return null;
   }
   const where = endOf(argv[whereAt]!);
   if (where === undefined) {
     c.reply.error(ERR_SYNTAX);
-    return;
+    return null;
   }
   let count = -1;
   for (let j = whereAt + 1; j < argv.length; j++) {
@@ -572,27 +572,137 @@ function lmpop(c: Client, argv: string[]): void {
       const n = parseLong(argv[++j]!);
       if (n === undefined || n < 1) {
         c.reply.error(ERR_COUNT_POSITIVE);
-        return;
+        return null;
       }
       count = n;
     } else {
       c.reply.error(ERR_SYNTAX);
-      return;
+      return null;
     }
   }
-  if (count === -1) count = 1;
-  for (let j = 2; j < whereAt; j++) {
+  return { numkeys, where, count: count === -1 ? 1 : count };
+}
+
+/**
+ * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
+ * Pops from the first key holding a non-empty list: [key, [elements]], or a null array
+ * when none does. A key holding another type answers WRONGTYPE when reached.
+ */
+function lmpop(c: Client, argv: string[]): void {
+  const parsed = parseMpop(c, argv, 1);
+  if (parsed === null) return;
+  for (let j = 2; j < 2 + parsed.numkeys; j++) {
     const key = argv[j]!;
     const entry = writeList(c, key);
     if (entry === null) return;
     if (entry === undefined || entry.value.length === 0) continue;
-    const popped = popElements(c, entry, where, count);
+    const popped = popElements(c, entry, parsed.where, parsed.count);
     c.reply.arrayHeader(2);
     c.reply.bulk(key);
     c.reply.bulkArray(popped);
     return;
   }
   c.reply.nullArray();
+}
+
+
+// --- Blocking pops (blocking.ts) ---------------------------------------------------
+
+/**
+ * Parks c on `keys` until one of them holds a list (blocking.ts), or answers at once as a
+ * timeout inside MULTI/EXEC, where Redis does not let a client block (CLIENT_DENY_BLOCKING):
+ * a null array, or for BLMOVE/BRPOPLPUSH a null bulk.
+ */
+function blockOnLists(c: Client, keys: readonly string[], timeoutMs: number, nullBulk: boolean, serve: (key: string) => void): void {
+  if (c.multi !== null) {
+    if (nullBulk) c.reply.nullBulk();
+    else c.reply.nullArray();
+    return;
+  }
+  c.server.blocking.block(c, { type: 'list', db: c.db, keys, timeoutMs, serve });
+}
+
+/** [key, element] (BLPOP, BRPOP), or [key, [elements]] with a count (BLMPOP), from a live list. */
+function popAndReply(c: Client, key: string, entry: ListEntry, where: End, count: number): void {
+  const popped = popElements(c, entry, where, count === -1 ? 1 : count);
+  c.reply.arrayHeader(2);
+  c.reply.bulk(key);
+  if (count === -1) c.reply.bulk(popped[0]!);
+  else c.reply.bulkArray(popped);
+}
+
+/**
+ * Redis's blockingPopGenericCommand: the timeout first, then the first key holding a
+ * non-empty list answers (a key of another type: WRONGTYPE); with none, the client blocks.
+ * count -1: BLPOP/BRPOP's [key, element]; else BLMPOP's [key, [elements]].
+ */
+function blockingPop(c: Client, keys: readonly string[], where: End, timeoutArg: string, count: number): void {
+  const timeout = parseTimeout(timeoutArg);
+  if ('error' in timeout) {
+    c.reply.error(timeout.error);
+    return;
+  }
+  for (const key of keys) {
+    const entry = writeList(c, key);
+    if (entry === null) return;
+    if (entry === undefined || entry.value.length === 0) continue;
+    popAndReply(c, key, entry, where, count);
+    return;
+  }
+  blockOnLists(c, keys, timeout.ms, false, (key) => popAndReply(c, key, c.db.get(key) as ListEntry, where, count));
+}
+
+/** BLPOP key [key ...] timeout */
+function blpop(c: Client, argv: string[]): void {
+  blockingPop(c, argv.slice(1, -1), HEAD, argv[argv.length - 1]!, -1);
+}
+
+/** BRPOP key [key ...] timeout */
+function brpop(c: Client, argv: string[]): void {
+  blockingPop(c, argv.slice(1, -1), TAIL, argv[argv.length - 1]!, -1);
+}
+
+/**
+ * Redis's blmoveGenericCommand: a source that exists moves at once (LMOVE); else the client
+ * blocks on it, and when served, a destination of another type answers it WRONGTYPE and
+ * takes nothing (serveClientBlockedOnList). A timeout answers a null array, as Redis does.
+ */
+function blockingMove(c: Client, argv: string[], from: End, to: End, timeoutArg: string): void {
+  const timeout = parseTimeout(timeoutArg);
+  if ('error' in timeout) {
+    c.reply.error(timeout.error);
+    return;
+  }
+  const src = writeList(c, argv[1]!);
+  if (src === null) return;
+  if (src !== undefined) {
+    moveGeneric(c, argv, from, to);
+    return;
+  }
+  blockOnLists(c, [argv[1]!], timeout.ms, true, () => moveGeneric(c, argv, from, to));
+}
+
+/** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */
+function blmove(c: Client, argv: string[]): void {
+  const from = endOf(argv[3]!);
+  const to = from === undefined ? undefined : endOf(argv[4]!);
+  if (from === undefined || to === undefined) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  blockingMove(c, argv, from, to, argv[5]!);
+}
+
+/** BRPOPLPUSH source destination timeout */
+function brpoplpush(c: Client, argv: string[]): void {
+  blockingMove(c, argv, TAIL, HEAD, argv[3]!);
+}
+
+/** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: LMPOP's parsing, then blockingPop. */
+function blmpop(c: Client, argv: string[]): void {
+  const parsed = parseMpop(c, argv, 2);
+  if (parsed === null) return;
+  blockingPop(c, argv.slice(3, 3 + parsed.numkeys), parsed.where, argv[1]!, parsed.count);
 }
 
 /** A key spec whose keys follow a count at argument `index` (Redis's keynum find_keys). */
@@ -635,4 +745,14 @@ export const LIST_COMMANDS: CommandDefinition[] = [
   cmd('rpoplpush', 3, 'write denyoom', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, rpoplpush),
   /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
   cmd('lmpop', -4, 'write', { acl: 'list', keys: [keynum(1, ['RW', 'access', 'delete'], 1, 1)] }, lmpop),
+  /** BLPOP key [key ...] timeout */
+  cmd('blpop', -3, 'write noscript blocking', { acl: 'list', keys: [key(1, 'RW access delete', { last: -2 })] }, blpop),
+  /** BRPOP key [key ...] timeout */
+  cmd('brpop', -3, 'write noscript blocking', { acl: 'list', keys: [key(1, 'RW access delete', { last: -2 })] }, brpop),
+  /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */
+  cmd('blmove', 6, 'write denyoom noscript blocking', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, blmove),
+  /** BRPOPLPUSH source destination timeout */
+  cmd('brpoplpush', 4, 'write denyoom noscript blocking', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, brpoplpush),
+  /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] */
+  cmd('blmpop', -5, 'write blocking', { acl: 'list', keys: [keynum(2, ['RW', 'access', 'delete'], 1, 1)] }, blmpop),
 ];

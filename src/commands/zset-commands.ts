@@ -25,6 +25,7 @@ import {
   errLongRange,
 } from './errors.js';
 import { optionName } from './args.js';
+import { parseTimeout } from './blocking.js';
 import { moreChanges } from './hash-access.js';
 import {
   emptyLexRange,
@@ -647,24 +648,24 @@ function zpopmax(c: Client, argv: string[]): void {
 }
 
 /**
- * ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
- * Pops from the first non-empty key: [key, [[member, score], ...]], or a null array.
+ * ZMPOP's and BZMPOP's arguments from numkeys at `numkeysAt` (Redis's zmpopGenericCommand):
+ * numkeys, MIN|MAX, COUNT (1 when not given); null after replying an error.
  */
-function zmpop(c: Client, argv: string[]): void {
-  const numkeys = parseLong(argv[1]!);
+function parseZmpop(c: Client, argv: string[], numkeysAt: number): { numkeys: number; max: boolean; count: number } | null {
+  const numkeys = parseLong(argv[numkeysAt]!);
   if (numkeys === undefined || numkeys < 1) {
     c.reply.error(ERR_NUMKEYS_POSITIVE);
-    return;
+    return null;
   }
-  const whereAt = 1 + numkeys + 1;
+  const whereAt = numkeysAt + numkeys + 1;
   if (whereAt >= argv.length) {
     c.reply.error(ERR_SYNTAX);
-    return;
+    return null;
   }
   const where = optionName(argv[whereAt]!);
   if (where !== 'min' && where !== 'max') {
     c.reply.error(ERR_SYNTAX);
-    return;
+    return null;
   }
   let count = -1;
   for (let j = whereAt + 1; j < argv.length; j++) {
@@ -672,28 +673,100 @@ function zmpop(c: Client, argv: string[]): void {
       const n = parseLong(argv[++j]!);
       if (n === undefined || n < 1) {
         c.reply.error(ERR_COUNT_POSITIVE);
-        return;
+        return null;
       }
       count = n;
     } else {
       c.reply.error(ERR_SYNTAX);
-      return;
+      return null;
     }
   }
-  if (count === -1) count = 1;
-  for (let j = 2; j < whereAt; j++) {
+  return { numkeys, max: where === 'max', count: count === -1 ? 1 : count };
+}
+
+/** [key, [[member, score], ...]] of ZMPOP and BZMPOP, popping from a live set. */
+function mpopReply(c: Client, key: string, entry: ZSetEntry, count: number, max: boolean): void {
+  const popped = popEnds(c, key, entry, count, max);
+  c.reply.arrayHeader(2);
+  c.reply.bulk(key);
+  c.reply.arrayHeader(popped.length / 2);
+  for (let i = 0; i < popped.length; i += 2) replyPair(c, popped[i] as string, popped[i + 1] as number, true, ALWAYS);
+}
+
+/**
+ * ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+ * Pops from the first non-empty key: [key, [[member, score], ...]], or a null array.
+ */
+function zmpop(c: Client, argv: string[]): void {
+  const parsed = parseZmpop(c, argv, 1);
+  if (parsed === null) return;
+  for (let j = 2; j < 2 + parsed.numkeys; j++) {
     const key = argv[j]!;
     const entry = writeZset(c, key);
     if (entry === null) return;
     if (entry === undefined) continue;
-    const popped = popEnds(c, key, entry, count, where === 'max');
-    c.reply.arrayHeader(2);
-    c.reply.bulk(key);
-    c.reply.arrayHeader(popped.length / 2);
-    for (let i = 0; i < popped.length; i += 2) replyPair(c, popped[i] as string, popped[i + 1] as number, true, ALWAYS);
+    mpopReply(c, key, entry, parsed.count, parsed.max);
     return;
   }
   c.reply.nullArray();
+}
+
+// --- Blocking pops (blocking.ts) ------------------------------------------------------
+
+/** BZPOPMIN/BZPOPMAX's [key, member, score] (count -1), or BZMPOP's nested reply, from a live set. */
+function blockingPopReply(c: Client, key: string, entry: ZSetEntry, count: number, max: boolean): void {
+  if (count !== -1) {
+    mpopReply(c, key, entry, count, max);
+    return;
+  }
+  const popped = popEnds(c, key, entry, 1, max);
+  c.reply.arrayHeader(3);
+  c.reply.bulk(key);
+  c.reply.bulk(popped[0] as string);
+  c.reply.double(popped[1] as number);
+}
+
+/**
+ * Redis's blockingGenericZpopCommand: the timeout first, then the first key holding a
+ * sorted set answers (another type: WRONGTYPE); with none, the client blocks until one
+ * of the keys holds a sorted set, or answers a null array at once inside MULTI/EXEC.
+ */
+function blockingZpop(c: Client, keys: readonly string[], max: boolean, timeoutArg: string, count: number): void {
+  const timeout = parseTimeout(timeoutArg);
+  if ('error' in timeout) {
+    c.reply.error(timeout.error);
+    return;
+  }
+  for (const key of keys) {
+    const entry = writeZset(c, key);
+    if (entry === null) return;
+    if (entry === undefined || entry.value.size === 0) continue;
+    blockingPopReply(c, key, entry, count, max);
+    return;
+  }
+  if (c.multi !== null) {
+    c.reply.nullArray();
+    return;
+  }
+  const serve = (key: string): void => blockingPopReply(c, key, c.db.get(key) as ZSetEntry, count, max);
+  c.server.blocking.block(c, { type: 'zset', db: c.db, keys, timeoutMs: timeout.ms, serve });
+}
+
+/** BZPOPMIN key [key ...] timeout */
+function bzpopmin(c: Client, argv: string[]): void {
+  blockingZpop(c, argv.slice(1, -1), false, argv[argv.length - 1]!, -1);
+}
+
+/** BZPOPMAX key [key ...] timeout */
+function bzpopmax(c: Client, argv: string[]): void {
+  blockingZpop(c, argv.slice(1, -1), true, argv[argv.length - 1]!, -1);
+}
+
+/** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
+function bzmpop(c: Client, argv: string[]): void {
+  const parsed = parseZmpop(c, argv, 2);
+  if (parsed === null) return;
+  blockingZpop(c, argv.slice(3, 3 + parsed.numkeys), parsed.max, argv[1]!, parsed.count);
 }
 
 // --- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ------------------------------
@@ -1138,6 +1211,12 @@ export const ZSET_COMMANDS: CommandDefinition[] = [
   cmd('zpopmax', -2, 'write fast', { acl: 'sortedset', keys: [key(1, 'RW access delete')] }, zpopmax),
   /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
   cmd('zmpop', -4, 'write', { acl: 'sortedset', keys: [keynum(1, ['RW', 'access', 'delete'])] }, zmpop),
+  /** BZPOPMIN key [key ...] timeout */
+  cmd('bzpopmin', -3, 'write noscript fast blocking', { acl: 'sortedset', keys: [key(1, 'RW access delete', { last: -2 })] }, bzpopmin),
+  /** BZPOPMAX key [key ...] timeout */
+  cmd('bzpopmax', -3, 'write noscript fast blocking', { acl: 'sortedset', keys: [key(1, 'RW access delete', { last: -2 })] }, bzpopmax),
+  /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
+  cmd('bzmpop', -5, 'write blocking', { acl: 'sortedset', keys: [keynum(2, ['RW', 'access', 'delete'])] }, bzmpop),
   /** ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] */
   cmd('zunion', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, ['RO', 'access'])] }, zunion),
   /** ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] */

@@ -108,10 +108,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly commands: CommandTable;
   readonly reply = new ReplyWriter();
   readonly watches = new WatchRegistry();
-  readonly blocking = new BlockingRegistry(
-    () => this.clock.monotonic(),
-    (index) => this.keyspace.dbs[index]!,
-  );
+  readonly blocking = new BlockingRegistry((index) => this.keyspace.dbs[index]!);
   readonly pubsub = new PubSubHub();
   readonly clientIds = new ClientIds();
   readonly notifier = new KeyspaceNotifier(this.pubsub);
