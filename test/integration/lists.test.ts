@@ -159,3 +159,65 @@ describe('what the list commands owe the server', () => {
     }
   });
 });
+
+describe('blocking pops through real clients, on a second connection', () => {
+  test('ioredis: BLPOP waits for an RPUSH from another connection; BRPOPLPUSH and BZPOPMIN; a timeout gives null', async () => {
+    const waiter = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    const pusher = new IORedis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0 });
+    await waiter.connect();
+    await pusher.connect();
+    try {
+      await pusher.del('io:queue', 'io:done', 'io:z');
+      const popped = waiter.blpop('io:queue', 5);
+      await waitForBlocked(1);
+      await pusher.rpush('io:queue', 'job-1');
+      expect(await popped).toEqual(['io:queue', 'job-1']);
+      const moved = waiter.brpoplpush('io:queue', 'io:done', 5);
+      await waitForBlocked(1);
+      await pusher.rpush('io:queue', 'job-2');
+      expect(await moved).toBe('job-2');
+      expect(await pusher.lrange('io:done', 0, -1)).toEqual(['job-2']);
+      const zpopped = waiter.bzpopmin('io:z', 5);
+      await waitForBlocked(1);
+      await pusher.zadd('io:z', 2, 'b', 1, 'a');
+      expect(await zpopped).toEqual(['io:z', 'a', '1']);
+      expect(await waiter.blpop('io:nothing', 0.05)).toBeNull();
+    } finally {
+      waiter.disconnect();
+      pusher.disconnect();
+    }
+  });
+
+  test('node-redis: blPop and blMove on a duplicate connection, RESP2 and RESP3', async () => {
+    for (const RESP of [2, 3] as const) {
+      const client = createClient({ socket: { port, host: '127.0.0.1' }, RESP });
+      await client.connect();
+      const blocking = client.duplicate();
+      await blocking.connect();
+      try {
+        await client.del(['nr:queue', 'nr:dst']);
+        const popped = blocking.blPop('nr:queue', 5);
+        await waitForBlocked(1);
+        await client.rPush('nr:queue', 'a');
+        expect(await popped).toEqual({ key: 'nr:queue', element: 'a' });
+        const moved = blocking.blMove('nr:queue', 'nr:dst', 'LEFT', 'RIGHT', 5);
+        await waitForBlocked(1);
+        await client.rPush('nr:queue', 'b');
+        expect(await moved).toBe('b');
+        expect(await blocking.blPop('nr:nothing', 0.05)).toBeNull();
+      } finally {
+        await blocking.quit();
+        await client.quit();
+      }
+    }
+  });
+});
+
+/** Waits until the server reports n blocked clients (at most 5 s). */
+async function waitForBlocked(n: number): Promise<void> {
+  const until = Date.now() + 5000;
+  while (lapse.blocking.blockedCount !== n) {
+    if (Date.now() > until) throw new Error(`blocked clients: ${lapse.blocking.blockedCount}, expected ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
