@@ -88,6 +88,50 @@ describe('OBJECT', () => {
   });
 });
 
+describe('OBJECT, COPY, MOVE, TYPE and SCAN TYPE on lists, sets and sorted sets', () => {
+  test('encodings and their conversions, each type', async () => {
+    await p.exact('RPUSH', 'l', 'a', '1', 'x'.repeat(100));          // exact
+    await p.exact('SADD', 'si', '1', '2', '-3');                      // exact
+    await p.exact('SADD', 'sh', '1', 'b');                            // exact
+    await p.exact('ZADD', 'zl', '1', 'a', '2', 'b');                  // exact
+    await p.exact('ZADD', 'zs', '1', 'y'.repeat(65));                 // exact
+    for (const k of ['l', 'si', 'sh', 'zl', 'zs']) {
+      await p.exact('OBJECT', 'ENCODING', k);                         // exact
+      await p.exact('OBJECT', 'REFCOUNT', k);                         // exact
+      await p.exact('TYPE', k);                                       // exact
+    }
+    await p.exact('SADD', 'si', 'now-a-string');                      // exact: intset -> hashtable
+    await p.exact('OBJECT', 'ENCODING', 'si');                        // exact
+    await p.exact('ZADD', 'zl', ...Array.from({ length: 130 }, (_, i) => [String(i), `m${i}`]).flat()); // exact: listpack -> skiplist
+    await p.exact('OBJECT', 'ENCODING', 'zl');                        // exact
+    await p.sorted('SCAN', '0', 'TYPE', 'set', 'COUNT', '100');       // sorted
+    await p.sorted('SCAN', '0', 'TYPE', 'zset', 'COUNT', '100');      // sorted
+    await p.sorted('SCAN', '0', 'TYPE', 'list', 'COUNT', '100');      // sorted
+  });
+
+  test('COPY is deep, MOVE carries the value, for each type', async () => {
+    await p.exact('RPUSH', 'l', 'a', 'b');                            // exact
+    await p.exact('SADD', 's', '1', 'x');                             // exact
+    await p.exact('ZADD', 'z', '1', 'a');                             // exact
+    for (const k of ['l', 's', 'z']) await p.exact('COPY', k, `${k}2`); // exact
+    await p.exact('RPUSH', 'l2', 'c');                                // exact: the copy changes alone
+    await p.exact('SADD', 's2', 'y');                                 // exact
+    await p.exact('ZADD', 'z2', '2', 'b');                            // exact
+    await p.exact('LRANGE', 'l', '0', '-1');                          // exact
+    await p.exact('LRANGE', 'l2', '0', '-1');                         // exact
+    await p.sorted('SMEMBERS', 's');                                  // sorted
+    await p.sorted('SMEMBERS', 's2');                                 // sorted
+    await p.exact('ZRANGE', 'z', '0', '-1', 'WITHSCORES');            // exact
+    await p.exact('ZRANGE', 'z2', '0', '-1', 'WITHSCORES');           // exact
+    for (const k of ['l', 's', 'z']) await p.exact('MOVE', k, '3');   // exact
+    await p.exact('SELECT', '3');                                     // exact
+    await p.exact('LRANGE', 'l', '0', '-1');                          // exact
+    await p.exact('SCARD', 's');                                      // exact
+    await p.exact('ZCARD', 'z');                                      // exact
+    await p.exact('OBJECT', 'ENCODING', 's');                         // exact
+  });
+});
+
 describe('COPY', () => {
   test('strings and hashes, TTL, REPLACE, DB', async () => {
     await p.run([['SET', 's', 'v', 'EX', '1000'], ['HSET', 'h', 'a', '1', 'b', '2']]);
