@@ -68,6 +68,8 @@ interface CommandKeys {
   readonly hasKeys: boolean;
   /** The command's own key function, when its key flags depend on its arguments. */
   readonly own: ((argv: readonly string[], out: KeyRefs) => void) | undefined;
+  /** Its getkeys proc, run when a spec cannot be resolved (Redis's fallback). */
+  readonly fallback: ((argv: readonly string[], out: KeyRefs) => void) | undefined;
 }
 
 /** A command's key specs read into bits (and its own key function, if it needs one). */
@@ -84,6 +86,7 @@ function compileKeys(cmd: KeyedCommand): CommandKeys {
     hasKeys: bits.some((b) => (b & KEY_NOT_KEY) === 0),
     // A command without its own function here finds no keys, as one without getkeys_proc in Redis.
     own: varFlags ? (OWN_KEY_FUNCTIONS[cmd.fullName] ?? (() => undefined)) : undefined,
+    fallback: FALLBACK_KEY_FUNCTIONS[cmd.fullName],
   };
 }
 
@@ -116,7 +119,11 @@ export class KeyFinder {
     out.count = 0;
     const keys = this.keysOf(cmd);
     if (keys.own !== undefined) keys.own(argv, out);
-    else if (!fromSpecs(keys, argv, out)) out.count = 0;
+    else if (!fromSpecs(keys, argv, out)) {
+      // getKeysFromCommandWithSpecs: an unresolvable spec falls back to the getkeys proc.
+      out.count = 0;
+      keys.fallback?.(argv, out);
+    }
   }
 }
 
@@ -219,6 +226,32 @@ const OWN_KEY_FUNCTIONS: Readonly<Record<string, (argv: readonly string[], out: 
       }
     }
     out.add(1, readonly ? KEY_RO | KEY_ACCESS : KEY_RW | KEY_ACCESS | KEY_UPDATE);
+  },
+};
+
+/**
+ * getkeys procs of commands with a spec Redis cannot resolve ("unknown" begin_search):
+ * Redis 7.0 runs them when the specs fail. Only those lapse has are here.
+ */
+const FALLBACK_KEY_FUNCTIONS: Readonly<Record<string, (argv: readonly string[], out: KeyRefs) => void>> = {
+  /**
+   * SORT (db.c sortGetKeys): the sorted key, and the argument after the last STORE that
+   * has one; LIMIT, GET and BY skip their arguments, any other word is taken alone.
+   */
+  sort(argv, out) {
+    out.add(1, KEY_RO | KEY_ACCESS);
+    let store = 0;
+    for (let i = 2; i < argv.length; i++) {
+      const arg = argv[i]!;
+      if (asciiEqualsIgnoreCase(arg, 'limit')) i += 2;
+      else if (asciiEqualsIgnoreCase(arg, 'get') || asciiEqualsIgnoreCase(arg, 'by')) i += 1;
+      else if (asciiEqualsIgnoreCase(arg, 'store') && i + 1 < argv.length) store = i + 1;
+    }
+    if (store !== 0) out.add(store, KEY_OW | KEY_UPDATE);
+  },
+  /** SORT_RO (sortROGetKeys): only the sorted key. */
+  sort_ro(_argv, out) {
+    out.add(1, KEY_RO | KEY_ACCESS);
   },
 };
 

@@ -357,6 +357,18 @@ export class Selector {
     return ACL_OK;
   }
 
+  /**
+   * ACLSelectorHasUnrestrictedKeyAccess: the selector reaches every key, by allkeys or by
+   * the pattern "*" with at least the permissions `keyFlags` (KEY_* bits) need.
+   */
+  hasUnrestrictedKeyAccess(keyFlags: number): boolean {
+    if (this.allKeys) return true;
+    let needed = 0;
+    if (keyFlags & KEY_ACCESS) needed |= KEY_READ;
+    if (keyFlags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE)) needed |= KEY_WRITE;
+    return this.patterns.some((p) => (p.flags & needed) === needed && p.pattern === '*');
+  }
+
   /** ACLSelectorCheckKey: a pattern with at least the permissions the access needs matches. */
   keyAllowed(key: string, keyFlags: number): boolean {
     if (this.allKeys) return true;
@@ -585,6 +597,20 @@ export class User {
     }
     settings.deniedIndex = lastIndex;
     return relevant;
+  }
+
+  /**
+   * ACLUserCheckCmdWithUnrestrictedKeyAccess: some selector allows the command with these
+   * arguments and reaches every key with the permissions `keyFlags` need. SORT asks it
+   * before following BY and GET patterns, whose keys no key spec names.
+   */
+  checkWithUnrestrictedKeys(cmd: AclCommandSpec, argv: readonly string[], keyFlags: number): boolean {
+    const keyCache = this.settings.checkedKeys;
+    keyCache.reset();
+    for (const s of this.selectors) {
+      if (s.check(cmd, argv, keyCache) === ACL_OK && s.hasUnrestrictedKeyAccess(keyFlags)) return true;
+    }
+    return false;
   }
 }
 

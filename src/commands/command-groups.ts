@@ -11,6 +11,7 @@ import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SET_COMMANDS } from './set-commands.js';
+import { SORT_COMMANDS } from './sort-commands.js';
 import { STRING_COMMANDS } from './string-commands.js';
 import { TRANSACTION_COMMANDS } from './transaction-commands.js';
 import { ZSET_COMMANDS } from './zset-commands.js';
@@ -29,6 +30,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...LIST_COMMANDS,
   ...SET_COMMANDS,
   ...ZSET_COMMANDS,
+  ...SORT_COMMANDS,
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,

@@ -327,3 +327,8 @@ export const ERR_ZRANGE_WITHSCORES_BYLEX = 'ERR syntax error, WITHSCORES not sup
 export function errAtLeastOneKey(fullName: string): string {
   return `ERR at least 1 input key is needed for '${fullName}' command`;
 }
+
+// SORT and SORT_RO (sort.c; addReplyError prefixes "ERR ").
+export const ERR_SORT_SCORES = "ERR One or more scores can't be converted into double";
+export const ERR_SORT_BY_ACL = 'ERR BY option of SORT denied due to insufficient ACL permissions.';
+export const ERR_SORT_GET_ACL = 'ERR GET option of SORT denied due to insufficient ACL permissions.';

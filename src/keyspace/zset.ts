@@ -317,8 +317,11 @@ export class ZSetValue implements ValueObject {
     this.slotScores = [];
   }
 
-  /** Moves to the large form (Redis's zsetConvert to skiplist). */
-  private convert(): void {
+  /**
+   * Moves to the large form (Redis's zsetConvert to skiplist); SORT calls it on the set
+   * it sorts, as sort.c does. The caller brackets it with willMutate()/valueChanged().
+   */
+  convert(): void {
     const tree = new ScoreTree();
     const dict = new Map<string, number>();
     const members = this.members!;
