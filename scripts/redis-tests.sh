@@ -12,6 +12,9 @@
 #   --redis-src DIR  a Redis source tree to take tests/ from instead of the mirror
 #   --reference      run the same units against /usr/bin/redis-server too, with the same options
 #                    (DEBUG enabled), to see which failures are the checker's and not lapse's
+#   --isolate        rerun each failed test alone (--only NAME) against the same lapse: a test
+#                    that fails half-way can leave the shared connection in MULTI, RESP3 or raw
+#                    mode and fail the tests after it; those pass alone and are counted apart
 #   --keep           keep the scratch folder (the exported tests and each unit's full log)
 #   --               everything after it goes to Redis's ./runtest (--only, --skiptest, --tags ...)
 # Without units: the units of the command groups lapse has (DEFAULT_UNITS below).
@@ -34,6 +37,7 @@ MIRROR=/work/.mirror/redis+redis/repo
 TAG=7.0.15
 REDIS_SRC=
 REFERENCE=0
+ISOLATE=0
 KEEP=0
 UNITS=()
 PASS=()
@@ -53,6 +57,7 @@ while [ $# -gt 0 ]; do
     --tag) TAG=$2; shift 2 ;;
     --redis-src) REDIS_SRC=$2; shift 2 ;;
     --reference) REFERENCE=1; shift ;;
+    --isolate) ISOLATE=1; shift ;;
     --keep) KEEP=1; shift ;;
     --) shift; PASS=("$@"); break ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -133,6 +138,18 @@ for t in "${CANNOT_RUN_EXTERNALLY[@]}"; do SKIPS+=(--skiptest "$t"); done
 
 TSX=$(cd "$ROOT" && node --input-type=module -e "console.log(import.meta.resolve('tsx'))")
 
+# runner SUITE PORT UNIT OUT [runtest args...]: Redis's runner against the server on PORT, its
+# output (colours stripped) to OUT.
+runner() {
+  local suite=$1 port=$2 unit=$3 out=$4
+  shift 4
+  # The runner's own port for its test client: free, so that parallel runs do not meet.
+  local base=$(( $(free_port) + 32 ))
+  (cd "$suite" && "$TCLSH" tests/test_helper.tcl --host 127.0.0.1 --port "$port" --single "$unit" \
+    --clients 1 --durable --timeout 300 --baseport "$base" "$@") \
+    2>&1 | sed 's/\x1b\[[0-9;]*m//g' > "$out" || true
+}
+
 # run_unit lapse|redis UNIT: one unit against a fresh server; appends "kind unit ok err ignore
 # skip aborted" to $SCRATCH/summary and the failed test names to $SCRATCH/failed.
 run_unit() {
@@ -153,13 +170,20 @@ run_unit() {
   echo "== $unit against $kind (port $port) ${flags[*]}"
   local runflags=()
   for f in "${flags[@]}"; do case $f in --*) runflags+=("$f") ;; esac; done
-  # The runner's own port for its test client: free, so that parallel runs do not meet.
-  local base=$(( $(free_port) + 32 ))
-  (cd "$suite" && "$TCLSH" tests/test_helper.tcl --host 127.0.0.1 --port "$port" --single "$unit" \
-    --clients 1 --durable --timeout 300 --baseport "$base" "${runflags[@]}" "${SKIPS[@]}" "${PASS[@]}") \
-    2>&1 | sed 's/\x1b\[[0-9;]*m//g' > "$out" || true
+  runner "$suite" "$port" "$unit" "$out" "${runflags[@]}" "${SKIPS[@]}" "${PASS[@]}"
+  # Failed tests rerun one by one: "alone: ok" marks one that failed only after another.
+  local alone=0 name
+  if [ $ISOLATE = 1 ]; then
+    while IFS= read -r name; do
+      runner "$suite" "$port" "$unit" "$out.alone" "${runflags[@]}" "${PASS[@]}" --only "$name"
+      if grep -qxF "[ok]: $name" <(sed 's/ ([0-9]* ms)$//' "$out.alone"); then
+        alone=$((alone + 1))
+        echo "$kind $unit passes alone: $name" >> "$SCRATCH/alone"
+      fi
+    done < <(sed -n 's/^\[err\]: \(.*\) in tests\/.*\.tcl$/\1/p' "$out")
+  fi
   stop_server
-  awk -v kind="$kind" -v unit="$unit" -v failed="$SCRATCH/failed" '
+  awk -v kind="$kind" -v unit="$unit" -v failed="$SCRATCH/failed" -v alone="$alone" '
     /^\[ok\]: /        { ok++ }
     /^\[ignore\]: /    { ignore++ }
     /^\[skip\]: /      { skip++ }
@@ -169,13 +193,14 @@ run_unit() {
       if (name ~ / in tests\/.*\.tcl$/) { err++; sub(/ in tests\/.*\.tcl$/, "", name); print kind " " unit " FAIL: " name >> failed }
       else { aborted++; print kind " " unit " BLOCK ABORTED: " name >> failed }
     }
-    END { printf "%s %s %d %d %d %d %d\n", kind, unit, ok, err + exc, ignore, skip, aborted }
+    END { printf "%s %s %d %d %d %d %d %d\n", kind, unit, ok, err + exc, ignore, skip, aborted, alone }
   ' "$out" >> "$SCRATCH/summary"
-  tail -n 1 "$SCRATCH/summary" | awk '{ printf "   ok %s, failed %s, ignored %s, skipped %s, blocks aborted %s\n", $3, $4, $5, $6, $7 }'
+  tail -n 1 "$SCRATCH/summary" | awk '{ printf "   ok %s, failed %s (of which pass alone: %s), ignored %s, skipped %s, blocks aborted %s\n", $3, $4, $8, $5, $6, $7 }'
 }
 
 : > "$SCRATCH/summary"
 : > "$SCRATCH/failed"
+: > "$SCRATCH/alone"
 echo "Redis tests from $SOURCE, run in $SCRATCH"
 for u in "${UNITS[@]}"; do
   run_unit lapse "$u"
@@ -185,10 +210,15 @@ done
 echo
 echo "Failures (name as in Redis's test; BLOCK ABORTED = an error outside a test, the rest of its block did not run):"
 sort -s -k1,2 "$SCRATCH/failed" | sed 's/^/  /'
+if [ $ISOLATE = 1 ]; then
+  echo
+  echo "Failed in the run but pass alone (a test before them left the connection in a bad state):"
+  sed 's/^/  /' "$SCRATCH/alone"
+fi
 echo
-printf '%-8s %-22s %6s %6s %8s %8s %8s\n' server unit ok failed ignored skipped aborted
-awk '{ printf "%-8s %-22s %6d %6d %8d %8d %8d\n", $1, $2, $3, $4, $5, $6, $7; ok[$1] += $3; f[$1] += $4 }
-  END { for (k in ok) printf "%-8s %-22s %6d %6d\n", k, "(all)", ok[k], f[k] }' "$SCRATCH/summary"
+printf '%-8s %-22s %6s %6s %6s %8s %8s %8s\n' server unit ok failed alone ignored skipped aborted
+awk '{ printf "%-8s %-22s %6d %6d %6s %8d %8d %8d\n", $1, $2, $3, $4, (ISO ? $8 : "-"), $5, $6, $7; ok[$1] += $3; f[$1] += $4; a[$1] += $8 }
+  END { for (k in ok) printf "%-8s %-22s %6d %6d %6s\n", k, "(all)", ok[k], f[k], (ISO ? a[k] : "-") }' ISO=$ISOLATE "$SCRATCH/summary"
 if grep -q '^lapse ' "$SCRATCH/summary" && awk '$1 == "lapse" && ($4 > 0 || $7 > 0) { bad = 1 } END { exit !bad }' "$SCRATCH/summary"; then
   exit 1
 fi
