@@ -17,7 +17,7 @@
 #                    mode and fail the tests after it; those pass alone and are counted apart
 #   --keep           keep the scratch folder (the exported tests and each unit's full log)
 #   --               everything after it goes to Redis's ./runtest (--only, --skiptest, --tags ...)
-# Without units: the units of the command groups lapse has (DEFAULT_UNITS below).
+# Without units: the units of the command groups lapse has (DEFAULT_UNITS in this script).
 #
 # Needs tclsh 8.5+ (Redis's runner), node (lapse from source via tsx) and redis-cli (to probe the
 # server); --reference needs redis-server.
