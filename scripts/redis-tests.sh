@@ -47,7 +47,8 @@ CANNOT_RUN_EXTERNALLY=(
   # (and it leaves set-max-intset-entries at 0, failing the encoding checks after it)
   "SRANDMEMBER with a dict containing long chain"
 )
-DEFAULT_UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/keyspace
+DEFAULT_UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/type/zset unit/keyspace
+  unit/bitops unit/bitfield unit/dump
   unit/expire unit/multi unit/pubsub unit/info unit/info-command unit/auth unit/protocol
   unit/quit unit/scan)
 
