@@ -132,10 +132,11 @@ function pexpireat(c: Client, argv: string[]): void {
 /**
  * TTL, PTTL, EXPIRETIME, PEXPIRETIME: -2 for a missing key, -1 without a TTL; seconds
  * are rounded to the nearest (Redis's (ms+500)/1000); a remaining time is never negative.
+ * The key's access clock is left alone (Redis's LOOKUP_NOTOUCH).
  */
 function ttlGeneric(c: Client, key: string, milliseconds: boolean, absolute: boolean): void {
   const db = c.db;
-  const entry = db.read(key);
+  const entry = db.readUntouched(key);
   if (entry === undefined) {
     c.reply.integer(-2);
     return;

@@ -56,19 +56,27 @@ function del(c: Client, argv: string[]): void {
 
 /**
  * EXISTS key [key ...]
- * TOUCH key [key ...]
- * Both count the keys that exist, a key named twice counting twice.
+ * Counts the keys that exist, a key named twice counting twice. Their access clocks are
+ * left alone, as Redis's LOOKUP_NOTOUCH leaves them (TOUCH is the command that moves them).
  */
 function exists(c: Client, argv: string[]): void {
+  const db = c.db;
+  let found = 0;
+  for (let j = 1; j < argv.length; j++) if (db.readUntouched(argv[j]!) !== undefined) found++;
+  c.reply.integer(found);
+}
+
+/** TOUCH key [key ...]: EXISTS's count, and each key found counts as used now. */
+function touch(c: Client, argv: string[]): void {
   const db = c.db;
   let found = 0;
   for (let j = 1; j < argv.length; j++) if (db.read(argv[j]!) !== undefined) found++;
   c.reply.integer(found);
 }
 
-/** TYPE key */
+/** TYPE key (the key's access clock left alone, as Redis's LOOKUP_NOTOUCH) */
 function type(c: Client, argv: string[]): void {
-  const entry = c.db.read(argv[1]!);
+  const entry = c.db.readUntouched(argv[1]!);
   c.reply.simple(entry === undefined ? 'none' : typeOf(entry.value));
 }
 
@@ -589,7 +597,7 @@ export const KEY_COMMANDS: CommandDefinition[] = [
   /** EXISTS key [key ...] */
   cmd('exists', -2, 'readonly fast', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RO', { last: -1 })] }, exists),
   /** TOUCH key [key ...] */
-  cmd('touch', -2, 'readonly fast', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RO', { last: -1 })] }, exists),
+  cmd('touch', -2, 'readonly fast', { acl: 'keyspace', tips: 'request_policy:multi_shard response_policy:agg_sum', keys: [key(1, 'RO', { last: -1 })] }, touch),
   /** TYPE key */
   cmd('type', 2, 'readonly fast', { acl: 'keyspace', keys: [key(1, 'RO')] }, type),
   /** KEYS pattern */

@@ -253,6 +253,26 @@ export class Database {
     return entry;
   }
 
+  /**
+   * read() that leaves the key's access clock alone (Redis's LOOKUP_NOTOUCH): EXISTS,
+   * TYPE and the TTL family look a key up without it counting as a use, for OBJECT
+   * IDLETIME/FREQ and LRU/LFU eviction.
+   */
+  readUntouched(key: string): Entry | undefined {
+    const entry = this.map.get(key);
+    const time = this.time;
+    if (entry !== undefined) {
+      if (entry.deadline > time.now) {
+        time.stats.keyspaceHits++;
+        return entry;
+      }
+      this.expireEntry(entry, time.now);
+    }
+    time.stats.keyspaceMisses++;
+    this.events.missed(this, key);
+    return undefined;
+  }
+
   /** The entry even if its deadline passed (for the code that expires it). */
   peek(key: string): Entry | undefined {
     return this.map.get(key);

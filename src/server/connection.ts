@@ -121,6 +121,12 @@ export class Connection implements ClientTransport {
    */
   private held: Buffer | null = null;
   private resumeScheduled = false;
+  /**
+   * Closed after a reply (QUIT, a protocol error, CLIENT KILL of itself...): the write side
+   * is ended and the socket read on until the peer's FIN (see flush). Input that still
+   * comes then cuts the connection off (cutOff).
+   */
+  private lingering = false;
   private readonly sink = (argv: string[]): boolean => {
     const client = this.client;
     const reply = this.server.reply;
@@ -311,7 +317,10 @@ export class Connection implements ClientTransport {
 
   /** A read: chunk[0..length); chunk may be the server's read buffer, reused after this call. */
   private onData(chunk: Buffer, length: number): void {
-    if (this.closed || this.closeAsap) return;
+    if (this.closed || this.closeAsap) {
+      if (this.lingering) this.cutOff();
+      return;
+    }
     const stats = this.server.stats;
     stats.netInputBytes += length;
     stats.totalReadsProcessed++;
@@ -362,10 +371,25 @@ export class Connection implements ClientTransport {
       // Everything still queued goes before the end of the stream.
       this.flushQueue();
       this.socket.end();
-      // Read on (and drop) until the peer's FIN, which completes the close.
+      // Read on (and drop) until the peer's FIN, which completes the close: closing with
+      // unread input would reset the connection, and a reset can lose the reply on its way.
+      this.lingering = true;
       this.socket.resume();
       this.server.clientClosed(this);
     }
+  }
+
+  /**
+   * Input after the close: the peer is still sending, not reading (a client that did not
+   * see its protocol error). Redis has closed the socket by now, so such a peer's writes
+   * fail; lapse closes it too, once the reply has been handed to the kernel (not before:
+   * that could lose it), instead of dropping the peer's input for as long as it sends.
+   */
+  private cutOff(): void {
+    this.lingering = false;
+    const socket = this.socket;
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
   }
 
   private write(): void {

@@ -131,6 +131,45 @@ function summary(a: Answer, other: Answer): { length: number; closed: boolean; f
   return { length: a.bytes.length, closed: a.closed, from, bytes: show(a.bytes.subarray(from, i + 200)) };
 }
 
+/**
+ * Sends start, then "payload" over and over without reading until a write fails (at most
+ * 8 MB or 10 s, either of which is a failure): what the server sent back, and whether the
+ * writes failed (the server closed).
+ */
+function flood(port: number, start: string): Promise<{ reply: string; writesFailed: boolean }> {
+  return new Promise((resolve) => {
+    // Half-open allowed: the server's FIN alone must not end this side's writes (Node's
+    // default would), as it does not end a Tcl or C client's.
+    const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    let received = '';
+    let sent = 0;
+    let done = false;
+    const finish = (writesFailed: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ reply: received, writesFailed });
+    };
+    const timer = setTimeout(() => finish(false), 10_000);
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('end', () => undefined);
+    socket.on('error', () => finish(true));
+    socket.on('close', () => finish(true));
+    const pump = (): void => {
+      while (!done && sent < 8_000_000) {
+        sent += 7;
+        if (!socket.write('payload')) return void socket.once('drain', pump);
+      }
+      if (!done) finish(false);
+    };
+    socket.on('connect', () => {
+      socket.write(start);
+      pump();
+    });
+  });
+}
+
 /** buf cut into pieces of random sizes up to max. */
 function randomChunks(buf: Buffer, random: () => number, max: number): Buffer[] {
   const out: Buffer[] = [];
@@ -261,6 +300,23 @@ describe('protocol errors: replies to earlier commands, the error, then close', 
     await compare(p, ['*1\0\r\n', 'z\r\n'.repeat(30_000)], { gapMs: 20 });  // exact
     await compare(p, ['*2\r\n$4\r\nECHO\r\n$4\0\r\n', 'z\r\n'.repeat(30_000)], { gapMs: 20 }); // exact
     await compare(p, ['*2\r\n$4\r\nECHO\r\n$3\r\n\0\0\0\r\nPING\r\n']);     // exact: NUL in a bulk is data
+  });
+
+  test('a client that goes on sending after its protocol error is cut off, not drained', async () => {
+    // The peer never reads and never stops: Redis closes the socket after the error (with
+    // unread input, so a reset), and the peer's writes fail within a few hundred KB; lapse
+    // must not read on forever. The reset can overtake Redis's error reply on its way to
+    // a client that is busy writing, so Redis's reply is the error or nothing; lapse hands
+    // the reply to the kernel before it closes, so its reply is the error.
+    const inline = '-ERR Protocol error: too big inline request\r\n';
+    const mbulk = '-ERR Protocol error: too big mbulk count string\r\n';
+    for (const [start, error] of [['\0', inline], ['*\0', mbulk], ['$\0', inline], ['x'.repeat(70_000), inline]] as const) {
+      const [r, l] = await Promise.all([flood(p.redis.port, start), flood(p.lapsePort, start)]);
+      const label = show(bytesOf(start)).slice(0, 40);
+      expect(r.writesFailed, label).toBe(true);
+      expect(['', error], label).toContain(r.reply);
+      expect(l, label).toEqual({ reply: error, writesFailed: true });
+    }
   });
 
   test('a protocol error does not affect another client', async () => {
