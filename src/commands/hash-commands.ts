@@ -8,13 +8,10 @@ import {
   ERR_NAN_OR_INFINITY,
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
-  ERR_OUT_OF_RANGE,
   ERR_OVERFLOW,
-  ERR_SYNTAX,
-  errLongRange,
   errWrongArity,
 } from './errors.js';
-import { optionName } from './args.js';
+import { parseRandomCount, parseScanOptions, replyEmptyScan } from './scan-args.js';
 import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';
@@ -313,43 +310,14 @@ function hscan(c: Client, argv: string[]): void {
   }
   const entry = readHash(c, argv[1]!);
   if (entry === null) return;
-  const reply = c.reply;
   if (entry === undefined) {
-    reply.arrayHeader(2);
-    reply.bulk('0');
-    reply.arrayHeader(0);
+    replyEmptyScan(c);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  let values = true;
-  for (let i = 3; i < argv.length; ) {
-    const opt = optionName(argv[i]!);
-    const hasValue = i + 1 < argv.length;
-    if (opt === 'count' && hasValue) {
-      const n = parseI64(argv[i + 1]!);
-      if (n === undefined) {
-        reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = Number(n);
-      i += 2;
-    } else if (opt === 'match' && hasValue) {
-      // "*" matches everything: the same as no pattern.
-      pattern = argv[i + 1] === '*' ? undefined : argv[i + 1];
-      i += 2;
-    } else if (opt === 'novalues') {
-      values = false;
-      i += 1;
-    } else {
-      reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const options = parseScanOptions(c, argv, true);
+  if (options === null) return;
+  const { count, pattern, values } = options;
+  const reply = c.reply;
   const hash = entry.value;
   // Fields (and values) found, filtered as they are visited.
   const scanned: string[] = [];
@@ -370,8 +338,6 @@ function hscan(c: Client, argv: string[]): void {
   reply.bulkArray(scanned);
 }
 
-/** Half of LONG_MAX (C's LONG_MAX/2): HRANDFIELD ... WITHVALUES counts must be within it. */
-const HALF_LONG_MAX = 4611686018427387903n;
 
 /**
  * HRANDFIELD key [count [WITHVALUES]]
@@ -382,25 +348,8 @@ const HALF_LONG_MAX = 4611686018427387903n;
  */
 function hrandfield(c: Client, argv: string[]): void {
   if (argv.length >= 3) {
-    const l = parseI64(argv[2]!);
-    if (l === undefined) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
-    if (l === INT64_MIN) {
-      c.reply.error(errLongRange('-9223372036854775807', '9223372036854775807'));
-      return;
-    }
-    if (argv.length > 4 || (argv.length === 4 && optionName(argv[3]!) !== 'withvalues')) {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-    const withValues = argv.length === 4;
-    if (withValues && (l < -HALF_LONG_MAX || l > HALF_LONG_MAX)) {
-      c.reply.error(ERR_OUT_OF_RANGE);
-      return;
-    }
-    hrandfieldWithCount(c, argv[1]!, l, withValues);
+    const parsed = parseRandomCount(c, argv, 'withvalues');
+    if (parsed !== null) hrandfieldWithCount(c, argv[1]!, parsed.count, parsed.withPairs);
     return;
   }
   const entry = readHash(c, argv[1]!);

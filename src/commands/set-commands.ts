@@ -12,6 +12,7 @@ import {
   errLongRange,
 } from './errors.js';
 import { optionName } from './args.js';
+import { cursorSlot, parseScanOptions, replyEmptyScan } from './scan-args.js';
 import { moreChanges } from './hash-access.js';
 import type { Entry } from '../keyspace/database.js';
 import { SetValue } from '../keyspace/set.js';
@@ -647,39 +648,14 @@ function sscan(c: Client, argv: string[]): void {
   }
   const entry = readSet(c, argv[1]!);
   if (entry === null) return;
-  const reply = c.reply;
   if (entry === undefined) {
-    reply.arrayHeader(2);
-    reply.bulk('0');
-    reply.arrayHeader(0);
+    replyEmptyScan(c);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; ) {
-    const opt = optionName(argv[i]!);
-    const hasValue = i + 1 < argv.length;
-    if (opt === 'count' && hasValue) {
-      const n = parseI64(argv[i + 1]!);
-      if (n === undefined) {
-        reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Number(n);
-      i += 2;
-    } else if (opt === 'match' && hasValue) {
-      // "*" matches everything: the same as no pattern.
-      pattern = argv[i + 1] === '*' ? undefined : argv[i + 1];
-      i += 2;
-    } else {
-      reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const options = parseScanOptions(c, argv, false);
+  if (options === null) return;
+  const { count, pattern } = options;
+  const reply = c.reply;
   const set = entry.value;
   const scanned: string[] = [];
   const collect = (member: string): void => {
@@ -687,7 +663,7 @@ function sscan(c: Client, argv: string[]): void {
   };
   let next = 0;
   if (set.isIntset) set.forEach(collect);
-  else next = set.scan(cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor), count, collect);
+  else next = set.scan(cursorSlot(cursor), count, collect);
   reply.arrayHeader(2);
   reply.bulk(String(next));
   reply.bulkArray(scanned);

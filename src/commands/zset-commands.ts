@@ -11,7 +11,6 @@ import {
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
   ERR_NUMKEYS_POSITIVE,
-  ERR_OUT_OF_RANGE,
   ERR_SYNTAX,
   ERR_WEIGHT_NOT_FLOAT,
   ERR_WRONGTYPE,
@@ -22,9 +21,9 @@ import {
   ERR_ZRANGE_WITHSCORES_BYLEX,
   ERR_ZSET_NAN,
   errAtLeastOneKey,
-  errLongRange,
 } from './errors.js';
 import { optionName } from './args.js';
+import { cursorSlot, parseRandomCount, parseScanOptions, replyEmptyScan } from './scan-args.js';
 import { parseTimeout } from './blocking.js';
 import { moreChanges } from './hash-access.js';
 import {
@@ -44,7 +43,7 @@ import { SetValue } from '../keyspace/set.js';
 import { ZSetValue } from '../keyspace/zset.js';
 import { formatDouble17g } from '../protocol/writer.js';
 import { globMatch } from '../util/glob.js';
-import { INT64_MIN, parseCursor, parseI64 } from '../util/numbers.js';
+import { parseCursor, parseI64 } from '../util/numbers.js';
 
 /**
  * Sorted-set commands, as Redis 7.0.15's t_zset.c: replies (scores as addReplyDouble:
@@ -1000,8 +999,6 @@ function zintercard(c: Client, argv: string[]): void {
 
 // --- ZRANDMEMBER, ZSCAN -------------------------------------------------------------
 
-/** Half of LONG_MAX: ZRANDMEMBER ... WITHSCORES counts must be within it. */
-const HALF_LONG_MAX = 4611686018427387903n;
 
 /**
  * ZRANDMEMBER key [count [WITHSCORES]]
@@ -1011,25 +1008,8 @@ const HALF_LONG_MAX = 4611686018427387903n;
  */
 function zrandmember(c: Client, argv: string[]): void {
   if (argv.length >= 3) {
-    const l = parseI64(argv[2]!);
-    if (l === undefined) {
-      c.reply.error(ERR_NOT_INTEGER);
-      return;
-    }
-    if (l === INT64_MIN) {
-      c.reply.error(errLongRange('-9223372036854775807', '9223372036854775807'));
-      return;
-    }
-    if (argv.length > 4 || (argv.length === 4 && optionName(argv[3]!) !== 'withscores')) {
-      c.reply.error(ERR_SYNTAX);
-      return;
-    }
-    const withScores = argv.length === 4;
-    if (withScores && (l < -HALF_LONG_MAX || l > HALF_LONG_MAX)) {
-      c.reply.error(ERR_OUT_OF_RANGE);
-      return;
-    }
-    zrandmemberWithCount(c, argv[1]!, l, withScores);
+    const parsed = parseRandomCount(c, argv, 'withscores');
+    if (parsed !== null) zrandmemberWithCount(c, argv[1]!, parsed.count, parsed.withPairs);
     return;
   }
   const entry = readZset(c, argv[1]!);
@@ -1107,38 +1087,14 @@ function zscan(c: Client, argv: string[]): void {
   }
   const entry = readZset(c, argv[1]!);
   if (entry === null) return;
-  const reply = c.reply;
   if (entry === undefined) {
-    reply.arrayHeader(2);
-    reply.bulk('0');
-    reply.arrayHeader(0);
+    replyEmptyScan(c);
     return;
   }
-  let count = 10;
-  let pattern: string | undefined;
-  for (let i = 3; i < argv.length; ) {
-    const opt = optionName(argv[i]!);
-    const hasValue = i + 1 < argv.length;
-    if (opt === 'count' && hasValue) {
-      const n = parseI64(argv[i + 1]!);
-      if (n === undefined) {
-        reply.error(ERR_NOT_INTEGER);
-        return;
-      }
-      if (n < 1) {
-        reply.error(ERR_SYNTAX);
-        return;
-      }
-      count = Number(n);
-      i += 2;
-    } else if (opt === 'match' && hasValue) {
-      pattern = argv[i + 1] === '*' ? undefined : argv[i + 1];
-      i += 2;
-    } else {
-      reply.error(ERR_SYNTAX);
-      return;
-    }
-  }
+  const options = parseScanOptions(c, argv, false);
+  if (options === null) return;
+  const { count, pattern } = options;
+  const reply = c.reply;
   const zset = entry.value;
   const scanned: string[] = [];
   const collect = (member: string, score: string): void => {
@@ -1147,7 +1103,7 @@ function zscan(c: Client, argv: string[]): void {
   };
   let next = 0;
   if (zset.compact) zset.forEach((m, s) => collect(m, doubleToText(s)));
-  else next = zset.scan(cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor), count, (m, s) => collect(m, formatDouble17g(s)));
+  else next = zset.scan(cursorSlot(cursor), count, (m, s) => collect(m, formatDouble17g(s)));
   reply.arrayHeader(2);
   reply.bulk(String(next));
   reply.bulkArray(scanned);

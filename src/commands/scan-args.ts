@@ -1,0 +1,95 @@
+import type { Client } from './context.js';
+import { optionName } from './args.js';
+import { ERR_NOT_INTEGER, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
+import { INT64_MIN, parseI64 } from '../util/numbers.js';
+
+/**
+ * Arguments the collection commands share, parsed as Redis 7.0 parses them in one place:
+ * the options of HSCAN, SSCAN and ZSCAN (db.c scanGenericCommand), and the count of
+ * HRANDFIELD and ZRANDMEMBER (their ...WithCountCommand prologue).
+ */
+
+/** HSCAN/SSCAN/ZSCAN's options after the cursor. */
+export interface ScanOptions {
+  /** COUNT, 10 when not given (at most Number.MAX_SAFE_INTEGER). */
+  readonly count: number;
+  /** MATCH; undefined for none or "*" (which matches everything). */
+  readonly pattern: string | undefined;
+  /** False with NOVALUES (HSCAN only, Redis 7.4). */
+  readonly values: boolean;
+}
+
+/** The options from argv[3]; null after replying Redis's error. NOVALUES only where allowed. */
+export function parseScanOptions(c: Client, argv: readonly string[], allowNoValues: boolean): ScanOptions | null {
+  let count = 10;
+  let pattern: string | undefined;
+  let values = true;
+  for (let i = 3; i < argv.length; ) {
+    const opt = optionName(argv[i]!);
+    const hasValue = i + 1 < argv.length;
+    if (opt === 'count' && hasValue) {
+      const n = parseI64(argv[i + 1]!);
+      if (n === undefined) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return null;
+      }
+      if (n < 1) {
+        c.reply.error(ERR_SYNTAX);
+        return null;
+      }
+      count = n > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : Number(n);
+      i += 2;
+    } else if (opt === 'match' && hasValue) {
+      pattern = argv[i + 1] === '*' ? undefined : argv[i + 1];
+      i += 2;
+    } else if (allowNoValues && opt === 'novalues') {
+      values = false;
+      i += 1;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return { count, pattern, values };
+}
+
+/** A scan cursor as an index into a collection's slots (a cursor past them ends the scan). */
+export function cursorSlot(cursor: bigint): number {
+  return cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor);
+}
+
+/** What a scan of a missing key answers: cursor 0, no elements. */
+export function replyEmptyScan(c: Client): void {
+  c.reply.arrayHeader(2);
+  c.reply.bulk('0');
+  c.reply.arrayHeader(0);
+}
+
+/** Half of LONG_MAX: a count given WITHVALUES / WITHSCORES must be within it (pairs double the reply). */
+const HALF_LONG_MAX = 4611686018427387903n;
+
+/**
+ * HRANDFIELD's and ZRANDMEMBER's `count [word]` from argv[2] (word: 'withvalues' or
+ * 'withscores'); null after replying Redis's error, in Redis's order of checks.
+ */
+export function parseRandomCount(c: Client, argv: readonly string[], word: string): { count: number | bigint; withPairs: boolean } | null {
+  const l = parseI64(argv[2]!);
+  if (l === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return null;
+  }
+  if (l === INT64_MIN) {
+    c.reply.error(errLongRange('-9223372036854775807', '9223372036854775807'));
+    return null;
+  }
+  if (argv.length > 4 || (argv.length === 4 && optionName(argv[3]!) !== word)) {
+    c.reply.error(ERR_SYNTAX);
+    return null;
+  }
+  const withPairs = argv.length === 4;
+  if (withPairs && (l < -HALF_LONG_MAX || l > HALF_LONG_MAX)) {
+    c.reply.error(ERR_OUT_OF_RANGE);
+    return null;
+  }
+  return { count: l, withPairs };
+}
