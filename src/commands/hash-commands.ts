@@ -11,7 +11,7 @@ import {
   ERR_OVERFLOW,
   errWrongArity,
 } from './errors.js';
-import { parseRandomCount, parseScanOptions, replyEmptyScan } from './scan-args.js';
+import { parseRandomCount, parseScanOptions, replyEmptyScan } from './collection-args.js';
 import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';

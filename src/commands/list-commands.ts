@@ -2,7 +2,6 @@ import type { KeySpec } from '../acl/key-specs.js';
 import type { Client } from './context.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import {
-  ERR_COUNT_POSITIVE,
   ERR_INDEX_OUT_OF_RANGE,
   ERR_LPOS_COUNT_NEGATIVE,
   ERR_LPOS_MAXLEN_NEGATIVE,
@@ -10,12 +9,12 @@ import {
   ERR_NOT_POSITIVE,
   ERR_NO_SUCH_KEY,
   ERR_NOT_INTEGER,
-  ERR_NUMKEYS_POSITIVE,
   ERR_SYNTAX,
   ERR_WRONGTYPE,
   errWrongArity,
 } from './errors.js';
 import { parseTimeout } from './blocking.js';
+import { parseMultiPop } from './collection-args.js';
 import { optionName } from './args.js';
 import type { Entry } from '../keyspace/database.js';
 import { ListValue } from '../keyspace/list.js';
@@ -36,6 +35,8 @@ import { parseI64 } from '../util/numbers.js';
 const HEAD = 0;
 const TAIL = 1;
 type End = typeof HEAD | typeof TAIL;
+/** LMPOP's and BLMPOP's ends, in the order of HEAD and TAIL. */
+const LEFT_RIGHT = ['left', 'right'] as const;
 
 /** An entry known to hold a list. */
 export type ListEntry = Entry & { value: ListValue };
@@ -547,56 +548,19 @@ function rpoplpush(c: Client, argv: string[]): void {
 }
 
 /**
- * LMPOP's and BLMPOP's arguments after numkeys at `numkeysAt` (Redis's lmpopGenericCommand):
- * numkeys, LEFT|RIGHT, COUNT; null after replying an error. count is 1 when not given.
- */
-function parseMpop(c: Client, argv: string[], numkeysAt: number): { numkeys: number; where: End; count: number } | null {
-  const numkeys = parseLong(argv[numkeysAt]!);
-  if (numkeys === undefined || numkeys < 1) {
-    c.reply.error(ERR_NUMKEYS_POSITIVE);
-    return null;
-  }
-  const whereAt = numkeysAt + numkeys + 1;
-  if (whereAt >= argv.length) {
-    c.reply.error(ERR_SYNTAX);
-    return null;
-  }
-  const where = endOf(argv[whereAt]!);
-  if (where === undefined) {
-    c.reply.error(ERR_SYNTAX);
-    return null;
-  }
-  let count = -1;
-  for (let j = whereAt + 1; j < argv.length; j++) {
-    if (count === -1 && optionName(argv[j]!) === 'count' && j + 1 < argv.length) {
-      const n = parseLong(argv[++j]!);
-      if (n === undefined || n < 1) {
-        c.reply.error(ERR_COUNT_POSITIVE);
-        return null;
-      }
-      count = n;
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return null;
-    }
-  }
-  return { numkeys, where, count: count === -1 ? 1 : count };
-}
-
-/**
  * LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
  * Pops from the first key holding a non-empty list: [key, [elements]], or a null array
  * when none does. A key holding another type answers WRONGTYPE when reached.
  */
 function lmpop(c: Client, argv: string[]): void {
-  const parsed = parseMpop(c, argv, 1);
+  const parsed = parseMultiPop(c, argv, 1, LEFT_RIGHT);
   if (parsed === null) return;
   for (let j = 2; j < 2 + parsed.numkeys; j++) {
     const key = argv[j]!;
     const entry = writeList(c, key);
     if (entry === null) return;
     if (entry === undefined || entry.value.length === 0) continue;
-    const popped = popElements(c, entry, parsed.where, parsed.count);
+    const popped = popElements(c, entry, (parsed.end === 0 ? HEAD : TAIL), parsed.count);
     c.reply.arrayHeader(2);
     c.reply.bulk(key);
     c.reply.bulkArray(popped);
@@ -700,9 +664,9 @@ function brpoplpush(c: Client, argv: string[]): void {
 
 /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: LMPOP's parsing, then blockingPop. */
 function blmpop(c: Client, argv: string[]): void {
-  const parsed = parseMpop(c, argv, 2);
+  const parsed = parseMultiPop(c, argv, 2, LEFT_RIGHT);
   if (parsed === null) return;
-  blockingPop(c, argv.slice(3, 3 + parsed.numkeys), parsed.where, argv[1]!, parsed.count);
+  blockingPop(c, argv.slice(3, 3 + parsed.numkeys), (parsed.end === 0 ? HEAD : TAIL), argv[1]!, parsed.count);
 }
 
 /** A key spec whose keys follow a count at argument `index` (Redis's keynum find_keys). */

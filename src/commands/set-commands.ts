@@ -12,7 +12,7 @@ import {
   errLongRange,
 } from './errors.js';
 import { optionName } from './args.js';
-import { cursorSlot, parseScanOptions, replyEmptyScan } from './scan-args.js';
+import { cursorSlot, parseScanOptions, replyEmptyScan } from './collection-args.js';
 import { moreChanges } from './hash-access.js';
 import type { Entry } from '../keyspace/database.js';
 import { SetValue } from '../keyspace/set.js';

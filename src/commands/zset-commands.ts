@@ -2,7 +2,6 @@ import type { Client } from './context.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import type { KeySpec } from '../acl/key-specs.js';
 import {
-  ERR_COUNT_POSITIVE,
   ERR_INVALID_CURSOR,
   ERR_LIMIT_NEGATIVE,
   ERR_MIN_MAX_NOT_FLOAT,
@@ -10,7 +9,6 @@ import {
   ERR_NOT_POSITIVE,
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
-  ERR_NUMKEYS_POSITIVE,
   ERR_SYNTAX,
   ERR_WEIGHT_NOT_FLOAT,
   ERR_WRONGTYPE,
@@ -23,7 +21,7 @@ import {
   errAtLeastOneKey,
 } from './errors.js';
 import { optionName } from './args.js';
-import { cursorSlot, parseRandomCount, parseScanOptions, replyEmptyScan } from './scan-args.js';
+import { cursorSlot, parseMultiPop, parseRandomCount, parseScanOptions, replyEmptyScan } from './collection-args.js';
 import { parseTimeout } from './blocking.js';
 import { moreChanges } from './hash-access.js';
 import {
@@ -646,43 +644,6 @@ function zpopmax(c: Client, argv: string[]): void {
   zpopGeneric(c, argv, true);
 }
 
-/**
- * ZMPOP's and BZMPOP's arguments from numkeys at `numkeysAt` (Redis's zmpopGenericCommand):
- * numkeys, MIN|MAX, COUNT (1 when not given); null after replying an error.
- */
-function parseZmpop(c: Client, argv: string[], numkeysAt: number): { numkeys: number; max: boolean; count: number } | null {
-  const numkeys = parseLong(argv[numkeysAt]!);
-  if (numkeys === undefined || numkeys < 1) {
-    c.reply.error(ERR_NUMKEYS_POSITIVE);
-    return null;
-  }
-  const whereAt = numkeysAt + numkeys + 1;
-  if (whereAt >= argv.length) {
-    c.reply.error(ERR_SYNTAX);
-    return null;
-  }
-  const where = optionName(argv[whereAt]!);
-  if (where !== 'min' && where !== 'max') {
-    c.reply.error(ERR_SYNTAX);
-    return null;
-  }
-  let count = -1;
-  for (let j = whereAt + 1; j < argv.length; j++) {
-    if (count === -1 && optionName(argv[j]!) === 'count' && j + 1 < argv.length) {
-      const n = parseLong(argv[++j]!);
-      if (n === undefined || n < 1) {
-        c.reply.error(ERR_COUNT_POSITIVE);
-        return null;
-      }
-      count = n;
-    } else {
-      c.reply.error(ERR_SYNTAX);
-      return null;
-    }
-  }
-  return { numkeys, max: where === 'max', count: count === -1 ? 1 : count };
-}
-
 /** [key, [[member, score], ...]] of ZMPOP and BZMPOP, popping from a live set. */
 function mpopReply(c: Client, key: string, entry: ZSetEntry, count: number, max: boolean): void {
   const popped = popEnds(c, key, entry, count, max);
@@ -697,18 +658,21 @@ function mpopReply(c: Client, key: string, entry: ZSetEntry, count: number, max:
  * Pops from the first non-empty key: [key, [[member, score], ...]], or a null array.
  */
 function zmpop(c: Client, argv: string[]): void {
-  const parsed = parseZmpop(c, argv, 1);
+  const parsed = parseMultiPop(c, argv, 1, MIN_MAX);
   if (parsed === null) return;
   for (let j = 2; j < 2 + parsed.numkeys; j++) {
     const key = argv[j]!;
     const entry = writeZset(c, key);
     if (entry === null) return;
     if (entry === undefined) continue;
-    mpopReply(c, key, entry, parsed.count, parsed.max);
+    mpopReply(c, key, entry, parsed.count, parsed.end === 1);
     return;
   }
   c.reply.nullArray();
 }
+
+/** ZMPOP's and BZMPOP's ends: MIN pops the lowest scores, MAX the highest. */
+const MIN_MAX = ['min', 'max'] as const;
 
 // --- Blocking pops (blocking.ts) ------------------------------------------------------
 
@@ -763,9 +727,9 @@ function bzpopmax(c: Client, argv: string[]): void {
 
 /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
 function bzmpop(c: Client, argv: string[]): void {
-  const parsed = parseZmpop(c, argv, 2);
+  const parsed = parseMultiPop(c, argv, 2, MIN_MAX);
   if (parsed === null) return;
-  blockingZpop(c, argv.slice(3, 3 + parsed.numkeys), parsed.max, argv[1]!, parsed.count);
+  blockingZpop(c, argv.slice(3, 3 + parsed.numkeys), parsed.end === 1, argv[1]!, parsed.count);
 }
 
 // --- ZUNION, ZINTER, ZDIFF, their STORE forms, ZINTERCARD ------------------------------

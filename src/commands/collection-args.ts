@@ -1,12 +1,13 @@
 import type { Client } from './context.js';
 import { optionName } from './args.js';
-import { ERR_NOT_INTEGER, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
+import { ERR_COUNT_POSITIVE, ERR_NOT_INTEGER, ERR_NUMKEYS_POSITIVE, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
 import { INT64_MIN, parseI64 } from '../util/numbers.js';
 
 /**
  * Arguments the collection commands share, parsed as Redis 7.0 parses them in one place:
- * the options of HSCAN, SSCAN and ZSCAN (db.c scanGenericCommand), and the count of
- * HRANDFIELD and ZRANDMEMBER (their ...WithCountCommand prologue).
+ * the options of HSCAN, SSCAN and ZSCAN (db.c scanGenericCommand), the count of
+ * HRANDFIELD and ZRANDMEMBER (their ...WithCountCommand prologue), and the arguments of
+ * LMPOP/BLMPOP and ZMPOP/BZMPOP (lmpopGenericCommand, zmpopGenericCommand).
  */
 
 /** HSCAN/SSCAN/ZSCAN's options after the cursor. */
@@ -92,4 +93,54 @@ export function parseRandomCount(c: Client, argv: readonly string[], word: strin
     return null;
   }
   return { count: l, withPairs };
+}
+
+/** C's long: an integer within int64 as a number (precision above 2^53 does not matter here), or undefined. */
+function parseLong(arg: string): number | undefined {
+  const v = parseI64(arg);
+  return v === undefined ? undefined : Number(v);
+}
+
+/**
+ * `numkeys key [key ...] WHERE [COUNT count]` from argv[numkeysAt], where WHERE is one of
+ * `ends` (LEFT|RIGHT, MIN|MAX); null after replying Redis's error. `end` is the index in
+ * `ends` of the one given; count is 1 when not given.
+ */
+export function parseMultiPop(
+  c: Client,
+  argv: readonly string[],
+  numkeysAt: number,
+  ends: readonly [string, string],
+): { numkeys: number; end: 0 | 1; count: number } | null {
+  const numkeys = parseLong(argv[numkeysAt]!);
+  if (numkeys === undefined || numkeys < 1) {
+    c.reply.error(ERR_NUMKEYS_POSITIVE);
+    return null;
+  }
+  const whereAt = numkeysAt + numkeys + 1;
+  if (whereAt >= argv.length) {
+    c.reply.error(ERR_SYNTAX);
+    return null;
+  }
+  const where = optionName(argv[whereAt]!);
+  const end = where === ends[0] ? 0 : where === ends[1] ? 1 : -1;
+  if (end === -1) {
+    c.reply.error(ERR_SYNTAX);
+    return null;
+  }
+  let count = -1;
+  for (let j = whereAt + 1; j < argv.length; j++) {
+    if (count === -1 && optionName(argv[j]!) === 'count' && j + 1 < argv.length) {
+      const n = parseLong(argv[++j]!);
+      if (n === undefined || n < 1) {
+        c.reply.error(ERR_COUNT_POSITIVE);
+        return null;
+      }
+      count = n;
+    } else {
+      c.reply.error(ERR_SYNTAX);
+      return null;
+    }
+  }
+  return { numkeys, end, count: count === -1 ? 1 : count };
 }
