@@ -65,18 +65,22 @@ function serializedLength(c: Client, entry: Entry): number {
 }
 
 /**
- * A key's digest: SHA-1 of its name, type, serialized value and deadline. Not Redis's
- * algorithm (mixDigest over elements), so the hex differs from Redis's for the same data;
- * what tests use it for holds: equal data in equal encodings gives equal digests, and
- * an empty database gives forty zeros.
+ * A value's digest (DIGEST-VALUE; Redis's xorObjectDigest): SHA-1 of its type and
+ * serialized value, and whether it has a TTL (Redis mixes in "!!expire!!", not the
+ * time). Not Redis's algorithm (mixDigest over the elements), so the hex differs from
+ * Redis's for the same data; what tests use it for holds: equal values in equal
+ * encodings (a COPY, a reload) give equal digests.
  */
-function keyDigest(c: Client, entry: Entry): Buffer {
+function valueDigest(c: Client, entry: Entry): Buffer {
   const h = createHash('sha1');
-  h.update(entry.key, 'latin1');
-  h.update('\0');
   h.update(createDumpPayload(entry.value, c.server.keyspace.now, false, c.server.keyspace.listEncoding).subarray(0, -10));
-  if (entry.deadline !== NO_DEADLINE) h.update(`!!expire!!${entry.deadline}`);
+  if (entry.deadline !== NO_DEADLINE) h.update('!!expire!!');
   return h.digest();
+}
+
+/** A key's share of DEBUG DIGEST: its name mixed with its value's digest. */
+function keyDigest(c: Client, entry: Entry): Buffer {
+  return createHash('sha1').update(entry.key, 'latin1').update('\0').update(valueDigest(c, entry)).digest();
 }
 
 function xorInto(acc: Buffer, d: Buffer): void {
@@ -100,7 +104,7 @@ function digestValue(c: Client, argv: string[]): void {
   c.reply.arrayHeader(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
     const entry = c.db.peek(argv[j]!);
-    c.reply.simple(entry === undefined ? '0'.repeat(40) : keyDigest(c, entry).toString('hex'));
+    c.reply.simple(entry === undefined ? '0'.repeat(40) : valueDigest(c, entry).toString('hex'));
   }
 }
 

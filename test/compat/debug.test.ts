@@ -149,3 +149,19 @@ describe('enable-debug-command', () => {
     }
   });
 });
+
+describe('DEBUG DIGEST-VALUE', () => {
+  test('a COPY has its source\'s value digest, TTL or not; DIGEST changes with the key name', async () => {
+    await p.run([['RPUSH', 'l', 'a', 'b'], ['HSET', 'h', 'f', 'v'], ['SET', 's', 'x', 'EX', '100']]);
+    for (const k of ['l', 'h', 's']) {
+      await p.exact('COPY', k, `${k}2`);                   // exact: 1
+      const [d] = await Promise.all([p.l.call('DEBUG', 'DIGEST-VALUE', k, `${k}2`)]);
+      const values = (decodeReply(d)!.reply as { value: { value: string }[] }).value.map((x) => x.value);
+      expect(values[0], k).toMatch(/^[0-9a-f]{40}$/);
+      expect(values[1], k).toBe(values[0]);
+    }
+    const before = await p.l.call('DEBUG', 'DIGEST');
+    await p.exact('RENAME', 'l2', 'l3');                    // exact: OK
+    expect(await p.l.call('DEBUG', 'DIGEST')).not.toEqual(before);
+  });
+});
