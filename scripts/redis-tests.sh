@@ -105,7 +105,7 @@ start_server() {
   dir=$(mktemp -d "$SCRATCH/data.XXXXXX")
   if [ "$kind" = lapse ]; then
     (cd "$dir" && exec node --import "$TSX" "$ROOT/src/cli.ts" --port "$port" --bind 127.0.0.1 \
-      --save '' > "$log" 2>&1) &
+      --save '' --enable-debug-command yes > "$log" 2>&1) &
   else
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
       --enable-debug-command yes > "$log" 2>&1 &

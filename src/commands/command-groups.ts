@@ -1,6 +1,7 @@
 import { ACL_COMMANDS } from './acl-commands.js';
 import { BITMAP_COMMANDS } from './bitmap-commands.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
+import { DEBUG_COMMANDS } from './debug-commands.js';
 import { EXPIRE_COMMANDS } from './expire-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
 import { LIST_COMMANDS } from './list-commands.js';
@@ -38,6 +39,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...ACL_COMMANDS,
   ...MEMORY_COMMANDS,
   ...BITMAP_COMMANDS,
+  ...DEBUG_COMMANDS,
 ];
 
 /** A new command table (one per server). */

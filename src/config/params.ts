@@ -181,7 +181,6 @@ const CLIENT_TRACKING = 'client-side caching (CLIENT TRACKING)';
 const CLIENT_EVICTION = 'client eviction';
 const UNIX_SOCKETS = 'unix sockets';
 const MODULES = 'Redis modules';
-const DEBUG_COMMAND = 'the DEBUG command';
 const DUMP_RESTORE = 'DUMP and RESTORE';
 const SOCKET_MARKS = 'socket marks (SO_MARK)';
 
@@ -441,7 +440,8 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   notYet(UNIX_SOCKETS, stringParam('unixsocket', '', false)),
   notYet(UNIX_SOCKETS, numericParam('unixsocketperm', '0', 0n, 0o777n, { octal: true, unsigned: true, mutable: false })),
   notYet(MODULES, enumParam('enable-module-command', 'no', ['no', 'yes', 'local'], false)),
-  notYet(DEBUG_COMMAND, enumParam('enable-debug-command', 'no', ['no', 'yes', 'local'], false)),
+  // Who may run DEBUG (debug-commands.ts): no one, everyone, or loopback clients.
+  enumParam('enable-debug-command', 'no', ['no', 'yes', 'local'], false),
   notYet(DUMP_RESTORE, enumParam('sanitize-dump-payload', 'no', ['no', 'yes', 'clients'])),
   notYet(SOCKET_MARKS, numericParam('socket-mark-id', '0', 0n, 4294967295n, { unsigned: true, mutable: false })),
 ];

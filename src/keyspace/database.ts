@@ -88,6 +88,8 @@ export interface CommandTime {
   touched(access: number): number;
   /** The stamp of a new key. */
   readonly newAccess: number;
+  /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE). */
+  readonly activeExpire: boolean;
 }
 
 /** Tombstones are compacted away once there are more than this and more than live keys. */
@@ -149,6 +151,7 @@ export class Database {
   ) {
     const host = this.wheelHost;
     this.wheel = new TimerWheel<Entry>(clock, (entry) => host.db.expireEntry(entry, clock.now()), { onWake: this.onWake });
+    if (!time.activeExpire) this.wheel.pause();
   }
 
   /**
@@ -384,7 +387,10 @@ export class Database {
     }
     if (deadline < ttls.earliest) ttls.earliest = deadline;
     const host = this.wheelHost;
-    this.fieldWheel ??= new TimerWheel<FieldTimer>(this.clock, (t) => host.db.expireFieldTimer(t), { onWake: this.onWake });
+    if (this.fieldWheel === null) {
+      this.fieldWheel = new TimerWheel<FieldTimer>(this.clock, (t) => host.db.expireFieldTimer(t), { onWake: this.onWake });
+      if (!this.time.activeExpire) this.fieldWheel.pause();
+    }
     this.fieldWheel.schedule(timer);
     this.bytes += hash.estimatedBytes - before;
   }
@@ -592,6 +598,18 @@ export class Database {
    */
   pastDeadlineCount(now: number): number {
     return this.wheel.countDueBy(now);
+  }
+
+  /**
+   * Active expiry on or off (DEBUG SET-ACTIVE-EXPIRE): off, the wheels fire nothing and
+   * a key past its deadline stays until a command reaches it (lazy expiry) or it is
+   * turned on again.
+   */
+  setActiveExpire(on: boolean): void {
+    for (const wheel of [this.wheel, this.fieldWheel]) {
+      if (on) wheel?.resume();
+      else wheel?.pause();
+    }
   }
 
   /** Moves the wheel to now and reclaims what is due (tests, and the wheel's own timer). */

@@ -60,6 +60,9 @@ export class Keyspace implements DatabaseEvents {
   /** zset-max-listpack-entries/value of this server's sorted sets. */
   readonly zsetEncoding = newZSetEncoding();
   lfuLogFactor = 10;
+  private active = true;
+  /** DEBUG QUICKLIST-PACKED-THRESHOLD, kept for the asking: lapse's lists have no plain nodes. */
+  listPackedThreshold = 1 << 30;
   lfuDecayTime = 1;
   /**
    * How late expired keys were reclaimed (reclaim time - deadline, in ms) over the last
@@ -134,6 +137,16 @@ export class Keyspace implements DatabaseEvents {
       const at = db.expiryDueAt;
       if (at < this.nextExpiry) this.nextExpiry = at;
     }
+  }
+
+  /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE 0|1). */
+  get activeExpire(): boolean {
+    return this.active;
+  }
+
+  set activeExpire(on: boolean) {
+    this.active = on;
+    for (const db of this.dbs) db.setActiveExpire(on);
   }
 
   expiryDueFrom(at: number): void {

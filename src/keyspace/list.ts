@@ -140,6 +140,11 @@ export class ListValue implements ValueObject {
     return this.size;
   }
 
+  /** Number of nodes (DEBUG OBJECT's ql_nodes). */
+  get nodeCount(): number {
+    return this.nodes;
+  }
+
   /** What Redis 7.0's OBJECT ENCODING answers for any list. */
   encoding(): string {
     return 'quicklist';

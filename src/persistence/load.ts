@@ -18,12 +18,14 @@ const PROGRESS_EVERY = 1_000_000;
  * (and hash fields) whose expire time has passed are dropped and counted as expired.
  * Returns null if there is no file. On any error the keyspace is emptied again and the
  * RdbError (which names the offset) is thrown: a server never starts on half a dataset.
+ * `merge` (DEBUG RELOAD MERGE, Redis's RDBFLAGS_ALLOW_DUP): a key already there is
+ * replaced by the file's, instead of being an error.
  */
 export function loadSnapshot(
   keyspace: Keyspace,
   path: string,
   log: (level: 'notice' | 'warning', message: string) => void,
-  options: { checksum: boolean },
+  options: { checksum: boolean; merge?: boolean },
 ): LoadResult | null {
   if (!fs.existsSync(path)) return null;
   const started = performance.now();
@@ -54,6 +56,7 @@ export function loadSnapshot(
         },
         key(index, key, value, expireTime, offset) {
           const db = keyspace.dbs[index]!;
+          if (options.merge === true) db.delete(key);
           if (expireTime !== null && expireTime < now) {
             if (db.peek(key) !== undefined) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             expired++;

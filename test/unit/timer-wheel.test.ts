@@ -591,3 +591,37 @@ describe('against a model', () => {
     );
   });
 });
+
+describe('pause and resume (DEBUG SET-ACTIVE-EXPIRE)', () => {
+  test('paused: nothing fires, no timer is armed, nodes stay scheduled; resume fires what fell due', () => {
+    const clock = new ManualClock(START);
+    const { wheel, fired } = makeWheel(clock);
+    wheel.schedule(new Node(1, START + 100));
+    wheel.pause();
+    expect(clock.pendingTimers()).toBe(0);
+    wheel.schedule(new Node(2, START + 200));
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(1000);
+    wheel.runDue(clock.now());
+    expect(wheel.advance(clock.now())).toBe(false);
+    expect(fired).toEqual([]);
+    expect(wheel.size).toBe(2);
+    wheel.resume();
+    clock.advance(0);
+    expect(fired.map((f) => f.id).sort()).toEqual([1, 2]);
+    expect(wheel.size).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  test('resume with nothing due arms the timer for the next deadline', () => {
+    const clock = new ManualClock(START);
+    const { wheel, fired } = makeWheel(clock);
+    wheel.pause();
+    wheel.schedule(new Node(1, START + 500));
+    wheel.resume();
+    clock.advance(499);
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    expect(fired).toEqual([{ id: 1, at: START + 500 }]);
+  });
+});

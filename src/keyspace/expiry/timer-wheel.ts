@@ -151,6 +151,8 @@ export class TimerWheel<T extends TimerNode> {
   private lastRunEnd: number;
   private draining = false;
   private closed = false;
+  /** Active expiry off (DEBUG SET-ACTIVE-EXPIRE 0): nothing fires until resume(). */
+  private paused = false;
   private readonly budgetMs: number;
   /** share / (1 - share): the budget per ms of gap. */
   private readonly budgetPerGapMs: number;
@@ -246,12 +248,30 @@ export class TimerWheel<T extends TimerNode> {
   }
 
   /**
+   * Stops firing (DEBUG SET-ACTIVE-EXPIRE 0): the clock timer is disarmed, advance() and
+   * runDue() fire nothing, and nodes stay scheduled, so resume() reclaims what fell due
+   * meanwhile. The owner's lazy expiry on access is not the wheel's business.
+   */
+  pause(): void {
+    this.paused = true;
+    this.disarm();
+  }
+
+  /** Fires again after pause(): what is due now fires on the next run. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.count > 0) this.wake(this.hasWorkNow() ? this.time : this.nextEventTime());
+  }
+
+  /**
    * Moves time to now and fires what is due, within the budget: the run's share of the
    * time since the previous run (see Budget above), and at least floorMs. Returns true
    * when everything due has fired, false when the budget ran out (a continuation is
    * armed).
    */
   advance(now: number = this.clock.now(), floorMs: number = this.budgetMs): boolean {
+    if (this.paused) return false;
     now = Math.floor(now);
     if (now < this.time) this.rebase(now);
     this.draining = true;
@@ -285,7 +305,7 @@ export class TimerWheel<T extends TimerNode> {
    * taken as the wheel's); a clock stepping back is the wheel's own timer's business.
    */
   runDue(now: number): void {
-    if (now < this.nextDue || this.closed) return;
+    if (now < this.nextDue || this.closed || this.paused) return;
     this.advance(Math.max(now, this.time), 0);
   }
 
@@ -600,7 +620,7 @@ export class TimerWheel<T extends TimerNode> {
    * and arms the clock timer for it unless it is armed for an earlier time already.
    */
   private wake(at: number): void {
-    if (this.closed) return;
+    if (this.closed || this.paused) return;
     if (at === Infinity) {
       this.disarm();
       return;

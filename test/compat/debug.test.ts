@@ -1,0 +1,167 @@
+import { describe, expect, test } from 'vitest';
+import { pairSuite, Pair } from './harness.js';
+import { decodeReply } from '../helpers/resp.js';
+
+// Both servers run with DEBUG enabled, as Redis's own test suite runs them.
+const p = pairSuite({
+  redis: ['--enable-debug-command', 'yes'],
+  lapse: { configText: 'enable-debug-command yes\n' },
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** DEBUG OBJECT's fields by name (the address differs between any two servers). */
+function fields(reply: Buffer): Map<string, string> {
+  const decoded = decodeReply(reply)!.reply;
+  expect(decoded.type).toBe('simple');
+  const line = (decoded as { value: string }).value;
+  const out = new Map<string, string>();
+  for (const part of line.split(' ')) {
+    const colon = part.indexOf(':');
+    out.set(part.slice(0, colon), part.slice(colon + 1));
+  }
+  return out;
+}
+
+describe('DEBUG: errors and simple replies', () => {
+  test('unknown subcommands and wrong arity', async () => {
+    await p.exact('DEBUG');                                 // exact: arity error
+    await p.exact('DEBUG', 'nosuch');                       // exact: unknown subcommand
+    await p.exact('DEBUG', 'jmap');                         // exact: 7.0.15 has no JMAP
+    await p.exact('DEBUG', 'sleep');                        // exact: wrong number of arguments
+    await p.exact('DEBUG', 'object');                       // exact
+    await p.exact('DEBUG', 'object', 'a', 'b');             // exact
+    await p.exact('DEBUG', 'digest', 'x');                  // exact
+    await p.exact('DEBUG', 'set-active-expire');            // exact
+    await p.exact('DEBUG', 'object', 'missing');            // exact: no such key
+    await p.exact('DEBUG', 'reload', 'bogus');              // exact: the options error
+  });
+
+  test('OK replies', async () => {
+    await p.exact('DEBUG', 'sleep', '0');                   // exact: OK
+    await p.exact('DEBUG', 'sleep', '0.01');                // exact: OK
+    await p.exact('DEBUG', 'change-repl-id');               // exact: OK
+    await p.exact('DEBUG', 'quicklist-packed-threshold', '100'); // exact: OK
+    await p.exact('DEBUG', 'quicklist-packed-threshold', '0');   // exact: OK
+    await p.exact('DEBUG', 'quicklist-packed-threshold', '5gb'); // exact: error
+    await p.exact('DEBUG', 'quicklist-packed-threshold', 'abc'); // exact: error
+    await p.exact('DEBUG', 'set-active-expire', '1');       // exact: OK
+  });
+
+  test('DEBUG SLEEP blocks the server', async () => {
+    const [, l] = await p.connect();
+    const started = performance.now();
+    const sleeping = p.l.call('DEBUG', 'SLEEP', '0.3');
+    const ping = l.call('PING');
+    await Promise.all([sleeping, ping]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  test('DIGEST of an empty server is forty zeros; DIGEST-VALUE of a missing key too', async () => {
+    await p.exact('DEBUG', 'digest');                       // exact
+    await p.exact('DEBUG', 'digest-value', 'missing', 'x'); // exact
+    await p.exact('DEBUG', 'digest-value');                 // exact: empty array
+  });
+
+  test('DEBUG OBJECT: refcount and encoding as OBJECT reports them, fields in order', async () => {
+    await p.run([
+      ['SET', 'int', '12345'], ['SET', 'small', '3'], ['SET', 'str', 'hello'], ['SET', 'raw', 'x'.repeat(100)],
+      ['RPUSH', 'list', 'a', 'b', 'c'], ['SADD', 'iset', '1', '2'], ['SADD', 'set', 'a'],
+      ['HSET', 'hash', 'f', 'v'], ['ZADD', 'zset', '1', 'a'],
+    ]);
+    for (const key of ['int', 'small', 'str', 'raw', 'list', 'iset', 'set', 'hash', 'zset']) {
+      const [r, l] = await p.both(['DEBUG', 'OBJECT', key]);
+      const rf = fields(r);
+      const lf = fields(l);
+      expect([...lf.keys()], key).toEqual([...rf.keys()]);
+      expect(lf.get('at'), key).toMatch(/^0x[0-9a-f]+$/);
+      // lru and lru_seconds_idle depend on when each server stored the value: shape only.
+      expect(lf.get('lru_seconds_idle'), key).toMatch(/^\d+$/);
+      for (const name of ['refcount', 'encoding', 'serializedlength', 'ql_nodes', 'ql_avg_node', 'ql_listpack_max', 'ql_compressed']) {
+        expect(lf.get(name), `${key} ${name}`).toBe(rf.get(name));
+      }
+    }
+  });
+});
+
+describe('DEBUG RELOAD', () => {
+  test('keeps every type, its encoding and its TTL', async () => {
+    const setup = [
+      ['SET', 's', 'v'], ['SET', 'n', '42'], ['RPUSH', 'l', 'a', 'b'], ['SADD', 'is', '1', '2'], ['SADD', 'ss', 'x', 'y'],
+      ['HSET', 'h', 'f', 'v'], ['ZADD', 'z', '1', 'a', '2', 'b'], ['SET', 't', 'v', 'EX', '1000'], ['SELECT', '3'], ['SET', 'db3', 'x'], ['SELECT', '0'],
+    ];
+    await p.run(setup);
+    const [rd, ld] = [await p.r.call('DEBUG', 'DIGEST'), await p.l.call('DEBUG', 'DIGEST')];
+    await p.exact('DEBUG', 'RELOAD');                       // exact: OK
+    expect(await p.l.call('DEBUG', 'DIGEST')).toEqual(ld);
+    expect(await p.r.call('DEBUG', 'DIGEST')).toEqual(rd);
+    await p.sorted('KEYS', '*');                            // sorted: KEYS order is unspecified
+    for (const k of ['s', 'n', 'l', 'is', 'ss', 'h', 'z', 't']) {
+      await p.exact('TYPE', k);                             // exact
+      await p.exact('OBJECT', 'ENCODING', k);               // exact
+    }
+    await p.exact('LRANGE', 'l', '0', '-1');                // exact
+    await p.exact('ZRANGE', 'z', '0', '-1', 'WITHSCORES');  // exact
+    await p.exact('HGETALL', 'h');                          // exact
+    await p.sorted('SMEMBERS', 'ss');                       // sorted: set order unspecified
+    await p.ttl(2, 'TTL', 't');                             // ttl: within 2 s
+    await p.exact('SELECT', '3');                           // exact
+    await p.exact('GET', 'db3');                            // exact
+  });
+
+  test('NOSAVE reloads the file as it was; NOFLUSH MERGE adds it to what is there', async () => {
+    await p.run([['SET', 'a', '1'], ['SAVE'], ['SET', 'a', '2'], ['SET', 'b', '3']]);
+    await p.exact('DEBUG', 'RELOAD', 'NOSAVE');             // exact: OK
+    await p.exact('GET', 'a');                              // exact: 1
+    await p.exact('GET', 'b');                              // exact: nil
+    await p.run([['SET', 'a', '5'], ['SET', 'c', '6']]);
+    await p.exact('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE'); // exact: OK
+    await p.exact('GET', 'a');                              // exact: 1, the file's
+    await p.exact('GET', 'c');                              // exact: kept
+  });
+});
+
+describe('DEBUG SET-ACTIVE-EXPIRE', () => {
+  test('0 keeps an expired key in DBSIZE until it is accessed; 1 reclaims it', async () => {
+    await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '0');       // exact: OK
+    await p.run([['SET', 'k', 'v', 'PX', '50'], ['SET', 'j', 'v', 'PX', '50']]);
+    await sleep(300);
+    await p.exact('DBSIZE');                                // exact: 2, not reclaimed
+    await p.exact('GET', 'k');                              // exact: nil, lazily expired
+    await p.exact('DBSIZE');                                // exact: 1
+    await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '1');       // exact: OK
+    await sleep(400);
+    await p.exact('DBSIZE');                                // exact: 0
+  });
+});
+
+describe('enable-debug-command', () => {
+  const q = new Pair();
+  test('no (the default) refuses DEBUG with Redis\'s error', async () => {
+    await q.start();
+    try {
+      await q.exact('DEBUG', 'SLEEP', '0');                 // exact: not allowed
+      await q.exact('CONFIG', 'GET', 'enable-debug-command'); // exact: no
+    } finally {
+      await q.stop();
+    }
+  });
+});
+
+describe('DEBUG DIGEST-VALUE', () => {
+  test('a COPY has its source\'s value digest, TTL or not; DIGEST changes with the key name', async () => {
+    await p.run([['RPUSH', 'l', 'a', 'b'], ['HSET', 'h', 'f', 'v'], ['SET', 's', 'x', 'EX', '100']]);
+    for (const k of ['l', 'h', 's']) {
+      await p.exact('COPY', k, `${k}2`);                   // exact: 1
+      const [d] = await Promise.all([p.l.call('DEBUG', 'DIGEST-VALUE', k, `${k}2`)]);
+      const values = (decodeReply(d)!.reply as { value: { value: string }[] }).value.map((x) => x.value);
+      expect(values[0], k).toMatch(/^[0-9a-f]{40}$/);
+      expect(values[1], k).toBe(values[0]);
+    }
+    const before = await p.l.call('DEBUG', 'DIGEST');
+    await p.exact('RENAME', 'l2', 'l3');                    // exact: OK
+    expect(await p.l.call('DEBUG', 'DIGEST')).not.toEqual(before);
+  });
+});
