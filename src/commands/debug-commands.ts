@@ -15,12 +15,11 @@ import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
  * DEBUG (Redis 7.0.15's debug.c), the subcommands Redis's own test suite relies on:
  * SET-ACTIVE-EXPIRE, SLEEP, RELOAD, OBJECT, CHANGE-REPL-ID, DIGEST, DIGEST-VALUE,
  * QUICKLIST-PACKED-THRESHOLD and HELP. Like Redis, DEBUG runs only when
- * enable-debug-command allows it (yes, or local for a loopback client). Redis 7.0.15 has
+ * enable-debug-command allows it (yes, or local for a loopback client): the dispatcher
+ * checks that, before authentication, from the declaration's protectedBy. Redis 7.0.15 has
  * no JMAP (it answers the syntax error, and so does lapse).
  */
 
-const ERR_DEBUG_NOT_ALLOWED =
-  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.';
 const ERR_RELOAD_OPTIONS = 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.';
 const ERR_RELOAD_LOAD = 'ERR Error trying to load the RDB dump';
 const ERR_PACKED_THRESHOLD = 'ERR argument must be a memory value bigger than 1 and smaller than 4gb';
@@ -29,15 +28,6 @@ const ERR_PACKED_THRESHOLD = 'ERR argument must be a memory value bigger than 1 
 function errDebugSyntax(argv: readonly string[]): string {
   const sub = argv[1]!;
   return `ERR unknown subcommand or wrong number of arguments for '${sub.length > 128 ? sub.slice(0, 128) : sub}'. Try ${argv[0]!.toUpperCase()} HELP.`;
-}
-
-/** Redis's allowProtectedAction for enable-debug-command. */
-function debugAllowed(c: Client): boolean {
-  const mode = c.server.config.string('enable-debug-command');
-  if (mode === 'yes') return true;
-  if (mode !== 'local') return false;
-  const addr = c.transport.remoteAddress;
-  return addr.startsWith('127.0.0.1:') || addr.startsWith('[::1]:');
 }
 
 /** C's atoi: leading blanks, a sign, digits; 0 when none. */
@@ -238,10 +228,6 @@ const HELP: readonly string[] = [
 
 /** DEBUG subcommand [arg ...] */
 function debug(c: Client, argv: string[]): void {
-  if (!debugAllowed(c)) {
-    c.reply.error(ERR_DEBUG_NOT_ALLOWED);
-    return;
-  }
   const sub = optionName(argv[1]!);
   const n = argv.length;
   if (sub === 'help' && n === 2) {
@@ -267,5 +253,5 @@ function debug(c: Client, argv: string[]): void {
 
 export const DEBUG_COMMANDS: CommandDefinition[] = [
   /** DEBUG subcommand [arg ...] */
-  cmd('debug', -2, 'admin noscript loading stale', debug),
+  cmd('debug', -2, 'admin noscript loading stale', { protectedBy: 'enable-debug-command' }, debug),
 ];

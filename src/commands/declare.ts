@@ -115,7 +115,16 @@ export interface CommandDefinition {
   readonly doc: CommandDoc | undefined;
   readonly handler: Handler | undefined;
   readonly subcommands: readonly CommandDefinition[] | undefined;
+  /**
+   * Redis's hidden PROTECTED flag: the command runs only where this parameter allows it
+   * (yes, or local for a loopback client); the dispatcher refuses it right after the
+   * arity check, before authentication, as Redis's processCommand does.
+   */
+  readonly protectedBy: ProtectingParam | undefined;
 }
+
+/** The parameters that allow a protected command (Redis's enable-debug-command, enable-module-command). */
+export type ProtectingParam = 'enable-debug-command' | 'enable-module-command';
 
 /** A declaration as plain data: what `cmd()` reads from its words, and what a test builds from Redis's own metadata. */
 export interface Declaration {
@@ -129,6 +138,7 @@ export interface Declaration {
   doc?: CommandDoc;
   handler?: Handler;
   subcommands?: readonly CommandDefinition[];
+  protectedBy?: ProtectingParam;
 }
 
 /** What a declaration may add to its name, arity and flags. */
@@ -143,6 +153,8 @@ export interface CommandOptions<A extends string, T extends string> {
   subcommands?: readonly CommandDefinition[];
   /** Docs for a command Redis 7.0 does not have, with their source cited. */
   doc?: CommandDoc;
+  /** Redis's hidden PROTECTED flag (DEBUG, MODULE): see CommandDefinition.protectedBy. */
+  protectedBy?: ProtectingParam;
 }
 
 function words<W extends string>(s: string | undefined): W[] {
@@ -179,6 +191,7 @@ export function cmd(
     doc: options.doc,
     handler: typeof optionsOrHandler === 'function' ? optionsOrHandler : handler,
     subcommands: options.subcommands,
+    protectedBy: options.protectedBy,
   });
 }
 
@@ -301,5 +314,6 @@ export function define(d: Declaration): CommandDefinition {
     doc: d.doc,
     handler: d.handler,
     subcommands: d.subcommands,
+    protectedBy: d.protectedBy,
   };
 }

@@ -1,5 +1,6 @@
 import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
+import type { ProtectingParam } from './declare.js';
 import {
   ERR_MISCONF,
   ERR_NOAUTH,
@@ -9,6 +10,7 @@ import {
   errSubscribedContext,
   errUnknownCommand,
   errUnknownSubcommand,
+  errProtectedCommand,
   errWrongArity,
   errInternal,
 } from './errors.js';
@@ -57,6 +59,10 @@ function executeCommand(c: Client, argv: string[]): void {
   const arity = cmd.arity;
   if (arity > 0 ? argv.length !== arity : argv.length < -arity) {
     reject(c, cmd, errWrongArity(cmd.fullName));
+    return;
+  }
+  if (cmd.protectedBy !== undefined && !protectedAllowed(c, cmd.protectedBy)) {
+    reject(c, cmd, errProtectedCommand(cmd.protectedBy));
     return;
   }
   if (!c.authenticated && server.authRequired && !cmd.flags.has('no_auth')) {
@@ -156,6 +162,18 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   c.errorsSeen = stats.totalErrorReplies;
   cmd.calls++;
   stats.totalCommandsProcessed++;
+}
+
+/**
+ * Redis's allowProtectedAction: a protected command (DEBUG) runs when its parameter is
+ * yes, or local and the client is on a loopback address.
+ */
+function protectedAllowed(c: Client, param: ProtectingParam): boolean {
+  const mode = c.server.config.string(param);
+  if (mode === 'yes') return true;
+  if (mode !== 'local') return false;
+  const addr = c.transport.remoteAddress;
+  return addr.startsWith('127.0.0.1:') || addr.startsWith('[::1]:');
 }
 
 /**

@@ -79,6 +79,14 @@ export const ERR_NOAUTH_HELLO =
   '<user> <pass> option can be used to authenticate the client and select the RESP protocol ' +
   'version at the same time';
 export const ERR_INVALID_CLIENT_ID = 'ERR Invalid client ID';
+/** A protected command its parameter does not allow (processCommand's wording). */
+export function errProtectedCommand(param: 'enable-debug-command' | 'enable-module-command'): string {
+  const name = param === 'enable-debug-command' ? 'DEBUG' : 'MODULE';
+  return (
+    `ERR ${name} command not allowed. If the ${param} option is set to "local", you can run it from a local connection, ` +
+    'otherwise you need to set this option in the configuration file, and then restart the server.'
+  );
+}
 export const ERR_UNBLOCK_REASON = 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR';
 export const ERR_TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
 export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';

@@ -143,7 +143,15 @@ describe('enable-debug-command', () => {
     await q.start();
     try {
       await q.exact('DEBUG', 'SLEEP', '0');                 // exact: not allowed
+      await q.exact('DEBUG');                               // exact: arity comes first
       await q.exact('CONFIG', 'GET', 'enable-debug-command'); // exact: no
+      await q.exact('CONFIG', 'SET', 'requirepass', 'pw');  // exact
+      const [r, l] = await q.connect();
+      await q.exactOn([r, l], 'DEBUG', 'SLEEP', '0');        // exact: refused before NOAUTH
+      await q.exactOn([r, l], 'AUTH', 'pw');                 // exact
+      await q.exactOn([r, l], 'MULTI');                      // exact
+      await q.exactOn([r, l], 'DEBUG', 'SLEEP', '0');        // exact: refused while queueing
+      await q.exactOn([r, l], 'EXEC');                       // exact: EXECABORT
     } finally {
       await q.stop();
     }
