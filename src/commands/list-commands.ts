@@ -613,7 +613,21 @@ function blockingPop(c: Client, keys: readonly string[], where: End, timeoutArg:
     popAndReply(c, key, entry, where, count);
     return;
   }
-  blockOnLists(c, keys, timeout.ms, false, (key) => popAndReply(c, key, c.db.get(key) as ListEntry, where, count));
+  blockOnLists(c, keys, timeout.ms, false, (key) => {
+    const entry = c.db.get(key) as ListEntry;
+    // Served later, BLPOP and BRPOP add no change to the counter (serveClientBlockedOnList
+    // pops without listElementsRemoved's dirty count); BLMPOP counts its elements.
+    if (count === -1) uncounted(c, () => popAndReply(c, key, entry, where, count));
+    else popAndReply(c, key, entry, where, count);
+  });
+}
+
+/** Runs change without counting its changes (rdb_changes_since_last_save), as Redis's serve paths that bypass the dirty count. */
+function uncounted(c: Client, change: () => void): void {
+  const keyspace = c.server.keyspace;
+  const before = keyspace.changesSinceSave;
+  change();
+  keyspace.changesSinceSave = before;
 }
 
 /** BLPOP key [key ...] timeout */
@@ -643,7 +657,8 @@ function blockingMove(c: Client, argv: string[], from: End, to: End, timeoutArg:
     moveGeneric(c, argv, from, to);
     return;
   }
-  blockOnLists(c, [argv[1]!], timeout.ms, true, () => moveGeneric(c, argv, from, to));
+  // Served later, the move adds no change to the counter, as Redis's serveClientBlockedOnList.
+  blockOnLists(c, [argv[1]!], timeout.ms, true, () => uncounted(c, () => moveGeneric(c, argv, from, to)));
 }
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */

@@ -153,6 +153,7 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
   let processed = 0;
   let lastScore = 0;
   let nan = false;
+  const created = entry === undefined;
   if (entry === undefined) {
     if (xx) {
       replyZadd(c, incr, ch, 0, 0, 0, 0);
@@ -196,7 +197,8 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
   if (nan) c.reply.error(ERR_ZSET_NAN);
   else replyZadd(c, incr, ch, added, updated, processed, lastScore);
   if (added + updated > 0) {
-    db.signalModified(key);
+    // A key the command created was counted (and shown to WATCH) by db.set already.
+    if (!created) db.signalModified(key);
     moreChanges(c, added + updated - 1);
     c.server.keyspace.notify('z', incr ? 'zincr' : 'zadd', key, db);
   }

@@ -148,6 +148,25 @@ describe('BLPOP, BRPOP', () => {
     await sameReply(on);                                            // exact: after
   });
 
+  test('the change counter (rdb_changes_since_last_save) after a push that serves blocked clients', async () => {
+    const dirty = async (c: RawClient) => Number(/rdb_changes_since_last_save:(\d+)/.exec((await c.call('INFO', 'persistence')).toString('latin1'))![1]);
+    const a = await block(p, 1, 'BLPOP', 'k', '0');
+    const b = await block(p, 2, 'BLMOVE', 'k2', 'd', 'LEFT', 'LEFT', '0');
+    const before = [await dirty(p.r), await dirty(p.l)];
+    await p.exact('RPUSH', 'k', 'x', 'y');                          // exact
+    await sameReply(a);                                             // exact
+    await p.exact('RPUSH', 'k2', 'z');                              // exact
+    await sameReply(b);                                             // exact
+    const m = await block(p, 1, 'BLMPOP', '0', '1', 'k3', 'LEFT', 'COUNT', '2');
+    await p.exact('RPUSH', 'k3', '1', '2', '3');                    // exact
+    await sameReply(m);                                             // exact
+    const z = await block(p, 1, 'BZPOPMIN', 'z', '0');
+    await p.exact('ZADD', 'z', '1', 'a', '2', 'b');                 // exact
+    await sameReply(z);                                             // exact
+    const after = [await dirty(p.r), await dirty(p.l)];
+    expect(after[1]! - before[1]!).toBe(after[0]! - before[0]!);   // exact: the same count of changes
+  });
+
   test('a key that becomes another type leaves the client waiting; a list later serves it', async () => {
     const a = await block(p, 1, 'BLPOP', 'k', '0');
     await p.exact('SET', 'k', 'string');                            // exact
