@@ -1,7 +1,7 @@
 import type { Client } from './context.js';
 import { optionName } from './args.js';
 import { ERR_COUNT_POSITIVE, ERR_NOT_INTEGER, ERR_NUMKEYS_POSITIVE, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
-import { INT64_MIN, parseI64 } from '../util/numbers.js';
+import { INT64_MIN, parseI64, parseLong } from '../util/numbers.js';
 
 /**
  * Arguments the collection commands share, parsed as Redis 7.0 parses them in one place:
@@ -93,12 +93,6 @@ export function parseRandomCount(c: Client, argv: readonly string[], word: strin
     return null;
   }
   return { count: l, withPairs };
-}
-
-/** C's long: an integer within int64 as a number (precision above 2^53 does not matter here), or undefined. */
-function parseLong(arg: string): number | undefined {
-  const v = parseI64(arg);
-  return v === undefined ? undefined : Number(v);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from './context.js';
 import { cmd, type CommandDefinition } from './declare.js';
-import { ERR_BARE, ERR_NO_SUCH_KEY } from './errors.js';
+import { ERR_BARE, ERR_NO_SUCH_KEY, ERR_PACKED_THRESHOLD, ERR_RELOAD_LOAD, ERR_RELOAD_OPTIONS, errSubcommandSyntax } from './errors.js';
 import { optionName } from './args.js';
 import { parseMemory } from '../config/param-kinds.js';
 import { createDumpPayload } from '../persistence/dump-payload.js';
@@ -19,16 +19,6 @@ import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
  * checks that, before authentication, from the declaration's protectedBy. Redis 7.0.15 has
  * no JMAP (it answers the syntax error, and so does lapse).
  */
-
-const ERR_RELOAD_OPTIONS = 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.';
-const ERR_RELOAD_LOAD = 'ERR Error trying to load the RDB dump';
-const ERR_PACKED_THRESHOLD = 'ERR argument must be a memory value bigger than 1 and smaller than 4gb';
-
-/** addReplySubcommandSyntaxError, as Redis words it for DEBUG. */
-function errDebugSyntax(argv: readonly string[]): string {
-  const sub = argv[1]!;
-  return `ERR unknown subcommand or wrong number of arguments for '${sub.length > 128 ? sub.slice(0, 128) : sub}'. Try ${argv[0]!.toUpperCase()} HELP.`;
-}
 
 /** C's atoi: leading blanks, a sign, digits; 0 when none. */
 function atoi(s: string): number {
@@ -248,7 +238,7 @@ function debug(c: Client, argv: string[]): void {
     // lapse has no replication: nothing to change (Redis logs the same line).
     c.server.log('warning', 'Changing replication IDs after receiving DEBUG change-repl-id');
     c.reply.simple('OK');
-  } else c.reply.error(errDebugSyntax(argv));
+  } else c.reply.error(errSubcommandSyntax(argv[0]!, argv[1]!));
 }
 
 export const DEBUG_COMMANDS: CommandDefinition[] = [

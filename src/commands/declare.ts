@@ -229,6 +229,14 @@ export function key<const F extends string>(index: number, flags: F & Words<F, K
   return spec;
 }
 
+/**
+ * A key spec for a count of keys at argument `index` followed by that many keys
+ * (begin_search index, find_keys keynum: LMPOP, ZUNION, SINTERCARD ...).
+ */
+export function keynum<const F extends string>(index: number, flags: F & Words<F, KeyFlag>): KeySpec {
+  return { flags: words<KeyFlag>(flags), beginSearch: { type: 'index', index }, findKeys: { type: 'keynum', keynumidx: 0, firstkey: 1, keystep: 1 } };
+}
+
 /** Implied categories: server.c setImplicitACLCategories, Redis 7.0. */
 function impliedCategories(flags: readonly CommandFlag[], explicit: readonly AclCategory[]): Set<AclCategory> {
   const cats = new Set<AclCategory>(explicit);

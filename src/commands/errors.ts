@@ -79,6 +79,10 @@ export const ERR_NOAUTH_HELLO =
   '<user> <pass> option can be used to authenticate the client and select the RESP protocol ' +
   'version at the same time';
 export const ERR_INVALID_CLIENT_ID = 'ERR Invalid client ID';
+// DEBUG (debug.c).
+export const ERR_RELOAD_OPTIONS = 'ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.';
+export const ERR_RELOAD_LOAD = 'ERR Error trying to load the RDB dump';
+export const ERR_PACKED_THRESHOLD = 'ERR argument must be a memory value bigger than 1 and smaller than 4gb';
 /** A protected command its parameter does not allow (processCommand's wording). */
 export function errProtectedCommand(param: 'enable-debug-command' | 'enable-module-command'): string {
   const name = param === 'enable-debug-command' ? 'DEBUG' : 'MODULE';

@@ -1,6 +1,5 @@
-import type { KeySpec } from '../acl/key-specs.js';
 import type { Client } from './context.js';
-import { cmd, key, type CommandDefinition } from './declare.js';
+import { cmd, key, keynum, type CommandDefinition } from './declare.js';
 import {
   ERR_INDEX_OUT_OF_RANGE,
   ERR_LPOS_COUNT_NEGATIVE,
@@ -18,7 +17,7 @@ import { parseMultiPop } from './collection-args.js';
 import { optionName } from './args.js';
 import type { Entry } from '../keyspace/database.js';
 import { ListValue } from '../keyspace/list.js';
-import { parseI64 } from '../util/numbers.js';
+import { parseLong } from '../util/numbers.js';
 
 /**
  * List commands, as Redis 7.0.15's t_list.c: replies, errors (in Redis's order of
@@ -58,12 +57,6 @@ function checkList(c: Client, entry: Entry | undefined): ListEntry | undefined |
     return null;
   }
   return entry as ListEntry;
-}
-
-/** Redis's getLongFromObject: an int64 (as a number; exact where it matters), or undefined. */
-function parseLong(arg: string): number | undefined {
-  const v = parseI64(arg);
-  return v === undefined ? undefined : Number(v);
 }
 
 /**
@@ -684,11 +677,6 @@ function blmpop(c: Client, argv: string[]): void {
   blockingPop(c, argv.slice(3, 3 + parsed.numkeys), (parsed.end === 0 ? HEAD : TAIL), argv[1]!, parsed.count);
 }
 
-/** A key spec whose keys follow a count at argument `index` (Redis's keynum find_keys). */
-function keynum(index: number, flags: string[], firstkey: number, keystep: number): KeySpec {
-  return { flags, beginSearch: { type: 'index', index }, findKeys: { type: 'keynum', keynumidx: 0, firstkey, keystep } };
-}
-
 export const LIST_COMMANDS: CommandDefinition[] = [
   /** LPUSH key element [element ...] */
   cmd('lpush', -3, 'write denyoom fast', { acl: 'list', keys: [key(1, 'RW insert')] }, lpush),
@@ -723,7 +711,7 @@ export const LIST_COMMANDS: CommandDefinition[] = [
   /** RPOPLPUSH source destination */
   cmd('rpoplpush', 3, 'write denyoom', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, rpoplpush),
   /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
-  cmd('lmpop', -4, 'write', { acl: 'list', keys: [keynum(1, ['RW', 'access', 'delete'], 1, 1)] }, lmpop),
+  cmd('lmpop', -4, 'write', { acl: 'list', keys: [keynum(1, 'RW access delete')] }, lmpop),
   /** BLPOP key [key ...] timeout */
   cmd('blpop', -3, 'write noscript blocking', { acl: 'list', keys: [key(1, 'RW access delete', { last: -2 })] }, blpop),
   /** BRPOP key [key ...] timeout */
@@ -733,5 +721,5 @@ export const LIST_COMMANDS: CommandDefinition[] = [
   /** BRPOPLPUSH source destination timeout */
   cmd('brpoplpush', 4, 'write denyoom noscript blocking', { acl: 'list', keys: [key(1, 'RW access delete'), key(2, 'RW insert')] }, brpoplpush),
   /** BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] */
-  cmd('blmpop', -5, 'write blocking', { acl: 'list', keys: [keynum(2, ['RW', 'access', 'delete'], 1, 1)] }, blmpop),
+  cmd('blmpop', -5, 'write blocking', { acl: 'list', keys: [keynum(2, 'RW access delete')] }, blmpop),
 ];

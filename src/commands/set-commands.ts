@@ -1,5 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, key, type CommandDefinition } from './declare.js';
+import { cmd, key, keynum, type CommandDefinition } from './declare.js';
 import {
   ERR_INVALID_CURSOR,
   ERR_LIMIT_NEGATIVE,
@@ -693,11 +693,7 @@ export const SET_COMMANDS: CommandDefinition[] = [
   /** SINTERCARD numkeys key [key ...] [LIMIT limit] */
   cmd('sintercard', -3, 'readonly', {
     acl: 'set',
-    keys: [{
-      flags: ['RO', 'access'],
-      beginSearch: { type: 'index', index: 1 },
-      findKeys: { type: 'keynum', keynumidx: 0, firstkey: 1, keystep: 1 },
-    }],
+    keys: [keynum(1, 'RO access')],
   }, sintercard),
   /** SINTERSTORE destination key [key ...] */
   cmd('sinterstore', -3, 'write denyoom', { acl: 'set', keys: [key(1, 'RW update'), key(2, 'RO access', { last: -1 })] }, sinterstore),

@@ -1,6 +1,5 @@
 import type { Client } from './context.js';
-import { cmd, key, type CommandDefinition } from './declare.js';
-import type { KeySpec } from '../acl/key-specs.js';
+import { cmd, key, keynum, type CommandDefinition } from './declare.js';
 import {
   ERR_INVALID_CURSOR,
   ERR_LIMIT_NEGATIVE,
@@ -41,7 +40,7 @@ import { SetValue } from '../keyspace/set.js';
 import { ZSetValue } from '../keyspace/zset.js';
 import { formatDouble17g } from '../protocol/writer.js';
 import { globMatch } from '../util/glob.js';
-import { parseCursor, parseI64 } from '../util/numbers.js';
+import { parseCursor, parseLong } from '../util/numbers.js';
 
 /**
  * Sorted-set commands, as Redis 7.0.15's t_zset.c: replies (scores as addReplyDouble:
@@ -50,12 +49,6 @@ import { parseCursor, parseI64 } from '../util/numbers.js';
  * pops (BZPOPMIN, BZPOPMAX, BZMPOP) come with the blocking framework; popEnds() is what
  * they will call once a key is ready.
  */
-
-/** C's long: getLongFromObjectOrReply's range. */
-function parseLong(s: string): number | undefined {
-  const v = parseI64(s);
-  return v === undefined ? undefined : Number(v);
-}
 
 /** The entry's set, or the key deleted when the change emptied it; true if deleted. */
 function deleteIfEmpty(c: Client, entry: ZSetEntry): boolean {
@@ -923,11 +916,6 @@ function setSource(set: SetValue): ZSource {
   };
 }
 
-/** A key spec for numkeys at `numkeysAt` followed by that many keys. */
-function keynum(numkeysAt: number, flags: string[]): KeySpec {
-  return { flags, beginSearch: { type: 'index', index: numkeysAt }, findKeys: { type: 'keynum', keynumidx: 0, firstkey: 1, keystep: 1 } };
-}
-
 /** ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] */
 function zunion(c: Client, argv: string[]): void {
   setOperation(c, argv, null, 1, OP_UNION, false);
@@ -1132,27 +1120,27 @@ export const ZSET_COMMANDS: CommandDefinition[] = [
   /** ZPOPMAX key [count] */
   cmd('zpopmax', -2, 'write fast', { acl: 'sortedset', keys: [key(1, 'RW access delete')] }, zpopmax),
   /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
-  cmd('zmpop', -4, 'write', { acl: 'sortedset', keys: [keynum(1, ['RW', 'access', 'delete'])] }, zmpop),
+  cmd('zmpop', -4, 'write', { acl: 'sortedset', keys: [keynum(1, 'RW access delete')] }, zmpop),
   /** BZPOPMIN key [key ...] timeout */
   cmd('bzpopmin', -3, 'write noscript fast blocking', { acl: 'sortedset', keys: [key(1, 'RW access delete', { last: -2 })] }, bzpopmin),
   /** BZPOPMAX key [key ...] timeout */
   cmd('bzpopmax', -3, 'write noscript fast blocking', { acl: 'sortedset', keys: [key(1, 'RW access delete', { last: -2 })] }, bzpopmax),
   /** BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] */
-  cmd('bzmpop', -5, 'write blocking', { acl: 'sortedset', keys: [keynum(2, ['RW', 'access', 'delete'])] }, bzmpop),
+  cmd('bzmpop', -5, 'write blocking', { acl: 'sortedset', keys: [keynum(2, 'RW access delete')] }, bzmpop),
   /** ZUNION numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] */
-  cmd('zunion', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, ['RO', 'access'])] }, zunion),
+  cmd('zunion', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, 'RO access')] }, zunion),
   /** ZINTER numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] [WITHSCORES] */
-  cmd('zinter', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, ['RO', 'access'])] }, zinter),
+  cmd('zinter', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, 'RO access')] }, zinter),
   /** ZDIFF numkeys key [key ...] [WITHSCORES] */
-  cmd('zdiff', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, ['RO', 'access'])] }, zdiff),
+  cmd('zdiff', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, 'RO access')] }, zdiff),
   /** ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] */
-  cmd('zunionstore', -4, 'write denyoom', { acl: 'sortedset', keys: [key(1, 'OW update'), keynum(2, ['RO', 'access'])] }, zunionstore),
+  cmd('zunionstore', -4, 'write denyoom', { acl: 'sortedset', keys: [key(1, 'OW update'), keynum(2, 'RO access')] }, zunionstore),
   /** ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight ...] [AGGREGATE SUM|MIN|MAX] */
-  cmd('zinterstore', -4, 'write denyoom', { acl: 'sortedset', keys: [key(1, 'OW update'), keynum(2, ['RO', 'access'])] }, zinterstore),
+  cmd('zinterstore', -4, 'write denyoom', { acl: 'sortedset', keys: [key(1, 'OW update'), keynum(2, 'RO access')] }, zinterstore),
   /** ZDIFFSTORE destination numkeys key [key ...] */
-  cmd('zdiffstore', -4, 'write denyoom', { acl: 'sortedset', keys: [key(1, 'OW update'), keynum(2, ['RO', 'access'])] }, zdiffstore),
+  cmd('zdiffstore', -4, 'write denyoom', { acl: 'sortedset', keys: [key(1, 'OW update'), keynum(2, 'RO access')] }, zdiffstore),
   /** ZINTERCARD numkeys key [key ...] [LIMIT limit] */
-  cmd('zintercard', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, ['RO', 'access'])] }, zintercard),
+  cmd('zintercard', -3, 'readonly', { acl: 'sortedset', keys: [keynum(1, 'RO access')] }, zintercard),
   /** ZRANDMEMBER key [count [WITHSCORES]] */
   cmd('zrandmember', -2, 'readonly', { acl: 'sortedset', tips: 'nondeterministic_output', keys: [key(1, RO)] }, zrandmember),
   /** ZSCAN key cursor [MATCH pattern] [COUNT count] */

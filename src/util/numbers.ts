@@ -54,6 +54,15 @@ export function parseI64(s: string): number | bigint | undefined {
  * int64 as a number (inexact beyond 2^53, which only matters for arithmetic), or NaN if
  * the string is not a valid int64. For counts, indexes and offsets.
  */
+/**
+ * Redis's getLongFromObject: an int64 as a number (exact up to 2^53, which is all the
+ * counts and indexes it is used for need), or undefined if s is not one.
+ */
+export function parseLong(s: string): number | undefined {
+  const v = parseI64(s);
+  return v === undefined ? undefined : Number(v);
+}
+
 export function parseIntArg(s: string): number {
   const v = parseI64(s);
   if (v === undefined) return NaN;
