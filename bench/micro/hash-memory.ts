@@ -17,8 +17,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createServer } from '../../src/index.js';
+import { heap, pipe } from './memory-probe.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
@@ -27,8 +27,6 @@ const HASHES = Number(process.argv[2] ?? 100_000);
 const FIELDS = Number(process.argv[3] ?? 8);
 const NAMES = ['uid', 'ip', 'ua', 'csrf', 'role', 'theme', 'created', 'lastseen', 'locale', 'cart', 'flash', 'ref'];
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
 
 function payload(withTtl: boolean): string {
   const file = path.join(os.tmpdir(), `lapse-hash-memory-${process.pid}-${withTtl ? 'ttl' : 'plain'}.resp`);
@@ -56,20 +54,6 @@ function payload(withTtl: boolean): string {
   fs.writeSync(out, Buffer.concat(chunks));
   fs.closeSync(out);
   return file;
-}
-
-function pipe(port: number, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
-  });
-}
-
-function heap(): number {
-  for (let i = 0; i < 3; i++) gc!();
-  return process.memoryUsage().heapUsed;
 }
 
 async function lapseBytes(file: string): Promise<number> {

@@ -14,8 +14,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createServer } from '../../src/index.js';
+import { heap, pipe } from './memory-probe.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
@@ -23,8 +23,6 @@ import { encodeCommand } from '../../test/helpers/resp.js';
 const ELEMENTS = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 1000;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
 
 const CASES: [string, (i: number) => string][] = [
   ['3-byte "xxx"', () => 'xxx'],
@@ -42,20 +40,6 @@ function payload(element: (i: number) => string): string {
   }
   fs.closeSync(out);
   return file;
-}
-
-function pipe(port: number, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
-  });
-}
-
-function heap(): number {
-  for (let i = 0; i < 3; i++) gc!();
-  return process.memoryUsage().heapUsed;
 }
 
 async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {

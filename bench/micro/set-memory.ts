@@ -16,8 +16,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createServer } from '../../src/index.js';
+import { heap, pipe } from './memory-probe.js';
 import type { SetValue } from '../../src/keyspace/set.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
@@ -26,8 +26,6 @@ import { encodeCommand } from '../../test/helpers/resp.js';
 const MEMBERS = Number(process.argv[2] ?? 1_000_000);
 const PER_COMMAND = 1000;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
 
 function member(kind: 'string' | 'int', i: number): string {
   return kind === 'string' ? `member:${i.toString(16).padStart(8, '0')}` : String(1_000_000_000 + i * 7);
@@ -43,20 +41,6 @@ function payload(kind: 'string' | 'int'): string {
   }
   fs.closeSync(out);
   return file;
-}
-
-function pipe(port: number, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
-  });
-}
-
-function heap(): number {
-  for (let i = 0; i < 3; i++) gc!();
-  return process.memoryUsage().heapUsed;
 }
 
 async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {

@@ -13,16 +13,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { createServer } from '../../src/index.js';
+import { heap, pipe } from './memory-probe.js';
 import type { ZSetValue } from '../../src/keyspace/zset.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
 
 const MEMBERS = Number(process.argv[2] ?? 1_000_000);
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
 
 function payload(): string {
   const file = path.join(os.tmpdir(), `lapse-zset-memory-${process.pid}.resp`);
@@ -34,20 +32,6 @@ function payload(): string {
   }
   fs.closeSync(out);
   return file;
-}
-
-function pipe(port: number, file: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', ['-p', String(port), '--pipe'], { stdio: [fs.openSync(file, 'r'), 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 && /errors: 0,/.test(out) ? resolve() : reject(new Error(`redis-cli --pipe: ${out}`))));
-  });
-}
-
-function heap(): number {
-  for (let i = 0; i < 3; i++) gc!();
-  return process.memoryUsage().heapUsed;
 }
 
 async function main(): Promise<void> {
