@@ -94,27 +94,36 @@ const OPT_RELATIVE = OPT_EX | OPT_PX;
 const OPT_SECONDS = OPT_EX | OPT_EXAT;
 const OPT_ABSOLUTE = OPT_EXAT | OPT_PXAT;
 
-/** What parseStringOptions() found: OPT_* flags, and the EX/PX/EXAT/PXAT argument if any. */
-interface StringOptions {
-  readonly flags: number;
-  readonly expireArg: string | undefined;
+/**
+ * What parseStringOptions() found, as one number so that the hot path allocates
+ * nothing (every session write is a SET ... EX): the OPT_* flags below OPTIONS_SPAN, and
+ * above it the index in argv of the EX/PX/EXAT/PXAT argument (0: none); -1 after a
+ * syntax error.
+ */
+const OPTIONS_SPAN = 65536;
+
+function optionFlags(options: number): number {
+  return options % OPTIONS_SPAN;
 }
 
-/** No options at all (the common SET key value): nothing to allocate. */
-const NO_OPTIONS: StringOptions = { flags: 0, expireArg: undefined };
+/** The EX/PX/EXAT/PXAT argument, or undefined. */
+function expireArgOf(argv: readonly string[], options: number): string | undefined {
+  const at = (options - (options % OPTIONS_SPAN)) / OPTIONS_SPAN;
+  return at === 0 ? undefined : argv[at];
+}
 
 /**
  * Parses the options of SET (forSet, from argv[3]) or GETEX (from argv[2]) as Redis's
- * parseExtendedStringArgumentsOrReply, the one parser both share. Returns the options,
- * or null after replying a syntax error. An option that is repeated may be (EX 1 EX 2 keeps the last), but one
+ * parseExtendedStringArgumentsOrReply, the one parser both share. Returns the options
+ * (see OPTIONS_SPAN), or -1 after replying a syntax error. An option that is repeated may be (EX 1 EX 2 keeps the last), but one
  * that conflicts with an earlier one, belongs to the other command or lacks its
  * argument is a syntax error.
  */
-function parseStringOptions(c: Client, argv: string[], forSet: boolean): StringOptions | null {
+function parseStringOptions(c: Client, argv: string[], forSet: boolean): number {
   const first = forSet ? 3 : 2;
-  if (argv.length <= first) return NO_OPTIONS;
+  if (argv.length <= first) return 0;
   let flags = 0;
-  let expireArg: string | undefined;
+  let expireAt = 0;
   for (let j = first; j < argv.length; j++) {
     const opt = optionName(argv[j]!);
     const hasNext = j < argv.length - 1;
@@ -130,22 +139,22 @@ function parseStringOptions(c: Client, argv: string[], forSet: boolean): StringO
       flags |= OPT_PERSIST;
     } else if (opt === 'ex' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_PX | OPT_EXAT | OPT_PXAT))) {
       flags |= OPT_EX;
-      expireArg = argv[++j];
+      expireAt = ++j;
     } else if (opt === 'px' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_EXAT | OPT_PXAT))) {
       flags |= OPT_PX;
-      expireArg = argv[++j];
+      expireAt = ++j;
     } else if (opt === 'exat' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_PX | OPT_PXAT))) {
       flags |= OPT_EXAT;
-      expireArg = argv[++j];
+      expireAt = ++j;
     } else if (opt === 'pxat' && hasNext && !(flags & (OPT_KEEPTTL | OPT_PERSIST | OPT_EX | OPT_PX | OPT_EXAT))) {
       flags |= OPT_PXAT;
-      expireArg = argv[++j];
+      expireAt = ++j;
     } else {
       c.reply.error(ERR_SYNTAX);
-      return null;
+      return -1;
     }
   }
-  return { flags, expireArg };
+  return flags + expireAt * OPTIONS_SPAN;
 }
 
 /**
@@ -213,11 +222,12 @@ function setGeneric(
 /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT unix-s|PXAT unix-ms|KEEPTTL] */
 function set(c: Client, argv: string[]): void {
   const options = parseStringOptions(c, argv, true);
-  if (options === null) return;
-  const flags = options.flags;
+  if (options < 0) return;
+  const flags = optionFlags(options);
+  const expireArg = expireArgOf(argv, options);
   let when: number | bigint = -1;
-  if (options.expireArg !== undefined) {
-    when = expireTimeOrReply(c, options.expireArg, flags, 'set');
+  if (expireArg !== undefined) {
+    when = expireTimeOrReply(c, expireArg, flags, 'set');
     if (when < 0) return;
   }
   setGeneric(c, flags, argv[1]!, argv[2]!, when, SetReply.OkOrNull);
@@ -269,8 +279,9 @@ function getdel(c: Client, argv: string[]): void {
  */
 function getex(c: Client, argv: string[]): void {
   const options = parseStringOptions(c, argv, false);
-  if (options === null) return;
-  const { flags, expireArg } = options;
+  if (options < 0) return;
+  const flags = optionFlags(options);
+  const expireArg = expireArgOf(argv, options);
   const key = argv[1]!;
   const entry = readString(c, key);
   if (entry === null) return;
