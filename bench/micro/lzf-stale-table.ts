@@ -21,20 +21,11 @@ import { LzfCompressor } from '../../src/persistence/lzf.js';
 import { startRedis } from '../../test/helpers/redis-server.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { decodeReply } from '../../test/helpers/resp.js';
+import { rng } from '../../test/helpers/rng.js';
 
 const N = Number(process.argv[2] ?? 3000);
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = random(3);
+const rnd = rng(3);
 const int = (n: number) => Math.floor(rnd() * n);
 
 /** Session-like JSON, or text of a small alphabet (3-byte sequences recur everywhere). */

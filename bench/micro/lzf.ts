@@ -17,25 +17,14 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LzfCompressor as Compressor } from '../../src/persistence/lzf.js';
+import { rng } from '../../test/helpers/rng.js';
 
 const VALUES = Number(process.argv[2] ?? 200_000);
 const MODULE = process.argv[3] ? pathToFileURL(path.resolve(process.argv[3])).href : '../../src/persistence/lzf.js';
 const ROUNDS = 11;
 const { LzfCompressor } = (await import(MODULE)) as { LzfCompressor: new () => Compressor };
 
-/** A seeded generator (mulberry32): the same inputs every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = random(1);
+const rnd = rng(1);
 const int = (n: number) => Math.floor(rnd() * n);
 
 function sessionJson(length: number): Buffer {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { pairSuite, show } from './harness.js';
+import { rng } from '../helpers/rng.js';
 
 /**
  * LZF output against Redis 7.0's liblzf: DUMP payloads of strings of many shapes, of an
@@ -11,18 +12,6 @@ import { pairSuite, show } from './harness.js';
 
 const p = pairSuite();
 
-/** A seeded generator (mulberry32), so every run compares the same values. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Values of many shapes: random bytes, text from a small vocabulary, runs of one byte,
  * periodic patterns (periods up to past the 8 KiB reach), session-like JSON, binary with
@@ -30,7 +19,7 @@ function random(seed: number): () => number {
  * short, where liblzf's give-up checks decide whether the result is kept at all.
  */
 function values(seed: number, count: number): Buffer[] {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const int = (n: number) => Math.floor(rnd() * n);
   const length = () => {
     const r = rnd();
@@ -86,7 +75,7 @@ function edges(): Buffer[] {
   }
   // Random bytes with one repeated chunk: the result lands near the len - 4 limit, on
   // either side of liblzf's give-up checks.
-  const rnd = random(21);
+  const rnd = rng(21);
   for (let n = 21; n <= 60; n++) {
     for (let chunk = 3; chunk <= 16; chunk++) {
       const b = Buffer.from(Array.from({ length: n }, () => Math.floor(rnd() * 256)));
