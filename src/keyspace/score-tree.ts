@@ -49,6 +49,18 @@ export function after(score: number, member: string, s: number, m: string): bool
 /** A monotone predicate over the set's order: false for a prefix, true after it. */
 export type PairPredicate = (score: number, member: string) => boolean;
 
+/** The index of the first pair of sorted parallel arrays for which the monotone pred holds; their length if none. */
+export function firstPassing(members: readonly string[], scores: readonly number[], pred: PairPredicate): number {
+  let lo = 0;
+  let hi = members.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pred(scores[mid]!, members[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 export class ScoreTree {
   private root: TreeNode = new Leaf();
   /** Number of pairs. */
@@ -84,16 +96,7 @@ export class ScoreTree {
       }
       node = node.children[i]!;
     }
-    const members = node.members;
-    const scores = node.scores;
-    let lo = 0;
-    let hi = members.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pred(scores[mid]!, members[mid]!)) hi = mid;
-      else lo = mid + 1;
-    }
-    return offset + lo;
+    return offset + firstPassing(node.members, node.scores, pred);
   }
 
   /** The rank of a pair known to be in the tree. */

@@ -1,6 +1,6 @@
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
-import { after, Leaf, ScoreTree, type PairPredicate } from './score-tree.js';
+import { after, firstPassing, Leaf, ScoreTree, type PairPredicate } from './score-tree.js';
 
 /**
  * A server's limits of the compact sorted-set encoding: Redis's zset-max-listpack-entries
@@ -198,16 +198,7 @@ export class ZSetValue implements ValueObject {
   /** The rank of the first pair (ascending) for which the monotone pred holds; size if none. */
   firstRank(pred: PairPredicate): number {
     if (this.tree !== null) return this.tree.firstRank(pred);
-    const members = this.members!;
-    const scores = this.scores!;
-    let lo = 0;
-    let hi = members.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (pred(scores[mid]!, members[mid]!)) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    return firstPassing(this.members!, this.scores!, pred);
   }
 
   /**
