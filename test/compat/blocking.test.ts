@@ -323,6 +323,20 @@ describe('BZPOPMIN, BZPOPMAX, BZMPOP', () => {
     await sameReply(c);                                             // exact
   });
 
+  test('a client served by another client\'s push gets its reply in its own protocol', async () => {
+    const on3 = await p.connect();
+    for (const c of on3) await c.call('HELLO', '3');
+    for (const c of on3) c.send('BZPOPMIN', 'zp', '0');
+    await waitBlocked(p, 1);
+    const on2 = await block(p, 2, 'BLPOP', 'lp', '0');
+    const pushers = await p.connect();
+    for (const c of pushers) await c.call('HELLO', '3');
+    await p.exact('ZADD', 'zp', '2.5', 'm');                          // exact: a RESP2 pusher serves a RESP3 waiter
+    await sameReply(on3);                                             // exact: the score as a RESP3 double
+    await p.exactOn(pushers, 'RPUSH', 'lp', 'v');                     // exact: a RESP3 pusher serves a RESP2 waiter
+    await sameReply(on2);                                             // exact: a RESP2 array
+  });
+
   test('RESP3 replies and timeouts', async () => {
     const on = await p.connect();
     for (const c of on) await c.call('HELLO', '3');
