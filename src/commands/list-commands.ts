@@ -235,7 +235,10 @@ function replyRange(c: Client, list: ListValue, start: number, end: number): voi
   if (end >= size) end = size - 1;
   const reply = c.reply;
   reply.arrayHeader(end - start + 1);
-  list.range(start, end - start + 1, false, (v) => reply.bulk(v));
+  list.rangeTo(start, end - start + 1, false, {
+    element: (v) => reply.bulk(v),
+    slices: (source, from, to, bounds, count) => reply.bulkSlices(source, from, to, bounds, count),
+  });
 }
 
 /** LRANGE key start stop: the indexes are parsed before the key is looked up. */

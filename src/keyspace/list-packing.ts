@@ -171,3 +171,29 @@ export function entryEquals(s: string, p: number, value: string, asInteger: numb
   }
   return len === value.length && s.startsWith(value, p);
 }
+
+/**
+ * Where the text of the entry at p lies: its start and end offsets in s, written to
+ * out[at] and out[at + 1]; false (and nothing written) for an integer entry, whose
+ * element is not stored as text.
+ */
+export function entryTextBounds(s: string, p: number, out: number[], at: number): boolean {
+  const c = s.charCodeAt(p);
+  if (intBytes(c) !== 0) return false;
+  if (c < 0x80) {
+    out[at] = p + 1;
+    out[at + 1] = p + 1 + c;
+    return true;
+  }
+  let len = 0;
+  let mul = 1;
+  for (;;) {
+    const d = s.charCodeAt(p++);
+    len += (d & 0x7f) * mul;
+    if (d < 0x80) break;
+    mul *= 128;
+  }
+  out[at] = p;
+  out[at + 1] = p + len;
+  return true;
+}

@@ -1,6 +1,6 @@
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
-import { entryEnd, entryEquals, entryParts, entryStart, entryValue, packedInteger } from './list-packing.js';
+import { entryEnd, entryEquals, entryParts, entryStart, entryTextBounds, entryValue, packedInteger } from './list-packing.js';
 
 /**
  * A server's settings for its lists: Redis's list-max-listpack-size (`fill`, alias
@@ -86,6 +86,51 @@ function nodeItems(node: ListNode): string[] {
   return out;
 }
 
+/**
+ * n elements of a packed node from index i (towards its start when reverse) to sink, as
+ * runs of text slices; bounds is scratch space.
+ */
+function packedRun(node: ListNode, i: number, n: number, reverse: boolean, bounds: number[], sink: ListRangeSink): void {
+  const s = node.packed;
+  // Offsets of the entries at i and past the last one taken, walking from the nearer end.
+  let p: number;
+  if (i < node.count / 2) {
+    p = node.start;
+    for (let j = 0; j < i; j++) p = entryEnd(s, p);
+  } else {
+    p = node.end;
+    for (let j = node.count; j > i; j--) p = entryStart(s, p);
+  }
+  let runFrom = -1;
+  let runTo = -1;
+  let k = 0;
+  const flush = () => {
+    if (k > 0) sink.slices(s, runFrom, runTo, bounds, k);
+    k = 0;
+    runFrom = -1;
+  };
+  for (let taken = 0; taken < n; taken++) {
+    if (reverse && taken > 0) p = entryStart(s, p);
+    const end = entryEnd(s, p);
+    if (entryTextBounds(s, p, bounds, 2 * k)) {
+      if (runFrom < 0) {
+        runFrom = p;
+        runTo = end;
+      } else if (reverse) {
+        runFrom = p;
+      } else {
+        runTo = end;
+      }
+      k++;
+    } else {
+      flush();
+      sink.element(entryValue(s, p));
+    }
+    if (!reverse) p = end;
+  }
+  flush();
+}
+
 /** The bytes a node's contents cost: its strings (loose) or its packed string. */
 function costOf(node: ListNode): number {
   const items = node.items;
@@ -93,6 +138,16 @@ function costOf(node: ListNode): number {
   let n = ARRAY_BYTES + 8 * items.length;
   for (let i = 0; i < items.length; i++) n += stringBytes(items[i]!.length);
   return n;
+}
+
+/**
+ * Where rangeTo sends a list's elements: one by one as strings, or as runs of texts read
+ * in place from a packed node (source[bounds[2k], bounds[2k+1]) for k < count, all within
+ * source[from, to)), so a reply can copy a run without a string per element.
+ */
+export interface ListRangeSink {
+  element(value: string): void;
+  slices(source: string, from: number, to: number, bounds: readonly number[], count: number): void;
 }
 
 /** A position in the list: a node and the index in it. */
@@ -281,6 +336,32 @@ export class ListValue implements ValueObject {
         node = node.next;
         i = 0;
       }
+    }
+  }
+
+  /**
+   * range() for a reply: elements of loose nodes go to sink.element, the text entries of a
+   * packed node to sink.slices in runs (an integer entry, stored as a number, goes to
+   * sink.element as its decimal text between runs).
+   */
+  rangeTo(start: number, count: number, reverse: boolean, sink: ListRangeSink): void {
+    if (count <= 0) return;
+    const cur = this.seek(start)!;
+    let node: ListNode | null = cur.node;
+    let i = cur.index;
+    const bounds: number[] = [];
+    while (node !== null && count > 0) {
+      const n = Math.min(count, reverse ? i + 1 : node.count - i);
+      if (node.items !== null) {
+        const items = node.items;
+        if (reverse) for (let j = i; j > i - n; j--) sink.element(items[j]!);
+        else for (let j = i; j < i + n; j++) sink.element(items[j]!);
+      } else {
+        packedRun(node, i, n, reverse, bounds, sink);
+      }
+      count -= n;
+      node = reverse ? node.prev : node.next;
+      if (node !== null) i = reverse ? node.count - 1 : 0;
     }
   }
 

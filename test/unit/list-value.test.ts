@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { ListValue } from '../../src/keyspace/list.js';
 import { rng } from '../helpers/rng.js';
 import { exposeGc } from '../../src/server/heap.js';
+import { ReplyWriter } from '../../src/protocol/writer.js';
 
 /**
  * ListValue against a plain array doing the same operations: every operation, at
@@ -130,6 +131,41 @@ describe('ListValue', () => {
       }
       check(list, model);
     }
+  });
+
+  test('rangeTo a reply writer (packed runs copied in place) encodes what bulk() of each element does', () => {
+    const r = rng(7);
+    const list = new ListValue();
+    const model: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const e = element(r);
+      if (r() < 0.5) {
+        list.pushHead(e);
+        model.unshift(e);
+      } else {
+        list.pushTail(e);
+        model.push(e);
+      }
+      if (r() < 0.05 && model.length > 0) expect(list.popHead()).toBe(model.shift()); // packed nodes with a moved start
+    }
+    const got = new ReplyWriter();
+    const want = new ReplyWriter();
+    let sliced = 0;
+    for (let q = 0; q < 400; q++) {
+      const reverse = r() < 0.3;
+      const start = Math.floor(r() * model.length);
+      const count = Math.floor(r() * Math.min(300, reverse ? start + 1 : model.length - start)) + 1;
+      list.rangeTo(start, count, reverse, {
+        element: (v) => got.bulk(v),
+        slices: (source, from, to, bounds, k) => {
+          sliced += k;
+          got.bulkSlices(source, from, to, bounds, k);
+        },
+      });
+      for (let j = 0; j < count; j++) want.bulk(model[reverse ? start - j : start + j]!);
+      expect(got.take()!.equals(want.take()!), `range ${start} +${count}${reverse ? ' reverse' : ''}`).toBe(true);
+    }
+    expect(sliced).toBeGreaterThan(10_000); // packed nodes were read in place, not only loose ones
   });
 
   test('pushes at both ends pack inner nodes: memory near the bytes held', () => {
