@@ -34,14 +34,16 @@
 #                         need a Redis Cluster node on 127.0.0.1:3000 (ioredis's docker cluster)
 # Other tests that start mock servers on fixed ports (17379-17383, 30000 ...) are kept: they test
 # ioredis alone, and only fail if something else holds those ports (then they fail with
-# --reference too).
+# --reference too; so do not run two of these scripts at once).
 #
 # ioredis 6 is tested by its authors against Redis 8: tests of commands newer than 7.0 skip
 # themselves (pending) when INFO's redis_version is lower, others fail on redis-server 7.0.15 as on
 # lapse; --reference shows which.
 #
-# Between tests, ioredis's shared hook (test/helpers/global.ts) sends FLUSHALL, SCRIPT FLUSH and
-# CLIENT KILL TYPE normal in one pipeline to the server under test.
+# After each test, ioredis's shared hook (test/helpers/global.ts) sends FLUSHALL, SCRIPT FLUSH and
+# CLIENT KILL normal in one pipeline to the server under test; a pipeline keeps each command's
+# error in its results, so the hook passes on a server without SCRIPT (and CLIENT KILL normal,
+# the old one-address form, answers "No such client" on both servers).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
