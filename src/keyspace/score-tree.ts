@@ -61,6 +61,47 @@ export function firstPassing(members: readonly string[], scores: readonly number
   return lo;
 }
 
+/**
+ * The child of an inner node whose range holds (score, member): the last child whose
+ * separator is <= the pair (separators ascend strictly: each is above every pair of the
+ * child before it, and below or equal to its own child's). A binary search: an inner
+ * node has up to 64 children, and a linear scan compared a member string per child.
+ */
+function childFor(node: Inner, score: number, member: string): number {
+  const sepScores = node.sepScores;
+  const sepMembers = node.sepMembers;
+  let lo = 1;
+  let hi = node.children.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(sepScores[mid]!, sepMembers[mid]!, score, member)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
+/** The child holding the first pair for which pred holds: the last whose separator fails it (0 if all pass). */
+function childForPredicate(node: Inner, pred: PairPredicate): number {
+  const sepScores = node.sepScores;
+  const sepMembers = node.sepMembers;
+  let lo = 1;
+  let hi = node.children.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (pred(sepScores[mid]!, sepMembers[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
+/** The pairs under children 0..i-1 of an inner node. */
+function countBefore(node: Inner, i: number): number {
+  const counts = node.counts;
+  let n = 0;
+  for (let j = 0; j < i; j++) n += counts[j]!;
+  return n;
+}
+
 export class ScoreTree {
   private root: TreeNode = new Leaf();
   /** Number of pairs. */
@@ -88,12 +129,8 @@ export class ScoreTree {
     let node = this.root;
     let offset = 0;
     while (node instanceof Inner) {
-      const n = node.children.length;
-      let i = 0;
-      while (i + 1 < n && !pred(node.sepScores[i + 1]!, node.sepMembers[i + 1]!)) {
-        offset += node.counts[i]!;
-        i++;
-      }
+      const i = childForPredicate(node, pred);
+      offset += countBefore(node, i);
       node = node.children[i]!;
     }
     return offset + firstPassing(node.members, node.scores, pred);
@@ -104,12 +141,8 @@ export class ScoreTree {
     let node = this.root;
     let offset = 0;
     while (node instanceof Inner) {
-      const n = node.children.length;
-      let i = 0;
-      while (i + 1 < n && !after(node.sepScores[i + 1]!, node.sepMembers[i + 1]!, score, member)) {
-        offset += node.counts[i]!;
-        i++;
-      }
+      const i = childFor(node, score, member);
+      offset += countBefore(node, i);
       node = node.children[i]!;
     }
     return offset + this.indexIn(node, member, score);
@@ -133,9 +166,7 @@ export class ScoreTree {
     const at: number[] = [];
     let node = this.root;
     while (node instanceof Inner) {
-      const n = node.children.length;
-      let i = 0;
-      while (i + 1 < n && !after(node.sepScores[i + 1]!, node.sepMembers[i + 1]!, score, member)) i++;
+      const i = childFor(node, score, member);
       node.counts[i]!++;
       path.push(node);
       at.push(i);
@@ -161,9 +192,7 @@ export class ScoreTree {
     const at: number[] = [];
     let node = this.root;
     while (node instanceof Inner) {
-      const n = node.children.length;
-      let i = 0;
-      while (i + 1 < n && !after(node.sepScores[i + 1]!, node.sepMembers[i + 1]!, score, member)) i++;
+      const i = childFor(node, score, member);
       node.counts[i]!--;
       path.push(node);
       at.push(i);
