@@ -1,5 +1,5 @@
 import type { ValueObject } from './values.js';
-import { stringBytes } from './memory-cost.js';
+import { ARRAY_BYTES, pushedCapacity, stringBytes } from './memory-cost.js';
 import { entryEnd, entryEquals, entryParts, entryStart, entryValue, packedInteger } from './list-packing.js';
 
 /**
@@ -31,12 +31,14 @@ const NODE_MAX_CHARS = 8192;
 
 /**
  * Estimated bytes (node 20, x64, no pointer compression; checked against the heap by
- * test/unit/list-value.test.ts): a node object (header and 8 fields), a loose node's
- * array (JSArray and its backing store header), the list object itself.
+ * test/unit/list-value.test.ts and test/unit/collection-memory.test.ts): a node object
+ * (header and 9 fields), the list object itself (header and 5 fields). A loose node's
+ * array costs ARRAY_BYTES and 8 bytes a slot, as many slots as pushes gave it
+ * (pushedCapacity: 17 for 1 to 17 elements, 140 for 128): a 5-element list took 495
+ * bytes on the heap where the estimate said 384 when it counted 8 bytes an element.
  */
-const NODE_BYTES = 88;
-const ARRAY_BYTES = 48;
-const LIST_BYTES = 48;
+const NODE_BYTES = 96;
+const LIST_BYTES = 56;
 
 /**
  * One node of a list: a run of consecutive elements, in one of two forms.
@@ -86,13 +88,18 @@ function nodeItems(node: ListNode): string[] {
   return out;
 }
 
-/** The bytes a node's contents cost: its strings (loose) or its packed string. */
+/** The bytes a node's contents cost: its array and strings (loose) or its packed string. */
 function costOf(node: ListNode): number {
   const items = node.items;
   if (items === null) return stringBytes(node.packed.length);
-  let n = ARRAY_BYTES + 8 * items.length;
+  let n = ARRAY_BYTES + 8 * pushedCapacity(items.length);
   for (let i = 0; i < items.length; i++) n += stringBytes(items[i]!.length);
   return n;
+}
+
+/** What one more element (count elements now) adds to a loose node's array: the slots V8 grows it by. */
+function slotsCost(count: number): number {
+  return 8 * (pushedCapacity(count) - pushedCapacity(count - 1));
 }
 
 /** A position in the list: a node and the index in it. */
@@ -194,8 +201,9 @@ export class ListValue implements ValueObject {
     let value: string;
     if (node.items !== null) {
       value = node.items.shift()!;
-      node.cost -= 8 + stringBytes(value.length);
-      this.nodeCosts -= 8 + stringBytes(value.length);
+      const cost = slotsCost(node.count) + stringBytes(value.length);
+      node.cost -= cost;
+      this.nodeCosts -= cost;
     } else {
       const s = node.packed;
       value = entryValue(s, node.start);
@@ -212,8 +220,9 @@ export class ListValue implements ValueObject {
     let value: string;
     if (node.items !== null) {
       value = node.items.pop()!;
-      node.cost -= 8 + stringBytes(value.length);
-      this.nodeCosts -= 8 + stringBytes(value.length);
+      const cost = slotsCost(node.count) + stringBytes(value.length);
+      node.cost -= cost;
+      this.nodeCosts -= cost;
     } else {
       const s = node.packed;
       const at = entryStart(s, node.end);
@@ -422,7 +431,7 @@ export class ListValue implements ValueObject {
   private grew(node: ListNode, value: string): void {
     node.count++;
     node.chars += value.length;
-    const cost = 8 + stringBytes(value.length);
+    const cost = slotsCost(node.count) + stringBytes(value.length);
     node.cost += cost;
     this.nodeCosts += cost;
     this.size++;
