@@ -97,8 +97,14 @@ function costOf(node: ListNode): number {
   return n;
 }
 
-/** What one more element (count elements now) adds to a loose node's array: the slots V8 grows it by. */
+/**
+ * What one more element (count elements now) adds to a loose node's array: the slots V8
+ * grows it by. On the push path, so the usual case (no growth) is a few comparisons: up
+ * to 140 elements the array grows only at the 1st, 18th, 44th and 83rd (pushedCapacity:
+ * 17, 43, 82, 140).
+ */
 function slotsCost(count: number): number {
+  if (count <= 140 && count !== 1 && count !== 18 && count !== 44 && count !== 83) return 0;
   return 8 * (pushedCapacity(count) - pushedCapacity(count - 1));
 }
 

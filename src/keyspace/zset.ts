@@ -20,6 +20,13 @@ export function newZSetEncoding(): ZSetEncoding {
   return { maxCompactEntries: REDIS_ZSET_ENCODING.maxCompactEntries, maxCompactValue: REDIS_ZSET_ENCODING.maxCompactValue };
 }
 
+/**
+ * The slot arrays of every compact set: one shared empty array, frozen (a compact set
+ * never writes to them; convert() gives a set arrays of its own). Saves two arrays'
+ * headers (64 bytes) per small sorted set.
+ */
+const NO_SLOTS: (string | null)[] & number[] = Object.freeze([]) as unknown as (string | null)[] & number[];
+
 /** Tombstones of the slot arrays are squeezed out once there are more than this and more than live members. */
 const MIN_HOLES_TO_COMPACT = 64;
 
@@ -47,8 +54,8 @@ export class ZSetValue implements ValueObject {
   /** Large form (null while compact). */
   private tree: ScoreTree | null = null;
   private dict: Map<string, number> | null = null;
-  private slotMembers: (string | null)[] = [];
-  private slotScores: number[] = [];
+  private slotMembers: (string | null)[] = NO_SLOTS;
+  private slotScores: number[] = NO_SLOTS;
   /** Sum of stringBytes of the members, kept up to date for an O(1) estimatedBytes. */
   private stringsBytes = 0;
   /**
@@ -86,7 +93,7 @@ export class ZSetValue implements ValueObject {
   /**
    * O(1) estimate (memory-cost.ts): this object (88 bytes), the two arrays in use
    * (ARRAY_BYTES each and 16 bytes a slot for the pair: a pointer and an unboxed double;
-   * `capacity` slots) and the two empty ones' headers, the members' strings. In the
+   * `capacity` slots), the members' strings. In the
    * large form also the Map (mapBytes) and the tree: ~1,200 bytes a leaf (its object and
    * two arrays, which keep ~65 slots whether the leaf holds 32 pairs or 64: a split
    * slices them, splices grow them) and ~2,400 an inner node (four such arrays).
@@ -100,8 +107,7 @@ export class ZSetValue implements ValueObject {
    */
   get estimatedBytes(): number {
     const pairs = 88 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
-    // Compact: the two empty slot arrays' headers.
-    if (this.tree === null) return pairs + 2 * 32;
+    if (this.tree === null) return pairs;
     const tree = this.tree;
     return pairs + mapBytes(tree.size) + 100 + 1200 * tree.leaves + 2400 * tree.inners;
   }
@@ -306,6 +312,22 @@ export class ZSetValue implements ValueObject {
     return this.tree === null ? this.scores![pick]! : this.slotScores[pick]!;
   }
 
+  /**
+   * Drops the arrays' spare slots: a set built by one command (ZADD of many members on a
+   * new key) keeps exactly its pairs instead of the growth slack of its insertions
+   * (a ZADD of 5 members: 17 slots in each array).
+   */
+  fit(): void {
+    if (this.tree === null) {
+      this.members = this.members!.slice();
+      this.scores = this.scores!.slice();
+    } else {
+      this.slotMembers = this.slotMembers.slice();
+      this.slotScores = this.slotScores.slice();
+    }
+    this.capacity = this.tree === null ? this.members!.length : this.slotMembers.length;
+  }
+
   /** Converts a large set back to the compact form if it fits (Redis's zsetConvertToListpackIfNeeded). */
   shrinkIfSmall(encoding: Readonly<ZSetEncoding>): void {
     if (this.tree === null || this.tree.size > encoding.maxCompactEntries) return;
@@ -323,8 +345,8 @@ export class ZSetValue implements ValueObject {
     this.capacity = pushedCapacity(members.length);
     this.tree = null;
     this.dict = null;
-    this.slotMembers = [];
-    this.slotScores = [];
+    this.slotMembers = NO_SLOTS;
+    this.slotScores = NO_SLOTS;
   }
 
   /**
