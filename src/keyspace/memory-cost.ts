@@ -70,7 +70,7 @@ export function trimmedCapacity(capacity: number, oldLength: number, length: num
  * when under a quarter full) and removed entries hold their slots until it is rebuilt.
  */
 export function mapBytes(size: number): number {
-  const capacity = size <= 4 ? 4 : 2 ** (32 - Math.clz32(size - 1));
+  const capacity = size <= 4 ? 4 : (1 << (31 - Math.clz32(size - 1))) * 2;
   return 32 + 16 + 24 + 28 * capacity;
 }
 
