@@ -39,6 +39,7 @@ const workloads: Record<string, (i: number) => string[]> = {
   'LRANGE 100': () => ['LRANGE', 'mylist', '0', '99'],
   // redis-benchmark's set and sorted-set tests: members element:<0..99999>.
   SADD: (i) => ['SADD', 'myset', `element:${(i * 7919) % 100000}`],
+  SISMEMBER: (i) => ['SISMEMBER', 'myset', `element:${(i * 104729) % 100000}`],
   SPOP: () => ['SPOP', 'myset'],
   ZADD: (i) => ['ZADD', 'myzset', String((i * 31) % 1000), `element:${(i * 7919) % 100000}`],
   ZPOPMIN: () => ['ZPOPMIN', 'myzset'],

@@ -186,6 +186,8 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
         lastScore = score;
       }
     }
+    // A set made by this command keeps no growth slack, as SADD's (SetValue.fit).
+    if (created && added > 1) zset.fit();
   });
   if (nan) c.reply.error(ERR_ZSET_NAN);
   else replyZadd(c, incr, ch, added, updated, processed, lastScore);

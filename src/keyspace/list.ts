@@ -1,5 +1,5 @@
 import type { ValueObject } from './values.js';
-import { stringBytes } from './memory-cost.js';
+import { ARRAY_BYTES, pushedCapacity, stringBytes } from './memory-cost.js';
 import { entryEnd, entryEquals, entryParts, entryStart, entryTextBounds, entryValue, packedInteger } from './list-packing.js';
 
 /**
@@ -31,12 +31,14 @@ const NODE_MAX_CHARS = 8192;
 
 /**
  * Estimated bytes (node 20, x64, no pointer compression; checked against the heap by
- * test/unit/list-value.test.ts): a node object (header and 8 fields), a loose node's
- * array (JSArray and its backing store header), the list object itself.
+ * test/unit/list-value.test.ts and test/unit/collection-memory.test.ts): a node object
+ * (header and 9 fields), the list object itself (header and 5 fields). A loose node's
+ * array costs ARRAY_BYTES and 8 bytes a slot, as many slots as pushes gave it
+ * (pushedCapacity: 17 for 1 to 17 elements, 140 for 128): a 5-element list took 495
+ * bytes on the heap where the estimate said 384 when it counted 8 bytes an element.
  */
-const NODE_BYTES = 88;
-const ARRAY_BYTES = 48;
-const LIST_BYTES = 48;
+const NODE_BYTES = 96;
+const LIST_BYTES = 56;
 
 /**
  * One node of a list: a run of consecutive elements, in one of two forms.
@@ -131,11 +133,11 @@ function packedRun(node: ListNode, i: number, n: number, reverse: boolean, bound
   flush();
 }
 
-/** The bytes a node's contents cost: its strings (loose) or its packed string. */
+/** The bytes a node's contents cost: its array and strings (loose) or its packed string. */
 function costOf(node: ListNode): number {
   const items = node.items;
   if (items === null) return stringBytes(node.packed.length);
-  let n = ARRAY_BYTES + 8 * items.length;
+  let n = ARRAY_BYTES + 8 * pushedCapacity(items.length);
   for (let i = 0; i < items.length; i++) n += stringBytes(items[i]!.length);
   return n;
 }
@@ -148,6 +150,17 @@ function costOf(node: ListNode): number {
 export interface ListRangeSink {
   element(value: string): void;
   slices(source: string, from: number, to: number, bounds: readonly number[], count: number): void;
+}
+
+/**
+ * What one more element (count elements now) adds to a loose node's array: the slots V8
+ * grows it by. On the push path, so the usual case (no growth) is a few comparisons: up
+ * to 140 elements the array grows only at the 1st, 18th, 44th and 83rd (pushedCapacity:
+ * 17, 43, 82, 140).
+ */
+function slotsCost(count: number): number {
+  if (count <= 140 && count !== 1 && count !== 18 && count !== 44 && count !== 83) return 0;
+  return 8 * (pushedCapacity(count) - pushedCapacity(count - 1));
 }
 
 /** A position in the list: a node and the index in it. */
@@ -249,8 +262,9 @@ export class ListValue implements ValueObject {
     let value: string;
     if (node.items !== null) {
       value = node.items.shift()!;
-      node.cost -= 8 + stringBytes(value.length);
-      this.nodeCosts -= 8 + stringBytes(value.length);
+      const cost = slotsCost(node.count) + stringBytes(value.length);
+      node.cost -= cost;
+      this.nodeCosts -= cost;
     } else {
       const s = node.packed;
       value = entryValue(s, node.start);
@@ -267,8 +281,9 @@ export class ListValue implements ValueObject {
     let value: string;
     if (node.items !== null) {
       value = node.items.pop()!;
-      node.cost -= 8 + stringBytes(value.length);
-      this.nodeCosts -= 8 + stringBytes(value.length);
+      const cost = slotsCost(node.count) + stringBytes(value.length);
+      node.cost -= cost;
+      this.nodeCosts -= cost;
     } else {
       const s = node.packed;
       const at = entryStart(s, node.end);
@@ -503,7 +518,7 @@ export class ListValue implements ValueObject {
   private grew(node: ListNode, value: string): void {
     node.count++;
     node.chars += value.length;
-    const cost = 8 + stringBytes(value.length);
+    const cost = slotsCost(node.count) + stringBytes(value.length);
     node.cost += cost;
     this.nodeCosts += cost;
     this.size++;

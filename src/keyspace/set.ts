@@ -1,5 +1,5 @@
 import type { ValueObject } from './values.js';
-import { stringBytes } from './memory-cost.js';
+import { ARRAY_BYTES, grownCapacity, mapBytes, stringBytes, trimmedCapacity } from './memory-cost.js';
 import { parseI64 } from '../util/numbers.js';
 
 /**
@@ -73,6 +73,8 @@ export class SetValue implements ValueObject {
   private index: Map<string, number> | null = null;
   /** stringBytes of every member, kept up to date so estimatedBytes is O(1). */
   private stringsBytes = 0;
+  /** The slots V8 has given `members` (memory-cost.ts's model of its growth and trimming). */
+  private capacity = 0;
 
   /** On the prototype: one slot less per set. */
   get type(): 'set' {
@@ -94,16 +96,17 @@ export class SetValue implements ValueObject {
   }
 
   /**
-   * What the set costs, estimated in O(1) (memory-cost.ts): this object (40 bytes), its
-   * array (48 + 8 per slot), its strings, and in the hashtable form its index (a Map:
-   * an OrderedHashMap of 3 words per entry plus its buckets, ~32 bytes per member).
-   * bench/micro/set-memory.ts (node 20, one set of 1M 15-byte members, heapUsed after
-   * GC): 69.8 bytes per member on the heap, this estimate 72; Redis 7.0's used_memory
-   * 72.4 for the same set (and 56.5 for 1M integers, where lapse's heap takes 69.4).
+   * What the set costs, estimated in O(1) (memory-cost.ts): this object (56 bytes), its
+   * array (48 + 8 per slot V8 has given it, spare ones included), its strings, and in
+   * the hashtable form its index (mapBytes: a Map's table is a power of two, 28 bytes a
+   * slot). test/unit/collection-memory.test.ts holds MEMORY USAGE to the heap within
+   * 15%: e.g. 5,000 members took 430,655 bytes a key on the heap where this estimate
+   * said 360,248 before mapBytes (a flat 32 bytes a member for the Map, when its table
+   * of 8,192 slots costs 46), 425,000 after.
    */
   get estimatedBytes(): number {
-    let n = 40 + 48 + 8 * this.members.length + this.stringsBytes;
-    if (this.index !== null) n += 80 + 32 * this.index.size;
+    let n = 56 + ARRAY_BYTES + 8 * this.capacity + this.stringsBytes;
+    if (this.index !== null) n += mapBytes(this.index.size);
     return n;
   }
 
@@ -148,6 +151,7 @@ export class SetValue implements ValueObject {
       if (index.has(member)) return false;
       index.set(member, this.members.length);
       this.members.push(member);
+      this.capacity = grownCapacity(this.capacity, this.members.length);
       this.stringsBytes += stringBytes(member.length);
       return true;
     }
@@ -158,6 +162,7 @@ export class SetValue implements ValueObject {
     const at = this.search(member);
     if (at >= 0) return false;
     this.members.splice(-at - 1, 0, member);
+    this.capacity = grownCapacity(this.capacity, this.members.length);
     this.stringsBytes += stringBytes(member.length);
     const max = Math.min(encoding.maxIntsetEntries, INTSET_HARD_LIMIT);
     if (this.members.length > max) this.convert();
@@ -173,6 +178,7 @@ export class SetValue implements ValueObject {
       const at = this.search(member);
       if (at < 0) return false;
       members.splice(at, 1);
+      this.capacity = trimmedCapacity(this.capacity, members.length + 1, members.length);
       this.stringsBytes -= stringBytes(member.length);
       return true;
     }
@@ -182,8 +188,8 @@ export class SetValue implements ValueObject {
     this.stringsBytes -= stringBytes(member.length);
     if (slot === members.length - 1) {
       // The last slot: drop it, and any tombstones it was covering.
-      members.length--;
-      while (members.length > 0 && members[members.length - 1] === null) members.length--;
+      this.shorten(members.length - 1);
+      while (members.length > 0 && members[members.length - 1] === null) this.shorten(members.length - 1);
       return true;
     }
     members[slot] = null;
@@ -233,6 +239,7 @@ export class SetValue implements ValueObject {
   copy(): SetValue {
     const copy = new SetValue();
     copy.members = this.toArray();
+    copy.capacity = copy.members.length;
     copy.stringsBytes = this.stringsBytes;
     if (this.index !== null) {
       const index = new Map<string, number>();
@@ -249,6 +256,13 @@ export class SetValue implements ValueObject {
    */
   fit(): void {
     this.members = this.members.slice();
+    this.capacity = this.members.length;
+  }
+
+  /** Sets the array's length, following what V8 does to its slots. */
+  private shorten(length: number): void {
+    this.capacity = trimmedCapacity(this.capacity, this.members.length, length);
+    this.members.length = length;
   }
 
   /** The index of member in an intset, or -(insertion point) - 1. */
@@ -286,6 +300,6 @@ export class SetValue implements ValueObject {
       }
       to++;
     }
-    members.length = to;
+    this.shorten(to);
   }
 }

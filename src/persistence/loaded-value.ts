@@ -70,5 +70,6 @@ function loadedZset(value: LoadedZset, encoding: Readonly<ZSetEncoding>): ZSetVa
   const limits = compact ? { maxCompactEntries: Infinity, maxCompactValue: Infinity } : { maxCompactEntries: 0, maxCompactValue: 0 };
   const zset = new ZSetValue(compact ? 0 : 1, 0, limits);
   for (let i = 0; i < n; i++) zset.insert(members[i]!, scores[i]!, limits);
+  zset.fit();
   return zset;
 }
