@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { LuaValue } from '../../src/scripting/lua-value.js';
 import { stringFormat } from '../../src/scripting/lib/string-format.js';
+import { createBitLibrary } from '../../src/scripting/lib/bit.js';
 import { LuaOracle, luaLiteral, ours, type Outcome } from '../helpers/lua-oracle.js';
 
 /**
@@ -96,5 +97,26 @@ describe('string.format', () => {
       fmtCase('a\0b%d\0c', 5),
       fmtCase('%\0', 5),
     ]);
+  });
+});
+
+describe('bit', () => {
+  const bit = createBitLibrary();
+  const call = (name: string, ...args: LuaValue[]) => ({ lua: `bit.${name}(${args.map(luaLiteral).join(', ')})`, ts: () => bit[name]!(args) });
+  const nums: LuaValue[] = [0, 1, -1, 1.5, 2.5, -2.5, 0.49999999999999994, 2 ** 31, 2 ** 32, 2 ** 32 + 1, -(2 ** 31) - 1, 2 ** 51, 2 ** 52 + 3, 2 ** 53 + 7, 2 ** 64, 1e300, -1e300, NaN, Infinity, -Infinity, 0x12345678, '0x10', ' 7 ', '1e2', 'abc', true, null];
+
+  test('unary operations on many values, including numeric strings and non-numbers', async () => {
+    const cases = [];
+    for (const fn of ['tobit', 'bnot', 'bswap', 'tohex']) for (const n of nums) cases.push(call(fn, n));
+    await compareAll(cases);
+  });
+
+  test('binary and variadic operations, shifts and rotations with counts past 31', async () => {
+    const cases = [];
+    const pairs: [LuaValue, LuaValue][] = [[0x12345678, 4], [-1, 1], [-1, 31], [-1, 32], [0x80000000, 33], [1, -1], [0xf0f0f0f0, 0], [5, 2.5], [5, 'x'], [1, null]];
+    for (const fn of ['lshift', 'rshift', 'arshift', 'rol', 'ror', 'band', 'bor', 'bxor']) for (const [a, b] of pairs) cases.push(call(fn, a, b));
+    cases.push(call('band'), call('bor', 1), call('bxor', 1, 2, 4, 8, 16), call('band', 0xff, 0x0f, 0x3c), call('bor', 1, 2, 'z'), call('lshift', 1));
+    for (const n of [0, 1, 2, -2, 8, 9, -8, -9, 100, '3']) cases.push(call('tohex', 0xabcdef12, n));
+    await compareAll(cases);
   });
 });
