@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { LuaValue } from '../../src/scripting/lua-value.js';
+import { LuaTable, type LuaValue } from '../../src/scripting/lua-value.js';
 import { stringFormat } from '../../src/scripting/lib/string-format.js';
 import { createBitLibrary } from '../../src/scripting/lib/bit.js';
+import { createStructLibrary } from '../../src/scripting/lib/struct.js';
 import { LuaOracle, luaLiteral, ours, type Outcome } from '../helpers/lua-oracle.js';
 
 /**
@@ -120,3 +121,118 @@ describe('bit', () => {
     await compareAll(cases);
   });
 });
+
+describe('struct', () => {
+  const struct = createStructLibrary();
+  const call = (name: string, ...args: LuaValue[]) => ({ lua: `struct.${name}(${args.map(luaLiteral).join(', ')})`, ts: () => struct[name]!(args) });
+
+  test('pack: every integer size and order, floats, strings, padding and alignment', async () => {
+    const ints = [0, 1, -1, 127, 128, -128, 255, 256, 65535, -32769, 2 ** 31, 2 ** 32 - 1, -(2 ** 31), 2 ** 53, 2 ** 63, 2 ** 64, -(2 ** 63), 1e300, -1e300, 3.9, -3.9, NaN, Infinity, -Infinity];
+    const fmts = ['b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I', 'i1', 'i2', 'i3', 'i8', 'I9', 'i16', 'I32', '>h', '>i3', '>I9', '<l', '>L'];
+    const cases = [];
+    for (const f of fmts) for (const n of ints) cases.push(call('pack', f, n));
+    for (const n of [0, 1.5, -2.25, 1e-40, 3.4e38, 1e39, 0.1, NaN, -Infinity]) cases.push(call('pack', 'f', n), call('pack', '>f', n), call('pack', 'd', n), call('pack', '>d', n));
+    cases.push(
+      call('pack', 'c5', 'hello world'),
+      call('pack', 'c0', 'whole'),
+      call('pack', 'c', 'xy'),
+      call('pack', 's', 'zero\0terminated'),
+      call('pack', 'c5', 'ab'),
+      call('pack', 'c3', 12),
+      call('pack', 'bxh', 1, 2),
+      call('pack', '!bh', 1, 2),
+      call('pack', '!bl', 1, 2),
+      call('pack', '!4bd', 1, 2),
+      call('pack', '!2 b i3 c2 d', 1, 2, 'ab', 0.5),
+      call('pack', '!8bi3', 1, 2),
+      call('pack', '!bi5', 1, 2),
+      call('pack', '!3b', 1),
+      call('pack', '!0b', 1),
+      call('pack', 'i33', 1),
+      call('pack', 'i99999999999', 1),
+      call('pack', 'c99999999999', 'x'),
+      call('pack', 'z', 1),
+      call('pack', '5', 1),
+      call('pack', 'b'),
+      call('pack', 'b', 'x'),
+      call('pack', 'b', '12'),
+      call('pack', 's', new LuaTable()),
+      call('pack', 'b\0z', 1),
+      call('pack', ''),
+      call('pack'),
+      call('pack', 7, 1),
+    );
+    await compareAll(cases);
+  });
+
+  test('unpack: sizes, signs, orders, offsets, c0, s, and every error', async () => {
+    const data = '\x01\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98\x99\x9a\x9b\x9c\x9d\x9e\x9f\xa0\xa1\xa2';
+    const cases = [];
+    for (const f of ['b', 'B', 'h', 'H', 'l', 'L', 'T', 'i', 'I', 'i3', 'I3', 'i7', 'i9', 'I9', 'i12', 'i16', 'I16', 'i32', 'I32', 'f', 'd', '>h', '>i3', '>I9', '>i16', '>d', '>f', '!hbl', '!4bd', 'x b', 'c3', 'c0']) {
+      cases.push(call('unpack', f, data), call('unpack', f, data, 3), call('unpack', f, data, 30));
+    }
+    cases.push(
+      call('unpack', 'bc0', '\x03abcdef'),
+      call('unpack', 'c1c0', '3abcdef'),
+      call('unpack', 'c0', 'abc'),
+      call('unpack', 'c1c0', 'xabc'),
+      call('unpack', 'bc0', '\x09abc'),
+      call('unpack', 's', 'ab\0cd'),
+      call('unpack', 'ss', 'ab\0cd\0'),
+      call('unpack', 's', 'abcd'),
+      call('unpack', 'b', 'a', 0),
+      call('unpack', 'b', 'a', -1),
+      call('unpack', '', 'a', -5),
+      call('unpack', 'b', 'a', 2),
+      call('unpack', 'b', 'ab', 2.9),
+      call('unpack', 'b', 'ab', '2'),
+      call('unpack', 'b', 'ab', 'x'),
+      call('unpack', 'b'),
+      call('unpack', 'z', 'abc'),
+      call('unpack', '!3b', 'abc'),
+      call('unpack', 'i40', 'abc'),
+      call('unpack', 'b'.repeat(9000), 'x'.repeat(9000)),
+    );
+    await compareAll(cases);
+  });
+
+  test('size: fixed sizes with alignment, and the options it refuses or ignores', async () => {
+    await compareAll(['b', 'bhlT', '!bhlT', '!4bd', '!2bi3', 'c10', 'i32', 'xxxx', 's', 'c0', 'c', '!5', 'z', 'zq9', '<>!', 'i99', '', 'b\0s'].map((f) => call('size', f)).concat([call('size'), call('size', 12)]));
+  });
+
+  test('pack then unpack, random formats and values (seeded)', async () => {
+    const rand = seeded(1405);
+    const cases = [];
+    for (let k = 0; k < 300; k++) {
+      let fmt = rand() < 0.3 ? '!' : '';
+      const vals: LuaValue[] = [];
+      const items = 1 + Math.floor(rand() * 6);
+      for (let j = 0; j < items; j++) {
+        const opt = pick(rand, ['b', 'B', 'h', 'H', 'l', 'L', 'i', 'I', 'i3', 'I5', 'f', 'd', 'c4', 's', '>', '<', 'x']);
+        fmt += opt;
+        if ('bBhHlLiI'.includes(opt[0]!)) vals.push(Math.floor((rand() - 0.5) * 2 ** (rand() * 64)));
+        else if (opt === 'f' || opt === 'd') vals.push((rand() - 0.5) * 10 ** Math.floor(rand() * 20 - 10));
+        else if (opt === 'c4' || opt === 's') vals.push('abcdefgh'.slice(0, 4 + Math.floor(rand() * 4)));
+      }
+      const packed = struct.pack!([fmt, ...vals])[0] as string;
+      cases.push(call('pack', fmt, ...vals), call('unpack', fmt, packed));
+    }
+    await compareAll(cases);
+  });
+});
+
+/** A small seeded generator (mulberry32), so random cases repeat run to run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(rand: () => number, xs: readonly T[]): T {
+  return xs[Math.floor(rand() * xs.length)]!;
+}
