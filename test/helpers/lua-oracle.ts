@@ -67,6 +67,8 @@ export function deser(s: string, nullValue: LuaOpaque = new LuaOpaque('lightuser
     if (s.startsWith('true', p)) return (p += 4), true;
     if (s.startsWith('false', p)) return (p += 5), false;
     if (s.startsWith('null', p)) return (p += 4), nullValue;
+    if (s.startsWith('function', p)) return (p += 8), new LuaOpaque('function');
+    if (s.startsWith('thread', p)) return (p += 6), new LuaOpaque('thread');
     const c = s[p++];
     if (c === 'n') {
       const m = /^[-+0-9.eEinfa]+/.exec(s.slice(p))![0];
@@ -146,14 +148,14 @@ export class LuaOracle {
     for (const { script, argv } of items) {
       this.client.send('EVAL', script, '0', ...argv.map((a) => Buffer.from(a, 'latin1')));
     }
-    const out: Outcome[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const reply = decodeReply(await this.client.readReplyBytes(20_000))!.reply;
-      if (reply.type !== 'array') throw new Error(`script failed: ${JSON.stringify(reply)} for ${items[i]!.script.slice(PRELUDE.length)}`);
+    // Every reply is read before any is judged, so a failure leaves the connection in step.
+    const replies = [];
+    for (let i = 0; i < items.length; i++) replies.push(decodeReply(await this.client.readReplyBytes(20_000))!.reply);
+    return replies.map((reply, i) => {
+      if (reply.type !== 'array') throw new Error(`script failed: ${JSON.stringify(reply)} for ${items[i]!.script.slice(PRELUDE.length, PRELUDE.length + 300)}`);
       const vals = reply.value.map((r) => (r.type === 'bulk' ? r.value.toString('latin1') : JSON.stringify(r)));
-      out.push({ ok: vals[0] === 'R', values: vals.slice(1) });
-    }
-    return out;
+      return { ok: vals[0] === 'R', values: vals.slice(1) };
+    });
   }
 
   /** A whole script for runMany: the prelude, `setup`, and CALL on line 2. */
@@ -189,5 +191,5 @@ export function luaLiteral(v: LuaValue): string {
     return `(function() local t = {} ${v.entries.map(([k, x]) => `t[${luaLiteral(k)}] = ${luaLiteral(x)}`).join(' ')} return t end)()`;
   }
   if (v.type === 'lightuserdata') return 'cjson.null';
-  return v.type === 'function' ? 'string.len' : v.type === 'thread' ? 'coroutine.create(string.len)' : 'nil';
+  return v.type === 'function' ? 'string.len' : v.type === 'thread' ? 'coroutine.create(function() end)' : 'nil';
 }
