@@ -4,6 +4,7 @@ import { stringFormat } from '../../src/scripting/lib/string-format.js';
 import { createBitLibrary } from '../../src/scripting/lib/bit.js';
 import { createStructLibrary } from '../../src/scripting/lib/struct.js';
 import { createCmsgpackLibrary } from '../../src/scripting/lib/cmsgpack.js';
+import { createCjson } from '../../src/scripting/lib/cjson.js';
 import { LuaOracle, deser, luaLiteral, ours, type Outcome } from '../helpers/lua-oracle.js';
 
 /**
@@ -23,8 +24,8 @@ afterAll(async () => {
 });
 
 /** Compares many calls at once: each case is the Lua call text and our function's call. */
-async function compareAll(cases: { lua: string; ts: () => LuaValue[]; setup?: string; argv?: string[] }[]): Promise<void> {
-  const theirs = await oracle.runMany(cases.map((c) => ({ script: LuaOracle.scriptFor(c.lua, c.setup ?? ''), argv: c.argv ?? [] })));
+async function compareAll(cases: { lua: string; ts: () => LuaValue[]; setup?: string; teardown?: string }[]): Promise<void> {
+  const theirs = await oracle.runMany(cases.map((c) => ({ script: LuaOracle.scriptFor(c.lua, c.setup ?? '', false, c.teardown ?? '') })));
   const mismatches: string[] = [];
   cases.forEach((c, i) => {
     const mine: Outcome = ours(c.ts);
@@ -381,3 +382,150 @@ describe('cmsgpack', () => {
     await compareAll(packed.map((p) => call('unpack', p)));
   });
 });
+
+describe('cjson', () => {
+  // cjson's settings live in Redis's Lua state across scripts: each script puts them back.
+  const DEFAULTS = 'cjson.encode_sparse_array(false, 2, 10) cjson.encode_max_depth(1000) cjson.decode_max_depth(1000) cjson.encode_invalid_numbers(false) cjson.decode_invalid_numbers(true) cjson.encode_number_precision(14) cjson.encode_keep_buffer(true)';
+  /** A Redis-side and our-side call of cjson.NAME(args), after the same settings calls (on a new instance on our side). */
+  const call = (name: string, args: LuaValue[], settings: [string, LuaValue[]][] = []) => ({
+    teardown: DEFAULTS,
+    setup: settings.map(([s, a]) => `cjson.${s}(${a.map(luaLiteral).join(', ')})`).join(' '),
+    lua: `cjson.${name}(${args.map(luaLiteral).join(', ')})`,
+    ts: () => {
+      const cj = createCjson();
+      for (const [s, a] of settings) cj.functions[s]!(a);
+      return cj.functions[name]!(args);
+    },
+  });
+
+  test('decode: every token, escapes, numbers strtod reads, nesting and every parse error', async () => {
+    const texts = [
+      '{}', '[]', '[1,2,3]', '{"a":1,"b":[true,false,null],"c":{"d":"e"}}', '  [ 1 , 2 ]  ', '"str"', '12', '-0', '1.5e3', '1E-2', '0.1', '123456789012345678901234567890',
+      '"\\u0041\\u00e9\\u20ac\\ud83d\\ude00"', '"\\u0000x"', '"\\b\\f\\n\\r\\t\\/\\\\\\""', '"\\x"', '"\\u12"', '"\\ud800"', '"\\udc00\\ud800"', '"\\ud800\\u0041"', '"\\ud800x"', '"abc', '"a\x01b\xffc"',
+      'nan', 'NaN', '-nan', 'inf', '-Infinity', 'infinity', '+1', '0x1F', '-0x10', '01', '-', '1.', '.5', '1e', '1e+', 'truex', 'tru', 'nul', 'null', 'true', 'false',
+      '[1,]', '[,1]', '[1 2]', '{"a"}', '{"a":}', '{"a":1,}', '{1:2}', '{"a":1 "b":2}', '[', '{', '', ' ', '\t\r\n', 'x', '@', '"a"x', '[1]]', '{"a":1,"a":2}', '{"a":null}',
+      '[1]\0trailing', '\0[1]', 'a\0', '[[[[[[[[[[1]]]]]]]]]]', '['.repeat(1000) + ']'.repeat(1000), '['.repeat(1001) + ']'.repeat(1001), '{"a":'.repeat(1001) + '1' + '}'.repeat(1001),
+      '[1e400]', '[-1e400]', '[1e-400]', '[4.9e-324]', '[0.30000000000000004]',
+    ];
+    await compareAll(texts.map((t) => call('decode', [t])));
+  });
+
+  test('encode: numbers (%.14g), strings (escapes, raw bytes), invalid numbers', async () => {
+    const values: LuaValue[] = [0, -0, 1, -1, 0.1, 1 / 3, 1e14, 1e15, 123456789012345, 2 ** 53, 1e300, 5e-324, 1.5, 100, NaN, Infinity, -Infinity, '', 'plain', 'quote" back\\ slash/ ctrl\x00\x01\x1f\x7f \b\f\n\r\t high\x80\xff', true, false, null, new LuaOpaque('lightuserdata'), new LuaOpaque('function')];
+    const cases = values.map((v) => call('encode', [v]));
+    for (const v of [NaN, Infinity, -Infinity, 0.1, 1 / 3]) {
+      for (const mode of [true, false, 'on', 'off', 'null']) cases.push(call('encode', [v], [['encode_invalid_numbers', [mode]]]));
+      for (const p of [1, 3, 14]) cases.push(call('encode', [v], [['encode_number_precision', [p]], ['encode_invalid_numbers', ['on']]]));
+    }
+    cases.push(call('encode', []), call('encode', [1, 2]));
+    await compareAll(cases);
+    await oracle.flush();
+  });
+
+  test('encode: arrays, holes, sparse arrays, objects in Redis next order, bad keys, depth', async () => {
+    const literals = [
+      '{}', '{1, 2, 3}', '{1, nil, 3}', "{[1] = 'a', [3] = 'c'}", "{[1] = 'a', [11] = 'k'}", "{[20] = 1}", "{[10] = 1}", "{[0] = 1}", "{[-1] = 1}", "{[1.5] = 1}",
+      "{[2^31] = 1}", "{[2^40] = 1, [2] = 2}", "{[1/0] = 1}", "{[1] = 1, x = 2}", "{a = 1}", "{a = {b = {c = {}}}}", "{[true] = 1}", "{[{}] = 1}",
+      "{['k\\0ey'] = '\\1'}", "{[0.1] = 'point'}", "{x = string.len}", "{cjson.null, cjson.null}",
+      '(function() local t = {} for i = 1, 30 do t["k" .. i] = i end return t end)()',
+      '(function() local t = {} for i = 1, 30 do t[i * 3] = i end return t end)()',
+      '(function() local t = {} local c = t for i = 1, 999 do c[1] = {} c = c[1] end return t end)()',
+      '(function() local t = {} local c = t for i = 1, 1000 do c[1] = {} c = c[1] end return t end)()',
+      "(function() local t = {} local c = t for i = 1, 1000 do c.k = {} c = c.k end return t end)()",
+    ];
+    const inputs = await inRedisOrder(literals);
+    const sparse: [string, LuaValue[]][][] = [[], [['encode_sparse_array', [true]]], [['encode_sparse_array', [false, 0]]], [['encode_sparse_array', [null, 1, 0]]], [['encode_sparse_array', ['on', 3, 2]]]];
+    const cases = [];
+    for (const s of sparse) {
+      for (let i = 0; i < literals.length; i++) {
+        const c = call('encode', [inputs[i]!], s);
+        cases.push({ ...c, lua: `cjson.encode(${literals[i]})` });
+      }
+    }
+    await compareAll(cases);
+    await oracle.flush();
+  });
+
+  test('settings: values they answer, ranges, options, argument errors, and their effect on depth', async () => {
+    const settings: [string, LuaValue[]][] = [
+      ['encode_sparse_array', []], ['encode_sparse_array', [true, 5, 20]], ['encode_sparse_array', ['off', null, 3]], ['encode_sparse_array', ['maybe']], ['encode_sparse_array', [1]],
+      ['encode_sparse_array', [null, -1]], ['encode_sparse_array', [null, 'x']], ['encode_sparse_array', [null, 2.9]], ['encode_sparse_array', [null, null, 2 ** 32 + 4]], ['encode_sparse_array', [1, 2, 3, 4]],
+      ['encode_max_depth', []], ['encode_max_depth', [5]], ['encode_max_depth', [0]], ['encode_max_depth', ['7']], ['encode_max_depth', [1, 2]], ['encode_max_depth', [2 ** 31]],
+      ['decode_max_depth', [3]], ['decode_max_depth', [-3]], ['encode_number_precision', [0]], ['encode_number_precision', [15]], ['encode_number_precision', [5]],
+      ['encode_keep_buffer', []], ['encode_keep_buffer', [false]], ['encode_keep_buffer', ['on']], ['encode_keep_buffer', ['yes']], ['encode_keep_buffer', [new LuaTable()]],
+      ['encode_invalid_numbers', []], ['encode_invalid_numbers', ['null']], ['encode_invalid_numbers', [true]], ['encode_invalid_numbers', ['nul\0l']],
+      ['decode_invalid_numbers', []], ['decode_invalid_numbers', [false]], ['decode_invalid_numbers', ['null']],
+    ];
+    const cases = settings.map(([name, args]) => call(name, args));
+    cases.push(
+      call('encode', [deepArray(5)], [['encode_max_depth', [5]]]),
+      call('encode', [deepArray(6)], [['encode_max_depth', [5]]]),
+      call('decode', ['[[[1]]]'], [['decode_max_depth', [3]]]),
+      call('decode', ['[[[[1]]]]'], [['decode_max_depth', [3]]]),
+      call('decode', ['{"a":{"b":{"c":{}}}}'], [['decode_max_depth', [3]]]),
+      call('decode', ['[nan, inf, 0x10, 01, +1]'], [['decode_invalid_numbers', [false]]]),
+      call('decode', ['[-0x10]'], [['decode_invalid_numbers', [false]]]),
+      call('decode', ['[1, 2, -inf]'], [['decode_invalid_numbers', ['off']]]),
+    );
+    await compareAll(cases);
+    await oracle.flush();
+  });
+
+  test('nesting against the 8000-slot Lua stack when the depth limits are raised', async () => {
+    const cases = [];
+    for (const n of [3997, 3998, 3999, 4000, 7997, 7998, 7999]) {
+      cases.push({ ...call('decode', ['['.repeat(n) + ']'.repeat(n)], [['decode_max_depth', [100000]]]), lua: `select('#', cjson.decode(${luaLiteral('['.repeat(n) + ']'.repeat(n))}))`, ts: () => { const cj = createCjson(); cj.functions.decode_max_depth!([100000]); return [cj.functions.decode!(['['.repeat(n) + ']'.repeat(n)]).length]; } });
+      cases.push({ ...call('decode', [], [['decode_max_depth', [100000]]]), lua: `select('#', cjson.decode(${luaLiteral('{"a":'.repeat(n) + '1' + '}'.repeat(n))}))`, ts: () => { const cj = createCjson(); cj.functions.decode_max_depth!([100000]); return [cj.functions.decode!(['{"a":'.repeat(n) + '1' + '}'.repeat(n)]).length]; } });
+    }
+    for (const n of [2664, 2665, 2666, 3997, 3998, 3999, 7996, 7997, 7998]) {
+      cases.push({ teardown: DEFAULTS, setup: 'cjson.encode_max_depth(100000)', lua: `#cjson.encode((function() local t = {} local c = t for i = 1, ${n} do c[1] = {} c = c[1] end return t end)())`, ts: () => { const cj = createCjson(); cj.functions.encode_max_depth!([100000]); return [(cj.functions.encode!([deepArray(n + 1)])[0] as string).length]; } });
+      cases.push({ teardown: DEFAULTS, setup: 'cjson.encode_max_depth(100000)', lua: `#cjson.encode((function() local t = {} local c = t for i = 1, ${n} do c.k = {} c = c.k end return t end)())`, ts: () => { const cj = createCjson(); cj.functions.encode_max_depth!([100000]); return [(cj.functions.encode!([deepObject(n + 1)])[0] as string).length]; } });
+    }
+    await compareAll(cases);
+    await oracle.flush();
+  });
+
+  test('random values: encode gives Redis bytes (tables in Redis next order), decode of those bytes alike (seeded)', async () => {
+    const rand = seeded(1414);
+    const values = Array.from({ length: 250 }, () => randomValue(rand));
+    const inputs = await inRedisOrder(values.map(luaLiteral));
+    const cases = values.map((v, i) => ({ ...call('encode', [inputs[i]!], [['encode_sparse_array', [true]], ['encode_invalid_numbers', [true]]]), lua: `cjson.encode(${luaLiteral(v)})` }));
+    await compareAll(cases);
+    await oracle.flush();
+    const cj = createCjson();
+    cj.functions.encode_sparse_array!([true]);
+    cj.functions.encode_invalid_numbers!([true]);
+    const texts = inputs.map((v) => {
+      try {
+        return cj.functions.encode!([v])[0] as string;
+      } catch {
+        return '[]';
+      }
+    });
+    await compareAll(texts.map((t) => call('decode', [t])));
+  });
+});
+
+/** {{{...}}}: n tables, each the first element of the one before. */
+function deepArray(n: number): LuaTable {
+  const root = new LuaTable();
+  let c = root;
+  for (let i = 1; i < n; i++) {
+    const next = new LuaTable();
+    c.set(1, next);
+    c = next;
+  }
+  return root;
+}
+
+/** {k = {k = ...}}: n tables. */
+function deepObject(n: number): LuaTable {
+  const root = new LuaTable();
+  let c = root;
+  for (let i = 1; i < n; i++) {
+    const next = new LuaTable();
+    c.set('k', next);
+    c = next;
+  }
+  return root;
+}

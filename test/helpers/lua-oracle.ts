@@ -130,6 +130,11 @@ export class LuaOracle {
     return new LuaOracle(redis, await RawClient.connect(redis.port));
   }
 
+  /** SCRIPT FLUSH: a new Lua state (cjson's settings back to their defaults). */
+  async flush(): Promise<void> {
+    await this.client.call('SCRIPT', 'FLUSH');
+  }
+
   async stop(): Promise<void> {
     this.client.close();
     await this.redis.stop();
@@ -144,9 +149,9 @@ export class LuaOracle {
   }
 
   /** Many scripts, pipelined. Each is a whole script built with `scriptFor`. */
-  async runMany(items: { script: string; argv: string[] }[]): Promise<Outcome[]> {
+  async runMany(items: { script: string; argv?: string[] }[]): Promise<Outcome[]> {
     for (const { script, argv } of items) {
-      this.client.send('EVAL', script, '0', ...argv.map((a) => Buffer.from(a, 'latin1')));
+      this.client.send('EVAL', script, '0', ...(argv ?? []).map((a) => Buffer.from(a, 'latin1')));
     }
     // Every reply is read before any is judged, so a failure leaves the connection in step.
     const replies = [];
@@ -159,8 +164,8 @@ export class LuaOracle {
   }
 
   /** A whole script for runMany: the prelude, `setup`, and CALL on line 2. */
-  static scriptFor(call: string, setup = '', ordered = false): string {
-    return `${PRELUDE}\n${setup} local ok, res = pcall(function() return pack(${call}) end) return results(ok, res, ${ordered})`;
+  static scriptFor(call: string, setup = '', ordered = false, teardown = ''): string {
+    return `${PRELUDE}\n${setup} local ok, res = pcall(function() return pack(${call}) end) ${teardown} return results(ok, res, ${ordered})`;
   }
 }
 

@@ -140,6 +140,9 @@ export { TWO_64 };
 // the first NUL byte), then a retry with strtoul base 16 when strtod stopped at an 'x',
 // then only white space may follow.
 
+/** The NaN with its sign bit set (x86's 0/0, strtod's "-nan"); JavaScript's `-NaN` need not set it. */
+export const NEGATIVE_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!;
+
 const SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
 
 /** Lua 5.1's string->number coercion (what `"10" + 1`, lua_tonumber and lua_isnumber use); null when not a number. */
@@ -179,7 +182,8 @@ export function strtod(s: string, from: number): { value: number; end: number } 
       while (q < s.length && /[0-9A-Za-z_]/.test(s[q]!)) q++;
       if (s[q] === ')') end = q + 1;
     }
-    return { value: NaN, end };
+    // glibc keeps the sign: "-nan" is the NaN with the sign bit set.
+    return { value: neg ? NEGATIVE_NAN : NaN, end };
   }
   if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X')) {
     const hex = hexFloat(s, p + 2);
