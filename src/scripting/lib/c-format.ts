@@ -31,8 +31,14 @@ export function signBit(x: number): boolean {
   return (view.getUint8(0) & 0x80) !== 0;
 }
 
+/** |x| = digits * 10^-scale. */
+interface Exact {
+  digits: bigint;
+  scale: number;
+}
+
 /** |x| = digits * 10^-scale exactly, for finite x. */
-function exactDecimal(x: number): { digits: bigint; scale: number } {
+function exactDecimal(x: number): Exact {
   view.setFloat64(0, x);
   const hi = view.getUint32(0);
   const lo = view.getUint32(4);
@@ -54,7 +60,7 @@ function exactDecimal(x: number): { digits: bigint; scale: number } {
 }
 
 /** round-half-even(|x| * 10^prec) for finite x; prec may be negative. */
-function scaledRound(e: { digits: bigint; scale: number }, prec: number): bigint {
+function scaledRound(e: Exact, prec: number): bigint {
   const shift = prec - e.scale;
   if (shift >= 0) return e.digits * 10n ** BigInt(shift);
   const div = 10n ** BigInt(-shift);
@@ -65,7 +71,7 @@ function scaledRound(e: { digits: bigint; scale: number }, prec: number): bigint
 }
 
 /** Digits of |x| for "%.{prec}f" (no sign, no padding). */
-function fixedBody(e: { digits: bigint; scale: number }, prec: number, hash: boolean): string {
+function fixedBody(e: Exact, prec: number, hash: boolean): string {
   let s = scaledRound(e, prec).toString();
   if (s.length <= prec) s = '0'.repeat(prec + 1 - s.length) + s;
   const int = s.slice(0, s.length - prec);
@@ -73,8 +79,21 @@ function fixedBody(e: { digits: bigint; scale: number }, prec: number, hash: boo
   return prec > 0 || hash ? `${int}.${frac}` : int;
 }
 
-/** The P+1 significant digits of |x| rounded, and the decimal exponent of the first. */
-function significant(e: { digits: bigint; scale: number }, p: number): { s: string; exp: number } {
+/** The P+1 significant digits of |x| rounded (half to even), and the decimal exponent of the first. */
+function significant(x: number, exact: () => Exact, p: number): { s: string; exp: number } {
+  // Fast path: JavaScript's toExponential rounds the exact value too, only its ties go
+  // the other way (up). A tie at P+1 digits means |x| is exactly a P+2-digit decimal
+  // ending in 5: such a decimal reads back as |x|. Only those take the exact path.
+  const ax = Math.abs(x);
+  if (ax !== 0 && p <= 98) {
+    const longer = ax.toExponential(p + 1);
+    if (longer[longer.indexOf('e') - 1] !== '5' || Number(longer) !== ax) {
+      const r = ax.toExponential(p);
+      const ePos = r.indexOf('e');
+      return { s: r.slice(0, ePos).replace('.', ''), exp: Number(r.slice(ePos + 1)) };
+    }
+  }
+  const e = exact();
   if (e.digits === 0n) return { s: '0'.repeat(p + 1), exp: 0 };
   let exp = e.digits.toString().length - 1 - e.scale;
   let s = scaledRound(e, p - exp).toString();
@@ -119,31 +138,42 @@ export function formatDouble(x: number, conv: 'e' | 'E' | 'f' | 'g' | 'G', spec:
     const word = Number.isNaN(x) ? 'nan' : 'inf';
     return pad(sign, upper ? word.toUpperCase() : word, spec, false);
   }
-  const e = exactDecimal(x);
+  let cached: Exact | null = null;
+  const exact = (): Exact => (cached ??= exactDecimal(x));
   let body: string;
-  if (conv === 'f') body = fixedBody(e, spec.precision ?? 6, spec.hash);
+  if (conv === 'f') body = fixedBody(exact(), spec.precision ?? 6, spec.hash);
   else if (conv === 'e' || conv === 'E') {
     const p = spec.precision ?? 6;
-    body = expBody(significant(e, p), p, spec.hash, upper);
-  } else body = gBody(e, spec.precision ?? 6, spec.hash, upper);
+    body = expBody(significant(x, exact, p), p, spec.hash, upper);
+  } else body = gBody(x, exact, spec.precision ?? 6, spec.hash, upper);
   return pad(sign, body, spec, spec.zero && !spec.minus);
 }
 
-function gBody(e: { digits: bigint; scale: number }, precision: number, hash: boolean, upper: boolean): string {
+function gBody(x: number, exact: () => Exact, precision: number, hash: boolean, upper: boolean): string {
   const p = precision === 0 ? 1 : precision;
-  const sig = significant(e, p - 1);
-  if (hash && sig.exp === p && e.digits.toString().length - 1 - e.scale === p - 1) {
+  const sig = significant(x, exact, p - 1);
+  const e = exact;
+  if (hash && sig.exp === p && e().digits.toString().length - 1 - e().scale === p - 1) {
     // glibc quirk: when rounding carries a value printed "%f"-style into "%e" style
     // (999999.5 under "%#g"), the fraction digits are those of the "%f" form, none:
     // "1.e+06", where C's rule would give "1.00000e+06".
     return expBody({ s: sig.s[0]!, exp: sig.exp }, 0, true, upper);
   }
-  const body = p > sig.exp && sig.exp >= -4 ? fixedBody(e, p - 1 - sig.exp, hash) : expBody(sig, p - 1, hash, upper);
+  let body: string;
+  if (p > sig.exp && sig.exp >= -4) {
+    // "%f" style with P-1-X decimals: the same P significant digits, placed.
+    const frac = p - 1 - sig.exp;
+    if (sig.exp >= 0) body = sig.s.slice(0, sig.exp + 1) + (frac > 0 || hash ? '.' + sig.s.slice(sig.exp + 1) : '');
+    else body = '0.' + '0'.repeat(-sig.exp - 1) + sig.s;
+  } else body = expBody(sig, p - 1, hash, upper);
   return hash ? body : stripZeros(body);
 }
 
 /** "%.{precision}g" with no other flags (LUA_NUMBER_FMT is "%.14g"; cjson's is "%.{1..14}g"). */
 export function formatG(x: number, precision: number, hash: boolean, upper: boolean): string {
+  // Integers with at most `precision` digits print as themselves (below 2^53, where
+  // String() gives every digit exactly rather than the shortest round trip).
+  if (!hash && Number.isInteger(x) && Math.abs(x) < Math.min(10 ** precision, 2 ** 53) && !Object.is(x, -0)) return String(x);
   return formatDouble(x, upper ? 'G' : 'g', { ...NO_FLAGS, precision, hash });
 }
 
