@@ -5,6 +5,7 @@ import { createBitLibrary } from '../../src/scripting/lib/bit.js';
 import { createStructLibrary } from '../../src/scripting/lib/struct.js';
 import { createCmsgpackLibrary } from '../../src/scripting/lib/cmsgpack.js';
 import { createCjson } from '../../src/scripting/lib/cjson.js';
+import { numberToString, str2number } from '../../src/scripting/lib/lua-aux.js';
 import { LuaOracle, deser, luaLiteral, ours, type Outcome } from '../helpers/lua-oracle.js';
 
 /**
@@ -529,3 +530,15 @@ function deepObject(n: number): LuaTable {
   }
   return root;
 }
+
+describe('Lua 5.1 coercions the libraries use', () => {
+  test("string -> number as lua_tonumber reads it (tonumber's own rule): strtod forms, hex, spaces, NUL", async () => {
+    const strs = ['10', ' 10 ', '10 x', '0x10', '0X1f', '-0x10', '0x', '0x1p4', '0x1.8', '1e5', '1e', '.5', '5.', '-.5', '+5', 'inf', '-inf', 'nan', 'infinity', 'INF', '1e400', '-1e400', '1e-400', '5\0junk', '\t\n 7', '', ' ', 'abc', '0x1g', '0xffffffffffffffffff', '1.7976931348623157e308', '4.9e-324', '2.4703282292062328e-324', '0x1.fffffffffffff8p1023'];
+    await compareAll(strs.map((s) => ({ lua: `tonumber(${luaLiteral(s)})`, ts: () => [str2number(s)] })));
+  });
+
+  test('number -> string as tostring prints it (%.14g)', async () => {
+    const nums = [0, -0, 1, -1, 0.1, 1 / 3, 1e14, 1e15, 123456789012345, 2 ** 53, 2 ** 63, 1e300, 5e-324, 1.5, 100, 1e-5, 12345678901234.5, Infinity, -Infinity, NaN];
+    await compareAll(nums.map((n) => ({ lua: `tostring(${luaLiteral(n)})`, ts: () => [numberToString(n)] })));
+  });
+});
