@@ -3,7 +3,7 @@ import { LuaOpaque, LuaTable, type LuaValue } from '../../src/scripting/lua-valu
 import { stringFormat } from '../../src/scripting/lib/string-format.js';
 import { createBitLibrary } from '../../src/scripting/lib/bit.js';
 import { createStructLibrary } from '../../src/scripting/lib/struct.js';
-import { createCmsgpackLibrary } from '../../src/scripting/lib/cmsgpack.js';
+import { CMSGPACK_FIELDS, createCmsgpackLibrary } from '../../src/scripting/lib/cmsgpack.js';
 import { createCjson } from '../../src/scripting/lib/cjson.js';
 import { numberToString, str2number } from '../../src/scripting/lib/lua-aux.js';
 import { LuaOracle, deser, luaLiteral, ours, type Outcome } from '../helpers/lua-oracle.js';
@@ -540,5 +540,25 @@ describe('Lua 5.1 coercions the libraries use', () => {
   test('number -> string as tostring prints it (%.14g)', async () => {
     const nums = [0, -0, 1, -1, 0.1, 1 / 3, 1e14, 1e15, 123456789012345, 2 ** 53, 2 ** 63, 1e300, 5e-324, 1.5, 100, 1e-5, 12345678901234.5, Infinity, -Infinity, NaN];
     await compareAll(nums.map((n) => ({ lua: `tostring(${luaLiteral(n)})`, ts: () => [numberToString(n)] })));
+  });
+});
+
+describe('the module tables', () => {
+  test('each library has the functions and fields Redis gives it (names as a set, string fields by value)', async () => {
+    const tableOf = (fields: Record<string, LuaValue>, functions: Record<string, unknown>, extra: string[] = []) => {
+      const t = new LuaTable();
+      for (const [k, v] of Object.entries(fields)) t.set(k, v!);
+      for (const k of [...Object.keys(functions), ...extra]) t.set(k, new LuaOpaque('function'));
+      return t;
+    };
+    const listing = (lib: string) => `(function() local t = {} for k, v in pairs(${lib}) do t[k] = type(v) == 'function' and string.len or v end return t end)()`;
+    const cj = createCjson();
+    await compareAll([
+      // cjson.new is a function too: the bridge answers it with another createCjson().
+      { lua: listing('cjson'), ts: () => [tableOf({ ...cj.fields, null: cj.null }, cj.functions, ['new'])] },
+      { lua: listing('cmsgpack'), ts: () => [tableOf(CMSGPACK_FIELDS, createCmsgpackLibrary())] },
+      { lua: listing('struct'), ts: () => [tableOf({}, createStructLibrary())] },
+      { lua: listing('bit'), ts: () => [tableOf({}, createBitLibrary())] },
+    ]);
   });
 });

@@ -38,6 +38,14 @@ const MAX_C_STACK = 8000;
 const INT_MAX = 2147483647n;
 const TWO_63 = 2 ** 63;
 
+/** The module table's other fields (lua_cmsgpack.c's luaopen_create). */
+export const CMSGPACK_FIELDS = {
+  _NAME: 'cmsgpack',
+  _VERSION: 'lua-cmsgpack 0.4.0',
+  _COPYRIGHT: 'Copyright (C) 2012, Salvatore Sanfilippo',
+  _DESCRIPTION: 'MessagePack C implementation for Lua',
+} as const;
+
 /** The library's functions (stateless). */
 export function createCmsgpackLibrary(): Record<string, LuaLibFunction> {
   return {
