@@ -8,7 +8,7 @@
  * Arguments are the values on the C function's stack: args[0] is stack index 1, and an
  * index past args.length is "none" (lua_isnone), distinct from a nil argument.
  */
-import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../lua-value.js';
+import { LuaRaisedError, LuaTable, type LuaOpaque, type LuaValue } from '../lua-value.js';
 import { argErrorText, typeErrorExtra } from './lib-errors.js';
 import { formatG } from './c-format.js';
 
@@ -128,12 +128,6 @@ export function doubleToInt32(d: number): number {
   return Math.trunc(d) | 0;
 }
 
-/** uint64 -> double as C converts it (round to nearest even). */
-export function uint64ToDouble(v: bigint): number {
-  return Number(v);
-}
-
-export { TWO_64 };
 
 // ---------------------------------------------------------------------------------------
 // luaO_str2d: strtod (glibc: decimal, hex floats, inf/infinity/nan) on the C string (up to
@@ -141,7 +135,7 @@ export { TWO_64 };
 // then only white space may follow.
 
 /** The NaN with its sign bit set (x86's 0/0, strtod's "-nan"); JavaScript's `-NaN` need not set it. */
-export const NEGATIVE_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!;
+const NEGATIVE_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!;
 
 const SPACE = new Set([' ', '\t', '\n', '\v', '\f', '\r']);
 
@@ -278,10 +272,3 @@ function strtoul16(s: string): { value: number; end: number } {
   else if (neg) v = BigInt.asUintN(64, -v);
   return { value: Number(v), end: p };
 }
-
-/** True when a value is Lua's false or nil. */
-export function isFalsy(v: LuaValue): boolean {
-  return v === null || v === false;
-}
-
-export { LuaOpaque };
