@@ -21,7 +21,8 @@ import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
 import { Acl } from '../acl/acl.js';
 import { splitArgs } from '../util/split-args.js';
-import { VERSION } from '../version.js';
+import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
+import { ScriptEngine } from '../scripting/script-engine.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { SyslogSink } from './syslog.js';
@@ -138,6 +139,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly memory: Memory;
   /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
   private readonly loadAtStart: boolean;
+  /** EVAL's Lua engine and script cache; started by listen(). */
+  readonly scripts: ScriptEngine;
+  /** The client scripts run their commands on (made at the first script run). */
+  scriptClient: Client | null = null;
 
   /** `before`: the process's memory before the server was created (createServer takes it first). */
   constructor(options: ServerOptions = {}, before: ProcessMemory = processMemoryBefore(options.ownsProcess === true)) {
@@ -251,6 +256,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       tcpPort: () => this.listeners.port || this.listeners.tlsPort,
     };
     this.stats.peakMemory = this.info.startupMemory;
+    this.scripts = new ScriptEngine({
+      log: (level, message) => this.log(level, message),
+      busyReplyThresholdMs: () => this.config.number('busy-reply-threshold'),
+      libraries: [],
+      version: REDIS_COMPAT_VERSION,
+    });
   }
 
   get authRequired(): boolean {
@@ -268,6 +279,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     if (this.loadAtStart && !this.listeners.listening) this.persistence.load();
     this.listeners.configureTls();
     this.fitMaxclientsToOpenFiles();
+    // The Lua engine is ready before the first client can send EVAL (its WebAssembly
+    // instance is made asynchronously; a few ms, see scripting/lua-wasm.ts).
+    await this.scripts.start();
     const first = await this.listeners.open();
     this.memory.start();
     this.cron.start();
@@ -314,6 +328,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       await this.persistence.abortBgsave();
       this.keyspace.close();
       this.memory.close();
+      this.scripts.close();
     })();
     return this.closing;
   }
