@@ -304,7 +304,9 @@ function writeTableReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptResp
   if (rawField(lua, L, 'verbatim_string') === T_TABLE) {
     if (rawField(lua, L, 'format') === T_STRING) {
       const format = lua.toString(L, -1)!;
-      if (rawField(lua, L, 'string') === T_STRING) {
+      lua.pushString(L, 'string');
+      m._lua_rawget(L, -3);
+      if (m._lua_type(L, -1) === T_STRING) {
         // addReplyVerbatim takes the format's first three bytes.
         reply.verbatim(lua.toString(L, -1)!, format.slice(0, 3));
         m._lua_settop(L, -4);

@@ -12,6 +12,7 @@ import {
   LUA_REGISTRYINDEX,
   LUA_YIELD,
   MASK_COUNT,
+  MASK_LINE,
   T_NUMBER,
   T_STRING,
   T_TABLE,
@@ -323,6 +324,10 @@ export class ScriptEngine {
     if (run === null || lua === null) return;
     const limit = this.env.busyReplyThresholdMs();
     if (limit <= 0 || performance.now() - run.startedAt < limit) return;
+    // From now on the hook runs on every line, as Redis's does once a script is killed,
+    // so a pcall in a loop cannot catch the stop and go on.
+    lua.m._lua_sethook(L, this.hookFn, MASK_LINE, 0);
+    if (this.refs !== null && L !== this.refs.thread) lua.m._lua_sethook(this.refs.thread, this.hookFn, MASK_LINE, 0);
     pushErrorTable(lua, L, ERR_SCRIPT_TIME_LIMIT, false);
     lua.raise(L);
   }
@@ -535,7 +540,7 @@ export class ScriptEngine {
     try {
       pushReply(lua, L, bytes, 0);
     } catch (e) {
-      m0(lua, L);
+      lua.m._lua_settop(L, 0);
       failure = e instanceof Error ? e.message : String(e);
     }
     if (failure !== null) return this.raiseErrorTable(lua, L, failure);
@@ -637,6 +642,8 @@ export class ScriptEngine {
   private mathRandom(lua: LuaWasm, L: number): number {
     const m = lua.m;
     if (this.current === null) return lua.raiseWhere(L, luaOutsideRun('math.random'));
+    // Drawn first, as Redis does: a call that then fails on its arguments still advances the sequence.
+    const r = (this.random.next() % LRAND48_MAX) / LRAND48_MAX;
     const argc = m._lua_gettop(L);
     if (argc > 2) return lua.raiseWhere(L, LUA_WRONG_ARGS);
     const checkInt = (i: number): number | null => (m._lua_isnumber(L, i) === 0 ? null : Math.trunc(m._lua_tonumber(L, i)) | 0);
@@ -654,7 +661,6 @@ export class ScriptEngine {
       }
       if (lower > upper) return lua.raiseWhere(L, `bad argument #${argc} to 'random' (${LUA_INTERVAL_EMPTY})`);
     }
-    const r = (this.random.next() % LRAND48_MAX) / LRAND48_MAX;
     if (argc === 0) m._lua_pushnumber(L, r);
     else m._lua_pushnumber(L, Math.floor(r * (upper - lower + 1)) + lower);
     return 1;
@@ -676,10 +682,6 @@ function badNumberArgument(lua: LuaWasm, L: number, arg: number, fname: string):
   return `bad argument #${arg} to '${fname}' (number expected, got ${got})`;
 }
 
-/** Drops everything from L's stack (before raising a conversion failure). */
-function m0(lua: LuaWasm, L: number): void {
-  lua.m._lua_settop(L, 0);
-}
 
 /** REDIS_VERSION_NUM: 0x00MMmmpp. */
 function versionNumber(version: string): number {
