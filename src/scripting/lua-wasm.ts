@@ -31,6 +31,8 @@ export interface LuaModule {
   _free(p: number): void;
   _realloc(p: number, n: number): number;
   _luaL_newstate(): number;
+  _lua_newstate(alloc: number, ud: number): number;
+  _lua_atpanic(L: number, fn: number): number;
   _luaL_openlibs(L: number): void;
   _luaL_loadbuffer(L: number, buf: number, len: number, name: number): number;
   _luaL_ref(L: number, t: number): number;
@@ -128,16 +130,48 @@ export class LuaWasm {
   /** A Buffer view of the linear memory, replaced when the memory grows. */
   private heap: Buffer;
 
+  /** Bytes the state has allocated (counted by our allocator, exact). */
+  allocated = 0;
+  /**
+   * The most the state may hold while `limited` is set: an allocation past it fails, and
+   * Lua raises "not enough memory" as on a real allocation failure. Outside script runs
+   * (setting up the state, KEYS and ARGV) nothing is refused: Lua would panic there.
+   */
+  limit = Infinity;
+  limited = false;
+  private readonly allocFn: number;
+
   constructor(readonly m: LuaModule) {
     this.lenPtr = m._malloc(4);
     this.heap = Buffer.from(m.HEAPU8.buffer);
-    this.L = m._luaL_newstate();
+    // Lua's lua_Alloc, in JavaScript so every allocation can be counted and capped (a
+    // WebAssembly memory never shrinks: a runaway script would keep the process large).
+    // It costs one crossing per allocation: about 0.2 us on a lock-release EVALSHA.
+    this.allocFn = m.addFunction((_ud: number, ptr: number, osize: number, nsize: number): number => {
+      if (nsize === 0) {
+        if (ptr !== 0) m._free(ptr);
+        this.allocated -= osize;
+        return 0;
+      }
+      if (this.limited && nsize > osize && this.allocated + nsize - osize > this.limit) return 0;
+      const p = ptr === 0 ? m._malloc(nsize) : m._realloc(ptr, nsize);
+      if (p !== 0) this.allocated += nsize - (ptr === 0 ? 0 : osize);
+      return p;
+    }, 'iiiii');
+    this.L = this.newState();
+  }
+
+  private newState(): number {
+    this.allocated = 0;
+    const L = this.m._lua_newstate(this.allocFn, 0);
+    if (L === 0) throw new Error('cannot create a Lua state');
+    return L;
   }
 
   /** Closes the state and opens a fresh one in the same instance (SCRIPT FLUSH). */
   reset(): void {
     this.m._lua_close(this.L);
-    this.L = this.m._luaL_newstate();
+    this.L = this.newState();
   }
 
   private bytes(): Buffer {

@@ -59,6 +59,8 @@ export interface ScriptEnvironment {
   readonly libraries: readonly LuaLibrary[];
   /** The version redis.REDIS_VERSION and REDIS_VERSION_NUM report. */
   readonly version: string;
+  /** The Lua heap a script may grow to; default LUA_MEMORY_LIMIT (tests set less). */
+  readonly luaMemoryLimit?: number;
 }
 
 /** A script in the cache (Redis's luaScript): its body, flags and compiled function. */
@@ -74,6 +76,12 @@ export interface CachedScript {
 const GC_CYCLE_PERIOD = 50;
 /** VM instructions between two calls of the count hook (Redis's value). */
 const HOOK_EVERY = 100_000;
+/**
+ * The Lua heap a script may grow to (lua-wasm.ts's allocator refuses past it). Redis sets
+ * none; lapse has one because WebAssembly memory never shrinks: a runaway script would
+ * keep the process large until restart. 1 GiB leaves scripts every size Redis users run.
+ */
+const LUA_MEMORY_LIMIT = 1 << 30;
 /** Bytes the cache costs per script besides its body (sha sds, dict entry; evalScriptsMemory). */
 const SCRIPT_OVERHEAD = 80;
 
@@ -135,6 +143,7 @@ export class ScriptEngine {
 
   private init(m: LuaModule): void {
     const lua = new LuaWasm(m);
+    lua.limit = this.env.luaMemoryLimit ?? LUA_MEMORY_LIMIT;
     this.hookFn = lua.hook((L) => this.hook(L));
     this.lua = lua;
     this.refs = this.setupState(lua);
@@ -238,10 +247,13 @@ export class ScriptEngine {
     m._lua_xmove(L, co, 1);
     m._lua_sethook(co, this.hookFn, MASK_COUNT, HOOK_EVERY);
     this.current = run;
+    // The memory limit holds while the script runs (lua-wasm.ts: Lua raises "not enough memory").
+    lua.limited = true;
     let status: number;
     try {
       status = m._lua_resume(co, 0);
     } finally {
+      lua.limited = false;
       this.current = null;
       m._lua_sethook(co, 0, 0, 0);
     }
