@@ -201,6 +201,21 @@ export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): s
   let cmd = server.commands.lookup(argv[0]!);
   if (cmd !== undefined && cmd.subcommands !== undefined && argv.length >= 2) cmd = cmd.subcommands.get(argv[1]!.toLowerCase());
   if (cmd === undefined) return SCRIPT_UNKNOWN_COMMAND;
+  const refusal = scriptRefusal(sc, cmd, argv, run);
+  if (refusal !== null) {
+    // Counted as Redis's incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED).
+    cmd.rejectedCalls++;
+    return refusal;
+  }
+  if (cmd.flags.has('write')) run.wroteData = true;
+  sc.lastCommand = cmd.fullName;
+  invoke(sc, cmd, argv);
+  return null;
+}
+
+/** scriptCall's checks after the lookup, in its order: the refusal, or null. */
+function scriptRefusal(sc: Client, cmd: CommandSpec, argv: string[], run: ScriptRun): string | null {
+  const server = sc.server;
   const arity = cmd.arity;
   if (arity > 0 ? argv.length !== arity : argv.length < -arity) return SCRIPT_WRONG_ARITY;
   const flags = cmd.flags;
@@ -219,9 +234,6 @@ export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): s
   if (!allowOom && !run.wroteData && server.memory.maxmemory > 0 && server.scripts.preCommandOom && flags.has('denyoom')) {
     return `-${ERR_OOM}`;
   }
-  if (write) run.wroteData = true;
-  sc.lastCommand = cmd.fullName;
-  invoke(sc, cmd, argv);
   return null;
 }
 

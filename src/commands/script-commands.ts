@@ -86,6 +86,9 @@ function hostFor(c: Client, sc: Client): ScriptHost {
       const refusal = executeFromScript(sc, argv, run);
       // A refusal counts in errorstats as Redis's afterErrorReply counts it.
       if (refusal !== null) sc.reply.onError?.(errorTableText(refusal));
+      // The errors of the script's commands are theirs: EVAL fails only by its own reply
+      // (Redis's prev_err_count, taken after each nested call).
+      c.errorsSeen = c.server.stats.totalErrorReplies;
       return refusal;
     },
     aclCheck(argv: string[]): boolean | null {
@@ -191,7 +194,10 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
   sc.user = c.user;
   sc.protocol = 2;
   const readOnly = ro || (!script.flags.compat && script.flags.noWrites);
-  engine.run(script, argv.slice(3, 3 + n), argv.slice(3 + n), new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, sc), c.reply));
+  const run = new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, sc), c.reply);
+  engine.run(script, argv.slice(3, 3 + n), argv.slice(3 + n), run);
+  // An error the script passed on was counted where it happened; EVAL still failed.
+  if (run.uncountedErrors > 0) c.server.commands.lookup(argv[0]!)!.failedCalls++;
 }
 
 /** SCRIPT LOAD script: compiles and caches, answers the sha. */

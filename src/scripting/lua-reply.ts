@@ -12,6 +12,9 @@ import { type LuaWasm, T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './l
  *   caller's protocol (luaReplyToRedisReply).
  */
 
+/** How deep a returned table may nest before "reached lua stack limit" (see writeReply). */
+export const MAX_REPLY_DEPTH = 1000;
+
 /** Redis's luaPushErrorBuff: `-CODE msg` or `msg` (code ERR) to the table {err = 'CODE msg'}. */
 export function errorTableText(text: string): string {
   let code = 'ERR';
@@ -216,11 +219,12 @@ export function extractErrorInfo(lua: LuaWasm, L: number, idx: number): ErrorInf
 }
 
 /** An error reply that Redis sends without counting it again in errorstats (ERR_REPLY_FLAG_NO_STATS_UPDATE). */
-export function writeError(reply: ReplyWriter, text: string, ignoreStats: boolean): void {
+export function writeError(reply: ReplyWriter, text: string, ignoreStats: boolean, run?: { uncountedErrors: number }): void {
   if (!ignoreStats) {
     reply.error(text);
     return;
   }
+  if (run !== undefined) run.uncountedErrors++;
   const onError = reply.onError;
   reply.onError = null;
   reply.error(text);
@@ -234,9 +238,18 @@ export function writeError(reply: ReplyWriter, text: string, ignoreStats: boolea
  * {double=}, {big_number=}, {verbatim_string=}, {map=}, {set=}, else an array up to the
  * first nil; anything else nil. Written in the caller's protocol (the writer's).
  */
-export function writeReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptResp: Protocol): void {
+export function writeReply(
+  lua: LuaWasm,
+  L: number,
+  reply: ReplyWriter,
+  scriptResp: Protocol,
+  depth = 0,
+  run?: { uncountedErrors: number },
+): void {
   const m = lua.m;
-  if (m._lua_checkstack(L, 4) === 0) {
+  // Redis stops a table nested in itself when lua_checkstack fails (about 8,000 levels);
+  // the same error comes here at MAX_REPLY_DEPTH, within what the JavaScript stack holds.
+  if (depth >= MAX_REPLY_DEPTH || m._lua_checkstack(L, 4) === 0) {
     reply.error(`ERR ${LUA_STACK_LIMIT}`);
     m._lua_settop(L, -2);
     return;
@@ -257,7 +270,7 @@ export function writeReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptRe
       reply.integer(luaNumberToInteger(m._lua_tonumber(L, -1)));
       break;
     case T_TABLE:
-      writeTableReply(lua, L, reply, scriptResp);
+      writeTableReply(lua, L, reply, scriptResp, depth, run);
       break;
     default:
       reply.nullBulk();
@@ -272,12 +285,19 @@ function rawField(lua: LuaWasm, L: number, name: string): number {
   return lua.m._lua_type(L, -1);
 }
 
-function writeTableReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptResp: Protocol): void {
+function writeTableReply(
+  lua: LuaWasm,
+  L: number,
+  reply: ReplyWriter,
+  scriptResp: Protocol,
+  depth: number,
+  run: { uncountedErrors: number } | undefined,
+): void {
   const m = lua.m;
   if (rawField(lua, L, 'err') === T_STRING) {
     m._lua_settop(L, -2);
     const info = extractErrorInfo(lua, L, -1);
-    writeError(reply, info.msg ?? '', info.ignoreStats);
+    writeError(reply, info.msg ?? '', info.ignoreStats, run);
     return;
   }
   m._lua_settop(L, -2);
@@ -322,8 +342,8 @@ function writeTableReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptResp
     m._lua_pushnil(L);
     while (m._lua_next(L, -2) !== 0) {
       m._lua_pushvalue(L, -2);
-      writeReply(lua, L, reply, scriptResp); // the key
-      writeReply(lua, L, reply, scriptResp); // the value
+      writeReply(lua, L, reply, scriptResp, depth + 1, run); // the key
+      writeReply(lua, L, reply, scriptResp, depth + 1, run); // the value
     }
     m._lua_settop(L, -2);
     return;
@@ -335,7 +355,7 @@ function writeTableReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptResp
     while (m._lua_next(L, -2) !== 0) {
       m._lua_settop(L, -2);
       m._lua_pushvalue(L, -1);
-      writeReply(lua, L, reply, scriptResp);
+      writeReply(lua, L, reply, scriptResp, depth + 1, run);
     }
     m._lua_settop(L, -2);
     return;
@@ -353,7 +373,7 @@ function writeTableReply(lua: LuaWasm, L: number, reply: ReplyWriter, scriptResp
   reply.arrayHeader(n);
   for (let i = 1; i <= n; i++) {
     m._lua_rawgeti(L, -1, i);
-    writeReply(lua, L, reply, scriptResp);
+    writeReply(lua, L, reply, scriptResp, depth + 1, run);
   }
 }
 

@@ -69,6 +69,41 @@ local function errinfo(co, err)
   return err
 end
 
+-- No precompiled chunks: Redis's Lua always parses text (its f_parser has no undump),
+-- and bytecode can break the VM. A binary chunk fails as Redis's parser fails on it.
+local real_loadstring, real_load = loadstring, load
+local function chunkid(source)
+  if source:sub(1, 1) == '=' then return source:sub(2, 60) end
+  -- luaO_chunkid for a string source: its first line (up to CR, LF or NUL), at most 42 bytes.
+  local line = source:match('^[^\\r\\n%z]*')
+  local cut = line:sub(1, 42)
+  local rest = source:sub(#cut + 1, #cut + 1)
+  if rest ~= '' and rest ~= '\\0' then return '[string "' .. cut .. '..."]' end
+  return '[string "' .. cut .. '"]'
+end
+local function binary_error(name)
+  return nil, chunkid(name) .. ":1: unexpected symbol near 'char(27)'"
+end
+G.loadstring = function(s, name)
+  if type(s) == 'string' and s:byte(1) == 27 then return binary_error(name or s) end
+  return real_loadstring(s, name)
+end
+G.load = function(reader, name)
+  if type(reader) ~= 'function' then return real_load(reader, name) end
+  local first = true
+  local refused = false
+  local f, e = real_load(function()
+    local piece = reader()
+    if first and type(piece) == 'string' and piece ~= '' then
+      first = false
+      if piece:byte(1) == 27 then refused = true return nil end
+    end
+    return piece
+  end, name)
+  if refused then return nil, chunkid(name or '=(load)') .. ":1: unexpected symbol near 'char(27)'" end
+  return f, e
+end
+
 G.print, G.dofile, G.loadfile, G.require, G.module = nil, nil, nil, nil, nil
 G.setfenv, G.getfenv, G.newproxy = nil, nil, nil
 G.package, G.io, G.os, G.debug = nil, nil, nil, nil

@@ -261,7 +261,16 @@ export class ScriptEngine {
       // EVAL takes one result (lua_pcall(lua, 0, 1, ...)): the first, or nil.
       if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
       else m._lua_settop(co, 1);
-      writeReply(lua, co, run.reply, run.resp);
+      const mark = run.reply.mark();
+      try {
+        writeReply(lua, co, run.reply, run.resp, 0, run);
+      } catch (e) {
+        // A bug in the conversion: this script's reply is lost, the next script's coroutine is clean.
+        run.reply.rollback(mark);
+        m._lua_settop(co, 0);
+        this.newThread(lua, refs);
+        throw e;
+      }
       m._lua_settop(co, 0);
     } else {
       // A yield that no hook asked for: Lua 5.1 refuses it where Redis runs the script
@@ -300,7 +309,7 @@ export class ScriptEngine {
     m._lua_settop(L, 0);
     let text = info.msg ?? '';
     if (info.line !== null && info.source !== null) text += ` script: ${sha}, on ${info.source}:${info.line}.`;
-    writeError(run.reply, text, info.ignoreStats);
+    writeError(run.reply, text, info.ignoreStats, run);
   }
 
   private setGlobalArray(lua: LuaWasm, refs: StateRefs, name: string, items: readonly string[]): void {

@@ -35,6 +35,12 @@ export class ScriptRun {
   replFlags = REPL_ALL;
   /** Redis's SCRIPT_WRITE_DIRTY: a write command ran, so later ones cannot be refused for OOM or MISCONF. */
   wroteData = false;
+  /**
+   * Error replies the run sent that Redis leaves out of the error counts (an error a
+   * command already counted, passed on by the script): the command that ran the script
+   * counts itself failed for them (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+   */
+  uncountedErrors = 0;
   /** When the run started (performance.now()). */
   readonly startedAt = performance.now();
 
