@@ -214,6 +214,11 @@ export class ScriptEngine {
     return this.lua === null ? 0 : this.lua.memoryBytes();
   }
 
+  /** The engine's WebAssembly memory (which never shrinks), left out of used_memory as Redis leaves Lua's out. */
+  wasmMemory(): number {
+    return this.lua === null ? 0 : this.lua.m.HEAPU8.buffer.byteLength;
+  }
+
   /** INFO used_memory_scripts_eval: the cached bodies and their entries. */
   scriptsMemory(): number {
     return this.scriptBytes;

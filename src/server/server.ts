@@ -196,6 +196,13 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       throw new StartupError(aclError);
     }
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
+    // EVAL's engine: made now (cheap), started by listen(); Memory leaves its WebAssembly memory out.
+    this.scripts = new ScriptEngine({
+      log: (level, message) => this.log(level, message),
+      busyReplyThresholdMs: () => this.config.number('busy-reply-threshold'),
+      libraries: [],
+      version: REDIS_COMPAT_VERSION,
+    });
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
@@ -210,6 +217,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       ownsProcess: options.ownsProcess === true,
       before,
       clientBuffers: () => this.clientBuffers(),
+      uncounted: () => this.scripts.wasmMemory(),
     });
     this.persistence = new Persistence(
       this.keyspace,
@@ -256,12 +264,6 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       tcpPort: () => this.listeners.port || this.listeners.tlsPort,
     };
     this.stats.peakMemory = this.info.startupMemory;
-    this.scripts = new ScriptEngine({
-      log: (level, message) => this.log(level, message),
-      busyReplyThresholdMs: () => this.config.number('busy-reply-threshold'),
-      libraries: [],
-      version: REDIS_COMPAT_VERSION,
-    });
   }
 
   get authRequired(): boolean {
