@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { pairSuite, show } from './harness.js';
 import type { RawClient } from '../helpers/raw-client.js';
-import { decodeReply } from '../helpers/resp.js';
+import net from 'node:net';
+import { decodeReply, encodeCommand } from '../helpers/resp.js';
 
 /**
  * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT against Redis 7.0.15: the Lua
@@ -103,9 +104,40 @@ describe('errors', () => {
     "return redis.sha1hex()", "redis.setresp(4)", "redis.setresp()", 'redis.set_repl(8)', 'redis.set_repl()',
     "redis.log()", "redis.log('x', 'y')", 'redis.log(9, 1)', 'return math.random(2, 1)', "return math.random('x')",
     "return redis.acl_check_cmd('nosuch')", 'return redis.acl_check_cmd()',
+    'return {loadstring(string.dump(function() return 1 end))}', 'return loadstring(string.dump(function() return 1 end))()',
+    "local f, e = loadstring(string.dump(function() return 1 end)) return e", "return loadstring('return 5')()",
+    "local f, e = loadstring('x=', 'named') return e", "return {unpack({1, 2, 3}, 1, 7999)}",
   ];
   test('sandbox and run-time errors, with the script sha and line', async () => {
     for (const body of bodies) await evalExact(body);                           // exact, each body
+  });
+  test('a table nested in itself: both end with the stack limit error', async () => {
+    // Read raw: Redis's reply nests too deep for the test's recursive reply decoder.
+    const rawReply = (port: number) => new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const sock = net.connect(port, '127.0.0.1', () => sock.write(encodeCommand(['EVAL', 'local a = {} local b = {a} a[1] = b return a', '0'])));
+      sock.on('data', (d) => {
+        chunks.push(d);
+        if (d.toString('latin1').endsWith('limit\r\n')) {
+          sock.destroy();
+          resolve(Buffer.concat(chunks));
+        }
+      });
+      sock.on('error', reject);
+    });
+    const [r, l] = [await rawReply(p.redis.port), await rawReply(p.lapsePort)];
+    // property: Redis stops at its Lua stack limit (about 8,000 levels), lapse at 1,000;
+    // both answer nested one-element arrays ending with the same error.
+    for (const reply of [r, l]) {
+      const text = reply.toString('latin1');
+      expect(text.endsWith('-ERR reached lua stack limit\r\n')).toBe(true);
+      expect(text.replace(/(\*1\r\n)+/, '')).toBe('-ERR reached lua stack limit\r\n');
+    }
+    await p.exact('PING');                                                       // exact: the connection goes on
+  });
+  test('SORT of a set by a constant is sorted when a script runs it', async () => {
+    await p.exact('SADD', 'myset', 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'l', 'm', 'n', 'o', 'p', 'aa', 'aaa', 'azz'); // exact
+    await evalExact("return redis.call('sort', KEYS[1], 'by', '_')", '1', 'myset'); // exact: ALPHA order
   });
   test('a script that writes and then fails keeps its writes', async () => {
     await evalExact("redis.call('set', KEYS[1], 'written') error('after the write')", '1', 'kept'); // exact: the error
