@@ -55,7 +55,8 @@ export function registerLibrary(lua: LuaWasm, L: number, lib: LuaLibrary): void 
     lua.setField(L, LUA_GLOBALSINDEX, lib.name);
   }
   for (const [name, fn] of Object.entries(lib.functions)) {
-    m._lua_pushcclosure(L, lua.cfunction((Lc) => callLibraryFunction(lua, Lc, `${lib.name}.${name}`, fn)), 0);
+    const qualified = `${lib.name}.${name}`;
+    m._lua_pushcclosure(L, lua.cfunction(`lib:${qualified}`, (Lc) => callLibraryFunction(lua, Lc, qualified, fn)), 0);
     lua.setField(L, -2, name);
   }
   for (const [name, value] of Object.entries(lib.fields ?? {})) {

@@ -231,9 +231,22 @@ export class LuaWasm {
     return status;
   }
 
-  /** Registers a JavaScript function as a lua_CFunction (for lua_pushcclosure). */
-  cfunction(fn: (L: number) => number): number {
-    return this.m.addFunction(fn, 'ii');
+  /** C functions registered so far, by the caller's key (see cfunction). */
+  private readonly cfunctions = new Map<string, number>();
+
+  /**
+   * A JavaScript function as a lua_CFunction (for lua_pushcclosure), registered once per
+   * instance under `key`: a new Lua state (SCRIPT FLUSH) reuses it. Each registration
+   * takes a slot of the instance's function table for good, and costs a small
+   * WebAssembly module compile, so they are not made again per state.
+   */
+  cfunction(key: string, fn: (L: number) => number): number {
+    let p = this.cfunctions.get(key);
+    if (p === undefined) {
+      p = this.m.addFunction(fn, 'ii');
+      this.cfunctions.set(key, p);
+    }
+    return p;
   }
 
   /** Registers a JavaScript function as a lua_Hook. */

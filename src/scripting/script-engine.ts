@@ -364,9 +364,9 @@ export class ScriptEngine {
     const m = lua.m;
     const L = lua.L;
     m._luaL_openlibs(L);
-    const reg = (fn: (Lc: number) => number): number => lua.cfunction(fn);
+    const reg = (key: string, fn: (Lc: number) => number): number => lua.cfunction(key, fn);
     const setFn = (name: string, fn: (Lc: number) => number): void => {
-      m._lua_pushcclosure(L, reg(fn), 0);
+      m._lua_pushcclosure(L, reg(`redis.${name}`, fn), 0);
       lua.setField(L, -2, name);
     };
     const setNum = (name: string, v: number): void => {
@@ -375,7 +375,7 @@ export class ScriptEngine {
     };
 
     // pcall as Redis's luaRedisPcall: an error table's `err` becomes the error value.
-    m._lua_pushcclosure(L, reg((Lc) => this.pcall(lua, Lc)), 0);
+    m._lua_pushcclosure(L, reg('pcall', (Lc) => this.pcall(lua, Lc)), 0);
     lua.setField(L, LUA_GLOBALSINDEX, 'pcall');
 
     // The redis table (luaRegisterRedisAPI, scriptingInit).
@@ -412,16 +412,18 @@ export class ScriptEngine {
 
     // math.random and math.randomseed on Redis's lrand48.
     lua.getField(L, LUA_GLOBALSINDEX, 'math');
-    setFn('random', (Lc) => this.mathRandom(lua, Lc));
-    setFn('randomseed', (Lc) => this.mathRandomseed(lua, Lc));
+    m._lua_pushcclosure(L, reg('math.random', (Lc) => this.mathRandom(lua, Lc)), 0);
+    lua.setField(L, -2, 'random');
+    m._lua_pushcclosure(L, reg('math.randomseed', (Lc) => this.mathRandomseed(lua, Lc)), 0);
+    lua.setField(L, -2, 'randomseed');
     m._lua_settop(L, -2);
 
     for (const lib of this.env.libraries) registerLibrary(lua, L, lib);
 
     // The sandbox (sandbox.ts): protection, removals, the error helpers.
     if (lua.load(L, SANDBOX_LUA, '=sandbox') !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
-    m._lua_pushcclosure(L, reg((Lc) => this.readonlyError(lua, Lc)), 0);
-    m._lua_pushcclosure(L, reg((Lc) => this.missingGlobal(lua, Lc)), 0);
+    m._lua_pushcclosure(L, reg('readonly_error', (Lc) => this.readonlyError(lua, Lc)), 0);
+    m._lua_pushcclosure(L, reg('missing_global', (Lc) => this.missingGlobal(lua, Lc)), 0);
     if (m._lua_pcall(L, 2, 4, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
     const errinfo = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const shown = m._luaL_ref(L, LUA_REGISTRYINDEX);
@@ -438,7 +440,7 @@ export class ScriptEngine {
       lua.getField(L, -1, name);
       refs[name] = m._luaL_ref(L, LUA_REGISTRYINDEX);
       lua.pushString(L, name);
-      m._lua_pushcclosure(L, reg((Lc) => this.guarded(lua, Lc, name)), 0);
+      m._lua_pushcclosure(L, reg(`guarded.${name}`, (Lc) => this.guarded(lua, Lc, name)), 0);
       m._lua_rawset(L, -3);
     }
     m._lua_settop(L, 0);
