@@ -139,7 +139,7 @@ function rejectedOnOom(c: Client, cmd: CommandSpec, flags: ReadonlySet<CommandFl
   if (flags.has('denyoom')) return true;
   const multi = c.multi;
   if (multi === null) return false;
-  if (cmd.name === 'exec' && cmd.parent === undefined) return multi.queue.some((q) => q.cmd.flags.has('denyoom'));
+  if (cmd.name === 'exec' && cmd.parent === undefined) return multi.queue.some((q) => flagsOf(c, q.cmd, q.argv).has('denyoom'));
   return cmd.parent !== undefined || !ALLOWED_IN_MULTI_ON_OOM.has(cmd.name);
 }
 

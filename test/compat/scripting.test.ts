@@ -273,6 +273,25 @@ describe('shebang flags and read-only runs', () => {
     await p.exactOn(on, 'EVAL', "return redis.call('get', 'other')", '0');      // exact: key refused
     await p.exactOn(on, 'EVAL', "return redis.pcall('get', 'other')", '0');     // exact
     await p.exactOn(on, 'EVAL', "return {redis.acl_check_cmd('get', 'allowed'), redis.acl_check_cmd('get', 'other'), redis.acl_check_cmd('set', 'allowed', 'v')}", '0'); // exact
+    // The ACL log names the refusal's context 'lua' (fields compared; age and client info differ).
+    const [r, l] = await p.both(['ACL', 'LOG', '1']);
+    const entry = (b: Buffer) => {
+      const reply = decodeReply(b)!.reply;
+      if (reply.type !== 'array' || reply.value[0]?.type !== 'array') return {};
+      const items = reply.value[0].value;
+      const out: Record<string, string> = {};
+      for (let i = 0; i + 1 < items.length; i += 2) {
+        const k = items[i]!;
+        const v = items[i + 1]!;
+        if (k.type === 'bulk' && ['reason', 'context', 'object', 'username'].includes(k.value.toString())) {
+          out[k.value.toString()] = v.type === 'bulk' ? v.value.toString() : '';
+        }
+      }
+      return out;
+    };
+    expect(entry(l)).toEqual(entry(r));                                          // these fields exact
+    expect(entry(l).context).toBe('lua');
+    await p.exact('ACL', 'LOG', 'RESET');                                        // exact
     await p.exact('ACL', 'DELUSER', 'limited');                                  // exact
   });
 });
