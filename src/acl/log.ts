@@ -6,7 +6,7 @@
  */
 
 export type AclLogReason = 'command' | 'key' | 'channel' | 'auth';
-export type AclLogContext = 'toplevel' | 'multi';
+export type AclLogContext = 'toplevel' | 'multi' | 'lua';
 
 export interface AclLogEntry {
   count: number;

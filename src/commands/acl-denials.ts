@@ -18,6 +18,14 @@ export function nopermError(result: number, cmd: CommandSpec): string {
   return errNopermCommand(cmd.fullName);
 }
 
+/** Why a check refused, as a script's refusal words it (acl.c getAclErrorMessage). */
+export function aclErrorMessage(result: number): string {
+  if (result === ACL_DENIED_CMD) return "can't run this command or subcommand";
+  if (result === ACL_DENIED_KEY) return "can't access at least one of the keys mentioned in the command arguments";
+  if (result === ACL_DENIED_CHANNEL) return "can't publish to the channel mentioned in the command";
+  return 'lacking the permissions for the command';
+}
+
 /** The ACL log reason of a check result. */
 export function logReason(result: number): Exclude<AclLogReason, 'auth'> {
   return result === ACL_DENIED_KEY ? 'key' : result === ACL_DENIED_CHANNEL ? 'channel' : 'command';
@@ -33,7 +41,7 @@ export function logAclDenied(c: Client, argv: readonly string[], reason: AclLogR
   const now = Date.now();
   acl.log.add({
     reason,
-    context: c.multi !== null ? 'multi' : 'toplevel',
+    context: c.isScript ? 'lua' : c.multi !== null ? 'multi' : 'toplevel',
     object,
     username,
     time: now,

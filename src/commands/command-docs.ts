@@ -10,10 +10,14 @@ import type { CommandSpec } from './table.js';
  * and which optional fields appear. redis-cli builds its hints from COMMAND DOCS.
  */
 
-/** The order in which Redis lists command flags, whatever order they were declared in. */
+/**
+ * The order in which Redis lists command flags, whatever order they were declared in.
+ * may_replicate is left out: Redis hides it on purpose (addReplyFlagsForCommand), though
+ * its checks read it (a read-only script may not call a may_replicate command).
+ */
 const FLAG_ORDER: readonly CommandFlag[] = [
   'write', 'readonly', 'denyoom', 'module', 'admin', 'pubsub', 'noscript', 'blocking', 'loading',
-  'stale', 'skip_monitor', 'skip_slowlog', 'asking', 'fast', 'no_auth', 'may_replicate',
+  'stale', 'skip_monitor', 'skip_slowlog', 'asking', 'fast', 'no_auth',
   'no_mandatory_keys', 'no_async_loading', 'no_multi', 'movablekeys', 'allow_busy',
 ];
 

@@ -10,6 +10,7 @@ import { HASH_TTL_COMMANDS } from './hash-ttl-commands.js';
 import { MEMORY_COMMANDS } from './memory-commands.js';
 import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
+import { SCRIPT_COMMANDS } from './script-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SET_COMMANDS } from './set-commands.js';
 import { SORT_COMMANDS } from './sort-commands.js';
@@ -40,6 +41,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...MEMORY_COMMANDS,
   ...BITMAP_COMMANDS,
   ...DEBUG_COMMANDS,
+  ...SCRIPT_COMMANDS,
 ];
 
 /** A new command table (one per server). */

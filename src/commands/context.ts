@@ -18,6 +18,7 @@ import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { User } from '../acl/user.js';
+import type { ScriptEngine } from '../scripting/script-engine.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -149,6 +150,10 @@ export interface ServerContext {
   readonly clientIds: ClientIds;
   /** Used memory, maxmemory and eviction. */
   readonly memory: MemoryContext;
+  /** EVAL's Lua engine and script cache (scripting/script-engine.ts). */
+  readonly scripts: ScriptEngine;
+  /** The client scripts run their commands on (made at the first script run: script-commands.ts). */
+  scriptClient: Client | null;
   /**
    * Whether a client that has not authenticated must do so: the default user has a
    * password (requirepass) or is off. As in Redis, giving the default user nopass lets
@@ -223,6 +228,12 @@ export class Client {
    * none of its commands until the registry answers it.
    */
   blocked = false;
+  /**
+   * The client scripts run their commands on (Redis's lua_client, CLIENT_SCRIPT): it never
+   * blocks (CLIENT_DENY_BLOCKING: BLPOP answers as on a timeout), and its ACL refusals are
+   * logged in the `lua` context.
+   */
+  isScript = false;
   /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
   noEvict = false;
   /**

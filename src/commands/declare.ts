@@ -28,6 +28,13 @@ import type { Client } from './context.js';
 
 export type Handler = (c: Client, argv: string[]) => void;
 
+/**
+ * The flags a command runs with when they depend on its arguments (Redis's
+ * getCommandFlags: EVAL and FCALL take the flags their script declares), for the
+ * dispatcher's OOM and MISCONF checks; undefined: the declared flags.
+ */
+export type FlagsFor = (c: Client, argv: string[]) => ReadonlySet<CommandFlag> | undefined;
+
 /** Redis 7.0 command flags, as COMMAND INFO prints them. */
 export type CommandFlag =
   | 'write' | 'readonly' | 'denyoom' | 'module' | 'admin' | 'pubsub' | 'noscript' | 'blocking'
@@ -121,6 +128,8 @@ export interface CommandDefinition {
    * arity check, before authentication, as Redis's processCommand does.
    */
   readonly protectedBy: ProtectingParam | undefined;
+  /** Flags that depend on the arguments (see FlagsFor); undefined for most commands. */
+  readonly flagsFor: FlagsFor | undefined;
 }
 
 /** The parameters that allow a protected command (Redis's enable-debug-command, enable-module-command). */
@@ -139,6 +148,7 @@ export interface Declaration {
   handler?: Handler;
   subcommands?: readonly CommandDefinition[];
   protectedBy?: ProtectingParam;
+  flagsFor?: FlagsFor;
 }
 
 /** What a declaration may add to its name, arity and flags. */
@@ -155,6 +165,8 @@ export interface CommandOptions<A extends string, T extends string> {
   doc?: CommandDoc;
   /** Redis's hidden PROTECTED flag (DEBUG, MODULE): see CommandDefinition.protectedBy. */
   protectedBy?: ProtectingParam;
+  /** Flags that depend on the arguments (EVAL, FCALL): see FlagsFor. */
+  flagsFor?: FlagsFor;
 }
 
 function words<W extends string>(s: string | undefined): W[] {
@@ -192,6 +204,7 @@ export function cmd(
     handler: typeof optionsOrHandler === 'function' ? optionsOrHandler : handler,
     subcommands: options.subcommands,
     protectedBy: options.protectedBy,
+    flagsFor: options.flagsFor,
   });
 }
 
@@ -323,5 +336,6 @@ export function define(d: Declaration): CommandDefinition {
     handler: d.handler,
     subcommands: d.subcommands,
     protectedBy: d.protectedBy,
+    flagsFor: d.flagsFor,
   };
 }

@@ -18,6 +18,16 @@ import { ALLOWED_WHILE_SUBSCRIBED } from './pubsub-commands.js';
 import { logCommandDenied, nopermError } from './acl-denials.js';
 import { ACL_OK } from '../acl/user.js';
 import { discardTransaction, flagTransaction, isQueued, queueCommand } from './multi-state.js';
+import type { CommandFlag } from './declare.js';
+import type { ScriptRun } from '../scripting/script-run.js';
+import {
+  SCRIPT_NOSCRIPT_COMMAND,
+  SCRIPT_UNKNOWN_COMMAND,
+  SCRIPT_WRITE_IN_READONLY,
+  SCRIPT_WRONG_ARITY,
+  scriptAclDenied,
+} from '../scripting/script-errors.js';
+import { aclErrorMessage } from './acl-denials.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -85,11 +95,16 @@ function executeCommand(c: Client, argv: string[]): void {
       return;
     }
   }
-  if (server.memory.maxmemory > 0 && server.memory.performEvictions() === 'fail' && rejectedOnOom(c, cmd)) {
-    reject(c, cmd, ERR_OOM);
-    return;
+  if (server.memory.maxmemory > 0) {
+    const oom = server.memory.performEvictions() === 'fail';
+    // Redis's pre_command_oom_state: a script's first write is refused on it (scriptVerifyOOM).
+    server.scripts.preCommandOom = oom;
+    if (oom && rejectedOnOom(c, cmd, flagsOf(c, cmd, argv))) {
+      reject(c, cmd, ERR_OOM);
+      return;
+    }
   }
-  if (server.persistence.writesDenied && (cmd.flags.has('write') || cmd.fullName === 'ping')) {
+  if (server.persistence.writesDenied && (flagsOf(c, cmd, argv).has('write') || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;
   }
@@ -106,6 +121,11 @@ function executeCommand(c: Client, argv: string[]): void {
   call(c, cmd, argv);
 }
 
+/** The flags a command runs with: EVAL and FCALL take the flags their script declares (Redis's getCommandFlags). */
+function flagsOf(c: Client, cmd: CommandSpec, argv: string[]): ReadonlySet<CommandFlag> {
+  return cmd.flagsFor === undefined ? cmd.flags : (cmd.flagsFor(c, argv) ?? cmd.flags);
+}
+
 /** Commands a client in MULTI may still send while memory is over maxmemory (processCommand). */
 const ALLOWED_IN_MULTI_ON_OOM: ReadonlySet<string> = new Set(['exec', 'discard', 'quit', 'reset']);
 
@@ -115,11 +135,11 @@ const ALLOWED_IN_MULTI_ON_OOM: ReadonlySet<string> = new Set(['exec', 'discard',
  * memory), an EXEC whose queue holds one, and inside MULTI anything but EXEC, DISCARD,
  * QUIT and RESET (queueing costs memory too).
  */
-function rejectedOnOom(c: Client, cmd: CommandSpec): boolean {
-  if (cmd.flags.has('denyoom')) return true;
+function rejectedOnOom(c: Client, cmd: CommandSpec, flags: ReadonlySet<CommandFlag>): boolean {
+  if (flags.has('denyoom')) return true;
   const multi = c.multi;
   if (multi === null) return false;
-  if (cmd.name === 'exec' && cmd.parent === undefined) return multi.queue.some((q) => q.cmd.flags.has('denyoom'));
+  if (cmd.name === 'exec' && cmd.parent === undefined) return multi.queue.some((q) => flagsOf(c, q.cmd, q.argv).has('denyoom'));
   return cmd.parent !== undefined || !ALLOWED_IN_MULTI_ON_OOM.has(cmd.name);
 }
 
@@ -162,6 +182,59 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   c.errorsSeen = stats.totalErrorReplies;
   cmd.calls++;
   stats.totalCommandsProcessed++;
+}
+
+/**
+ * A command called by a script (redis.call/pcall), on the script's client: Redis's
+ * scriptCall. Its checks, in Redis's order: the command exists (a container's
+ * subcommand too) and its arity holds, it is allowed in scripts (no `noscript` flag),
+ * the calling user may run it (the script client carries the caller's user), a
+ * read-only run (EVAL_RO, a no-writes script) runs no write, and until the script has
+ * written: no write while saves fail (MISCONF) and no denyoom command when the command
+ * that started the script found memory full (unless the script is allow-oom). Then it
+ * runs with the script's command time, through the same handler a client reaches, so
+ * WATCH, keyspace events, maxmemory accounting and the snapshot see its changes.
+ * Returns null once it ran (its reply written), else the refusal as Redis words it.
+ */
+export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): string | null {
+  const server = sc.server;
+  let cmd = server.commands.lookup(argv[0]!);
+  if (cmd !== undefined && cmd.subcommands !== undefined && argv.length >= 2) cmd = cmd.subcommands.get(argv[1]!.toLowerCase());
+  if (cmd === undefined) return SCRIPT_UNKNOWN_COMMAND;
+  const refusal = scriptRefusal(sc, cmd, argv, run);
+  if (refusal !== null) {
+    // Counted as Redis's incrCommandStatsOnError(cmd, ERROR_COMMAND_REJECTED).
+    cmd.rejectedCalls++;
+    return refusal;
+  }
+  if (cmd.flags.has('write')) run.wroteData = true;
+  sc.lastCommand = cmd.fullName;
+  invoke(sc, cmd, argv);
+  return null;
+}
+
+/** scriptCall's checks after the lookup, in its order: the refusal, or null. */
+function scriptRefusal(sc: Client, cmd: CommandSpec, argv: string[], run: ScriptRun): string | null {
+  const server = sc.server;
+  const arity = cmd.arity;
+  if (arity > 0 ? argv.length !== arity : argv.length < -arity) return SCRIPT_WRONG_ARITY;
+  const flags = cmd.flags;
+  if (flags.has('noscript')) return SCRIPT_NOSCRIPT_COMMAND;
+  if (!sc.user.unrestricted) {
+    const result = sc.user.check(cmd, argv);
+    if (result !== ACL_OK) {
+      logCommandDenied(sc, cmd, argv, result);
+      return scriptAclDenied(aclErrorMessage(result));
+    }
+  }
+  const write = flags.has('write');
+  if (run.readOnly && (write || flags.has('may_replicate'))) return SCRIPT_WRITE_IN_READONLY;
+  if (write && !run.wroteData && server.persistence.writesDenied) return `-${ERR_MISCONF}`;
+  const allowOom = run.flags.allowOom && !run.flags.compat;
+  if (!allowOom && !run.wroteData && server.memory.maxmemory > 0 && server.scripts.preCommandOom && flags.has('denyoom')) {
+    return `-${ERR_OOM}`;
+  }
+  return null;
 }
 
 /**

@@ -164,6 +164,11 @@ export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
 /** SINTERCARD's and ZINTERCARD's (and the Z*STORE family's) numkeys: not an integer, or below 1. */
 export const ERR_NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
 export const ERR_NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than number of args";
+/** EVAL's and FCALL's negative numkeys (eval.c evalGenericCommand). */
+export const ERR_NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
+/** EVALSHA of a sha not in the script cache (shared.noscripterr). */
+export const ERR_NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+export const ERR_SCRIPT_FLUSH_MODE = 'ERR SCRIPT FLUSH only support SYNC|ASYNC option';
 /** SINTERCARD's and ZINTERCARD's LIMIT: not an integer, or below 0. */
 export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 

@@ -570,11 +570,11 @@ function lmpop(c: Client, argv: string[]): void {
 
 /**
  * Parks c on `keys` until one of them holds a list (blocking.ts), or answers at once as a
- * timeout inside MULTI/EXEC, where Redis does not let a client block (CLIENT_DENY_BLOCKING):
- * a null array, or for BLMOVE/BRPOPLPUSH a null bulk.
+ * timeout inside MULTI/EXEC or a script, where Redis does not let a client block
+ * (CLIENT_DENY_BLOCKING): a null array, or for BLMOVE/BRPOPLPUSH a null bulk.
  */
 function blockOnLists(c: Client, keys: readonly string[], timeoutMs: number, nullBulk: boolean, serve: (key: string) => void): void {
-  if (c.multi !== null) {
+  if (c.multi !== null || c.isScript) {
     if (nullBulk) c.reply.nullBulk();
     else c.reply.nullArray();
     return;

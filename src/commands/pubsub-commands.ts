@@ -169,9 +169,9 @@ export const PUBSUB_COMMANDS: CommandDefinition[] = [
   /** SUNSUBSCRIBE [shardchannel [shardchannel ...]] */
   cmd('sunsubscribe', -1, 'pubsub noscript loading stale', { keys: [key(1, 'not_key', { last: -1 })] }, sunsubscribe),
   /** PUBLISH channel message */
-  cmd('publish', 3, 'pubsub loading stale fast', publish),
+  cmd('publish', 3, 'pubsub loading stale fast may_replicate', publish),
   /** SPUBLISH shardchannel message */
-  cmd('spublish', 3, 'pubsub loading stale fast', { keys: [key(1, 'not_key')] }, spublish),
+  cmd('spublish', 3, 'pubsub loading stale fast may_replicate', { keys: [key(1, 'not_key')] }, spublish),
   /** PUBSUB */
   container('pubsub', -2, [
     /** PUBSUB CHANNELS [pattern] */

@@ -221,7 +221,8 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  if (o.dontSort && value instanceof SetValue && o.store !== undefined) {
+  // A set's order is not stable: stored or run from a script, it is sorted ALPHA (sort.c).
+  if (o.dontSort && value instanceof SetValue && (o.store !== undefined || c.isScript)) {
     o.dontSort = false;
     o.alpha = true;
     o.by = undefined;

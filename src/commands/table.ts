@@ -17,7 +17,7 @@ export type { Handler } from './declare.js';
 
 /** A command as the server runs it: its declaration (declare.ts) with its docs, parent and counters. */
 export interface CommandSpec
-  extends Pick<CommandDefinition, 'name' | 'arity' | 'aclCategories' | 'firstKey' | 'lastKey' | 'keyStep' | 'tips' | 'keySpecs' | 'handler' | 'protectedBy'> {
+  extends Pick<CommandDefinition, 'name' | 'arity' | 'aclCategories' | 'firstKey' | 'lastKey' | 'keyStep' | 'tips' | 'keySpecs' | 'handler' | 'protectedBy' | 'flagsFor'> {
   /** 'get', or 'config|get' for a subcommand: the name Redis prints in errors. */
   readonly fullName: string;
   readonly flags: ReadonlySet<CommandFlag>;
@@ -147,6 +147,7 @@ function buildSpec(def: CommandDefinition, redisDocs: Readonly<Record<string, Co
     doc,
     handler: def.handler,
     protectedBy: def.protectedBy,
+    flagsFor: def.flagsFor,
     parent,
     subcommands: undefined,
     aclId: -1,

@@ -704,7 +704,7 @@ function blockingZpop(c: Client, keys: readonly string[], max: boolean, timeoutA
     blockingPopReply(c, key, entry, count, max);
     return;
   }
-  if (c.multi !== null) {
+  if (c.multi !== null || c.isScript) {
     c.reply.nullArray();
     return;
   }

@@ -57,6 +57,12 @@ export interface MemoryOptions {
   before: ProcessMemory;
   /** Bytes in the clients' query and output buffers now. */
   clientBuffers: () => number;
+  /**
+   * Memory the server holds that used_memory leaves out, as Redis leaves out its Lua
+   * states' (reported as used_memory_lua): the Lua engine's WebAssembly memory, which V8
+   * counts as external memory (16 MiB reserved at start).
+   */
+  uncounted?: () => number;
 }
 
 /** The process's memory before a server is created: taken first thing by its constructor. */
@@ -126,6 +132,7 @@ export class Memory implements MemoryContext {
   private clients = 0;
   private readonly ownsProcess: boolean;
   private readonly clientBuffers: () => number;
+  private readonly uncounted: () => number;
   private readonly evictor: Evictor;
   /** V8's gc(), obtained when first needed (undefined until then). */
   private gcFunction: (() => void) | null | undefined;
@@ -155,13 +162,14 @@ export class Memory implements MemoryContext {
   ) {
     this.ownsProcess = options.ownsProcess;
     this.clientBuffers = options.clientBuffers;
+    this.uncounted = options.uncounted ?? (() => 0);
     if (this.ownsProcess) this.gc?.();
     this.baseline = options.before.native + options.before.heap;
     this.startup =
       this.ownsProcess && this.gc !== null
         ? Math.max(0, heapInUse() - options.before.heap)
         : STARTUP_BYTES + DATABASE_BYTES * keyspace.dbs.length;
-    this.liveStart = liveMemory();
+    this.liveStart = liveMemory() - this.uncounted();
     this.liveAtGc = this.liveStart;
     this.datasetStart = this.datasetAtGc = keyspace.datasetBytes;
     this.evictor = new Evictor(keyspace);
@@ -207,7 +215,7 @@ export class Memory implements MemoryContext {
    */
   calibrate(exact: boolean): void {
     if (!this.ownsProcess) return;
-    this.liveAtGc = liveMemory();
+    this.liveAtGc = liveMemory() - this.uncounted();
     this.datasetAtGc = this.keyspace.datasetBytes;
     const gained = this.liveAtGc - this.liveStart - (this.datasetAtGc - this.datasetStart);
     const window = this.recentGained;

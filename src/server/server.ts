@@ -21,7 +21,8 @@ import { Persistence } from '../persistence/save-scheduler.js';
 import type { SnapshotTuning } from '../persistence/snapshot.js';
 import { Acl } from '../acl/acl.js';
 import { splitArgs } from '../util/split-args.js';
-import { VERSION } from '../version.js';
+import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
+import { ScriptEngine } from '../scripting/script-engine.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { SyslogSink } from './syslog.js';
@@ -138,6 +139,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly memory: Memory;
   /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
   private readonly loadAtStart: boolean;
+  /** EVAL's Lua engine and script cache; started by listen(). */
+  readonly scripts: ScriptEngine;
+  /** The client scripts run their commands on (made at the first script run). */
+  scriptClient: Client | null = null;
 
   /** `before`: the process's memory before the server was created (createServer takes it first). */
   constructor(options: ServerOptions = {}, before: ProcessMemory = processMemoryBefore(options.ownsProcess === true)) {
@@ -191,6 +196,13 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       throw new StartupError(aclError);
     }
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
+    // EVAL's engine: made now (cheap), started by listen(); Memory leaves its WebAssembly memory out.
+    this.scripts = new ScriptEngine({
+      log: (level, message) => this.log(level, message),
+      busyReplyThresholdMs: () => this.config.number('busy-reply-threshold'),
+      libraries: [],
+      version: REDIS_COMPAT_VERSION,
+    });
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
@@ -205,6 +217,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       ownsProcess: options.ownsProcess === true,
       before,
       clientBuffers: () => this.clientBuffers(),
+      uncounted: () => this.scripts.wasmMemory(),
     });
     this.persistence = new Persistence(
       this.keyspace,
@@ -268,6 +281,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     if (this.loadAtStart && !this.listeners.listening) this.persistence.load();
     this.listeners.configureTls();
     this.fitMaxclientsToOpenFiles();
+    // The Lua engine is ready before the first client can send EVAL (its WebAssembly
+    // instance is made asynchronously; a few ms, see scripting/lua-wasm.ts).
+    await this.scripts.start();
     const first = await this.listeners.open();
     this.memory.start();
     this.cron.start();
@@ -314,6 +330,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       await this.persistence.abortBgsave();
       this.keyspace.close();
       this.memory.close();
+      this.scripts.close();
     })();
     return this.closing;
   }

@@ -7,10 +7,16 @@ import { freePort } from './redis-server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
+/** The Lua engine's WebAssembly file, which a bundle needs beside it (see bundleCli). */
+export const LUA_WASM = path.join(ROOT, 'node_modules/wasmoon-lua5.1/dist/liblua5.1.wasm');
+
 /**
  * The lapse CLI as one plain JavaScript file (esbuild, ~0.2 s), for tests that measure
  * a server process's memory: run from source through tsx, the process also holds the
  * TypeScript loader (~30 MB more RSS), which a real installation does not.
+ * The Lua engine's package (wasmoon-lua5.1, a UMD file) finds its .wasm beside itself
+ * with require('url') and __filename: the bundle defines both (an ESM file has neither),
+ * and the .wasm is copied beside the bundle (whoever copies the bundle copies it too).
  */
 export function bundleCli(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-bundle-'));
@@ -23,7 +29,16 @@ export function bundleCli(): string {
     target: 'node20',
     outfile,
     logLevel: 'error',
+    banner: {
+      js: [
+        "import { createRequire as __lapseCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __lapseFileURLToPath } from 'node:url';",
+        'const require = __lapseCreateRequire(import.meta.url);',
+        'const __filename = __lapseFileURLToPath(import.meta.url);',
+      ].join('\n'),
+    },
   });
+  fs.copyFileSync(LUA_WASM, path.join(dir, path.basename(LUA_WASM)));
   return outfile;
 }
 

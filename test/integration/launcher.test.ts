@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { bundleCli } from '../helpers/bundle.js';
+import { bundleCli, LUA_WASM } from '../helpers/bundle.js';
 import { freePort } from '../helpers/redis-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { heapLimitFor } from '../../src/server/memory.js';
@@ -28,6 +28,7 @@ beforeAll(() => {
   for (const file of ['lapse', 'lapse.js']) fs.copyFileSync(path.join(ROOT, 'bin', file), path.join(dir, 'bin', file));
   fs.chmodSync(path.join(dir, 'bin/lapse'), 0o755);
   fs.copyFileSync(bundleCli(), path.join(dir, 'dist/cli.js'));
+  fs.copyFileSync(LUA_WASM, path.join(dir, 'dist', path.basename(LUA_WASM)));
   // As npm links it: node_modules/.bin/lapse -> ../lapse/bin/lapse.
   fs.symlinkSync('../bin/lapse', path.join(dir, 'elsewhere/lapse'));
 });

@@ -1,0 +1,151 @@
+/**
+ * The part of the scripting environment written in Lua: run once on every new Lua state,
+ * after the libraries, `redis` and `pcall` are in place, it gives scripts the globals
+ * Redis 7.0 gives them (script_lua.c luaRegisterRedisAPI, eval.c scriptingInit) and
+ * locks them as Redis does.
+ *
+ * Redis 7.0 locks the globals and every table reachable from them with a patched VM flag
+ * (lua_enablereadonlytable): "Attempt to modify a readonly table". Stock Lua 5.1 has no
+ * such flag, so here:
+ * - the globals move to a hidden table; _G (the scripts' environment) stays empty, reads
+ *   fall through to the hidden table by __index (a table, so the VM follows it without a
+ *   call), a missing one reaches the C function `missing_global` (Redis's
+ *   luaProtectedTableError), and writes reach the C function `readonly_error`;
+ * - every library table (string, math, table, coroutine, redis, cjson...) is replaced by
+ *   an empty proxy whose __index is the real table and whose __newindex raises;
+ * - setmetatable, rawset and getmetatable are guarded by the engine (script-engine.ts)
+ *   with the `protected` set returned here, so they cannot reach around the proxies.
+ * What scripts can still see differently from Redis: pairs/next over _G or a library
+ * table list nothing (the entries are behind the proxy), and rawget on them finds nothing.
+ *
+ * Removed, as Redis never sets them: print, dofile, loadfile (its deny list), and what
+ * luaL_openlibs opens that Redis does not (package, require, module, io, os); `debug`
+ * is kept only in the error helpers, as Redis's scriptingInit does. setfenv, getfenv and
+ * newproxy are removed too: on the allow list of Redis 7.0.15's source, but absent in the
+ * redis-server 7.0.15 the differential tests run (Debian's), whose behaviour is the spec.
+ *
+ * Chunk arguments: readonly_error, missing_global (C functions). Returns: the hidden
+ * globals table, the protected set, what getmetatable shows for a protected table, and
+ * errinfo(co, err), which builds Redis's error table ({err=, source=, line=}) for a
+ * script that died on coroutine `co`, as Redis's __redis__err__handler does from inside
+ * the failed call.
+ */
+export const SANDBOX_LUA = `
+local readonly_error, missing_global = ...
+local G = _G
+local next, type, tostring, setmetatable, rawset = next, type, tostring, setmetatable, rawset
+local dbg = debug
+local getinfo = dbg.getinfo
+
+-- eval.c's error handler, a global in Redis 7.0 too (on its allow list).
+function __redis__err__handler(err)
+  local i = dbg.getinfo(2,'nSl')
+  if i and i.what == 'C' then
+    i = dbg.getinfo(3,'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}
+  end
+  if i then
+    err['source'] = i.source
+    err['line'] = i.currentline
+  end
+  return err
+end
+
+-- The same, for a script that died on coroutine co: its stack is still in place there.
+local function errinfo(co, err)
+  local i = getinfo(co, 0, 'nSl')
+  if i and i.what == 'C' then
+    i = getinfo(co, 1, 'nSl')
+  end
+  if type(err) ~= 'table' then
+    err = {err='ERR ' .. tostring(err)}
+  end
+  if i then
+    rawset(err, 'source', i.source)
+    rawset(err, 'line', i.currentline)
+  end
+  return err
+end
+
+-- No precompiled chunks: Redis's Lua always parses text (its f_parser has no undump),
+-- and bytecode can break the VM. A binary chunk fails as Redis's parser fails on it.
+local real_loadstring, real_load = loadstring, load
+local function chunkid(source)
+  if source:sub(1, 1) == '=' then return source:sub(2, 60) end
+  -- luaO_chunkid for a string source: its first line (up to CR, LF or NUL), at most 42 bytes.
+  local line = source:match('^[^\\r\\n%z]*')
+  local cut = line:sub(1, 42)
+  local rest = source:sub(#cut + 1, #cut + 1)
+  if rest ~= '' and rest ~= '\\0' then return '[string "' .. cut .. '..."]' end
+  return '[string "' .. cut .. '"]'
+end
+local function binary_error(name)
+  return nil, chunkid(name) .. ":1: unexpected symbol near 'char(27)'"
+end
+G.loadstring = function(s, name)
+  if type(s) == 'string' and s:byte(1) == 27 then return binary_error(name or s) end
+  return real_loadstring(s, name)
+end
+G.load = function(reader, name)
+  if type(reader) ~= 'function' then return real_load(reader, name) end
+  local first = true
+  local refused = false
+  local f, e = real_load(function()
+    local piece = reader()
+    if first and type(piece) == 'string' and piece ~= '' then
+      first = false
+      if piece:byte(1) == 27 then refused = true return nil end
+    end
+    return piece
+  end, name)
+  if refused then return nil, chunkid(name or '=(load)') .. ":1: unexpected symbol near 'char(27)'" end
+  return f, e
+end
+
+G.print, G.dofile, G.loadfile, G.require, G.module = nil, nil, nil, nil, nil
+G.setfenv, G.getfenv, G.newproxy = nil, nil, nil
+G.package, G.io, G.os, G.debug = nil, nil, nil, nil
+
+local protected = setmetatable({}, {__mode = 'k'})
+local shown = setmetatable({}, {__mode = 'k'})
+local proxies = {}
+local function protect(t)
+  local p = proxies[t]
+  if p then return p end
+  p = {}
+  proxies[t] = p
+  for k, v in next, t do
+    if type(v) == 'table' then t[k] = protect(v) end
+  end
+  setmetatable(p, {__index = t, __newindex = readonly_error, __metatable = false})
+  protected[p] = true
+  return p
+end
+local function view(t)
+  local p = setmetatable({}, {__index = t, __newindex = readonly_error, __metatable = false})
+  protected[p] = true
+  return p
+end
+
+local real = {}
+for k, v in next, G do real[k] = v end
+for k in next, real do G[k] = nil end
+for k, v in next, real do
+  if type(v) == 'table' and v ~= G then real[k] = protect(v) end
+end
+real._G = G
+setmetatable(real, {__index = missing_global})
+setmetatable(G, {__index = real, __newindex = readonly_error, __metatable = false})
+protected[G] = true
+-- getmetatable(_G) shows a read-only {__index = <a read-only view of the globals>}.
+shown[G] = view({__index = view(real)})
+
+-- Strings' methods come from the read-only string table; their metatable shows read-only.
+local smt = getmetatable('')
+smt.__index = real.string
+smt.__metatable = view({__index = real.string})
+
+return real, protected, shown, errinfo
+`;

@@ -1,0 +1,718 @@
+import { createHash } from 'node:crypto';
+import { formatDouble17g } from '../protocol/writer.js';
+import { registerLibrary, type LuaLibrary } from './library-bridge.js';
+import { errorTableText, extractErrorInfo, pushErrorTable, pushReply, writeError, writeReply } from './lua-reply.js';
+import {
+  LuaWasm,
+  loadLuaModule,
+  type LuaModule,
+  LUA_GLOBALSINDEX,
+  LUA_MULTRET,
+  LUA_OK,
+  LUA_REGISTRYINDEX,
+  LUA_YIELD,
+  MASK_COUNT,
+  MASK_LINE,
+  T_NUMBER,
+  T_STRING,
+  T_TABLE,
+} from './lua-wasm.js';
+import { Lrand48, LRAND48_MAX } from './lrand48.js';
+import { SANDBOX_LUA } from './sandbox.js';
+import {
+  ERR_ENGINE_NOT_READY,
+  ERR_SCRIPT_TIME_LIMIT,
+  LUA_ACL_CHECK_UNKNOWN,
+  LUA_CALL_BAD_ARG,
+  LUA_CALL_NO_ARGS,
+  LUA_INTERVAL_EMPTY,
+  LUA_LOG_ARGS,
+  LUA_LOG_LEVEL,
+  LUA_LOG_LEVEL_TYPE,
+  LUA_MISSING_GLOBAL_KEY,
+  LUA_READONLY_TABLE,
+  LUA_SET_REPL_ARGS,
+  LUA_SET_REPL_FLAGS,
+  LUA_SETRESP_ARGS,
+  LUA_SETRESP_VERSION,
+  LUA_WRONG_ARGS,
+  LUA_WRONG_ARGS_OR_TYPE,
+  errCompile,
+  errRunning,
+  luaMissingGlobal,
+  luaOutsideRun,
+} from './script-errors.js';
+import { parseShebang, type ScriptFlags } from './script-flags.js';
+import { REPL_ALL, REPL_AOF, REPL_NONE, REPL_REPLICA, type ScriptRun } from './script-run.js';
+
+/** Redis's log levels (LL_DEBUG .. LL_WARNING), as redis.LOG_* numbers them. */
+const LOG_LEVELS = ['debug', 'verbose', 'notice', 'warning'] as const;
+export type ScriptLogLevel = (typeof LOG_LEVELS)[number];
+
+/** What the engine needs from its server, besides what each run brings. */
+export interface ScriptEnvironment {
+  /** redis.log: a line in the server's log (the logger filters by loglevel, as Redis's serverLogRaw). */
+  log(level: ScriptLogLevel, message: string): void;
+  /** busy-reply-threshold (lua-time-limit) in ms: see ERR_SCRIPT_TIME_LIMIT. */
+  busyReplyThresholdMs(): number;
+  /** Libraries written in TypeScript to register (cjson, cmsgpack, struct, bit, string.format). */
+  readonly libraries: readonly LuaLibrary[];
+  /** The version redis.REDIS_VERSION and REDIS_VERSION_NUM report. */
+  readonly version: string;
+  /** The Lua heap a script may grow to; default LUA_MEMORY_LIMIT (tests set less). */
+  readonly luaMemoryLimit?: number;
+}
+
+/** A script in the cache (Redis's luaScript): its body, flags and compiled function. */
+export interface CachedScript {
+  readonly sha: string;
+  readonly body: string;
+  readonly flags: ScriptFlags;
+  /** The compiled function's reference in the state's registry. */
+  readonly ref: number;
+}
+
+/** Redis runs an incremental GC step after this many scripts (LUA_GC_CYCLE_PERIOD). */
+const GC_CYCLE_PERIOD = 50;
+/** VM instructions between two calls of the count hook (Redis's value). */
+const HOOK_EVERY = 100_000;
+/**
+ * The Lua heap a script may grow to (lua-wasm.ts's allocator refuses past it). Redis sets
+ * none; lapse has one because WebAssembly memory never shrinks: a runaway script would
+ * keep the process large until restart. 1 GiB leaves scripts every size Redis users run.
+ */
+const LUA_MEMORY_LIMIT = 1 << 30;
+/** Bytes the cache costs per script besides its body (sha sds, dict entry; evalScriptsMemory). */
+const SCRIPT_OVERHEAD = 80;
+
+/** Refs into one Lua state's registry, set up by setupState(). */
+interface StateRefs {
+  globals: number;
+  protectedSet: number;
+  shown: number;
+  errinfo: number;
+  setmetatable: number;
+  rawset: number;
+  getmetatable: number;
+  thread: number;
+  threadRef: number;
+}
+
+/**
+ * The EVAL engine of one server (Redis's lctx): one Lua 5.1 state with Redis 7.0's
+ * environment, the script cache, and the run of a script.
+ *
+ * Life: the engine is made with the server; start() (awaited by listen()) creates its
+ * WebAssembly instance and Lua state, so it is ready before any client can send EVAL.
+ * SCRIPT FLUSH closes the state and opens a new one in the same instance (synchronous).
+ *
+ * A run: the script's compiled function runs on a coroutine of the state (resumed, not
+ * called), with a count hook on it. Today a run goes from start to end in one resume; the
+ * coroutine and the hook are where the next step suspends a long script between event loop
+ * turns (BUSY, SCRIPT KILL). Until then the hook stops a script that runs past
+ * busy-reply-threshold with ERR_SCRIPT_TIME_LIMIT, so no script freezes the server.
+ */
+export class ScriptEngine {
+  private lua: LuaWasm | null = null;
+  private refs: StateRefs | null = null;
+  private starting: Promise<void> | null = null;
+  private readonly scripts = new Map<string, CachedScript>();
+  private scriptBytes = 0;
+  /** The run in progress (between run()'s start and end), null otherwise. */
+  private current: ScriptRun | null = null;
+  private readonly random = new Lrand48();
+  private runsSinceGc = 0;
+  private hookFn = 0;
+  /**
+   * Redis's pre_command_oom_state: whether the command that started the script (EVAL, or
+   * EXEC around it) found memory over maxmemory; set by the dispatcher.
+   */
+  preCommandOom = false;
+
+  constructor(private readonly env: ScriptEnvironment) {}
+
+  /** Creates the instance and the state; idempotent. */
+  start(): Promise<void> {
+    this.starting ??= loadLuaModule().then((m) => this.init(m));
+    return this.starting;
+  }
+
+  get ready(): boolean {
+    return this.lua !== null;
+  }
+
+  private init(m: LuaModule): void {
+    const lua = new LuaWasm(m);
+    lua.limit = this.env.luaMemoryLimit ?? LUA_MEMORY_LIMIT;
+    this.hookFn = lua.hook((L) => this.hook(L));
+    this.lua = lua;
+    this.refs = this.setupState(lua);
+  }
+
+  /** Releases the Lua state (the instance goes with the engine). */
+  close(): void {
+    if (this.lua !== null) {
+      this.lua.m._lua_close(this.lua.L);
+      this.lua = null;
+      this.refs = null;
+    }
+    this.scripts.clear();
+  }
+
+  // --- the script cache -----------------------------------------------------------
+
+  /** The cached script of a sha (any letter case, as Redis's case-insensitive dict). */
+  lookup(sha: string): CachedScript | undefined {
+    return this.scripts.get(sha.length === 40 ? sha.toLowerCase() : sha);
+  }
+
+  /** The sha1 of a body, in lowercase hex. */
+  static sha1(body: string): string {
+    return createHash('sha1').update(body, 'latin1').digest('hex');
+  }
+
+  /**
+   * Compiles and caches a body (luaCreateFunction): the cached script, or the error reply
+   * (a bad shebang, a compile error) with nothing cached.
+   */
+  load(body: string, sha = ScriptEngine.sha1(body)): CachedScript | { error: string } {
+    const known = this.scripts.get(sha);
+    if (known !== undefined) return known;
+    const lua = this.lua;
+    if (lua === null) return { error: ERR_ENGINE_NOT_READY };
+    const shebang = parseShebang(body);
+    if ('error' in shebang) return shebang;
+    const L = lua.L;
+    // The shebang line is skipped, its line feed kept, so line numbers stay the user's.
+    if (lua.load(L, shebang.shebangLength === 0 ? body : body.slice(shebang.shebangLength), '@user_script') !== LUA_OK) {
+      const message = lua.toString(L, -1) ?? '';
+      lua.m._lua_settop(L, -2);
+      return { error: errCompile(message) };
+    }
+    const script: CachedScript = { sha, body, flags: shebang.flags, ref: lua.m._luaL_ref(L, LUA_REGISTRYINDEX) };
+    this.scripts.set(sha, script);
+    this.scriptBytes += body.length + SCRIPT_OVERHEAD;
+    return script;
+  }
+
+  /** SCRIPT FLUSH: the cache emptied and a fresh Lua state (Redis's scriptingReset). */
+  flush(): void {
+    this.scripts.clear();
+    this.scriptBytes = 0;
+    const lua = this.lua;
+    if (lua === null) return;
+    lua.reset();
+    this.refs = this.setupState(lua);
+  }
+
+  get cachedScripts(): number {
+    return this.scripts.size;
+  }
+
+  /** INFO used_memory_lua / used_memory_vm_eval: the Lua state's memory. */
+  vmMemory(): number {
+    return this.lua === null ? 0 : this.lua.memoryBytes();
+  }
+
+  /** The engine's WebAssembly memory (which never shrinks), left out of used_memory as Redis leaves Lua's out. */
+  wasmMemory(): number {
+    return this.lua === null ? 0 : this.lua.m.HEAPU8.buffer.byteLength;
+  }
+
+  /** INFO used_memory_scripts_eval: the cached bodies and their entries. */
+  scriptsMemory(): number {
+    return this.scriptBytes;
+  }
+
+  // --- running a script -----------------------------------------------------------------
+
+  /** Whether a script is running (a command called from it is inside a run). */
+  get running(): ScriptRun | null {
+    return this.current;
+  }
+
+  /**
+   * Runs a cached script with KEYS and ARGV (luaCallFunction) and writes its reply (or
+   * its error, worded as Redis: "ERR user_script:1: ... script: <sha>, on
+   * @user_script:1.") to run.reply, in the writer's protocol (the caller's).
+   */
+  run(script: CachedScript, keys: readonly string[], args: readonly string[], run: ScriptRun): void {
+    const lua = this.lua;
+    const refs = this.refs;
+    if (lua === null || refs === null) {
+      run.reply.error(ERR_ENGINE_NOT_READY);
+      return;
+    }
+    const m = lua.m;
+    const L = lua.L;
+    this.setGlobalArray(lua, refs, 'KEYS', keys);
+    this.setGlobalArray(lua, refs, 'ARGV', args);
+    const co = refs.thread;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
+    m._lua_xmove(L, co, 1);
+    m._lua_sethook(co, this.hookFn, MASK_COUNT, HOOK_EVERY);
+    this.current = run;
+    // The memory limit holds while the script runs (lua-wasm.ts: Lua raises "not enough memory").
+    lua.limited = true;
+    let status: number;
+    try {
+      status = m._lua_resume(co, 0);
+    } finally {
+      lua.limited = false;
+      this.current = null;
+      m._lua_sethook(co, 0, 0, 0);
+    }
+    if (status === LUA_OK) {
+      // EVAL takes one result (lua_pcall(lua, 0, 1, ...)): the first, or nil.
+      if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
+      else m._lua_settop(co, 1);
+      const mark = run.reply.mark();
+      try {
+        writeReply(lua, co, run.reply, run.resp, 0, run);
+      } catch (e) {
+        // A bug in the conversion: this script's reply is lost, the next script's coroutine is clean.
+        run.reply.rollback(mark);
+        m._lua_settop(co, 0);
+        this.newThread(lua, refs);
+        throw e;
+      }
+      m._lua_settop(co, 0);
+    } else {
+      // A yield that no hook asked for: Lua 5.1 refuses it where Redis runs the script
+      // (under lua_pcall), with this error.
+      if (status === LUA_YIELD) {
+        m._lua_settop(co, 0);
+        lua.pushString(co, 'attempt to yield across metamethod/C-call boundary');
+      }
+      this.writeRunError(lua, refs, co, script.sha, run);
+      // A coroutine that died (or is suspended) cannot run the next script: a new one.
+      this.newThread(lua, refs);
+    }
+    if (++this.runsSinceGc === GC_CYCLE_PERIOD) {
+      lua.gcStep(GC_CYCLE_PERIOD);
+      this.runsSinceGc = 0;
+    }
+  }
+
+  /** The error reply of a failed run, from the error value on top of co (luaCallFunction). */
+  private writeRunError(lua: LuaWasm, refs: StateRefs, co: number, sha: string, run: ScriptRun): void {
+    const m = lua.m;
+    const L = lua.L;
+    // errinfo(co, err) builds Redis's error table with the failing line, on the main state.
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.errinfo);
+    m._lua_pushvalue(L, LUA_REGISTRYINDEX);
+    m._lua_rawgeti(L, -1, refs.threadRef);
+    m._lua_remove(L, -2);
+    m._lua_xmove(co, L, 1);
+    if (m._lua_pcall(L, 2, 1, 0) !== LUA_OK || m._lua_type(L, -1) !== T_TABLE) {
+      const message = m._lua_type(L, -1) === T_STRING ? lua.toString(L, -1)! : 'execution failure';
+      run.reply.error(errRunning(sha, message));
+      m._lua_settop(L, 0);
+      return;
+    }
+    const info = extractErrorInfo(lua, L, -1);
+    m._lua_settop(L, 0);
+    let text = info.msg ?? '';
+    if (info.line !== null && info.source !== null) text += ` script: ${sha}, on ${info.source}:${info.line}.`;
+    writeError(run.reply, text, info.ignoreStats, run);
+  }
+
+  private setGlobalArray(lua: LuaWasm, refs: StateRefs, name: string, items: readonly string[]): void {
+    const m = lua.m;
+    const L = lua.L;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.globals);
+    lua.pushString(L, name);
+    m._lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      lua.pushString(L, items[i]!);
+      m._lua_rawseti(L, -2, i + 1);
+    }
+    m._lua_rawset(L, -3);
+    m._lua_settop(L, -2);
+  }
+
+  /** The coroutine scripts run on, kept from the GC by a registry reference. */
+  private newThread(lua: LuaWasm, refs: StateRefs): void {
+    const m = lua.m;
+    if (refs.threadRef !== 0) m._luaL_unref(lua.L, LUA_REGISTRYINDEX, refs.threadRef);
+    refs.thread = m._lua_newthread(lua.L);
+    refs.threadRef = m._luaL_ref(lua.L, LUA_REGISTRYINDEX);
+  }
+
+  /**
+   * The count hook, on the script's coroutine (and those it creates, which inherit it).
+   * Temporary, until runs are sliced: past busy-reply-threshold the script is stopped
+   * with an error, as nothing else could stop it.
+   */
+  private hook(L: number): void {
+    const run = this.current;
+    const lua = this.lua;
+    if (run === null || lua === null) return;
+    const limit = this.env.busyReplyThresholdMs();
+    if (limit <= 0 || performance.now() - run.startedAt < limit) return;
+    // From now on the hook runs on every line, as Redis's does once a script is killed,
+    // so a pcall in a loop cannot catch the stop and go on.
+    lua.m._lua_sethook(L, this.hookFn, MASK_LINE, 0);
+    if (this.refs !== null && L !== this.refs.thread) lua.m._lua_sethook(this.refs.thread, this.hookFn, MASK_LINE, 0);
+    pushErrorTable(lua, L, ERR_SCRIPT_TIME_LIMIT, false);
+    lua.raise(L);
+  }
+
+  // --- the state: Redis 7.0's environment ---------------------------------------------
+
+  private setupState(lua: LuaWasm): StateRefs {
+    const m = lua.m;
+    const L = lua.L;
+    m._luaL_openlibs(L);
+    const reg = (key: string, fn: (Lc: number) => number): number => lua.cfunction(key, fn);
+    const setFn = (name: string, fn: (Lc: number) => number): void => {
+      m._lua_pushcclosure(L, reg(`redis.${name}`, fn), 0);
+      lua.setField(L, -2, name);
+    };
+    const setNum = (name: string, v: number): void => {
+      m._lua_pushnumber(L, v);
+      lua.setField(L, -2, name);
+    };
+
+    // pcall as Redis's luaRedisPcall: an error table's `err` becomes the error value.
+    m._lua_pushcclosure(L, reg('pcall', (Lc) => this.pcall(lua, Lc)), 0);
+    lua.setField(L, LUA_GLOBALSINDEX, 'pcall');
+
+    // The redis table (luaRegisterRedisAPI, scriptingInit).
+    m._lua_createtable(L, 0, 32);
+    setFn('call', (Lc) => this.redisCall(lua, Lc, true));
+    setFn('pcall', (Lc) => this.redisCall(lua, Lc, false));
+    setFn('log', (Lc) => this.redisLog(lua, Lc));
+    LOG_LEVELS.forEach((level, i) => setNum(`LOG_${level.toUpperCase()}`, i));
+    setNum('REDIS_VERSION_NUM', versionNumber(this.env.version));
+    lua.pushString(L, this.env.version);
+    lua.setField(L, -2, 'REDIS_VERSION');
+    setFn('setresp', (Lc) => this.setResp(lua, Lc));
+    setFn('sha1hex', (Lc) => this.sha1hex(lua, Lc));
+    setFn('error_reply', (Lc) => this.errorReply(lua, Lc));
+    setFn('status_reply', (Lc) => this.statusReply(lua, Lc));
+    setFn('set_repl', (Lc) => this.setRepl(lua, Lc));
+    setNum('REPL_NONE', REPL_NONE);
+    setNum('REPL_AOF', REPL_AOF);
+    setNum('REPL_SLAVE', REPL_REPLICA);
+    setNum('REPL_REPLICA', REPL_REPLICA);
+    setNum('REPL_ALL', REPL_ALL);
+    setFn('acl_check_cmd', (Lc) => this.aclCheckCmd(lua, Lc));
+    setFn('replicate_commands', (Lc) => {
+      m._lua_pushboolean(Lc, 1);
+      return 1;
+    });
+    // redis.breakpoint and redis.debug answer as outside a debugging session (ldb is not supported).
+    setFn('breakpoint', (Lc) => {
+      m._lua_pushboolean(Lc, 0);
+      return 1;
+    });
+    setFn('debug', () => 0);
+    lua.setField(L, LUA_GLOBALSINDEX, 'redis');
+
+    // math.random and math.randomseed on Redis's lrand48.
+    lua.getField(L, LUA_GLOBALSINDEX, 'math');
+    m._lua_pushcclosure(L, reg('math.random', (Lc) => this.mathRandom(lua, Lc)), 0);
+    lua.setField(L, -2, 'random');
+    m._lua_pushcclosure(L, reg('math.randomseed', (Lc) => this.mathRandomseed(lua, Lc)), 0);
+    lua.setField(L, -2, 'randomseed');
+    m._lua_settop(L, -2);
+
+    for (const lib of this.env.libraries) registerLibrary(lua, L, lib);
+
+    // The sandbox (sandbox.ts): protection, removals, the error helpers.
+    if (lua.load(L, SANDBOX_LUA, '=sandbox') !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    m._lua_pushcclosure(L, reg('readonly_error', (Lc) => this.readonlyError(lua, Lc)), 0);
+    m._lua_pushcclosure(L, reg('missing_global', (Lc) => this.missingGlobal(lua, Lc)), 0);
+    if (m._lua_pcall(L, 2, 4, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    const errinfo = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    const shown = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    const protectedSet = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    const globals = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    const refs: StateRefs = {
+      globals, protectedSet, shown, errinfo, setmetatable: 0, rawset: 0, getmetatable: 0, thread: 0, threadRef: 0,
+    };
+
+    // setmetatable, rawset and getmetatable, guarded: a protected table cannot be changed
+    // through them, and shows what Redis shows.
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, globals);
+    for (const name of ['setmetatable', 'rawset', 'getmetatable'] as const) {
+      lua.getField(L, -1, name);
+      refs[name] = m._luaL_ref(L, LUA_REGISTRYINDEX);
+      lua.pushString(L, name);
+      m._lua_pushcclosure(L, reg(`guarded.${name}`, (Lc) => this.guarded(lua, Lc, name)), 0);
+      m._lua_rawset(L, -3);
+    }
+    m._lua_settop(L, 0);
+    this.newThread(lua, refs);
+    return refs;
+  }
+
+  // --- C functions of the environment ----------------------------------------------------
+  // Each follows lua-wasm.ts's contract: no JavaScript exception escapes; Lua errors are
+  // raised last, outside any try.
+
+  /** __newindex of the protected tables. */
+  private readonlyError(lua: LuaWasm, L: number): number {
+    return lua.raiseWhere(L, LUA_READONLY_TABLE);
+  }
+
+  /** __index behind the globals: luaProtectedTableError. */
+  private missingGlobal(lua: LuaWasm, L: number): number {
+    if (lua.m._lua_isstring(L, 2) === 0) return lua.raiseWhere(L, LUA_MISSING_GLOBAL_KEY);
+    return lua.raiseWhere(L, luaMissingGlobal(lua.toString(L, 2)!));
+  }
+
+  /** setmetatable/rawset/getmetatable, refusing or hiding the protected tables, else the original. */
+  private guarded(lua: LuaWasm, L: number, name: 'setmetatable' | 'rawset' | 'getmetatable'): number {
+    const m = lua.m;
+    const refs = this.refs!;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.protectedSet);
+    m._lua_pushvalue(L, 1);
+    m._lua_rawget(L, -2);
+    const isProtected = m._lua_toboolean(L, -1) !== 0;
+    m._lua_settop(L, -3);
+    if (isProtected) {
+      if (name === 'getmetatable') {
+        m._lua_settop(L, 1);
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.shown);
+        m._lua_pushvalue(L, 1);
+        m._lua_rawget(L, -2);
+        return 1;
+      }
+      // Raised from the C function itself in Redis (lua_setmetatable/lua_rawset): no position.
+      lua.pushString(L, LUA_READONLY_TABLE);
+      return lua.raise(L);
+    }
+    const n = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs[name]);
+    m._lua_insert(L, 1);
+    (m as unknown as { _lua_call(L: number, nargs: number, nres: number): void })._lua_call(L, n, LUA_MULTRET);
+    return m._lua_gettop(L);
+  }
+
+  /** pcall: luaRedisPcall. */
+  private pcall(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    const argc = m._lua_gettop(L);
+    m._lua_pushboolean(L, 1);
+    m._lua_insert(L, 1);
+    if (m._lua_pcall(L, argc - 1, LUA_MULTRET, 0) !== LUA_OK) {
+      m._lua_remove(L, 1);
+      if (m._lua_type(L, -1) === T_TABLE) {
+        lua.getField(L, -1, 'err');
+        if (m._lua_isstring(L, -1) !== 0) m._lua_replace(L, -2);
+        else m._lua_settop(L, -2);
+      }
+      m._lua_pushboolean(L, 0);
+      m._lua_insert(L, 1);
+    }
+    return m._lua_gettop(L);
+  }
+
+  /** Raises {err = 'ERR <message>'} (luaPushError + luaError). */
+  private raiseErrorTable(lua: LuaWasm, L: number, message: string): number {
+    pushErrorTable(lua, L, errorTableText(message), false);
+    return lua.raise(L);
+  }
+
+  /** The arguments of redis.call/pcall/acl_check_cmd as strings (luaArgsToRedisArgv), or the error. */
+  private commandArgs(lua: LuaWasm, L: number): string[] | string {
+    const m = lua.m;
+    const argc = m._lua_gettop(L);
+    if (argc === 0) return LUA_CALL_NO_ARGS;
+    const argv: string[] = new Array(argc);
+    for (let i = 1; i <= argc; i++) {
+      const t = m._lua_type(L, i);
+      // Numbers as %.17g, not Lua's %.14g, so no precision is lost.
+      if (t === T_NUMBER) argv[i - 1] = formatDouble17g(m._lua_tonumber(L, i));
+      else if (t === T_STRING) argv[i - 1] = lua.toString(L, i)!;
+      else {
+        m._lua_settop(L, 0);
+        return LUA_CALL_BAD_ARG;
+      }
+    }
+    m._lua_settop(L, 0);
+    return argv;
+  }
+
+  /** redis.call (raise) and redis.pcall: luaRedisGenericCommand. */
+  private redisCall(lua: LuaWasm, L: number, raise: boolean): number {
+    const run = this.current;
+    if (run === null) return this.raiseErrorTable(lua, L, luaOutsideRun('redis.call/pcall'));
+    const argv = this.commandArgs(lua, L);
+    if (typeof argv === 'string') {
+      pushErrorTable(lua, L, errorTableText(argv), false);
+      return raise ? lua.raise(L) : 1;
+    }
+    const reply = run.reply;
+    const mark = reply.mark();
+    const protocol = reply.protocol;
+    let refusal: string | null;
+    let bytes: Buffer | null = null;
+    let failure: string | null = null;
+    try {
+      reply.protocol = run.resp;
+      refusal = run.host.call(argv, run);
+    } catch (e) {
+      reply.rollback(mark);
+      refusal = `internal error running a command from the script: ${e instanceof Error ? e.message : String(e)}`;
+    } finally {
+      reply.protocol = protocol;
+    }
+    if (refusal !== null) {
+      pushErrorTable(lua, L, errorTableText(refusal), true);
+      return raise ? lua.raise(L) : 1;
+    }
+    bytes = reply.cut(mark);
+    try {
+      pushReply(lua, L, bytes, 0);
+    } catch (e) {
+      lua.m._lua_settop(L, 0);
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (failure !== null) return this.raiseErrorTable(lua, L, failure);
+    return raise && bytes[0] === 0x2d ? lua.raise(L) : 1;
+  }
+
+  private sha1hex(lua: LuaWasm, L: number): number {
+    if (lua.m._lua_gettop(L) !== 1) return this.raiseErrorTable(lua, L, LUA_WRONG_ARGS);
+    const s = lua.toString(L, 1) ?? '';
+    lua.pushString(L, ScriptEngine.sha1(s));
+    return 1;
+  }
+
+  /** redis.error_reply: {err = 'CODE msg'} ('-' optional). */
+  private errorReply(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    if (m._lua_gettop(L) !== 1 || m._lua_type(L, -1) !== T_STRING) {
+      pushErrorTable(lua, L, errorTableText(LUA_WRONG_ARGS_OR_TYPE), false);
+      return 1;
+    }
+    const text = lua.toString(L, -1)!;
+    pushErrorTable(lua, L, errorTableText(text.startsWith('-') ? text : `-${text}`), false);
+    return 1;
+  }
+
+  /** redis.status_reply: {ok = text}. */
+  private statusReply(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    if (m._lua_gettop(L) !== 1 || m._lua_type(L, -1) !== T_STRING) {
+      pushErrorTable(lua, L, errorTableText(LUA_WRONG_ARGS_OR_TYPE), false);
+      return 1;
+    }
+    m._lua_createtable(L, 0, 1);
+    m._lua_pushvalue(L, -2);
+    lua.setField(L, -2, 'ok');
+    return 1;
+  }
+
+  private setRepl(lua: LuaWasm, L: number): number {
+    const run = this.current;
+    if (run === null) return this.raiseErrorTable(lua, L, luaOutsideRun('redis.set_repl'));
+    if (lua.m._lua_gettop(L) !== 1) return this.raiseErrorTable(lua, L, LUA_SET_REPL_ARGS);
+    const flags = Math.trunc(lua.m._lua_tonumber(L, -1)) | 0;
+    if ((flags & ~REPL_ALL) !== 0) return this.raiseErrorTable(lua, L, LUA_SET_REPL_FLAGS);
+    run.replFlags = flags;
+    return 0;
+  }
+
+  private setResp(lua: LuaWasm, L: number): number {
+    const run = this.current;
+    if (run === null) return this.raiseErrorTable(lua, L, luaOutsideRun('redis.setresp'));
+    if (lua.m._lua_gettop(L) !== 1) return this.raiseErrorTable(lua, L, LUA_SETRESP_ARGS);
+    const resp = Math.trunc(lua.m._lua_tonumber(L, -1));
+    if (resp !== 2 && resp !== 3) return this.raiseErrorTable(lua, L, LUA_SETRESP_VERSION);
+    run.resp = resp;
+    return 0;
+  }
+
+  private aclCheckCmd(lua: LuaWasm, L: number): number {
+    const run = this.current;
+    if (run === null) return this.raiseErrorTable(lua, L, luaOutsideRun('redis.acl_check_cmd'));
+    const argv = this.commandArgs(lua, L);
+    if (typeof argv === 'string') return this.raiseErrorTable(lua, L, argv);
+    let allowed: boolean | null = null;
+    let failure: string | null = null;
+    try {
+      allowed = run.host.aclCheck(argv);
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e);
+    }
+    if (failure !== null) return this.raiseErrorTable(lua, L, failure);
+    if (allowed === null) return this.raiseErrorTable(lua, L, LUA_ACL_CHECK_UNKNOWN);
+    lua.m._lua_pushboolean(L, allowed ? 1 : 0);
+    return 1;
+  }
+
+  /** redis.log(level, ...): the arguments that are strings or numbers, joined by spaces. */
+  private redisLog(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    const argc = m._lua_gettop(L);
+    if (argc < 2) return this.raiseErrorTable(lua, L, LUA_LOG_ARGS);
+    if (m._lua_isnumber(L, 1) === 0) return this.raiseErrorTable(lua, L, LUA_LOG_LEVEL_TYPE);
+    const level = Math.trunc(m._lua_tonumber(L, 1));
+    if (level < 0 || level > 3) return this.raiseErrorTable(lua, L, LUA_LOG_LEVEL);
+    const parts: string[] = [];
+    for (let i = 2; i <= argc; i++) {
+      const s = lua.toString(L, i);
+      if (s !== null) parts.push(s);
+    }
+    try {
+      this.env.log(LOG_LEVELS[level]!, parts.join(' '));
+    } catch {
+      // A failing log sink does not fail the script (Redis's serverLogRaw cannot fail it either).
+    }
+    return 0;
+  }
+
+  /** math.random as Redis's redis_math_random: Lua 5.1's, on redisLrand48. */
+  private mathRandom(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    if (this.current === null) return lua.raiseWhere(L, luaOutsideRun('math.random'));
+    // Drawn first, as Redis does: a call that then fails on its arguments still advances the sequence.
+    const r = (this.random.next() % LRAND48_MAX) / LRAND48_MAX;
+    const argc = m._lua_gettop(L);
+    if (argc > 2) return lua.raiseWhere(L, LUA_WRONG_ARGS);
+    const checkInt = (i: number): number | null => (m._lua_isnumber(L, i) === 0 ? null : Math.trunc(m._lua_tonumber(L, i)) | 0);
+    let lower = 1;
+    let upper = 0;
+    if (argc >= 1) {
+      const a = checkInt(1);
+      if (a === null) return lua.raiseWhere(L, badNumberArgument(lua, L, 1, 'random'));
+      if (argc === 1) upper = a;
+      else {
+        const b = checkInt(2);
+        if (b === null) return lua.raiseWhere(L, badNumberArgument(lua, L, 2, 'random'));
+        lower = a;
+        upper = b;
+      }
+      if (lower > upper) return lua.raiseWhere(L, `bad argument #${argc} to 'random' (${LUA_INTERVAL_EMPTY})`);
+    }
+    if (argc === 0) m._lua_pushnumber(L, r);
+    else m._lua_pushnumber(L, Math.floor(r * (upper - lower + 1)) + lower);
+    return 1;
+  }
+
+  private mathRandomseed(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    if (this.current === null) return lua.raiseWhere(L, luaOutsideRun('math.randomseed'));
+    if (m._lua_isnumber(L, 1) === 0) return lua.raiseWhere(L, badNumberArgument(lua, L, 1, 'randomseed'));
+    this.random.seed(Math.trunc(m._lua_tonumber(L, 1)) | 0);
+    return 0;
+  }
+}
+
+/** luaL_checkint's error: "bad argument #1 to 'random' (number expected, got string)". */
+function badNumberArgument(lua: LuaWasm, L: number, arg: number, fname: string): string {
+  const t = lua.m._lua_type(L, arg);
+  const got = t === -1 ? 'no value' : ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'][t];
+  return `bad argument #${arg} to '${fname}' (number expected, got ${got})`;
+}
+
+
+/** REDIS_VERSION_NUM: 0x00MMmmpp. */
+function versionNumber(version: string): number {
+  const [major, minor, patch] = version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+  return ((major ?? 0) << 16) | ((minor ?? 0) << 8) | (patch ?? 0);
+}

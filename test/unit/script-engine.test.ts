@@ -1,0 +1,199 @@
+import { describe, expect, test } from 'vitest';
+import { ScriptEngine, type ScriptEnvironment } from '../../src/scripting/script-engine.js';
+import { ScriptRun, type ScriptHost } from '../../src/scripting/script-run.js';
+import { COMPAT_FLAGS } from '../../src/scripting/script-flags.js';
+import { ReplyWriter } from '../../src/protocol/writer.js';
+import type { LuaLibrary } from '../../src/scripting/library-bridge.js';
+import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../../src/scripting/lua-value.js';
+
+/**
+ * The engine alone (no server): the bridge that registers libraries written in
+ * TypeScript (tables both ways, errors, identity, depth), the stops that keep a script
+ * from freezing or filling the server, and engines sharing nothing. The host answers
+ * every redis.call with +OK, as a stand-in for the dispatcher (the server's own path is
+ * proven in test/compat/scripting.test.ts).
+ */
+
+/** What the test library saw last, for assertions on the TypeScript side. */
+interface Seen {
+  args: LuaValue[];
+}
+
+function testLibrary(seen: Seen): LuaLibrary {
+  return {
+    name: 'tlib',
+    functions: {
+      echo: (args) => {
+        seen.args = args;
+        return args;
+      },
+      count: (args) => [args.length],
+      raise: (args) => {
+        throw new LuaRaisedError(`raised ${String(args[0])}`);
+      },
+      raiseBare: () => {
+        throw new LuaRaisedError('bare', false);
+      },
+      boom: () => {
+        throw new Error('a bug');
+      },
+      build: () => {
+        const shared = new LuaTable();
+        shared.set('k', 'v');
+        const t = new LuaTable();
+        t.set(1, shared);
+        t.set(2, shared);
+        t.set('self', t);
+        const meta = new LuaTable();
+        meta.set('__index', shared);
+        const withMeta = new LuaTable();
+        withMeta.metatable = meta;
+        t.set('m', withMeta);
+        return [t, 'two', null, 3.5];
+      },
+    },
+    fields: { VERSION: 'tlib 1' },
+  };
+}
+
+const STRING_EXTRA: LuaLibrary = { name: 'string', functions: { twice: (args) => [String(args[0]) + String(args[0])] } };
+
+async function engine(env: Partial<ScriptEnvironment> = {}, seen: Seen = { args: [] }): Promise<ScriptEngine> {
+  const e = new ScriptEngine({
+    log: () => {},
+    busyReplyThresholdMs: () => 5000,
+    libraries: [testLibrary(seen), STRING_EXTRA],
+    version: '7.0.15',
+    ...env,
+  });
+  await e.start();
+  return e;
+}
+
+const OK_HOST: ScriptHost = {
+  call: (_argv, run) => {
+    run.reply.simple('OK');
+    return null;
+  },
+  aclCheck: () => true,
+};
+
+/** Runs body and returns the reply as text. */
+function run(e: ScriptEngine, body: string, args: string[] = []): string {
+  const script = e.load(body);
+  if ('error' in script) return `-${script.error}`;
+  const w = new ReplyWriter();
+  e.run(script, [], args, new ScriptRun(script.sha, COMPAT_FLAGS, false, OK_HOST, w));
+  return (w.take() ?? Buffer.alloc(0)).toString('latin1');
+}
+
+describe('the library bridge', () => {
+  test('arguments arrive as LuaValues, tables in next order, and go back as they were', async () => {
+    const seen: Seen = { args: [] };
+    const e = await engine({}, seen);
+    expect(run(e, "return tlib.count(1, nil, 'x', nil)")).toBe(':4\r\n');
+    run(e, "local t = {10, 20, 30} tlib.echo(t, true, 1.5, 'b\\0y', print)".replace('print', 'tlib.echo'));
+    const [t, b, n, s, f] = seen.args;
+    expect(t).toBeInstanceOf(LuaTable);
+    expect((t as LuaTable).entries).toEqual([[1, 10], [2, 20], [3, 30]]);
+    expect([b, n, s]).toEqual([true, 1.5, 'b\x00y']);
+    expect(f).toEqual(new LuaOpaque('function'));
+    // A table met twice is one LuaTable; a cycle is kept as one.
+    run(e, 'local s = {} local t = {a = s, b = s} t.me = t tlib.echo(t)');
+    const cyc = seen.args[0] as LuaTable;
+    expect(cyc.get('a')).toBe(cyc.get('b'));
+    expect(cyc.get('me')).toBe(cyc);
+    // Metatables come along.
+    run(e, "tlib.echo(setmetatable({}, {__index = {x = 1}}))");
+    expect((seen.args[0] as LuaTable).metatable?.get('__index')).toBeInstanceOf(LuaTable);
+    // Round trip: the same values come back to Lua.
+    expect(run(e, "local a, b, c = tlib.echo({1, {2, 'x'}}, 'y', 7) return {a[1], a[2][1], a[2][2], b, c}")).toBe(
+      '*5\r\n:1\r\n:2\r\n$1\r\nx\r\n$1\r\ny\r\n:7\r\n',
+    );
+    e.close();
+  });
+
+  test('tables built in TypeScript: order, shared tables, cycles, metatables', async () => {
+    const e = await engine();
+    expect(run(e, "local t, two, none, f = tlib.build() return {t[1] == t[2], t.self == t, t[1].k, two, none == nil, f, t.m.k}")).toBe(
+      '*7\r\n:1\r\n:1\r\n$1\r\nv\r\n$3\r\ntwo\r\n:1\r\n:3\r\n$1\r\nv\r\n',
+    );
+    expect(run(e, 'return tlib.VERSION')).toBe('$6\r\ntlib 1\r\n');
+    expect(run(e, "return string.twice('ab') .. ('cd'):twice()")).toBe('$8\r\nababcdcd\r\n');
+    e.close();
+  });
+
+  test('errors: with the caller position, without it, and a bug in TypeScript', async () => {
+    const e = await engine();
+    const sha = (body: string) => ScriptEngine.sha1(body);
+    let body = "\ntlib.raise('x')";
+    expect(run(e, body)).toBe(`-ERR user_script:2: raised x script: ${sha(body)}, on @user_script:2.\r\n`);
+    body = 'tlib.raiseBare()';
+    expect(run(e, body)).toBe(`-ERR bare script: ${sha(body)}, on @user_script:1.\r\n`);
+    body = 'tlib.boom()';
+    expect(run(e, body)).toBe(`-ERR user_script:1: internal error in tlib.boom: a bug script: ${sha(body)}, on @user_script:1.\r\n`);
+    expect(run(e, "return {pcall(tlib.raise, 'y')}")).toBe('*2\r\n$-1\r\n$8\r\nraised y\r\n');
+    body = 'tlib.echo = nil';
+    expect(run(e, body)).toBe(`-ERR user_script:1: Attempt to modify a readonly table script: ${sha(body)}, on @user_script:1.\r\n`);
+    e.close();
+  });
+
+  test('a table nested past the depth limit is refused, and the engine goes on', async () => {
+    const e = await engine();
+    const reply = run(e, 'local t = {} local c = t for i = 1, 2100 do c[1] = {} c = c[1] end return tlib.count(t)');
+    expect(reply).toContain('table nested too deeply');
+    expect(run(e, 'local t = {} local c = t for i = 1, 100 do c[1] = {} c = c[1] end return tlib.count(t)')).toBe(':1\r\n');
+    e.close();
+  });
+});
+
+describe('stops', () => {
+  test('a script running past busy-reply-threshold is stopped, even inside pcall', async () => {
+    const e = await engine({ busyReplyThresholdMs: () => 50 });
+    for (const body of ['while true do end', 'while true do pcall(function() while true do end end) end',
+      "local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end)"]) {
+      const t0 = performance.now();
+      const reply = run(e, body);
+      expect(reply, body).toContain('Script ran longer than busy-reply-threshold');
+      expect(performance.now() - t0).toBeLessThan(5000);
+    }
+    expect(run(e, 'return 1')).toBe(':1\r\n');
+    e.close();
+  });
+
+  test('unbounded recursion and allocation end with an error', async () => {
+    const e = await engine({ luaMemoryLimit: 32 << 20 });
+    expect(run(e, 'local function f() return f() + 1 end return f()')).toContain('stack overflow');
+    expect(run(e, "local t = {} while true do t[#t + 1] = string.rep('x', 1e5) .. #t end")).toContain('not enough memory');
+    expect(run(e, "return redis.call('ping')")).toBe('+OK\r\n');
+    e.close();
+  });
+});
+
+describe('engines', () => {
+  test('two engines share nothing; SCRIPT FLUSH gives a fresh state', async () => {
+    const a = await engine();
+    const b = await engine();
+    run(a, 'math.randomseed(5)');
+    expect(run(b, 'return math.random(1000)')).toBe(':397\r\n'); // b's sequence untouched by a's seed
+    expect(a.cachedScripts).toBe(1);
+    expect(b.cachedScripts).toBe(1);
+    a.flush();
+    expect(a.cachedScripts).toBe(0);
+    expect(run(a, 'return redis.REDIS_VERSION_NUM')).toBe(`:${0x07000f}\r\n`);
+    // A new state per flush, the same C functions: a flush costs the state, not new registrations.
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) a.flush();
+    expect(run(a, "return redis.call('ping')")).toBe('+OK\r\n');
+    expect(performance.now() - t0).toBeLessThan(2000);
+    a.close();
+    b.close();
+  });
+
+  test('a script cannot leave anything behind in the globals', async () => {
+    const e = await engine();
+    expect(run(e, 'return rawset(_G, "leak", 1)')).toContain('Attempt to modify a readonly table');
+    expect(run(e, 'return type(leak)')).toContain("nonexistent global variable 'leak'");
+    e.close();
+  });
+});
