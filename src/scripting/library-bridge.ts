@@ -1,9 +1,11 @@
-import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from './lua-value.js';
+import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from './lib/lua-value.js';
 import { LUA_TABLE_TOO_DEEP } from './script-errors.js';
+import { LuaArgError } from './lib/lua-aux.js';
 import {
   type LuaWasm,
   LUA_GLOBALSINDEX,
   T_BOOLEAN,
+  T_LIGHTUSERDATA,
   T_NIL,
   T_NUMBER,
   T_STRING,
@@ -31,6 +33,11 @@ export interface LuaLibrary {
   readonly name: string;
   readonly functions: Readonly<Record<string, LuaLibraryFunction>>;
   readonly fields?: Readonly<Record<string, LuaValue>>;
+  /**
+   * Functions that return a new instance of a library as a table (cjson.new: a cjson
+   * with settings of its own), by name.
+   */
+  readonly constructors?: Readonly<Record<string, () => LuaLibrary>>;
 }
 
 /**
@@ -54,9 +61,34 @@ export function registerLibrary(lua: LuaWasm, L: number, lib: LuaLibrary): void 
     m._lua_pushvalue(L, -1);
     lua.setField(L, LUA_GLOBALSINDEX, lib.name);
   }
-  for (const [name, fn] of Object.entries(lib.functions)) {
+  fillLibraryTable(lua, L, lib);
+  m._lua_settop(L, -2);
+}
+
+/** Where a C function finds its first upvalue (lua_upvalueindex(1)). */
+const UPVALUE_1 = LUA_GLOBALSINDEX - 1;
+
+/**
+ * Sets the library's functions, fields and constructors into the table on top of the
+ * stack. The instance is numbered in lua.libraries and each function carries that number
+ * as an upvalue: one C function per library function name serves every instance (a
+ * cjson.new gets its own settings without registering new functions with the engine),
+ * and a new state (SCRIPT FLUSH) numbers its instances afresh.
+ */
+function fillLibraryTable(lua: LuaWasm, L: number, lib: LuaLibrary): void {
+  const m = lua.m;
+  const id = lua.libraries.push(lib) - 1;
+  for (const name of Object.keys(lib.functions)) {
     const qualified = `${lib.name}.${name}`;
-    m._lua_pushcclosure(L, lua.cfunction(`lib:${qualified}`, (Lc) => callLibraryFunction(lua, Lc, qualified, fn)), 0);
+    m._lua_pushnumber(L, id);
+    m._lua_pushcclosure(
+      L,
+      lua.cfunction(`lib:${qualified}`, (Lc) => {
+        const instance = lua.libraries[m._lua_tonumber(Lc, UPVALUE_1)] as LuaLibrary;
+        return callLibraryFunction(lua, Lc, qualified, instance.functions[name]!);
+      }),
+      1,
+    );
     lua.setField(L, -2, name);
   }
   for (const [name, value] of Object.entries(lib.fields ?? {})) {
@@ -65,13 +97,29 @@ export function registerLibrary(lua: LuaWasm, L: number, lib: LuaLibrary): void 
     m._lua_remove(L, pushed.holder);
     lua.setField(L, -2, name);
   }
-  m._lua_settop(L, -2);
+  for (const name of Object.keys(lib.constructors ?? {})) {
+    m._lua_pushnumber(L, id);
+    m._lua_pushcclosure(
+      L,
+      lua.cfunction(`lib:${lib.name}.${name}`, (Lc) => {
+        const instance = lua.libraries[m._lua_tonumber(Lc, UPVALUE_1)] as LuaLibrary;
+        const made = instance.constructors![name]!();
+        m._lua_settop(Lc, 0);
+        m._lua_createtable(Lc, 0, Object.keys(made.functions).length);
+        fillLibraryTable(lua, Lc, made);
+        return 1;
+      }),
+      1,
+    );
+    lua.setField(L, -2, name);
+  }
 }
 
 /** A library function called from Lua: arguments in, results out, errors raised. */
 function callLibraryFunction(lua: LuaWasm, L: number, qualifiedName: string, fn: LuaLibraryFunction): number {
   let failure: string | null = null;
   let where = true;
+  let argError: LuaArgError | null = null;
   let results: LuaValue[] = [];
   try {
     const n = lua.m._lua_gettop(L);
@@ -80,7 +128,10 @@ function callLibraryFunction(lua: LuaWasm, L: number, qualifiedName: string, fn:
     for (let i = 1; i <= n; i++) args[i - 1] = readValue(lua, L, i, seen, 0);
     results = fn(args);
   } catch (e) {
-    if (e instanceof LuaRaisedError) {
+    if (e instanceof LuaArgError) {
+      argError = e;
+      failure = e.message;
+    } else if (e instanceof LuaRaisedError) {
       failure = e.message;
       where = e.where;
     } else {
@@ -89,6 +140,8 @@ function callLibraryFunction(lua: LuaWasm, L: number, qualifiedName: string, fn:
   }
   // Raised outside the try: Lua's error unwinds through here by an exception of its own.
   if (failure !== null) {
+    // luaL_argerror itself, so the function is named from its call site as Lua names it.
+    if (argError !== null) return lua.argError(L, argError.argIndex, argError.extraMessage);
     if (where) return lua.raiseWhere(L, failure);
     lua.pushString(L, failure);
     return lua.raise(L);
@@ -119,6 +172,8 @@ export function readValue(lua: LuaWasm, L: number, idx: number, seen: Map<number
       return m._lua_tonumber(L, abs);
     case T_STRING:
       return lua.toString(L, abs)!;
+    case T_LIGHTUSERDATA:
+      return m._lua_touserdata(L, abs) === 0 ? lua.lightNull : new LuaOpaque('lightuserdata');
     case T_TABLE: {
       const id = m._lua_topointer(L, abs);
       const known = seen.get(id);
@@ -163,7 +218,8 @@ export function newPushedTables(lua: LuaWasm, L: number): PushedTables {
 /**
  * Pushes a LuaValue: a LuaTable becomes a new table with its entries set in order (and
  * its metatable); the same LuaTable twice is the same Lua table. A LuaOpaque cannot be
- * made again from TypeScript, and a table nested past what the Lua stack holds cannot be
+ * made again from TypeScript (but the state's NULL lightuserdata, lua.lightNull, is that
+ * lightuserdata again), and a table nested past what the Lua stack holds cannot be
  * built: both are pushed as nil.
  */
 export function pushValue(lua: LuaWasm, L: number, v: LuaValue, pushed: PushedTables): void {
@@ -172,6 +228,7 @@ export function pushValue(lua: LuaWasm, L: number, v: LuaValue, pushed: PushedTa
   else if (typeof v === 'boolean') m._lua_pushboolean(L, v ? 1 : 0);
   else if (typeof v === 'number') m._lua_pushnumber(L, v);
   else if (typeof v === 'string') lua.pushString(L, v);
+  else if (v === lua.lightNull) m._lua_pushlightuserdata(L, 0);
   else if (v instanceof LuaTable) {
     const slot = pushed.slots.get(v);
     if (slot !== undefined) {

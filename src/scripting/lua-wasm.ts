@@ -18,6 +18,7 @@
  * would rethrow it past Lua's own error handling and leave the state mid-call). Errors are
  * raised with raise(), which performs Lua's longjmp.
  */
+import { LuaOpaque } from './lib/lua-value.js';
 
 /* eslint-disable @typescript-eslint/naming-convention */
 /** The parts of the Emscripten module used here (Lua 5.1.5's lua.h / lauxlib.h). */
@@ -38,6 +39,9 @@ export interface LuaModule {
   _luaL_ref(L: number, t: number): number;
   _luaL_unref(L: number, t: number, ref: number): void;
   _luaL_where(L: number, level: number): void;
+  _luaL_argerror(L: number, narg: number, extramsg: number): number;
+  _lua_touserdata(L: number, idx: number): number;
+  _lua_pushlightuserdata(L: number, p: number): void;
   _lua_close(L: number): void;
   _lua_checkstack(L: number, n: number): number;
   _lua_gettop(L: number): number;
@@ -125,6 +129,16 @@ export class LuaWasm {
   private scratch = 0;
   private scratchSize = 0;
   private readonly lenPtr: number;
+  /**
+   * The state's NULL lightuserdata as TypeScript sees it (cjson.null): every NULL
+   * lightuserdata is the same Lua value, so the bridge maps it to this one object.
+   */
+  readonly lightNull = new LuaOpaque('lightuserdata');
+  /**
+   * The library instances of the current state, by the number their functions carry
+   * (library-bridge.ts); emptied with the state. Typed loosely: the bridge owns them.
+   */
+  readonly libraries: unknown[] = [];
   /** NUL-terminated names for lua_getfield/lua_setfield, allocated once per instance. */
   private readonly names = new Map<string, number>();
   /** A Buffer view of the linear memory, replaced when the memory grows. */
@@ -171,6 +185,7 @@ export class LuaWasm {
   /** Closes the state and opens a fresh one in the same instance (SCRIPT FLUSH). */
   reset(): void {
     this.m._lua_close(this.L);
+    this.libraries.length = 0;
     this.L = this.newState();
   }
 
@@ -263,6 +278,19 @@ export class LuaWasm {
    * Raises `message` with the position of the Lua code that called the running C
    * function, as luaL_error does ("user_script:3: message").
    */
+  /**
+   * Raises luaL_argerror's error for argument narg of the running C function: Lua names
+   * the function from its call site ("bad argument #1 to 'decode' (...)", '?' through
+   * pcall, "calling 'f' on bad self" for a method call). Never returns.
+   */
+  argError(L: number, narg: number, extra: string): number {
+    const p = this.reserve(extra.length + 1);
+    const h = this.bytes();
+    if (extra.length > 0) h.write(extra, p, 'latin1');
+    h[p + extra.length] = 0;
+    return this.m._luaL_argerror(L, narg, p);
+  }
+
   raiseWhere(L: number, message: string): number {
     this.m._luaL_where(L, 1);
     this.pushString(L, message);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { formatDouble17g } from '../protocol/writer.js';
 import { registerLibrary, type LuaLibrary } from './library-bridge.js';
+import { redisLibraries } from './lib/redis-libraries.js';
 import { errorTableText, extractErrorInfo, pushErrorTable, pushReply, writeError, writeReply } from './lua-reply.js';
 import {
   LuaWasm,
@@ -55,7 +56,7 @@ export interface ScriptEnvironment {
   log(level: ScriptLogLevel, message: string): void;
   /** busy-reply-threshold (lua-time-limit) in ms: see ERR_SCRIPT_TIME_LIMIT. */
   busyReplyThresholdMs(): number;
-  /** Libraries written in TypeScript to register (cjson, cmsgpack, struct, bit, string.format). */
+  /** Libraries written in TypeScript to register besides Redis's own (lib/redis-libraries.ts): tests add their own. */
   readonly libraries: readonly LuaLibrary[];
   /** The version redis.REDIS_VERSION and REDIS_VERSION_NUM report. */
   readonly version: string;
@@ -418,6 +419,9 @@ export class ScriptEngine {
     lua.setField(L, -2, 'randomseed');
     m._lua_settop(L, -2);
 
+    // cjson, cmsgpack, struct, bit and string.format (lib/), new for each state; then any
+    // the server adds.
+    for (const lib of redisLibraries(lua.lightNull)) registerLibrary(lua, L, lib);
     for (const lib of this.env.libraries) registerLibrary(lua, L, lib);
 
     // The sandbox (sandbox.ts): protection, removals, the error helpers.

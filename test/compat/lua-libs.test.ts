@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LuaOpaque, LuaTable, type LuaValue } from '../../src/scripting/lua-value.js';
+import { LuaOpaque, LuaTable, type LuaValue } from '../../src/scripting/lib/lua-value.js';
 import { stringFormat } from '../../src/scripting/lib/string-format.js';
 import { createBitLibrary } from '../../src/scripting/lib/bit.js';
 import { createStructLibrary } from '../../src/scripting/lib/struct.js';

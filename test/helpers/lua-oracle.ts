@@ -1,4 +1,4 @@
-import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../../src/scripting/lua-value.js';
+import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../../src/scripting/lib/lua-value.js';
 import { formatG } from '../../src/scripting/lib/c-format.js';
 import { RawClient } from './raw-client.js';
 import { startRedis, type ReferenceRedis } from './redis-server.js';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { LuaOpaque, LuaRaisedError, LuaTable } from '../../src/scripting/lua-value.js';
+import { LuaOpaque, LuaRaisedError, LuaTable } from '../../src/scripting/lib/lua-value.js';
 import { LuaArgError } from '../../src/scripting/lib/lua-aux.js';
 import { createCjson } from '../../src/scripting/lib/cjson.js';
 import { createCmsgpackLibrary } from '../../src/scripting/lib/cmsgpack.js';

@@ -4,7 +4,7 @@ import { ScriptRun, type ScriptHost } from '../../src/scripting/script-run.js';
 import { COMPAT_FLAGS } from '../../src/scripting/script-flags.js';
 import { ReplyWriter } from '../../src/protocol/writer.js';
 import type { LuaLibrary } from '../../src/scripting/library-bridge.js';
-import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../../src/scripting/lua-value.js';
+import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../../src/scripting/lib/lua-value.js';
 
 /**
  * The engine alone (no server): the bridge that registers libraries written in

@@ -8,7 +8,7 @@
  * is 2). A non-number argument reads as 0 through lua_tonumber and is then refused
  * ("number expected") unless it is a numeric string; shift counts use their low 5 bits.
  */
-import { LuaRaisedError, type LuaValue } from '../lua-value.js';
+import { LuaRaisedError, type LuaValue } from './lua-value.js';
 import { toNumber, typeError, type LuaLibFunction } from './lua-aux.js';
 
 const MAGIC = 6755399441055744.0; // 2^52 + 2^51

@@ -23,7 +23,7 @@
  * leading '+' or zeros) are numbers. Nesting is limited by the depth setting and by Lua's
  * 8000-slot stack (an object level holds 2 slots, an array level 1).
  */
-import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from '../lua-value.js';
+import { LuaOpaque, LuaRaisedError, LuaTable, type LuaValue } from './lua-value.js';
 import { formatG } from './c-format.js';
 import { LuaArgError, checkInteger, checkLString, doubleToInt32, strtod, toLString, typeError, typeName, type LuaLibFunction } from './lua-aux.js';
 import {

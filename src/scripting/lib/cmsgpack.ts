@@ -18,7 +18,7 @@
  * LUAI_MAXCSTACK (8000) slots: unpacking more values at once (tables count the slots their
  * decoding uses) is the C code's "stack overflow (too many return values at once; ...)".
  */
-import { LuaRaisedError, LuaTable, type LuaValue } from '../lua-value.js';
+import { LuaRaisedError, LuaTable, type LuaValue } from './lua-value.js';
 import { LuaArgError, checkLString, checkInteger, optInteger, type LuaLibFunction } from './lua-aux.js';
 import {
   msgpackBadFormat,

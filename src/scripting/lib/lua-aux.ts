@@ -8,7 +8,7 @@
  * Arguments are the values on the C function's stack: args[0] is stack index 1, and an
  * index past args.length is "none" (lua_isnone), distinct from a nil argument.
  */
-import { LuaRaisedError, LuaTable, type LuaOpaque, type LuaValue } from '../lua-value.js';
+import { LuaRaisedError, LuaTable, type LuaOpaque, type LuaValue } from './lua-value.js';
 import { argErrorText, typeErrorExtra } from './lib-errors.js';
 import { formatG } from './c-format.js';
 

@@ -15,7 +15,7 @@
  * - '%q' quotes a string for Lua's reader ("\n" becomes backslash-newline, NUL "\000");
  * - '%s' takes strings and numbers only (luaL_checklstring: no __tostring in 5.1).
  */
-import { LuaRaisedError, type LuaValue } from '../lua-value.js';
+import { LuaRaisedError, type LuaValue } from './lua-value.js';
 import { LuaArgError, checkLString, checkNumber, doubleToInt32, doubleToInt64, doubleToUint64 } from './lua-aux.js';
 import { formatChar, formatDouble, formatInteger, formatString, type ConversionSpec } from './c-format.js';
 import { formatInvalidOption, formatNoValue, formatRepeatedFlags, formatTooLong } from './lib-errors.js';

@@ -11,7 +11,7 @@
  * the string (the C code has already advanced its counter), and size() ignores unknown
  * letters and digits (it only checks options that are not alphanumeric).
  */
-import { LuaRaisedError, type LuaValue } from '../lua-value.js';
+import { LuaRaisedError, type LuaValue } from './lua-value.js';
 import {
   LuaArgError,
   checkLString,
