@@ -5,7 +5,7 @@
  *   npm run bench -- --quick   about four minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
- * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory, churn, collections.
+ * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory, churn, collections, scripting.
  *
  * Both servers run as separate processes on free loopback ports with the same
  * settings (`--save ''`). Every scenario runs against both in the same run,
@@ -30,6 +30,7 @@ import { reclaim } from './scenarios/reclaim.js';
 import { maxmemory } from './scenarios/maxmemory.js';
 import { churn } from './scenarios/churn.js';
 import { collections } from './scenarios/collections.js';
+import { scripting } from './scenarios/scripting.js';
 import type { ScenarioContext } from './lib/context.js';
 
 const args = process.argv.slice(2);
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
   if (want('maxmemory')) await maxmemory(context);
   if (want('churn')) await churn(context);
   if (want('collections')) await collections(context);
+  if (want('scripting')) await scripting(context);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = [
     '# Benchmark results: lapse against redis-server',

@@ -31,6 +31,26 @@ export async function redisBenchmark(
   return out;
 }
 
+/** One redis-benchmark run of a custom command (argv, with __rand_int__ placeholders): requests per second. */
+export async function redisBenchmarkCommand(
+  server: BenchServer,
+  options: { pipeline: number; requests: number; clients?: number; keyspace?: number },
+  argv: string[],
+): Promise<number> {
+  const r = await run('redis-benchmark', [
+    '-h', '127.0.0.1', '-p', String(server.port),
+    '-c', String(options.clients ?? 50),
+    '-r', String(options.keyspace ?? 100_000),
+    '-n', String(options.requests),
+    '-P', String(options.pipeline),
+    '--csv', ...argv,
+  ]);
+  const out = new Map<string, number>();
+  parseCsv(r.out, out);
+  if (out.size !== 1) throw new Error(`redis-benchmark ${argv[0]}: no result in ${r.out} ${r.err}`);
+  return [...out.values()][0]!;
+}
+
 function parseCsv(text: string, into: Map<string, number>): void {
   for (const line of text.split('\n')) {
     const m = /^"([^"]+)","([0-9.]+)"/.exec(line);
