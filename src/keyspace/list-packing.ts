@@ -96,16 +96,27 @@ export function entryEnd(s: string, p: number): number {
   const k = intBytes(c);
   if (k !== 0) return p + k + 2;
   if (c < 0x80) return p + c + 2; // a one-char length: [len][bytes][len]
-  const start = p;
+  const start = textStart(s, p);
+  // The reversed length after the text takes as many chars as the length before it.
+  return start + textLength(s, p) + (start - p);
+}
+
+/** Where the text of the text entry at p starts: past its length's chars. */
+function textStart(s: string, p: number): number {
+  while (s.charCodeAt(p) >= 0x80) p++;
+  return p + 1;
+}
+
+/** The length of the text entry at p (its base-128 digits, low first). */
+function textLength(s: string, p: number): number {
   let len = 0;
   let mul = 1;
   for (;;) {
     const d = s.charCodeAt(p++);
     len += (d & 0x7f) * mul;
-    if (d < 0x80) break;
+    if (d < 0x80) return len;
     mul *= 128;
   }
-  return p + len + (p - start);
 }
 
 /** The position where the entry ending just before `end` starts. */
@@ -132,15 +143,8 @@ export function entryValue(s: string, p: number): string {
   const k = intBytes(c);
   if (k !== 0) return String(entryInteger(s, p + 1, k));
   if (c < 0x80) return s.slice(p + 1, p + 1 + c);
-  let len = 0;
-  let mul = 1;
-  for (;;) {
-    const d = s.charCodeAt(p++);
-    len += (d & 0x7f) * mul;
-    if (d < 0x80) break;
-    mul *= 128;
-  }
-  return s.slice(p, p + len);
+  const start = textStart(s, p);
+  return s.slice(start, start + textLength(s, p));
 }
 
 function entryInteger(s: string, p: number, k: number): number {
@@ -161,15 +165,7 @@ export function entryEquals(s: string, p: number, value: string, asInteger: numb
   if (k !== 0) return asInteger !== undefined && entryInteger(s, p + 1, k) === asInteger;
   if (asInteger !== undefined) return false;
   if (c < 0x80) return c === value.length && s.startsWith(value, p + 1);
-  let len = 0;
-  let mul = 1;
-  for (;;) {
-    const d = s.charCodeAt(p++);
-    len += (d & 0x7f) * mul;
-    if (d < 0x80) break;
-    mul *= 128;
-  }
-  return len === value.length && s.startsWith(value, p);
+  return textLength(s, p) === value.length && s.startsWith(value, textStart(s, p));
 }
 
 /**
@@ -185,15 +181,8 @@ export function entryTextBounds(s: string, p: number, out: number[], at: number)
     out[at + 1] = p + 1 + c;
     return true;
   }
-  let len = 0;
-  let mul = 1;
-  for (;;) {
-    const d = s.charCodeAt(p++);
-    len += (d & 0x7f) * mul;
-    if (d < 0x80) break;
-    mul *= 128;
-  }
-  out[at] = p;
-  out[at + 1] = p + len;
+  const start = textStart(s, p);
+  out[at] = start;
+  out[at + 1] = start + textLength(s, p);
   return true;
 }

@@ -33,24 +33,9 @@ export class LuaTable {
 
 export class LuaOpaque {
   constructor(
-    /** What Lua's type() answers: 'function', 'thread', 'userdata', 'lightuserdata'. */
+    /** Its kind: 'function', 'thread', 'userdata' or 'lightuserdata' (Lua's type() says 'userdata' for both of the last: lua-aux.ts typeName). */
     readonly type: string,
   ) {}
-}
-
-/** Lua's type() of a value. */
-export function luaType(v: LuaValue): string {
-  if (v === null) return 'nil';
-  switch (typeof v) {
-    case 'boolean':
-      return 'boolean';
-    case 'number':
-      return 'number';
-    case 'string':
-      return 'string';
-    default:
-      return v instanceof LuaTable ? 'table' : v.type;
-  }
 }
 
 /**
