@@ -17,10 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from '../../src/index.js';
-import { heap, pipe } from './memory-probe.js';
-import { startRedis } from '../../test/helpers/redis-server.js';
-import { RawClient } from '../../test/helpers/raw-client.js';
+import { loadIntoLapse, loadIntoRedis } from './memory-probe.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
 
 const HASHES = Number(process.argv[2] ?? 100_000);
@@ -57,34 +54,13 @@ function payload(withTtl: boolean): string {
 }
 
 async function lapseBytes(file: string): Promise<number> {
-  const server = createServer({ port: 0, bind: '127.0.0.1' });
-  const { port } = await server.listen();
-  const c = await RawClient.connect(port);
-  await c.call('PING');
-  const before = heap();
-  await pipe(port, file);
-  await c.call('PING');
-  const after = heap();
-  const dbsize = (await c.call('DBSIZE')).toString();
-  if (dbsize !== `:${HASHES}\r\n`) throw new Error(`lapse DBSIZE ${dbsize}`);
-  c.close();
-  await server.close();
-  return after - before;
+  const loaded = await loadIntoLapse(file, async (c) => (await c.call('DBSIZE')).toString());
+  if (loaded.result !== `:${HASHES}\r\n`) throw new Error(`lapse DBSIZE ${loaded.result}`);
+  return loaded.bytes;
 }
 
 async function redisBytes(file: string): Promise<number> {
-  const redis = await startRedis();
-  try {
-    const c = await RawClient.connect(redis.port);
-    const used = async () => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
-    const before = await used();
-    await pipe(redis.port, file);
-    const after = await used();
-    c.close();
-    return after - before;
-  } finally {
-    await redis.stop();
-  }
+  return (await loadIntoRedis(file, async () => undefined)).bytes;
 }
 
 async function main(): Promise<void> {

@@ -14,10 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from '../../src/index.js';
-import { heap, pipe } from './memory-probe.js';
-import { startRedis } from '../../test/helpers/redis-server.js';
-import { RawClient } from '../../test/helpers/raw-client.js';
+import { loadIntoLapse, loadIntoRedis } from './memory-probe.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
 
 const ELEMENTS = Number(process.argv[2] ?? 1_000_000);
@@ -43,35 +40,16 @@ function payload(element: (i: number) => string): string {
 }
 
 async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {
-  const server = createServer({ port: 0, bind: '127.0.0.1' });
-  const { port } = await server.listen();
-  const c = await RawClient.connect(port);
-  await c.call('PING');
-  const before = heap();
-  await pipe(port, file);
-  await c.call('PING');
-  const after = heap();
-  const llen = (await c.call('LLEN', 'list')).toString();
-  if (llen !== `:${ELEMENTS}\r\n`) throw new Error(`lapse LLEN ${llen}`);
-  const estimated = server.keyspace.dbs[0]!.memory;
-  c.close();
-  await server.close();
-  return { heap: after - before, estimated };
+  const loaded = await loadIntoLapse(file, async (c, server) => ({
+    llen: (await c.call('LLEN', 'list')).toString(),
+    estimated: server.keyspace.dbs[0]!.memory,
+  }));
+  if (loaded.result.llen !== `:${ELEMENTS}\r\n`) throw new Error(`lapse LLEN ${loaded.result.llen}`);
+  return { heap: loaded.bytes, estimated: loaded.result.estimated };
 }
 
 async function redisBytes(file: string): Promise<number> {
-  const redis = await startRedis();
-  try {
-    const c = await RawClient.connect(redis.port);
-    const used = async () => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
-    const before = await used();
-    await pipe(redis.port, file);
-    const after = await used();
-    c.close();
-    return after - before;
-  } finally {
-    await redis.stop();
-  }
+  return (await loadIntoRedis(file, async () => undefined)).bytes;
 }
 
 async function main(): Promise<void> {

@@ -1,10 +1,14 @@
 import fs from 'node:fs';
 import { spawn } from 'node:child_process';
+import { createServer, type LapseServer } from '../../src/index.js';
+import { startRedis } from '../../test/helpers/redis-server.js';
+import { RawClient } from '../../test/helpers/raw-client.js';
 
 /**
- * What the memory micro benchmarks (hash-, list-, set-, zset-memory.ts) share: loading a
- * prepared RESP file into a server with `redis-cli --pipe`, and this process's V8 heap
- * after full collections (they run with node --expose-gc).
+ * What the memory micro benchmarks (hash-, list-, set-, zset-memory.ts, memory-usage.ts)
+ * share: loading a prepared RESP file into a fresh server with `redis-cli --pipe` and
+ * measuring what it grew by (lapse: this process's V8 heap after full collections, so they
+ * run with node --expose-gc; Redis: INFO used_memory).
  */
 
 /** Sends the RESP commands in `file` to the server on `port` through `redis-cli --pipe`; fails on any error reply. */
@@ -23,4 +27,56 @@ export function heap(): number {
   if (gc === undefined) throw new Error('run with node --expose-gc');
   for (let i = 0; i < 3; i++) gc();
   return process.memoryUsage().heapUsed;
+}
+
+/** What a load measured: bytes grown, seconds the load took, and what `inspect` read afterwards. */
+export interface Loaded<T> {
+  bytes: number;
+  seconds: number;
+  result: T;
+}
+
+/**
+ * Loads `file` into a fresh in-process lapse server and measures this process's heap
+ * growth (after full GCs); `inspect` reads what it needs (a client on the server, and the
+ * server itself) before the server is closed.
+ */
+export async function loadIntoLapse<T>(file: string, inspect: (c: RawClient, server: LapseServer) => Promise<T>): Promise<Loaded<T>> {
+  const server = createServer({ port: 0, bind: '127.0.0.1' });
+  const { port } = await server.listen();
+  const c = await RawClient.connect(port);
+  try {
+    await c.call('PING');
+    const before = heap();
+    const t0 = performance.now();
+    await pipe(port, file);
+    const seconds = (performance.now() - t0) / 1000;
+    await c.call('PING');
+    const bytes = heap() - before;
+    return { bytes, seconds, result: await inspect(c, server) };
+  } finally {
+    c.close();
+    await server.close();
+  }
+}
+
+/** The same for a fresh redis-server 7.0: the growth of its INFO used_memory. */
+export async function loadIntoRedis<T>(file: string, inspect: (c: RawClient) => Promise<T>): Promise<Loaded<T>> {
+  const redis = await startRedis();
+  try {
+    const c = await RawClient.connect(redis.port);
+    try {
+      const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
+      const before = await used();
+      const t0 = performance.now();
+      await pipe(redis.port, file);
+      const seconds = (performance.now() - t0) / 1000;
+      const bytes = (await used()) - before;
+      return { bytes, seconds, result: await inspect(c) };
+    } finally {
+      c.close();
+    }
+  } finally {
+    await redis.stop();
+  }
 }

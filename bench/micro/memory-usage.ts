@@ -20,9 +20,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from '../../src/index.js';
-import { heap, pipe } from './memory-probe.js';
-import { startRedis } from '../../test/helpers/redis-server.js';
+import { loadIntoLapse, loadIntoRedis } from './memory-probe.js';
 import { RawClient } from '../../test/helpers/raw-client.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
 
@@ -87,34 +85,13 @@ interface Figures {
 }
 
 async function lapseFigures(file: string, keys: number): Promise<Figures> {
-  const server = createServer({ port: 0, bind: '127.0.0.1' });
-  const { port } = await server.listen();
-  const c = await RawClient.connect(port);
-  await c.call('PING');
-  const before = heap();
-  await pipe(port, file);
-  await c.call('PING');
-  const after = heap();
-  const f = { usage: await usageOf(c, keyName(0)), perKey: (after - before) / keys, encoding: await encodingOf(c, keyName(0)) };
-  c.close();
-  await server.close();
-  return f;
+  const loaded = await loadIntoLapse(file, async (c) => ({ usage: await usageOf(c, keyName(0)), encoding: await encodingOf(c, keyName(0)) }));
+  return { ...loaded.result, perKey: loaded.bytes / keys };
 }
 
 async function redisFigures(file: string, keys: number): Promise<Figures> {
-  const redis = await startRedis();
-  try {
-    const c = await RawClient.connect(redis.port);
-    const used = async () => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
-    const before = await used();
-    await pipe(redis.port, file);
-    const after = await used();
-    const f = { usage: await usageOf(c, keyName(0)), perKey: (after - before) / keys, encoding: await encodingOf(c, keyName(0)) };
-    c.close();
-    return f;
-  } finally {
-    await redis.stop();
-  }
+  const loaded = await loadIntoRedis(file, async (c) => ({ usage: await usageOf(c, keyName(0)), encoding: await encodingOf(c, keyName(0)) }));
+  return { ...loaded.result, perKey: loaded.bytes / keys };
 }
 
 async function main(): Promise<void> {

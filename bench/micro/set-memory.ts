@@ -16,11 +16,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from '../../src/index.js';
-import { heap, pipe } from './memory-probe.js';
+import { loadIntoLapse, loadIntoRedis } from './memory-probe.js';
 import type { SetValue } from '../../src/keyspace/set.js';
-import { startRedis } from '../../test/helpers/redis-server.js';
-import { RawClient } from '../../test/helpers/raw-client.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
 
 const MEMBERS = Number(process.argv[2] ?? 1_000_000);
@@ -44,35 +41,16 @@ function payload(kind: 'string' | 'int'): string {
 }
 
 async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {
-  const server = createServer({ port: 0, bind: '127.0.0.1' });
-  const { port } = await server.listen();
-  const c = await RawClient.connect(port);
-  await c.call('PING');
-  const before = heap();
-  await pipe(port, file);
-  await c.call('PING');
-  const after = heap();
-  const card = (await c.call('SCARD', 'bigset')).toString();
-  if (card !== `:${MEMBERS}\r\n`) throw new Error(`lapse SCARD ${card}`);
-  const estimated = (server.keyspace.dbs[0]!.peek('bigset')!.value as SetValue).estimatedBytes;
-  c.close();
-  await server.close();
-  return { heap: after - before, estimated };
+  const loaded = await loadIntoLapse(file, async (c, server) => ({
+    card: (await c.call('SCARD', 'bigset')).toString(),
+    estimated: (server.keyspace.dbs[0]!.peek('bigset')!.value as SetValue).estimatedBytes,
+  }));
+  if (loaded.result.card !== `:${MEMBERS}\r\n`) throw new Error(`lapse SCARD ${loaded.result.card}`);
+  return { heap: loaded.bytes, estimated: loaded.result.estimated };
 }
 
 async function redisBytes(file: string): Promise<number> {
-  const redis = await startRedis();
-  try {
-    const c = await RawClient.connect(redis.port);
-    const used = async () => Number(/used_memory:(\d+)/.exec((await c.call('INFO', 'memory')).toString())![1]);
-    const before = await used();
-    await pipe(redis.port, file);
-    const after = await used();
-    c.close();
-    return after - before;
-  } finally {
-    await redis.stop();
-  }
+  return (await loadIntoRedis(file, async () => undefined)).bytes;
 }
 
 async function main(): Promise<void> {

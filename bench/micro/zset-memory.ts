@@ -13,11 +13,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createServer } from '../../src/index.js';
-import { heap, pipe } from './memory-probe.js';
+import { loadIntoLapse, loadIntoRedis } from './memory-probe.js';
 import type { ZSetValue } from '../../src/keyspace/zset.js';
-import { startRedis } from '../../test/helpers/redis-server.js';
-import { RawClient } from '../../test/helpers/raw-client.js';
 import { encodeCommand } from '../../test/helpers/resp.js';
 
 const MEMBERS = Number(process.argv[2] ?? 1_000_000);
@@ -37,37 +34,15 @@ function payload(): string {
 async function main(): Promise<void> {
   const file = payload();
   try {
-    const server = createServer({ port: 0, bind: '127.0.0.1' });
-    const { port } = await server.listen();
-    const c = await RawClient.connect(port);
-    await c.call('PING');
-    const before = heap();
-    const t0 = performance.now();
-    await pipe(port, file);
-    const lapseSeconds = (performance.now() - t0) / 1000;
-    const after = heap();
-    const zset = server.keyspace.dbs[0]!.peek('expirations')!.value as ZSetValue;
+    const lapse = await loadIntoLapse(file, async (_c, server) => server.keyspace.dbs[0]!.peek('expirations')!.value as ZSetValue);
+    const zset = lapse.result;
     if (zset.size !== MEMBERS) throw new Error(`lapse ZCARD ${zset.size}`);
-    const lapseHeap = (after - before) / MEMBERS;
+    const lapseHeap = lapse.bytes / MEMBERS;
     const estimate = zset.estimatedBytes / MEMBERS;
-    c.close();
-    await server.close();
-
-    const redis = await startRedis();
-    let redisBytes: number;
-    let redisSeconds: number;
-    try {
-      const r = await RawClient.connect(redis.port);
-      const used = async (): Promise<number> => Number(/used_memory:(\d+)/.exec((await r.call('INFO', 'memory')).toString())![1]);
-      const b = await used();
-      const t1 = performance.now();
-      await pipe(redis.port, file);
-      redisSeconds = (performance.now() - t1) / 1000;
-      redisBytes = ((await used()) - b) / MEMBERS;
-      r.close();
-    } finally {
-      await redis.stop();
-    }
+    const lapseSeconds = lapse.seconds;
+    const redis = await loadIntoRedis(file, async () => undefined);
+    const redisBytes = redis.bytes / MEMBERS;
+    const redisSeconds = redis.seconds;
     console.log(`${MEMBERS} members of one sorted set, node ${process.version}`);
     console.log(`lapse heap ${lapseHeap.toFixed(1)} B/member, estimatedBytes ${estimate.toFixed(1)} B/member, redis used_memory ${redisBytes.toFixed(1)} B/member`);
     console.log(`lapse/redis ${(lapseHeap / redisBytes).toFixed(2)}; estimate/heap ${(estimate / lapseHeap).toFixed(2)}; load time lapse ${lapseSeconds.toFixed(2)} s, redis ${redisSeconds.toFixed(2)} s`);
