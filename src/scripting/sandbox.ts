@@ -24,14 +24,20 @@
  * newproxy are removed too: on the allow list of Redis 7.0.15's source, but absent in the
  * redis-server 7.0.15 the differential tests run (Debian's), whose behaviour is the spec.
  *
- * Chunk arguments: readonly_error, missing_global (C functions). Returns: the hidden
+ * pcall is replaced by one that runs its function on a coroutine (see below), so a script
+ * looping inside pcall can still be suspended past busy-reply-threshold. What scripts can
+ * see of it: coroutine.running() inside pcall returns that coroutine, and a pcall nests
+ * one coroutine.resume deeper (the C-stack limit of 200 levels counts it).
+ *
+ * Chunk arguments: readonly_error, missing_global, enter, leave, passing (C functions of
+ * the engine). Returns: the hidden
  * globals table, the protected set, what getmetatable shows for a protected table, and
  * errinfo(co, err), which builds Redis's error table ({err=, source=, line=}) for a
  * script that died on coroutine `co`, as Redis's __redis__err__handler does from inside
  * the failed call.
  */
 export const SANDBOX_LUA = `
-local readonly_error, missing_global = ...
+local readonly_error, missing_global, enter, leave, passing = ...
 local G = _G
 local next, type, tostring, setmetatable, rawset = next, type, tostring, setmetatable, rawset
 local dbg = debug
@@ -54,10 +60,24 @@ function __redis__err__handler(err)
 end
 
 -- The same, for a script that died on coroutine co: its stack is still in place there.
+-- Frames of this chunk (pcall's settle, the load wrappers) stand for Redis's C functions,
+-- which have no line, and so do the tail calls they make: the position is the script's
+-- code that called them.
+local function hidden(i)
+  return i.source == '=sandbox' or i.what == 'tail'
+end
 local function errinfo(co, err)
-  local i = getinfo(co, 0, 'nSl')
+  local level = 0
+  local i = getinfo(co, level, 'nSl')
+  while i and hidden(i) do
+    level = level + 1
+    i = getinfo(co, level, 'nSl')
+  end
   if i and i.what == 'C' then
-    i = getinfo(co, 1, 'nSl')
+    repeat
+      level = level + 1
+      i = getinfo(co, level, 'nSl')
+    until not (i and hidden(i))
   end
   if type(err) ~= 'table' then
     err = {err='ERR ' .. tostring(err)}
@@ -102,6 +122,43 @@ G.load = function(reader, name)
   end, name)
   if refused then return nil, chunkid(name or '=(load)') .. ":1: unexpected symbol near 'char(27)'" end
   return f, e
+end
+
+-- pcall (Redis's luaRedisPcall: an error table's err becomes the error value) runs f on a
+-- coroutine of its own, so that the engine's hook can suspend a script looping inside
+-- pcall (Lua 5.1 cannot yield across the C function pcall). enter/leave tell the engine
+-- which coroutines are running under which; passing(co) is true when the hook suspended
+-- co (or a coroutine under it) and this thread must pass the suspension outwards: it
+-- yields, and when the engine resumes it, resumes co where the hook stopped it. A yield
+-- the hook did not make is refused as Lua 5.1's pcall refuses it. C functions and
+-- callable values keep the C pcall: nothing inside them can be suspended.
+local cpcall = G.pcall
+local create, resume, costatus, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+local function finish(ok, ...)
+  if ok then return true, ... end
+  local e = ...
+  if type(e) == 'table' then
+    local v = e.err
+    if type(v) == 'string' or type(v) == 'number' then return false, v end
+  end
+  return false, e
+end
+local settle
+settle = function(co, ...)
+  leave(co)
+  if costatus(co) == 'dead' then return finish(...) end
+  if passing(co) then
+    yield()
+    enter(co)
+    return settle(co, resume(co))
+  end
+  return false, 'attempt to yield across metamethod/C-call boundary'
+end
+G.pcall = function(f, ...)
+  if type(f) ~= 'function' or getinfo(f, 'S').what == 'C' then return cpcall(f, ...) end
+  local co = create(f)
+  enter(co)
+  return settle(co, resume(co, ...))
 end
 
 G.print, G.dofile, G.loadfile, G.require, G.module = nil, nil, nil, nil, nil
