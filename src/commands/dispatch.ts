@@ -28,7 +28,7 @@ import {
   scriptAclDenied,
 } from '../scripting/script-errors.js';
 import { aclErrorMessage } from './acl-denials.js';
-import { busyError } from './script-busy.js';
+import { busyError, busyRun, currentRun } from './script-busy.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -47,7 +47,7 @@ export function execute(c: Client, argv: string[]): void {
   // after it, as Redis's processCommand does after call(); while a script is suspended,
   // once it ends (script-busy.ts), so that nothing changes the keyspace under it.
   const blocking = c.server.blocking;
-  if (blocking.hasReady && c.server.scripts.running === null) blocking.handleReady();
+  if (blocking.hasReady && currentRun(c.server) === null) blocking.handleReady();
 }
 
 function executeCommand(c: Client, argv: string[]): void {
@@ -100,7 +100,7 @@ function executeCommand(c: Client, argv: string[]): void {
   }
   // Not while a script is timed out (Redis's isInsideYieldingLongCommand): no eviction
   // under it, and its pre-command OOM state stays the one its own command found.
-  const busy = server.scripts.busy;
+  const busy = busyRun(server);
   if (server.memory.maxmemory > 0 && busy === null) {
     const oom = server.memory.performEvictions() === 'fail';
     // Redis's pre_command_oom_state: a script's first write is refused on it (scriptVerifyOOM).

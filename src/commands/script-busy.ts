@@ -1,4 +1,4 @@
-import type { Client } from './context.js';
+import type { Client, ServerContext } from './context.js';
 import type { ScriptRun } from '../scripting/script-run.js';
 import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, ERR_NOTBUSY, ERR_UNKILLABLE } from './errors.js';
 
@@ -24,6 +24,19 @@ import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, ERR_NOTBUSY, ERR_UNKILLABLE } from '.
  *   connection, which then goes on with what it sent meanwhile.
  */
 
+/**
+ * The script run in progress (running, or suspended between slices), whichever engine
+ * runs it: the one place that lists the engines (FUNCTION's, when it has its own, joins here).
+ */
+export function currentRun(server: ServerContext): ScriptRun | null {
+  return server.scripts.running;
+}
+
+/** The run past busy-reply-threshold, if any (Redis's isInsideYieldingLongCommand for scripts). */
+export function busyRun(server: ServerContext): ScriptRun | null {
+  return server.scripts.busy;
+}
+
 /** BUSY as Redis words it for the kind of run (processCommand's slowevalerr / slowscripterr). */
 export function busyError(run: ScriptRun): string {
   return run.mode === 'eval' ? ERR_BUSY_EVAL : ERR_BUSY_FUNCTION;
@@ -34,8 +47,7 @@ export function busyError(run: ScriptRun): string {
  * its next slice; its caller gets "ERR Script killed by user with SCRIPT KILL...".
  */
 export function scriptKill(c: Client, isEval: boolean): void {
-  const engine = c.server.scripts;
-  const run = engine.running;
+  const run = currentRun(c.server);
   if (run === null) {
     c.reply.error(ERR_NOTBUSY);
     return;
@@ -53,7 +65,7 @@ export function scriptKill(c: Client, isEval: boolean): void {
     c.reply.error(ERR_BUSY_EVAL);
     return;
   }
-  engine.kill(run);
+  run.kill();
   c.reply.simple('OK');
 }
 
@@ -84,7 +96,7 @@ function slice(c: Client, commandTime: number): void {
   const engine = server.scripts;
   const after = c.afterScript;
   // The server closed (SHUTDOWN NOSAVE): the run was dropped with the engine.
-  if (after === null || engine.running === null) return;
+  if (after === null || currentRun(server) === null) return;
   const reply = server.reply;
   const protocol = reply.protocol;
   reply.protocol = c.protocol;
@@ -98,7 +110,7 @@ function slice(c: Client, commandTime: number): void {
     // start another script that is suspended in turn: then the rest waits for that one).
     while (done && after.length > 0) {
       after.shift()!();
-      if (engine.running !== null) done = false;
+      if (currentRun(server) !== null) done = false;
     }
   } catch (e) {
     // A bug must not leave the caller held for ever: it gets an error, the rest is dropped.
@@ -106,7 +118,7 @@ function slice(c: Client, commandTime: number): void {
     server.log('warning', `Error resuming a script: ${e instanceof Error ? (e.stack ?? message) : message}`);
     reply.error(`ERR internal error resuming the script: ${message}`);
     after.length = 0;
-    done = engine.running === null;
+    done = currentRun(server) === null;
   } finally {
     reply.protocol = protocol;
   }

@@ -1,4 +1,4 @@
-import { busyError } from './script-busy.js';
+import { busyError, busyRun } from './script-busy.js';
 import type { Client, ShutdownOptions } from './context.js';
 import { cmd, container, type CommandDefinition } from './declare.js';
 import type { CommandSpec } from './table.js';
@@ -64,7 +64,7 @@ function shutdown(c: Client, argv: string[]): void {
   }
   // While a script is timed out only SHUTDOWN NOSAVE may stop the server (its writes
   // would otherwise be saved half done).
-  const busy = c.server.scripts.busy;
+  const busy = busyRun(c.server);
   if (!options.noSave && busy !== null) {
     c.reply.error(busyError(busy));
     return;

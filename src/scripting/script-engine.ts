@@ -22,7 +22,6 @@ import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
 import {
   ERR_ENGINE_NOT_READY,
-  ERR_SCRIPT_KILLED,
   ERR_SCRIPT_UNINTERRUPTIBLE,
   LUA_ACL_CHECK_UNKNOWN,
   LUA_CALL_BAD_ARG,
@@ -128,7 +127,7 @@ interface StateRefs {
  *   after every SLICE_MS of each later slice. The caller holds its client, lets the event
  *   loop turn (other clients get BUSY from the dispatcher meanwhile) and calls resume()
  *   until it returns true, the reply written.
- * - SCRIPT KILL sets run.stopError; the hook raises it at its next call and from then on
+ * - SCRIPT KILL sets run.stopError (run.kill()); the hook raises it at its next call and from then on
  *   on every line, on every coroutine of the run, so pcall cannot catch it and go on.
  * - Lua 5.1 cannot yield across a C boundary. pcall is therefore a coroutine of its own
  *   (sandbox.ts) whose suspension is passed outwards; the hook yields only where every
@@ -298,14 +297,6 @@ export class ScriptEngine {
   get busy(): ScriptRun | null {
     const run = this.current;
     return run !== null && run.timedOut ? run : null;
-  }
-
-  /**
-   * SCRIPT KILL's effect (scriptKill's last step; the caller checks the rest): the run
-   * stops at the hook's next call with Redis's error, which pcall cannot swallow.
-   */
-  kill(run: ScriptRun): void {
-    run.stopError ??= ERR_SCRIPT_KILLED;
   }
 
   /**

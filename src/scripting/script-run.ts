@@ -1,5 +1,6 @@
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { ScriptFlags } from './script-flags.js';
+import { ERR_SCRIPT_KILLED } from './script-errors.js';
 
 /**
  * What a script needs from the server while it runs, implemented by the commands layer
@@ -64,6 +65,15 @@ export class ScriptRun {
   stuckSince = 0;
   /** Slices the run took (1 for a run that never passed the threshold). */
   slices = 1;
+
+  /**
+   * SCRIPT KILL / FUNCTION KILL's effect (scriptKill's last step; the caller checks the
+   * rest): the run stops at the hook's next call with Redis's error, which pcall cannot
+   * swallow. Whichever engine runs it reads the flag.
+   */
+  kill(): void {
+    this.stopError ??= ERR_SCRIPT_KILLED;
+  }
 
   constructor(
     /** The script's sha (Redis's funcname in error replies). */

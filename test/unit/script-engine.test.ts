@@ -189,7 +189,7 @@ describe('stops', () => {
       const s = start(e, body);
       expect(s.done).toBe(false);
       e.resume();
-      e.kill(s.run);
+      s.run.kill();
       expect(e.resume(), body).toBe(true);
       expect(s.writer.take()!.toString('latin1'), body).toMatch(
         new RegExp(`^-ERR Script killed by user with SCRIPT KILL\\.\\.\\. script: ${ScriptEngine.sha1(body)}, on @user_script:1\\.\r\n$`));
