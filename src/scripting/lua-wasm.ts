@@ -77,6 +77,7 @@ export interface LuaModule {
   _lua_resume(L: number, nargs: number): number;
   _lua_yield(L: number, nresults: number): number;
   _lua_tothread(L: number, idx: number): number;
+  _lua_pushthread(L: number): number;
   _lua_iscfunction(L: number, idx: number): number;
   _lua_xmove(from: number, to: number, n: number): void;
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;

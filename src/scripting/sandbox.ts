@@ -29,15 +29,16 @@
  * see of it: coroutine.running() inside pcall returns that coroutine, and a pcall nests
  * one coroutine.resume deeper (the C-stack limit of 200 levels counts it).
  *
- * Chunk arguments: readonly_error, missing_global, enter, leave, passing (C functions of
+ * Chunk arguments: readonly_error, missing_global, iscfunction, passing (C functions of
  * the engine). Returns: the hidden
  * globals table, the protected set, what getmetatable shows for a protected table, and
  * errinfo(co, err), which builds Redis's error table ({err=, source=, line=}) for a
  * script that died on coroutine `co`, as Redis's __redis__err__handler does from inside
- * the failed call.
+ * the failed call, and pcall's owners table (weak keys: each pcall coroutine -> the thread
+ * that resumes it).
  */
 export const SANDBOX_LUA = `
-local readonly_error, missing_global, enter, leave, passing = ...
+local readonly_error, missing_global, iscfunction, passing = ...
 local G = _G
 local next, type, tostring, setmetatable, rawset = next, type, tostring, setmetatable, rawset
 local dbg = debug
@@ -126,14 +127,16 @@ end
 
 -- pcall (Redis's luaRedisPcall: an error table's err becomes the error value) runs f on a
 -- coroutine of its own, so that the engine's hook can suspend a script looping inside
--- pcall (Lua 5.1 cannot yield across the C function pcall). enter/leave tell the engine
--- which coroutines are running under which; passing(co) is true when the hook suspended
--- co (or a coroutine under it) and this thread must pass the suspension outwards: it
--- yields, and when the engine resumes it, resumes co where the hook stopped it. A yield
--- the hook did not make is refused as Lua 5.1's pcall refuses it. C functions and
--- callable values keep the C pcall: nothing inside them can be suspended.
+-- pcall (Lua 5.1 cannot yield across the C function pcall). owners[co] is the thread that
+-- resumes co: the hook walks it up to the run's thread to know whether every thread on the
+-- way can yield. passing(co) is true when the hook suspended co (or a coroutine under it)
+-- and this thread must pass the suspension outwards: it yields, and when the engine
+-- resumes it, resumes co where the hook stopped it. A yield the hook did not make is
+-- refused as Lua 5.1's pcall refuses it. C functions (iscfunction) and callable values
+-- keep the C pcall: nothing inside them can be suspended.
 local cpcall = G.pcall
-local create, resume, costatus, yield = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield
+local create, resume, costatus, yield, running = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield, coroutine.running
+local owners = setmetatable({}, {__mode = 'k'})
 local function finish(ok, ...)
   if ok then return true, ... end
   local e = ...
@@ -145,19 +148,17 @@ local function finish(ok, ...)
 end
 local settle
 settle = function(co, ...)
-  leave(co)
   if costatus(co) == 'dead' then return finish(...) end
   if passing(co) then
     yield()
-    enter(co)
     return settle(co, resume(co))
   end
   return false, 'attempt to yield across metamethod/C-call boundary'
 end
 G.pcall = function(f, ...)
-  if type(f) ~= 'function' or getinfo(f, 'S').what == 'C' then return cpcall(f, ...) end
+  if type(f) ~= 'function' or iscfunction(f) then return cpcall(f, ...) end
   local co = create(f)
-  enter(co)
+  owners[co] = running()
   return settle(co, resume(co, ...))
 end
 
@@ -204,5 +205,5 @@ local smt = getmetatable('')
 smt.__index = real.string
 smt.__metatable = view({__index = real.string})
 
-return real, protected, shown, errinfo
+return real, protected, shown, errinfo, owners
 `;

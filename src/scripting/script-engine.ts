@@ -103,6 +103,8 @@ interface StateRefs {
   protectedSet: number;
   shown: number;
   errinfo: number;
+  /** The sandbox's pcall owners table (see walkOwners). */
+  owners: number;
   setmetatable: number;
   rawset: number;
   getmetatable: number;
@@ -131,7 +133,7 @@ interface StateRefs {
  *   on every line, on every coroutine of the run, so pcall cannot catch it and go on.
  * - Lua 5.1 cannot yield across a C boundary. pcall is therefore a coroutine of its own
  *   (sandbox.ts) whose suspension is passed outwards; the hook yields only where every
- *   coroutine up to the run's own can yield (enter/leave keep that chain). Elsewhere
+ *   thread up to the run's own can yield (sandbox's owners table links them). Elsewhere
  *   (a table.sort comparator, a gsub callback, a metamethod, xpcall, a pcall of a C
  *   function, a coroutine the script created) it cannot: a run stuck there for another
  *   busy-reply-threshold is stopped with ERR_SCRIPT_UNINTERRUPTIBLE.
@@ -151,11 +153,6 @@ export class ScriptEngine {
   private suspended = false;
   /** The thread the hook yielded, then each thread that passes that yield outwards (sandbox's pcall). */
   private yieldedThread = 0;
-  /**
-   * The pcall coroutines running, innermost last (sandbox.ts's enter/leave), each with
-   * whether the hook could suspend it: it can yield and so can every thread up to the run's.
-   */
-  private readonly chain: { co: number; yieldable: boolean }[] = [];
   /**
    * Redis's pre_command_oom_state: whether the command that started the script (EVAL, or
    * EXEC around it) found memory over maxmemory; set by the dispatcher.
@@ -399,7 +396,6 @@ export class ScriptEngine {
   private endRun(lua: LuaWasm, refs: StateRefs): void {
     this.current = null;
     this.suspended = false;
-    this.chain.length = 0;
     lua.m._lua_sethook(refs.thread, 0, 0, 0);
   }
 
@@ -492,49 +488,60 @@ export class ScriptEngine {
   }
 
   /**
-   * Raises the run's stop error on L. First the hook is set to fire on every line of
-   * every coroutine of the run, as Redis's does once a script is killed, so a pcall in a
-   * loop cannot catch the error and go on. Never returns.
+   * Raises the run's stop error on L. First the hook is set to fire on every line of L,
+   * of the threads that resume it (up to the run's) and of the run's, as Redis's does once
+   * a script is killed, so a pcall in a loop cannot catch the error and go on. Never returns.
    */
   private stopRun(lua: LuaWasm, refs: StateRefs, L: number, error: string): void {
     const m = lua.m;
     m._lua_sethook(L, this.hookFn, MASK_LINE, 0);
     m._lua_sethook(refs.thread, this.hookFn, MASK_LINE, 0);
-    for (const { co } of this.chain) m._lua_sethook(co, this.hookFn, MASK_LINE, 0);
+    this.walkOwners(lua, refs, L, (p) => {
+      m._lua_sethook(p, this.hookFn, MASK_LINE, 0);
+      return true;
+    });
     pushErrorTable(lua, L, error, false);
     lua.raise(L);
   }
 
-  /** Whether the hook may yield L: L can yield and so can each thread up to the run's (the pcall chain). */
+  /**
+   * Whether the hook may yield L: L can yield, and so can each thread that resumed it
+   * through the sandbox's pcall, up to the run's own thread (Lua 5.1 would otherwise
+   * refuse the yield that passes the suspension outwards).
+   */
   private canSuspend(lua: LuaWasm, refs: StateRefs, L: number): boolean {
     if (!lua.canYield(L)) return false;
-    if (L === refs.thread) return this.chain.length === 0;
-    const top = this.chain[this.chain.length - 1];
-    return top !== undefined && top.co === L && top.yieldable;
+    if (L === refs.thread) return true;
+    return this.walkOwners(lua, refs, L, (p) => lua.canYield(p)) === refs.thread;
   }
 
-  /** enter(co): the sandbox's pcall is about to resume co from the running thread L. */
-  private chainEnter(lua: LuaWasm, L: number): number {
-    const co = lua.m._lua_tothread(L, 1);
-    const refs = this.refs;
-    if (co === 0 || refs === null) return 0;
-    const top = this.chain[this.chain.length - 1];
-    const parentOk = L === refs.thread ? this.chain.length === 0 : top !== undefined && top.co === L && top.yieldable;
-    this.chain.push({ co, yieldable: parentOk && lua.canYield(L) });
-    return 0;
-  }
-
-  /** leave(co): co's resume returned (ended, failed, or suspended). */
-  private chainLeave(lua: LuaWasm, L: number): number {
-    const co = lua.m._lua_tothread(L, 1);
-    const chain = this.chain;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      if (chain[i]!.co === co) {
-        chain.length = i;
-        break;
-      }
+  /**
+   * Visits the threads that resume L through the sandbox's pcall (owners[L], then its
+   * owner, ...), while visit returns true; returns the last thread reached (the run's own
+   * thread when the chain is whole), 0 if a thread has no owner. Uses L's stack (a hook
+   * has LUA_MINSTACK free slots) and leaves it as it was.
+   */
+  private walkOwners(lua: LuaWasm, refs: StateRefs, L: number, visit: (p: number) => boolean): number {
+    const m = lua.m;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.owners);
+    m._lua_pushthread(L);
+    let reached = 0;
+    // Bounded: pcalls nest at most ~200 deep (Lua's C-stack limit).
+    for (let depth = 0; depth < 1000; depth++) {
+      m._lua_rawget(L, top + 1);
+      const p = m._lua_tothread(L, -1);
+      reached = p;
+      if (p === 0 || !visit(p) || p === refs.thread) break;
     }
-    return 0;
+    m._lua_settop(L, top);
+    return reached;
+  }
+
+  /** iscfunction(f): lua_iscfunction, for the sandbox's pcall. */
+  private isCFunction(lua: LuaWasm, L: number): number {
+    lua.m._lua_pushboolean(L, lua.m._lua_iscfunction(L, 1));
+    return 1;
   }
 
   /** passing(co): whether the hook's suspension reached co; if so it now passes through L. */
@@ -615,16 +622,16 @@ export class ScriptEngine {
     if (lua.load(L, SANDBOX_LUA, '=sandbox') !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
     m._lua_pushcclosure(L, reg('readonly_error', (Lc) => this.readonlyError(lua, Lc)), 0);
     m._lua_pushcclosure(L, reg('missing_global', (Lc) => this.missingGlobal(lua, Lc)), 0);
-    m._lua_pushcclosure(L, reg('chain.enter', (Lc) => this.chainEnter(lua, Lc)), 0);
-    m._lua_pushcclosure(L, reg('chain.leave', (Lc) => this.chainLeave(lua, Lc)), 0);
-    m._lua_pushcclosure(L, reg('chain.passing', (Lc) => this.passing(lua, Lc)), 0);
-    if (m._lua_pcall(L, 5, 4, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    m._lua_pushcclosure(L, reg('iscfunction', (Lc) => this.isCFunction(lua, Lc)), 0);
+    m._lua_pushcclosure(L, reg('passing', (Lc) => this.passing(lua, Lc)), 0);
+    if (m._lua_pcall(L, 4, 5, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    const owners = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const errinfo = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const shown = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const protectedSet = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const globals = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const refs: StateRefs = {
-      globals, protectedSet, shown, errinfo, setmetatable: 0, rawset: 0, getmetatable: 0, thread: 0, threadRef: 0,
+      globals, protectedSet, shown, errinfo, owners, setmetatable: 0, rawset: 0, getmetatable: 0, thread: 0, threadRef: 0,
     };
 
     // setmetatable, rawset and getmetatable, guarded: a protected table cannot be changed
