@@ -22,6 +22,7 @@ import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
 import {
   ERR_ENGINE_NOT_READY,
+  ERR_SCRIPT_KILLED,
   ERR_SCRIPT_UNINTERRUPTIBLE,
   LUA_ACL_CHECK_UNKNOWN,
   LUA_CALL_BAD_ARG,
@@ -456,6 +457,8 @@ export class ScriptEngine {
     if (run === null || lua === null || refs === null) return;
     const m = lua.m;
     if (run.stopError !== null) {
+      if (!run.stopRaised && run.stopError === ERR_SCRIPT_KILLED) this.env.log('warning', 'Lua script killed by user with SCRIPT KILL.');
+      run.stopRaised = true;
       this.stopRun(lua, refs, L, run.stopError);
       return;
     }
@@ -482,6 +485,7 @@ export class ScriptEngine {
     if (run.stuckSince === 0) run.stuckSince = now;
     else if (now - run.stuckSince >= Math.max(limit, SLICE_MS)) {
       run.stopError = ERR_SCRIPT_UNINTERRUPTIBLE;
+      run.stopRaised = true;
       this.env.log('warning', `Lua script stopped: ${ERR_SCRIPT_UNINTERRUPTIBLE.slice(4)}. Script name is: ${run.sha}.`);
       this.stopRun(lua, refs, L, run.stopError);
     }

@@ -59,6 +59,8 @@ export class ScriptRun {
    * on every line from now on, so a pcall cannot catch it and go on. null while the run may go on.
    */
   stopError: string | null = null;
+  /** The hook has raised stopError once (Redis logs the kill then; after, it is raised on every line). */
+  stopRaised = false;
   /** When the current slice started (performance.now()); a timed-out run yields after SLICE_MS of it. */
   sliceStart = 0;
   /** Since when (performance.now()) the hook has found the run unable to yield; 0 when it could. */

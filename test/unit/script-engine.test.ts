@@ -183,7 +183,8 @@ describe('stops', () => {
   });
 
   test('a killed run stops with Redis\'s error at its next slice, and pcall cannot swallow it', async () => {
-    const e = await engine({ busyReplyThresholdMs: () => 10 });
+    const logs: string[] = [];
+    const e = await engine({ busyReplyThresholdMs: () => 10, log: (_l, m) => logs.push(m) });
     for (const body of ['while true do end', 'while true do pcall(function() while true do end end) end',
       'local function f() return pcall(function() while true do end end) end while true do pcall(f) end']) {
       const s = start(e, body);
@@ -195,15 +196,20 @@ describe('stops', () => {
         new RegExp(`^-ERR Script killed by user with SCRIPT KILL\\.\\.\\. script: ${ScriptEngine.sha1(body)}, on @user_script:1\\.\r\n$`));
       expect(e.running).toBe(null);
     }
+    // Logged once per killed run, however often the stop is raised again.
+    expect(logs.filter((l) => l === 'Lua script killed by user with SCRIPT KILL.')).toHaveLength(3);
     expect(run(e, 'return 1')).toBe(':1\r\n');
     e.close();
   });
 
-  test('where Lua cannot yield (a sort comparator, a metamethod) the run is stopped after another threshold', async () => {
+  test('where Lua cannot yield (a sort comparator, a metamethod, a coroutine of the script, xpcall) the run is stopped after another threshold', async () => {
     const e = await engine({ busyReplyThresholdMs: () => 30 });
     for (const body of ['local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end)',
       'local t = setmetatable({}, {__index = function() while true do end end}) return t.x',
-      'while true do pcall(function() local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end) end) end']) {
+      'while true do pcall(function() local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end) end) end',
+      'coroutine.wrap(function() while true do end end)()',
+      'coroutine.wrap(function() pcall(function() while true do end end) end)()',
+      'while true do xpcall(function() while true do end end, function(e) return e end) end']) {
       const t0 = performance.now();
       const s = start(e, body);
       let done = s.done;
