@@ -138,6 +138,15 @@ describe('a timed-out script', () => {
     expect(replies[4]).toMatch(/^\*3\r\n\+OK\r\n-ERR Script killed by user with SCRIPT KILL\.\.\. .*\r\n:2\r\n$/);
   });
 
+  test('two slow scripts in one EXEC: EXEC goes on after the first, waits for the second', async () => {
+    const callers = await startBusy([
+      ['MULTI'], ['EVAL', `${loopFor(200)} return 1`, '0'], ['INCR', 'c'], ['EVAL', `${loopFor(200)} return redis.call('incr', 'c')`, '0'], ['EXEC'], ['GET', 'c'],
+    ]);
+    await p.exact('GET', 'c');
+    for (const what of ['MULTI', 'QUEUED', 'QUEUED', 'QUEUED', 'EXEC', 'GET']) await callerReply(callers, what);
+    await p.exact('GET', 'c');
+  });
+
   test('EVALSHA and a script that calls commands in every slice', async () => {
     const sha = (await p.exact('SCRIPT', 'LOAD', `${loopFor(300, "redis.call('get', 'k')")} return redis.call('incr', 'k')`)).toString('latin1');
     const callers = await startBusy([['EVALSHA', sha.split('\r\n')[1]!, '0']]);
