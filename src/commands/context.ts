@@ -229,6 +229,13 @@ export class Client {
    */
   blocked = false;
   /**
+   * Set while a script this client started is suspended past busy-reply-threshold
+   * (script-busy.ts): what is left of its command(s) to do once the script ends,
+   * innermost first (EVAL's own end, then EXEC's remaining commands). The client is also
+   * `blocked` meanwhile, so its connection holds what it sends (Redis's protectClient).
+   */
+  afterScript: (() => void)[] | null = null;
+  /**
    * The client scripts run their commands on (Redis's lua_client, CLIENT_SCRIPT): it never
    * blocks (CLIENT_DENY_BLOCKING: BLPOP answers as on a timeout), and its ACL refusals are
    * logged in the `lua` context.

@@ -28,6 +28,7 @@ import {
   scriptAclDenied,
 } from '../scripting/script-errors.js';
 import { aclErrorMessage } from './acl-denials.js';
+import { busyError, busyRun, currentRun } from './script-busy.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -35,16 +36,18 @@ import { aclErrorMessage } from './acl-denials.js';
  * user has a password), no_multi inside MULTI, the user's permissions (ACL), maxmemory
  * (evict, then refuse what may grow memory with OOM), writes refused after a failed
  * background save (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
- * ALLOWED_WHILE_SUBSCRIBED lists); then, inside MULTI, queueing instead of running. A
+ * ALLOWED_WHILE_SUBSCRIBED lists), BUSY while a script is timed out (only allow_busy
+ * commands run); then, inside MULTI, queueing instead of running. A
  * command that runs gets one command time, and its calls and failures are counted for
  * INFO.
  */
 export function execute(c: Client, argv: string[]): void {
   executeCommand(c, argv);
   // Keys the command (or EXEC's commands) created that clients wait on are served now,
-  // after it, as Redis's processCommand does after call().
+  // after it, as Redis's processCommand does after call(); while a script is suspended,
+  // once it ends (script-busy.ts), so that nothing changes the keyspace under it.
   const blocking = c.server.blocking;
-  if (blocking.hasReady) blocking.handleReady();
+  if (blocking.hasReady && currentRun(c.server) === null) blocking.handleReady();
 }
 
 function executeCommand(c: Client, argv: string[]): void {
@@ -95,7 +98,10 @@ function executeCommand(c: Client, argv: string[]): void {
       return;
     }
   }
-  if (server.memory.maxmemory > 0) {
+  // Not while a script is timed out (Redis's isInsideYieldingLongCommand): no eviction
+  // under it, and its pre-command OOM state stays the one its own command found.
+  const busy = busyRun(server);
+  if (server.memory.maxmemory > 0 && busy === null) {
     const oom = server.memory.performEvictions() === 'fail';
     // Redis's pre_command_oom_state: a script's first write is refused on it (scriptVerifyOOM).
     server.scripts.preCommandOom = oom;
@@ -112,6 +118,13 @@ function executeCommand(c: Client, argv: string[]): void {
   // RESP3 clients may run anything (their messages are pushes).
   if (c.subscriptions !== null && c.protocol === 2 && !ALLOWED_WHILE_SUBSCRIBED.has(cmd.fullName)) {
     reject(c, cmd, errSubscribedContext(cmd.fullName));
+    return;
+  }
+  // A script past busy-reply-threshold is suspended (script-busy.ts): only what Redis
+  // lets through (allow_busy: SCRIPT KILL, FUNCTION KILL, SHUTDOWN, AUTH, HELLO, MULTI,
+  // DISCARD, WATCH, UNWATCH, QUIT, RESET ...) runs meanwhile.
+  if (busy !== null && !cmd.flags.has('allow_busy')) {
+    reject(c, cmd, busyError(busy));
     return;
   }
   if (c.multi !== null && isQueued(cmd)) {

@@ -169,6 +169,15 @@ export const ERR_NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
 /** EVALSHA of a sha not in the script cache (shared.noscripterr). */
 export const ERR_NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
 export const ERR_SCRIPT_FLUSH_MODE = 'ERR SCRIPT FLUSH only support SYNC|ASYNC option';
+/** Every command but the allow_busy ones while an EVAL script is timed out (shared.slowevalerr). */
+export const ERR_BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';
+/** The same while a function (FCALL) is timed out (shared.slowscripterr). */
+export const ERR_BUSY_FUNCTION = 'BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.';
+/** SCRIPT KILL / FUNCTION KILL with no script running (scriptKill). */
+export const ERR_NOTBUSY = 'NOTBUSY No scripts in execution right now.';
+/** SCRIPT KILL / FUNCTION KILL of a script that wrote (scriptKill, SCRIPT_WRITE_DIRTY). */
+export const ERR_UNKILLABLE =
+  'UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.';
 /** SINTERCARD's and ZINTERCARD's LIMIT: not an integer, or below 0. */
 export const ERR_LIMIT_NEGATIVE = "ERR LIMIT can't be negative";
 

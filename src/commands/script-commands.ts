@@ -18,6 +18,7 @@ import { parseShebang, type ScriptFlags } from '../scripting/script-flags.js';
 import { errorTableText } from '../scripting/lua-reply.js';
 import { ERR_SCRIPT_MISCONF, ERR_SCRIPT_OOM, ERR_SCRIPT_WRITE_FLAG_RO } from '../scripting/script-errors.js';
 import type { KeySpec } from '../acl/key-specs.js';
+import { holdForScript, scriptKill } from './script-busy.js';
 
 /**
  * EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT (Redis 7.0's eval.c): the commands
@@ -195,9 +196,18 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
   sc.protocol = 2;
   const readOnly = ro || (!script.flags.compat && script.flags.noWrites);
   const run = new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, sc), c.reply);
-  engine.run(script, argv.slice(3, 3 + n), argv.slice(3 + n), run);
-  // An error the script passed on was counted where it happened; EVAL still failed.
-  if (run.uncountedErrors > 0) c.server.commands.lookup(argv[0]!)!.failedCalls++;
+  const spec = c.server.commands.lookup(argv[0]!)!;
+  if (engine.run(script, argv.slice(3, 3 + n), argv.slice(3 + n), run)) {
+    // An error the script passed on was counted where it happened; EVAL still failed.
+    if (run.uncountedErrors > 0) spec.failedCalls++;
+    return;
+  }
+  // Past busy-reply-threshold: the reply comes when the script ends (script-busy.ts).
+  // EVAL was counted when it was suspended; whether it failed is known only now.
+  holdForScript(c, () => {
+    if (run.uncountedErrors > 0 || c.server.stats.totalErrorReplies > c.errorsSeen) spec.failedCalls++;
+    c.errorsSeen = c.server.stats.totalErrorReplies;
+  });
 }
 
 /** SCRIPT LOAD script: compiles and caches, answers the sha. */
@@ -270,6 +280,9 @@ export const SCRIPT_COMMANDS: readonly CommandDefinition[] = [
     cmd('exists', -3, 'noscript', { acl: 'scripting', tips: 'request_policy:all_shards response_policy:agg_logical_and' }, scriptExists),
     /** SCRIPT FLUSH [ASYNC|SYNC] */
     cmd('flush', -2, 'noscript', { acl: 'scripting', tips: 'request_policy:all_nodes response_policy:all_succeeded' }, scriptFlush),
+    /** SCRIPT KILL */
+    cmd('kill', 2, 'noscript allow_busy', { acl: 'scripting', tips: 'request_policy:all_shards response_policy:one_succeeded' }, (c) =>
+      scriptKill(c, true)),
     /** SCRIPT HELP */
     cmd('help', 2, 'loading stale', { acl: 'scripting' }, (c, argv) => replyHelp(c, argv, SCRIPT_HELP)),
   ]),

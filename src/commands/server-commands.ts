@@ -1,3 +1,4 @@
+import { busyError, busyRun } from './script-busy.js';
 import type { Client, ShutdownOptions } from './context.js';
 import { cmd, container, type CommandDefinition } from './declare.js';
 import type { CommandSpec } from './table.js';
@@ -59,6 +60,13 @@ function shutdown(c: Client, argv: string[]): void {
   }
   if (options.abort) {
     c.reply.error(ERR_NO_SHUTDOWN);
+    return;
+  }
+  // While a script is timed out only SHUTDOWN NOSAVE may stop the server (its writes
+  // would otherwise be saved half done).
+  const busy = busyRun(c.server);
+  if (!options.noSave && busy !== null) {
+    c.reply.error(busyError(busy));
     return;
   }
   const error = c.server.shutdown(options);

@@ -1,6 +1,7 @@
 import type { Client } from './context.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import { runQueued } from './dispatch.js';
+import { holdForScript } from './script-busy.js';
 import { logCommandDenied, logReason } from './acl-denials.js';
 import { MultiState, discardTransaction } from './multi-state.js';
 import { ACL_OK } from '../acl/user.js';
@@ -54,7 +55,17 @@ function exec(c: Client, argv: string[]): void {
   multi.execArgvMemory = argv[0]!.length;
   const queue = multi.queue;
   c.reply.arrayHeader(queue.length);
-  for (const { cmd, argv } of queue) {
+  execFrom(c, queue, 0);
+}
+
+/**
+ * Runs queue[from..] of EXEC, then ends the transaction. A script past
+ * busy-reply-threshold suspends EXEC with it (script-busy.ts): the rest runs once the
+ * script has ended, still with no other client's command in between (they get BUSY).
+ */
+function execFrom(c: Client, queue: MultiState['queue'], from: number): void {
+  for (let i = from; i < queue.length; i++) {
+    const { cmd, argv } = queue[i]!;
     // The user's rules may have changed since the command was queued: checked again.
     if (!c.user.unrestricted) {
       const result = c.user.check(cmd, argv);
@@ -65,6 +76,10 @@ function exec(c: Client, argv: string[]): void {
       }
     }
     runQueued(c, cmd, argv);
+    if (c.afterScript !== null) {
+      holdForScript(c, () => execFrom(c, queue, i + 1));
+      return;
+    }
   }
   discardTransaction(c);
 }

@@ -171,7 +171,6 @@ const isBaseName = (v: string) => !v.includes('/') && !v.includes('\\');
 const AOF = 'the append-only file (AOF)';
 const REPLICATION = 'replication';
 const CLUSTER = 'Redis Cluster';
-const SCRIPTING = 'scripting (EVAL, FUNCTION)';
 const SLOWLOG = 'the slow log (SLOWLOG)';
 const LATENCY_MONITOR = 'the latency monitor (LATENCY)';
 const LATENCY_TRACKING = 'per-command latency tracking (INFO latencystats)';
@@ -313,7 +312,8 @@ const ZSET_MAX_LISTPACK_ENTRIES = numericParam('zset-max-listpack-entries', '128
 const ZSET_MAX_LISTPACK_VALUE = numericParam('zset-max-listpack-value', '64', 0n, LONG_MAX, { unsigned: true, memory: true });
 // Lists: they shape the nodes of a list in the RDB file (keyspace/list.ts).
 const LIST_MAX_LISTPACK_SIZE = numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N);
-const BUSY_REPLY_THRESHOLD = notYet(SCRIPTING, numericParam('busy-reply-threshold', '5000', 0n, LONG_MAX));
+// Scripts: past it a script runs in slices and other clients get BUSY (commands/script-busy.ts).
+const BUSY_REPLY_THRESHOLD = numericParam('busy-reply-threshold', '5000', 0n, LONG_MAX);
 const REPL_PING_REPLICA_PERIOD = notYet(REPLICATION, numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N));
 const MIN_REPLICAS_TO_WRITE = notYet(REPLICATION, numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N));
 const MIN_REPLICAS_MAX_LAG = notYet(REPLICATION, numericParam('min-replicas-max-lag', '10', 0n, INT_MAX_N));

@@ -61,6 +61,8 @@ export class Keyspace implements DatabaseEvents {
   readonly zsetEncoding = newZSetEncoding();
   lfuLogFactor = 10;
   private active = true;
+  /** holdExpiry(): the wheels are paused whatever `active` says. */
+  private held = false;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD, kept for the asking: lapse's lists have no plain nodes. */
   listPackedThreshold = 1 << 30;
   lfuDecayTime = 1;
@@ -139,14 +141,31 @@ export class Keyspace implements DatabaseEvents {
     }
   }
 
-  /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE 0|1). */
+  /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE 0|1, and not held). */
   get activeExpire(): boolean {
-    return this.active;
+    return this.active && !this.held;
   }
 
   set activeExpire(on: boolean) {
     this.active = on;
-    for (const db of this.dbs) db.setActiveExpire(on);
+    if (!this.held) for (const db of this.dbs) db.setActiveExpire(on);
+  }
+
+  /**
+   * Holds the timer wheels (nothing expires by itself, what falls due meanwhile is
+   * reclaimed after) while a script suspended between event loop turns must see the
+   * keyspace change only by its own commands; released with false.
+   */
+  holdExpiry(on: boolean): void {
+    if (this.held === on) return;
+    this.held = on;
+    if (this.active) for (const db of this.dbs) db.setActiveExpire(!on);
+  }
+
+  /** Sets the command time back to `now`: each slice of a suspended script runs at the script's time. */
+  setCommandTime(now: number): void {
+    this.now = now;
+    this.lruClock = lruClock(now);
   }
 
   expiryDueFrom(at: number): void {

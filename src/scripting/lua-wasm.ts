@@ -75,6 +75,10 @@ export interface LuaModule {
   _lua_setmetatable(L: number, idx: number): number;
   _lua_newthread(L: number): number;
   _lua_resume(L: number, nargs: number): number;
+  _lua_yield(L: number, nresults: number): number;
+  _lua_tothread(L: number, idx: number): number;
+  _lua_pushthread(L: number): number;
+  _lua_iscfunction(L: number, idx: number): number;
   _lua_xmove(from: number, to: number, n: number): void;
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
   _lua_error(L: number): number;
@@ -101,6 +105,18 @@ export const LUA_YIELD = 1;
 export const MASK_LINE = 4;
 export const MASK_COUNT = 8;
 const GC_COLLECT = 2;
+/**
+ * Offsets in Lua 5.1.5's lua_State on wasm32 (lstate.h: the 6-byte CommonHeader, status,
+ * nine pointers, two ints, then the unsigned shorts nCcalls and baseCcalls, the bytes
+ * hookmask and allowhook, the ints basehookcount and hookcount, and the hook). Read
+ * because Lua 5.1 has no lua_isyieldable; verified by checkLayout() when an instance is
+ * created, so another build of the package fails at start-up, never mid-script.
+ */
+const OFF_NCCALLS = 52;
+const OFF_BASECCALLS = 54;
+const OFF_HOOKMASK = 56;
+const OFF_BASEHOOKCOUNT = 60;
+const OFF_HOOK = 68;
 const GC_COUNT = 3;
 const GC_STEP = 5;
 
@@ -267,6 +283,32 @@ export class LuaWasm {
   /** Registers a JavaScript function as a lua_Hook. */
   hook(fn: (L: number) => void): number {
     return this.m.addFunction(fn, 'vii');
+  }
+
+  /**
+   * Whether thread L, inside a hook or a C function called straight from Lua code, may
+   * yield: Lua 5.1's own test in lua_yield (nCcalls > baseCcalls means a C boundary, such
+   * as lua_pcall, a metamethod, a table.sort comparator or a gsub callback, lies between
+   * this point and the thread's resume, and lua_yield would raise "attempt to yield
+   * across metamethod/C-call boundary").
+   */
+  canYield(L: number): boolean {
+    const h = this.m.HEAPU8;
+    return (h[L + OFF_NCCALLS]! | (h[L + OFF_NCCALLS + 1]! << 8)) === (h[L + OFF_BASECCALLS]! | (h[L + OFF_BASECCALLS + 1]! << 8));
+  }
+
+  /**
+   * Checks the lua_State offsets canYield() relies on: hook fields set through the API
+   * are read back at their offsets (the fields around nCcalls); the engine then checks
+   * canYield itself on real calls (script-engine.ts). Throws if this build differs.
+   */
+  checkLayout(L: number, hookFn: number): void {
+    const m = this.m;
+    m._lua_sethook(L, hookFn, MASK_COUNT, 12345);
+    const ok =
+      m.HEAPU8[L + OFF_HOOKMASK] === MASK_COUNT && m.HEAP32[(L + OFF_BASEHOOKCOUNT) >> 2] === 12345 && m.HEAPU32[(L + OFF_HOOK) >> 2] === hookFn;
+    m._lua_sethook(L, 0, 0, 0);
+    if (!ok) throw new Error('the Lua build differs from Lua 5.1.5 on wasm32 (lua_State layout): scripts cannot run in slices');
   }
 
   /** Raises the value on top of the stack as a Lua error: does not return (Lua's longjmp). */

@@ -24,14 +24,21 @@
  * newproxy are removed too: on the allow list of Redis 7.0.15's source, but absent in the
  * redis-server 7.0.15 the differential tests run (Debian's), whose behaviour is the spec.
  *
- * Chunk arguments: readonly_error, missing_global (C functions). Returns: the hidden
+ * pcall is replaced by one that runs its function on a coroutine (see below), so a script
+ * looping inside pcall can still be suspended past busy-reply-threshold. What scripts can
+ * see of it: coroutine.running() inside pcall returns that coroutine, and a pcall nests
+ * one coroutine.resume deeper (the C-stack limit of 200 levels counts it).
+ *
+ * Chunk arguments: readonly_error, missing_global, iscfunction, passing (C functions of
+ * the engine). Returns: the hidden
  * globals table, the protected set, what getmetatable shows for a protected table, and
  * errinfo(co, err), which builds Redis's error table ({err=, source=, line=}) for a
  * script that died on coroutine `co`, as Redis's __redis__err__handler does from inside
- * the failed call.
+ * the failed call, and pcall's owners table (weak keys: each pcall coroutine -> the thread
+ * that resumes it).
  */
 export const SANDBOX_LUA = `
-local readonly_error, missing_global = ...
+local readonly_error, missing_global, iscfunction, passing = ...
 local G = _G
 local next, type, tostring, setmetatable, rawset = next, type, tostring, setmetatable, rawset
 local dbg = debug
@@ -54,10 +61,24 @@ function __redis__err__handler(err)
 end
 
 -- The same, for a script that died on coroutine co: its stack is still in place there.
+-- Frames of this chunk (pcall's settle, the load wrappers) stand for Redis's C functions,
+-- which have no line, and so do the tail calls they make: the position is the script's
+-- code that called them.
+local function hidden(i)
+  return i.source == '=sandbox' or i.what == 'tail'
+end
 local function errinfo(co, err)
-  local i = getinfo(co, 0, 'nSl')
+  local level = 0
+  local i = getinfo(co, level, 'nSl')
+  while i and hidden(i) do
+    level = level + 1
+    i = getinfo(co, level, 'nSl')
+  end
   if i and i.what == 'C' then
-    i = getinfo(co, 1, 'nSl')
+    repeat
+      level = level + 1
+      i = getinfo(co, level, 'nSl')
+    until not (i and hidden(i))
   end
   if type(err) ~= 'table' then
     err = {err='ERR ' .. tostring(err)}
@@ -104,6 +125,43 @@ G.load = function(reader, name)
   return f, e
 end
 
+-- pcall (Redis's luaRedisPcall: an error table's err becomes the error value) runs f on a
+-- coroutine of its own, so that the engine's hook can suspend a script looping inside
+-- pcall (Lua 5.1 cannot yield across the C function pcall). owners[co] is the thread that
+-- resumes co: the hook walks it up to the run's thread to know whether every thread on the
+-- way can yield. passing(co) is true when the hook suspended co (or a coroutine under it)
+-- and this thread must pass the suspension outwards: it yields, and when the engine
+-- resumes it, resumes co where the hook stopped it. A yield the hook did not make is
+-- refused as Lua 5.1's pcall refuses it. C functions (iscfunction) and callable values
+-- keep the C pcall: nothing inside them can be suspended.
+local cpcall = G.pcall
+local create, resume, costatus, yield, running = coroutine.create, coroutine.resume, coroutine.status, coroutine.yield, coroutine.running
+local owners = setmetatable({}, {__mode = 'k'})
+local function finish(ok, ...)
+  if ok then return true, ... end
+  local e = ...
+  if type(e) == 'table' then
+    local v = e.err
+    if type(v) == 'string' or type(v) == 'number' then return false, v end
+  end
+  return false, e
+end
+local settle
+settle = function(co, ...)
+  if costatus(co) == 'dead' then return finish(...) end
+  if passing(co) then
+    yield()
+    return settle(co, resume(co))
+  end
+  return false, 'attempt to yield across metamethod/C-call boundary'
+end
+G.pcall = function(f, ...)
+  if type(f) ~= 'function' or iscfunction(f) then return cpcall(f, ...) end
+  local co = create(f)
+  owners[co] = running()
+  return settle(co, resume(co, ...))
+end
+
 G.print, G.dofile, G.loadfile, G.require, G.module = nil, nil, nil, nil, nil
 G.setfenv, G.getfenv, G.newproxy = nil, nil, nil
 G.package, G.io, G.os, G.debug = nil, nil, nil, nil
@@ -147,5 +205,5 @@ local smt = getmetatable('')
 smt.__index = real.string
 smt.__metatable = view({__index = real.string})
 
-return real, protected, shown, errinfo
+return real, protected, shown, errinfo, owners
 `;

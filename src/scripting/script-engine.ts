@@ -22,7 +22,8 @@ import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
 import {
   ERR_ENGINE_NOT_READY,
-  ERR_SCRIPT_TIME_LIMIT,
+  ERR_SCRIPT_KILLED,
+  ERR_SCRIPT_UNINTERRUPTIBLE,
   LUA_ACL_CHECK_UNKNOWN,
   LUA_CALL_BAD_ARG,
   LUA_CALL_NO_ARGS,
@@ -54,7 +55,7 @@ export type ScriptLogLevel = (typeof LOG_LEVELS)[number];
 export interface ScriptEnvironment {
   /** redis.log: a line in the server's log (the logger filters by loglevel, as Redis's serverLogRaw). */
   log(level: ScriptLogLevel, message: string): void;
-  /** busy-reply-threshold (lua-time-limit) in ms: see ERR_SCRIPT_TIME_LIMIT. */
+  /** busy-reply-threshold (lua-time-limit) in ms: a run past it is timed out (see ScriptEngine); 0: never. */
   busyReplyThresholdMs(): number;
   /** Libraries written in TypeScript to register besides Redis's own (lib/redis-libraries.ts): tests add their own. */
   readonly libraries: readonly LuaLibrary[];
@@ -75,8 +76,19 @@ export interface CachedScript {
 
 /** Redis runs an incremental GC step after this many scripts (LUA_GC_CYCLE_PERIOD). */
 const GC_CYCLE_PERIOD = 50;
-/** VM instructions between two calls of the count hook (Redis's value). */
-const HOOK_EVERY = 100_000;
+/**
+ * VM instructions between two calls of the count hook. Redis's is 100,000; here a
+ * redis.call costs more than in Redis (tens of microseconds with its bridge crossings),
+ * so a loop of calls would pass busy-reply-threshold by hundreds of ms unnoticed: a hook
+ * 10 times as often, which costs a JavaScript call per 10,000 instructions (under 1 %).
+ */
+const HOOK_EVERY = 10_000;
+/**
+ * How long a timed-out run runs before it yields to the event loop again, ms. Redis
+ * serves events at every hook call once timed out (every 100,000 instructions, well under
+ * a millisecond); a turn of Node's loop costs more than that, so slices are longer.
+ */
+export const SLICE_MS = 2;
 /**
  * The Lua heap a script may grow to (lua-wasm.ts's allocator refuses past it). Redis sets
  * none; lapse has one because WebAssembly memory never shrinks: a runaway script would
@@ -92,6 +104,8 @@ interface StateRefs {
   protectedSet: number;
   shown: number;
   errinfo: number;
+  /** The sandbox's pcall owners table (see walkOwners). */
+  owners: number;
   setmetatable: number;
   rawset: number;
   getmetatable: number;
@@ -108,10 +122,22 @@ interface StateRefs {
  * SCRIPT FLUSH closes the state and opens a new one in the same instance (synchronous).
  *
  * A run: the script's compiled function runs on a coroutine of the state (resumed, not
- * called), with a count hook on it. Today a run goes from start to end in one resume; the
- * coroutine and the hook are where the next step suspends a long script between event loop
- * turns (BUSY, SCRIPT KILL). Until then the hook stops a script that runs past
- * busy-reply-threshold with ERR_SCRIPT_TIME_LIMIT, so no script freezes the server.
+ * called), with a count hook on it (every HOOK_EVERY instructions).
+ * - Until busy-reply-threshold has passed the hook does nothing: run() returns with the
+ *   script done and its reply written, and nothing else ran meanwhile (atomic, as in Redis).
+ * - Past it the run is timed out (Redis's SCRIPT_TIMEDOUT, logged as Redis logs it): the
+ *   hook yields the coroutine, so run() returns false with the run suspended, and again
+ *   after every SLICE_MS of each later slice. The caller holds its client, lets the event
+ *   loop turn (other clients get BUSY from the dispatcher meanwhile) and calls resume()
+ *   until it returns true, the reply written.
+ * - SCRIPT KILL sets run.stopError (run.kill()); the hook raises it at its next call and from then on
+ *   on every line, on every coroutine of the run, so pcall cannot catch it and go on.
+ * - Lua 5.1 cannot yield across a C boundary. pcall is therefore a coroutine of its own
+ *   (sandbox.ts) whose suspension is passed outwards; the hook yields only where every
+ *   thread up to the run's own can yield (sandbox's owners table links them). Elsewhere
+ *   (a table.sort comparator, a gsub callback, a metamethod, xpcall, a pcall of a C
+ *   function, a coroutine the script created) it cannot: a run stuck there for another
+ *   busy-reply-threshold is stopped with ERR_SCRIPT_UNINTERRUPTIBLE.
  */
 export class ScriptEngine {
   private lua: LuaWasm | null = null;
@@ -124,6 +150,10 @@ export class ScriptEngine {
   private readonly random = new Lrand48();
   private runsSinceGc = 0;
   private hookFn = 0;
+  /** Whether the current run is suspended (run() or resume() returned false). */
+  private suspended = false;
+  /** The thread the hook yielded, then each thread that passes that yield outwards (sandbox's pcall). */
+  private yieldedThread = 0;
   /**
    * Redis's pre_command_oom_state: whether the command that started the script (EVAL, or
    * EXEC around it) found memory over maxmemory; set by the dispatcher.
@@ -146,12 +176,38 @@ export class ScriptEngine {
     const lua = new LuaWasm(m);
     lua.limit = this.env.luaMemoryLimit ?? LUA_MEMORY_LIMIT;
     this.hookFn = lua.hook((L) => this.hook(L));
+    lua.checkLayout(lua.L, this.hookFn);
     this.lua = lua;
     this.refs = this.setupState(lua);
+    this.checkYieldTest(lua);
   }
 
-  /** Releases the Lua state (the instance goes with the engine). */
+  /**
+   * canYield() read where Lua 5.1 keeps it: true in a C function called from Lua code on
+   * a resumed thread, false in one called under table.sort. Throws if this build of Lua
+   * says otherwise (scripts would then be suspended where Lua cannot resume them).
+   */
+  private checkYieldTest(lua: LuaWasm): void {
+    const m = lua.m;
+    const seen: boolean[] = [];
+    const probe = m.addFunction((Lc: number) => {
+      seen.push(lua.canYield(Lc));
+      return 0;
+    }, 'ii');
+    const co = m._lua_newthread(lua.L);
+    const ok = lua.load(co, 'local probe = ... probe() table.sort({1, 2}, function() probe() return false end)', '=probe') === LUA_OK;
+    if (ok) {
+      m._lua_pushcclosure(co, probe, 0);
+      m._lua_resume(co, 1);
+    }
+    m._lua_settop(lua.L, 0);
+    if (seen.join() !== 'true,false') throw new Error('the Lua build does not report C boundaries as Lua 5.1.5 does: scripts cannot run in slices');
+  }
+
+  /** Releases the Lua state (the instance goes with the engine); a suspended run is dropped. */
   close(): void {
+    this.current = null;
+    this.suspended = false;
     if (this.lua !== null) {
       this.lua.m._lua_close(this.lua.L);
       this.lua = null;
@@ -227,9 +283,18 @@ export class ScriptEngine {
 
   // --- running a script -----------------------------------------------------------------
 
-  /** Whether a script is running (a command called from it is inside a run). */
+  /** The run in progress: a command called from it is inside it, or it is suspended. */
   get running(): ScriptRun | null {
     return this.current;
+  }
+
+  /**
+   * The run that passed busy-reply-threshold and has not ended (Redis's
+   * scriptIsTimedout): other clients get BUSY while it is there.
+   */
+  get busy(): ScriptRun | null {
+    const run = this.current;
+    return run !== null && run.timedOut ? run : null;
   }
 
   /**
@@ -237,13 +302,14 @@ export class ScriptEngine {
    * its error, worded as Redis: "ERR user_script:1: ... script: <sha>, on
    * @user_script:1.") to run.reply, in the writer's protocol (the caller's).
    */
-  run(script: CachedScript, keys: readonly string[], args: readonly string[], run: ScriptRun): void {
+  run(script: CachedScript, keys: readonly string[], args: readonly string[], run: ScriptRun): boolean {
     const lua = this.lua;
     const refs = this.refs;
     if (lua === null || refs === null) {
       run.reply.error(ERR_ENGINE_NOT_READY);
-      return;
+      return true;
     }
+    if (this.current !== null) throw new Error('a script run while another is in progress');
     const m = lua.m;
     const L = lua.L;
     this.setGlobalArray(lua, refs, 'KEYS', keys);
@@ -253,16 +319,47 @@ export class ScriptEngine {
     m._lua_xmove(L, co, 1);
     m._lua_sethook(co, this.hookFn, MASK_COUNT, HOOK_EVERY);
     this.current = run;
+    run.sliceStart = performance.now();
+    return this.slice(lua, refs, run);
+  }
+
+  /**
+   * Runs the next slice of the suspended run: true once it ended, its reply written to
+   * run.reply (in the writer's protocol: the caller sets its client's), false if it was
+   * suspended again. Throws if no run is suspended.
+   */
+  resume(): boolean {
+    const lua = this.lua;
+    const refs = this.refs;
+    const run = this.current;
+    if (lua === null || refs === null || run === null || !this.suspended) throw new Error('no suspended script to resume');
+    this.suspended = false;
+    run.slices++;
+    run.sliceStart = performance.now();
+    return this.slice(lua, refs, run);
+  }
+
+  /** Resumes the run's coroutine until it ends (true: reply written) or the hook suspends it (false). */
+  private slice(lua: LuaWasm, refs: StateRefs, run: ScriptRun): boolean {
+    const m = lua.m;
+    const co = refs.thread;
     // The memory limit holds while the script runs (lua-wasm.ts: Lua raises "not enough memory").
     lua.limited = true;
+    this.yieldedThread = 0;
     let status: number;
     try {
       status = m._lua_resume(co, 0);
+    } catch (e) {
+      this.endRun(lua, refs);
+      throw e;
     } finally {
       lua.limited = false;
-      this.current = null;
-      m._lua_sethook(co, 0, 0, 0);
     }
+    if (status === LUA_YIELD && this.yieldedThread === co) {
+      this.suspended = true;
+      return false;
+    }
+    this.endRun(lua, refs);
     if (status === LUA_OK) {
       // EVAL takes one result (lua_pcall(lua, 0, 1, ...)): the first, or nil.
       if (m._lua_gettop(co) === 0) m._lua_pushnil(co);
@@ -285,7 +382,7 @@ export class ScriptEngine {
         m._lua_settop(co, 0);
         lua.pushString(co, 'attempt to yield across metamethod/C-call boundary');
       }
-      this.writeRunError(lua, refs, co, script.sha, run);
+      this.writeRunError(lua, refs, co, run.sha, run);
       // A coroutine that died (or is suspended) cannot run the next script: a new one.
       this.newThread(lua, refs);
     }
@@ -293,6 +390,14 @@ export class ScriptEngine {
       lua.gcStep(GC_CYCLE_PERIOD);
       this.runsSinceGc = 0;
     }
+    return true;
+  }
+
+  /** The run is over (ended, failed or dropped): no current run, no hook. */
+  private endRun(lua: LuaWasm, refs: StateRefs): void {
+    this.current = null;
+    this.suspended = false;
+    lua.m._lua_sethook(refs.thread, 0, 0, 0);
   }
 
   /** The error reply of a failed run, from the error value on top of co (luaCallFunction). */
@@ -341,22 +446,115 @@ export class ScriptEngine {
   }
 
   /**
-   * The count hook, on the script's coroutine (and those it creates, which inherit it).
-   * Temporary, until runs are sliced: past busy-reply-threshold the script is stopped
-   * with an error, as nothing else could stop it.
+   * The count hook, on the script's coroutine and those it creates (they inherit it):
+   * Redis's luaMaskCountHook and scriptInterrupt, with suspension in place of
+   * processEventsWhileBlocked (see the class comment).
    */
   private hook(L: number): void {
     const run = this.current;
     const lua = this.lua;
-    if (run === null || lua === null) return;
+    const refs = this.refs;
+    if (run === null || lua === null || refs === null) return;
+    const m = lua.m;
+    if (run.stopError !== null) {
+      if (!run.stopRaised && run.stopError === ERR_SCRIPT_KILLED) this.env.log('warning', 'Lua script killed by user with SCRIPT KILL.');
+      run.stopRaised = true;
+      this.stopRun(lua, refs, L, run.stopError);
+      return;
+    }
+    const now = performance.now();
     const limit = this.env.busyReplyThresholdMs();
-    if (limit <= 0 || performance.now() - run.startedAt < limit) return;
-    // From now on the hook runs on every line, as Redis's does once a script is killed,
-    // so a pcall in a loop cannot catch the stop and go on.
-    lua.m._lua_sethook(L, this.hookFn, MASK_LINE, 0);
-    if (this.refs !== null && L !== this.refs.thread) lua.m._lua_sethook(this.refs.thread, this.hookFn, MASK_LINE, 0);
-    pushErrorTable(lua, L, ERR_SCRIPT_TIME_LIMIT, false);
+    if (!run.timedOut) {
+      if (limit <= 0 || now - run.startedAt < limit) return;
+      run.timedOut = true;
+      this.env.log(
+        'warning',
+        `Slow script detected: still in execution after ${Math.trunc(now - run.startedAt)} milliseconds. ` +
+          `You can try killing the script using the ${run.mode === 'eval' ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${run.sha}.`,
+      );
+    } else if (now - run.sliceStart < SLICE_MS) {
+      return;
+    }
+    if (this.canSuspend(lua, refs, L)) {
+      run.stuckSince = 0;
+      this.yieldedThread = L;
+      m._lua_yield(L, 0);
+      return;
+    }
+    // Inside a C boundary: nobody can be answered until the script leaves it.
+    if (run.stuckSince === 0) run.stuckSince = now;
+    else if (now - run.stuckSince >= Math.max(limit, SLICE_MS)) {
+      run.stopError = ERR_SCRIPT_UNINTERRUPTIBLE;
+      run.stopRaised = true;
+      this.env.log('warning', `Lua script stopped: ${ERR_SCRIPT_UNINTERRUPTIBLE.slice(4)}. Script name is: ${run.sha}.`);
+      this.stopRun(lua, refs, L, run.stopError);
+    }
+  }
+
+  /**
+   * Raises the run's stop error on L. First the hook is set to fire on every line of L,
+   * of the threads that resume it (up to the run's) and of the run's, as Redis's does once
+   * a script is killed, so a pcall in a loop cannot catch the error and go on. Never returns.
+   */
+  private stopRun(lua: LuaWasm, refs: StateRefs, L: number, error: string): void {
+    const m = lua.m;
+    m._lua_sethook(L, this.hookFn, MASK_LINE, 0);
+    m._lua_sethook(refs.thread, this.hookFn, MASK_LINE, 0);
+    this.walkOwners(lua, refs, L, (p) => {
+      m._lua_sethook(p, this.hookFn, MASK_LINE, 0);
+      return true;
+    });
+    pushErrorTable(lua, L, error, false);
     lua.raise(L);
+  }
+
+  /**
+   * Whether the hook may yield L: L can yield, and so can each thread that resumed it
+   * through the sandbox's pcall, up to the run's own thread (Lua 5.1 would otherwise
+   * refuse the yield that passes the suspension outwards).
+   */
+  private canSuspend(lua: LuaWasm, refs: StateRefs, L: number): boolean {
+    if (!lua.canYield(L)) return false;
+    if (L === refs.thread) return true;
+    return this.walkOwners(lua, refs, L, (p) => lua.canYield(p)) === refs.thread;
+  }
+
+  /**
+   * Visits the threads that resume L through the sandbox's pcall (owners[L], then its
+   * owner, ...), while visit returns true; returns the last thread reached (the run's own
+   * thread when the chain is whole), 0 if a thread has no owner. Uses L's stack (a hook
+   * has LUA_MINSTACK free slots) and leaves it as it was.
+   */
+  private walkOwners(lua: LuaWasm, refs: StateRefs, L: number, visit: (p: number) => boolean): number {
+    const m = lua.m;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.owners);
+    m._lua_pushthread(L);
+    let reached = 0;
+    // Bounded: pcalls nest at most ~200 deep (Lua's C-stack limit).
+    for (let depth = 0; depth < 1000; depth++) {
+      m._lua_rawget(L, top + 1);
+      const p = m._lua_tothread(L, -1);
+      reached = p;
+      if (p === 0 || !visit(p) || p === refs.thread) break;
+    }
+    m._lua_settop(L, top);
+    return reached;
+  }
+
+  /** iscfunction(f): lua_iscfunction, for the sandbox's pcall. */
+  private isCFunction(lua: LuaWasm, L: number): number {
+    lua.m._lua_pushboolean(L, lua.m._lua_iscfunction(L, 1));
+    return 1;
+  }
+
+  /** passing(co): whether the hook's suspension reached co; if so it now passes through L. */
+  private passing(lua: LuaWasm, L: number): number {
+    const co = lua.m._lua_tothread(L, 1);
+    const yes = co !== 0 && co === this.yieldedThread;
+    if (yes) this.yieldedThread = L;
+    lua.m._lua_pushboolean(L, yes ? 1 : 0);
+    return 1;
   }
 
   // --- the state: Redis 7.0's environment ---------------------------------------------
@@ -428,13 +626,16 @@ export class ScriptEngine {
     if (lua.load(L, SANDBOX_LUA, '=sandbox') !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
     m._lua_pushcclosure(L, reg('readonly_error', (Lc) => this.readonlyError(lua, Lc)), 0);
     m._lua_pushcclosure(L, reg('missing_global', (Lc) => this.missingGlobal(lua, Lc)), 0);
-    if (m._lua_pcall(L, 2, 4, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    m._lua_pushcclosure(L, reg('iscfunction', (Lc) => this.isCFunction(lua, Lc)), 0);
+    m._lua_pushcclosure(L, reg('passing', (Lc) => this.passing(lua, Lc)), 0);
+    if (m._lua_pcall(L, 4, 5, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    const owners = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const errinfo = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const shown = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const protectedSet = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const globals = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const refs: StateRefs = {
-      globals, protectedSet, shown, errinfo, setmetatable: 0, rawset: 0, getmetatable: 0, thread: 0, threadRef: 0,
+      globals, protectedSet, shown, errinfo, owners, setmetatable: 0, rawset: 0, getmetatable: 0, thread: 0, threadRef: 0,
     };
 
     // setmetatable, rawset and getmetatable, guarded: a protected table cannot be changed

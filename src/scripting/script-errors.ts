@@ -65,12 +65,16 @@ export function errRunning(funcname: string, message: string): string {
   return `ERR Error running script ${funcname}, ${message.slice(0, 100)}`;
 }
 
-/**
- * lapse's own, temporary: a script that runs past busy-reply-threshold is stopped with
- * this error, until scripts run in slices and SCRIPT KILL exists (then it gets Redis's
- * BUSY behaviour instead).
- */
-export const ERR_SCRIPT_TIME_LIMIT =
-  'ERR Script ran longer than busy-reply-threshold and was stopped (lapse cannot interrupt scripts with SCRIPT KILL yet)';
 /** lapse's own: the engine is not started yet (the server was not listen()ed). */
 export const ERR_ENGINE_NOT_READY = 'ERR The scripting engine is not started: the server must listen() first';
+
+/** The error a killed script raises, as luaMaskCountHook's luaPushError words it (code ERR added). */
+export const ERR_SCRIPT_KILLED = 'ERR Script killed by user with SCRIPT KILL...';
+/**
+ * lapse's own: a script past busy-reply-threshold that stayed where Lua 5.1 cannot
+ * suspend it (inside a table.sort comparator, a gsub callback, a metamethod, xpcall or a
+ * pcall of a C function) for another busy-reply-threshold is stopped with this error:
+ * meanwhile nobody could be answered, not even SCRIPT KILL (Redis would have answered BUSY).
+ */
+export const ERR_SCRIPT_UNINTERRUPTIBLE =
+  'ERR Script ran past busy-reply-threshold where it could not be suspended (inside a sort comparator, a gsub callback, a metamethod or xpcall) and was stopped';

@@ -1,5 +1,6 @@
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { ScriptFlags } from './script-flags.js';
+import { ERR_SCRIPT_KILLED } from './script-errors.js';
 
 /**
  * What a script needs from the server while it runs, implemented by the commands layer
@@ -43,6 +44,38 @@ export class ScriptRun {
   uncountedErrors = 0;
   /** When the run started (performance.now()). */
   readonly startedAt = performance.now();
+  /**
+   * EVAL's run or a function's (FCALL): which BUSY text others get and which KILL stops
+   * it (Redis's SCRIPT_EVAL_MODE).
+   */
+  mode: 'eval' | 'function' = 'eval';
+  /**
+   * Redis's SCRIPT_TIMEDOUT: the run passed busy-reply-threshold. From then on it runs in
+   * slices between event loop turns, and other clients get BUSY (script-engine.ts).
+   */
+  timedOut = false;
+  /**
+   * Set by SCRIPT KILL (Redis's SCRIPT_KILLED) or by the engine: the error the hook raises
+   * on every line from now on, so a pcall cannot catch it and go on. null while the run may go on.
+   */
+  stopError: string | null = null;
+  /** The hook has raised stopError once (Redis logs the kill then; after, it is raised on every line). */
+  stopRaised = false;
+  /** When the current slice started (performance.now()); a timed-out run yields after SLICE_MS of it. */
+  sliceStart = 0;
+  /** Since when (performance.now()) the hook has found the run unable to yield; 0 when it could. */
+  stuckSince = 0;
+  /** Slices the run took (1 for a run that never passed the threshold). */
+  slices = 1;
+
+  /**
+   * SCRIPT KILL / FUNCTION KILL's effect (scriptKill's last step; the caller checks the
+   * rest): the run stops at the hook's next call with Redis's error, which pcall cannot
+   * swallow. Whichever engine runs it reads the flag.
+   */
+  kill(): void {
+    this.stopError ??= ERR_SCRIPT_KILLED;
+  }
 
   constructor(
     /** The script's sha (Redis's funcname in error replies). */

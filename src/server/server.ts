@@ -324,6 +324,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.cron.stop();
+      // A suspended script is not resumed again (SHUTDOWN NOSAVE during it: its caller gets nothing, as in Redis).
+      this.scripts.close();
       this.blocking.close();
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
@@ -532,6 +534,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
    * clients in pub/sub mode (they wait for messages by design).
    */
   private cronTick(secondElapsed: boolean): void {
+    // Redis's serverCron is a time event, which the event loop it runs while a script is
+    // timed out (processEventsWhileBlocked) does not run: no save point, eviction or
+    // client timeout changes anything under a suspended script.
+    if (this.scripts.busy !== null) return;
     const stats = this.stats;
     const now = Date.now();
     this.rates.sample(stats, now);

@@ -158,7 +158,7 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['replica-read-only', 'yes'], ['slave-read-only', 'YES'], ['list-max-listpack-size', '-2'],
       ['zset-max-ziplist-entries', '128'], ['auto-aof-rewrite-min-size', '64mb'], ['repl-backlog-size', '1048576'],
       ['maxmemory-clients', '0'], ['shutdown-timeout', '10'], ['latency-tracking-info-percentiles', '50 99 99.9'],
-      ['sanitize-dump-payload', 'no'], ['busy-reply-threshold', '5000'],
+      ['sanitize-dump-payload', 'no'],
     ];
     for (const [name, value] of off) {
       await p.exact('CONFIG', 'SET', name, value);                         // exact: OK
@@ -178,7 +178,6 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['min-slaves-to-write', '1', 'replication'],
       ['repl-backlog-size', '2mb', 'replication'],
       ['cluster-node-timeout', '5000', 'Redis Cluster'],
-      ['lua-time-limit', '100', 'scripting (EVAL, FUNCTION)'],
       ['tracking-table-max-keys', '10', 'client-side caching (CLIENT TRACKING)'],
       ['maxmemory-clients', '10%', 'client eviction'],
       ['sanitize-dump-payload', 'yes', 'DUMP and RESTORE'],

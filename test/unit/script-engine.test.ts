@@ -83,8 +83,18 @@ function run(e: ScriptEngine, body: string, args: string[] = []): string {
   const script = e.load(body);
   if ('error' in script) return `-${script.error}`;
   const w = new ReplyWriter();
-  e.run(script, [], args, new ScriptRun(script.sha, COMPAT_FLAGS, false, OK_HOST, w));
+  // A run past busy-reply-threshold is suspended: resumed here at once, slice after slice.
+  if (!e.run(script, [], args, new ScriptRun(script.sha, COMPAT_FLAGS, false, OK_HOST, w))) while (!e.resume());
   return (w.take() ?? Buffer.alloc(0)).toString('latin1');
+}
+
+/** Starts body; the run, and whether it ended within its first slice. */
+function start(e: ScriptEngine, body: string): { run: ScriptRun; done: boolean; writer: ReplyWriter } {
+  const script = e.load(body);
+  if ('error' in script) throw new Error(script.error);
+  const writer = new ReplyWriter();
+  const r = new ScriptRun(script.sha, COMPAT_FLAGS, false, OK_HOST, writer);
+  return { run: r, done: e.run(script, [], [], r), writer };
 }
 
 describe('the library bridge', () => {
@@ -148,16 +158,85 @@ describe('the library bridge', () => {
 });
 
 describe('stops', () => {
-  test('a script running past busy-reply-threshold is stopped, even inside pcall', async () => {
-    const e = await engine({ busyReplyThresholdMs: () => 50 });
-    for (const body of ['while true do end', 'while true do pcall(function() while true do end end) end',
-      "local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end)"]) {
+  test('past busy-reply-threshold a run is suspended in slices, also inside (nested) pcall, and ends normally', async () => {
+    const logs: string[] = [];
+    const e = await engine({ busyReplyThresholdMs: () => 20, log: (_l, m) => logs.push(m) });
+    for (const body of [
+      'local t = redis.call("time") local n = 0 while n < 3e7 do n = n + 1 end return n',
+      'local ok, n = pcall(function() local n = 0 while n < 3e7 do n = n + 1 end return n end) return n',
+      'local ok, n = pcall(pcall, function() return 1 end) return {pcall(function() return select(2, pcall(function() local n = 0 while n < 3e7 do n = n + 1 end return n end)) end)}',
+    ]) {
       const t0 = performance.now();
-      const reply = run(e, body);
-      expect(reply, body).toContain('Script ran longer than busy-reply-threshold');
-      expect(performance.now() - t0).toBeLessThan(5000);
+      const s = start(e, body);
+      expect(s.done, body).toBe(false);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(19);
+      expect(e.busy).toBe(s.run);
+      let turns = 0;
+      while (!e.resume()) turns++;
+      expect(turns, body).toBeGreaterThan(0);
+      expect(e.busy).toBe(null);
+      const reply = s.writer.take()!.toString('latin1');
+      expect(reply, body).toMatch(/^(:30000000\r\n|\*2\r\n:1\r\n:30000000\r\n)$/);
+    }
+    expect(logs[0]).toMatch(/^Slow script detected: still in execution after \d+ milliseconds\. You can try killing the script using the SCRIPT KILL command\. Script name is: [0-9a-f]{40}\.$/);
+    e.close();
+  });
+
+  test('a killed run stops with Redis\'s error at its next slice, and pcall cannot swallow it', async () => {
+    const logs: string[] = [];
+    const e = await engine({ busyReplyThresholdMs: () => 10, log: (_l, m) => logs.push(m) });
+    for (const body of ['while true do end', 'while true do pcall(function() while true do end end) end',
+      'local function f() return pcall(function() while true do end end) end while true do pcall(f) end']) {
+      const s = start(e, body);
+      expect(s.done).toBe(false);
+      e.resume();
+      s.run.kill();
+      expect(e.resume(), body).toBe(true);
+      expect(s.writer.take()!.toString('latin1'), body).toMatch(
+        new RegExp(`^-ERR Script killed by user with SCRIPT KILL\\.\\.\\. script: ${ScriptEngine.sha1(body)}, on @user_script:1\\.\r\n$`));
+      expect(e.running).toBe(null);
+    }
+    // Logged once per killed run, however often the stop is raised again.
+    expect(logs.filter((l) => l === 'Lua script killed by user with SCRIPT KILL.')).toHaveLength(3);
+    expect(run(e, 'return 1')).toBe(':1\r\n');
+    e.close();
+  });
+
+  test('where Lua cannot yield (a sort comparator, a metamethod, a coroutine of the script, xpcall) the run is stopped after another threshold', async () => {
+    const e = await engine({ busyReplyThresholdMs: () => 30 });
+    for (const body of ['local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end)',
+      'local t = setmetatable({}, {__index = function() while true do end end}) return t.x',
+      'while true do pcall(function() local t = {3, 2, 1} table.sort(t, function(a, b) while true do end end) end) end',
+      'coroutine.wrap(function() while true do end end)()',
+      'coroutine.wrap(function() pcall(function() while true do end end) end)()',
+      'while true do xpcall(function() while true do end end, function(e) return e end) end']) {
+      const t0 = performance.now();
+      const s = start(e, body);
+      let done = s.done;
+      while (!done) done = e.resume();
+      const took = performance.now() - t0;
+      expect(s.writer.take()!.toString('latin1'), body).toContain('could not be suspended');
+      expect(took).toBeGreaterThanOrEqual(59);
+      expect(took).toBeLessThan(5000);
     }
     expect(run(e, 'return 1')).toBe(':1\r\n');
+    e.close();
+  });
+
+  test('busy-reply-threshold 0: a run is never timed out', async () => {
+    const e = await engine({ busyReplyThresholdMs: () => 0 });
+    expect(start(e, 'local n = 0 while n < 2e7 do n = n + 1 end return n').done).toBe(true);
+    e.close();
+  });
+
+  test('pcall on a coroutine answers as Redis\'s pcall', async () => {
+    const e = await engine();
+    expect(run(e, "return {pcall(function(a, b) return a + b, 'x' end, 1, 2)}")).toBe('*3\r\n$-1\r\n:3\r\n$1\r\nx\r\n'.replace('$-1\r\n', ':1\r\n'));
+    expect(run(e, "return {pcall(function() error({err = 'E1 x'}) end)}")).toBe('*2\r\n$-1\r\n$4\r\nE1 x\r\n');
+    expect(run(e, "return {pcall(function() error('boom') end)}")).toBe('*2\r\n$-1\r\n$19\r\nuser_script:1: boom\r\n');
+    expect(run(e, "return {pcall(function() coroutine.yield(1) end)}")).toBe('*2\r\n$-1\r\n$50\r\nattempt to yield across metamethod/C-call boundary\r\n');
+    expect(run(e, "local co = coroutine.create(function() local ok, v = pcall(function() return 5 end) coroutine.yield(v) return 6 end) " +
+      "local _, a = coroutine.resume(co) local _, b = coroutine.resume(co) return {a, b}")).toBe('*2\r\n:5\r\n:6\r\n');
     e.close();
   });
 
