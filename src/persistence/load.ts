@@ -25,7 +25,16 @@ export function loadSnapshot(
   keyspace: Keyspace,
   path: string,
   log: (level: 'notice' | 'warning', message: string) => void,
-  options: { checksum: boolean; merge?: boolean },
+  options: {
+    checksum: boolean;
+    merge?: boolean;
+    /**
+     * Creates a function library from its code (a replace of one of the same name with
+     * `merge`): null, or why it failed (which fails the load, as in Redis). Without it, a
+     * file holding functions is refused.
+     */
+    library?: (code: string, replace: boolean) => string | null;
+  },
 ): LoadResult | null {
   if (!fs.existsSync(path)) return null;
   const started = performance.now();
@@ -54,6 +63,13 @@ export function loadSnapshot(
             );
           }
         },
+        library:
+          options.library === undefined
+            ? undefined
+            : (code, offset) => {
+                const error = options.library!(code, options.merge === true);
+                if (error !== null) throw new RdbError(`Failed loading library, ${error}`, offset);
+              },
         key(index, key, value, expireTime, offset) {
           const db = keyspace.dbs[index]!;
           if (options.merge === true) db.delete(key);

@@ -71,6 +71,12 @@ export interface CachedScript {
   readonly flags: ScriptFlags;
   /** The compiled function's reference in the state's registry. */
   readonly ref: number;
+  /**
+   * FCALL's calling convention (function-engine.ts): KEYS and ARGV are passed as the
+   * function's two arguments instead of being set as globals (luaCallFunction without
+   * SCRIPT_EVAL_MODE).
+   */
+  readonly keysAsArguments?: boolean;
 }
 
 /** Redis runs an incremental GC step after this many scripts (LUA_GC_CYCLE_PERIOD). */
@@ -140,6 +146,15 @@ export class ScriptEngine {
 
   get ready(): boolean {
     return this.lua !== null;
+  }
+
+  /**
+   * The Lua state, for the functions engine (function-engine.ts), which owns a second
+   * ScriptEngine as Redis keeps a second Lua state for functions: it compiles libraries
+   * in this state and adds its library-loading environment. Null until start() is done.
+   */
+  get state(): LuaWasm | null {
+    return this.lua;
   }
 
   private init(m: LuaModule): void {
@@ -246,18 +261,25 @@ export class ScriptEngine {
     }
     const m = lua.m;
     const L = lua.L;
-    this.setGlobalArray(lua, refs, 'KEYS', keys);
-    this.setGlobalArray(lua, refs, 'ARGV', args);
+    const nargs = script.keysAsArguments === true ? 2 : 0;
+    if (nargs === 0) {
+      this.setGlobalArray(lua, refs, 'KEYS', keys);
+      this.setGlobalArray(lua, refs, 'ARGV', args);
+    }
     const co = refs.thread;
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
-    m._lua_xmove(L, co, 1);
+    if (nargs === 2) {
+      pushArray(lua, L, keys);
+      pushArray(lua, L, args);
+    }
+    m._lua_xmove(L, co, 1 + nargs);
     m._lua_sethook(co, this.hookFn, MASK_COUNT, HOOK_EVERY);
     this.current = run;
     // The memory limit holds while the script runs (lua-wasm.ts: Lua raises "not enough memory").
     lua.limited = true;
     let status: number;
     try {
-      status = m._lua_resume(co, 0);
+      status = m._lua_resume(co, nargs);
     } finally {
       lua.limited = false;
       this.current = null;
@@ -323,11 +345,7 @@ export class ScriptEngine {
     const L = lua.L;
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.globals);
     lua.pushString(L, name);
-    m._lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      lua.pushString(L, items[i]!);
-      m._lua_rawseti(L, -2, i + 1);
-    }
+    pushArray(lua, L, items);
     m._lua_rawset(L, -3);
     m._lua_settop(L, -2);
   }
@@ -704,6 +722,16 @@ export class ScriptEngine {
     if (m._lua_isnumber(L, 1) === 0) return lua.raiseWhere(L, badNumberArgument(lua, L, 1, 'randomseed'));
     this.random.seed(Math.trunc(m._lua_tonumber(L, 1)) | 0);
     return 0;
+  }
+}
+
+/** Pushes a Lua array of the strings (luaCreateArray). */
+function pushArray(lua: LuaWasm, L: number, items: readonly string[]): void {
+  const m = lua.m;
+  m._lua_createtable(L, items.length, 0);
+  for (let i = 0; i < items.length; i++) {
+    lua.pushString(L, items[i]!);
+    m._lua_rawseti(L, -2, i + 1);
   }
 }
 
