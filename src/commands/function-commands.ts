@@ -39,13 +39,13 @@ function fcallKeys(ro: boolean): KeySpec {
   return ro
     ? {
         notes: 'We cannot tell how the keys will be used so we assume the worst, RO and ACCESS',
-        flags: ['RO', 'ACCESS'],
+        flags: ['RO', 'access'],
         beginSearch: { type: 'index', index: 2 },
         findKeys: { type: 'keynum', keynumidx: 0, firstkey: 1, keystep: 1 },
       }
     : {
         notes: 'We cannot tell how the keys will be used so we assume the worst, RW and UPDATE',
-        flags: ['RW', 'ACCESS', 'UPDATE'],
+        flags: ['RW', 'access', 'update'],
         beginSearch: { type: 'index', index: 2 },
         findKeys: { type: 'keynum', keynumidx: 0, firstkey: 1, keystep: 1 },
       };
