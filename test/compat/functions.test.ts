@@ -181,6 +181,54 @@ describe('FCALL and FCALL_RO', () => {
   });
 });
 
+describe('what a function can reach', () => {
+  test("the loading API is not the run-time API, and neither can be changed (Redis's malicious access test)", async () => {
+    await p.exact('FUNCTION', 'LOAD', [
+      '#!lua name=lib1',
+      'local lib = redis',
+      "lib.register_function('f1', function() lib.redis = redis lib.math = math return {ok='OK'} end)",
+      "lib.register_function('f2', function() lib.register_function('f1', function() return 1 end) end)",
+      "lib.register_function('f3', function() return {type(lib.log), lib.LOG_WARNING} end)",
+      "lib.register_function('f4', function() lib.log(lib.LOG_NOTICE, 'from a function') return 'logged' end)",
+    ].join('\n'));                                                              // exact
+    for (const f of ['f1', 'f2', 'f3', 'f4']) await p.exact('FCALL', f, '0');    // exact, each
+    await p.exact('FUNCTION', 'LOAD', '#!lua name=lib2\nredis.math.random()');  // exact
+    await p.exact('FUNCTION', 'LOAD', "#!lua name=lib2\nredis.redis.call('ping')"); // exact
+    await p.exact('FUNCTION', 'LOAD', "#!lua name=lib2\nredis.set_repl(redis.REPL_ALL)"); // exact
+  });
+  test('functions share the library\'s locals, and see the default globals', async () => {
+    await p.exact('FUNCTION', 'LOAD', [
+      '#!lua name=shared',
+      'local function add1(a) return a + 1 end',
+      'local count = 0',
+      "redis.register_function('f1', function() count = count + 1 return add1(count) end)",
+      "redis.register_function('f2', function() return string.format('%d-%s', add1(1), type(cjson.encode)) end)",
+    ].join('\n'));                                                              // exact
+    for (const f of ['f1', 'f1', 'f2']) await p.exact('FCALL', f, '0');         // exact: the upvalue persists across calls
+  });
+  test('OOM: FUNCTION LOAD and RESTORE are denied, allow-oom and no-writes functions run', async () => {
+    await p.run([['FUNCTION', 'LOAD', [
+      '#!lua name=oom',
+      "redis.register_function('w', function(keys) return redis.call('set', keys[1], '1') end)",
+      "redis.register_function{function_name='ao', callback=function(keys) return redis.call('set', keys[1], '1') end, flags={'allow-oom'}}",
+      "redis.register_function{function_name='ro', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+    ].join('\n')]]);
+    const [dump] = await p.both(['FUNCTION', 'DUMP']);
+    const payload = (decodeReply(dump)!.reply as { value: Buffer }).value;
+    try {
+      await p.run([['CONFIG', 'SET', 'maxmemory', '1']]);
+      await p.exact('FUNCTION', 'LOAD', lib('more', 'm', 'return 1'));           // exact: OOM
+      await p.exact('FUNCTION', 'RESTORE', payload, 'REPLACE');                  // exact: OOM
+      await p.exact('FCALL', 'w', '1', 'x');                                     // exact: OOM allow-oom flag is not set
+      await p.exact('FCALL', 'ao', '1', 'x');                                    // exact
+      await p.exact('FCALL', 'ro', '1', 'x');                                    // exact
+      await p.exact('FUNCTION', 'DELETE', 'oom');                                // exact: not denyoom
+    } finally {
+      await p.run([['CONFIG', 'SET', 'maxmemory', '0']]);
+    }
+  });
+});
+
 describe('FUNCTION LIST, DELETE, FLUSH, STATS, KILL, HELP', () => {
   test('LIST with LIBRARYNAME and WITHCODE, and its errors', async () => {
     await p.run([
@@ -287,6 +335,22 @@ describe('FUNCTION DUMP and RESTORE', () => {
     const [d] = await p.both(['FUNCTION', 'DUMP']);
     const dump = (decodeReply(d)!.reply as { value: Buffer }).value;
     await p.exact('FUNCTION', 'RESTORE', dump);                                  // exact: Library dup already exists
+  });
+});
+
+describe('DEBUG RELOAD with functions', () => {
+  test('reload keeps them; NOFLUSH fails on the libraries already there and keeps the keys; MERGE replaces', async () => {
+    await p.run([['SET', 'x', '1'], ['FUNCTION', 'LOAD', lib('test', 'test', "return 'hello'")]]);
+    await p.exact('DEBUG', 'RELOAD');                                            // exact
+    await p.exact('FCALL', 'test', '0');                                         // exact
+    await p.exact('DEBUG', 'RELOAD', 'NOFLUSH');                                 // exact: Error trying to load the RDB dump
+    await p.exact('GET', 'x');                                                   // exact: the keys stay
+    await p.exact('DEBUG', 'RELOAD', 'NOFLUSH', 'MERGE');                        // exact
+    await p.exact('FUNCTION', 'LIST');                                           // exact
+    await p.run([['FUNCTION', 'LOAD', lib('test2', 'test2', "return 'two'")]]);
+    // Both servers share one dir: with NOSAVE each loads the file the last save left (lapse's).
+    await p.exact('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE');              // exact
+    await p.exact('FCALL', 'test2', '0');                                        // exact
   });
 });
 
