@@ -4,6 +4,7 @@ import { LUA_GLOBALSINDEX, LUA_OK, LUA_REGISTRYINDEX, MASK_COUNT, MASK_LINE, T_F
 import { ScriptEngine, type CachedScript, type ScriptEnvironment } from './script-engine.js';
 import { COMPAT_FLAGS, FLAG_NAMES, type ScriptFlags } from './script-flags.js';
 import type { ScriptRun } from './script-run.js';
+import { ERR_ENGINE_NOT_READY } from './script-errors.js';
 import {
   FN_BAD_NAME,
   FN_EXISTS_IN_LIBRARY,
@@ -256,7 +257,7 @@ export class FunctionEngine {
     if (!validName(md.name)) return { error: `ERR ${FN_BAD_NAME}` };
     if (md.engine.toUpperCase() !== LUA_ENGINE_NAME) return { error: fnEngineNotFound(md.engine) };
     const lua = this.vm.state;
-    if (lua === null || this.refs === null) return { error: 'ERR The functions engine is not started: the server must listen() first' };
+    if (lua === null || this.refs === null) return { error: ERR_ENGINE_NOT_READY };
     const old = set.libraries.get(md.name) ?? null;
     if (old !== null && !replace) return { error: fnLibraryExists(md.name) };
     if (old !== null) set.unlink(old);
