@@ -196,6 +196,21 @@ describe('what a function can reach', () => {
     await p.exact('FUNCTION', 'LOAD', "#!lua name=lib2\nredis.redis.call('ping')"); // exact
     await p.exact('FUNCTION', 'LOAD', "#!lua name=lib2\nredis.set_repl(redis.REPL_ALL)"); // exact
   });
+  test("Redis's tricks: the globals' metatable, getmetatable while loading, the version through bit", async () => {
+    await p.exact('FUNCTION', 'LOAD', [
+      '#!lua name=tricks',
+      "redis.register_function('f1', function() local mt = getmetatable(_G) local g = mt.__index g['redis'] = function() return 1 end end)",
+      "redis.register_function('f2', function() mt = getmetatable(_G) end)",
+      'local version = redis.REDIS_VERSION_NUM',
+      "redis.register_function('v1', function() return string.format('%s.%s.%s', bit.band(bit.rshift(version, 16), 0xff), bit.band(bit.rshift(version, 8), 0xff), bit.band(version, 0xff)) end)",
+      "redis.register_function('v2', function() return redis.REDIS_VERSION end)",
+    ].join('\n'));                                                              // exact
+    for (const f of ['f1', 'f2', 'v1', 'v2']) await p.exact('FCALL', f, '0');    // exact, each
+    await p.exact('FUNCTION', 'LOAD', '#!lua name=t2\nmt = getmetatable(_G)');   // exact
+    // EVAL's state shows the same metatable.
+    await p.exact('EVAL', "local mt = getmetatable(_G) return {type(mt), type(mt.__index), pcall(mt.__index, _G, 'nope')}", '0'); // exact
+    await p.exact('FUNCTION', 'LOAD', '#!lua name="quoted"\nredis.register_function(\'q\', function() return 1 end)'); // exact
+  });
   test('functions share the library\'s locals, and see the default globals', async () => {
     await p.exact('FUNCTION', 'LOAD', [
       '#!lua name=shared',
