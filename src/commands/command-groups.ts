@@ -3,6 +3,7 @@ import { BITMAP_COMMANDS } from './bitmap-commands.js';
 import { CONNECTION_COMMANDS } from './connection-commands.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
 import { EXPIRE_COMMANDS } from './expire-commands.js';
+import { FUNCTION_COMMANDS } from './function-commands.js';
 import { KEY_COMMANDS } from './key-commands.js';
 import { LIST_COMMANDS } from './list-commands.js';
 import { HASH_COMMANDS } from './hash-commands.js';
@@ -42,6 +43,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...BITMAP_COMMANDS,
   ...DEBUG_COMMANDS,
   ...SCRIPT_COMMANDS,
+  ...FUNCTION_COMMANDS,
 ];
 
 /** A new command table (one per server). */

@@ -19,6 +19,7 @@ import type { Acl } from '../acl/acl.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { User } from '../acl/user.js';
 import type { ScriptEngine } from '../scripting/script-engine.js';
+import type { FunctionEngine } from '../scripting/function-engine.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -152,6 +153,8 @@ export interface ServerContext {
   readonly memory: MemoryContext;
   /** EVAL's Lua engine and script cache (scripting/script-engine.ts). */
   readonly scripts: ScriptEngine;
+  /** FUNCTION's libraries and their Lua state (function-commands.ts). */
+  readonly functions: FunctionEngine;
   /** The client scripts run their commands on (made at the first script run: script-commands.ts). */
   scriptClient: Client | null;
   /**

@@ -145,12 +145,17 @@ function reload(c: Client, argv: string[]): void {
     return;
   }
   const keyspace = server.keyspace;
-  if (flush) keyspace.flushAll();
+  // emptyData: the keys and the function libraries (the file brings its own).
+  if (flush) {
+    keyspace.flushAll();
+    server.functions.flush();
+  }
   let loaded;
   try {
     loaded = loadSnapshot(keyspace, server.persistence.path, (level, message) => server.log(level, message), {
       checksum: server.config.bool('rdbchecksum'),
       merge,
+      library: (code, replace) => server.persistence.libraries?.load(code, replace) ?? null,
     });
   } catch (e) {
     server.log('warning', (e as Error).message);

@@ -168,6 +168,21 @@ export const ERR_NUMKEYS_OVER_ARGS = "ERR Number of keys can't be greater than n
 export const ERR_NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
 /** EVALSHA of a sha not in the script cache (shared.noscripterr). */
 export const ERR_NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+// FCALL and FUNCTION (functions.c; the engine's wordings are in scripting/function-errors.ts).
+export const ERR_FUNCTION_NOT_FOUND = 'ERR Function not found';
+export const ERR_FCALL_NUMKEYS = 'ERR Bad number of keys provided';
+export const ERR_LIBRARY_NOT_FOUND = 'ERR Library not found';
+export const ERR_FUNCTION_CODE_MISSING = 'ERR Function code is missing';
+export function errFunctionLoadOption(option: string): string {
+  return `ERR Unknown option given: ${option}`;
+}
+export const ERR_FUNCTION_LIST_NAME_MISSING = 'ERR library name argument was not given';
+export function errFunctionListArgument(arg: string): string {
+  return `ERR Unknown argument ${arg}`;
+}
+export const ERR_FUNCTION_FLUSH_MODE = 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option';
+export const ERR_FUNCTION_RESTORE_POLICY = 'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.';
+export const ERR_FUNCTION_RESTORE_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
 export const ERR_SCRIPT_FLUSH_MODE = 'ERR SCRIPT FLUSH only support SYNC|ASYNC option';
 /** Every command but the allow_busy ones while an EVAL script is timed out (shared.slowevalerr). */
 export const ERR_BUSY_EVAL = 'BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.';

@@ -208,6 +208,8 @@ function memorySection(s: ServerContext): string {
   const reclaimer = s.memory.reclaimer;
   const luaVm = s.scripts.vmMemory();
   const evalScripts = s.scripts.scriptsMemory();
+  const functionsVm = s.functions.vmMemory();
+  const functionsBytes = s.functions.current.bytes;
   return lines('Memory', [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
@@ -225,20 +227,21 @@ function memorySection(s: ServerContext): string {
     ['allocator_resident', rss],
     ['total_system_memory', total],
     ['total_system_memory_human', bytesToHuman(total)],
-    // EVAL's Lua state and script cache (scripting/script-engine.ts); functions come later (0).
+    // EVAL's Lua state and script cache (scripting/script-engine.ts), the functions' state
+    // and libraries (scripting/function-engine.ts).
     ['used_memory_lua', luaVm],
     ['used_memory_vm_eval', luaVm],
     ['used_memory_lua_human', bytesToHuman(luaVm)],
     ['used_memory_scripts_eval', evalScripts],
     ['number_of_cached_scripts', s.scripts.cachedScripts],
-    ['number_of_functions', 0],
-    ['number_of_libraries', 0],
-    ['used_memory_vm_functions', 0],
-    ['used_memory_vm_total', luaVm],
-    ['used_memory_vm_total_human', bytesToHuman(luaVm)],
-    ['used_memory_functions', 0],
-    ['used_memory_scripts', evalScripts],
-    ['used_memory_scripts_human', bytesToHuman(evalScripts)],
+    ['number_of_functions', s.functions.current.functions.size],
+    ['number_of_libraries', s.functions.current.libraries.size],
+    ['used_memory_vm_functions', functionsVm],
+    ['used_memory_vm_total', luaVm + functionsVm],
+    ['used_memory_vm_total_human', bytesToHuman(luaVm + functionsVm)],
+    ['used_memory_functions', functionsBytes],
+    ['used_memory_scripts', evalScripts + functionsBytes],
+    ['used_memory_scripts_human', bytesToHuman(evalScripts + functionsBytes)],
     // Redis prints it with %lld: from 2^63 on, as a negative number.
     ['maxmemory', typeof maxmemory === 'bigint' && maxmemory >= 1n << 63n ? String(maxmemory - (1n << 64n)) : String(maxmemory)],
     ['maxmemory_human', maxmemoryHuman(maxmemory)],

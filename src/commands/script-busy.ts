@@ -26,15 +26,15 @@ import { ERR_BUSY_EVAL, ERR_BUSY_FUNCTION, ERR_NOTBUSY, ERR_UNKILLABLE } from '.
 
 /**
  * The script run in progress (running, or suspended between slices), whichever engine
- * runs it: the one place that lists the engines (FUNCTION's, when it has its own, joins here).
+ * runs it (EVAL's or FUNCTION's): the one place that lists the engines.
  */
 export function currentRun(server: ServerContext): ScriptRun | null {
-  return server.scripts.running;
+  return server.scripts.running ?? server.functions.run;
 }
 
 /** The run past busy-reply-threshold, if any (Redis's isInsideYieldingLongCommand for scripts). */
 export function busyRun(server: ServerContext): ScriptRun | null {
-  return server.scripts.busy;
+  return server.scripts.busy ?? server.functions.busy;
 }
 
 /** BUSY as Redis words it for the kind of run (processCommand's slowevalerr / slowscripterr). */
@@ -93,10 +93,11 @@ function nextSlice(c: Client, commandTime: number): void {
 
 function slice(c: Client, commandTime: number): void {
   const server = c.server;
-  const engine = server.scripts;
   const after = c.afterScript;
+  const run = currentRun(server);
   // The server closed (SHUTDOWN NOSAVE): the run was dropped with the engine.
-  if (after === null || currentRun(server) === null) return;
+  if (after === null || run === null) return;
+  const engine = run.mode === 'eval' ? server.scripts : server.functions;
   const reply = server.reply;
   const protocol = reply.protocol;
   reply.protocol = c.protocol;

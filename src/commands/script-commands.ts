@@ -60,7 +60,7 @@ const SCRIPT_TRANSPORT: ClientTransport = {
 };
 
 /** The server's script client, made at the first script run (Redis makes it at start-up). */
-function scriptClient(c: Client): Client {
+export function scriptClient(c: Client): Client {
   const server = c.server;
   let sc = server.scriptClient;
   if (sc === null) {
@@ -80,7 +80,7 @@ function lookupCommand(c: Client, argv: readonly string[]): CommandSpec | undefi
 }
 
 /** What a run of a script called by c reaches of the server. */
-function hostFor(c: Client, sc: Client): ScriptHost {
+export function hostFor(c: Client, sc: Client): ScriptHost {
   return {
     call(argv: string[], run: ScriptRun): string | null {
       sc.protocol = run.resp;
@@ -104,7 +104,7 @@ function hostFor(c: Client, sc: Client): ScriptHost {
  * Redis's scriptFlagsToCmdFlags: a script with a shebang runs with the flags it declares
  * in place of EVAL's stale, denyoom, write and may_replicate.
  */
-function commandFlagsOf(declared: ReadonlySet<CommandFlag>, flags: ScriptFlags): ReadonlySet<CommandFlag> {
+export function commandFlagsOf(declared: ReadonlySet<CommandFlag>, flags: ScriptFlags): ReadonlySet<CommandFlag> {
   const out = new Set(declared);
   for (const f of ['stale', 'denyoom', 'write', 'may_replicate'] as const) out.delete(f);
   if (!flags.allowOom && !flags.noWrites) out.add('denyoom');
@@ -138,7 +138,7 @@ function evalFlags(evalsha: boolean): (c: Client, argv: string[]) => ReadonlySet
 }
 
 /** Redis's checks of a script with a shebang before it runs (scriptPrepareForRun); the error, or null. */
-function prepareError(c: Client, flags: ScriptFlags, ro: boolean): string | null {
+export function prepareError(c: Client, flags: ScriptFlags, ro: boolean): string | null {
   if (flags.compat) return null;
   const server = c.server;
   if (!flags.noWrites) {

@@ -32,6 +32,22 @@ export function createDumpPayload(value: Value, now: number, compression: boolea
 }
 
 /**
+ * FUNCTION DUMP's payload (functionDumpCommand): each library as an RDB file holds it
+ * (RDB_OPCODE_FUNCTION2 and its code), then the version (always 10) and the CRC-64, as
+ * a DUMP payload.
+ */
+export function createFunctionsPayload(codes: readonly string[], compression: boolean): Buffer {
+  const enc = new RdbEncoder({ compression, checksum: false });
+  for (const code of codes) enc.library(code);
+  const body = Buffer.concat(enc.take());
+  const out = Buffer.allocUnsafe(body.length + 10);
+  body.copy(out, 0);
+  out.writeUInt16LE(RDB_VERSION, body.length);
+  out.writeBigUInt64LE(crc64(out.subarray(0, body.length + 2)), body.length + 2);
+  return out;
+}
+
+/**
  * Redis's verifyDumpPayload: at least the 10-byte footer, a version lapse reads (Redis
  * 7.0 takes up to 10; lapse up to 12, Redis 7.4's, whose hash field TTLs it holds) and
  * a CRC-64 that matches.

@@ -16,8 +16,9 @@ const PROGRESS_EVERY = 1_000_000;
 /**
  * Loads the RDB file at path into an empty keyspace, as Redis does at start-up: keys
  * (and hash fields) whose expire time has passed are dropped and counted as expired.
- * Returns null if there is no file. On any error the keyspace is emptied again and the
- * RdbError (which names the offset) is thrown: a server never starts on half a dataset.
+ * Returns null if there is no file. On any error after a key was loaded the keyspace is
+ * emptied again, and the RdbError (which names the offset) is thrown: a server never
+ * starts on half a dataset.
  * `merge` (DEBUG RELOAD MERGE, Redis's RDBFLAGS_ALLOW_DUP): a key already there is
  * replaced by the file's, instead of being an error.
  */
@@ -25,7 +26,16 @@ export function loadSnapshot(
   keyspace: Keyspace,
   path: string,
   log: (level: 'notice' | 'warning', message: string) => void,
-  options: { checksum: boolean; merge?: boolean },
+  options: {
+    checksum: boolean;
+    merge?: boolean;
+    /**
+     * Creates a function library from its code (a replace of one of the same name with
+     * `merge`): null, or why it failed (which fails the load, as in Redis). Without it, a
+     * file holding functions is refused.
+     */
+    library?: (code: string, replace: boolean) => string | null;
+  },
 ): LoadResult | null {
   if (!fs.existsSync(path)) return null;
   const started = performance.now();
@@ -33,6 +43,9 @@ export function loadSnapshot(
   const now = keyspace.clock.now();
   let loaded = 0;
   let expired = 0;
+  // Whether this load put a key in place: a failure before (a function library the server
+  // refuses: they come first in a file) leaves the keyspace as it was, as Redis does.
+  let changed = false;
   try {
     readRdbFile(
       path,
@@ -54,8 +67,16 @@ export function loadSnapshot(
             );
           }
         },
+        library:
+          options.library === undefined
+            ? undefined
+            : (code, offset) => {
+                const error = options.library!(code, options.merge === true);
+                if (error !== null) throw new RdbError(`Failed loading library, ${error}`, offset);
+              },
         key(index, key, value, expireTime, offset) {
           const db = keyspace.dbs[index]!;
+          changed = true;
           if (options.merge === true) db.delete(key);
           if (expireTime !== null && expireTime < now) {
             if (db.peek(key) !== undefined) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
@@ -80,8 +101,10 @@ export function loadSnapshot(
       options,
     );
   } catch (e) {
-    keyspace.flushAll();
-    keyspace.changesSinceSave = 0;
+    if (changed) {
+      keyspace.flushAll();
+      keyspace.changesSinceSave = 0;
+    }
     throw e;
   }
   keyspace.changesSinceSave = 0;

@@ -72,6 +72,12 @@ export interface RdbVisitor {
   selectDb?(db: number, offset: number): void;
   /** One key, with Redis's expire time in ms (bigint beyond 2^53) or null. */
   key(db: number, key: string, value: LoadedValue, expireTime: number | bigint | null, offset: number): void;
+  /**
+   * A function library's code (RDB_OPCODE_FUNCTION2, or 7.0 release candidates'
+   * RDB_OPCODE_FUNCTION, turned into the same form): without this callback a file
+   * holding functions is refused.
+   */
+  library?(code: string, offset: number): void;
 }
 
 export interface RdbSummary {
@@ -285,8 +291,13 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSum
       case F.RDB_OPCODE_MODULE_AUX:
         throw new RdbError('The RDB file holds module data (MODULE_AUX), which lapse cannot load', at);
       case F.RDB_OPCODE_FUNCTION_PRE_GA:
-      case F.RDB_OPCODE_FUNCTION2:
-        throw new RdbError('The RDB file holds Redis functions, which lapse cannot load', at);
+      case F.RDB_OPCODE_FUNCTION2: {
+        if (visitor.library === undefined) throw new RdbError('The RDB file holds Redis functions, which lapse cannot load', at);
+        const code = readFunction(src, type);
+        if (typeof code !== 'string') throw new RdbError(code.error, at);
+        visitor.library(code, at);
+        continue;
+      }
       case F.RDB_OPCODE_EOF:
         break;
       default: {
@@ -333,6 +344,60 @@ export function readRdbValue(data: Buffer): LoadedValue {
   const value = readObject(src, type, 0);
   if (value === null) throw new RdbError('Empty keys are not allowed', 0);
   return value;
+}
+
+/**
+ * A function library record after its opcode, as rdbFunctionLoad reads it: its code, or
+ * Redis's wording of what could not be read.
+ */
+function readFunction(src: Source, type: number): string | { error: string } {
+  const field = (what: string): string | { error: string } => {
+    try {
+      return readString(src);
+    } catch (e) {
+      if (e instanceof RdbError) return { error: `Failed loading ${what}` };
+      throw e;
+    }
+  };
+  if (type === F.RDB_OPCODE_FUNCTION2) return field('library payload');
+  // 7.0's release candidates: name, engine, an optional description, the code without shebang.
+  const name = field('library name');
+  if (typeof name !== 'string') return name;
+  const engine = field('engine name');
+  if (typeof engine !== 'string') return engine;
+  let hasDescription: number;
+  try {
+    hasDescription = readLength(src);
+  } catch (e) {
+    if (e instanceof RdbError) return { error: 'Failed loading library description indicator' };
+    throw e;
+  }
+  if (hasDescription !== 0) {
+    const description = field('library description');
+    if (typeof description !== 'string') return description;
+  }
+  const blob = field('library blob');
+  if (typeof blob !== 'string') return blob;
+  return `#!${engine} name=${name}\n${blob}`;
+}
+
+/**
+ * The libraries of a FUNCTION DUMP payload (already verified: version and CRC), as
+ * FUNCTION RESTORE reads them: records up to the 10-byte footer, each passed to
+ * `library` as it is read (which returns its own error to stop, or null). Returns null,
+ * or the error text (Redis's, without the leading "ERR ").
+ */
+export function readFunctionPayload(payload: Buffer, library: (code: string) => string | null): string | null {
+  const src = new Source(null, payload);
+  while (payload.length - src.offset > 10) {
+    const type = src.u8();
+    if (type !== F.RDB_OPCODE_FUNCTION2 && type !== F.RDB_OPCODE_FUNCTION_PRE_GA) return 'given type is not a function';
+    const code = readFunction(src, type);
+    if (typeof code !== 'string') return code.error;
+    const error = library(code);
+    if (error !== null) return error;
+  }
+  return null;
 }
 
 /** A length, as rdbLoadLen. */

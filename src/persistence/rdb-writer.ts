@@ -12,7 +12,7 @@ import { LzfCompressor } from './lzf.js';
 import { compressedNode, MIN_COMPRESS_BYTES, MIN_COMPRESS_IMPROVE, QUICKLIST_NODE_CONTAINER_PACKED, quicklistNodes } from './rdb-list.js';
 import {
   RDB_ENC_INT16, RDB_ENC_INT32, RDB_ENC_INT8, RDB_ENC_LZF, RDB_OPCODE_AUX, RDB_OPCODE_EOF,
-  RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
+  RDB_OPCODE_EXPIRETIME_MS, RDB_OPCODE_FUNCTION2, RDB_OPCODE_RESIZEDB, RDB_OPCODE_SELECTDB, RDB_TYPE_HASH,
   RDB_TYPE_HASH_LISTPACK, RDB_TYPE_HASH_LISTPACK_EX, RDB_TYPE_HASH_METADATA, RDB_TYPE_LIST_QUICKLIST_2, RDB_TYPE_SET, RDB_TYPE_SET_INTSET,
   RDB_TYPE_STRING,
 } from './rdb-format.js';
@@ -105,6 +105,12 @@ export class RdbEncoder {
     this.byte(RDB_OPCODE_AUX);
     this.string(name);
     this.string(value);
+  }
+
+  /** A function library (rdbSaveFunctions): RDB_OPCODE_FUNCTION2, then its code as a string. */
+  library(code: string): void {
+    this.byte(RDB_OPCODE_FUNCTION2);
+    this.string(code);
   }
 
   /** SELECTDB, and RESIZEDB with the hints given. */

@@ -5,6 +5,17 @@ import { BackgroundSave, saveSync, type SnapshotOptions, type SnapshotTuning } f
 import { loadSnapshot, type LoadResult } from './load.js';
 import { parseSavePoints, type SavePoint } from '../config/save-points.js';
 
+/**
+ * The server's function libraries as persistence sees them (implemented by the server over
+ * scripting's FunctionEngine): their codes to save, and a way to create one from a file.
+ */
+export interface FunctionLibraries {
+  /** The libraries' codes, as they are now. */
+  codes(): string[];
+  /** Creates a library (no load timeout); replaces one of the same name with `replace`. Null, or why not. */
+  load(code: string, replace: boolean): string | null;
+}
+
 /** Redis waits this long before retrying a failed background save for a save point. */
 const BGSAVE_RETRY_DELAY_S = 5;
 
@@ -29,6 +40,8 @@ export class Persistence {
   private runningStartedMs = 0;
   private dirtyAtBgsaveStart = 0;
   lastLoad: LoadResult = { loaded: 0, expired: 0, seconds: 0 };
+  /** Saved with the keys and loaded from files, once the server sets it. */
+  libraries: FunctionLibraries | null = null;
   private savePoints: SavePoint[] = [];
 
   constructor(
@@ -85,12 +98,17 @@ export class Persistence {
       checksum: this.config.bool('rdbchecksum'),
       list: this.keyspace.listEncoding,
       usedMemory: this.usedMemory(),
+      libraries: this.libraries?.codes(),
     };
   }
 
   /** Loads the snapshot file if it exists (start-up). Throws RdbError. */
   load(): void {
-    const result = loadSnapshot(this.keyspace, this.path, this.log, { checksum: this.config.bool('rdbchecksum') });
+    const libraries = this.libraries;
+    const result = loadSnapshot(this.keyspace, this.path, this.log, {
+      checksum: this.config.bool('rdbchecksum'),
+      library: libraries === null ? undefined : (code, replace) => libraries.load(code, replace),
+    });
     if (result !== null) this.lastLoad = result;
   }
 

@@ -24,6 +24,8 @@ export interface SnapshotOptions extends RdbWriteOptions {
   filename: string;
   /** AUX used-mem. */
   usedMemory: number;
+  /** The function libraries' codes, written after the AUX fields (rdbSaveFunctions). */
+  libraries?: readonly string[];
 }
 
 /** The version a keyspace needs: 12 as soon as some hash field has a TTL. */
@@ -32,14 +34,18 @@ function versionFor(keyspace: Keyspace): number {
   return RDB_VERSION;
 }
 
-/** Header and AUX fields, as rdbSaveInfoAuxFields writes them (without replication). */
-function writeHeader(enc: RdbEncoder, version: number, usedMemory: number, nowMs: number): void {
+/**
+ * Header and AUX fields, as rdbSaveInfoAuxFields writes them (without replication), then
+ * the function libraries.
+ */
+function writeHeader(enc: RdbEncoder, version: number, usedMemory: number, nowMs: number, libraries: readonly string[] = []): void {
   enc.header(version);
   enc.aux('redis-ver', REDIS_VER_AUX);
   enc.aux('redis-bits', process.arch.includes('64') ? '64' : '32');
   enc.aux('ctime', String(Math.floor(nowMs / 1000)));
   enc.aux('used-mem', String(usedMemory));
   enc.aux('aof-base', '0');
+  for (const code of libraries) enc.library(code);
 }
 
 /** The version Redis-side tools see in the file (lapse speaks Redis 7.0's protocol). */
@@ -59,7 +65,7 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
   const file = new SyncAtomicFile(options.dir, options.filename);
   let keys = 0;
   try {
-    writeHeader(enc, versionFor(keyspace), options.usedMemory, Date.now());
+    writeHeader(enc, versionFor(keyspace), options.usedMemory, Date.now(), options.libraries);
     for (const db of keyspace.dbs) {
       if (db.size === 0) continue;
       enc.selectDb(db.index, db.size, db.expiresCount);
@@ -151,7 +157,7 @@ export class BackgroundSave implements ChangeObserver {
       };
     });
     this.keysTotal = total;
-    writeHeader(this.enc, versionFor(keyspace), options.usedMemory, Date.now());
+    writeHeader(this.enc, versionFor(keyspace), options.usedMemory, Date.now(), options.libraries);
     this.attach();
     this.done = this.run();
   }

@@ -197,8 +197,9 @@ real._G = G
 setmetatable(real, {__index = missing_global})
 setmetatable(G, {__index = real, __newindex = readonly_error, __metatable = false})
 protected[G] = true
--- getmetatable(_G) shows a read-only {__index = <a read-only view of the globals>}.
-shown[G] = view({__index = view(real)})
+-- getmetatable(_G) shows a read-only {__index = <the missing-global error function>}, as
+-- Redis's error metatable of the globals (luaSetErrorMetatable) shows.
+shown[G] = view({__index = missing_global})
 
 -- Strings' methods come from the read-only string table; their metatable shows read-only.
 local smt = getmetatable('')

@@ -72,6 +72,12 @@ export interface CachedScript {
   readonly flags: ScriptFlags;
   /** The compiled function's reference in the state's registry. */
   readonly ref: number;
+  /**
+   * FCALL's calling convention (function-engine.ts): KEYS and ARGV are passed as the
+   * function's two arguments instead of being set as globals (luaCallFunction without
+   * SCRIPT_EVAL_MODE).
+   */
+  readonly keysAsArguments?: boolean;
 }
 
 /** Redis runs an incremental GC step after this many scripts (LUA_GC_CYCLE_PERIOD). */
@@ -152,6 +158,8 @@ export class ScriptEngine {
   private hookFn = 0;
   /** Whether the current run is suspended (run() or resume() returned false). */
   private suspended = false;
+  /** How many values on the coroutine the first resume of the current run passes to its function (FCALL: keys and arguments). */
+  private firstResumeArgs = 0;
   /** The thread the hook yielded, then each thread that passes that yield outwards (sandbox's pcall). */
   private yieldedThread = 0;
   /**
@@ -170,6 +178,15 @@ export class ScriptEngine {
 
   get ready(): boolean {
     return this.lua !== null;
+  }
+
+  /**
+   * The Lua state, for the functions engine (function-engine.ts), which owns a second
+   * ScriptEngine as Redis keeps a second Lua state for functions: it compiles libraries
+   * in this state and adds its library-loading environment. Null until start() is done.
+   */
+  get state(): LuaWasm | null {
+    return this.lua;
   }
 
   private init(m: LuaModule): void {
@@ -312,13 +329,21 @@ export class ScriptEngine {
     if (this.current !== null) throw new Error('a script run while another is in progress');
     const m = lua.m;
     const L = lua.L;
-    this.setGlobalArray(lua, refs, 'KEYS', keys);
-    this.setGlobalArray(lua, refs, 'ARGV', args);
+    const nargs = script.keysAsArguments === true ? 2 : 0;
+    if (nargs === 0) {
+      this.setGlobalArray(lua, refs, 'KEYS', keys);
+      this.setGlobalArray(lua, refs, 'ARGV', args);
+    }
     const co = refs.thread;
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
-    m._lua_xmove(L, co, 1);
+    if (nargs === 2) {
+      pushArray(lua, L, keys);
+      pushArray(lua, L, args);
+    }
+    m._lua_xmove(L, co, 1 + nargs);
     m._lua_sethook(co, this.hookFn, MASK_COUNT, HOOK_EVERY);
     this.current = run;
+    this.firstResumeArgs = nargs;
     run.sliceStart = performance.now();
     return this.slice(lua, refs, run);
   }
@@ -348,7 +373,10 @@ export class ScriptEngine {
     this.yieldedThread = 0;
     let status: number;
     try {
-      status = m._lua_resume(co, 0);
+      // The function's arguments go with the first resume only (FCALL's keys and arguments).
+      const nargs = this.firstResumeArgs;
+      this.firstResumeArgs = 0;
+      status = m._lua_resume(co, nargs);
     } catch (e) {
       this.endRun(lua, refs);
       throw e;
@@ -428,11 +456,7 @@ export class ScriptEngine {
     const L = lua.L;
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.globals);
     lua.pushString(L, name);
-    m._lua_createtable(L, items.length, 0);
-    for (let i = 0; i < items.length; i++) {
-      lua.pushString(L, items[i]!);
-      m._lua_rawseti(L, -2, i + 1);
-    }
+    pushArray(lua, L, items);
     m._lua_rawset(L, -3);
     m._lua_settop(L, -2);
   }
@@ -905,6 +929,16 @@ export class ScriptEngine {
     if (m._lua_isnumber(L, 1) === 0) return lua.raiseWhere(L, badNumberArgument(lua, L, 1, 'randomseed'));
     this.random.seed(Math.trunc(m._lua_tonumber(L, 1)) | 0);
     return 0;
+  }
+}
+
+/** Pushes a Lua array of the strings (luaCreateArray). */
+function pushArray(lua: LuaWasm, L: number, items: readonly string[]): void {
+  const m = lua.m;
+  m._lua_createtable(L, items.length, 0);
+  for (let i = 0; i < items.length; i++) {
+    lua.pushString(L, items[i]!);
+    m._lua_rawseti(L, -2, i + 1);
   }
 }
 

@@ -27,8 +27,8 @@ export const COMPAT_FLAGS: ScriptFlags = {
   compat: true, noWrites: false, allowOom: false, allowStale: false, noCluster: false, allowCrossSlot: false,
 };
 
-/** The flag names (script.c scripts_flags_def), to the field each sets. */
-const FLAG_NAMES: ReadonlyMap<string, keyof ScriptFlags> = new Map([
+/** The flag names (script.c scripts_flags_def, in its order), to the field each sets. */
+export const FLAG_NAMES: ReadonlyMap<string, keyof ScriptFlags> = new Map([
   ['no-writes', 'noWrites'],
   ['allow-oom', 'allowOom'],
   ['allow-stale', 'allowStale'],

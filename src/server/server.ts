@@ -23,6 +23,7 @@ import { Acl } from '../acl/acl.js';
 import { splitArgs } from '../util/split-args.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
 import { ScriptEngine } from '../scripting/script-engine.js';
+import { FunctionEngine } from '../scripting/function-engine.js';
 import { Connection, type ConnectionHost } from './connection.js';
 import { LineLogger, silentLogger, type LogLevel, type Logger } from './logger.js';
 import { SyslogSink } from './syslog.js';
@@ -143,6 +144,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly scripts: ScriptEngine;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;
+  /** FUNCTION's libraries and their Lua state (a second one, as Redis has); started by listen(). */
+  readonly functions: FunctionEngine;
 
   /** `before`: the process's memory before the server was created (createServer takes it first). */
   constructor(options: ServerOptions = {}, before: ProcessMemory = processMemoryBefore(options.ownsProcess === true)) {
@@ -203,6 +206,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       libraries: [],
       version: REDIS_COMPAT_VERSION,
     });
+    this.functions = new FunctionEngine({
+      log: (level, message) => this.log(level, message),
+      busyReplyThresholdMs: () => this.config.number('busy-reply-threshold'),
+      libraries: [],
+      version: REDIS_COMPAT_VERSION,
+    });
     // WATCH: every change to a key and every flush reaches the watch registry.
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
@@ -217,7 +226,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       ownsProcess: options.ownsProcess === true,
       before,
       clientBuffers: () => this.clientBuffers(),
-      uncounted: () => this.scripts.wasmMemory(),
+      uncounted: () => this.scripts.wasmMemory() + this.functions.wasmMemory(),
     });
     this.persistence = new Persistence(
       this.keyspace,
@@ -226,6 +235,15 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       () => this.memory.used(),
       options.snapshotTuning,
     );
+    const functions = this.functions;
+    this.persistence.libraries = {
+      codes: () => functions.codes(),
+      load(code, replace) {
+        const created = functions.create(code, replace, 0);
+        // Logged as Redis logs rdbFunctionLoad's error: without the reply's "ERR ".
+        return 'error' in created ? created.error.replace(/^ERR /, '') : null;
+      },
+    };
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
     this.parserLimits = {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
@@ -276,14 +294,15 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
    * the memory manager and the cron. Resolves with the first address.
    */
   async listen(): Promise<ListenAddress> {
+    // The Lua engines are ready before the first client can send EVAL or FCALL, and the
+    // functions' before the snapshot's libraries load (each WebAssembly instance is made
+    // asynchronously; a few ms, see scripting/lua-wasm.ts).
+    await Promise.all([this.scripts.start(), this.functions.start()]);
     // The dataset is complete before the first client can connect (a corrupt file
     // throws here, naming the offset, and nothing listens).
     if (this.loadAtStart && !this.listeners.listening) this.persistence.load();
     this.listeners.configureTls();
     this.fitMaxclientsToOpenFiles();
-    // The Lua engine is ready before the first client can send EVAL (its WebAssembly
-    // instance is made asynchronously; a few ms, see scripting/lua-wasm.ts).
-    await this.scripts.start();
     const first = await this.listeners.open();
     this.memory.start();
     this.cron.start();
@@ -333,6 +352,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       this.keyspace.close();
       this.memory.close();
       this.scripts.close();
+      this.functions.close();
     })();
     return this.closing;
   }
@@ -537,7 +557,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     // Redis's serverCron is a time event, which the event loop it runs while a script is
     // timed out (processEventsWhileBlocked) does not run: no save point, eviction or
     // client timeout changes anything under a suspended script.
-    if (this.scripts.busy !== null) return;
+    if (this.scripts.busy !== null || this.functions.busy !== null) return;
     const stats = this.stats;
     const now = Date.now();
     this.rates.sample(stats, now);

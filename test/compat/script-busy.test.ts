@@ -156,3 +156,28 @@ describe('a timed-out script', () => {
     await p.exact('GET', 'k');
   });
 });
+
+describe('a timed-out function (FCALL)', () => {
+  test('others get the FUNCTION KILL wording, SCRIPT KILL is refused, FUNCTION STATS names it, FUNCTION KILL stops it', async () => {
+    await p.exact('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=busylib\nredis.register_function('spin', function(keys, args) while true do end end)"); // exact
+    const callers = await startBusy([['FCALL', 'spin', '0'], ['PING']]);
+    await p.exact('GET', 'x');                                                 // exact: BUSY, FUNCTION KILL wording
+    await p.exact('SCRIPT', 'KILL');                                           // exact: a function runs, not a script
+    const [r, l] = await p.both(['FUNCTION', 'STATS']);                        // property: duration differs
+    for (const reply of [r, l]) expect(reply.toString('latin1')).toMatch(/running_script\r\n\*6\r\n\$4\r\nname\r\n\$4\r\nspin\r\n\$7\r\ncommand\r\n\*3\r\n\$5\r\nFCALL\r\n\$4\r\nspin\r\n\$1\r\n0\r\n\$11\r\nduration_ms\r\n:\d+\r\n/);
+    await p.exact('FUNCTION', 'KILL');                                         // exact: OK
+    await callerReply(callers, 'killed function');
+    await callerReply(callers, 'PING after it');
+    await p.exact('FUNCTION', 'STATS');                                        // exact: nothing running
+    await p.exact('FUNCTION', 'KILL');                                         // exact: NOTBUSY
+  });
+
+  test('FUNCTION STATS and FUNCTION KILL while an EVAL script is timed out', async () => {
+    const callers = await startBusy([['EVAL', 'while true do end', '0']]);
+    await p.exact('FUNCTION', 'STATS');                                        // exact: BUSY (an EVAL runs)
+    await p.exact('FUNCTION', 'KILL');                                         // exact: the EVAL wording
+    await p.exact('SCRIPT', 'KILL');                                           // exact: OK
+    await callerReply(callers, 'killed script');
+    await p.exact('FUNCTION', 'DELETE', 'busylib');                            // exact
+  });
+});

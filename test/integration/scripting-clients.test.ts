@@ -7,8 +7,8 @@ import { suiteServer } from '../helpers/suite-server.js';
 
 /**
  * Scripts as real clients send them: ioredis's defineCommand (EVALSHA, then EVAL on
- * NOSCRIPT), node-redis's scriptLoad/evalSha/eval, and redis-py's Lock (Debian's
- * python3-redis), whose acquire/extend/release are Lua scripts.
+ * NOSCRIPT), node-redis's scriptLoad/evalSha/eval and its function commands, and
+ * redis-py's Lock (Debian's python3-redis), whose acquire/extend/release are Lua scripts.
  */
 const lapse = suiteServer();
 const run = promisify(execFile);
@@ -47,6 +47,52 @@ describe('node-redis', () => {
       await expect(c.evalSha('0'.repeat(40))).rejects.toThrow('NOSCRIPT');
     } finally {
       await c.quit();
+    }
+  });
+});
+
+describe('functions through the clients', () => {
+  const LIBRARY = [
+    '#!lua name=sessions',
+    "redis.register_function('touch', function(keys, args) return redis.call('pexpire', keys[1], args[1]) end)",
+    "redis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+  ].join('\n');
+
+  test('node-redis: functionLoad, fCall, fCallRo, functionList, functionDump and functionRestore', async () => {
+    const c = createClient({ socket: { port: lapse.port, host: '127.0.0.1', reconnectStrategy: false } });
+    await c.connect();
+    try {
+      await c.functionFlush();
+      expect(await c.functionLoad(LIBRARY)).toBe('sessions');
+      await c.set('nr:sess', 'data');
+      expect(await c.fCall('touch', { keys: ['nr:sess'], arguments: ['60000'] })).toBe(1);
+      expect(await c.fCallRo('peek', { keys: ['nr:sess'] })).toBe('data');
+      await expect(c.fCallRo('touch', { keys: ['nr:sess'], arguments: ['1'] })).rejects.toThrow('Can not execute a script with write flag using *_ro command.');
+      const list = JSON.stringify(await c.functionList());
+      expect(list).toContain('sessions');
+      expect(list).toContain('no-writes');
+      const dump = await c.withTypeMapping({ [36]: Buffer }).functionDump();
+      await c.functionFlush();
+      expect(await c.functionRestore(dump as Buffer)).toBe('OK');
+      expect(await c.fCallRo('peek', { keys: ['nr:sess'] })).toBe('data');
+    } finally {
+      await c.functionFlush();
+      await c.quit();
+    }
+  });
+
+  test('ioredis: FUNCTION LOAD and FCALL as plain commands', async () => {
+    const r = new IORedis({ port: lapse.port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+    try {
+      await r.call('FUNCTION', 'FLUSH');
+      expect(await r.call('FUNCTION', 'LOAD', LIBRARY)).toBe('sessions');
+      await r.set('io:sess', 'data');
+      expect(await r.call('FCALL', 'touch', 1, 'io:sess', 60000)).toBe(1);
+      expect(await r.call('FCALL_RO', 'peek', 1, 'io:sess')).toBe('data');
+      await expect(r.call('FCALL', 'nosuch', 0)).rejects.toThrow('Function not found');
+      await r.call('FUNCTION', 'FLUSH');
+    } finally {
+      r.disconnect();
     }
   });
 });
