@@ -50,7 +50,7 @@ CANNOT_RUN_EXTERNALLY=(
 DEFAULT_UNITS=(unit/type/string unit/type/incr unit/type/hash unit/type/set unit/type/zset unit/keyspace
   unit/bitops unit/bitfield unit/dump
   unit/expire unit/multi unit/pubsub unit/info unit/info-command unit/auth unit/protocol
-  unit/quit unit/scan)
+  unit/quit unit/scan unit/type/list unit/other unit/scripting unit/functions)
 
 while [ $# -gt 0 ]; do
   case $1 in
