@@ -31,7 +31,7 @@ export async function scripting(ctx: ScenarioContext): Promise<void> {
         try {
           const probe = await ProbeClient.connect(s.port);
           const loaded = await probe.command('SCRIPT', 'LOAD', LOCK_RELEASE);
-          if (loaded !== '$40') throw new Error(`${name}: SCRIPT LOAD answered ${loaded}`);
+          if (loaded !== sha) throw new Error(`${name}: SCRIPT LOAD answered ${loaded}, expected ${sha}`);
           probe.close();
           await redisBenchmarkCommand(s, { pipeline: 16, requests: 200_000 }, ['SET', 'lock:__rand_int__', 'token']);
           row[name].push(await redisBenchmarkCommand(s, { pipeline, requests }, ['EVALSHA', sha, '1', 'lock:__rand_int__', 'token']));
