@@ -153,6 +153,11 @@ export interface ServerContext {
   readonly memory: MemoryContext;
   /** EVAL's Lua engine and script cache (scripting/script-engine.ts). */
   readonly scripts: ScriptEngine;
+  /**
+   * DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's script_disable_deny_script, for its tests):
+   * scripts may call the commands flagged noscript.
+   */
+  scriptDenyDisabled: boolean;
   /** FUNCTION's libraries and their Lua state (function-commands.ts). */
   readonly functions: FunctionEngine;
   /** The client scripts run their commands on (made at the first script run: script-commands.ts). */

@@ -238,6 +238,9 @@ function debug(c: Client, argv: string[]): void {
   } else if (sub === 'set-active-expire' && n === 3) {
     c.server.keyspace.activeExpire = atoi(argv[2]!) !== 0;
     c.reply.simple('OK');
+  } else if (sub === 'set-disable-deny-scripts' && n === 3) {
+    c.server.scriptDenyDisabled = atoi(argv[2]!) !== 0;
+    c.reply.simple('OK');
   } else if (sub === 'quicklist-packed-threshold' && n === 3) quicklistPackedThreshold(c, argv);
   else if (sub === 'change-repl-id' && n === 2) {
     // lapse has no replication: nothing to change (Redis logs the same line).

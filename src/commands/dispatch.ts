@@ -232,7 +232,7 @@ function scriptRefusal(sc: Client, cmd: CommandSpec, argv: string[], run: Script
   const arity = cmd.arity;
   if (arity > 0 ? argv.length !== arity : argv.length < -arity) return SCRIPT_WRONG_ARITY;
   const flags = cmd.flags;
-  if (flags.has('noscript')) return SCRIPT_NOSCRIPT_COMMAND;
+  if (flags.has('noscript') && !server.scriptDenyDisabled) return SCRIPT_NOSCRIPT_COMMAND;
   if (!sc.user.unrestricted) {
     const result = sc.user.check(cmd, argv);
     if (result !== ACL_OK) {

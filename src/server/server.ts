@@ -142,6 +142,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   private readonly loadAtStart: boolean;
   /** EVAL's Lua engine and script cache; started by listen(). */
   readonly scripts: ScriptEngine;
+  scriptDenyDisabled = false;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;
   /** FUNCTION's libraries and their Lua state (a second one, as Redis has); started by listen(). */

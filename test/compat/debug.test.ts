@@ -137,6 +137,18 @@ describe('DEBUG SET-ACTIVE-EXPIRE', () => {
   });
 });
 
+describe('DEBUG SET-DISABLE-DENY-SCRIPTS', () => {
+  test('1 lets scripts call noscript commands, 0 refuses them again', async () => {
+    const body = "return redis.call('client', 'getname')";
+    await p.exact('EVAL', body, '0');                       // exact: not allowed from script
+    await p.exact('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1'); // exact: OK
+    await p.exact('EVAL', body, '0');                       // exact: the script client's name, nil
+    await p.exact('DEBUG', 'set-disable-deny-scripts', '0'); // exact: OK
+    await p.exact('EVAL', body, '0');                       // exact: refused again
+    await p.exact('DEBUG', 'SET-DISABLE-DENY-SCRIPTS');     // exact: wrong arity for the subcommand
+  });
+});
+
 describe('enable-debug-command', () => {
   const q = new Pair();
   test('no (the default) refuses DEBUG with Redis\'s error', async () => {
