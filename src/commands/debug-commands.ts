@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from './context.js';
 import { cmd, type CommandDefinition } from './declare.js';
-import { ERR_BARE, ERR_NO_SUCH_KEY, ERR_PACKED_THRESHOLD, ERR_RELOAD_LOAD, ERR_RELOAD_OPTIONS, errSubcommandSyntax } from './errors.js';
+import { ERR_BARE, ERR_DEBUG_PROTOCOL_PUSH_RESP2, ERR_DEBUG_PROTOCOL_TYPE, ERR_NO_SUCH_KEY, ERR_PACKED_THRESHOLD, ERR_RELOAD_LOAD, ERR_RELOAD_OPTIONS, errSubcommandSyntax } from './errors.js';
 import { optionName } from './args.js';
 import { parseMemory } from '../config/param-kinds.js';
 import { createDumpPayload } from '../persistence/dump-payload.js';
@@ -222,6 +222,77 @@ const HELP: readonly string[] = [
 ];
 
 /** DEBUG subcommand [arg ...] */
+/**
+ * DEBUG PROTOCOL type: one reply of each RESP type, as Redis's debug.c sends them (its
+ * tests use it to check how clients and scripts see each type).
+ */
+function protocol(c: Client, name: string): void {
+  const r = c.reply;
+  switch (name.toLowerCase()) {
+    case 'string':
+      r.bulk('Hello World');
+      break;
+    case 'integer':
+      r.integer(12345);
+      break;
+    case 'double':
+      r.double(3.141);
+      break;
+    case 'bignum':
+      r.bigNumber('1234567999999999999999999999999999999');
+      break;
+    case 'null':
+      r.nullBulk();
+      break;
+    case 'array':
+    case 'set':
+      if (name.toLowerCase() === 'set') r.setHeader(3);
+      else r.arrayHeader(3);
+      for (let j = 0; j < 3; j++) r.integer(j);
+      break;
+    case 'map':
+      r.mapHeader(3);
+      for (let j = 0; j < 3; j++) {
+        r.integer(j);
+        r.boolean(j === 1);
+      }
+      break;
+    case 'attrib':
+      if (c.protocol === 3) {
+        r.attributeHeader(1);
+        r.bulk('key-popularity');
+        r.arrayHeader(2);
+        r.bulk('key:123');
+        r.integer(90);
+      }
+      // An attribute is not a reply: a real one follows it.
+      r.bulk('Some real reply following the attribute');
+      break;
+    case 'push':
+      if (c.protocol < 3) {
+        r.error(ERR_DEBUG_PROTOCOL_PUSH_RESP2);
+        return;
+      }
+      r.pushHeader(2);
+      r.bulk('server-cpu-usage');
+      r.integer(42);
+      // A push is not the command's reply: a real one follows it.
+      r.bulk('Some real reply following the push reply');
+      break;
+    case 'true':
+      r.boolean(true);
+      break;
+    case 'false':
+      r.boolean(false);
+      break;
+    case 'verbatim':
+      r.verbatim('This is a verbatim\nstring');
+      break;
+    default:
+      r.error(ERR_DEBUG_PROTOCOL_TYPE);
+  }
+}
+
 function debug(c: Client, argv: string[]): void {
   const sub = optionName(argv[1]!);
   const n = argv.length;
@@ -238,7 +309,8 @@ function debug(c: Client, argv: string[]): void {
   } else if (sub === 'set-active-expire' && n === 3) {
     c.server.keyspace.activeExpire = atoi(argv[2]!) !== 0;
     c.reply.simple('OK');
-  } else if (sub === 'set-disable-deny-scripts' && n === 3) {
+  } else if (sub === 'protocol' && n === 3) protocol(c, argv[2]!);
+  else if (sub === 'set-disable-deny-scripts' && n === 3) {
     c.server.scriptDenyDisabled = atoi(argv[2]!) !== 0;
     c.reply.simple('OK');
   } else if (sub === 'quicklist-packed-threshold' && n === 3) quicklistPackedThreshold(c, argv);

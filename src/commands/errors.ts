@@ -373,3 +373,8 @@ export function errAtLeastOneKey(fullName: string): string {
 export const ERR_SORT_SCORES = "ERR One or more scores can't be converted into double";
 export const ERR_SORT_BY_ACL = 'ERR BY option of SORT denied due to insufficient ACL permissions.';
 export const ERR_SORT_GET_ACL = 'ERR GET option of SORT denied due to insufficient ACL permissions.';
+/** DEBUG PROTOCOL with an unknown type name (debug.c). */
+export const ERR_DEBUG_PROTOCOL_TYPE =
+  'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false';
+/** DEBUG PROTOCOL push from a RESP2 client (debug.c). */
+export const ERR_DEBUG_PROTOCOL_PUSH_RESP2 = 'ERR RESP2 is not supported by this command';

@@ -196,6 +196,19 @@ export class ReplyWriter {
     }
   }
 
+  /** A big number (`(digits` in RESP3), a bulk string in RESP2 (addReplyBigNum); the text must not contain CR or LF. */
+  bigNumber(text: string): void {
+    if (this.protocol !== 3) {
+      this.bulk(text);
+      return;
+    }
+    this.ensure(text.length + 3);
+    this.buf[this.pos++] = 0x28;
+    this.pos += writeLatin1(this.buf, text, this.pos);
+    this.buf[this.pos++] = 0x0d;
+    this.buf[this.pos++] = 0x0a;
+  }
+
   /** A verbatim string (`=len\r\ntxt:...` in RESP3), a bulk string in RESP2. */
   verbatim(s: string, format = 'txt'): void {
     if (this.protocol !== 3) {

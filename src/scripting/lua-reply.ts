@@ -10,6 +10,10 @@ import { type LuaWasm, T_BOOLEAN, T_NIL, T_NUMBER, T_STRING, T_TABLE } from './l
  *   encoded reply, so every command's reply converts the same way whatever wrote it.
  * - writeReply: the value a script returned to the reply sent to its caller, in the
  *   caller's protocol (luaReplyToRedisReply).
+ * Tables are made empty (createtable(L, 0, 0)) and filled in Redis's order, as its
+ * lua_newtable does: a table's layout, so the order `next` and pairs() visit its keys in,
+ * follows from its sizes and insertion order (a map reply's keys 0, 1, 2 come out 1, 2, 0,
+ * as in Redis). Arrays alone are preallocated: keys 1..n are in the array part either way.
  */
 
 /** How deep a returned table may nest before "reached lua stack limit" (see writeReply). */
@@ -35,7 +39,7 @@ export function errorTableText(text: string): string {
 /** Pushes {err = text} (text already in 'CODE msg' form), with Redis's ignore_error_stats_update when asked. */
 export function pushErrorTable(lua: LuaWasm, L: number, text: string, ignoreStats: boolean): void {
   const m = lua.m;
-  m._lua_createtable(L, 0, 2);
+  m._lua_createtable(L, 0, 0);
   lua.pushString(L, text);
   lua.setField(L, -2, 'err');
   if (ignoreStats) {
@@ -63,7 +67,7 @@ export function pushReply(lua: LuaWasm, L: number, buf: Buffer, pos: number, pus
   switch (type) {
     case 0x2b: // + status: {ok = text}
       if (push) {
-        m._lua_createtable(L, 0, 1);
+        m._lua_createtable(L, 0, 0);
         lua.pushString(L, line);
         lua.setField(L, -2, 'ok');
       }
@@ -86,8 +90,8 @@ export function pushReply(lua: LuaWasm, L: number, buf: Buffer, pos: number, pus
     case 0x3d: { // = verbatim: {verbatim_string = {string = ..., format = ...}}
       const len = Number(line);
       if (push) {
-        m._lua_createtable(L, 0, 1);
-        m._lua_createtable(L, 0, 2);
+        m._lua_createtable(L, 0, 0);
+        m._lua_createtable(L, 0, 0);
         lua.pushString(L, buf.toString('latin1', next + 4, next + len));
         lua.setField(L, -2, 'string');
         lua.pushString(L, buf.toString('latin1', next, next + 3));
@@ -113,9 +117,9 @@ export function pushReply(lua: LuaWasm, L: number, buf: Buffer, pos: number, pus
     case 0x25: { // % map: {map = {k = v}}
       const n = Number(line);
       if (push) {
-        m._lua_createtable(L, 0, 1);
+        m._lua_createtable(L, 0, 0);
         lua.pushString(L, 'map');
-        m._lua_createtable(L, 0, n);
+        m._lua_createtable(L, 0, 0);
       }
       for (let i = 0; i < n; i++) {
         next = pushReply(lua, L, buf, next, push);
@@ -128,9 +132,9 @@ export function pushReply(lua: LuaWasm, L: number, buf: Buffer, pos: number, pus
     case 0x7e: { // ~ set: {set = {member = true}}
       const n = Number(line);
       if (push) {
-        m._lua_createtable(L, 0, 1);
+        m._lua_createtable(L, 0, 0);
         lua.pushString(L, 'set');
-        m._lua_createtable(L, 0, n);
+        m._lua_createtable(L, 0, 0);
       }
       for (let i = 0; i < n; i++) {
         next = pushReply(lua, L, buf, next, push);
@@ -155,14 +159,14 @@ export function pushReply(lua: LuaWasm, L: number, buf: Buffer, pos: number, pus
       return next;
     case 0x2c: // , double: {double = d}
       if (push) {
-        m._lua_createtable(L, 0, 1);
+        m._lua_createtable(L, 0, 0);
         m._lua_pushnumber(L, parseRespDouble(line));
         lua.setField(L, -2, 'double');
       }
       return next;
     case 0x28: // ( big number: {big_number = text}
       if (push) {
-        m._lua_createtable(L, 0, 1);
+        m._lua_createtable(L, 0, 0);
         lua.pushString(L, line);
         lua.setField(L, -2, 'big_number');
       }
@@ -315,8 +319,7 @@ function writeTableReply(
   m._lua_settop(L, -2);
   if (rawField(lua, L, 'big_number') === T_STRING) {
     const text = lua.toString(L, -1)!.replace(/[\r\n]/g, ' ');
-    if (reply.protocol === 3) reply.raw(Buffer.from(`(${text}\r\n`, 'latin1'));
-    else reply.bulk(text);
+    reply.bigNumber(text);
     m._lua_settop(L, -2);
     return;
   }

@@ -137,6 +137,24 @@ describe('DEBUG SET-ACTIVE-EXPIRE', () => {
   });
 });
 
+describe('DEBUG PROTOCOL', () => {
+  const TYPES = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false', 'nosuch', 'STRING'];
+  test('each type in RESP2 and RESP3, and as a script sees it', async () => {
+    for (const t of TYPES) await p.exact('DEBUG', 'PROTOCOL', t);              // exact, RESP2, each type
+    const on = await p.connect();
+    await p.both(['HELLO', '3'], on);
+    for (const t of TYPES) await p.exactOn(on, 'DEBUG', 'PROTOCOL', t);        // exact, RESP3, each type
+    await p.exact('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '1');                   // exact: OK
+    for (const resp of ['2', '3']) {
+      for (const t of ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'verbatim', 'true', 'false']) {
+        // exact: the reply converted to Lua and back, in the script's protocol and the caller's
+        await p.exactOn(on, 'EVAL', `redis.setresp(${resp}) return redis.call('debug', 'protocol', '${t}')`, '0');
+      }
+    }
+    await p.exact('DEBUG', 'SET-DISABLE-DENY-SCRIPTS', '0');                   // exact: OK
+  });
+});
+
 describe('DEBUG SET-DISABLE-DENY-SCRIPTS', () => {
   test('1 lets scripts call noscript commands, 0 refuses them again', async () => {
     const body = "return redis.call('client', 'getname')";
