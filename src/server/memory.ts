@@ -50,6 +50,9 @@ import { Reclaimer } from './reclaim.js';
  */
 
 /** How the server's Memory is set up (see ServerOptions.ownsProcess). */
+/** A drop of the keys' bytes since the last cron tick past which a GC observed now is not trusted (calibrateAfterGc). */
+const STALE_GC_DATASET_DROP = 16 * 1024 * 1024;
+
 export interface MemoryOptions {
   /** The process is lapse's own (the CLI): anchor used_memory at full GCs, reclaim when quiet. */
   ownsProcess: boolean;
@@ -130,6 +133,8 @@ export class Memory implements MemoryContext {
   private readonly liveStart: number;
   private readonly datasetStart: number;
   private clients = 0;
+  /** The keys' bytes at the last cron tick (calibrateAfterGc). */
+  private datasetAtTick = 0;
   private readonly ownsProcess: boolean;
   private readonly clientBuffers: () => number;
   private readonly uncounted: () => number;
@@ -173,7 +178,7 @@ export class Memory implements MemoryContext {
     this.liveAtGc = this.liveStart;
     this.datasetStart = this.datasetAtGc = keyspace.datasetBytes;
     this.evictor = new Evictor(keyspace);
-    this.stopObserving = this.ownsProcess ? onFullGc(() => this.calibrate(false)) : () => undefined;
+    this.stopObserving = this.ownsProcess ? onFullGc(() => this.calibrateAfterGc()) : () => undefined;
     this.reclaimer = this.ownsProcess && this.gc !== null ? new Reclaimer(this.reclaimProbe()) : null;
     this.readConfig();
   }
@@ -235,6 +240,19 @@ export class Memory implements MemoryContext {
     setHeapGrowingPercent(percent);
   }
 
+  /**
+   * A full GC V8 ran by itself, observed after the fact (heap.ts onFullGc): calibrates,
+   * unless the keys shrank a lot since the last cron tick. The GC may then have marked
+   * the deleted values alive just before a FLUSHALL, and the heap read now still holds
+   * them: anchoring live memory there (with the dataset already at 0) would count
+   * hundreds of MB of garbage as live, and the Reclaimer would never give them back.
+   */
+  private calibrateAfterGc(): void {
+    const dropped = this.datasetAtTick - this.keyspace.datasetBytes;
+    if (dropped > Math.max(STALE_GC_DATASET_DROP, this.datasetAtTick / 2)) return;
+    this.calibrate(false);
+  }
+
   /** MEMORY PURGE: a full GC, then used memory re-anchored. */
   purge(): void {
     if (this.gc === null) return;
@@ -249,6 +267,7 @@ export class Memory implements MemoryContext {
    */
   cron(commandsProcessed: number): void {
     this.clients = this.clientBuffers();
+    this.datasetAtTick = this.keyspace.datasetBytes;
     if (this.max > 0 && this.used() > this.max) this.performEvictions();
     this.reclaimer?.tick(this.clock.monotonic(), commandsProcessed);
   }
