@@ -10,15 +10,12 @@ import {
   ERR_FUNCTION_RESTORE_PAYLOAD,
   ERR_FUNCTION_RESTORE_POLICY,
   ERR_LIBRARY_NOT_FOUND,
-  ERR_NUMKEYS_NEGATIVE,
-  ERR_NUMKEYS_OVER_ARGS,
   errFunctionListArgument,
   errFunctionLoadOption,
   errSubcommandSyntax,
 } from './errors.js';
-import { commandFlagsOf, hostFor, prepareError, scriptClient } from './script-commands.js';
-import { busyError, busyRun, holdForScript, scriptKill } from './script-busy.js';
-import { parseI64 } from '../util/numbers.js';
+import { callerScriptClient, commandFlagsOf, hostFor, parseNumkeys, prepareError, runForCaller } from './script-commands.js';
+import { busyError, busyRun, scriptKill } from './script-busy.js';
 import { globMatch } from '../util/glob.js';
 import { FUNCTION_LOAD_TIMEOUT_MS, LUA_ENGINE_NAME, type FunctionInfo } from '../scripting/function-engine.js';
 import { FLAG_NAMES } from '../scripting/script-flags.js';
@@ -66,42 +63,16 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): void {
     c.reply.error(ERR_FUNCTION_NOT_FOUND);
     return;
   }
-  const numkeys = parseI64(argv[2]!);
-  if (numkeys === undefined) {
-    c.reply.error(ERR_FCALL_NUMKEYS);
-    return;
-  }
-  if (numkeys > argv.length - 3) {
-    c.reply.error(ERR_NUMKEYS_OVER_ARGS);
-    return;
-  }
-  if (numkeys < 0) {
-    c.reply.error(ERR_NUMKEYS_NEGATIVE);
-    return;
-  }
+  const n = parseNumkeys(c, argv, ERR_FCALL_NUMKEYS);
+  if (n === null) return;
   const refused = prepareError(c, fi.flags, ro);
   if (refused !== null) {
     c.reply.error(refused);
     return;
   }
-  const n = Number(numkeys);
-  const sc = scriptClient(c);
-  sc.db = c.db;
-  sc.user = c.user;
-  sc.protocol = 2;
-  const run = new ScriptRun(fi.name, fi.flags, ro || fi.flags.noWrites, hostFor(c, sc), c.reply);
+  const run = new ScriptRun(fi.name, fi.flags, ro || fi.flags.noWrites, hostFor(c, callerScriptClient(c)), c.reply);
   run.mode = 'function';
-  const spec = server.commands.lookup(argv[0]!)!;
-  if (server.functions.call(fi, argv.slice(3, 3 + n), argv.slice(3 + n), run, argv)) {
-    // An error the function passed on was counted where it happened; FCALL still failed.
-    if (run.uncountedErrors > 0) spec.failedCalls++;
-    return;
-  }
-  // Past busy-reply-threshold: the reply comes when the function ends (script-busy.ts).
-  holdForScript(c, () => {
-    if (run.uncountedErrors > 0 || c.server.stats.totalErrorReplies > c.errorsSeen) spec.failedCalls++;
-    c.errorsSeen = c.server.stats.totalErrorReplies;
-  });
+  runForCaller(c, argv, run, () => server.functions.call(fi, argv.slice(3, 3 + n), argv.slice(3 + n), run, argv));
 }
 
 /** FUNCTION LOAD [REPLACE] code: the library's name. */

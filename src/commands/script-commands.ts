@@ -159,19 +159,8 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
     c.reply.error(ERR_NOSCRIPT);
     return;
   }
-  const numkeys = parseI64(argv[2]!);
-  if (numkeys === undefined) {
-    c.reply.error(ERR_NOT_INTEGER);
-    return;
-  }
-  if (numkeys > argv.length - 3) {
-    c.reply.error(ERR_NUMKEYS_OVER_ARGS);
-    return;
-  }
-  if (numkeys < 0) {
-    c.reply.error(ERR_NUMKEYS_NEGATIVE);
-    return;
-  }
+  const n = parseNumkeys(c, argv, ERR_NOT_INTEGER);
+  if (n === null) return;
   let script: CachedScript | { error: string } | undefined;
   if (evalsha) {
     script = engine.lookup(argv[1]!);
@@ -189,21 +178,55 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
     c.reply.error(refused);
     return;
   }
-  const n = Number(numkeys);
+  const readOnly = ro || (!script.flags.compat && script.flags.noWrites);
+  const run = new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, callerScriptClient(c)), c.reply);
+  const ranScript = script;
+  runForCaller(c, argv, run, () => engine.run(ranScript, argv.slice(3, 3 + n), argv.slice(3 + n), run));
+}
+
+/**
+ * numkeys of EVAL / FCALL (argv[2]): the number, or null once the error is answered
+ * (`notInteger` for one that does not parse: each command words it its own way).
+ */
+export function parseNumkeys(c: Client, argv: string[], notInteger: string): number | null {
+  const numkeys = parseI64(argv[2]!);
+  if (numkeys === undefined) {
+    c.reply.error(notInteger);
+    return null;
+  }
+  if (numkeys > argv.length - 3) {
+    c.reply.error(ERR_NUMKEYS_OVER_ARGS);
+    return null;
+  }
+  if (numkeys < 0) {
+    c.reply.error(ERR_NUMKEYS_NEGATIVE);
+    return null;
+  }
+  return Number(numkeys);
+}
+
+/** The server's script client, set up to run for caller c: c's database and user, RESP2 until redis.setresp. */
+export function callerScriptClient(c: Client): Client {
   const sc = scriptClient(c);
   sc.db = c.db;
   sc.user = c.user;
   sc.protocol = 2;
-  const readOnly = ro || (!script.flags.compat && script.flags.noWrites);
-  const run = new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, sc), c.reply);
+  return sc;
+}
+
+/**
+ * Runs a script or function for c (`start` returns false when the run was suspended past
+ * busy-reply-threshold) and counts the command as failed when the run passed an error on.
+ */
+export function runForCaller(c: Client, argv: string[], run: ScriptRun, start: () => boolean): void {
   const spec = c.server.commands.lookup(argv[0]!)!;
-  if (engine.run(script, argv.slice(3, 3 + n), argv.slice(3 + n), run)) {
-    // An error the script passed on was counted where it happened; EVAL still failed.
+  if (start()) {
+    // An error the script passed on was counted where it happened; the command still failed.
     if (run.uncountedErrors > 0) spec.failedCalls++;
     return;
   }
-  // Past busy-reply-threshold: the reply comes when the script ends (script-busy.ts).
-  // EVAL was counted when it was suspended; whether it failed is known only now.
+  // Past busy-reply-threshold: the reply comes when the run ends (script-busy.ts). The
+  // command was counted when it was suspended; whether it failed is known only now.
   holdForScript(c, () => {
     if (run.uncountedErrors > 0 || c.server.stats.totalErrorReplies > c.errorsSeen) spec.failedCalls++;
     c.errorsSeen = c.server.stats.totalErrorReplies;
