@@ -69,7 +69,7 @@ function moreChanges(c: Client, n: number): void {
 
 /**
  * After elements were removed from a list in place (its bytes accounted by the caller's
- * valueResized): fires `event`, deletes the key if the list is empty (and fires "del"),
+ * valueChanged): fires `event`, deletes the key if the list is empty (and fires "del"),
  * tells WATCH, and counts `removed` changes, as t_list.c's listElementsRemoved. Returns
  * whether the key was deleted.
  */
@@ -103,8 +103,7 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
     db.set(key, list);
   } else {
     list = entry.value;
-    db.willMutate(entry);
-    const before = list.estimatedBytes;
+    const before = db.willMutate(entry);
     if (where === HEAD) for (const v of values) list.pushHead(v);
     else for (const v of values) list.pushTail(v);
     db.valueChanged(entry, before);
@@ -122,8 +121,7 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
 export function popElements(c: Client, entry: ListEntry, where: End, count: number): string[] {
   const list = entry.value;
   const n = Math.min(count, list.length);
-  c.db.willMutate(entry);
-  const before = list.estimatedBytes;
+  const before = c.db.willMutate(entry);
   const out: string[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = (where === HEAD ? list.popHead() : list.popTail())!;
   c.db.valueChanged(entry, before);
@@ -294,8 +292,7 @@ function lset(c: Client, argv: string[]): void {
     return;
   }
   const db = c.db;
-  db.willMutate(entry);
-  const before = list.estimatedBytes;
+  const before = db.willMutate(entry);
   list.set(index, argv[3]!);
   db.valueChanged(entry, before);
   c.reply.simple('OK');
@@ -319,8 +316,7 @@ function linsert(c: Client, argv: string[]): void {
   }
   const db = c.db;
   const list = entry.value;
-  db.willMutate(entry);
-  const before = list.estimatedBytes;
+  const before = db.willMutate(entry);
   const inserted = list.insert(argv[3]!, argv[4]!, where === 'after');
   db.valueChanged(entry, before);
   if (!inserted) {
@@ -348,8 +344,7 @@ function lrem(c: Client, argv: string[]): void {
   }
   const db = c.db;
   const list = entry.value;
-  db.willMutate(entry);
-  const before = list.estimatedBytes;
+  const before = db.willMutate(entry);
   const removed = list.removeEqual(argv[3]!, Math.abs(count), count < 0);
   db.valueChanged(entry, before);
   const keyspace = c.server.keyspace;
@@ -397,8 +392,7 @@ function ltrim(c: Client, argv: string[]): void {
     right = size - end - 1;
   }
   const db = c.db;
-  db.willMutate(entry);
-  const before = list.estimatedBytes;
+  const before = db.willMutate(entry);
   list.trimHead(left);
   list.trimTail(right);
   db.valueChanged(entry, before);
@@ -515,8 +509,7 @@ function moveGeneric(c: Client, argv: string[], from: End, to: End): void {
   if (dst === null) return;
   const db = c.db;
   const list = src.value;
-  db.willMutate(src);
-  const before = list.estimatedBytes;
+  const before = db.willMutate(src);
   const value = (from === HEAD ? list.popHead() : list.popTail())!;
   db.valueChanged(src, before);
   // The same key: the element goes back onto the list it came from.

@@ -61,8 +61,7 @@ function checkSet(c: Client, entry: Entry | undefined): SetEntry | undefined | n
 function addMembers(c: Client, entry: SetEntry, argv: string[], from: number): number {
   const db = c.db;
   const set = entry.value;
-  db.willMutate(entry);
-  const before = set.estimatedBytes;
+  const before = db.willMutate(entry);
   let added = 0;
   const encoding = db.setEncoding;
   for (let j = from; j < argv.length; j++) if (set.add(argv[j]!, encoding)) added++;
@@ -129,8 +128,7 @@ function srem(c: Client, argv: string[]): void {
   }
   const db = c.db;
   const set = entry.value;
-  db.willMutate(entry);
-  const before = set.estimatedBytes;
+  const before = db.willMutate(entry);
   let deleted = 0;
   for (let j = 2; j < argv.length; j++) {
     if (!set.remove(argv[j]!)) continue;
@@ -179,8 +177,7 @@ function smove(c: Client, argv: string[]): void {
     c.reply.integer(0);
     return;
   }
-  db.willMutate(src);
-  const before = srcSet.estimatedBytes;
+  const before = db.willMutate(src);
   srcSet.remove(member);
   db.valueChanged(src, before);
   const keyspace = c.server.keyspace;
@@ -249,8 +246,7 @@ function spop(c: Client, argv: string[]): void {
   const db = c.db;
   const set = entry.value;
   const member = set.random();
-  db.willMutate(entry);
-  const before = set.estimatedBytes;
+  const before = db.willMutate(entry);
   set.remove(member);
   db.valueChanged(entry, before);
   c.server.keyspace.notify('s', 'spop', key, db);
@@ -292,8 +288,7 @@ function spopWithCount(c: Client, argv: string[]): void {
   const count = Number(l);
   reply.setHeader(count);
   const remaining = size - count;
-  db.willMutate(entry);
-  const before = set.estimatedBytes;
+  const before = db.willMutate(entry);
   if (remaining * SPOP_MOVE_STRATEGY_MUL > count) {
     for (let n = 0; n < count; n++) {
       const member = set.random();

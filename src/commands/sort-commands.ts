@@ -335,8 +335,7 @@ function storeSorted(c: Client, dst: string, result: ListValue, outputLength: nu
 
 /** A listpack sorted set moved to its skiplist form, in place, as sort.c's zsetConvert. */
 function convertToSkiplist(c: Client, entry: Entry, zset: ZSetValue): void {
-  c.db.willMutate(entry);
-  const before = zset.estimatedBytes;
+  const before = c.db.willMutate(entry);
   zset.convert();
   c.db.valueChanged(entry, before);
 }

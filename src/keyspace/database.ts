@@ -207,10 +207,12 @@ export class Database {
 
   /**
    * Must be called before a command changes the value object of a live entry in place
-   * (see ChangeObserver). Changes made through Database methods need no call.
+   * (see ChangeObserver). Changes made through Database methods need no call. Returns
+   * the value's bytes before the change, for valueChanged().
    */
-  willMutate(entry: Entry): void {
+  willMutate(entry: Entry): number {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
+    return valueBytes(entry.value);
   }
 
   /**

@@ -45,7 +45,7 @@ const MIN_HOLES_TO_COMPACT = 64;
  *   -> score would box each non-integer score in a 16-byte HeapNumber).
  *
  * The value never talks to the database: commands call Database.willMutate() before a
- * change and Database.valueResized() after it (maxmemory's accounting).
+ * change and Database.valueChanged() after it (maxmemory's accounting).
  */
 export class ZSetValue implements ValueObject {
   /** Compact form (null once large). */
