@@ -1,7 +1,7 @@
 import type { Client } from './context.js';
 import { optionName } from './args.js';
-import { ERR_COUNT_POSITIVE, ERR_NOT_INTEGER, ERR_NUMKEYS_POSITIVE, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
-import { INT64_MIN, parseI64, parseLong } from '../util/numbers.js';
+import { ERR_COUNT_POSITIVE, ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_NUMKEYS_POSITIVE, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
+import { INT64_MIN, parseCursor, parseI64, parseLong } from '../util/numbers.js';
 
 /**
  * Arguments the collection commands share, parsed as Redis 7.0 parses them in one place:
@@ -59,11 +59,45 @@ export function cursorSlot(cursor: bigint): number {
   return cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor);
 }
 
-/** What a scan of a missing key answers: cursor 0, no elements. */
-export function replyEmptyScan(c: Client): void {
+/** What HSCAN, SSCAN and ZSCAN have once their arguments are checked. */
+export interface CollectionScan<V> {
+  readonly cursor: bigint;
+  readonly value: V;
+  readonly options: ScanOptions;
+}
+
+/**
+ * The start HSCAN, SSCAN and ZSCAN share, in Redis's order: the cursor, then the key
+ * (`read` answers WRONGTYPE itself and gives null; undefined for a missing key, whose
+ * empty scan is answered here), then the options. Null once a reply was written.
+ */
+export function beginCollectionScan<V>(
+  c: Client,
+  argv: readonly string[],
+  read: (c: Client, key: string) => { readonly value: V } | null | undefined,
+  allowNoValues: boolean,
+): CollectionScan<V> | null {
+  const cursor = parseCursor(argv[2]!);
+  if (cursor === undefined) {
+    c.reply.error(ERR_INVALID_CURSOR);
+    return null;
+  }
+  const entry = read(c, argv[1]!);
+  if (entry === null) return null;
+  if (entry === undefined) {
+    replyScan(c, 0, []);
+    return null;
+  }
+  const options = parseScanOptions(c, argv, allowNoValues);
+  if (options === null) return null;
+  return { cursor, value: entry.value, options };
+}
+
+/** A scan's reply: the next cursor (0 when the iteration is over) and the elements found. */
+export function replyScan(c: Client, next: number | bigint, items: readonly string[]): void {
   c.reply.arrayHeader(2);
-  c.reply.bulk('0');
-  c.reply.arrayHeader(0);
+  c.reply.bulk(String(next));
+  c.reply.bulkArray(items);
 }
 
 /** Half of LONG_MAX: a count given WITHVALUES / WITHSCORES must be within it (pairs double the reply). */

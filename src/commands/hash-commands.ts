@@ -4,18 +4,17 @@ import {
   ERR_HASH_NOT_FLOAT,
   ERR_HASH_NOT_INTEGER,
   ERR_INCREMENT_NAN_OR_INFINITY,
-  ERR_INVALID_CURSOR,
   ERR_NAN_OR_INFINITY,
   ERR_NOT_FLOAT,
   ERR_NOT_INTEGER,
   ERR_OVERFLOW,
   errWrongArity,
 } from './errors.js';
-import { parseRandomCount, parseScanOptions, replyEmptyScan } from './collection-args.js';
+import { beginCollectionScan, cursorSlot, parseRandomCount, replyScan } from './collection-args.js';
 import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';
-import { INT64_MAX, INT64_MIN, parseCursor, parseI64 } from '../util/numbers.js';
+import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
 import { addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../util/long-double.js';
 
 /**
@@ -303,22 +302,9 @@ function setIncremented(c: Client, key: string, entry: HashEntry | undefined, fi
  * returns the fields alone.
  */
 function hscan(c: Client, argv: string[]): void {
-  const cursor = parseCursor(argv[2]!);
-  if (cursor === undefined) {
-    c.reply.error(ERR_INVALID_CURSOR);
-    return;
-  }
-  const entry = readHash(c, argv[1]!);
-  if (entry === null) return;
-  if (entry === undefined) {
-    replyEmptyScan(c);
-    return;
-  }
-  const options = parseScanOptions(c, argv, true);
-  if (options === null) return;
-  const { count, pattern, values } = options;
-  const reply = c.reply;
-  const hash = entry.value;
+  const scan = beginCollectionScan(c, argv, readHash, true);
+  if (scan === null) return;
+  const { cursor, value: hash, options: { count, pattern, values } } = scan;
   // Fields (and values) found, filtered as they are visited.
   const scanned: string[] = [];
   const collect = (field: string, value: string): void => {
@@ -331,13 +317,10 @@ function hscan(c: Client, argv: string[]): void {
     const pairs = hash.pairs;
     for (let i = 0; i < pairs.length; i += 2) collect(pairs[i]!, pairs[i + 1]!);
   } else {
-    next = hash.scan(cursor > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(cursor), count, collect);
+    next = hash.scan(cursorSlot(cursor), count, collect);
   }
-  reply.arrayHeader(2);
-  reply.bulk(String(next));
-  reply.bulkArray(scanned);
+  replyScan(c, next, scanned);
 }
-
 
 /**
  * HRANDFIELD key [count [WITHVALUES]]

@@ -29,6 +29,7 @@ import { HashValue } from '../keyspace/hash.js';
 import { createDumpPayload, parseDumpPayload, verifyDumpPayload } from '../persistence/dump-payload.js';
 import { globMatch } from '../util/glob.js';
 import { parseCursor, parseI64 } from '../util/numbers.js';
+import { replyScan } from './collection-args.js';
 
 /**
  * Commands on the key space regardless of value type (Redis's db.c): DEL UNLINK EXISTS
@@ -147,9 +148,7 @@ function scan(c: Client, argv: string[]): void {
     }
     found.push(entry.key);
   });
-  c.reply.arrayHeader(2);
-  c.reply.bulk(String(next));
-  c.reply.bulkArray(found);
+  replyScan(c, next, found);
 }
 
 /**

@@ -1,7 +1,6 @@
 import type { Client } from './context.js';
 import { cmd, key, keynum, type CommandDefinition } from './declare.js';
 import {
-  ERR_INVALID_CURSOR,
   ERR_LIMIT_NEGATIVE,
   ERR_NOT_INTEGER,
   ERR_NOT_POSITIVE,
@@ -12,12 +11,12 @@ import {
   errLongRange,
 } from './errors.js';
 import { optionName } from './args.js';
-import { cursorSlot, parseScanOptions, replyEmptyScan } from './collection-args.js';
+import { cursorSlot, beginCollectionScan, replyScan } from './collection-args.js';
 import { moreChanges } from './hash-access.js';
 import type { Entry } from '../keyspace/database.js';
 import { SetValue } from '../keyspace/set.js';
 import { globMatch } from '../util/glob.js';
-import { INT64_MIN, parseCursor, parseI64 } from '../util/numbers.js';
+import { INT64_MIN, parseI64 } from '../util/numbers.js';
 
 /**
  * Set commands, as Redis 7.0.15's t_set.c: replies (sets in RESP3 where Redis sends
@@ -636,22 +635,9 @@ function sdiffstore(c: Client, argv: string[]): void {
  * filters them.
  */
 function sscan(c: Client, argv: string[]): void {
-  const cursor = parseCursor(argv[2]!);
-  if (cursor === undefined) {
-    c.reply.error(ERR_INVALID_CURSOR);
-    return;
-  }
-  const entry = readSet(c, argv[1]!);
-  if (entry === null) return;
-  if (entry === undefined) {
-    replyEmptyScan(c);
-    return;
-  }
-  const options = parseScanOptions(c, argv, false);
-  if (options === null) return;
-  const { count, pattern } = options;
-  const reply = c.reply;
-  const set = entry.value;
+  const scan = beginCollectionScan(c, argv, readSet, false);
+  if (scan === null) return;
+  const { cursor, value: set, options: { count, pattern } } = scan;
   const scanned: string[] = [];
   const collect = (member: string): void => {
     if (pattern === undefined || globMatch(pattern, member)) scanned.push(member);
@@ -659,9 +645,7 @@ function sscan(c: Client, argv: string[]): void {
   let next = 0;
   if (set.isIntset) set.forEach(collect);
   else next = set.scan(cursorSlot(cursor), count, collect);
-  reply.arrayHeader(2);
-  reply.bulk(String(next));
-  reply.bulkArray(scanned);
+  replyScan(c, next, scanned);
 }
 
 export const SET_COMMANDS: CommandDefinition[] = [

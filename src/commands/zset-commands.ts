@@ -1,7 +1,6 @@
 import type { Client } from './context.js';
 import { cmd, key, keynum, type CommandDefinition } from './declare.js';
 import {
-  ERR_INVALID_CURSOR,
   ERR_LIMIT_NEGATIVE,
   ERR_MIN_MAX_NOT_FLOAT,
   ERR_MIN_MAX_NOT_STRING_RANGE,
@@ -20,7 +19,7 @@ import {
   errAtLeastOneKey,
 } from './errors.js';
 import { optionName } from './args.js';
-import { cursorSlot, parseMultiPop, parseRandomCount, parseScanOptions, replyEmptyScan } from './collection-args.js';
+import { cursorSlot, parseMultiPop, parseRandomCount, beginCollectionScan, replyScan } from './collection-args.js';
 import { parseTimeout } from './blocking.js';
 import { moreChanges } from './hash-access.js';
 import {
@@ -40,7 +39,7 @@ import { SetValue } from '../keyspace/set.js';
 import { ZSetValue } from '../keyspace/zset.js';
 import { formatDouble17g } from '../protocol/writer.js';
 import { globMatch } from '../util/glob.js';
-import { parseCursor, parseLong } from '../util/numbers.js';
+import { parseLong } from '../util/numbers.js';
 
 /**
  * Sorted-set commands, as Redis 7.0.15's t_zset.c: replies (scores as addReplyDouble:
@@ -1036,22 +1035,9 @@ function zrandmemberWithCount(c: Client, key: string, l: number | bigint, withSc
  * a large one (scanCallback's createStringObjectFromLongDouble).
  */
 function zscan(c: Client, argv: string[]): void {
-  const cursor = parseCursor(argv[2]!);
-  if (cursor === undefined) {
-    c.reply.error(ERR_INVALID_CURSOR);
-    return;
-  }
-  const entry = readZset(c, argv[1]!);
-  if (entry === null) return;
-  if (entry === undefined) {
-    replyEmptyScan(c);
-    return;
-  }
-  const options = parseScanOptions(c, argv, false);
-  if (options === null) return;
-  const { count, pattern } = options;
-  const reply = c.reply;
-  const zset = entry.value;
+  const scan = beginCollectionScan(c, argv, readZset, false);
+  if (scan === null) return;
+  const { cursor, value: zset, options: { count, pattern } } = scan;
   const scanned: string[] = [];
   const collect = (member: string, score: string): void => {
     if (pattern !== undefined && !globMatch(pattern, member)) return;
@@ -1060,9 +1046,7 @@ function zscan(c: Client, argv: string[]): void {
   let next = 0;
   if (zset.compact) zset.forEach((m, s) => collect(m, doubleToText(s)));
   else next = zset.scan(cursorSlot(cursor), count, (m, s) => collect(m, formatDouble17g(s)));
-  reply.arrayHeader(2);
-  reply.bulk(String(next));
-  reply.bulkArray(scanned);
+  replyScan(c, next, scanned);
 }
 
 /**
