@@ -3,89 +3,26 @@
  * it to WebAssembly, used byte-exactly: the real Lua 5.1 Redis embeds, so a script sees
  * Lua 5.1's numbers, strings, `unpack`, error texts and line numbers.
  *
- * Only the package's Emscripten module is used (the `_lua_*` exports, HEAPU8, addFunction),
- * never its JavaScript object mapping, which converts strings as UTF-8: Redis values are
- * bytes, and lapse holds them as latin1 strings (one char per byte), so strings cross
- * here as latin1 <-> bytes, never through UTF-8.
+ * Only the package's WebAssembly binary is used, on a runtime of our own (lua-runtime.ts),
+ * never its JavaScript glue or object mapping, which converts strings as UTF-8: Redis
+ * values are bytes, and lapse holds them as latin1 strings (one char per byte), so
+ * strings cross here as latin1 <-> bytes, never through UTF-8.
  *
- * One LuaWasm per engine: each has its own Emscripten instance (its own linear memory
- * and function table), so servers in one process share nothing. The instance is created
- * asynchronously (the Emscripten factory is async); the Lua states in it are then made
- * and closed synchronously (SCRIPT FLUSH makes a new one in the same instance).
+ * One LuaWasm per engine: each has its own instance (its own linear memory and function
+ * table), so servers in one process share nothing. The instance is created
+ * asynchronously (compiling the binary); the Lua states in it are then made and closed
+ * synchronously (SCRIPT FLUSH makes a new one in the same instance).
  *
  * Contract of every JavaScript function registered as a lua_CFunction or a hook: it never
- * lets a JavaScript exception escape into the wasm frames (Emscripten's invoke_* wrappers
- * would rethrow it past Lua's own error handling and leave the state mid-call). Errors are
- * raised with raise(), which performs Lua's longjmp.
+ * lets a JavaScript exception escape into the wasm frames (the runtime's invoke_vii
+ * rethrows it past Lua's own error handling and would leave the state mid-call). Errors
+ * are raised with raise(), which performs Lua's longjmp.
  */
 import { LuaOpaque } from './lib/lua-value.js';
+import { LuaRuntime } from './lua-runtime.js';
 
-/* eslint-disable @typescript-eslint/naming-convention */
-/** The parts of the Emscripten module used here (Lua 5.1.5's lua.h / lauxlib.h). */
-export interface LuaModule {
-  HEAPU8: Uint8Array;
-  HEAP32: Int32Array;
-  HEAPU32: Uint32Array;
-  HEAPF64: Float64Array;
-  addFunction(fn: (...args: number[]) => number | void, sig: string): number;
-  _malloc(n: number): number;
-  _free(p: number): void;
-  _realloc(p: number, n: number): number;
-  _luaL_newstate(): number;
-  _lua_newstate(alloc: number, ud: number): number;
-  _lua_atpanic(L: number, fn: number): number;
-  _luaL_openlibs(L: number): void;
-  _luaL_loadbuffer(L: number, buf: number, len: number, name: number): number;
-  _luaL_ref(L: number, t: number): number;
-  _luaL_unref(L: number, t: number, ref: number): void;
-  _luaL_where(L: number, level: number): void;
-  _luaL_argerror(L: number, narg: number, extramsg: number): number;
-  _lua_touserdata(L: number, idx: number): number;
-  _lua_pushlightuserdata(L: number, p: number): void;
-  _lua_close(L: number): void;
-  _lua_checkstack(L: number, n: number): number;
-  _lua_gettop(L: number): number;
-  _lua_settop(L: number, idx: number): void;
-  _lua_pushvalue(L: number, idx: number): void;
-  _lua_insert(L: number, idx: number): void;
-  _lua_remove(L: number, idx: number): void;
-  _lua_replace(L: number, idx: number): void;
-  _lua_concat(L: number, n: number): void;
-  _lua_type(L: number, idx: number): number;
-  _lua_isnumber(L: number, idx: number): number;
-  _lua_isstring(L: number, idx: number): number;
-  _lua_tolstring(L: number, idx: number, lenPtr: number): number;
-  _lua_tonumber(L: number, idx: number): number;
-  _lua_toboolean(L: number, idx: number): number;
-  _lua_topointer(L: number, idx: number): number;
-  _lua_pushnil(L: number): void;
-  _lua_pushnumber(L: number, n: number): void;
-  _lua_pushboolean(L: number, b: number): void;
-  _lua_pushlstring(L: number, p: number, len: number): void;
-  _lua_pushcclosure(L: number, fn: number, n: number): void;
-  _lua_createtable(L: number, narr: number, nrec: number): void;
-  _lua_getfield(L: number, idx: number, k: number): void;
-  _lua_setfield(L: number, idx: number, k: number): void;
-  _lua_rawgeti(L: number, idx: number, n: number): void;
-  _lua_rawseti(L: number, idx: number, n: number): void;
-  _lua_rawget(L: number, idx: number): void;
-  _lua_rawset(L: number, idx: number): void;
-  _lua_next(L: number, idx: number): number;
-  _lua_getmetatable(L: number, idx: number): number;
-  _lua_setmetatable(L: number, idx: number): number;
-  _lua_newthread(L: number): number;
-  _lua_resume(L: number, nargs: number): number;
-  _lua_yield(L: number, nresults: number): number;
-  _lua_tothread(L: number, idx: number): number;
-  _lua_pushthread(L: number): number;
-  _lua_iscfunction(L: number, idx: number): number;
-  _lua_xmove(from: number, to: number, n: number): void;
-  _lua_sethook(L: number, fn: number, mask: number, count: number): void;
-  _lua_error(L: number): number;
-  _lua_pcall(L: number, nargs: number, nres: number, errfunc: number): number;
-  _lua_gc(L: number, what: number, data: number): number;
-}
-/* eslint-enable @typescript-eslint/naming-convention */
+/** The Lua C API and heap of one WebAssembly instance (lua-runtime.ts). */
+export type LuaModule = LuaRuntime;
 
 export const LUA_REGISTRYINDEX = -10000;
 export const LUA_GLOBALSINDEX = -10002;
@@ -124,18 +61,12 @@ const GC_STEP = 5;
 export const TYPE_NAMES: readonly string[] = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 
 /**
- * Creates one Emscripten instance of the Lua build. The package is imported here, on
- * first use, so a process that never starts a listening server does not load it.
- * Measured on the shared 2-core machine (noisy): 4-12 ms and about 3.5 MiB of RSS per
- * instance (16 MiB of linear memory reserved, only touched pages count).
+ * Creates one instance of the Lua binary (lua-runtime.ts). Measured on the shared 2-core
+ * machine (noisy): 4-12 ms and about 3.5 MiB of RSS per instance (16 MiB of linear
+ * memory reserved, only touched pages count).
  */
 export async function loadLuaModule(): Promise<LuaModule> {
-  const pkg = (await import('wasmoon-lua5.1')) as unknown as {
-    LuaApi?: { initialize(): Promise<{ module: LuaModule }> };
-    default?: { LuaApi: { initialize(): Promise<{ module: LuaModule }> } };
-  };
-  const api = pkg.LuaApi ?? pkg.default!.LuaApi;
-  return (await api.initialize()).module;
+  return LuaRuntime.create();
 }
 
 /** A Lua state in one Emscripten instance, with byte-exact string helpers. */
@@ -157,8 +88,6 @@ export class LuaWasm {
   readonly libraries: unknown[] = [];
   /** NUL-terminated names for lua_getfield/lua_setfield, allocated once per instance. */
   private readonly names = new Map<string, number>();
-  /** A Buffer view of the linear memory, replaced when the memory grows. */
-  private heap: Buffer;
 
   /** Bytes the state has allocated (counted by our allocator, exact). */
   allocated = 0;
@@ -173,7 +102,6 @@ export class LuaWasm {
 
   constructor(readonly m: LuaModule) {
     this.lenPtr = m._malloc(4);
-    this.heap = Buffer.from(m.HEAPU8.buffer);
     // Lua's lua_Alloc, in JavaScript so every allocation can be counted and capped (a
     // WebAssembly memory never shrinks: a runaway script would keep the process large).
     // It costs one crossing per allocation: about 0.2 us on a lock-release EVALSHA.
@@ -205,9 +133,9 @@ export class LuaWasm {
     this.L = this.newState();
   }
 
+  /** The heap as a Buffer: fetched again after any call into Lua (a call can grow the memory, which replaces the views). */
   private bytes(): Buffer {
-    if (this.heap.buffer !== this.m.HEAPU8.buffer) this.heap = Buffer.from(this.m.HEAPU8.buffer);
-    return this.heap;
+    return this.m.heap;
   }
 
   /** A NUL-terminated C string for a constant (ASCII) name. */

@@ -716,7 +716,7 @@ export class ScriptEngine {
     const n = m._lua_gettop(L);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs[name]);
     m._lua_insert(L, 1);
-    (m as unknown as { _lua_call(L: number, nargs: number, nres: number): void })._lua_call(L, n, LUA_MULTRET);
+    m._lua_call(L, n, LUA_MULTRET);
     return m._lua_gettop(L);
   }
 

@@ -250,6 +250,16 @@ describe('stops', () => {
 });
 
 describe('engines', () => {
+  test('the runtime grows the WebAssembly memory when Lua needs more, and strings cross whole after it', async () => {
+    const e = await engine({ luaMemoryLimit: 256 << 20 });
+    const before = e.wasmMemory();
+    expect(run(e, "local s = string.rep('ab', 10 * 1024 * 1024) return {#s, s:sub(-3), s:byte(1)}")).toBe('*3\r\n:20971520\r\n$3\r\nbab\r\n:97\r\n');
+    expect(e.wasmMemory()).toBeGreaterThan(before + (20 << 20));
+    const big = 'x'.repeat(1 << 20) + 'y';
+    expect(run(e, 'return #ARGV[1] .. ARGV[1]:sub(-2)', [big])).toBe('$9\r\n1048577xy\r\n');
+    e.close();
+  });
+
   test('two engines share nothing; SCRIPT FLUSH gives a fresh state', async () => {
     const a = await engine();
     const b = await engine();
