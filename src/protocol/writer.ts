@@ -86,6 +86,23 @@ export class ReplyWriter {
     return out;
   }
 
+  /**
+   * The bytes encoded after mark, read in place: they are in `encoded` from
+   * offsetOf(mark) to `encodedEnd`, until the next write to this writer (a reply read
+   * back and then dropped with rollback, as a script's redis.call does).
+   */
+  get encoded(): Buffer {
+    return this.buf;
+  }
+
+  offsetOf(mark: number): number {
+    return this.start + mark;
+  }
+
+  get encodedEnd(): number {
+    return this.pos;
+  }
+
   /** Appends raw protocol bytes (pre-encoded replies). */
   raw(bytes: Buffer): void {
     this.ensure(bytes.length);

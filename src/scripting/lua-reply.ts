@@ -49,8 +49,21 @@ export function pushErrorTable(lua: LuaWasm, L: number, text: string, ignoreStat
 }
 
 function lineEnd(buf: Buffer, pos: number): number {
-  const cr = buf.indexOf(13, pos);
-  return cr < 0 ? buf.length : cr;
+  let i = pos;
+  while (i < buf.length && buf[i] !== 13) i++;
+  return i;
+}
+
+/** The integer written in buf from start to end (a reply's length or integer), read without making a string of it. */
+function lineInteger(buf: Buffer, start: number, end: number): number {
+  // Up to 15 digits the sum is exact; longer ones are read as Number() reads them (rounded once).
+  if (end - start > 15) return Number(buf.toString('latin1', start, end));
+  let i = start;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  let n = 0;
+  for (; i < end; i++) n = n * 10 + (buf[i]! - 0x30);
+  return negative ? -n : n;
 }
 
 /**
@@ -61,32 +74,34 @@ export function pushReply(lua: LuaWasm, L: number, buf: Buffer, pos: number, pus
   const m = lua.m;
   const type = buf[pos]!;
   const end = lineEnd(buf, pos + 1);
-  const line = buf.toString('latin1', pos + 1, end);
   let next = end + 2;
   if (push && m._lua_checkstack(L, 5) === 0) throw new Error('lua stack limit reached when converting a redis.call reply');
   switch (type) {
     case 0x2b: // + status: {ok = text}
       if (push) {
         m._lua_createtable(L, 0, 0);
-        lua.pushString(L, line);
+        lua.pushBytes(L, buf, pos + 1, end);
         lua.setField(L, -2, 'ok');
       }
       return next;
-    case 0x2d: // - error: {err = 'CODE msg', ignore_error_stats_update = true}
-      if (push) pushErrorTable(lua, L, errorTableText('-' + line), true);
-      return next;
     case 0x3a: // : integer
-      if (push) m._lua_pushnumber(L, Number(line));
+      if (push) m._lua_pushnumber(L, lineInteger(buf, pos + 1, end));
       return next;
     case 0x24: { // $ bulk, $-1 false
-      const len = Number(line);
+      const len = lineInteger(buf, pos + 1, end);
       if (len < 0) {
         if (push) m._lua_pushboolean(L, 0);
         return next;
       }
-      if (push) lua.pushString(L, buf.toString('latin1', next, next + len));
+      if (push) lua.pushBytes(L, buf, next, next + len);
       return next + len + 2;
     }
+  }
+  const line = buf.toString('latin1', pos + 1, end);
+  switch (type) {
+    case 0x2d: // - error: {err = 'CODE msg', ignore_error_stats_update = true}
+      if (push) pushErrorTable(lua, L, errorTableText('-' + line), true);
+      return next;
     case 0x3d: { // = verbatim: {verbatim_string = {string = ..., format = ...}}
       const len = Number(line);
       if (push) {

@@ -64,6 +64,8 @@ export class LuaRuntime {
   HEAPF64!: Float64Array;
   /** The heap as a Buffer (latin1 reads and writes); replaced with the other views when memory grows. */
   heap!: Buffer;
+  /** The most bytes the memory may grow to now (Infinity: up to wasm32's 2 GiB); malloc fails past it. */
+  heapLimit = Infinity;
 
   readonly _malloc: (n: number) => number;
   readonly _free: (p: number) => void;
@@ -263,11 +265,13 @@ export class LuaRuntime {
   private resizeHeap(requested: number): number {
     requested >>>= 0;
     const old = this.memory.buffer.byteLength;
-    if (requested > MAX_HEAP) return 0;
+    const max = Math.min(MAX_HEAP, this.heapLimit);
+    if (requested > max) return 0;
     for (let cut = 1; cut <= 4; cut *= 2) {
       let size = old * (1 + 0.2 / cut);
       size = Math.max(requested, Math.min(size, requested + 96 * 1024 * 1024));
-      size = Math.min(MAX_HEAP, Math.ceil(size / WASM_PAGE) * WASM_PAGE);
+      size = Math.min(Math.floor(max / WASM_PAGE) * WASM_PAGE, Math.ceil(size / WASM_PAGE) * WASM_PAGE);
+      if (size < requested) return 0;
       try {
         this.memory.grow((size - old) / WASM_PAGE);
         this.refreshViews();

@@ -88,6 +88,15 @@ function run(e: ScriptEngine, body: string, args: string[] = []): string {
   return (w.take() ?? Buffer.alloc(0)).toString('latin1');
 }
 
+/** Runs body with KEYS and ARGV and returns the reply as text. */
+function runWith(e: ScriptEngine, body: string, keys: string[], args: string[]): string {
+  const script = e.load(body);
+  if ('error' in script) return `-${script.error}`;
+  const w = new ReplyWriter();
+  if (!e.run(script, keys, args, new ScriptRun(script.sha, COMPAT_FLAGS, false, OK_HOST, w))) while (!e.resume());
+  return (w.take() ?? Buffer.alloc(0)).toString('latin1');
+}
+
 /** Starts body; the run, and whether it ended within its first slice. */
 function start(e: ScriptEngine, body: string): { run: ScriptRun; done: boolean; writer: ReplyWriter } {
   const script = e.load(body);
@@ -250,6 +259,37 @@ describe('stops', () => {
 });
 
 describe('engines', () => {
+  test('KEYS and ARGV are as new in every run, whatever the run before did to them', async () => {
+    const e = await engine();
+    const show = `local n = 0 for _ in pairs(KEYS) do n = n + 1 end
+      local m = 0 for _ in pairs(ARGV) do m = m + 1 end
+      return {#KEYS, n, #ARGV, m, tostring(getmetatable(KEYS)), tostring(rawget(KEYS, 'foo')), KEYS[1] or 'nil', KEYS[2] or 'nil', KEYS[3] or 'nil', ARGV[1] or 'nil', ARGV[2] or 'nil'}`;
+    const expected = (keys: string[], args: string[]): string => {
+      const items = [`:${keys.length}`, `:${keys.length}`, `:${args.length}`, `:${args.length}`, '$3\r\nnil', '$3\r\nnil'];
+      for (let i = 0; i < 3; i++) items.push(keys[i] === undefined ? '$3\r\nnil' : `$${keys[i]!.length}\r\n${keys[i]}`);
+      for (let i = 0; i < 2; i++) items.push(args[i] === undefined ? '$3\r\nnil' : `$${args[i]!.length}\r\n${args[i]}`);
+      return `*${items.length}\r\n${items.join('\r\n')}\r\n`;
+    };
+    expect(runWith(e, show, ['a', 'b', 'c'], ['x', 'y'])).toBe(expected(['a', 'b', 'c'], ['x', 'y']));
+    // Fewer keys than the run before: the slots past them are empty again.
+    expect(runWith(e, show, ['k'], [])).toBe(expected(['k'], []));
+    // Changes a script may make: each is gone in the next run.
+    const changes = [
+      "KEYS.foo = 'bar' ARGV[9] = 1 return 1",
+      "setmetatable(KEYS, {__index = function() return 'meta' end}) return 1",
+      "KEYS[2] = 'late' table.insert(ARGV, 'more') return 1",
+      "KEYS[1] = nil ARGV[1] = {} return 1",
+      "for i = 1, 100 do KEYS[i] = i end return 1",
+      "table.remove(KEYS) KEYS.foo = 1 KEYS.foo = nil return 1",
+    ];
+    for (const change of changes) {
+      expect(runWith(e, change, ['p', 'q', 'r'], ['s', 't'])).toBe(':1\r\n');
+      expect(runWith(e, show, ['one', 'two'], ['three'])).toBe(expected(['one', 'two'], ['three']));
+      expect(runWith(e, show, [], [])).toBe(expected([], []));
+    }
+    e.close();
+  });
+
   test('the runtime grows the WebAssembly memory when Lua needs more, and strings cross whole after it', async () => {
     const e = await engine({ luaMemoryLimit: 256 << 20 });
     const before = e.wasmMemory();
