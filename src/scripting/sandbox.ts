@@ -15,8 +15,11 @@
  *   an empty proxy whose __index is the real table and whose __newindex raises;
  * - setmetatable, rawset and getmetatable are guarded by the engine (script-engine.ts)
  *   with the `protected` set returned here, so they cannot reach around the proxies.
- * What scripts can still see differently from Redis: pairs/next over _G or a library
- * table list nothing (the entries are behind the proxy), and rawget on them finds nothing.
+ * next, pairs and rawget are replaced by the engine's (script-engine.ts), which see
+ * through a proxy to the table behind it (the proxy itself is empty), so iterating _G or
+ * a library lists what Redis lists. They are C functions, not Lua wrappers: a wrapper
+ * called in tail position (`return next(t)`) would take the script's frame with it, and
+ * with it the line and the name in the error.
  *
  * Removed, as Redis never sets them: print, dofile, loadfile (its deny list), and what
  * luaL_openlibs opens that Redis does not (package, require, module, io, os); `debug`
@@ -34,8 +37,8 @@
  * globals table, the protected set, what getmetatable shows for a protected table, and
  * errinfo(co, err), which builds Redis's error table ({err=, source=, line=}) for a
  * script that died on coroutine `co`, as Redis's __redis__err__handler does from inside
- * the failed call, and pcall's owners table (weak keys: each pcall coroutine -> the thread
- * that resumes it).
+ * the failed call, pcall's owners table (weak keys: each pcall coroutine -> the thread
+ * that resumes it), and the table behind each proxy (weak keys: proxy -> table).
  */
 export const SANDBOX_LUA = `
 local readonly_error, missing_global, iscfunction, passing = ...
@@ -168,6 +171,8 @@ G.package, G.io, G.os, G.debug = nil, nil, nil, nil
 
 local protected = setmetatable({}, {__mode = 'k'})
 local shown = setmetatable({}, {__mode = 'k'})
+-- The table behind each proxy, for the engine's next, pairs and rawget (script-engine.ts).
+local behind = setmetatable({}, {__mode = 'k'})
 local proxies = {}
 local function protect(t)
   local p = proxies[t]
@@ -179,11 +184,13 @@ local function protect(t)
   end
   setmetatable(p, {__index = t, __newindex = readonly_error, __metatable = false})
   protected[p] = true
+  behind[p] = t
   return p
 end
 local function view(t)
   local p = setmetatable({}, {__index = t, __newindex = readonly_error, __metatable = false})
   protected[p] = true
+  behind[p] = t
   return p
 end
 
@@ -197,6 +204,7 @@ real._G = G
 setmetatable(real, {__index = missing_global})
 setmetatable(G, {__index = real, __newindex = readonly_error, __metatable = false})
 protected[G] = true
+behind[G] = real
 -- getmetatable(_G) shows a read-only {__index = <the missing-global error function>}, as
 -- Redis's error metatable of the globals (luaSetErrorMetatable) shows.
 shown[G] = view({__index = missing_global})
@@ -206,5 +214,5 @@ local smt = getmetatable('')
 smt.__index = real.string
 smt.__metatable = view({__index = real.string})
 
-return real, protected, shown, errinfo, owners
+return real, protected, shown, errinfo, owners, behind
 `;

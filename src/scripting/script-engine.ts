@@ -17,6 +17,8 @@ import {
   T_NUMBER,
   T_STRING,
   T_TABLE,
+  T_NONE,
+  TYPE_NAMES,
 } from './lua-wasm.js';
 import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
@@ -110,6 +112,9 @@ interface StateRefs {
   errinfo: number;
   /** The sandbox's pcall owners table (see walkOwners). */
   owners: number;
+  /** The table behind each proxy (weak keys), and Lua's own next. */
+  behind: number;
+  next: number;
   setmetatable: number;
   rawset: number;
   getmetatable: number;
@@ -701,14 +706,15 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, reg('missing_global', (Lc) => this.missingGlobal(lua, Lc)), 0);
     m._lua_pushcclosure(L, reg('iscfunction', (Lc) => this.isCFunction(lua, Lc)), 0);
     m._lua_pushcclosure(L, reg('passing', (Lc) => this.passing(lua, Lc)), 0);
-    if (m._lua_pcall(L, 4, 5, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    if (m._lua_pcall(L, 4, 6, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
+    const behind = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const owners = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const errinfo = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const shown = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const protectedSet = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const globals = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const refs: StateRefs = {
-      globals, protectedSet, shown, errinfo, owners, setmetatable: 0, rawset: 0, getmetatable: 0, thread: 0, threadRef: 0,
+      globals, protectedSet, shown, errinfo, owners, behind, setmetatable: 0, rawset: 0, getmetatable: 0, next: 0, thread: 0, threadRef: 0,
       keys: { ref: 0, address: 0 }, argv: { ref: 0, address: 0 },
     };
 
@@ -720,6 +726,15 @@ export class ScriptEngine {
       refs[name] = m._luaL_ref(L, LUA_REGISTRYINDEX);
       lua.pushString(L, name);
       m._lua_pushcclosure(L, reg(`guarded.${name}`, (Lc) => this.guarded(lua, Lc, name)), 0);
+      m._lua_rawset(L, -3);
+    }
+    // next, pairs and rawget, seeing through the proxies (sandbox.ts).
+    lua.getField(L, -1, 'next');
+    refs.next = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    const seeThrough = { next: (Lc: number) => this.next(lua, Lc), pairs: (Lc: number) => this.pairs(lua, Lc), rawget: (Lc: number) => this.rawget(lua, Lc) };
+    for (const name of ['next', 'pairs', 'rawget'] as const) {
+      lua.pushString(L, name);
+      m._lua_pushcclosure(L, reg(`through.${name}`, seeThrough[name]), 0);
       m._lua_rawset(L, -3);
     }
     m._lua_settop(L, 0);
@@ -768,6 +783,60 @@ export class ScriptEngine {
     m._lua_insert(L, 1);
     m._lua_call(L, n, LUA_MULTRET);
     return m._lua_gettop(L);
+  }
+
+  /**
+   * Checks that argument 1 is a table (luaL_checktype's error otherwise, naming the
+   * function as the script called it) and puts the table behind it there if it is a proxy.
+   */
+  private throughProxy(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    const t = m._lua_type(L, 1);
+    if (t !== T_TABLE) return lua.argError(L, 1, `table expected, got ${t === T_NONE ? 'no value' : TYPE_NAMES[t]}`);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.behind);
+    m._lua_pushvalue(L, 1);
+    m._lua_rawget(L, -2);
+    if (m._lua_type(L, -1) === T_TABLE) m._lua_replace(L, 1);
+    else m._lua_settop(L, -2);
+    m._lua_settop(L, -2);
+    return 0;
+  }
+
+  /** next (luaB_next), over the table behind a proxy. */
+  private next(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    this.throughProxy(lua, L);
+    m._lua_settop(L, 2);
+    if (m._lua_next(L, 1) !== 0) return 2;
+    m._lua_pushnil(L);
+    return 1;
+  }
+
+  /** pairs (luaB_pairs): Lua's next for a table, this engine's for a proxy (the proxy stays the state). */
+  private pairs(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    const t = m._lua_type(L, 1);
+    if (t !== T_TABLE) return lua.argError(L, 1, `table expected, got ${t === T_NONE ? 'no value' : TYPE_NAMES[t]}`);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.behind);
+    m._lua_pushvalue(L, 1);
+    m._lua_rawget(L, -2);
+    const proxy = m._lua_type(L, -1) === T_TABLE;
+    m._lua_settop(L, 1);
+    if (proxy) lua.getField(L, LUA_GLOBALSINDEX, 'next');
+    else m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.next);
+    m._lua_pushvalue(L, 1);
+    m._lua_pushnil(L);
+    return 3;
+  }
+
+  /** rawget (luaB_rawget), reading the table behind a proxy. */
+  private rawget(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    this.throughProxy(lua, L);
+    if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, 'value expected');
+    m._lua_settop(L, 2);
+    m._lua_rawget(L, 1);
+    return 1;
   }
 
   /** pcall: luaRedisPcall. */

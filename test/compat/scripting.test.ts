@@ -187,6 +187,24 @@ describe('the redis.* API and the Lua 5.1 environment', () => {
     ];
     for (const body of bodies) await evalExact(body);                           // exact, each body
   });
+
+  test('next, pairs and rawget over the globals and the libraries list what Redis lists', async () => {
+    const names = (t: string) => `local n = {} for k in pairs(${t}) do n[#n + 1] = tostring(k) end table.sort(n) return n`;
+    const bodies = [
+      names('_G'), names('string'), names('math'), names('table'), names('redis'), names('cjson'), names('bit'), names('struct'),
+      names('cmsgpack'), names('coroutine'), names('getmetatable(_G)'), names('KEYS'),
+      'local n = 0 for k, v in next, _G do n = n + 1 end return n',
+      'return {rawget(_G, "redis") == redis, rawget(string, "len") == string.len, rawget(_G, "nosuch") == nil, rawget(KEYS, 1)}',
+      'local k, v = next(string) return type(string[k]) == type(v)',
+      'return next({})', 'return type(next(_G))', 'return {pcall(next, _G, "nosuch-key")}',
+      'return next(nil)', 'return pairs(nil)', 'return rawget(nil, 1)', 'return rawget("s", 1)', 'local f = next return f(1)',
+      'return next()', 'return pairs()', 'return rawget({})', 'return rawget()', 'return next(_G, "nosuch-key")',
+      'local t = {next = next} return t:next()', 'local t = {rawget = rawget} return t.rawget(1, 2)',
+      'return {pcall(next, nil)}', 'return {pcall(rawget, 1)}', 'return {pcall(pairs)}', 'return {pcall(rawget, {})}',
+      'local t = {a = 1} for k, v in pairs(t) do return k .. v end',
+    ];
+    for (const body of bodies) await evalExact(body, '1', 'k1');                // exact, each body
+  });
 });
 
 describe('the script cache and SCRIPT', () => {
