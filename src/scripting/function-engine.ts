@@ -4,7 +4,7 @@ import { LUA_GLOBALSINDEX, LUA_OK, LUA_REGISTRYINDEX, MASK_COUNT, MASK_LINE, T_F
 import { ScriptEngine, type CachedScript, type ScriptEnvironment } from './script-engine.js';
 import { COMPAT_FLAGS, FLAG_NAMES, type ScriptFlags } from './script-flags.js';
 import type { ScriptRun } from './script-run.js';
-import { ERR_ENGINE_NOT_READY } from './script-errors.js';
+import { errEngineStart } from './script-errors.js';
 import {
   FN_BAD_NAME,
   FN_EXISTS_IN_LIBRARY,
@@ -197,7 +197,6 @@ export class FunctionEngine {
   private refs: LoadRefs | null = null;
   private loading: LoadContext | null = null;
   private loadHookFn = 0;
-  private starting: Promise<void> | null = null;
   /** The server's libraries. */
   current = new LibrarySet();
   /** The function running now (set around a run). */
@@ -207,19 +206,21 @@ export class FunctionEngine {
     this.vm = new ScriptEngine(env);
   }
 
-  /** Creates the Lua state and the loading environment; idempotent. */
-  start(): Promise<void> {
-    this.starting ??= this.vm.start().then(() => {
-      const lua = this.vm.state!;
+  /** The Lua state and the loading environment, created at the first library (see ScriptEngine.started). */
+  private started(): { lua: LuaWasm; refs: LoadRefs } {
+    const lua = this.vm.state;
+    if (this.refs === null) {
       this.loadHookFn = lua.hook((L) => this.loadHook(lua, L));
       this.refs = this.setupLoadEnvironment(lua);
-    });
-    return this.starting;
+    }
+    return { lua, refs: this.refs };
   }
 
-  get ready(): boolean {
-    return this.refs !== null;
+  /** Starts the engine now (tests that measure it, or want it warm). */
+  start(): void {
+    this.started();
   }
+
 
   close(): void {
     this.vm.close();
@@ -256,13 +257,18 @@ export class FunctionEngine {
     if ('error' in md) return md;
     if (!validName(md.name)) return { error: `ERR ${FN_BAD_NAME}` };
     if (md.engine.toUpperCase() !== LUA_ENGINE_NAME) return { error: fnEngineNotFound(md.engine) };
-    const lua = this.vm.state;
-    if (lua === null || this.refs === null) return { error: ERR_ENGINE_NOT_READY };
+    let lua: LuaWasm;
+    let refs: LoadRefs;
+    try {
+      ({ lua, refs } = this.started());
+    } catch (e) {
+      return { error: errEngineStart(e instanceof Error ? e.message : String(e)) };
+    }
     const old = set.libraries.get(md.name) ?? null;
     if (old !== null && !replace) return { error: fnLibraryExists(md.name) };
     if (old !== null) set.unlink(old);
     const lib: FunctionLibrary = { name: md.name, engine: LUA_ENGINE_NAME, code: payload, functions: new Map() };
-    const error = this.compileAndRegister(lua, this.refs, lib, md.code, timeoutMs) ?? this.collision(set, lib);
+    const error = this.compileAndRegister(lua, refs, lib, md.code, timeoutMs) ?? this.collision(set, lib);
     if (error !== null) {
       this.release(lib);
       if (old !== null) set.link(old);
@@ -353,7 +359,7 @@ export class FunctionEngine {
 
   /** The callbacks of a library that is gone, released from the Lua registry. */
   private release(lib: FunctionLibrary): void {
-    const lua = this.vm.state;
+    const lua = this.vm.stateIfStarted;
     if (lua === null) return;
     for (const fi of lib.functions.values()) lua.m._luaL_unref(lua.L, LUA_REGISTRYINDEX, fi.script.ref);
     lib.functions.clear();

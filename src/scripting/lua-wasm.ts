@@ -9,9 +9,8 @@
  * strings cross here as latin1 <-> bytes, never through UTF-8.
  *
  * One LuaWasm per engine: each has its own instance (its own linear memory and function
- * table), so servers in one process share nothing. The instance is created
- * asynchronously (compiling the binary); the Lua states in it are then made and closed
- * synchronously (SCRIPT FLUSH makes a new one in the same instance).
+ * table), so servers in one process share nothing. The instance and the Lua states in it
+ * are made and closed synchronously (SCRIPT FLUSH makes a new state in the same instance).
  *
  * Contract of every JavaScript function registered as a lua_CFunction or a hook: it never
  * lets a JavaScript exception escape into the wasm frames (the runtime's invoke_vii
@@ -69,11 +68,11 @@ const SHORT_STRING = 32;
 export const TYPE_NAMES: readonly string[] = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 
 /**
- * Creates one instance of the Lua binary (lua-runtime.ts). Measured on the shared 2-core
- * machine (noisy): 4-12 ms and about 3.5 MiB of RSS per instance (16 MiB of linear
- * memory reserved, only touched pages count).
+ * Creates one instance of the Lua binary (lua-runtime.ts), synchronously. Measured on the
+ * shared 2-core machine (noisy): a few ms and about 3.5 MiB of RSS per instance (16 MiB
+ * of linear memory reserved, only touched pages count).
  */
-export async function loadLuaModule(): Promise<LuaModule> {
+export function loadLuaModule(): LuaModule {
   return LuaRuntime.create();
 }
 

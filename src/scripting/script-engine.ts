@@ -23,7 +23,7 @@ import {
 import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
 import {
-  ERR_ENGINE_NOT_READY,
+  errEngineStart,
   ERR_SCRIPT_KILLED,
   ERR_SCRIPT_UNINTERRUPTIBLE,
   LUA_ACL_CHECK_UNKNOWN,
@@ -160,7 +160,7 @@ interface ArrayTable {
 export class ScriptEngine {
   private lua: LuaWasm | null = null;
   private refs: StateRefs | null = null;
-  private starting: Promise<void> | null = null;
+  private closed = false;
   private readonly scripts = new Map<string, CachedScript>();
   private scriptBytes = 0;
   /** The run in progress (between run()'s start and end), null otherwise. */
@@ -183,22 +183,38 @@ export class ScriptEngine {
 
   constructor(private readonly env: ScriptEnvironment) {}
 
-  /** Creates the instance and the state; idempotent. */
-  start(): Promise<void> {
-    this.starting ??= loadLuaModule().then((m) => this.init(m));
-    return this.starting;
+  /**
+   * The Lua state, created with its WebAssembly instance the first time a script needs it
+   * (SCRIPT LOAD, EVAL, a function library): a server that never runs a script never pays
+   * for one (about 10 ms and 3.5 MiB each, and listen() waits for neither). Synchronous,
+   * so the command that needs it is served in the same turn. Throws if the engine is
+   * closed, or if this build of Lua is not the one the engine reads (checkLayout).
+   */
+  private started(): { lua: LuaWasm; refs: StateRefs } {
+    if (this.lua === null || this.refs === null) {
+      if (this.closed) throw new Error('the scripting engine is closed');
+      this.init(loadLuaModule());
+    }
+    return { lua: this.lua!, refs: this.refs! };
   }
 
-  get ready(): boolean {
-    return this.lua !== null;
+  /** Starts the engine now (tests that measure it, or want it warm). */
+  start(): void {
+    this.started();
   }
+
 
   /**
    * The Lua state, for the functions engine (function-engine.ts), which owns a second
    * ScriptEngine as Redis keeps a second Lua state for functions: it compiles libraries
-   * in this state and adds its library-loading environment. Null until start() is done.
+   * in this state and adds its library-loading environment. Created on first use.
    */
-  get state(): LuaWasm | null {
+  get state(): LuaWasm {
+    return this.started().lua;
+  }
+
+  /** The Lua state if it was created, else null (nothing in it to release). */
+  get stateIfStarted(): LuaWasm | null {
     return this.lua;
   }
 
@@ -237,6 +253,7 @@ export class ScriptEngine {
 
   /** Releases the Lua state (the instance goes with the engine); a suspended run is dropped. */
   close(): void {
+    this.closed = true;
     this.current = null;
     this.suspended = false;
     if (this.lua !== null) {
@@ -273,8 +290,12 @@ export class ScriptEngine {
   load(body: string, sha = ScriptEngine.sha1(body)): CachedScript | { error: string } {
     const known = this.scripts.get(sha);
     if (known !== undefined) return known;
-    const lua = this.lua;
-    if (lua === null) return { error: ERR_ENGINE_NOT_READY };
+    let lua: LuaWasm;
+    try {
+      lua = this.started().lua;
+    } catch (e) {
+      return { error: errEngineStart(e instanceof Error ? e.message : String(e)) };
+    }
     const shebang = parseShebang(body);
     if ('error' in shebang) return shebang;
     const L = lua.L;
@@ -342,12 +363,8 @@ export class ScriptEngine {
    * @user_script:1.") to run.reply, in the writer's protocol (the caller's).
    */
   run(script: CachedScript, keys: readonly string[], args: readonly string[], run: ScriptRun): boolean {
-    const lua = this.lua;
-    const refs = this.refs;
-    if (lua === null || refs === null) {
-      run.reply.error(ERR_ENGINE_NOT_READY);
-      return true;
-    }
+    // A script exists only once the state does (load()).
+    const { lua, refs } = this.started();
     if (this.current !== null) throw new Error('a script run while another is in progress');
     const m = lua.m;
     const L = lua.L;

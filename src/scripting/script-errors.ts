@@ -66,7 +66,10 @@ export function errRunning(funcname: string, message: string): string {
 }
 
 /** lapse's own: the engine is not started yet (the server was not listen()ed). */
-export const ERR_ENGINE_NOT_READY = 'ERR The scripting engine is not started: the server must listen() first';
+/** The engine could not be created (lapse's own: a Lua build other than the pinned one, or no memory for its instance). */
+export function errEngineStart(reason: string): string {
+  return `ERR The scripting engine could not start: ${reason}`;
+}
 
 /** The error a killed script raises, as luaMaskCountHook's luaPushError words it (code ERR added). */
 export const ERR_SCRIPT_KILLED = 'ERR Script killed by user with SCRIPT KILL...';

@@ -295,10 +295,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
    * the memory manager and the cron. Resolves with the first address.
    */
   async listen(): Promise<ListenAddress> {
-    // The Lua engines are ready before the first client can send EVAL or FCALL, and the
-    // functions' before the snapshot's libraries load (each WebAssembly instance is made
-    // asynchronously; a few ms, see scripting/lua-wasm.ts).
-    await Promise.all([this.scripts.start(), this.functions.start()]);
+    // The Lua engines are not started here: each creates its state the first time a
+    // script, function or snapshot library needs it (scripting/script-engine.ts).
     // The dataset is complete before the first client can connect (a corrupt file
     // throws here, naming the offset, and nothing listens).
     if (this.loadAtStart && !this.listeners.listening) this.persistence.load();
