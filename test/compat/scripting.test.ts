@@ -361,6 +361,59 @@ describe('the scripts people run', () => {
     await p.exact('SET', 'lock', 'token-3');                                     // exact
     await p.exact('EVALSHA', sha.type === 'bulk' ? sha.value.toString() : '', '1', 'lock', 'token-3'); // exact: 1
   });
+  test("redis-py's Lock.extend and Lock.reacquire scripts", async () => {
+    // redis/lock.py's LUA_EXTEND_SCRIPT and LUA_REACQUIRE_SCRIPT, as redis-py 4.x sends them.
+    const EXTEND = `
+local token = redis.call('get', KEYS[1])
+if not token or token ~= ARGV[1] then
+    return 0
+end
+local expiration = redis.call('pttl', KEYS[1])
+if not expiration then
+    expiration = 0
+end
+if expiration < 0 then
+    return 0
+end
+
+local newttl = ARGV[2]
+if ARGV[3] == "0" then
+    newttl = ARGV[2] + expiration
+end
+redis.call('pexpire', KEYS[1], newttl)
+return 1`;
+    const REACQUIRE = `
+local token = redis.call('get', KEYS[1])
+if not token or token ~= ARGV[1] then
+    return 0
+end
+redis.call('pexpire', KEYS[1], ARGV[2])
+return 1`;
+    const pttl = async (): Promise<[number, number]> => {
+      const [r, l] = await p.both(['PTTL', 'pylock']);
+      const n = (b: Buffer): number => Number(b.toString('latin1').slice(1, -2));
+      return [n(r), n(l)];
+    };
+    await p.exact('SET', 'pylock', 'tok', 'NX', 'PX', '10000');                  // exact
+    await evalExact(EXTEND, '1', 'pylock', 'other', '5000', '0');                 // exact: not ours, 0
+    await evalExact(EXTEND, '1', 'pylock', 'tok', '5000', '0');                   // exact: added, 1
+    let [r, l] = await pttl();
+    expect(Math.abs(r - l)).toBeLessThan(1000);                                  // within 1 s: the two servers' clocks ran apart
+    expect(l).toBeGreaterThan(14000);                                            // lapse's own: 10 s + 5 s, less the time spent
+    await evalExact(EXTEND, '1', 'pylock', 'tok', '3000', '1');                   // exact: replaced, 1
+    [r, l] = await pttl();
+    expect(Math.abs(r - l)).toBeLessThan(1000);                                  // within 1 s
+    expect(l).toBeLessThanOrEqual(3000);                                         // lapse's own: the new ttl
+    await evalExact(REACQUIRE, '1', 'pylock', 'tok', '20000');                    // exact: 1
+    [r, l] = await pttl();
+    expect(l).toBeGreaterThan(19000);                                            // lapse's own
+    expect(Math.abs(r - l)).toBeLessThan(1000);                                  // within 1 s
+    await evalExact(REACQUIRE, '1', 'pylock', 'other', '20000');                  // exact: 0
+    await p.exact('PERSIST', 'pylock');                                          // exact
+    await evalExact(EXTEND, '1', 'pylock', 'tok', '5000', '0');                   // exact: no expiry to extend, 0
+    await p.exact('DEL', 'pylock');                                              // exact
+    await evalExact(EXTEND, '1', 'pylock', 'tok', '5000', '0');                   // exact: no lock, 0
+  });
   test("phpredis's session lock release", async () => {
     // redis_session.c: released with EVALSHA of this script, falling back to EVAL.
     const PHPREDIS = 'if redis.call("get",KEYS[1]) == ARGV[1] then return redis.call("del",KEYS[1]) else return 0 end';
