@@ -10,6 +10,7 @@ import {
   T_NUMBER,
   T_STRING,
   T_TABLE,
+  LUA_REGISTRYINDEX,
   TYPE_NAMES,
 } from './lua-wasm.js';
 
@@ -181,18 +182,29 @@ export function readValue(lua: LuaWasm, L: number, idx: number, seen: Map<number
       if (depth >= MAX_TABLE_DEPTH || m._lua_checkstack(L, 4) === 0) throw new LuaRaisedError(LUA_TABLE_TOO_DEEP);
       const table = new LuaTable();
       seen.set(id, table);
+      // A read-only proxy (the sandbox's) is read as the table behind it, which is what
+      // the script sees through it and what Redis's library would read.
+      const top = m._lua_gettop(L);
+      let src = abs;
+      if (lua.proxyTargets !== 0) {
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, lua.proxyTargets);
+        m._lua_pushvalue(L, abs);
+        m._lua_rawget(L, -2);
+        if (m._lua_type(L, -1) === T_TABLE) src = top + 2;
+      }
       m._lua_pushnil(L);
-      while (m._lua_next(L, abs) !== 0) {
+      while (m._lua_next(L, src) !== 0) {
         const key = readValue(lua, L, -2, seen, depth + 1);
         const value = readValue(lua, L, -1, seen, depth + 1);
         m._lua_settop(L, -2);
         table.entries.push([key as Exclude<LuaValue, null>, value as Exclude<LuaValue, null>]);
       }
-      if (m._lua_getmetatable(L, abs) !== 0) {
+      if (m._lua_getmetatable(L, src) !== 0) {
         const meta = readValue(lua, L, -1, seen, depth + 1);
         m._lua_settop(L, -2);
         if (meta instanceof LuaTable) table.metatable = meta;
       }
+      m._lua_settop(L, top);
       return table;
     }
     default:

@@ -93,6 +93,11 @@ export class LuaWasm {
    * (library-bridge.ts); emptied with the state. Typed loosely: the bridge owns them.
    */
   readonly libraries: unknown[] = [];
+  /**
+   * The registry reference of the sandbox's table of read-only proxies (proxy -> the
+   * table behind it), for the library bridge; 0 until the environment is set up.
+   */
+  proxyTargets = 0;
   /** NUL-terminated names for lua_getfield/lua_setfield, allocated once per instance. */
   private readonly names = new Map<string, number>();
 
@@ -129,6 +134,7 @@ export class LuaWasm {
   reset(): void {
     this.m._lua_close(this.L);
     this.libraries.length = 0;
+    this.proxyTargets = 0;
     this.L = this.newState();
   }
 

@@ -17,6 +17,8 @@ import {
   T_NUMBER,
   T_STRING,
   T_TABLE,
+  T_FUNCTION,
+  T_NIL,
   T_NONE,
   TYPE_NAMES,
 } from './lua-wasm.js';
@@ -112,12 +114,12 @@ interface StateRefs {
   errinfo: number;
   /** The sandbox's pcall owners table (see walkOwners). */
   owners: number;
-  /** The table behind each proxy (weak keys), and Lua's own next. */
+  /** The table behind each proxy (weak keys), Lua's own next, and the engine's (see next()). */
   behind: number;
   next: number;
-  setmetatable: number;
-  rawset: number;
-  getmetatable: number;
+  throughNext: number;
+  /** Lua's table.insert (tableInsert calls it for tables that are not read-only). */
+  tableInsert: number;
   thread: number;
   threadRef: number;
   /** The tables KEYS and ARGV hold (see setGlobalArray). */
@@ -637,6 +639,38 @@ export class ScriptEngine {
     return reached;
   }
 
+  /**
+   * coroutine.running: nil where Redis runs the script on its main thread (the run's own
+   * coroutine here, and the coroutines of the sandbox's pcall under it), else the
+   * script's coroutine that runs now (the one a pcall's coroutine belongs to).
+   */
+  private coroutineRunning(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    const refs = this.refs!;
+    const top = m._lua_gettop(L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.owners);
+    m._lua_pushthread(L);
+    // Up the owners (pcall's coroutine -> the thread that resumed it) to a thread that has
+    // none. Bounded: pcalls nest at most ~200 deep (Lua's C-stack limit).
+    for (let depth = 0; depth < 1000; depth++) {
+      m._lua_pushvalue(L, -1);
+      m._lua_rawget(L, top + 1);
+      if (m._lua_tothread(L, -1) === 0) {
+        m._lua_settop(L, -2);
+        break;
+      }
+      m._lua_remove(L, -2);
+    }
+    if (m._lua_tothread(L, -1) === refs.thread) {
+      m._lua_settop(L, top);
+      m._lua_pushnil(L);
+      return 1;
+    }
+    m._lua_replace(L, top + 1);
+    m._lua_settop(L, top + 1);
+    return 1;
+  }
+
   /** iscfunction(f): lua_iscfunction, for the sandbox's pcall. */
   private isCFunction(lua: LuaWasm, L: number): number {
     lua.m._lua_pushboolean(L, lua.m._lua_iscfunction(L, 1));
@@ -725,13 +759,14 @@ export class ScriptEngine {
     m._lua_pushcclosure(L, reg('passing', (Lc) => this.passing(lua, Lc)), 0);
     if (m._lua_pcall(L, 4, 6, 0) !== LUA_OK) throw new Error(`scripting sandbox: ${lua.toString(L, -1)}`);
     const behind = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    lua.proxyTargets = behind;
     const owners = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const errinfo = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const shown = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const protectedSet = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const globals = m._luaL_ref(L, LUA_REGISTRYINDEX);
     const refs: StateRefs = {
-      globals, protectedSet, shown, errinfo, owners, behind, setmetatable: 0, rawset: 0, getmetatable: 0, next: 0, thread: 0, threadRef: 0,
+      globals, protectedSet, shown, errinfo, owners, behind, next: 0, throughNext: 0, tableInsert: 0, thread: 0, threadRef: 0,
       keys: { ref: 0, address: 0 }, argv: { ref: 0, address: 0 },
     };
 
@@ -739,8 +774,6 @@ export class ScriptEngine {
     // through them, and shows what Redis shows.
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, globals);
     for (const name of ['setmetatable', 'rawset', 'getmetatable'] as const) {
-      lua.getField(L, -1, name);
-      refs[name] = m._luaL_ref(L, LUA_REGISTRYINDEX);
       lua.pushString(L, name);
       m._lua_pushcclosure(L, reg(`guarded.${name}`, (Lc) => this.guarded(lua, Lc, name)), 0);
       m._lua_rawset(L, -3);
@@ -752,8 +785,36 @@ export class ScriptEngine {
     for (const name of ['next', 'pairs', 'rawget'] as const) {
       lua.pushString(L, name);
       m._lua_pushcclosure(L, reg(`through.${name}`, seeThrough[name]), 0);
+      if (name === 'next') {
+        m._lua_pushvalue(L, -1);
+        refs.throughNext = m._luaL_ref(L, LUA_REGISTRYINDEX);
+      }
       m._lua_rawset(L, -3);
     }
+    // coroutine.running as a script sees it in Redis (see coroutineRunning), in the real
+    // coroutine table behind the proxy (the sandbox's pcall keeps the original).
+    // So is table.foreach (Lua 5.0's, still in 5.1), seeing through a proxy as next does.
+    const replace = (library: string, name: string, fn: (Lc: number) => number): void => {
+      lua.getField(L, -1, library);
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, behind);
+      m._lua_pushvalue(L, -2);
+      m._lua_rawget(L, -2);
+      lua.pushString(L, name);
+      m._lua_pushcclosure(L, reg(`${library}.${name}`, fn), 0);
+      m._lua_rawset(L, -3);
+      m._lua_settop(L, -4);
+    };
+    replace('coroutine', 'running', (Lc) => this.coroutineRunning(lua, Lc));
+    replace('table', 'foreach', (Lc) => this.tableForeach(lua, Lc));
+    // table.insert, refusing the read-only tables (the original kept for the others).
+    lua.getField(L, -1, 'table');
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, behind);
+    m._lua_pushvalue(L, -2);
+    m._lua_rawget(L, -2);
+    lua.getField(L, -1, 'insert');
+    refs.tableInsert = m._luaL_ref(L, LUA_REGISTRYINDEX);
+    m._lua_settop(L, -4);
+    replace('table', 'insert', (Lc) => this.tableInsert(lua, Lc));
     m._lua_settop(L, 0);
     this.newThread(lua, refs);
     return refs;
@@ -774,32 +835,94 @@ export class ScriptEngine {
     return lua.raiseWhere(L, luaMissingGlobal(lua.toString(L, 2)!));
   }
 
-  /** setmetatable/rawset/getmetatable, refusing or hiding the protected tables, else the original. */
+  /** The type name luaL_typerror gives argument i ('no value' past the last). */
+  private argType(lua: LuaWasm, L: number, i: number): string {
+    const t = lua.m._lua_type(L, i);
+    return t === T_NONE ? 'no value' : TYPE_NAMES[t]!;
+  }
+
+  /** Whether the value at idx is one of the sandbox's read-only tables. */
+  private isProtected(lua: LuaWasm, L: number, idx: number): boolean {
+    const m = lua.m;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.protectedSet);
+    m._lua_pushvalue(L, idx);
+    m._lua_rawget(L, -2);
+    const yes = m._lua_toboolean(L, -1) !== 0;
+    m._lua_settop(L, -3);
+    return yes;
+  }
+
+  /**
+   * setmetatable, rawset and getmetatable (lbaselib.c's, written here whole so that their
+   * argument errors name the function and the script's line as Lua's do): a read-only
+   * table cannot be changed through them ("Attempt to modify a readonly table", raised
+   * where Redis's patched lua_setmetatable/lua_rawset raise it: after the argument checks,
+   * without a position), and getmetatable shows for one what Redis shows.
+   */
   private guarded(lua: LuaWasm, L: number, name: 'setmetatable' | 'rawset' | 'getmetatable'): number {
     const m = lua.m;
-    const refs = this.refs!;
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.protectedSet);
-    m._lua_pushvalue(L, 1);
-    m._lua_rawget(L, -2);
-    const isProtected = m._lua_toboolean(L, -1) !== 0;
-    m._lua_settop(L, -3);
-    if (isProtected) {
-      if (name === 'getmetatable') {
-        m._lua_settop(L, 1);
-        m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs.shown);
+    if (name === 'getmetatable') {
+      if (m._lua_type(L, 1) === T_NONE) return lua.argError(L, 1, 'value expected');
+      m._lua_settop(L, 1);
+      if (this.isProtected(lua, L, 1)) {
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.shown);
         m._lua_pushvalue(L, 1);
         m._lua_rawget(L, -2);
         return 1;
       }
-      // Raised from the C function itself in Redis (lua_setmetatable/lua_rawset): no position.
-      lua.pushString(L, LUA_READONLY_TABLE);
-      return lua.raise(L);
+      if (m._lua_getmetatable(L, 1) === 0) {
+        m._lua_pushnil(L);
+        return 1;
+      }
+      lua.pushName(L, '__metatable');
+      m._lua_rawget(L, -2);
+      if (m._lua_type(L, -1) === T_NIL) m._lua_settop(L, -2);
+      return 1;
     }
+    if (m._lua_type(L, 1) !== T_TABLE) return lua.argError(L, 1, `table expected, got ${this.argType(lua, L, 1)}`);
+    if (name === 'rawset') {
+      if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, 'value expected');
+      if (m._lua_type(L, 3) === T_NONE) return lua.argError(L, 3, 'value expected');
+      if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
+      m._lua_settop(L, 3);
+      m._lua_rawset(L, 1);
+      return 1;
+    }
+    const t2 = m._lua_type(L, 2);
+    if (t2 !== T_NIL && t2 !== T_TABLE) return lua.argError(L, 2, 'nil or table expected');
+    if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
+    if (m._lua_getmetatable(L, 1) !== 0) {
+      lua.pushName(L, '__metatable');
+      m._lua_rawget(L, -2);
+      if (m._lua_type(L, -1) !== T_NIL) return lua.raiseWhere(L, 'cannot change a protected metatable');
+      m._lua_settop(L, -3);
+    }
+    m._lua_settop(L, 2);
+    m._lua_setmetatable(L, 1);
+    return 1;
+  }
+
+  /** Redis's error for a write to a read-only table, raised from the C function itself (no position). */
+  private readonlyRaise(lua: LuaWasm, L: number): number {
+    lua.pushString(L, LUA_READONLY_TABLE);
+    return lua.raise(L);
+  }
+
+  /**
+   * table.insert: ltablib.c's argument checks, then Redis's error for a read-only table
+   * (lua_rawseti writes past __newindex), else Lua's own insert.
+   */
+  private tableInsert(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    if (m._lua_type(L, 1) !== T_TABLE) return lua.argError(L, 1, `table expected, got ${this.argType(lua, L, 1)}`);
     const n = m._lua_gettop(L);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, refs[name]);
+    if (n !== 2 && n !== 3) return lua.raiseWhere(L, "wrong number of arguments to 'insert'");
+    if (n === 3 && m._lua_isnumber(L, 2) === 0) return lua.argError(L, 2, `number expected, got ${this.argType(lua, L, 2)}`);
+    if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.tableInsert);
     m._lua_insert(L, 1);
-    m._lua_call(L, n, LUA_MULTRET);
-    return m._lua_gettop(L);
+    m._lua_call(L, n, 0);
+    return 0;
   }
 
   /**
@@ -839,11 +962,28 @@ export class ScriptEngine {
     m._lua_rawget(L, -2);
     const proxy = m._lua_type(L, -1) === T_TABLE;
     m._lua_settop(L, 1);
-    if (proxy) lua.getField(L, LUA_GLOBALSINDEX, 'next');
-    else m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.next);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, proxy ? this.refs!.throughNext : this.refs!.next);
     m._lua_pushvalue(L, 1);
     m._lua_pushnil(L);
     return 3;
+  }
+
+  /** table.foreach (ltablib.c's foreach), over the table behind a proxy. */
+  private tableForeach(lua: LuaWasm, L: number): number {
+    const m = lua.m;
+    this.throughProxy(lua, L);
+    const t = m._lua_type(L, 2);
+    if (t !== T_FUNCTION) return lua.argError(L, 2, `function expected, got ${t === T_NONE ? 'no value' : TYPE_NAMES[t]}`);
+    m._lua_pushnil(L);
+    while (m._lua_next(L, 1) !== 0) {
+      m._lua_pushvalue(L, 2);
+      m._lua_pushvalue(L, -3);
+      m._lua_pushvalue(L, -3);
+      m._lua_call(L, 2, 1);
+      if (m._lua_type(L, -1) !== T_NIL) return 1;
+      m._lua_settop(L, -3);
+    }
+    return 0;
   }
 
   /** rawget (luaB_rawget), reading the table behind a proxy. */

@@ -184,6 +184,10 @@ describe('the redis.* API and the Lua 5.1 environment', () => {
       "local co = coroutine.create(function(a) local b = coroutine.yield(a + 1) return b * 2 end) local _, x = coroutine.resume(co, 1) local _, y = coroutine.resume(co, 10) return {x, y}",
       'return math.random(1000)', 'return math.random(5, 10)', 'return tostring(math.random())', 'math.randomseed(42) return math.random(1000000)',
       'math.randomseed(-7) return {math.random(100), math.random(100)}', 'return {pcall(function() return 1, 2 end)}',
+      'return tostring(coroutine.running())', 'return tostring(select(2, pcall(function() return coroutine.running() end)))',
+      'local co = coroutine.create(function() return coroutine.running() end) local _, r = coroutine.resume(co) return tostring(r == co)',
+      'local co = coroutine.create(function() local _, r = pcall(coroutine.running) local _, r2 = pcall(function() return coroutine.running() end) return r == coroutine.running() and r2 == r end) return {coroutine.resume(co)}',
+      'return {pcall(string.dump, next)}', 'return coroutine.yield(1)',
     ];
     for (const body of bodies) await evalExact(body);                           // exact, each body
   });
@@ -202,6 +206,23 @@ describe('the redis.* API and the Lua 5.1 environment', () => {
       'local t = {next = next} return t:next()', 'local t = {rawget = rawget} return t.rawget(1, 2)',
       'return {pcall(next, nil)}', 'return {pcall(rawget, 1)}', 'return {pcall(pairs)}', 'return {pcall(rawget, {})}',
       'local t = {a = 1} for k, v in pairs(t) do return k .. v end',
+      'local n = {} table.foreach(string, function(k) n[#n + 1] = k end) table.sort(n) return n',
+      'local n = 0 table.foreach(_G, function() n = n + 1 end) return n', 'return table.foreach({a = 1, b = 2}, function(k, v) if v == 2 then return k end end)',
+      'return table.foreach(_G)', 'return table.foreach(nil, type)', 'return table.foreach({1}, function() error("inner") end)',
+      'local depth = 0 local function f() depth = depth + 1 pcall(f) end pcall(f) return depth > 150',
+      'return cjson.encode(string)', 'return cjson.encode(_G)', 'return cmsgpack.pack(string)', 'return cjson.encode({t = table, n = 1})',
+      'return #cmsgpack.pack(_G) > 1000',
+      // setmetatable, rawset, getmetatable and table.insert: argument errors first, then the read-only refusal.
+      'return setmetatable(_G, {})', 'return setmetatable(_G, 1)', 'return setmetatable(string, nil)', 'return rawset(_G, "a", 1)',
+      'return rawset(_G)', 'return rawset({})', 'return rawset({}, 1)', 'return rawset(1, 2, 3)', 'return rawset({}, nil, 1)',
+      'return rawset({}, 0/0, 1)', 'return rawset(_G, nil, 1)', 'return type(getmetatable(_G))', 'return getmetatable(string)',
+      'return getmetatable()', 'return setmetatable(1, {})', 'return setmetatable({}, 1)', 'return setmetatable({})',
+      "local t = setmetatable({}, {__metatable = 'no'}) return setmetatable(t, {})",
+      "local t = setmetatable({}, {__metatable = 'no'}) return getmetatable(t)", 'return type(setmetatable({}, nil))',
+      'local t = rawset({}, "k", "v") return t.k', 'return getmetatable("").__index == string',
+      'return table.insert(_G)', 'return table.insert(_G, "a", 1)', 'return table.insert(string, 1, "a")', 'return table.insert(_G, "x")',
+      'return table.insert(nil, 1)', 'local t = {} table.insert(t, "a") table.insert(t, "1", "b") return t', 'return table.insert({}, 1, 2, 3)',
+      'return {pcall(table.insert, redis, 1)}', 'return _G[1]', 'return table.remove(_G)',
     ];
     for (const body of bodies) await evalExact(body, '1', 'k1');                // exact, each body
   });
