@@ -879,7 +879,7 @@ export class ScriptEngine {
       if (m._lua_type(L, -1) === T_NIL) m._lua_settop(L, -2);
       return 1;
     }
-    if (m._lua_type(L, 1) !== T_TABLE) return lua.argError(L, 1, `table expected, got ${this.argType(lua, L, 1)}`);
+    if (m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
     if (name === 'rawset') {
       if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, 'value expected');
       if (m._lua_type(L, 3) === T_NONE) return lua.argError(L, 3, 'value expected');
@@ -914,7 +914,7 @@ export class ScriptEngine {
    */
   private tableInsert(lua: LuaWasm, L: number): number {
     const m = lua.m;
-    if (m._lua_type(L, 1) !== T_TABLE) return lua.argError(L, 1, `table expected, got ${this.argType(lua, L, 1)}`);
+    if (m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
     const n = m._lua_gettop(L);
     if (n !== 2 && n !== 3) return lua.raiseWhere(L, "wrong number of arguments to 'insert'");
     if (n === 3 && m._lua_isnumber(L, 2) === 0) return lua.argError(L, 2, `number expected, got ${this.argType(lua, L, 2)}`);
@@ -930,16 +930,26 @@ export class ScriptEngine {
    * function as the script called it) and puts the table behind it there if it is a proxy.
    */
   private throughProxy(lua: LuaWasm, L: number): number {
-    const m = lua.m;
-    const t = m._lua_type(L, 1);
-    if (t !== T_TABLE) return lua.argError(L, 1, `table expected, got ${t === T_NONE ? 'no value' : TYPE_NAMES[t]}`);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.behind);
-    m._lua_pushvalue(L, 1);
-    m._lua_rawget(L, -2);
-    if (m._lua_type(L, -1) === T_TABLE) m._lua_replace(L, 1);
-    else m._lua_settop(L, -2);
-    m._lua_settop(L, -2);
+    if (lua.m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
+    if (this.pushBehind(lua, L, 1)) lua.m._lua_replace(L, 1);
     return 0;
+  }
+
+  /** luaL_checktype's error for argument i, which is not a table. Never returns. */
+  private tableExpected(lua: LuaWasm, L: number, i: number): number {
+    return lua.argError(L, i, `table expected, got ${this.argType(lua, L, i)}`);
+  }
+
+  /** Pushes the table behind the proxy at idx and returns true; returns false, pushing nothing, if it is no proxy. */
+  private pushBehind(lua: LuaWasm, L: number, idx: number): boolean {
+    const m = lua.m;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.behind);
+    m._lua_pushvalue(L, idx);
+    m._lua_rawget(L, -2);
+    m._lua_remove(L, -2);
+    if (m._lua_type(L, -1) === T_TABLE) return true;
+    m._lua_settop(L, -2);
+    return false;
   }
 
   /** next (luaB_next), over the table behind a proxy. */
@@ -955,12 +965,8 @@ export class ScriptEngine {
   /** pairs (luaB_pairs): Lua's next for a table, this engine's for a proxy (the proxy stays the state). */
   private pairs(lua: LuaWasm, L: number): number {
     const m = lua.m;
-    const t = m._lua_type(L, 1);
-    if (t !== T_TABLE) return lua.argError(L, 1, `table expected, got ${t === T_NONE ? 'no value' : TYPE_NAMES[t]}`);
-    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.behind);
-    m._lua_pushvalue(L, 1);
-    m._lua_rawget(L, -2);
-    const proxy = m._lua_type(L, -1) === T_TABLE;
+    if (m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
+    const proxy = this.pushBehind(lua, L, 1);
     m._lua_settop(L, 1);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, proxy ? this.refs!.throughNext : this.refs!.next);
     m._lua_pushvalue(L, 1);
