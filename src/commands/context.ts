@@ -18,6 +18,7 @@ import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { User } from '../acl/user.js';
+import type { WriteStream } from '../replication/write-stream.js';
 import type { ScriptEngine } from '../scripting/script-engine.js';
 import type { FunctionEngine } from '../scripting/function-engine.js';
 
@@ -153,6 +154,8 @@ export interface ServerContext {
   readonly memory: MemoryContext;
   /** EVAL's Lua engine and script cache (scripting/script-engine.ts). */
   readonly scripts: ScriptEngine;
+  /** What the writes look like to replicas (replication/write-stream.ts). */
+  readonly writeStream: WriteStream;
   /**
    * DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's script_disable_deny_script, for its tests):
    * scripts may call the commands flagged noscript.
@@ -220,6 +223,12 @@ export class Client {
   /** Full name of the last command run, for CLIENT LIST `cmd=`. */
   lastCommand = 'NULL';
   // Transactions (transaction-commands.ts, watch.ts).
+  /**
+   * Set by a write command's handler when it must reach the write stream in another form
+   * than the one it was sent in (Redis's rewriteClientCommandVector); read once the
+   * command ran, cleared before each command.
+   */
+  propagateAs: string[] | null = null;
   /** Between MULTI and the end of EXEC or DISCARD: the queued commands; null otherwise. */
   multi: MultiState | null = null;
   /** The keys this client WATCHes; null when none. */

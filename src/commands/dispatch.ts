@@ -43,6 +43,10 @@ import { busyError, busyRun, currentRun } from './script-busy.js';
  */
 export function execute(c: Client, argv: string[]): void {
   executeCommand(c, argv);
+  // The execution unit ends with the top-level command: what it wrote goes to the write
+  // stream now (a suspended script's, when the script ends: script-busy.ts).
+  const stream = c.server.writeStream;
+  if (stream.hasPending && currentRun(c.server) === null) stream.flush();
   // Keys the command (or EXEC's commands) created that clients wait on are served now,
   // after it, as Redis's processCommand does after call(); while a script is suspended,
   // once it ends (script-busy.ts), so that nothing changes the keyspace under it.
@@ -181,8 +185,15 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   const stats = server.stats;
   c.errorsSeen = stats.totalErrorReplies;
   const mark = reply.mark();
+  // A write command that changed the dataset (Redis's dirty counter moved) goes to the
+  // write stream, as sent or as its handler rewrote it (call()'s propagation).
+  const stream = server.writeStream;
+  const keyspace = server.keyspace;
+  const dirty = stream.active ? keyspace.changesSinceSave : 0;
+  c.propagateAs = null;
   try {
     cmd.handler!(c, argv);
+    if (stream.active && keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) stream.propagate(c.db.index, c.propagateAs ?? argv);
   } catch (e) {
     // A bug in one handler costs one reply, never the process or other clients.
     reply.rollback(mark);

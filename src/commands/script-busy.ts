@@ -131,6 +131,8 @@ function slice(c: Client, commandTime: number): void {
   }
   c.afterScript = null;
   c.blocked = false;
+  // The script's execution unit ends with it: its writes go to the write stream now.
+  if (server.writeStream.hasPending && currentRun(server) === null) server.writeStream.flush();
   server.keyspace.holdExpiry(false);
   // Clients blocked on keys the script created are served now, as after any command.
   if (server.blocking.hasReady) server.blocking.handleReady();

@@ -2,6 +2,7 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
+import { WriteStream } from '../replication/write-stream.js';
 import { ERR_BAD_DIRECTIVE } from '../config/config-errors.js';
 import { PARAMS, type ParamValue } from '../config/params.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
@@ -142,6 +143,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   private readonly loadAtStart: boolean;
   /** EVAL's Lua engine and script cache; started by listen(). */
   readonly scripts: ScriptEngine;
+  readonly writeStream = new WriteStream();
   scriptDenyDisabled = false;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;

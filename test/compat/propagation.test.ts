@@ -1,0 +1,186 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { pairSuite } from './harness.js';
+
+/**
+ * The write stream compared with Redis's: the same commands go to redis-server 7.0 and to
+ * lapse; Redis's stream is read the way an operator reads it, with `redis-cli --replica`
+ * (its CSV lines), lapse's from its write stream in-process. Both are turned into the
+ * list of (database, command) they carry, MULTI and EXEC included, and compared exactly.
+ * (A SELECT is read as the database of what follows; which SELECTs a stream repeats is
+ * not compared, since redis-cli may drop the one right after the sync.)
+ *
+ * This first part covers the commands both propagate as they were sent, with the rules
+ * around them: what is not a write or changed nothing is not propagated, databases,
+ * MULTI/EXEC, and scripts replicated by their effects. The rewritten forms (relative
+ * expiries as absolute ones, non-deterministic commands as their effect) and expiry's
+ * DELs come with the rest of replication.
+ */
+const p = pairSuite({ redis: ['--repl-diskless-sync-delay', '0'], reset: false });
+
+type Op = { db: number; argv: string[] };
+
+/** Parses redis-cli's CSV line of one command: "a","b\"c" (sdscatrepr escapes). */
+function parseCsv(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < line.length) {
+    if (line[i] === ',') i++;
+    if (line[i] !== '"') throw new Error(`bad CSV: ${line}`);
+    i++;
+    let s = '';
+    while (line[i] !== '"') {
+      let ch = line[i]!;
+      if (ch === '\\') {
+        i++;
+        const e = line[i]!;
+        if (e === 'x') {
+          ch = String.fromCharCode(parseInt(line.slice(i + 1, i + 3), 16));
+          i += 2;
+        } else ch = ({ n: '\n', r: '\r', t: '\t', a: '\x07', b: '\b' } as Record<string, string>)[e] ?? e;
+      }
+      s += ch;
+      i++;
+    }
+    i++;
+    out.push(s);
+  }
+  return out;
+}
+
+/** Commands in a stream, with the database each is in (SELECT read as state, starting at 0). */
+function ops(commands: string[][]): Op[] {
+  let db = 0;
+  const out: Op[] = [];
+  for (const argv of commands) {
+    const name = argv[0]!.toUpperCase();
+    if (name === 'SELECT') db = Number(argv[1]);
+    else if (name !== 'PING') out.push({ db, argv });
+  }
+  return out;
+}
+
+/** Splits RESP arrays of bulk strings (what the write stream writes) into commands. */
+function parseResp(bytes: string): string[][] {
+  const out: string[][] = [];
+  let i = 0;
+  const line = (): string => {
+    const end = bytes.indexOf('\r\n', i);
+    const s = bytes.slice(i, end);
+    i = end + 2;
+    return s;
+  };
+  while (i < bytes.length) {
+    const n = Number(line().slice(1));
+    const argv: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const len = Number(line().slice(1));
+      argv.push(bytes.slice(i, i + len));
+      i += len + 2;
+    }
+    out.push(argv);
+  }
+  return out;
+}
+
+let replica: ChildProcess;
+let redisLines: string[] = [];
+let lapseBytes = '';
+
+beforeAll(async () => {
+  replica = spawn('redis-cli', ['-p', String(p.redis.port), '--replica'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let pending = '';
+  replica.stdout!.on('data', (d: Buffer) => {
+    pending += d.toString('latin1');
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    redisLines.push(...lines.filter((l) => l.startsWith('"')));
+  });
+  await new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('redis-cli --replica never synced')), 10_000);
+    let err = '';
+    replica.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('Logging commands from master')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
+  p.lapse.writeStream.subscribe((b) => {
+    lapseBytes += b.toString('latin1');
+  });
+});
+
+afterAll(() => {
+  replica?.kill();
+});
+
+/** Sends each command to both servers (replies compared), then waits for a marker write on both streams and compares them. */
+async function sameStream(commands: string[][]): Promise<void> {
+  redisLines = [];
+  lapseBytes = '';
+  for (const argv of commands) await p.exact(...argv);                           // exact, each command's reply
+  const marker = `marker:${Math.random()}`;
+  await p.exact('SET', marker, '1');                                            // exact
+  const done = (): boolean => redisLines.some((l) => l.includes(marker)) && lapseBytes.includes(marker);
+  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(done(), 'both streams reached the marker').toBe(true);
+  const redis = ops(redisLines.map(parseCsv));
+  const lapse = ops(parseResp(lapseBytes));
+  expect(lapse).toEqual(redis);                                                 // exact: the same commands, databases, MULTI/EXEC
+}
+
+describe('the write stream, compared with redis-cli --replica', () => {
+  test('writes that changed something, as sent; reads, failures and no-ops not at all', async () => {
+    await sameStream([
+      ['SET', 'k', 'v'], ['GET', 'k'], ['set', 'k2', 'v2'], ['APPEND', 'k', 'w'], ['SETRANGE', 'k', '1', 'xy'],
+      ['INCR', 'n'], ['INCRBY', 'n', '5'], ['DECR', 'n'], ['DECRBY', 'n', '2'], ['MSET', 'a', '1', 'b', '2'], ['MSETNX', 'a', '3'],
+      ['SETNX', 'k', 'other'], ['SETNX', 'fresh', 'yes'], ['DEL', 'nosuch'], ['DEL', 'a', 'b'], ['EXISTS', 'k'],
+      ['HSET', 'h', 'f', '1', 'g', '2'], ['HSET', 'h', 'f', '1'], ['HDEL', 'h', 'g'], ['HINCRBY', 'h', 'f', '3'], ['HSETNX', 'h', 'f', 'x'],
+      ['LPUSH', 'l', 'a', 'b'], ['RPUSH', 'l', 'c'], ['LSET', 'l', '0', 'z'], ['LTRIM', 'l', '0', '1'], ['LREM', 'l', '0', 'nope'],
+      ['SADD', 's', 'x', 'y'], ['SADD', 's', 'x'], ['SREM', 's', 'y'], ['SMOVE', 's', 's2', 'x'],
+      ['ZADD', 'z', '1', 'a', '2', 'b'], ['ZINCRBY', 'z', '1.5', 'a'], ['ZREM', 'z', 'b'], ['ZADD', 'z', 'NX', '5', 'a'],
+      ['RENAME', 'k2', 'k3'], ['PERSIST', 'k3'], ['INCR', 'k'], ['LPUSH', 'k', 'x'], ['SET'],
+    ]);
+  });
+
+  test('databases: SELECT before a command of another database; MOVE, COPY and SWAPDB as sent', async () => {
+    await sameStream([
+      ['SELECT', '2'], ['SET', 'd2', 'v'], ['SELECT', '0'], ['SET', 'd0', 'v'], ['SELECT', '5'], ['HSET', 'h5', 'f', 'v'],
+      ['SELECT', '0'], ['MOVE', 'd0', '3'], ['COPY', 'k', 'kcopy'], ['COPY', 'k', 'kcopy'], ['SWAPDB', '2', '3'], ['FLUSHDB'],
+    ]);
+  });
+
+  test('MULTI/EXEC: several writes wrapped, a single one alone, reads only or a discarded one not at all', async () => {
+    await sameStream([
+      ['MULTI'], ['SET', 'm1', 'a'], ['GET', 'm1'], ['SET', 'm2', 'b'], ['EXEC'],
+      ['MULTI'], ['SET', 'm3', 'c'], ['GET', 'm3'], ['EXEC'],
+      ['MULTI'], ['GET', 'm3'], ['EXEC'],
+      ['MULTI'], ['SET', 'm4', 'd'], ['DISCARD'],
+      ['MULTI'], ['SELECT', '1'], ['SET', 'm5', 'e'], ['SELECT', '0'], ['SET', 'm6', 'f'], ['EXEC'],
+    ]);
+  });
+
+  test('scripts by their effects: several writes wrapped, one alone, none not at all', async () => {
+    await sameStream([
+      ['EVAL', "redis.call('set', KEYS[1], 'x') redis.call('incr', 'cnt') redis.call('get', 'cnt') return 1", '1', 'e1'],
+      ['EVAL', "redis.call('set', KEYS[1], ARGV[1]) return redis.call('get', KEYS[1])", '1', 'e2', 'v'],
+      ['EVAL', "return redis.call('get', 'e2')", '0'],
+      ['EVAL', "redis.call('select', 4) redis.call('set', 'e4', '1') redis.call('select', 0) redis.call('set', 'e5', '1')", '0'],
+      ['FUNCTION', 'LOAD', "#!lua name=plib\nredis.register_function('two', function(k) redis.call('set', k[1], 'a') redis.call('set', k[1], 'b') end)"],
+      ['FCALL', 'two', '1', 'f1'],
+    ]);
+  });
+
+  test('a script past busy-reply-threshold (lapse runs it in slices) is one unit, written when it ends', async () => {
+    await p.exact('CONFIG', 'SET', 'busy-reply-threshold', '20');                // exact
+    try {
+      await sameStream([
+        ['EVAL', "redis.call('set', 'slow1', '1') for i = 1, 3e7 do end redis.call('set', 'slow2', '2') return 1", '0'],
+      ]);
+    } finally {
+      await p.exact('CONFIG', 'SET', 'busy-reply-threshold', '5000');            // exact
+    }
+  });
+});
