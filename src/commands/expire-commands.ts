@@ -43,6 +43,14 @@ function expireTimeFrom(v: number | bigint, seconds: boolean, base: number): num
 }
 
 /**
+ * How the write stream carries a key deleted because its expire time had passed: DEL, or
+ * UNLINK under lazyfree-lazy-expire (Redis's propagateDeletion).
+ */
+export function deletionArgv(c: Client, key: string): string[] {
+  return [c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key];
+}
+
+/**
  * EXPIRE key seconds [NX|XX|GT|LT]
  * PEXPIRE key milliseconds [NX|XX|GT|LT]
  * EXPIREAT key unix-time-seconds [NX|XX|GT|LT]
@@ -101,14 +109,23 @@ function expireGeneric(c: Client, argv: string[], seconds: boolean, relative: bo
       return;
     }
   }
+  const stream = c.server.writeStream.active;
   if (when <= keyspace.now) {
     // A deadline already past deletes the key, as an explicit DEL (not an expiration).
     db.deleteEntry(entry);
     keyspace.notify('g', 'del', key, db);
+    if (stream) c.propagateAs = deletionArgv(c, key);
   } else {
     db.setExpireTime(entry, when);
     db.signalModified(key);
     keyspace.notify('g', 'expire', key, db);
+    // Replicas get the absolute time in milliseconds (PEXPIREAT), the options kept.
+    if (stream && fullName !== 'pexpireat') {
+      const rewritten = argv.slice();
+      rewritten[0] = 'PEXPIREAT';
+      rewritten[2] = String(when);
+      c.propagateAs = rewritten;
+    }
   }
   c.reply.integer(1);
 }

@@ -1,4 +1,5 @@
 import type { Client } from './context.js';
+import { deletionArgv } from './expire-commands.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import {
   ERR_DECREMENT_OVERFLOW,
@@ -231,6 +232,16 @@ function set(c: Client, argv: string[]): void {
     if (when < 0) return;
   }
   setGeneric(c, flags, argv[1]!, argv[2]!, when, SetReply.OkOrNull);
+  // Replicas get SET ... PXAT with the absolute time, or the command without its GETs.
+  if (c.server.writeStream.active) {
+    if (when >= 0) c.propagateAs = setPxat(argv[1]!, argv[2]!, when);
+    else if (flags & OPT_GET) c.propagateAs = argv.filter((a, j) => j < 3 || a.length !== 3 || a.toLowerCase() !== 'get');
+  }
+}
+
+/** SET key value PXAT ms: how the write stream carries a SET with an expire time (setGenericCommand). */
+function setPxat(key: string, value: string, when: number | bigint): string[] {
+  return ['SET', key, value, 'PXAT', String(when)];
 }
 
 /** SETNX key value */
@@ -241,13 +252,17 @@ function setnx(c: Client, argv: string[]): void {
 /** SETEX key seconds value */
 function setex(c: Client, argv: string[]): void {
   const when = expireTimeOrReply(c, argv[2]!, OPT_EX, 'setex');
-  if (when >= 0) setGeneric(c, OPT_EX, argv[1]!, argv[3]!, when, SetReply.OkOrNull);
+  if (when < 0) return;
+  setGeneric(c, OPT_EX, argv[1]!, argv[3]!, when, SetReply.OkOrNull);
+  if (c.server.writeStream.active) c.propagateAs = setPxat(argv[1]!, argv[3]!, when);
 }
 
 /** PSETEX key milliseconds value */
 function psetex(c: Client, argv: string[]): void {
   const when = expireTimeOrReply(c, argv[2]!, OPT_PX, 'psetex');
-  if (when >= 0) setGeneric(c, OPT_PX, argv[1]!, argv[3]!, when, SetReply.OkOrNull);
+  if (when < 0) return;
+  setGeneric(c, OPT_PX, argv[1]!, argv[3]!, when, SetReply.OkOrNull);
+  if (c.server.writeStream.active) c.propagateAs = setPxat(argv[1]!, argv[3]!, when);
 }
 
 /** GETSET key value: SET that replies the old value and drops the TTL. */
@@ -297,17 +312,22 @@ function getex(c: Client, argv: string[]): void {
   c.reply.bulk(entry.value);
   const db = c.db;
   const keyspace = c.server.keyspace;
+  // Never propagated as sent: as DEL (or UNLINK), PEXPIREAT or PERSIST (getexCommand).
+  const stream = c.server.writeStream.active;
   if (flags & OPT_ABSOLUTE && when <= keyspace.now) {
     db.deleteEntry(entry);
     keyspace.notify('g', 'del', key, db);
+    if (stream) c.propagateAs = deletionArgv(c, key);
   } else if (when >= 0) {
     db.setExpireTime(entry, when);
     db.signalModified(key);
     keyspace.notify('g', 'expire', key, db);
+    if (stream) c.propagateAs = ['PEXPIREAT', key, String(when)];
   } else if (flags & OPT_PERSIST && entry.deadline !== NO_DEADLINE) {
     db.setDeadline(entry, NO_DEADLINE);
     db.signalModified(key);
     keyspace.notify('g', 'persist', key, db);
+    if (stream) c.propagateAs = ['PERSIST', key];
   }
 }
 
