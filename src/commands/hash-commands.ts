@@ -276,6 +276,8 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   const text = formatLongDoubleHuman(sum);
   setIncremented(c, key, entry, field, text);
   c.reply.bulk(text);
+  // Replicas get the result, not the sum to redo (float formatting could differ there).
+  if (c.server.writeStream.active) c.propagateAs = ['HSET', key, field, text];
   c.server.keyspace.notify('h', 'hincrbyfloat', key, c.db);
 }
 

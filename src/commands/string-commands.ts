@@ -493,6 +493,8 @@ function incrbyfloat(c: Client, argv: string[]): void {
   db.setStringForm(stored, StringForm.Embstr);
   c.server.keyspace.notify('$', 'incrbyfloat', key, db);
   c.reply.bulk(text);
+  // Replicas get the result, not the sum to redo (float formatting could differ there).
+  if (c.server.writeStream.active) c.propagateAs = ['SET', key, text, 'KEEPTTL'];
 }
 
 /**

@@ -167,6 +167,13 @@ describe('the write stream, compared with redis-cli --replica', () => {
     ]);
   });
 
+  test('float increments as their result: INCRBYFLOAT as SET KEEPTTL, HINCRBYFLOAT as HSET', async () => {
+    await sameStream([
+      ['INCRBYFLOAT', 'f', '1.5'], ['INCRBYFLOAT', 'f', '0.1'], ['EXPIRE', 'f', '100'], ['INCRBYFLOAT', 'f', '1e3'], ['INCRBYFLOAT', 'f', 'x'],
+      ['HINCRBYFLOAT', 'hf', 'a', '2.5'], ['HINCRBYFLOAT', 'hf', 'a', '-0.25'], ['HINCRBYFLOAT', 'hf', 'a', 'x'],
+    ]);
+  });
+
   test('databases: SELECT before a command of another database; MOVE, COPY and SWAPDB as sent', async () => {
     await sameStream([
       ['SELECT', '2'], ['SET', 'd2', 'v'], ['SELECT', '0'], ['SET', 'd0', 'v'], ['SELECT', '5'], ['HSET', 'h5', 'f', 'v'],
