@@ -42,10 +42,15 @@ import { busyError, busyRun, currentRun } from './script-busy.js';
  * INFO.
  */
 export function execute(c: Client, argv: string[]): void {
-  executeCommand(c, argv);
+  const stream = c.server.writeStream;
+  stream.executing = true;
+  try {
+    executeCommand(c, argv);
+  } finally {
+    stream.executing = false;
+  }
   // The execution unit ends with the top-level command: what it wrote goes to the write
   // stream now (a suspended script's, when the script ends: script-busy.ts).
-  const stream = c.server.writeStream;
   if (stream.hasPending && currentRun(c.server) === null) stream.flush();
   // Keys the command (or EXEC's commands) created that clients wait on are served now,
   // after it, as Redis's processCommand does after call(); while a script is suspended,

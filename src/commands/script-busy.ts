@@ -104,6 +104,8 @@ function slice(c: Client, commandTime: number): void {
   const mark = reply.mark();
   server.keyspace.setCommandTime(commandTime);
   let done = false;
+  // The slice belongs to the script's execution unit (write-stream.ts).
+  server.writeStream.executing = true;
   try {
     c.errorsSeen = server.stats.totalErrorReplies;
     done = engine.resume();
@@ -122,6 +124,7 @@ function slice(c: Client, commandTime: number): void {
     done = currentRun(server) === null;
   } finally {
     reply.protocol = protocol;
+    server.writeStream.executing = false;
   }
   const bytes = reply.cut(mark);
   if (bytes.length !== 0) c.transport.push(bytes);

@@ -33,6 +33,10 @@ export interface KeyspaceListener {
   databasesSwapped?(a: Database, b: Database): void;
   /** A keyspace event, named as Redis names it ("set", "del", "expired" ...). */
   event?(cls: EventClass, event: string, key: string, db: Database): void;
+  /** A key was removed because its deadline passed (on time, or found past it on access). */
+  keyExpired?(db: Database, key: string): void;
+  /** A key was removed to bring memory under maxmemory. */
+  keyEvicted?(db: Database, key: string): void;
 }
 
 /**
@@ -211,12 +215,14 @@ export class Keyspace implements DatabaseEvents {
     this.expiryLag.record(reclaimedAt - deadline, reclaimedAt);
     this.listener.keyModified?.(db, key);
     this.notify('x', 'expired', key, db);
+    this.listener.keyExpired?.(db, key);
   }
 
   evicted(db: Database, key: string): void {
     this.stats.evictedKeys++;
     this.listener.keyModified?.(db, key);
     this.notify('e', 'evicted', key, db);
+    this.listener.keyEvicted?.(db, key);
   }
 
   missed(db: Database, key: string): void {

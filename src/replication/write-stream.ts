@@ -29,6 +29,13 @@ export class WriteStream {
   /** The database the stream's last command was in (Redis's slaveseldb); -1 for none yet. */
   private selectedDb = -1;
 
+  /**
+   * Set by the dispatcher while a command runs: what is propagated meanwhile (a key found
+   * expired on access) belongs to the command's execution unit; outside one (a deadline
+   * reached on time, an eviction) it is a unit of its own (see propagateAlone).
+   */
+  executing = false;
+
   /** Whether anything listens (propagate() keeps nothing otherwise). */
   get active(): boolean {
     return this.consumers.size !== 0;
@@ -51,6 +58,17 @@ export class WriteStream {
   propagate(db: number, argv: readonly string[]): void {
     if (this.consumers.size === 0) return;
     this.pending.push({ db, argv });
+  }
+
+  /**
+   * A command the server itself issues (a DEL for an expired or evicted key): within the
+   * running command's unit if one runs, else written at once, alone (Redis propagates
+   * active expiry and evictions without MULTI).
+   */
+  propagateAlone(db: number, argv: readonly string[]): void {
+    if (this.consumers.size === 0) return;
+    this.pending.push({ db, argv });
+    if (!this.executing) this.flush();
   }
 
   /** Whether the current execution unit has appended anything. */

@@ -219,6 +219,13 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
     this.keyspace.listener.keyCreated = (db, key) => this.blocking.signal(db, key);
+    // Replicas delete what expires or is evicted here when told to (Redis's propagateDeletion).
+    this.keyspace.listener.keyExpired = (db, key) => {
+      if (this.writeStream.active) this.writeStream.propagateAlone(db.index, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+    };
+    this.keyspace.listener.keyEvicted = (db, key) => {
+      if (this.writeStream.active) this.writeStream.propagateAlone(db.index, [this.config.bool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
+    };
     this.keyspace.listener.databasesSwapped = (a, b) => {
       this.watches.databasesSwapped(a, b, this.keyspace.now);
       // Clients blocked on keys of either index are served if those keys now exist (Redis's scanDatabaseForReadyKeys).

@@ -16,7 +16,11 @@ import { pairSuite } from './harness.js';
  * absolute ones. Non-deterministic commands as their effect, expiry's DELs and the rest
  * come with the rest of replication.
  */
-const p = pairSuite({ redis: ['--repl-diskless-sync-delay', '0'], reset: false });
+const p = pairSuite({
+  redis: ['--repl-diskless-sync-delay', '0', '--enable-debug-command', 'yes'],
+  lapse: { configText: 'enable-debug-command yes\n' },
+  reset: false,
+});
 
 type Op = { db: number; argv: string[] };
 
@@ -120,7 +124,10 @@ afterAll(() => {
 async function sameStream(commands: string[][]): Promise<void> {
   redisLines = [];
   lapseBytes = '';
-  for (const argv of commands) await p.exact(...argv);                           // exact, each command's reply
+  for (const argv of commands) {
+    if (argv[0] === 'sleep') await new Promise((r) => setTimeout(r, Number(argv[1])));
+    else await p.exact(...argv);                                                // exact, each command's reply
+  }
   const marker = `marker:${Math.random()}`;
   await p.exact('SET', marker, '1');                                            // exact
   const done = (): boolean => redisLines.some((l) => l.includes(marker)) && lapseBytes.includes(marker);
@@ -172,6 +179,19 @@ describe('the write stream, compared with redis-cli --replica', () => {
       ['INCRBYFLOAT', 'f', '1.5'], ['INCRBYFLOAT', 'f', '0.1'], ['EXPIRE', 'f', '100'], ['INCRBYFLOAT', 'f', '1e3'], ['INCRBYFLOAT', 'f', 'x'],
       ['HINCRBYFLOAT', 'hf', 'a', '2.5'], ['HINCRBYFLOAT', 'hf', 'a', '-0.25'], ['HINCRBYFLOAT', 'hf', 'a', 'x'],
     ]);
+  });
+
+  test('keys that expire: DEL alone when found on access or on time, inside the command\'s unit when a write finds one', async () => {
+    expect((await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '0')).toString()).toBe('+OK\r\n'); // exact
+    try {
+      await sameStream([
+        ['SET', 'x1', 'v', 'PX', '30'], ['SET', 'x2', 'v', 'PX', '30'], ['SET', 'x3', '5', 'PX', '30'], ['sleep', '80'],
+        ['GET', 'x1'], ['SET', 'x2', 'new'], ['INCR', 'x3'],
+      ]);
+    } finally {
+      await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '1');                         // exact
+    }
+    await sameStream([['SET', 'x4', 'v', 'PX', '30'], ['sleep', '600']]);
   });
 
   test('databases: SELECT before a command of another database; MOVE, COPY and SWAPDB as sent', async () => {
