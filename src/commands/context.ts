@@ -205,6 +205,9 @@ export class ClientIds {
 }
 
 /** One client's session state. Created by the server for each connection. */
+/** A write command's propagateAs when it propagated what it did itself (SPOP's SREMs): nothing more. */
+export const NO_PROPAGATION: string[] = [];
+
 export class Client {
   readonly id: number;
   readonly reply: ReplyWriter;

@@ -1,4 +1,4 @@
-import type { Client } from './context.js';
+import { NO_PROPAGATION, type Client } from './context.js';
 import type { CommandSpec } from './table.js';
 import type { ProtectingParam } from './declare.js';
 import {
@@ -198,7 +198,9 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   c.propagateAs = null;
   try {
     cmd.handler!(c, argv);
-    if (stream.active && keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) stream.propagate(c.db.index, c.propagateAs ?? argv);
+    if (stream.active && keyspace.changesSinceSave !== dirty && cmd.flags.has('write') && c.propagateAs !== NO_PROPAGATION) {
+      stream.propagate(c.db.index, c.propagateAs ?? argv);
+    }
   } catch (e) {
     // A bug in one handler costs one reply, never the process or other clients.
     reply.rollback(mark);

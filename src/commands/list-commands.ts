@@ -549,13 +549,25 @@ function lmpop(c: Client, argv: string[]): void {
     const entry = writeList(c, key);
     if (entry === null) return;
     if (entry === undefined || entry.value.length === 0) continue;
-    const popped = popElements(c, entry, (parsed.end === 0 ? HEAD : TAIL), parsed.count);
+    const where = parsed.end === 0 ? HEAD : TAIL;
+    const length = entry.value.length;
+    const popped = popElements(c, entry, where, parsed.count);
     c.reply.arrayHeader(2);
     c.reply.bulk(key);
     c.reply.bulkArray(popped);
+    if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, Math.min(parsed.count, length));
     return;
   }
   c.reply.nullArray();
+}
+
+/**
+ * How the write stream carries a pop (Redis replicates LMPOP and the blocking pops as
+ * LPOP/RPOP, with the count actually popped when the command had one).
+ */
+function popArgv(where: End, key: string, count = -1): string[] {
+  const name = where === HEAD ? 'LPOP' : 'RPOP';
+  return count === -1 ? [name, key] : [name, key, String(count)];
 }
 
 
@@ -599,15 +611,20 @@ function blockingPop(c: Client, keys: readonly string[], where: End, timeoutArg:
     const entry = writeList(c, key);
     if (entry === null) return;
     if (entry === undefined || entry.value.length === 0) continue;
+    const length = entry.value.length;
     popAndReply(c, key, entry, where, count);
+    if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, count === -1 ? -1 : Math.min(count, length));
     return;
   }
   blockOnLists(c, keys, timeout.ms, false, (key) => {
     const entry = c.db.get(key) as ListEntry;
+    const length = entry.value.length;
     // Served later, BLPOP and BRPOP add no change to the counter (serveClientBlockedOnList
     // pops without listElementsRemoved's dirty count); BLMPOP counts its elements.
     if (count === -1) uncounted(c, () => popAndReply(c, key, entry, where, count));
     else popAndReply(c, key, entry, where, count);
+    const stream = c.server.writeStream;
+    if (stream.active) stream.propagateAlone(c.db.index, popArgv(where, key, count === -1 ? -1 : Math.min(count, length)));
   });
 }
 
@@ -642,12 +659,25 @@ function blockingMove(c: Client, argv: string[], from: End, to: End, timeoutArg:
   }
   const src = writeList(c, argv[1]!);
   if (src === null) return;
+  // Replicated as LMOVE (as sent) or RPOPLPUSH, without the timeout.
+  const moved = argv.length === 6 ? ['LMOVE', argv[1]!, argv[2]!, argv[3]!, argv[4]!] : ['RPOPLPUSH', argv[1]!, argv[2]!];
   if (src !== undefined) {
     moveGeneric(c, argv, from, to);
+    if (c.server.writeStream.active) c.propagateAs = moved;
     return;
   }
   // Served later, the move adds no change to the counter, as Redis's serveClientBlockedOnList.
-  blockOnLists(c, [argv[1]!], timeout.ms, true, () => uncounted(c, () => moveGeneric(c, argv, from, to)));
+  blockOnLists(c, [argv[1]!], timeout.ms, true, () => {
+    const before = (c.db.get(argv[1]!) as ListEntry | undefined)?.value.length;
+    uncounted(c, () => moveGeneric(c, argv, from, to));
+    const after = (c.db.get(argv[1]!) as ListEntry | undefined)?.value.length;
+    const stream = c.server.writeStream;
+    // A destination of another type took nothing: nothing to replicate. Served later, the
+    // ends are written as Redis's shared "left"/"right".
+    if (stream.active && after !== before) {
+      stream.propagateAlone(c.db.index, argv.length === 6 ? ['LMOVE', argv[1]!, argv[2]!, from === HEAD ? 'left' : 'right', to === HEAD ? 'left' : 'right'] : moved);
+    }
+  });
 }
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout */

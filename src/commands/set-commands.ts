@@ -1,4 +1,5 @@
 import type { Client } from './context.js';
+import { NO_PROPAGATION } from './context.js';
 import { cmd, key, keynum, type CommandDefinition } from './declare.js';
 import {
   ERR_LIMIT_NEGATIVE,
@@ -252,6 +253,8 @@ function spop(c: Client, argv: string[]): void {
   c.reply.bulk(member);
   if (set.size === 0) deleteEmptied(c, entry);
   else db.signalModified(key);
+  // Replicated as the member it took, never as a pop to draw again.
+  if (c.server.writeStream.active) c.propagateAs = ['SREM', key, member];
 }
 
 function spopWithCount(c: Client, argv: string[]): void {
@@ -282,8 +285,13 @@ function spopWithCount(c: Client, argv: string[]): void {
     db.deleteEntry(entry);
     moreChanges(c, size - 1);
     keyspace.notify('g', 'del', key, db);
+    if (c.server.writeStream.active) c.propagateAs = ['DEL', key];
     return;
   }
+  // Replicated as one SREM per member taken (in the execution unit, so MULTI/EXEC wraps
+  // them), the SPOP itself not at all.
+  const stream = c.server.writeStream.active ? c.server.writeStream : null;
+  if (stream !== null) c.propagateAs = NO_PROPAGATION;
   const count = Number(l);
   reply.setHeader(count);
   const remaining = size - count;
@@ -293,6 +301,7 @@ function spopWithCount(c: Client, argv: string[]): void {
       const member = set.random();
       reply.bulk(member);
       set.remove(member);
+      stream?.propagate(db.index, ['SREM', key, member]);
     }
     db.valueChanged(entry, before);
     db.signalModified(key);
@@ -305,7 +314,10 @@ function spopWithCount(c: Client, argv: string[]): void {
       set.remove(member);
     }
     kept.fit();
-    set.forEach((member) => reply.bulk(member));
+    set.forEach((member) => {
+      reply.bulk(member);
+      stream?.propagate(db.index, ['SREM', key, member]);
+    });
     db.valueChanged(entry, before);
     db.replaceValue(entry, kept);
   }

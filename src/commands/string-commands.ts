@@ -271,6 +271,7 @@ function getset(c: Client, argv: string[]): void {
   if (!replyGet(c, key)) return;
   c.db.set(key, argv[2]!, NO_DEADLINE);
   c.server.keyspace.notify('$', 'set', key, c.db);
+  if (c.server.writeStream.active) c.propagateAs = ['SET', key, argv[2]!];
 }
 
 /** GETDEL key */
@@ -285,6 +286,7 @@ function getdel(c: Client, argv: string[]): void {
   c.reply.bulk(entry.value);
   c.db.deleteEntry(entry);
   c.server.keyspace.notify('g', 'del', key, c.db);
+  if (c.server.writeStream.active) c.propagateAs = [c.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', key];
 }
 
 /**

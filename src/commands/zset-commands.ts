@@ -661,10 +661,18 @@ function zmpop(c: Client, argv: string[]): void {
     const entry = writeZset(c, key);
     if (entry === null) return;
     if (entry === undefined) continue;
+    const length = entry.value.size;
     mpopReply(c, key, entry, parsed.count, parsed.end === 1);
+    if (c.server.writeStream.active) c.propagateAs = zpopArgv(parsed.end === 1, key, Math.min(parsed.count, length));
     return;
   }
   c.reply.nullArray();
+}
+
+/** How the write stream carries ZMPOP and the blocking pops: ZPOPMIN/ZPOPMAX, with the count popped when the command had one. */
+function zpopArgv(max: boolean, key: string, count = -1): string[] {
+  const name = max ? 'ZPOPMAX' : 'ZPOPMIN';
+  return count === -1 ? [name, key] : [name, key, String(count)];
 }
 
 /** ZMPOP's and BZMPOP's ends: MIN pops the lowest scores, MAX the highest. */
@@ -700,14 +708,22 @@ function blockingZpop(c: Client, keys: readonly string[], max: boolean, timeoutA
     const entry = writeZset(c, key);
     if (entry === null) return;
     if (entry === undefined || entry.value.size === 0) continue;
+    const length = entry.value.size;
     blockingPopReply(c, key, entry, count, max);
+    if (c.server.writeStream.active) c.propagateAs = zpopArgv(max, key, count === -1 ? -1 : Math.min(count, length));
     return;
   }
   if (c.multi !== null || c.isScript) {
     c.reply.nullArray();
     return;
   }
-  const serve = (key: string): void => blockingPopReply(c, key, c.db.get(key) as ZSetEntry, count, max);
+  const serve = (key: string): void => {
+    const entry = c.db.get(key) as ZSetEntry;
+    const length = entry.value.size;
+    blockingPopReply(c, key, entry, count, max);
+    const stream = c.server.writeStream;
+    if (stream.active) stream.propagateAlone(c.db.index, zpopArgv(max, key, count === -1 ? -1 : Math.min(count, length)));
+  };
   c.server.blocking.block(c, { type: 'zset', db: c.db, keys, timeoutMs: timeout.ms, serve });
 }
 

@@ -124,17 +124,27 @@ afterAll(() => {
 async function sameStream(commands: string[][]): Promise<void> {
   redisLines = [];
   lapseBytes = '';
+  const waiting: Promise<unknown>[] = [];
   for (const argv of commands) {
     if (argv[0] === 'sleep') await new Promise((r) => setTimeout(r, Number(argv[1])));
+    else if (argv[0] === 'blocked') {
+      // A second connection to each server that blocks on the command; answered once served.
+      const [r2, l2] = await p.connect();
+      waiting.push(Promise.all([r2.call(...argv.slice(1)), l2.call(...argv.slice(1))]));
+      await new Promise((r) => setTimeout(r, 50));
+    } else if (argv[0] === 'random') await p.both(argv.slice(1));              // a random reply: not compared
     else await p.exact(...argv);                                                // exact, each command's reply
   }
+  await Promise.all(waiting);
   const marker = `marker:${Math.random()}`;
   await p.exact('SET', marker, '1');                                            // exact
   const done = (): boolean => redisLines.some((l) => l.includes(marker)) && lapseBytes.includes(marker);
   for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(done(), 'both streams reached the marker').toBe(true);
-  const redis = ops(redisLines.map(parseCsv));
-  const lapse = ops(parseResp(lapseBytes));
+  // Members a random pop took differ between the servers: SREMs of the key `rnd` are compared without them.
+  const unrandom = (o: Op): Op => (o.argv[0] === 'SREM' && o.argv[1] === 'rnd' ? { db: o.db, argv: ['SREM', 'rnd', '*'] } : o);
+  const redis = ops(redisLines.map(parseCsv)).map(unrandom);
+  const lapse = ops(parseResp(lapseBytes)).map(unrandom);
   // Absolute times in milliseconds (PXAT, PEXPIREAT) come from each server's clock: equal
   // within 2 s, then compared as equal.
   for (let i = 0; i < Math.min(redis.length, lapse.length); i++) {
@@ -192,6 +202,30 @@ describe('the write stream, compared with redis-cli --replica', () => {
       await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '1');                         // exact
     }
     await sameStream([['SET', 'x4', 'v', 'PX', '30'], ['sleep', '600']]);
+  });
+
+  test('commands written as their effect: pops as LPOP/RPOP/ZPOPMIN/ZPOPMAX/LMOVE/RPOPLPUSH, SPOP as SREM or DEL, GETDEL as DEL, GETSET as SET', async () => {
+    await sameStream([
+      ['RPUSH', 'pl', 'a', 'b', 'c', 'd', 'e'], ['LMPOP', '1', 'pl', 'LEFT', 'COUNT', '2'], ['LMPOP', '2', 'nosuch', 'pl', 'RIGHT', 'COUNT', '9'],
+      ['RPUSH', 'pl', 'a', 'b', 'c'], ['BLPOP', 'nosuch', 'pl', '1'], ['BRPOP', 'pl', '1'], ['BLMPOP', '1', '1', 'pl', 'LEFT', 'COUNT', '5'],
+      ['RPUSH', 'pl', 'a', 'b'], ['BLMOVE', 'pl', 'pl2', 'left', 'RIGHT', '1'], ['BRPOPLPUSH', 'pl', 'pl2', '1'],
+      ['ZADD', 'pz', '1', 'a', '2', 'b', '3', 'c', '4', 'd'], ['ZMPOP', '1', 'pz', 'MIN', 'COUNT', '1'], ['BZPOPMAX', 'pz', '1'],
+      ['BZPOPMIN', 'pz', '1'], ['BZMPOP', '1', '1', 'pz', 'MAX', 'COUNT', '7'],
+      ['SADD', 'ps', 'only'], ['SPOP', 'ps'], ['SADD', 'ps', '1', '2'], ['SPOP', 'ps', '5'], ['SADD', 'rnd', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'],
+      ['random', 'SPOP', 'rnd'], ['random', 'SPOP', 'rnd', '2'], ['random', 'SPOP', 'rnd', '6'], ['SPOP', 'ps', '0'],
+      ['SET', 'gd', 'v'], ['GETDEL', 'gd'], ['GETDEL', 'gd'], ['GETSET', 'gs', 'one'], ['GETSET', 'gs', 'two'],
+    ]);
+  });
+
+  test('blocked clients served later: their pops and moves as units of their own after the command that fed them', async () => {
+    await sameStream([
+      ['blocked', 'BLPOP', 'bl1', '5'], ['RPUSH', 'bl1', 'x', 'y'],
+      ['blocked', 'BLMPOP', '5', '1', 'bl2', 'RIGHT', 'COUNT', '5'], ['RPUSH', 'bl2', 'x', 'y', 'z'],
+      ['blocked', 'BLMOVE', 'bl3', 'bl4', 'RIGHT', 'LEFT', '5'], ['LPUSH', 'bl3', 'm'],
+      ['blocked', 'BRPOPLPUSH', 'bl5', 'bl6', '5'], ['LPUSH', 'bl5', 'n'],
+      ['blocked', 'BZPOPMIN', 'bz1', '5'], ['ZADD', 'bz1', '1', 'a', '2', 'b'],
+      ['blocked', 'BZMPOP', '5', '1', 'bz2', 'MAX', 'COUNT', '3'], ['ZADD', 'bz2', '1', 'a', '2', 'b'],
+    ]);
   });
 
   test('databases: SELECT before a command of another database; MOVE, COPY and SWAPDB as sent', async () => {
