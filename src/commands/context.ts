@@ -232,6 +232,8 @@ export class Client {
    * command ran, cleared before each command.
    */
   propagateAs: string[] | null = null;
+  /** Set by a command that reaches the write stream even when it changed nothing (FLUSHALL, PUBLISH: forceCommandPropagation). */
+  forcePropagation = false;
   /** Between MULTI and the end of EXEC or DISCARD: the queued commands; null otherwise. */
   multi: MultiState | null = null;
   /** The keys this client WATCHes; null when none. */

@@ -196,9 +196,10 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   const keyspace = server.keyspace;
   const dirty = stream.active ? keyspace.changesSinceSave : 0;
   c.propagateAs = null;
+  c.forcePropagation = false;
   try {
     cmd.handler!(c, argv);
-    if (stream.active && keyspace.changesSinceSave !== dirty && cmd.flags.has('write') && c.propagateAs !== NO_PROPAGATION) {
+    if (stream.active && c.propagateAs !== NO_PROPAGATION && ((keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) || c.forcePropagation)) {
       stream.propagate(c.db.index, c.propagateAs ?? argv);
     }
   } catch (e) {

@@ -234,6 +234,8 @@ function flushdb(c: Client, argv: string[]): void {
   if (!flushArgumentsOk(c, argv)) return;
   c.db.clear();
   c.reply.simple('OK');
+  // Propagated even when the database was already empty, as Redis forces it.
+  c.forcePropagation = true;
 }
 
 /**
@@ -246,6 +248,8 @@ function flushall(c: Client, argv: string[]): void {
   c.server.keyspace.flushAll();
   c.server.persistence.afterFlushAll();
   c.reply.simple('OK');
+  // Propagated even when every database was already empty, as Redis forces it.
+  c.forcePropagation = true;
 }
 
 /**
@@ -568,6 +572,7 @@ function restore(c: Client, argv: string[]): void {
     if (deleted) {
       keyspace.changesSinceSave = changes + 1;
       keyspace.notify('g', 'del', name, db);
+      if (c.server.writeStream.active) c.propagateAs = ['DEL', name];
     }
     c.reply.simple('OK');
     return;
@@ -586,6 +591,13 @@ function restore(c: Client, argv: string[]): void {
   keyspace.changesSinceSave = changes + 1;
   keyspace.notify('g', 'restore', name, db);
   c.reply.simple('OK');
+  // A relative TTL reaches replicas as the absolute time, with ABSTTL added.
+  if (ttlArg !== 0 && !o.absTtl && c.server.writeStream.active) {
+    const rewritten = argv.slice();
+    rewritten[2] = String(when);
+    rewritten.push('ABSTTL');
+    c.propagateAs = rewritten;
+  }
 }
 
 export const KEY_COMMANDS: CommandDefinition[] = [

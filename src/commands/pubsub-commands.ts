@@ -72,6 +72,8 @@ function punsubscribe(c: Client, argv: string[]): void {
 /** PUBLISH channel message: the number of clients that received it. */
 function publish(c: Client, argv: string[]): void {
   c.reply.integer(c.server.pubsub.publish(argv[1]!, argv[2]!));
+  // Replicas publish it to their own subscribers (Redis forces its propagation).
+  c.forcePropagation = true;
 }
 
 /** SPUBLISH shardchannel message */

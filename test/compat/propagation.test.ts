@@ -121,7 +121,7 @@ afterAll(() => {
 });
 
 /** Sends each command to both servers (replies compared), then waits for a marker write on both streams and compares them. */
-async function sameStream(commands: string[][]): Promise<void> {
+async function sameStream(commands: (string | Buffer)[][]): Promise<void> {
   redisLines = [];
   lapseBytes = '';
   const waiting: Promise<unknown>[] = [];
@@ -225,6 +225,33 @@ describe('the write stream, compared with redis-cli --replica', () => {
       ['blocked', 'BRPOPLPUSH', 'bl5', 'bl6', '5'], ['LPUSH', 'bl5', 'n'],
       ['blocked', 'BZPOPMIN', 'bz1', '5'], ['ZADD', 'bz1', '1', 'a', '2', 'b'],
       ['blocked', 'BZMPOP', '5', '1', 'bz2', 'MAX', 'COUNT', '3'], ['ZADD', 'bz2', '1', 'a', '2', 'b'],
+    ]);
+  });
+
+  test('every other write command lapse has, with RESTORE\'s relative TTL as ABSTTL, FLUSHALL and FLUSHDB even when empty, and PUBLISH', async () => {
+    const bulk = (reply: Buffer): Buffer => {
+      const header = reply.indexOf('\r\n');
+      return reply.subarray(header + 2, reply.length - 2);
+    };
+    await p.exact('RPUSH', 'dumped', 'a', 'b');                                  // exact
+    const payload = bulk(await p.exact('DUMP', 'dumped'));                       // exact: Redis's payload bytes
+    await p.exact('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=cov\nredis.register_function('cov', function() return 1 end)"); // exact
+    const functions = bulk(await p.exact('FUNCTION', 'DUMP'));                   // exact
+    await sameStream([
+      ['SET', 'bk', ''], ['SETBIT', 'bk', '7', '1'], ['SETBIT', 'bk', '7', '1'], ['BITFIELD', 'bk', 'SET', 'u8', '8', '255'], ['BITFIELD', 'bk', 'GET', 'u8', '8'],
+      ['BITOP', 'OR', 'bdst', 'bk', 'bk'], ['HMSET', 'hm', 'a', '1'], ['RPUSH', 'll', 'a', 'b'], ['LINSERT', 'll', 'BEFORE', 'b', 'x'],
+      ['LINSERT', 'll', 'BEFORE', 'nope', 'x'], ['LMOVE', 'll', 'll2', 'LEFT', 'RIGHT'], ['LPOP', 'll'], ['RPOP', 'll2'], ['LPOP', 'll', '5'],
+      ['LPOP', 'nosuch'], ['LPUSHX', 'll2', 'y'], ['RPUSHX', 'll2', 'z'], ['RPUSHX', 'nosuch', 'z'], ['RPOPLPUSH', 'll2', 'll3'],
+      ['RENAMENX', 'hm', 'hm2'], ['RENAMENX', 'll3', 'hm2'], ['UNLINK', 'hm2'], ['SADD', 's1', '1', '2', '3'], ['SADD', 's2', '2', '3', '4'],
+      ['SDIFFSTORE', 'sd', 's1', 's2'], ['SINTERSTORE', 'si', 's1', 's2'], ['SUNIONSTORE', 'su', 's1', 's2'], ['SORT', 's1', 'STORE', 'sorted'],
+      ['ZADD', 'z1', '1', 'a', '2', 'b', '3', 'c'], ['ZADD', 'z2', '1', 'b'], ['ZDIFFSTORE', 'zd', '2', 'z1', 'z2'], ['ZINTERSTORE', 'zi', '2', 'z1', 'z2'],
+      ['ZUNIONSTORE', 'zu', '2', 'z1', 'z2'], ['ZRANGESTORE', 'zr', 'z1', '0', '1'], ['ZPOPMIN', 'zu'], ['ZPOPMAX', 'zu', '1'],
+      ['ZREMRANGEBYRANK', 'z1', '0', '0'], ['ZREMRANGEBYSCORE', 'z1', '2', '2'], ['ZADD', 'zl', '0', 'a', '0', 'b', '0', 'c'],
+      ['ZREMRANGEBYLEX', 'zl', '[a', '[b'], ['PUBLISH', 'chan', 'hello'],
+      ['RESTORE', 'rk', '0', payload], ['RESTORE', 'rk2', '100000', payload], ['RESTORE', 'rk', '0', payload, 'REPLACE'],
+      ['RESTORE', 'rk3', '4102444800000', payload, 'ABSTTL'], ['RESTORE', 'rk', '1', payload, 'REPLACE', 'ABSTTL'], ['RESTORE', 'rk4', '1', payload, 'ABSTTL'],
+      ['FUNCTION', 'DELETE', 'cov'], ['FUNCTION', 'RESTORE', functions], ['FUNCTION', 'FLUSH'],
+      ['SELECT', '9'], ['FLUSHDB'], ['FLUSHDB'], ['SELECT', '0'], ['FLUSHALL'], ['FLUSHALL'],
     ]);
   });
 
