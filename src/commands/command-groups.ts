@@ -11,6 +11,7 @@ import { HASH_TTL_COMMANDS } from './hash-ttl-commands.js';
 import { MEMORY_COMMANDS } from './memory-commands.js';
 import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
+import { REPLICATION_COMMANDS } from './replication-commands.js';
 import { SCRIPT_COMMANDS } from './script-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SET_COMMANDS } from './set-commands.js';
@@ -37,6 +38,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...SERVER_COMMANDS,
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,
+  ...REPLICATION_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...ACL_COMMANDS,
   ...MEMORY_COMMANDS,
