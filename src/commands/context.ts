@@ -204,10 +204,10 @@ export class ClientIds {
   }
 }
 
-/** One client's session state. Created by the server for each connection. */
 /** A write command's propagateAs when it propagated what it did itself (SPOP's SREMs): nothing more. */
 export const NO_PROPAGATION: string[] = [];
 
+/** One client's session state. Created by the server for each connection. */
 export class Client {
   readonly id: number;
   readonly reply: ReplyWriter;
@@ -225,7 +225,6 @@ export class Client {
   lastInteraction: number;
   /** Full name of the last command run, for CLIENT LIST `cmd=`. */
   lastCommand = 'NULL';
-  // Transactions (transaction-commands.ts, watch.ts).
   /**
    * Set by a write command's handler when it must reach the write stream in another form
    * than the one it was sent in (Redis's rewriteClientCommandVector); read once the
@@ -234,6 +233,7 @@ export class Client {
   propagateAs: string[] | null = null;
   /** Set by a command that reaches the write stream even when it changed nothing (FLUSHALL, PUBLISH: forceCommandPropagation). */
   forcePropagation = false;
+  // Transactions (transaction-commands.ts, watch.ts).
   /** Between MULTI and the end of EXEC or DISCARD: the queued commands; null otherwise. */
   multi: MultiState | null = null;
   /** The keys this client WATCHes; null when none. */

@@ -189,8 +189,9 @@ export interface RunningFunction {
  * global), under a 500 ms timeout; the functions it registers keep the full environment,
  * because the globals table is the same and only its __index is switched back.
  *
- * Life: made with the server, start() (awaited by listen()) before any load. A library
- * that fails to load leaves everything as it was (its registered callbacks are released).
+ * Life: made with the server; its Lua state and loading environment are made at the first
+ * library (started()), synchronously. A library that fails to load leaves everything as
+ * it was (its registered callbacks are released).
  */
 export class FunctionEngine {
   private readonly vm: ScriptEngine;

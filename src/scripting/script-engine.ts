@@ -137,9 +137,10 @@ interface ArrayTable {
  * The EVAL engine of one server (Redis's lctx): one Lua 5.1 state with Redis 7.0's
  * environment, the script cache, and the run of a script.
  *
- * Life: the engine is made with the server; start() (awaited by listen()) creates its
- * WebAssembly instance and Lua state, so it is ready before any client can send EVAL.
- * SCRIPT FLUSH closes the state and opens a new one in the same instance (synchronous).
+ * Life: the engine is made with the server; its WebAssembly instance and Lua state are
+ * made, synchronously, the first time a script needs them (started()), so a server that
+ * runs no script never has them. SCRIPT FLUSH closes the state and opens a new one in the
+ * same instance (synchronous).
  *
  * A run: the script's compiled function runs on a coroutine of the state (resumed, not
  * called), with a count hook on it (every HOOK_EVERY instructions).

@@ -141,13 +141,14 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly memory: Memory;
   /** Whether listen() loads the snapshot first (see ServerOptions.persistence). */
   private readonly loadAtStart: boolean;
-  /** EVAL's Lua engine and script cache; started by listen(). */
+  /** EVAL's Lua engine and script cache; its Lua state is made at the first script. */
   readonly scripts: ScriptEngine;
+  /** What the writes look like to replicas (replication/write-stream.ts). */
   readonly writeStream = new WriteStream();
   scriptDenyDisabled = false;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;
-  /** FUNCTION's libraries and their Lua state (a second one, as Redis has); started by listen(). */
+  /** FUNCTION's libraries and their Lua state (a second one, as Redis has), made at the first library. */
   readonly functions: FunctionEngine;
 
   /** `before`: the process's memory before the server was created (createServer takes it first). */
@@ -202,7 +203,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       throw new StartupError(aclError);
     }
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
-    // EVAL's engine: made now (cheap), started by listen(); Memory leaves its WebAssembly memory out.
+    // EVAL's engine: made now (cheap), its Lua state at the first script; Memory leaves its WebAssembly memory out.
     this.scripts = new ScriptEngine({
       log: (level, message) => this.log(level, message),
       busyReplyThresholdMs: () => this.config.number('busy-reply-threshold'),
