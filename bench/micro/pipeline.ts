@@ -4,6 +4,9 @@
  * command. Isolates lapse's own CPU cost from syscalls and the network stack.
  *
  *   npx tsx bench/micro/pipeline.ts [commands=1000000] [workload names, comma separated]
+ *
+ * STREAM=1 attaches a consumer to the write stream (bytes thrown away), as a replica
+ * would: what propagating every write costs.
  */
 import { createServer } from '../../src/index.js';
 import { Client, type ClientTransport } from '../../src/commands/context.js';
@@ -60,6 +63,7 @@ const transport: ClientTransport = {
 };
 
 const server = createServer({ port: 0 });
+if (process.env.STREAM === '1') server.writeStream.subscribe(() => {});
 const client = new Client(server, transport);
 const parser = new RequestParser(server.parserLimits);
 let executed = 0;

@@ -25,7 +25,7 @@ interface PendingOp {
 
 export class WriteStream {
   private readonly consumers = new Set<StreamConsumer>();
-  private pending: PendingOp[] = [];
+  private readonly pending: PendingOp[] = [];
   /** The database the stream's last command was in (Redis's slaveseldb); -1 for none yet. */
   private selectedDb = -1;
 
@@ -79,27 +79,35 @@ export class WriteStream {
   /** Ends the execution unit: writes what it appended (propagatePendingCommands). */
   flush(): void {
     const ops = this.pending;
-    if (ops.length === 0) return;
-    this.pending = [];
-    if (this.consumers.size === 0) return;
-    const parts: string[] = [];
-    const transaction = ops.length > 1;
+    const n = ops.length;
+    if (n === 0) return;
+    if (this.consumers.size === 0) {
+      ops.length = 0;
+      return;
+    }
     // MULTI takes the first command's database (its SELECT goes first), EXEC the last's.
-    if (transaction) this.encode(parts, ops[0]!.db, MULTI);
-    for (const op of ops) this.encode(parts, op.db, op.argv);
-    if (transaction) this.encode(parts, ops[ops.length - 1]!.db, EXEC);
-    const bytes = Buffer.from(parts.join(''), 'latin1');
+    let out = '';
+    if (n > 1) out = this.encode(out, ops[0]!.db, MULTI);
+    for (let i = 0; i < n; i++) out = this.encode(out, ops[i]!.db, ops[i]!.argv);
+    if (n > 1) out = this.encode(out, ops[n - 1]!.db, EXEC);
+    ops.length = 0;
+    const bytes = Buffer.from(out, 'latin1');
     for (const consumer of this.consumers) consumer(bytes);
   }
 
-  private encode(parts: string[], db: number, argv: readonly string[]): void {
+  /** out, then argv as a RESP array of bulk strings, after a SELECT if db is not the stream's current one. */
+  private encode(out: string, db: number, argv: readonly string[]): string {
     if (db >= 0 && db !== this.selectedDb) {
       const id = String(db);
-      parts.push(`*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`);
+      out += `*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`;
       this.selectedDb = db;
     }
-    parts.push(`*${argv.length}\r\n`);
-    for (const arg of argv) parts.push(`$${arg.length}\r\n`, arg, '\r\n');
+    out += `*${argv.length}\r\n`;
+    for (let i = 0; i < argv.length; i++) {
+      const arg = argv[i]!;
+      out += `$${arg.length}\r\n${arg}\r\n`;
+    }
+    return out;
   }
 }
 
