@@ -11,23 +11,31 @@
  * - SELECT goes before a command of another database than the previous one's, starting
  *   from none (so the first command of a stream is preceded by its SELECT).
  * - Commands are encoded as RESP arrays of bulk strings, the bytes of each argument as
- *   they are (arguments are latin1 strings, one char per byte).
+ *   they are (arguments are latin1 strings, one char per byte), straight into one buffer
+ *   that is reused from unit to unit.
  *
  * Nothing is kept while no consumer listens: `active` is false and propagate() returns at
  * once, so a server without replicas pays one property read per write.
  */
 export type StreamConsumer = (bytes: Buffer) => void;
 
-interface PendingOp {
-  readonly db: number;
-  readonly argv: readonly string[];
-}
+/** Arguments up to this length are copied byte by byte in JavaScript (cheaper than Buffer's call into C++). */
+const SHORT_ARG = 32;
+const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n', 'latin1');
+const EXEC = Buffer.from('*1\r\n$4\r\nEXEC\r\n', 'latin1');
 
 export class WriteStream {
   private readonly consumers = new Set<StreamConsumer>();
-  private readonly pending: PendingOp[] = [];
+  /** The current unit's bytes, from 0 to `pos`. */
+  private buf = Buffer.allocUnsafe(16 * 1024);
+  private pos = 0;
+  /** Commands in the current unit, and where its first one starts (after its SELECT), for MULTI. */
+  private count = 0;
+  private firstAt = 0;
   /** The database the stream's last command was in (Redis's slaveseldb); -1 for none yet. */
   private selectedDb = -1;
+  /** A consumer joined in the middle of a unit: the next unit starts with a SELECT. */
+  private selectAfterUnit = false;
 
   /**
    * Set by the dispatcher while a command runs: what is propagated meanwhile (a key found
@@ -44,11 +52,13 @@ export class WriteStream {
   /**
    * Adds a consumer of the stream's bytes, from the next execution unit on; the returned
    * function removes it. A new consumer gets a SELECT before its first command, as a new
-   * replica does.
+   * replica does. A consumer gets a view of a buffer that is reused: it copies what it keeps.
    */
   subscribe(consumer: StreamConsumer): () => void {
     this.consumers.add(consumer);
-    this.selectedDb = -1;
+    // Between units at once; in the middle of one (its SELECT may be written already), after it.
+    if (this.count === 0) this.selectedDb = -1;
+    else this.selectAfterUnit = true;
     return () => {
       this.consumers.delete(consumer);
     };
@@ -57,7 +67,13 @@ export class WriteStream {
   /** Appends a command to the current execution unit (alsoPropagate). */
   propagate(db: number, argv: readonly string[]): void {
     if (this.consumers.size === 0) return;
-    this.pending.push({ db, argv });
+    if (db >= 0 && db !== this.selectedDb) {
+      this.encodeSelect(db);
+      this.selectedDb = db;
+    }
+    if (this.count === 0) this.firstAt = this.pos;
+    this.count++;
+    this.encode(argv);
   }
 
   /**
@@ -67,49 +83,85 @@ export class WriteStream {
    */
   propagateAlone(db: number, argv: readonly string[]): void {
     if (this.consumers.size === 0) return;
-    this.pending.push({ db, argv });
+    this.propagate(db, argv);
     if (!this.executing) this.flush();
   }
 
   /** Whether the current execution unit has appended anything. */
   get hasPending(): boolean {
-    return this.pending.length !== 0;
+    return this.count !== 0;
   }
 
   /** Ends the execution unit: writes what it appended (propagatePendingCommands). */
   flush(): void {
-    const ops = this.pending;
-    const n = ops.length;
+    const n = this.count;
     if (n === 0) return;
+    this.count = 0;
     if (this.consumers.size === 0) {
-      ops.length = 0;
+      this.pos = 0;
       return;
     }
-    // MULTI takes the first command's database (its SELECT goes first), EXEC the last's.
-    let out = '';
-    if (n > 1) out = this.encode(out, ops[0]!.db, MULTI);
-    for (let i = 0; i < n; i++) out = this.encode(out, ops[i]!.db, ops[i]!.argv);
-    if (n > 1) out = this.encode(out, ops[n - 1]!.db, EXEC);
-    ops.length = 0;
-    const bytes = Buffer.from(out, 'latin1');
+    // MULTI goes after the first command's SELECT (it takes that database), EXEC last.
+    if (n > 1) {
+      this.ensure(MULTI.length + EXEC.length);
+      this.buf.copyWithin(this.firstAt + MULTI.length, this.firstAt, this.pos);
+      MULTI.copy(this.buf, this.firstAt);
+      this.pos += MULTI.length;
+      EXEC.copy(this.buf, this.pos);
+      this.pos += EXEC.length;
+    }
+    const bytes = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    if (this.selectAfterUnit) {
+      this.selectAfterUnit = false;
+      this.selectedDb = -1;
+    }
     for (const consumer of this.consumers) consumer(bytes);
   }
 
-  /** out, then argv as a RESP array of bulk strings, after a SELECT if db is not the stream's current one. */
-  private encode(out: string, db: number, argv: readonly string[]): string {
-    if (db >= 0 && db !== this.selectedDb) {
-      const id = String(db);
-      out += `*2\r\n$6\r\nSELECT\r\n$${id.length}\r\n${id}\r\n`;
-      this.selectedDb = db;
-    }
-    out += `*${argv.length}\r\n`;
+  private encodeSelect(db: number): void {
+    const id = String(db);
+    this.encode(['SELECT', id]);
+  }
+
+  private encode(argv: readonly string[]): void {
+    let size = 16;
+    for (let i = 0; i < argv.length; i++) size += argv[i]!.length + 16;
+    this.ensure(size);
+    const b = this.buf;
+    let p = this.header(0x2a, argv.length, this.pos);
     for (let i = 0; i < argv.length; i++) {
       const arg = argv[i]!;
-      out += `$${arg.length}\r\n${arg}\r\n`;
+      const n = arg.length;
+      p = this.header(0x24, n, p);
+      if (n <= SHORT_ARG) for (let j = 0; j < n; j++) b[p + j] = arg.charCodeAt(j);
+      else b.write(arg, p, n, 'latin1');
+      p += n;
+      b[p] = 13;
+      b[p + 1] = 10;
+      p += 2;
     }
-    return out;
+    this.pos = p;
+  }
+
+  /** Writes `<type><n>\r\n` at p; returns the position after it. */
+  private header(type: number, n: number, p: number): number {
+    const b = this.buf;
+    b[p++] = type;
+    if (n < 10) b[p++] = 48 + n;
+    else {
+      const digits = String(n);
+      for (let i = 0; i < digits.length; i++) b[p++] = digits.charCodeAt(i);
+    }
+    b[p] = 13;
+    b[p + 1] = 10;
+    return p + 2;
+  }
+
+  private ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
   }
 }
-
-const MULTI: readonly string[] = ['MULTI'];
-const EXEC: readonly string[] = ['EXEC'];

@@ -52,6 +52,31 @@ describe('the write stream', () => {
     expect(out[0]!.equals(Buffer.from(cmd('SELECT', '0') + '*3\r\n$3\r\nSET\r\n$4\r\nk\r\n\xff\r\n$0\r\n\r\n', 'latin1'))).toBe(true);
   });
 
+  test('a consumer that joins in the middle of a unit gets that unit, then a SELECT before the next', () => {
+    const s = new WriteStream();
+    const first = capture(s);
+    s.propagate(4, ['SET', 'a', '1']);
+    s.flush();
+    s.propagate(4, ['SET', 'b', '2']);
+    const second = capture(s);
+    s.flush();
+    s.propagate(4, ['SET', 'c', '3']);
+    s.flush();
+    expect(second).toEqual([cmd('SET', 'b', '2'), cmd('SELECT', '4') + cmd('SET', 'c', '3')]);
+    expect(first[2]).toBe(cmd('SELECT', '4') + cmd('SET', 'c', '3'));
+  });
+
+  test('long arguments and many of them: the buffer grows and keeps every byte', () => {
+    const s = new WriteStream();
+    const out = capture(s);
+    const long = 'y'.repeat(100_000);
+    const many = Array.from({ length: 2000 }, (_, i) => `member-${i}`);
+    s.propagate(0, ['SET', 'big', long]);
+    s.propagate(0, ['SADD', 'many', ...many]);
+    s.flush();
+    expect(out).toEqual([cmd('SELECT', '0') + cmd('MULTI') + cmd('SET', 'big', long) + cmd('SADD', 'many', ...many) + cmd('EXEC')]);
+  });
+
   test('a new consumer gets a SELECT first; one that left gets nothing more', () => {
     const s = new WriteStream();
     const first = capture(s);
