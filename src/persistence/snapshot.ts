@@ -112,9 +112,20 @@ interface DbWalk {
 export type BackgroundSaveResult = { ok: true; keys: number } | { ok: false; error: Error; aborted: boolean };
 
 /**
+ * Where a background save's bytes go: the RDB file (BGSAVE: a temporary file renamed in
+ * place), or, for a replica's full sync, its socket. write() resolves when the sink can
+ * take more; commit() ends it (false: it was not wanted any more); abort() drops it.
+ */
+export interface SnapshotSink {
+  write(chunks: Buffer[]): Promise<void>;
+  commit(stillWanted: () => boolean): Promise<boolean>;
+  abort(): Promise<void>;
+}
+
+/**
  * BGSAVE. start() begins the walk and returns at once; `done` settles when the file is
  * in place (or the save failed or was aborted). Only the file's temporary copy is
- * touched until the final rename.
+ * touched until the final rename. The same walk can feed another sink (SnapshotSink).
  */
 export class BackgroundSave implements ChangeObserver {
   /** When the save began (ms since the epoch, the command time). */
@@ -137,8 +148,10 @@ export class BackgroundSave implements ChangeObserver {
 
   constructor(
     private readonly keyspace: Keyspace,
-    private readonly options: SnapshotOptions,
+    options: SnapshotOptions,
     tuning: SnapshotTuning = {},
+    /** The destination; by default the file options.dir/options.filename, written atomically. */
+    private readonly openSink: () => Promise<SnapshotSink> = () => AsyncAtomicFile.open(options.dir, options.filename),
   ) {
     this.startTime = keyspace.now;
     this.budgetMs = tuning.budgetMs ?? 2;
@@ -239,9 +252,9 @@ export class BackgroundSave implements ChangeObserver {
   }
 
   private async run(): Promise<BackgroundSaveResult> {
-    let file: AsyncAtomicFile | null = null;
+    let file: SnapshotSink | null = null;
     try {
-      file = await AsyncAtomicFile.open(this.options.dir, this.options.filename);
+      file = await this.openSink();
       for (;;) {
         if (this.aborted) throw new AbortedError();
         const finished = this.step();
