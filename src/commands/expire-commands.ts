@@ -1,4 +1,5 @@
 import type { Client } from './context.js';
+import { deletionArgv } from '../replication/write-stream.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import { ERR_GT_LT, ERR_NOT_INTEGER, ERR_NX_XX_GT_LT, errInvalidExpireTime, errUnsupportedOption } from './errors.js';
 import { optionName } from './args.js';
@@ -42,12 +43,9 @@ function expireTimeFrom(v: number | bigint, seconds: boolean, base: number): num
   return when + BigInt(base);
 }
 
-/**
- * How the write stream carries a key deleted because its expire time had passed: DEL, or
- * UNLINK under lazyfree-lazy-expire (Redis's propagateDeletion).
- */
-export function deletionArgv(c: Client, key: string): string[] {
-  return [c.server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key];
+/** A key deleted because its expire time had passed, as the write stream carries it. */
+export function expiredDeletion(c: Client, key: string): string[] {
+  return deletionArgv(c.server.config.bool('lazyfree-lazy-expire'), key);
 }
 
 /**
@@ -114,7 +112,7 @@ function expireGeneric(c: Client, argv: string[], seconds: boolean, relative: bo
     // A deadline already past deletes the key, as an explicit DEL (not an expiration).
     db.deleteEntry(entry);
     keyspace.notify('g', 'del', key, db);
-    if (stream) c.propagateAs = deletionArgv(c, key);
+    if (stream) c.propagateAs = expiredDeletion(c, key);
   } else {
     db.setExpireTime(entry, when);
     db.signalModified(key);

@@ -1,5 +1,6 @@
 import type { Client } from './context.js';
-import { deletionArgv } from './expire-commands.js';
+import { expiredDeletion } from './expire-commands.js';
+import { deletionArgv } from '../replication/write-stream.js';
 import { cmd, key, type CommandDefinition } from './declare.js';
 import {
   ERR_DECREMENT_OVERFLOW,
@@ -286,7 +287,7 @@ function getdel(c: Client, argv: string[]): void {
   c.reply.bulk(entry.value);
   c.db.deleteEntry(entry);
   c.server.keyspace.notify('g', 'del', key, c.db);
-  if (c.server.writeStream.active) c.propagateAs = [c.server.config.bool('lazyfree-lazy-user-del') ? 'UNLINK' : 'DEL', key];
+  if (c.server.writeStream.active) c.propagateAs = deletionArgv(c.server.config.bool('lazyfree-lazy-user-del'), key);
 }
 
 /**
@@ -319,7 +320,7 @@ function getex(c: Client, argv: string[]): void {
   if (flags & OPT_ABSOLUTE && when <= keyspace.now) {
     db.deleteEntry(entry);
     keyspace.notify('g', 'del', key, db);
-    if (stream) c.propagateAs = deletionArgv(c, key);
+    if (stream) c.propagateAs = expiredDeletion(c, key);
   } else if (when >= 0) {
     db.setExpireTime(entry, when);
     db.signalModified(key);

@@ -19,6 +19,15 @@
  */
 export type StreamConsumer = (bytes: Buffer) => void;
 
+/**
+ * How the stream carries a key the server deleted by itself (expired, evicted, or a
+ * deadline already past): UNLINK when the matching lazyfree-lazy-* parameter is on, else
+ * DEL (Redis's propagateDeletion).
+ */
+export function deletionArgv(lazy: boolean, key: string): string[] {
+  return [lazy ? 'UNLINK' : 'DEL', key];
+}
+
 /** Arguments up to this length are copied byte by byte in JavaScript (cheaper than Buffer's call into C++). */
 const SHORT_ARG = 32;
 const MULTI = Buffer.from('*1\r\n$5\r\nMULTI\r\n', 'latin1');

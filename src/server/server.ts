@@ -2,7 +2,7 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
-import { WriteStream } from '../replication/write-stream.js';
+import { WriteStream, deletionArgv } from '../replication/write-stream.js';
 import { ERR_BAD_DIRECTIVE } from '../config/config-errors.js';
 import { PARAMS, type ParamValue } from '../config/params.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
@@ -222,10 +222,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.listener.keyCreated = (db, key) => this.blocking.signal(db, key);
     // Replicas delete what expires or is evicted here when told to (Redis's propagateDeletion).
     this.keyspace.listener.keyExpired = (db, key) => {
-      if (this.writeStream.active) this.writeStream.propagateAlone(db.index, [this.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+      if (this.writeStream.active) this.writeStream.propagateAlone(db.index, deletionArgv(this.config.bool('lazyfree-lazy-expire'), key));
     };
     this.keyspace.listener.keyEvicted = (db, key) => {
-      if (this.writeStream.active) this.writeStream.propagateAlone(db.index, [this.config.bool('lazyfree-lazy-eviction') ? 'UNLINK' : 'DEL', key]);
+      if (this.writeStream.active) this.writeStream.propagateAlone(db.index, deletionArgv(this.config.bool('lazyfree-lazy-eviction'), key));
     };
     this.keyspace.listener.databasesSwapped = (a, b) => {
       this.watches.databasesSwapped(a, b, this.keyspace.now);
