@@ -209,6 +209,12 @@ export class LuaWasm {
     }
   }
 
+  /** luaL_typename: the type name of the value at idx, 'no value' past the top. */
+  typeNameAt(L: number, idx: number): string {
+    const t = this.m._lua_type(L, idx);
+    return t === T_NONE ? 'no value' : TYPE_NAMES[t]!;
+  }
+
   /** Compiles a chunk (latin1 text) and pushes the function, or the error message; returns Lua's status. */
   load(L: number, chunk: string, chunkName: string): number {
     const len = chunk.length;

@@ -20,7 +20,6 @@ import {
   T_FUNCTION,
   T_NIL,
   T_NONE,
-  TYPE_NAMES,
 } from './lua-wasm.js';
 import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
@@ -836,12 +835,6 @@ export class ScriptEngine {
     return lua.raiseWhere(L, luaMissingGlobal(lua.toString(L, 2)!));
   }
 
-  /** The type name luaL_typerror gives argument i ('no value' past the last). */
-  private argType(lua: LuaWasm, L: number, i: number): string {
-    const t = lua.m._lua_type(L, i);
-    return t === T_NONE ? 'no value' : TYPE_NAMES[t]!;
-  }
-
   /** Whether the value at idx is one of the sandbox's read-only tables. */
   private isProtected(lua: LuaWasm, L: number, idx: number): boolean {
     const m = lua.m;
@@ -918,7 +911,7 @@ export class ScriptEngine {
     if (m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
     const n = m._lua_gettop(L);
     if (n !== 2 && n !== 3) return lua.raiseWhere(L, "wrong number of arguments to 'insert'");
-    if (n === 3 && m._lua_isnumber(L, 2) === 0) return lua.argError(L, 2, `number expected, got ${this.argType(lua, L, 2)}`);
+    if (n === 3 && m._lua_isnumber(L, 2) === 0) return lua.argError(L, 2, `number expected, got ${lua.typeNameAt(L, 2)}`);
     if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.tableInsert);
     m._lua_insert(L, 1);
@@ -938,7 +931,7 @@ export class ScriptEngine {
 
   /** luaL_checktype's error for argument i, which is not a table. Never returns. */
   private tableExpected(lua: LuaWasm, L: number, i: number): number {
-    return lua.argError(L, i, `table expected, got ${this.argType(lua, L, i)}`);
+    return lua.argError(L, i, `table expected, got ${lua.typeNameAt(L, i)}`);
   }
 
   /** Pushes the table behind the proxy at idx and returns true; returns false, pushing nothing, if it is no proxy. */
@@ -980,7 +973,7 @@ export class ScriptEngine {
     const m = lua.m;
     this.throughProxy(lua, L);
     const t = m._lua_type(L, 2);
-    if (t !== T_FUNCTION) return lua.argError(L, 2, `function expected, got ${t === T_NONE ? 'no value' : TYPE_NAMES[t]}`);
+    if (t !== T_FUNCTION) return lua.argError(L, 2, `function expected, got ${lua.typeNameAt(L, 2)}`);
     m._lua_pushnil(L);
     while (m._lua_next(L, 1) !== 0) {
       m._lua_pushvalue(L, 2);
@@ -1230,9 +1223,7 @@ function pushArray(lua: LuaWasm, L: number, items: readonly string[]): void {
 
 /** luaL_checkint's error: "bad argument #1 to 'random' (number expected, got string)". */
 function badNumberArgument(lua: LuaWasm, L: number, arg: number, fname: string): string {
-  const t = lua.m._lua_type(L, arg);
-  const got = t === -1 ? 'no value' : ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'][t];
-  return `bad argument #${arg} to '${fname}' (number expected, got ${got})`;
+  return `bad argument #${arg} to '${fname}' (number expected, got ${lua.typeNameAt(L, arg)})`;
 }
 
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { FunctionEngine, type FunctionInfo } from '../../src/scripting/function-engine.js';
-import { ScriptRun, type ScriptHost } from '../../src/scripting/script-run.js';
+import { ScriptRun } from '../../src/scripting/script-run.js';
+import { OK_HOST } from '../helpers/script-host.js';
 import { ReplyWriter } from '../../src/protocol/writer.js';
 import { readFunctionPayload, readRdbBuffer, RdbError } from '../../src/persistence/rdb-reader.js';
 import { createFunctionsPayload, verifyDumpPayload } from '../../src/persistence/dump-payload.js';
@@ -25,13 +26,6 @@ async function engine(): Promise<FunctionEngine> {
   return e;
 }
 
-const OK_HOST: ScriptHost = {
-  call: (_argv, run) => {
-    run.reply.simple('OK');
-    return null;
-  },
-  aclCheck: () => true,
-};
 
 function call(e: FunctionEngine, name: string, keys: string[] = [], args: string[] = []): string {
   const fi = e.lookup(name) as FunctionInfo;

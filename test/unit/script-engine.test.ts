@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { ScriptEngine, type ScriptEnvironment } from '../../src/scripting/script-engine.js';
-import { ScriptRun, type ScriptHost } from '../../src/scripting/script-run.js';
+import { ScriptRun } from '../../src/scripting/script-run.js';
+import { OK_HOST } from '../helpers/script-host.js';
 import { COMPAT_FLAGS } from '../../src/scripting/script-flags.js';
 import { ReplyWriter } from '../../src/protocol/writer.js';
 import type { LuaLibrary } from '../../src/scripting/library-bridge.js';
@@ -70,13 +71,6 @@ async function engine(env: Partial<ScriptEnvironment> = {}, seen: Seen = { args:
   return e;
 }
 
-const OK_HOST: ScriptHost = {
-  call: (_argv, run) => {
-    run.reply.simple('OK');
-    return null;
-  },
-  aclCheck: () => true,
-};
 
 /** Runs body and returns the reply as text. */
 function run(e: ScriptEngine, body: string, args: string[] = []): string {
