@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pairSuite } from './harness.js';
+import { decodeReply } from '../helpers/resp.js';
 
 /**
  * The write stream compared with Redis's: the same commands go to redis-server 7.0 and to
@@ -66,23 +67,11 @@ function ops(commands: string[][]): Op[] {
 
 /** Splits RESP arrays of bulk strings (what the write stream writes) into commands. */
 function parseResp(bytes: string): string[][] {
+  const buf = Buffer.from(bytes, 'latin1');
   const out: string[][] = [];
-  let i = 0;
-  const line = (): string => {
-    const end = bytes.indexOf('\r\n', i);
-    const s = bytes.slice(i, end);
-    i = end + 2;
-    return s;
-  };
-  while (i < bytes.length) {
-    const n = Number(line().slice(1));
-    const argv: string[] = [];
-    for (let k = 0; k < n; k++) {
-      const len = Number(line().slice(1));
-      argv.push(bytes.slice(i, i + len));
-      i += len + 2;
-    }
-    out.push(argv);
+  for (let r = decodeReply(buf); r !== null; r = decodeReply(buf, r.end)) {
+    if (r.reply.type !== 'array') throw new Error(`not a command in the stream: ${r.reply.type}`);
+    out.push(r.reply.value.map((item) => (item.type === 'bulk' ? item.value.toString('latin1') : '?')));
   }
   return out;
 }
@@ -253,6 +242,20 @@ describe('the write stream, compared with redis-cli --replica', () => {
       ['FUNCTION', 'DELETE', 'cov'], ['FUNCTION', 'RESTORE', functions], ['FUNCTION', 'FLUSH'],
       ['SELECT', '9'], ['FLUSHDB'], ['FLUSHDB'], ['SELECT', '0'], ['FLUSHALL'], ['FLUSHALL'],
     ]);
+  });
+
+  test('under lazyfree-lazy-expire and lazyfree-lazy-user-del, deletions go as UNLINK', async () => {
+    await p.exact('CONFIG', 'SET', 'lazyfree-lazy-expire', 'yes');               // exact
+    await p.exact('CONFIG', 'SET', 'lazyfree-lazy-user-del', 'yes');             // exact
+    try {
+      await sameStream([
+        ['SET', 'u1', 'v', 'PX', '30'], ['sleep', '600'], ['SET', 'u2', 'v'], ['EXPIRE', 'u2', '-1'], ['SET', 'u3', 'v'],
+        ['GETEX', 'u3', 'PXAT', '1'], ['SET', 'u4', 'v'], ['GETDEL', 'u4'], ['SET', 'u5', 'v'], ['DEL', 'u5'],
+      ]);
+    } finally {
+      await p.exact('CONFIG', 'SET', 'lazyfree-lazy-expire', 'no');              // exact
+      await p.exact('CONFIG', 'SET', 'lazyfree-lazy-user-del', 'no');            // exact
+    }
   });
 
   test('databases: SELECT before a command of another database; MOVE, COPY and SWAPDB as sent', async () => {
