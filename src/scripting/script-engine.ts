@@ -23,6 +23,7 @@ import {
 } from './lua-wasm.js';
 import { Lrand48, LRAND48_MAX } from './lrand48.js';
 import { SANDBOX_LUA } from './sandbox.js';
+import { argErrorText, insertWrongArgs, nilOrTableExpected, protectedMetatable, typeErrorExtra, valueExpected } from './lib/lib-errors.js';
 import {
   errEngineStart,
   ERR_SCRIPT_KILLED,
@@ -856,7 +857,7 @@ export class ScriptEngine {
   private guarded(lua: LuaWasm, L: number, name: 'setmetatable' | 'rawset' | 'getmetatable'): number {
     const m = lua.m;
     if (name === 'getmetatable') {
-      if (m._lua_type(L, 1) === T_NONE) return lua.argError(L, 1, 'value expected');
+      if (m._lua_type(L, 1) === T_NONE) return lua.argError(L, 1, valueExpected);
       m._lua_settop(L, 1);
       if (this.isProtected(lua, L, 1)) {
         m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.shown);
@@ -875,20 +876,20 @@ export class ScriptEngine {
     }
     if (m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
     if (name === 'rawset') {
-      if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, 'value expected');
-      if (m._lua_type(L, 3) === T_NONE) return lua.argError(L, 3, 'value expected');
+      if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, valueExpected);
+      if (m._lua_type(L, 3) === T_NONE) return lua.argError(L, 3, valueExpected);
       if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
       m._lua_settop(L, 3);
       m._lua_rawset(L, 1);
       return 1;
     }
     const t2 = m._lua_type(L, 2);
-    if (t2 !== T_NIL && t2 !== T_TABLE) return lua.argError(L, 2, 'nil or table expected');
+    if (t2 !== T_NIL && t2 !== T_TABLE) return lua.argError(L, 2, nilOrTableExpected);
     if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
     if (m._lua_getmetatable(L, 1) !== 0) {
       lua.pushName(L, '__metatable');
       m._lua_rawget(L, -2);
-      if (m._lua_type(L, -1) !== T_NIL) return lua.raiseWhere(L, 'cannot change a protected metatable');
+      if (m._lua_type(L, -1) !== T_NIL) return lua.raiseWhere(L, protectedMetatable);
       m._lua_settop(L, -3);
     }
     m._lua_settop(L, 2);
@@ -910,8 +911,8 @@ export class ScriptEngine {
     const m = lua.m;
     if (m._lua_type(L, 1) !== T_TABLE) return this.tableExpected(lua, L, 1);
     const n = m._lua_gettop(L);
-    if (n !== 2 && n !== 3) return lua.raiseWhere(L, "wrong number of arguments to 'insert'");
-    if (n === 3 && m._lua_isnumber(L, 2) === 0) return lua.argError(L, 2, `number expected, got ${lua.typeNameAt(L, 2)}`);
+    if (n !== 2 && n !== 3) return lua.raiseWhere(L, insertWrongArgs);
+    if (n === 3 && m._lua_isnumber(L, 2) === 0) return lua.argError(L, 2, typeErrorExtra('number', lua.typeNameAt(L, 2)));
     if (this.isProtected(lua, L, 1)) return this.readonlyRaise(lua, L);
     m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.refs!.tableInsert);
     m._lua_insert(L, 1);
@@ -931,7 +932,7 @@ export class ScriptEngine {
 
   /** luaL_checktype's error for argument i, which is not a table. Never returns. */
   private tableExpected(lua: LuaWasm, L: number, i: number): number {
-    return lua.argError(L, i, `table expected, got ${lua.typeNameAt(L, i)}`);
+    return lua.argError(L, i, typeErrorExtra('table', lua.typeNameAt(L, i)));
   }
 
   /** Pushes the table behind the proxy at idx and returns true; returns false, pushing nothing, if it is no proxy. */
@@ -973,7 +974,7 @@ export class ScriptEngine {
     const m = lua.m;
     this.throughProxy(lua, L);
     const t = m._lua_type(L, 2);
-    if (t !== T_FUNCTION) return lua.argError(L, 2, `function expected, got ${lua.typeNameAt(L, 2)}`);
+    if (t !== T_FUNCTION) return lua.argError(L, 2, typeErrorExtra('function', lua.typeNameAt(L, 2)));
     m._lua_pushnil(L);
     while (m._lua_next(L, 1) !== 0) {
       m._lua_pushvalue(L, 2);
@@ -990,7 +991,7 @@ export class ScriptEngine {
   private rawget(lua: LuaWasm, L: number): number {
     const m = lua.m;
     this.throughProxy(lua, L);
-    if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, 'value expected');
+    if (m._lua_type(L, 2) === T_NONE) return lua.argError(L, 2, valueExpected);
     m._lua_settop(L, 2);
     m._lua_rawget(L, 1);
     return 1;
@@ -1223,7 +1224,7 @@ function pushArray(lua: LuaWasm, L: number, items: readonly string[]): void {
 
 /** luaL_checkint's error: "bad argument #1 to 'random' (number expected, got string)". */
 function badNumberArgument(lua: LuaWasm, L: number, arg: number, fname: string): string {
-  return `bad argument #${arg} to '${fname}' (number expected, got ${lua.typeNameAt(L, arg)})`;
+  return argErrorText(arg, fname, typeErrorExtra('number', lua.typeNameAt(L, arg)));
 }
 
 

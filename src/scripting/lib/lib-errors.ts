@@ -10,6 +10,13 @@
 export const argErrorText = (narg: number, fname: string, extra: string): string => `bad argument #${narg} to '${fname}' (${extra})`;
 export const typeErrorExtra = (expected: string, got: string): string => `${expected} expected, got ${got}`;
 export const stackOverflowText = (what: string): string => `stack overflow (${what})`;
+/** luaL_checkany's error. */
+export const valueExpected = 'value expected';
+
+// lbaselib.c and ltablib.c (the engine's own next, pairs, rawget, setmetatable, table.insert)
+export const nilOrTableExpected = 'nil or table expected';
+export const protectedMetatable = 'cannot change a protected metatable';
+export const insertWrongArgs = "wrong number of arguments to 'insert'";
 
 // lstrlib.c str_format
 export const formatNoValue = 'no value';
