@@ -44,8 +44,8 @@ export interface BlockableClient {
 
 /** What a blocked client waits for: set by the blocking command that parked it. */
 export interface BlockedOn {
-  /** The type whose arrival serves it: clients waiting for a list ignore a new zset. */
-  readonly type: TypeName;
+  /** The type whose arrival serves it: clients waiting for a list ignore a new zset (null: no keys, WAIT). */
+  readonly type: TypeName | null;
   /** The client's database when it blocked: it waits on keys of that index. */
   readonly db: Database;
   readonly keys: readonly string[];
@@ -57,6 +57,10 @@ export interface BlockedOn {
    * and database; the reply goes to the client.
    */
   serve(key: string): void;
+  /** What a timeout (or CLIENT UNBLOCK TIMEOUT) replies; a null array by default. */
+  timeoutReply?(c: BlockableClient): void;
+  /** Called when the client stops waiting, however that happens. */
+  onLeave?(): void;
 }
 
 /**
@@ -109,6 +113,11 @@ interface Waiter {
 interface ReadyKey {
   readonly dbIndex: number;
   readonly key: string;
+}
+
+function timeoutReply(on: BlockedOn, c: BlockableClient): void {
+  if (on.timeoutReply !== undefined) on.timeoutReply(c);
+  else c.reply.nullArray();
 }
 
 export class BlockingRegistry {
@@ -228,7 +237,18 @@ export class BlockingRegistry {
   private timedOut(waiter: Waiter): void {
     waiter.timer = null;
     if (this.waiters.get(waiter.client) !== waiter) return;
-    this.answer(waiter, (c) => c.reply.nullArray());
+    this.answer(waiter, (c) => timeoutReply(waiter.on, c));
+  }
+
+  /**
+   * Answers a client that waits for something other than keys (WAIT: its replicas'
+   * acknowledgements) with `write`; false if it is not blocked.
+   */
+  release(c: BlockableClient, write: (c: BlockableClient) => void): boolean {
+    const waiter = this.waiters.get(c);
+    if (waiter === undefined) return false;
+    this.answer(waiter, write);
+    return true;
   }
 
   /**
@@ -238,7 +258,7 @@ export class BlockingRegistry {
   unblockByRequest(c: BlockableClient, error: boolean): boolean {
     const waiter = this.waiters.get(c);
     if (waiter === undefined) return false;
-    this.answer(waiter, (client) => (error ? client.reply.error(ERR_UNBLOCKED) : client.reply.nullArray()));
+    this.answer(waiter, (client) => (error ? client.reply.error(ERR_UNBLOCKED) : timeoutReply(waiter.on, client)));
     return true;
   }
 
@@ -279,6 +299,7 @@ export class BlockingRegistry {
       waiter.timer = null;
     }
     if (on.timeoutMs > 0) this.inTimeoutTable--;
+    on.onLeave?.();
     const keys = this.byKey.get(on.db.index);
     if (keys === undefined) return;
     for (const key of new Set(on.keys)) {

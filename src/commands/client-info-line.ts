@@ -43,6 +43,7 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
 /** Redis's one-letter client flags, in its order; N when none applies. */
 function clientFlags(c: Client): string {
   let flags = '';
+  if (c.isReplica) flags += 'S';
   if (c.subscriptions !== null) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (c.blocked) flags += 'b';

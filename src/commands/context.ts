@@ -19,6 +19,7 @@ import type { Acl } from '../acl/acl.js';
 import type { BlockingRegistry } from './blocking.js';
 import type { User } from '../acl/user.js';
 import type { WriteStream } from '../replication/write-stream.js';
+import type { Primary, ReplicaLink, ReplicaSocket } from '../replication/primary.js';
 import type { ScriptEngine } from '../scripting/script-engine.js';
 import type { FunctionEngine } from '../scripting/function-engine.js';
 
@@ -53,6 +54,11 @@ export interface ClientTransport {
   push(bytes: Buffer): void;
   /** Closes the connection now (another client's CLIENT KILL). */
   close(): void;
+  /**
+   * The client became a replica (SYNC, PSYNC): from now on its replies are dropped and
+   * the primary writes the RDB and the stream to the socket returned.
+   */
+  replicaSocket(): ReplicaSocket;
   /**
    * The client was blocked on keys and is not any more (blocking.ts): its connection
    * goes on, on a later turn of the event loop, with the commands it sent meanwhile.
@@ -121,8 +127,6 @@ export interface ServerInfo {
   readonly supervised: string;
   readonly configFile: string;
   readonly executable: string;
-  /** The replication ID (INFO master_replid): 40 random hex digits per start. */
-  readonly replicationId: string;
   /** Memory in use once the server was set up (INFO used_memory_startup). */
   readonly startupMemory: number;
   /** How many times a second the server's cron runs (INFO hz). */
@@ -156,6 +160,8 @@ export interface ServerContext {
   readonly scripts: ScriptEngine;
   /** What the writes look like to replicas (replication/write-stream.ts). */
   readonly writeStream: WriteStream;
+  /** The primary side of replication: replicas, backlog, offsets (replication/primary.ts). */
+  readonly replication: Primary;
   /**
    * DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's script_disable_deny_script, for its tests):
    * scripts may call the commands flagged noscript.
@@ -263,6 +269,18 @@ export class Client {
    * logged in the `lua` context.
    */
   isScript = false;
+  /** What REPLCONF told and, once it sent SYNC or PSYNC, its state as a replica (flag S). */
+  replica: ReplicaLink | null = null;
+  /**
+   * The replication offset right after this client's last command that reached the write
+   * stream (Redis's woff): what WAIT waits for replicas to acknowledge.
+   */
+  woff = 0;
+
+  /** A replica (it sent SYNC or PSYNC): Redis's CLIENT_SLAVE. */
+  get isReplica(): boolean {
+    return this.replica !== null && this.replica.state !== 'none';
+  }
   /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
   noEvict = false;
   /**

@@ -3,6 +3,7 @@ import type { CommandSpec } from './table.js';
 import type { ProtectingParam } from './declare.js';
 import {
   ERR_MISCONF,
+  ERR_NOREPLICAS,
   ERR_NOAUTH,
   ERR_OOM,
   ERR_NOT_ALLOWED_IN_MULTI,
@@ -43,6 +44,7 @@ import { busyError, busyRun, currentRun } from './script-busy.js';
  */
 export function execute(c: Client, argv: string[]): void {
   const stream = c.server.writeStream;
+  const offset = c.server.replication.offset;
   stream.executing = true;
   try {
     executeCommand(c, argv);
@@ -52,6 +54,8 @@ export function execute(c: Client, argv: string[]): void {
   // The execution unit ends with the top-level command: what it wrote goes to the write
   // stream now (a suspended script's, when the script ends: script-busy.ts).
   if (stream.hasPending && currentRun(c.server) === null) stream.flush();
+  // What WAIT waits for: the stream's offset after this client's last write (Redis's woff).
+  if (c.server.replication.offset !== offset) c.woff = c.server.replication.offset;
   // Keys the command (or EXEC's commands) created that clients wait on are served now,
   // after it, as Redis's processCommand does after call(); while a script is suspended,
   // once it ends (script-busy.ts), so that nothing changes the keyspace under it.
@@ -121,6 +125,11 @@ function executeCommand(c: Client, argv: string[]): void {
   }
   if (server.persistence.writesDenied && (flagsOf(c, cmd, argv).has('write') || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
+    return;
+  }
+  // min-replicas-to-write: not enough replicas within min-replicas-max-lag.
+  if (server.replication.writesRefused && flagsOf(c, cmd, argv).has('write')) {
+    reject(c, cmd, ERR_NOREPLICAS);
     return;
   }
   // Pub/sub: in RESP2 a subscribed client may only (un)subscribe, PING, QUIT or RESET;
@@ -262,6 +271,7 @@ function scriptRefusal(sc: Client, cmd: CommandSpec, argv: string[], run: Script
   const write = flags.has('write');
   if (run.readOnly && (write || flags.has('may_replicate'))) return SCRIPT_WRITE_IN_READONLY;
   if (write && !run.wroteData && server.persistence.writesDenied) return `-${ERR_MISCONF}`;
+  if (write && server.replication.writesRefused) return `-${ERR_NOREPLICAS}`;
   const allowOom = run.flags.allowOom && !run.flags.compat;
   if (!allowOom && !run.wroteData && server.memory.maxmemory > 0 && server.scripts.preCommandOom && flags.has('denyoom')) {
     return `-${ERR_OOM}`;

@@ -378,3 +378,16 @@ export const ERR_DEBUG_PROTOCOL_TYPE =
   'ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false';
 /** DEBUG PROTOCOL push from a RESP2 client (debug.c). */
 export const ERR_DEBUG_PROTOCOL_PUSH_RESP2 = 'ERR RESP2 is not supported by this command';
+
+// Replication (replication-commands.ts).
+export const ERR_SYNC_PENDING_OUTPUT = 'ERR SYNC and PSYNC are invalid with pending output';
+export const ERR_WAIT_TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+export const replconfIpTooLong = (bytes: number): string =>
+  `ERR REPLCONF ip-address provided by replica instance is too long: ${bytes} bytes`;
+export const replconfUnrecognized = (option: string): string => `ERR Unrecognized REPLCONF option: ${option}`;
+export const ERR_FILTERED_NEEDS_EOF = 'ERR Filtered replica requires EOF capability';
+export const ERR_RDB_FILTER_MISSING = 'ERR Missing rdb-filter-only values';
+export const rdbFilterUnsupported = (option: string): string => `ERR Unsupported rdb-filter-only option: ${option}`;
+/** getRangeLongFromObjectOrReply's own wording (sic). */
+export const ERR_RDB_ONLY_RANGE = 'ERR value is out of range, value must between 0 and 1';

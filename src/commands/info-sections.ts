@@ -157,7 +157,8 @@ function clientsSection(s: ServerContext): string {
     maxOutput = Math.max(maxOutput, c.transport.outputBufferLength());
   }
   return lines('Clients', [
-    ['connected_clients', s.clientCount],
+    // As Redis: replicas are not counted as clients here (connected_slaves counts them).
+    ['connected_clients', s.clientCount - s.replication.replicas.length],
     ['cluster_connections', 0],
     ['maxclients', s.config.number('maxclients')],
     ['client_recent_max_input_buffer', maxInput],
@@ -255,7 +256,7 @@ function memorySection(s: ServerContext): string {
     ['mem_fragmentation_ratio', ratio(rss, used)],
     ['mem_fragmentation_bytes', rss - used],
     ['mem_not_counted_for_evict', 0],
-    ['mem_replication_backlog', 0],
+    ['mem_replication_backlog', s.replication.backlog?.size ?? 0],
     ['mem_total_replication_buffers', 0],
     ['mem_clients_slaves', 0],
     ['mem_clients_normal', clients],
@@ -329,15 +330,15 @@ function statsSection(s: ServerContext): string {
     ['total_net_input_bytes', st.netInputBytes],
     ['total_net_output_bytes', st.netOutputBytes],
     ['total_net_repl_input_bytes', 0],
-    ['total_net_repl_output_bytes', 0],
+    ['total_net_repl_output_bytes', s.replication.outputBytes],
     ['instantaneous_input_kbps', cFixed(st.instantaneousInputKbps, 2)],
     ['instantaneous_output_kbps', cFixed(st.instantaneousOutputKbps, 2)],
     ['instantaneous_input_repl_kbps', '0.00'],
     ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', st.rejectedConnections],
-    ['sync_full', 0],
-    ['sync_partial_ok', 0],
-    ['sync_partial_err', 0],
+    ['sync_full', s.replication.syncFull],
+    ['sync_partial_ok', s.replication.syncPartialOk],
+    ['sync_partial_err', s.replication.syncPartialErr],
     ['expired_keys', ks.expiredKeys],
     ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', 0],
@@ -381,21 +382,47 @@ function statsSection(s: ServerContext): string {
   ]);
 }
 
-/** A master without replicas and without a replication backlog. */
+/** Redis's names for a replica's state in INFO (replstateToString); '' is left out. */
+const REPLICA_STATE_NAMES: Readonly<Record<string, string>> = {
+  wait_bgsave_start: 'wait_bgsave',
+  wait_bgsave_end: 'wait_bgsave',
+  send_bulk: 'send_bulk',
+  online: 'online',
+  rdb_transmitted: 'rdb_transmitted',
+};
+
+/** A primary: its replicas (slaveN lines), replication ids, offset and backlog. */
 function replicationSection(s: ServerContext): string {
-  return lines('Replication', [
+  const primary = s.replication;
+  const config = s.config;
+  const fields: [string, string | number][] = [
     ['role', 'master'],
-    ['connected_slaves', 0],
+    ['connected_slaves', primary.replicas.length],
+  ];
+  if (config.number('min-replicas-to-write') > 0 && config.number('min-replicas-max-lag') > 0) {
+    fields.push(['min_slaves_good_slaves', primary.goodReplicas]);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  let id = 0;
+  for (const link of primary.replicas) {
+    const state = REPLICA_STATE_NAMES[link.state] ?? '';
+    if (state === '') continue;
+    const lag = link.state === 'online' ? now - link.ackTime : 0;
+    fields.push([`slave${id++}`, `ip=${link.ip},port=${link.listeningPort},state=${state},offset=${link.ackOffset},lag=${lag}`]);
+  }
+  const backlog = primary.backlog;
+  fields.push(
     ['master_failover_state', 'no-failover'],
-    ['master_replid', s.info.replicationId],
-    ['master_replid2', '0000000000000000000000000000000000000000'],
-    ['master_repl_offset', 0],
-    ['second_repl_offset', -1],
-    ['repl_backlog_active', 0],
-    ['repl_backlog_size', 1048576],
-    ['repl_backlog_first_byte_offset', 0],
-    ['repl_backlog_histlen', 0],
-  ]);
+    ['master_replid', primary.replid],
+    ['master_replid2', primary.replid2],
+    ['master_repl_offset', primary.offset],
+    ['second_repl_offset', primary.secondReplidOffset],
+    ['repl_backlog_active', backlog === null ? 0 : 1],
+    ['repl_backlog_size', primary.backlogSize],
+    ['repl_backlog_first_byte_offset', backlog === null ? 0 : backlog.firstOffset],
+    ['repl_backlog_histlen', backlog === null ? 0 : backlog.histlen],
+  );
+  return lines('Replication', fields);
 }
 
 /** CPU seconds as Redis prints a timeval: "%ld.%06ld". */

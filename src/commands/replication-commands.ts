@@ -1,25 +1,218 @@
+import { ReplicaLink } from '../replication/primary.js';
+import { parseLong } from '../util/numbers.js';
+import { splitArgs } from '../util/split-args.js';
+import { clientInfoLine } from './client-info-line.js';
 import type { Client } from './context.js';
 import { cmd, type CommandDefinition } from './declare.js';
+import {
+  ERR_FILTERED_NEEDS_EOF,
+  ERR_NOT_INTEGER,
+  ERR_RDB_FILTER_MISSING,
+  ERR_RDB_ONLY_RANGE,
+  ERR_SYNC_PENDING_OUTPUT,
+  ERR_SYNTAX,
+  ERR_TIMEOUT_NEGATIVE,
+  ERR_WAIT_TIMEOUT_NOT_INTEGER,
+  rdbFilterUnsupported,
+  replconfIpTooLong,
+  replconfUnrecognized,
+} from './errors.js';
 
 /**
- * Replication's commands. lapse is a primary without replicas so far (issue 15 builds the
- * rest: SYNC, PSYNC, REPLCONF, REPLICAOF, WAIT); what it has answers as such a Redis does.
+ * Replication's commands on a primary (replication/primary.ts does the work): SYNC and
+ * PSYNC attach a replica, REPLCONF configures it and carries its ACKs, WAIT waits for
+ * replicas to acknowledge the client's writes, ROLE describes the primary and its
+ * replicas.
  */
 
+/** The replication link of a client, made at its first REPLCONF or SYNC. */
+function linkOf(c: Client): ReplicaLink {
+  if (c.replica === null) {
+    const address = c.transport.remoteAddress;
+    const colon = address.lastIndexOf(':');
+    const host = colon < 0 ? address : address.slice(0, colon);
+    const ip = host.startsWith('[') ? host.slice(1, -1) : host;
+    c.replica = new ReplicaLink(ip, c.id, () => clientInfoLine(c, Date.now(), 0));
+  }
+  return c.replica;
+}
+
 /**
- * ROLE: a primary's ["master", replication offset, replicas]. The offset is the write
- * stream's size since the start, 0 while no replica ever attached (as Redis's
- * master_repl_offset without a backlog), and there are no replicas.
+ * SYNC | PSYNC replicationid offset: a replica attaches (syncCommand). Nothing is replied
+ * through the client's reply buffer: +FULLRESYNC / +CONTINUE, the RDB and the stream are
+ * written to its socket by the primary, and the client's own replies are dropped from
+ * now on (a replica's output is the stream).
+ */
+function sync(c: Client, argv: string[]): void {
+  if (c.replica !== null && c.replica.state !== 'none') return;
+  // A fresh output is needed: the stream starts right after what is sent now.
+  if (c.reply.pending > 0 || c.transport.outputBufferLength() > 0) {
+    c.reply.error(ERR_SYNC_PENDING_OUTPUT);
+    return;
+  }
+  const link = linkOf(c);
+  if ((link.excludeKeys || link.excludeFunctions) && !link.capaEof) {
+    c.reply.error(ERR_FILTERED_NEEDS_EOF);
+    return;
+  }
+  let psync: { replid: string; offset: number } | null = null;
+  if (argv[0]!.toLowerCase() === 'psync') {
+    const offset = parseLong(argv[2]!);
+    if (offset === undefined) {
+      c.server.log('warning', `Replica ${link.name} asks for synchronization but with a wrong offset`);
+      c.reply.error(ERR_NOT_INTEGER);
+      return;
+    }
+    psync = { replid: argv[1]!, offset };
+  }
+  c.server.replication.sync(link, c.transport.replicaSocket(), psync);
+}
+
+/**
+ * REPLCONF option value [option value ...]: listening-port, ip-address, capa (eof,
+ * psync2; others ignored), rdb-only, rdb-filter-only (functions, or nothing),
+ * ACK offset (from a replica, no reply), GETACK (to a replica; a primary ignores it).
+ */
+function replconf(c: Client, argv: string[]): void {
+  if (argv.length % 2 === 0) {
+    c.reply.error(ERR_SYNTAX);
+    return;
+  }
+  for (let j = 1; j < argv.length; j += 2) {
+    const option = argv[j]!.toLowerCase();
+    const value = argv[j + 1]!;
+    if (option === 'listening-port') {
+      const port = parseLong(value);
+      if (port === undefined) {
+        c.reply.error(ERR_NOT_INTEGER);
+        return;
+      }
+      // Stored in an int, as Redis's slave_listening_port.
+      linkOf(c).listeningPort = port | 0;
+    } else if (option === 'ip-address') {
+      // NET_HOST_STR_LEN is 256.
+      if (value.length >= 256) {
+        c.reply.error(replconfIpTooLong(value.length));
+        return;
+      }
+      linkOf(c).announcedIp = value;
+    } else if (option === 'capa') {
+      const capa = value.toLowerCase();
+      if (capa === 'eof') linkOf(c).capaEof = true;
+      else if (capa === 'psync2') linkOf(c).capaPsync2 = true;
+    } else if (option === 'ack') {
+      const link = c.replica;
+      if (link === null || link.state === 'none') return;
+      const offset = parseLong(value);
+      if (offset === undefined) return;
+      c.server.replication.ack(link, offset);
+      return;
+    } else if (option === 'getack') {
+      return;
+    } else if (option === 'rdb-only') {
+      const v = parseLong(value);
+      if (v === undefined || v < 0 || v > 1) {
+        c.reply.error(v === undefined ? ERR_NOT_INTEGER : ERR_RDB_ONLY_RANGE);
+        return;
+      }
+      linkOf(c).rdbOnly = v === 1;
+    } else if (option === 'rdb-filter-only') {
+      // By default everything is left out; "functions" keeps the libraries.
+      const filters = splitArgs(value);
+      if (filters === null) {
+        c.reply.error(ERR_RDB_FILTER_MISSING);
+        return;
+      }
+      const link = linkOf(c);
+      link.excludeKeys = true;
+      link.excludeFunctions = true;
+      for (const filter of filters) {
+        if (filter.toLowerCase() === 'functions') {
+          link.excludeFunctions = false;
+        } else {
+          c.reply.error(rdbFilterUnsupported(filter));
+          return;
+        }
+      }
+    } else {
+      c.reply.error(replconfUnrecognized(argv[j]!));
+      return;
+    }
+  }
+  c.reply.simple('OK');
+}
+
+/**
+ * WAIT numreplicas timeout: the number of replicas that acknowledged this client's last
+ * write, once numreplicas did or the timeout (ms, 0 = none) passed. Inside MULTI it
+ * answers at once.
+ */
+function wait(c: Client, argv: string[]): void {
+  const numreplicas = parseLong(argv[1]!);
+  if (numreplicas === undefined) {
+    c.reply.error(ERR_NOT_INTEGER);
+    return;
+  }
+  const timeout = parseLong(argv[2]!);
+  if (timeout === undefined) {
+    c.reply.error(ERR_WAIT_TIMEOUT_NOT_INTEGER);
+    return;
+  }
+  if (timeout < 0) {
+    c.reply.error(ERR_TIMEOUT_NEGATIVE);
+    return;
+  }
+  const primary = c.server.replication;
+  const offset = c.woff;
+  const acked = primary.countAcks(offset);
+  if (acked >= numreplicas || c.multi !== null || c.isScript) {
+    c.reply.integer(acked);
+    return;
+  }
+  const blocking = c.server.blocking;
+  const cancel = primary.waitForAcks(offset, numreplicas, (count) => {
+    blocking.release(c, (client) => client.reply.integer(count));
+  });
+  blocking.block(c, {
+    type: null,
+    db: c.db,
+    keys: [],
+    timeoutMs: timeout,
+    serve() {},
+    timeoutReply: (client) => client.reply.integer(primary.countAcks(offset)),
+    onLeave: cancel,
+  });
+}
+
+/**
+ * ROLE: a primary's ["master", offset, [[ip, port, acknowledged offset], ...]], the
+ * replicas that are online.
  */
 function role(c: Client): void {
+  const primary = c.server.replication;
+  const online = primary.replicas.filter((r) => r.state === 'online');
   const reply = c.reply;
   reply.arrayHeader(3);
   reply.bulk('master');
-  reply.integer(0);
-  reply.arrayHeader(0);
+  reply.integer(primary.offset);
+  reply.arrayHeader(online.length);
+  for (const link of online) {
+    reply.arrayHeader(3);
+    reply.bulk(link.ip);
+    reply.bulk(String(link.listeningPort));
+    reply.bulk(String(link.ackOffset));
+  }
 }
 
 export const REPLICATION_COMMANDS: CommandDefinition[] = [
+  /** SYNC */
+  cmd('sync', 1, 'admin noscript no_async_loading no_multi', sync),
+  /** PSYNC replicationid offset */
+  cmd('psync', -3, 'admin noscript no_async_loading no_multi', sync),
+  /** REPLCONF [option value ...] */
+  cmd('replconf', -1, 'admin noscript loading stale allow_busy', replconf),
+  /** WAIT numreplicas timeout */
+  cmd('wait', 3, 'noscript', { acl: 'connection', tips: 'request_policy:all_shards response_policy:agg_min' }, wait),
   /** ROLE */
   cmd('role', 1, 'noscript loading stale fast', { acl: 'admin dangerous' }, role),
 ];

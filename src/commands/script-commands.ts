@@ -57,6 +57,9 @@ const SCRIPT_TRANSPORT: ClientTransport = {
   push: () => {},
   close: () => {},
   unblocked: () => {},
+  replicaSocket: () => {
+    throw new Error('the script client cannot become a replica');
+  },
 };
 
 /** The server's script client, made at the first script run (Redis makes it at start-up). */

@@ -314,9 +314,9 @@ const ZSET_MAX_LISTPACK_VALUE = numericParam('zset-max-listpack-value', '64', 0n
 const LIST_MAX_LISTPACK_SIZE = numericParam('list-max-listpack-size', '-2', INT_MIN_N, INT_MAX_N);
 // Scripts: past it a script runs in slices and other clients get BUSY (commands/script-busy.ts).
 const BUSY_REPLY_THRESHOLD = numericParam('busy-reply-threshold', '5000', 0n, LONG_MAX);
-const REPL_PING_REPLICA_PERIOD = notYet(REPLICATION, numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N));
-const MIN_REPLICAS_TO_WRITE = notYet(REPLICATION, numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N));
-const MIN_REPLICAS_MAX_LAG = notYet(REPLICATION, numericParam('min-replicas-max-lag', '10', 0n, INT_MAX_N));
+const REPL_PING_REPLICA_PERIOD = numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N);
+const MIN_REPLICAS_TO_WRITE = numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N);
+const MIN_REPLICAS_MAX_LAG = numericParam('min-replicas-max-lag', '10', 0n, INT_MAX_N);
 const REPLICA_PRIORITY = notYet(REPLICATION, numericParam('replica-priority', '100', 0n, INT_MAX_N));
 const REPLICA_ANNOUNCE_PORT = notYet(REPLICATION, numericParam('replica-announce-port', '0', 0n, 65535n));
 const REPLICA_ANNOUNCE_IP = notYet(REPLICATION, stringParam('replica-announce-ip', ''));
@@ -376,13 +376,13 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   MIN_REPLICAS_MAX_LAG,
   aliasParam('min-slaves-max-lag', MIN_REPLICAS_MAX_LAG),
   notYet(REPLICATION, boolParam('repl-disable-tcp-nodelay', 'no')),
-  notYet(REPLICATION, boolParam('repl-diskless-sync', 'yes')),
-  notYet(REPLICATION, numericParam('repl-diskless-sync-delay', '5', 0n, INT_MAX_N)),
-  notYet(REPLICATION, numericParam('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX_N)),
+  boolParam('repl-diskless-sync', 'yes'),
+  numericParam('repl-diskless-sync-delay', '5', 0n, INT_MAX_N),
+  numericParam('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX_N),
   notYet(REPLICATION, enumParam('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'])),
-  notYet(REPLICATION, numericParam('repl-timeout', '60', 1n, INT_MAX_N)),
-  notYet(REPLICATION, numericParam('repl-backlog-size', '1mb', 1n, INT64_MAX, { memory: true })),
-  notYet(REPLICATION, numericParam('repl-backlog-ttl', '3600', 0n, LONG_MAX)),
+  numericParam('repl-timeout', '60', 1n, INT_MAX_N),
+  numericParam('repl-backlog-size', '1mb', 1n, INT64_MAX, { memory: true }),
+  numericParam('repl-backlog-ttl', '3600', 0n, LONG_MAX),
   notYet(REPLICATION, enumParam('propagation-error-behavior', 'ignore', ['ignore', 'panic', 'panic-on-replicas'])),
   // SHUTDOWN waits up to this many seconds for lagging replicas; there are none.
   notYet(REPLICATION, numericParam('shutdown-timeout', '10', 0n, INT_MAX_N)),

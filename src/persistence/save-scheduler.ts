@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { BackgroundSave, saveSync, type SnapshotOptions, type SnapshotTuning } from './snapshot.js';
+import { BackgroundSave, saveSync, type BackgroundSaveResult, type ReplicationSaveInfo, type SnapshotOptions, type SnapshotSink, type SnapshotTuning } from './snapshot.js';
 import { loadSnapshot, type LoadResult } from './load.js';
 import { parseSavePoints, type SavePoint } from '../config/save-points.js';
 
@@ -15,6 +15,12 @@ export interface FunctionLibraries {
   /** Creates a library (no load timeout); replaces one of the same name with `replace`. Null, or why not. */
   load(code: string, replace: boolean): string | null;
 }
+
+/**
+ * Where a background save goes: the RDB file (BGSAVE, save points, a disk-based full
+ * sync), or replicas' sockets (a diskless full sync, Redis's RDB_CHILD_TYPE_SOCKET).
+ */
+export type SaveTarget = 'disk' | 'replicas';
 
 /** Redis waits this long before retrying a failed background save for a save point. */
 const BGSAVE_RETRY_DELAY_S = 5;
@@ -37,7 +43,15 @@ export class Persistence {
   /** A save the cron starts on its next tick (scheduleBgsave). */
   private scheduled = false;
   private running: BackgroundSave | null = null;
+  private runningTarget: SaveTarget = 'disk';
   private runningStartedMs = 0;
+  /**
+   * Told when a background save ends, with its target (the replication primary: replicas
+   * waiting for that save get the file, or go online, or are dropped when it failed).
+   */
+  onBackgroundSaveDone: ((target: SaveTarget, result: BackgroundSaveResult) => void) | null = null;
+  /** The replication state a snapshot starts at, when the server has one (rdbPopulateSaveInfo). */
+  replicationInfo: (() => ReplicationSaveInfo | null) | null = null;
   private dirtyAtBgsaveStart = 0;
   lastLoad: LoadResult = { loaded: 0, expired: 0, seconds: 0 };
   /** Saved with the keys and loaded from files, once the server sets it. */
@@ -72,6 +86,11 @@ export class Persistence {
     return this.running !== null;
   }
 
+  /** Where the running background save goes (meaningful while one runs). */
+  get bgsaveTarget(): SaveTarget | null {
+    return this.running === null ? null : this.runningTarget;
+  }
+
   /** The running background save, if any (INFO, tests). */
   get backgroundSave(): BackgroundSave | null {
     return this.running;
@@ -99,6 +118,7 @@ export class Persistence {
       list: this.keyspace.listEncoding,
       usedMemory: this.usedMemory(),
       libraries: this.libraries?.codes(),
+      replication: this.replicationInfo?.() ?? null,
     };
   }
 
@@ -152,6 +172,40 @@ export class Persistence {
     this.scheduled = true;
   }
 
+  /**
+   * A background save for replicas (startBgsaveForReplication): to the RDB file, as a
+   * BGSAVE, or streamed to the sink (a diskless sync), which does not count as a save of
+   * the dataset (LASTSAVE, the changes counter and the MISCONF state stay). False if a
+   * save runs already or it could not start.
+   */
+  startForReplicas(sink: (() => Promise<SnapshotSink>) | null, filter: { keys: boolean; functions: boolean } = { keys: true, functions: true }): boolean {
+    if (this.running !== null) return false;
+    if (sink === null) return this.startBgsave();
+    let save: BackgroundSave;
+    try {
+      const options = this.options();
+      options.withoutKeys = !filter.keys;
+      if (!filter.functions) options.libraries = [];
+      save = new BackgroundSave(this.keyspace, options, this.tuning, sink);
+    } catch (e) {
+      this.log('warning', `Can't save in background: ${(e as Error).message}`);
+      return false;
+    }
+    this.running = save;
+    this.runningTarget = 'replicas';
+    this.runningStartedMs = Date.now();
+    this.log('notice', 'Background RDB transfer started (no fork: point-in-time walk)');
+    void save.done.then((result) => {
+      if (this.running !== save) return;
+      this.running = null;
+      if (result.ok) this.log('notice', 'Background RDB transfer terminated with success');
+      else if (result.aborted) this.log('warning', 'Background transfer aborted');
+      else this.log('warning', `Background transfer error: ${result.error.message}`);
+      this.onBackgroundSaveDone?.('replicas', result);
+    });
+    return true;
+  }
+
   /** Starts a background save; false if it could not start. */
   private startBgsave(): boolean {
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
@@ -165,6 +219,7 @@ export class Persistence {
       return false;
     }
     this.running = save;
+    this.runningTarget = 'disk';
     this.runningStartedMs = Date.now();
     this.dirtyAtBgsaveStart = this.keyspace.changesSinceSave;
     this.saves++;
@@ -173,21 +228,26 @@ export class Persistence {
       if (this.running !== save) return;
       this.running = null;
       this.lastBgsaveSeconds = Math.floor((Date.now() - this.runningStartedMs) / 1000);
-      if (result.ok) {
-        this.log('notice', `DB saved on disk (${result.keys} keys)`);
-        this.log('notice', 'Background saving terminated with success');
-        this.keyspace.changesSinceSave -= this.dirtyAtBgsaveStart;
-        this.lastSave = Math.floor(Date.now() / 1000);
-        this.lastBgsaveOk = true;
-      } else if (result.aborted) {
-        this.log('warning', 'Background saving aborted');
-      } else {
-        this.log('warning', result.error.message);
-        this.log('warning', 'Background saving error');
-        this.lastBgsaveOk = false;
-      }
+      this.reportBgsave(result);
+      this.onBackgroundSaveDone?.('disk', result);
     });
     return true;
+  }
+
+  private reportBgsave(result: BackgroundSaveResult): void {
+    if (result.ok) {
+      this.log('notice', `DB saved on disk (${result.keys} keys)`);
+      this.log('notice', 'Background saving terminated with success');
+      this.keyspace.changesSinceSave -= this.dirtyAtBgsaveStart;
+      this.lastSave = Math.floor(Date.now() / 1000);
+      this.lastBgsaveOk = true;
+    } else if (result.aborted) {
+      this.log('warning', 'Background saving aborted');
+    } else {
+      this.log('warning', result.error.message);
+      this.log('warning', 'Background saving error');
+      this.lastBgsaveOk = false;
+    }
   }
 
   /**

@@ -26,6 +26,21 @@ export interface SnapshotOptions extends RdbWriteOptions {
   usedMemory: number;
   /** The function libraries' codes, written after the AUX fields (rdbSaveFunctions). */
   libraries?: readonly string[];
+  /**
+   * The replication state the file starts at (Redis's rdbSaveInfo), written as the AUX
+   * fields repl-stream-db, repl-id and repl-offset when the server has a replication
+   * history: a replica loads its offset from them.
+   */
+  replication?: ReplicationSaveInfo | null;
+  /** No keys, only the header, AUX fields and libraries (a replica's rdb-filter-only). */
+  withoutKeys?: boolean;
+}
+
+export interface ReplicationSaveInfo {
+  /** The database the stream's commands apply to at that point (0 when none yet). */
+  readonly streamDb: number;
+  readonly replid: string;
+  readonly offset: number;
 }
 
 /** The version a keyspace needs: 12 as soon as some hash field has a TTL. */
@@ -35,17 +50,23 @@ function versionFor(keyspace: Keyspace): number {
 }
 
 /**
- * Header and AUX fields, as rdbSaveInfoAuxFields writes them (without replication), then
+ * Header and AUX fields, as rdbSaveInfoAuxFields writes them, then
  * the function libraries.
  */
-function writeHeader(enc: RdbEncoder, version: number, usedMemory: number, nowMs: number, libraries: readonly string[] = []): void {
+function writeHeader(enc: RdbEncoder, version: number, options: SnapshotOptions, nowMs: number): void {
   enc.header(version);
   enc.aux('redis-ver', REDIS_VER_AUX);
   enc.aux('redis-bits', process.arch.includes('64') ? '64' : '32');
   enc.aux('ctime', String(Math.floor(nowMs / 1000)));
-  enc.aux('used-mem', String(usedMemory));
+  enc.aux('used-mem', String(options.usedMemory));
+  const repl = options.replication;
+  if (repl) {
+    enc.aux('repl-stream-db', String(repl.streamDb));
+    enc.aux('repl-id', repl.replid);
+    enc.aux('repl-offset', String(repl.offset));
+  }
   enc.aux('aof-base', '0');
-  for (const code of libraries) enc.library(code);
+  for (const code of options.libraries ?? []) enc.library(code);
 }
 
 /** The version Redis-side tools see in the file (lapse speaks Redis 7.0's protocol). */
@@ -65,7 +86,7 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
   const file = new SyncAtomicFile(options.dir, options.filename);
   let keys = 0;
   try {
-    writeHeader(enc, versionFor(keyspace), options.usedMemory, Date.now(), options.libraries);
+    writeHeader(enc, versionFor(keyspace), options, Date.now());
     for (const db of keyspace.dbs) {
       if (db.size === 0) continue;
       enc.selectDb(db.index, db.size, db.expiresCount);
@@ -158,11 +179,12 @@ export class BackgroundSave implements ChangeObserver {
     this.keysPerTurn = tuning.keysPerTurn ?? Infinity;
     this.enc = new RdbEncoder(options);
     let total = 0;
+    const withoutKeys = options.withoutKeys === true;
     this.walks = keyspace.dbs.map((db) => {
-      total += db.size;
+      if (!withoutKeys) total += db.size;
       return {
         limit: db.nextSequence,
-        cursor: db.size === 0 ? Infinity : 0,
+        cursor: db.size === 0 || withoutKeys ? Infinity : 0,
         frozen: null,
         size: db.size,
         expires: db.expiresCount,
@@ -170,7 +192,7 @@ export class BackgroundSave implements ChangeObserver {
       };
     });
     this.keysTotal = total;
-    writeHeader(this.enc, versionFor(keyspace), options.usedMemory, Date.now(), options.libraries);
+    writeHeader(this.enc, versionFor(keyspace), options, Date.now());
     this.attach();
     this.done = this.run();
   }

@@ -66,8 +66,7 @@ export class WriteStream {
   subscribe(consumer: StreamConsumer): () => void {
     this.consumers.add(consumer);
     // Between units at once; in the middle of one (its SELECT may be written already), after it.
-    if (this.count === 0) this.selectedDb = -1;
-    else this.selectAfterUnit = true;
+    this.forgetSelectedDb();
     return () => {
       this.consumers.delete(consumer);
     };
@@ -94,6 +93,20 @@ export class WriteStream {
     if (this.consumers.size === 0) return;
     this.propagate(db, argv);
     if (!this.executing) this.flush();
+  }
+
+  /** The database the stream's last command was in (Redis's slaveseldb); -1 for none yet. */
+  get selectedDatabase(): number {
+    return this.selectedDb;
+  }
+
+  /**
+   * The next command goes with a SELECT whatever its database (a replica starts a full
+   * sync: Redis sets slaveseldb to -1).
+   */
+  forgetSelectedDb(): void {
+    if (this.count === 0) this.selectedDb = -1;
+    else this.selectAfterUnit = true;
   }
 
   /** Whether the current execution unit has appended anything. */

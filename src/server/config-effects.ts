@@ -24,6 +24,8 @@ export interface ConfigSubjects {
   /** TLS settings checked by the listeners' validator take effect. */
   applyPendingTls(): void;
   setCronHz(hz: number): void;
+  /** The replication primary (its backlog follows repl-backlog-size). */
+  readonly replication: { resizeBacklog(): void; refreshGoodReplicas(): void };
 }
 
 /**
@@ -50,4 +52,6 @@ export function applyConfigChange(s: ConfigSubjects, name: string, value: ParamV
   else if (name === 'client-output-buffer-limit') s.setOutputLimits(outputBufferLimitsOf(value as string));
   else if (MEMORY_PARAMS.has(name)) s.memory.applyConfig(name);
   else if (name === 'hz') s.setCronHz(value as number);
+  else if (name === 'repl-backlog-size') s.replication.resizeBacklog();
+  else if (name === 'min-replicas-to-write' || name === 'min-replicas-max-lag') s.replication.refreshGoodReplicas();
 }

@@ -6,6 +6,7 @@ import { execute } from '../commands/dispatch.js';
 import { FeedResult, RequestParser, type ParserLimits } from '../protocol/parser.js';
 import type { Clock } from '../keyspace/clock.js';
 import type { OutputBufferLimits } from '../config/output-limits.js';
+import type { ReplicaSocket } from '../replication/primary.js';
 
 /**
  * What a Connection needs of its server, beyond what its Client's commands see: declared
@@ -84,7 +85,7 @@ const CONNECTION_BYTES = 3072;
  * queued (push) and written with one write when that batch ends; messages queued
  * before this client's own batch are written before its replies.
  */
-export class Connection implements ClientTransport {
+export class Connection implements ClientTransport, ReplicaSocket {
   readonly client: Client;
   readonly parser: RequestParser;
   readonly remoteAddress: string;
@@ -127,6 +128,13 @@ export class Connection implements ClientTransport {
    * comes then cuts the connection off (cutOff).
    */
   private lingering = false;
+  /**
+   * A replica (SYNC, PSYNC): its replies are dropped and the primary writes to the socket
+   * (sendRaw); its output limits are the primary's to check.
+   */
+  private replicaMode = false;
+  /** Callers of drained() waiting for the next 'drain' (or the close). */
+  private drainWaiters: (() => void)[] = [];
   private readonly sink = (argv: string[]): boolean => {
     const client = this.client;
     const reply = this.server.reply;
@@ -190,6 +198,35 @@ export class Connection implements ClientTransport {
     return this.closed;
   }
 
+  replicaSocket(): ReplicaSocket {
+    this.replicaMode = true;
+    this.pushes = null;
+    this.pushBytes = 0;
+    return this;
+  }
+
+  sendRaw(data: Buffer): boolean {
+    if (this.closed) return false;
+    this.send(data, false);
+    return !this.waitingDrain;
+  }
+
+  get unsentBytes(): number {
+    return this.socket.writableLength + this.queueBytes;
+  }
+
+  drained(): Promise<void> {
+    if (this.closed || this.unsentBytes === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   queryBufferLength(): number {
     return this.parser.pendingBytes;
   }
@@ -212,7 +249,7 @@ export class Connection implements ClientTransport {
   }
 
   push(bytes: Buffer): void {
-    if (this.closed || this.closeAsap) return;
+    if (this.closed || this.closeAsap || this.replicaMode) return;
     if (this.pushes === null) {
       this.pushes = [bytes];
       this.server.pushQueued(this);
@@ -248,6 +285,7 @@ export class Connection implements ClientTransport {
    * and what it was not sent is dropped.
    */
   private checkOutputLimits(): void {
+    if (this.replicaMode) return;
     const limits = this.server.outputLimits;
     const limit = this.client.subscriptions !== null ? limits.pubsub : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return;
@@ -394,7 +432,7 @@ export class Connection implements ClientTransport {
 
   private write(): void {
     const out = this.server.reply.take();
-    if (out === null || this.closed) return;
+    if (out === null || this.closed || this.replicaMode) return;
     let data: Buffer;
     if (this.pushes !== null) {
       // Messages queued before this batch (by the timer wheel, this very turn) precede
@@ -419,9 +457,10 @@ export class Connection implements ClientTransport {
    * per write, each view pinning the encoder's slab; the queue holds small output
    * copied into blocks and hands it all over with one writev at 'drain'.
    */
-  private send(data: Buffer): void {
+  private send(data: Buffer, counted = true): void {
     const stats = this.server.stats;
-    stats.netOutputBytes += data.length;
+    // The replication stream and RDB have their own counter (total_net_repl_output_bytes).
+    if (counted) stats.netOutputBytes += data.length;
     if (!this.waitingDrain) {
       stats.totalWritesProcessed++;
       if (!this.socket.write(data)) this.waitingDrain = true;
@@ -489,10 +528,14 @@ export class Connection implements ClientTransport {
 
   private onDrain(): void {
     this.waitingDrain = false;
-    if (this.closed || this.closeAsap) return;
+    if (this.closed || this.closeAsap) {
+      this.wakeDrainWaiters();
+      return;
+    }
     if (this.queue.length > 0) this.flushQueue();
     // Everything was sent: the output is under any soft limit again.
     else this.softLimitSince = 0;
+    this.wakeDrainWaiters();
   }
 
   /** Closes at once, dropping anything unsent. */
@@ -501,6 +544,7 @@ export class Connection implements ClientTransport {
     this.pushBytes = 0;
     this.held = null;
     this.dropQueue();
+    this.wakeDrainWaiters();
     if (this.closed) {
       this.socket.destroy();
       return;
@@ -512,6 +556,7 @@ export class Connection implements ClientTransport {
 
   private onClose(): void {
     this.dropQueue();
+    this.wakeDrainWaiters();
     if (!this.closed) {
       this.closed = true;
       this.server.clientClosed(this);

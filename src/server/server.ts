@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
 import { WriteStream, deletionArgv } from '../replication/write-stream.js';
+import { Primary } from '../replication/primary.js';
 import { ERR_BAD_DIRECTIVE } from '../config/config-errors.js';
 import { PARAMS, type ParamValue } from '../config/params.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
@@ -145,6 +146,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly scripts: ScriptEngine;
   /** What the writes look like to replicas (replication/write-stream.ts). */
   readonly writeStream = new WriteStream();
+  /** The primary side of replication (replication/primary.ts). */
+  readonly replication: Primary;
   scriptDenyDisabled = false;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;
@@ -255,6 +258,15 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
         return 'error' in created ? created.error.replace(/^ERR /, '') : null;
       },
     };
+    this.replication = new Primary({
+      config: this.config,
+      persistence: this.persistence,
+      stream: this.writeStream,
+      log: (level, message) => this.log(level, message),
+      replicaOutputLimit: () => this.outputLimits.replica,
+    });
+    this.persistence.replicationInfo = () => this.replication.saveInfo();
+    this.persistence.onBackgroundSaveDone = (target, result) => this.replication.saveDone(target, result);
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
     this.parserLimits = {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
@@ -284,7 +296,6 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       supervised: options.supervisor?.mode ?? 'no',
       configFile: options.configFile ?? '',
       executable: process.argv[1] ? path.resolve(process.argv[1]) : process.execPath,
-      replicationId: crypto.randomBytes(20).toString('hex'),
       startupMemory: this.memory.startup,
       get hz() {
         return cron.hz;
@@ -358,6 +369,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
       await this.persistence.abortBgsave();
+      this.replication.close();
       this.keyspace.close();
       this.memory.close();
       this.scripts.close();
@@ -473,6 +485,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   /** A connection ended (by either side). */
   clientClosed(connection: Connection): void {
     this.connections.delete(connection);
+    if (connection.client.replica !== null) this.replication.removeReplica(connection.client.replica);
     // Its transaction, watched keys and subscriptions go with it.
     connection.client.multi = null;
     this.watches.unwatchAll(connection.client);
@@ -575,11 +588,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     if (used > stats.peakMemory) stats.peakMemory = used;
     this.persistence.cron();
     if (!secondElapsed) return;
+    this.replication.cron();
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
     for (const c of [...this.connections]) {
       // As Redis's clientsCronHandleTimeout: subscribers and blocked clients wait as long as they like.
-      if (c.client.subscriptions === null && !c.client.blocked && now - c.client.lastInteraction > timeout * 1000) {
+      if (c.client.subscriptions === null && !c.client.blocked && !c.client.isReplica && now - c.client.lastInteraction > timeout * 1000) {
         this.log('verbose', 'Closing idle client');
         c.destroy();
       }

@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { pairSuite } from './harness.js';
-import { decodeReply } from '../helpers/resp.js';
 
 /**
  * The write stream compared with Redis's: the same commands go to redis-server 7.0 and to
- * lapse; Redis's stream is read the way an operator reads it, with `redis-cli --replica`
- * (its CSV lines), lapse's from its write stream in-process. Both are turned into the
+ * lapse; both streams are read the way an operator reads them, with `redis-cli --replica`
+ * (its CSV lines; it attaches with SYNC and an empty filtered RDB). Both are turned into the
  * list of (database, command) they carry, MULTI and EXEC included, and compared exactly.
  * (A SELECT is read as the database of what follows; which SELECTs a stream repeats is
  * not compared, since redis-cli may drop the one right after the sync.)
@@ -65,34 +64,24 @@ function ops(commands: string[][]): Op[] {
   return out;
 }
 
-/** Splits RESP arrays of bulk strings (what the write stream writes) into commands. */
-function parseResp(bytes: string): string[][] {
-  const buf = Buffer.from(bytes, 'latin1');
-  const out: string[][] = [];
-  for (let r = decodeReply(buf); r !== null; r = decodeReply(buf, r.end)) {
-    if (r.reply.type !== 'array') throw new Error(`not a command in the stream: ${r.reply.type}`);
-    out.push(r.reply.value.map((item) => (item.type === 'bulk' ? item.value.toString('latin1') : '?')));
-  }
-  return out;
-}
-
-let replica: ChildProcess;
-let redisLines: string[] = [];
-let lapseBytes = '';
-
-beforeAll(async () => {
-  replica = spawn('redis-cli', ['-p', String(p.redis.port), '--replica'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `redis-cli --replica` attached to a server: its CSV lines of commands are collected in
+ * `lines` (reset by the caller), from when it says it is logging.
+ */
+function cliReplica(port: number): { process: ChildProcess; lines: string[]; ready: Promise<void> } {
+  const child = spawn('redis-cli', ['-p', String(port), '--replica'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const watcher = { process: child, lines: [] as string[], ready: Promise.resolve() };
   let pending = '';
-  replica.stdout!.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => {
     pending += d.toString('latin1');
     const lines = pending.split('\n');
     pending = lines.pop()!;
-    redisLines.push(...lines.filter((l) => l.startsWith('"')));
+    watcher.lines.push(...lines.filter((l) => l.startsWith('"')));
   });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('redis-cli --replica never synced')), 10_000);
+  watcher.ready = new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`redis-cli --replica never synced with port ${port}`)), 10_000);
     let err = '';
-    replica.stderr!.on('data', (d: Buffer) => {
+    child.stderr!.on('data', (d: Buffer) => {
       err += d.toString();
       if (err.includes('Logging commands from master')) {
         clearTimeout(t);
@@ -100,19 +89,27 @@ beforeAll(async () => {
       }
     });
   });
-  p.lapse.writeStream.subscribe((b) => {
-    lapseBytes += b.toString('latin1');
-  });
+  return watcher;
+}
+
+let redisReplica: ReturnType<typeof cliReplica>;
+let lapseReplica: ReturnType<typeof cliReplica>;
+
+beforeAll(async () => {
+  redisReplica = cliReplica(p.redis.port);
+  lapseReplica = cliReplica(p.lapsePort);
+  await Promise.all([redisReplica.ready, lapseReplica.ready]);
 });
 
 afterAll(() => {
-  replica?.kill();
+  redisReplica?.process.kill();
+  lapseReplica?.process.kill();
 });
 
 /** Sends each command to both servers (replies compared), then waits for a marker write on both streams and compares them. */
 async function sameStream(commands: (string | Buffer)[][]): Promise<void> {
-  redisLines = [];
-  lapseBytes = '';
+  redisReplica.lines.length = 0;
+  lapseReplica.lines.length = 0;
   const waiting: Promise<unknown>[] = [];
   for (const argv of commands) {
     if (argv[0] === 'sleep') await new Promise((r) => setTimeout(r, Number(argv[1])));
@@ -127,13 +124,13 @@ async function sameStream(commands: (string | Buffer)[][]): Promise<void> {
   await Promise.all(waiting);
   const marker = `marker:${Math.random()}`;
   await p.exact('SET', marker, '1');                                            // exact
-  const done = (): boolean => redisLines.some((l) => l.includes(marker)) && lapseBytes.includes(marker);
+  const done = (): boolean => redisReplica.lines.some((l) => l.includes(marker)) && lapseReplica.lines.some((l) => l.includes(marker));
   for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(done(), 'both streams reached the marker').toBe(true);
   // Members a random pop took differ between the servers: SREMs of the key `rnd` are compared without them.
   const unrandom = (o: Op): Op => (o.argv[0] === 'SREM' && o.argv[1] === 'rnd' ? { db: o.db, argv: ['SREM', 'rnd', '*'] } : o);
-  const redis = ops(redisLines.map(parseCsv)).map(unrandom);
-  const lapse = ops(parseResp(lapseBytes)).map(unrandom);
+  const redis = ops(redisReplica.lines.map(parseCsv)).map(unrandom);
+  const lapse = ops(lapseReplica.lines.map(parseCsv)).map(unrandom);
   // Absolute times in milliseconds (PXAT, PEXPIREAT) come from each server's clock: equal
   // within 2 s, then compared as equal.
   for (let i = 0; i < Math.min(redis.length, lapse.length); i++) {

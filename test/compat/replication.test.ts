@@ -1,11 +1,23 @@
-import { describe, test } from 'vitest';
-import { pairSuite } from './harness.js';
+import { describe, expect, test } from 'vitest';
+import { pairSuite, show } from './harness.js';
 
 /**
- * Replication's commands, against redis-server 7.0, for what lapse has so far: a primary
- * without replicas (the write stream is compared in propagation.test.ts).
+ * Replication's commands against redis-server 7.0, on a primary without replicas (the
+ * replicas themselves are in test/integration/replication-primary.test.ts, the write
+ * stream in propagation.test.ts): REPLCONF, WAIT, SYNC/PSYNC's first reply, ROLE,
+ * min-replicas-to-write, INFO replication's fields.
  */
 const p = pairSuite();
+
+/** Sends a command that has no reply, then PING: both servers must answer only the PING. */
+async function noReply(args: string[]): Promise<void> {
+  const [r, l] = await p.connect();
+  for (const c of [r, l]) {
+    c.send(...args);
+    c.send('PING');
+  }
+  expect(show(await l.readReplyBytes()), `no reply to ${args.join(' ')}`).toBe(show(await r.readReplyBytes()));
+}
 
 describe('a primary without replicas', () => {
   test('ROLE, and its COMMAND INFO and DOCS', async () => {
@@ -15,5 +27,98 @@ describe('a primary without replicas', () => {
     await p.exact('ROLE', 'extra');                                              // exact: arity
     await p.exact('COMMAND', 'INFO', 'ROLE');                                    // exact
     await p.exact('COMMAND', 'DOCS', 'ROLE');                                    // exact
+  });
+
+  test('COMMAND INFO and DOCS of SYNC, PSYNC, REPLCONF, WAIT', async () => {
+    for (const name of ['SYNC', 'PSYNC', 'REPLCONF', 'WAIT']) {
+      await p.exact('COMMAND', 'INFO', name);                                    // exact
+      await p.exact('COMMAND', 'DOCS', name);                                    // exact
+    }
+  });
+
+  test('REPLCONF options and errors', async () => {
+    await p.exact('REPLCONF');                                                   // exact: +OK (no option)
+    await p.exact('REPLCONF', 'listening-port');                                 // exact: syntax error (odd count)
+    await p.exact('REPLCONF', 'listening-port', 'abc');                          // exact: not an integer
+    await p.exact('REPLCONF', 'listening-port', '6380');                         // exact
+    await p.exact('REPLCONF', 'ip-address', '10.1.2.3');                         // exact
+    await p.exact('REPLCONF', 'ip-address', '1'.repeat(300));                    // exact: too long
+    await p.exact('REPLCONF', 'capa', 'eof', 'capa', 'psync2', 'capa', 'other'); // exact: unknown capa ignored
+    await p.exact('REPLCONF', 'CAPA', 'EOF');                                    // exact
+    await p.exact('REPLCONF', 'rdb-only', '1');                                  // exact
+    await p.exact('REPLCONF', 'rdb-only', '2');                                  // exact: range error
+    await p.exact('REPLCONF', 'rdb-only', 'x');                                  // exact
+    await p.exact('REPLCONF', 'rdb-filter-only', 'functions');                   // exact
+    await p.exact('REPLCONF', 'rdb-filter-only', '');                            // exact
+    await p.exact('REPLCONF', 'rdb-filter-only', 'keys');                        // exact: unsupported filter
+    await p.exact('REPLCONF', 'rdb-filter-only', '"unbalanced');                 // exact: missing values
+    await p.exact('REPLCONF', 'nosuch', 'x');                                    // exact: unrecognized
+    await p.exact('REPLCONF', 'listening-port', '1', 'nosuch', 'x');             // exact: stops at the bad one
+    await noReply(['REPLCONF', 'ACK', '100']);                                   // exact: no reply from a non-replica
+    await noReply(['REPLCONF', 'GETACK', '*']);                                  // exact: no reply on a primary
+    await noReply(['REPLCONF', 'listening-port', '1', 'ack', 'x']);              // exact: ack ends the command silently
+  });
+
+  test('WAIT: errors, no replicas, inside MULTI', async () => {
+    await p.exact('WAIT', '0', '0');                                             // exact: 0 replicas asked, 0 there
+    await p.exact('WAIT', 'x', '0');                                             // exact
+    await p.exact('WAIT', '1', 'x');                                             // exact: timeout not an integer
+    await p.exact('WAIT', '1', '1.5');                                           // exact
+    await p.exact('WAIT', '1', '-1');                                            // exact: negative
+    await p.exact('WAIT', '1');                                                  // exact: arity
+    await p.exact('SET', 'k', 'v');                                              // exact
+    await p.exact('WAIT', '1', '50');                                            // exact: 0 after the timeout
+    await p.exact('MULTI');                                                      // exact
+    await p.exact('WAIT', '3', '0');                                             // exact: QUEUED
+    await p.exact('EXEC');                                                       // exact: [0] at once
+    await p.exact('EVAL', "return redis.call('wait', 1, 0)", '0');               // exact: noscript
+  });
+
+  test('SYNC and PSYNC: refused in MULTI, bad offsets; the first reply of a full resync', async () => {
+    await p.exact('MULTI');                                                      // exact
+    await p.exact('SYNC');                                                       // exact: not allowed in MULTI
+    await p.exact('DISCARD');                                                    // exact
+    await p.exact('PSYNC', '?');                                                 // exact: arity
+    await p.exact('PSYNC', '?', 'notanumber');                                   // exact: not an integer
+    await p.exact('PING');                                                       // exact: still a normal client
+    await p.exact('SET', 'k', 'v');
+    // PSYNC ? -1 (with the EOF capability): +FULLRESYNC <replid> <offset>, then the RDB.
+    const [r, l] = await p.connect();
+    for (const c of [r, l]) c.send('PSYNC', '?', '-1');
+    const shape = (b: Buffer) => b.toString('latin1').replace(/[0-9a-f]{40}/, '<replid>').replace(/ \d+\r\n/, ' <offset>\r\n');
+    const [ra, la] = [await r.readReplyBytes(), await l.readReplyBytes()];
+    expect(shape(la)).toBe(shape(ra));                                           // exact but the id and offset
+    expect(shape(la)).toBe('+FULLRESYNC <replid> <offset>\r\n');
+  });
+
+  test('min-replicas-to-write without replicas: NOREPLICAS for writes, reads served', async () => {
+    await p.exact('SET', 'k', 'v');                                              // exact
+    await p.exact('CONFIG', 'SET', 'min-replicas-to-write', '1');                // exact
+    await p.exact('SET', 'k', 'w');                                              // exact: NOREPLICAS
+    await p.exact('GET', 'k');                                                   // exact: v
+    await p.exact('EVAL', "return redis.call('set', 'k', 'x')", '0');            // exact: NOREPLICAS inside a script
+    await p.exact('MULTI');                                                      // exact
+    await p.exact('SET', 'k', 'y');                                              // exact: refused at queueing
+    await p.exact('EXEC');                                                       // exact: EXECABORT
+    await p.exact('CONFIG', 'SET', 'min-replicas-max-lag', '0');                 // exact: 0 turns the check off
+    await p.exact('SET', 'k', 'z');                                              // exact
+    await p.exact('CONFIG', 'SET', 'min-replicas-max-lag', '10');
+    await p.exact('CONFIG', 'SET', 'min-replicas-to-write', '0');
+  });
+
+  test('INFO replication has the same fields', async () => {
+    const fields = (b: Buffer) =>
+      b
+        .toString('latin1')
+        .split('\r\n')
+        .filter((line) => line.includes(':'))
+        .map((line) => line.slice(0, line.indexOf(':')));
+    const [a, b] = await p.both(['INFO', 'replication']);
+    expect(fields(b)).toEqual(fields(a));                                        // as a list of names
+    await p.exact('CONFIG', 'SET', 'min-replicas-to-write', '2');
+    const [c, d] = await p.both(['INFO', 'replication']);
+    expect(fields(d)).toEqual(fields(c));                                        // min_slaves_good_slaves appears
+    expect(fields(d)).toContain('min_slaves_good_slaves');
+    await p.exact('CONFIG', 'SET', 'min-replicas-to-write', '0');
   });
 });
