@@ -9,7 +9,7 @@
  * would: what propagating every write costs.
  */
 import { createServer } from '../../src/index.js';
-import { Client, type ClientTransport } from '../../src/commands/context.js';
+import { Client, socketlessTransport } from '../../src/commands/context.js';
 import { execute } from '../../src/commands/dispatch.js';
 import { RequestParser } from '../../src/protocol/parser.js';
 
@@ -48,19 +48,7 @@ const workloads: Record<string, (i: number) => string[]> = {
   ZPOPMIN: () => ['ZPOPMIN', 'myzset'],
 };
 
-const transport: ClientTransport = {
-  remoteAddress: '127.0.0.1:1',
-  localAddress: '127.0.0.1:6379',
-  fd: -1,
-  queryBufferLength: () => 0,
-  outputBufferLength: () => 0,
-  pendingArgvLength: () => 0,
-  fixedMemory: () => 0,
-  closingAsap: false,
-  push: () => {},
-  close: () => {},
-  unblocked: () => {},
-};
+const transport = socketlessTransport('benchmark client', '127.0.0.1:1');
 
 const server = createServer({ port: 0 });
 if (process.env.STREAM === '1') server.writeStream.subscribe(() => {});

@@ -262,6 +262,11 @@ export class BlockingRegistry {
     return true;
   }
 
+  /** Answers every blocked client with `write` (a primary turned replica: Redis's disconnectAllBlockedClients). */
+  releaseAll(write: (c: BlockableClient) => void): void {
+    for (const waiter of [...this.waiters.values()]) this.answer(waiter, write);
+  }
+
   /** c disconnected (or is being reset): it leaves without a reply. */
   forget(c: BlockableClient): void {
     const waiter = this.waiters.get(c);

@@ -29,6 +29,7 @@ const CLIENT_TYPE_NAMES: Readonly<Record<string, string>> = {
 
 /** The type of a connected client (getClientType): pubsub while subscribed, else normal. */
 function clientTypeOf(c: Client): string {
+  if (c.isPrimary) return 'master';
   if (c.isReplica) return 'replica';
   return c.subscriptions !== null ? 'pubsub' : 'normal';
 }

@@ -44,6 +44,7 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
 function clientFlags(c: Client): string {
   let flags = '';
   if (c.isReplica) flags += 'S';
+  if (c.isPrimary) flags += 'M';
   if (c.subscriptions !== null) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (c.blocked) flags += 'b';

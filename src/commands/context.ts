@@ -20,6 +20,7 @@ import type { BlockingRegistry } from './blocking.js';
 import type { User } from '../acl/user.js';
 import type { WriteStream } from '../replication/write-stream.js';
 import type { Primary, ReplicaLink, ReplicaSocket } from '../replication/primary.js';
+import type { PrimaryLink } from '../replication/replica.js';
 import type { ScriptEngine } from '../scripting/script-engine.js';
 import type { FunctionEngine } from '../scripting/function-engine.js';
 
@@ -64,6 +65,30 @@ export interface ClientTransport {
    * goes on, on a later turn of the event loop, with the commands it sent meanwhile.
    */
   unblocked(): void;
+}
+
+/**
+ * The transport of a client without a socket of its own (the script client, a replica's
+ * primary client): nothing buffered, nothing to push; `close` and the address are the
+ * caller's.
+ */
+export function socketlessTransport(name: string, remoteAddress = '', close: () => void = () => {}): ClientTransport {
+  return {
+    remoteAddress,
+    localAddress: '',
+    fd: -1,
+    queryBufferLength: () => 0,
+    outputBufferLength: () => 0,
+    pendingArgvLength: () => 0,
+    fixedMemory: () => 0,
+    closingAsap: false,
+    push: () => {},
+    close,
+    unblocked: () => {},
+    replicaSocket: () => {
+      throw new Error(`the ${name} cannot become a replica`);
+    },
+  };
 }
 
 /** Redis's performEvictions result: under the limit, evicting in the background, or stuck over it. */
@@ -162,6 +187,8 @@ export interface ServerContext {
   readonly writeStream: WriteStream;
   /** The primary side of replication: replicas, backlog, offsets (replication/primary.ts). */
   readonly replication: Primary;
+  /** The replica side: the link to this server's primary, if it follows one (replication/replica.ts). */
+  readonly primaryLink: PrimaryLink;
   /**
    * DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's script_disable_deny_script, for its tests):
    * scripts may call the commands flagged noscript.
@@ -269,6 +296,8 @@ export class Client {
    * logged in the `lua` context.
    */
   isScript = false;
+  /** The client a replica runs its primary's stream on (Redis's CLIENT_MASTER, flag M): obeyed, never refused. */
+  isPrimary = false;
   /** What REPLCONF told and, once it sent SYNC or PSYNC, its state as a replica (flag S). */
   replica: ReplicaLink | null = null;
   /**

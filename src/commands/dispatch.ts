@@ -3,7 +3,9 @@ import type { CommandSpec } from './table.js';
 import type { ProtectingParam } from './declare.js';
 import {
   ERR_MISCONF,
+  ERR_MASTERDOWN,
   ERR_NOREPLICAS,
+  ERR_READONLY_REPLICA,
   ERR_NOAUTH,
   ERR_OOM,
   ERR_NOT_ALLOWED_IN_MULTI,
@@ -118,19 +120,32 @@ function executeCommand(c: Client, argv: string[]): void {
     const oom = server.memory.performEvictions() === 'fail';
     // Redis's pre_command_oom_state: a script's first write is refused on it (scriptVerifyOOM).
     server.scripts.preCommandOom = oom;
-    if (oom && rejectedOnOom(c, cmd, flagsOf(c, cmd, argv))) {
+    if (oom && !c.isPrimary && rejectedOnOom(c, cmd, flagsOf(c, cmd, argv))) {
       reject(c, cmd, ERR_OOM);
       return;
     }
   }
-  if (server.persistence.writesDenied && (flagsOf(c, cmd, argv).has('write') || cmd.fullName === 'ping')) {
+  if (server.persistence.writesDenied && !c.isPrimary && (flagsOf(c, cmd, argv).has('write') || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;
   }
   // min-replicas-to-write: not enough replicas within min-replicas-max-lag.
-  if (server.replication.writesRefused && flagsOf(c, cmd, argv).has('write')) {
+  if (server.replication.writesRefused && !c.isPrimary && flagsOf(c, cmd, argv).has('write')) {
     reject(c, cmd, ERR_NOREPLICAS);
     return;
+  }
+  const link = server.primaryLink;
+  if (link.isReplica && !c.isPrimary) {
+    // A read-only replica takes writes only from its primary.
+    if (server.config.bool('replica-read-only') && flagsOf(c, cmd, argv).has('write')) {
+      reject(c, cmd, ERR_READONLY_REPLICA);
+      return;
+    }
+    // replica-serve-stale-data no: while the link is down, only commands flagged stale.
+    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && !cmd.flags.has('stale')) {
+      reject(c, cmd, ERR_MASTERDOWN);
+      return;
+    }
   }
   // Pub/sub: in RESP2 a subscribed client may only (un)subscribe, PING, QUIT or RESET;
   // RESP3 clients may run anything (their messages are pushes).
@@ -271,6 +286,7 @@ function scriptRefusal(sc: Client, cmd: CommandSpec, argv: string[], run: Script
   const write = flags.has('write');
   if (run.readOnly && (write || flags.has('may_replicate'))) return SCRIPT_WRITE_IN_READONLY;
   if (write && !run.wroteData && server.persistence.writesDenied) return `-${ERR_MISCONF}`;
+  if (write && server.primaryLink.isReplica && server.config.bool('replica-read-only')) return `-${ERR_READONLY_REPLICA}`;
   if (write && server.replication.writesRefused) return `-${ERR_NOREPLICAS}`;
   const allowOom = run.flags.allowOom && !run.flags.compat;
   if (!allowOom && !run.wroteData && server.memory.maxmemory > 0 && server.scripts.preCommandOom && flags.has('denyoom')) {

@@ -391,3 +391,14 @@ export const ERR_RDB_FILTER_MISSING = 'ERR Missing rdb-filter-only values';
 export const rdbFilterUnsupported = (option: string): string => `ERR Unsupported rdb-filter-only option: ${option}`;
 /** getRangeLongFromObjectOrReply's own wording (sic). */
 export const ERR_RDB_ONLY_RANGE = 'ERR value is out of range, value must between 0 and 1';
+export const ERR_NOMASTERLINK_SYNC = "NOMASTERLINK Can't SYNC while not connected with my master";
+export const ERR_WAIT_ON_REPLICA =
+  'ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.';
+export const ERR_REPLICAOF_BY_REPLICA = 'ERR Command is not valid when client is a replica.';
+export const ERR_INVALID_MASTER_PORT = 'ERR Invalid master port';
+export const ERR_UNBLOCKED_ROLE_CHANGE = 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)';
+export const ERR_READONLY_REPLICA = "READONLY You can't write against a read only replica.";
+export const ERR_MASTERDOWN =
+  "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+export const ERR_NO_CONFIG_FILE = 'ERR The server is running without a config file';
+export const errRewritingConfig = (reason: string): string => `ERR Rewriting config file: ${reason}`;

@@ -395,10 +395,37 @@ const REPLICA_STATE_NAMES: Readonly<Record<string, string>> = {
 function replicationSection(s: ServerContext): string {
   const primary = s.replication;
   const config = s.config;
-  const fields: [string, string | number][] = [
-    ['role', 'master'],
-    ['connected_slaves', primary.replicas.length],
-  ];
+  const link = s.primaryLink;
+  const fields: [string, string | number][] = [['role', link.isReplica ? 'slave' : 'master']];
+  if (link.isReplica) {
+    const nowSec = Math.floor(Date.now() / 1000);
+    fields.push(
+      ['master_host', link.host!],
+      ['master_port', link.port],
+      ['master_link_status', link.linkUp ? 'up' : 'down'],
+      ['master_last_io_seconds_ago', link.linkUp ? Math.floor((Date.now() - link.lastIo) / 1000) : -1],
+      ['master_sync_in_progress', link.state === 'transfer' ? 1 : 0],
+      ['slave_read_repl_offset', link.linkUp ? link.readOffset : link.reportedOffset],
+      ['slave_repl_offset', link.reportedOffset],
+    );
+    if (link.state === 'transfer') {
+      const size = link.transferSize;
+      fields.push(
+        ['master_sync_total_bytes', size],
+        ['master_sync_read_bytes', link.transferRead],
+        ['master_sync_left_bytes', size - link.transferRead],
+        ['master_sync_perc', cFixed(size > 0 ? (link.transferRead / size) * 100 : 0, 2)],
+        ['master_sync_last_io_seconds_ago', Math.floor((Date.now() - link.lastIo) / 1000)],
+      );
+    }
+    if (!link.linkUp) fields.push(['master_link_down_since_seconds', link.downSince ? nowSec - link.downSince : -1]);
+    fields.push(
+      ['slave_priority', config.number('replica-priority')],
+      ['slave_read_only', config.bool('replica-read-only') ? 1 : 0],
+      ['replica_announced', config.bool('replica-announced') ? 1 : 0],
+    );
+  }
+  fields.push(['connected_slaves', primary.replicas.length]);
   if (config.number('min-replicas-to-write') > 0 && config.number('min-replicas-max-lag') > 0) {
     fields.push(['min_slaves_good_slaves', primary.goodReplicas]);
   }

@@ -1,11 +1,17 @@
 import { ReplicaLink } from '../replication/primary.js';
+import { User } from '../acl/user.js';
 import { parseLong } from '../util/numbers.js';
 import { splitArgs } from '../util/split-args.js';
 import { clientInfoLine } from './client-info-line.js';
-import type { Client } from './context.js';
+import { Client, socketlessTransport } from './context.js';
 import { cmd, type CommandDefinition } from './declare.js';
 import {
   ERR_FILTERED_NEEDS_EOF,
+  ERR_INVALID_MASTER_PORT,
+  ERR_NOMASTERLINK_SYNC,
+  ERR_REPLICAOF_BY_REPLICA,
+  ERR_UNBLOCKED_ROLE_CHANGE,
+  ERR_WAIT_ON_REPLICA,
   ERR_NOT_INTEGER,
   ERR_RDB_FILTER_MISSING,
   ERR_RDB_ONLY_RANGE,
@@ -45,13 +51,19 @@ function linkOf(c: Client): ReplicaLink {
  */
 function sync(c: Client, argv: string[]): void {
   if (c.replica !== null && c.replica.state !== 'none') return;
+  // A replica passes on its primary's stream: nothing to give while it has none.
+  const link = c.server.primaryLink;
+  if (link.isReplica && !link.linkUp) {
+    c.reply.error(ERR_NOMASTERLINK_SYNC);
+    return;
+  }
   // A fresh output is needed: the stream starts right after what is sent now.
   if (c.reply.pending > 0 || c.transport.outputBufferLength() > 0) {
     c.reply.error(ERR_SYNC_PENDING_OUTPUT);
     return;
   }
-  const link = linkOf(c);
-  if ((link.excludeKeys || link.excludeFunctions) && !link.capaEof) {
+  const replica = linkOf(c);
+  if ((replica.excludeKeys || replica.excludeFunctions) && !replica.capaEof) {
     c.reply.error(ERR_FILTERED_NEEDS_EOF);
     return;
   }
@@ -59,13 +71,13 @@ function sync(c: Client, argv: string[]): void {
   if (argv[0]!.toLowerCase() === 'psync') {
     const offset = parseLong(argv[2]!);
     if (offset === undefined) {
-      c.server.log('warning', `Replica ${link.name} asks for synchronization but with a wrong offset`);
+      c.server.log('warning', `Replica ${replica.name} asks for synchronization but with a wrong offset`);
       c.reply.error(ERR_NOT_INTEGER);
       return;
     }
     psync = { replid: argv[1]!, offset };
   }
-  c.server.replication.sync(link, c.transport.replicaSocket(), psync);
+  c.server.replication.sync(replica, c.transport.replicaSocket(), psync);
 }
 
 /**
@@ -148,6 +160,10 @@ function replconf(c: Client, argv: string[]): void {
  * answers at once.
  */
 function wait(c: Client, argv: string[]): void {
+  if (c.server.primaryLink.isReplica) {
+    c.reply.error(ERR_WAIT_ON_REPLICA);
+    return;
+  }
   const numreplicas = parseLong(argv[1]!);
   if (numreplicas === undefined) {
     c.reply.error(ERR_NOT_INTEGER);
@@ -189,6 +205,16 @@ function wait(c: Client, argv: string[]): void {
  * replicas that are online.
  */
 function role(c: Client): void {
+  const link = c.server.primaryLink;
+  if (link.isReplica) {
+    c.reply.arrayHeader(5);
+    c.reply.bulk('slave');
+    c.reply.bulk(link.host!);
+    c.reply.integer(link.port);
+    c.reply.bulk(link.roleState);
+    c.reply.integer(link.linkUp ? link.offset : -1);
+    return;
+  }
   const primary = c.server.replication;
   const online = primary.replicas.filter((r) => r.state === 'online');
   const reply = c.reply;
@@ -204,7 +230,65 @@ function role(c: Client): void {
   }
 }
 
+/**
+ * REPLICAOF host port | REPLICAOF NO ONE (and SLAVEOF): follow a primary, or become one,
+ * as replicaofCommand.
+ */
+function replicaof(c: Client, argv: string[]): void {
+  const link = c.server.primaryLink;
+  const describe = () => clientInfoLine(c, Date.now(), 0);
+  if (argv[1]!.toLowerCase() === 'no' && argv[2]!.toLowerCase() === 'one') {
+    if (link.isReplica) {
+      link.stopFollowing();
+      c.server.log('notice', `MASTER MODE enabled (user request from '${describe()}')`);
+    }
+    c.reply.simple('OK');
+    return;
+  }
+  if (c.isReplica) {
+    c.reply.error(ERR_REPLICAOF_BY_REPLICA);
+    return;
+  }
+  const port = parseLong(argv[2]!);
+  if (port === undefined || port < 0 || port > 65535) {
+    c.reply.error(ERR_INVALID_MASTER_PORT);
+    return;
+  }
+  const host = argv[1]!;
+  if (link.isReplica && link.host!.toLowerCase() === host.toLowerCase() && link.port === port) {
+    c.server.log('notice', 'REPLICAOF would result into synchronization with the master we are already connected with. No operation performed.');
+    c.reply.simple('OK Already connected to specified master');
+    return;
+  }
+  c.server.blocking.releaseAll((client) => client.reply.error(ERR_UNBLOCKED_ROLE_CHANGE));
+  link.follow(host, port);
+  c.server.log('notice', `REPLICAOF ${host}:${port} enabled (user request from '${describe()}')`);
+  c.reply.simple('OK');
+}
+
+/**
+ * The client a replica runs its primary's stream on (Redis's master client, flag M): a
+ * user with every permission, in database `db` (the RDB's repl-stream-db, or 0 when a
+ * partial resync starts: the stream begins with a SELECT). No socket of its own: its
+ * replies are dropped, and closing it (CLIENT KILL TYPE master) drops the link.
+ */
+export function newPrimaryClient(server: Client['server'], db: number, link: { address: string; close(): void }): Client {
+  const transport = socketlessTransport('primary client', link.address, () => link.close());
+  const c = new Client(server, transport);
+  c.isPrimary = true;
+  c.authenticated = true;
+  const user = new User('', server.acl);
+  for (const rule of ['on', 'nopass', 'allcommands', 'allkeys', 'allchannels']) user.apply(rule);
+  c.user = user;
+  c.db = server.keyspace.dbs[db] ?? server.keyspace.dbs[0]!;
+  return c;
+}
+
 export const REPLICATION_COMMANDS: CommandDefinition[] = [
+  /** REPLICAOF host port | NO ONE */
+  cmd('replicaof', 3, 'admin noscript stale no_async_loading', replicaof),
+  /** SLAVEOF host port | NO ONE */
+  cmd('slaveof', 3, 'admin noscript stale no_async_loading', replicaof),
   /** SYNC */
   cmd('sync', 1, 'admin noscript no_async_loading no_multi', sync),
   /** PSYNC replicationid offset */

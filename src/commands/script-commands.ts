@@ -1,5 +1,5 @@
 import { cmd, container, type CommandDefinition, type CommandFlag } from './declare.js';
-import { Client, type ClientTransport } from './context.js';
+import { Client, socketlessTransport } from './context.js';
 import type { CommandSpec } from './table.js';
 import { executeFromScript } from './dispatch.js';
 import { replyHelp, type HelpEntry } from './help.js';
@@ -45,22 +45,7 @@ function evalKeys(flags: 'RW access update' | 'RO access', notes: boolean): KeyS
 }
 
 /** No socket: the script client's transport (it is never listed, never written to). */
-const SCRIPT_TRANSPORT: ClientTransport = {
-  remoteAddress: '',
-  localAddress: '',
-  fd: -1,
-  queryBufferLength: () => 0,
-  outputBufferLength: () => 0,
-  pendingArgvLength: () => 0,
-  fixedMemory: () => 0,
-  closingAsap: false,
-  push: () => {},
-  close: () => {},
-  unblocked: () => {},
-  replicaSocket: () => {
-    throw new Error('the script client cannot become a replica');
-  },
-};
+const SCRIPT_TRANSPORT = socketlessTransport('script client');
 
 /** The server's script client, made at the first script run (Redis makes it at start-up). */
 export function scriptClient(c: Client): Client {

@@ -1,8 +1,14 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import { busyError, busyRun } from './script-busy.js';
+import { rewriteConfigText } from '../config/rewrite.js';
+import { strerror } from '../util/strerror.js';
 import type { Client, ShutdownOptions } from './context.js';
 import { cmd, container, type CommandDefinition } from './declare.js';
 import type { CommandSpec } from './table.js';
 import {
+  ERR_NO_CONFIG_FILE,
+  errRewritingConfig,
   ERR_INVALID_ARGUMENT_COUNT,
   ERR_INVALID_ARGUMENTS,
   ERR_INVALID_COMMAND,
@@ -102,6 +108,40 @@ function configSet(c: Client, argv: string[]): void {
 function isLocalClient(c: Client): boolean {
   const addr = c.transport.remoteAddress;
   return addr.startsWith('127.0.0.1:') || addr.startsWith('[::1]:');
+}
+
+/**
+ * CONFIG REWRITE: the configuration file written back with the current values (see
+ * config/rewrite.ts), to a temporary file then renamed over it.
+ */
+function configRewrite(c: Client): void {
+  const server = c.server;
+  const file = server.info.configFile;
+  if (file === '') {
+    c.reply.error(ERR_NO_CONFIG_FILE);
+    return;
+  }
+  const target = nodePath.resolve(file);
+  try {
+    let old = '';
+    try {
+      old = fs.readFileSync(target, 'latin1');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    const users = server.config.string('aclfile') === '' ? server.acl.allUsers().map((u) => `${u.name} ${u.describe()}`) : null;
+    const text = rewriteConfigText(old, server.config, { users, cwd: nodePath.resolve(server.config.string('dir')) });
+    const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
+    fs.writeFileSync(tmp, text, { encoding: 'latin1', mode: 0o644 });
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    const reason = strerror((e as NodeJS.ErrnoException).code) ?? (e as Error).message;
+    server.log('warning', `CONFIG REWRITE failed: ${reason}`);
+    c.reply.error(errRewritingConfig(reason));
+    return;
+  }
+  server.log('notice', 'CONFIG REWRITE executed with success.');
+  c.reply.simple('OK');
 }
 
 /** CONFIG RESETSTAT */
@@ -293,6 +333,8 @@ export const SERVER_COMMANDS: CommandDefinition[] = [
     cmd('set', -4, 'admin noscript loading stale', { tips: 'request_policy:all_nodes response_policy:all_succeeded' }, configSet),
     /** CONFIG RESETSTAT */
     cmd('resetstat', 2, 'admin noscript loading stale', configResetstat),
+    /** CONFIG REWRITE */
+    cmd('rewrite', 2, 'admin noscript loading stale', configRewrite),
     /** CONFIG HELP */
     cmd('help', 2, 'loading stale', configHelp),
   ]),

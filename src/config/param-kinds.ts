@@ -59,6 +59,8 @@ export interface ParamSpec {
    * warning line at start-up (see noEffect).
    */
   readonly noEffect?: string;
+  /** How CONFIG REWRITE writes the value: quoted (strings, sdscatrepr), as a memory size (gb/mb/kb), else as CONFIG GET prints it. */
+  readonly fileForm?: 'quoted' | 'memory';
 }
 
 /** The units of a memory value (memtoull), by lowercase suffix. */
@@ -126,6 +128,7 @@ export function memoryParam(name: string, defaultText: string, min: bigint, max:
       return { value: v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v };
     },
     format: (v) => String(v),
+    fileForm: 'memory',
   };
 }
 
@@ -174,6 +177,7 @@ export function stringParam(name: string, defaultText: string, mutable = true): 
     defaultText,
     parse: (arg) => ({ value: arg }),
     format: (v) => String(v),
+    fileForm: 'quoted',
   };
 }
 
@@ -198,6 +202,7 @@ export function numericParam(name: string, defaultText: string, min: bigint, max
     name,
     mutable: flags.mutable ?? true,
     hidden: flags.hidden,
+    fileForm: flags.memory ? 'memory' : undefined,
     defaultText,
     parse(arg) {
       let v = parseNumeric(arg, flags);

@@ -317,14 +317,14 @@ const BUSY_REPLY_THRESHOLD = numericParam('busy-reply-threshold', '5000', 0n, LO
 const REPL_PING_REPLICA_PERIOD = numericParam('repl-ping-replica-period', '10', 1n, INT_MAX_N);
 const MIN_REPLICAS_TO_WRITE = numericParam('min-replicas-to-write', '0', 0n, INT_MAX_N);
 const MIN_REPLICAS_MAX_LAG = numericParam('min-replicas-max-lag', '10', 0n, INT_MAX_N);
-const REPLICA_PRIORITY = notYet(REPLICATION, numericParam('replica-priority', '100', 0n, INT_MAX_N));
-const REPLICA_ANNOUNCE_PORT = notYet(REPLICATION, numericParam('replica-announce-port', '0', 0n, 65535n));
-const REPLICA_ANNOUNCE_IP = notYet(REPLICATION, stringParam('replica-announce-ip', ''));
+const REPLICA_PRIORITY = numericParam('replica-priority', '100', 0n, INT_MAX_N);
+const REPLICA_ANNOUNCE_PORT = numericParam('replica-announce-port', '0', 0n, 65535n);
+const REPLICA_ANNOUNCE_IP = stringParam('replica-announce-ip', '');
 const REPLICA_LAZY_FLUSH = notYet(REPLICATION, boolParam('replica-lazy-flush', 'no'));
-const REPLICA_SERVE_STALE_DATA = notYet(REPLICATION, boolParam('replica-serve-stale-data', 'yes'));
-const REPLICA_READ_ONLY = notYet(REPLICATION, boolParam('replica-read-only', 'yes'));
-const REPLICA_IGNORE_MAXMEMORY = notYet(REPLICATION, boolParam('replica-ignore-maxmemory', 'yes'));
-const REPLICAOF_PARAM = notYet(REPLICATION, REPLICAOF);
+const REPLICA_SERVE_STALE_DATA = boolParam('replica-serve-stale-data', 'yes');
+const REPLICA_READ_ONLY = boolParam('replica-read-only', 'yes');
+const REPLICA_IGNORE_MAXMEMORY = boolParam('replica-ignore-maxmemory', 'yes');
+const REPLICAOF_PARAM = REPLICAOF;
 const CLUSTER_REPLICA_NO_FAILOVER = notYet(CLUSTER, boolParam('cluster-replica-no-failover', 'no'));
 const CLUSTER_REPLICA_VALIDITY_FACTOR = notYet(CLUSTER, numericParam('cluster-replica-validity-factor', '10', 0n, INT_MAX_N));
 
@@ -351,8 +351,8 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   // Replication (both sides), and what only a primary or a replica does.
   REPLICAOF_PARAM,
   aliasParam('slaveof', REPLICAOF_PARAM),
-  notYet(REPLICATION, stringParam('masterauth', '')),
-  notYet(REPLICATION, stringParam('masteruser', '')),
+  stringParam('masterauth', ''),
+  stringParam('masteruser', ''),
   REPLICA_SERVE_STALE_DATA,
   aliasParam('slave-serve-stale-data', REPLICA_SERVE_STALE_DATA),
   REPLICA_READ_ONLY,
@@ -367,7 +367,7 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   aliasParam('slave-announce-ip', REPLICA_ANNOUNCE_IP),
   REPLICA_ANNOUNCE_PORT,
   aliasParam('slave-announce-port', REPLICA_ANNOUNCE_PORT),
-  notYet(REPLICATION, boolParam('replica-announced', 'yes')),
+  boolParam('replica-announced', 'yes'),
   notYet(REPLICATION, boolParam('replica-ignore-disk-write-errors', 'no')),
   REPL_PING_REPLICA_PERIOD,
   aliasParam('repl-ping-slave-period', REPL_PING_REPLICA_PERIOD),
@@ -534,6 +534,7 @@ export const PARAMS: readonly ParamSpec[] = [
       return { value: flags };
     },
     format: (v) => keyspaceEventsToString(v as number),
+    fileForm: 'quoted',
   },
   // Defaults as built into Redis 7.0 (its shipped redis.conf lowers the entries to 128).
   HASH_MAX_LISTPACK_ENTRIES,

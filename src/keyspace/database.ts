@@ -77,7 +77,20 @@ export interface ChangeObserver {
  * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy), and the
  * server's hash encoding settings.
  */
+/**
+ * What a key past its deadline is to the command that finds it: gone and deleted (a
+ * primary: lazy expiry), gone but kept (a replica serving its clients: the primary's DEL
+ * deletes it, as Redis 7 replicas do), or still there (a replica applying its primary's
+ * stream, which decides what expires).
+ */
+export const EXPIRED_DELETED = 0;
+export const EXPIRED_HIDDEN = 1;
+export const EXPIRED_KEPT = 2;
+export type ExpiredKeys = typeof EXPIRED_DELETED | typeof EXPIRED_HIDDEN | typeof EXPIRED_KEPT;
+
 export interface CommandTime {
+  /** What lookups do with a key past its deadline (see ExpiredKeys). */
+  readonly expiredKeys: ExpiredKeys;
   readonly hashEncoding: HashEncoding;
   /** set-max-intset-entries of this server's sets. */
   readonly setEncoding: SetEncoding;
@@ -235,8 +248,8 @@ export class Database {
     const entry = this.map.get(key);
     if (entry === undefined) return undefined;
     const time = this.time;
-    if (entry.deadline <= time.now) {
-      this.expireEntry(entry, time.now);
+    if (entry.deadline <= time.now && time.expiredKeys !== EXPIRED_KEPT) {
+      if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(entry, time.now);
       return undefined;
     }
     entry.access = time.touched(entry.access);
@@ -267,11 +280,11 @@ export class Database {
     const entry = this.map.get(key);
     const time = this.time;
     if (entry !== undefined) {
-      if (entry.deadline > time.now) {
+      if (entry.deadline > time.now || time.expiredKeys === EXPIRED_KEPT) {
         time.stats.keyspaceHits++;
         return entry;
       }
-      this.expireEntry(entry, time.now);
+      if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(entry, time.now);
     }
     time.stats.keyspaceMisses++;
     this.events.missed(this, key);
@@ -430,7 +443,8 @@ export class Database {
   purgeExpiredFields(entry: Entry): boolean {
     const hash = entry.value as HashValue;
     const now = this.time.now;
-    if (hash.ttls === null || hash.ttls.earliest > now) return true;
+    // A replica leaves fields to its primary's commands.
+    if (hash.ttls === null || hash.ttls.earliest > now || this.time.expiredKeys !== EXPIRED_DELETED) return true;
     if (!this.fieldWheel!.advance(now) && hash.ttls !== null && this.map.get(entry.key) === entry) {
       const due: FieldTimer[] = [];
       for (const timer of hash.ttls.timers.values()) if (timer.deadline <= now) due.push(timer);
@@ -640,9 +654,10 @@ export class Database {
   /** Iterates live entries in insertion order (KEYS). Expired entries are reclaimed. */
   *entries(): IterableIterator<Entry> {
     const now = this.time.now;
+    const mode = this.time.expiredKeys;
     for (const entry of this.map.values()) {
-      if (entry.deadline <= now) {
-        this.expireEntry(entry, now);
+      if (entry.deadline <= now && mode !== EXPIRED_KEPT) {
+        if (mode === EXPIRED_DELETED) this.expireEntry(entry, now);
         continue;
       }
       yield entry;
@@ -691,7 +706,7 @@ export class Database {
     }
     const next = i >= 0 ? seqAt(order[i]!) : 0;
     // Reclaim after the walk: expiring may compact `order` under our index.
-    for (const entry of expired) if (this.map.get(entry.key) === entry) this.expireEntry(entry, now);
+    if (this.time.expiredKeys === EXPIRED_DELETED) for (const entry of expired) if (this.map.get(entry.key) === entry) this.expireEntry(entry, now);
     return next;
   }
 
@@ -702,8 +717,9 @@ export class Database {
       if (this.tombstones > this.map.size) this.compact();
       const slot = this.order[Math.floor(Math.random() * this.order.length)]!;
       if (typeof slot === 'number') continue;
-      if (slot.deadline <= this.time.now) {
-        this.expireEntry(slot, this.time.now);
+      if (slot.deadline <= this.time.now && this.time.expiredKeys !== EXPIRED_KEPT) {
+        if (this.time.expiredKeys === EXPIRED_DELETED) this.expireEntry(slot, this.time.now);
+        else if (this.liveKeysNone()) return undefined;
         continue;
       }
       return slot;
@@ -735,6 +751,13 @@ export class Database {
       const slot = order[(from + i) % order.length]!;
       if (typeof slot !== 'number' && slot.deadline !== NO_DEADLINE && slot.deadline > now) out.push(slot);
     }
+  }
+
+  /** Whether every key is past its deadline (a replica's RANDOMKEY, which must not loop for ever over hidden keys). */
+  private liveKeysNone(): boolean {
+    const now = this.time.now;
+    for (const entry of this.map.values()) if (entry.deadline > now) return false;
+    return true;
   }
 
   /** Whether entry is this database's live entry for its key (not deleted or replaced since it was sampled). */

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { Database, type DatabaseEvents, type Entry } from './database.js';
+import { Database, EXPIRED_DELETED, EXPIRED_HIDDEN, type DatabaseEvents, type Entry, type ExpiredKeys } from './database.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
 import { newListEncoding } from './list.js';
@@ -64,6 +64,11 @@ export class Keyspace implements DatabaseEvents {
   /** zset-max-listpack-entries/value of this server's sorted sets. */
   readonly zsetEncoding = newZSetEncoding();
   lfuLogFactor = 10;
+  /**
+   * What lookups do with keys past their deadline (database.ts ExpiredKeys): deleted on a
+   * primary; on a replica hidden from its clients and kept for its primary's stream.
+   */
+  expiredKeys: ExpiredKeys = EXPIRED_DELETED;
   private active = true;
   /** holdExpiry(): the wheels are paused whatever `active` says. */
   private held = false;
@@ -145,14 +150,14 @@ export class Keyspace implements DatabaseEvents {
     }
   }
 
-  /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE 0|1, and not held). */
+  /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE 0|1, and not held, and a primary). */
   get activeExpire(): boolean {
-    return this.active && !this.held;
+    return this.active && !this.held && this.expiredKeys === EXPIRED_DELETED;
   }
 
   set activeExpire(on: boolean) {
     this.active = on;
-    if (!this.held) for (const db of this.dbs) db.setActiveExpire(on);
+    this.applyActiveExpire();
   }
 
   /**
@@ -163,7 +168,28 @@ export class Keyspace implements DatabaseEvents {
   holdExpiry(on: boolean): void {
     if (this.held === on) return;
     this.held = on;
-    if (this.active) for (const db of this.dbs) db.setActiveExpire(!on);
+    this.applyActiveExpire();
+  }
+
+  /**
+   * A replica does not expire keys (its primary's DELs do), it hides them from its
+   * clients: the wheels stop, lookups answer as if expired keys were gone. false: a
+   * primary again, and what fell due meanwhile is reclaimed.
+   */
+  setReplicaExpiry(on: boolean): void {
+    this.expiredKeys = on ? EXPIRED_HIDDEN : EXPIRED_DELETED;
+    this.applyActiveExpire();
+    if (!on) this.expiryDueFrom(0);
+  }
+
+  /** Whether the keyspace is a replica's (setReplicaExpiry): its primary decides what expires and is evicted. */
+  get followsPrimary(): boolean {
+    return this.expiredKeys !== EXPIRED_DELETED;
+  }
+
+  private applyActiveExpire(): void {
+    const on = this.activeExpire;
+    for (const db of this.dbs) db.setActiveExpire(on);
   }
 
   /** Sets the command time back to `now`: each slice of a suspended script runs at the script's time. */

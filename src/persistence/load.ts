@@ -14,6 +14,24 @@ export interface LoadResult {
 const PROGRESS_EVERY = 1_000_000;
 
 /**
+ * Reads the RDB file at path through without loading it: RdbError (naming the offset)
+ * if it is corrupt or truncated, or uses a database the server does not have.
+ */
+export function checkSnapshot(path: string, databases: number, options: { checksum: boolean }): void {
+  readRdbFile(
+    path,
+    {
+      selectDb(index, offset) {
+        if (index >= databases) throw new RdbError(`The RDB file uses database ${index}, this server has ${databases} (set 'databases' higher)`, offset);
+      },
+      key() {},
+      library() {},
+    },
+    options,
+  );
+}
+
+/**
  * Loads the RDB file at path into an empty keyspace, as Redis does at start-up: keys
  * (and hash fields) whose expire time has passed are dropped and counted as expired.
  * Returns null if there is no file. On any error after a key was loaded the keyspace is
@@ -35,6 +53,13 @@ export function loadSnapshot(
      * file holding functions is refused.
      */
     library?: (code: string, replace: boolean) => string | null;
+    /**
+     * A replica loading its primary's RDB: keys past their deadline are kept (the
+     * primary's DELs remove them), as Redis loads on a replica.
+     */
+    keepExpired?: boolean;
+    /** Every AUX field, as read (a replica takes repl-stream-db). */
+    aux?: (name: string, value: string) => void;
   },
 ): LoadResult | null {
   if (!fs.existsSync(path)) return null;
@@ -51,6 +76,7 @@ export function loadSnapshot(
       path,
       {
         aux(name, value) {
+          options.aux?.(name, value);
           if (name === 'redis-ver') log('notice', `Loading RDB produced by version ${value}`);
           else if (name === 'ctime') {
             const age = Math.floor(now / 1000) - Number(value);
@@ -78,7 +104,7 @@ export function loadSnapshot(
           const db = keyspace.dbs[index]!;
           changed = true;
           if (options.merge === true) db.delete(key);
-          if (expireTime !== null && expireTime < now) {
+          if (expireTime !== null && expireTime < now && options.keepExpired !== true) {
             if (db.peek(key) !== undefined) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
             expired++;
             return;

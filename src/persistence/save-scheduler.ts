@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { BackgroundSave, saveSync, type BackgroundSaveResult, type ReplicationSaveInfo, type SnapshotOptions, type SnapshotSink, type SnapshotTuning } from './snapshot.js';
-import { loadSnapshot, type LoadResult } from './load.js';
+import { checkSnapshot, loadSnapshot, type LoadResult } from './load.js';
 import { parseSavePoints, type SavePoint } from '../config/save-points.js';
 
 /**
@@ -14,6 +14,8 @@ export interface FunctionLibraries {
   codes(): string[];
   /** Creates a library (no load timeout); replaces one of the same name with `replace`. Null, or why not. */
   load(code: string, replace: boolean): string | null;
+  /** Removes every library (a replica's full sync replaces them with its primary's). */
+  clear(): void;
 }
 
 /**
@@ -130,6 +132,31 @@ export class Persistence {
       library: libraries === null ? undefined : (code, replace) => libraries.load(code, replace),
     });
     if (result !== null) this.lastLoad = result;
+  }
+
+  /**
+   * A replica's full sync (readSyncBulkPayload): the file from the primary is read
+   * through first, and only if it is whole are the dataset and the libraries replaced by
+   * it (keys past their deadline kept: the primary deletes them). Throws RdbError with
+   * the old data in place. Returns the database the primary's stream starts in.
+   */
+  loadFromPrimary(file: string): number {
+    const checksum = this.config.bool('rdbchecksum');
+    checkSnapshot(file, this.keyspace.dbs.length, { checksum });
+    this.keyspace.flushAll();
+    this.libraries?.clear();
+    const libraries = this.libraries;
+    let streamDb = 0;
+    const result = loadSnapshot(this.keyspace, file, this.log, {
+      checksum,
+      keepExpired: true,
+      library: libraries === null ? undefined : (code, replace) => libraries.load(code, replace),
+      aux(name, value) {
+        if (name === 'repl-stream-db') streamDb = Number(value) || 0;
+      },
+    });
+    if (result !== null) this.lastLoad = result;
+    return streamDb;
   }
 
   /**

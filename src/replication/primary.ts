@@ -159,6 +159,11 @@ export class Primary {
   private readonly waiters = new Set<AckWaiter>();
   private cronLoops = 0;
   private closed = false;
+  /**
+   * A replica: the stream is its primary's, passed on byte for byte (proxy()), and this
+   * server's own command execution is not propagated (Redis's masterhost != NULL).
+   */
+  private proxying = false;
 
   constructor(private readonly host: PrimaryHost) {}
 
@@ -176,6 +181,19 @@ export class Primary {
   // ---- The stream -----------------------------------------------------------------
 
   private readonly feed = (bytes: Buffer): void => {
+    this.append(bytes);
+  };
+
+  /**
+   * A replica passes its primary's stream on: into the backlog (created at the first
+   * bytes if there is none) and to its own replicas (replicationFeedStreamFromMasterStream).
+   */
+  proxy(bytes: Buffer): void {
+    if (this.backlog === null) this.createBacklog();
+    this.append(bytes);
+  }
+
+  private append(bytes: Buffer): void {
     this.backlog!.append(bytes);
     this.offset += bytes.length;
     if (this.replicas.length === 0) return;
@@ -188,7 +206,7 @@ export class Primary {
     bytes.copy(this.out, this.outUsed);
     this.outUsed += n;
     this.scheduleDelivery();
-  };
+  }
 
   private scheduleDelivery(): void {
     if (this.deliveryScheduled || this.closed) return;
@@ -299,7 +317,7 @@ export class Primary {
     link.state = 'wait_bgsave_start';
     link.waitingSince = unixNow();
     this.replicas.push(link);
-    if (this.backlog === null) {
+    if (this.backlog === null && !this.proxying) {
       this.replid = randomReplid();
       this.clearReplid2();
       this.createBacklog();
@@ -613,7 +631,69 @@ export class Primary {
 
   private createBacklog(): void {
     this.backlog = new ReplicationBacklog(this.backlogSize, this.offset);
-    this.unsubscribe = this.host.stream.subscribe(this.feed);
+    if (!this.proxying) this.unsubscribe = this.host.stream.subscribe(this.feed);
+  }
+
+  // ---- Role changes (the replica side calls these) ------------------------------------
+
+  /** Whether this server follows a primary (its stream is proxied, not produced). */
+  get isProxying(): boolean {
+    return this.proxying;
+  }
+
+  /**
+   * This server becomes a replica: its own writes are no longer a stream. Its replicas
+   * stay (they get the new primary's stream if the history continues; a full sync or a
+   * new id drops them), and so does the backlog, whose history is the one a PSYNC to the
+   * new primary continues.
+   */
+  becomeReplica(): void {
+    this.deliver();
+    this.proxying = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  /**
+   * A replica promoted (REPLICAOF NO ONE): a new replication id, the old one kept as
+   * replid2 up to the current offset so that replicas of the old primary continue with a
+   * partial resync (shiftReplicationId); its replicas reconnect to learn the new id.
+   */
+  becomePrimary(): void {
+    this.deliver();
+    this.replid2 = this.replid;
+    this.secondReplidOffset = this.offset + 1;
+    this.replid = randomReplid();
+    this.host.log(
+      'notice',
+      `Setting secondary replication ID to ${this.replid2}, valid up to offset: ${this.secondReplidOffset}. New replication ID is ${this.replid}`,
+    );
+    this.proxying = false;
+    this.dropReplicas();
+    if (this.backlog !== null) this.unsubscribe = this.host.stream.subscribe(this.feed);
+    this.host.stream.forgetSelectedDb();
+    this.noReplicasSince = unixNow();
+  }
+
+  /** A full sync from a primary ended: its history, from its offset at the snapshot, is ours. */
+  startHistory(replid: string, offset: number): void {
+    this.deliver();
+    this.replid = replid;
+    this.clearReplid2();
+    this.offset = offset;
+    this.backlog = new ReplicationBacklog(this.backlogSize, offset);
+  }
+
+  /** The primary continued under a new id (+CONTINUE <id>): ours follows, the old one valid up to here. */
+  adoptReplid(replid: string, previous: string): void {
+    this.replid2 = previous;
+    this.secondReplidOffset = this.offset + 1;
+    this.replid = replid;
+  }
+
+  /** Closes every replica's connection (they reconnect, and resync). */
+  dropReplicas(): void {
+    for (const link of [...this.replicas]) this.drop(link);
   }
 
   private clearReplid2(): void {
@@ -632,7 +712,12 @@ export class Primary {
     const now = unixNow();
     const stream = this.host.stream;
     // PING through the stream every repl-ping-replica-period seconds (in the current database: no SELECT).
-    if (this.cronLoops % config.number('repl-ping-replica-period') === 0 && this.replicas.length > 0 && !stream.hasPending) {
+    if (
+      !this.proxying &&
+      this.cronLoops % config.number('repl-ping-replica-period') === 0 &&
+      this.replicas.length > 0 &&
+      !stream.hasPending
+    ) {
       stream.propagateAlone(-1, PING);
     }
     // A newline to replicas still waiting for their RDB to start, so that they do not time out.
@@ -651,7 +736,7 @@ export class Primary {
       }
     }
     const ttl = config.number('repl-backlog-ttl');
-    if (this.replicas.length === 0 && ttl > 0 && this.backlog !== null && now - this.noReplicasSince > ttl) {
+    if (!this.proxying && this.replicas.length === 0 && ttl > 0 && this.backlog !== null && now - this.noReplicasSince > ttl) {
       this.replid = randomReplid();
       this.clearReplid2();
       this.backlog = null;

@@ -281,6 +281,8 @@ export class Memory implements MemoryContext {
   performEvictions(): EvictionResult {
     const max = this.max;
     if (max <= 0) return 'ok';
+    // A replica with replica-ignore-maxmemory leaves evictions to its primary's DELs.
+    if (this.keyspace.followsPrimary && this.config.bool('replica-ignore-maxmemory')) return 'ok';
     let used = this.used();
     if (used <= max) {
       this.underLimit();

@@ -4,6 +4,10 @@ import path from 'node:path';
 import { Config, ConfigFileError, loadConfigText } from '../config/config.js';
 import { WriteStream, deletionArgv } from '../replication/write-stream.js';
 import { Primary } from '../replication/primary.js';
+import { PrimaryLink } from '../replication/replica.js';
+import { newPrimaryClient } from '../commands/replication-commands.js';
+import { execute } from '../commands/dispatch.js';
+import { EXPIRED_HIDDEN, EXPIRED_KEPT } from '../keyspace/database.js';
 import { ERR_BAD_DIRECTIVE } from '../config/config-errors.js';
 import { PARAMS, type ParamValue } from '../config/params.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
@@ -148,6 +152,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly writeStream = new WriteStream();
   /** The primary side of replication (replication/primary.ts). */
   readonly replication: Primary;
+  /** The replica side: the link to the primary this server follows, if any (replication/replica.ts). */
+  readonly primaryLink: PrimaryLink;
+  /** The client the primary's stream runs on while this server is a replica. */
+  private primaryClient: Client | null = null;
   scriptDenyDisabled = false;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;
@@ -257,6 +265,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
         // Logged as Redis logs rdbFunctionLoad's error: without the reply's "ERR ".
         return 'error' in created ? created.error.replace(/^ERR /, '') : null;
       },
+      clear: () => functions.flush(),
     };
     this.replication = new Primary({
       config: this.config,
@@ -266,6 +275,21 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       replicaOutputLimit: () => this.outputLimits.replica,
     });
     this.persistence.replicationInfo = () => this.replication.saveInfo();
+    this.primaryLink = new PrimaryLink({
+      config: this.config,
+      primary: this.replication,
+      log: (level, message) => this.log(level, message),
+      listeningPort: () => this.listeners.port || this.listeners.tlsPort,
+      loadFromPrimary: (file) => this.persistence.loadFromPrimary(file),
+      resetPrimaryClient: (db) => {
+        this.primaryClient = this.newPrimaryClient(db);
+      },
+      applyFromPrimary: (argv) => this.applyFromPrimary(argv),
+      linkChanged: () => {
+        // The keyspace is a replica's from the first REPLICAOF until REPLICAOF NO ONE.
+        this.keyspace.setReplicaExpiry(this.primaryLink.isReplica);
+      },
+    });
     this.persistence.onBackgroundSaveDone = (target, result) => this.replication.saveDone(target, result);
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
     this.parserLimits = {
@@ -328,7 +352,39 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.cron.start();
     this.logStartup();
     this.log('notice', `Ready to accept connections on ${this.listeners.describe().join(', ')}`);
+    // replicaof in the configuration: follow that primary from the start.
+    const replicaof = this.config.string('replicaof');
+    if (replicaof !== '' && !this.primaryLink.isReplica) {
+      const [host, port] = replicaof.split(' ');
+      this.primaryLink.follow(host!, Number(port));
+    }
     return first;
+  }
+
+  private newPrimaryClient(db: number): Client {
+    const link = this.primaryLink;
+    return newPrimaryClient(this, db, { address: `${link.host}:${link.port}`, close: () => link.disconnect() });
+  }
+
+  /**
+   * One command of the primary's stream, run as the primary's client: keys past their
+   * deadline still exist for it (the primary's DEL removes them), its replies are dropped.
+   */
+  private applyFromPrimary(argv: string[]): void {
+    // A partial resync after REPLICAOF from a primary: the new primary's stream starts with a SELECT.
+    const c = (this.primaryClient ??= this.newPrimaryClient(0));
+    const reply = this.reply;
+    const mark = reply.mark();
+    const protocol = reply.protocol;
+    reply.protocol = c.protocol;
+    this.keyspace.expiredKeys = EXPIRED_KEPT;
+    try {
+      execute(c, argv);
+    } finally {
+      this.keyspace.expiredKeys = EXPIRED_HIDDEN;
+      reply.rollback(mark);
+      reply.protocol = protocol;
+    }
   }
 
   /**
@@ -369,6 +425,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
       await this.persistence.abortBgsave();
+      this.primaryLink.close();
       this.replication.close();
       this.keyspace.close();
       this.memory.close();
@@ -385,6 +442,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
 
   *clients(): Iterable<Client> {
     for (const c of this.connections) yield c.client;
+    // A replica's primary is one of its clients (CLIENT LIST flag M, CLIENT KILL TYPE master).
+    if (this.primaryClient !== null && this.primaryLink.linkUp) yield this.primaryClient;
   }
 
   get clientCount(): number {
@@ -589,6 +648,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.persistence.cron();
     if (!secondElapsed) return;
     this.replication.cron();
+    this.primaryLink.cron();
     const timeout = this.config.number('timeout');
     if (timeout <= 0) return;
     for (const c of [...this.connections]) {

@@ -171,7 +171,7 @@ describe('parameters of features lapse does not have yet, at start-up', () => {
   for (const [line, feature] of [
     ['appendonly yes', 'the append-only file (AOF)'],
     ['cluster-enabled yes', 'Redis Cluster'],
-    ['replicaof 127.0.0.1 6380', 'replication'],
+    ['repl-diskless-load swapdb', 'replication'],
     ['slowlog-max-len 10', 'the slow log (SLOWLOG)'],
     ['unixsocket /tmp/lapse.sock', 'unix sockets'],
   ]) {

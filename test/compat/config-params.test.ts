@@ -174,7 +174,7 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['latency-monitor-threshold', '100', 'the latency monitor (LATENCY)'],
       ['hll-sparse-max-bytes', '100', 'HyperLogLog'],
       ['stream-node-max-entries', '5', 'streams'],
-      ['replica-priority', '5', 'replication'],
+      ['repl-disable-tcp-nodelay', 'yes', 'replication'],
       ['slave-lazy-flush', 'yes', 'replication'],
       ['repl-diskless-load', 'swapdb', 'replication'],
       ['cluster-node-timeout', '5000', 'Redis Cluster'],

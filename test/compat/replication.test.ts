@@ -106,6 +106,21 @@ describe('a primary without replicas', () => {
     await p.exact('CONFIG', 'SET', 'min-replicas-to-write', '0');
   });
 
+  test('REPLICAOF and SLAVEOF on a primary: NO ONE, errors, COMMAND INFO', async () => {
+    await p.exact('REPLICAOF', 'NO', 'ONE');                                    // exact: +OK, nothing to do
+    await p.exact('replicaof', 'no', 'one');                                    // exact
+    await p.exact('SLAVEOF', 'NO', 'ONE');                                      // exact
+    await p.exact('REPLICAOF', '127.0.0.1', 'notaport');                        // exact: Invalid master port
+    await p.exact('REPLICAOF', '127.0.0.1', '70000');                           // exact
+    await p.exact('REPLICAOF', '127.0.0.1', '-1');                              // exact
+    await p.exact('REPLICAOF', 'NO');                                           // exact: arity
+    await p.exact('ROLE');                                                      // exact: still a primary
+    for (const name of ['REPLICAOF', 'SLAVEOF']) {
+      await p.exact('COMMAND', 'INFO', name);                                   // exact
+      await p.exact('COMMAND', 'DOCS', name);                                   // exact
+    }
+  });
+
   test('INFO replication has the same fields', async () => {
     const fields = (b: Buffer) =>
       b

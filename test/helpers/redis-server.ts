@@ -28,13 +28,16 @@ export interface ReferenceRedis {
  * Starts Debian's redis-server (the reference) on a free loopback port, volatile, in a
  * temporary directory. Stopped by its own process handle, never by name.
  */
-export async function startRedis(extraArgs: string[] = []): Promise<ReferenceRedis> {
+export async function startRedis(extraArgs: string[] = [], options: { configFile?: string } = {}): Promise<ReferenceRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-ref-'));
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+      [
+        ...(options.configFile === undefined ? [] : [options.configFile]),
+        '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
