@@ -181,6 +181,14 @@ export class Config {
     this.setAtStartup.add(spec.aliasOf ?? spec.name);
   }
 
+  /**
+   * A value the server itself changed by a command other than CONFIG SET (REPLICAOF sets
+   * `replicaof`): CONFIG GET and CONFIG REWRITE see it. Listeners are not told.
+   */
+  record(name: string, value: ParamValue): void {
+    this.values.set(findParam(name)?.aliasOf ?? name, value);
+  }
+
   /** Sets a parameter (an alias sets its target); listeners hear the target's name. */
   private apply(name: string, value: ParamValue): void {
     const spec = findParam(name);

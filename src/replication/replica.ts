@@ -133,6 +133,8 @@ export class PrimaryLink {
     const wasPrimary = this.host === null;
     this.host = host;
     this.port = port;
+    // CONFIG GET replicaof and CONFIG REWRITE show the role the server has now.
+    this.server.config.record('replicaof', `${host} ${port}`);
     this.dropLink(false);
     const primary = this.server.primary;
     primary.becomeReplica();
@@ -149,6 +151,7 @@ export class PrimaryLink {
   stopFollowing(): void {
     if (this.host === null) return;
     this.host = null;
+    this.server.config.record('replicaof', '');
     this.dropLink(false);
     this.cached = null;
     this.state = 'none';

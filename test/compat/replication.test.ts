@@ -121,6 +121,29 @@ describe('a primary without replicas', () => {
     }
   });
 
+  test('a replica whose primary cannot be reached: CONFIG GET replicaof, READONLY, MASTERDOWN, INFO fields, back with NO ONE', async () => {
+    await p.exact('SET', 'k', 'v');                                              // exact
+    await p.exact('REPLICAOF', '127.0.0.1', '1');                                // exact: +OK (port 1 refuses)
+    await p.exact('REPLICAOF', '127.0.0.1', '1');                                // exact: +OK Already connected to specified master
+    await p.exact('CONFIG', 'GET', 'replicaof');                                 // exact
+    await p.exact('CONFIG', 'GET', 'slaveof');                                   // exact
+    await p.exact('GET', 'k');                                                   // exact: stale data served
+    await p.exact('SET', 'k', 'w');                                              // exact: READONLY
+    await p.exact('EVAL', "return redis.call('set', 'k', 'x')", '0');            // exact: READONLY in a script
+    await p.exact('WAIT', '1', '0');                                             // exact: not on a replica
+    await p.exact('CONFIG', 'SET', 'replica-serve-stale-data', 'no');            // exact
+    await p.exact('GET', 'k');                                                   // exact: MASTERDOWN
+    await p.exact('PING');                                                       // exact: allowed while stale? (its flags say)
+    await p.exact('CONFIG', 'SET', 'replica-serve-stale-data', 'yes');           // exact
+    const fields = (b: Buffer) =>
+      b.toString('latin1').split('\r\n').filter((l) => l.includes(':')).map((l) => l.slice(0, l.indexOf(':')));
+    const [a, b] = await p.both(['INFO', 'replication']);
+    expect(fields(b)).toEqual(fields(a));                                        // as a list of names
+    await p.exact('REPLICAOF', 'NO', 'ONE');                                     // exact
+    await p.exact('CONFIG', 'GET', 'replicaof');                                 // exact: empty again
+    await p.exact('SET', 'k', 'w');                                              // exact: writable
+  });
+
   test('INFO replication has the same fields', async () => {
     const fields = (b: Buffer) =>
       b
