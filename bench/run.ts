@@ -31,6 +31,7 @@ import { maxmemory } from './scenarios/maxmemory.js';
 import { churn } from './scenarios/churn.js';
 import { collections } from './scenarios/collections.js';
 import { scripting } from './scenarios/scripting.js';
+import { replication } from './scenarios/replication.js';
 import type { ScenarioContext } from './lib/context.js';
 
 const args = process.argv.slice(2);
@@ -212,6 +213,7 @@ async function main(): Promise<void> {
   if (want('churn')) await churn(context);
   if (want('collections')) await collections(context);
   if (want('scripting')) await scripting(context);
+  if (want('replication')) await replication(context);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = [
     '# Benchmark results: lapse against redis-server',
