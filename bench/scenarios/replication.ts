@@ -100,7 +100,7 @@ export async function replication(ctx: ScenarioContext): Promise<void> {
         await waitLinked(replica, 300_000);
         const seconds = (performance.now() - started) / 1000;
         const probe = await ProbeClient.connect(replica.port);
-        const keys = Number(await probe.command('DBSIZE'));
+        const keys = await probe.integer('DBSIZE');
         probe.close();
         if (keys !== sessions) throw new Error(`${name}: the replica has ${keys} keys, expected ${sessions}`);
         syncRow[name].push(seconds);
