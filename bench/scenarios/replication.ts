@@ -4,6 +4,7 @@ import { progress } from '../lib/progress.js';
 import { sessionsPayload } from '../lib/payload.js';
 import { median } from '../lib/stats.js';
 import { redisBenchmarkCommand } from './redis-benchmark.js';
+import { sinkReplica } from '../lib/sink-replica.js';
 import type { ScenarioContext } from '../lib/context.js';
 
 /**
@@ -13,7 +14,10 @@ import type { ScenarioContext } from '../lib/context.js';
  * - Write throughput with 0, 1 and 2 replicas attached: redis-benchmark SET of a
  *   230-byte session value over 100,000 random keys, 50 clients, P=16; the rows give
  *   ops/s, and the replicated/unreplicated ratio of each server (target for lapse:
- *   >= 0.8 of its own unreplicated figure).
+ *   >= 0.8 of its own unreplicated figure). Twice: with real replicas (same kind as the
+ *   primary, on the same two cores, so they take CPU from it), and with replicas that
+ *   only read the stream (sink-replica.ts: SYNC, read, drop), which shows what feeding
+ *   replicas costs the primary itself.
  * - Full sync of 1M sessions (37-byte keys, 230-byte values, EX): the time from the
  *   replica's start to its link up with every key loaded.
  *
@@ -45,42 +49,68 @@ const SYNC_ARGS = ['--repl-diskless-sync-delay', '0'];
 export async function replication(ctx: ScenarioContext): Promise<void> {
   const rounds = ctx.quick ? 1 : 3;
   const requests = ctx.quick ? 100_000 : 500_000;
-  // ops/s by server and replica count, per round.
-  const ops: Record<ServerName, number[][]> = { lapse: [[], [], []], redis: [[], [], []] };
-  for (let round = 0; round < rounds; round++) {
-    for (const name of (round % 2 === 0 ? ['lapse', 'redis'] : ['redis', 'lapse']) as ServerName[]) {
-      for (const count of [0, 1, 2]) {
-        progress(`replication writes round ${round + 1}/${rounds}: ${name}, ${count} replica(s)`);
-        const primary = await startServer(name, SYNC_ARGS);
-        const replicas: BenchServer[] = [];
-        try {
-          for (let i = 0; i < count; i++) replicas.push(await startServer(name, ['--replicaof', '127.0.0.1', String(primary.port), ...SYNC_ARGS]));
-          for (const r of replicas) await waitLinked(r, 30_000);
-          ops[name][count]!.push(await redisBenchmarkCommand(primary, { pipeline: 16, requests }, ['SET', 'sess:__rand_int__', VALUE]));
-        } finally {
-          for (const r of replicas) await r.stop();
-          await primary.stop();
+  const realZero: Record<ServerName, number[]> = { lapse: [], redis: [] };
+  for (const kind of ['real', 'sink'] as const) {
+    const label = kind === 'real' ? 'replica(s)' : 'reading-only replica(s)';
+    // ops/s by server and replica count, per round.
+    const ops: Record<ServerName, number[][]> = { lapse: [[], [], []], redis: [[], [], []] };
+    for (let round = 0; round < rounds; round++) {
+      for (const name of (round % 2 === 0 ? ['lapse', 'redis'] : ['redis', 'lapse']) as ServerName[]) {
+        for (const count of [0, 1, 2]) {
+          if (kind === 'sink' && count === 0 && round > 0) continue;
+          progress(`replication writes round ${round + 1}/${rounds}: ${name}, ${count} ${label}`);
+          const primary = await startServer(name, SYNC_ARGS);
+          const replicas: BenchServer[] = [];
+          const sinks: { close(): void }[] = [];
+          try {
+            for (let i = 0; i < count; i++) {
+              if (kind === 'real') replicas.push(await startServer(name, ['--replicaof', '127.0.0.1', String(primary.port), ...SYNC_ARGS]));
+              else sinks.push(await sinkReplica(primary.port));
+            }
+            for (const r of replicas) await waitLinked(r, 30_000);
+            if (kind === 'sink') {
+              while (Number(await infoField(primary.port, 'connected_slaves')) !== count || !/state=online/.test(await infoField(primary.port, `slave${count - 1}`))) {
+                await new Promise((r) => setTimeout(r, 20));
+              }
+            }
+            ops[name][count]!.push(await redisBenchmarkCommand(primary, { pipeline: 16, requests }, ['SET', 'sess:__rand_int__', VALUE]));
+          } finally {
+            for (const s of sinks) s.close();
+            for (const r of replicas) await r.stop();
+            await primary.stop();
+          }
         }
       }
     }
-  }
-  for (const count of [0, 1, 2]) {
-    const row = ctx.row('redis-benchmark SET 230 B -c 50 -r 100000 -P 16', `writes, ${count} replica(s) attached`, 'ops/s', 'ratio (info)');
-    row.lapse.push(...ops.lapse[count]!);
-    row.redis.push(...ops.redis[count]!);
-    ctx.finish(row);
-  }
-  for (const count of [1, 2]) {
-    const row = ctx.row(
-      'the same, replicated / unreplicated (each server against itself)',
-      `writes with ${count} replica(s) / with none`,
-      'ratio',
-      'lapse >= 0.8',
-      (lapse) => lapse >= 0.8,
-    );
-    row.lapse.push(median(ops.lapse[count]!) / median(ops.lapse[0]!));
-    row.redis.push(median(ops.redis[count]!) / median(ops.redis[0]!));
-    ctx.finish(row);
+    if (kind === 'sink') {
+      ops.lapse[0] = realZero.lapse;
+      ops.redis[0] = realZero.redis;
+    } else {
+      realZero.lapse = ops.lapse[0]!;
+      realZero.redis = ops.redis[0]!;
+      const row = ctx.row('redis-benchmark SET 230 B -c 50 -r 100000 -P 16', 'writes, no replica', 'ops/s', 'ratio (info)');
+      row.lapse.push(...ops.lapse[0]!);
+      row.redis.push(...ops.redis[0]!);
+      ctx.finish(row);
+    }
+    for (const count of [1, 2]) {
+      const row = ctx.row('redis-benchmark SET 230 B -c 50 -r 100000 -P 16', `writes, ${count} ${label} attached`, 'ops/s', 'ratio (info)');
+      row.lapse.push(...ops.lapse[count]!);
+      row.redis.push(...ops.redis[count]!);
+      ctx.finish(row);
+    }
+    for (const count of [1, 2]) {
+      const row = ctx.row(
+        `the same, with ${kind === 'real' ? 'real replicas' : 'reading-only replicas'} / without (each server against itself)`,
+        `writes with ${count} ${label} / with none`,
+        'ratio',
+        'lapse >= 0.8',
+        (lapse) => lapse >= 0.8,
+      );
+      row.lapse.push(median(ops.lapse[count]!) / median(ops.lapse[0]!));
+      row.redis.push(median(ops.redis[count]!) / median(ops.redis[0]!));
+      ctx.finish(row);
+    }
   }
 
   // Full sync of 1M sessions.

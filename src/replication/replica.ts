@@ -46,7 +46,7 @@ export interface ReplicaHost {
 
 
 /** RESP of a command, as masters and replicas write them to each other. */
-export function encodeCommand(argv: readonly string[]): Buffer {
+function encodeCommand(argv: readonly string[]): Buffer {
   let out = `*${argv.length}\r\n`;
   for (const arg of argv) out += `$${arg.length}\r\n${arg}\r\n`;
   return Buffer.from(out, 'latin1');
@@ -91,6 +91,8 @@ export class PrimaryLink {
   private input: Buffer = Buffer.alloc(0);
   private lineWaiter: ((line: string | null) => void) | null = null;
   private parser: RequestParser | null = null;
+  /** Bytes of the stream read but not part of a whole command yet (passed on once they are). */
+  private unproxied: Buffer = Buffer.alloc(0);
   /** Bumped at each new attempt: callbacks of an abandoned one do nothing. */
   private attempt = 0;
   private initialOffset = -1;
@@ -506,6 +508,7 @@ export class PrimaryLink {
     this.state = 'connected';
     this.downSince = 0;
     this.parser = new RequestParser({ maxBulkLength: Number.MAX_SAFE_INTEGER, maxQueryBuffer: Number.MAX_SAFE_INTEGER });
+    this.unproxied = Buffer.alloc(0);
     if (streamDb !== null) this.server.resetPrimaryClient(streamDb);
     this.server.linkChanged(true);
     const pending = Buffer.concat([this.input, rest ?? Buffer.alloc(0)]);
@@ -524,18 +527,35 @@ export class PrimaryLink {
       this.server.applyFromPrimary(argv);
     }
     this.offset += n;
-    this.server.primary.proxy(encodeCommand(argv));
     return this.state === 'connected';
   };
 
+  /**
+   * A read of the stream: its whole commands are run, then passed on as the bytes they
+   * came in (the primary writes canonical RESP, so the bytes of the commands parsed are
+   * the first `parsed` bytes of what was held plus this read; the rest is the start of
+   * the next command, held for the next read).
+   */
   private feedStream(chunk: Buffer): void {
     const parser = this.parser;
     if (parser === null) return;
+    const before = this.readOffset;
     const result = parser.feed(chunk, this.onCommand);
     if (result === FeedResult.ProtocolError) {
       this.server.log('warning', 'Protocol error from MASTER: the stream is not RESP; the link is dropped');
       this.dropLink(true);
+      return;
     }
+    const parsed = this.readOffset - before;
+    const held = this.unproxied;
+    if (held.length === 0 && parsed === chunk.length) {
+      this.server.primary.proxy(chunk);
+      return;
+    }
+    const all = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+    if (parsed > 0) this.server.primary.proxy(all.subarray(0, parsed));
+    // Copied: the chunk may be a buffer the socket reuses.
+    this.unproxied = Buffer.from(all.subarray(parsed));
   }
 
   private sendAck(): void {
