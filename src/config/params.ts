@@ -379,7 +379,7 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   boolParam('repl-diskless-sync', 'yes'),
   numericParam('repl-diskless-sync-delay', '5', 0n, INT_MAX_N),
   numericParam('repl-diskless-sync-max-replicas', '0', 0n, INT_MAX_N),
-  notYet(REPLICATION, enumParam('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb'])),
+  enumParam('repl-diskless-load', 'disabled', ['disabled', 'on-empty-db', 'swapdb']),
   numericParam('repl-timeout', '60', 1n, INT_MAX_N),
   numericParam('repl-backlog-size', '1mb', 1n, INT64_MAX, { memory: true }),
   numericParam('repl-backlog-ttl', '3600', 0n, LONG_MAX),

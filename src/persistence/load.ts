@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { NO_DEADLINE } from '../keyspace/database.js';
-import { RdbError, readRdbFile } from './rdb-reader.js';
+import { RdbError, readRdbBuffer, readRdbFile, type RdbSummary, type RdbVisitor } from './rdb-reader.js';
 import { buildValue } from './loaded-value.js';
 
 export interface LoadResult {
@@ -13,13 +13,18 @@ export interface LoadResult {
 /** Loading reports progress every this many keys. */
 const PROGRESS_EVERY = 1_000_000;
 
+/** An RDB file by its path, or an RDB image in memory (a replica's diskless load). */
+function readRdb(source: string | Buffer, visitor: RdbVisitor, options: { checksum?: boolean }): RdbSummary {
+  return typeof source === 'string' ? readRdbFile(source, visitor, options) : readRdbBuffer(source, visitor, options);
+}
+
 /**
- * Reads the RDB file at path through without loading it: RdbError (naming the offset)
+ * Reads the RDB file at path (or the image in memory) through without loading it: RdbError (naming the offset)
  * if it is corrupt or truncated, or uses a database the server does not have.
  */
-export function checkSnapshot(path: string, databases: number, options: { checksum: boolean }): void {
-  readRdbFile(
-    path,
+export function checkSnapshot(source: string | Buffer, databases: number, options: { checksum: boolean }): void {
+  readRdb(
+    source,
     {
       selectDb(index, offset) {
         if (index >= databases) throw new RdbError(`The RDB file uses database ${index}, this server has ${databases} (set 'databases' higher)`, offset);
@@ -42,7 +47,7 @@ export function checkSnapshot(path: string, databases: number, options: { checks
  */
 export function loadSnapshot(
   keyspace: Keyspace,
-  path: string,
+  path: string | Buffer,
   log: (level: 'notice' | 'warning', message: string) => void,
   options: {
     checksum: boolean;
@@ -62,7 +67,7 @@ export function loadSnapshot(
     aux?: (name: string, value: string) => void;
   },
 ): LoadResult | null {
-  if (!fs.existsSync(path)) return null;
+  if (typeof path === 'string' && !fs.existsSync(path)) return null;
   const started = performance.now();
   // The server's clock (a ManualClock in tests) decides what has expired.
   const now = keyspace.clock.now();
@@ -72,7 +77,7 @@ export function loadSnapshot(
   // refuses: they come first in a file) leaves the keyspace as it was, as Redis does.
   let changed = false;
   try {
-    readRdbFile(
+    readRdb(
       path,
       {
         aux(name, value) {

@@ -140,7 +140,7 @@ export class Persistence {
    * it (keys past their deadline kept: the primary deletes them). Throws RdbError with
    * the old data in place. Returns the database the primary's stream starts in.
    */
-  loadFromPrimary(file: string): number {
+  loadFromPrimary(file: string | Buffer): number {
     const checksum = this.config.bool('rdbchecksum');
     checkSnapshot(file, this.keyspace.dbs.length, { checksum });
     this.keyspace.flushAll();

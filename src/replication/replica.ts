@@ -30,11 +30,13 @@ export interface ReplicaHost {
   /** The port this server listens on (REPLCONF listening-port unless replica-announce-port). */
   listeningPort(): number;
   /**
-   * A full sync's RDB arrived in `file`: the dataset and libraries are replaced by it.
-   * Throws (nothing changed) if the file cannot be loaded. Returns the database the
-   * stream starts in (its repl-stream-db).
+   * A full sync's RDB arrived, in a file or in memory (repl-diskless-load): the dataset
+   * and libraries are replaced by it. Throws (nothing changed) if it cannot be loaded.
+   * Returns the database the stream starts in (its repl-stream-db).
    */
-  loadFromPrimary(file: string): number;
+  loadFromPrimary(source: string | Buffer): number;
+  /** Whether every database is empty (repl-diskless-load on-empty-db). */
+  datasetEmpty(): boolean;
   /** A new link: the primary's client starts in database `db`. */
   resetPrimaryClient(db: number): void;
   /** Runs one command of the primary's stream as the primary's client. */
@@ -84,6 +86,8 @@ export class PrimaryLink {
   transferSize = -1;
   transferRead = 0;
   private transferFile: { fd: number; path: string } | null = null;
+  /** A diskless load's payload, as read (repl-diskless-load swapdb, or on-empty-db with no data). */
+  private transferChunks: Buffer[] | null = null;
   private eofMark: Buffer | null = null;
   /** The tail of the EOF-marked payload, to find the mark across reads. */
   private lastBytes: Buffer = Buffer.alloc(0);
@@ -391,27 +395,35 @@ export class PrimaryLink {
       this.dropLink(true);
       return;
     }
-    const dir = this.server.config.string('dir');
-    const tmp = path.join(dir, `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
-    let fd: number;
-    try {
-      fd = fs.openSync(tmp, 'w');
-    } catch (e) {
-      this.server.log('warning', `Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
-      this.dropLink(true);
-      return;
+    // repl-diskless-load: swapdb always reads into memory, on-empty-db when there is no data to lose.
+    const mode = this.server.config.string('repl-diskless-load');
+    const diskless = mode === 'swapdb' || (mode === 'on-empty-db' && this.server.datasetEmpty());
+    if (diskless) {
+      this.transferChunks = [];
+    } else {
+      const dir = this.server.config.string('dir');
+      const tmp = path.join(dir, `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+      let fd: number;
+      try {
+        fd = fs.openSync(tmp, 'w');
+      } catch (e) {
+        this.server.log('warning', `Opening the temp file needed for MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
+        this.dropLink(true);
+        return;
+      }
+      this.transferFile = { fd, path: tmp };
     }
-    this.transferFile = { fd, path: tmp };
     this.transferRead = 0;
     this.lastBytes = Buffer.alloc(0);
+    const to = diskless ? 'to parser' : 'to disk';
     if (line.startsWith('$EOF:')) {
       this.eofMark = Buffer.from(line.slice(5), 'latin1');
       this.transferSize = -1;
-      this.server.log('notice', 'MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk');
+      this.server.log('notice', `MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF ${to}`);
     } else {
       this.eofMark = null;
       this.transferSize = Number(line.slice(1));
-      this.server.log('notice', `MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master to disk`);
+      this.server.log('notice', `MASTER <-> REPLICA sync: receiving ${this.transferSize} bytes from master ${to}`);
     }
     this.state = 'transfer';
     const rest = this.input;
@@ -421,7 +433,6 @@ export class PrimaryLink {
 
   /** Bytes of the RDB (and, with `$<length>`, perhaps the stream after it). */
   private receivePayload(chunk: Buffer): void {
-    const file = this.transferFile!;
     let data = chunk;
     let after: Buffer | null = null;
     if (this.eofMark === null) {
@@ -431,12 +442,16 @@ export class PrimaryLink {
         after = chunk.subarray(left);
       }
     }
-    try {
-      fs.writeSync(file.fd, data);
-    } catch (e) {
-      this.server.log('warning', `Write error saving the DB from MASTER: ${(e as Error).message}`);
-      this.dropLink(true);
-      return;
+    if (this.transferChunks !== null) {
+      this.transferChunks.push(Buffer.from(data));
+    } else {
+      try {
+        fs.writeSync(this.transferFile!.fd, data);
+      } catch (e) {
+        this.server.log('warning', `Write error saving the DB from MASTER: ${(e as Error).message}`);
+        this.dropLink(true);
+        return;
+      }
     }
     this.transferRead += data.length;
     let done: boolean;
@@ -453,6 +468,10 @@ export class PrimaryLink {
 
   /** The whole RDB is here: load it (the old data goes only if it loads), then the stream. */
   private finishTransfer(after: Buffer | null): void {
+    if (this.transferChunks !== null) {
+      this.finishDisklessTransfer(after);
+      return;
+    }
     const file = this.transferFile!;
     this.transferFile = null;
     try {
@@ -483,7 +502,11 @@ export class PrimaryLink {
       this.server.log('warning', `Failed trying to rename the temp DB into ${path.basename(target)} in MASTER <-> REPLICA synchronization: ${(e as Error).message}`);
       fs.rmSync(file.path, { force: true });
     }
-    // The primary's history is ours now, from its offset at the snapshot.
+    this.completeSync(streamDb, after);
+  }
+
+  /** The RDB is loaded: the primary's history is ours, from its offset at the snapshot; then the stream. */
+  private completeSync(streamDb: number, after: Buffer | null): void {
     this.server.primary.startHistory(this.primaryReplid, this.initialOffset);
     this.offset = this.readOffset = this.initialOffset;
     this.server.log('notice', 'MASTER <-> REPLICA sync: Finished with success');
@@ -492,7 +515,26 @@ export class PrimaryLink {
     this.sendAck();
   }
 
+  /** repl-diskless-load: the RDB read into memory is checked, then loaded from there. */
+  private finishDisklessTransfer(after: Buffer | null): void {
+    const chunks = this.transferChunks!;
+    this.transferChunks = null;
+    let image = Buffer.concat(chunks);
+    if (this.eofMark !== null) image = image.subarray(0, image.length - this.eofMark.length);
+    let streamDb: number;
+    try {
+      this.server.log('notice', 'MASTER <-> REPLICA sync: Loading DB in memory');
+      streamDb = this.server.loadFromPrimary(image);
+    } catch (e) {
+      this.server.log('warning', `Failed trying to load the MASTER synchronization DB from socket, check server logs. (${(e as Error).message}; the previous data is kept)`);
+      this.dropLink(true);
+      return;
+    }
+    this.completeSync(streamDb, after);
+  }
+
   private abortTransfer(): void {
+    this.transferChunks = null;
     const file = this.transferFile;
     if (file === null) return;
     this.transferFile = null;

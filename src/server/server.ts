@@ -280,7 +280,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       primary: this.replication,
       log: (level, message) => this.log(level, message),
       listeningPort: () => this.listeners.port || this.listeners.tlsPort,
-      loadFromPrimary: (file) => this.persistence.loadFromPrimary(file),
+      loadFromPrimary: (source) => this.persistence.loadFromPrimary(source),
+      datasetEmpty: () => this.keyspace.totalKeys === 0,
       resetPrimaryClient: (db) => {
         this.primaryClient = this.newPrimaryClient(db);
       },

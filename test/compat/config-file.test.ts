@@ -171,7 +171,7 @@ describe('parameters of features lapse does not have yet, at start-up', () => {
   for (const [line, feature] of [
     ['appendonly yes', 'the append-only file (AOF)'],
     ['cluster-enabled yes', 'Redis Cluster'],
-    ['repl-diskless-load swapdb', 'replication'],
+    ['repl-disable-tcp-nodelay yes', 'replication'],
     ['slowlog-max-len 10', 'the slow log (SLOWLOG)'],
     ['unixsocket /tmp/lapse.sock', 'unix sockets'],
   ]) {

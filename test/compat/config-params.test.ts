@@ -176,7 +176,7 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['stream-node-max-entries', '5', 'streams'],
       ['repl-disable-tcp-nodelay', 'yes', 'replication'],
       ['slave-lazy-flush', 'yes', 'replication'],
-      ['repl-diskless-load', 'swapdb', 'replication'],
+      ['propagation-error-behavior', 'panic', 'replication'],
       ['cluster-node-timeout', '5000', 'Redis Cluster'],
       ['tracking-table-max-keys', '10', 'client-side caching (CLIENT TRACKING)'],
       ['maxmemory-clients', '10%', 'client eviction'],

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
@@ -113,6 +114,19 @@ describe('lapse as a replica of redis-server', () => {
     expect((await info(replica)).master_replid2).toBe((await info(primary)).master_replid);
   });
 
+  test('repl-diskless-load swapdb and on-empty-db: the RDB read into memory, not through a file', async () => {
+    const { redis, client: primary } = await redisPrimary();
+    await mixed(primary);
+    for (const mode of ['swapdb', 'on-empty-db']) {
+      const { client: replica, logs, server } = await lapse({ 'repl-diskless-load': mode });
+      await replica.call('REPLICAOF', '127.0.0.1', String(redis.port));
+      await sameData(primary, replica);
+      expect(logs).toContain('MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to parser');
+      // Nothing went through the replica's directory.
+      expect(fs.readdirSync(server.config.string('dir')).filter((f) => f.endsWith('.rdb'))).toEqual([]);
+    }
+  });
+
   test('expiry is the primary\'s: a key past its deadline is hidden, and deleted by the primary\'s DEL', async () => {
     const { redis, client: primary } = await redisPrimary(['--enable-debug-command', 'yes']);
     await primary.call('DEBUG', 'SET-ACTIVE-EXPIRE', '0');
@@ -201,13 +215,13 @@ async function fakePrimary(payload: Buffer, close: boolean): Promise<number> {
 }
 
 describe('a primary that fails its replica', () => {
-  test('a corrupt RDB: refused with a log line, the old data kept, retried', async () => {
+  test.each(['disabled', 'swapdb'])('a corrupt RDB (repl-diskless-load %s): refused with a log line, the old data kept, retried', async (mode) => {
     const garbage = Buffer.from('REDIS0010' + 'x'.repeat(40), 'latin1');
     const port = await fakePrimary(Buffer.concat([Buffer.from(`$${garbage.length}\r\n`), garbage]), false);
-    const { client, logs } = await lapse();
+    const { client, logs } = await lapse({ 'repl-diskless-load': mode });
     await client.set('mine', 'kept');
     expect(await client.call('REPLICAOF', '127.0.0.1', String(port))).toBe('OK');
-    await eventually(() => logs.some((l) => l.startsWith('Failed trying to load the MASTER synchronization DB from disk')), 'the refusal');
+    await eventually(() => logs.some((l) => l.startsWith('Failed trying to load the MASTER synchronization DB from')), 'the refusal');
     expect(await client.get('mine')).toBe('kept');
     expect((await info(client)).master_link_status).toBe('down');
     // And it tries again.
