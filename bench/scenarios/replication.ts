@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { startServer, run, type BenchServer, type ServerName } from '../lib/servers.js';
 import { ProbeClient } from '../lib/resp-client.js';
 import { progress } from '../lib/progress.js';
@@ -16,8 +17,10 @@ import type { ScenarioContext } from '../lib/context.js';
  *   ops/s, and the replicated/unreplicated ratio of each server (target for lapse:
  *   >= 0.8 of its own unreplicated figure). Twice: with real replicas (same kind as the
  *   primary, on the same two cores, so they take CPU from it), and with replicas that
- *   only read the stream (sink-replica.ts: SYNC, read, drop), which shows what feeding
- *   replicas costs the primary itself.
+ *   only read the stream (sink-replica.ts: SYNC, read, drop). On a machine whose cores the
+ *   replicas and redis-benchmark share with the primary, ops/s falls with the CPU they
+ *   take; the primary's own CPU time per write (from /proc/<pid>/stat around the run)
+ *   shows what feeding replicas costs it, and its ratio is the target's second reading.
  * - Full sync of 1M sessions (37-byte keys, 230-byte values, EX): the time from the
  *   replica's start to its link up with every key loaded.
  *
@@ -46,14 +49,24 @@ async function waitLinked(replica: BenchServer, timeoutMs: number): Promise<void
 
 const SYNC_ARGS = ['--repl-diskless-sync-delay', '0'];
 
+/** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export async function replication(ctx: ScenarioContext): Promise<void> {
   const rounds = ctx.quick ? 1 : 3;
   const requests = ctx.quick ? 100_000 : 500_000;
   const realZero: Record<ServerName, number[]> = { lapse: [], redis: [] };
+  const realZeroCpu: Record<ServerName, number[]> = { lapse: [], redis: [] };
   for (const kind of ['real', 'sink'] as const) {
     const label = kind === 'real' ? 'replica(s)' : 'reading-only replica(s)';
     // ops/s by server and replica count, per round.
     const ops: Record<ServerName, number[][]> = { lapse: [[], [], []], redis: [[], [], []] };
+    // The primary's CPU time per write (µs), by server and replica count, per round.
+    const cpu: Record<ServerName, number[][]> = { lapse: [[], [], []], redis: [[], [], []] };
     for (let round = 0; round < rounds; round++) {
       for (const name of (round % 2 === 0 ? ['lapse', 'redis'] : ['redis', 'lapse']) as ServerName[]) {
         for (const count of [0, 1, 2]) {
@@ -73,7 +86,9 @@ export async function replication(ctx: ScenarioContext): Promise<void> {
                 await new Promise((r) => setTimeout(r, 20));
               }
             }
+            const cpuBefore = cpuSeconds(primary.pid);
             ops[name][count]!.push(await redisBenchmarkCommand(primary, { pipeline: 16, requests }, ['SET', 'sess:__rand_int__', VALUE]));
+            cpu[name][count]!.push(((cpuSeconds(primary.pid) - cpuBefore) * 1e6) / requests);
           } finally {
             for (const s of sinks) s.close();
             for (const r of replicas) await r.stop();
@@ -85,13 +100,37 @@ export async function replication(ctx: ScenarioContext): Promise<void> {
     if (kind === 'sink') {
       ops.lapse[0] = realZero.lapse;
       ops.redis[0] = realZero.redis;
+      cpu.lapse[0] = realZeroCpu.lapse;
+      cpu.redis[0] = realZeroCpu.redis;
     } else {
       realZero.lapse = ops.lapse[0]!;
       realZero.redis = ops.redis[0]!;
+      realZeroCpu.lapse = cpu.lapse[0]!;
+      realZeroCpu.redis = cpu.redis[0]!;
       const row = ctx.row('redis-benchmark SET 230 B -c 50 -r 100000 -P 16', 'writes, no replica', 'ops/s', 'ratio (info)');
       row.lapse.push(...ops.lapse[0]!);
       row.redis.push(...ops.redis[0]!);
       ctx.finish(row);
+      const cpuRow = ctx.row('the same', "primary's CPU time per write, no replica", 'µs', 'ratio (info)');
+      cpuRow.lapse.push(...cpu.lapse[0]!);
+      cpuRow.redis.push(...cpu.redis[0]!);
+      ctx.finish(cpuRow);
+    }
+    for (const count of [1, 2]) {
+      const row = ctx.row('the same', `primary's CPU time per write, ${count} ${label}`, 'µs', 'ratio (info)');
+      row.lapse.push(...cpu.lapse[count]!);
+      row.redis.push(...cpu.redis[count]!);
+      ctx.finish(row);
+      const ratioRow = ctx.row(
+        `the same, CPU per write without replicas / with ${kind === 'real' ? 'real' : 'reading-only'} ones (each server against itself)`,
+        `CPU per write with none / with ${count} ${label}`,
+        'ratio',
+        'lapse >= 0.8',
+        (lapse) => lapse >= 0.8,
+      );
+      ratioRow.lapse.push(median(cpu.lapse[0]!) / median(cpu.lapse[count]!));
+      ratioRow.redis.push(median(cpu.redis[0]!) / median(cpu.redis[count]!));
+      ctx.finish(ratioRow);
     }
     for (const count of [1, 2]) {
       const row = ctx.row('redis-benchmark SET 230 B -c 50 -r 100000 -P 16', `writes, ${count} ${label} attached`, 'ops/s', 'ratio (info)');
