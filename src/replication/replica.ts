@@ -141,6 +141,8 @@ export class PrimaryLink {
     this.port = port;
     // CONFIG GET replicaof and CONFIG REWRITE show the role the server has now.
     this.server.config.record('replicaof', `${host} ${port}`);
+    // The history followed so far is the one to continue with the new primary (a sibling promoted).
+    if (this.state === 'connected') this.cached = { replid: this.primaryReplid, offset: this.offset };
     this.dropLink(false);
     const primary = this.server.primary;
     primary.becomeReplica();

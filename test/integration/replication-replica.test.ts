@@ -176,6 +176,25 @@ describe('lapse replicating lapse', () => {
   });
 });
 
+describe('a replica switched to its promoted sibling while still connected (what Sentinel does)', () => {
+  test('REPLICAOF to the promoted sibling continues partially from the shared history', async () => {
+    const p = await lapse();
+    await mixed(p.client);
+    const r1 = await lapse({ replicaof: `127.0.0.1 ${p.port}` });
+    const r2 = await lapse({ replicaof: `127.0.0.1 ${p.port}` });
+    await load(p.client);
+    await sameData(p.client, r1.client);
+    await sameData(p.client, r2.client);
+    expect(await r1.client.call('REPLICAOF', 'NO', 'ONE')).toBe('OK');
+    expect(await r2.client.call('REPLICAOF', '127.0.0.1', String(r1.port))).toBe('OK');
+    await r1.client.set('on-the-new-primary', '1');
+    await sameData(r1.client, r2.client);
+    const stats = await info(r1.client, 'stats');
+    expect(stats.sync_full).toBe('0');
+    expect(stats.sync_partial_ok).toBe('1');
+  });
+});
+
 /**
  * A fake primary: answers the handshake, then +FULLRESYNC and `payload` as the RDB
  * (closing after it when `close`).
