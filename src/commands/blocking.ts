@@ -135,6 +135,12 @@ export class BlockingRegistry {
      * SWAPDB they wait on what the index holds.
      */
     private readonly dbAt: (index: number) => Database,
+    /**
+     * Takes a fresh command time before serving a key (Redis's updateCachedTime in
+     * handleClientsBlockedOnKeys): a key that expired while the command that fed it ran
+     * (EXEC with DEBUG SLEEP) is found expired, not served.
+     */
+    private readonly refreshTime: () => void = () => {},
   ) {}
 
   /** Clients blocked now (INFO blocked_clients). */
@@ -196,7 +202,8 @@ export class BlockingRegistry {
   scanDatabase(db: Database): void {
     const keys = this.byKey.get(db.index);
     if (keys === undefined) return;
-    for (const key of keys.keys()) if (db.get(key) !== undefined) this.signal(db, key);
+    // As Redis (dictFind): a key past its deadline is signalled too; serving it finds it expired, after the command.
+    for (const key of keys.keys()) if (db.peek(key) !== undefined) this.signal(db, key);
   }
 
   /**
@@ -210,6 +217,7 @@ export class BlockingRegistry {
       this.ready = [];
       for (const { dbIndex, key } of batch) {
         this.readySet.delete(`${dbIndex}\n${key}`);
+        this.refreshTime();
         this.serveKey(dbIndex, key);
       }
     }

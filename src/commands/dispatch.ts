@@ -55,7 +55,7 @@ export function execute(c: Client, argv: string[]): void {
   }
   // The execution unit ends with the top-level command: what it wrote goes to the write
   // stream now (a suspended script's, when the script ends: script-busy.ts).
-  if (stream.hasPending && currentRun(c.server) === null) stream.flush();
+  if (stream.hasPending && currentRun(c.server) === null) stream.flush(TOUCHES_ARBITRARY_KEYS.has(argv[0]!.toLowerCase()));
   // What WAIT waits for: the stream's offset after this client's last write (Redis's woff).
   if (c.server.replication.offset !== offset) c.woff = c.server.replication.offset;
   // Keys the command (or EXEC's commands) created that clients wait on are served now,
@@ -125,24 +125,24 @@ function executeCommand(c: Client, argv: string[]): void {
       return;
     }
   }
-  if (server.persistence.writesDenied && !c.isPrimary && (flagsOf(c, cmd, argv).has('write') || cmd.fullName === 'ping')) {
+  if (server.persistence.writesDenied && !c.isPrimary && (writes(c, cmd, argv) || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;
   }
   // min-replicas-to-write: not enough replicas within min-replicas-max-lag.
-  if (server.replication.writesRefused && !c.isPrimary && flagsOf(c, cmd, argv).has('write')) {
+  if (server.replication.writesRefused && !c.isPrimary && writes(c, cmd, argv)) {
     reject(c, cmd, ERR_NOREPLICAS);
     return;
   }
   const link = server.primaryLink;
   if (link.isReplica && !c.isPrimary) {
     // A read-only replica takes writes only from its primary.
-    if (server.config.bool('replica-read-only') && flagsOf(c, cmd, argv).has('write')) {
+    if (server.config.bool('replica-read-only') && writes(c, cmd, argv)) {
       reject(c, cmd, ERR_READONLY_REPLICA);
       return;
     }
     // replica-serve-stale-data no: while the link is down, only commands flagged stale.
-    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && !cmd.flags.has('stale')) {
+    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && deniedWhileStale(c, cmd)) {
       reject(c, cmd, ERR_MASTERDOWN);
       return;
     }
@@ -170,6 +170,34 @@ function executeCommand(c: Client, argv: string[]): void {
 /** The flags a command runs with: EVAL and FCALL take the flags their script declares (Redis's getCommandFlags). */
 function flagsOf(c: Client, cmd: CommandSpec, argv: string[]): ReadonlySet<CommandFlag> {
   return cmd.flagsFor === undefined ? cmd.flags : (cmd.flagsFor(c, argv) ?? cmd.flags);
+}
+
+/**
+ * Commands that may expire any number of keys they did not name (Redis 7.0's
+ * CMD_TOUCHES_ARBITRARY_KEYS): run directly, their DELs go out without MULTI/EXEC, as
+ * active expiry's do.
+ */
+const TOUCHES_ARBITRARY_KEYS: ReadonlySet<string> = new Set(['scan', 'randomkey']);
+
+/** Whether EXEC runs this command (the top-level EXEC, not a subcommand of that name). */
+function isExec(cmd: CommandSpec): boolean {
+  return cmd.name === 'exec' && cmd.parent === undefined;
+}
+
+/**
+ * Whether the command writes, as processCommand's is_write_command: its flags, or, for
+ * EXEC, those of a command it queued (so a transaction queued before the server refused
+ * writes is refused whole at EXEC).
+ */
+function writes(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  if (flagsOf(c, cmd, argv).has('write')) return true;
+  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => flagsOf(c, q.cmd, q.argv).has('write'));
+}
+
+/** processCommand's is_denystale_command: not flagged stale, or EXEC of a command that is not. */
+function deniedWhileStale(c: Client, cmd: CommandSpec): boolean {
+  if (!cmd.flags.has('stale')) return true;
+  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => !q.cmd.flags.has('stale'));
 }
 
 /** Commands a client in MULTI may still send while memory is over maxmemory (processCommand). */

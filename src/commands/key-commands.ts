@@ -86,7 +86,7 @@ function keys(c: Client, argv: string[]): void {
   const pattern = argv[1]!;
   const all = pattern === '*';
   const found: string[] = [];
-  for (const entry of c.db.entries()) {
+  for (const entry of c.db.entries(false)) {
     if (all || globMatch(pattern, entry.key)) found.push(entry.key);
   }
   c.reply.bulkArray(found);

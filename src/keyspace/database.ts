@@ -651,10 +651,14 @@ export class Database {
     this.fieldWheel?.runDue(now);
   }
 
-  /** Iterates live entries in insertion order (KEYS). Expired entries are reclaimed. */
-  *entries(): IterableIterator<Entry> {
+  /**
+   * Iterates live entries in insertion order. Expired entries are reclaimed, unless
+   * `reclaim` is false (KEYS, which Redis 7.0 answers with keyIsExpired: it skips them
+   * and leaves them to the expiry cycle, so nothing is propagated).
+   */
+  *entries(reclaim = true): IterableIterator<Entry> {
     const now = this.time.now;
-    const mode = this.time.expiredKeys;
+    const mode = reclaim ? this.time.expiredKeys : EXPIRED_HIDDEN;
     for (const entry of this.map.values()) {
       if (entry.deadline <= now && mode !== EXPIRED_KEPT) {
         if (mode === EXPIRED_DELETED) this.expireEntry(entry, now);

@@ -114,8 +114,12 @@ export class WriteStream {
     return this.count !== 0;
   }
 
-  /** Ends the execution unit: writes what it appended (propagatePendingCommands). */
-  flush(): void {
+  /**
+   * Ends the execution unit: writes what it appended (propagatePendingCommands). `noMulti`:
+   * several commands go without MULTI/EXEC (a top-level SCAN or RANDOMKEY whose lazy
+   * expiry deleted keys, Redis's CMD_TOUCHES_ARBITRARY_KEYS).
+   */
+  flush(noMulti = false): void {
     const n = this.count;
     if (n === 0) return;
     this.count = 0;
@@ -124,7 +128,7 @@ export class WriteStream {
       return;
     }
     // MULTI goes after the first command's SELECT (it takes that database), EXEC last.
-    if (n > 1) {
+    if (n > 1 && !noMulti) {
       this.ensure(MULTI.length + EXEC.length);
       this.buf.copyWithin(this.firstAt + MULTI.length, this.firstAt, this.pos);
       MULTI.copy(this.buf, this.firstAt);

@@ -116,7 +116,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly commands: CommandTable;
   readonly reply = new ReplyWriter();
   readonly watches = new WatchRegistry();
-  readonly blocking = new BlockingRegistry((index) => this.keyspace.dbs[index]!);
+  readonly blocking = new BlockingRegistry(
+    (index) => this.keyspace.dbs[index]!,
+    () => this.keyspace.tick(),
+  );
   readonly pubsub = new PubSubHub();
   readonly clientIds = new ClientIds();
   readonly notifier = new KeyspaceNotifier(this.pubsub);

@@ -144,6 +144,26 @@ describe('a primary without replicas', () => {
     await p.exact('SET', 'k', 'w');                                              // exact: writable
   });
 
+  test('EXEC checks its queued commands against a state changed since they were queued', async () => {
+    const other = await p.connect();
+    await p.exact('SET', 'xx', '1');                                             // exact
+    await p.exact('MULTI');                                                      // exact
+    await p.exact('INCR', 'xx');                                                 // exact: QUEUED
+    await p.exactOn(other, 'CONFIG', 'SET', 'min-replicas-to-write', '2');       // exact
+    await p.exact('EXEC');                                                       // exact: EXECABORT ... NOREPLICAS
+    await p.exactOn(other, 'CONFIG', 'SET', 'min-replicas-to-write', '0');       // exact
+    await p.exact('CONFIG', 'SET', 'replica-serve-stale-data', 'no');            // exact
+    await p.exact('MULTI');                                                      // exact
+    await p.exact('GET', 'xx');                                                  // exact: QUEUED
+    await p.exactOn(other, 'REPLICAOF', '127.0.0.1', '1');                       // exact
+    await p.exact('EXEC');                                                       // exact: EXECABORT ... MASTERDOWN
+    await p.exact('CONFIG', 'SET', 'replica-serve-stale-data', 'yes');           // exact
+    await p.exact('MULTI');                                                      // exact
+    await p.exact('GET', 'xx');                                                  // exact
+    await p.exact('EXEC');                                                       // exact: served stale
+    await p.exactOn(other, 'REPLICAOF', 'NO', 'ONE');                            // exact
+  });
+
   test('INFO replication has the same fields', async () => {
     const fields = (b: Buffer) =>
       b
