@@ -254,6 +254,9 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
     if (stream.active && c.propagateAs !== NO_PROPAGATION && ((keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) || c.forcePropagation)) {
       stream.propagate(c.db.index, c.propagateAs ?? argv);
     }
+    // Read: a command that runs others (EXEC) must not see the last one's.
+    c.propagateAs = null;
+    c.forcePropagation = false;
   } catch (e) {
     // A bug in one handler costs one reply, never the process or other clients.
     reply.rollback(mark);

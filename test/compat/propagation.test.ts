@@ -301,6 +301,9 @@ describe('the write stream, compared with redis-cli --replica', () => {
       ['MULTI'], ['GET', 'm3'], ['EXEC'],
       ['MULTI'], ['SET', 'm4', 'd'], ['DISCARD'],
       ['MULTI'], ['SELECT', '1'], ['SET', 'm5', 'e'], ['SELECT', '0'], ['SET', 'm6', 'f'], ['EXEC'],
+      // A forced or rewritten command last in EXEC: EXEC itself is not propagated.
+      ['MULTI'], ['PUBLISH', 'bla', 'bla'], ['EXEC'],
+      ['MULTI'], ['SET', 'm7', 'g'], ['SET', 'm8', 'h', 'EX', '100'], ['EXEC'],
     ]);
   });
 
