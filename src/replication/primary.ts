@@ -521,6 +521,9 @@ export class Primary {
 
   /** The held stream goes, and the replica is written directly from now on. */
   private startStream(link: ReplicaLink): void {
+    // What this turn produced and has not delivered yet is newer than the held stream:
+    // it joins the held chunks first (the link still holds), so the order is kept.
+    link.streamOnAck = true;
     this.deliver();
     link.streamOnAck = false;
     const held = link.held;

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { createServer, type LapseServer } from '../../src/index.js';
@@ -75,6 +76,42 @@ async function fill(c: Redis, keys: number): Promise<void> {
     await p.exec();
   }
 }
+
+describe('the stream around the end of a full sync', () => {
+  test('writes made the moment the RDB has arrived reach the replica in order (disk-based sync, 20 times)', async () => {
+    const { port, client } = await primary({ 'repl-diskless-sync': 'no' });
+    const writer = await raw(port);
+    for (let round = 0; round < 20; round++) {
+      await client.set('k', 'v', 'EX', 100);
+      // A replica that, as Redis's test helper, writes the moment the whole RDB is read:
+      // one command after the other, each after the previous reply (different turns).
+      let received = Buffer.alloc(0);
+      let rdbEnd = -1;
+      let writing: Promise<unknown> | null = null;
+      const replica = net.connect(port, '127.0.0.1');
+      replica.on('data', (d: Buffer) => {
+        received = Buffer.concat([received, d]);
+        if (rdbEnd >= 0) return;
+        const header = /^\n*\$(\d+)\r\n/.exec(received.toString('latin1'));
+        if (header === null || received.length < header[0].length + Number(header[1])) return;
+        rdbEnd = header[0].length + Number(header[1]);
+        writing = (async () => {
+          await writer.call('SET', `r${round}`, 'a', 'EX', '100');
+          await writer.call('PERSIST', `r${round}`);
+          await writer.call('DEL', `r${round}`);
+        })();
+      });
+      replica.write('SYNC\r\n');
+      await eventually(() => writing !== null, 'the RDB');
+      await writing;
+      await eventually(() => received.toString('latin1').includes('DEL'), 'the stream');
+      const stream = received.toString('latin1').slice(rdbEnd);
+      const names = [...stream.matchAll(/\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n/g)].map((m) => m[1]!.toUpperCase());
+      expect(names.filter((n) => n !== 'PING' && n !== 'SELECT'), `round ${round}`).toEqual(['SET', 'PERSIST', 'DEL']);
+      replica.destroy();
+    }
+  });
+});
 
 describe('replicas that misbehave', () => {
   test('a replica that vanishes mid-sync: the snapshot stops, clients are served, the next replica syncs', async () => {
