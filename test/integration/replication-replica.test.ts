@@ -114,6 +114,25 @@ describe('lapse as a replica of redis-server', () => {
     expect((await info(replica)).master_replid2).toBe((await info(primary)).master_replid);
   });
 
+  test('disk-based full sync from redis-server, then its evictions reach the replica as DELs', async () => {
+    const { redis, client: primary } = await redisPrimary(['--repl-diskless-sync', 'no']);
+    await mixed(primary);
+    const { client: replica, logs } = await lapse({ replicaof: `127.0.0.1 ${redis.port}` });
+    await sameData(primary, replica);
+    expect(logs.some((l) => /^MASTER <-> REPLICA sync: receiving \d+ bytes from master to disk$/.test(l))).toBe(true);
+    await load(primary);
+    // Evictions on the primary (volatile-ttl under a maxmemory just below what it uses).
+    for (let i = 0; i < 50; i++) await primary.set(`evictable:${i}`, 'e'.repeat(2000), 'EX', 10 + i);
+    const used = Number((await info(primary, 'memory')).used_memory);
+    await primary.config('SET', 'maxmemory-policy', 'volatile-ttl');
+    await primary.config('SET', 'maxmemory', String(used - 40_000));
+    await primary.set('evict:trigger', 'x');
+    await primary.config('SET', 'maxmemory', '0');
+    expect(Number((await info(primary, 'stats')).evicted_keys)).toBeGreaterThan(0);
+    await sameData(primary, replica);
+    expect(await replica.dbsize()).toBe(await primary.dbsize());
+  });
+
   test('repl-diskless-load swapdb and on-empty-db: the RDB read into memory, not through a file', async () => {
     const { redis, client: primary } = await redisPrimary();
     await mixed(primary);
