@@ -43,7 +43,8 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
 /** Redis's one-letter client flags, in its order; N when none applies. */
 function clientFlags(c: Client): string {
   let flags = '';
-  if (c.isReplica) flags += 'S';
+  if (c.isMonitor) flags += 'O';
+  else if (c.isReplica) flags += 'S';
   if (c.isPrimary) flags += 'M';
   if (c.subscriptions !== null) flags += 'P';
   if (c.multi !== null) flags += 'x';

@@ -12,6 +12,7 @@ import { MEMORY_COMMANDS } from './memory-commands.js';
 import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
 import { REPLICATION_COMMANDS } from './replication-commands.js';
+import { MONITOR_COMMANDS } from './monitor-commands.js';
 import { SCRIPT_COMMANDS } from './script-commands.js';
 import { SERVER_COMMANDS } from './server-commands.js';
 import { SET_COMMANDS } from './set-commands.js';
@@ -39,6 +40,7 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...TRANSACTION_COMMANDS,
   ...PERSISTENCE_COMMANDS,
   ...REPLICATION_COMMANDS,
+  ...MONITOR_COMMANDS,
   ...PUBSUB_COMMANDS,
   ...ACL_COMMANDS,
   ...MEMORY_COMMANDS,

@@ -189,6 +189,8 @@ export interface ServerContext {
   readonly replication: Primary;
   /** The replica side: the link to this server's primary, if it follows one (replication/replica.ts). */
   readonly primaryLink: PrimaryLink;
+  /** Clients in MONITOR mode (monitor-commands.ts). */
+  readonly monitors: Set<Client>;
   /**
    * DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's script_disable_deny_script, for its tests):
    * scripts may call the commands flagged noscript.
@@ -296,6 +298,8 @@ export class Client {
    * logged in the `lua` context.
    */
   isScript = false;
+  /** MONITOR was sent: every command run is shown to it (flag O). */
+  isMonitor = false;
   /** The client a replica runs its primary's stream on (Redis's CLIENT_MASTER, flag M): obeyed, never refused. */
   isPrimary = false;
   /** What REPLCONF told and, once it sent SYNC or PSYNC, its state as a replica (flag S). */

@@ -32,6 +32,7 @@ import {
 } from '../scripting/script-errors.js';
 import { aclErrorMessage } from './acl-denials.js';
 import { busyError, busyRun, currentRun } from './script-busy.js';
+import { feedMonitors, feedMonitorsBefore } from './monitor-commands.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -249,6 +250,7 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   const dirty = stream.active ? keyspace.changesSinceSave : 0;
   c.propagateAs = null;
   c.forcePropagation = false;
+  if (server.monitors.size !== 0) feedMonitorsBefore(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
     if (stream.active && c.propagateAs !== NO_PROPAGATION && ((keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) || c.forcePropagation)) {
@@ -257,6 +259,7 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
     // Read: a command that runs others (EXEC) must not see the last one's.
     c.propagateAs = null;
     c.forcePropagation = false;
+    if (server.monitors.size !== 0) feedMonitors(c, cmd, argv);
   } catch (e) {
     // A bug in one handler costs one reply, never the process or other clients.
     reply.rollback(mark);

@@ -402,3 +402,4 @@ export const ERR_MASTERDOWN =
   "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
 export const ERR_NO_CONFIG_FILE = 'ERR The server is running without a config file';
 export const errRewritingConfig = (reason: string): string => `ERR Rewriting config file: ${reason}`;
+export const ERR_MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";

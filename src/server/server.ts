@@ -157,6 +157,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly replication: Primary;
   /** The replica side: the link to the primary this server follows, if any (replication/replica.ts). */
   readonly primaryLink: PrimaryLink;
+  /** Clients in MONITOR mode. */
+  readonly monitors = new Set<Client>();
   /** The client the primary's stream runs on while this server is a replica. */
   private primaryClient: Client | null = null;
   scriptDenyDisabled = false;
@@ -549,6 +551,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   clientClosed(connection: Connection): void {
     this.connections.delete(connection);
     if (connection.client.replica !== null) this.replication.removeReplica(connection.client.replica);
+    this.monitors.delete(connection.client);
     // Its transaction, watched keys and subscriptions go with it.
     connection.client.multi = null;
     this.watches.unwatchAll(connection.client);
