@@ -153,6 +153,27 @@ function matches(c: Client, f: KillFilter, nowSeconds: number): boolean {
   return true;
 }
 
+/**
+ * CLIENT REPLY ON|OFF|SKIP: OFF drops every reply from this command on (pub/sub messages
+ * still come), SKIP drops the next command's, ON answers +OK and replies again. OFF and
+ * SKIP themselves answer nothing (the connection drops the replies: connection.ts).
+ */
+function clientReply(c: Client, argv: string[]): void {
+  const mode = optionName(argv[2]!);
+  if (mode === 'on') {
+    c.replyOff = false;
+    c.replySkipNext = false;
+    c.replySkip = false;
+    c.reply.simple('OK');
+  } else if (mode === 'off') {
+    c.replyOff = true;
+  } else if (mode === 'skip') {
+    if (!c.replyOff) c.replySkipNext = true;
+  } else {
+    c.reply.error(ERR_SYNTAX);
+  }
+}
+
 /** CLIENT NO-EVICT ON|OFF: lapse never evicts clients; the flag shows in CLIENT LIST (e). */
 function clientNoEvict(c: Client, argv: string[]): void {
   const mode = optionName(argv[2]!);
@@ -201,6 +222,8 @@ export const CLIENT_ADMIN_SUBCOMMANDS: CommandDefinition[] = [
   cmd('kill', -3, 'admin noscript loading stale', { acl: 'connection' }, clientKill),
   /** CLIENT UNBLOCK client-id [TIMEOUT | ERROR] */
   cmd('unblock', -3, 'admin noscript loading stale', { acl: 'connection' }, clientUnblock),
+  /** CLIENT REPLY <ON | OFF | SKIP> */
+  cmd('reply', 3, 'noscript loading stale', { acl: 'connection' }, clientReply),
   /** CLIENT NO-EVICT <ON | OFF> */
   cmd('no-evict', 3, 'admin noscript loading stale', { acl: 'connection' }, clientNoEvict),
 ];

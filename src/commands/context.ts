@@ -298,6 +298,11 @@ export class Client {
    * logged in the `lua` context.
    */
   isScript = false;
+  /** CLIENT REPLY OFF: the connection drops this client's replies. */
+  replyOff = false;
+  /** CLIENT REPLY SKIP was sent: the next command's reply is dropped (replySkip while it runs). */
+  replySkipNext = false;
+  replySkip = false;
   /** MONITOR was sent: every command run is shown to it (flag O). */
   isMonitor = false;
   /** The client a replica runs its primary's stream on (Redis's CLIENT_MASTER, flag M): obeyed, never refused. */

@@ -139,7 +139,15 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const client = this.client;
     const reply = this.server.reply;
     reply.protocol = client.protocol;
+    // CLIENT REPLY OFF or SKIP: what this command answers is dropped (two flag tests otherwise).
+    const dropping = client.replyOff || client.replySkip;
+    const mark = dropping ? reply.mark() : 0;
     execute(client, argv);
+    if (dropping && (client.replyOff || client.replySkip)) reply.rollback(mark);
+    if (client.replySkip || client.replySkipNext) {
+      client.replySkip = client.replySkipNext;
+      client.replySkipNext = false;
+    }
     this.parser.unauthenticated = !client.authenticated && this.server.authRequired;
     if (client.closeAfterReply || this.closed || this.closeAsap || client.blocked) return false;
     if (reply.pending >= FLUSH_BYTES || (reply.room < FLUSH_ROOM && reply.pending >= COPY_BELOW)) {
