@@ -56,7 +56,8 @@ export function execute(c: Client, argv: string[]): void {
   }
   // The execution unit ends with the top-level command: what it wrote goes to the write
   // stream now (a suspended script's, when the script ends: script-busy.ts).
-  if (stream.hasPending && currentRun(c.server) === null) stream.flush(TOUCHES_ARBITRARY_KEYS.has(argv[0]!.toLowerCase()));
+  // (Only a unit of several commands asks which command it was: no string work per write.)
+  if (stream.hasPending && currentRun(c.server) === null) stream.flush(stream.pendingSeveral && TOUCHES_ARBITRARY_KEYS.has(argv[0]!.toLowerCase()));
   // What WAIT waits for: the stream's offset after this client's last write (Redis's woff).
   if (c.server.replication.offset !== offset) c.woff = c.server.replication.offset;
   // Keys the command (or EXEC's commands) created that clients wait on are served now,

@@ -38,7 +38,7 @@ function linkOf(c: Client): ReplicaLink {
     const colon = address.lastIndexOf(':');
     const host = colon < 0 ? address : address.slice(0, colon);
     const ip = host.startsWith('[') ? host.slice(1, -1) : host;
-    c.replica = new ReplicaLink(ip, c.id, () => clientInfoLine(c, Date.now(), 0));
+    c.replica = new ReplicaLink(ip, () => clientInfoLine(c, Date.now(), 0));
   }
   return c.replica;
 }

@@ -104,3 +104,24 @@ export function outputBufferLimitsOf(value: string): OutputBufferLimits {
   };
   return { normal: limit('normal'), replica: limit('slave'), pubsub: limit('pubsub') };
 }
+
+/** When an output went over its soft limit (Unix seconds; 0 while under it): Redis's obuf_soft_limit_reached_time. */
+export interface SoftLimitState {
+  softLimitSince: number;
+}
+
+/**
+ * Redis's checkClientOutputBufferLimits decision for `used` unsent bytes: over the hard
+ * limit, or over the soft one for longer than its seconds (`state` remembers since when).
+ */
+export function outputLimitReached(limit: OutputBufferLimit, used: number, nowSeconds: number, state: SoftLimitState): boolean {
+  if (limit.hard === 0 && limit.soft === 0) return false;
+  const hard = limit.hard !== 0 && used >= limit.hard;
+  if (limit.soft !== 0 && used >= limit.soft) {
+    if (state.softLimitSince === 0) state.softLimitSince = nowSeconds;
+    else if (nowSeconds - state.softLimitSince > limit.softSeconds) return true;
+  } else {
+    state.softLimitSince = 0;
+  }
+  return hard;
+}

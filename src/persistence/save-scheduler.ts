@@ -208,19 +208,11 @@ export class Persistence {
   startForReplicas(sink: (() => Promise<SnapshotSink>) | null, filter: { keys: boolean; functions: boolean } = { keys: true, functions: true }): boolean {
     if (this.running !== null) return false;
     if (sink === null) return this.startBgsave();
-    let save: BackgroundSave;
-    try {
-      const options = this.options();
-      options.withoutKeys = !filter.keys;
-      if (!filter.functions) options.libraries = [];
-      save = new BackgroundSave(this.keyspace, options, this.tuning, sink);
-    } catch (e) {
-      this.log('warning', `Can't save in background: ${(e as Error).message}`);
-      return false;
-    }
-    this.running = save;
-    this.runningTarget = 'replicas';
-    this.runningStartedMs = Date.now();
+    const options = this.options();
+    options.withoutKeys = !filter.keys;
+    if (!filter.functions) options.libraries = [];
+    const save = this.launch('replicas', options, sink);
+    if (save === null) return false;
     this.log('notice', 'Background RDB transfer started (no fork: point-in-time walk)');
     void save.done.then((result) => {
       if (this.running !== save) return;
@@ -237,17 +229,11 @@ export class Persistence {
   private startBgsave(): boolean {
     this.lastBgsaveTry = Math.floor(Date.now() / 1000);
     this.scheduled = false;
-    let save: BackgroundSave;
-    try {
-      save = new BackgroundSave(this.keyspace, this.options(), this.tuning);
-    } catch (e) {
+    const save = this.launch('disk', this.options());
+    if (save === null) {
       this.lastBgsaveOk = false;
-      this.log('warning', `Can't save in background: ${(e as Error).message}`);
       return false;
     }
-    this.running = save;
-    this.runningTarget = 'disk';
-    this.runningStartedMs = Date.now();
     this.dirtyAtBgsaveStart = this.keyspace.changesSinceSave;
     this.saves++;
     this.log('notice', `Background saving started (pid ${process.pid}, no fork: point-in-time walk)`);
@@ -259,6 +245,21 @@ export class Persistence {
       this.onBackgroundSaveDone?.('disk', result);
     });
     return true;
+  }
+
+  /** Creates the running background save (to the file unless a sink is given); null, logged, if it could not start. */
+  private launch(target: SaveTarget, options: SnapshotOptions, sink?: () => Promise<SnapshotSink>): BackgroundSave | null {
+    let save: BackgroundSave;
+    try {
+      save = new BackgroundSave(this.keyspace, options, this.tuning, sink);
+    } catch (e) {
+      this.log('warning', `Can't save in background: ${(e as Error).message}`);
+      return null;
+    }
+    this.running = save;
+    this.runningTarget = target;
+    this.runningStartedMs = Date.now();
+    return save;
   }
 
   private reportBgsave(result: BackgroundSaveResult): void {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Config } from '../config/config.js';
-import type { OutputBufferLimit } from '../config/output-limits.js';
+import { outputLimitReached, type OutputBufferLimit } from '../config/output-limits.js';
 import type { Persistence, SaveTarget } from '../persistence/save-scheduler.js';
 import type { BackgroundSaveResult, ReplicationSaveInfo, SnapshotSink } from '../persistence/snapshot.js';
 import { ReplicationBacklog } from './backlog.js';
@@ -83,7 +83,6 @@ export class ReplicaLink {
   constructor(
     /** The peer's IP address, without port. */
     readonly peerIp: string,
-    readonly clientId: number,
     /** The client as CLIENT LIST shows it (for the output-limit log line). */
     readonly describe: () => string,
   ) {}
@@ -269,19 +268,9 @@ export class Primary {
    */
   private checkOutputLimit(link: ReplicaLink): void {
     const limit = this.host.replicaOutputLimit();
-    if (limit.hard === 0 && limit.soft === 0) return;
     const streaming = link.state === 'online' && !link.streamOnAck;
     const used = streaming ? (link.socket?.unsentBytes ?? 0) : link.heldBytes;
-    const hard = limit.hard !== 0 && used >= limit.hard;
-    let soft = false;
-    if (limit.soft !== 0 && used >= limit.soft) {
-      const now = unixNow();
-      if (link.softLimitSince === 0) link.softLimitSince = now;
-      else soft = now - link.softLimitSince > limit.softSeconds;
-    } else {
-      link.softLimitSince = 0;
-    }
-    if (!hard && !soft) return;
+    if (!outputLimitReached(limit, used, unixNow(), link)) return;
     this.host.log('warning', `Client ${link.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
     this.drop(link);
   }
@@ -638,11 +627,6 @@ export class Primary {
   }
 
   // ---- Role changes (the replica side calls these) ------------------------------------
-
-  /** Whether this server follows a primary (its stream is proxied, not produced). */
-  get isProxying(): boolean {
-    return this.proxying;
-  }
 
   /**
    * This server becomes a replica: its own writes are no longer a stream. Its replicas

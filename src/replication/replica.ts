@@ -54,11 +54,26 @@ function encodeCommand(argv: readonly string[]): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
+/** Decimal digits of a non-negative count. */
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d++;
+  }
+  return d;
+}
+
 /** The bytes a command takes in the stream (the primary writes canonical RESP). */
 function encodedLength(argv: readonly string[]): number {
-  let n = 3 + String(argv.length).length;
-  for (const arg of argv) n += 5 + String(arg.length).length + arg.length;
+  let n = 3 + digits(argv.length);
+  for (const arg of argv) n += 5 + digits(arg.length) + arg.length;
   return n;
+}
+
+/** REPLCONF GETACK, the one command of the stream a replica answers itself (a case-insensitive match without a lowered copy). */
+function isGetack(argv: readonly string[]): boolean {
+  return argv.length >= 2 && argv[0]!.length === 8 && argv[1]!.length === 6 && argv[0]!.toLowerCase() === 'replconf' && argv[1]!.toLowerCase() === 'getack';
 }
 
 /** Which replication history a PSYNC asks to continue: the cached primary's. */
@@ -563,8 +578,7 @@ export class PrimaryLink {
   private readonly onCommand = (argv: string[]): boolean => {
     const n = encodedLength(argv);
     this.readOffset += n;
-    const name = argv[0]!.toLowerCase();
-    if (name === 'replconf' && argv.length >= 2 && argv[1]!.toLowerCase() === 'getack') {
+    if (isGetack(argv)) {
       // Answered with what was processed before it, as Redis does.
       this.sendAck();
     } else {

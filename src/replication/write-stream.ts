@@ -109,6 +109,11 @@ export class WriteStream {
     else this.selectAfterUnit = true;
   }
 
+  /** Whether the current execution unit has appended more than one command (it would go wrapped in MULTI/EXEC). */
+  get pendingSeveral(): boolean {
+    return this.count > 1;
+  }
+
   /** Whether the current execution unit has appended anything. */
   get hasPending(): boolean {
     return this.count !== 0;

@@ -5,7 +5,7 @@ import { clientInfoLine } from '../commands/client-info-line.js';
 import { execute } from '../commands/dispatch.js';
 import { FeedResult, RequestParser, type ParserLimits } from '../protocol/parser.js';
 import type { Clock } from '../keyspace/clock.js';
-import type { OutputBufferLimits } from '../config/output-limits.js';
+import { outputLimitReached, type OutputBufferLimits, type SoftLimitState } from '../config/output-limits.js';
 import type { ReplicaSocket } from '../replication/primary.js';
 
 /**
@@ -112,7 +112,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
    * When the output buffer went over its class's soft limit (Unix seconds; 0 while under
    * it): Redis's obuf_soft_limit_reached_time.
    */
-  private softLimitSince = 0;
+  private readonly softLimit: SoftLimitState = { softLimitSince: 0 };
   /** Over an output buffer limit: nothing more is read, run or queued; closed after the batch. */
   private closeAsap = false;
   /**
@@ -297,17 +297,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const limits = this.server.outputLimits;
     const limit = this.client.subscriptions !== null ? limits.pubsub : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return;
-    const used = this.outputBufferLength();
-    const hard = limit.hard !== 0 && used >= limit.hard;
-    let soft = false;
-    if (limit.soft !== 0 && used >= limit.soft) {
-      const now = Math.floor(this.server.clock.now() / 1000);
-      if (this.softLimitSince === 0) this.softLimitSince = now;
-      else soft = now - this.softLimitSince > limit.softSeconds;
-    } else {
-      this.softLimitSince = 0;
-    }
-    if (!hard && !soft) return;
+    if (!outputLimitReached(limit, this.outputBufferLength(), Math.floor(this.server.clock.now() / 1000), this.softLimit)) return;
     // Described as Redis describes it: before it is flagged (flags without A).
     const description = clientInfoLine(this.client, Date.now(), 0);
     this.closeAsap = true;
@@ -542,7 +532,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     }
     if (this.queue.length > 0) this.flushQueue();
     // Everything was sent: the output is under any soft limit again.
-    else this.softLimitSince = 0;
+    else this.softLimit.softLimitSince = 0;
     this.wakeDrainWaiters();
   }
 
