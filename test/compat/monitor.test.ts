@@ -46,6 +46,12 @@ describe('MONITOR', () => {
       ['CLIENT', 'SETNAME', 'monitored'],
       ['DBSIZE'],
     ];
+    // The monitor's own line in CLIENT LIST (flags O).
+    const monitorLine = (list: Buffer) =>
+      list.toString('latin1').split('\n').find((l) => l.includes('cmd=monitor'))?.split(' ').filter((f) => /^(flags|db|cmd)=/.test(f)).join(' ');
+    const [la, lb] = await p.both(['CLIENT', 'LIST']);
+    expect(monitorLine(lb)).toEqual(monitorLine(la));                            // the flags, db and cmd fields
+    expect(monitorLine(la)).toContain('flags=O');
     for (const argv of commands) await p.both(argv);                             // replies not compared here (other tests do)
     const hello = await p.connect();
     await p.both(['HELLO', '2', 'AUTH', 'default', 'wrong'], hello);

@@ -164,6 +164,24 @@ describe('a primary without replicas', () => {
     await p.exactOn(other, 'REPLICAOF', 'NO', 'ONE');                            // exact
   });
 
+  test('a replica attached with SYNC: its CLIENT LIST flags and command, INFO connected_clients, CLIENT KILL TYPE replica', async () => {
+    const replicas = await p.connect();
+    for (const c of replicas) c.send('SYNC');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const fieldsOf = (list: Buffer) => {
+      const line = list.toString('latin1').split('\n').find((l) => l.includes('cmd=sync'));
+      return line === undefined ? null : line.split(' ').filter((f) => /^(flags|db|sub|psub|multi|cmd)=/.test(f)).join(' ');
+    };
+    const [a, b] = await p.both(['CLIENT', 'LIST']);
+    expect(fieldsOf(b)).toEqual(fieldsOf(a));                                    // the flags (S), db, cmd fields of the replica's line
+    expect(fieldsOf(a)).toContain('flags=S');
+    const count = (text: Buffer) => /connected_clients:(\d+)/.exec(text.toString('latin1'))![1];
+    const [ia, ib] = await p.both(['INFO', 'clients']);
+    expect(count(ib)).toBe(count(ia));                                           // exact: replicas are not counted as clients
+    await p.exact('CLIENT', 'KILL', 'TYPE', 'replica');                          // exact: 1
+    await p.exact('CLIENT', 'KILL', 'TYPE', 'slave');                            // exact: 0
+  });
+
   test('INFO replication has the same fields', async () => {
     const fields = (b: Buffer) =>
       b
