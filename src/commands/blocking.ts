@@ -42,6 +42,16 @@ export interface BlockableClient {
   blocked: boolean;
 }
 
+/**
+ * Times the serving of a blocked client, for its command's statistics (Redis's
+ * updateStatsOnUnblock; command-timing.ts implements it). Timeouts are not timed.
+ */
+export interface ServeTiming {
+  servingStarts(): number;
+  servingTook(start: number): number;
+  served(c: BlockableClient, us: number, failed: boolean): void;
+}
+
 /** What a blocked client waits for: set by the blocking command that parked it. */
 export interface BlockedOn {
   /** The type whose arrival serves it: clients waiting for a list ignore a new zset (null: no keys, WAIT). */
@@ -128,6 +138,8 @@ export class BlockingRegistry {
   /** `${dbIndex}\n${key}` of the keys in ready. */
   private readonly readySet = new Set<string>();
   private inTimeoutTable = 0;
+  /** Set by the server: serving a client from a key is timed for its command's statistics. */
+  timing: ServeTiming | null = null;
 
   constructor(
     /**
@@ -237,7 +249,7 @@ export class BlockingRegistry {
         // Of another type: these waiters go on waiting. Others of the same key may wait for it.
         continue;
       }
-      this.answer(waiter, () => on.serve(key));
+      this.answer(waiter, () => on.serve(key), true);
     }
   }
 
@@ -286,18 +298,22 @@ export class BlockingRegistry {
    * unblocks it, and hands the reply to its connection, which then goes on with what it
    * sent while blocked.
    */
-  private answer(waiter: Waiter, write: (c: BlockableClient) => void): void {
+  private answer(waiter: Waiter, write: (c: BlockableClient) => void, timed = false): void {
     const c = waiter.client;
     const reply = c.reply;
     const protocol = reply.protocol;
     const mark = reply.mark();
     reply.protocol = c.protocol;
+    const timing = timed ? this.timing : null;
+    const start = timing === null ? 0 : timing.servingStarts();
     try {
       write(c);
     } finally {
       reply.protocol = protocol;
     }
     const bytes = reply.cut(mark);
+    // Served (not timed out): the command's statistics, with the time serving took. An error reply (BLMOVE to a key of another type) is a failed call.
+    if (timing !== null) timing.served(c, timing.servingTook(start), bytes.length !== 0 && bytes[0] === 0x2d);
     this.remove(waiter);
     if (bytes.length !== 0) c.transport.push(bytes);
     c.transport.unblocked();

@@ -9,6 +9,8 @@ import { LIST_COMMANDS } from './list-commands.js';
 import { HASH_COMMANDS } from './hash-commands.js';
 import { HASH_TTL_COMMANDS } from './hash-ttl-commands.js';
 import { MEMORY_COMMANDS } from './memory-commands.js';
+import { SLOWLOG_COMMANDS } from './slowlog-commands.js';
+import { LATENCY_COMMANDS } from './latency-commands.js';
 import { PERSISTENCE_COMMANDS } from './persistence-commands.js';
 import { PUBSUB_COMMANDS } from './pubsub-commands.js';
 import { REPLICATION_COMMANDS } from './replication-commands.js';
@@ -44,6 +46,8 @@ const DEFINITIONS: readonly CommandDefinition[] = [
   ...PUBSUB_COMMANDS,
   ...ACL_COMMANDS,
   ...MEMORY_COMMANDS,
+  ...SLOWLOG_COMMANDS,
+  ...LATENCY_COMMANDS,
   ...BITMAP_COMMANDS,
   ...DEBUG_COMMANDS,
   ...SCRIPT_COMMANDS,

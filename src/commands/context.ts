@@ -11,7 +11,8 @@ import type { Database } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import type { ClientSubscriptions, PubSubHub } from '../pubsub/hub.js';
-import type { CommandTable } from './table.js';
+import type { CommandSpec, CommandTable } from './table.js';
+import type { CommandTimer } from './command-timing.js';
 import type { MultiState } from './multi-state.js';
 import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
@@ -191,6 +192,8 @@ export interface ServerContext {
   readonly primaryLink: PrimaryLink;
   /** Clients in MONITOR mode (monitor-commands.ts). */
   readonly monitors: Set<Client>;
+  /** Commands' durations, the slow log and the latency monitor (command-timing.ts). */
+  readonly commandTimer: CommandTimer;
   /**
    * DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's script_disable_deny_script, for its tests):
    * scripts may call the commands flagged noscript.
@@ -260,6 +263,8 @@ export class Client {
   lastInteraction: number;
   /** Full name of the last command run, for CLIENT LIST `cmd=`. */
   lastCommand = 'NULL';
+  /** The command that blocked this client, with the time it ran then (command-timing.ts). */
+  blockedCommand: { readonly cmd: CommandSpec; readonly argv: readonly string[]; readonly us: number } | null = null;
   /**
    * Set by a write command's handler when it must reach the write stream in another form
    * than the one it was sent in (Redis's rewriteClientCommandVector); read once the

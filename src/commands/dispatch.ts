@@ -64,7 +64,11 @@ export function execute(c: Client, argv: string[]): void {
   // after it, as Redis's processCommand does after call(); while a script is suspended,
   // once it ends (script-busy.ts), so that nothing changes the keyspace under it.
   const blocking = c.server.blocking;
-  if (blocking.hasReady && currentRun(c.server) === null) blocking.handleReady();
+  if (blocking.hasReady && currentRun(c.server) === null) {
+    // Serving them is not this command's time (Redis serves them after call()).
+    c.server.commandTimer.close();
+    blocking.handleReady();
+  }
 }
 
 function executeCommand(c: Client, argv: string[]): void {
@@ -225,17 +229,23 @@ function rejectedOnOom(c: Client, cmd: CommandSpec, flags: ReadonlySet<CommandFl
  * RESETSTAT counts itself.
  */
 export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
-  c.server.keyspace.tick();
+  const server = c.server;
+  // One clock read: the command's time and the start of its duration (command-timing.ts).
+  server.keyspace.tickAt(server.commandTimer.begin(c, cmd, argv));
   c.lastCommand = cmd.fullName;
   invoke(c, cmd, argv);
 }
 
 /**
  * Runs a command queued by MULTI, inside EXEC: as Redis's nested call(), with EXEC's
- * command time, and the client's last command stays EXEC.
+ * command time, and the client's last command stays EXEC. Timed on its own, as Redis
+ * times each.
  */
 export function runQueued(c: Client, cmd: CommandSpec, argv: string[]): void {
+  const timer = c.server.commandTimer;
+  const start = timer.startNested();
   invoke(c, cmd, argv);
+  timer.endNested(start, c, cmd, argv);
 }
 
 function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
@@ -300,7 +310,10 @@ export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): s
   }
   if (cmd.flags.has('write')) run.wroteData = true;
   sc.lastCommand = cmd.fullName;
+  const timer = server.commandTimer;
+  const start = timer.startNested();
   invoke(sc, cmd, argv);
+  timer.endNested(start, sc, cmd, argv);
   return null;
 }
 

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { ServerContext } from './context.js';
+import type { CommandSpec } from './table.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
 import { bytesToHuman, cFixed } from '../util/format.js';
 import type { ParamValue } from '../config/params.js';
@@ -47,9 +48,8 @@ import type { ParamValue } from '../config/params.js';
  * A key's deadline is the first millisecond at which it no longer exists (Redis's expire
  * time + 1), so a key reclaimed by the wheel in that millisecond has a lag of 0.
  *
- * It has no commandstats or
- * latencystats sections: timing every command would cost the hot path more than they
- * are worth, so those sections are unknown to lapse and print as unknown sections do.
+ * commandstats and latencystats come from command-timing.ts, which says what a
+ * command's time includes and what measuring it costs.
  */
 
 /** Sections in output order; `default` marks those INFO prints with no argument. */
@@ -62,7 +62,9 @@ const SECTIONS: readonly { name: string; default: boolean; render: (s: ServerCon
   { name: 'replication', default: true, render: replicationSection },
   { name: 'cpu', default: true, render: cpuSection },
   { name: 'modules', default: true, render: () => '# Modules\r\n' },
+  { name: 'commandstats', default: false, render: commandstatsSection },
   { name: 'errorstats', default: true, render: errorstatsSection },
+  { name: 'latencystats', default: false, render: latencystatsSection },
   { name: 'cluster', default: true, render: () => '# Cluster\r\ncluster_enabled:0\r\n' },
   { name: 'keyspace', default: true, render: keyspaceSection },
 ];
@@ -471,6 +473,54 @@ function cpuSection(): string {
     ['used_cpu_sys_main_thread', seconds(cpu.system)],
     ['used_cpu_user_main_thread', seconds(cpu.user)],
   ]);
+}
+
+/** Commands and subcommands, each container followed by its subcommands, as Redis walks its table. */
+function* everyCommand(s: ServerContext): Generator<CommandSpec> {
+  for (const cmd of s.commands.commands()) {
+    yield cmd;
+    if (cmd.subcommands !== undefined) yield* cmd.subcommands.values();
+  }
+}
+
+/**
+ * Commands that were called, refused or failed: calls, time in whole µs, the mean as a C
+ * float printed with %.2f, refusals and failures (Redis's genRedisInfoStringCommandStats).
+ */
+function commandstatsSection(s: ServerContext): string {
+  const fields: [string, string][] = [];
+  for (const cmd of everyCommand(s)) {
+    if (cmd.calls === 0 && cmd.failedCalls === 0 && cmd.rejectedCalls === 0) continue;
+    const usec = Math.floor(cmd.usec);
+    const perCall = cmd.calls === 0 ? 0 : Math.fround(Math.fround(usec) / cmd.calls);
+    fields.push([
+      `cmdstat_${cmd.fullName}`,
+      `calls=${cmd.calls},usec=${usec},usec_per_call=${cFixed(perCall, 2)},rejected_calls=${cmd.rejectedCalls},failed_calls=${cmd.failedCalls}`,
+    ]);
+  }
+  return lines('Commandstats', fields);
+}
+
+/**
+ * Per command with samples, the latency-tracking-info-percentiles of its histogram in µs
+ * with three decimals (Redis's fillPercentileDistributionLatencies); nothing while
+ * latency-tracking is off.
+ */
+function latencystatsSection(s: ServerContext): string {
+  const fields: [string, string][] = [];
+  if (s.config.bool('latency-tracking')) {
+    const text = s.config.string('latency-tracking-info-percentiles');
+    const percentiles = text === '' ? [] : text.split(' ');
+    for (const cmd of everyCommand(s)) {
+      const h = cmd.histogram;
+      if (h === null) continue;
+      fields.push([
+        `latency_percentiles_usec_${cmd.fullName}`,
+        percentiles.map((p) => `p${p}=${cFixed(h.valueAtPercentile(Number(p)) / 1000, 3)}`).join(','),
+      ]);
+    }
+  }
+  return lines('Latencystats', fields);
 }
 
 /** Error replies by code, in byte order as Redis's radix tree lists them. */

@@ -3,6 +3,7 @@
  * the top of context.ts.
  */
 import type { CommandDefinition, CommandDoc, CommandFlag } from './declare.js';
+import type { LatencyHistogram } from '../util/latency-histogram.js';
 
 /** A handler, where the table's readers look for it. */
 export type { Handler } from './declare.js';
@@ -30,6 +31,10 @@ export interface CommandSpec
   calls: number;
   rejectedCalls: number;
   failedCalls: number;
+  /** Time run, µs (a fraction kept: command-timing.ts measures below a µs). */
+  usec: number;
+  /** Durations for INFO latencystats and LATENCY HISTOGRAM; made at the first one. */
+  histogram: LatencyHistogram | null;
 }
 
 export class CommandTable {
@@ -154,6 +159,8 @@ function buildSpec(def: CommandDefinition, redisDocs: Readonly<Record<string, Co
     calls: 0,
     rejectedCalls: 0,
     failedCalls: 0,
+    usec: 0,
+    histogram: null,
   };
   if (def.subcommands) {
     const subs = new Map<string, CommandSpec>();

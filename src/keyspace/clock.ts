@@ -14,6 +14,13 @@ export interface Clock {
   defer(fn: () => void): TimerHandle;
   /** A monotonic time in milliseconds, for budgets and latency measurements. */
   monotonic(): number;
+  /**
+   * now() at the moment monotonic() read `monotonic`: a command reads the clock once and
+   * gets both its time (Redis's command time snapshot) and the start of its duration.
+   */
+  wallAt(monotonic: number): number;
+  /** Brings wallAt back to now() if the system clock was set (called by the cron). */
+  resync(): void;
 }
 
 export type TimerHandle = unknown;
@@ -22,8 +29,27 @@ export type TimerHandle = unknown;
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
 export class SystemClock implements Clock {
+  /**
+   * wallAt(m) is floor(offset + m). performance.timeOrigin can be a millisecond off
+   * Date.now(), so the offset starts from Date.now() and is checked by resync(): it is
+   * moved only when floor(offset + m) leaves Date.now() (the clock was set, or drifted a
+   * whole millisecond), to the middle of Date.now()'s millisecond.
+   */
+  private offset = Date.now() + 0.5 - performance.now();
+
   now(): number {
     return Date.now();
+  }
+
+  wallAt(monotonic: number): number {
+    return Math.floor(this.offset + monotonic);
+  }
+
+  resync(): void {
+    const m = performance.now();
+    const wall = Date.now();
+    const derived = this.offset + m;
+    if (derived < wall || derived >= wall + 1) this.offset = wall + 0.5 - m;
   }
 
   setTimer(fn: () => void, delayMs: number): TimerHandle {
@@ -85,6 +111,13 @@ export class ManualClock implements Clock {
   monotonic(): number {
     return this.time;
   }
+
+  /** monotonic() follows now(): the time it read is the time. */
+  wallAt(monotonic: number): number {
+    return monotonic;
+  }
+
+  resync(): void {}
 
   setTimer(fn: () => void, delayMs: number): TimerHandle {
     const t: ManualTimer = { at: this.time + Math.max(0, delayMs), seq: this.seq++, fn, cancelled: false };

@@ -110,6 +110,13 @@ export class Keyspace implements DatabaseEvents {
     return now;
   }
 
+  /** tick() with the time the clock's monotonic() read as `monotonic` (one clock read per command). */
+  tickAt(monotonic: number): number {
+    const now = (this.now = this.clock.wallAt(monotonic));
+    this.lruClock = lruClock(now);
+    return now;
+  }
+
   touched(access: number): number {
     if (!this.lfu) return this.lruClock;
     return lfuTouched(access, lfuMinutes(this.now), this.lfuDecayTime, this.lfuLogFactor);

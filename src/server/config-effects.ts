@@ -1,4 +1,5 @@
 import type { Acl } from '../acl/acl.js';
+import type { CommandTimer } from '../commands/command-timing.js';
 import { outputBufferLimitsOf, type OutputBufferLimits } from '../config/output-limits.js';
 import type { ParamValue } from '../config/params.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
@@ -24,6 +25,8 @@ export interface ConfigSubjects {
   /** TLS settings checked by the listeners' validator take effect. */
   applyPendingTls(): void;
   setCronHz(hz: number): void;
+  /** Commands' timing, the slow log and the latency monitor. */
+  readonly commandTimer: CommandTimer;
   /** The replication primary (its backlog follows repl-backlog-size). */
   readonly replication: { resizeBacklog(): void; refreshGoodReplicas(): void };
 }
@@ -54,4 +57,11 @@ export function applyConfigChange(s: ConfigSubjects, name: string, value: ParamV
   else if (name === 'hz') s.setCronHz(value as number);
   else if (name === 'repl-backlog-size') s.replication.resizeBacklog();
   else if (name === 'min-replicas-to-write' || name === 'min-replicas-max-lag') s.replication.refreshGoodReplicas();
+  else if (name === 'slowlog-log-slower-than') s.commandTimer.slowerThanUs = Number(value);
+  else if (name === 'slowlog-max-len') {
+    s.commandTimer.slowlog.maxLen = Number(value);
+    s.commandTimer.slowlog.trim();
+  } else if (name === 'latency-monitor-threshold') s.commandTimer.latency.thresholdMs = Number(value);
+  else if (name === 'latency-tracking') s.commandTimer.tracking = value === true;
+  else if (name === 'command-timing') s.commandTimer.enabled = value === true;
 }

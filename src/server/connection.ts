@@ -151,6 +151,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     this.parser.unauthenticated = !client.authenticated && this.server.authRequired;
     if (client.closeAfterReply || this.closed || this.closeAsap || client.blocked) return false;
     if (reply.pending >= FLUSH_BYTES || (reply.room < FLUSH_ROOM && reply.pending >= COPY_BELOW)) {
+      this.server.commandTimer.close();
       this.write();
       return !this.closeAsap;
     }
@@ -396,6 +397,8 @@ export class Connection implements ClientTransport, ReplicaSocket {
       this.destroy();
       return;
     }
+    // The read's last command ends here, before its replies are written (command-timing.ts).
+    this.server.commandTimer.close();
     this.flush();
   }
 

@@ -42,6 +42,9 @@ import { PROTECTED_MODE_DENIED, protectedModeRefuses, refuseConnection } from '.
 import { Cron } from './cron.js';
 import { InstantaneousRates } from './rates.js';
 import { countErrorReply, newStats } from './stats.js';
+import { CommandTimer } from '../commands/command-timing.js';
+import { SlowLog } from '../commands/slowlog.js';
+import { LatencyMonitor } from '../commands/latency-monitor.js';
 import { applyConfigChange, type ConfigSubjects } from './config-effects.js';
 import { finalSave, signalShutdownOptions, type ShutdownHost, type Supervisor } from './shutdown.js';
 
@@ -159,6 +162,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly primaryLink: PrimaryLink;
   /** Clients in MONITOR mode. */
   readonly monitors = new Set<Client>();
+  /** Commands' durations, the slow log and the latency monitor (commands/command-timing.ts). */
+  readonly commandTimer: CommandTimer;
   /** The client the primary's stream runs on while this server is a replica. */
   private primaryClient: Client | null = null;
   scriptDenyDisabled = false;
@@ -219,6 +224,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       throw new StartupError(aclError);
     }
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
+    this.commandTimer = new CommandTimer(this.clock, new SlowLog(), new LatencyMonitor());
+    this.blocking.timing = this.commandTimer;
     // EVAL's engine: made now (cheap), its Lua state at the first script; Memory leaves its WebAssembly memory out.
     this.scripts = new ScriptEngine({
       log: (level, message) => this.log(level, message),
@@ -310,6 +317,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     for (const name of [
       'hash-max-listpack-entries', 'hash-max-listpack-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value',
       'list-max-listpack-size', 'list-compress-depth',
+      'slowlog-log-slower-than', 'slowlog-max-len', 'latency-monitor-threshold', 'latency-tracking', 'command-timing',
     ]) {
       applyConfigChange(this, name, this.config.get(name));
     }
@@ -386,6 +394,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.expiredKeys = EXPIRED_KEPT;
     try {
       execute(c, argv);
+      this.commandTimer.close();
     } finally {
       this.keyspace.expiredKeys = EXPIRED_HIDDEN;
       reply.rollback(mark);
@@ -542,7 +551,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.expiryLag.reset();
     for (const cmd of this.commands.commands()) {
       for (const spec of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
-        spec.calls = spec.rejectedCalls = spec.failedCalls = 0;
+        spec.calls = spec.rejectedCalls = spec.failedCalls = spec.usec = 0;
+        spec.histogram = null;
       }
     }
   }
@@ -581,6 +591,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
    * gets what it was sent during the batch, in one write.
    */
   endBatch(): void {
+    this.commandTimer.close();
     this.pubsub.current = null;
     this.keyspace.expireDue();
     this.inBatch = false;
@@ -648,6 +659,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     if (this.scripts.busy !== null || this.functions.busy !== null) return;
     const stats = this.stats;
     const now = Date.now();
+    this.clock.resync();
     this.rates.sample(stats, now);
     this.memory.cron(stats.totalCommandsProcessed);
     const used = this.memory.used();

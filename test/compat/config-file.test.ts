@@ -172,7 +172,7 @@ describe('parameters of features lapse does not have yet, at start-up', () => {
     ['appendonly yes', 'the append-only file (AOF)'],
     ['cluster-enabled yes', 'Redis Cluster'],
     ['repl-disable-tcp-nodelay yes', 'replication'],
-    ['slowlog-max-len 10', 'the slow log (SLOWLOG)'],
+    ['stream-node-max-entries 5', 'streams'],
     ['unixsocket /tmp/lapse.sock', 'unix sockets'],
   ]) {
     test(`${line}: refused, naming the feature`, () => {

@@ -17,6 +17,13 @@ class SteppingClock extends ManualClock {
     this.set(t + 1);
     return t;
   }
+
+  /** A command's time comes from monotonic() (one clock read per command): it steps too. */
+  override monotonic(): number {
+    const t = super.monotonic();
+    this.set(t + 1);
+    return t;
+  }
 }
 
 let server: LapseServer | undefined;
