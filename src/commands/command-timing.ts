@@ -6,6 +6,7 @@ import type { Client } from './context.js';
 import type { CommandSpec } from './table.js';
 import type { Clock } from '../keyspace/clock.js';
 import { LatencyHistogram } from '../util/latency-histogram.js';
+import { redactedArguments } from './redaction.js';
 import type { SlowLog } from './slowlog.js';
 import type { LatencyMonitor } from './latency-monitor.js';
 
@@ -103,7 +104,7 @@ export class CommandTimer {
 
   private sample(c: Client, cmd: CommandSpec, argv: readonly string[], us: number): void {
     if (this.tracking) (cmd.histogram ??= new LatencyHistogram()).record(us * 1000);
-    if (this.slowerThanUs >= 0 && us >= this.slowerThanUs && !cmd.flags.has('skip_slowlog')) this.slowlog.push(argv, Math.floor(us), slowlogPeer(c), c.name);
+    if (this.slowerThanUs >= 0 && us >= this.slowerThanUs && !cmd.flags.has('skip_slowlog')) this.slowlog.push(redactedArguments(cmd, argv), Math.floor(us), slowlogPeer(c), c.name);
   }
 
   /**

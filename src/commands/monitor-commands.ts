@@ -1,3 +1,4 @@
+import { redactedArguments } from './redaction.js';
 import { quoteRepr } from '../util/repr.js';
 import type { Client } from './context.js';
 import { cmd, type CommandDefinition } from './declare.js';
@@ -28,23 +29,6 @@ function monitor(c: Client): void {
   c.reply.simple('OK');
 }
 
-/** The arguments as a monitor sees them: AUTH's and HELLO AUTH's secrets redacted (redactClientCommandArgument). */
-function shownArguments(cmd: CommandSpec, argv: readonly string[]): readonly string[] {
-  if (cmd.name === 'auth') return argv.map((a, i) => (i === 0 ? a : '(redacted)'));
-  if (cmd.name === 'hello') {
-    const out = [...argv];
-    for (let j = 2; j < out.length; j++) {
-      if (out[j]!.toLowerCase() === 'auth' && j + 2 < out.length) {
-        out[j + 1] = '(redacted)';
-        out[j + 2] = '(redacted)';
-        j += 2;
-      }
-    }
-    return out;
-  }
-  return argv;
-}
-
 /**
  * Scripts and functions are shown before they run (Redis's evalCommand and
  * fcallCommandGeneric feed monitors themselves, so the script's commands follow the
@@ -69,7 +53,7 @@ function show(c: Client, cmd: CommandSpec, argv: readonly string[]): void {
   const micros = Math.floor((nowMs - seconds * 1000) * 1000);
   const where = c.isScript ? 'lua' : c.transport.remoteAddress;
   let line = `+${seconds}.${String(micros).padStart(6, '0')} [${c.db.index} ${where}] `;
-  const shown = shownArguments(cmd, argv);
+  const shown = redactedArguments(cmd, argv);
   for (let i = 0; i < shown.length; i++) line += (i === 0 ? '' : ' ') + quoteRepr(shown[i]!);
   const bytes = Buffer.from(`${line}\r\n`, 'latin1');
   for (const m of c.server.monitors) m.transport.push(bytes);

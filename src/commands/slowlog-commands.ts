@@ -20,11 +20,12 @@ function slowlogGet(c: Client, argv: string[]): void {
   let count = 10;
   if (argv.length === 3) {
     const n = parseI64(argv[2]!);
-    if (n === undefined || n < -1n) {
+    if (n === undefined || n < -1) {
       c.reply.error(ERR_SLOWLOG_COUNT);
       return;
     }
-    count = n === -1n ? log.length : Number(n);
+    // -1: all of them. Counts beyond 2^53 are as good as all of them too.
+    count = n === -1 ? log.length : Number(n);
   }
   const entries = log.newest(count);
   const r = c.reply;
