@@ -1,3 +1,5 @@
+import { PerformanceObserver } from 'node:perf_hooks';
+
 /** Redis's LATENCY_TS_LEN: samples kept per event. */
 export const LATENCY_SAMPLES = 160;
 
@@ -41,11 +43,36 @@ export class LatencySeries {
 export class LatencyMonitor {
   readonly events = new Map<string, LatencySeries>();
   /** latency-monitor-threshold, ms; 0: off. */
-  thresholdMs = 0;
+  private threshold = 0;
+  /** V8's garbage collections, observed while the monitor is on (each server its own observer). */
+  private gcObserver: PerformanceObserver | null = null;
+
+  get thresholdMs(): number {
+    return this.threshold;
+  }
+
+  /** latency-monitor-threshold: 0 turns the monitor off, and with it the observation of GC pauses. */
+  set thresholdMs(ms: number) {
+    this.threshold = ms;
+    if (ms > 0 && this.gcObserver === null) {
+      this.gcObserver = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) this.addIfNeeded('gc', entry.duration);
+      });
+      this.gcObserver.observe({ entryTypes: ['gc'] });
+    } else if (ms === 0) {
+      this.close();
+    }
+  }
+
+  /** Stops observing GC (the server closes). */
+  close(): void {
+    this.gcObserver?.disconnect();
+    this.gcObserver = null;
+  }
 
   /** latencyAddSampleIfNeeded: records `ms` (whole ms) if the monitor is on and it reaches the threshold. */
   addIfNeeded(event: string, ms: number): void {
-    if (this.thresholdMs > 0 && ms >= this.thresholdMs) this.add(event, Math.floor(ms));
+    if (this.threshold > 0 && ms >= this.threshold) this.add(event, Math.floor(ms));
   }
 
   add(event: string, ms: number): void {

@@ -34,6 +34,8 @@ export interface DatabaseEvents {
   modified(db: Database, key: string): void;
   /** A key was created (Redis's "new" keyspace event). */
   created(db: Database, key: string): void;
+  /** A run of an expiry wheel fired timers, taking elapsedMs (the latency monitor's expire-cycle). */
+  expireCycle(elapsedMs: number): void;
   /**
    * Every key of the database was removed (FLUSHDB, FLUSHALL); `removed` is the map it
    * held, expired entries not reclaimed yet included (WATCH needs to know which keys
@@ -155,6 +157,7 @@ export class Database {
   observer: ChangeObserver | null = null;
   /** Both wheels tell the owner when their work moves earlier. */
   private readonly onWake = (at: number): void => this.events.expiryDueFrom(at);
+  private readonly onRun = (elapsedMs: number): void => this.events.expireCycle(elapsedMs);
 
   constructor(
     readonly index: number,
@@ -163,7 +166,7 @@ export class Database {
     private readonly events: DatabaseEvents,
   ) {
     const host = this.wheelHost;
-    this.wheel = new TimerWheel<Entry>(clock, (entry) => host.db.expireEntry(entry, clock.now()), { onWake: this.onWake });
+    this.wheel = new TimerWheel<Entry>(clock, (entry) => host.db.expireEntry(entry, clock.now()), { onWake: this.onWake, onRun: this.onRun });
     if (!time.activeExpire) this.wheel.pause();
   }
 
@@ -403,7 +406,7 @@ export class Database {
     if (deadline < ttls.earliest) ttls.earliest = deadline;
     const host = this.wheelHost;
     if (this.fieldWheel === null) {
-      this.fieldWheel = new TimerWheel<FieldTimer>(this.clock, (t) => host.db.expireFieldTimer(t), { onWake: this.onWake });
+      this.fieldWheel = new TimerWheel<FieldTimer>(this.clock, (t) => host.db.expireFieldTimer(t), { onWake: this.onWake, onRun: this.onRun });
       if (!this.time.activeExpire) this.fieldWheel.pause();
     }
     this.fieldWheel.schedule(timer);

@@ -37,6 +37,8 @@ export interface KeyspaceListener {
   keyExpired?(db: Database, key: string): void;
   /** A key was removed to bring memory under maxmemory. */
   keyEvicted?(db: Database, key: string): void;
+  /** An expiry wheel's run fired timers, in elapsedMs (Redis's expire-cycle latency event). */
+  expireCycle?(elapsedMs: number): void;
 }
 
 /**
@@ -270,6 +272,10 @@ export class Keyspace implements DatabaseEvents {
   fieldsExpired(db: Database, key: string, _fields: number, keyDeleted: boolean): void {
     this.notify('h', 'hexpired', key, db);
     if (keyDeleted) this.notify('g', 'del', key, db);
+  }
+
+  expireCycle(elapsedMs: number): void {
+    this.listener.expireCycle?.(elapsedMs);
   }
 
   modified(db: Database, key: string): void {

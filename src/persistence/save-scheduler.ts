@@ -52,6 +52,8 @@ export class Persistence {
    * waiting for that save get the file, or go online, or are dropped when it failed).
    */
   onBackgroundSaveDone: ((target: SaveTarget, result: BackgroundSaveResult) => void) | null = null;
+  /** Told how long each turn of a background save took, ms (set by the server). */
+  onSaveTurn: ((elapsedMs: number) => void) | null = null;
   /** The replication state a snapshot starts at, when the server has one (rdbPopulateSaveInfo). */
   replicationInfo: (() => ReplicationSaveInfo | null) | null = null;
   private dirtyAtBgsaveStart = 0;
@@ -252,6 +254,7 @@ export class Persistence {
     let save: BackgroundSave;
     try {
       save = new BackgroundSave(this.keyspace, options, this.tuning, sink);
+      save.turnTook = this.onSaveTurn;
     } catch (e) {
       this.log('warning', `Can't save in background: ${(e as Error).message}`);
       return null;

@@ -166,6 +166,8 @@ export class BackgroundSave implements ChangeObserver {
   private attached = false;
   private readonly budgetMs: number;
   private readonly keysPerTurn: number;
+  /** Told how long each turn of the walk took, ms (the latency monitor's bgsave-turn). */
+  turnTook: ((elapsedMs: number) => void) | null = null;
 
   constructor(
     private readonly keyspace: Keyspace,
@@ -279,9 +281,11 @@ export class BackgroundSave implements ChangeObserver {
       file = await this.openSink();
       for (;;) {
         if (this.aborted) throw new AbortedError();
+        const turnStart = performance.now();
         const finished = this.step();
         if (finished) this.detach();
         const chunks = this.enc.take();
+        if (this.turnTook !== null) this.turnTook(performance.now() - turnStart);
         if (chunks.length > 0) await file.write(chunks);
         else await yieldToEventLoop();
         if (finished) break;

@@ -296,15 +296,27 @@ export class Memory implements MemoryContext {
     const start = this.clock.monotonic();
     let freedKeys = 0;
     while (used > max) {
-      if (!this.evictor.evictOne(policy, samples)) return 'fail';
+      if (!this.evictor.evictOne(policy, samples)) {
+        this.evictionCycleTook(start);
+        return 'fail';
+      }
       used = this.used();
       if (++freedKeys % 16 === 0 && this.clock.monotonic() - start > limitMs) {
         this.scheduleEviction();
+        this.evictionCycleTook(start);
         return 'running';
       }
     }
     this.underLimit();
+    this.evictionCycleTook(start);
     return 'ok';
+  }
+
+  /** Set by the server: how long each eviction cycle took (the latency monitor's eviction-cycle), ms. */
+  onEvictionCycle: ((elapsedMs: number) => void) | null = null;
+
+  private evictionCycleTook(start: number): void {
+    if (this.onEvictionCycle !== null) this.onEvictionCycle(this.clock.monotonic() - start);
   }
 
   /** Total and current time spent over maxmemory, ms (INFO total/current_eviction_exceeded_time). */

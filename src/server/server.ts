@@ -262,6 +262,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       clientBuffers: () => this.clientBuffers(),
       uncounted: () => this.scripts.wasmMemory() + this.functions.wasmMemory(),
     });
+    const latency = this.commandTimer.latency;
+    this.memory.onEvictionCycle = (ms) => latency.addIfNeeded('eviction-cycle', ms);
+    this.keyspace.listener.expireCycle = (ms) => latency.addIfNeeded('expire-cycle', ms);
     this.persistence = new Persistence(
       this.keyspace,
       this.config,
@@ -304,6 +307,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       },
     });
     this.persistence.onBackgroundSaveDone = (target, result) => this.replication.saveDone(target, result);
+    this.persistence.onSaveTurn = (ms) => latency.addIfNeeded('bgsave-turn', ms);
     this.loadAtStart = redisDefaults || this.persistence.hasSavePoints;
     this.parserLimits = {
       maxBulkLength: this.config.number('proto-max-bulk-len'),
@@ -434,6 +438,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.cron.stop();
+      this.commandTimer.latency.close();
       // A suspended script is not resumed again (SHUTDOWN NOSAVE during it: its caller gets nothing, as in Redis).
       this.scripts.close();
       this.blocking.close();

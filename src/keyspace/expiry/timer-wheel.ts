@@ -110,6 +110,8 @@ export interface TimerWheelOptions {
    * several wheels keeps the earliest to know when to call runDue().
    */
   onWake?: (at: number) => void;
+  /** Called after each run that fired something, with how long it took (ms). */
+  onRun?: (elapsedMs: number) => void;
 }
 
 export class TimerWheel<T extends TimerNode> {
@@ -159,6 +161,7 @@ export class TimerWheel<T extends TimerNode> {
   private readonly maxBudgetMs: number;
   private readonly checkEvery: number;
   private readonly onWake: ((at: number) => void) | null;
+  private readonly onRun: ((elapsedMs: number) => void) | null;
 
   constructor(
     private readonly clock: Clock,
@@ -173,6 +176,7 @@ export class TimerWheel<T extends TimerNode> {
     this.maxBudgetMs = options.maxBudgetMs ?? 25;
     this.checkEvery = options.checkEvery ?? 64;
     this.onWake = options.onWake ?? null;
+    this.onRun = options.onRun ?? null;
     for (let i = 0; i < LEVELS * SLOTS; i++) this.heads.push(new SlotHead(i));
   }
 
@@ -276,6 +280,7 @@ export class TimerWheel<T extends TimerNode> {
     if (now < this.time) this.rebase(now);
     this.draining = true;
     const start = this.clock.monotonic();
+    const countBefore = this.count;
     const budget = Math.max(floorMs, Math.min(this.maxBudgetMs, (start - this.lastRunEnd) * this.budgetPerGapMs));
     try {
       for (;;) {
@@ -292,6 +297,7 @@ export class TimerWheel<T extends TimerNode> {
     } finally {
       this.draining = false;
       this.lastRunEnd = this.clock.monotonic();
+      if (this.onRun !== null && this.count !== countBefore) this.onRun(this.lastRunEnd - start);
       this.nextDue = Infinity;
       if (this.count === 0) this.dropStaging();
       if (!this.closed) this.wake(this.hasWorkNow() ? this.time : this.nextEventTime());
