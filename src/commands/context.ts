@@ -23,6 +23,7 @@ import type { Primary, ReplicaLink, ReplicaSocket } from '../replication/primary
 import type { PrimaryLink } from '../replication/replica.js';
 import type { ScriptEngine } from '../scripting/script-engine.js';
 import type { FunctionEngine } from '../scripting/function-engine.js';
+import type { ClientTracking, Tracking } from './tracking.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -207,6 +208,10 @@ export interface ServerContext {
    */
   readonly authRequired: boolean;
   clients(): Iterable<Client>;
+  /** A connected client by its id (Redis's lookupClientByID). */
+  clientById(id: number): Client | undefined;
+  /** Client-side caching: the tracking table, BCAST prefixes, invalidations (tracking.ts). */
+  readonly tracking: Tracking;
   /** Number of connected clients. */
   readonly clientCount: number;
   /**
@@ -319,6 +324,8 @@ export class Client {
   get isReplica(): boolean {
     return this.replica !== null && this.replica.state !== 'none';
   }
+  /** CLIENT TRACKING's state while it is on (flags t, R, B); null while off (tracking.ts). */
+  tracking: ClientTracking | null = null;
   /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
   noEvict = false;
   /**

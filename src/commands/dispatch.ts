@@ -49,10 +49,15 @@ export function execute(c: Client, argv: string[]): void {
   const stream = c.server.writeStream;
   const offset = c.server.replication.offset;
   stream.executing = true;
+  // Client-side caching (tracking.ts): with no tracking client, this one test.
+  const tracking = c.server.tracking;
+  const tracked = tracking.clientCount !== 0;
   try {
-    executeCommand(c, argv);
+    executeCommand(c, argv, tracked);
   } finally {
     stream.executing = false;
+    // The command's invalidations for its own client follow its reply (Redis's afterCommand).
+    if (tracked) tracking.afterCommand(c);
   }
   // The execution unit ends with the top-level command: what it wrote goes to the write
   // stream now (a suspended script's, when the script ends: script-busy.ts).
@@ -67,7 +72,7 @@ export function execute(c: Client, argv: string[]): void {
   if (blocking.hasReady && currentRun(c.server) === null) blocking.handleReady();
 }
 
-function executeCommand(c: Client, argv: string[]): void {
+function executeCommand(c: Client, argv: string[], tracked: boolean): void {
   const server = c.server;
   let cmd = server.commands.lookup(argv[0]!);
   if (cmd === undefined) {
@@ -127,6 +132,8 @@ function executeCommand(c: Client, argv: string[]): void {
       return;
     }
   }
+  // tracking-table-max-keys, after eviction as in Redis (trackingLimitUsedSlots).
+  if (tracked) server.tracking.limitUsedSlots(server.config.number('tracking-table-max-keys'));
   if (server.persistence.writesDenied && !c.isPrimary && (writes(c, cmd, argv) || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;
@@ -166,6 +173,8 @@ function executeCommand(c: Client, argv: string[]): void {
     queueCommand(c, cmd, argv);
     return;
   }
+  // From here the client's own invalidations wait for the end of the command (Redis's fixed_time_expire).
+  if (tracked) server.tracking.deferSelf = true;
   call(c, cmd, argv);
 }
 
@@ -254,6 +263,8 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   if (server.monitors.size !== 0) feedMonitorsBefore(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
+    // A tracking client's read: its keys are remembered (tracking.ts).
+    if (server.tracking.clientCount !== 0 && cmd.flags.has('readonly')) server.tracking.afterRead(c, cmd, argv);
     if (stream.active && c.propagateAs !== NO_PROPAGATION && ((keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) || c.forcePropagation)) {
       stream.propagate(c.db.index, c.propagateAs ?? argv);
     }
@@ -300,7 +311,14 @@ export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): s
   }
   if (cmd.flags.has('write')) run.wroteData = true;
   sc.lastCommand = cmd.fullName;
-  invoke(sc, cmd, argv);
+  // Keys the script client changes are its own (BCAST NOLOOP: not the caller's).
+  const tracking = server.tracking;
+  tracking.inScriptCommand = true;
+  try {
+    invoke(sc, cmd, argv);
+  } finally {
+    tracking.inScriptCommand = false;
+  }
   return null;
 }
 
