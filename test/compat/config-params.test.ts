@@ -142,6 +142,8 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['lazyfree-lazy-user-flush', 'yes'], ['active-defrag-cycle-max', '50'], ['active-defrag-threshold-lower', '20'],
       // Values Redis can apply in this container (it writes /proc/self/oom_score_adj).
       ['rdb-save-incremental-fsync', 'no'], ['oom-score-adj-values', '0 300 900'], ['oom-score-adj', 'yes'],
+      // Client-side caching (tracking.ts).
+      ['tracking-table-max-keys', '10'], ['tracking-table-max-keys', '0'],
     ];
     for (const [name, value] of values) {
       await p.exact('CONFIG', 'SET', name, value);                         // exact: OK
@@ -178,7 +180,6 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['slave-lazy-flush', 'yes', 'replication'],
       ['propagation-error-behavior', 'panic', 'replication'],
       ['cluster-node-timeout', '5000', 'Redis Cluster'],
-      ['tracking-table-max-keys', '10', 'client-side caching (CLIENT TRACKING)'],
       ['maxmemory-clients', '10%', 'client eviction'],
       ['sanitize-dump-payload', 'yes', 'DUMP and RESTORE'],
       ['latency-tracking-info-percentiles', '50', 'per-command latency tracking (INFO latencystats)'],
