@@ -2,9 +2,10 @@
  * Import cycle kept on purpose (type-only, no runtime import goes round it): Client is the
  * hub of the commands layer. Handlers take a Client (declare.ts's Handler), and a Client
  * holds state typed by the files that act on it: its server's CommandTable (table.ts), its
- * MULTI queue of CommandSpecs (multi-state.ts) and its WATCHed keys (watch.ts). Splitting
- * the types from what they describe would break the cycle only on paper. Files in it:
- * context.ts, declare.ts, table.ts, multi-state.ts, watch.ts.
+ * MULTI queue of CommandSpecs (multi-state.ts), its WATCHed keys (watch.ts) and its
+ * CLIENT TRACKING state (tracking.ts). Splitting the types from what they describe would
+ * break the cycle only on paper. Files in it: context.ts, declare.ts, table.ts,
+ * multi-state.ts, watch.ts, tracking.ts.
  */
 import type { Config } from '../config/config.js';
 import type { Database } from '../keyspace/database.js';

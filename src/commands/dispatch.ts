@@ -173,9 +173,24 @@ function executeCommand(c: Client, argv: string[], tracked: boolean): void {
     queueCommand(c, cmd, argv);
     return;
   }
-  // From here the client's own invalidations wait for the end of the command (Redis's fixed_time_expire).
-  if (tracked) server.tracking.deferSelf = true;
-  call(c, cmd, argv);
+  if (tracked) {
+    // From here the client's own invalidations wait for the end of the command (Redis's
+    // fixed_time_expire), and what it read is remembered once it ran.
+    server.tracking.deferSelf = true;
+    call(c, cmd, argv);
+    trackRead(c, cmd, argv);
+  } else {
+    call(c, cmd, argv);
+  }
+}
+
+/**
+ * Client-side caching (tracking.ts): a `readonly` command's keys are remembered for the
+ * tracking client that read them, as Redis's call() does for every command, nested ones
+ * (EXEC's, a script's) included.
+ */
+function trackRead(c: Client, cmd: CommandSpec, argv: string[]): void {
+  if (cmd.flags.has('readonly')) c.server.tracking.afterRead(c, cmd, argv);
 }
 
 /** The flags a command runs with: EVAL and FCALL take the flags their script declares (Redis's getCommandFlags). */
@@ -233,7 +248,7 @@ function rejectedOnOom(c: Client, cmd: CommandSpec, flags: ReadonlySet<CommandFl
  * the command is counted once it has run, so INFO does not count itself and CONFIG
  * RESETSTAT counts itself.
  */
-export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
+function call(c: Client, cmd: CommandSpec, argv: string[]): void {
   c.server.keyspace.tick();
   c.lastCommand = cmd.fullName;
   invoke(c, cmd, argv);
@@ -245,6 +260,7 @@ export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
  */
 export function runQueued(c: Client, cmd: CommandSpec, argv: string[]): void {
   invoke(c, cmd, argv);
+  if (c.server.tracking.clientCount !== 0) trackRead(c, cmd, argv);
 }
 
 function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
@@ -263,8 +279,6 @@ function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
   if (server.monitors.size !== 0) feedMonitorsBefore(c, cmd, argv);
   try {
     cmd.handler!(c, argv);
-    // A tracking client's read: its keys are remembered (tracking.ts).
-    if (server.tracking.clientCount !== 0 && cmd.flags.has('readonly')) server.tracking.afterRead(c, cmd, argv);
     if (stream.active && c.propagateAs !== NO_PROPAGATION && ((keyspace.changesSinceSave !== dirty && cmd.flags.has('write')) || c.forcePropagation)) {
       stream.propagate(c.db.index, c.propagateAs ?? argv);
     }
@@ -319,6 +333,7 @@ export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): s
   } finally {
     tracking.inScriptCommand = false;
   }
+  if (tracking.clientCount !== 0) trackRead(sc, cmd, argv);
   return null;
 }
 

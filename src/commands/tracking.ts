@@ -6,7 +6,6 @@ import type { Client, ServerContext } from './context.js';
 import type { CommandSpec } from './table.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { KeyRefs } from '../acl/key-specs.js';
-import { currentRun } from './script-busy.js';
 
 /**
  * Client-side caching (CLIENT TRACKING), as Redis 7.0's tracking.c.
@@ -351,11 +350,12 @@ export class Tracking {
 
   /**
    * To the client whose batch is running: in line with its replies (as Redis adds to its
-   * reply buffer), unless a script is capturing the replies; to any other client: its
-   * queue of messages, written at the end of the batch.
+   * reply buffer), unless a script's command is running (the shared writer then holds
+   * that command's reply for the script); to any other client: its queue of messages,
+   * written at the end of the batch.
    */
   private deliver(receiver: Client, bytes: Buffer, viaPush: boolean): void {
-    if (receiver === this.current && !viaPush && currentRun(this.server) === null) this.server.reply.raw(bytes);
+    if (receiver === this.current && !viaPush && !this.inScriptCommand) this.server.reply.raw(bytes);
     else receiver.transport.push(Buffer.from(bytes));
   }
 
