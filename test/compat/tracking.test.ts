@@ -287,6 +287,22 @@ describe('CLIENT TRACKING, default mode', () => {
     expect(after[0]).toContain('tracking-redir-broken');
   });
 
+  test('CLIENT REPLY OFF drops the replies, not the invalidations', async () => {
+    const s = await scenario(2);
+    await s.send(0, 'HELLO', '3');
+    await s.send(0, 'CLIENT', 'TRACKING', 'ON');
+    await s.send(0, 'GET', 'k');
+    await s.send(0, 'GET', 'j');
+    // (No PING between: its answer would not come.)
+    for (const side of [0, 1] as const) s.conns[0]![side].send('CLIENT', 'REPLY', 'OFF');
+    for (const side of [0, 1] as const) s.conns[0]![side].send('SET', 'k', '1');   // its own write: the invalidation still comes
+    await s.wait(50);
+    await s.send(1, 'SET', 'j', '1');
+    for (const side of [0, 1] as const) s.conns[0]![side].send('CLIENT', 'REPLY', 'ON');
+    const [tracker] = await s.compare('reply off');
+    expect(tracker!.endsWith('>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nj\r\n+OK\r\n$3\r\nend\r\n$2\r\nm5\r\n')).toBe(true);
+  });
+
   test('RESP2 without a redirect: tracked, but nothing can be sent', async () => {
     const s = await scenario(2);
     await s.send(0, 'CLIENT', 'TRACKING', 'ON');
@@ -463,6 +479,13 @@ describe('CLIENT TRACKING errors and state', () => {
       expect(count(r!)).toBe(2);
       expect(await trackingInfo()).toBe('tracking_clients:1 tracking_total_keys:3 tracking_total_items:3 tracking_total_prefixes:0');
       await p.exact('CONFIG', 'GET', 'tracking-table-max-keys');     // exact
+      // Lowered while the client is idle: the cron brings the table under it (serverCron).
+      await p.exact('CONFIG', 'SET', 'tracking-table-max-keys', '1'); // exact
+      await s.wait(400);
+      const [r2, l2] = s.conns[0]!.map((c) => take(c));
+      expect(count(l2!)).toBe(count(r2!));
+      expect(count(r2!)).toBe(2);
+      expect(await trackingInfo()).toBe('tracking_clients:1 tracking_total_keys:1 tracking_total_items:1 tracking_total_prefixes:0');
     } finally {
       await p.both(['CONFIG', 'SET', 'tracking-table-max-keys', '1000000']);
     }

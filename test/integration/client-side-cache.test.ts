@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { BasicClientSideCache, createClient } from 'redis';
 import { suiteServer } from '../helpers/suite-server.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { encodeCommand } from '../helpers/resp.js';
+import { decodeReply, encodeCommand, type Reply } from '../helpers/resp.js';
 import { createServer } from '../../src/index.js';
 
 /**
@@ -111,6 +111,57 @@ describe('a tracking client that does not read', () => {
       expect(list.match(/^id=/gm)).toHaveLength(1);
       expect(list).not.toContain('flags=tB');
       expect(server.tracking.totalPrefixes).toBe(0);
+    } finally {
+      for (const c of clients) c.close();
+      await server.close();
+    }
+  });
+});
+
+describe('evicted keys', () => {
+  test('a key evicted under maxmemory is invalidated for the clients that read it', async () => {
+    const server = createServer({ port: 0, bind: '127.0.0.1', 'maxmemory-policy': 'allkeys-random' });
+    const port = (await server.listen()).port;
+    const clients: RawClient[] = [];
+    try {
+      const tracker = await RawClient.connect(port);
+      const writer = await RawClient.connect(port);
+      clients.push(tracker, writer);
+      const value = 'v'.repeat(1000);
+      const tracked = Array.from({ length: 500 }, (_, i) => `t:${i}`);
+      writer.write(Buffer.concat(tracked.map((k) => encodeCommand(['SET', k, value]))));
+      for (const _ of tracked) await writer.readReplyBytes();
+      await tracker.call('HELLO', '3');
+      await tracker.call('CLIENT', 'TRACKING', 'ON');
+      await tracker.call('MGET', ...tracked);
+      // Room for about as much again, then twice as much written: keys are evicted.
+      const used = Number(/used_memory:(\d+)/.exec((await writer.call('INFO', 'memory')).toString())![1]);
+      await writer.call('CONFIG', 'SET', 'maxmemory', String(used + 500 * 1200));
+      for (let round = 0; round < 10; round++) {
+        writer.write(Buffer.concat(Array.from({ length: 100 }, (_, i) => encodeCommand(['SET', `fill:${round}:${i}`, value]))));
+        for (let i = 0; i < 100; i++) await writer.readReplyBytes();
+      }
+      await writer.call('PING');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const evicted = Number(/evicted_keys:(\d+)/.exec((await writer.call('INFO', 'stats')).toString())![1]);
+      expect(evicted).toBeGreaterThan(0);
+      // Every tracked key that is gone was invalidated, and only those (read after the
+      // EXISTS checks, in case one of them evicted more).
+      const exists = await Promise.all(tracked.map(async (k) => (await writer.call('EXISTS', k)).toString() === ':1\r\n'));
+      const gone = tracked.filter((_, i) => !exists[i]);
+      // (A PING's answer ends what came; read as raw bytes, since pushes come before it.)
+      tracker.send('PING');
+      for (let i = 0; i < 200 && !tracker.pending().toString('latin1').endsWith('+PONG\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+      const invalidated = new Set<string>();
+      for (let buf = tracker.takePending(); buf.length > 0; ) {
+        const frame = decodeReply(buf)!;
+        buf = buf.subarray(frame.end);
+        if (frame.reply.type !== 'push') continue;
+        const keys = frame.reply.value[1] as Extract<Reply, { type: 'array' }>;
+        for (const k of keys.value) invalidated.add((k as Extract<Reply, { type: 'bulk' }>).value.toString('latin1'));
+      }
+      expect(gone.length).toBeGreaterThan(0);
+      expect([...invalidated].sort()).toEqual(gone.sort());
     } finally {
       for (const c of clients) c.close();
       await server.close();
