@@ -284,7 +284,8 @@ export class Tracking {
    * The running client's command is over (Redis's afterCommand at the top level, then
    * resetClient): its own invalidations go after its reply, and CLIENT CACHING's effect
    * ends with the command that follows it, unless inside MULTI or the command was CLIENT.
-   * `dropping`: the reply is dropped (CLIENT REPLY OFF/SKIP), the invalidations are not.
+   * A client whose replies are dropped (CLIENT REPLY OFF/SKIP) still gets them, through
+   * its queue of messages (the connection rolls its replies back).
    */
   afterCommand(c: Client): void {
     this.deferSelf = false;
