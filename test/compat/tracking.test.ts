@@ -115,13 +115,14 @@ function take(c: RawClient): string {
   return c.takePending().toString('latin1');
 }
 
-async function waitFor(c: RawClient, ending: string): Promise<void> {
+/** Waits until `marker` (unique) was received: a push may follow it at once. */
+async function waitFor(c: RawClient, marker: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
-    if (c.pending().toString('latin1').endsWith(ending)) return;
+    if (c.pending().toString('latin1').includes(marker)) return;
     if (c.isClosed) throw new Error('connection closed');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  throw new Error(`timed out waiting for ${JSON.stringify(ending)}; got ${JSON.stringify(c.pending().toString('latin1'))}`);
+  throw new Error(`timed out waiting for ${JSON.stringify(marker)}; got ${JSON.stringify(c.pending().toString('latin1'))}`);
 }
 
 /** Opens connections #0..#n-1. */
@@ -364,6 +365,9 @@ describe('CLIENT TRACKING BCAST', () => {
     await s.send(0, 'HELLO', '3');
     await s.send(0, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'NOLOOP', 'PREFIX', 'p');
     await s.pipeline(0, [['SET', 'p1', '1'], ['SET', 'p2', '2']]);
+    await s.wait(50);
+    // A script's write is the script client's, not its caller's: NOLOOP does not hide it.
+    await s.send(0, 'EVAL', "return redis.call('set', KEYS[1], '1')", '1', 'p4');
     await s.wait(50);
     await s.send(2, 'SUBSCRIBE', '__redis__:invalidate');
     await s.send(1, 'CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'p', 'REDIRECT', s.id(2));
