@@ -35,7 +35,7 @@ export function clientInfoLine(c: Client, now: number, argvMemory: number): stri
     ` multi=${c.multi?.queue.length ?? -1} qbuf=${qbuf} qbuf-free=0 argv-mem=${argvMemory}` +
     ` multi-mem=${multiMemory} rbs=0 rbp=0` +
     ` obl=0 oll=0 omem=${omem} tot-mem=${totalMemory}` +
-    ` events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=-1` +
+    ` events=${omem > 0 ? 'rw' : 'r'} cmd=${c.lastCommand} user=${c.user.name} redir=${c.tracking?.redirect ?? -1}` +
     ` resp=${c.protocol} lib-name=${c.libName} lib-ver=${c.libVersion}`
   );
 }
@@ -49,6 +49,12 @@ function clientFlags(c: Client): string {
   if (c.subscriptions !== null) flags += 'P';
   if (c.multi !== null) flags += 'x';
   if (c.blocked) flags += 'b';
+  const tracking = c.tracking;
+  if (tracking !== null) {
+    flags += 't';
+    if (tracking.brokenRedirect) flags += 'R';
+    if (tracking.bcast) flags += 'B';
+  }
   if (c.watchDirty) flags += 'd';
   if (c.closeAfterReply) flags += 'c';
   if (c.transport.closingAsap) flags += 'A';

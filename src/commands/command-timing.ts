@@ -104,7 +104,7 @@ export class CommandTimer {
 
   private sample(c: Client, cmd: CommandSpec, argv: readonly string[], us: number): void {
     if (this.tracking) (cmd.histogram ??= new LatencyHistogram()).record(us * 1000);
-    if (this.slowerThanUs >= 0 && us >= this.slowerThanUs && !cmd.flags.has('skip_slowlog')) this.slowlog.push(redactedArguments(cmd, argv), Math.floor(us), slowlogPeer(c), c.name);
+    if (this.slowerThanUs >= 0 && us >= this.slowerThanUs && !cmd.flags.has('skip_slowlog')) this.slowlog.push(redactedArguments(cmd.fullName, argv), Math.floor(us), slowlogPeer(c), c.name);
   }
 
   /**

@@ -21,6 +21,7 @@ import {
 import { optionName } from './args.js';
 import { clientInfoLine, isValidClientAttribute, runningArgvMemory } from './client-info-line.js';
 import { CLIENT_ADMIN_SUBCOMMANDS } from './client-admin-commands.js';
+import { TRACKING_SUBCOMMANDS } from './tracking-commands.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { discardTransaction } from './multi-state.js';
 import { logAclDenied } from './acl-denials.js';
@@ -55,12 +56,13 @@ function quit(c: Client): void {
 
 /**
  * RESET: the connection's state as a new connection's (Redis's
- * clearClientConnectionState): no transaction nor watched key, database 0, RESP2, the
+ * clearClientConnectionState): no transaction nor watched key, tracking off, database 0, RESP2, the
  * default user (authenticated only if it needs no password), no name. The library
  * name and version stay: they describe the client behind the connection.
  */
 function reset(c: Client): void {
   discardTransaction(c);
+  c.server.tracking.disable(c);
   // Subscriptions end silently, as Redis's clearClientConnectionState.
   c.server.pubsub.removeClient(c);
   c.db = c.server.keyspace.dbs[0]!;
@@ -422,5 +424,7 @@ export const CONNECTION_COMMANDS: CommandDefinition[] = [
     cmd('help', 2, 'loading stale', { acl: 'connection' }, clientHelp),
     // KILL, NO-EVICT (client-admin-commands.ts).
     ...CLIENT_ADMIN_SUBCOMMANDS,
+    // TRACKING, CACHING, GETREDIR, TRACKINGINFO (tracking-commands.ts).
+    ...TRACKING_SUBCOMMANDS,
   ]),
 ];

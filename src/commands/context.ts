@@ -2,9 +2,10 @@
  * Import cycle kept on purpose (type-only, no runtime import goes round it): Client is the
  * hub of the commands layer. Handlers take a Client (declare.ts's Handler), and a Client
  * holds state typed by the files that act on it: its server's CommandTable (table.ts), its
- * MULTI queue of CommandSpecs (multi-state.ts) and its WATCHed keys (watch.ts). Splitting
- * the types from what they describe would break the cycle only on paper. Files in it:
- * context.ts, declare.ts, table.ts, multi-state.ts, watch.ts.
+ * MULTI queue of CommandSpecs (multi-state.ts), its WATCHed keys (watch.ts) and its
+ * CLIENT TRACKING state (tracking.ts). Splitting the types from what they describe would
+ * break the cycle only on paper. Files in it: context.ts, declare.ts, table.ts,
+ * multi-state.ts, watch.ts, tracking.ts.
  */
 import type { Config } from '../config/config.js';
 import type { Database } from '../keyspace/database.js';
@@ -24,6 +25,7 @@ import type { Primary, ReplicaLink, ReplicaSocket } from '../replication/primary
 import type { PrimaryLink } from '../replication/replica.js';
 import type { ScriptEngine } from '../scripting/script-engine.js';
 import type { FunctionEngine } from '../scripting/function-engine.js';
+import type { ClientTracking, Tracking } from './tracking.js';
 
 /**
  * What commands see of the server and of the client they serve. The server layer
@@ -210,6 +212,10 @@ export interface ServerContext {
    */
   readonly authRequired: boolean;
   clients(): Iterable<Client>;
+  /** A connected client by its id (Redis's lookupClientByID). */
+  clientById(id: number): Client | undefined;
+  /** Client-side caching: the tracking table, BCAST prefixes, invalidations (tracking.ts). */
+  readonly tracking: Tracking;
   /** Number of connected clients. */
   readonly clientCount: number;
   /**
@@ -324,6 +330,8 @@ export class Client {
   get isReplica(): boolean {
     return this.replica !== null && this.replica.state !== 'none';
   }
+  /** CLIENT TRACKING's state while it is on (flags t, R, B); null while off (tracking.ts). */
+  tracking: ClientTracking | null = null;
   /** CLIENT NO-EVICT ON (flag e). lapse evicts keys, never clients: it only shows in CLIENT LIST. */
   noEvict = false;
   /**

@@ -49,10 +49,15 @@ export function execute(c: Client, argv: string[]): void {
   const stream = c.server.writeStream;
   const offset = c.server.replication.offset;
   stream.executing = true;
+  // Client-side caching (tracking.ts): with no tracking client, this one test.
+  const tracking = c.server.tracking;
+  const tracked = tracking.clientCount !== 0;
   try {
-    executeCommand(c, argv);
+    executeCommand(c, argv, tracked);
   } finally {
     stream.executing = false;
+    // The command's invalidations for its own client follow its reply (Redis's afterCommand).
+    if (tracked) tracking.afterCommand(c);
   }
   // The execution unit ends with the top-level command: what it wrote goes to the write
   // stream now (a suspended script's, when the script ends: script-busy.ts).
@@ -71,7 +76,7 @@ export function execute(c: Client, argv: string[]): void {
   }
 }
 
-function executeCommand(c: Client, argv: string[]): void {
+function executeCommand(c: Client, argv: string[], tracked: boolean): void {
   const server = c.server;
   let cmd = server.commands.lookup(argv[0]!);
   if (cmd === undefined) {
@@ -131,6 +136,8 @@ function executeCommand(c: Client, argv: string[]): void {
       return;
     }
   }
+  // tracking-table-max-keys, after eviction as in Redis (trackingLimitUsedSlots).
+  if (tracked) server.tracking.limitUsedSlots(server.config.number('tracking-table-max-keys'));
   if (server.persistence.writesDenied && !c.isPrimary && (writes(c, cmd, argv) || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;
@@ -170,7 +177,24 @@ function executeCommand(c: Client, argv: string[]): void {
     queueCommand(c, cmd, argv);
     return;
   }
-  call(c, cmd, argv);
+  if (tracked) {
+    // From here the client's own invalidations wait for the end of the command (Redis's
+    // fixed_time_expire), and what it read is remembered once it ran.
+    server.tracking.deferSelf = true;
+    call(c, cmd, argv);
+    trackRead(c, cmd, argv);
+  } else {
+    call(c, cmd, argv);
+  }
+}
+
+/**
+ * Client-side caching (tracking.ts): a `readonly` command's keys are remembered for the
+ * tracking client that read them, as Redis's call() does for every command, nested ones
+ * (EXEC's, a script's) included.
+ */
+function trackRead(c: Client, cmd: CommandSpec, argv: string[]): void {
+  if (cmd.flags.has('readonly')) c.server.tracking.afterRead(c, cmd, argv);
 }
 
 /** The flags a command runs with: EVAL and FCALL take the flags their script declares (Redis's getCommandFlags). */
@@ -228,7 +252,7 @@ function rejectedOnOom(c: Client, cmd: CommandSpec, flags: ReadonlySet<CommandFl
  * the command is counted once it has run, so INFO does not count itself and CONFIG
  * RESETSTAT counts itself.
  */
-export function call(c: Client, cmd: CommandSpec, argv: string[]): void {
+function call(c: Client, cmd: CommandSpec, argv: string[]): void {
   const server = c.server;
   // One clock read: the command's time and the start of its duration (command-timing.ts).
   server.keyspace.tickAt(server.commandTimer.begin(c, cmd, argv));
@@ -246,6 +270,7 @@ export function runQueued(c: Client, cmd: CommandSpec, argv: string[]): void {
   const start = timer.startNested();
   invoke(c, cmd, argv);
   timer.endNested(start, c, cmd, argv);
+  if (c.server.tracking.clientCount !== 0) trackRead(c, cmd, argv);
 }
 
 function invoke(c: Client, cmd: CommandSpec, argv: string[]): void {
@@ -310,10 +335,18 @@ export function executeFromScript(sc: Client, argv: string[], run: ScriptRun): s
   }
   if (cmd.flags.has('write')) run.wroteData = true;
   sc.lastCommand = cmd.fullName;
+  // Keys the script client changes are its own (BCAST NOLOOP: not the caller's).
+  const tracking = server.tracking;
+  tracking.inScriptCommand = true;
   const timer = server.commandTimer;
   const start = timer.startNested();
-  invoke(sc, cmd, argv);
+  try {
+    invoke(sc, cmd, argv);
+  } finally {
+    tracking.inScriptCommand = false;
+  }
   timer.endNested(start, sc, cmd, argv);
+  if (tracking.clientCount !== 0) trackRead(sc, cmd, argv);
   return null;
 }
 

@@ -403,3 +403,28 @@ export const ERR_MASTERDOWN =
 export const ERR_NO_CONFIG_FILE = 'ERR The server is running without a config file';
 export const errRewritingConfig = (reason: string): string => `ERR Rewriting config file: ${reason}`;
 export const ERR_MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client";
+
+// CLIENT TRACKING, CACHING (networking.c, tracking.c).
+export const ERR_TRACKING_ONE_REDIRECT = 'ERR A client can only redirect to a single other client';
+export const ERR_TRACKING_NO_REDIRECT_TARGET = 'ERR The client ID you want redirect to does not exist';
+export const ERR_TRACKING_PREFIX_NEEDS_BCAST = 'ERR PREFIX option requires BCAST mode to be enabled';
+export const ERR_TRACKING_SWITCH_BCAST =
+  "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.";
+export const ERR_TRACKING_OPT_WITH_BCAST = 'ERR OPTIN and OPTOUT are not compatible with BCAST';
+export const ERR_TRACKING_OPTIN_AND_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode";
+export const ERR_TRACKING_SWITCH_OPT =
+  "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.";
+export const ERR_CACHING_NOT_TRACKING =
+  'ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled';
+export const ERR_CACHING_YES_NOT_OPTIN = 'ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.';
+export const ERR_CACHING_NO_NOT_OPTOUT = 'ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.';
+
+/** A BCAST prefix that overlaps one the client already has (checkPrefixCollisionsOrReply). */
+export function errPrefixOverlapsExisting(prefix: string, existing: string): string {
+  return `ERR Prefix '${cString(prefix)}' overlaps with an existing prefix '${cString(existing)}'. Prefixes for a single client must not overlap.`;
+}
+
+/** Two BCAST prefixes of one CLIENT TRACKING that overlap. */
+export function errPrefixOverlapsProvided(prefix: string, other: string): string {
+  return `ERR Prefix '${cString(prefix)}' overlaps with another provided prefix '${cString(other)}'. Prefixes for a single client must not overlap.`;
+}

@@ -70,7 +70,7 @@ function fcallGeneric(c: Client, argv: string[], ro: boolean): void {
     c.reply.error(refused);
     return;
   }
-  const run = new ScriptRun(fi.name, fi.flags, ro || fi.flags.noWrites, hostFor(c, callerScriptClient(c)), c.reply);
+  const run = new ScriptRun(fi.name, fi.flags, ro || fi.flags.noWrites, hostFor(c, callerScriptClient(c), argv), c.reply);
   run.mode = 'function';
   runForCaller(c, argv, run, () => server.functions.call(fi, argv.slice(3, 3 + n), argv.slice(3 + n), run, argv));
 }

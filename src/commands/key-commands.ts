@@ -232,7 +232,7 @@ function flushArgumentsOk(c: Client, argv: string[]): boolean {
 /** FLUSHDB [ASYNC|SYNC] */
 function flushdb(c: Client, argv: string[]): void {
   if (!flushArgumentsOk(c, argv)) return;
-  c.db.clear();
+  c.server.keyspace.flushDatabase(c.db);
   c.reply.simple('OK');
   // Propagated even when the database was already empty, as Redis forces it.
   c.forcePropagation = true;

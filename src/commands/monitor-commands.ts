@@ -53,7 +53,7 @@ function show(c: Client, cmd: CommandSpec, argv: readonly string[]): void {
   const micros = Math.floor((nowMs - seconds * 1000) * 1000);
   const where = c.isScript ? 'lua' : c.transport.remoteAddress;
   let line = `+${seconds}.${String(micros).padStart(6, '0')} [${c.db.index} ${where}] `;
-  const shown = redactedArguments(cmd, argv);
+  const shown = redactedArguments(cmd.fullName, argv);
   for (let i = 0; i < shown.length; i++) line += (i === 0 ? '' : ' ') + quoteRepr(shown[i]!);
   const bytes = Buffer.from(`${line}\r\n`, 'latin1');
   for (const m of c.server.monitors) m.transport.push(bytes);

@@ -1,5 +1,3 @@
-import type { CommandSpec } from './table.js';
-
 /** What a redacted argument reads as (Redis's shared.redacted). */
 const REDACTED = '(redacted)';
 
@@ -10,13 +8,13 @@ const REDACTED = '(redacted)';
 const SENSITIVE_PARAMS: ReadonlySet<string> = new Set(['requirepass', 'masterauth', 'tls-key-file-pass', 'tls-client-key-file-pass']);
 
 /**
- * A command's arguments as MONITOR and the slow log show them: the secrets a command
+ * A command's arguments (`fullName`: 'auth', 'config|set') as MONITOR and the slow log show them: the secrets a command
  * hides with Redis 7.0's redactClientCommandArgument replaced by "(redacted)", where the
  * command reaches the point that hides them (AUTH with more than two arguments is refused
  * before, and shows them). Other commands' arguments come back as they are.
  */
-export function redactedArguments(cmd: CommandSpec, argv: readonly string[]): readonly string[] {
-  switch (cmd.fullName) {
+export function redactedArguments(fullName: string, argv: readonly string[]): readonly string[] {
+  switch (fullName) {
     case 'auth':
       if (argv.length > 3) return argv;
       return argv.map((a, i) => (i === 0 ? a : REDACTED));

@@ -68,10 +68,14 @@ function lookupCommand(c: Client, argv: readonly string[]): CommandSpec | undefi
 }
 
 /** What a run of a script called by c reaches of the server. */
-export function hostFor(c: Client, sc: Client): ScriptHost {
+export function hostFor(c: Client, sc: Client, callerArgv: string[]): ScriptHost {
+  const tracking = c.server.tracking;
   return {
     call(argv: string[], run: ScriptRun): string | null {
       sc.protocol = run.resp;
+      // Redis's script_caller: a read by the script counts for c, with its command's keys (tracking.ts).
+      tracking.scriptCaller = c;
+      tracking.scriptCallerArgv = callerArgv;
       const refusal = executeFromScript(sc, argv, run);
       // A refusal counts in errorstats as Redis's afterErrorReply counts it.
       if (refusal !== null) sc.reply.onError?.(errorTableText(refusal));
@@ -167,7 +171,7 @@ function evalGeneric(c: Client, argv: string[], evalsha: boolean, ro: boolean): 
     return;
   }
   const readOnly = ro || (!script.flags.compat && script.flags.noWrites);
-  const run = new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, callerScriptClient(c)), c.reply);
+  const run = new ScriptRun(script.sha, script.flags, readOnly, hostFor(c, callerScriptClient(c), argv), c.reply);
   const ranScript = script;
   runForCaller(c, argv, run, () => engine.run(ranScript, argv.slice(3, 3 + n), argv.slice(3 + n), run));
 }

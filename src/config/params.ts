@@ -173,7 +173,6 @@ const REPLICATION = 'replication';
 const CLUSTER = 'Redis Cluster';
 const HYPERLOGLOG = 'HyperLogLog';
 const STREAMS = 'streams';
-const CLIENT_TRACKING = 'client-side caching (CLIENT TRACKING)';
 const CLIENT_EVICTION = 'client eviction';
 const UNIX_SOCKETS = 'unix sockets';
 const MODULES = 'Redis modules';
@@ -438,7 +437,7 @@ const NOT_YET_PARAMS: readonly ParamSpec[] = [
   notYet(STREAMS, numericParam('stream-node-max-bytes', '4096', 0n, LONG_MAX, { unsigned: true, memory: true })),
   notYet(STREAMS, numericParam('stream-node-max-entries', '100', 0n, INT64_MAX)),
   // Other features.
-  notYet(CLIENT_TRACKING, numericParam('tracking-table-max-keys', '1000000', 0n, LONG_MAX, { unsigned: true })),
+  numericParam('tracking-table-max-keys', '1000000', 0n, LONG_MAX, { unsigned: true }),
   notYet(CLIENT_EVICTION, numericParam('maxmemory-clients', '0', -100n, INT64_MAX, { memory: true, percent: true })),
   notYet(UNIX_SOCKETS, stringParam('unixsocket', '', false)),
   notYet(UNIX_SOCKETS, numericParam('unixsocketperm', '0', 0n, 0o777n, { octal: true, unsigned: true, mutable: false })),

@@ -24,7 +24,16 @@ export type EventClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | '
 
 /** Who hears about key events beyond the keyspace (WATCH, notifications); set by the server. */
 export interface KeyspaceListener {
-  keyModified?(db: Database, key: string): void;
+  /**
+   * A key was created, changed or deleted (Redis's signalModifiedKey); `unattributed`
+   * when no command did it (expired, evicted: Redis passes no client).
+   */
+  keyModified?(db: Database, key: string, unattributed?: boolean): void;
+  /**
+   * A flush of one database or of all (Redis's signalFlushedDb), whether or not they held
+   * keys: once per FLUSHDB, FLUSHALL or full reload.
+   */
+  flushSignalled?(): void;
   /** A key was created (Redis's dbAdd: clients blocked on it may be served). */
   keyCreated?(db: Database, key: string): void;
   /** Every key of db was removed; `removed` holds what it held (expired entries included). */
@@ -219,8 +228,16 @@ export class Keyspace implements DatabaseEvents {
     this.listener.databasesSwapped?.(a, b);
   }
 
+  /** Empties every database (FLUSHALL, a full reload): one flush signal. */
   flushAll(): void {
+    this.listener.flushSignalled?.();
     for (const db of this.dbs) db.clear();
+  }
+
+  /** Empties one database (FLUSHDB): one flush signal. */
+  flushDatabase(db: Database): void {
+    this.listener.flushSignalled?.();
+    db.clear();
   }
 
   close(): void {
@@ -248,14 +265,15 @@ export class Keyspace implements DatabaseEvents {
   expired(db: Database, key: string, deadline: number, reclaimedAt: number): void {
     this.stats.expiredKeys++;
     this.expiryLag.record(reclaimedAt - deadline, reclaimedAt);
-    this.listener.keyModified?.(db, key);
+    // Redis's order (deleteExpiredKeyAndPropagate): the event, then signalModifiedKey.
     this.notify('x', 'expired', key, db);
+    this.listener.keyModified?.(db, key, true);
     this.listener.keyExpired?.(db, key);
   }
 
   evicted(db: Database, key: string): void {
     this.stats.evictedKeys++;
-    this.listener.keyModified?.(db, key);
+    this.listener.keyModified?.(db, key, true);
     this.notify('e', 'evicted', key, db);
     this.listener.keyEvicted?.(db, key);
   }

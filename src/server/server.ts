@@ -16,6 +16,7 @@ import { createCommandTable } from '../commands/command-groups.js';
 import type { CommandTable } from '../commands/table.js';
 import { BlockingRegistry } from '../commands/blocking.js';
 import { WatchRegistry } from '../commands/watch.js';
+import { Tracking } from '../commands/tracking.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -119,6 +120,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly commands: CommandTable;
   readonly reply = new ReplyWriter();
   readonly watches = new WatchRegistry();
+  /** Client-side caching (CLIENT TRACKING): the tracking table and BCAST prefixes. */
+  readonly tracking: Tracking = new Tracking(this);
+  private broadcastScheduled = false;
   readonly blocking = new BlockingRegistry(
     (index) => this.keyspace.dbs[index]!,
     () => this.keyspace.tick(),
@@ -142,6 +146,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   private readonly listeners = new Listeners(this);
   readonly acl: Acl;
   private readonly connections = new Set<Connection>();
+  /** The connections' clients by id (CLIENT TRACKING REDIRECT looks them up). */
+  private readonly clientsById = new Map<number, Client>();
   private readonly cron: Cron;
   private readonly rates = new InstantaneousRates();
   private closing: Promise<void> | null = null;
@@ -240,8 +246,23 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       version: REDIS_COMPAT_VERSION,
     });
     // WATCH: every change to a key and every flush reaches the watch registry.
-    this.keyspace.listener.keyModified = (db, key) => this.watches.keyModified(db, key);
+    // And client-side caching: the readers of a changed key are told (one test while nobody tracks).
+    this.keyspace.listener.keyModified = (db, key, unattributed) => {
+      this.watches.keyModified(db, key);
+      if (this.tracking.hasEntries) this.tracking.keyModified(key, unattributed === true);
+    };
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
+    this.keyspace.listener.flushSignalled = () => this.tracking.flushed();
+    // BCAST invalidations go once the turn of the event loop is over (Redis's beforeSleep).
+    this.tracking.onBroadcastDue = () => {
+      if (this.broadcastScheduled) return;
+      this.broadcastScheduled = true;
+      setImmediate(() => {
+        this.broadcastScheduled = false;
+        this.tracking.broadcast();
+        if (!this.inBatch && this.pushPending.length !== 0) this.flushPushes();
+      });
+    };
     this.keyspace.listener.keyCreated = (db, key) => this.blocking.signal(db, key);
     // Replicas delete what expires or is evicted here when told to (Redis's propagateDeletion).
     this.keyspace.listener.keyExpired = (db, key) => {
@@ -470,6 +491,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     return this.connections.size;
   }
 
+  clientById(id: number): Client | undefined {
+    const primary = this.primaryClient;
+    if (primary !== null && primary.id === id && this.primaryLink.linkUp) return primary;
+    return this.clientsById.get(id);
+  }
+
   /** Bytes in the clients' query and output buffers (used_memory counts them, as Redis does). */
   private clientBuffers(): number {
     let n = 0;
@@ -565,6 +592,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   /** A connection ended (by either side). */
   clientClosed(connection: Connection): void {
     this.connections.delete(connection);
+    this.clientsById.delete(connection.client.id);
+    // Tracking ends with the connection (its ids in the table go lazily, as in Redis).
+    this.tracking.disable(connection.client);
+    if (this.tracking.scriptCaller === connection.client) this.tracking.scriptCaller = null;
     if (connection.client.replica !== null) this.replication.removeReplica(connection.client.replica);
     this.monitors.delete(connection.client);
     // Its transaction, watched keys and subscriptions go with it.
@@ -588,6 +619,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.inBatch = true;
     this.keyspace.expireDue(this.clock.now());
     this.pubsub.current = connection.client;
+    this.tracking.current = connection.client;
   }
 
   /**
@@ -598,6 +630,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   endBatch(): void {
     this.commandTimer.close();
     this.pubsub.current = null;
+    this.tracking.current = null;
     this.keyspace.expireDue();
     this.inBatch = false;
     if (this.pushPending.length !== 0) this.flushPushes();
@@ -648,6 +681,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.stats.totalConnectionsReceived++;
     const connection = new Connection(this, socket);
     this.connections.add(connection);
+    this.clientsById.set(connection.client.id, connection.client);
   }
 
   /**
@@ -670,6 +704,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     const used = this.memory.used();
     if (used > stats.peakMemory) stats.peakMemory = used;
     this.persistence.cron();
+    // tracking-table-max-keys holds while idle too (serverCron's trackingLimitUsedSlots).
+    if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots(this.config.number('tracking-table-max-keys'));
     if (!secondElapsed) return;
     this.replication.cron();
     this.primaryLink.cron();

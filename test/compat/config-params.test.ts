@@ -145,6 +145,8 @@ describe('CONFIG SET: Redis validation of every type', () => {
       // The slow log, the latency monitor and latency tracking (implemented).
       ['slowlog-max-len', '10'], ['slowlog-log-slower-than', '0'], ['latency-monitor-threshold', '100'],
       ['latency-tracking-info-percentiles', '50 99.990000 0 100'], ['latency-tracking-info-percentiles', ''],
+      // Client-side caching (tracking.ts).
+      ['tracking-table-max-keys', '10'], ['tracking-table-max-keys', '0'],
     ];
     for (const [name, value] of values) {
       await p.exact('CONFIG', 'SET', name, value);                         // exact: OK
@@ -179,7 +181,6 @@ describe('CONFIG SET: Redis validation of every type', () => {
       ['slave-lazy-flush', 'yes', 'replication'],
       ['propagation-error-behavior', 'panic', 'replication'],
       ['cluster-node-timeout', '5000', 'Redis Cluster'],
-      ['tracking-table-max-keys', '10', 'client-side caching (CLIENT TRACKING)'],
       ['maxmemory-clients', '10%', 'client eviction'],
       ['sanitize-dump-payload', 'yes', 'DUMP and RESTORE'],
     ];

@@ -84,6 +84,13 @@ export class RawClient {
     return this.buf;
   }
 
+  /** Everything received and not consumed, consumed. */
+  takePending(): Buffer {
+    const all = this.buf;
+    this.buf = Buffer.alloc(0);
+    return all;
+  }
+
   close(): void {
     this.socket.destroy();
   }

@@ -56,7 +56,8 @@ describe('lazy expiry and the deadline convention', () => {
     advance(1);
     expect(db.size).toBe(0);
     expect(db.peek('k')).toBeUndefined();
-    expect(events).toEqual(['modified k', 'expired k']);
+    // Redis's order (deleteExpiredKeyAndPropagate): the event, then signalModifiedKey.
+    expect(events).toEqual(['expired k', 'modified k']);
     expect(keyspace.stats.expiredKeys).toBe(1);
   });
 
@@ -79,7 +80,8 @@ describe('lazy expiry and the deadline convention', () => {
     keyspace.tick();
     events.length = 0;
     expect(db.delete('k')).toBe(false);
-    expect(events).toEqual(['modified k', 'expired k']);
+    // Redis's order (deleteExpiredKeyAndPropagate): the event, then signalModifiedKey.
+    expect(events).toEqual(['expired k', 'modified k']);
   });
 
   test('setDeadline(NO_DEADLINE) persists; counts follow', () => {
