@@ -61,6 +61,14 @@ function quit(c: Client): void {
  * name and version stay: they describe the client behind the connection.
  */
 function reset(c: Client): void {
+  // As Redis's clearClientConnectionState: a monitor stops monitoring, CLIENT REPLY OFF
+  // ends (RESET's own reply is sent; a SKIP sent before RESET still drops it).
+  if (c.isMonitor) {
+    c.server.monitors.delete(c);
+    c.isMonitor = false;
+  }
+  c.replyOff = false;
+  c.replySkipNext = false;
   discardTransaction(c);
   c.server.tracking.disable(c);
   // Subscriptions end silently, as Redis's clearClientConnectionState.

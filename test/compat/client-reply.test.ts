@@ -33,6 +33,9 @@ describe('CLIENT REPLY', () => {
     await sequence([['CLIENT', 'REPLY', 'OFF'], ['CLIENT', 'REPLY', 'SKIP'], ['CLIENT', 'REPLY', 'ON'], ['GET', 'b']]);
     await sequence([['CLIENT', 'REPLY', 'SKIP'], ['CLIENT', 'REPLY', 'ON'], ['GET', 'b']]);
     await sequence([['CLIENT', 'REPLY', 'MAYBE'], ['CLIENT', 'REPLY'], ['client', 'reply', 'on']]);
+    // RESET ends OFF (its own reply comes); a SKIP before it still drops RESET's reply.
+    await sequence([['CLIENT', 'REPLY', 'OFF'], ['GET', 'b'], ['RESET'], ['GET', 'b']]);
+    await sequence([['CLIENT', 'REPLY', 'SKIP'], ['RESET'], ['GET', 'b']]);
   });
 
   test('COMMAND INFO and DOCS of CLIENT REPLY', async () => {

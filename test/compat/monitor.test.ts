@@ -37,7 +37,11 @@ describe('MONITOR', () => {
       ['FUNCTION', 'LOAD', "#!lua name=mon\nredis.register_function('f', function(keys, args) return redis.call('incr', keys[1]) end)"],
       ['FCALL', 'f', '1', 'counter'],
       ['MULTI'], ['SET', 'tx', '1'], ['INCR', 'tx'], ['EXEC'],
+      // A transaction that EXECABORTs (a queued command refused), and one discarded.
+      ['MULTI'], ['SET', 'tx'], ['INCR', 'tx'], ['EXEC'],
+      ['MULTI'], ['SET', 'tx', '2'], ['DISCARD'],
       ['AUTH', 'nopassword'],
+      ['AUTH', 'a', 'b', 'c'],
       ['AUTH', 'someone', 'secret'],
       ['CONFIG', 'GET', 'maxmemory'],
       ['NOSUCHCOMMAND', 'x'],
@@ -57,6 +61,15 @@ describe('MONITOR', () => {
     await p.both(['HELLO', '2', 'AUTH', 'default', 'wrong'], hello);
     // A second MONITOR on the monitor connection is ignored (no reply) on both.
     for (const c of monitors) c.send('MONITOR');
+    // RESET ends monitoring: what follows it is not seen.
+    const resetting = await p.connect();
+    await p.both(['MONITOR'], resetting);
+    await p.both(['RESET'], resetting);
+    await p.both(['SET', 'after-reset', '1']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [resetR, resetL] = resetting.map((c) => lines(c.pending()));
+    expect(resetL).toEqual(resetR);                                              // exact but time and port
+    expect(resetR.some((l) => l.includes('after-reset'))).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [redis, lapse] = monitors.map((c) => lines(c.pending()));
     expect(lapse).toEqual(redis);                                                // exact but the time and port, line for line
