@@ -5,7 +5,8 @@
  *   npm run bench -- --quick   about four minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
- * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory, churn, collections, scripting.
+ * Scenarios: throughput, pipeline, memory, expiry, http, snapshot, reclaim, maxmemory, churn, collections, scripting,
+ * replication, command-timing.
  *
  * Both servers run as separate processes on free loopback ports with the same
  * settings (`--save ''`). Every scenario runs against both in the same run,
@@ -32,6 +33,7 @@ import { churn } from './scenarios/churn.js';
 import { collections } from './scenarios/collections.js';
 import { scripting } from './scenarios/scripting.js';
 import { replication } from './scenarios/replication.js';
+import { commandTiming } from './scenarios/command-timing.js';
 import type { ScenarioContext } from './lib/context.js';
 
 const args = process.argv.slice(2);
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
   if (want('collections')) await collections(context);
   if (want('scripting')) await scripting(context);
   if (want('replication')) await replication(context);
+  if (want('command-timing')) await commandTiming(context);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   const report = [
     '# Benchmark results: lapse against redis-server',
