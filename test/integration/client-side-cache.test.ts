@@ -16,6 +16,26 @@ import { createServer } from '../../src/index.js';
  */
 const lapse = suiteServer();
 
+/** A server of its own with a tracking connection and a writing one, all closed after `fn`. */
+async function withTrackerAndWriter(
+  options: Record<string, string>,
+  fn: (server: ReturnType<typeof createServer>, tracker: RawClient, writer: RawClient) => Promise<void>,
+): Promise<void> {
+  const server = createServer({ port: 0, bind: '127.0.0.1', ...options });
+  const port = (await server.listen()).port;
+  const clients: RawClient[] = [];
+  try {
+    const tracker = await RawClient.connect(port);
+    clients.push(tracker);
+    const writer = await RawClient.connect(port);
+    clients.push(writer);
+    await fn(server, tracker, writer);
+  } finally {
+    for (const c of clients) c.close();
+    await server.close();
+  }
+}
+
 /** Resolves with the first value of `promise`, or rejects after ms. */
 function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -84,13 +104,7 @@ describe('node-redis client-side cache', () => {
 
 describe('a tracking client that does not read', () => {
   test('is cut off by client-output-buffer-limit normal; the server goes on serving the others', async () => {
-    const server = createServer({ port: 0, bind: '127.0.0.1', 'client-output-buffer-limit': 'normal 64kb 0 0' });
-    const port = (await server.listen()).port;
-    const clients: RawClient[] = [];
-    try {
-      const tracker = await RawClient.connect(port);
-      const writer = await RawClient.connect(port);
-      clients.push(tracker, writer);
+    await withTrackerAndWriter({ 'client-output-buffer-limit': 'normal 64kb 0 0' }, async (server, tracker, writer) => {
       await tracker.call('HELLO', '3');
       expect((await tracker.call('CLIENT', 'TRACKING', 'ON', 'BCAST')).toString()).toBe('+OK\r\n');
       // From now on the tracker reads nothing: its invalidations pile up in the server.
@@ -111,22 +125,13 @@ describe('a tracking client that does not read', () => {
       expect(list.match(/^id=/gm)).toHaveLength(1);
       expect(list).not.toContain('flags=tB');
       expect(server.tracking.totalPrefixes).toBe(0);
-    } finally {
-      for (const c of clients) c.close();
-      await server.close();
-    }
+    });
   });
 });
 
 describe('evicted keys', () => {
   test('a key evicted under maxmemory is invalidated for the clients that read it', async () => {
-    const server = createServer({ port: 0, bind: '127.0.0.1', 'maxmemory-policy': 'allkeys-random' });
-    const port = (await server.listen()).port;
-    const clients: RawClient[] = [];
-    try {
-      const tracker = await RawClient.connect(port);
-      const writer = await RawClient.connect(port);
-      clients.push(tracker, writer);
+    await withTrackerAndWriter({ 'maxmemory-policy': 'allkeys-random' }, async (_server, tracker, writer) => {
       const value = 'v'.repeat(1000);
       const tracked = Array.from({ length: 500 }, (_, i) => `t:${i}`);
       writer.write(Buffer.concat(tracked.map((k) => encodeCommand(['SET', k, value]))));
@@ -162,9 +167,6 @@ describe('evicted keys', () => {
       }
       expect(gone.length).toBeGreaterThan(0);
       expect([...invalidated].sort()).toEqual(gone.sort());
-    } finally {
-      for (const c of clients) c.close();
-      await server.close();
-    }
+    });
   });
 });
