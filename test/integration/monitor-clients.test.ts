@@ -2,6 +2,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Redis as IORedis } from 'ioredis';
 import { createClient } from 'redis';
 import { createServer, type LapseServer } from '../../src/index.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { encodeCommand } from '../helpers/resp.js';
 
 /** MONITOR through the Node clients' own monitor APIs: each parses lapse's lines into time, arguments, source and database. */
 let lapse: LapseServer;
@@ -49,4 +51,31 @@ test('node-redis monitor(): the lines reach its listener', async () => {
   expect(seen.some((l) => /"HSET" "h" "f" "v"$/.test(l))).toBe(true);
   await writer.quit();
   client.destroy();
+});
+
+test('a monitor that stops reading is cut off by client-output-buffer-limit normal; the others are served', async () => {
+  const server = createServer({ port: 0, bind: '127.0.0.1', 'client-output-buffer-limit': 'normal 64kb 0 0' });
+  const serverPort = (await server.listen()).port;
+  const monitor = await RawClient.connect(serverPort);
+  const writer = await RawClient.connect(serverPort);
+  try {
+    expect((await monitor.call('MONITOR')).toString()).toBe('+OK\r\n');
+    // From now on the monitor reads nothing: its lines pile up in the server.
+    monitor.pause();
+    const value = 'v'.repeat(2000);
+    let gone = false;
+    for (let round = 0; round < 200 && !gone; round++) {
+      writer.write(Buffer.concat(Array.from({ length: 50 }, (_, i) => encodeCommand(['SET', `k:${round}:${i}`, value]))));
+      for (let i = 0; i < 50; i++) await writer.readReplyBytes();
+      gone = server.monitors.size === 0;
+    }
+    expect(gone, 'the monitor was disconnected').toBe(true);
+    expect((await writer.call('PING')).toString()).toBe('+PONG\r\n');
+    const list = (await writer.call('CLIENT', 'LIST')).toString('latin1');
+    expect(list.match(/^id=/gm)).toHaveLength(1);
+  } finally {
+    monitor.close();
+    writer.close();
+    await server.close();
+  }
 });
