@@ -17,6 +17,7 @@ import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';
 import type { BlockingRegistry } from './blocking.js';
+import type { ClientPause } from './client-pause.js';
 import type { User } from '../acl/user.js';
 import type { WriteStream } from '../replication/write-stream.js';
 import type { Primary, ReplicaLink, ReplicaSocket } from '../replication/primary.js';
@@ -177,6 +178,8 @@ export interface ServerContext {
   readonly acl: Acl;
   /** Clients blocked on keys (BLPOP and friends). */
   readonly blocking: BlockingRegistry;
+  /** CLIENT PAUSE: the mode in force and the clients parked by it (client-pause.ts). */
+  readonly pause: ClientPause;
   /** Where this server's client ids come from. */
   readonly clientIds: ClientIds;
   /** Used memory, maxmemory and eviction. */
@@ -285,6 +288,12 @@ export class Client {
    * none of its commands until the registry answers it.
    */
   blocked = false;
+  /**
+   * The command CLIENT PAUSE parked (client-pause.ts), to run from the start once the
+   * pause ends; the client is `blocked` while parked, and its connection holds what it
+   * sends until this command has run.
+   */
+  parkedCommand: string[] | null = null;
   /**
    * Set while a script this client started is suspended past busy-reply-threshold
    * (script-busy.ts): what is left of its command(s) to do once the script ends,

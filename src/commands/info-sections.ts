@@ -163,7 +163,8 @@ function clientsSection(s: ServerContext): string {
     ['maxclients', s.config.number('maxclients')],
     ['client_recent_max_input_buffer', maxInput],
     ['client_recent_max_output_buffer', maxOutput],
-    ['blocked_clients', s.blocking.blockedCount],
+    // As Redis: clients parked by CLIENT PAUSE are blocked clients too (BLOCKED_POSTPONE).
+    ['blocked_clients', s.blocking.blockedCount + s.pause.parkedCount],
     ['tracking_clients', 0],
     ['clients_in_timeout_table', s.blocking.timeoutCount],
   ]);

@@ -18,7 +18,7 @@ import {
   ERR_SYNC_PENDING_OUTPUT,
   ERR_SYNTAX,
   ERR_TIMEOUT_NEGATIVE,
-  ERR_WAIT_TIMEOUT_NOT_INTEGER,
+  ERR_TIMEOUT_NOT_INTEGER,
   rdbFilterUnsupported,
   replconfIpTooLong,
   replconfUnrecognized,
@@ -171,7 +171,7 @@ function wait(c: Client, argv: string[]): void {
   }
   const timeout = parseLong(argv[2]!);
   if (timeout === undefined) {
-    c.reply.error(ERR_WAIT_TIMEOUT_NOT_INTEGER);
+    c.reply.error(ERR_TIMEOUT_NOT_INTEGER);
     return;
   }
   if (timeout < 0) {

@@ -15,6 +15,7 @@ import { ClientIds, type Client, type ServerInfo, type ServerStats, type Shutdow
 import { createCommandTable } from '../commands/command-groups.js';
 import type { CommandTable } from '../commands/table.js';
 import { BlockingRegistry } from '../commands/blocking.js';
+import { ClientPause } from '../commands/client-pause.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
@@ -120,6 +121,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     (index) => this.keyspace.dbs[index]!,
     () => this.keyspace.tick(),
   );
+  /** CLIENT PAUSE: while paused the dataset is held constant (no expiry, no eviction). */
+  readonly pause = new ClientPause((on) => this.keyspace.freeze(on));
   readonly pubsub = new PubSubHub();
   readonly clientIds = new ClientIds();
   readonly notifier = new KeyspaceNotifier(this.pubsub);
@@ -428,6 +431,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       // A suspended script is not resumed again (SHUTDOWN NOSAVE during it: its caller gets nothing, as in Redis).
       this.scripts.close();
       this.blocking.close();
+      this.pause.close();
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
       await this.persistence.abortBgsave();
@@ -557,6 +561,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.watches.unwatchAll(connection.client);
     this.pubsub.removeClient(connection.client);
     this.blocking.forget(connection.client);
+    this.pause.forget(connection.client);
   }
 
   /**
