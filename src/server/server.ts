@@ -45,6 +45,11 @@ import { InstantaneousRates } from './rates.js';
 import { countErrorReply, newStats } from './stats.js';
 import { applyConfigChange, type ConfigSubjects } from './config-effects.js';
 import { finalSave, signalShutdownOptions, type ShutdownHost, type Supervisor } from './shutdown.js';
+import { MetricsEndpoint, type MetricsHost } from './metrics-endpoint.js';
+import { GcPauses } from './gc-pauses.js';
+import { infoToPrometheus } from './info-metrics.js';
+import { infoText } from '../commands/info-sections.js';
+import { bucketOf, upperBoundOf } from '../keyspace/expiry/lag-window.js';
 
 /**
  * The composition root: a LapseServer builds and wires every part of one server (its
@@ -111,7 +116,7 @@ export class StartupError extends Error {}
  * listeners with one Connection per client. Embeddable: createServer(options),
  * await listen(), await close().
  */
-export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects, ShutdownHost {
+export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects, ShutdownHost, MetricsHost {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
@@ -140,6 +145,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   outputLimits: OutputBufferLimits;
   private readonly logger: Logger;
   private readonly listeners = new Listeners(this);
+  /** The Prometheus endpoint and the GC pauses it reports, while metrics-port is set (listen()). */
+  private metrics: MetricsEndpoint | null = null;
+  private gcPauses: GcPauses | null = null;
   readonly acl: Acl;
   private readonly connections = new Set<Connection>();
   private readonly cron: Cron;
@@ -357,6 +365,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.listeners.configureTls();
     this.fitMaxclientsToOpenFiles();
     const first = await this.listeners.open();
+    await this.openMetrics();
     this.memory.start();
     this.cron.start();
     this.logStartup();
@@ -368,6 +377,37 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       this.primaryLink.follow(host!, Number(port));
     }
     return first;
+  }
+
+  /** metrics-port set: the Prometheus endpoint listens (on the bind addresses), and GC pauses are observed. */
+  private async openMetrics(): Promise<void> {
+    const port = this.config.number('metrics-port');
+    if (port === 0 || this.metrics !== null) return;
+    const endpoint = new MetricsEndpoint(this);
+    try {
+      await endpoint.open(port);
+    } catch (e) {
+      await this.listeners.close();
+      throw e;
+    }
+    this.metrics = endpoint;
+    this.gcPauses = new GcPauses();
+    this.gcPauses.start();
+    this.log('notice', `Metrics (Prometheus) at http://${endpoint.describe().join(', http://')}/metrics`);
+  }
+
+  /** The metrics endpoint's port (0: none). */
+  get metricsPort(): number {
+    return this.metrics?.port ?? 0;
+  }
+
+  /** The Prometheus text: INFO's fields (info-metrics.ts), the expiry lag histogram, GC pauses. */
+  metricsText(): string {
+    const lag = this.keyspace.expiryLag.cumulative(LAG_BOUNDS_MS);
+    return infoToPrometheus(infoText(this, ['all']), {
+      reclaimLag: { boundsSeconds: LAG_BOUNDS_SECONDS, atMost: lag.atMost, count: lag.count, sumSeconds: lag.sumMs / 1000 },
+      gc: this.gcPauses?.stats,
+    });
   }
 
   private newPrimaryClient(db: number): Client {
@@ -434,6 +474,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       this.pause.close();
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
+      await this.metrics?.close();
+      this.gcPauses?.stop();
       await this.persistence.abortBgsave();
       this.primaryLink.close();
       this.replication.close();
@@ -684,6 +726,16 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.cron.setHz(hz);
   }
 }
+
+/**
+ * The reclaim-lag histogram's bounds, ms: round values moved to the upper bound of the
+ * lag window's bucket that holds them (exact below 64 ms; 100 -> 101, 1000 -> 1007), so
+ * that each bucket's count is exact.
+ */
+const LAG_BOUNDS_MS: readonly number[] = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000].map((ms) =>
+  upperBoundOf(bucketOf(ms)),
+);
+const LAG_BOUNDS_SECONDS: readonly number[] = LAG_BOUNDS_MS.map((ms) => ms / 1000);
 
 export function createServer(options: ServerOptions = {}): LapseServer {
   return new LapseServer(options, processMemoryBefore(options.ownsProcess === true));
