@@ -7,9 +7,10 @@ import type { Client } from './context.js';
  * - PAUSE_ALL parks every command of every client; PAUSE_WRITE parks the commands that
  *   may write or reach the replication stream (mayReplicate: write or may_replicate
  *   flags, as a script declares them for EVAL/FCALL, or EXEC of a transaction holding
- *   such a command). Replicas are never paused. As in Redis 7.0, the check is the last
- *   one before a command runs or is queued by MULTI, and CLIENT UNPAUSE is parked too
- *   under ALL (only the deadline ends that pause).
+ *   such a command). Replicas are never paused; on a replica, its primary's client is
+ *   (its stream is read on and held, unapplied: replica.ts). As in Redis 7.0, the check
+ *   is the last one before a command runs or is queued by MULTI, and CLIENT UNPAUSE is
+ *   parked too under ALL (only the deadline ends that pause).
  * - A parked client is blocked (CLIENT LIST flag b, INFO blocked_clients) with no
  *   deadline of its own; its command is kept and what it sends meanwhile is held by its
  *   connection, in order. When the pause ends (its deadline, or CLIENT UNPAUSE), the

@@ -73,7 +73,7 @@ export interface ClientTransport {
  * primary client): nothing buffered, nothing to push; `close` and the address are the
  * caller's.
  */
-export function socketlessTransport(name: string, remoteAddress = '', close: () => void = () => {}): ClientTransport {
+export function socketlessTransport(name: string, remoteAddress = '', close: () => void = () => {}, unblocked: () => void = () => {}): ClientTransport {
   return {
     remoteAddress,
     localAddress: '',
@@ -85,7 +85,7 @@ export function socketlessTransport(name: string, remoteAddress = '', close: () 
     closingAsap: false,
     push: () => {},
     close,
-    unblocked: () => {},
+    unblocked,
     replicaSocket: () => {
       throw new Error(`the ${name} cannot become a replica`);
     },

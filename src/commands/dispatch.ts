@@ -165,9 +165,10 @@ function executeCommand(c: Client, argv: string[]): void {
     return;
   }
   // CLIENT PAUSE (client-pause.ts), the last check, as in Redis 7.0: under ALL every
-  // command waits, under WRITE those that may write or replicate; never a replica's.
+  // command waits, under WRITE those that may write or replicate; never a replica's (the
+  // primary's client on a replica waits too: its stream is held, replica.ts).
   const pause = server.pause;
-  if (pause.type !== PAUSE_OFF && !c.isReplica && !c.isPrimary && (pause.type === PAUSE_ALL || mayReplicate(c, cmd, argv))) {
+  if (pause.type !== PAUSE_OFF && !c.isReplica && (pause.type === PAUSE_ALL || mayReplicate(c, cmd, argv))) {
     pause.park(c, argv);
     return;
   }

@@ -406,7 +406,7 @@ function replicationSection(s: ServerContext): string {
       ['master_link_status', link.linkUp ? 'up' : 'down'],
       ['master_last_io_seconds_ago', link.linkUp ? Math.floor((Date.now() - link.lastIo) / 1000) : -1],
       ['master_sync_in_progress', link.state === 'transfer' ? 1 : 0],
-      ['slave_read_repl_offset', link.linkUp ? link.readOffset : link.reportedOffset],
+      ['slave_read_repl_offset', link.linkUp ? link.readReplOffset : link.reportedOffset],
       ['slave_repl_offset', link.reportedOffset],
     );
     if (link.state === 'transfer') {

@@ -299,6 +299,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       loadFromPrimary: (source) => this.persistence.loadFromPrimary(source),
       datasetEmpty: () => this.keyspace.totalKeys === 0,
       resetPrimaryClient: (db) => {
+        // A client the previous link's pause parked leaves with that link.
+        if (this.primaryClient !== null) this.pause.forget(this.primaryClient);
         this.primaryClient = this.newPrimaryClient(db);
       },
       applyFromPrimary: (argv) => this.applyFromPrimary(argv),
@@ -412,16 +414,24 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
 
   private newPrimaryClient(db: number): Client {
     const link = this.primaryLink;
-    return newPrimaryClient(this, db, { address: `${link.host}:${link.port}`, close: () => link.disconnect() });
+    return newPrimaryClient(this, db, {
+      address: `${link.host}:${link.port}`,
+      close: () => link.disconnect(),
+      // CLIENT PAUSE is over: the stream goes on from the parked command, on a later turn.
+      unblocked: () => setImmediate(() => link.resumeParked()),
+    });
   }
 
   /**
    * One command of the primary's stream, run as the primary's client: keys past their
    * deadline still exist for it (the primary's DEL removes them), its replies are dropped.
+   * false if CLIENT PAUSE parked it (the link holds the stream until the pause ends).
    */
-  private applyFromPrimary(argv: string[]): void {
+  private applyFromPrimary(argv: string[]): boolean {
     // A partial resync after REPLICAOF from a primary: the new primary's stream starts with a SELECT.
     const c = (this.primaryClient ??= this.newPrimaryClient(0));
+    // Run again after a pause: the link keeps the parked command itself.
+    c.parkedCommand = null;
     const reply = this.reply;
     const mark = reply.mark();
     const protocol = reply.protocol;
@@ -434,6 +444,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       reply.rollback(mark);
       reply.protocol = protocol;
     }
+    return c.parkedCommand === null;
   }
 
   /**
