@@ -15,7 +15,7 @@ import { ClientIds, type Client, type ServerInfo, type ServerStats, type Shutdow
 import { createCommandTable } from '../commands/command-groups.js';
 import type { CommandTable } from '../commands/table.js';
 import { BlockingRegistry } from '../commands/blocking.js';
-import { ClientPause } from '../commands/client-pause.js';
+import { ClientPause, PAUSE_OFF } from '../commands/client-pause.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
@@ -127,7 +127,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     () => this.keyspace.tick(),
   );
   /** CLIENT PAUSE: while paused the dataset is held constant (no expiry, no eviction). */
-  readonly pause = new ClientPause((on) => this.keyspace.freeze(on));
+  readonly pause = new ClientPause((on) => {
+    this.keyspace.freeze(on);
+    if (!on) this.replication.pauseEnded();
+  });
   readonly pubsub = new PubSubHub();
   readonly clientIds = new ClientIds();
   readonly notifier = new KeyspaceNotifier(this.pubsub);
@@ -289,6 +292,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       stream: this.writeStream,
       log: (level, message) => this.log(level, message),
       replicaOutputLimit: () => this.outputLimits.replica,
+      clientsPaused: () => this.pause.type !== PAUSE_OFF,
     });
     this.persistence.replicationInfo = () => this.replication.saveInfo();
     this.primaryLink = new PrimaryLink({

@@ -101,3 +101,52 @@ test('a replica under CLIENT PAUSE WRITE reads but does not apply its primary\'s
   expect(transcripts[0]).toContain('applied offset stayed: true');
   expect(transcripts[1]!.join('\n')).toBe(transcripts[0]!.join('\n'));
 }, 60_000);
+
+/** WAIT during a pause on the primary: no GETACK goes out (the offset a failover waits on stays), then it does. */
+async function waitScenario(primary: IORedis): Promise<Transcript> {
+  const t: Transcript = [];
+  await until('replica online', async () => /slave0:.*state=online/.test(await primary.info('replication')));
+  await primary.set('k', 'v');
+  const before = await field(primary, 'master_repl_offset');
+  t.push(`PAUSE: ${await primary.call('CLIENT', 'PAUSE', '100000', 'WRITE')}`);
+  // More replicas than there are: WAIT asks for acknowledgements and times out.
+  t.push(`WAIT: ${await primary.call('WAIT', '2', '200')}`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.push(`offset during: ${(await field(primary, 'master_repl_offset')) - before}`);
+  t.push(`UNPAUSE: ${await primary.call('CLIENT', 'UNPAUSE')}`);
+  await until('GETACK sent', async () => (await field(primary, 'master_repl_offset')) > before);
+  t.push(`offset after: ${(await field(primary, 'master_repl_offset')) - before}`);
+  return t;
+}
+
+test('WAIT while clients are paused sends no GETACK until the pause ends', async () => {
+  const transcripts: Transcript[] = [];
+  {
+    const primary = await startRedis(['--repl-ping-replica-period', '3600', '--repl-diskless-sync-delay', '0']);
+    const replica = await startRedis(['--replicaof', '127.0.0.1', String(primary.port)]);
+    const p = new IORedis({ port: primary.port, host: '127.0.0.1' });
+    try {
+      transcripts.push(await waitScenario(p));
+    } finally {
+      p.disconnect();
+      await replica.stop();
+      await primary.stop();
+    }
+  }
+  {
+    const primary = createServer({ port: 0, bind: '127.0.0.1', 'repl-ping-replica-period': 3600, 'repl-diskless-sync-delay': 0 });
+    const primaryPort = (await primary.listen()).port;
+    const replica = createServer({ port: 0, bind: '127.0.0.1', replicaof: `127.0.0.1 ${primaryPort}` });
+    await replica.listen();
+    const p = new IORedis({ port: primaryPort, host: '127.0.0.1' });
+    try {
+      transcripts.push(await waitScenario(p));
+    } finally {
+      p.disconnect();
+      await replica.close();
+      await primary.close();
+    }
+  }
+  expect(transcripts[0]).toContain('offset during: 0');
+  expect(transcripts[1]!.join('\n')).toBe(transcripts[0]!.join('\n'));
+}, 60_000);
