@@ -399,7 +399,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.metrics = endpoint;
     this.gcPauses = new GcPauses();
     this.gcPauses.start();
-    this.log('notice', `Metrics (Prometheus) at http://${endpoint.describe().join(', http://')}/metrics`);
+    this.log('notice', `Metrics (Prometheus) at ${endpoint.describe().map((a) => `http://${a}/metrics`).join(', ')}`);
   }
 
   /** The metrics endpoint's port (0: none). */

@@ -143,15 +143,20 @@ describe('CLIENT PAUSE WRITE', () => {
     });
   });
 
-  test('may-replicate commands wait (PUBLISH, EVAL without no-writes, EVALSHA); EVAL_RO and no-writes scripts do not', async () => {
+  test('may-replicate commands wait (PUBLISH, EVAL/EVALSHA/FCALL without no-writes); EVAL_RO, FCALL_RO and no-writes scripts do not', async () => {
     await differential(async (port, t, opened) => {
       const admin = await open(port, opened);
       await admin.call('SET', 'x', 'y');
       const sha = (await admin.call('SCRIPT', 'LOAD', 'return 7')).toString('latin1');
+      await admin.call('FUNCTION', 'LOAD', 'REPLACE',
+        "#!lua name=pauselib\nredis.register_function{function_name='ro', callback=function() return 'r' end, flags={'no-writes'}}\n" +
+          "redis.register_function('rw', function() return 'w' end)");
       const ro = await open(port, opened);
       t.push(await reply((admin.send('CLIENT', 'PAUSE', '20000', 'WRITE'), admin)));
       t.push(`EVAL_RO: ${JSON.stringify((await ro.call('EVAL_RO', "return redis.call('get', KEYS[1])", '1', 'x')).toString('latin1'))}`);
       t.push(`no-writes EVAL: ${JSON.stringify((await ro.call('EVAL', '#!lua flags=no-writes\nreturn 12', '0')).toString('latin1'))}`);
+      t.push(`no-writes FCALL: ${JSON.stringify((await ro.call('FCALL', 'ro', '0')).toString('latin1'))}`);
+      t.push(`FCALL_RO: ${JSON.stringify((await ro.call('FCALL_RO', 'ro', '0')).toString('latin1'))}`);
       t.push(`PUBSUB NUMSUB: ${JSON.stringify((await ro.call('PUBSUB', 'NUMSUB', 'ch')).toString('latin1'))}`);
       const waiting: [string, RawClient][] = [];
       for (const [name, argv] of [
@@ -160,6 +165,7 @@ describe('CLIENT PAUSE WRITE', () => {
         ['EVAL shebang', ['EVAL', '#!lua\nreturn 2', '0']],
         ['EVALSHA', ['EVALSHA', sha.split('\r\n')[1]!, '0']],
         ['EXPIRE', ['EXPIRE', 'x', '100']],
+        ['FCALL', ['FCALL', 'rw', '0']],
       ] as const) {
         const c = await open(port, opened);
         c.send(...argv);
