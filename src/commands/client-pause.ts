@@ -1,4 +1,14 @@
-import type { Client } from './context.js';
+/**
+ * What the pause needs of a client (context.ts's Client is one; declared here so that
+ * the Client, whose server context holds the pause, is not imported).
+ */
+export interface PausableClient {
+  /** Set while parked: its connection runs none of its commands. */
+  blocked: boolean;
+  /** The command parked, to run again when the pause ends. */
+  parkedCommand: string[] | null;
+  readonly transport: { unblocked(): void };
+}
 
 /**
  * CLIENT PAUSE's state, one per server (Redis 7.0's client_pause_type / end time and
@@ -39,7 +49,7 @@ export class ClientPause {
   private end = 0;
   private timer: NodeJS.Timeout | null = null;
   /** Parked clients, in the order they were parked. */
-  private parked: Client[] = [];
+  private parked: PausableClient[] = [];
 
   constructor(
     /** Holds the dataset constant (true) while paused, releases it (false) after. */
@@ -102,14 +112,14 @@ export class ClientPause {
   }
 
   /** Parks c with its command: it runs again, from the start, once the pause ends. */
-  park(c: Client, argv: string[]): void {
+  park(c: PausableClient, argv: string[]): void {
     c.blocked = true;
     c.parkedCommand = argv;
     this.parked.push(c);
   }
 
   /** c disconnected: it leaves the queue, its command not run. */
-  forget(c: Client): void {
+  forget(c: PausableClient): void {
     if (c.parkedCommand === null) return;
     const i = this.parked.indexOf(c);
     if (i >= 0) this.parked.splice(i, 1);
