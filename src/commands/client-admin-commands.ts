@@ -7,7 +7,10 @@ import {
   ERR_MAXAGE_POSITIVE,
   ERR_NO_SUCH_CLIENT,
   ERR_NOT_INTEGER,
+  ERR_PAUSE_MODE,
   ERR_SYNTAX,
+  ERR_TIMEOUT_NEGATIVE,
+  ERR_TIMEOUT_NOT_INTEGER,
   ERR_UNBLOCK_REASON,
   errNoSuchUser,
   errSubcommandSyntax,
@@ -16,9 +19,10 @@ import {
 import { optionName } from './args.js';
 import { parseI64 } from '../util/numbers.js';
 import { cString } from '../util/c-string.js';
+import { PAUSE_ALL, PAUSE_WRITE, type PauseType } from './client-pause.js';
 
 /**
- * CLIENT subcommands that act on connections: KILL, UNBLOCK and NO-EVICT (networking.c).
+ * CLIENT subcommands that act on connections: KILL, UNBLOCK, PAUSE, UNPAUSE and NO-EVICT (networking.c).
  * Declared in connection-commands.ts's CLIENT container.
  */
 
@@ -217,11 +221,56 @@ function clientUnblock(c: Client, argv: string[]): void {
   c.reply.integer(0);
 }
 
+/**
+ * CLIENT PAUSE timeout [WRITE|ALL]: parks every client's commands (ALL, the default) or
+ * those that may write (WRITE) for timeout ms (client-pause.ts). As in Redis: the mode is
+ * checked before the timeout, the timeout is a 64-bit integer of ms and not negative, 0
+ * pauses nothing, and a pause already running is only extended and tightened.
+ */
+function clientPause(c: Client, argv: string[]): void {
+  if (argv.length > 4) {
+    c.reply.error(errSubcommandSyntax(argv[0]!, argv[1]!));
+    return;
+  }
+  let type: PauseType = PAUSE_ALL;
+  if (argv.length === 4) {
+    const mode = optionName(argv[3]!);
+    if (mode === 'write') type = PAUSE_WRITE;
+    else if (mode !== 'all') {
+      c.reply.error(ERR_PAUSE_MODE);
+      return;
+    }
+  }
+  const ms = parseI64(argv[2]!);
+  if (ms === undefined) {
+    c.reply.error(ERR_TIMEOUT_NOT_INTEGER);
+    return;
+  }
+  if (ms < 0) {
+    c.reply.error(ERR_TIMEOUT_NEGATIVE);
+    return;
+  }
+  const now = Date.now();
+  // As getTimeoutFromObjectOrReply: 0 stays 0 (a deadline already past), else from now.
+  c.server.pause.pause(type, ms === 0 ? 0 : now + Number(ms), now);
+  c.reply.simple('OK');
+}
+
+/** CLIENT UNPAUSE: ends the pause now; parked clients go on in the order they were parked. */
+function clientUnpause(c: Client): void {
+  c.server.pause.unpause();
+  c.reply.simple('OK');
+}
+
 export const CLIENT_ADMIN_SUBCOMMANDS: CommandDefinition[] = [
   /** CLIENT KILL ip:port | CLIENT KILL [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME yes/no] ... */
   cmd('kill', -3, 'admin noscript loading stale', { acl: 'connection' }, clientKill),
   /** CLIENT UNBLOCK client-id [TIMEOUT | ERROR] */
   cmd('unblock', -3, 'admin noscript loading stale', { acl: 'connection' }, clientUnblock),
+  /** CLIENT PAUSE timeout [WRITE | ALL] */
+  cmd('pause', -3, 'admin noscript loading stale', { acl: 'connection' }, clientPause),
+  /** CLIENT UNPAUSE */
+  cmd('unpause', 2, 'admin noscript loading stale', { acl: 'connection' }, clientUnpause),
   /** CLIENT REPLY <ON | OFF | SKIP> */
   cmd('reply', 3, 'noscript loading stale', { acl: 'connection' }, clientReply),
   /** CLIENT NO-EVICT <ON | OFF> */

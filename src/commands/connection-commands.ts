@@ -430,7 +430,7 @@ export const CONNECTION_COMMANDS: CommandDefinition[] = [
     cmd('info', 2, 'noscript loading stale', { acl: 'connection', tips: 'nondeterministic_output' }, clientInfo),
     /** CLIENT HELP */
     cmd('help', 2, 'loading stale', { acl: 'connection' }, clientHelp),
-    // KILL, NO-EVICT (client-admin-commands.ts).
+    // KILL, UNBLOCK, PAUSE, UNPAUSE, REPLY, NO-EVICT (client-admin-commands.ts).
     ...CLIENT_ADMIN_SUBCOMMANDS,
     // TRACKING, CACHING, GETREDIR, TRACKINGINFO (tracking-commands.ts).
     ...TRACKING_SUBCOMMANDS,

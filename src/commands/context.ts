@@ -19,6 +19,7 @@ import type { WatchedKey, WatchRegistry } from './watch.js';
 import type { Persistence } from '../persistence/save-scheduler.js';
 import type { Acl } from '../acl/acl.js';
 import type { BlockingRegistry } from './blocking.js';
+import type { ClientPause } from './client-pause.js';
 import type { User } from '../acl/user.js';
 import type { WriteStream } from '../replication/write-stream.js';
 import type { Primary, ReplicaLink, ReplicaSocket } from '../replication/primary.js';
@@ -75,7 +76,7 @@ export interface ClientTransport {
  * primary client): nothing buffered, nothing to push; `close` and the address are the
  * caller's.
  */
-export function socketlessTransport(name: string, remoteAddress = '', close: () => void = () => {}): ClientTransport {
+export function socketlessTransport(name: string, remoteAddress = '', close: () => void = () => {}, unblocked: () => void = () => {}): ClientTransport {
   return {
     remoteAddress,
     localAddress: '',
@@ -87,7 +88,7 @@ export function socketlessTransport(name: string, remoteAddress = '', close: () 
     closingAsap: false,
     push: () => {},
     close,
-    unblocked: () => {},
+    unblocked,
     replicaSocket: () => {
       throw new Error(`the ${name} cannot become a replica`);
     },
@@ -180,6 +181,8 @@ export interface ServerContext {
   readonly acl: Acl;
   /** Clients blocked on keys (BLPOP and friends). */
   readonly blocking: BlockingRegistry;
+  /** CLIENT PAUSE: the mode in force and the clients parked by it (client-pause.ts). */
+  readonly pause: ClientPause;
   /** Where this server's client ids come from. */
   readonly clientIds: ClientIds;
   /** Used memory, maxmemory and eviction. */
@@ -296,6 +299,12 @@ export class Client {
    * none of its commands until the registry answers it.
    */
   blocked = false;
+  /**
+   * The command CLIENT PAUSE parked (client-pause.ts), to run from the start once the
+   * pause ends; the client is `blocked` while parked, and its connection holds what it
+   * sends until this command has run.
+   */
+  parkedCommand: string[] | null = null;
   /**
    * Set while a script this client started is suspended past busy-reply-threshold
    * (script-busy.ts): what is left of its command(s) to do once the script ends,

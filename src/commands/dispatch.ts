@@ -33,6 +33,7 @@ import {
 import { aclErrorMessage } from './acl-denials.js';
 import { busyError, busyRun, currentRun } from './script-busy.js';
 import { feedMonitors, feedMonitorsBefore } from './monitor-commands.js';
+import { PAUSE_ALL, PAUSE_OFF } from './client-pause.js';
 
 /**
  * The only place that checks a command before it runs, in Redis 7.0's order
@@ -41,7 +42,8 @@ import { feedMonitors, feedMonitorsBefore } from './monitor-commands.js';
  * (evict, then refuse what may grow memory with OOM), writes refused after a failed
  * background save (MISCONF; PING too, as in Redis), pub/sub mode (a RESP2 subscriber runs only what
  * ALLOWED_WHILE_SUBSCRIBED lists), BUSY while a script is timed out (only allow_busy
- * commands run); then, inside MULTI, queueing instead of running. A
+ * commands run), CLIENT PAUSE (the client is parked); then, inside MULTI, queueing
+ * instead of running. A
  * command that runs gets one command time, and its calls and failures are counted for
  * INFO.
  */
@@ -173,6 +175,14 @@ function executeCommand(c: Client, argv: string[], tracked: boolean): void {
     reject(c, cmd, busyError(busy));
     return;
   }
+  // CLIENT PAUSE (client-pause.ts), the last check, as in Redis 7.0: under ALL every
+  // command waits, under WRITE those that may write or replicate; never a replica's (the
+  // primary's client on a replica waits too: its stream is held, replica.ts).
+  const pause = server.pause;
+  if (pause.type !== PAUSE_OFF && !c.isReplica && (pause.type === PAUSE_ALL || mayReplicate(c, cmd, argv))) {
+    pause.park(c, argv);
+    return;
+  }
   if (c.multi !== null && isQueued(cmd)) {
     queueCommand(c, cmd, argv);
     return;
@@ -222,6 +232,21 @@ function isExec(cmd: CommandSpec): boolean {
 function writes(c: Client, cmd: CommandSpec, argv: string[]): boolean {
   if (flagsOf(c, cmd, argv).has('write')) return true;
   return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => flagsOf(c, q.cmd, q.argv).has('write'));
+}
+
+/**
+ * processCommand's is_may_replicate_command: the command (with a script's declared flags
+ * for EVAL and FCALL) writes or may reach the replication stream (PUBLISH, EVAL of a
+ * script without no-writes), or it is EXEC of a transaction that queued such a command.
+ */
+function mayReplicate(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  const flags = flagsOf(c, cmd, argv);
+  if (flags.has('write') || flags.has('may_replicate')) return true;
+  if (!isExec(cmd) || c.multi === null) return false;
+  return c.multi.queue.some((q) => {
+    const f = flagsOf(c, q.cmd, q.argv);
+    return f.has('write') || f.has('may_replicate');
+  });
 }
 
 /** processCommand's is_denystale_command: not flagged stale, or EXEC of a command that is not. */

@@ -94,6 +94,9 @@ export function errProtectedCommand(param: 'enable-debug-command' | 'enable-modu
 export const ERR_UNBLOCK_REASON = 'ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR';
 export const ERR_TIMEOUT_NOT_FLOAT = 'ERR timeout is not a float or out of range';
 export const ERR_TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+/** A timeout in milliseconds that is not an integer (WAIT, CLIENT PAUSE: getTimeoutFromObjectOrReply). */
+export const ERR_TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const ERR_PAUSE_MODE = 'ERR CLIENT PAUSE mode must be WRITE or ALL';
 /** What a client blocked on keys gets from CLIENT UNBLOCK ... ERROR. */
 export const ERR_UNBLOCKED = 'UNBLOCKED client unblocked via CLIENT UNBLOCK';
 
@@ -381,7 +384,6 @@ export const ERR_DEBUG_PROTOCOL_PUSH_RESP2 = 'ERR RESP2 is not supported by this
 
 // Replication (replication-commands.ts).
 export const ERR_SYNC_PENDING_OUTPUT = 'ERR SYNC and PSYNC are invalid with pending output';
-export const ERR_WAIT_TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
 export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
 export const replconfIpTooLong = (bytes: number): string =>
   `ERR REPLCONF ip-address provided by replica instance is too long: ${bytes} bytes`;

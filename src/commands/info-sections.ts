@@ -165,7 +165,8 @@ function clientsSection(s: ServerContext): string {
     ['maxclients', s.config.number('maxclients')],
     ['client_recent_max_input_buffer', maxInput],
     ['client_recent_max_output_buffer', maxOutput],
-    ['blocked_clients', s.blocking.blockedCount],
+    // As Redis: clients parked by CLIENT PAUSE are blocked clients too (BLOCKED_POSTPONE).
+    ['blocked_clients', s.blocking.blockedCount + s.pause.parkedCount],
     ['tracking_clients', s.tracking.clientCount],
     ['clients_in_timeout_table', s.blocking.timeoutCount],
   ]);
@@ -407,7 +408,7 @@ function replicationSection(s: ServerContext): string {
       ['master_link_status', link.linkUp ? 'up' : 'down'],
       ['master_last_io_seconds_ago', link.linkUp ? Math.floor((Date.now() - link.lastIo) / 1000) : -1],
       ['master_sync_in_progress', link.state === 'transfer' ? 1 : 0],
-      ['slave_read_repl_offset', link.linkUp ? link.readOffset : link.reportedOffset],
+      ['slave_read_repl_offset', link.linkUp ? link.readReplOffset : link.reportedOffset],
       ['slave_repl_offset', link.reportedOffset],
     );
     if (link.state === 'transfer') {

@@ -18,7 +18,7 @@ import {
   ERR_SYNC_PENDING_OUTPUT,
   ERR_SYNTAX,
   ERR_TIMEOUT_NEGATIVE,
-  ERR_WAIT_TIMEOUT_NOT_INTEGER,
+  ERR_TIMEOUT_NOT_INTEGER,
   rdbFilterUnsupported,
   replconfIpTooLong,
   replconfUnrecognized,
@@ -171,7 +171,7 @@ function wait(c: Client, argv: string[]): void {
   }
   const timeout = parseLong(argv[2]!);
   if (timeout === undefined) {
-    c.reply.error(ERR_WAIT_TIMEOUT_NOT_INTEGER);
+    c.reply.error(ERR_TIMEOUT_NOT_INTEGER);
     return;
   }
   if (timeout < 0) {
@@ -272,8 +272,8 @@ function replicaof(c: Client, argv: string[]): void {
  * partial resync starts: the stream begins with a SELECT). No socket of its own: its
  * replies are dropped, and closing it (CLIENT KILL TYPE master) drops the link.
  */
-export function newPrimaryClient(server: Client['server'], db: number, link: { address: string; close(): void }): Client {
-  const transport = socketlessTransport('primary client', link.address, () => link.close());
+export function newPrimaryClient(server: Client['server'], db: number, link: { address: string; close(): void; unblocked(): void }): Client {
+  const transport = socketlessTransport('primary client', link.address, () => link.close(), () => link.unblocked());
   const c = new Client(server, transport);
   c.isPrimary = true;
   c.authenticated = true;

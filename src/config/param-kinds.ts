@@ -46,6 +46,11 @@ export interface ParamSpec {
    * one value, and CONFIG SET's value is split at single spaces by the parser.
    */
   readonly multiArg?: boolean;
+  /**
+   * lapse's own parameter, which Redis does not have (metrics-port): listed by CONFIG GET
+   * like the others, left out of the comparison with Redis's list.
+   */
+  readonly lapseOnly?: boolean;
   /** Redis's HIDDEN_CONFIG: CONFIG GET finds it by its exact name only, never by a glob. */
   readonly hidden?: boolean;
   /**

@@ -35,8 +35,8 @@ export type { ParamSpec, ParamValue } from './param-kinds.js';
  * Error texts are Redis 7.0's (config.c), because users see them from CONFIG SET and
  * at start-up.
  *
- * Every parameter of Redis 7.0.15 is here (CONFIG GET * lists the same names), of one of
- * three kinds:
+ * Every parameter of Redis 7.0.15 is here (CONFIG GET * lists the same names, and
+ * lapse's own: LAPSE_PARAMS), of one of three kinds:
  *  (a) implemented: a plain spec (the groups up to PROCESS_PARAMS);
  *  (b) a feature lapse does not have yet: wrapped in notYet(FEATURE, spec), which accepts
  *      only the values that mean the feature is off or unchanged and names the feature in
@@ -501,6 +501,16 @@ const NO_EFFECT_PARAMS: readonly ParamSpec[] = [
   noEffect('lapse loads a snapshot before it listens', numericParam('loading-process-events-interval-bytes', '2097152', 1024n, INT_MAX_N, { hidden: true })),
 ];
 
+/**
+ * lapse's own parameters (Redis has none of these names).
+ *
+ * metrics-port: the Prometheus endpoint's TCP port (server/metrics-endpoint.ts) on the
+ * `bind` addresses; 0, the default, serves none. Set at start-up only.
+ */
+const LAPSE_PARAMS: readonly ParamSpec[] = [
+  { ...intParam('metrics-port', '0', 0, 65535, false), lapseOnly: true },
+];
+
 export const PARAMS: readonly ParamSpec[] = [
   intParam('port', '6379', 0, 65535, false),
   {
@@ -552,6 +562,7 @@ export const PARAMS: readonly ParamSpec[] = [
   ...PROCESS_PARAMS,
   ...NOT_YET_PARAMS,
   ...NO_EFFECT_PARAMS,
+  ...LAPSE_PARAMS,
 ];
 
 const BY_NAME = new Map(PARAMS.map((p) => [p.name, p]));

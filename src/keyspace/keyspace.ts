@@ -83,6 +83,10 @@ export class Keyspace implements DatabaseEvents {
   private active = true;
   /** holdExpiry(): the wheels are paused whatever `active` says. */
   private held = false;
+  /** setReplicaExpiry(true): a replica's keyspace. */
+  private replica = false;
+  /** freeze(true): CLIENT PAUSE holds the dataset constant. */
+  private frozenFlag = false;
   /** DEBUG QUICKLIST-PACKED-THRESHOLD, kept for the asking: lapse's lists have no plain nodes. */
   listPackedThreshold = 1 << 30;
   lfuDecayTime = 1;
@@ -195,14 +199,35 @@ export class Keyspace implements DatabaseEvents {
    * primary again, and what fell due meanwhile is reclaimed.
    */
   setReplicaExpiry(on: boolean): void {
-    this.expiredKeys = on ? EXPIRED_HIDDEN : EXPIRED_DELETED;
+    this.replica = on;
+    this.applyExpiredKeys();
+  }
+
+  /**
+   * Holds the dataset constant (CLIENT PAUSE): keys past their deadline are hidden, not
+   * deleted, and the wheels stop, as on a replica; eviction waits too (frozen). false:
+   * what fell due meanwhile is reclaimed.
+   */
+  freeze(on: boolean): void {
+    this.frozenFlag = on;
+    this.applyExpiredKeys();
+  }
+
+  /** Whether the dataset is held constant (freeze): nothing expires or is evicted. */
+  get frozen(): boolean {
+    return this.frozenFlag;
+  }
+
+  private applyExpiredKeys(): void {
+    const hidden = this.replica || this.frozenFlag;
+    this.expiredKeys = hidden ? EXPIRED_HIDDEN : EXPIRED_DELETED;
     this.applyActiveExpire();
-    if (!on) this.expiryDueFrom(0);
+    if (!hidden) this.expiryDueFrom(0);
   }
 
   /** Whether the keyspace is a replica's (setReplicaExpiry): its primary decides what expires and is evicted. */
   get followsPrimary(): boolean {
-    return this.expiredKeys !== EXPIRED_DELETED;
+    return this.replica;
   }
 
   private applyActiveExpire(): void {

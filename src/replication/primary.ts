@@ -106,6 +106,11 @@ export interface PrimaryHost {
   log(level: 'notice' | 'warning' | 'verbose', message: string): void;
   /** client-output-buffer-limit's replica class. */
   replicaOutputLimit(): OutputBufferLimit;
+  /**
+   * Clients are paused (CLIENT PAUSE): no REPLCONF GETACK goes out meanwhile, since it
+   * would move the offset a failover waits on (Redis's beforeSleep); see pauseEnded().
+   */
+  clientsPaused(): boolean;
 }
 
 /** Redis's CONFIG_REPL_BACKLOG_MIN_SIZE: a smaller repl-backlog-size is raised to it. */
@@ -216,8 +221,9 @@ export class Primary {
   private readonly deliverSoon = (): void => {
     this.deliveryScheduled = false;
     if (this.closed) return;
-    // REPLCONF GETACK for the WAITs of this turn, once, outside any command (beforeSleep).
-    if (this.ackRequested && this.replicas.length > 0) {
+    // REPLCONF GETACK for the WAITs of this turn, once, outside any command (beforeSleep);
+    // not while clients are paused (then once the pause ends).
+    if (this.ackRequested && this.replicas.length > 0 && !this.host.clientsPaused()) {
       const stream = this.host.stream;
       if (stream.hasPending) {
         this.scheduleDelivery();
@@ -573,6 +579,11 @@ export class Primary {
     return () => {
       this.waiters.delete(waiter);
     };
+  }
+
+  /** CLIENT PAUSE ended: a GETACK WAIT asked for meanwhile goes out now. */
+  pauseEnded(): void {
+    if (this.ackRequested) this.scheduleDelivery();
   }
 
   private serveWaiters(): void {

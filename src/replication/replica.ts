@@ -39,8 +39,11 @@ export interface ReplicaHost {
   datasetEmpty(): boolean;
   /** A new link: the primary's client starts in database `db`. */
   resetPrimaryClient(db: number): void;
-  /** Runs one command of the primary's stream as the primary's client. */
-  applyFromPrimary(argv: string[]): void;
+  /**
+   * Runs one command of the primary's stream as the primary's client: true once it ran,
+   * false if CLIENT PAUSE parked it (the link then waits for resumeParked()).
+   */
+  applyFromPrimary(argv: string[]): boolean;
   /** The link went down or came up (clients blocked on WAIT, INFO). */
   linkChanged(up: boolean): void;
 }
@@ -112,6 +115,13 @@ export class PrimaryLink {
   private parser: RequestParser | null = null;
   /** Bytes of the stream read but not part of a whole command yet (passed on once they are). */
   private unproxied: Buffer = Buffer.alloc(0);
+  /**
+   * A command of the stream that CLIENT PAUSE parked (Redis 7.0 pauses the primary's
+   * client too): it and everything read after it (heldStream, not parsed yet) wait for
+   * resumeParked(); its bytes stay in unproxied, so sub-replicas get only what was applied.
+   */
+  private parked: { argv: string[]; bytes: number } | null = null;
+  private heldStream: Buffer | null = null;
   /** Bumped at each new attempt: callbacks of an abandoned one do nothing. */
   private attempt = 0;
   private initialOffset = -1;
@@ -265,6 +275,8 @@ export class PrimaryLink {
     }
     this.abortTransfer();
     this.parser = null;
+    this.parked = null;
+    this.heldStream = null;
     const waiter = this.lineWaiter;
     this.lineWaiter = null;
     waiter?.(null);
@@ -581,12 +593,37 @@ export class PrimaryLink {
     if (isGetack(argv)) {
       // Answered with what was processed before it, as Redis does.
       this.sendAck();
-    } else {
-      this.server.applyFromPrimary(argv);
+    } else if (!this.server.applyFromPrimary(argv)) {
+      // Parked by CLIENT PAUSE: not processed (slave_repl_offset stays), the stream waits.
+      this.parked = { argv, bytes: n };
+      return false;
     }
     this.offset += n;
     return this.state === 'connected';
   };
+
+  /**
+   * The pause that parked a command of the stream is over: the command runs (it may be
+   * parked again by a new pause), its bytes go on to sub-replicas, then what was read
+   * meanwhile is processed. Called on a later turn, as Redis resumes unblocked clients.
+   */
+  resumeParked(): void {
+    const parked = this.parked;
+    if (parked === null || this.state !== 'connected') return;
+    if (!this.server.applyFromPrimary(parked.argv)) return;
+    this.parked = null;
+    this.offset += parked.bytes;
+    this.server.primary.proxy(this.unproxied);
+    this.unproxied = Buffer.alloc(0);
+    const held = this.heldStream;
+    this.heldStream = null;
+    if (held !== null) this.feedStream(held);
+  }
+
+  /** slave_read_repl_offset: the stream's bytes read, parsed or held behind a parked command. */
+  get readReplOffset(): number {
+    return this.readOffset + (this.heldStream?.length ?? 0);
+  }
 
   /**
    * A read of the stream: its whole commands are run, then passed on as the bytes they
@@ -597,6 +634,11 @@ export class PrimaryLink {
   private feedStream(chunk: Buffer): void {
     const parser = this.parser;
     if (parser === null) return;
+    if (this.parked !== null) {
+      // Behind a parked command: kept, in order, unparsed (copied: the socket may reuse it).
+      this.heldStream = this.heldStream === null ? Buffer.from(chunk) : Buffer.concat([this.heldStream, chunk]);
+      return;
+    }
     const before = this.readOffset;
     const result = parser.feed(chunk, this.onCommand);
     if (result === FeedResult.ProtocolError) {
@@ -604,7 +646,15 @@ export class PrimaryLink {
       this.dropLink(true);
       return;
     }
-    const parsed = this.readOffset - before;
+    // onCommand may have parked a command (TypeScript cannot see it change this.parked).
+    const parked = this.parked as { bytes: number } | null;
+    if (parked !== null) {
+      // What follows the parked command waits unparsed; the command's own bytes are not passed on yet.
+      const rest = chunk.subarray(parser.stoppedAt);
+      if (rest.length > 0) this.heldStream = Buffer.from(rest);
+      chunk = chunk.subarray(0, parser.stoppedAt);
+    }
+    const parsed = this.readOffset - before - (parked?.bytes ?? 0);
     const held = this.unproxied;
     if (held.length === 0 && parsed === chunk.length) {
       this.server.primary.proxy(chunk);

@@ -324,14 +324,26 @@ export class Connection implements ClientTransport, ReplicaSocket {
     });
   }
 
-  /** Runs what the client sent while it was blocked (Redis's processUnblockedClients). */
+  /**
+   * Runs what the client sent while it was blocked (Redis's processUnblockedClients):
+   * first the command CLIENT PAUSE parked, if any, from the start, then the rest.
+   */
   private resumeHeld(): void {
+    const client = this.client;
+    const parked = client.parkedCommand;
     const held = this.held;
-    if (held === null || this.closed || this.closeAsap || this.client.blocked) return;
-    this.held = null;
+    if ((held === null && parked === null) || this.closed || this.closeAsap || client.blocked) return;
     this.server.beginBatch(this);
     try {
-      this.runBatch(held, held.length);
+      if (parked !== null) {
+        client.parkedCommand = null;
+        if (!this.sink(parked) || held === null) {
+          this.flush();
+          return;
+        }
+      }
+      this.held = null;
+      this.runBatch(held!, held!.length);
     } finally {
       this.server.endBatch();
     }
@@ -362,8 +374,8 @@ export class Connection implements ClientTransport, ReplicaSocket {
     stats.netInputBytes += length;
     stats.totalReadsProcessed++;
     this.client.lastInteraction = Date.now();
-    if (this.client.blocked || this.held !== null) {
-      // Blocked (or about to go on with what it sent while blocked): kept, in order.
+    if (this.client.blocked || this.held !== null || this.client.parkedCommand !== null) {
+      // Blocked or paused (or about to go on with what it sent meanwhile): kept, in order.
       this.hold(chunk, 0, length);
       return;
     }

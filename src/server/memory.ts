@@ -283,6 +283,8 @@ export class Memory implements MemoryContext {
     if (max <= 0) return 'ok';
     // A replica with replica-ignore-maxmemory leaves evictions to its primary's DELs.
     if (this.keyspace.followsPrimary && this.config.bool('replica-ignore-maxmemory')) return 'ok';
+    // While clients are paused the dataset stays as it is (Redis's isSafeToPerformEvictions).
+    if (this.keyspace.frozen) return 'ok';
     let used = this.used();
     if (used <= max) {
       this.underLimit();

@@ -15,6 +15,7 @@ import { ClientIds, type Client, type ServerInfo, type ServerStats, type Shutdow
 import { createCommandTable } from '../commands/command-groups.js';
 import type { CommandTable } from '../commands/table.js';
 import { BlockingRegistry } from '../commands/blocking.js';
+import { ClientPause, PAUSE_OFF } from '../commands/client-pause.js';
 import { WatchRegistry } from '../commands/watch.js';
 import { Tracking } from '../commands/tracking.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
@@ -48,6 +49,11 @@ import { SlowLog } from '../commands/slowlog.js';
 import { LatencyMonitor } from '../commands/latency-monitor.js';
 import { applyConfigChange, type ConfigSubjects } from './config-effects.js';
 import { finalSave, signalShutdownOptions, type ShutdownHost, type Supervisor } from './shutdown.js';
+import { MetricsEndpoint, type MetricsHost } from './metrics-endpoint.js';
+import { GcPauses } from './gc-pauses.js';
+import { infoToPrometheus } from './info-metrics.js';
+import { infoText } from '../commands/info-sections.js';
+import { bucketOf, upperBoundOf } from '../keyspace/expiry/lag-window.js';
 
 /**
  * The composition root: a LapseServer builds and wires every part of one server (its
@@ -114,7 +120,7 @@ export class StartupError extends Error {}
  * listeners with one Connection per client. Embeddable: createServer(options),
  * await listen(), await close().
  */
-export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects, ShutdownHost {
+export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects, ShutdownHost, MetricsHost {
   readonly config: Config;
   readonly keyspace: Keyspace;
   readonly commands: CommandTable;
@@ -127,6 +133,11 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     (index) => this.keyspace.dbs[index]!,
     () => this.keyspace.tick(),
   );
+  /** CLIENT PAUSE: while paused the dataset is held constant (no expiry, no eviction). */
+  readonly pause = new ClientPause((on) => {
+    this.keyspace.freeze(on);
+    if (!on) this.replication.pauseEnded();
+  });
   readonly pubsub = new PubSubHub();
   readonly clientIds = new ClientIds();
   readonly notifier = new KeyspaceNotifier(this.pubsub);
@@ -144,6 +155,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   outputLimits: OutputBufferLimits;
   private readonly logger: Logger;
   private readonly listeners = new Listeners(this);
+  /** The Prometheus endpoint and the GC pauses it reports, while metrics-port is set (listen()). */
+  private metrics: MetricsEndpoint | null = null;
+  private gcPauses: GcPauses | null = null;
   readonly acl: Acl;
   private readonly connections = new Set<Connection>();
   /** The connections' clients by id (CLIENT TRACKING REDIRECT looks them up). */
@@ -309,6 +323,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       stream: this.writeStream,
       log: (level, message) => this.log(level, message),
       replicaOutputLimit: () => this.outputLimits.replica,
+      clientsPaused: () => this.pause.type !== PAUSE_OFF,
     });
     this.persistence.replicationInfo = () => this.replication.saveInfo();
     this.primaryLink = new PrimaryLink({
@@ -319,6 +334,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       loadFromPrimary: (source) => this.persistence.loadFromPrimary(source),
       datasetEmpty: () => this.keyspace.totalKeys === 0,
       resetPrimaryClient: (db) => {
+        // A client the previous link's pause parked leaves with that link.
+        if (this.primaryClient !== null) this.pause.forget(this.primaryClient);
         this.primaryClient = this.newPrimaryClient(db);
       },
       applyFromPrimary: (argv) => this.applyFromPrimary(argv),
@@ -387,6 +404,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.listeners.configureTls();
     this.fitMaxclientsToOpenFiles();
     const first = await this.listeners.open();
+    await this.openMetrics();
     this.memory.start();
     this.cron.start();
     this.logStartup();
@@ -400,18 +418,57 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     return first;
   }
 
+  /** metrics-port set: the Prometheus endpoint listens (on the bind addresses), and GC pauses are observed. */
+  private async openMetrics(): Promise<void> {
+    const port = this.config.number('metrics-port');
+    if (port === 0 || this.metrics !== null) return;
+    const endpoint = new MetricsEndpoint(this);
+    try {
+      await endpoint.open(port);
+    } catch (e) {
+      await this.listeners.close();
+      throw e;
+    }
+    this.metrics = endpoint;
+    this.gcPauses = new GcPauses();
+    this.gcPauses.start();
+    this.log('notice', `Metrics (Prometheus) at ${endpoint.describe().map((a) => `http://${a}/metrics`).join(', ')}`);
+  }
+
+  /** The metrics endpoint's port (0: none). */
+  get metricsPort(): number {
+    return this.metrics?.port ?? 0;
+  }
+
+  /** The Prometheus text: INFO's fields (info-metrics.ts), the expiry lag histogram, GC pauses. */
+  metricsText(): string {
+    const lag = this.keyspace.expiryLag.cumulative(LAG_BOUNDS_MS);
+    return infoToPrometheus(infoText(this, ['all']), {
+      reclaimLag: { boundsSeconds: LAG_BOUNDS_SECONDS, atMost: lag.atMost, count: lag.count, sumSeconds: lag.sumMs / 1000 },
+      gc: this.gcPauses?.stats,
+    });
+  }
+
   private newPrimaryClient(db: number): Client {
     const link = this.primaryLink;
-    return newPrimaryClient(this, db, { address: `${link.host}:${link.port}`, close: () => link.disconnect() });
+    return newPrimaryClient(this, db, {
+      address: `${link.host}:${link.port}`,
+      close: () => link.disconnect(),
+      // CLIENT PAUSE is over: the stream goes on from the parked command, on a later turn.
+      unblocked: () => setImmediate(() => link.resumeParked()),
+    });
   }
 
   /**
    * One command of the primary's stream, run as the primary's client: keys past their
    * deadline still exist for it (the primary's DEL removes them), its replies are dropped.
+   * false if CLIENT PAUSE parked it (the link holds the stream until the pause ends).
    */
-  private applyFromPrimary(argv: string[]): void {
+  private applyFromPrimary(argv: string[]): boolean {
     // A partial resync after REPLICAOF from a primary: the new primary's stream starts with a SELECT.
     const c = (this.primaryClient ??= this.newPrimaryClient(0));
+    // Run again after a pause: the link keeps the parked command itself.
+    c.parkedCommand = null;
     const reply = this.reply;
     const mark = reply.mark();
     const protocol = reply.protocol;
@@ -425,6 +482,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       reply.rollback(mark);
       reply.protocol = protocol;
     }
+    return c.parkedCommand === null;
   }
 
   /**
@@ -463,8 +521,11 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       // A suspended script is not resumed again (SHUTDOWN NOSAVE during it: its caller gets nothing, as in Redis).
       this.scripts.close();
       this.blocking.close();
+      this.pause.close();
       for (const c of [...this.connections]) c.destroy();
       await this.listeners.close();
+      await this.metrics?.close();
+      this.gcPauses?.stop();
       await this.persistence.abortBgsave();
       this.primaryLink.close();
       this.replication.close();
@@ -603,6 +664,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.watches.unwatchAll(connection.client);
     this.pubsub.removeClient(connection.client);
     this.blocking.forget(connection.client);
+    this.pause.forget(connection.client);
   }
 
   /**
@@ -732,6 +794,16 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.cron.setHz(hz);
   }
 }
+
+/**
+ * The reclaim-lag histogram's bounds, ms: round values moved to the upper bound of the
+ * lag window's bucket that holds them (exact below 64 ms; 100 -> 101, 1000 -> 1007), so
+ * that each bucket's count is exact.
+ */
+const LAG_BOUNDS_MS: readonly number[] = [0, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000].map((ms) =>
+  upperBoundOf(bucketOf(ms)),
+);
+const LAG_BOUNDS_SECONDS: readonly number[] = LAG_BOUNDS_MS.map((ms) => ms / 1000);
 
 export function createServer(options: ServerOptions = {}): LapseServer {
   return new LapseServer(options, processMemoryBefore(options.ownsProcess === true));

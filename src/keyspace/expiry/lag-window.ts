@@ -34,6 +34,13 @@ export class LagWindow {
   private readonly totals: Float64Array;
   /** Absolute number (time / sliceMs) of the slice being filled. */
   private slice = -Infinity;
+  /**
+   * Every lag since the start (or reset()), by bucket, with their number and sum: the
+   * counters of a Prometheus histogram, which only grow (cumulative()).
+   */
+  private readonly allCounts = new Float64Array(BUCKETS);
+  private allSamples = 0;
+  private allSumMs = 0;
 
   constructor(
     private readonly sliceMs = 5_000,
@@ -50,8 +57,12 @@ export class LagWindow {
     if (s > this.slice) this.moveTo(s);
     const i = ((this.slice % this.slices) + this.slices) % this.slices;
     const lag = lagMs > 0 ? Math.floor(lagMs) : 0;
-    this.counts[i * BUCKETS + bucketOf(lag)]!++;
+    const b = bucketOf(lag);
+    this.counts[i * BUCKETS + b]!++;
     this.totals[i]!++;
+    this.allCounts[b]!++;
+    this.allSamples++;
+    this.allSumMs += lag;
     if (lag > this.maxes[i]!) this.maxes[i] = lag;
   }
 
@@ -69,8 +80,27 @@ export class LagWindow {
     return { samples, p50: this.percentile(0.5, samples, max), p99: this.percentile(0.99, samples, max), max };
   }
 
+  /**
+   * Every lag recorded since the start (or reset()): how many were at most each bound
+   * (ms, ascending; exact when each bound is a bucket's upper bound, see upperBoundOf),
+   * their number and their sum in ms.
+   */
+  cumulative(boundsMs: readonly number[]): { atMost: number[]; count: number; sumMs: number } {
+    const atMost: number[] = [];
+    let seen = 0;
+    let b = 0;
+    for (const bound of boundsMs) {
+      while (b < BUCKETS && upperBoundOf(b) <= bound) seen += this.allCounts[b++]!;
+      atMost.push(seen);
+    }
+    return { atMost, count: this.allSamples, sumMs: this.allSumMs };
+  }
+
   /** Forgets every sample (CONFIG RESETSTAT). */
   reset(): void {
+    this.allCounts.fill(0);
+    this.allSamples = 0;
+    this.allSumMs = 0;
     this.counts.fill(0);
     this.maxes.fill(0);
     this.totals.fill(0);
