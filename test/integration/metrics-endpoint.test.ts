@@ -86,6 +86,9 @@ describe('metrics-port', () => {
     expect(lines).toContain('redis_errors_total{err="ERR"} 1');
     expect(lines).toContain('redis_memory_max_bytes 0');
     expect(r.body).toMatch(/^redis_commands_processed_total \d+$/m);
+    // From INFO commandstats: the two SETs, their time.
+    expect(lines).toContain('redis_commands_total{cmd="set"} 2');
+    expect(r.body).toMatch(/^redis_commands_duration_seconds_total\{cmd="set"\} \d+(\.\d+)?(e-?\d+)?$/m);
     expect(r.body).toMatch(/^redis_instance_info\{role="master",redis_version="7\.0\.15",.*\} 1$/m);
     expect(r.body).toMatch(/^lapse_expired_reclaim_lag_seconds_bucket\{le="\+Inf"\} \d+$/m);
     expect(r.body).toMatch(/^lapse_expired_keys_past_deadline 0$/m);
