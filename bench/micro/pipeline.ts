@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/micro/pipeline.ts [commands=1000000] [workload names, comma separated]
  *
+ * TIMING=0 turns command timing off (command-timing no); CHUNK=n commands per read (16).
  * STREAM=1 attaches a consumer to the write stream (bytes thrown away), as a replica
  * would: what propagating every write costs.
  */
@@ -51,6 +52,8 @@ const workloads: Record<string, (i: number) => string[]> = {
 const transport = socketlessTransport('benchmark client', '127.0.0.1:1');
 
 const server = createServer({ port: 0 });
+// TIMING=0: commands are not timed (command-timing no), to see what timing costs.
+if (process.env.TIMING === '0') server.config.setMany([['command-timing', 'no']]);
 if (process.env.STREAM === '1') server.writeStream.subscribe(() => {});
 const client = new Client(server, transport);
 const parser = new RequestParser(server.parserLimits);
@@ -64,7 +67,8 @@ const sink = (argv: string[]) => {
 };
 
 function run(name: string, make: (i: number) => string[]): void {
-  const chunkCommands = 16; // one read = 16 pipelined commands, as redis-benchmark -P 16
+  // One read = 16 pipelined commands, as redis-benchmark -P 16 (CHUNK=1: one command per read, as -P 1).
+  const chunkCommands = Number(process.env.CHUNK ?? 16);
   const chunks: Buffer[] = [];
   for (let i = 0; i < N; i += chunkCommands) {
     let s = '';
@@ -77,6 +81,8 @@ function run(name: string, make: (i: number) => string[]): void {
     const t = process.hrtime.bigint();
     for (const c of chunks) {
       parser.feed(c, sink);
+      // A connection ends the read's last command's time before writing its replies.
+      server.commandTimer.close();
       server.reply.take();
     }
     timings.push(Number(process.hrtime.bigint() - t) / executed);

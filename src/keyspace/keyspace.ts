@@ -160,16 +160,17 @@ export class Keyspace implements DatabaseEvents {
    * anything is, each wheel within its share of the time (TimerWheel.runDue): the server
    * calls it around each batch of commands (one read of a connection), so expiry keeps up
    * on a busy event loop, not only on the wheels' own timers once per turn. Costs one
-   * comparison when nothing is due; reads no clock.
+   * comparison when nothing is due; reads no clock. Returns whether anything was due.
    */
-  expireDue(now: number = this.now): void {
-    if (now < this.nextExpiry) return;
+  expireDue(now: number = this.now): boolean {
+    if (now < this.nextExpiry) return false;
     this.nextExpiry = Infinity;
     for (const db of this.dbs) {
       db.expireDue(now);
       const at = db.expiryDueAt;
       if (at < this.nextExpiry) this.nextExpiry = at;
     }
+    return true;
   }
 
   /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE 0|1, and not held, and a primary). */

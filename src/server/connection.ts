@@ -21,7 +21,8 @@ export interface ConnectionHost extends ServerContext {
   /** The buffer this server's plain TCP connections read into (shared-read.ts). */
   readonly readBuffer: Buffer;
   /** A read's commands start (expiry catch-up, pub/sub messages in line with replies). */
-  beginBatch(connection: Connection): void;
+  /** `started`: the clock's monotonic() when the read began (the time it runs at), if the caller read it. */
+  beginBatch(connection: Connection, started?: number): void;
   /** The read's commands are done: queued pub/sub messages go out. */
   endBatch(): void;
   /** This connection has pub/sub messages queued, to write at the end of the batch. */
@@ -374,12 +375,15 @@ export class Connection implements ClientTransport, ReplicaSocket {
     stats.netInputBytes += length;
     stats.totalReadsProcessed++;
     this.client.lastInteraction = Date.now();
+    // One clock read for the expiry catch-up's time and the start of the read's first
+    // command (command-timing.ts).
+    const started = this.server.clock.monotonic();
     if (this.client.blocked || this.held !== null || this.client.parkedCommand !== null) {
       // Blocked or paused (or about to go on with what it sent meanwhile): kept, in order.
       this.hold(chunk, 0, length);
       return;
     }
-    this.server.beginBatch(this);
+    this.server.beginBatch(this, started);
     try {
       this.runBatch(chunk, length);
     } finally {
@@ -409,13 +413,13 @@ export class Connection implements ClientTransport, ReplicaSocket {
       this.destroy();
       return;
     }
-    // The read's last command ends here, before its replies are written (command-timing.ts).
-    this.server.commandTimer.close();
     this.flush();
   }
 
   /** Writes the replies encoded for this client, and closes after them if asked to. */
   flush(): void {
+    // The read's last command ends here, before its replies are written (command-timing.ts).
+    this.server.commandTimer.close();
     this.write();
     if (this.client.closeAfterReply && !this.closed) {
       this.closed = true;

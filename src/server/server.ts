@@ -677,9 +677,12 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
    * connection's client go in line with its replies, messages for others are queued
    * until endBatch.
    */
-  beginBatch(connection: Connection): void {
+  beginBatch(connection: Connection, started?: number): void {
     this.inBatch = true;
-    this.keyspace.expireDue(this.clock.now());
+    if (started === undefined) this.keyspace.expireDue(this.clock.now());
+    // Nothing was due: the read's first command may start at the time already read
+    // (the catch-up's work is never counted as a command's time).
+    else if (!this.keyspace.expireDue(this.clock.wallAt(started))) this.commandTimer.offerStart(started);
     this.pubsub.current = connection.client;
     this.tracking.current = connection.client;
   }
