@@ -140,3 +140,10 @@ export function run(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat, 100 ticks a second). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

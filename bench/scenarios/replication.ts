@@ -1,5 +1,4 @@
-import fs from 'node:fs';
-import { startServer, run, type BenchServer, type ServerName } from '../lib/servers.js';
+import { cpuSeconds, startServer, run, type BenchServer, type ServerName } from '../lib/servers.js';
 import { ProbeClient } from '../lib/resp-client.js';
 import { progress } from '../lib/progress.js';
 import { sessionsPayload } from '../lib/payload.js';
@@ -48,13 +47,6 @@ async function waitLinked(replica: BenchServer, timeoutMs: number): Promise<void
 }
 
 const SYNC_ARGS = ['--repl-diskless-sync-delay', '0'];
-
-/** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat, 100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 export async function replication(ctx: ScenarioContext): Promise<void> {
   const rounds = ctx.quick ? 1 : 3;
