@@ -10,6 +10,9 @@ import { redactedArguments } from './redaction.js';
 import type { SlowLog } from './slowlog.js';
 import type { LatencyMonitor } from './latency-monitor.js';
 
+/** What the timer holds between commands instead of a command's arguments (no allocation per command). */
+const NO_ARGUMENTS: readonly string[] = [];
+
 /**
  * How long commands run, for INFO commandstats (usec), latencystats (a histogram per
  * command), the slow log and the latency monitor: what Redis's call() measures around a
@@ -43,7 +46,7 @@ export class CommandTimer {
   private offered = -1;
   private cmd: CommandSpec | null = null;
   private client: Client | null = null;
-  private argv: readonly string[] = [];
+  private argv: readonly string[] = NO_ARGUMENTS;
   private start = 0;
 
   constructor(
@@ -91,7 +94,7 @@ export class CommandTimer {
     const argv = this.argv;
     this.cmd = null;
     this.client = null;
-    this.argv = [];
+    this.argv = NO_ARGUMENTS;
     this.record(c, cmd, argv, (now - this.start) * 1000);
   }
 
