@@ -43,13 +43,15 @@ export interface BlockableClient {
 }
 
 /**
- * Times the serving of a blocked client, for its command's statistics (Redis's
- * updateStatsOnUnblock; command-timing.ts implements it). Timeouts are not timed.
+ * What the server does around the serving of a blocked client from a key (not around a
+ * timeout): its command's statistics (Redis's updateStatsOnUnblock), and the client runs
+ * as the current client meanwhile, so that invalidations of its own writes follow its
+ * reply (client-side caching). `served` runs once the reply is queued.
  */
-export interface ServeTiming {
-  servingStarts(): number;
-  servingTook(start: number): number;
-  served(c: BlockableClient, us: number, failed: boolean): void;
+export interface ServeHooks {
+  /** Returns what served() gets back (the start time). */
+  servingStarts(c: BlockableClient): number;
+  served(c: BlockableClient, start: number, failed: boolean): void;
 }
 
 /** What a blocked client waits for: set by the blocking command that parked it. */
@@ -138,8 +140,8 @@ export class BlockingRegistry {
   /** `${dbIndex}\n${key}` of the keys in ready. */
   private readonly readySet = new Set<string>();
   private inTimeoutTable = 0;
-  /** Set by the server: serving a client from a key is timed for its command's statistics. */
-  timing: ServeTiming | null = null;
+  /** Set by the server: what it does around serving a client from a key. */
+  hooks: ServeHooks | null = null;
 
   constructor(
     /**
@@ -304,18 +306,18 @@ export class BlockingRegistry {
     const protocol = reply.protocol;
     const mark = reply.mark();
     reply.protocol = c.protocol;
-    const timing = timed ? this.timing : null;
-    const start = timing === null ? 0 : timing.servingStarts();
+    const hooks = timed ? this.hooks : null;
+    const start = hooks === null ? 0 : hooks.servingStarts(c);
     try {
       write(c);
     } finally {
       reply.protocol = protocol;
     }
     const bytes = reply.cut(mark);
-    // Served (not timed out): the command's statistics, with the time serving took. An error reply (BLMOVE to a key of another type) is a failed call.
-    if (timing !== null) timing.served(c, timing.servingTook(start), bytes.length !== 0 && bytes[0] === 0x2d);
     this.remove(waiter);
     if (bytes.length !== 0) c.transport.push(bytes);
+    // Served (not timed out), its reply queued: an error reply (BLMOVE to a key of another type) is a failed call.
+    if (hooks !== null) hooks.served(c, start, bytes.length !== 0 && bytes[0] === 0x2d);
     c.transport.unblocked();
   }
 

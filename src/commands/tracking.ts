@@ -281,6 +281,31 @@ export class Tracking {
   }
 
   /**
+   * A blocked client is being served from a key (BLMOVE pushing to its destination): it is
+   * the current client meanwhile, as in Redis, so invalidations of its own writes wait for
+   * its reply. Returns what endServing() needs to put back.
+   */
+  startServing(c: Client): { current: Client | null; deferSelf: boolean; pending: (string | typeof FLUSH)[] } {
+    const saved = { current: this.current, deferSelf: this.deferSelf, pending: this.pending };
+    this.current = c;
+    this.deferSelf = true;
+    this.pending = [];
+    return saved;
+  }
+
+  /** The served client's reply is queued: its own invalidations follow it, through its queue of messages. */
+  endServing(c: Client, saved: { current: Client | null; deferSelf: boolean; pending: (string | typeof FLUSH)[] }): void {
+    const pending = this.pending;
+    this.current = saved.current;
+    this.deferSelf = saved.deferSelf;
+    this.pending = saved.pending;
+    for (const key of pending) {
+      if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, true);
+      else this.send(c, key, null, true);
+    }
+  }
+
+  /**
    * The running client's command is over (Redis's afterCommand at the top level, then
    * resetClient): its own invalidations go after its reply, and CLIENT CACHING's effect
    * ends with the command that follows it, unless inside MULTI or the command was CLIENT.

@@ -245,7 +245,20 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     }
     this.keyspace = new Keyspace(this.clock, this.config.number('databases'));
     this.commandTimer = new CommandTimer(this.clock, new SlowLog(), new LatencyMonitor());
-    this.blocking.timing = this.commandTimer;
+    // Serving a blocked client from a key: its command's statistics, and it runs as the
+    // current client so that invalidations of its own writes follow its reply.
+    const timer = this.commandTimer;
+    const servings: ReturnType<Tracking['startServing']>[] = [];
+    this.blocking.hooks = {
+      servingStarts: (c) => {
+        servings.push(this.tracking.startServing(c as Client));
+        return timer.servingStarts();
+      },
+      served: (c, start, failed) => {
+        timer.served(c as Client, timer.servingTook(start), failed);
+        this.tracking.endServing(c as Client, servings.pop()!);
+      },
+    };
     // EVAL's engine: made now (cheap), its Lua state at the first script; Memory leaves its WebAssembly memory out.
     this.scripts = new ScriptEngine({
       log: (level, message) => this.log(level, message),

@@ -191,6 +191,20 @@ describe('CLIENT TRACKING, default mode', () => {
     await s.compare('own writes');
   });
 
+  test('a blocked BLMOVE served by another client: its own write\'s invalidation follows its reply', async () => {
+    const s = await scenario(2);
+    await s.send(1, 'RPUSH', 'list2', 'a');
+    await s.send(0, 'HELLO', '3');
+    await s.send(0, 'CLIENT', 'TRACKING', 'ON');
+    await s.send(0, 'LRANGE', 'list2', '0', '-1');
+    // #0 blocks (no PING after it: its answer comes when it is served).
+    for (const c of s.conns[0]!) c.write(encodeCommand(['BLMOVE', 'list1', 'list2', 'LEFT', 'LEFT', '0']));
+    await s.wait(100);
+    await s.send(1, 'RPUSH', 'list1', 'foo');             // serves #0: "foo", then the invalidation of list2
+    await s.wait(100);
+    await s.compare('served BLMOVE');
+  });
+
   test('inside MULTI and scripts: reads in EXEC are tracked; a script tracks its declared keys once it reads', async () => {
     const s = await scenario(2);
     await s.send(0, 'HELLO', '3');
