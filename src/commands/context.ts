@@ -204,6 +204,8 @@ export interface ServerContext {
    * scripts may call the commands flagged noscript.
    */
   scriptDenyDisabled: boolean;
+  /** DEBUG PAUSE-CRON 1 (Redis's pause_cron, for its tests): the cron skips its work. */
+  cronPaused: boolean;
   /** FUNCTION's libraries and their Lua state (function-commands.ts). */
   readonly functions: FunctionEngine;
   /** The client scripts run their commands on (made at the first script run: script-commands.ts). */

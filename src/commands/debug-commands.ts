@@ -217,6 +217,8 @@ const HELP: readonly string[] = [
   '    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
   'SLEEP <seconds>',
   '    Stop the server for <seconds>. Decimals allowed.',
+  'PAUSE-CRON <0|1>',
+  '    Stop periodic cron job processing.',
   'HELP',
   '    Prints this help.',
 ];
@@ -315,8 +317,12 @@ function debug(c: Client, argv: string[]): void {
     c.reply.simple('OK');
   } else if (sub === 'quicklist-packed-threshold' && n === 3) quicklistPackedThreshold(c, argv);
   else if (sub === 'change-repl-id' && n === 2) {
-    // lapse has no replication: nothing to change (Redis logs the same line).
     c.server.log('warning', 'Changing replication IDs after receiving DEBUG change-repl-id');
+    c.server.replication.changeReplid();
+    c.reply.simple('OK');
+  } else if (sub === 'pause-cron' && n === 3) {
+    // The server's cron skips its work while set (Redis's server.pause_cron, for its tests).
+    c.server.cronPaused = atoi(argv[2]!) !== 0;
     c.reply.simple('OK');
   } else c.reply.error(errSubcommandSyntax(argv[0]!, argv[1]!));
 }

@@ -689,6 +689,12 @@ export class Primary {
     this.replid = replid;
   }
 
+  /** DEBUG CHANGE-REPL-ID: a new replication id and no second one (Redis's changeReplicationId, clearReplicationId2). */
+  changeReplid(): void {
+    this.replid = randomReplid();
+    this.clearReplid2();
+  }
+
   /** Closes every replica's connection (they reconnect, and resync). */
   dropReplicas(): void {
     for (const link of [...this.replicas]) this.drop(link);

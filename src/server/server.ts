@@ -187,6 +187,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   /** The client the primary's stream runs on while this server is a replica. */
   private primaryClient: Client | null = null;
   scriptDenyDisabled = false;
+  cronPaused = false;
   /** The client scripts run their commands on (made at the first script run). */
   scriptClient: Client | null = null;
   /** FUNCTION's libraries and their Lua state (a second one, as Redis has), made at the first library. */
@@ -774,6 +775,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     // timed out (processEventsWhileBlocked) does not run: no save point, eviction or
     // client timeout changes anything under a suspended script.
     if (this.scripts.busy !== null || this.functions.busy !== null) return;
+    if (this.cronPaused) return;
     const stats = this.stats;
     const now = Date.now();
     this.clock.resync();

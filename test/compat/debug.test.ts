@@ -203,3 +203,38 @@ describe('DEBUG DIGEST-VALUE', () => {
     expect(await p.l.call('DEBUG', 'DIGEST')).not.toEqual(before);
   });
 });
+
+describe('DEBUG PAUSE-CRON and CHANGE-REPL-ID', () => {
+  test('PAUSE-CRON 1 stops the cron (an idle client outlives `timeout`), 0 starts it again', async () => {
+    await p.exact('CONFIG', 'SET', 'timeout', '1');                        // exact
+    await p.exact('DEBUG', 'PAUSE-CRON', '1');                             // exact: OK
+    const idle = await p.connect();
+    await sleep(2500);
+    for (const c of idle) expect(c.isClosed).toBe(false);                 // the cron did not close it
+    await p.exact('DEBUG', 'PAUSE-CRON', '0');                             // exact: OK
+    await sleep(2500);
+    for (const c of idle) expect(c.isClosed).toBe(true);                  // now it did, on both
+    // (The default connections were idle too: a new one sets timeout back.)
+    await p.exactOn(await p.connect(), 'CONFIG', 'SET', 'timeout', '0');
+    await p.reset();
+  }, 15_000);
+
+  test('CHANGE-REPL-ID: a new master_replid, no second one', async () => {
+    const replids = async () => {
+      const [r, l] = await p.both(['INFO', 'replication']);
+      const pick = (b: Buffer) => {
+        const t = b.toString('latin1');
+        return [/master_replid:(\w+)/.exec(t)![1]!, /master_replid2:(\w+)/.exec(t)![1]!, /second_repl_offset:(-?\d+)/.exec(t)![1]!];
+      };
+      return [pick(r), pick(l)];
+    };
+    const [r0, l0] = await replids();
+    await p.exact('DEBUG', 'CHANGE-REPL-ID');                              // exact: OK
+    const [r1, l1] = await replids();
+    for (const [before, after] of [[r0!, r1!], [l0!, l1!]]) {
+      expect(after[0]).not.toBe(before[0]);
+      expect(after[0]).toMatch(/^[0-9a-f]{40}$/);
+      expect(after.slice(1)).toEqual(['0'.repeat(40), '-1']);
+    }
+  });
+});
