@@ -70,7 +70,7 @@ export async function commandTiming(ctx: ScenarioContext): Promise<void> {
           `(median of ${rounds} paired rounds, ${fmt(Math.min(...cpuRatios), 3)}..${fmt(Math.max(...cpuRatios), 3)}; ` +
           `medians ${fmt(median(on.map((r) => r.cpuUsPerCommand)), 2)} vs ${fmt(median(off.map((r) => r.cpuUsPerCommand)), 2)} µs); ` +
           `throughput on / off = ${fmt(median(rpsRatios), 3)} (${fmt(Math.min(...rpsRatios), 3)}..${fmt(Math.max(...rpsRatios), 3)}). ` +
-          'Target: CPU <= 1.02.',
+          `CPU ratio by round: ${cpuRatios.map((r) => fmt(r, 3)).join(' ')}. Target: CPU <= 1.02.`,
       );
     }
   }
