@@ -169,7 +169,9 @@ export class Primary {
    */
   private proxying = false;
 
-  constructor(private readonly host: PrimaryHost) {}
+  constructor(private readonly host: PrimaryHost) {
+    this.refreshGoodReplicas();
+  }
 
   /** The replication info a snapshot carries (rdbPopulateSaveInfo), once there is a backlog. */
   saveInfo(): ReplicationSaveInfo | null {
@@ -595,22 +597,27 @@ export class Primary {
     }
   }
 
-  /** min-replicas-to-write with min-replicas-max-lag: writes are refused (NOREPLICAS). */
-  get writesRefused(): boolean {
-    const config = this.host.config;
-    const min = config.number('min-replicas-to-write');
-    return min > 0 && config.number('min-replicas-max-lag') > 0 && this.goodReplicas < min;
-  }
+  /**
+   * min-replicas-to-write with min-replicas-max-lag: writes are refused (NOREPLICAS).
+   * Kept up to date by refreshGoodReplicas (the dispatcher reads it for every command:
+   * no parameter lookups there).
+   */
+  writesRefused = false;
 
-  /** Redis's refreshGoodSlavesCount. */
+  /** Redis's refreshGoodSlavesCount (at start, on the parameters' change, on replica events, by the cron). */
   refreshGoodReplicas(): void {
     const config = this.host.config;
     const maxLag = config.number('min-replicas-max-lag');
-    if (config.number('min-replicas-to-write') === 0 || maxLag === 0) return;
+    const min = config.number('min-replicas-to-write');
+    if (min === 0 || maxLag === 0) {
+      this.writesRefused = false;
+      return;
+    }
     const now = unixNow();
     let good = 0;
     for (const link of this.replicas) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
     this.goodReplicas = good;
+    this.writesRefused = good < min;
   }
 
   // ---- Life of the links ----------------------------------------------------------------
