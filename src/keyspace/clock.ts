@@ -25,17 +25,33 @@ export interface Clock {
 
 export type TimerHandle = unknown;
 
+/**
+ * The offset from performance.now() to the wall clock, read where Date.now() turns to the
+ * next millisecond (so the wall time is that millisecond, to within one loop turn), less
+ * 1 µs so that the derived time is never ahead.
+ */
+function calibrate(): number {
+  const start = Date.now();
+  for (;;) {
+    const m = performance.now();
+    const wall = Date.now();
+    if (wall !== start) return wall - m - 0.001;
+  }
+}
+
 /** setTimeout's delay is a signed 32-bit number of milliseconds. */
 const MAX_TIMEOUT = 2 ** 31 - 1;
 
 export class SystemClock implements Clock {
   /**
-   * wallAt(m) is floor(offset + m). performance.timeOrigin can be a millisecond off
-   * Date.now(), so the offset starts from Date.now() and is checked by resync(): it is
-   * moved only when floor(offset + m) leaves Date.now() (the clock was set, or drifted a
-   * whole millisecond), to the middle of Date.now()'s millisecond.
+   * wallAt(m) is floor(offset + m), which must never run ahead of Date.now() (a command's
+   * time ahead of the wall clock would expire keys early, and Redis's mstime() never is).
+   * So the offset is taken at an edge of Date.now()'s millisecond (calibrate(): a spin of
+   * at most 1 ms), where the wall clock is known to the microsecond, less a microsecond's
+   * margin; resync() calibrates again only when wallAt has left Date.now()'s millisecond
+   * (the clock was set).
    */
-  private offset = Date.now() + 0.5 - performance.now();
+  private offset = calibrate();
 
   now(): number {
     return Date.now();
@@ -49,7 +65,11 @@ export class SystemClock implements Clock {
     const m = performance.now();
     const wall = Date.now();
     const derived = this.offset + m;
-    if (derived < wall || derived >= wall + 1) this.offset = wall + 0.5 - m;
+    if (derived < wall - 1 || derived >= wall + 1) this.offset = calibrate();
+  }
+
+  monotonic(): number {
+    return performance.now();
   }
 
   setTimer(fn: () => void, delayMs: number): TimerHandle {
@@ -78,9 +98,6 @@ export class SystemClock implements Clock {
     return setImmediate(fn);
   }
 
-  monotonic(): number {
-    return performance.now();
-  }
 }
 
 interface ManualTimer {

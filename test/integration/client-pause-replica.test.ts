@@ -27,6 +27,17 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
   }
 }
 
+/** The scenario through one connection to each of a primary, its replica and the replica's replica; then `stop` stops them. */
+async function scenarioOn(ports: [number, number, number], stop: () => Promise<void>): Promise<Transcript> {
+  const [p, r, s] = ports.map((port) => new IORedis({ port, host: '127.0.0.1' })) as [IORedis, IORedis, IORedis];
+  try {
+    return await scenario(p, r, s);
+  } finally {
+    for (const c of [p, r, s]) c.disconnect();
+    await stop();
+  }
+}
+
 async function scenario(primary: IORedis, replica: IORedis, sub: IORedis): Promise<Transcript> {
   const t: Transcript = [];
   await until('link up', async () => /master_link_status:up/.test(await replica.info('replication')));
@@ -62,19 +73,13 @@ test('a replica under CLIENT PAUSE WRITE reads but does not apply its primary\'s
     const primary = await startRedis(['--repl-ping-replica-period', '3600', '--repl-diskless-sync-delay', '0']);
     const replica = await startRedis(['--replicaof', '127.0.0.1', String(primary.port), '--repl-diskless-sync-delay', '0']);
     const sub = await startRedis(['--replicaof', '127.0.0.1', String(replica.port)]);
-    const p = new IORedis({ port: primary.port, host: '127.0.0.1' });
-    const r = new IORedis({ port: replica.port, host: '127.0.0.1' });
-    const s = new IORedis({ port: sub.port, host: '127.0.0.1' });
-    try {
-      transcripts.push(await scenario(p, r, s));
-    } finally {
-      p.disconnect();
-      r.disconnect();
-      s.disconnect();
-      await sub.stop();
-      await replica.stop();
-      await primary.stop();
-    }
+    transcripts.push(
+      await scenarioOn([primary.port, replica.port, sub.port], async () => {
+        await sub.stop();
+        await replica.stop();
+        await primary.stop();
+      }),
+    );
   }
   // lapse: the same.
   {
@@ -84,19 +89,13 @@ test('a replica under CLIENT PAUSE WRITE reads but does not apply its primary\'s
     const replicaPort = (await replica.listen()).port;
     const sub = createServer({ port: 0, bind: '127.0.0.1', replicaof: `127.0.0.1 ${replicaPort}` });
     const subPort = (await sub.listen()).port;
-    const p = new IORedis({ port: primaryPort, host: '127.0.0.1' });
-    const r = new IORedis({ port: replicaPort, host: '127.0.0.1' });
-    const s = new IORedis({ port: subPort, host: '127.0.0.1' });
-    try {
-      transcripts.push(await scenario(p, r, s));
-    } finally {
-      p.disconnect();
-      r.disconnect();
-      s.disconnect();
-      await sub.close();
-      await replica.close();
-      await primary.close();
-    }
+    transcripts.push(
+      await scenarioOn([primaryPort, replicaPort, subPort], async () => {
+        await sub.close();
+        await replica.close();
+        await primary.close();
+      }),
+    );
   }
   expect(transcripts[0]).toContain('applied offset stayed: true');
   expect(transcripts[1]!.join('\n')).toBe(transcripts[0]!.join('\n'));

@@ -1,11 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import express from 'express';
 import session from 'express-session';
 import LegacyRedisStore from 'connect-redis-ioredis';
 import { Redis as IORedis } from 'ioredis';
-import { createServer, type LapseServer } from '../../src/index.js';
+import { suiteServer } from '../helpers/suite-server.js';
 
 /**
  * CLIENT PAUSE WRITE under a web app (express-session, connect-redis on ioredis): what an
@@ -14,14 +14,7 @@ import { createServer, type LapseServer } from '../../src/index.js';
  * waits for the reply), and every one of them completes, in order, once the pause ends,
  * with no error and no lost write.
  */
-let lapse: LapseServer;
-let lapsePort = 0;
-
-beforeAll(async () => {
-  lapse = createServer({ port: 0, bind: '127.0.0.1' });
-  lapsePort = (await lapse.listen()).port;
-});
-afterAll(() => lapse.close());
+const lapse = suiteServer();
 
 declare module 'express-session' {
   interface SessionData {
@@ -33,8 +26,8 @@ declare module 'express-session' {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('sessions: reads answer during a WRITE pause, changes wait and all complete after it', async () => {
-  const store = new IORedis({ port: lapsePort, host: '127.0.0.1' });
-  const admin = new IORedis({ port: lapsePort, host: '127.0.0.1' });
+  const store = new IORedis({ port: lapse.port, host: '127.0.0.1' });
+  const admin = new IORedis({ port: lapse.port, host: '127.0.0.1' });
   const app = express();
   app.use(
     session({
