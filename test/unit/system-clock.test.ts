@@ -27,3 +27,33 @@ test('a wheel that yields resumes at once on an idle event loop', async () => {
   expect(fired).toHaveLength(20);
   expect(Math.max(...fired), 'last node fired (ms after scheduling)').toBeLessThan(100);
 });
+
+/**
+ * A command's time comes from one performance.now() read (SystemClock.wallAt): it must
+ * never be ahead of Date.now() read after it (a command time ahead of the wall clock
+ * expires keys early; Redis's mstime() never is), and lags it by at most a millisecond.
+ */
+test('wallAt(monotonic()) is never ahead of Date.now() read after it, and at most 1 ms behind one read before', () => {
+  const clock = new SystemClock();
+  let ahead = 0;
+  let late = 0;
+  const until = Date.now() + 200;
+  while (Date.now() < until) {
+    const before = Date.now();
+    const derived = clock.wallAt(clock.monotonic());
+    const after = Date.now();
+    if (derived > after) ahead++;
+    if (derived < before - 1) late++;
+  }
+  expect(ahead).toBe(0);
+  expect(late).toBe(0);
+});
+
+test('resync() keeps a calibrated clock where it is', () => {
+  const clock = new SystemClock();
+  clock.resync();
+  const derived = clock.wallAt(clock.monotonic());
+  const after = Date.now();
+  expect(derived).toBeLessThanOrEqual(after);
+  expect(derived).toBeGreaterThanOrEqual(after - 2);
+});
