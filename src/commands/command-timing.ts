@@ -99,15 +99,21 @@ export class CommandTimer {
   }
 
   /**
-   * A command run inside another (EXEC's queue, a script's redis.call) starts: timed on
-   * its own, with two clock reads. Returns the start for endNested (-1: timing is off).
+   * Something timed on its own starts (a command run inside another: EXEC's queue, a
+   * script's redis.call; the serving of a blocked client), with two clock reads. Returns
+   * the start for elapsedUs (-1: timing is off).
    */
   startNested(): number {
     return this.enabled ? this.clock.monotonic() : -1;
   }
 
+  /** µs since startNested() returned `start`; 0 when timing is off. */
+  elapsedUs(start: number): number {
+    return start < 0 ? 0 : (this.clock.monotonic() - start) * 1000;
+  }
+
   endNested(start: number, c: Client, cmd: CommandSpec, argv: readonly string[]): void {
-    if (start >= 0) this.record(c, cmd, argv, (this.clock.monotonic() - start) * 1000);
+    if (start >= 0) this.record(c, cmd, argv, this.elapsedUs(start));
   }
 
   private record(c: Client, cmd: CommandSpec, argv: readonly string[], us: number): void {
@@ -139,16 +145,6 @@ export class CommandTimer {
     if (failed) blocked.cmd.failedCalls++;
     if (this.enabled) this.sample(c, blocked.cmd, blocked.argv, total);
     this.latency.addIfNeeded('command-unblocking', replyUs / 1000);
-  }
-
-  /** Where a blocked client's serving starts (for served()). */
-  servingStarts(): number {
-    return this.enabled ? this.clock.monotonic() : 0;
-  }
-
-  /** µs since servingStarts() returned `start` (0 when timing is off). */
-  servingTook(start: number): number {
-    return this.enabled ? (this.clock.monotonic() - start) * 1000 : 0;
   }
 }
 

@@ -430,3 +430,12 @@ export function errPrefixOverlapsExisting(prefix: string, existing: string): str
 export function errPrefixOverlapsProvided(prefix: string, other: string): string {
   return `ERR Prefix '${cString(prefix)}' overlaps with another provided prefix '${cString(other)}'. Prefixes for a single client must not overlap.`;
 }
+
+// The slow log and the latency monitor (slowlog.c, latency.c).
+/** SLOWLOG GET's count error, for a count that is not an integer too (getRangeLongFromObjectOrReply with a message). */
+export const ERR_SLOWLOG_COUNT = 'ERR count should be greater than or equal to -1';
+
+/** LATENCY GRAPH of an event with no samples. */
+export function errNoLatencySamples(event: string): string {
+  return `ERR No samples available for event '${event}'`;
+}

@@ -1,6 +1,5 @@
 import os from 'node:os';
 import type { ServerContext } from './context.js';
-import type { CommandSpec } from './table.js';
 import { REDIS_COMPAT_VERSION, VERSION } from '../version.js';
 import { bytesToHuman, cFixed } from '../util/format.js';
 import type { ParamValue } from '../config/params.js';
@@ -476,21 +475,13 @@ function cpuSection(): string {
   ]);
 }
 
-/** Commands and subcommands, each container followed by its subcommands, as Redis walks its table. */
-function* everyCommand(s: ServerContext): Generator<CommandSpec> {
-  for (const cmd of s.commands.commands()) {
-    yield cmd;
-    if (cmd.subcommands !== undefined) yield* cmd.subcommands.values();
-  }
-}
-
 /**
  * Commands that were called, refused or failed: calls, time in whole µs, the mean as a C
  * float printed with %.2f, refusals and failures (Redis's genRedisInfoStringCommandStats).
  */
 function commandstatsSection(s: ServerContext): string {
   const fields: [string, string][] = [];
-  for (const cmd of everyCommand(s)) {
+  for (const cmd of s.commands.everySpec()) {
     if (cmd.calls === 0 && cmd.failedCalls === 0 && cmd.rejectedCalls === 0) continue;
     const usec = Math.floor(cmd.usec);
     const perCall = cmd.calls === 0 ? 0 : Math.fround(Math.fround(usec) / cmd.calls);
@@ -512,7 +503,7 @@ function latencystatsSection(s: ServerContext): string {
   if (s.config.bool('latency-tracking')) {
     const text = s.config.string('latency-tracking-info-percentiles');
     const percentiles = text === '' ? [] : text.split(' ');
-    for (const cmd of everyCommand(s)) {
+    for (const cmd of s.commands.everySpec()) {
       const h = cmd.histogram;
       if (h === null) continue;
       fields.push([

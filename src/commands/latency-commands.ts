@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { Client, ServerContext } from './context.js';
+import { errNoLatencySamples } from './errors.js';
 import { cmd, container, type CommandDefinition } from './declare.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import type { CommandSpec } from './table.js';
@@ -64,7 +65,7 @@ function latencyGraph(c: Client, argv: string[]): void {
   const event = argv[2]!;
   const series = c.server.commandTimer.latency.events.get(event);
   if (series === undefined) {
-    c.reply.error(`ERR No samples available for event '${event}'`);
+    c.reply.error(errNoLatencySamples(event));
     return;
   }
   c.reply.verbatim(graphText(event, series));
@@ -99,20 +100,14 @@ function graphText(event: string, series: LatencySeries): string {
 function latencyHistogram(c: Client, argv: string[]): void {
   const table = c.server.commands;
   const chosen: CommandSpec[] = [];
-  const withSamples = (spec: CommandSpec) => {
-    if (spec.histogram !== null) chosen.push(spec);
-  };
   if (argv.length === 2) {
-    for (const spec of table.commands()) {
-      withSamples(spec);
-      for (const sub of spec.subcommands?.values() ?? []) withSamples(sub);
-    }
+    for (const spec of table.everySpec()) if (spec.histogram !== null) chosen.push(spec);
   } else {
     for (let j = 2; j < argv.length; j++) {
-      const spec = lookupFull(c.server, argv[j]!);
+      const spec = table.lookupFullName(argv[j]!);
       if (spec === undefined) continue;
-      withSamples(spec);
-      for (const sub of spec.subcommands?.values() ?? []) withSamples(sub);
+      if (spec.histogram !== null) chosen.push(spec);
+      for (const sub of spec.subcommands?.values() ?? []) if (sub.histogram !== null) chosen.push(sub);
     }
   }
   const r = c.reply;
@@ -121,17 +116,6 @@ function latencyHistogram(c: Client, argv: string[]): void {
     r.bulk(spec.fullName);
     writeHistogram(c, spec.histogram!);
   }
-}
-
-/** A command by its full name: "get", or "config|get" (Redis's lookupCommandBySds). */
-function lookupFull(s: ServerContext, name: string): CommandSpec | undefined {
-  const bar = name.indexOf('|');
-  if (bar < 0) return s.commands.lookup(name);
-  const parent = s.commands.lookup(name.slice(0, bar));
-  if (parent?.subcommands === undefined) return undefined;
-  const rest = name.slice(bar + 1);
-  if (rest.includes('|')) return undefined;
-  return parent.subcommands.get(rest.toLowerCase());
 }
 
 function writeHistogram(c: Client, h: LatencyHistogram): void {

@@ -1,11 +1,8 @@
 import type { Client } from './context.js';
 import { cmd, container, type CommandDefinition } from './declare.js';
-import { errSubcommandSyntax } from './errors.js';
+import { ERR_SLOWLOG_COUNT, errSubcommandSyntax } from './errors.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { parseI64 } from '../util/numbers.js';
-
-/** SLOWLOG GET's count error, for a count that is not an integer too (getRangeLongFromObjectOrReply with a message). */
-const ERR_SLOWLOG_COUNT = 'ERR count should be greater than or equal to -1';
 
 /**
  * SLOWLOG GET [count]: the newest `count` entries (10 by default, -1 for all), each

@@ -126,6 +126,14 @@ export class CommandTable {
     return this.all;
   }
 
+  /** Every command and subcommand, each container followed by its subcommands (Redis's walk of its table for INFO and LATENCY). */
+  *everySpec(): Generator<CommandSpec> {
+    for (const cmd of this.all) {
+      yield cmd;
+      if (cmd.subcommands !== undefined) yield* cmd.subcommands.values();
+    }
+  }
+
   get size(): number {
     return this.all.length;
   }

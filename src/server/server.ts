@@ -253,10 +253,10 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.blocking.hooks = {
       servingStarts: (c) => {
         servings.push(this.tracking.startServing(c as Client));
-        return timer.servingStarts();
+        return timer.startNested();
       },
       served: (c, start, failed) => {
-        timer.served(c as Client, timer.servingTook(start), failed);
+        timer.served(c as Client, timer.elapsedUs(start), failed);
         this.tracking.endServing(c as Client, servings.pop()!);
       },
     };
@@ -656,11 +656,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.stats.keyspaceHits = 0;
     this.keyspace.stats.keyspaceMisses = 0;
     this.keyspace.expiryLag.reset();
-    for (const cmd of this.commands.commands()) {
-      for (const spec of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
-        spec.calls = spec.rejectedCalls = spec.failedCalls = spec.usec = 0;
-        spec.histogram = null;
-      }
+    for (const spec of this.commands.everySpec()) {
+      spec.calls = spec.rejectedCalls = spec.failedCalls = spec.usec = 0;
+      spec.histogram = null;
     }
   }
 
