@@ -71,6 +71,36 @@ describe('INFO commandstats', () => {
     await sameCommandstats();
   });
 
+  test('a BLPOP that times out counts once, and has no latency sample; a served BLMOVE to a key of another type is a failed call', async () => {
+    await p.exact('CONFIG', 'RESETSTAT');
+    await p.exact('BLPOP', 'nothing', '0.05');                             // exact: nil after the timeout
+    await sameCommandstats();
+    const names = (lines: string[]) => lines.map((l) => l.split(':')[0]).sort();
+    let [r, l] = await info('latencystats');
+    expect(names(l)).toEqual(names(r));                                    // blpop is not there on either
+    await p.run([['SET', 'dst', 'a string']]);
+    const waiting = await p.connect();
+    for (const c of waiting) c.write(encodeCommand(['BLMOVE', 'src', 'dst', 'LEFT', 'LEFT', '0']));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await p.exact('RPUSH', 'src', 'x');                                    // exact: serves the BLMOVE, which fails
+    for (const c of waiting) {
+      for (let i = 0; i < 100 && c.pending().length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(show(waiting[1].pending())).toBe(show(waiting[0].pending()));  // exact: the WRONGTYPE error
+    await sameCommandstats();
+    [r, l] = await info('latencystats');
+    expect(names(l)).toEqual(names(r));
+  });
+
+  test('CONFIG RESETSTAT leaves the slow log and the latency monitor alone', async () => {
+    await p.exact('CONFIG', 'SET', 'slowlog-log-slower-than', '0');
+    await p.exact('SLOWLOG', 'RESET');
+    await p.run([['SET', 'k', 'v']]);
+    await p.exact('CONFIG', 'RESETSTAT');
+    await p.exact('SLOWLOG', 'LEN');                                       // exact: RESET, SET, RESETSTAT
+    await p.exact('CONFIG', 'SET', 'slowlog-log-slower-than', '10000');
+  });
+
   test('CONFIG RESETSTAT clears the counters; the section then shows RESETSTAT itself', async () => {
     await p.run([['SET', 'k', 'v'], ['GET', 'k']]);
     await p.exact('CONFIG', 'RESETSTAT');                                  // exact
