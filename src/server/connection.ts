@@ -375,15 +375,14 @@ export class Connection implements ClientTransport, ReplicaSocket {
     stats.netInputBytes += length;
     stats.totalReadsProcessed++;
     this.client.lastInteraction = Date.now();
-    // One clock read for the expiry catch-up's time and the start of the read's first
-    // command (command-timing.ts).
-    const started = this.server.clock.monotonic();
     if (this.client.blocked || this.held !== null || this.client.parkedCommand !== null) {
       // Blocked or paused (or about to go on with what it sent meanwhile): kept, in order.
       this.hold(chunk, 0, length);
       return;
     }
-    this.server.beginBatch(this, started);
+    // One clock read for the expiry catch-up's time and the start of the read's first
+    // command (command-timing.ts).
+    this.server.beginBatch(this, this.server.clock.monotonic());
     try {
       this.runBatch(chunk, length);
     } finally {
