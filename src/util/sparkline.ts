@@ -15,15 +15,7 @@ export interface SparkSample {
 }
 
 export function renderSparkline(samples: readonly SparkSample[], columns: number, rows: number): string {
-  let out = '';
-  for (let j = 0; j < samples.length; j += columns) {
-    if (j !== 0) out += '\n';
-    out += renderRange(samples, rows, j, Math.min(columns, samples.length - j));
-  }
-  return out;
-}
-
-function renderRange(samples: readonly SparkSample[], rows: number, offset: number, len: number): string {
+  // The whole sequence's range scales every block (as the C's seq->min and seq->max).
   let min = 0;
   let max = 0;
   samples.forEach((s, i) => {
@@ -31,8 +23,22 @@ function renderRange(samples: readonly SparkSample[], rows: number, offset: numb
     else if (s.value < min) min = s.value;
     else if (s.value > max) max = s.value;
   });
-  const labels = samples.some((s) => s.label !== '');
-  const relmax = max - min === 0 ? 1 : max - min;
+  const scale = { min, relmax: max - min === 0 ? 1 : max - min, labels: samples.some((s) => s.label !== '') };
+  let out = '';
+  for (let j = 0; j < samples.length; j += columns) {
+    if (j !== 0) out += '\n';
+    out += renderRange(samples, rows, j, Math.min(columns, samples.length - j), scale);
+  }
+  return out;
+}
+
+function renderRange(
+  samples: readonly SparkSample[],
+  rows: number,
+  offset: number,
+  len: number,
+  { min, relmax, labels }: { min: number; relmax: number; labels: boolean },
+): string {
   const steps = CHARS.length * rows;
   let out = '';
   for (let row = 0; ; row++) {
