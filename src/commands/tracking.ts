@@ -29,9 +29,10 @@ import { KeyRefs } from '../acl/key-specs.js';
  * (tracking-redir-broken).
  *
  * As Redis, the table holds client ids, not clients: a client that turns tracking off or
- * goes away is only dropped from the clients by id and from the prefixes; its ids in the
- * table are dropped when their key changes, or by tracking-table-max-keys (INFO counts
- * them meanwhile, as Redis's does). No Client object is kept by the table.
+ * goes away is only dropped from its prefixes (the server's clients by id say who is
+ * still there and tracking); its ids in the table are dropped when their key changes, or
+ * by tracking-table-max-keys (INFO counts them meanwhile, as Redis's does). No Client
+ * object is kept by the table.
  *
  * Cost: with no tracking client, a command pays one test of `clientCount` in the
  * dispatcher, and a key change one test of `hasEntries`.
@@ -84,8 +85,6 @@ const READ_ONLY_SCRIPT_COMMANDS: ReadonlySet<string> = new Set(['eval_ro', 'eval
 export class Tracking {
   /** Clients with tracking on (Redis's tracking_clients, INFO). */
   clientCount = 0;
-  /** Clients with tracking on, by id: the table names clients by id, as Redis's. */
-  private readonly byId = new Map<number, Client>();
   /** Key -> ids of the clients that read it (Redis's TrackingTable). */
   private table = new Map<string, Set<number>>();
   /** Ids across the table (INFO tracking_total_items). */
@@ -148,7 +147,6 @@ export class Tracking {
     let t = c.tracking;
     if (t === null) {
       t = c.tracking = new ClientTracking();
-      this.byId.set(c.id, c);
       this.clientCount++;
     }
     t.brokenRedirect = t.bcast = t.optin = t.optout = t.noloop = false;
@@ -173,7 +171,7 @@ export class Tracking {
 
   /**
    * CLIENT TRACKING OFF, RESET, a closed connection (disableTracking): the client leaves
-   * its prefixes and the clients by id; its ids in the table go lazily (see the top).
+   * its prefixes; its ids in the table go lazily (see the top).
    */
   disable(c: Client): void {
     const t = c.tracking;
@@ -186,7 +184,6 @@ export class Tracking {
       }
     }
     c.tracking = null;
-    this.byId.delete(c.id);
     this.clientCount--;
   }
 
@@ -248,10 +245,13 @@ export class Tracking {
     // Redis walks the ids as 8-byte little-endian keys of a radix tree: that order.
     const order = ids.size > 1 ? [...ids].sort(littleEndianOrder) : ids;
     for (const id of order) {
-      const target = this.byId.get(id);
-      if (target === undefined || target.tracking!.bcast) continue;
+      // As Redis's lookupClientByID, then its CLIENT_TRACKING and BCAST flags.
+      const target = this.server.clientById(id);
+      if (target === undefined) continue;
+      const t = target.tracking;
+      if (t === null || t.bcast) continue;
       if (target === this.current) {
-        if (target.tracking!.noloop) continue;
+        if (t.noloop) continue;
         if (this.deferSelf) {
           this.pending.push(key);
           continue;
