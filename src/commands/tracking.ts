@@ -378,11 +378,13 @@ export class Tracking {
    * To the client whose batch is running: in line with its replies (as Redis adds to its
    * reply buffer), unless a script's command is running (the shared writer then holds
    * that command's reply for the script); to any other client: its queue of messages,
-   * written at the end of the batch.
+   * written at the end of the batch. `bytes` is a view of the encoder's slab, which stays
+   * valid (writer.ts), and the connection copies a lone message that would pin it
+   * (flushPushes), as for pub/sub messages: no copy here.
    */
   private deliver(receiver: Client, bytes: Buffer, viaPush: boolean): void {
     if (receiver === this.current && !viaPush && !this.inScriptCommand) this.server.reply.raw(bytes);
-    else receiver.transport.push(Buffer.from(bytes));
+    else receiver.transport.push(bytes);
   }
 
   /** trackingRememberKeyToBroadcast: the key joins every prefix it starts with. */
@@ -430,7 +432,7 @@ export class Tracking {
     const w = this.encoder;
     w.arrayHeader(keys.length);
     for (const k of keys) w.bulk(k);
-    return Buffer.from(w.take()!);
+    return w.take()!;
   }
 
   /**
