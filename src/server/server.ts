@@ -128,7 +128,6 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly watches = new WatchRegistry();
   /** Client-side caching (CLIENT TRACKING): the tracking table and BCAST prefixes. */
   readonly tracking: Tracking = new Tracking(this);
-  private broadcastScheduled = false;
   readonly blocking = new BlockingRegistry(
     (index) => this.keyspace.dbs[index]!,
     () => this.keyspace.tick(),
@@ -282,11 +281,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
     this.keyspace.listener.flushSignalled = () => this.tracking.flushed();
     // BCAST invalidations go once the turn of the event loop is over (Redis's beforeSleep).
+    // Tracking calls this once per broadcast due (its broadcastDue), so one setImmediate each.
     this.tracking.onBroadcastDue = () => {
-      if (this.broadcastScheduled) return;
-      this.broadcastScheduled = true;
       setImmediate(() => {
-        this.broadcastScheduled = false;
         this.tracking.broadcast();
         if (!this.inBatch && this.pushPending.length !== 0) this.flushPushes();
       });
