@@ -79,6 +79,13 @@ const NULL_RESP3 = Buffer.from('_\r\n', 'latin1');
 /** A pending invalidation of everything (a flush), beside pending keys. */
 const FLUSH = null;
 
+/** What startServing() saved and endServing() puts back. */
+export interface ServingSaved {
+  current: Client | null;
+  deferSelf: boolean;
+  pending: (string | typeof FLUSH)[];
+}
+
 /** The commands whose read is their script's, not their own (Redis's call() leaves them out). */
 const READ_ONLY_SCRIPT_COMMANDS: ReadonlySet<string> = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 
@@ -285,7 +292,7 @@ export class Tracking {
    * the current client meanwhile, as in Redis, so invalidations of its own writes wait for
    * its reply. Returns what endServing() needs to put back.
    */
-  startServing(c: Client): { current: Client | null; deferSelf: boolean; pending: (string | typeof FLUSH)[] } {
+  startServing(c: Client): ServingSaved {
     const saved = { current: this.current, deferSelf: this.deferSelf, pending: this.pending };
     this.current = c;
     this.deferSelf = true;
@@ -294,15 +301,12 @@ export class Tracking {
   }
 
   /** The served client's reply is queued: its own invalidations follow it, through its queue of messages. */
-  endServing(c: Client, saved: { current: Client | null; deferSelf: boolean; pending: (string | typeof FLUSH)[] }): void {
+  endServing(c: Client, saved: ServingSaved): void {
     const pending = this.pending;
     this.current = saved.current;
     this.deferSelf = saved.deferSelf;
     this.pending = saved.pending;
-    for (const key of pending) {
-      if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, true);
-      else this.send(c, key, null, true);
-    }
+    this.sendPending(c, pending, true);
   }
 
   /**
@@ -317,14 +321,18 @@ export class Tracking {
     if (this.pending.length !== 0) {
       const pending = this.pending;
       this.pending = [];
-      const viaPush = c.replyOff || c.replySkip;
-      for (const key of pending) {
-        if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, viaPush);
-        else this.send(c, key, null, viaPush);
-      }
+      this.sendPending(c, pending, c.replyOff || c.replySkip);
     }
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && !isClientCommand(c.lastCommand)) t.caching = false;
+  }
+
+  /** The invalidations held for client c while its command ran, in order (a flush: the null one). */
+  private sendPending(c: Client, pending: readonly (string | typeof FLUSH)[], viaPush: boolean): void {
+    for (const key of pending) {
+      if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, viaPush);
+      else this.send(c, key, null, viaPush);
+    }
   }
 
   /**

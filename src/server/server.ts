@@ -17,7 +17,7 @@ import type { CommandTable } from '../commands/table.js';
 import { BlockingRegistry } from '../commands/blocking.js';
 import { ClientPause, PAUSE_OFF } from '../commands/client-pause.js';
 import { WatchRegistry } from '../commands/watch.js';
-import { Tracking } from '../commands/tracking.js';
+import { Tracking, type ServingSaved } from '../commands/tracking.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -248,7 +248,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     // Serving a blocked client from a key: its command's statistics, and it runs as the
     // current client so that invalidations of its own writes follow its reply.
     const timer = this.commandTimer;
-    const servings: ReturnType<Tracking['startServing']>[] = [];
+    const servings: ServingSaved[] = [];
     this.blocking.hooks = {
       servingStarts: (c) => {
         servings.push(this.tracking.startServing(c as Client));
