@@ -119,6 +119,11 @@ export class Tracking {
   inScriptCommand = false;
   /** trackingLimitUsedSlots's timeout_counter: the effort grows while the table stays over the limit. */
   private limitRounds = 0;
+  /**
+   * tracking-table-max-keys, 0 for no limit; kept here by the config's change handler
+   * (config-effects.ts), not looked up for each command.
+   */
+  maxKeys = 0;
   private readonly keys = new KeyRefs();
   private readonly encoder = new ReplyWriter();
   /** Called once when a broadcast becomes due (the server runs it once the turn is over). */
@@ -450,7 +455,8 @@ export class Tracking {
    * effort (100 keys, 100 more each round that ends still over) is spent. Redis picks the
    * keys at random; lapse takes the oldest entries first.
    */
-  limitUsedSlots(maxKeys: number): void {
+  limitUsedSlots(): void {
+    const maxKeys = this.maxKeys;
     if (maxKeys === 0 || this.table.size <= maxKeys) {
       this.limitRounds = 0;
       return;

@@ -371,6 +371,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       'hash-max-listpack-entries', 'hash-max-listpack-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value',
       'list-max-listpack-size', 'list-compress-depth',
       'slowlog-log-slower-than', 'slowlog-max-len', 'latency-monitor-threshold', 'latency-tracking', 'command-timing',
+      'tracking-table-max-keys',
     ]) {
       applyConfigChange(this, name, this.config.get(name));
     }
@@ -782,7 +783,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     if (used > stats.peakMemory) stats.peakMemory = used;
     this.persistence.cron();
     // tracking-table-max-keys holds while idle too (serverCron's trackingLimitUsedSlots).
-    if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots(this.config.number('tracking-table-max-keys'));
+    if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots();
     if (!secondElapsed) return;
     this.replication.cron();
     this.primaryLink.cron();
