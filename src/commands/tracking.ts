@@ -404,7 +404,7 @@ export class Tracking {
   private rememberForBroadcast(key: string, modifier: Client | null): void {
     let matched = false;
     for (const [prefix, state] of this.prefixTable) {
-      if (prefix.length > key.length || !key.startsWith(prefix)) continue;
+      if (!key.startsWith(prefix)) continue;
       state.keys.set(key, modifier);
       matched = true;
     }
