@@ -139,7 +139,7 @@ function executeCommand(c: Client, argv: string[], tracked: boolean): void {
     }
   }
   // tracking-table-max-keys, after eviction as in Redis (trackingLimitUsedSlots).
-  if (tracked) server.tracking.limitUsedSlots(server.config.number('tracking-table-max-keys'));
+  if (tracked) server.tracking.limitUsedSlots();
   if (server.persistence.writesDenied && !c.isPrimary && (writes(c, cmd, argv) || cmd.fullName === 'ping')) {
     reject(c, cmd, ERR_MISCONF);
     return;

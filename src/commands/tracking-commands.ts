@@ -72,8 +72,7 @@ function parseTrackingOptions(c: Client, argv: string[]): TrackingOptions | null
 
 /** Whether two prefixes would both match some key: one starts the other (stringCheckPrefix). */
 function overlaps(a: string, b: string): boolean {
-  const n = Math.min(a.length, b.length);
-  return a.slice(0, n) === b.slice(0, n);
+  return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
 }
 
 /**

@@ -29,9 +29,10 @@ import { KeyRefs } from '../acl/key-specs.js';
  * (tracking-redir-broken).
  *
  * As Redis, the table holds client ids, not clients: a client that turns tracking off or
- * goes away is only dropped from the clients by id and from the prefixes; its ids in the
- * table are dropped when their key changes, or by tracking-table-max-keys (INFO counts
- * them meanwhile, as Redis's does). No Client object is kept by the table.
+ * goes away is only dropped from its prefixes (the server's clients by id say who is
+ * still there and tracking); its ids in the table are dropped when their key changes, or
+ * by tracking-table-max-keys (INFO counts them meanwhile, as Redis's does). No Client
+ * object is kept by the table.
  *
  * Cost: with no tracking client, a command pays one test of `clientCount` in the
  * dispatcher, and a key change one test of `hasEntries`.
@@ -78,14 +79,19 @@ const NULL_RESP3 = Buffer.from('_\r\n', 'latin1');
 /** A pending invalidation of everything (a flush), beside pending keys. */
 const FLUSH = null;
 
+/** What startServing() saved and endServing() puts back. */
+export interface ServingSaved {
+  current: Client | null;
+  deferSelf: boolean;
+  pending: (string | typeof FLUSH)[];
+}
+
 /** The commands whose read is their script's, not their own (Redis's call() leaves them out). */
 const READ_ONLY_SCRIPT_COMMANDS: ReadonlySet<string> = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro']);
 
 export class Tracking {
   /** Clients with tracking on (Redis's tracking_clients, INFO). */
   clientCount = 0;
-  /** Clients with tracking on, by id: the table names clients by id, as Redis's. */
-  private readonly byId = new Map<number, Client>();
   /** Key -> ids of the clients that read it (Redis's TrackingTable). */
   private table = new Map<string, Set<number>>();
   /** Ids across the table (INFO tracking_total_items). */
@@ -113,6 +119,11 @@ export class Tracking {
   inScriptCommand = false;
   /** trackingLimitUsedSlots's timeout_counter: the effort grows while the table stays over the limit. */
   private limitRounds = 0;
+  /**
+   * tracking-table-max-keys, 0 for no limit; kept here by the config's change handler
+   * (config-effects.ts), not looked up for each command.
+   */
+  maxKeys = 0;
   private readonly keys = new KeyRefs();
   private readonly encoder = new ReplyWriter();
   /** Called once when a broadcast becomes due (the server runs it once the turn is over). */
@@ -148,7 +159,6 @@ export class Tracking {
     let t = c.tracking;
     if (t === null) {
       t = c.tracking = new ClientTracking();
-      this.byId.set(c.id, c);
       this.clientCount++;
     }
     t.brokenRedirect = t.bcast = t.optin = t.optout = t.noloop = false;
@@ -173,7 +183,7 @@ export class Tracking {
 
   /**
    * CLIENT TRACKING OFF, RESET, a closed connection (disableTracking): the client leaves
-   * its prefixes and the clients by id; its ids in the table go lazily (see the top).
+   * its prefixes; its ids in the table go lazily (see the top).
    */
   disable(c: Client): void {
     const t = c.tracking;
@@ -186,7 +196,6 @@ export class Tracking {
       }
     }
     c.tracking = null;
-    this.byId.delete(c.id);
     this.clientCount--;
   }
 
@@ -248,10 +257,13 @@ export class Tracking {
     // Redis walks the ids as 8-byte little-endian keys of a radix tree: that order.
     const order = ids.size > 1 ? [...ids].sort(littleEndianOrder) : ids;
     for (const id of order) {
-      const target = this.byId.get(id);
-      if (target === undefined || target.tracking!.bcast) continue;
+      // As Redis's lookupClientByID, then its CLIENT_TRACKING and BCAST flags.
+      const target = this.server.clientById(id);
+      if (target === undefined) continue;
+      const t = target.tracking;
+      if (t === null || t.bcast) continue;
       if (target === this.current) {
-        if (target.tracking!.noloop) continue;
+        if (t.noloop) continue;
         if (this.deferSelf) {
           this.pending.push(key);
           continue;
@@ -285,7 +297,7 @@ export class Tracking {
    * the current client meanwhile, as in Redis, so invalidations of its own writes wait for
    * its reply. Returns what endServing() needs to put back.
    */
-  startServing(c: Client): { current: Client | null; deferSelf: boolean; pending: (string | typeof FLUSH)[] } {
+  startServing(c: Client): ServingSaved {
     const saved = { current: this.current, deferSelf: this.deferSelf, pending: this.pending };
     this.current = c;
     this.deferSelf = true;
@@ -294,15 +306,12 @@ export class Tracking {
   }
 
   /** The served client's reply is queued: its own invalidations follow it, through its queue of messages. */
-  endServing(c: Client, saved: { current: Client | null; deferSelf: boolean; pending: (string | typeof FLUSH)[] }): void {
+  endServing(c: Client, saved: ServingSaved): void {
     const pending = this.pending;
     this.current = saved.current;
     this.deferSelf = saved.deferSelf;
     this.pending = saved.pending;
-    for (const key of pending) {
-      if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, true);
-      else this.send(c, key, null, true);
-    }
+    this.sendPending(c, pending, true);
   }
 
   /**
@@ -317,14 +326,18 @@ export class Tracking {
     if (this.pending.length !== 0) {
       const pending = this.pending;
       this.pending = [];
-      const viaPush = c.replyOff || c.replySkip;
-      for (const key of pending) {
-        if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, viaPush);
-        else this.send(c, key, null, viaPush);
-      }
+      this.sendPending(c, pending, c.replyOff || c.replySkip);
     }
     const t = c.tracking;
     if (t !== null && t.caching && c.multi === null && !isClientCommand(c.lastCommand)) t.caching = false;
+  }
+
+  /** The invalidations held for client c while its command ran, in order (a flush: the null one). */
+  private sendPending(c: Client, pending: readonly (string | typeof FLUSH)[], viaPush: boolean): void {
+    for (const key of pending) {
+      if (key === FLUSH) this.send(c, null, c.protocol === 3 ? NULL_RESP3 : NULL_RESP2, viaPush);
+      else this.send(c, key, null, viaPush);
+    }
   }
 
   /**
@@ -378,18 +391,20 @@ export class Tracking {
    * To the client whose batch is running: in line with its replies (as Redis adds to its
    * reply buffer), unless a script's command is running (the shared writer then holds
    * that command's reply for the script); to any other client: its queue of messages,
-   * written at the end of the batch.
+   * written at the end of the batch. `bytes` is a view of the encoder's slab, which stays
+   * valid (writer.ts), and the connection copies a lone message that would pin it
+   * (flushPushes), as for pub/sub messages: no copy here.
    */
   private deliver(receiver: Client, bytes: Buffer, viaPush: boolean): void {
     if (receiver === this.current && !viaPush && !this.inScriptCommand) this.server.reply.raw(bytes);
-    else receiver.transport.push(Buffer.from(bytes));
+    else receiver.transport.push(bytes);
   }
 
   /** trackingRememberKeyToBroadcast: the key joins every prefix it starts with. */
   private rememberForBroadcast(key: string, modifier: Client | null): void {
     let matched = false;
     for (const [prefix, state] of this.prefixTable) {
-      if (prefix.length > key.length || !key.startsWith(prefix)) continue;
+      if (!key.startsWith(prefix)) continue;
       state.keys.set(key, modifier);
       matched = true;
     }
@@ -430,7 +445,7 @@ export class Tracking {
     const w = this.encoder;
     w.arrayHeader(keys.length);
     for (const k of keys) w.bulk(k);
-    return Buffer.from(w.take()!);
+    return w.take()!;
   }
 
   /**
@@ -440,7 +455,8 @@ export class Tracking {
    * effort (100 keys, 100 more each round that ends still over) is spent. Redis picks the
    * keys at random; lapse takes the oldest entries first.
    */
-  limitUsedSlots(maxKeys: number): void {
+  limitUsedSlots(): void {
+    const maxKeys = this.maxKeys;
     if (maxKeys === 0 || this.table.size <= maxKeys) {
       this.limitRounds = 0;
       return;

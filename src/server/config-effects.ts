@@ -27,6 +27,8 @@ export interface ConfigSubjects {
   setCronHz(hz: number): void;
   /** Commands' timing, the slow log and the latency monitor. */
   readonly commandTimer: CommandTimer;
+  /** Client-side caching (its table's limit follows tracking-table-max-keys). */
+  readonly tracking: { maxKeys: number };
   /** The replication primary (its backlog follows repl-backlog-size). */
   readonly replication: { resizeBacklog(): void; refreshGoodReplicas(): void };
 }
@@ -64,4 +66,5 @@ export function applyConfigChange(s: ConfigSubjects, name: string, value: ParamV
   } else if (name === 'latency-monitor-threshold') s.commandTimer.latency.thresholdMs = Number(value);
   else if (name === 'latency-tracking') s.commandTimer.tracking = value === true;
   else if (name === 'command-timing') s.commandTimer.enabled = value === true;
+  else if (name === 'tracking-table-max-keys') s.tracking.maxKeys = Number(value);
 }

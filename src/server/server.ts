@@ -17,7 +17,7 @@ import type { CommandTable } from '../commands/table.js';
 import { BlockingRegistry } from '../commands/blocking.js';
 import { ClientPause, PAUSE_OFF } from '../commands/client-pause.js';
 import { WatchRegistry } from '../commands/watch.js';
-import { Tracking } from '../commands/tracking.js';
+import { Tracking, type ServingSaved } from '../commands/tracking.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
 import { Keyspace } from '../keyspace/keyspace.js';
@@ -128,7 +128,6 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly watches = new WatchRegistry();
   /** Client-side caching (CLIENT TRACKING): the tracking table and BCAST prefixes. */
   readonly tracking: Tracking = new Tracking(this);
-  private broadcastScheduled = false;
   readonly blocking = new BlockingRegistry(
     (index) => this.keyspace.dbs[index]!,
     () => this.keyspace.tick(),
@@ -249,7 +248,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     // Serving a blocked client from a key: its command's statistics, and it runs as the
     // current client so that invalidations of its own writes follow its reply.
     const timer = this.commandTimer;
-    const servings: ReturnType<Tracking['startServing']>[] = [];
+    const servings: ServingSaved[] = [];
     this.blocking.hooks = {
       servingStarts: (c) => {
         servings.push(this.tracking.startServing(c as Client));
@@ -282,11 +281,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.listener.databaseFlushed = (db, removed) => this.watches.databaseFlushed(db, removed);
     this.keyspace.listener.flushSignalled = () => this.tracking.flushed();
     // BCAST invalidations go once the turn of the event loop is over (Redis's beforeSleep).
+    // Tracking calls this once per broadcast due (its broadcastDue), so one setImmediate each.
     this.tracking.onBroadcastDue = () => {
-      if (this.broadcastScheduled) return;
-      this.broadcastScheduled = true;
       setImmediate(() => {
-        this.broadcastScheduled = false;
         this.tracking.broadcast();
         if (!this.inBatch && this.pushPending.length !== 0) this.flushPushes();
       });
@@ -374,6 +371,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       'hash-max-listpack-entries', 'hash-max-listpack-value', 'set-max-intset-entries', 'zset-max-listpack-entries', 'zset-max-listpack-value',
       'list-max-listpack-size', 'list-compress-depth',
       'slowlog-log-slower-than', 'slowlog-max-len', 'latency-monitor-threshold', 'latency-tracking', 'command-timing',
+      'tracking-table-max-keys',
     ]) {
       applyConfigChange(this, name, this.config.get(name));
     }
@@ -783,7 +781,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     if (used > stats.peakMemory) stats.peakMemory = used;
     this.persistence.cron();
     // tracking-table-max-keys holds while idle too (serverCron's trackingLimitUsedSlots).
-    if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots(this.config.number('tracking-table-max-keys'));
+    if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots();
     if (!secondElapsed) return;
     this.replication.cron();
     this.primaryLink.cron();

@@ -420,6 +420,11 @@ describe('CLIENT TRACKING errors and state', () => {
       ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'OPTOUT'],
       ['CLIENT', 'TRACKING', 'ON', 'OPTIN', 'OPTOUT'],
       ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'ab', 'PREFIX', 'a'],
+      ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'a', 'PREFIX', 'a'],
+      ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX'],
+      ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', '-1'],
+      ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', '99999999999999999999'],
+      ['CLIENT', 'TRACKING', 'ON', 'REDIRECT', s.id(1), 'BOGUS'],
       ['CLIENT', 'TRACKING', 'OFF', 'BOGUS'],
       ['CLIENT', 'CACHING', 'yes'],
       ['CLIENT', 'CACHING', 'yes', 'extra'],
@@ -429,6 +434,7 @@ describe('CLIENT TRACKING errors and state', () => {
       ['CLIENT', 'TRACKINGINFO'],
       // On, then a different mode while on.
       ['CLIENT', 'TRACKING', 'ON', 'OPTIN'],
+      ['CLIENT', 'CACHING', 'maybe'],
       ['CLIENT', 'TRACKING', 'ON', 'OPTOUT'],
       ['CLIENT', 'TRACKING', 'ON', 'BCAST'],
       ['CLIENT', 'CACHING', 'no'],
@@ -441,6 +447,8 @@ describe('CLIENT TRACKING errors and state', () => {
       ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'bc'],
       ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'c', 'PREFIX', ''],
       ['CLIENT', 'TRACKING', 'ON'],
+      // A new prefix that overlaps an existing one, after one that does not: refused.
+      ['CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'd', 'PREFIX', 'a'],
       ['CLIENT', 'TRACKINGINFO'],
       // Redis 7.0 answers an overlap between two new prefixes, not the first, with the error
       // AND turns tracking on (+OK): two replies.
