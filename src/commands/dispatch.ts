@@ -225,28 +225,26 @@ function isExec(cmd: CommandSpec): boolean {
 }
 
 /**
- * Whether the command writes, as processCommand's is_write_command: its flags, or, for
- * EXEC, those of a command it queued (so a transaction queued before the server refused
- * writes is refused whole at EXEC).
+ * Whether the command's flags (a script's declared ones for EVAL and FCALL) pass `test`,
+ * or, for EXEC, those of a command it queued: processCommand's is_write_command (so a
+ * transaction queued before the server refused writes is refused whole at EXEC) and
+ * is_may_replicate_command.
  */
-function writes(c: Client, cmd: CommandSpec, argv: string[]): boolean {
-  if (flagsOf(c, cmd, argv).has('write')) return true;
-  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => flagsOf(c, q.cmd, q.argv).has('write'));
+function flagged(c: Client, cmd: CommandSpec, argv: string[], test: (flags: ReadonlySet<CommandFlag>) => boolean): boolean {
+  if (test(flagsOf(c, cmd, argv))) return true;
+  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => test(flagsOf(c, q.cmd, q.argv)));
 }
 
-/**
- * processCommand's is_may_replicate_command: the command (with a script's declared flags
- * for EVAL and FCALL) writes or may reach the replication stream (PUBLISH, EVAL of a
- * script without no-writes), or it is EXEC of a transaction that queued such a command.
- */
+const isWrite = (flags: ReadonlySet<CommandFlag>): boolean => flags.has('write');
+/** Writes or may reach the replication stream (PUBLISH, EVAL of a script without no-writes). */
+const isMayReplicate = (flags: ReadonlySet<CommandFlag>): boolean => flags.has('write') || flags.has('may_replicate');
+
+function writes(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  return flagged(c, cmd, argv, isWrite);
+}
+
 function mayReplicate(c: Client, cmd: CommandSpec, argv: string[]): boolean {
-  const flags = flagsOf(c, cmd, argv);
-  if (flags.has('write') || flags.has('may_replicate')) return true;
-  if (!isExec(cmd) || c.multi === null) return false;
-  return c.multi.queue.some((q) => {
-    const f = flagsOf(c, q.cmd, q.argv);
-    return f.has('write') || f.has('may_replicate');
-  });
+  return flagged(c, cmd, argv, isMayReplicate);
 }
 
 /** processCommand's is_denystale_command: not flagged stale, or EXEC of a command that is not. */
