@@ -157,7 +157,7 @@ function executeCommand(c: Client, argv: string[], tracked: boolean): void {
       return;
     }
     // replica-serve-stale-data no: while the link is down, only commands flagged stale.
-    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && deniedWhileStale(c, cmd)) {
+    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && deniedWhileStale(c, cmd, argv)) {
       reject(c, cmd, ERR_MASTERDOWN);
       return;
     }
@@ -247,10 +247,14 @@ function mayReplicate(c: Client, cmd: CommandSpec, argv: string[]): boolean {
   return flagged(c, cmd, argv, isMayReplicate);
 }
 
-/** processCommand's is_denystale_command: not flagged stale, or EXEC of a command that is not. */
-function deniedWhileStale(c: Client, cmd: CommandSpec): boolean {
-  if (!cmd.flags.has('stale')) return true;
-  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => !q.cmd.flags.has('stale'));
+const isNotStale = (flags: ReadonlySet<CommandFlag>): boolean => !flags.has('stale');
+
+/**
+ * processCommand's is_denystale_command: not flagged stale (a script with a shebang is
+ * only with allow-stale), or EXEC of a command that is not.
+ */
+function deniedWhileStale(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  return flagged(c, cmd, argv, isNotStale);
 }
 
 /** Commands a client in MULTI may still send while memory is over maxmemory (processCommand). */
