@@ -78,9 +78,13 @@ export class ClientPause {
     this.type = type;
     this.end = end;
     if (this.timer !== null) clearTimeout(this.timer);
-    // Node caps timers at 2^31-1 ms: a longer pause re-arms at that point.
-    this.timer = setTimeout(() => this.expire(), Math.min(end - now + 1, 2 ** 31 - 1));
+    this.arm(now);
     if (wasOff) this.freeze(true);
+  }
+
+  /** The timer that ends the pause just after its deadline; Node caps timers at 2^31-1 ms, so a longer pause re-arms at that point. */
+  private arm(now: number): void {
+    this.timer = setTimeout(this.expire, Math.min(this.end - now + 1, 2 ** 31 - 1));
   }
 
   /** Ends the pause now (CLIENT UNPAUSE): parked clients go on, in order. */
@@ -101,15 +105,12 @@ export class ClientPause {
     }
   }
 
-  private expire(): void {
+  private readonly expire = (): void => {
     this.timer = null;
     const now = Date.now();
-    if (now <= this.end) {
-      this.timer = setTimeout(() => this.expire(), Math.min(this.end - now + 1, 2 ** 31 - 1));
-      return;
-    }
-    this.unpause();
-  }
+    if (now <= this.end) this.arm(now);
+    else this.unpause();
+  };
 
   /** Parks c with its command: it runs again, from the start, once the pause ends. */
   park(c: PausableClient, argv: string[]): void {

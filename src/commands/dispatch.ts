@@ -157,7 +157,7 @@ function executeCommand(c: Client, argv: string[], tracked: boolean): void {
       return;
     }
     // replica-serve-stale-data no: while the link is down, only commands flagged stale.
-    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && deniedWhileStale(c, cmd)) {
+    if (!link.linkUp && !server.config.bool('replica-serve-stale-data') && deniedWhileStale(c, cmd, argv)) {
       reject(c, cmd, ERR_MASTERDOWN);
       return;
     }
@@ -225,34 +225,36 @@ function isExec(cmd: CommandSpec): boolean {
 }
 
 /**
- * Whether the command writes, as processCommand's is_write_command: its flags, or, for
- * EXEC, those of a command it queued (so a transaction queued before the server refused
- * writes is refused whole at EXEC).
+ * Whether the command's flags (a script's declared ones for EVAL and FCALL) pass `test`,
+ * or, for EXEC, those of a command it queued: processCommand's is_write_command (so a
+ * transaction queued before the server refused writes is refused whole at EXEC) and
+ * is_may_replicate_command.
  */
-function writes(c: Client, cmd: CommandSpec, argv: string[]): boolean {
-  if (flagsOf(c, cmd, argv).has('write')) return true;
-  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => flagsOf(c, q.cmd, q.argv).has('write'));
+function flagged(c: Client, cmd: CommandSpec, argv: string[], test: (flags: ReadonlySet<CommandFlag>) => boolean): boolean {
+  if (test(flagsOf(c, cmd, argv))) return true;
+  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => test(flagsOf(c, q.cmd, q.argv)));
 }
+
+const isWrite = (flags: ReadonlySet<CommandFlag>): boolean => flags.has('write');
+/** Writes or may reach the replication stream (PUBLISH, EVAL of a script without no-writes). */
+const isMayReplicate = (flags: ReadonlySet<CommandFlag>): boolean => flags.has('write') || flags.has('may_replicate');
+
+function writes(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  return flagged(c, cmd, argv, isWrite);
+}
+
+function mayReplicate(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  return flagged(c, cmd, argv, isMayReplicate);
+}
+
+const isNotStale = (flags: ReadonlySet<CommandFlag>): boolean => !flags.has('stale');
 
 /**
- * processCommand's is_may_replicate_command: the command (with a script's declared flags
- * for EVAL and FCALL) writes or may reach the replication stream (PUBLISH, EVAL of a
- * script without no-writes), or it is EXEC of a transaction that queued such a command.
+ * processCommand's is_denystale_command: not flagged stale (a script with a shebang is
+ * only with allow-stale), or EXEC of a command that is not.
  */
-function mayReplicate(c: Client, cmd: CommandSpec, argv: string[]): boolean {
-  const flags = flagsOf(c, cmd, argv);
-  if (flags.has('write') || flags.has('may_replicate')) return true;
-  if (!isExec(cmd) || c.multi === null) return false;
-  return c.multi.queue.some((q) => {
-    const f = flagsOf(c, q.cmd, q.argv);
-    return f.has('write') || f.has('may_replicate');
-  });
-}
-
-/** processCommand's is_denystale_command: not flagged stale, or EXEC of a command that is not. */
-function deniedWhileStale(c: Client, cmd: CommandSpec): boolean {
-  if (!cmd.flags.has('stale')) return true;
-  return isExec(cmd) && c.multi !== null && c.multi.queue.some((q) => !q.cmd.flags.has('stale'));
+function deniedWhileStale(c: Client, cmd: CommandSpec, argv: string[]): boolean {
+  return flagged(c, cmd, argv, isNotStale);
 }
 
 /** Commands a client in MULTI may still send while memory is over maxmemory (processCommand). */

@@ -4,6 +4,7 @@ import type { CommandSpec } from './table.js';
 import { executeFromScript } from './dispatch.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import {
+  ERR_MASTERDOWN,
   ERR_NOSCRIPT,
   ERR_NOT_INTEGER,
   ERR_NUMKEYS_NEGATIVE,
@@ -131,8 +132,13 @@ function evalFlags(evalsha: boolean): (c: Client, argv: string[]) => ReadonlySet
 
 /** Redis's checks of a script with a shebang before it runs (scriptPrepareForRun); the error, or null. */
 export function prepareError(c: Client, flags: ScriptFlags, ro: boolean): string | null {
-  if (flags.compat) return null;
   const server = c.server;
+  if (flags.compat) {
+    // Without a shebang, a script is refused whole while the replica serves no stale data
+    // (scriptPrepareForRun's backwards-compatibility branch; EVAL itself is flagged stale).
+    const link = server.primaryLink;
+    return link.isReplica && !link.linkUp && !server.config.bool('replica-serve-stale-data') ? ERR_MASTERDOWN : null;
+  }
   if (!flags.noWrites) {
     if (server.persistence.writesDenied) return ERR_SCRIPT_MISCONF;
     if (ro) return ERR_SCRIPT_WRITE_FLAG_RO;

@@ -113,11 +113,14 @@ export interface SoftLimitState {
 /**
  * Redis's checkClientOutputBufferLimits decision for `used` unsent bytes: over the hard
  * limit, or over the soft one for longer than its seconds (`state` remembers since when).
+ * The clock (ms since the epoch) is read only over the soft limit: this runs after every
+ * write and every pub/sub message.
  */
-export function outputLimitReached(limit: OutputBufferLimit, used: number, nowSeconds: number, state: SoftLimitState): boolean {
+export function outputLimitReached(limit: OutputBufferLimit, used: number, clock: { now(): number }, state: SoftLimitState): boolean {
   if (limit.hard === 0 && limit.soft === 0) return false;
   const hard = limit.hard !== 0 && used >= limit.hard;
   if (limit.soft !== 0 && used >= limit.soft) {
+    const nowSeconds = Math.floor(clock.now() / 1000);
     if (state.softLimitSince === 0) state.softLimitSince = nowSeconds;
     else if (nowSeconds - state.softLimitSince > limit.softSeconds) return true;
   } else {

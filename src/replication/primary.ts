@@ -278,7 +278,7 @@ export class Primary {
     const limit = this.host.replicaOutputLimit();
     const streaming = link.state === 'online' && !link.streamOnAck;
     const used = streaming ? (link.socket?.unsentBytes ?? 0) : link.heldBytes;
-    if (!outputLimitReached(limit, used, unixNow(), link)) return;
+    if (!outputLimitReached(limit, used, Date, link)) return;
     this.host.log('warning', `Client ${link.describe()} scheduled to be closed ASAP for overcoming of output buffer limits.`);
     this.drop(link);
   }

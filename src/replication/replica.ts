@@ -121,7 +121,9 @@ export class PrimaryLink {
    * resumeParked(); its bytes stay in unproxied, so sub-replicas get only what was applied.
    */
   private parked: { argv: string[]; bytes: number } | null = null;
-  private heldStream: Buffer | null = null;
+  /** The reads held behind the parked command, each copied once (no concatenation: a long pause would make it quadratic). */
+  private heldStream: Buffer[] | null = null;
+  private heldStreamBytes = 0;
   /** Bumped at each new attempt: callbacks of an abandoned one do nothing. */
   private attempt = 0;
   private initialOffset = -1;
@@ -277,6 +279,7 @@ export class PrimaryLink {
     this.parser = null;
     this.parked = null;
     this.heldStream = null;
+    this.heldStreamBytes = 0;
     const waiter = this.lineWaiter;
     this.lineWaiter = null;
     waiter?.(null);
@@ -617,12 +620,14 @@ export class PrimaryLink {
     this.unproxied = Buffer.alloc(0);
     const held = this.heldStream;
     this.heldStream = null;
-    if (held !== null) this.feedStream(held);
+    this.heldStreamBytes = 0;
+    // A read that parks a command again holds the rest of it and, in order, the reads after it.
+    if (held !== null) for (const chunk of held) this.feedStream(chunk);
   }
 
   /** slave_read_repl_offset: the stream's bytes read, parsed or held behind a parked command. */
   get readReplOffset(): number {
-    return this.readOffset + (this.heldStream?.length ?? 0);
+    return this.readOffset + this.heldStreamBytes;
   }
 
   /**
@@ -635,8 +640,8 @@ export class PrimaryLink {
     const parser = this.parser;
     if (parser === null) return;
     if (this.parked !== null) {
-      // Behind a parked command: kept, in order, unparsed (copied: the socket may reuse it).
-      this.heldStream = this.heldStream === null ? Buffer.from(chunk) : Buffer.concat([this.heldStream, chunk]);
+      // Behind a parked command: kept, in order, unparsed.
+      this.holdStream(chunk);
       return;
     }
     const before = this.readOffset;
@@ -651,7 +656,7 @@ export class PrimaryLink {
     if (parked !== null) {
       // What follows the parked command waits unparsed; the command's own bytes are not passed on yet.
       const rest = chunk.subarray(parser.stoppedAt);
-      if (rest.length > 0) this.heldStream = Buffer.from(rest);
+      if (rest.length > 0) this.holdStream(rest);
       chunk = chunk.subarray(0, parser.stoppedAt);
     }
     const parsed = this.readOffset - before - (parked?.bytes ?? 0);
@@ -664,6 +669,14 @@ export class PrimaryLink {
     if (parsed > 0) this.server.primary.proxy(all.subarray(0, parsed));
     // Copied: the chunk may be a buffer the socket reuses.
     this.unproxied = Buffer.from(all.subarray(parsed));
+  }
+
+  /** Keeps a read behind the parked command (copied: the socket may reuse it). */
+  private holdStream(chunk: Buffer): void {
+    const copy = Buffer.from(chunk);
+    if (this.heldStream === null) this.heldStream = [copy];
+    else this.heldStream.push(copy);
+    this.heldStreamBytes += copy.length;
   }
 
   private sendAck(): void {

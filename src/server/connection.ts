@@ -299,7 +299,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const limits = this.server.outputLimits;
     const limit = this.client.subscriptions !== null ? limits.pubsub : limits.normal;
     if (limit.hard === 0 && limit.soft === 0) return;
-    if (!outputLimitReached(limit, this.outputBufferLength(), Math.floor(this.server.clock.now() / 1000), this.softLimit)) return;
+    if (!outputLimitReached(limit, this.outputBufferLength(), this.server.clock, this.softLimit)) return;
     // Described as Redis describes it: before it is flagged (flags without A).
     const description = clientInfoLine(this.client, Date.now(), 0);
     this.closeAsap = true;

@@ -94,6 +94,13 @@ describe('CLIENT PAUSE: arguments', () => {
     await p.exact('COMMAND', 'INFO', 'CLIENT|PAUSE', 'CLIENT|UNPAUSE');        // exact
     await p.exact('COMMAND', 'DOCS', 'CLIENT|PAUSE');                          // exact
     await p.exact('COMMAND', 'DOCS', 'CLIENT|UNPAUSE');                        // exact
+    await p.exact('CLIENT', 'PAUSE', '-0');                                    // exact: string2ll refuses -0
+    await p.exact('CLIENT', 'PAUSE', '00');                                    // exact: nor a leading zero
+    await p.exact('CLIENT', 'PAUSE', '+0');                                    // exact: nor a plus sign
+    await p.exact('CLIENT', 'PAUSE', '0', 'WrItE');                            // exact: the mode in any case
+    await p.exact('CLIENT', 'PAUSE', '9223372036854775807', 'write');          // exact: OK, LLONG_MAX ms is taken
+    await p.exact('GET', 'k');                                                 // exact: a read runs under WRITE
+    await p.exact('CLIENT', 'UNPAUSE');                                        // exact: OK
   });
 });
 

@@ -133,6 +133,10 @@ describe('a primary without replicas', () => {
     await p.exact('WAIT', '1', '0');                                             // exact: not on a replica
     await p.exact('CONFIG', 'SET', 'replica-serve-stale-data', 'no');            // exact
     await p.exact('GET', 'k');                                                   // exact: MASTERDOWN
+    await p.exact('EVAL', '#!lua\nreturn 1', '0');                               // exact: READONLY (a shebang without no-writes writes; checked first)
+    await p.exact('EVAL', '#!lua flags=no-writes\nreturn 1', '0');              // exact: MASTERDOWN, its flags lack stale (no allow-stale)
+    await p.exact('EVAL', '#!lua flags=allow-stale,no-writes\nreturn 1', '0');  // exact: runs
+    await p.exact('EVAL', 'return 1', '0');                                      // exact: MASTERDOWN, no shebang (scriptPrepareForRun)
     await p.exact('PING');                                                       // exact: allowed while stale? (its flags say)
     await p.exact('CONFIG', 'SET', 'replica-serve-stale-data', 'yes');           // exact
     const fields = (b: Buffer) =>

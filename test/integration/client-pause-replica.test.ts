@@ -48,6 +48,8 @@ async function scenario(primary: IORedis, replica: IORedis, sub: IORedis): Promi
   t.push(`PAUSE: ${await replica.call('CLIENT', 'PAUSE', '100000', 'WRITE')}`);
   await primary.set('foo2', 'bar2');
   await primary.rpush('list', 'a', 'b');
+  // Many reads of the stream held behind the parked command, kept in order.
+  for (let i = 0; i < 50; i++) await primary.incr('n');
   await until('replica read the stream', async () => (await field(replica, 'slave_read_repl_offset')) === (await field(primary, 'master_repl_offset')));
   t.push(`read offset grew: ${(await field(replica, 'slave_read_repl_offset')) > before}`);
   t.push(`applied offset stayed: ${(await field(replica, 'slave_repl_offset')) === before}`);
@@ -61,6 +63,7 @@ async function scenario(primary: IORedis, replica: IORedis, sub: IORedis): Promi
   await until('replica applied the stream', async () => (await field(replica, 'slave_repl_offset')) === (await field(primary, 'master_repl_offset')));
   t.push(`foo2 after: ${await replica.get('foo2')}`);
   t.push(`list after: ${JSON.stringify(await replica.lrange('list', 0, -1))}`);
+  t.push(`n after: ${await replica.get('n')}`);
   await until('sub-replica applied the stream', async () => (await sub.get('foo2')) === 'bar2');
   t.push(`list on the sub-replica after: ${JSON.stringify(await sub.lrange('list', 0, -1))}`);
   return t;
