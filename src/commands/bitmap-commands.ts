@@ -34,7 +34,7 @@ import { parseI64 } from '../util/numbers.js';
 const MAX_STRING = bufferConstants.MAX_STRING_LENGTH;
 
 /** An entry known to hold a string. */
-type StringEntry = Entry & { value: string };
+type StringEntry = Entry;
 
 /** Set bits per byte value. */
 const POPCOUNT = new Uint8Array(256);
@@ -64,7 +64,7 @@ function bitOffset(c: Client, arg: string, bits = 0): number | undefined {
 /** The string at key for a reading command: undefined if absent, null after WRONGTYPE. */
 function readString(c: Client, key: string): StringEntry | undefined | null {
   const entry = c.db.read(key);
-  if (entry === undefined || typeof entry.value === 'string') return entry as StringEntry | undefined;
+  if (entry === undefined || c.db.isString(entry)) return entry as StringEntry | undefined;
   c.reply.error(ERR_WRONGTYPE);
   return null;
 }
@@ -76,11 +76,11 @@ function readString(c: Client, key: string): StringEntry | undefined | null {
  */
 function bitsForWrite(c: Client, key: string, maxBit: number): { entry: StringEntry | undefined; bytes: Buffer; grew: boolean } | null {
   const entry = c.db.get(key);
-  if (entry !== undefined && typeof entry.value !== 'string') {
+  if (entry !== undefined && !c.db.isString(entry)) {
     c.reply.error(ERR_WRONGTYPE);
     return null;
   }
-  const old = entry === undefined ? '' : (entry.value as string);
+  const old = entry === undefined ? '' : c.db.stringOf(entry);
   const need = Math.floor(maxBit / 8) + 1;
   const length = Math.max(old.length, need);
   if (length > MAX_STRING) {
@@ -119,11 +119,11 @@ function setbit(c: Client, argv: string[]): void {
     return;
   }
   const entry = c.db.get(key);
-  if (entry !== undefined && typeof entry.value !== 'string') {
+  if (entry !== undefined && !c.db.isString(entry)) {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  const old = entry === undefined ? undefined : (entry.value as string);
+  const old = entry === undefined ? undefined : c.db.stringOf(entry);
   const byte = Math.floor(offset / 8);
   const mask = 1 << (7 - (offset % 8));
   const current = old !== undefined && byte < old.length ? old.charCodeAt(byte) : 0;
@@ -159,11 +159,11 @@ function getbit(c: Client, argv: string[]): void {
   const entry = readString(c, argv[1]!);
   if (entry === null) return;
   const byte = Math.floor(offset / 8);
-  if (entry === undefined || byte >= entry.value.length) {
+  if (entry === undefined || byte >= c.db.stringOf(entry).length) {
     c.reply.integer(0);
     return;
   }
-  c.reply.integer((entry.value.charCodeAt(byte) >> (7 - (offset % 8))) & 1);
+  c.reply.integer((c.db.stringOf(entry).charCodeAt(byte) >> (7 - (offset % 8))) & 1);
 }
 
 /**
@@ -224,7 +224,7 @@ function bitcount(c: Client, argv: string[]): void {
     c.reply.integer(0);
     return;
   }
-  const s = entry.value;
+  const s = c.db.stringOf(entry);
   let first = 0;
   let last = s.length * 8 - 1;
   if (argv.length === 4 || argv.length === 5) {
@@ -287,11 +287,11 @@ function bitpos(c: Client, argv: string[]): void {
     c.reply.integer(bit ? -1 : 0);
     return;
   }
-  if (typeof entry.value !== 'string') {
+  if (!c.db.isString(entry)) {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  const s = entry.value;
+  const s = c.db.stringOf(entry);
   let first = 0;
   let last = s.length * 8 - 1;
   let endGiven = false;
@@ -360,12 +360,13 @@ function bitop(c: Client, argv: string[]): void {
       sources.push('');
       continue;
     }
-    if (typeof entry.value !== 'string') {
+    if (!c.db.isString(entry)) {
       c.reply.error(ERR_WRONGTYPE);
       return;
     }
-    sources.push(entry.value);
-    if (entry.value.length > maxLength) maxLength = entry.value.length;
+    const source = db.stringOf(entry);
+    sources.push(source);
+    if (source.length > maxLength) maxLength = source.length;
   }
   const dest = argv[2]!;
   const keyspace = c.server.keyspace;
@@ -528,11 +529,11 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
   let target: { entry: StringEntry | undefined; bytes: Buffer; grew: boolean } | null = null;
   if (!writes) {
     const entry = c.db.read(key);
-    if (entry !== undefined && typeof entry.value !== 'string') {
+    if (entry !== undefined && !c.db.isString(entry)) {
       c.reply.error(ERR_WRONGTYPE);
       return;
     }
-    const s = entry === undefined ? '' : (entry.value as string);
+    const s = entry === undefined ? '' : c.db.stringOf(entry);
     buf = Buffer.from(s, 'latin1');
     length = buf.length;
   } else {

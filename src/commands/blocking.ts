@@ -1,6 +1,5 @@
 import type { Database } from '../keyspace/database.js';
 import type { TypeName } from '../keyspace/values.js';
-import { typeOf } from '../keyspace/values.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
 import { ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT, ERR_UNBLOCKED } from './errors.js';
 import { parseLongDouble } from '../util/long-double.js';
@@ -247,7 +246,7 @@ export class BlockingRegistry {
       if (this.waiters.get(client) !== waiter) continue;
       const entry = db.get(key);
       if (entry === undefined) return;
-      if (typeOf(entry.value) !== on.type) {
+      if (db.typeOf(entry) !== on.type) {
         // Of another type: these waiters go on waiting. Others of the same key may wait for it.
         continue;
       }

@@ -2,6 +2,8 @@ import type { Client } from './context.js';
 import { optionName } from './args.js';
 import { ERR_COUNT_POSITIVE, ERR_INVALID_CURSOR, ERR_NOT_INTEGER, ERR_NUMKEYS_POSITIVE, ERR_OUT_OF_RANGE, ERR_SYNTAX, errLongRange } from './errors.js';
 import { INT64_MIN, parseCursor, parseI64, parseLong } from '../util/numbers.js';
+import type { Holding } from '../keyspace/database.js';
+import type { ValueObject } from '../keyspace/values.js';
 
 /**
  * Arguments the collection commands share, parsed as Redis 7.0 parses them in one place:
@@ -71,10 +73,10 @@ export interface CollectionScan<V> {
  * (`read` answers WRONGTYPE itself and gives null; undefined for a missing key, whose
  * empty scan is answered here), then the options. Null once a reply was written.
  */
-export function beginCollectionScan<V>(
+export function beginCollectionScan<V extends ValueObject>(
   c: Client,
   argv: readonly string[],
-  read: (c: Client, key: string) => { readonly value: V } | null | undefined,
+  read: (c: Client, key: string) => Holding<V> | null | undefined,
   allowNoValues: boolean,
 ): CollectionScan<V> | null {
   const cursor = parseCursor(argv[2]!);
@@ -90,7 +92,7 @@ export function beginCollectionScan<V>(
   }
   const options = parseScanOptions(c, argv, allowNoValues);
   if (options === null) return null;
-  return { cursor, value: entry.value, options };
+  return { cursor, value: c.db.objectOf(entry), options };
 }
 
 /** A scan's reply: the next cursor (0 when the iteration is over) and the elements found. */

@@ -40,7 +40,7 @@ function blockFor(ms: number): void {
 
 /** The value's RDB serialization (type byte and DUMP footer off): rdbSavedObjectLen. */
 function serializedLength(c: Client, entry: Entry): number {
-  const payload = createDumpPayload(entry.value, c.server.keyspace.now, c.server.config.bool('rdbcompression'), c.server.keyspace.listEncoding);
+  const payload = createDumpPayload(c.db.valueOf(entry), c.server.keyspace.now, c.server.config.bool('rdbcompression'), c.server.keyspace.listEncoding);
   return payload.length - 1 - 10;
 }
 
@@ -53,14 +53,14 @@ function serializedLength(c: Client, entry: Entry): number {
  */
 function valueDigest(c: Client, entry: Entry): Buffer {
   const h = createHash('sha1');
-  h.update(createDumpPayload(entry.value, c.server.keyspace.now, false, c.server.keyspace.listEncoding).subarray(0, -10));
-  if (entry.deadline !== NO_DEADLINE) h.update('!!expire!!');
+  h.update(createDumpPayload(c.db.valueOf(entry), c.server.keyspace.now, false, c.server.keyspace.listEncoding).subarray(0, -10));
+  if (c.db.deadlineOf(entry) !== NO_DEADLINE) h.update('!!expire!!');
   return h.digest();
 }
 
 /** A key's share of DEBUG DIGEST: its name mixed with its value's digest. */
 function keyDigest(c: Client, entry: Entry): Buffer {
-  return createHash('sha1').update(entry.key, 'latin1').update('\0').update(valueDigest(c, entry)).digest();
+  return createHash('sha1').update(c.db.keyOf(entry), 'latin1').update('\0').update(valueDigest(c, entry)).digest();
 }
 
 function xorInto(acc: Buffer, d: Buffer): void {
@@ -95,7 +95,7 @@ function object(c: Client, argv: string[]): void {
     c.reply.error(ERR_NO_SUCH_KEY);
     return;
   }
-  const value = entry.value;
+  const value = c.db.valueOf(entry);
   const keyspace = c.server.keyspace;
   const form = c.db.stringForm(entry);
   const enc = typeof value === 'string' ? stringEncoding(value, form) : value.encoding();
@@ -112,8 +112,9 @@ function object(c: Client, argv: string[]): void {
       ` ql_nodes:${nodes} ql_avg_node:${(value.length / nodes).toFixed(2)} ql_listpack_max:${ql.fill}` +
       ` ql_compressed:${ql.compressDepth !== 0 ? 1 : 0} ql_uncompressed_size:${bytes}`;
   }
-  const lru = keyspace.lfu ? entry.access : entry.access & 0xffffff;
-  const idle = keyspace.lfu ? 0 : Math.floor(idleTime(entry.access, keyspace.lruClock) / 1000);
+  const access = c.db.accessOf(entry);
+  const lru = keyspace.lfu ? access : access & 0xffffff;
+  const idle = keyspace.lfu ? 0 : Math.floor(idleTime(access, keyspace.lruClock) / 1000);
   const address = `0x${(0x7f0000000000 + (c.db.index << 24) + (refcount & 0xffff)).toString(16)}`;
   c.reply.simple(
     `Value at:${address} refcount:${refcount} encoding:${enc} serializedlength:${serializedLength(c, entry)} lru:${lru} lru_seconds_idle:${idle}${extra}`,

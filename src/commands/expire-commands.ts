@@ -95,7 +95,7 @@ function expireGeneric(c: Client, argv: string[], seconds: boolean, relative: bo
     return;
   }
   if (flags !== 0) {
-    const persistent = entry.deadline === NO_DEADLINE;
+    const persistent = db.deadlineOf(entry) === NO_DEADLINE;
     // A key without a TTL counts as an infinite one: GT never beats it, LT always does.
     if (
       (flags & EXPIRE_NX && !persistent) ||
@@ -156,7 +156,7 @@ function ttlGeneric(c: Client, key: string, milliseconds: boolean, absolute: boo
     c.reply.integer(-2);
     return;
   }
-  if (entry.deadline === NO_DEADLINE) {
+  if (c.db.deadlineOf(entry) === NO_DEADLINE) {
     c.reply.integer(-1);
     return;
   }
@@ -197,7 +197,7 @@ function persist(c: Client, argv: string[]): void {
   const db = c.db;
   const key = argv[1]!;
   const entry = db.get(key);
-  if (entry === undefined || entry.deadline === NO_DEADLINE) {
+  if (entry === undefined || db.deadlineOf(entry) === NO_DEADLINE) {
     c.reply.integer(0);
     return;
   }

@@ -1,6 +1,6 @@
 import type { Client } from './context.js';
 import { ERR_WRONGTYPE } from './errors.js';
-import type { Entry } from '../keyspace/database.js';
+import type { Entry, Holding } from '../keyspace/database.js';
 import { HashValue } from '../keyspace/hash.js';
 
 /**
@@ -10,7 +10,7 @@ import { HashValue } from '../keyspace/hash.js';
  */
 
 /** An entry known to hold a hash. */
-export type HashEntry = Entry & { value: HashValue };
+export type HashEntry = Holding<HashValue>;
 
 /**
  * The hash at key, with expired fields dropped: undefined when the key is absent (or
@@ -28,7 +28,7 @@ export function writeHash(c: Client, key: string): HashEntry | undefined | null 
 
 function checkHash(c: Client, entry: Entry | undefined): HashEntry | undefined | null {
   if (entry === undefined) return undefined;
-  if (!(entry.value instanceof HashValue)) {
+  if (!(c.db.valueOf(entry) instanceof HashValue)) {
     c.reply.error(ERR_WRONGTYPE);
     return null;
   }

@@ -77,7 +77,7 @@ function hsetnx(c: Client, argv: string[]): void {
   const field = argv[2]!;
   const entry = writeHash(c, key);
   if (entry === null) return;
-  if (entry !== undefined && entry.value.has(field)) {
+  if (entry !== undefined && c.db.objectOf(entry).has(field)) {
     c.reply.integer(0);
     return;
   }
@@ -95,7 +95,7 @@ function hsetnx(c: Client, argv: string[]): void {
 function hget(c: Client, argv: string[]): void {
   const entry = readHash(c, argv[1]!);
   if (entry === null) return;
-  const value = entry?.value.get(argv[2]!);
+  const value = (entry === undefined ? undefined : c.db.objectOf(entry))?.get(argv[2]!);
   if (value === undefined) c.reply.nullBulk();
   else c.reply.bulk(value);
 }
@@ -107,7 +107,7 @@ function hmget(c: Client, argv: string[]): void {
   const reply = c.reply;
   reply.arrayHeader(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
-    const value = entry?.value.get(argv[j]!);
+    const value = (entry === undefined ? undefined : c.db.objectOf(entry))?.get(argv[j]!);
     if (value === undefined) reply.nullBulk();
     else reply.bulk(value);
   }
@@ -124,11 +124,11 @@ function getAllGeneric(c: Client, key: string, what: number): void {
   const entry = readHash(c, key);
   if (entry === null) return;
   const reply = c.reply;
-  const size = entry === undefined ? 0 : entry.value.size;
+  const size = entry === undefined ? 0 : c.db.objectOf(entry).size;
   if (what === (FIELDS | VALUES)) reply.mapHeader(size);
   else reply.arrayHeader(size);
   if (entry === undefined) return;
-  const pairs = entry.value.pairs;
+  const pairs = c.db.objectOf(entry).pairs;
   for (let i = 0; i < pairs.length; i += 2) {
     const field = pairs[i];
     if (field === null) continue;
@@ -162,7 +162,7 @@ function hdel(c: Client, argv: string[]): void {
     return;
   }
   const db = c.db;
-  const hash = entry.value;
+  const hash = c.db.objectOf(entry);
   let deleted = 0;
   let keyRemoved = false;
   for (let j = 2; j < argv.length; j++) {
@@ -187,19 +187,19 @@ function hdel(c: Client, argv: string[]): void {
 /** HLEN key */
 function hlen(c: Client, argv: string[]): void {
   const entry = readHash(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry === undefined ? 0 : entry.value.size);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : c.db.objectOf(entry).size);
 }
 
 /** HSTRLEN key field */
 function hstrlen(c: Client, argv: string[]): void {
   const entry = readHash(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry?.value.get(argv[2]!)?.length ?? 0);
+  if (entry !== null) c.reply.integer((entry === undefined ? undefined : c.db.objectOf(entry))?.get(argv[2]!)?.length ?? 0);
 }
 
 /** HEXISTS key field */
 function hexists(c: Client, argv: string[]): void {
   const entry = readHash(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry !== undefined && entry.value.has(argv[2]!) ? 1 : 0);
+  if (entry !== null) c.reply.integer(entry !== undefined && c.db.objectOf(entry).has(argv[2]!) ? 1 : 0);
 }
 
 /**
@@ -218,7 +218,7 @@ function hincrby(c: Client, argv: string[]): void {
   const entry = writeHash(c, key);
   if (entry === null) return;
   let value: number | bigint = 0;
-  const old = entry?.value.get(field);
+  const old = (entry === undefined ? undefined : c.db.objectOf(entry))?.get(field);
   if (old !== undefined) {
     const parsed = parseI64(old);
     if (parsed === undefined) {
@@ -260,7 +260,7 @@ function hincrbyfloat(c: Client, argv: string[]): void {
   const entry = writeHash(c, key);
   if (entry === null) return;
   let sum = by;
-  const old = entry?.value.get(field);
+  const old = (entry === undefined ? undefined : c.db.objectOf(entry))?.get(field);
   if (old !== undefined) {
     const value = parseLongDouble(old);
     if (value === undefined) {
@@ -343,7 +343,7 @@ function hrandfield(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  const hash = entry.value;
+  const hash = c.db.objectOf(entry);
   c.reply.bulk(hash.pairs[hash.randomSlot()]!);
 }
 
@@ -363,7 +363,7 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
     reply.arrayHeader(0);
     return;
   }
-  const hash = entry.value;
+  const hash = c.db.objectOf(entry);
   const pairs = hash.pairs;
   const size = hash.size;
   const flat = withValues && c.protocol === 2;

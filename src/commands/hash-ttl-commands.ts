@@ -108,7 +108,7 @@ function hexpireGeneric(c: Client, argv: string[], seconds: boolean, relative: b
   // (fieldsAt has replied for a missing key.)
   if (first < 0 || entry === undefined) return;
   const db = c.db;
-  const hash = entry.value;
+  const hash = c.db.objectOf(entry);
   const reply = c.reply;
   let updated = 0;
   let deleted = 0;
@@ -179,7 +179,7 @@ function httlGeneric(c: Client, argv: string[], milliseconds: boolean, absolute:
   if (entry === null) return;
   const first = fieldsAt(c, argv, 2, ERR_HFE_NUMFIELDS_POSITIVE_INT, entry !== undefined);
   if (first < 0 || entry === undefined) return;
-  const hash = entry.value;
+  const hash = c.db.objectOf(entry);
   const reply = c.reply;
   const base = absolute ? 0 : c.server.keyspace.now;
   reply.arrayHeader(argv.length - first);
@@ -227,7 +227,7 @@ function hpersist(c: Client, argv: string[]): void {
   // (fieldsAt has replied for a missing key.)
   if (first < 0 || entry === undefined) return;
   const db = c.db;
-  const hash = entry.value;
+  const hash = c.db.objectOf(entry);
   const reply = c.reply;
   let changed = false;
   reply.arrayHeader(argv.length - first);

@@ -22,7 +22,7 @@ import {
 import { optionName } from './args.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { Database, NO_DEADLINE, type Entry } from '../keyspace/database.js';
-import { typeOf, type Value } from '../keyspace/values.js';
+import { type Value } from '../keyspace/values.js';
 import { isIntEncodable, StringForm, stringEncoding, stringRefcount } from '../keyspace/string-encoding.js';
 import { idleTime, lfuDecayed, lfuMinutes, LRU_CLOCK_MAX } from '../keyspace/access.js';
 import { HashValue } from '../keyspace/hash.js';
@@ -78,7 +78,7 @@ function touch(c: Client, argv: string[]): void {
 /** TYPE key (the key's access clock left alone, as Redis's LOOKUP_NOTOUCH) */
 function type(c: Client, argv: string[]): void {
   const entry = c.db.readUntouched(argv[1]!);
-  c.reply.simple(entry === undefined ? 'none' : typeOf(entry.value));
+  c.reply.simple(entry === undefined ? 'none' : c.db.typeOf(entry));
 }
 
 /** KEYS pattern */
@@ -86,8 +86,10 @@ function keys(c: Client, argv: string[]): void {
   const pattern = argv[1]!;
   const all = pattern === '*';
   const found: string[] = [];
-  for (const entry of c.db.entries(false)) {
-    if (all || globMatch(pattern, entry.key)) found.push(entry.key);
+  const db = c.db;
+  for (const entry of db.entries(false)) {
+    const key = db.keyOf(entry);
+    if (all || globMatch(pattern, key)) found.push(key);
   }
   c.reply.bulkArray(found);
 }
@@ -139,14 +141,16 @@ function scan(c: Client, argv: string[]): void {
   const found: string[] = [];
   const stats = c.server.keyspace.stats;
   // Filtered as they are visited: the scan hands each entry over once.
-  const next = c.db.scan(Number(cursor), count, (entry: Entry) => {
-    if (pattern !== undefined && !globMatch(pattern, entry.key)) return;
+  const db = c.db;
+  const next = db.scan(Number(cursor), count, (entry: Entry) => {
+    const key = db.keyOf(entry);
+    if (pattern !== undefined && !globMatch(pattern, key)) return;
     if (wantedType !== undefined) {
       // Redis looks the key up to learn its type: a keyspace hit.
       stats.keyspaceHits++;
-      if (typeOf(entry.value) !== wantedType) return;
+      if (db.typeOf(entry) !== wantedType) return;
     }
-    found.push(entry.key);
+    found.push(key);
   });
   replyScan(c, next, found);
 }
@@ -182,8 +186,8 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
     db.deleteEntry(target);
   }
   const form = db.stringForm(entry);
-  const moved = db.set(to, entry.value);
-  if (entry.deadline !== NO_DEADLINE) db.setExpireTime(moved, db.expireTime(entry));
+  const moved = db.set(to, db.valueOf(entry));
+  if (db.deadlineOf(entry) !== NO_DEADLINE) db.setExpireTime(moved, db.expireTime(entry));
   // The same object under a new name: its encoding goes with it.
   if (form !== undefined) db.setStringForm(moved, form);
   db.deleteEntry(entry);
@@ -207,7 +211,7 @@ function renamenx(c: Client, argv: string[]): void {
 function randomkey(c: Client): void {
   const entry = c.db.randomEntry();
   if (entry === undefined) c.reply.nullBulk();
-  else c.reply.bulk(entry.key);
+  else c.reply.bulk(c.db.keyOf(entry));
 }
 
 /** DBSIZE: counts keys whose deadline passed but that are not reclaimed yet, as Redis. */
@@ -325,11 +329,11 @@ function copy(c: Client, argv: string[]): void {
   }
   const keyspace = c.server.keyspace;
   const changes = keyspace.changesSinceSave;
-  const value = entry.value;
+  const value = src.valueOf(entry);
   let form = src.stringForm(entry);
   // dupStringObject gives an int-encoded value an object of its own (refcount 1).
   if (typeof value === 'string' && form === undefined && isIntEncodable(value)) form = StringForm.Unshared;
-  const expireTime = entry.deadline === NO_DEADLINE ? null : src.expireTime(entry);
+  const expireTime = src.deadlineOf(entry) === NO_DEADLINE ? null : src.expireTime(entry);
   const fields = src.fieldDeadlines(entry);
   if (target !== undefined) dst.deleteEntry(target);
   placeValue(dst, to, Database.copyValue(value), expireTime, fields, form);
@@ -359,12 +363,13 @@ function move(c: Client, argv: string[]): void {
   }
   const keyspace = c.server.keyspace;
   const changes = keyspace.changesSinceSave;
-  const expireTime = entry.deadline === NO_DEADLINE ? null : src.expireTime(entry);
+  const expireTime = src.deadlineOf(entry) === NO_DEADLINE ? null : src.expireTime(entry);
   const fields = src.fieldDeadlines(entry);
   const form = src.stringForm(entry);
+  const value = src.valueOf(entry);
   // Removed first: that cancels the field timers on this database's wheel.
   src.deleteEntry(entry);
-  placeValue(dst, name, entry.value, expireTime, fields, form);
+  placeValue(dst, name, value, expireTime, fields, form);
   keyspace.changesSinceSave = changes + 1;
   keyspace.notify('g', 'move_from', name, src);
   keyspace.notify('g', 'move_to', name, dst);
@@ -394,7 +399,7 @@ function objectLookup(c: Client, key: string): Entry | undefined {
   const db = c.db;
   const stats = c.server.keyspace.stats;
   let entry = db.peek(key);
-  if (entry !== undefined && entry.deadline <= c.server.keyspace.now) entry = db.get(key);
+  if (entry !== undefined && db.deadlineOf(entry) <= c.server.keyspace.now) entry = db.get(key);
   if (entry === undefined) {
     stats.keyspaceMisses++;
     c.reply.nullBulk();
@@ -415,7 +420,7 @@ function sharesIntegers(c: Client): boolean {
 function objectEncoding(c: Client, argv: string[]): void {
   const entry = objectLookup(c, argv[2]!);
   if (entry === undefined) return;
-  const value = entry.value;
+  const value = c.db.valueOf(entry);
   c.reply.bulk(typeof value === 'string' ? stringEncoding(value, c.db.stringForm(entry)) : value.encoding());
 }
 
@@ -423,7 +428,7 @@ function objectEncoding(c: Client, argv: string[]): void {
 function objectRefcount(c: Client, argv: string[]): void {
   const entry = objectLookup(c, argv[2]!);
   if (entry === undefined) return;
-  const value = entry.value;
+  const value = c.db.valueOf(entry);
   c.reply.integer(typeof value === 'string' ? stringRefcount(value, c.db.stringForm(entry), sharesIntegers(c)) : 1);
 }
 
@@ -436,7 +441,7 @@ function objectIdletime(c: Client, argv: string[]): void {
     c.reply.error(ERR_OBJECT_LFU);
     return;
   }
-  c.reply.integer(Math.floor(idleTime(entry.access, keyspace.lruClock) / 1000));
+  c.reply.integer(Math.floor(idleTime(c.db.accessOf(entry), keyspace.lruClock) / 1000));
 }
 
 /** OBJECT FREQ key: the decayed LFU counter; refused unless an LFU policy is in force. */
@@ -448,7 +453,7 @@ function objectFreq(c: Client, argv: string[]): void {
     c.reply.error(ERR_OBJECT_NO_LFU);
     return;
   }
-  c.reply.integer(lfuDecayed(entry.access, lfuMinutes(keyspace.now), keyspace.lfuDecayTime));
+  c.reply.integer(lfuDecayed(c.db.accessOf(entry), lfuMinutes(keyspace.now), keyspace.lfuDecayTime));
 }
 
 /** OBJECT HELP: object.c's text. */
@@ -471,12 +476,12 @@ function dump(c: Client, argv: string[]): void {
   const db = c.db;
   const entry = db.read(argv[1]!);
   // Fields past their TTL are never visible: purged first (which may delete the key).
-  if (entry === undefined || (entry.value instanceof HashValue && !db.purgeExpiredFields(entry))) {
+  if (entry === undefined || (db.valueOf(entry) instanceof HashValue && !db.purgeExpiredFields(entry))) {
     c.reply.nullBulk();
     return;
   }
   const compression = c.server.config.bool('rdbcompression');
-  c.reply.bulk(createDumpPayload(entry.value, c.server.keyspace.now, compression, c.server.keyspace.listEncoding).toString('latin1'));
+  c.reply.bulk(createDumpPayload(db.valueOf(entry), c.server.keyspace.now, compression, c.server.keyspace.listEncoding).toString('latin1'));
 }
 
 /** RESTORE's options, parsed. */
@@ -580,13 +585,13 @@ function restore(c: Client, argv: string[]): void {
   placeValue(db, name, built.value, ttlArg === 0 ? null : when, built.fieldDeadlines, undefined);
   const entry = db.peek(name)!;
   if (keyspace.lfu) {
-    if (o.freq >= 0) entry.access = (lfuMinutes(now) << 8) | o.freq;
+    if (o.freq >= 0) db.setAccess(entry, (lfuMinutes(now) << 8) | o.freq);
   } else if (o.idle >= 0) {
     // objectSetLRUOrLFU: the access that many seconds ago on the LRU clock.
     const clock = keyspace.lruClock;
     let at = clock - o.idle;
     if (at < 0) at = (clock + Math.floor(LRU_CLOCK_MAX / 2)) % LRU_CLOCK_MAX;
-    entry.access = at;
+    db.setAccess(entry, at);
   }
   keyspace.changesSinceSave = changes + 1;
   keyspace.notify('g', 'restore', name, db);

@@ -15,7 +15,7 @@ import {
 import { parseTimeout } from './blocking.js';
 import { parseMultiPop } from './collection-args.js';
 import { optionName } from './args.js';
-import type { Entry } from '../keyspace/database.js';
+import type { Entry, Holding } from '../keyspace/database.js';
 import { ListValue } from '../keyspace/list.js';
 import { parseLong } from '../util/numbers.js';
 
@@ -38,7 +38,7 @@ type End = typeof HEAD | typeof TAIL;
 const LEFT_RIGHT = ['left', 'right'] as const;
 
 /** An entry known to hold a list. */
-export type ListEntry = Entry & { value: ListValue };
+export type ListEntry = Holding<ListValue>;
 
 /** The list at key for a reading command (lookupKeyRead: hit/miss counted); null after replying WRONGTYPE. */
 function readList(c: Client, key: string): ListEntry | undefined | null {
@@ -50,9 +50,15 @@ export function writeList(c: Client, key: string): ListEntry | undefined | null 
   return checkList(c, c.db.get(key));
 }
 
+/** LLEN of key for the blocking move's accounting: undefined when absent. */
+function listLength(c: Client, key: string): number | undefined {
+  const entry = c.db.get(key) as ListEntry | undefined;
+  return entry === undefined ? undefined : c.db.objectOf(entry).length;
+}
+
 function checkList(c: Client, entry: Entry | undefined): ListEntry | undefined | null {
   if (entry === undefined) return undefined;
-  if (!(entry.value instanceof ListValue)) {
+  if (!(c.db.valueOf(entry) instanceof ListValue)) {
     c.reply.error(ERR_WRONGTYPE);
     return null;
   }
@@ -76,14 +82,15 @@ function moreChanges(c: Client, n: number): void {
 function elementsRemoved(c: Client, entry: ListEntry, event: string, removed: number): boolean {
   const db = c.db;
   const keyspace = c.server.keyspace;
-  keyspace.notify('l', event, entry.key, db);
+  const key = db.keyOf(entry);
+  keyspace.notify('l', event, key, db);
   let deleted = false;
-  if (entry.value.length === 0) {
+  if (db.objectOf(entry).length === 0) {
     db.deleteEntry(entry);
-    keyspace.notify('g', 'del', entry.key, db);
+    keyspace.notify('g', 'del', key, db);
     deleted = true;
   } else {
-    db.signalModified(entry.key);
+    db.signalModified(key);
   }
   moreChanges(c, removed - 1);
   return deleted;
@@ -102,7 +109,7 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
     else for (const v of values) list.pushTail(v);
     db.set(key, list);
   } else {
-    list = entry.value;
+    list = c.db.objectOf(entry);
     const before = db.willMutate(entry);
     if (where === HEAD) for (const v of values) list.pushHead(v);
     else for (const v of values) list.pushTail(v);
@@ -119,7 +126,7 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
  * deleting the key if it empties, with the events and counts of listElementsRemoved.
  */
 export function popElements(c: Client, entry: ListEntry, where: End, count: number): string[] {
-  const list = entry.value;
+  const list = c.db.objectOf(entry);
   const n = Math.min(count, list.length);
   const before = c.db.willMutate(entry);
   const out: string[] = new Array(n);
@@ -214,7 +221,7 @@ function rpop(c: Client, argv: string[]): void {
 /** LLEN key */
 function llen(c: Client, argv: string[]): void {
   const entry = readList(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry === undefined ? 0 : entry.value.length);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : c.db.objectOf(entry).length);
 }
 
 /**
@@ -250,7 +257,7 @@ function lrange(c: Client, argv: string[]): void {
   const entry = readList(c, argv[1]!);
   if (entry === null) return;
   if (entry === undefined) c.reply.arrayHeader(0);
-  else replyRange(c, entry.value, start, end);
+  else replyRange(c, c.db.objectOf(entry), start, end);
 }
 
 /** LINDEX key index: the key is looked up before the index is parsed. */
@@ -266,7 +273,7 @@ function lindex(c: Client, argv: string[]): void {
     c.reply.error(ERR_NOT_INTEGER);
     return;
   }
-  const value = entry.value.at(index);
+  const value = c.db.objectOf(entry).at(index);
   if (value === undefined) c.reply.nullBulk();
   else c.reply.bulk(value);
 }
@@ -285,7 +292,7 @@ function lset(c: Client, argv: string[]): void {
     c.reply.error(ERR_NOT_INTEGER);
     return;
   }
-  const list = entry.value;
+  const list = c.db.objectOf(entry);
   const size = list.length;
   if (index >= size || index < -size) {
     c.reply.error(ERR_INDEX_OUT_OF_RANGE);
@@ -315,7 +322,7 @@ function linsert(c: Client, argv: string[]): void {
     return;
   }
   const db = c.db;
-  const list = entry.value;
+  const list = c.db.objectOf(entry);
   const before = db.willMutate(entry);
   const inserted = list.insert(argv[3]!, argv[4]!, where === 'after');
   db.valueChanged(entry, before);
@@ -343,7 +350,7 @@ function lrem(c: Client, argv: string[]): void {
     return;
   }
   const db = c.db;
-  const list = entry.value;
+  const list = c.db.objectOf(entry);
   const before = db.willMutate(entry);
   const removed = list.removeEqual(argv[3]!, Math.abs(count), count < 0);
   db.valueChanged(entry, before);
@@ -376,7 +383,7 @@ function ltrim(c: Client, argv: string[]): void {
     c.reply.simple('OK');
     return;
   }
-  const list = entry.value;
+  const list = c.db.objectOf(entry);
   const size = list.length;
   if (start < 0) start += size;
   if (end < 0) end += size;
@@ -464,7 +471,7 @@ function lpos(c: Client, argv: string[]): void {
   const found: number[] = [];
   let matches = 0;
   let scanned = 0;
-  entry.value.scan(fromTail, (value, index) => {
+  c.db.objectOf(entry).scan(fromTail, (value, index) => {
     if (maxlen !== 0 && scanned >= maxlen) return false;
     scanned++;
     if (value !== element) return true;
@@ -501,14 +508,14 @@ function moveGeneric(c: Client, argv: string[], from: End, to: End): void {
   const dstKey = argv[2]!;
   const src = writeList(c, srcKey);
   if (src === null) return;
-  if (src === undefined || src.value.length === 0) {
+  if (src === undefined || c.db.objectOf(src).length === 0) {
     c.reply.nullBulk();
     return;
   }
   const dst = writeList(c, dstKey);
   if (dst === null) return;
   const db = c.db;
-  const list = src.value;
+  const list = c.db.objectOf(src);
   const before = db.willMutate(src);
   const value = (from === HEAD ? list.popHead() : list.popTail())!;
   db.valueChanged(src, before);
@@ -548,9 +555,9 @@ function lmpop(c: Client, argv: string[]): void {
     const key = argv[j]!;
     const entry = writeList(c, key);
     if (entry === null) return;
-    if (entry === undefined || entry.value.length === 0) continue;
+    if (entry === undefined || c.db.objectOf(entry).length === 0) continue;
     const where = parsed.end === 0 ? HEAD : TAIL;
-    const length = entry.value.length;
+    const length = c.db.objectOf(entry).length;
     const popped = popElements(c, entry, where, parsed.count);
     c.reply.arrayHeader(2);
     c.reply.bulk(key);
@@ -610,15 +617,15 @@ function blockingPop(c: Client, keys: readonly string[], where: End, timeoutArg:
   for (const key of keys) {
     const entry = writeList(c, key);
     if (entry === null) return;
-    if (entry === undefined || entry.value.length === 0) continue;
-    const length = entry.value.length;
+    if (entry === undefined || c.db.objectOf(entry).length === 0) continue;
+    const length = c.db.objectOf(entry).length;
     popAndReply(c, key, entry, where, count);
     if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, count === -1 ? -1 : Math.min(count, length));
     return;
   }
   blockOnLists(c, keys, timeout.ms, false, (key) => {
     const entry = c.db.get(key) as ListEntry;
-    const length = entry.value.length;
+    const length = c.db.objectOf(entry).length;
     // Served later, BLPOP and BRPOP add no change to the counter (serveClientBlockedOnList
     // pops without listElementsRemoved's dirty count); BLMPOP counts its elements.
     if (count === -1) uncounted(c, () => popAndReply(c, key, entry, where, count));
@@ -668,9 +675,9 @@ function blockingMove(c: Client, argv: string[], from: End, to: End, timeoutArg:
   }
   // Served later, the move adds no change to the counter, as Redis's serveClientBlockedOnList.
   blockOnLists(c, [argv[1]!], timeout.ms, true, () => {
-    const before = (c.db.get(argv[1]!) as ListEntry | undefined)?.value.length;
+    const before = listLength(c, argv[1]!);
     uncounted(c, () => moveGeneric(c, argv, from, to));
-    const after = (c.db.get(argv[1]!) as ListEntry | undefined)?.value.length;
+    const after = listLength(c, argv[1]!);
     const stream = c.server.writeStream;
     // A destination of another type took nothing: nothing to replicate. Served later, the
     // ends are written as Redis's shared "left"/"right".

@@ -7,7 +7,7 @@ import { replyHelp, type HelpEntry } from './help.js';
 import { parseI64 } from '../util/numbers.js';
 import { HashValue, type HashEncoding } from '../keyspace/hash.js';
 import { DEADLINE_BYTES, ENTRY_BYTES, stringBytes, valueBytes } from '../keyspace/memory-cost.js';
-import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
+import { NO_DEADLINE, type Database, type Entry } from '../keyspace/database.js';
 
 /**
  * MEMORY USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE (Redis 7.0's object.c), reporting
@@ -23,10 +23,10 @@ const DEFAULT_SAMPLES = 5;
  * slot, a large hash estimated from `samples` fields), and its deadline's box.
  * `encoding`: its server's, whose pool says which field names are shared.
  */
-export function keyMemoryUsage(entry: Entry, samples: number, encoding: HashEncoding): number {
-  const value = entry.value;
+export function keyMemoryUsage(db: Database, entry: Entry, samples: number, encoding: HashEncoding): number {
+  const value = db.valueOf(entry);
   const valueCost = value instanceof HashValue ? value.measuredBytes(samples, encoding) : valueBytes(value);
-  return ENTRY_BYTES + stringBytes(entry.key.length) + valueCost + (entry.deadline !== NO_DEADLINE ? DEADLINE_BYTES : 0);
+  return ENTRY_BYTES + stringBytes(db.keyOf(entry).length) + valueCost + (db.deadlineOf(entry) !== NO_DEADLINE ? DEADLINE_BYTES : 0);
 }
 
 /**
@@ -57,7 +57,7 @@ function memoryUsage(c: Client, argv: string[]): void {
   }
   const entry = c.db.peek(argv[2]!);
   if (entry === undefined) c.reply.nullBulk();
-  else c.reply.integer(keyMemoryUsage(entry, samples, c.db.hashEncoding));
+  else c.reply.integer(keyMemoryUsage(c.db, entry, samples, c.db.hashEncoding));
 }
 
 /** Bytes held for clients: unfinished commands and unsent replies (INFO mem_clients_normal). */

@@ -14,7 +14,7 @@ import {
 import { optionName } from './args.js';
 import { cursorSlot, beginCollectionScan, replyScan } from './collection-args.js';
 import { moreChanges } from './hash-access.js';
-import type { Entry } from '../keyspace/database.js';
+import type { Entry, Holding } from '../keyspace/database.js';
 import { SetValue } from '../keyspace/set.js';
 import { globMatch } from '../util/glob.js';
 import { INT64_MIN, parseI64 } from '../util/numbers.js';
@@ -33,7 +33,7 @@ import { INT64_MIN, parseI64 } from '../util/numbers.js';
  */
 
 /** An entry known to hold a set. */
-type SetEntry = Entry & { value: SetValue };
+type SetEntry = Holding<SetValue>;
 
 /**
  * The set at key: undefined when absent, null after replying WRONGTYPE. For commands
@@ -50,7 +50,7 @@ function writeSet(c: Client, key: string): SetEntry | undefined | null {
 
 function checkSet(c: Client, entry: Entry | undefined): SetEntry | undefined | null {
   if (entry === undefined) return undefined;
-  if (!(entry.value instanceof SetValue)) {
+  if (!(c.db.valueOf(entry) instanceof SetValue)) {
     c.reply.error(ERR_WRONGTYPE);
     return null;
   }
@@ -60,7 +60,7 @@ function checkSet(c: Client, entry: Entry | undefined): SetEntry | undefined | n
 /** Adds argv[from..] to a set that exists; returns how many were new. */
 function addMembers(c: Client, entry: SetEntry, argv: string[], from: number): number {
   const db = c.db;
-  const set = entry.value;
+  const set = c.db.objectOf(entry);
   const before = db.willMutate(entry);
   let added = 0;
   const encoding = db.setEncoding;
@@ -80,8 +80,9 @@ function newSet(c: Client, argv: string[], from: number): SetValue {
 
 /** Deletes the entry of a set a command emptied, with Redis's `del` event. */
 function deleteEmptied(c: Client, entry: SetEntry): void {
+  const key = c.db.keyOf(entry);
   c.db.deleteEntry(entry);
-  c.server.keyspace.notify('g', 'del', entry.key, c.db);
+  c.server.keyspace.notify('g', 'del', key, c.db);
 }
 
 /** Replies a whole set: a set in RESP3, an array in RESP2, in the set's order. */
@@ -127,7 +128,7 @@ function srem(c: Client, argv: string[]): void {
     return;
   }
   const db = c.db;
-  const set = entry.value;
+  const set = c.db.objectOf(entry);
   const before = db.willMutate(entry);
   let deleted = 0;
   for (let j = 2; j < argv.length; j++) {
@@ -164,11 +165,11 @@ function smove(c: Client, argv: string[]): void {
     c.reply.integer(0);
     return;
   }
-  if (!(src.value instanceof SetValue) || (dst !== undefined && !(dst.value instanceof SetValue))) {
+  if (!(c.db.valueOf(src) instanceof SetValue) || (dst !== undefined && !(c.db.valueOf(dst) instanceof SetValue))) {
     c.reply.error(ERR_WRONGTYPE);
     return;
   }
-  const srcSet = src.value;
+  const srcSet = c.db.objectOf(src as SetEntry);
   if (src === dst) {
     c.reply.integer(srcSet.has(member) ? 1 : 0);
     return;
@@ -198,7 +199,7 @@ function smove(c: Client, argv: string[]): void {
 /** SISMEMBER key member */
 function sismember(c: Client, argv: string[]): void {
   const entry = readSet(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry !== undefined && entry.value.has(argv[2]!) ? 1 : 0);
+  if (entry !== null) c.reply.integer(entry !== undefined && c.db.objectOf(entry).has(argv[2]!) ? 1 : 0);
 }
 
 /** SMISMEMBER key member [member ...]: a missing key reads as an empty set. */
@@ -207,13 +208,13 @@ function smismember(c: Client, argv: string[]): void {
   if (entry === null) return;
   const reply = c.reply;
   reply.arrayHeader(argv.length - 2);
-  for (let j = 2; j < argv.length; j++) reply.integer(entry !== undefined && entry.value.has(argv[j]!) ? 1 : 0);
+  for (let j = 2; j < argv.length; j++) reply.integer(entry !== undefined && c.db.objectOf(entry).has(argv[j]!) ? 1 : 0);
 }
 
 /** SCARD key */
 function scard(c: Client, argv: string[]): void {
   const entry = readSet(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry === undefined ? 0 : entry.value.size);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : c.db.objectOf(entry).size);
 }
 
 /** t_set.c SPOP_MOVE_STRATEGY_MUL: past remaining*5 <= count, SPOP keeps the rest instead. */
@@ -244,7 +245,7 @@ function spop(c: Client, argv: string[]): void {
     return;
   }
   const db = c.db;
-  const set = entry.value;
+  const set = c.db.objectOf(entry);
   const member = set.random();
   const before = db.willMutate(entry);
   set.remove(member);
@@ -274,7 +275,7 @@ function spopWithCount(c: Client, argv: string[]): void {
   }
   const db = c.db;
   const keyspace = c.server.keyspace;
-  const set = entry.value;
+  const set = c.db.objectOf(entry);
   const size = set.size;
   keyspace.notify('s', 'spop', key, db);
   if (l >= size) {
@@ -345,7 +346,7 @@ function srandmember(c: Client, argv: string[]): void {
   const entry = readSet(c, argv[1]!);
   if (entry === null) return;
   if (entry === undefined) c.reply.nullBulk();
-  else c.reply.bulk(entry.value.random());
+  else c.reply.bulk(c.db.objectOf(entry).random());
 }
 
 function srandmemberWithCount(c: Client, argv: string[]): void {
@@ -366,7 +367,7 @@ function srandmemberWithCount(c: Client, argv: string[]): void {
     reply.arrayHeader(0);
     return;
   }
-  const set = entry.value;
+  const set = c.db.objectOf(entry);
   const size = set.size;
   if (l < 0 || count === 1) {
     // Members may repeat: each drawn independently. Like Redis, stop early if the
@@ -418,11 +419,11 @@ function lookupSets(c: Client, argv: string[], from: number, to: number): (SetVa
       sets.push(null);
       continue;
     }
-    if (!(entry.value instanceof SetValue)) {
+    if (!(c.db.valueOf(entry) instanceof SetValue)) {
       c.reply.error(ERR_WRONGTYPE);
       return undefined;
     }
-    sets.push(entry.value);
+    sets.push(c.db.objectOf(entry as SetEntry));
   }
   return sets;
 }

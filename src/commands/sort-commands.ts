@@ -121,10 +121,11 @@ function lookupByPattern(c: Client, pattern: string, element: string): string | 
   const entry = c.db.read(name);
   if (entry === undefined) return undefined;
   if (hasField) {
-    if (!(entry.value instanceof HashValue) || !c.db.purgeExpiredFields(entry)) return undefined;
-    return entry.value.get(pattern.slice(arrow + 2));
+    const hash = c.db.valueOf(entry);
+    if (!(hash instanceof HashValue) || !c.db.purgeExpiredFields(entry)) return undefined;
+    return hash.get(pattern.slice(arrow + 2));
   }
-  return typeof entry.value === 'string' ? entry.value : undefined;
+  return c.db.isString(entry) ? c.db.stringOf(entry) : undefined;
 }
 
 /** C's isspace() in the C locale: what strtod skips first. */
@@ -216,7 +217,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
   if (o === undefined) return;
   const db = c.db;
   const entry = db.read(argv[1]!);
-  const value = entry?.value;
+  const value = entry === undefined ? undefined : db.valueOf(entry);
   if (value !== undefined && !(value instanceof ListValue || value instanceof SetValue || value instanceof ZSetValue)) {
     c.reply.error(ERR_WRONGTYPE);
     return;

@@ -34,7 +34,7 @@ import {
 } from '../util/long-double.js';
 
 /** An entry known to hold a string. */
-type StringEntry = Entry & { value: string };
+type StringEntry = Entry;
 
 /**
  * The string entry at key for a command that reads it (Redis's lookupKeyRead, which
@@ -43,7 +43,7 @@ type StringEntry = Entry & { value: string };
  */
 function readString(c: Client, key: string): StringEntry | undefined | null {
   const entry = c.db.read(key);
-  if (entry === undefined || typeof entry.value === 'string') return entry as StringEntry | undefined;
+  if (entry === undefined || c.db.isString(entry)) return entry as StringEntry | undefined;
   c.reply.error(ERR_WRONGTYPE);
   return null;
 }
@@ -51,7 +51,7 @@ function readString(c: Client, key: string): StringEntry | undefined | null {
 /** readString() for a command that writes the key (lookupKeyWrite: no hit/miss counts). */
 function writeString(c: Client, key: string): StringEntry | undefined | null {
   const entry = c.db.get(key);
-  if (entry === undefined || typeof entry.value === 'string') return entry as StringEntry | undefined;
+  if (entry === undefined || c.db.isString(entry)) return entry as StringEntry | undefined;
   c.reply.error(ERR_WRONGTYPE);
   return null;
 }
@@ -64,7 +64,7 @@ function replyGet(c: Client, key: string): boolean {
   const entry = readString(c, key);
   if (entry === null) return false;
   if (entry === undefined) c.reply.nullBulk();
-  else c.reply.bulk(entry.value);
+  else c.reply.bulk(c.db.stringOf(entry));
   return true;
 }
 
@@ -207,7 +207,7 @@ function setGeneric(
     return;
   }
   let deadline = NO_DEADLINE;
-  if (flags & OPT_KEEPTTL && existing !== undefined) deadline = existing.deadline;
+  if (flags & OPT_KEEPTTL && existing !== undefined) deadline = c.db.deadlineOf(existing);
   else if (typeof when === 'number' && when >= 0) deadline = deadlineFor(when);
   const entry = db.setLooked(key, existing, value, deadline);
   // Expire times beyond 2^53 ms arrive as exact bigints; the database keeps them exactly.
@@ -284,7 +284,7 @@ function getdel(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  c.reply.bulk(entry.value);
+  c.reply.bulk(c.db.stringOf(entry));
   c.db.deleteEntry(entry);
   c.server.keyspace.notify('g', 'del', key, c.db);
   if (c.server.writeStream.active) c.propagateAs = deletionArgv(c.server.config.bool('lazyfree-lazy-user-del'), key);
@@ -312,7 +312,7 @@ function getex(c: Client, argv: string[]): void {
     when = expireTimeOrReply(c, expireArg, flags, 'getex');
     if (when < 0) return;
   }
-  c.reply.bulk(entry.value);
+  c.reply.bulk(c.db.stringOf(entry));
   const db = c.db;
   const keyspace = c.server.keyspace;
   // Never propagated as sent: as DEL (or UNLINK), PEXPIREAT or PERSIST (getexCommand).
@@ -326,7 +326,7 @@ function getex(c: Client, argv: string[]): void {
     db.signalModified(key);
     keyspace.notify('g', 'expire', key, db);
     if (stream) c.propagateAs = ['PEXPIREAT', key, String(when)];
-  } else if (flags & OPT_PERSIST && entry.deadline !== NO_DEADLINE) {
+  } else if (flags & OPT_PERSIST && c.db.deadlineOf(entry) !== NO_DEADLINE) {
     db.setDeadline(entry, NO_DEADLINE);
     db.signalModified(key);
     keyspace.notify('g', 'persist', key, db);
@@ -341,8 +341,8 @@ function mget(c: Client, argv: string[]): void {
   reply.arrayHeader(argv.length - 1);
   for (let j = 1; j < argv.length; j++) {
     const entry = db.read(argv[j]!);
-    if (entry === undefined || typeof entry.value !== 'string') reply.nullBulk();
-    else reply.bulk(entry.value);
+    if (entry === undefined || !c.db.isString(entry)) reply.nullBulk();
+    else reply.bulk(c.db.stringOf(entry));
   }
 }
 
@@ -392,9 +392,9 @@ function append(c: Client, argv: string[]): void {
     db.set(key, value, NO_DEADLINE);
     length = value.length;
   } else {
-    length = entry.value.length + value.length;
+    length = c.db.stringOf(entry).length + value.length;
     if (!checkStringLength(c, length)) return;
-    db.replaceValue(entry, entry.value + value);
+    db.replaceValue(entry, c.db.stringOf(entry) + value);
     // Appended to in place: a raw sds in Redis, whatever its length (OBJECT ENCODING).
     db.setStringForm(entry, StringForm.Raw);
   }
@@ -406,7 +406,7 @@ function append(c: Client, argv: string[]): void {
 function strlen(c: Client, argv: string[]): void {
   const entry = readString(c, argv[1]!);
   if (entry === null) return;
-  c.reply.integer(entry === undefined ? 0 : entry.value.length);
+  c.reply.integer(entry === undefined ? 0 : c.db.stringOf(entry).length);
 }
 
 /**
@@ -419,7 +419,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   if (entry === null) return;
   let value: number | bigint = 0;
   if (entry !== undefined) {
-    const parsed = parseI64(entry.value);
+    const parsed = parseI64(c.db.stringOf(entry));
     if (parsed === undefined) {
       c.reply.error(ERR_NOT_INTEGER);
       return;
@@ -476,7 +476,7 @@ function incrbyfloat(c: Client, argv: string[]): void {
   const key = argv[1]!;
   const entry = writeString(c, key);
   if (entry === null) return;
-  const value = entry === undefined ? LONG_DOUBLE_ZERO : parseLongDouble(entry.value);
+  const value = entry === undefined ? LONG_DOUBLE_ZERO : parseLongDouble(c.db.stringOf(entry));
   const by = value === undefined ? undefined : parseLongDouble(argv[2]!);
   if (value === undefined || by === undefined) {
     c.reply.error(ERR_NOT_FLOAT);
@@ -518,7 +518,7 @@ function getrange(c: Client, argv: string[]): void {
     c.reply.bulk('');
     return;
   }
-  const value = entry.value;
+  const value = c.db.stringOf(entry);
   const length = value.length;
   // Beyond 2^53 only the sign matters from here on: the length is far smaller.
   let start = Number(startArg);
@@ -561,7 +561,7 @@ function setrange(c: Client, argv: string[]): void {
     result = '\0'.repeat(offset) + value;
     db.setStringForm(db.set(key, result, NO_DEADLINE), StringForm.Raw);
   } else {
-    const old = entry.value;
+    const old = c.db.stringOf(entry);
     if (value.length === 0) {
       c.reply.integer(old.length);
       return;
@@ -596,12 +596,12 @@ function lcs(c: Client, argv: string[]): void {
   const db = c.db;
   const ea = db.read(argv[1]!);
   const eb = db.read(argv[2]!);
-  if ((ea !== undefined && typeof ea.value !== 'string') || (eb !== undefined && typeof eb.value !== 'string')) {
+  if ((ea !== undefined && !c.db.isString(ea)) || (eb !== undefined && !c.db.isString(eb))) {
     c.reply.error(ERR_LCS_WRONGTYPE);
     return;
   }
-  const a = ea === undefined ? '' : (ea.value as string);
-  const b = eb === undefined ? '' : (eb.value as string);
+  const a = ea === undefined ? '' : c.db.stringOf(ea);
+  const b = eb === undefined ? '' : c.db.stringOf(eb);
   const opts: LcsOptions = { len: false, idx: false, withMatchLen: false, minMatchLen: 0 };
   for (let j = 3; j < argv.length; j++) {
     const opt = optionName(argv[j]!);

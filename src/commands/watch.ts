@@ -23,8 +23,8 @@ export class WatchedKey {
 }
 
 /** Whether a stored entry's deadline has passed at `now` (Redis's keyIsExpired). */
-function isExpired(entry: Entry | undefined, now: number): boolean {
-  return entry !== undefined && entry.deadline <= now;
+function isExpired(db: Database, entry: Entry | undefined, now: number): boolean {
+  return entry !== undefined && db.deadlineOf(entry) <= now;
 }
 
 /**
@@ -59,7 +59,7 @@ export class WatchRegistry {
     } else {
       for (const wk of watchers) if (wk.client === c) return;
     }
-    const wk = new WatchedKey(c, db, key, isExpired(db.peek(key), now));
+    const wk = new WatchedKey(c, db, key, isExpired(db, db.peek(key), now));
     watchers.push(wk);
     (c.watched ??= []).push(wk);
     this.count++;
@@ -87,7 +87,7 @@ export class WatchRegistry {
     const watched = c.watched;
     if (watched === null) return false;
     for (const wk of watched) {
-      if (!wk.expired && isExpired(wk.db.peek(wk.key), now)) return true;
+      if (!wk.expired && isExpired(wk.db, wk.db.peek(wk.key), now)) return true;
     }
     return false;
   }
@@ -155,8 +155,8 @@ export class WatchRegistry {
               wk.expired = false;
               continue;
             }
-            if (isExpired(replacement, now)) continue;
-          } else if (!existed && isExpired(replacement, now)) {
+            if (isExpired(db, replacement, now)) continue;
+          } else if (!existed && isExpired(db, replacement, now)) {
             wk.expired = true;
             continue;
           }

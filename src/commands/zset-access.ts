@@ -1,6 +1,6 @@
 import type { Client } from './context.js';
 import { ERR_WRONGTYPE } from './errors.js';
-import type { Entry } from '../keyspace/database.js';
+import type { Entry, Holding } from '../keyspace/database.js';
 import { valueBytes } from '../keyspace/memory-cost.js';
 import { ZSetValue } from '../keyspace/zset.js';
 import { cString } from '../util/c-string.js';
@@ -12,7 +12,7 @@ import { parseCDouble } from '../util/numbers.js';
  */
 
 /** An entry known to hold a sorted set. */
-export type ZSetEntry = Entry & { value: ZSetValue };
+export type ZSetEntry = Holding<ZSetValue>;
 
 /**
  * The sorted set at key: undefined when the key is absent, null after replying
@@ -29,7 +29,7 @@ export function writeZset(c: Client, key: string): ZSetEntry | undefined | null 
 
 function checkZset(c: Client, entry: Entry | undefined): ZSetEntry | undefined | null {
   if (entry === undefined) return undefined;
-  if (!(entry.value instanceof ZSetValue)) {
+  if (!(c.db.valueOf(entry) instanceof ZSetValue)) {
     c.reply.error(ERR_WRONGTYPE);
     return null;
   }
@@ -44,9 +44,9 @@ function checkZset(c: Client, entry: Entry | undefined): ZSetEntry | undefined |
 export function mutateZset<T>(c: Client, entry: ZSetEntry, change: (zset: ZSetValue) => T): T {
   const db = c.db;
   db.willMutate(entry);
-  const before = valueBytes(entry.value);
+  const before = valueBytes(c.db.objectOf(entry));
   try {
-    return change(entry.value);
+    return change(c.db.objectOf(entry));
   } finally {
     db.valueChanged(entry, before);
   }

@@ -51,7 +51,7 @@ import { parseLong } from '../util/numbers.js';
 
 /** The entry's set, or the key deleted when the change emptied it; true if deleted. */
 function deleteIfEmpty(c: Client, entry: ZSetEntry): boolean {
-  if (entry.value.size > 0) return false;
+  if (c.db.objectOf(entry).size > 0) return false;
   c.db.deleteEntry(entry);
   return true;
 }
@@ -246,14 +246,14 @@ function zrem(c: Client, argv: string[]): void {
 /** ZCARD key */
 function zcard(c: Client, argv: string[]): void {
   const entry = readZset(c, argv[1]!);
-  if (entry !== null) c.reply.integer(entry === undefined ? 0 : entry.value.size);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : c.db.objectOf(entry).size);
 }
 
 /** ZSCORE key member */
 function zscore(c: Client, argv: string[]): void {
   const entry = readZset(c, argv[1]!);
   if (entry === null) return;
-  const score = entry?.value.score(argv[2]!);
+  const score = (entry === undefined ? undefined : c.db.objectOf(entry))?.score(argv[2]!);
   if (score === undefined) c.reply.nullBulk();
   else c.reply.double(score);
 }
@@ -264,7 +264,7 @@ function zmscore(c: Client, argv: string[]): void {
   if (entry === null) return;
   c.reply.arrayHeader(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
-    const score = entry?.value.score(argv[j]!);
+    const score = (entry === undefined ? undefined : c.db.objectOf(entry))?.score(argv[j]!);
     if (score === undefined) c.reply.nullBulk();
     else c.reply.double(score);
   }
@@ -278,9 +278,9 @@ function rankGeneric(c: Client, argv: string[], reverse: boolean): void {
     c.reply.nullBulk();
     return;
   }
-  const rank = entry.value.rank(argv[2]!);
+  const rank = c.db.objectOf(entry).rank(argv[2]!);
   if (rank < 0) c.reply.nullBulk();
-  else c.reply.integer(reverse ? entry.value.size - 1 - rank : rank);
+  else c.reply.integer(reverse ? c.db.objectOf(entry).size - 1 - rank : rank);
 }
 
 function zrank(c: Client, argv: string[]): void {
@@ -304,7 +304,7 @@ function zcount(c: Client, argv: string[]): void {
     c.reply.integer(0);
     return;
   }
-  const [first, end] = scoreRangeRanks(entry.value, range);
+  const [first, end] = scoreRangeRanks(c.db.objectOf(entry), range);
   c.reply.integer(Math.max(0, end - first));
 }
 
@@ -321,7 +321,7 @@ function zlexcount(c: Client, argv: string[]): void {
     c.reply.integer(0);
     return;
   }
-  const [first, end] = lexRangeRanks(entry.value, range, false);
+  const [first, end] = lexRangeRanks(c.db.objectOf(entry), range, false);
   c.reply.integer(Math.max(0, end - first));
 }
 
@@ -418,13 +418,13 @@ function zrangeGeneric(c: Client, argv: string[], at: number, dst: string | null
   }
   const entry = readZset(c, argv[at]!);
   if (entry === null) return;
-  const selection = entry === undefined ? NOTHING : select(entry.value);
+  const selection = entry === undefined ? NOTHING : select(c.db.objectOf(entry));
   if (dst !== null) {
-    storeRange(c, dst, entry?.value, selection);
+    storeRange(c, dst, (entry === undefined ? undefined : c.db.objectOf(entry)), selection);
     return;
   }
   pairsHeader(c, selection.count, withScores);
-  if (selection.count > 0) entry!.value.walk(selection.from, selection.to, (m, s) => replyPair(c, m, s, withScores, RESP3_PAIRS));
+  if (selection.count > 0) c.db.objectOf(entry!).walk(selection.from, selection.to, (m, s) => replyPair(c, m, s, withScores, RESP3_PAIRS));
 }
 
 /** Z[REV]RANGE by rank: Redis's index sanitizing. */
@@ -549,7 +549,7 @@ function zremrangeGeneric(c: Client, argv: string[], by: number): void {
     c.reply.integer(0);
     return;
   }
-  const [first, end] = select(entry.value);
+  const [first, end] = select(c.db.objectOf(entry));
   const deleted = Math.max(0, end - first);
   if (deleted > 0) {
     mutateZset(c, entry, (zset) => {
@@ -586,7 +586,7 @@ function zremrangebylex(c: Client, argv: string[]): void {
  * pops will call when their key is ready.
  */
 export function popEnds(c: Client, key: string, entry: ZSetEntry, count: number, max: boolean): (string | number)[] {
-  const size = entry.value.size;
+  const size = c.db.objectOf(entry).size;
   const n = Math.min(count, size);
   if (n === 0) return [];
   const popped = mutateZset(c, entry, (zset) => {
@@ -661,7 +661,7 @@ function zmpop(c: Client, argv: string[]): void {
     const entry = writeZset(c, key);
     if (entry === null) return;
     if (entry === undefined) continue;
-    const length = entry.value.size;
+    const length = c.db.objectOf(entry).size;
     mpopReply(c, key, entry, parsed.count, parsed.end === 1);
     if (c.server.writeStream.active) c.propagateAs = zpopArgv(parsed.end === 1, key, Math.min(parsed.count, length));
     return;
@@ -707,8 +707,8 @@ function blockingZpop(c: Client, keys: readonly string[], max: boolean, timeoutA
   for (const key of keys) {
     const entry = writeZset(c, key);
     if (entry === null) return;
-    if (entry === undefined || entry.value.size === 0) continue;
-    const length = entry.value.size;
+    if (entry === undefined || c.db.objectOf(entry).size === 0) continue;
+    const length = c.db.objectOf(entry).size;
     blockingPopReply(c, key, entry, count, max);
     if (c.server.writeStream.active) c.propagateAs = zpopArgv(max, key, count === -1 ? -1 : Math.min(count, length));
     return;
@@ -719,7 +719,7 @@ function blockingZpop(c: Client, keys: readonly string[], max: boolean, timeoutA
   }
   const serve = (key: string): void => {
     const entry = c.db.get(key) as ZSetEntry;
-    const length = entry.value.size;
+    const length = c.db.objectOf(entry).size;
     blockingPopReply(c, key, entry, count, max);
     const stream = c.server.writeStream;
     if (stream.active) stream.propagateAlone(c.db.index, zpopArgv(max, key, count === -1 ? -1 : Math.min(count, length)));
@@ -789,7 +789,7 @@ function setOperation(c: Client, argv: string[], dst: string | null, numkeysAt: 
   let j = numkeysAt + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const entry = c.db.read(argv[j]!);
-    const value = entry?.value;
+    const value = (entry === undefined ? undefined : c.db.objectOf(entry));
     if (value instanceof SetValue) sources.push(setSource(value));
     else if (value === undefined || value instanceof ZSetValue) sources.push(value ?? null);
     else {
@@ -989,7 +989,7 @@ function zrandmember(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  c.reply.bulk(entry.value.memberOf(entry.value.randomPick()));
+  c.reply.bulk(c.db.objectOf(entry).memberOf(c.db.objectOf(entry).randomPick()));
 }
 
 function zrandmemberWithCount(c: Client, key: string, l: number | bigint, withScores: boolean): void {
@@ -1000,7 +1000,7 @@ function zrandmemberWithCount(c: Client, key: string, l: number | bigint, withSc
     c.reply.arrayHeader(0);
     return;
   }
-  const zset = entry.value;
+  const zset = c.db.objectOf(entry);
   const size = zset.size;
   if (l < 0 || count === 1) {
     pairsHeader(c, count, withScores);

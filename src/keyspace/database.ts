@@ -1,6 +1,6 @@
 import { TimerWheel } from './expiry/timer-wheel.js';
 import type { Clock } from './clock.js';
-import type { Value } from './values.js';
+import { typeOf, type TypeName, type Value, type ValueObject } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import type { SetEncoding } from './set.js';
@@ -12,6 +12,13 @@ import type { StringForm } from './string-encoding.js';
 // need the type without the database); re-exported because the database is where the
 // layers above look them up.
 export { Entry, NO_DEADLINE, deadlineFor, expireTimeOf } from './entry.js';
+
+declare const held: unique symbol;
+/**
+ * An entry known to hold a value of type T (a command checked its type): the database's
+ * objectOf() then returns the T without a cast at every use.
+ */
+export type Holding<T extends ValueObject> = Entry & { readonly [held]?: T };
 
 /**
  * Deadlines above this are not exact doubles of Redis's int64 expire time + 1: the
@@ -196,6 +203,54 @@ export class Database {
   /** Number of keys with a deadline. */
   get expiresCount(): number {
     return this.volatile;
+  }
+
+  // Reading an entry. Commands never touch an entry's fields: an entry is a handle the
+  // database reads for them, so its storage can change without the commands knowing.
+
+  /** The key of an entry. */
+  keyOf(entry: Entry): string {
+    return entry.key;
+  }
+
+  /** The value of an entry: its string, or its collection object. */
+  valueOf(entry: Entry): Value {
+    return entry.value;
+  }
+
+  /** Whether an entry holds a string (not a collection). */
+  isString(entry: Entry): boolean {
+    return typeof entry.value === 'string';
+  }
+
+  /** The string an entry holds; the caller knows it holds one (isString). */
+  stringOf(entry: Entry): string {
+    return entry.value as string;
+  }
+
+  /** The collection an entry known to hold one holds (a Holding<T> from a type check). */
+  objectOf<T extends ValueObject>(entry: Holding<T>): T {
+    return entry.value as T;
+  }
+
+  /** TYPE's name for what an entry holds. */
+  typeOf(entry: Entry): TypeName {
+    return typeOf(entry.value);
+  }
+
+  /** The first ms at which the entry no longer exists (NO_DEADLINE: none); see entry.ts. */
+  deadlineOf(entry: Entry): number {
+    return entry.deadline;
+  }
+
+  /** The entry's access stamp (access.ts: LRU clock or LFU stamp and counter). */
+  accessOf(entry: Entry): number {
+    return entry.access;
+  }
+
+  /** Sets the entry's access stamp (OBJECT FREQ/IDLETIME after RESTORE, DEBUG). Not a change of the key. */
+  setAccess(entry: Entry, access: number): void {
+    entry.access = access;
   }
 
   /** Estimated bytes of the keys and values (memory-cost.ts). */

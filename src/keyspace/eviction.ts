@@ -56,7 +56,7 @@ export class Evictor {
         const db = this.owners[k]!;
         this.entries[k] = null;
         this.owners[k] = null;
-        if (db.holds(entry) && entry.deadline > this.keyspace.now) {
+        if (db.holds(entry) && db.deadlineOf(entry) > this.keyspace.now) {
           db.evict(entry);
           return true;
         }
@@ -100,9 +100,9 @@ export class Evictor {
     const minutes = lfuMinutes(ks.now);
     for (const entry of sampled) {
       let score: number;
-      if (policy === 'allkeys-lru' || policy === 'volatile-lru') score = idleTime(entry.access, ks.lruClock);
-      else if (policy === 'volatile-ttl') score = -entry.deadline;
-      else score = 255 - lfuDecayed(entry.access, minutes, ks.lfuDecayTime);
+      if (policy === 'allkeys-lru' || policy === 'volatile-lru') score = idleTime(db.accessOf(entry), ks.lruClock);
+      else if (policy === 'volatile-ttl') score = -db.deadlineOf(entry);
+      else score = 255 - lfuDecayed(db.accessOf(entry), minutes, ks.lfuDecayTime);
       this.insert(score, entry, db);
     }
   }

@@ -73,7 +73,7 @@ function writeHeader(enc: RdbEncoder, version: number, options: SnapshotOptions,
 const REDIS_VER_AUX = '7.0.15';
 
 function expireTimeOfEntry(db: Database, entry: Entry): number | bigint | null {
-  return entry.deadline === NO_DEADLINE ? null : db.expireTime(entry);
+  return db.deadlineOf(entry) === NO_DEADLINE ? null : db.expireTime(entry);
 }
 
 /** Bytes gathered before SAVE writes them out. */
@@ -93,8 +93,8 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
       const slots = db.slots;
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
-        if (typeof slot === 'number' || slot.deadline <= now) continue;
-        if (enc.entry(slot.key, slot.value, expireTimeOfEntry(db, slot), now)) keys++;
+        if (typeof slot === 'number' || db.deadlineOf(slot) <= now) continue;
+        if (enc.entry(db.keyOf(slot), db.valueOf(slot), expireTimeOfEntry(db, slot), now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES) file.write(enc.take());
       }
     }
@@ -207,7 +207,8 @@ export class BackgroundSave implements ChangeObserver {
 
   beforeChange(db: Database, entry: Entry): void {
     const walk = this.walks[db.index]!;
-    if (entry.seq >= walk.limit || entry.seq <= walk.cursor || walk.frozen !== null) return;
+    const seq = seqAt(entry);
+    if (seq >= walk.limit || seq <= walk.cursor || walk.frozen !== null) return;
     if (this.early.has(entry)) return;
     this.early.add(entry);
     this.write(db, entry);
@@ -232,7 +233,7 @@ export class BackgroundSave implements ChangeObserver {
   }
 
   private write(db: Database, entry: Entry): void {
-    if (entry.deadline <= this.startTime) return;
+    if (db.deadlineOf(entry) <= this.startTime) return;
     if (this.currentDb !== db.index) {
       const walk = this.walks[db.index]!;
       if (walk.selected) this.enc.selectDb(db.index);
@@ -240,7 +241,7 @@ export class BackgroundSave implements ChangeObserver {
       walk.selected = true;
       this.currentDb = db.index;
     }
-    if (this.enc.entry(entry.key, entry.value, expireTimeOfEntry(db, entry), this.startTime)) this.keysWritten++;
+    if (this.enc.entry(db.keyOf(entry), db.valueOf(entry), expireTimeOfEntry(db, entry), this.startTime)) this.keysWritten++;
   }
 
   /** Walks for up to the time budget; true when every database has been walked. */

@@ -84,10 +84,10 @@ async function measure(shape: Shape, keys: number): Promise<{ heap: number; usag
     const db = server.keyspace.dbs[0]!;
     expect(db.size).toBe(keys);
     let usage = 0;
-    for (const e of db.entries()) usage += keyMemoryUsage(e, 0, db.hashEncoding);
+    for (const e of db.entries()) usage += keyMemoryUsage(db, e, 0, db.hashEncoding);
     // MEMORY USAGE answers what keyMemoryUsage computes.
     const first = db.peek('key:000000')!;
-    expect((await c.call('MEMORY', 'USAGE', 'key:000000', 'SAMPLES', '0')).toString()).toBe(`:${keyMemoryUsage(first, 0, db.hashEncoding)}\r\n`);
+    expect((await c.call('MEMORY', 'USAGE', 'key:000000', 'SAMPLES', '0')).toString()).toBe(`:${keyMemoryUsage(db, first, 0, db.hashEncoding)}\r\n`);
     expect((await c.call('OBJECT', 'ENCODING', 'key:000000')).toString()).toBe(`$${shape.encoding.length}\r\n${shape.encoding}\r\n`);
     return { heap: (after - before) / keys, usage: usage / keys };
   } finally {

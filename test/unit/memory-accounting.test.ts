@@ -239,7 +239,7 @@ describe('the model against the heap', () => {
       for (let f = 0; f < 8; f++) h.set(fresh(`field${f}`), fresh('x'.repeat(20)), db.hashEncoding);
       h.fit();
       const e = db.set(fresh(String(i).padStart(20, 'k')), h);
-      usage += keyMemoryUsage(e, 5, db.hashEncoding);
+      usage += keyMemoryUsage(db, e, 5, db.hashEncoding);
     });
     const usagePerKey = usage / 50_000;
     expect(Math.abs(usagePerKey - measured) / measured, `MEMORY USAGE ${usagePerKey}, measured ${measured}`).toBeLessThan(TOLERANCE);
