@@ -6,8 +6,13 @@
  * Layout: one interleaved Int32Array of 2 * capacity words, slot i at [2i, 2i+1] =
  * [hash | 0, id + 1]. The word id + 1 is 0 for an empty slot (so a fresh array needs no
  * fill) and -1 for a tombstone (only in the table being drained, below). Interleaving
- * puts a slot's hash and id on the same cache line: a hit reads one line instead of two
- * (measured in bench/micro/key-table.ts against two separate columns).
+ * puts a slot's hash and id on the same cache line, one array to allocate and drain.
+ * Measured against two columns (bench/micro/key-table.ts, same probing code, 1M keys,
+ * capacity 2^21, shuffled lookups, min of 7 rounds): misses 78 ns interleaved vs 91-104
+ * ns for two columns; hits equal within noise (258-295 ns), where the matcher's string
+ * compare (two dependent cache misses) dominates. 8 bytes a slot: 16.8 bytes per key at
+ * 1M keys (load 0.48), 25.2 at the peak of a resize; a Map<string, number> holds 29
+ * bytes per key of V8 heap for the same index.
  *
  * The table never sees keys. find() compares the stored 32-bit hash first and calls the
  * matcher (given once at construction, so the call site stays monomorphic) only when
