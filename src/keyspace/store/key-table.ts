@@ -38,8 +38,10 @@
  * drain) / MIGRATE_PER_OP + 1, so the new table cannot pass 3/4 load before the drain
  * ends, whatever the inserts in between: no resize ever has to start while another runs
  * (a fallback that finishes the drain at once exists but is unreachable by that bound).
- * Grow when size would pass 3/4 of the capacity; shrink when size < capacity/8 (checked
- * on remove and in rehashStep), never below MIN_CAPACITY.
+ * Grow when size would pass 3/4 of the capacity (to 2x); shrink when size < capacity/8
+ * (checked on remove and in rehashStep; by 2x to 4x a time, the margin above limiting
+ * it, so a cron with no writes chains the shrinks), never below MIN_CAPACITY. When the
+ * last key goes, both arrays are dropped at once (nothing to drain).
  *
  * SCAN positions. The position of an entry is the bit-reversal of its hash, a 32-bit
  * unsigned number that never changes while the entry exists, however the table grows,
@@ -208,7 +210,9 @@ export class KeyTable<K> {
       }
     }
     if (removed) this.count--;
-    if (this.old !== null) this.drain(MIGRATE_PER_OP);
+    // The last key gone: drop both arrays now (nothing to drain), so memory comes back at once.
+    if (this.count === 0 && (this.old !== null || this.mask + 1 > MIN_CAPACITY)) this.clear();
+    else if (this.old !== null) this.drain(MIGRATE_PER_OP);
     else if (this.shouldShrink()) this.startResize(this.count);
     return removed;
   }
@@ -336,9 +340,7 @@ export class KeyTable<K> {
     this.old = null;
     this.drained = 0;
     this.count = 0;
-    this.slots = new Int32Array(MIN_CAPACITY * 2);
-    this.mask = MIN_CAPACITY - 1;
-    this.bits = log2(MIN_CAPACITY);
+    this.setTable(MIN_CAPACITY);
   }
 
   /**
@@ -348,16 +350,7 @@ export class KeyTable<K> {
    */
   reserve(n: number): void {
     if (capacityFor(n) <= this.mask + 1) return;
-    if (this.count === 0) {
-      const capacity = capacityFor(n);
-      this.old = null;
-      this.drained = 0;
-      this.slots = new Int32Array(capacity * 2);
-      this.mask = capacity - 1;
-      this.bits = log2(capacity);
-      return;
-    }
-    if (this.old !== null) this.drain(Infinity);
+    if (this.old !== null && this.count !== 0) this.drain(Infinity);
     this.startResize(n);
   }
 
@@ -377,6 +370,13 @@ export class KeyTable<K> {
    * that can happen before the drain ends (class comment). No resize must be running.
    */
   private startResize(n: number): void {
+    if (this.count === 0) {
+      // Nothing to drain, so no margin for inserts during a drain: straight to the size n needs.
+      this.old = null;
+      this.drained = 0;
+      this.setTable(capacityFor(n));
+      return;
+    }
     const current = this.mask + 1;
     const capacity = capacityFor(n + Math.ceil(current / MIGRATE_PER_OP) + 1);
     if (capacity === current) return;
@@ -384,11 +384,14 @@ export class KeyTable<K> {
     this.oldMask = this.mask;
     this.oldBits = this.bits;
     this.drained = 0;
+    this.setTable(capacity);
+  }
+
+  /** Makes a fresh empty array of `capacity` slots the insert table. */
+  private setTable(capacity: number): void {
     this.slots = new Int32Array(capacity * 2);
     this.mask = capacity - 1;
     this.bits = log2(capacity);
-    // An empty table has nothing to drain.
-    if (this.count === 0) this.old = null;
   }
 
   /** Moves the live entries of up to `buckets` old slots into the insert table; drops the old table at the end. */
