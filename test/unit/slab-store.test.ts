@@ -285,8 +285,11 @@ describe('SlabStore edge cases', () => {
     // Segment 1 (owners 39..77) keeps 4 records, segment 2 (78..116) keeps 10.
     for (let i = 39; i < 117; i++) if (!(i < 43 || (i >= 78 && i < 88))) h.free(i);
     const before = h.store.segmentBytes;
+    const oldRef = h.model.get(39)!.ref;
     expect(h.store.compact(150, h)).toBe(104 * 2); // stops once past its budget
     h.check();
+    expect(h.model.get(39)!.ref).not.toBe(oldRef);
+    expect(() => h.store.free(oldRef)).toThrow(/freed/); // the old copy is dead, not a second live record
     const moved = [...h.model.entries()].filter(([, held]) => held.ref >> (SHIFT - 2) !== 1).map(([o]) => o);
     expect(moved.filter((o) => o >= 39 && o < 43)).toEqual([39, 40]);
     expect(h.store.compact(1000, h)).toBe(104 * 2 + 104 * 8); // the rest of segment 1, then 8 of segment 2 (936 < 1000: one more)
