@@ -342,7 +342,15 @@ export class SlabStore {
     return moved;
   }
 
-  /** Records stop moving until as many resumeCompaction() calls (a snapshot holding refs across turns). */
+  /**
+   * Records stop moving until as many resumeCompaction() calls (nestable). A walk that
+   * reads each entry's ref from the database's column when it visits the entry needs no
+   * pause: a move leaves the bytes unchanged and the relocator updates the column, so a
+   * BGSAVE walk in turns sees the same bytes either way. Pause only while something
+   * holds refs across turns or reads the segments from another thread (a worker that
+   * serialises a snapshot from shared memory); compact() then returns 0 and releases
+   * nothing, while free() still releases emptied segments.
+   */
   pauseCompaction(): void {
     this.pauseDepth++;
   }
