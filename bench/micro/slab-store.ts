@@ -76,11 +76,11 @@ class Refs implements Relocator {
 
 // ---------------------------------------------------------------- child scenarios
 
-function sessions(shift: number): void {
+function sessions(shift: number, mapped: boolean): void {
   const keys = pool(1024, 37, 1);
   const values = pool(1024, 230, 2);
   const before = mem();
-  const store = new SlabStore({ segmentShift: shift });
+  const store = new SlabStore({ segmentShift: shift, mappedBuffers: mapped });
   const refs = new Int32Array(RECORDS);
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < RECORDS; i++) {
@@ -106,16 +106,16 @@ function sessions(shift: number): void {
   }
   const steadyNs = Number(process.hrtime.bigint() - t1) / RECORDS;
   // Churn at this segment size: worst held / live over 100 rounds of 5% replaced.
-  const churn = churnRun(store, shift, 100, false);
+  const churn = churnRun(store, shift, 100, false, mapped);
   console.log(JSON.stringify({ shift, ns, steadyNs, perRecord, abPerRecord, held, churn }));
 }
 
 /** Rounds of churn on a fresh store (returns the worst segmentBytes / liveBytes); `report` logs RSS every 100 rounds. */
-function churnRun(_previous: SlabStore | null, shift: number, rounds: number, report: boolean): number {
+function churnRun(_previous: SlabStore | null, shift: number, rounds: number, report: boolean, mapped: boolean): number {
   if (_previous !== null) _previous.clear();
   gc();
   const rnd = rng(17);
-  const store = new SlabStore({ segmentShift: shift });
+  const store = new SlabStore({ segmentShift: shift, mappedBuffers: mapped });
   const population = 20_000; // ~200 MB of 100 B .. 20 KB
   const refs = new Refs(population);
   const size = () => 100 + Math.floor(rnd() * 19_900);
@@ -171,12 +171,12 @@ function strings(): void {
   console.log(JSON.stringify({ perRecord: (after.rss - before.rss) / RECORDS, heapPerRecord: (after.heap - before.heap) / RECORDS, keep: ks.length + vs.length }));
 }
 
-async function burst(): Promise<void> {
+async function burst(mapped: boolean): Promise<void> {
   const values = pool(1024, 230, 2);
   const line = (name: string, rss: number) => console.log(`  ${name.padEnd(34)} rss ${(rss / MB).toFixed(0).padStart(5)} MB`);
   const base = mem().rss;
   line('before', base);
-  const store = new SlabStore();
+  const store = new SlabStore({ mappedBuffers: mapped });
   const refs = new Int32Array(RECORDS);
   for (let i = 0; i < RECORDS; i++) {
     refs[i] = store.alloc(268, i);
@@ -206,7 +206,7 @@ function copies(): void {
   const seg = Buffer.from(new ArrayBuffer(MB)) as Latin1Buffer;
   for (let i = 0; i < MB; i++) seg[i] = 32 + (i % 95);
   const target = Buffer.allocUnsafe(1 << 16) as Latin1Buffer;
-  const store = new SlabStore();
+  const store = new SlabStore(); // mapped buffers, the default
   const ref = store.alloc(4096, 1);
   store.bytesOf(ref).fill(65, store.offsetOf(ref), store.offsetOf(ref) + 4096);
 
@@ -269,24 +269,28 @@ function child(mode: string, ...args: string[]): string {
   return r.stdout.trim();
 }
 
-if (MODE === 'sessions') sessions(Number(process.argv[4]));
+if (MODE === 'sessions') sessions(Number(process.argv[4]), process.argv[5] === 'mapped');
 else if (MODE === 'strings') strings();
-else if (MODE === 'burst') await burst();
-else if (MODE === 'churn') churnRun(null, 20, Number(process.argv[4]), true);
+else if (MODE === 'burst') await burst(process.argv[4] === 'mapped');
+else if (MODE === 'churn') churnRun(null, 20, Number(process.argv[4]), true, process.argv[5] === 'mapped');
 else {
   console.log(`${RECORDS} sessions of 1 + 37 + 230 bytes (268 payload bytes):`);
   const js = JSON.parse(child('strings')) as { perRecord: number; heapPerRecord: number };
   console.log(`  two latin1 strings in two arrays: rss ${js.perRecord.toFixed(1)} B/session (V8 heap ${js.heapPerRecord.toFixed(1)})`);
-  console.log('  segment  rss B/session  arrayBuffers B/session  held B/session  alloc+write ns (fresh, reused)  churn worst held/live');
-  for (const shift of [18, 19, 20, 21, 22]) {
-    const r = JSON.parse(child('sessions', String(shift))) as { ns: number; steadyNs: number; perRecord: number; abPerRecord: number; held: number; churn: number };
+  console.log('         segment  rss B/session  arrayBuffers B/session  held B/session  alloc+write ns (fresh, reused)  churn worst held/live');
+  for (const [shift, mapped] of [[18, 'mapped'], [19, 'mapped'], [20, 'mapped'], [21, 'mapped'], [22, 'mapped'], [20, 'malloc']] as const) {
+    const r = JSON.parse(child('sessions', String(shift), mapped)) as { ns: number; steadyNs: number; perRecord: number; abPerRecord: number; held: number; churn: number };
     console.log(
-      `  ${(2 ** (shift - 10) + ' KiB').padStart(8)} ${r.perRecord.toFixed(1).padStart(14)} ${r.abPerRecord.toFixed(1).padStart(23)} ${r.held.toFixed(1).padStart(15)} ${r.ns.toFixed(0).padStart(22)}, ${r.steadyNs.toFixed(0).padStart(6)} ${r.churn.toFixed(3).padStart(22)}`,
+      `  ${(2 ** (shift - 10) + ' KiB ' + mapped).padStart(15)} ${r.perRecord.toFixed(1).padStart(14)} ${r.abPerRecord.toFixed(1).padStart(23)} ${r.held.toFixed(1).padStart(15)} ${r.ns.toFixed(0).padStart(22)}, ${r.steadyNs.toFixed(0).padStart(6)} ${r.churn.toFixed(3).padStart(22)}`,
     );
   }
-  console.log('burst (1M sessions + 300 x 1 MiB, then all freed):');
-  console.log(child('burst'));
-  console.log('churn (~200 MB of 100 B .. 20 KB records, 5% replaced a round, 1 MiB segments):');
-  console.log(child('churn', '500'));
+  for (const mapped of ['mapped', 'malloc']) {
+    console.log(`burst (${RECORDS} sessions + 300 x 1 MiB, then all freed; ${mapped} buffers):`);
+    console.log(child('burst', mapped));
+  }
+  for (const mapped of ['mapped', 'malloc']) {
+    console.log(`churn (~200 MB of 100 B .. 20 KB records, 5% replaced a round, 1 MiB segments, ${mapped} buffers):`);
+    console.log(child('churn', '500', mapped));
+  }
   copies();
 }

@@ -188,6 +188,19 @@ describe('SlabStore against a model', () => {
     );
   });
 
+  test('the same with malloc\'d (plain) ArrayBuffers', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 200, size: 'max' }), (ops) => {
+        const h = new Harness(new SlabStore({ segmentShift: SHIFT, mappedBuffers: false }));
+        for (const op of ops) {
+          run(h, op);
+          h.check();
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   test('compaction in small steps while records are freed and allocated between steps', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), (seed) => {
