@@ -1,4 +1,5 @@
 import { TimerWheel } from './expiry/timer-wheel.js';
+import { TimerIds } from './expiry/timer-ids.js';
 import type { Clock } from './clock.js';
 import { typeOf, type TypeName, type Value, type ValueObject } from './values.js';
 import { Entry, NO_DEADLINE } from './entry.js';
@@ -152,9 +153,13 @@ export class Database {
    * so), null until the first. Forgotten when the value is replaced or the key removed.
    */
   private stringForms: Map<Entry, StringForm> | null = null;
-  private wheel: TimerWheel<Entry>;
+  private wheel: TimerWheel;
+  /** The key wheel's ids and columns: Entry.timerId of each key with a deadline. */
+  private entryIds = new TimerIds<Entry>();
   /** Hash field TTLs, on a wheel of their own, created with the first one. */
-  private fieldWheel: TimerWheel<FieldTimer> | null = null;
+  private fieldWheel: TimerWheel | null = null;
+  /** The field wheel's ids and columns (FieldTimer.timerId), created with it. */
+  private fieldIds: TimerIds<FieldTimer> | null = null;
   /**
    * The database the wheels' callbacks act on: the wheels move with the keys when
    * SWAPDB swaps two databases' contents, and this is pointed back at their new owner.
@@ -173,7 +178,8 @@ export class Database {
     private readonly events: DatabaseEvents,
   ) {
     const host = this.wheelHost;
-    this.wheel = new TimerWheel<Entry>(clock, (entry) => host.db.expireEntry(entry, clock.now()), { onWake: this.onWake, onRun: this.onRun });
+    const ids = this.entryIds;
+    this.wheel = new TimerWheel(clock, (id) => host.db.expireEntry(ids.owner(id), clock.now()), ids, { onWake: this.onWake, onRun: this.onRun });
     if (!time.activeExpire) this.wheel.pause();
   }
 
@@ -461,10 +467,14 @@ export class Database {
     if (deadline < ttls.earliest) ttls.earliest = deadline;
     const host = this.wheelHost;
     if (this.fieldWheel === null) {
-      this.fieldWheel = new TimerWheel<FieldTimer>(this.clock, (t) => host.db.expireFieldTimer(t), { onWake: this.onWake, onRun: this.onRun });
+      const fieldIds = (this.fieldIds = new TimerIds<FieldTimer>());
+      this.fieldWheel = new TimerWheel(this.clock, (id) => host.db.expireFieldTimer(fieldIds.owner(id)), fieldIds, { onWake: this.onWake, onRun: this.onRun });
       if (!this.time.activeExpire) this.fieldWheel.pause();
     }
-    this.fieldWheel.schedule(timer);
+    const ids = this.fieldIds!;
+    if (timer.timerId < 0) timer.timerId = ids.acquire(timer);
+    ids.deadline[timer.timerId] = deadline;
+    this.fieldWheel.schedule(timer.timerId);
     this.bytes += hash.estimatedBytes - before;
   }
 
@@ -472,7 +482,7 @@ export class Database {
     const ttls = hash.ttls;
     const timer = ttls?.timers.get(field);
     if (timer === undefined) return;
-    this.fieldWheel!.cancel(timer);
+    this.dropFieldTimer(timer);
     ttls!.timers.delete(field);
     if (ttls!.timers.size === 0) hash.ttls = null;
   }
@@ -506,10 +516,8 @@ export class Database {
     if (!this.fieldWheel!.advance(now) && hash.ttls !== null && this.map.get(entry.key) === entry) {
       const due: FieldTimer[] = [];
       for (const timer of hash.ttls.timers.values()) if (timer.deadline <= now) due.push(timer);
-      for (const timer of due) {
-        this.fieldWheel!.cancel(timer);
-        this.expireFieldTimer(timer);
-      }
+      // expireFieldTimer cancels each one's timer.
+      for (const timer of due) this.expireFieldTimer(timer);
     }
     if (this.map.get(entry.key) !== entry || entry.value !== hash) return false;
     if (hash.ttls !== null) hash.ttls.earliest = now + 1;
@@ -558,13 +566,37 @@ export class Database {
     }
     entry.deadline = deadline;
     if (deadline === NO_DEADLINE) {
-      this.wheel.cancel(entry);
+      this.dropTimer(entry);
     } else {
       this.volatile++;
       this.deadlineSum += deadline;
       this.bytes += DEADLINE_BYTES;
-      this.wheel.schedule(entry);
+      const ids = this.entryIds;
+      if (entry.timerId < 0) entry.timerId = ids.acquire(entry);
+      ids.deadline[entry.timerId] = deadline;
+      this.wheel.schedule(entry.timerId);
     }
+  }
+
+  /**
+   * Cancels an entry's timer and gives its id back (its deadline is gone, or it leaves
+   * the database); a no-op for an entry without one. Also after the wheel fired it.
+   */
+  private dropTimer(entry: Entry): void {
+    const id = entry.timerId;
+    if (id < 0) return;
+    this.wheel.cancel(id);
+    this.entryIds.release(id);
+    entry.timerId = -1;
+  }
+
+  /** dropTimer for a hash field's timer. */
+  private dropFieldTimer(timer: FieldTimer): void {
+    const id = timer.timerId;
+    if (id < 0) return;
+    this.fieldWheel!.cancel(id);
+    this.fieldIds!.release(id);
+    timer.timerId = -1;
   }
 
   /**
@@ -605,7 +637,9 @@ export class Database {
     const removed = this.map;
     if (this.observer !== null) this.observer.beforeClear(this, this.order);
     this.wheel.clear();
+    this.entryIds.reset();
     this.fieldWheel?.clear();
+    this.fieldIds?.reset();
     this.map = new Map();
     this.farExpireTimes = new Map();
     this.stringForms = null;
@@ -840,6 +874,7 @@ export class Database {
    * expires as a whole instead.
    */
   private expireFieldTimer(timer: FieldTimer): void {
+    this.dropFieldTimer(timer);
     const hash = timer.hash;
     const ttls = hash.ttls;
     if (ttls === null) return;
@@ -876,7 +911,7 @@ export class Database {
    */
   private dropFieldTimers(value: Value, entry: Entry): void {
     if (!(value instanceof HashValue) || value.ttls === null || value.ttls.owner !== entry) return;
-    for (const timer of value.ttls.timers.values()) this.fieldWheel!.cancel(timer);
+    for (const timer of value.ttls.timers.values()) this.dropFieldTimer(timer);
     value.ttls = null;
   }
 
@@ -889,7 +924,7 @@ export class Database {
     if (entry.deadline !== NO_DEADLINE) {
       this.volatile--;
       this.deadlineSum -= entry.deadline;
-      this.wheel.cancel(entry);
+      this.dropTimer(entry);
       if (entry.deadline > MAX_EXACT_DEADLINE) this.farExpireTimes.delete(entry);
     }
     const index = this.indexOf(entry.seq);
@@ -945,7 +980,7 @@ export class Database {
 /** What SWAPDB exchanges between two Database objects: everything about their keys. */
 const SWAPPED_FIELDS = [
   'map', 'order', 'tombstones', 'nextSeq', 'volatile', 'deadlineSum', 'farExpireTimes', 'bytes',
-  'stringForms', 'wheel', 'fieldWheel', 'wheelHost',
+  'stringForms', 'wheel', 'entryIds', 'fieldWheel', 'fieldIds', 'wheelHost',
 ] as const;
 
 /** The insertion sequence number of a slot of Database.slots. */

@@ -1,20 +1,20 @@
-import type { TimerNode } from './expiry/timer-wheel.js';
 import type { Value } from './values.js';
 
 /** No deadline. Comparisons with a time are false, so a persistent key never expires. */
 export const NO_DEADLINE = Infinity;
 
 /**
- * One key. Entries are the timer wheel's nodes (intrusive links), so a TTL costs no
- * extra allocation and cancelling it is O(1).
+ * One key. A key with a deadline holds an id of its database's key timer registry
+ * (TimerIds: the timer wheel's columns), so a TTL costs no allocation of its own and
+ * cancelling it is O(1).
  *
  * `deadline` is the first millisecond at which the key no longer exists: Redis's
  * expire time + 1, because Redis treats a key as expired only when now > its time.
  * Reading it through expireTimeOf() gives Redis's value.
  */
-export class Entry implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
+export class Entry {
+  /** Its id in the database's key timer registry while it has a deadline, else -1. */
+  timerId = -1;
   constructor(
     readonly key: string,
     public value: Value,

@@ -1,4 +1,3 @@
-import type { TimerNode } from './expiry/timer-wheel.js';
 import type { Entry } from './entry.js';
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
@@ -34,10 +33,10 @@ export function newHashEncoding(): HashEncoding {
   return { maxCompactEntries: REDIS_HASH_ENCODING.maxCompactEntries, maxCompactValue: REDIS_HASH_ENCODING.maxCompactValue, fieldNames: new FieldNamePool() };
 }
 
-/** A hash field's TTL: a node of its database's field timer wheel. */
-export class FieldTimer implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
+/** A hash field's TTL, scheduled on its database's field timer wheel. */
+export class FieldTimer {
+  /** Its id in the database's field timer registry while scheduled or firing, else -1. */
+  timerId = -1;
   constructor(
     readonly hash: HashValue,
     readonly field: string,

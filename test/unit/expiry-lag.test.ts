@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/keyspace/clock.js';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { deadlineFor } from '../../src/keyspace/database.js';
 import { LagWindow, bucketOf, upperBoundOf } from '../../src/keyspace/expiry/lag-window.js';
-import { TimerWheel, type TimerNode } from '../../src/keyspace/expiry/timer-wheel.js';
+import { Node, NodeWheel } from '../helpers/timer-node.js';
 import { createServer } from '../../src/server/server.js';
 import { infoText } from '../../src/commands/info-sections.js';
 
@@ -28,12 +28,6 @@ class BusyClock extends ManualClock {
   override monotonic(): number {
     return (this.mono += this.step);
   }
-}
-
-class Node implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
-  constructor(public deadline: number) {}
 }
 
 describe('LagWindow', () => {
@@ -133,9 +127,9 @@ describe('TimerWheel.countDueBy', () => {
           // nodes wait in the due and cascade lists.
           const clock = busy > 0 ? new BusyClock(START, busy) : new ManualClock(START);
           const live = new Set<Node>();
-          const wheel = new TimerWheel<Node>(clock, (n) => live.delete(n), { budgetMs: 2, checkEvery: 4 });
+          const wheel = new NodeWheel(clock, (n) => live.delete(n), { budgetMs: 2, checkEvery: 4 });
           for (const off of offsets) {
-            const n = new Node(START + 1 + off);
+            const n = new Node(0, START + 1 + off);
             live.add(n);
             wheel.schedule(n);
           }
@@ -178,9 +172,9 @@ describe('TimerWheel.countDueBy', () => {
   test('nodes beyond the range of the wheel (the overflow list) count once the clock passes them', () => {
     const range = 2 ** 48;
     const clock = new ManualClock(range - 1000);
-    const wheel = new TimerWheel<Node>(clock, () => {});
-    wheel.schedule(new Node(range + 10));
-    wheel.schedule(new Node(range + 30));
+    const wheel = new NodeWheel(clock, () => {});
+    wheel.schedule(new Node(0, range + 10));
+    wheel.schedule(new Node(0, range + 30));
     clock.set(range + 20);
     expect(wheel.countDueBy(clock.now())).toBe(1);
     expect(wheel.countDueBy(range + 30)).toBe(2);
@@ -191,8 +185,8 @@ describe('TimerWheel.countDueBy', () => {
 
   test('nothing is past its deadline when the wheel is on time', () => {
     const clock = new ManualClock(START);
-    const wheel = new TimerWheel<Node>(clock, () => {});
-    for (let i = 1; i <= 1000; i++) wheel.schedule(new Node(START + i * 7));
+    const wheel = new NodeWheel(clock, () => {});
+    for (let i = 1; i <= 1000; i++) wheel.schedule(new Node(0, START + i * 7));
     for (let t = 0; t < 8000; t += 333) {
       clock.advance(333);
       expect(wheel.countDueBy(clock.now())).toBe(0);

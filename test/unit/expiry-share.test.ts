@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { Node } from '../helpers/timer-node.js';
+import { Node, NodeWheel } from '../helpers/timer-node.js';
 import { ManualClock, type TimerHandle } from '../../src/keyspace/clock.js';
-import { TimerWheel, type TimerWheelOptions } from '../../src/keyspace/expiry/timer-wheel.js';
+import type { TimerWheelOptions } from '../../src/keyspace/expiry/timer-wheel.js';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { deadlineFor } from '../../src/keyspace/database.js';
 import { HashValue } from '../../src/keyspace/hash.js';
@@ -66,7 +66,7 @@ class CostClock extends ManualClock {
 /** A wheel whose callbacks each cost COST_MS, recording [id, wall time fired]. */
 function costWheel(clock: CostClock, options: TimerWheelOptions = {}) {
   const fired: { id: number; at: number; run: number }[] = [];
-  const wheel = new TimerWheel<Node>(
+  const wheel = new NodeWheel(
     clock,
     (n) => {
       fired.push({ id: n.id, at: clock.wall, run: clock.timerRuns });
@@ -78,7 +78,7 @@ function costWheel(clock: CostClock, options: TimerWheelOptions = {}) {
 }
 
 /** n nodes due at `at`. */
-function scheduleMany(wheel: TimerWheel<Node>, n: number, at: number): Node[] {
+function scheduleMany(wheel: NodeWheel, n: number, at: number): Node[] {
   const nodes = Array.from({ length: n }, (_, i) => new Node(i, at));
   for (const node of nodes) wheel.schedule(node);
   return nodes;
@@ -170,7 +170,7 @@ describe('budget: a share of the time since the previous run', () => {
   test('onWake reports each time the work moves earlier, with the new dueAt', () => {
     const clock = new CostClock();
     const woken: number[] = [];
-    const wheel = new TimerWheel<Node>(clock, () => {}, { onWake: (at) => woken.push(at) });
+    const wheel = new NodeWheel(clock, () => {}, { onWake: (at) => woken.push(at) });
     wheel.schedule(new Node(1, START + 5000));
     const first = wheel.dueAt;
     wheel.schedule(new Node(2, START + 9000)); // later: no news
@@ -191,7 +191,7 @@ function busyLoop(options: { share?: number; perMs: number; seconds: number; bat
   const clock = new CostClock();
   const lags: number[] = [];
   let wheelMs = 0;
-  const wheel = new TimerWheel<Node>(
+  const wheel = new NodeWheel(
     clock,
     (n) => {
       lags.push(clock.wall - n.deadline);

@@ -1,12 +1,6 @@
 import { expect, test } from 'vitest';
 import { SystemClock } from '../../src/keyspace/clock.js';
-import { TimerWheel, type TimerNode } from '../../src/keyspace/expiry/timer-wheel.js';
-
-class Node implements TimerNode {
-  timerPrev: TimerNode | null = null;
-  timerNext: TimerNode | null = null;
-  constructor(public deadline: number) {}
-}
+import { Node, NodeWheel } from '../helpers/timer-node.js';
 
 /**
  * A wheel batch that runs out of budget continues on the next turn of the event loop
@@ -19,9 +13,9 @@ test('a wheel that yields resumes at once on an idle event loop', async () => {
   const fired: number[] = [];
   const start = performance.now();
   // A budget of 0 ms: the wheel yields after every node.
-  const wheel = new TimerWheel<Node>(clock, () => fired.push(performance.now() - start), { budgetMs: 0, checkEvery: 1 });
+  const wheel = new NodeWheel(clock, () => fired.push(performance.now() - start), { budgetMs: 0, checkEvery: 1 });
   const now = Date.now();
-  for (let i = 0; i < 20; i++) wheel.schedule(new Node(now));
+  for (let i = 0; i < 20; i++) wheel.schedule(new Node(0, now));
   await new Promise((resolve) => setTimeout(resolve, 300));
   wheel.close();
   expect(fired).toHaveLength(20);

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { Node } from '../helpers/timer-node.js';
+import { Node, NodeWheel } from '../helpers/timer-node.js';
 import fc from 'fast-check';
 import { ManualClock, type TimerHandle } from '../../src/keyspace/clock.js';
-import { TimerWheel } from '../../src/keyspace/expiry/timer-wheel.js';
 
 /** 64^level: the granularity of each wheel level. */
 const G = (level: number): number => 64 ** level;
@@ -15,7 +14,7 @@ const START = 1_700_000_000_123;
 /** Records when (clock time) each node fired. */
 function makeWheel(clock: ManualClock, options?: { budgetMs?: number; checkEvery?: number }) {
   const fired: { id: number; at: number }[] = [];
-  const wheel = new TimerWheel<Node>(clock, (n) => fired.push({ id: n.id, at: clock.now() }), options);
+  const wheel = new NodeWheel(clock, (n) => fired.push({ id: n.id, at: clock.now() }), options);
   return { wheel, fired };
 }
 
@@ -99,7 +98,7 @@ describe('schedule, cancel, reschedule', () => {
     const clock = new ManualClock(START);
     const fired: number[] = [];
     const n = new Node(1, START + 10);
-    const wheel: TimerWheel<Node> = new TimerWheel<Node>(clock, (node) => {
+    const wheel: NodeWheel = new NodeWheel(clock, (node) => {
       fired.push(clock.now());
       if (fired.length < 3) {
         node.deadline = clock.now() + 1000;
@@ -243,7 +242,7 @@ describe('cascading across level boundaries', () => {
 describe('cascading ahead', () => {
   // A level-3 slot full of keys (as sessions due 5-60 s ahead gather before a 4.4-minute
   // boundary), and keys due every 5 ms before it, so the wheel runs meanwhile.
-  function fill(clock: ManualClock, wheel: TimerWheel<Node>, boundary: number, n: number, rng: () => number): number[] {
+  function fill(clock: ManualClock, wheel: NodeWheel, boundary: number, n: number, rng: () => number): number[] {
     const deadlines: number[] = [];
     for (let i = 0; i < n; i++) deadlines.push(boundary + 1 + Math.floor(rng() * (G(3) - 2)));
     for (let t = clock.now() + 5; t < boundary; t += 5) deadlines.push(t);
@@ -437,7 +436,7 @@ describe('bounded batches', () => {
     const batchOf: number[] = [];
     let count = 0;
     let early = 0;
-    const wheel = new TimerWheel<Node>(clock, (n) => {
+    const wheel = new NodeWheel(clock, (n) => {
       if (clock.now() < n.deadline) early++;
       batchOf.push(clock.runs);
       count++;
@@ -461,7 +460,7 @@ describe('bounded batches', () => {
     const clock = new BusyClock(0.05);
     let firstFireRun = -1;
     let count = 0;
-    const wheel = new TimerWheel<Node>(clock, () => {
+    const wheel = new NodeWheel(clock, () => {
       if (firstFireRun < 0) firstFireRun = clock.runs;
       count++;
     });
@@ -494,7 +493,7 @@ describe('bounded batches', () => {
     const clock = new BusyClock(1);
     const nodes: Node[] = [];
     const fired: number[] = [];
-    const wheel: TimerWheel<Node> = new TimerWheel<Node>(clock, (n) => {
+    const wheel: NodeWheel = new NodeWheel(clock, (n) => {
       fired.push(n.id);
       if (n.id === 0) wheel.cancel(nodes[50]!);
     }, { budgetMs: 2, checkEvery: 10 });

@@ -2,7 +2,10 @@ import type { Clock, TimerHandle } from '../clock.js';
 
 /**
  * A hierarchical timer wheel (Varghese & Lauck 1987; the Linux timer wheel), generic:
- * it knows nodes and deadlines, nothing of keys or Redis.
+ * it knows nodes and deadlines, nothing of keys or Redis. A node is an integer id
+ * 0..n-1 whose deadline and list links are slots of typed arrays the owner keeps
+ * (TimerColumns), so a scheduled timer is no JavaScript object (issue 17: the keyspace
+ * as struct-of-arrays).
  *
  * Layout. Time is in integer milliseconds. There are LEVELS levels of 64 slots; level L
  * has a granularity of 64^L ms. A node is kept at the level of the highest 6-bit digit
@@ -14,8 +17,9 @@ import type { Clock, TimerHandle } from '../clock.js';
  * puts them at a lower level. A level-0 slot holds nodes due at exactly one ms.
  *
  * Costs. schedule and cancel are O(1): slots are intrusive circular doubly linked
- * lists with a head per slot, so a node is unlinked without knowing its slot, and a
- * slot's occupancy bit is cleared when its head is left alone. Nothing runs on empty
+ * lists (links in the owner's prev/next columns) with a head per slot, so a node is
+ * unlinked without knowing its slot, and a slot's occupancy bit is cleared when its head
+ * is left alone. Nothing runs on empty
  * ticks: one clock timer is armed for the next occupied slot, found from per-level
  * 64-bit occupancy bitmaps. Deadlines beyond the wheel's range (64^LEVELS ms, about 8900
  * years, or across a multiple of that range) wait in an overflow list that is examined
@@ -62,38 +66,56 @@ import type { Clock, TimerHandle } from '../clock.js';
  * a batch of its deadlines: lag p99 20-77 ms in the same churn, while expiry, when
  * behind, takes about a quarter of the time at most.
  */
-export interface TimerNode {
+/**
+ * The columns an owner keeps per node id: the wheel's nodes are ids 0..n-1 and these
+ * typed arrays hold their deadline and list links. The owner writes deadline[id] before
+ * schedule(id) and fills the prev and next slots of ids it has never scheduled with
+ * UNSCHEDULED; the wheel alone writes prev and next afterwards. The owner may replace
+ * the arrays (to grow them, copying what they hold) between calls to the wheel and from
+ * its callbacks: the wheel reads them through this object each time and keeps no array
+ * across a callback.
+ */
+export interface TimerColumns {
   /** First millisecond at which the node is due. Written by the owner before schedule(). */
-  deadline: number;
-  timerPrev: TimerNode | null;
-  timerNext: TimerNode | null;
+  deadline: Float64Array;
+  /** The previous link of a scheduled node, UNSCHEDULED for any other. */
+  prev: Int32Array;
+  /** The next link of a scheduled node, UNSCHEDULED for any other. */
+  next: Int32Array;
 }
+
+/** prev and next of a node that is not in the wheel. */
+export const UNSCHEDULED = -1;
 
 const SLOT_BITS = 6;
 const SLOTS = 1 << SLOT_BITS; // 64
 const LEVELS = 8;
 const GRANULARITY: number[] = Array.from({ length: LEVELS + 1 }, (_, l) => SLOTS ** l);
 const RANGE = GRANULARITY[LEVELS]!; // 2^48 ms
-/** Slot ids of the list heads that are not wheel slots. */
-const DUE_LIST = -1;
-const OVERFLOW_LIST = -2;
-const CASCADE_LIST = -3;
-/** Slot ids of staging lists: STAGE_LIST - (level * SLOTS + digit). */
-const STAGE_LIST = -4;
+/**
+ * List heads, by index: the wheel slots first (level * SLOTS + index), then the due,
+ * overflow and cascade lists, then the staging lists (STAGE_HEADS + level * SLOTS + the
+ * digit of the level below). A head is not a node: its links are the wheel's own
+ * headPrev/headNext, and a link to it is stored as linkOf(head) = -2 - head, a negative
+ * number that is neither a node id (>= 0) nor UNSCHEDULED (-1). So node ids stay
+ * 0..n-1, dense in the owner's columns, and one sign test tells which array a link is
+ * in. (The alternative, heads as the first ids of the owner's columns, would make the
+ * owner offset every id it keeps by a constant of the wheel's.)
+ */
+const SLOT_HEADS = LEVELS * SLOTS;
+const DUE = SLOT_HEADS;
+const OVERFLOW = SLOT_HEADS + 1;
+const CASCADE = SLOT_HEADS + 2;
+const STAGE_HEADS = SLOT_HEADS + 3;
+const HEADS = STAGE_HEADS + LEVELS * SLOTS;
 /** Lowest level whose slots are sorted ahead (level-1 slots span only 64 ms). */
 const FIRST_STAGED_LEVEL = 2;
 /** Most nodes one run sorts ahead, so that a run that has caught up stays short. */
 const STAGE_PER_RUN = 4096;
 
-/** A list head. It never fires; its slot tells which occupancy bit to clear. */
-class SlotHead implements TimerNode {
-  deadline = 0;
-  timerPrev: TimerNode;
-  timerNext: TimerNode;
-  constructor(readonly slot: number) {
-    this.timerPrev = this;
-    this.timerNext = this;
-  }
+/** The link value that names list head h. */
+function linkOf(head: number): number {
+  return -2 - head;
 }
 
 export interface TimerWheelOptions {
@@ -114,28 +136,21 @@ export interface TimerWheelOptions {
   onRun?: (elapsedMs: number) => void;
 }
 
-export class TimerWheel<T extends TimerNode> {
+export class TimerWheel {
   /** Every deadline <= time has been moved to the due list. */
   private time: number;
-  private readonly heads: SlotHead[] = [];
+  /** The heads' links (see SLOT_HEADS): an empty list's head links to itself. */
+  private readonly headPrev = new Int32Array(HEADS);
+  private readonly headNext = new Int32Array(HEADS);
   /** Occupancy bits per level: slots 0-31 in lo, 32-63 in hi. */
   private readonly occupiedLo = new Uint32Array(LEVELS);
   private readonly occupiedHi = new Uint32Array(LEVELS);
-  private readonly due = new SlotHead(DUE_LIST);
-  private readonly overflow = new SlotHead(OVERFLOW_LIST);
-  /** Nodes of slots the time has reached, to be placed again relative to the time. */
-  private readonly cascade = new SlotHead(CASCADE_LIST);
   /**
    * Per level, the index of the slot being sorted ahead of its start, or -1 (see
    * Cascading ahead). While it is set, the slot's occupancy bit stays set, whatever its
    * own list holds.
    */
   private readonly stageIndex = new Int8Array(LEVELS).fill(-1);
-  /**
-   * The staging lists: level * SLOTS + the digit of the level below. Made when the wheel
-   * first sorts ahead, so an empty wheel (16 per server) costs half the memory.
-   */
-  private readonly stageHeads: SlotHead[] = [];
   /** Nodes placed again one by one when the time reached their slot (tests, benchmarks). */
   cascadedNodes = 0;
   /** When to place the overflow list again; Infinity exactly when the list is empty. */
@@ -162,10 +177,21 @@ export class TimerWheel<T extends TimerNode> {
   private readonly checkEvery: number;
   private readonly onWake: ((at: number) => void) | null;
   private readonly onRun: ((elapsedMs: number) => void) | null;
+  /** The clock timer's callback, made once (not a closure per arming). */
+  private readonly onTimer = (): void => {
+    this.armed = null;
+    this.armedAt = Infinity;
+    this.advance();
+  };
 
+  /**
+   * fire(id) runs when id is due, after the wheel has unlinked it (id is no longer
+   * scheduled): the owner may schedule it again, release it or reuse it from there.
+   */
   constructor(
     private readonly clock: Clock,
-    private readonly onDue: (node: T) => void,
+    private readonly fire: (id: number) => void,
+    private readonly columns: TimerColumns,
     options: TimerWheelOptions = {},
   ) {
     this.time = Math.floor(clock.now());
@@ -177,7 +203,7 @@ export class TimerWheel<T extends TimerNode> {
     this.checkEvery = options.checkEvery ?? 64;
     this.onWake = options.onWake ?? null;
     this.onRun = options.onRun ?? null;
-    for (let i = 0; i < LEVELS * SLOTS; i++) this.heads.push(new SlotHead(i));
+    this.emptyHeads();
   }
 
   /**
@@ -193,50 +219,51 @@ export class TimerWheel<T extends TimerNode> {
     return this.count;
   }
 
-  isScheduled(node: T): boolean {
-    return node.timerPrev !== null;
+  isScheduled(id: number): boolean {
+    return this.columns.prev[id] !== UNSCHEDULED;
   }
 
-  /** Schedules node at node.deadline, rescheduling it if it was already scheduled. */
-  schedule(node: T): void {
-    if (node.timerPrev !== null) this.unlink(node);
+  /** Schedules id at columns.deadline[id], rescheduling it if it was already scheduled. */
+  schedule(id: number): void {
+    if (this.columns.prev[id] !== UNSCHEDULED) this.unlink(id);
     else this.count++;
-    if (node.deadline <= this.time && !this.draining) {
+    const deadline = this.columns.deadline[id]!;
+    if (deadline <= this.time && !this.draining) {
       // Due by the wheel's time. If the wall clock went back since, that time is ahead
       // of it: follow the clock, so that nothing fires before its deadline.
       const now = Math.floor(this.clock.now());
-      if (node.deadline > now) this.rebase(now);
+      if (deadline > now) this.rebase(now);
     }
-    this.place(node);
+    this.place(id);
     if (this.draining) return;
-    if (node.deadline <= this.time) this.wake(this.time);
-    else if (node.deadline < this.nextDue) this.wake(this.nextEventTime());
+    if (deadline <= this.time) this.wake(this.time);
+    else if (deadline < this.nextDue) this.wake(this.nextEventTime());
   }
 
-  /** Removes node if scheduled; a no-op otherwise. The last one out disarms the timer. */
-  cancel(node: T): void {
-    if (node.timerPrev === null) return;
-    this.unlink(node);
+  /** Removes id if scheduled; a no-op otherwise. The last one out disarms the timer. */
+  cancel(id: number): void {
+    if (this.columns.prev[id] === UNSCHEDULED) return;
+    this.unlink(id);
     if (--this.count === 0) {
       this.dropStaging();
       if (!this.draining) this.disarm();
     }
   }
 
-  /** Removes every node without firing it (FLUSHDB). Nodes are left unlinked. */
+  /** Removes every node without firing it (FLUSHDB). Nodes are left UNSCHEDULED. */
   clear(): void {
-    const lists: SlotHead[] = [...this.heads, ...this.stageHeads, this.due, this.overflow, this.cascade];
-    for (const head of lists) {
-      let n = head.timerNext;
-      while (n !== head) {
-        const next = n.timerNext!;
-        n.timerPrev = null;
-        n.timerNext = null;
-        n = next;
+    const prev = this.columns.prev;
+    const next = this.columns.next;
+    for (let h = 0; h < HEADS; h++) {
+      let n = this.headNext[h]!;
+      while (n >= 0) {
+        const following = next[n]!;
+        prev[n] = UNSCHEDULED;
+        next[n] = UNSCHEDULED;
+        n = following;
       }
-      head.timerNext = head;
-      head.timerPrev = head;
     }
+    this.emptyHeads();
     this.occupiedLo.fill(0);
     this.occupiedHi.fill(0);
     this.stageIndex.fill(-1);
@@ -326,7 +353,7 @@ export class TimerWheel<T extends TimerNode> {
    * wheel is on time.
    */
   countDueBy(now: number): number {
-    let n = countList(this.due, now) + countList(this.cascade, now);
+    let n = this.countList(DUE, now) + this.countList(CASCADE, now);
     const t = this.time;
     for (let level = 0; level < LEVELS; level++) {
       const span = GRANULARITY[level + 1]!;
@@ -337,22 +364,22 @@ export class TimerWheel<T extends TimerNode> {
           const index = half * 32 + lowestBit(bits);
           bits &= bits - 1;
           if (base + index * GRANULARITY[level]! > now) break;
-          n += countList(this.heads[level * SLOTS + index]!, now);
+          n += this.countList(level * SLOTS + index, now);
         }
       }
     }
     for (let level = FIRST_STAGED_LEVEL; level < LEVELS; level++) {
       const index = this.stageIndex[level]!;
       if (index < 0 || this.slotStart(level, index) > now) continue;
-      for (let digit = 0; digit < SLOTS; digit++) n += countList(this.stageHeads[level * SLOTS + digit]!, now);
+      for (let digit = 0; digit < SLOTS; digit++) n += this.countList(STAGE_HEADS + level * SLOTS + digit, now);
     }
-    if (this.overflowRecheckAt <= now) n += countList(this.overflow, now);
+    if (this.overflowRecheckAt <= now) n += this.countList(OVERFLOW, now);
     return n;
   }
 
   /** Nodes wait to fire or to be placed again: continue without waiting for a slot. */
   private hasWorkNow(): boolean {
-    return this.due.timerNext !== this.due || this.cascade.timerNext !== this.cascade;
+    return !this.isEmpty(DUE) || !this.isEmpty(CASCADE);
   }
 
   /** The wheel's time: every node due at or before it has fired or is firing. */
@@ -364,74 +391,99 @@ export class TimerWheel<T extends TimerNode> {
    * Moves the wheel's time back to `now` (the wall clock went back) and places every
    * node again relative to it. O(n), and only after a backward clock step: slots are
    * positions relative to the wheel's time, and a node whose deadline is not after that
-   * time would otherwise count as due.
+   * time would otherwise count as due. Every list is spliced onto the cascade list
+   * first (O(1) each), then its nodes are placed one by one: no array of ids is built.
    */
   private rebase(now: number): void {
-    const nodes: TimerNode[] = [];
-    for (const head of [...this.heads, ...this.stageHeads, this.due, this.overflow, this.cascade]) {
-      for (let n = head.timerNext; n !== head; n = n.timerNext!) nodes.push(n);
-      head.timerNext = head;
-      head.timerPrev = head;
-    }
+    for (let h = 0; h < HEADS; h++) if (h !== CASCADE && !this.isEmpty(h)) this.spliceInto(h, CASCADE);
     this.occupiedLo.fill(0);
     this.occupiedHi.fill(0);
     this.stageIndex.fill(-1);
     this.overflowRecheckAt = Infinity;
     this.time = now;
-    for (const n of nodes) this.place(n as T);
+    while (!this.isEmpty(CASCADE)) {
+      const id = this.headNext[CASCADE]!;
+      this.unlink(id);
+      this.place(id);
+    }
     this.disarm();
     if (!this.draining) this.wake(this.hasWorkNow() ? now : this.nextEventTime());
   }
 
-  private place(node: T): void {
-    const d = node.deadline;
+  /** Links id (not in any list) into the list its deadline belongs to, relative to the time. */
+  private place(id: number): void {
+    const d = this.columns.deadline[id]!;
     const t = this.time;
-    let head: SlotHead;
+    let head: number;
     if (d <= t) {
-      head = this.due;
+      head = DUE;
     } else {
       let level = 0;
       while (level < LEVELS && Math.floor(d / GRANULARITY[level + 1]!) !== Math.floor(t / GRANULARITY[level + 1]!)) {
         level++;
       }
       if (level === LEVELS) {
-        head = this.overflow;
+        head = OVERFLOW;
         // Digits above the top level change only at multiples of RANGE: look again then.
         if (this.overflowRecheckAt === Infinity) this.overflowRecheckAt = (Math.floor(t / RANGE) + 1) * RANGE;
       } else {
         const index = Math.floor(d / GRANULARITY[level]!) & (SLOTS - 1);
         if (index === this.stageIndex[level]) {
           // The slot is being sorted ahead: straight to its staging list.
-          head = this.stageHeads[level * SLOTS + (Math.floor(d / GRANULARITY[level - 1]!) & (SLOTS - 1))]!;
+          head = STAGE_HEADS + level * SLOTS + (Math.floor(d / GRANULARITY[level - 1]!) & (SLOTS - 1));
         } else {
-          head = this.heads[level * SLOTS + index]!;
+          head = level * SLOTS + index;
           if (index < 32) this.occupiedLo[level]! |= 1 << index;
           else this.occupiedHi[level]! |= 1 << (index - 32);
         }
       }
     }
-    const last = head.timerPrev;
-    node.timerPrev = last;
-    node.timerNext = head;
-    last.timerNext = node;
-    head.timerPrev = node;
+    this.append(head, id);
   }
 
-  private unlink(node: TimerNode): void {
-    const prev = node.timerPrev!;
-    const next = node.timerNext!;
-    prev.timerNext = next;
-    next.timerPrev = prev;
-    node.timerPrev = null;
-    node.timerNext = null;
+  /** Links id (not in any list) at the end of list `head`. */
+  private append(head: number, id: number): void {
+    const c = this.columns;
+    const last = this.headPrev[head]!;
+    c.prev[id] = last;
+    c.next[id] = linkOf(head);
+    // last < 0: the list was empty and last is the head itself.
+    if (last >= 0) c.next[last] = id;
+    else this.headNext[head] = id;
+    this.headPrev[head] = id;
+  }
+
+  /** Unlinks a scheduled id from its list, whichever it is; its links become UNSCHEDULED. */
+  private unlink(id: number): void {
+    const c = this.columns;
+    const prev = c.prev[id]!;
+    const next = c.next[id]!;
+    if (prev >= 0) c.next[prev] = next;
+    else this.headNext[-2 - prev] = next;
+    if (next >= 0) c.prev[next] = prev;
+    else this.headPrev[-2 - next] = prev;
+    c.prev[id] = UNSCHEDULED;
+    c.next[id] = UNSCHEDULED;
     if (prev === next) {
-      // Only the head is left: the slot is empty.
-      const slot = (prev as SlotHead).slot;
-      if (slot >= 0) {
-        if ((slot & (SLOTS - 1)) !== this.stageIndex[slot >> SLOT_BITS]) this.clearBit(slot);
-      } else if (slot === OVERFLOW_LIST) {
+      // Only the head is left (two equal links around a node name the head): the list is empty.
+      const head = -2 - prev;
+      if (head < SLOT_HEADS) {
+        if ((head & (SLOTS - 1)) !== this.stageIndex[head >> SLOT_BITS]) this.clearBit(head);
+      } else if (head === OVERFLOW) {
         this.overflowRecheckAt = Infinity;
       }
+    }
+  }
+
+  private isEmpty(head: number): boolean {
+    return this.headNext[head] === linkOf(head);
+  }
+
+  /** Every head links to itself: every list empty. */
+  private emptyHeads(): void {
+    for (let h = 0; h < HEADS; h++) {
+      this.headPrev[h] = linkOf(h);
+      this.headNext[h] = linkOf(h);
     }
   }
 
@@ -469,21 +521,21 @@ export class TimerWheel<T extends TimerNode> {
       const g = GRANULARITY[level]!;
       if (e % g !== 0) continue;
       const index = Math.floor(e / g) & (SLOTS - 1);
-      const head = this.heads[level * SLOTS + index]!;
+      const head = level * SLOTS + index;
       const staged = this.stageIndex[level] === index;
-      if (head.timerNext === head && !staged) continue;
-      this.clearBit(level * SLOTS + index);
+      if (this.isEmpty(head) && !staged) continue;
+      this.clearBit(head);
       if (staged) this.unstage(level);
-      if (head.timerNext !== head) this.spliceInto(head, this.cascade);
+      if (!this.isEmpty(head)) this.spliceInto(head, CASCADE);
     }
-    const head0 = this.heads[e & (SLOTS - 1)]!;
-    if (head0.timerNext !== head0) {
-      this.clearBit(e & (SLOTS - 1));
-      this.spliceInto(head0, this.due);
+    const head0 = e & (SLOTS - 1);
+    if (!this.isEmpty(head0)) {
+      this.clearBit(head0);
+      this.spliceInto(head0, DUE);
     }
     if (e >= this.overflowRecheckAt) {
       this.overflowRecheckAt = Infinity;
-      if (this.overflow.timerNext !== this.overflow) this.spliceInto(this.overflow, this.cascade);
+      if (!this.isEmpty(OVERFLOW)) this.spliceInto(OVERFLOW, CASCADE);
     }
   }
 
@@ -497,13 +549,13 @@ export class TimerWheel<T extends TimerNode> {
     this.stageIndex[level] = -1;
     const below = level - 1;
     for (let digit = 0; digit < SLOTS; digit++) {
-      const staging = this.stageHeads[level * SLOTS + digit]!;
-      if (staging.timerNext === staging) continue;
+      const staging = STAGE_HEADS + level * SLOTS + digit;
+      if (this.isEmpty(staging)) continue;
       if (digit === 0) {
-        this.spliceInto(staging, this.cascade);
+        this.spliceInto(staging, CASCADE);
         continue;
       }
-      this.spliceInto(staging, this.heads[below * SLOTS + digit]!);
+      this.spliceInto(staging, below * SLOTS + digit);
       if (digit < 32) this.occupiedLo[below]! |= 1 << digit;
       else this.occupiedHi[below]! |= 1 << (digit - 32);
     }
@@ -544,12 +596,10 @@ export class TimerWheel<T extends TimerNode> {
           const lo = this.occupiedLo[l]!;
           const hi = this.occupiedHi[l]!;
           if (lo === 0 && hi === 0) continue;
-          if (this.stageHeads.length === 0) for (let i = 0; i < LEVELS * SLOTS; i++) this.stageHeads.push(new SlotHead(STAGE_LIST - i));
           index = lo !== 0 ? lowestBit(lo) : 32 + lowestBit(hi);
           this.stageIndex[l] = index;
         }
-        const head = this.heads[l * SLOTS + index]!;
-        if (head.timerNext === head) continue;
+        if (this.isEmpty(l * SLOTS + index)) continue;
         const slotAt = this.slotStart(l, index);
         if (slotAt < at) {
           at = slotAt;
@@ -557,68 +607,76 @@ export class TimerWheel<T extends TimerNode> {
         }
       }
       if (level < 0) return;
-      const head = this.heads[level * SLOTS + this.stageIndex[level]!]!;
+      const head = level * SLOTS + this.stageIndex[level]!;
       const below = GRANULARITY[level - 1]!;
-      while (head.timerNext !== head) {
-        const node = head.timerNext as T;
-        this.unlink(node);
-        const staging = this.stageHeads[level * SLOTS + (Math.floor(node.deadline / below) & (SLOTS - 1))]!;
-        const last = staging.timerPrev;
-        node.timerPrev = last;
-        node.timerNext = staging;
-        last.timerNext = node;
-        staging.timerPrev = node;
+      const staging = STAGE_HEADS + level * SLOTS;
+      while (!this.isEmpty(head)) {
+        const id = this.headNext[head]!;
+        this.unlink(id);
+        this.append(staging + (Math.floor(this.columns.deadline[id]! / below) & (SLOTS - 1)), id);
         if (++moved >= STAGE_PER_RUN) return;
         if (moved % this.checkEvery === 0 && this.clock.monotonic() - start >= budget) return;
       }
     }
   }
 
-  /** Moves every node of list `from` to the end of list `to`, in O(1). */
-  private spliceInto(from: SlotHead, to: SlotHead): void {
-    const first = from.timerNext;
-    const last = from.timerPrev;
-    const tail = to.timerPrev;
-    tail.timerNext = first;
-    first.timerPrev = tail;
-    last.timerNext = to;
-    to.timerPrev = last;
-    from.timerNext = from;
-    from.timerPrev = from;
+  /** Moves every node of the non-empty list `from` to the end of list `to`, in O(1). */
+  private spliceInto(from: number, to: number): void {
+    const c = this.columns;
+    const first = this.headNext[from]!;
+    const last = this.headPrev[from]!;
+    const tail = this.headPrev[to]!;
+    if (tail >= 0) c.next[tail] = first;
+    else this.headNext[to] = first;
+    c.prev[first] = tail;
+    c.next[last] = linkOf(to);
+    this.headPrev[to] = last;
+    this.headNext[from] = linkOf(from);
+    this.headPrev[from] = linkOf(from);
   }
 
   /** Places cascading nodes until none is left (true) or the budget is spent (false). */
   private drainCascade(start: number, budget: number): boolean {
-    const cascade = this.cascade;
     let sinceCheck = 0;
-    while (cascade.timerNext !== cascade) {
-      const node = cascade.timerNext as T;
-      this.unlink(node);
-      this.place(node);
+    while (!this.isEmpty(CASCADE)) {
+      const id = this.headNext[CASCADE]!;
+      this.unlink(id);
+      this.place(id);
       this.cascadedNodes++;
       if (++sinceCheck >= this.checkEvery) {
         sinceCheck = 0;
-        if (this.clock.monotonic() - start >= budget) return cascade.timerNext === cascade;
+        if (this.clock.monotonic() - start >= budget) return this.isEmpty(CASCADE);
       }
     }
     return true;
   }
 
-  /** Fires due nodes until the list is empty (true) or the budget is spent (false). */
+  /**
+   * Fires due nodes until the list is empty (true) or the budget is spent (false). The
+   * callback may grow the owner's columns: nothing read from them is kept across it.
+   */
   private drainDue(start: number, budget: number): boolean {
-    const due = this.due;
     let sinceCheck = 0;
-    while (due.timerNext !== due) {
-      const node = due.timerNext as T;
-      this.unlink(node);
+    while (!this.isEmpty(DUE)) {
+      const id = this.headNext[DUE]!;
+      this.unlink(id);
       this.count--;
-      this.onDue(node);
+      this.fire(id);
       if (++sinceCheck >= this.checkEvery) {
         sinceCheck = 0;
-        if (this.clock.monotonic() - start >= budget) return due.timerNext === due;
+        if (this.clock.monotonic() - start >= budget) return this.isEmpty(DUE);
       }
     }
     return true;
+  }
+
+  /** Number of nodes of list `head` whose deadline is at or before now. */
+  private countList(head: number, now: number): number {
+    const next = this.columns.next;
+    const deadline = this.columns.deadline;
+    let n = 0;
+    for (let id = this.headNext[head]!; id >= 0; id = next[id]!) if (deadline[id]! <= now) n++;
+    return n;
   }
 
   /**
@@ -641,12 +699,7 @@ export class TimerWheel<T extends TimerNode> {
     }
     this.armedAt = at;
     const delay = at - this.clock.now();
-    const fire = () => {
-      this.armed = null;
-      this.armedAt = Infinity;
-      this.advance();
-    };
-    this.armed = delay <= 0 ? this.clock.defer(fire) : this.clock.setTimer(fire, Math.ceil(delay));
+    this.armed = delay <= 0 ? this.clock.defer(this.onTimer) : this.clock.setTimer(this.onTimer, Math.ceil(delay));
   }
 
   /** Stops the timer: nothing is scheduled (or the wheel is closed). */
@@ -660,11 +713,4 @@ export class TimerWheel<T extends TimerNode> {
 
 function lowestBit(x: number): number {
   return 31 - Math.clz32(x & -x);
-}
-
-/** Number of nodes of a list whose deadline is at or before now. */
-function countList(head: SlotHead, now: number): number {
-  let n = 0;
-  for (let node = head.timerNext; node !== head; node = node.timerNext!) if (node.deadline <= now) n++;
-  return n;
 }

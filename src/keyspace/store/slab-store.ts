@@ -1,0 +1,507 @@
+/**
+ * SlabStore: byte records outside the V8 heap, each owned by an integer id (an entry of
+ * the keyspace), addressed by a ref that is a small integer. The store knows records of
+ * N bytes and their owners, nothing of what the bytes mean (the database lays out
+ * `[key length varint][key bytes][value bytes]`).
+ *
+ * Layout
+ * - Small records live in segments: ArrayBuffers of 2^segmentShift bytes (1 MiB by
+ *   default), filled by a bump pointer at the head segment. A segment is never written
+ *   again below its bump pointer except to mark a record dead, so records never move
+ *   unless compaction moves them (and then it tells the owner, see Relocator).
+ * - A record is 4-byte aligned: `[owner int32][payload length LEB128, 1-3 bytes][payload]`
+ *   padded to a multiple of 4. The owner word doubles as the live flag (DEAD = -1), so
+ *   free() is one store and compaction can walk a segment record by record and find who
+ *   points at each live one without asking anybody. Overhead: 4 + 1..3 bytes + 0..3 of
+ *   padding, 9 bytes for a 267-byte session record (37-byte key, 230-byte value, the key
+ *   length byte). Keeping the owner costs 4 bytes a record; the alternative (the
+ *   database finds the owner by hashing the key found in the payload) would tie the
+ *   store to one payload format and cost a table lookup per moved record.
+ *   Alignment: an unaligned layout would save 1.5 bytes a record on average, but refs
+ *   count 4-byte words, so 2^31 refs address 8 GiB of segments instead of 2 GiB, and
+ *   the owner is one Int32Array load.
+ * - Records whose payload is over a quarter of a segment (less the largest header) get
+ *   an ArrayBuffer of their own, exactly their payload's size, dropped when they are
+ *   freed: large values come and go without fragmenting segments, and without copying
+ *   them in compaction.
+ *
+ * Refs (JS numbers that stay Smis: node 20 on x64 has 32-bit Smis)
+ * - small record: `slot << (segmentShift - 2) | wordOffset`, >= 0. Slots are recycled
+ *   (a free-slot stack), so a ref stays below 2^31 while at most 8 GiB of segments are
+ *   held at once; past that, alloc throws (a RangeError, like a failed allocation).
+ * - large record: `~largeSlot` (-1, -2, ...), < 0.
+ * - A ref is valid from alloc() until free() or a compact() that moves it (the
+ *   relocator is told the new ref) or clear().
+ *
+ * Memory comes back
+ * - A segment whose live bytes fall to 0 is released at once: its views are dropped so
+ *   V8 can free the ArrayBuffer at its next GC (the store cannot free memory itself;
+ *   the server's cron should make sure a GC runs after a large drop). At most one empty
+ *   segment is kept: the head reset in place, or one spare kept for the next head.
+ * - compact() evacuates the sparsest segments (live under `compactBelow` of their size)
+ *   into the head, in bounded steps, resumable across calls (Redis's activedefrag:
+ *   move what sits in sparse pages so the pages empty and can be released).
+ *
+ * Not reentrant: Relocator.moved must not call back into the store.
+ * No allocation per operation: alloc/free/accessors touch typed arrays and Smi arrays;
+ * only opening or releasing a segment (once per segment) and large records allocate.
+ */
+
+/** Told by compact() about every record it moves. Given per call, one object (no closure). */
+export interface Relocator {
+  /**
+   * The record of `owner` moved from oldRef to newRef, bytes unchanged; oldRef is
+   * invalid from now on. Must not call into the store.
+   */
+  moved(owner: number, oldRef: number, newRef: number): void;
+}
+
+export interface SlabStoreOptions {
+  /** log2 of the segment size, 8..22 (256 B .. 4 MiB); default 20 (1 MiB). */
+  segmentShift?: number;
+  /** compact() evacuates segments whose live bytes are under this fraction of their size; default 0.5. */
+  compactBelow?: number;
+  /**
+   * Allocate buffers as resizable ArrayBuffers of a fixed max size (default true). V8
+   * maps those pages itself (mmap, munmap when collected) instead of asking malloc, so a
+   * dropped segment is given back to the OS when V8 frees it. Plain ArrayBuffers come
+   * from glibc malloc, whose dynamic mmap threshold rises to 1 MiB once a 1 MiB block is
+   * freed, after which segments come from the heap and churn leaves holes it keeps:
+   * measured (bench/micro/slab-store.ts, 300 segments of 1 MiB replaced 3,000 times)
+   * RSS 342 -> 428 MB, and 417 MB once all were dropped, against 341 -> 348 -> 49 MB.
+   */
+  mappedBuffers?: boolean;
+}
+
+/** Buffer's own latin1 codecs (node's internal binding methods, public since forever but untyped). */
+interface Latin1Buffer extends Buffer {
+  latin1Write(s: string, offset: number, length: number): number;
+  latin1Slice(start: number, end: number): string;
+}
+
+/** ArrayBuffer's constructor with ES2024's options (node 20 has resizable buffers; the ES2022 lib does not type them). */
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options?: { maxByteLength: number }) => ArrayBuffer;
+
+/** The owner word of a freed record. Owners are 0 .. 2^31-1. */
+const DEAD = -1;
+/** The largest header: owner word and a 3-byte length. */
+const MAX_HEADER = 7;
+/**
+ * Copies of at most this many bytes run as a JS loop; longer ones call Buffer.copy,
+ * whose fixed cost (~60-100 ns, and one short-lived Uint8Array view that node 20's
+ * _copyActual makes per call) a byte loop (~2-3 ns a byte here) beats only for short
+ * runs. Measured in bench/micro/slab-store.ts (figures in its header).
+ */
+const SHORT_COPY = 32;
+/**
+ * Strings of at most this many chars are written by a charCodeAt loop, longer ones by
+ * latin1Write (no allocation, ~60-80 ns fixed). readString always uses latin1Slice: a
+ * string built in JS by concatenation is slower at every size and makes cons strings.
+ */
+const SHORT_STRING = 16;
+
+/** A zero-length view marking a free slot (keeps the views arrays monomorphic: no null). */
+const NO_VIEW = Buffer.alloc(0) as Latin1Buffer;
+const NO_WORDS = new Int32Array(0);
+
+/** Record size for a payload of `size` bytes: owner word, LEB128 length, payload, padding. */
+function recordSize(size: number): number {
+  return (4 + (size < 0x80 ? 1 : size < 0x4000 ? 2 : 3) + size + 3) & ~3;
+}
+
+export class SlabStore {
+  readonly segmentSize: number;
+  /** Payloads longer than this get an ArrayBuffer of their own. */
+  readonly largeAbove: number;
+  private readonly wordShift: number;
+  private readonly wordMask: number;
+  private readonly maxSlots: number;
+  private readonly compactLimit: number;
+  private readonly mapped: boolean;
+
+  // Segments, by slot (parallel arrays; a released slot holds NO_VIEW / NO_WORDS).
+  private views: Latin1Buffer[] = [];
+  private words: Int32Array[] = [];
+  /** Bytes of live records (headers and padding included) per slot. */
+  private live: number[] = [];
+  /** Bump pointer per slot: records lie in [0, end). */
+  private ends: number[] = [];
+  private freeSlots: number[] = [];
+  private head = -1;
+  private spareView: Latin1Buffer = NO_VIEW;
+  private spareWords: Int32Array = NO_WORDS;
+
+  // Large records, by large slot.
+  private largeViews: Latin1Buffer[] = [];
+  private largeOwners: number[] = [];
+  private largeFree: number[] = [];
+
+  // Compaction: the segment being evacuated (-1: none) and how far it was walked.
+  private compactSlot = -1;
+  private compactCursor = 0;
+  private pauseDepth = 0;
+
+  /** Payload bytes of live records. */
+  liveBytes = 0;
+  /** ArrayBuffer bytes held: segments (spare included) and large records. */
+  segmentBytes = 0;
+  /** Live records. */
+  recordCount = 0;
+
+  constructor(options: SlabStoreOptions = {}) {
+    const shift = options.segmentShift ?? 20;
+    if (!Number.isInteger(shift) || shift < 8 || shift > 22) throw new RangeError('segmentShift must be an integer in 8..22');
+    const below = options.compactBelow ?? 0.5;
+    if (!(below >= 0 && below <= 1)) throw new RangeError('compactBelow must be in 0..1');
+    this.segmentSize = 1 << shift;
+    this.largeAbove = (this.segmentSize >> 2) - MAX_HEADER;
+    this.wordShift = shift - 2;
+    this.wordMask = (1 << this.wordShift) - 1;
+    this.maxSlots = 2 ** (33 - shift);
+    this.compactLimit = Math.floor(below * this.segmentSize);
+    this.mapped = options.mappedBuffers ?? true;
+  }
+
+  /** live / held: 0 when nothing is live. */
+  get fragmentation(): number {
+    return this.liveBytes === 0 ? 0 : this.segmentBytes / this.liveBytes;
+  }
+
+  /** Segments held (the spare included), for statistics. */
+  get segmentCount(): number {
+    return this.views.length - this.freeSlots.length + (this.spareView === NO_VIEW ? 0 : 1);
+  }
+
+  /** Large records held. */
+  get largeCount(): number {
+    return this.largeViews.length - this.largeFree.length;
+  }
+
+  /**
+   * A record of `size` payload bytes (contents unspecified until written) owned by
+   * `owner` (an integer 0 .. 2^31-1). Returns its ref.
+   */
+  alloc(size: number, owner: number): number {
+    if (size > this.largeAbove) return this.allocLarge(size, owner);
+    const total = recordSize(size);
+    let head = this.head;
+    if (head < 0 || this.ends[head]! + total > this.segmentSize) head = this.openHead();
+    const at = this.ends[head]!;
+    this.ends[head] = at + total;
+    this.live[head] += total;
+    this.words[head]![at >> 2] = owner;
+    const view = this.views[head]!;
+    if (size < 0x80) {
+      view[at + 4] = size;
+    } else if (size < 0x4000) {
+      view[at + 4] = (size & 0x7f) | 0x80;
+      view[at + 5] = size >>> 7;
+    } else {
+      view[at + 4] = (size & 0x7f) | 0x80;
+      view[at + 5] = ((size >>> 7) & 0x7f) | 0x80;
+      view[at + 6] = size >>> 14;
+    }
+    this.liveBytes += size;
+    this.recordCount++;
+    return (head << this.wordShift) | (at >> 2);
+  }
+
+  /** Frees a live record. Throws on a record already freed (a cheap guard against double frees). */
+  free(ref: number): void {
+    if (ref < 0) {
+      const slot = ~ref;
+      const view = this.largeViews[slot]!;
+      if (view === NO_VIEW) throw new Error('SlabStore: free of a freed record');
+      this.largeViews[slot] = NO_VIEW;
+      this.largeFree.push(slot);
+      this.segmentBytes -= view.length;
+      this.liveBytes -= view.length;
+      this.recordCount--;
+      return;
+    }
+    const slot = ref >>> this.wordShift;
+    const word = ref & this.wordMask;
+    const words = this.words[slot]!;
+    if (words[word] === DEAD) throw new Error('SlabStore: free of a freed record');
+    words[word] = DEAD;
+    const size = this.payloadLength(this.views[slot]!, (word << 2) + 4);
+    this.liveBytes -= size;
+    this.recordCount--;
+    const live = (this.live[slot] -= recordSize(size));
+    if (live === 0) this.emptied(slot);
+  }
+
+  /** The view that holds the record's payload: the segment's whole view (cached), or the large record's. */
+  bytesOf(ref: number): Uint8Array {
+    return ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
+  }
+
+  /** Where the payload starts in bytesOf(ref). */
+  offsetOf(ref: number): number {
+    if (ref < 0) return 0;
+    const view = this.views[ref >>> this.wordShift]!;
+    const p = ((ref & this.wordMask) << 2) + 4;
+    return view[p]! < 0x80 ? p + 1 : view[p + 1]! < 0x80 ? p + 2 : p + 3;
+  }
+
+  /** Payload length. */
+  lengthOf(ref: number): number {
+    if (ref < 0) return this.largeViews[~ref]!.length;
+    return this.payloadLength(this.views[ref >>> this.wordShift]!, ((ref & this.wordMask) << 2) + 4);
+  }
+
+  ownerOf(ref: number): number {
+    if (ref < 0) return this.largeOwners[~ref]!;
+    return this.words[ref >>> this.wordShift]![ref & this.wordMask]!;
+  }
+
+  /**
+   * Writes `s` (latin1: every char < 256, one byte each) at payload offset `at`.
+   * The caller keeps at + s.length within lengthOf(ref).
+   */
+  writeString(ref: number, at: number, s: string): void {
+    const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
+    const p = this.offsetOf(ref) + at;
+    const n = s.length;
+    if (n <= SHORT_STRING) {
+      for (let i = 0; i < n; i++) view[p + i] = s.charCodeAt(i);
+    } else {
+      view.latin1Write(s, p, n);
+    }
+  }
+
+  /** Payload bytes [from, to) as a latin1 string. */
+  readString(ref: number, from: number, to: number): string {
+    const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
+    const p = this.offsetOf(ref);
+    return view.latin1Slice(p + from, p + to);
+  }
+
+  /** Copies payload bytes [from, to) into target at targetStart. */
+  copyTo(ref: number, from: number, to: number, target: Uint8Array, targetStart: number): void {
+    const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
+    const p = this.offsetOf(ref) + from;
+    const n = to - from;
+    if (n <= SHORT_COPY) {
+      for (let i = 0; i < n; i++) target[targetStart + i] = view[p + i]!;
+    } else {
+      view.copy(target, targetStart, p, p + n);
+    }
+  }
+
+  /** Copies `length` bytes from source[sourceStart..] into the payload at `at`. */
+  copyFrom(ref: number, at: number, source: Uint8Array, sourceStart: number, length: number): void {
+    const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
+    const p = this.offsetOf(ref) + at;
+    if (length <= SHORT_COPY) {
+      for (let i = 0; i < length; i++) view[p + i] = source[sourceStart + i]!;
+    } else {
+      Buffer.prototype.copy.call(source, view, p, sourceStart, sourceStart + length);
+    }
+  }
+
+  /**
+   * Moves live records out of the sparsest segments into the head, about `budgetBytes`
+   * of record bytes per call (a skipped dead record counts 8), telling `relocate` of
+   * each move, and releases every segment it empties. Resumes where the previous call
+   * stopped. Returns the record bytes moved. Does nothing while paused.
+   */
+  compact(budgetBytes: number, relocate: Relocator): number {
+    if (this.pauseDepth > 0) return 0;
+    let work = 0;
+    let moved = 0;
+    while (work < budgetBytes) {
+      let slot = this.compactSlot;
+      if (slot < 0) {
+        slot = this.sparsest();
+        if (slot < 0) break;
+        this.compactSlot = slot;
+        this.compactCursor = 0;
+      }
+      const view = this.views[slot]!;
+      const words = this.words[slot]!;
+      const end = this.ends[slot]!;
+      let at = this.compactCursor;
+      while (at < end && work < budgetBytes) {
+        const size = this.payloadLength(view, at + 4);
+        const total = recordSize(size);
+        const owner = words[at >> 2]!;
+        if (owner === DEAD) {
+          work += 8;
+        } else {
+          // Into the head (never this slot: the head is never evacuated).
+          let head = this.head;
+          if (head < 0 || this.ends[head]! + total > this.segmentSize) head = this.openHead();
+          const to = this.ends[head]!;
+          this.ends[head] = to + total;
+          this.live[head] += total;
+          view.copy(this.views[head]!, to, at, at + total);
+          words[at >> 2] = DEAD;
+          work += total;
+          moved += total;
+          relocate.moved(owner, (slot << this.wordShift) | (at >> 2), (head << this.wordShift) | (to >> 2));
+          if ((this.live[slot] -= total) === 0) {
+            this.emptied(slot);
+            break;
+          }
+        }
+        at += total;
+      }
+      if (this.compactSlot !== slot) continue; // released (emptied) above
+      this.compactCursor = at;
+      if (at >= end) {
+        // Walked to the end with live bytes left: only possible if the books are wrong.
+        throw new Error('SlabStore: segment walked with live bytes left');
+      }
+    }
+    return moved;
+  }
+
+  /**
+   * Records stop moving until as many resumeCompaction() calls (nestable). A walk that
+   * reads each entry's ref from the database's column when it visits the entry needs no
+   * pause: a move leaves the bytes unchanged and the relocator updates the column, so a
+   * BGSAVE walk in turns sees the same bytes either way. Pause only while something
+   * holds refs across turns or reads the segments from another thread (a worker that
+   * serialises a snapshot from shared memory); compact() then returns 0 and releases
+   * nothing, while free() still releases emptied segments.
+   */
+  pauseCompaction(): void {
+    this.pauseDepth++;
+  }
+
+  resumeCompaction(): void {
+    if (this.pauseDepth > 0) this.pauseDepth--;
+  }
+
+  /** Drops every record and every buffer (FLUSHALL). */
+  clear(): void {
+    this.views = [];
+    this.words = [];
+    this.live = [];
+    this.ends = [];
+    this.freeSlots = [];
+    this.head = -1;
+    this.spareView = NO_VIEW;
+    this.spareWords = NO_WORDS;
+    this.largeViews = [];
+    this.largeOwners = [];
+    this.largeFree = [];
+    this.compactSlot = -1;
+    this.compactCursor = 0;
+    this.liveBytes = 0;
+    this.segmentBytes = 0;
+    this.recordCount = 0;
+  }
+
+  private payloadLength(view: Uint8Array, p: number): number {
+    const b0 = view[p]!;
+    if (b0 < 0x80) return b0;
+    const b1 = view[p + 1]!;
+    if (b1 < 0x80) return (b0 & 0x7f) | (b1 << 7);
+    return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (view[p + 2]! << 14);
+  }
+
+  /** Zeroed bytes: mmap'd by V8 (resizable, never resized) or malloc'd (see mappedBuffers). */
+  private newBuffer(size: number): ArrayBuffer {
+    return this.mapped ? new ResizableArrayBuffer(size, { maxByteLength: size }) : new ArrayBuffer(size);
+  }
+
+  private allocLarge(size: number, owner: number): number {
+    const view = Buffer.from(this.newBuffer(size), 0, size) as Latin1Buffer;
+    const slot = this.largeFree.length > 0 ? this.largeFree.pop()! : this.largeViews.length;
+    if (slot === this.largeViews.length) {
+      this.largeViews.push(view);
+      this.largeOwners.push(owner);
+    } else {
+      this.largeViews[slot] = view;
+      this.largeOwners[slot] = owner;
+    }
+    this.segmentBytes += size;
+    this.liveBytes += size;
+    this.recordCount++;
+    return ~slot;
+  }
+
+  /** A new head segment: the spare if there is one, else a new ArrayBuffer, in a recycled slot if any. */
+  private openHead(): number {
+    let view = this.spareView;
+    let words = this.spareWords;
+    if (view === NO_VIEW) {
+      const buffer = this.newBuffer(this.segmentSize);
+      view = Buffer.from(buffer, 0, this.segmentSize) as Latin1Buffer;
+      words = new Int32Array(buffer, 0, this.segmentSize >> 2);
+      this.segmentBytes += this.segmentSize;
+    } else {
+      this.spareView = NO_VIEW;
+      this.spareWords = NO_WORDS;
+    }
+    let slot: number;
+    if (this.freeSlots.length > 0) {
+      slot = this.freeSlots.pop()!;
+      this.views[slot] = view;
+      this.words[slot] = words;
+      this.live[slot] = 0;
+      this.ends[slot] = 0;
+    } else {
+      slot = this.views.length;
+      if (slot >= this.maxSlots) {
+        this.spareView = view;
+        this.spareWords = words;
+        throw new RangeError('SlabStore: out of segment refs (8 GiB of segments held)');
+      }
+      this.views.push(view);
+      this.words.push(words);
+      this.live.push(0);
+      this.ends.push(0);
+    }
+    this.head = slot;
+    return slot;
+  }
+
+  /**
+   * A segment's live bytes fell to 0. The head is reset in place (dropping the spare:
+   * one empty segment is enough); another segment becomes the spare if there is none
+   * and the head is not empty, else its buffer is dropped. Its slot is recycled.
+   */
+  private emptied(slot: number): void {
+    if (slot === this.compactSlot) this.compactSlot = -1;
+    if (slot === this.head) {
+      this.ends[slot] = 0;
+      if (this.spareView !== NO_VIEW) {
+        this.spareView = NO_VIEW;
+        this.spareWords = NO_WORDS;
+        this.segmentBytes -= this.segmentSize;
+      }
+      return;
+    }
+    if (this.spareView === NO_VIEW && !(this.head >= 0 && this.live[this.head] === 0)) {
+      this.spareView = this.views[slot]!;
+      this.spareWords = this.words[slot]!;
+    } else {
+      this.segmentBytes -= this.segmentSize;
+    }
+    this.views[slot] = NO_VIEW;
+    this.words[slot] = NO_WORDS;
+    this.live[slot] = 0;
+    this.ends[slot] = 0;
+    this.freeSlots.push(slot);
+  }
+
+  /** The held segment (not the head) with the fewest live bytes under the limit, or -1. O(slots). */
+  private sparsest(): number {
+    let best = -1;
+    let bestLive = this.compactLimit;
+    const views = this.views;
+    const live = this.live;
+    for (let slot = 0; slot < views.length; slot++) {
+      if (views[slot] === NO_VIEW || slot === this.head) continue;
+      const l = live[slot]!;
+      if (l < bestLive) {
+        best = slot;
+        bestLive = l;
+      }
+    }
+    return best;
+  }
+}
