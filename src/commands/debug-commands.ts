@@ -9,7 +9,7 @@ import { loadSnapshot } from '../persistence/load.js';
 import { stringEncoding, stringRefcount } from '../keyspace/string-encoding.js';
 import { idleTime } from '../keyspace/access.js';
 import { ListValue } from '../keyspace/list.js';
-import { NO_DEADLINE, type Entry } from '../keyspace/database.js';
+import { NO_DEADLINE, type Database, type Entry } from '../keyspace/database.js';
 
 /**
  * DEBUG (Redis 7.0.15's debug.c), the subcommands Redis's own test suite relies on:
@@ -51,16 +51,16 @@ function serializedLength(c: Client, entry: Entry): number {
  * Redis's for the same data; what tests use it for holds: equal values in equal
  * encodings (a COPY, a reload) give equal digests.
  */
-function valueDigest(c: Client, entry: Entry): Buffer {
+function valueDigest(c: Client, db: Database, entry: Entry): Buffer {
   const h = createHash('sha1');
-  h.update(createDumpPayload(c.db.valueOf(entry), c.server.keyspace.now, false, c.server.keyspace.listEncoding).subarray(0, -10));
-  if (c.db.deadlineOf(entry) !== NO_DEADLINE) h.update('!!expire!!');
+  h.update(createDumpPayload(db.valueOf(entry), c.server.keyspace.now, false, c.server.keyspace.listEncoding).subarray(0, -10));
+  if (db.deadlineOf(entry) !== NO_DEADLINE) h.update('!!expire!!');
   return h.digest();
 }
 
 /** A key's share of DEBUG DIGEST: its name mixed with its value's digest. */
-function keyDigest(c: Client, entry: Entry): Buffer {
-  return createHash('sha1').update(c.db.keyOf(entry), 'latin1').update('\0').update(valueDigest(c, entry)).digest();
+function keyDigest(c: Client, db: Database, entry: Entry): Buffer {
+  return createHash('sha1').update(db.keyOf(entry), 'latin1').update('\0').update(valueDigest(c, db, entry)).digest();
 }
 
 function xorInto(acc: Buffer, d: Buffer): void {
@@ -73,7 +73,7 @@ function digest(c: Client): void {
   for (const db of c.server.keyspace.dbs) {
     if (db.size === 0) continue;
     const dbAcc = Buffer.alloc(20);
-    for (const entry of db.entries()) xorInto(dbAcc, keyDigest(c, entry));
+    for (const entry of db.entries()) xorInto(dbAcc, keyDigest(c, db, entry));
     xorInto(acc, createHash('sha1').update(`${db.index}:`).update(dbAcc).digest());
   }
   c.reply.simple(acc.toString('hex'));
@@ -84,7 +84,7 @@ function digestValue(c: Client, argv: string[]): void {
   c.reply.arrayHeader(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
     const entry = c.db.peek(argv[j]!);
-    c.reply.simple(entry === undefined ? '0'.repeat(40) : valueDigest(c, entry).toString('hex'));
+    c.reply.simple(entry === undefined ? '0'.repeat(40) : valueDigest(c, c.db, entry).toString('hex'));
   }
 }
 

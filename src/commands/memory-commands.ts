@@ -6,8 +6,8 @@ import { optionName } from './args.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { parseI64 } from '../util/numbers.js';
 import { HashValue, type HashEncoding } from '../keyspace/hash.js';
-import { DEADLINE_BYTES, ENTRY_BYTES, stringBytes, valueBytes } from '../keyspace/memory-cost.js';
-import { NO_DEADLINE, type Database, type Entry } from '../keyspace/database.js';
+import { DEADLINE_BYTES, ENTRY_BYTES, valueBytes } from '../keyspace/memory-cost.js';
+import type { Database, Entry } from '../keyspace/database.js';
 
 /**
  * MEMORY USAGE, STATS, DOCTOR, MALLOC-STATS, PURGE (Redis 7.0's object.c), reporting
@@ -24,9 +24,11 @@ const DEFAULT_SAMPLES = 5;
  * `encoding`: its server's, whose pool says which field names are shared.
  */
 export function keyMemoryUsage(db: Database, entry: Entry, samples: number, encoding: HashEncoding): number {
+  // The key and a string value are bytes in the store (no V8 string header).
+  if (db.isString(entry)) return db.entryBytes(entry);
   const value = db.valueOf(entry);
   const valueCost = value instanceof HashValue ? value.measuredBytes(samples, encoding) : valueBytes(value);
-  return ENTRY_BYTES + stringBytes(db.keyOf(entry).length) + valueCost + (db.deadlineOf(entry) !== NO_DEADLINE ? DEADLINE_BYTES : 0);
+  return ENTRY_BYTES + db.keyOf(entry).length + valueCost;
 }
 
 /**

@@ -789,7 +789,7 @@ function setOperation(c: Client, argv: string[], dst: string | null, numkeysAt: 
   let j = numkeysAt + 1;
   for (let i = 0; i < setnum; i++, j++) {
     const entry = c.db.read(argv[j]!);
-    const value = (entry === undefined ? undefined : c.db.objectOf(entry));
+    const value = (entry === undefined ? undefined : c.db.valueOf(entry));
     if (value instanceof SetValue) sources.push(setSource(value));
     else if (value === undefined || value instanceof ZSetValue) sources.push(value ?? null);
     else {

@@ -1,18 +1,19 @@
-import { TimerWheel } from './expiry/timer-wheel.js';
-import { TimerIds } from './expiry/timer-ids.js';
 import type { Clock } from './clock.js';
 import { typeOf, type TypeName, type Value, type ValueObject } from './values.js';
-import { Entry, NO_DEADLINE } from './entry.js';
+import { NO_DEADLINE, type Entry } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import type { SetEncoding } from './set.js';
 import type { ZSetEncoding } from './zset.js';
-import { DEADLINE_BYTES, ENTRY_BYTES, entryBytes, stringBytes, valueBytes } from './memory-cost.js';
+import { ENTRY_BYTES } from './memory-cost.js';
 import type { StringForm } from './string-encoding.js';
+import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
+import { randomHashSeed } from './store/key-hash.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
 // need the type without the database); re-exported because the database is where the
 // layers above look them up.
-export { Entry, NO_DEADLINE, deadlineFor, expireTimeOf } from './entry.js';
+export { NO_DEADLINE, deadlineFor, type Entry } from './entry.js';
+export { KeyStore } from './key-store.js';
 
 declare const held: unique symbol;
 /**
@@ -49,7 +50,7 @@ export interface DatabaseEvents {
    * held, expired entries not reclaimed yet included (WATCH needs to know which keys
    * existed).
    */
-  flushed(db: Database, removed: ReadonlyMap<string, Entry>): void;
+  flushed(db: Database, removed: RemovedKeys): void;
   /**
    * Fields of the hash at key were removed because their deadline passed (lazily or by
    * the wheel); keyDeleted when that emptied the hash and removed the key.
@@ -78,8 +79,21 @@ export interface DatabaseEvents {
  */
 export interface ChangeObserver {
   beforeChange(db: Database, entry: Entry): void;
-  /** Every key is about to be removed; `slots` is the insertion order being dropped. */
-  beforeClear(db: Database, slots: readonly (Entry | number)[]): void;
+  /** A key was created with this id (ids are reused): it did not exist when the snapshot began. */
+  created(db: Database, entry: Entry): void;
+  /**
+   * Every key is about to be removed: db.store is the store being dropped (the database
+   * gets a new one); the observer may keep reading it.
+   */
+  beforeClear(db: Database): void;
+  /** The two databases are about to exchange their stores (SWAPDB). */
+  beforeSwap(a: Database, b: Database): void;
+}
+
+/** The keys a FLUSHDB removed (WATCH asks which of its keys were among them). */
+export interface RemovedKeys {
+  readonly size: number;
+  has(key: string): boolean;
 }
 
 /**
@@ -115,59 +129,31 @@ export interface CommandTime {
   readonly activeExpire: boolean;
 }
 
-/** Tombstones are compacted away once there are more than this and more than live keys. */
-const MIN_TOMBSTONES_TO_COMPACT = 1024;
+/** Slab bytes the cron's maintenance step may move per call (Database.maintain). */
+const COMPACT_BYTES_PER_STEP = 256 * 1024;
 
 /**
- * A numbered database: a Map from key to Entry, with lazy expiry on every lookup and
- * active expiry by a timer wheel.
+ * A numbered database: its keys in a KeyStore (key-store.ts: an open-addressing table
+ * over typed arrays, records off the V8 heap, an id per key), with lazy expiry on every
+ * lookup and active expiry by the store's timer wheel. An Entry is a key's id: a handle
+ * valid until the key is removed, read through this class (keyOf, valueOf, ...).
  *
- * Besides the Map, `order` lists entries by insertion sequence (deleted ones leave a
- * tombstone holding their seq until compaction). SCAN walks it from the newest entry
- * to the oldest with the cursor being the next seq to look at: keys created after an
- * iteration started have larger seqs and are never reached, and a key never moves, so
- * an iteration returns every key present throughout exactly once, never a duplicate
- * (even if the key is deleted and created again meanwhile), and always ends.
+ * SCAN walks the table by scan position (the bit-reversed hash of the key): positions
+ * never change when the table grows or shrinks, so an iteration returns every key
+ * present throughout exactly once, never a duplicate, and always ends.
  */
 export class Database {
-  private map = new Map<string, Entry>();
-  private order: (Entry | number)[] = [];
-  private tombstones = 0;
-  private nextSeq = 1;
-  private volatile = 0;
-  private deadlineSum = 0;
+  /** The keys; replaced by FLUSHDB, exchanged by SWAPDB. */
+  store: KeyStore<StoreHost>;
+  /** The seed of this server's key hashes (one per keyspace would do; one per database costs nothing). */
+  private readonly seed = randomHashSeed();
   /**
-   * Exact expire times of entries whose deadline is beyond MAX_EXACT_DEADLINE (clients
-   * may set any int64 with PEXPIREAT and read it back with PEXPIRETIME). Such keys never
-   * expire in practice, so the wheel works with the rounded deadline.
+   * The database the wheels' callbacks act on: the stores move with their keys when
+   * SWAPDB swaps two databases' contents, and each store's host is pointed at its new owner.
    */
-  private farExpireTimes = new Map<Entry, bigint>();
-  /**
-   * Estimated bytes held by this database's keys (memory-cost.ts), kept up to date by
-   * every change: maxmemory's dataset figure.
-   */
-  private bytes = 0;
-  /**
-   * String values whose Redis encoding their text does not tell (string-encoding.ts):
-   * few keys (those APPEND, SETRANGE, SETBIT, BITFIELD, BITOP, INCRBYFLOAT or COPY left
-   * so), null until the first. Forgotten when the value is replaced or the key removed.
-   */
-  private stringForms: Map<Entry, StringForm> | null = null;
-  private wheel: TimerWheel;
-  /** The key wheel's ids and columns: Entry.timerId of each key with a deadline. */
-  private entryIds = new TimerIds<Entry>();
-  /** Hash field TTLs, on a wheel of their own, created with the first one. */
-  private fieldWheel: TimerWheel | null = null;
-  /** The field wheel's ids and columns (FieldTimer.timerId), created with it. */
-  private fieldIds: TimerIds<FieldTimer> | null = null;
-  /**
-   * The database the wheels' callbacks act on: the wheels move with the keys when
-   * SWAPDB swaps two databases' contents, and this is pointed back at their new owner.
-   */
-  private wheelHost: { db: Database } = { db: this };
   /** A running background snapshot, or null (see ChangeObserver). */
   observer: ChangeObserver | null = null;
-  /** Both wheels tell the owner when their work moves earlier. */
+  /** The wheels tell the owner when their work moves earlier, and how long their runs take. */
   private readonly onWake = (at: number): void => this.events.expiryDueFrom(at);
   private readonly onRun = (elapsedMs: number): void => this.events.expireCycle(elapsedMs);
 
@@ -177,10 +163,15 @@ export class Database {
     private readonly clock: Clock,
     private readonly events: DatabaseEvents,
   ) {
-    const host = this.wheelHost;
-    const ids = this.entryIds;
-    this.wheel = new TimerWheel(clock, (id) => host.db.expireEntry(ids.owner(id), clock.now()), ids, { onWake: this.onWake, onRun: this.onRun });
-    if (!time.activeExpire) this.wheel.pause();
+    this.store = this.newStore();
+  }
+
+  private newStore(): KeyStore<StoreHost> {
+    const host: StoreHost = { db: this };
+    const clock = this.clock;
+    const store = new KeyStore(host, this.seed, clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, clock.now()));
+    if (!this.time.activeExpire) store.wheel.pause();
+    return store;
   }
 
   /**
@@ -203,83 +194,88 @@ export class Database {
 
   /** Number of keys, including expired ones not reclaimed yet (as Redis's DBSIZE). */
   get size(): number {
-    return this.map.size;
+    return this.store.size;
   }
 
   /** Number of keys with a deadline. */
   get expiresCount(): number {
-    return this.volatile;
+    return this.store.volatile;
   }
 
-  // Reading an entry. Commands never touch an entry's fields: an entry is a handle the
-  // database reads for them, so its storage can change without the commands knowing.
+  // Reading an entry. Commands never touch an entry's storage: an entry is a handle the
+  // database reads for them.
 
   /** The key of an entry. */
   keyOf(entry: Entry): string {
-    return entry.key;
+    return this.store.keyOf(entry);
   }
 
   /** The value of an entry: its string, or its collection object. */
   valueOf(entry: Entry): Value {
-    return entry.value;
+    const store = this.store;
+    return store.kind[entry] === KIND_STRING ? store.stringOf(entry) : store.objects.get(entry)!;
   }
 
   /** Whether an entry holds a string (not a collection). */
   isString(entry: Entry): boolean {
-    return typeof entry.value === 'string';
+    return this.store.kind[entry] === KIND_STRING;
   }
 
   /** The string an entry holds; the caller knows it holds one (isString). */
   stringOf(entry: Entry): string {
-    return entry.value as string;
+    return this.store.stringOf(entry);
+  }
+
+  /** Length in bytes of the string an entry holds (isString). */
+  stringLength(entry: Entry): number {
+    return this.store.stringLength(entry);
   }
 
   /** The collection an entry known to hold one holds (a Holding<T> from a type check). */
   objectOf<T extends ValueObject>(entry: Holding<T>): T {
-    return entry.value as T;
+    return this.store.objects.get(entry) as T;
   }
 
   /** TYPE's name for what an entry holds. */
   typeOf(entry: Entry): TypeName {
-    return typeOf(entry.value);
+    const store = this.store;
+    return store.kind[entry] === KIND_STRING ? 'string' : typeOf(store.objects.get(entry)!);
   }
 
   /** The first ms at which the entry no longer exists (NO_DEADLINE: none); see entry.ts. */
   deadlineOf(entry: Entry): number {
-    return entry.deadline;
+    return this.store.deadline[entry]!;
   }
 
   /** The entry's access stamp (access.ts: LRU clock or LFU stamp and counter). */
   accessOf(entry: Entry): number {
-    return entry.access;
+    return this.store.access[entry]!;
   }
 
   /** Sets the entry's access stamp (OBJECT FREQ/IDLETIME after RESTORE, DEBUG). Not a change of the key. */
   setAccess(entry: Entry, access: number): void {
-    entry.access = access;
+    this.store.access[entry] = access;
+  }
+
+  /** What a key costs in the maxmemory model (memory-cost.ts). */
+  entryBytes(entry: Entry): number {
+    const store = this.store;
+    return ENTRY_BYTES + store.keyLength(entry) + (store.kind[entry] === KIND_STRING ? store.stringLength(entry) : store.objects.get(entry)!.estimatedBytes);
   }
 
   /** Estimated bytes of the keys and values (memory-cost.ts). */
   get memory(): number {
-    return this.bytes;
+    return this.store.bytes;
+  }
+
+  /** Bytes the store's arrays, table and slab hold (INFO). */
+  get heldBytes(): number {
+    return this.store.heldBytes;
   }
 
   /** Number of hash fields with a TTL. */
   get fieldTtlCount(): number {
-    return this.fieldWheel?.size ?? 0;
-  }
-
-  /** The sequence number the next new key gets: every existing key's is lower. */
-  get nextSequence(): number {
-    return this.nextSeq;
-  }
-
-  /**
-   * Entries (and tombstones: the seq of a deleted entry) in insertion order, for a
-   * snapshot's walk. Read-only; valid until the next change to the database.
-   */
-  get slots(): readonly (Entry | number)[] {
-    return this.order;
+    return this.store.fieldIds?.size ?? 0;
   }
 
   /**
@@ -289,7 +285,7 @@ export class Database {
    */
   willMutate(entry: Entry): number {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
-    return valueBytes(entry.value);
+    return this.store.objects.get(entry)?.estimatedBytes ?? 0;
   }
 
   /**
@@ -298,26 +294,28 @@ export class Database {
    * memory figure (maxmemory) follows.
    */
   valueChanged(entry: Entry, bytesBefore: number): void {
-    this.bytes += valueBytes(entry.value) - bytesBefore;
+    this.store.bytes += (this.store.objects.get(entry)?.estimatedBytes ?? 0) - bytesBefore;
   }
 
   /** Mean remaining TTL in ms of keys with a deadline, 0 when none (INFO avg_ttl). */
   averageTtl(now: number): number {
-    if (this.volatile === 0) return 0;
-    return Math.max(0, Math.round(this.deadlineSum / this.volatile - 1 - now));
+    const store = this.store;
+    if (store.volatile === 0) return 0;
+    return Math.max(0, Math.round(store.deadlineSum / store.volatile - 1 - now));
   }
 
   /** The live entry for key, expiring it first if its deadline has passed. */
   get(key: string): Entry | undefined {
-    const entry = this.map.get(key);
-    if (entry === undefined) return undefined;
+    const store = this.store;
+    const id = store.find(key);
+    if (id < 0) return undefined;
     const time = this.time;
-    if (entry.deadline <= time.now && time.expiredKeys !== EXPIRED_KEPT) {
-      if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(entry, time.now);
+    if (store.deadline[id]! <= time.now && time.expiredKeys !== EXPIRED_KEPT) {
+      if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(id, time.now);
       return undefined;
     }
-    entry.access = time.touched(entry.access);
-    return entry;
+    store.access[id] = time.touched(store.access[id]!);
+    return id;
   }
 
   /**
@@ -341,14 +339,15 @@ export class Database {
    * IDLETIME/FREQ and LRU/LFU eviction.
    */
   readUntouched(key: string): Entry | undefined {
-    const entry = this.map.get(key);
+    const store = this.store;
+    const id = store.find(key);
     const time = this.time;
-    if (entry !== undefined) {
-      if (entry.deadline > time.now || time.expiredKeys === EXPIRED_KEPT) {
+    if (id >= 0) {
+      if (store.deadline[id]! > time.now || time.expiredKeys === EXPIRED_KEPT) {
         time.stats.keyspaceHits++;
-        return entry;
+        return id;
       }
-      if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(entry, time.now);
+      if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(id, time.now);
     }
     time.stats.keyspaceMisses++;
     this.events.missed(this, key);
@@ -357,7 +356,8 @@ export class Database {
 
   /** The entry even if its deadline passed (for the code that expires it). */
   peek(key: string): Entry | undefined {
-    return this.map.get(key);
+    const id = this.store.find(key);
+    return id < 0 ? undefined : id;
   }
 
   has(key: string): boolean {
@@ -369,50 +369,53 @@ export class Database {
    * or replacing its value and deadline. Returns the entry.
    */
   set(key: string, value: Value, deadline: number = NO_DEADLINE): Entry {
-    return this.setLooked(key, this.map.get(key), value, deadline);
+    return this.setLooked(key, this.peek(key), value, deadline);
   }
 
   /**
    * set() for a caller that has just looked key up with get() (which expired it if it
-   * was due): entry is what that returned, so the Map is not searched a second time.
+   * was due): entry is what that returned, so the table is not searched a second time.
    */
   setLooked(key: string, entry: Entry | undefined, value: Value, deadline: number = NO_DEADLINE): Entry {
+    const store = this.store;
+    let id: number;
     if (entry === undefined) {
-      entry = new Entry(key, value, NO_DEADLINE, this.nextSeq++, this.time.newAccess);
-      this.map.set(key, entry);
-      this.order.push(entry);
-      this.bytes += ENTRY_BYTES + stringBytes(key.length) + valueBytes(value);
+      id = store.create(key, value, this.time.newAccess);
+      store.bytes += ENTRY_BYTES + key.length + valueCost(value);
+      if (this.observer !== null) this.observer.created(this, id);
       this.events.created(this, key);
     } else {
-      if (this.observer !== null) this.observer.beforeChange(this, entry);
-      const old = entry.value;
-      // Measured before its field timers go with it.
-      this.bytes += valueBytes(value) - valueBytes(old);
-      if (old !== value) this.dropFieldTimers(old, entry);
-      entry.value = value;
-      if (this.stringForms !== null) this.stringForms.delete(entry);
+      id = entry;
+      this.changeValue(id, value);
     }
-    if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
-    this.applyDeadline(entry, deadline);
+    if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = id;
+    this.applyDeadline(id, deadline);
     this.events.modified(this, key);
-    return entry;
+    return id;
   }
 
   /** Replaces the value of an existing entry, keeping its deadline. */
   replaceValue(entry: Entry, value: Value): void {
-    if (this.observer !== null) this.observer.beforeChange(this, entry);
-    const old = entry.value;
-    this.bytes += valueBytes(value) - valueBytes(old);
-    if (old !== value) this.dropFieldTimers(old, entry);
-    entry.value = value;
-    if (this.stringForms !== null) this.stringForms.delete(entry);
+    this.changeValue(entry, value);
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
-    this.events.modified(this, entry.key);
+    this.events.modified(this, this.store.keyOf(entry));
+  }
+
+  private changeValue(id: number, value: Value): void {
+    if (this.observer !== null) this.observer.beforeChange(this, id);
+    const store = this.store;
+    const old = store.kind[id] === KIND_OBJECT ? store.objects.get(id)! : null;
+    // Measured before its field timers go with it.
+    store.bytes += valueCost(value) - (old === null ? store.stringLength(id) : old.estimatedBytes);
+    if (old !== null && old !== value) this.dropFieldTimers(old, id);
+    store.replace(id, value);
+    if (store.stringForms !== null) store.stringForms.delete(id);
   }
 
   /** The remembered encoding form of a live entry's string value (string-encoding.ts), if any. */
   stringForm(entry: Entry): StringForm | undefined {
-    return this.stringForms === null ? undefined : this.stringForms.get(entry);
+    const forms = this.store.stringForms;
+    return forms === null ? undefined : forms.get(entry);
   }
 
   /**
@@ -421,11 +424,12 @@ export class Database {
    * change of the key: no event, WATCH or snapshot sees it.
    */
   setStringForm(entry: Entry, form: StringForm | undefined): void {
+    const store = this.store;
     if (form === undefined) {
-      this.stringForms?.delete(entry);
+      store.stringForms?.delete(entry);
       return;
     }
-    (this.stringForms ??= new Map()).set(entry, form);
+    (store.stringForms ??= new Map()).set(entry, form);
   }
 
   /**
@@ -435,11 +439,12 @@ export class Database {
    */
   setField(entry: Entry, field: string, value: string, keepTtl = false): boolean {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
-    const hash = entry.value as HashValue;
+    const store = this.store;
+    const hash = store.objects.get(entry) as HashValue;
     const before = hash.estimatedBytes;
     if (hash.ttls !== null && !keepTtl) this.clearFieldDeadline(hash, field);
     const created = hash.set(field, value, this.time.hashEncoding);
-    this.bytes += hash.estimatedBytes - before;
+    store.bytes += hash.estimatedBytes - before;
     return created;
   }
 
@@ -449,11 +454,12 @@ export class Database {
    */
   setFieldDeadline(entry: Entry, field: string, deadline: number): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
-    const hash = entry.value as HashValue;
+    const store = this.store;
+    const hash = store.objects.get(entry) as HashValue;
     const before = hash.estimatedBytes;
     if (deadline === NO_DEADLINE) {
       this.clearFieldDeadline(hash, field);
-      this.bytes += hash.estimatedBytes - before;
+      store.bytes += hash.estimatedBytes - before;
       return;
     }
     const ttls = (hash.ttls ??= new FieldTtls(entry));
@@ -465,17 +471,15 @@ export class Database {
       timer.deadline = deadline;
     }
     if (deadline < ttls.earliest) ttls.earliest = deadline;
-    const host = this.wheelHost;
-    if (this.fieldWheel === null) {
-      const fieldIds = (this.fieldIds = new TimerIds<FieldTimer>());
-      this.fieldWheel = new TimerWheel(this.clock, (id) => host.db.expireFieldTimer(fieldIds.owner(id)), fieldIds, { onWake: this.onWake, onRun: this.onRun });
-      if (!this.time.activeExpire) this.fieldWheel.pause();
-    }
-    const ids = this.fieldIds!;
+    const host = store.host;
+    const { wheel, ids } = store.fieldTimers((id) => {
+      const owner = host.db.store.fieldIds;
+      if (owner !== null) host.db.expireFieldTimer(owner.owner(id));
+    }, this.time.activeExpire);
     if (timer.timerId < 0) timer.timerId = ids.acquire(timer);
     ids.deadline[timer.timerId] = deadline;
-    this.fieldWheel.schedule(timer.timerId);
-    this.bytes += hash.estimatedBytes - before;
+    wheel.schedule(timer.timerId);
+    store.bytes += hash.estimatedBytes - before;
   }
 
   private clearFieldDeadline(hash: HashValue, field: string): void {
@@ -487,15 +491,32 @@ export class Database {
     if (ttls!.timers.size === 0) hash.ttls = null;
   }
 
+  /** Cancels a field's timer and gives its id back (also after the wheel fired it). */
+  private dropFieldTimer(timer: FieldTimer): void {
+    const id = timer.timerId;
+    if (id < 0) return;
+    const store = this.store;
+    store.fieldWheel!.cancel(id);
+    store.fieldIds!.release(id);
+    timer.timerId = -1;
+  }
+
   /** Removes a field (and its TTL) from a live entry's hash; true if it existed. The key stays. */
   deleteField(entry: Entry, field: string): boolean {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
-    const hash = entry.value as HashValue;
+    const store = this.store;
+    const hash = store.objects.get(entry) as HashValue;
     const before = hash.estimatedBytes;
     if (hash.ttls !== null) this.clearFieldDeadline(hash, field);
     const removed = hash.removeField(field);
-    this.bytes += hash.estimatedBytes - before;
+    store.bytes += hash.estimatedBytes - before;
     return removed;
+  }
+
+  /** Whether entry is live and still holds value (not deleted, replaced or reused since). */
+  private holdsValue(entry: Entry, value: ValueObject): boolean {
+    const store = this.store;
+    return store.isLive(entry) && store.objects.get(entry) === value;
   }
 
   /**
@@ -509,17 +530,18 @@ export class Database {
    * due after now, so the hash is not looked at again within this millisecond.
    */
   purgeExpiredFields(entry: Entry): boolean {
-    const hash = entry.value as HashValue;
+    const store = this.store;
+    const hash = store.objects.get(entry) as HashValue;
     const now = this.time.now;
     // A replica leaves fields to its primary's commands.
     if (hash.ttls === null || hash.ttls.earliest > now || this.time.expiredKeys !== EXPIRED_DELETED) return true;
-    if (!this.fieldWheel!.advance(now) && hash.ttls !== null && this.map.get(entry.key) === entry) {
+    if (!store.fieldWheel!.advance(now) && hash.ttls !== null && this.holdsValue(entry, hash)) {
       const due: FieldTimer[] = [];
       for (const timer of hash.ttls.timers.values()) if (timer.deadline <= now) due.push(timer);
       // expireFieldTimer cancels each one's timer.
       for (const timer of due) this.expireFieldTimer(timer);
     }
-    if (this.map.get(entry.key) !== entry || entry.value !== hash) return false;
+    if (!this.holdsValue(entry, hash)) return false;
     if (hash.ttls !== null) hash.ttls.earliest = now + 1;
     return true;
   }
@@ -529,11 +551,7 @@ export class Database {
    * (a bigint beyond 2^53).
    */
   expireTime(entry: Entry): number | bigint {
-    if (entry.deadline > MAX_EXACT_DEADLINE) {
-      const exact = this.farExpireTimes.get(entry);
-      if (exact !== undefined) return exact;
-    }
-    return entry.deadline - 1;
+    return this.store.expireTime(entry);
   }
 
   /** Sets the deadline of a live entry from Redis's expire time in ms (any int64). */
@@ -544,59 +562,34 @@ export class Database {
     }
     const exact = BigInt(when);
     this.setDeadline(entry, Number(exact + 1n));
-    if (entry.deadline > MAX_EXACT_DEADLINE) this.farExpireTimes.set(entry, exact);
+    if (this.store.deadline[entry]! > MAX_EXACT_DEADLINE) this.store.farExpireTimes.set(entry, exact);
   }
 
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
-    if (entry.deadline === deadline) return;
+    if (this.store.deadline[entry] === deadline) return;
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     this.applyDeadline(entry, deadline);
   }
 
   /** setDeadline without telling the observer (set() told it already). */
-  private applyDeadline(entry: Entry, deadline: number): void {
-    const old = entry.deadline;
+  private applyDeadline(id: number, deadline: number): void {
+    const store = this.store;
+    const old = store.deadline[id]!;
     if (old === deadline) return;
-    if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) this.farExpireTimes.delete(entry);
+    if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) store.farExpireTimes.delete(id);
     if (old !== NO_DEADLINE) {
-      this.volatile--;
-      this.deadlineSum -= old;
-      this.bytes -= DEADLINE_BYTES;
+      store.volatile--;
+      store.deadlineSum -= old;
     }
-    entry.deadline = deadline;
+    store.deadline[id] = deadline;
     if (deadline === NO_DEADLINE) {
-      this.dropTimer(entry);
+      store.wheel.cancel(id);
     } else {
-      this.volatile++;
-      this.deadlineSum += deadline;
-      this.bytes += DEADLINE_BYTES;
-      const ids = this.entryIds;
-      if (entry.timerId < 0) entry.timerId = ids.acquire(entry);
-      ids.deadline[entry.timerId] = deadline;
-      this.wheel.schedule(entry.timerId);
+      store.volatile++;
+      store.deadlineSum += deadline;
+      store.wheel.schedule(id);
     }
-  }
-
-  /**
-   * Cancels an entry's timer and gives its id back (its deadline is gone, or it leaves
-   * the database); a no-op for an entry without one. Also after the wheel fired it.
-   */
-  private dropTimer(entry: Entry): void {
-    const id = entry.timerId;
-    if (id < 0) return;
-    this.wheel.cancel(id);
-    this.entryIds.release(id);
-    entry.timerId = -1;
-  }
-
-  /** dropTimer for a hash field's timer. */
-  private dropFieldTimer(timer: FieldTimer): void {
-    const id = timer.timerId;
-    if (id < 0) return;
-    this.fieldWheel!.cancel(id);
-    this.fieldIds!.release(id);
-    timer.timerId = -1;
   }
 
   /**
@@ -618,8 +611,9 @@ export class Database {
 
   /** Deletes a live entry. */
   deleteEntry(entry: Entry): void {
+    const key = this.store.keyOf(entry);
     this.remove(entry);
-    this.events.modified(this, entry.key);
+    this.events.modified(this, key);
   }
 
   /**
@@ -628,50 +622,34 @@ export class Database {
    * as in Redis.
    */
   evict(entry: Entry): void {
+    const key = this.store.keyOf(entry);
     this.remove(entry);
-    this.events.evicted(this, entry.key);
+    this.events.evicted(this, key);
   }
 
   /** Removes every key; deadlines are cancelled without firing. */
   clear(): void {
-    const removed = this.map;
-    if (this.observer !== null) this.observer.beforeClear(this, this.order);
-    this.wheel.clear();
-    this.entryIds.reset();
-    this.fieldWheel?.clear();
-    this.fieldIds?.reset();
-    this.map = new Map();
-    this.farExpireTimes = new Map();
-    this.stringForms = null;
-    this.order = [];
-    this.tombstones = 0;
-    this.volatile = 0;
-    this.deadlineSum = 0;
-    this.bytes = 0;
-    if (removed.size > 0) this.events.flushed(this, removed);
+    const removed = this.store;
+    if (this.observer !== null) this.observer.beforeClear(this);
+    removed.wheel.clear();
+    removed.close();
+    this.store = this.newStore();
+    if (removed.size > 0) this.events.flushed(this, new StoreKeys(removed));
   }
 
   /**
    * Swaps every key (values, deadlines, field TTLs, their wheels) with another database
-   * of the same keyspace, in O(1) as Redis's dbSwapDatabases. A running snapshot sees
-   * every key of both first (each is about to change database). Reports nothing: the
-   * caller tells WATCH (Keyspace.swapDatabases).
+   * of the same keyspace, in O(1) as Redis's dbSwapDatabases. A running snapshot writes
+   * both first. Reports nothing: the caller tells WATCH (Keyspace.swapDatabases).
    */
   swapWith(other: Database): void {
-    for (const db of [this, other]) {
-      const observer = db.observer;
-      if (observer === null) continue;
-      for (const slot of db.order) if (typeof slot !== 'number') observer.beforeChange(db, slot);
-    }
-    const a = this as unknown as Record<string, unknown>;
-    const b = other as unknown as Record<string, unknown>;
-    for (const field of SWAPPED_FIELDS) {
-      const t = a[field];
-      a[field] = b[field];
-      b[field] = t;
-    }
-    this.wheelHost.db = this;
-    other.wheelHost.db = other;
+    const observer = this.observer ?? other.observer;
+    if (observer !== null) observer.beforeSwap(this, other);
+    const mine = this.store;
+    this.store = other.store;
+    other.store = mine;
+    this.store.host.db = this;
+    other.store.host.db = other;
   }
 
   /**
@@ -687,7 +665,7 @@ export class Database {
    * COPY and MOVE give the new key (Redis 7.4 keeps hash field TTLs through both).
    */
   fieldDeadlines(entry: Entry): [string, number][] | null {
-    const value = entry.value;
+    const value = this.store.objects.get(entry);
     if (!(value instanceof HashValue) || value.ttls === null) return null;
     const out: [string, number][] = [];
     for (const timer of value.ttls.timers.values()) out.push([timer.field, timer.deadline]);
@@ -696,8 +674,7 @@ export class Database {
 
   /** Stops the wheels' timers (server shutdown). */
   close(): void {
-    this.wheel.close();
-    this.fieldWheel?.close();
+    this.store.close();
   }
 
   /**
@@ -705,7 +682,7 @@ export class Database {
    * (not reclaimed yet). Exact; O(those keys) (see TimerWheel.countDueBy).
    */
   pastDeadlineCount(now: number): number {
-    return this.wheel.countDueBy(now);
+    return this.store.wheel.countDueBy(now);
   }
 
   /**
@@ -714,7 +691,7 @@ export class Database {
    * turned on again.
    */
   setActiveExpire(on: boolean): void {
-    for (const wheel of [this.wheel, this.fieldWheel]) {
+    for (const wheel of [this.store.wheel, this.store.fieldWheel]) {
       if (on) wheel?.resume();
       else wheel?.pause();
     }
@@ -722,7 +699,7 @@ export class Database {
 
   /** Moves the wheel to now and reclaims what is due (tests, and the wheel's own timer). */
   reclaimExpired(now?: number): boolean {
-    return this.wheel.advance(now);
+    return this.store.wheel.advance(now);
   }
 
   /**
@@ -730,8 +707,9 @@ export class Database {
    * expireDue(now) does nothing. Infinity when no deadline is scheduled.
    */
   get expiryDueAt(): number {
-    const fields = this.fieldWheel;
-    return fields === null ? this.wheel.dueAt : Math.min(this.wheel.dueAt, fields.dueAt);
+    const store = this.store;
+    const fields = store.fieldWheel;
+    return fields === null ? store.wheel.dueAt : Math.min(store.wheel.dueAt, fields.dueAt);
   }
 
   /**
@@ -739,86 +717,91 @@ export class Database {
    * decide), each wheel within its share of the time (TimerWheel.runDue).
    */
   expireDue(now: number): void {
-    this.wheel.runDue(now);
-    this.fieldWheel?.runDue(now);
+    const store = this.store;
+    store.wheel.runDue(now);
+    store.fieldWheel?.runDue(now);
   }
 
   /**
-   * Iterates live entries in insertion order. Expired entries are reclaimed, unless
+   * Bounded housekeeping for the cron: moves records out of sparse slab segments so
+   * they can be released (memory comes back after deletes), and advances the table's
+   * incremental rehash.
+   */
+  maintain(): void {
+    this.store.maintain(COMPACT_BYTES_PER_STEP);
+  }
+
+  /** Makes room for n keys up front (RDB load: RESIZEDB). */
+  reserve(n: number): void {
+    this.store.reserve(n);
+  }
+
+  /**
+   * Iterates live entries (in scan order). Expired entries are reclaimed, unless
    * `reclaim` is false (KEYS, which Redis 7.0 answers with keyIsExpired: it skips them
-   * and leaves them to the expiry cycle, so nothing is propagated).
+   * and leaves them to the expiry cycle, so nothing is propagated). The ids are taken
+   * first, so the caller may delete what it is given.
    */
   *entries(reclaim = true): IterableIterator<Entry> {
+    const ids: number[] = [];
+    const table = this.store.table;
+    let cursor = 0;
+    do cursor = table.scan(cursor, 1024, (id) => ids.push(id));
+    while (cursor !== 0);
+    const store = this.store;
     const now = this.time.now;
     const mode = reclaim ? this.time.expiredKeys : EXPIRED_HIDDEN;
-    for (const entry of this.map.values()) {
-      if (entry.deadline <= now && mode !== EXPIRED_KEPT) {
-        if (mode === EXPIRED_DELETED) this.expireEntry(entry, now);
+    for (const id of ids) {
+      if (store !== this.store || store.kind[id] === KIND_FREE) continue;
+      if (store.deadline[id]! <= now && mode !== EXPIRED_KEPT) {
+        if (mode === EXPIRED_DELETED) this.expireEntry(id, now);
         continue;
       }
-      yield entry;
+      yield id;
     }
   }
 
   /**
-   * Visits up to `count` entries starting at cursor (0 = start), examining at most
-   * count*10 slots, and returns the next cursor (0 when the iteration is complete).
-   * Entries past their deadline are reclaimed and not visited.
+   * Visits up to about `count` entries starting at cursor (0 = start), and returns the
+   * next cursor (0 when the iteration is complete). Entries past their deadline are
+   * reclaimed and not visited.
    */
   scan(cursor: number, count: number, visit: (entry: Entry) => void): number {
-    const order = this.order;
-    let i: number;
-    if (cursor === 0) {
-      i = order.length - 1;
-    } else {
-      // The last slot whose seq <= cursor.
-      let lo = 0;
-      let hi = order.length - 1;
-      i = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        if (seqAt(order[mid]!) <= cursor) {
-          i = mid;
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
-      }
-    }
+    const store = this.store;
+    // As Redis's dictScan of an empty dict: the iteration is over at once.
+    if (store.size === 0) return 0;
     const now = this.time.now;
-    let visited = 0;
-    let examined = 0;
-    const maxExamined = Math.max(count, 1) * 10;
-    const expired: Entry[] = [];
-    for (; i >= 0 && visited < count && examined < maxExamined; i--, examined++) {
-      const slot = order[i]!;
-      if (typeof slot === 'number') continue;
-      if (slot.deadline <= now) {
-        expired.push(slot);
+    const found = this.scanned;
+    found.length = 0;
+    const next = store.table.scan(cursor, Math.max(count, 1), (id) => found.push(id));
+    const expired: number[] = [];
+    for (const id of found) {
+      if (store.deadline[id]! <= now) {
+        expired.push(id);
         continue;
       }
-      visited++;
-      visit(slot);
+      visit(id);
     }
-    const next = i >= 0 ? seqAt(order[i]!) : 0;
-    // Reclaim after the walk: expiring may compact `order` under our index.
-    if (this.time.expiredKeys === EXPIRED_DELETED) for (const entry of expired) if (this.map.get(entry.key) === entry) this.expireEntry(entry, now);
+    found.length = 0;
+    // Reclaimed after the walk: the table must not change under a scan.
+    if (this.time.expiredKeys === EXPIRED_DELETED) for (const id of expired) if (store.kind[id] !== KIND_FREE && store.deadline[id]! <= now) this.expireEntry(id, now);
     return next;
   }
+  private readonly scanned: number[] = [];
 
   /** A random live key, or undefined when the database is empty. */
   randomEntry(): Entry | undefined {
-    for (;;) {
-      if (this.map.size === 0) return undefined;
-      if (this.tombstones > this.map.size) this.compact();
-      const slot = this.order[Math.floor(Math.random() * this.order.length)]!;
-      if (typeof slot === 'number') continue;
-      if (slot.deadline <= this.time.now && this.time.expiredKeys !== EXPIRED_KEPT) {
-        if (this.time.expiredKeys === EXPIRED_DELETED) this.expireEntry(slot, this.time.now);
-        else if (this.liveKeysNone()) return undefined;
+    const store = this.store;
+    for (let tries = 0; ; tries++) {
+      if (store.size === 0) return undefined;
+      const id = store.table.randomId(Math.random());
+      if (id < 0) return undefined;
+      if (store.deadline[id]! <= this.time.now && this.time.expiredKeys !== EXPIRED_KEPT) {
+        if (this.time.expiredKeys === EXPIRED_DELETED) this.expireEntry(id, this.time.now);
+        else if (tries > 100 && this.liveKeysNone()) return undefined;
         continue;
       }
-      return slot;
+      return id;
     }
   }
 
@@ -826,46 +809,57 @@ export class Database {
    * Adds to `out` up to `count` live entries picked at random (with a deadline only, if
    * volatileOnly), for eviction's sampling: Redis's dictGetSomeKeys, with at most count*10
    * random probes. Entries may repeat. When probes find no entry with a deadline although
-   * some exist (few among many keys), a walk from a random slot finds them, as Redis
+   * some exist (few among many keys), a scan from a random position finds them, as Redis
    * samples its expires dict.
    */
   sample(count: number, volatileOnly: boolean, out: Entry[]): void {
-    if (this.map.size === 0 || (volatileOnly && this.volatile === 0)) return;
-    if (this.tombstones > this.map.size) this.compact();
-    const order = this.order;
+    const store = this.store;
+    if (store.size === 0 || (volatileOnly && store.volatile === 0)) return;
     const now = this.time.now;
     const start = out.length;
     for (let probes = count * 10; probes > 0 && out.length - start < count; probes--) {
-      const slot = order[Math.floor(Math.random() * order.length)]!;
-      if (typeof slot === 'number' || slot.deadline <= now) continue;
-      if (volatileOnly && slot.deadline === NO_DEADLINE) continue;
-      out.push(slot);
+      const id = store.table.randomId(Math.random());
+      if (id < 0) return;
+      const deadline = store.deadline[id]!;
+      if (deadline <= now) continue;
+      if (volatileOnly && deadline === NO_DEADLINE) continue;
+      out.push(id);
     }
     if (out.length > start || !volatileOnly) return;
-    const from = Math.floor(Math.random() * order.length);
-    for (let i = 0; i < order.length && out.length - start < count; i++) {
-      const slot = order[(from + i) % order.length]!;
-      if (typeof slot !== 'number' && slot.deadline !== NO_DEADLINE && slot.deadline > now) out.push(slot);
+    const from = Math.floor(Math.random() * 0x100000000);
+    let cursor = from;
+    let wrapped = false;
+    const found = this.scanned;
+    found.length = 0;
+    while (out.length - start < count) {
+      cursor = store.table.scan(cursor, count, (id) => found.push(id));
+      for (const id of found) {
+        const deadline = store.deadline[id]!;
+        if (deadline !== NO_DEADLINE && deadline > now && out.length - start < count) out.push(id);
+      }
+      found.length = 0;
+      if (cursor === 0) {
+        if (wrapped) break;
+        wrapped = true;
+      }
+      if (wrapped && cursor >= from) break;
     }
   }
 
   /** Whether every key is past its deadline (a replica's RANDOMKEY, which must not loop for ever over hidden keys). */
   private liveKeysNone(): boolean {
     const now = this.time.now;
-    for (const entry of this.map.values()) if (entry.deadline > now) return false;
+    for (const id of this.entries(false)) if (this.store.deadline[id]! > now) return false;
     return true;
   }
 
-  /** Whether entry is this database's live entry for its key (not deleted or replaced since it was sampled). */
-  holds(entry: Entry): boolean {
-    return this.map.get(entry.key) === entry;
-  }
-
   /** Expires an entry whose deadline has passed at time now: removes it and reports it. */
-  private expireEntry(entry: Entry, now: number): void {
-    const deadline = entry.deadline;
-    this.remove(entry);
-    this.events.expired(this, entry.key, deadline, now);
+  private expireEntry(id: number, now: number): void {
+    const store = this.store;
+    const deadline = store.deadline[id]!;
+    const key = store.keyOf(id);
+    this.remove(id);
+    this.events.expired(this, key, deadline, now);
   }
 
   /**
@@ -879,8 +873,9 @@ export class Database {
     const ttls = hash.ttls;
     if (ttls === null) return;
     const entry = ttls.owner;
+    const store = this.store;
     // The snapshot, if any, must see the hash with this field and its TTL.
-    const live = this.map.get(entry.key) === entry && entry.value === hash;
+    const live = this.holdsValue(entry, hash);
     if (this.observer !== null && live) this.observer.beforeChange(this, entry);
     const before = hash.estimatedBytes;
     ttls.timers.delete(timer.field);
@@ -890,100 +885,66 @@ export class Database {
       hash.removeField(timer.field);
       return;
     }
-    this.bytes += hash.estimatedBytes - before;
+    store.bytes += hash.estimatedBytes - before;
     const now = Math.max(this.time.now, this.clock.now());
-    if (entry.deadline <= now) {
+    if (store.deadline[entry]! <= now) {
       this.expireEntry(entry, now);
       return;
     }
     const beforeField = hash.estimatedBytes;
     hash.removeField(timer.field);
-    this.bytes += hash.estimatedBytes - beforeField;
+    store.bytes += hash.estimatedBytes - beforeField;
     const emptied = hash.size === 0;
+    const key = store.keyOf(entry);
     if (emptied) this.remove(entry);
-    this.events.modified(this, entry.key);
-    this.events.fieldsExpired(this, entry.key, 1, emptied);
+    this.events.modified(this, key);
+    this.events.fieldsExpired(this, key, 1, emptied);
   }
 
   /**
    * Cancels the field TTLs of a value that leaves the keyspace with its entry; not if
    * the value now belongs to another entry (RENAME moves a hash to a new key).
    */
-  private dropFieldTimers(value: Value, entry: Entry): void {
+  private dropFieldTimers(value: ValueObject, entry: Entry): void {
     if (!(value instanceof HashValue) || value.ttls === null || value.ttls.owner !== entry) return;
     for (const timer of value.ttls.timers.values()) this.dropFieldTimer(timer);
     value.ttls = null;
   }
 
-  private remove(entry: Entry): void {
-    if (this.observer !== null) this.observer.beforeChange(this, entry);
-    this.bytes -= entryBytes(entry);
-    this.map.delete(entry.key);
-    if (this.stringForms !== null) this.stringForms.delete(entry);
-    this.dropFieldTimers(entry.value, entry);
-    if (entry.deadline !== NO_DEADLINE) {
-      this.volatile--;
-      this.deadlineSum -= entry.deadline;
-      this.dropTimer(entry);
-      if (entry.deadline > MAX_EXACT_DEADLINE) this.farExpireTimes.delete(entry);
+  private remove(id: number): void {
+    if (this.observer !== null) this.observer.beforeChange(this, id);
+    const store = this.store;
+    store.bytes -= this.entryBytes(id);
+    if (store.stringForms !== null) store.stringForms.delete(id);
+    if (store.kind[id] === KIND_OBJECT) this.dropFieldTimers(store.objects.get(id)!, id);
+    const deadline = store.deadline[id]!;
+    if (deadline !== NO_DEADLINE) {
+      store.volatile--;
+      store.deadlineSum -= deadline;
+      store.wheel.cancel(id);
+      if (deadline > MAX_EXACT_DEADLINE) store.farExpireTimes.delete(id);
     }
-    const index = this.indexOf(entry.seq);
-    if (index >= 0) {
-      this.order[index] = entry.seq;
-      this.tombstones++;
-      if (this.tombstones > MIN_TOMBSTONES_TO_COMPACT && this.tombstones > this.map.size) this.compact();
-    }
-  }
-
-  /**
-   * The index of seq in `order`, by interpolation: sequence numbers rise through the
-   * array with gaps only where compaction removed keys, so the first guess is exact
-   * until a compaction and close after one. A binary search (~20 probes at 1M keys, each
-   * a cache miss on the slot and one on its entry) made removing a key cost more than
-   * the Map delete; expiring 1M keys: see the commit that brought this in.
-   */
-  private indexOf(seq: number): number {
-    const order = this.order;
-    let lo = 0;
-    let hi = order.length - 1;
-    while (lo <= hi) {
-      const sLo = seqAt(order[lo]!);
-      const sHi = seqAt(order[hi]!);
-      if (seq < sLo || seq > sHi) return -1;
-      if (sHi === sLo) return lo;
-      // Seqs are distinct and increasing: seq sits at most (seq - sLo) slots after lo and
-      // at most (sHi - seq) slots before hi.
-      const mid = Math.min(hi, lo + Math.floor(((seq - sLo) * (hi - lo)) / (sHi - sLo)));
-      const s = seqAt(order[mid]!);
-      if (s === seq) return mid;
-      if (s < seq) {
-        lo = mid + 1;
-        hi = Math.min(hi, mid + (seq - s));
-      } else {
-        hi = mid - 1;
-        lo = Math.max(lo, mid - (s - seq));
-      }
-    }
-    return -1;
-  }
-
-  private compact(): void {
-    const live: Entry[] = new Array(this.map.size);
-    let n = 0;
-    for (const slot of this.order) if (typeof slot !== 'number') live[n++] = slot;
-    live.length = n;
-    this.order = live;
-    this.tombstones = 0;
+    store.remove(id);
   }
 }
 
-/** What SWAPDB exchanges between two Database objects: everything about their keys. */
-const SWAPPED_FIELDS = [
-  'map', 'order', 'tombstones', 'nextSeq', 'volatile', 'deadlineSum', 'farExpireTimes', 'bytes',
-  'stringForms', 'wheel', 'entryIds', 'fieldWheel', 'fieldIds', 'wheelHost',
-] as const;
+/** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate. */
+function valueCost(value: Value): number {
+  return typeof value === 'string' ? value.length : value.estimatedBytes;
+}
 
-/** The insertion sequence number of a slot of Database.slots. */
-export function seqAt(slot: Entry | number): number {
-  return typeof slot === 'number' ? slot : slot.seq;
+/** A store's host: the database it belongs to now (SWAPDB moves stores), for its wheels' callbacks. */
+interface StoreHost {
+  db: Database;
+}
+
+/** The keys of a store FLUSHDB dropped (RemovedKeys). */
+class StoreKeys implements RemovedKeys {
+  constructor(private readonly store: KeyStore<StoreHost>) {}
+  get size(): number {
+    return this.store.size;
+  }
+  has(key: string): boolean {
+    return this.store.find(key) >= 0;
+  }
 }

@@ -25,7 +25,8 @@ const POOL_SIZE = 16;
 export class Evictor {
   /** The pool, ascending by score, filled from index 0; empty slots are at the end. */
   private readonly scores = new Float64Array(POOL_SIZE);
-  private readonly entries: (Entry | null)[] = new Array<Entry | null>(POOL_SIZE).fill(null);
+  /** The candidates' keys (as Redis's pool keeps key names: an entry id may be reused once its key is gone). */
+  private readonly entries: (string | null)[] = new Array<string | null>(POOL_SIZE).fill(null);
   private readonly owners: (Database | null)[] = new Array<Database | null>(POOL_SIZE).fill(null);
   private readonly sampled: Entry[] = [];
   /** The database a random policy looks at next (Redis's static next_db). */
@@ -51,12 +52,13 @@ export class Evictor {
       // The best candidate is the rightmost; one that was deleted or replaced since it
       // was sampled is a ghost and is dropped.
       for (let k = POOL_SIZE - 1; k >= 0; k--) {
-        const entry = this.entries[k];
-        if (entry === null) continue;
+        const key = this.entries[k];
+        if (key === null) continue;
         const db = this.owners[k]!;
         this.entries[k] = null;
         this.owners[k] = null;
-        if (db.holds(entry) && db.deadlineOf(entry) > this.keyspace.now) {
+        const entry = db.peek(key);
+        if (entry !== undefined && db.deadlineOf(entry) > this.keyspace.now) {
           db.evict(entry);
           return true;
         }
@@ -133,7 +135,7 @@ export class Evictor {
       }
     }
     scores[k] = score;
-    entries[k] = entry;
+    entries[k] = db.keyOf(entry);
     owners[k] = db;
   }
 }

@@ -1,4 +1,4 @@
-import type { Entry } from './entry.js';
+import { STORED_KEY_OVERHEAD } from './key-store.js';
 import type { Value } from './values.js';
 
 /**
@@ -10,14 +10,15 @@ import type { Value } from './values.js';
  *
  * - A one-byte V8 string: a 16-byte header (map, hash, length) and its bytes, padded to
  *   8. Strings of 0 or 1 byte cost nothing: V8 shares them.
- * - An entry: the Entry object (header and 7 fields: 80 bytes), its slot in the
- *   database's Map (an OrderedHashMap: 3 words per entry plus buckets, at its average
- *   load) and in the insertion order array: 128 bytes.
- * - A deadline: its HeapNumber box, 16 bytes (no deadline is a shared Infinity).
+ * - A key: its id's columns, table bucket and record header in the database's KeyStore
+ *   (STORED_KEY_OVERHEAD), plus its key bytes; a string value its bytes (both in the
+ *   store's slab, off the V8 heap: no string header).
+ * - A deadline: a slot of the id's deadline column, in the key's overhead.
  * - A hash: see HashValue.estimatedBytes.
  */
-export const ENTRY_BYTES = 128;
-export const DEADLINE_BYTES = 16;
+export const ENTRY_BYTES = STORED_KEY_OVERHEAD;
+/** A deadline is a slot of the store's deadline column, counted in ENTRY_BYTES. */
+export const DEADLINE_BYTES = 0;
 
 export function stringBytes(length: number): number {
   return length <= 1 ? 0 : (16 + length + 7) & ~7;
@@ -78,7 +79,4 @@ export function valueBytes(value: Value): number {
   return typeof value === 'string' ? stringBytes(value.length) : value.estimatedBytes;
 }
 
-/** What a key costs: entry, key string, value, deadline. */
-export function entryBytes(entry: Entry): number {
-  return ENTRY_BYTES + stringBytes(entry.key.length) + valueBytes(entry.value) + (entry.deadline !== Infinity ? DEADLINE_BYTES : 0);
-}
+

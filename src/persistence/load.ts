@@ -98,6 +98,10 @@ export function loadSnapshot(
             );
           }
         },
+        resize(index, size) {
+          // RESIZEDB: the table and columns sized once, not doubled through the load.
+          if (index < keyspace.dbs.length) keyspace.dbs[index]!.reserve(size);
+        },
         library:
           options.library === undefined
             ? undefined

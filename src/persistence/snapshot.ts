@@ -1,4 +1,4 @@
-import { NO_DEADLINE, seqAt, type ChangeObserver, type Database, type Entry } from '../keyspace/database.js';
+import { NO_DEADLINE, type ChangeObserver, type Database, type Entry, type KeyStore } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { AsyncAtomicFile, SyncAtomicFile } from './atomic-file.js';
 import { RDB_VERSION, RDB_VERSION_FIELD_TTL } from './rdb-format.js';
@@ -9,14 +9,16 @@ import { RdbEncoder, type RdbWriteOptions } from './rdb-writer.js';
  * point-in-time BGSAVE.
  *
  * Redis forks for BGSAVE and lets copy-on-write keep the child's view frozen; Node
- * cannot fork. A BackgroundSave walks each database in insertion order (Database.slots,
- * by sequence number) a bounded slice per event-loop turn and streams what it
- * serializes to the file, one write in flight. Before anything changes a key that the
- * walk has not reached yet (see ChangeObserver), the key's current value is serialized
- * first and the walk skips it later; keys created after the start have higher sequence
- * numbers and are never reached; a database flushed meanwhile is walked in the order
- * array it had. So the file holds exactly the keyspace as it was when BGSAVE began,
- * without a copy of it: the extra memory is what the clients change during the save.
+ * cannot fork. A BackgroundSave walks each database's KeyStore in scan order (by the
+ * bit-reversed hash of the key, which never changes while the table grows or shrinks:
+ * KeyTable.scan) a bounded slice per event-loop turn and streams what it serializes to
+ * the file, one write in flight. Before anything changes a key that the walk has not
+ * reached yet (see ChangeObserver), the key's current value is serialized first and
+ * the walk skips it later; keys created after the start are noted (`late`) and
+ * skipped; a database flushed meanwhile hands its store over and is walked on in it;
+ * SWAPDB writes what is left of both databases first. So the file holds exactly the
+ * keyspace as it was when BGSAVE began, without a copy of it: the extra memory is what
+ * the clients change during the save.
  */
 
 export interface SnapshotOptions extends RdbWriteOptions {
@@ -72,8 +74,8 @@ function writeHeader(enc: RdbEncoder, version: number, options: SnapshotOptions,
 /** The version Redis-side tools see in the file (lapse speaks Redis 7.0's protocol). */
 const REDIS_VER_AUX = '7.0.15';
 
-function expireTimeOfEntry(db: Database, entry: Entry): number | bigint | null {
-  return db.deadlineOf(entry) === NO_DEADLINE ? null : db.expireTime(entry);
+function expireTimeIn(store: KeyStore, id: number): number | bigint | null {
+  return store.deadline[id] === NO_DEADLINE ? null : store.expireTime(id);
 }
 
 /** Bytes gathered before SAVE writes them out. */
@@ -90,13 +92,18 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
     for (const db of keyspace.dbs) {
       if (db.size === 0) continue;
       enc.selectDb(db.index, db.size, db.expiresCount);
-      const slots = db.slots;
-      for (let i = 0; i < slots.length; i++) {
-        const slot = slots[i]!;
-        if (typeof slot === 'number' || db.deadlineOf(slot) <= now) continue;
-        if (enc.entry(db.keyOf(slot), db.valueOf(slot), expireTimeOfEntry(db, slot), now)) keys++;
+      const store = db.store;
+      const ids: number[] = [];
+      let cursor = 0;
+      do {
+        cursor = store.table.scan(cursor, 256, (id) => ids.push(id));
+        for (const id of ids) {
+          if (store.deadline[id]! <= now) continue;
+          if (enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), now)) keys++;
+        }
+        ids.length = 0;
         if (enc.pending >= SAVE_FLUSH_BYTES) file.write(enc.take());
-      }
+      } while (cursor !== 0);
     }
     enc.eof();
     file.write(enc.takeFinal());
@@ -118,12 +125,15 @@ export interface SnapshotTuning {
 
 /** Per-database progress of a background save. */
 interface DbWalk {
-  /** Keys with this sequence number or above were created after the start. */
-  readonly limit: number;
-  /** Every slot up to this sequence number has been walked. */
+  /** The store walked: the database's at the start (kept if FLUSHDB replaces it). */
+  readonly store: KeyStore;
+  /** Scan position: every key below it has been walked (KeyTable.scan's cursor). */
   cursor: number;
-  /** The slots the database had when it was flushed during the save, if it was. */
-  frozen: readonly (Entry | number)[] | null;
+  done: boolean;
+  /** Ids written ahead of the walk by a change; the walk skips them. */
+  readonly early: Set<number>;
+  /** Ids of keys created after the start (ids are reused); never written. */
+  readonly late: Set<number>;
   /** RESIZEDB hints from the start; written with the first SELECTDB. */
   readonly size: number;
   readonly expires: number;
@@ -158,8 +168,6 @@ export class BackgroundSave implements ChangeObserver {
   readonly done: Promise<BackgroundSaveResult>;
   private readonly enc: RdbEncoder;
   private readonly walks: DbWalk[];
-  /** Entries written ahead of the walk by a change; the walk skips them. */
-  private readonly early = new Set<Entry>();
   private currentDb = -1;
   private walkDb = 0;
   private aborted = false;
@@ -185,9 +193,11 @@ export class BackgroundSave implements ChangeObserver {
     this.walks = keyspace.dbs.map((db) => {
       if (!withoutKeys) total += db.size;
       return {
-        limit: db.nextSequence,
-        cursor: db.size === 0 || withoutKeys ? Infinity : 0,
-        frozen: null,
+        store: db.store,
+        cursor: 0,
+        done: db.size === 0 || withoutKeys,
+        early: new Set<number>(),
+        late: new Set<number>(),
         size: db.size,
         expires: db.expiresCount,
         selected: false,
@@ -207,17 +217,33 @@ export class BackgroundSave implements ChangeObserver {
 
   beforeChange(db: Database, entry: Entry): void {
     const walk = this.walks[db.index]!;
-    const seq = seqAt(entry);
-    if (seq >= walk.limit || seq <= walk.cursor || walk.frozen !== null) return;
-    if (this.early.has(entry)) return;
-    this.early.add(entry);
-    this.write(db, entry);
+    if (walk.done || db.store !== walk.store) return;
+    if (walk.late.has(entry) || walk.early.has(entry)) return;
+    if (walk.store.positionOf(entry) < walk.cursor) return;
+    walk.early.add(entry);
+    this.write(db.index, walk, entry);
   }
 
-  beforeClear(db: Database, slots: readonly (Entry | number)[]): void {
+  created(db: Database, entry: Entry): void {
     const walk = this.walks[db.index]!;
-    if (walk.cursor === Infinity || walk.frozen !== null) return;
-    walk.frozen = slots;
+    if (walk.done || db.store !== walk.store) return;
+    walk.early.delete(entry);
+    walk.late.add(entry);
+  }
+
+  beforeClear(_db: Database): void {
+    // The walk keeps the store being dropped (DbWalk.store) and walks on in it; the
+    // database's new store is not the walk's, so its changes are not the save's concern.
+  }
+
+  beforeSwap(a: Database, b: Database): void {
+    for (const db of [a, b]) {
+      const walk = this.walks[db.index]!;
+      if (walk.done || db.store !== walk.store) continue;
+      while (!this.walkSome(db.index, walk, Infinity, Infinity)) {
+        // Written in full before the stores change hands.
+      }
+    }
   }
 
   private attach(): void {
@@ -229,49 +255,67 @@ export class BackgroundSave implements ChangeObserver {
     if (!this.attached) return;
     this.attached = false;
     for (const db of this.keyspace.dbs) if (db.observer === this) db.observer = null;
-    this.early.clear();
+    for (const walk of this.walks) {
+      walk.early.clear();
+      walk.late.clear();
+    }
   }
 
-  private write(db: Database, entry: Entry): void {
-    if (db.deadlineOf(entry) <= this.startTime) return;
-    if (this.currentDb !== db.index) {
-      const walk = this.walks[db.index]!;
-      if (walk.selected) this.enc.selectDb(db.index);
-      else this.enc.selectDb(db.index, walk.size, walk.expires);
+  private write(index: number, walk: DbWalk, id: number): void {
+    const store = walk.store;
+    if (store.deadline[id]! <= this.startTime) return;
+    if (this.currentDb !== index) {
+      if (walk.selected) this.enc.selectDb(index);
+      else this.enc.selectDb(index, walk.size, walk.expires);
       walk.selected = true;
-      this.currentDb = db.index;
+      this.currentDb = index;
     }
-    if (this.enc.entry(db.keyOf(entry), db.valueOf(entry), expireTimeOfEntry(db, entry), this.startTime)) this.keysWritten++;
+    if (this.enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), this.startTime)) this.keysWritten++;
   }
+
+  /**
+   * Walks on in one database until `keys` keys are written or `ms` have passed; true
+   * when its walk is complete.
+   */
+  private walkSome(index: number, walk: DbWalk, keys: number, deadline: number): boolean {
+    const ids = this.ids;
+    const table = walk.store.table;
+    let written = 0;
+    while (!walk.done) {
+      ids.length = 0;
+      const next = table.scan(walk.cursor, Math.max(1, Math.min(64, keys - written)), (id) => ids.push(id));
+      for (const id of ids) {
+        if (walk.late.has(id)) continue;
+        if (walk.early.size > 0 && walk.early.delete(id)) continue;
+        this.write(index, walk, id);
+        written++;
+      }
+      walk.cursor = next;
+      if (next === 0) walk.done = true;
+      if (written >= keys || performance.now() >= deadline) break;
+    }
+    this.keysBudget = written;
+    ids.length = 0;
+    return walk.done;
+  }
+  private readonly ids: number[] = [];
+  /** Keys the last walkSome wrote. */
+  private keysBudget = 0;
 
   /** Walks for up to the time budget; true when every database has been walked. */
   private step(): boolean {
     const deadline = performance.now() + this.budgetMs;
     let budgetKeys = this.keysPerTurn;
-    const dbs = this.keyspace.dbs;
-    while (this.walkDb < dbs.length) {
-      const db = dbs[this.walkDb]!;
-      const walk = this.walks[this.walkDb]!;
-      if (walk.cursor === Infinity) {
-        this.walkDb++;
-        continue;
+    const walks = this.walks;
+    while (this.walkDb < walks.length) {
+      const walk = walks[this.walkDb]!;
+      if (!walk.done) {
+        const finished = this.walkSome(this.walkDb, walk, budgetKeys, deadline);
+        budgetKeys -= this.keysBudget;
+        if (!finished) return false;
       }
-      const slots = walk.frozen ?? db.slots;
-      let i = firstAfter(slots, walk.cursor);
-      let n = 0;
-      for (; i < slots.length; i++) {
-        const slot = slots[i]!;
-        const seq = seqAt(slot);
-        if (seq >= walk.limit) break;
-        walk.cursor = seq;
-        if (typeof slot === 'number') continue;
-        if (this.early.size > 0 && this.early.delete(slot)) continue;
-        this.write(db, slot);
-        if (--budgetKeys <= 0) return false;
-        if ((++n & 63) === 0 && performance.now() >= deadline) return false;
-      }
-      walk.cursor = Infinity;
       this.walkDb++;
+      if (budgetKeys <= 0 || performance.now() >= deadline) return this.walkDb >= walks.length;
     }
     return true;
   }
@@ -313,16 +357,4 @@ class AbortedError extends Error {
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Index of the first slot whose sequence number is above seq. */
-function firstAfter(slots: readonly (Entry | number)[], seq: number): number {
-  let lo = 0;
-  let hi = slots.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (seqAt(slots[mid]!) <= seq) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -780,6 +780,8 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     const used = this.memory.used();
     if (used > stats.peakMemory) stats.peakMemory = used;
     this.persistence.cron();
+    // Slab compaction and incremental rehash: memory comes back after deletes (issue 17).
+    for (const db of this.keyspace.dbs) db.maintain();
     // tracking-table-max-keys holds while idle too (serverCron's trackingLimitUsedSlots).
     if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots();
     if (!secondElapsed) return;

@@ -452,7 +452,10 @@ describe('SCAN guarantees (lapse alone: its cursors are its own)', () => {
     } while (cursor !== '0');
     expect(new Set(seen).size).toBe(seen.length);
     for (let i = 0; i < 300; i++) if (!touched.has(`k${i}`)) expect(seen).toContain(`k${i}`);
-    expect(seen.some((k) => k.startsWith('new'))).toBe(false);
+    // Keys created during the iteration may be returned or not (Redis's guarantee; until
+    // issue 17 lapse scanned in insertion order and never returned them), but only once.
+    const created = seen.filter((k) => k.startsWith('new'));
+    expect(new Set(created).size).toBe(created.length);
   });
 
   test('COUNT 1 ends while new keys keep arriving', async () => {
@@ -466,7 +469,11 @@ describe('SCAN guarantees (lapse alone: its cursors are its own)', () => {
       calls++;
     } while (cursor !== '0' && calls < 1000);
     expect(cursor).toBe('0');
-    expect(calls).toBeLessThanOrEqual(50);
+    // The cursor moves through the table's positions, which new keys do not move back:
+    // the iteration ends although keys arrive twice as fast as COUNT 1 visits them (in
+    // insertion order, before issue 17, it took exactly 50 calls; in scan order new keys
+    // ahead of the cursor are visited too).
+    expect(calls).toBeLessThanOrEqual(300);
   });
 
   test('keys that expire during an iteration are not returned after their deadline', async () => {

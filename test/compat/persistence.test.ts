@@ -128,7 +128,8 @@ describe('lapse writes, redis-server 7.0 loads', () => {
               if (type === '+string\r\n') {
                 expect(show(await r.call('GET', key)), `GET ${key}`).toBe(show(await l2.call('GET', key)));
               } else {
-                const hash = lapse.keyspace.dbs[Number(dbi)]!.get(key)!.value as HashValue;
+                const hdb = lapse.keyspace.dbs[Number(dbi)]!;
+                const hash = hdb.valueOf(hdb.get(key)!) as HashValue;
                 // Field order too: Redis keeps a listpack's order; a table's is its own.
                 const pairs = strings(await r.call('HGETALL', key));
                 const expected = [...hash.entries()].flat();
@@ -199,7 +200,8 @@ describe('redis-server 7.0 writes, lapse loads', () => {
             expect(show(await l.call('GET', key)), `GET ${key}`).toBe(show(await r.call('GET', key)));
           } else {
             const pairs = strings(await r.call('HGETALL', key));
-            const hash = lapse.keyspace.dbs[Number(dbi)]!.get(key)!.value as HashValue;
+            const hdb = lapse.keyspace.dbs[Number(dbi)]!;
+            const hash = hdb.valueOf(hdb.get(key)!) as HashValue;
             const mine = [...hash.entries()].flat();
             if (hash.compact) expect(mine, `HGETALL ${key} (listpack order)`).toEqual(pairs);
             const asMap = new Map<string, string>();

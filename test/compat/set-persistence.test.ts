@@ -64,7 +64,8 @@ async function compareSets(r: RawClient, l: RawClient, lapse: LapseServer, keys:
     const rm = strings(await r.call('SMEMBERS', key));
     const lm = strings(await l.call('SMEMBERS', key));
     const encoding = bulk(await r.call('OBJECT', 'ENCODING', key));
-    const value = lapse.keyspace.dbs[0]!.get(key)!.value as SetValue;
+    const db0 = lapse.keyspace.dbs[0]!;
+    const value = db0.valueOf(db0.get(key)!) as SetValue;
     expect(value.encoding(), `encoding of ${key}`).toBe(encoding);                 // exact: OBJECT ENCODING
     if (encoding === 'intset') expect(lm, `SMEMBERS ${key}`).toEqual(rm);          // exact: numeric order
     else expect([...lm].sort(), `SMEMBERS ${key}`).toEqual([...rm].sort());         // sorted: dict order

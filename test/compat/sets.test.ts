@@ -44,7 +44,9 @@ function items(r: Reply): string[] {
 /** lapse's encoding of the set at key (db 0) equals what Redis's OBJECT ENCODING says. */
 async function sameEncoding(key: string, expected?: string): Promise<void> {
   const redis = text(decode(await p.r.call('OBJECT', 'ENCODING', key)));
-  const value = p.lapse.keyspace.dbs[0]!.peek(key)?.value;
+  const db0 = p.lapse.keyspace.dbs[0]!;
+  const found = db0.peek(key);
+  const value = found === undefined ? undefined : db0.valueOf(found);
   expect(value, `lapse has a set at ${key}`).toBeInstanceOf(SetValue);
   expect((value as SetValue).encoding(), `encoding of ${key}`).toBe(redis); // exact: OBJECT ENCODING's name
   if (expected !== undefined) expect(redis).toBe(expected);

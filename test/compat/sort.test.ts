@@ -112,7 +112,8 @@ describe('SORT of lists, sets and sorted sets', () => {
     // sort.c converts a listpack sorted set to a skiplist for good.
     const redis = await p.r.call('OBJECT', 'ENCODING', 'z');
     expect(show(redis)).toBe(show(Buffer.from('$8\r\nskiplist\r\n')));
-    expect((p.lapse.keyspace.dbs[0]!.peek('z')!.value as ZSetValue).encoding()).toBe('skiplist');
+    const db0 = p.lapse.keyspace.dbs[0]!;
+    expect((db0.valueOf(db0.peek('z')!) as ZSetValue).encoding()).toBe('skiplist');
   });
 
   test('BY nosort keeps a list\'s order (LIMIT, DESC), a set\'s internal order', async () => {

@@ -59,7 +59,8 @@ const KEYS = ['z:tricky', 'z:bin', 'z:large', 'z:wide', 'z:ttl', 'z:compressible
 async function compare(r: RawClient, l: RawClient, lapse: LapseServer): Promise<void> {
   for (const key of KEYS) {
     expect(show(await l.call('ZRANGE', key, '0', '-1', 'WITHSCORES')), `ZRANGE ${key}`).toBe(show(await r.call('ZRANGE', key, '0', '-1', 'WITHSCORES'))); // exact
-    const value = lapse.keyspace.dbs[0]!.peek(key)!.value as ZSetValue;
+    const db0 = lapse.keyspace.dbs[0]!;
+    const value = db0.valueOf(db0.peek(key)!) as ZSetValue;
     expect(value.encoding(), `encoding of ${key}`).toBe(text(await r.call('OBJECT', 'ENCODING', key)));
     const rp = Number(text(await r.call('PTTL', key)).slice(1, -2));
     const lp = Number(text(await l.call('PTTL', key)).slice(1, -2));
@@ -119,8 +120,8 @@ describe('sorted sets: redis-server 7.0 writes, lapse loads', () => {
       lapse = createServer({ port: 0, bind: '127.0.0.1', dir, save: '3600 1', configText: 'zset-max-listpack-entries 5' });
       await lapse.listen();
       const db = lapse.keyspace.dbs[0]!;
-      expect((db.peek('z:tricky')!.value as ZSetValue).encoding()).toBe('skiplist');
-      expect((db.peek('z:bin')!.value as ZSetValue).encoding()).toBe('listpack');
+      expect((db.valueOf(db.peek('z:tricky')!) as ZSetValue).encoding()).toBe('skiplist');
+      expect((db.valueOf(db.peek('z:bin')!) as ZSetValue).encoding()).toBe('listpack');
     } finally {
       r.close();
       await lapse?.close();

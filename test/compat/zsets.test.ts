@@ -21,7 +21,9 @@ const p = pairSuite({ redis: ['--notify-keyspace-events', 'Egzxn'] });
  */
 async function sameEncoding(key: string): Promise<string> {
   const redis = text(decode(await p.r.call('OBJECT', 'ENCODING', key)));
-  const value = p.lapse.keyspace.dbs[0]!.peek(key)?.value;
+  const db0 = p.lapse.keyspace.dbs[0]!;
+  const found = db0.peek(key);
+  const value = found === undefined ? undefined : db0.valueOf(found);
   const lapse = value !== undefined && typeof value !== 'string' && 'encoding' in value ? (value as { encoding(): string }).encoding() : String(value);
   expect(lapse, `encoding of ${key}`).toBe(redis);
   return redis;

@@ -28,13 +28,15 @@ afterAll(() => lapse.close());
 
 /** The key of a session in lapse, read in-process (peek: no expiry side effects). */
 function stored(key: string): { user?: string; visits?: number } | undefined {
-  const entry = lapse.keyspace.dbs[0]!.peek(key);
-  return entry ? JSON.parse(entry.value as string) : undefined;
+  const db = lapse.keyspace.dbs[0]!;
+  const entry = db.peek(key);
+  return entry !== undefined ? JSON.parse(db.valueOf(entry) as string) : undefined;
 }
 
 function keyCount(prefix: string): number {
   let n = 0;
-  for (const entry of lapse.keyspace.dbs[0]!.entries()) if (entry.key.startsWith(prefix)) n++;
+  const db = lapse.keyspace.dbs[0]!;
+  for (const entry of db.entries()) if (db.keyOf(entry).startsWith(prefix)) n++;
   return n;
 }
 
@@ -147,7 +149,7 @@ for (const kind of ['node-redis', 'ioredis'] as ClientKind[]) {
       expect(expires - Date.now()).toBeLessThanOrEqual(MAX_AGE_MS);
       const key = prefix + v.sessionId;
       expect(stored(key)).toMatchObject({ user: 'Ada', visits: 0 });
-      const ttl = lapse.keyspace.dbs[0]!.peek(key)!.deadline - Date.now();
+      const ttl = lapse.keyspace.dbs[0]!.deadlineOf(lapse.keyspace.dbs[0]!.peek(key)!) - Date.now();
       expect(ttl).toBeGreaterThan(MAX_AGE_MS - 5000);
       expect(ttl).toBeLessThanOrEqual(MAX_AGE_MS + 1000); // connect-redis rounds up to a second
     });
@@ -179,7 +181,7 @@ for (const kind of ['node-redis', 'ioredis'] as ClientKind[]) {
       const res = await v.request('/sessions');
       expect(res.status).toBe(200);
       expect(res.headers.get('set-cookie')).toMatch(/^sid=/);
-      expect(lapse.keyspace.dbs[0]!.peek(key)!.deadline - Date.now()).toBeGreaterThan(MAX_AGE_MS - 5000);
+      expect(lapse.keyspace.dbs[0]!.deadlineOf(lapse.keyspace.dbs[0]!.peek(key)!) - Date.now()).toBeGreaterThan(MAX_AGE_MS - 5000);
       expect(stored(key)).toMatchObject({ user: 'ada', visits: 0 });
     });
 
@@ -319,8 +321,9 @@ describe('npm run demo (examples/session-demo/main.ts)', () => {
     const v = new Visitor(base);
     expect((await v.logIn('ada', 'pw')).status).toBe(303);
     const entry = lapse.keyspace.dbs[0]!.peek(`sess:${v.sessionId}`)!;
-    expect(entry.deadline - Date.now()).toBeGreaterThan(115_000);
-    expect(entry.deadline - Date.now()).toBeLessThanOrEqual(121_000);
+    const deadline = lapse.keyspace.dbs[0]!.deadlineOf(entry);
+    expect(deadline - Date.now()).toBeGreaterThan(115_000);
+    expect(deadline - Date.now()).toBeLessThanOrEqual(121_000);
     await stop(r);
     // The demo's lapse client is gone; the session stays in the lapse it did not start.
     expect(stored(`sess:${v.sessionId}`)).toMatchObject({ user: 'ada' });

@@ -113,9 +113,10 @@ describe('point in time', () => {
     const t0 = ks.now;
     const expected: Snapshot = new Map();
     for (const db of ks.dbs) {
-      for (const slot of db.slots) {
-        if (typeof slot === 'number' || slot.deadline <= t0) continue;
-        const v = slot.value;
+      for (const e of db.entries(false)) {
+        const deadline = db.deadlineOf(e);
+        if (deadline <= t0) continue;
+        const v = db.valueOf(e);
         const value =
           typeof v === 'string'
             ? v
@@ -127,7 +128,7 @@ describe('point in time', () => {
                     return [`${f}@${d === Infinity ? 0 : d - 1}`, x] as [string, string];
                   }),
               );
-        expected.set(`${db.index}/${slot.key}`, `${value}|${slot.deadline === NO_DEADLINE ? '' : String(slot.deadline - 1)}`);
+        expected.set(`${db.index}/${db.keyOf(e)}`, `${value}|${deadline === NO_DEADLINE ? '' : String(deadline - 1)}`);
       }
     }
     expect(lapse.persistence.bgsave()).toBe('started');

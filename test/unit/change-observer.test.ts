@@ -15,14 +15,18 @@ function setup() {
   const ks = new Keyspace(clock, 2);
   const db = ks.dbs[0]!;
   const seen: string[] = [];
-  const describe = (e: Entry) => {
-    const v = e.value;
+  const describe = (d: Database, e: Entry) => {
+    const v = d.valueOf(e);
     const value = typeof v === 'string' ? v : [...(v as HashValue).entries()].map(([f, x]) => `${f}=${x}@${(v as HashValue).fieldDeadline(f)}`).join(',');
-    return `${e.key}:${value}:${e.deadline === NO_DEADLINE ? '-' : e.deadline - START}`;
+    const deadline = d.deadlineOf(e);
+    return `${d.keyOf(e)}:${value}:${deadline === NO_DEADLINE ? '-' : deadline - START}`;
   };
   const observer: ChangeObserver = {
-    beforeChange: (_db: Database, e: Entry) => seen.push(describe(e)),
-    beforeClear: (d: Database, slots) => seen.push(`clear ${d.index}: ${slots.filter((s) => typeof s !== 'number').length}`),
+    beforeChange: (d: Database, e: Entry) => seen.push(describe(d, e)),
+    created: () => {},
+    // d.store is the store being dropped: the keys it still holds.
+    beforeClear: (d: Database) => seen.push(`clear ${d.index}: ${d.store.size}`),
+    beforeSwap: () => {},
   };
   db.observer = observer;
   return { clock, ks, db, seen };
@@ -72,7 +76,7 @@ describe('Database change observer', () => {
     expect(seen[0]).toBe(`h:f=1@${clock.now() - 100}:-`);
     expect(db.peek('h')).toBeUndefined(); // the expired field emptied the hash
     seen.length = 0;
-    // A flush hands over the insertion order being dropped.
+    // A flush hands over the store being dropped.
     db.set('x', '1');
     db.set('y', '2');
     db.clear();

@@ -6,7 +6,7 @@ import { NO_DEADLINE, type Database } from '../../src/keyspace/database.js';
 import { HashValue } from '../../src/keyspace/hash.js';
 
 /**
- * The databases' timer ids (TimerIds registries of the key wheel and the field wheel)
+ * The databases' timers (the key wheel over the store's ids, the field wheel's TimerIds)
  * against a model of two databases' keys, deadlines and hash field deadlines: every
  * path that gives a deadline or takes it away (SET with and without TTL, EXPIRE and
  * PERSIST, DEL, a hash replaced by a string, field TTLs set and cleared, expiry by
@@ -49,8 +49,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 /** The registries, which the Database keeps private. */
 function idsHeld(d: Database): { keys: number; fields: number } {
-  const inner = d as unknown as { entryIds: { size: number }; fieldIds: { size: number } | null };
-  return { keys: inner.entryIds.size, fields: inner.fieldIds?.size ?? 0 };
+  // Keys are ids of the store, scheduled on its wheel by their own column slots; field
+  // timers hold ids of the store's field TimerIds.
+  return { keys: d.store.wheel.size, fields: d.store.fieldIds?.size ?? 0 };
 }
 
 describe('Database timer ids against a model', () => {
@@ -129,8 +130,8 @@ describe('Database timer ids against a model', () => {
             let fieldDeadlines = 0;
             for (const [k, m] of model) {
               const entry = d.peek(k);
-              expect(entry?.deadline).toBe(m.deadline);
-              expect(entry!.timerId >= 0).toBe(m.deadline !== NO_DEADLINE);
+              expect(d.deadlineOf(entry!)).toBe(m.deadline);
+              expect(d.store.wheel.isScheduled(entry!)).toBe(m.deadline !== NO_DEADLINE);
               if (m.deadline !== NO_DEADLINE) keyDeadlines++;
               if (m.fields === null) continue;
               const withTtl = [...m.fields].filter(([, t]) => t !== NO_DEADLINE);

@@ -77,17 +77,17 @@ describe('the access clock', () => {
   test('lookups stamp keys: the LRU clock, or the LFU counter while the policy is an LFU one', () => {
     const { db, keyspace, advance } = setup();
     db.set('k', 'v');
-    expect(db.peek('k')!.access).toBe(lruClock(START));
+    expect(db.accessOf(db.peek('k')!)).toBe(lruClock(START));
     advance(10_000);
     db.get('k');
-    expect(db.peek('k')!.access).toBe(lruClock(START + 10_000));
+    expect(db.accessOf(db.peek('k')!)).toBe(lruClock(START + 10_000));
     keyspace.lfu = true;
     keyspace.lfuLogFactor = 0;
     db.set('f', 'v');
-    const stamp = db.peek('f')!.access;
+    const stamp = db.accessOf(db.peek('f')!);
     expect(stamp & 0xff).toBe(LFU_INIT_VAL);
     for (let i = 0; i < 10; i++) db.get('f');
-    expect(db.peek('f')!.access & 0xff).toBe(LFU_INIT_VAL + 10);
+    expect(db.accessOf(db.peek('f')!) & 0xff).toBe(LFU_INIT_VAL + 10);
     expect(lfuTouched(stamp, stamp >>> 8, 1, 0) & 0xff).toBe(LFU_INIT_VAL + 1);
   });
 });
@@ -100,10 +100,10 @@ function fill(ctx: ReturnType<typeof setup>, n: number, deadline = (_i: number) 
 /** Evicts n keys with the policy; returns the names evicted. */
 function evictN(ctx: ReturnType<typeof setup>, policy: EvictionPolicy, n: number, samples = 5): string[] {
   const before = new Set<string>();
-  for (const slot of ctx.db.slots) if (typeof slot !== 'number') before.add(slot.key);
+  for (const e of ctx.db.entries(false)) before.add(ctx.db.keyOf(e));
   for (let i = 0; i < n; i++) expect(ctx.evictor.evictOne(policy, samples)).toBe(true);
   const after = new Set<string>();
-  for (const slot of ctx.db.slots) if (typeof slot !== 'number') after.add(slot.key);
+  for (const e of ctx.db.entries(false)) after.add(ctx.db.keyOf(e));
   return [...before].filter((k) => !after.has(k));
 }
 
@@ -181,8 +181,10 @@ describe('choosing keys to evict', () => {
     ctx.db.set('only', 'v');
     const seen: string[] = [];
     const observer: ChangeObserver = {
-      beforeChange: (_db, entry: Entry) => seen.push(`before ${entry.key} ${String(entry.value)}`),
+      beforeChange: (db, entry: Entry) => seen.push(`before ${db.keyOf(entry)} ${String(db.valueOf(entry))}`),
+      created: () => {},
       beforeClear: () => {},
+      beforeSwap: () => {},
     };
     ctx.db.observer = observer;
     ctx.events.length = 0;

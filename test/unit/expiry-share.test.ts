@@ -285,7 +285,7 @@ describe('Keyspace.expireDue: between batches, by the command time', () => {
     ks.expireDue();
     expect(expired).toEqual(['a']);
     expect(fields).toEqual(['h']);
-    expect(ks.dbs[3]!.peek('h')?.value).toBe(hash);
+    expect(ks.dbs[3]!.valueOf(ks.dbs[3]!.peek('h')!)).toBe(hash);
     expect((hash as HashValue).size).toBe(1);
     // Reclaimed at the batch's end: 99 ms after its deadline (the first ms it is gone).
     expect(ks.expiryLag.summary(clock.wall)).toMatchObject({ samples: 1, max: 99 });

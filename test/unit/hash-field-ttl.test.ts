@@ -59,8 +59,11 @@ async function callArgv(args: string[]): Promise<Js> {
 
 /** The hash at key in db 0, read in-process without any command (no lazy purge). */
 function peekHash(key: string): HashValue | undefined {
-  const entry = server.keyspace.dbs[0]!.peek(key);
-  return entry?.value instanceof HashValue ? entry.value : undefined;
+  const db = server.keyspace.dbs[0]!;
+  const entry = db.peek(key);
+  if (entry === undefined) return undefined;
+  const value = db.valueOf(entry);
+  return value instanceof HashValue ? value : undefined;
 }
 
 function takeEvents(): string[] {
@@ -486,7 +489,8 @@ describe('many fields with TTLs', () => {
     for (let t = 0; t < 1000; t += 100) {
       clock.advance(100);
       // Never visible past its deadline: every hash left still has its 10 fields.
-      for (const entry of server.keyspace.dbs[0]!.entries()) expect((entry.value as HashValue).size).toBe(10);
+      const db = server.keyspace.dbs[0]!;
+      for (const entry of db.entries()) expect((db.valueOf(entry) as HashValue).size).toBe(10);
     }
     expect(server.keyspace.dbs[0]!.size).toBe(0);
     expect(clock.pendingTimers()).toBe(0);

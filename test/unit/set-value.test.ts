@@ -4,7 +4,6 @@ import { decodeIntset, encodeIntset } from '../../src/persistence/intset.js';
 import { EncodingError } from '../../src/persistence/listpack.js';
 import { RdbEncoder } from '../../src/persistence/rdb-writer.js';
 import { RdbError, readRdbBuffer, type LoadedValue } from '../../src/persistence/rdb-reader.js';
-import { entryBytes } from '../../src/keyspace/memory-cost.js';
 import { createServer, type LapseServer } from '../../src/index.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { rng } from '../helpers/rng.js';
@@ -184,12 +183,17 @@ describe('set commands and the database', () => {
       const db = server.keyspace.dbs[0]!;
       const seen: string[] = [];
       db.observer = {
-        beforeChange: (_db, e: Entry) => seen.push(`${e.key}=${typeof e.value === 'string' ? e.value : (e.value as SetValue).toArray().join(',')}`),
+        beforeChange: (d, e: Entry) => {
+          const v = d.valueOf(e);
+          seen.push(`${d.keyOf(e)}=${typeof v === 'string' ? v : (v as SetValue).toArray().join(',')}`);
+        },
+        created: () => {},
         beforeClear: () => {},
+        beforeSwap: () => {},
       };
       const exact = (): number => {
         let n = 0;
-        for (const e of db.entries()) n += entryBytes(e);
+        for (const e of db.entries()) n += db.entryBytes(e);
         return n;
       };
       const steps: [string[], string[]][] = [

@@ -38,10 +38,7 @@ function memorySink(): SnapshotSink & { bytes(): Buffer; writes: number; committ
 function contents(keyspace: Keyspace): Map<string, string> {
   const out = new Map<string, string>();
   for (const db of keyspace.dbs) {
-    for (const slot of db.slots) {
-      if (typeof slot === 'number') continue;
-      if (db.get(slot.key) === slot) out.set(`${db.index}:${slot.key}`, slot.value as string);
-    }
+    for (const e of db.entries()) out.set(`${db.index}:${db.keyOf(e)}`, db.stringOf(e));
   }
   return out;
 }

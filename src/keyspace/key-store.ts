@@ -1,0 +1,383 @@
+import type { Clock } from './clock.js';
+import { TimerWheel, UNSCHEDULED, type TimerColumns, type TimerWheelOptions } from './expiry/timer-wheel.js';
+import { TimerIds } from './expiry/timer-ids.js';
+import type { FieldTimer } from './hash.js';
+import { hashBytes, hashString, keyEqualsBytes } from './store/key-hash.js';
+import { KeyTable, type KeyMatcher } from './store/key-table.js';
+import { SlabStore, type Relocator } from './store/slab-store.js';
+import type { StringForm } from './string-encoding.js';
+import type { ValueObject } from './values.js';
+
+/**
+ * What one database holds, stored off the V8 heap (issue 17): a key is an integer id,
+ * not an object. Per id, struct-of-arrays columns hold its deadline, timer-wheel links,
+ * access stamp, kind and the ref of its record in a SlabStore; the record holds the
+ * key's bytes and, for a string value, the value's bytes:
+ *
+ *     [key length, LEB128][key bytes][value bytes]
+ *
+ * so a stored session is two typed-array slots and one record, never a JavaScript
+ * object or string (the GC neither copies nor scans it). A KeyTable indexes ids by the
+ * seeded hash of their key bytes. Collections (hashes, lists, sets, sorted sets) stay
+ * JavaScript objects (their own compact and large encodings, measured against Redis's
+ * in issue 13), referenced from `objects` by id; their record holds the key alone.
+ *
+ * Ids are reused after a key is deleted (a free stack), so an id is a handle valid
+ * until its key is removed: nothing outside a command may keep one (the eviction pool
+ * keeps keys, the snapshot is told of every change).
+ *
+ * The store knows no Redis semantics: the Database decides expiry, events and
+ * accounting. SWAPDB swaps two databases' stores; FLUSHDB gives the database a new one
+ * (a running snapshot keeps walking the old one).
+ */
+
+/** An id that holds no key. */
+export const KIND_FREE = 0;
+export const KIND_STRING = 1;
+export const KIND_OBJECT = 2;
+
+const INITIAL_IDS = 64;
+
+/**
+ * What a key costs in the store, for the maxmemory model (memory-cost.ts): the columns
+ * (deadline 8, links 8, access 4, ref 4, kind 1: 25 bytes, up to 2x for the doubling
+ * growth of id columns), the table's bucket (8 bytes at a load between 3/8 and 3/4),
+ * and the record's header and padding (owner word, length, key length: 8 bytes on
+ * average). Checked against what 100k keys really take in test/unit/memory-accounting.
+ */
+export const STORED_KEY_OVERHEAD = 72;
+
+export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, Relocator {
+  // Columns by id (TimerColumns: the key wheel reads deadline/prev/next through this object).
+  deadline: Float64Array;
+  prev: Int32Array;
+  next: Int32Array;
+  /** Access stamps (access.ts): LRU clock or LFU stamp and counter. */
+  access: Int32Array;
+  /** Slab ref of the id's record. */
+  ref: Int32Array;
+  /** KIND_FREE, KIND_STRING or KIND_OBJECT. */
+  kind: Uint8Array;
+  /** Collection values by id. */
+  readonly objects = new Map<number, ValueObject>();
+  private freeIds: number[] = [];
+  /** Set by valueStart(): where the key starts in the record it located. */
+  private keyAt = 1;
+  private nextId = 0;
+  readonly table: KeyTable<string>;
+  readonly slab = new SlabStore();
+
+  // The database's figures about these keys (they move with the keys on SWAPDB).
+  /** Keys with a deadline, and the sum of their deadlines (INFO avg_ttl). */
+  volatile = 0;
+  deadlineSum = 0;
+  /** Estimated bytes of the keys and values (memory-cost.ts): maxmemory's dataset figure. */
+  bytes = 0;
+  /** Exact expire times beyond 2^53 (see Database.setExpireTime). */
+  farExpireTimes = new Map<number, bigint>();
+  /** String values whose Redis encoding their text does not tell (string-encoding.ts). */
+  stringForms: Map<number, StringForm> | null = null;
+
+  /** The keys' timer wheel, and the hash fields' (created with the first field TTL). */
+  readonly wheel: TimerWheel;
+  fieldWheel: TimerWheel | null = null;
+  fieldIds: TimerIds<FieldTimer> | null = null;
+
+  constructor(
+    /** Who owns the store now (the database; SWAPDB moves stores between databases). */
+    readonly host: H,
+    readonly seed: number,
+    private readonly clock: Clock,
+    private readonly wheelOptions: TimerWheelOptions,
+    fire: (id: number) => void,
+  ) {
+    this.deadline = new Float64Array(INITIAL_IDS).fill(Infinity);
+    this.prev = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
+    this.next = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
+    this.access = new Int32Array(INITIAL_IDS);
+    this.ref = new Int32Array(INITIAL_IDS);
+    this.kind = new Uint8Array(INITIAL_IDS);
+    this.table = new KeyTable<string>(this);
+    this.wheel = new TimerWheel(clock, fire, this, wheelOptions);
+  }
+
+  /** Number of keys. */
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** The hash of a key in this store's table. */
+  hashOf(key: string): number {
+    return hashString(this.seed, key);
+  }
+
+  /** The id holding key, or -1. */
+  find(key: string): number {
+    return this.table.find(hashString(this.seed, key), key);
+  }
+
+  /** KeyMatcher: whether id holds key. */
+  matches(id: number, key: string): boolean {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const bytes = slab.bytesOf(ref);
+    let p = slab.offsetOf(ref);
+    let length = bytes[p++]!;
+    if (length >= 0x80) {
+      length &= 0x7f;
+      let shift = 7;
+      let b: number;
+      do {
+        b = bytes[p++]!;
+        length += (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80);
+    }
+    return length === key.length && keyEqualsBytes(key, bytes, p, p + length);
+  }
+
+  /** Relocator: the slab moved id's record. */
+  moved(owner: number, _oldRef: number, newRef: number): void {
+    this.ref[owner] = newRef;
+  }
+
+  /**
+   * Adds key (absent) holding a string or a collection; returns its id. The caller
+   * accounts bytes and sets the deadline.
+   */
+  create(key: string, value: string | ValueObject, access: number): number {
+    const id = this.allocateId();
+    const isString = typeof value === 'string';
+    this.ref[id] = this.writeRecord(id, key, isString ? value : '');
+    this.kind[id] = isString ? KIND_STRING : KIND_OBJECT;
+    if (!isString) this.objects.set(id, value);
+    this.access[id] = access;
+    this.deadline[id] = Infinity;
+    this.table.insert(hashString(this.seed, key), id);
+    return id;
+  }
+
+  /** Replaces the value of a live id (its key stays). */
+  replace(id: number, value: string | ValueObject): void {
+    if (typeof value === 'string') {
+      const slab = this.slab;
+      const ref = this.ref[id]!;
+      const valueAt = this.valueStart(ref);
+      const oldLength = slab.lengthOf(ref) - valueAt;
+      if (oldLength === value.length) {
+        // Same size (a session saved again): written in place.
+        slab.writeString(ref, valueAt, value);
+      } else {
+        const key = slab.readString(ref, this.keyAt, valueAt);
+        this.ref[id] = this.writeRecord(id, key, value);
+        slab.free(ref);
+      }
+      if (this.kind[id] === KIND_OBJECT) this.objects.delete(id);
+      this.kind[id] = KIND_STRING;
+      return;
+    }
+    if (this.kind[id] === KIND_STRING) {
+      const slab = this.slab;
+      const ref = this.ref[id]!;
+      const valueAt = this.valueStart(ref);
+      if (slab.lengthOf(ref) !== valueAt) {
+        const key = slab.readString(ref, this.keyAt, valueAt);
+        this.ref[id] = this.writeRecord(id, key, '');
+        slab.free(ref);
+      }
+      this.kind[id] = KIND_OBJECT;
+    }
+    this.objects.set(id, value);
+  }
+
+  /** Removes a live id: its record, its table slot, its value. The caller cancels its timer first. */
+  remove(id: number): void {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const bytes = slab.bytesOf(ref);
+    const start = slab.offsetOf(ref);
+    const valueAt = this.valueStart(ref);
+    this.table.remove(hashBytes(this.seed, bytes, start + this.keyAt, start + valueAt), id);
+    slab.free(ref);
+    if (this.kind[id] === KIND_OBJECT) this.objects.delete(id);
+    this.kind[id] = KIND_FREE;
+    this.deadline[id] = Infinity;
+    this.freeIds.push(id);
+  }
+
+  /** The key of a live id. */
+  keyOf(id: number): string {
+    const ref = this.ref[id]!;
+    const valueAt = this.valueStart(ref);
+    return this.slab.readString(ref, this.keyAt, valueAt);
+  }
+
+  /** Length in bytes of the key of a live id. */
+  keyLength(id: number): number {
+    const valueAt = this.valueStart(this.ref[id]!);
+    return valueAt - this.keyAt;
+  }
+
+  /** The string value of a live id of KIND_STRING. */
+  stringOf(id: number): string {
+    const ref = this.ref[id]!;
+    return this.slab.readString(ref, this.valueStart(ref), this.slab.lengthOf(ref));
+  }
+
+  /** Length in bytes of the string value of a live id of KIND_STRING. */
+  stringLength(id: number): number {
+    const ref = this.ref[id]!;
+    return this.slab.lengthOf(ref) - this.valueStart(ref);
+  }
+
+  /** The scan position of a live id's key (KeyTable.positionOf of its hash): a snapshot's walk order. */
+  positionOf(id: number): number {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const valueAt = this.valueStart(ref);
+    const start = slab.offsetOf(ref);
+    return KeyTable.positionOf(hashBytes(this.seed, slab.bytesOf(ref), start + this.keyAt, start + valueAt));
+  }
+
+  /** The value of a live id: its string or its collection. */
+  valueOf(id: number): string | ValueObject {
+    return this.kind[id] === KIND_STRING ? this.stringOf(id) : this.objects.get(id)!;
+  }
+
+  /**
+   * Redis's expire time in ms of a live id that has a deadline: exact for any int64
+   * (a bigint beyond 2^53, kept in farExpireTimes).
+   */
+  expireTime(id: number): number | bigint {
+    const deadline = this.deadline[id]!;
+    if (deadline > Number.MAX_SAFE_INTEGER) {
+      const exact = this.farExpireTimes.get(id);
+      if (exact !== undefined) return exact;
+    }
+    return deadline - 1;
+  }
+
+  /** Whether id holds a key of this store now. */
+  isLive(id: number): boolean {
+    return id >= 0 && id < this.nextId && this.kind[id] !== KIND_FREE;
+  }
+
+  /** Makes room for n keys (RDB load: RESIZEDB). */
+  reserve(n: number): void {
+    this.table.reserve(n);
+    if (n > this.deadline.length) this.grow(n);
+  }
+
+  /** Compacts the slab and advances the table's rehash a bounded step (the server's cron). */
+  maintain(compactBytes: number): void {
+    this.slab.compact(compactBytes, this);
+    this.table.rehashStep(256);
+  }
+
+  /** Stops the wheels' timers (the store is dropped or the server closes). */
+  close(): void {
+    this.wheel.close();
+    this.fieldWheel?.close();
+  }
+
+  /**
+   * Where the value starts in a record's payload (after [LEB128 key length][key]); also
+   * sets keyAt, where the key starts (a field, so that no call returns two numbers).
+   */
+  private valueStart(ref: number): number {
+    const slab = this.slab;
+    const bytes = slab.bytesOf(ref);
+    const p = slab.offsetOf(ref);
+    let length = bytes[p]!;
+    if (length < 0x80) {
+      this.keyAt = 1;
+      return 1 + length;
+    }
+    let n = 1;
+    length &= 0x7f;
+    let shift = 7;
+    let b: number;
+    do {
+      b = bytes[p + n]!;
+      length += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+      n++;
+    } while (b >= 0x80);
+    this.keyAt = n;
+    return n + length;
+  }
+
+  private writeRecord(id: number, key: string, value: string): number {
+    const slab = this.slab;
+    const keyLength = key.length;
+    const header = lebLength(keyLength);
+    const ref = slab.alloc(header + keyLength + value.length, id);
+    const bytes = slab.bytesOf(ref);
+    let p = slab.offsetOf(ref);
+    let n = keyLength;
+    while (n >= 0x80) {
+      bytes[p++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    bytes[p] = n;
+    if (keyLength > 0) slab.writeString(ref, header, key);
+    if (value.length > 0) slab.writeString(ref, header + keyLength, value);
+    return ref;
+  }
+
+  private allocateId(): number {
+    const free = this.freeIds;
+    if (free.length > 0) return free.pop()!;
+    const id = this.nextId++;
+    if (id >= this.deadline.length) this.grow(id + 1);
+    return id;
+  }
+
+  /** Grows every column to hold at least n ids (doubling). */
+  private grow(n: number): void {
+    let capacity = this.deadline.length;
+    while (capacity < n) capacity *= 2;
+    const deadline = new Float64Array(capacity).fill(Infinity);
+    deadline.set(this.deadline);
+    this.deadline = deadline;
+    const prev = new Int32Array(capacity).fill(UNSCHEDULED);
+    prev.set(this.prev);
+    this.prev = prev;
+    const next = new Int32Array(capacity).fill(UNSCHEDULED);
+    next.set(this.next);
+    this.next = next;
+    const access = new Int32Array(capacity);
+    access.set(this.access);
+    this.access = access;
+    const ref = new Int32Array(capacity);
+    ref.set(this.ref);
+    this.ref = ref;
+    const kind = new Uint8Array(capacity);
+    kind.set(this.kind);
+    this.kind = kind;
+  }
+
+  /** Bytes held by the columns, the table and the slab (INFO). */
+  get heldBytes(): number {
+    return this.deadline.length * 25 + this.table.bytes + this.slab.segmentBytes;
+  }
+
+  /** Creates the field wheel with the first hash field TTL. */
+  fieldTimers(fire: (id: number) => void, activeExpire: boolean): { wheel: TimerWheel; ids: TimerIds<FieldTimer> } {
+    if (this.fieldWheel === null) {
+      const ids = (this.fieldIds = new TimerIds<FieldTimer>());
+      this.fieldWheel = new TimerWheel(this.clock, fire, ids, this.wheelOptions);
+      if (!activeExpire) this.fieldWheel.pause();
+    }
+    return { wheel: this.fieldWheel, ids: this.fieldIds! };
+  }
+}
+
+function lebLength(n: number): number {
+  let bytes = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    bytes++;
+  }
+  return bytes;
+}
