@@ -121,6 +121,8 @@ export class KeyTable<K> {
   private drained = 0;
   /** Entries in both tables. */
   private count = 0;
+  /** Capacity reserve() asked for: no shrink below it until the next remove or clear. */
+  private reserved = 0;
 
   constructor(matcher: KeyMatcher<K>, initialCapacity = MIN_CAPACITY) {
     this.matcher = matcher;
@@ -213,12 +215,14 @@ export class KeyTable<K> {
         removed = true;
       }
     }
-    if (removed) this.count--;
+    if (!removed) return false;
+    this.count--;
+    this.reserved = 0;
     // The last key gone: drop both arrays now (nothing to drain), so memory comes back at once.
     if (this.count === 0 && (this.old !== null || this.mask + 1 > MIN_CAPACITY)) this.clear();
     else if (this.old !== null) this.drain(MIGRATE_PER_OP);
     else if (this.shouldShrink()) this.startResize(this.count);
-    return removed;
+    return true;
   }
 
   /** The slot of [h, word] in a table, or -1. */
@@ -344,6 +348,7 @@ export class KeyTable<K> {
     this.old = null;
     this.drained = 0;
     this.count = 0;
+    this.reserved = 0;
     this.setTable(MIN_CAPACITY);
   }
 
@@ -351,9 +356,12 @@ export class KeyTable<K> {
    * Makes room for n keys up front (RDB load after RESIZEDB). On an empty table the
    * arrays are replaced at once; otherwise a running resize is finished now (O(capacity),
    * acceptable where loading calls it) and an incremental one to the larger size starts.
+   * The reservation holds until the next remove() or clear(): the cron's shrink check
+   * (rehashStep) leaves a reserved table alone while a load fills it.
    */
   reserve(n: number): void {
-    if (capacityFor(n) <= this.mask + 1) return;
+    this.reserved = capacityFor(n);
+    if (this.reserved <= this.mask + 1) return;
     if (this.old !== null && this.count !== 0) this.drain(Infinity);
     this.startResize(n);
   }
@@ -366,7 +374,7 @@ export class KeyTable<K> {
   }
 
   private shouldShrink(): boolean {
-    return this.mask + 1 > MIN_CAPACITY && this.count * 8 < this.mask + 1;
+    return this.mask + 1 > MIN_CAPACITY && this.mask + 1 > this.reserved && this.count * 8 < this.mask + 1;
   }
 
   /**
