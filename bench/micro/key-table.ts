@@ -264,3 +264,43 @@ variants.forEach(([name], v) => {
   const { hit, miss } = layoutTimes[v]!;
   console.log(`${name.padEnd(40)} hit ${Math.min(...hit).toFixed(1).padStart(6)} ns (median ${median(hit).toFixed(1)})   miss ${Math.min(...miss).toFixed(1).padStart(6)} ns (median ${median(miss).toFixed(1)})`);
 });
+
+// --- probe lengths of linear probing (why not Robin Hood) ----------------------------
+/** Mean slots read by a hit (displacement + 1) and by a miss from a random home (run to the first empty slot). */
+function probeStats(slots: Int32Array, slotMask: number, stored: number): { hit: number; miss: number; longest: number } {
+  let hitSum = 0;
+  let longest = 0;
+  for (let i = 0; i <= slotMask; i++) {
+    if (slots[2 * i + 1] === 0) continue;
+    const d = ((i - (slots[2 * i]! & slotMask)) & slotMask) + 1;
+    hitSum += d;
+    if (d > longest) longest = d;
+  }
+  let missSum = 0;
+  for (let n = 0; n < 100_000; n++) {
+    let i = Math.floor(random() * (slotMask + 1));
+    let reads = 1;
+    while (slots[2 * i + 1] !== 0) {
+      i = (i + 1) & slotMask;
+      reads++;
+    }
+    missSum += reads;
+  }
+  return { hit: hitSum / stored, miss: missSum / 100_000, longest };
+}
+console.log('\nprobe lengths (slots read; 8 slots = one 64-byte line)');
+const atHalf = probeStats(interleaved, mask, N);
+console.log(`load ${(N / capacity).toFixed(2)} (${N} keys, 2^${Math.log2(capacity)} slots): hit ${atHalf.hit.toFixed(2)}, miss ${atHalf.miss.toFixed(2)}, longest displacement ${atHalf.longest}`);
+const fullCapacity = capacity / 2;
+const fullMask = fullCapacity - 1;
+const full = new Int32Array(fullCapacity * 2);
+const fullCount = Math.min(N, Math.floor(fullCapacity * 0.75) - 1);
+for (let id = 0; id < fullCount; id++) {
+  const h = hashes[id]! | 0;
+  let i = h & fullMask;
+  while (full[2 * i + 1] !== 0) i = (i + 1) & fullMask;
+  full[2 * i] = h;
+  full[2 * i + 1] = id + 1;
+}
+const atMax = probeStats(full, fullMask, fullCount);
+console.log(`load ${(fullCount / fullCapacity).toFixed(2)} (${fullCount} keys, 2^${Math.log2(fullCapacity)} slots): hit ${atMax.hit.toFixed(2)}, miss ${atMax.miss.toFixed(2)}, longest displacement ${atMax.longest}`);

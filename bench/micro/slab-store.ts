@@ -20,6 +20,18 @@
  * Copies run in this process: the ways to copy 37 and 230 bytes (and a few other sizes)
  * out of and into a segment, median of 5 runs of 1M copies.
  * No redis-server here: this measures the store's code only; 2 shared cores, noisy.
+ *
+ * A run (1M records, node 20, 2 shared cores, load ~4):
+ *   two latin1 strings in two arrays: rss 372.6 B/session (V8 heap 319.7)
+ *   1 MiB malloc segments: rss 269.5 B/session, arrayBuffers 276.8 (268 + 8.8 of header
+ *   and padding), alloc+write 695 ns fresh (page faults included), 120 ns reused;
+ *   256 KiB..4 MiB mapped: 276-278 rss, churn worst held/live 1.42 (256 KiB) .. 1.63 (4 MiB).
+ *   burst 1M sessions + 300 x 1 MiB freed: rss 644 -> 85 MB within 2 s idle (malloc),
+ *   643 -> 67 MB only at ~10 s (mapped: waits for V8's memory reducer GC).
+ *   churn 500 rounds: held/live ~1.43; rss flat, 349 MB mapped vs ~430 MB malloc.
+ *   copies (ns): 37 B loop 128, loop x4 61, set(subarray) 117, Buffer.copy 129;
+ *   230 B loop 589, loop x4 304, set 122, Buffer.copy 74; latin1Write 37 B 107, 230 B 79;
+ *   latin1Slice 37 B 127, 230 B 69.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -206,7 +218,7 @@ function copies(): void {
   const seg = Buffer.from(new ArrayBuffer(MB)) as Latin1Buffer;
   for (let i = 0; i < MB; i++) seg[i] = 32 + (i % 95);
   const target = Buffer.allocUnsafe(1 << 16) as Latin1Buffer;
-  const store = new SlabStore(); // mapped buffers, the default
+  const store = new SlabStore(); // malloc'd buffers, the default
   const ref = store.alloc(4096, 1);
   store.bytesOf(ref).fill(65, store.offsetOf(ref), store.offsetOf(ref) + 4096);
 

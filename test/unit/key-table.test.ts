@@ -567,6 +567,25 @@ describe('incremental resize', () => {
     h.checkAll([keyName(1)]);
   });
 
+  test('a reservation survives the cron while a load fills the table, and ends at the first remove', () => {
+    const h = new Harness('murmur');
+    h.table.reserve(100_000);
+    const reserved = h.table.capacity;
+    expect(h.table.rehashStep(100)).toBe(false);
+    expect(h.table.capacity).toBe(reserved);
+    // A remove that finds nothing changes nothing.
+    h.remove(keyName(7));
+    expect(h.table.capacity).toBe(reserved);
+    for (let i = 0; i < 1000; i++) h.insert(keyName(i));
+    while (h.table.rehashStep(100));
+    expect(h.table.capacity).toBe(reserved);
+    h.remove(keyName(0));
+    while (h.table.rehashStep(1000));
+    expect(h.table.capacity).toBeLessThan(reserved);
+    expect(h.table.size * 8).toBeGreaterThanOrEqual(h.table.capacity);
+    h.checkAll(Array.from({ length: 1100 }, (_, i) => keyName(i)));
+  });
+
   test('bytes counts both arrays while a resize runs', () => {
     const h = new Harness('murmur');
     expect(h.table.bytes).toBe(MIN_CAPACITY * 8);

@@ -8,8 +8,8 @@
  * fill) and -1 for a tombstone (only in the table being drained, below). Interleaving
  * puts a slot's hash and id on the same cache line, one array to allocate and drain.
  * Measured against two columns (bench/micro/key-table.ts, same probing code, 1M keys,
- * capacity 2^21, shuffled lookups, min of 7 rounds): misses 78 ns interleaved vs 91-104
- * ns for two columns; hits equal within noise (258-295 ns), where the matcher's string
+ * capacity 2^21, shuffled lookups, min of 7 rounds, two runs): misses 78-81 ns
+ * interleaved vs 91-104 ns for two columns; hits equal within noise, where the matcher's string
  * compare (two dependent cache misses) dominates. 8 bytes a slot: 16.8 bytes per key at
  * 1M keys (load 0.48), 25.2 at the peak of a resize; a Map<string, number> holds 29
  * bytes per key of V8 heap for the same index.
@@ -18,9 +18,13 @@
  * matcher (given once at construction, so the call site stays monomorphic) only when
  * the hashes are equal. Ids are integers in [0, 2^31 - 2].
  *
- * Probing: linear, power-of-two capacity, load kept at or under 3/4. Deletion by
- * backward shift, no tombstones: a run never holds dead slots, so a miss stops at the
- * first empty slot however many deletions happened, and no periodic cleanup is needed.
+ * Probing: linear, power-of-two capacity, load kept at or under 3/4. Measured
+ * (bench/micro/key-table.ts, 37-byte session keys): at load 0.48 (1M keys) a hit reads
+ * 1.45 slots on average and a miss 2.3; at load 0.75, 2.5 and 8.5, i.e. one or two
+ * 64-byte lines (8 slots a line). Robin Hood was not tried: it could only shorten
+ * misses near 3/4 load, at the price of swaps on insert. Deletion by backward shift, no
+ * tombstones: a run never holds dead slots, so a miss stops at the first empty slot
+ * however many deletions happened, and no periodic cleanup is needed.
  * Invariant (both tables): an entry sits in the probe run that starts at its home bucket
  * (hash & mask), with no empty slot between its home and its slot.
  *
@@ -117,6 +121,8 @@ export class KeyTable<K> {
   private drained = 0;
   /** Entries in both tables. */
   private count = 0;
+  /** Capacity reserve() asked for: no shrink below it until the next remove or clear. */
+  private reserved = 0;
 
   constructor(matcher: KeyMatcher<K>, initialCapacity = MIN_CAPACITY) {
     this.matcher = matcher;
@@ -209,12 +215,14 @@ export class KeyTable<K> {
         removed = true;
       }
     }
-    if (removed) this.count--;
+    if (!removed) return false;
+    this.count--;
+    this.reserved = 0;
     // The last key gone: drop both arrays now (nothing to drain), so memory comes back at once.
     if (this.count === 0 && (this.old !== null || this.mask + 1 > MIN_CAPACITY)) this.clear();
     else if (this.old !== null) this.drain(MIGRATE_PER_OP);
     else if (this.shouldShrink()) this.startResize(this.count);
-    return removed;
+    return true;
   }
 
   /** The slot of [h, word] in a table, or -1. */
@@ -340,6 +348,7 @@ export class KeyTable<K> {
     this.old = null;
     this.drained = 0;
     this.count = 0;
+    this.reserved = 0;
     this.setTable(MIN_CAPACITY);
   }
 
@@ -347,9 +356,12 @@ export class KeyTable<K> {
    * Makes room for n keys up front (RDB load after RESIZEDB). On an empty table the
    * arrays are replaced at once; otherwise a running resize is finished now (O(capacity),
    * acceptable where loading calls it) and an incremental one to the larger size starts.
+   * The reservation holds until the next remove() or clear(): the cron's shrink check
+   * (rehashStep) leaves a reserved table alone while a load fills it.
    */
   reserve(n: number): void {
-    if (capacityFor(n) <= this.mask + 1) return;
+    this.reserved = capacityFor(n);
+    if (this.reserved <= this.mask + 1) return;
     if (this.old !== null && this.count !== 0) this.drain(Infinity);
     this.startResize(n);
   }
@@ -362,7 +374,7 @@ export class KeyTable<K> {
   }
 
   private shouldShrink(): boolean {
-    return this.mask + 1 > MIN_CAPACITY && this.count * 8 < this.mask + 1;
+    return this.mask + 1 > MIN_CAPACITY && this.mask + 1 > this.reserved && this.count * 8 < this.mask + 1;
   }
 
   /**

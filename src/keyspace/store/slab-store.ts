@@ -62,13 +62,18 @@ export interface SlabStoreOptions {
   /** compact() evacuates segments whose live bytes are under this fraction of their size; default 0.5. */
   compactBelow?: number;
   /**
-   * Allocate buffers as resizable ArrayBuffers of a fixed max size (default true). V8
+   * Allocate buffers as resizable ArrayBuffers of a fixed max size (default false). V8
    * maps those pages itself (mmap, munmap when collected) instead of asking malloc, so a
-   * dropped segment is given back to the OS when V8 frees it. Plain ArrayBuffers come
-   * from glibc malloc, whose dynamic mmap threshold rises to 1 MiB once a 1 MiB block is
-   * freed, after which segments come from the heap and churn leaves holes it keeps:
-   * measured (bench/micro/slab-store.ts, 300 segments of 1 MiB replaced 3,000 times)
-   * RSS 342 -> 428 MB, and 417 MB once all were dropped, against 341 -> 348 -> 49 MB.
+   * dropped segment goes back to the OS when V8 frees it. Plain ArrayBuffers come from
+   * glibc malloc, whose dynamic mmap threshold rises to 1 MiB once a 1 MiB block is
+   * freed, after which segments come from the heap and churn leaves holes it keeps.
+   * Measured (bench/micro/slab-store.ts, 1M sessions, ~200 MB churn, 1 MiB segments):
+   * churn RSS 349 MB mapped vs 430 MB malloc for 273 MB held (both flat over 500
+   * rounds); but typed arrays over resizable buffers take V8 11.3's slower paths:
+   * alloc+write 489 vs 120 ns a record reused, 1148 vs 695 fresh, copyTo of 37 bytes
+   * 217 vs ~110-145 ns. The hot path wins: malloc by default. (Setting
+   * MALLOC_MMAP_THRESHOLD_ for the process would fix glibc's side; not measured.)
+   * Note: process.memoryUsage().arrayBuffers does not count resizable buffers.
    */
   mappedBuffers?: boolean;
 }
@@ -159,7 +164,7 @@ export class SlabStore {
     this.wordMask = (1 << this.wordShift) - 1;
     this.maxSlots = 2 ** (33 - shift);
     this.compactLimit = Math.floor(below * this.segmentSize);
-    this.mapped = options.mappedBuffers ?? true;
+    this.mapped = options.mappedBuffers ?? false;
   }
 
   /** live / held: 0 when nothing is live. */
