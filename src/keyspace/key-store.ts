@@ -38,14 +38,6 @@ export const KIND_OBJECT = 2;
 
 const INITIAL_IDS = 64;
 
-/**
- * What a key costs in the store, for the maxmemory model (memory-cost.ts): the columns
- * (deadline 8, links 8, access 4, ref 4, kind 1: 25 bytes, up to 2x for the doubling
- * growth of id columns), the table's bucket (8 bytes at a load between 3/8 and 3/4),
- * and the record's header and padding (owner word, length, key length: 8 bytes on
- * average). Checked against what 100k keys really take in test/unit/memory-accounting.
- */
-export const STORED_KEY_OVERHEAD = 72;
 
 export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, Relocator {
   // Columns by id (TimerColumns: the key wheel reads deadline/prev/next through this object).

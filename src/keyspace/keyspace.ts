@@ -141,6 +141,16 @@ export class Keyspace implements DatabaseEvents {
     return this.lfu ? lfuNew(lfuMinutes(this.now)) : this.lruClock;
   }
 
+  /**
+   * Bytes the databases' stores hold outside the V8 heap (columns, tables, slab
+   * segments): part of the live memory a GC cannot give back.
+   */
+  get heldBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.heldBytes;
+    return n;
+  }
+
   /** Estimated bytes of every key and value (memory-cost.ts). */
   get datasetBytes(): number {
     let n = 0;

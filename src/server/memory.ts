@@ -174,7 +174,7 @@ export class Memory implements MemoryContext {
       this.ownsProcess && this.gc !== null
         ? Math.max(0, heapInUse() - options.before.heap)
         : STARTUP_BYTES + DATABASE_BYTES * keyspace.dbs.length;
-    this.liveStart = liveMemory() - this.uncounted();
+    this.liveStart = this.liveNow();
     this.liveAtGc = this.liveStart;
     this.datasetStart = this.datasetAtGc = keyspace.datasetBytes;
     this.evictor = new Evictor(keyspace);
@@ -185,6 +185,15 @@ export class Memory implements MemoryContext {
 
   get maxmemory(): number {
     return this.max;
+  }
+
+  /**
+   * Live memory after a GC: the heap's old generation and external memory, plus what
+   * the keyspace's stores hold in ArrayBuffers (which liveMemory leaves out with the
+   * clients' buffers), minus what is not counted.
+   */
+  private liveNow(): number {
+    return liveMemory() + this.keyspace.heldBytes - this.uncounted();
   }
 
   /** A full, atomic GC, or null if V8 refuses (see exposeGc). */
@@ -220,7 +229,7 @@ export class Memory implements MemoryContext {
    */
   calibrate(exact: boolean): void {
     if (!this.ownsProcess) return;
-    this.liveAtGc = liveMemory() - this.uncounted();
+    this.liveAtGc = this.liveNow();
     this.datasetAtGc = this.keyspace.datasetBytes;
     const gained = this.liveAtGc - this.liveStart - (this.datasetAtGc - this.datasetStart);
     const window = this.recentGained;
@@ -412,7 +421,7 @@ export class Memory implements MemoryContext {
   private reclaimProbe() {
     return {
       live: () => this.liveAtGc + this.keyspace.datasetBytes - this.datasetAtGc,
-      inUse: liveMemory,
+      inUse: () => liveMemory() + this.keyspace.heldBytes,
       // The clients' buffers are held, but no GC gives them back.
       held: () => heapHeld() - this.clients,
       collect: () => {
