@@ -70,9 +70,10 @@ import type { Clock, TimerHandle } from '../clock.js';
  */
 /**
  * The columns an owner keeps per node id: the wheel's nodes are ids 0..n-1 and these
- * typed arrays hold their deadline and list links. The owner writes deadline[id] before
- * schedule(id) and fills the prev and next slots of ids it has never scheduled with
- * UNSCHEDULED; the wheel alone writes prev and next afterwards. The owner may replace
+ * typed arrays hold their deadline and list links. Every id passed to the wheel is below
+ * the arrays' length (an id past it would read as scheduled). The owner writes
+ * deadline[id] before schedule(id) and fills the prev and next slots of ids it has never
+ * scheduled with UNSCHEDULED; the wheel alone writes prev and next afterwards. The owner may replace
  * the arrays (to grow them, copying what they hold) between calls to the wheel and from
  * its callbacks: the wheel reads them through this object each time and keeps no array
  * across a callback.
