@@ -1,10 +1,11 @@
 /**
  * The timer wheel alone, on a manual clock: schedule, cancel and fire of N timers with
  * deadlines spread over a window, in ns per timer. Firing moves the clock once over the
- * whole window and lets the wheel cascade every level. Median of 5 rounds. Then the
- * memory per scheduled timer (heap + ArrayBuffers after a full GC, and RSS), for bare
- * columns (the struct-of-arrays keyspace: a timer is an id) and for a TimerIds registry
- * (today's Entry and FieldTimer owners: columns, an owner slot and a free-list slot).
+ * whole window and lets the wheel cascade every level. Median of 5 rounds. Before that
+ * (so that RSS is not memory the rounds freed), the memory per scheduled timer (heap +
+ * ArrayBuffers after a full GC, and RSS), for bare columns (the struct-of-arrays
+ * keyspace: a timer is an id) and for a TimerIds registry (today's Entry and FieldTimer
+ * owners: columns, an owner slot and a free-list slot, grown by doubling).
  *
  *   npx tsx bench/micro/wheel.ts [timers=1000000]
  */
@@ -54,27 +55,6 @@ function measure(name: string, spreadMs: number, body: (wheel: TimerWheel, clock
   console.log(`${name.padEnd(44)} ${median(times).toFixed(0).padStart(6)} ns/timer (min ${Math.min(...times).toFixed(0)})`);
 }
 
-for (const [label, spread] of [['1 s', 1000], ['1 day', 86_400_000]] as const) {
-  measure(`schedule, deadlines over ${label}`, spread, (wheel, _clock, n) => {
-    for (let id = 0; id < n; id++) wheel.schedule(id);
-    return n;
-  });
-  measure(`schedule + cancel, deadlines over ${label}`, spread, (wheel, _clock, n) => {
-    for (let id = 0; id < n; id++) wheel.schedule(id);
-    for (let id = 0; id < n; id++) wheel.cancel(id);
-    return n;
-  });
-  measure(`schedule + fire all (cascades), over ${label}`, spread, (wheel, clock, n) => {
-    for (let id = 0; id < n; id++) wheel.schedule(id);
-    // One advance over the whole window (the manual clock's own timer bookkeeping
-    // would dominate if it ran the wheel at every slot).
-    clock.set(clock.now() + spread + 1);
-    wheel.advance(clock.now());
-    if (wheel.size !== 0) throw new Error(`${wheel.size} timers did not fire`);
-    return n;
-  });
-}
-
 /** Bytes per timer that N scheduled timers (deadlines over a day) add, with what holds them. */
 function memory(name: string, make: (clock: ManualClock, start: number) => { wheel: TimerWheel; keep: unknown }): void {
   gc();
@@ -113,3 +93,24 @@ memory('memory: TimerIds registry (owners not counted)', (clock, start) => {
   }
   return { wheel, keep: ids };
 });
+
+for (const [label, spread] of [['1 s', 1000], ['1 day', 86_400_000]] as const) {
+  measure(`schedule, deadlines over ${label}`, spread, (wheel, _clock, n) => {
+    for (let id = 0; id < n; id++) wheel.schedule(id);
+    return n;
+  });
+  measure(`schedule + cancel, deadlines over ${label}`, spread, (wheel, _clock, n) => {
+    for (let id = 0; id < n; id++) wheel.schedule(id);
+    for (let id = 0; id < n; id++) wheel.cancel(id);
+    return n;
+  });
+  measure(`schedule + fire all (cascades), over ${label}`, spread, (wheel, clock, n) => {
+    for (let id = 0; id < n; id++) wheel.schedule(id);
+    // One advance over the whole window (the manual clock's own timer bookkeeping
+    // would dominate if it ran the wheel at every slot).
+    clock.set(clock.now() + spread + 1);
+    wheel.advance(clock.now());
+    if (wheel.size !== 0) throw new Error(`${wheel.size} timers did not fire`);
+    return n;
+  });
+}

@@ -19,9 +19,11 @@ import type { Clock, TimerHandle } from '../clock.js';
  * Costs. schedule and cancel are O(1): slots are intrusive circular doubly linked
  * lists (links in the owner's prev/next columns) with a head per slot, so a node is
  * unlinked without knowing its slot, and a slot's occupancy bit is cleared when its head
- * is left alone. Nothing runs on empty
- * ticks: one clock timer is armed for the next occupied slot, found from per-level
- * 64-bit occupancy bitmaps. Deadlines beyond the wheel's range (64^LEVELS ms, about 8900
+ * is left alone. Nothing is allocated per operation. A timer costs its owner 16 bytes of
+ * columns (8 of deadline, 4 + 4 of links; an object node with a boxed deadline took 64
+ * bytes of heap, bench/micro/wheel.ts); a wheel's own heads are two Int32Arrays of 1,027
+ * (8 KB). Nothing runs on empty ticks: one clock timer is armed for the next occupied
+ * slot, found from per-level 64-bit occupancy bitmaps. Deadlines beyond the wheel's range (64^LEVELS ms, about 8900
  * years, or across a multiple of that range) wait in an overflow list that is examined
  * again when the time reaches the next multiple of the range.
  *
@@ -68,9 +70,10 @@ import type { Clock, TimerHandle } from '../clock.js';
  */
 /**
  * The columns an owner keeps per node id: the wheel's nodes are ids 0..n-1 and these
- * typed arrays hold their deadline and list links. The owner writes deadline[id] before
- * schedule(id) and fills the prev and next slots of ids it has never scheduled with
- * UNSCHEDULED; the wheel alone writes prev and next afterwards. The owner may replace
+ * typed arrays hold their deadline and list links. Every id passed to the wheel is below
+ * the arrays' length (an id past it would read as scheduled). The owner writes
+ * deadline[id] before schedule(id) and fills the prev and next slots of ids it has never
+ * scheduled with UNSCHEDULED; the wheel alone writes prev and next afterwards. The owner may replace
  * the arrays (to grow them, copying what they hold) between calls to the wheel and from
  * its callbacks: the wheel reads them through this object each time and keeps no array
  * across a callback.

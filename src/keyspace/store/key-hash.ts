@@ -11,9 +11,10 @@
  * flips with probability 0.45..0.55). For session ids (~37 bytes: 9 blocks and a 1-byte
  * tail) it is one pass with two multiplies per block; xxHash32 was not tried (its
  * 16-byte stripes pay off on longer keys). Measured (bench/micro/key-table.ts, 1024
- * keys in cache, node 20, 2 loaded shared cores): hashBytes ~43-50 ns per 37-byte key,
- * hashString ~130 ns, the difference being V8's charCodeAt (~3.3 ns a char even in a
- * plain summing loop), so the request path should hash the parser's bytes.
+ * keys in cache, node 20, 2 shared cores under load 5-6, four runs): hashBytes 38-53 ns
+ * per 37-byte key, hashString 68-140 ns, the difference being V8's charCodeAt (~3.3 ns
+ * a char in a plain summing loop in the same conditions), so the request path should
+ * hash the parser's bytes.
  *
  * Seeded: each server picks its own seed (randomHashSeed) so a client cannot choose keys
  * that all land in one bucket, the reason Redis hashes with SipHash under a random key.
