@@ -27,7 +27,7 @@ import { isIntEncodable, StringForm, stringEncoding, stringRefcount } from '../k
 import { idleTime, lfuDecayed, lfuMinutes, LRU_CLOCK_MAX } from '../keyspace/access.js';
 import { HashValue } from '../keyspace/hash.js';
 import { createDumpPayload, parseDumpPayload, verifyDumpPayload } from '../persistence/dump-payload.js';
-import { globMatch } from '../util/glob.js';
+import { globMatch, literalPrefix } from '../util/glob.js';
 import { parseCursor, parseI64 } from '../util/numbers.js';
 import { replyScan } from './collection-args.js';
 
@@ -87,10 +87,13 @@ function keys(c: Client, argv: string[]): void {
   const all = pattern === '*';
   const found: string[] = [];
   const db = c.db;
-  for (const entry of db.entries(false)) {
+  // Keys that cannot match are skipped on their bytes: no string is made for them.
+  const prefix = literalPrefix(pattern);
+  db.visitLive((entry) => {
+    if (prefix.length > 0 && !db.keyStartsWith(entry, prefix)) return;
     const key = db.keyOf(entry);
     if (all || globMatch(pattern, key)) found.push(key);
-  }
+  });
   c.reply.bulkArray(found);
 }
 
@@ -142,7 +145,9 @@ function scan(c: Client, argv: string[]): void {
   const stats = c.server.keyspace.stats;
   // Filtered as they are visited: the scan hands each entry over once.
   const db = c.db;
+  const prefix = pattern === undefined ? '' : literalPrefix(pattern);
   const next = db.scan(Number(cursor), count, (entry: Entry) => {
+    if (prefix.length > 0 && !db.keyStartsWith(entry, prefix)) return;
     const key = db.keyOf(entry);
     if (pattern !== undefined && !globMatch(pattern, key)) return;
     if (wantedType !== undefined) {

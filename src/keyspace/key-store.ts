@@ -57,7 +57,15 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   private keyAt = 1;
   private nextId = 0;
   readonly table: KeyTable<string>;
-  readonly slab = new SlabStore();
+  /**
+   * 64 MiB segments: above glibc's largest dynamic mmap threshold (32 MiB on 64-bit), so
+   * every segment is its own mmap and goes back to the OS when it is released. With
+   * 1 MiB segments, the first segment freed raised the threshold past their size and
+   * later ones came from malloc's heap, which kept them resident: RSS stayed at 459 MB
+   * after a FLUSHALL of 600 MB and a GC (test/integration/reclaim.test.ts). A fresh
+   * segment's pages are only touched as records fill it.
+   */
+  readonly slab = new SlabStore({ segmentShift: 26, compactBelow: 0.7 });
 
   // The database's figures about these keys (they move with the keys on SWAPDB).
   /** Keys with a deadline, and the sum of their deadlines (INFO avg_ttl). */
@@ -204,6 +212,20 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return this.slab.readString(ref, this.keyAt, valueAt);
   }
 
+  /** Whether the key of a live id starts with prefix (latin1), compared on its stored bytes. */
+  keyStartsWith(id: number, prefix: string): boolean {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const valueAt = this.valueStart(ref);
+    const keyAt = this.keyAt;
+    const n = prefix.length;
+    if (valueAt - keyAt < n) return false;
+    const bytes = slab.bytesOf(ref);
+    const p = slab.offsetOf(ref) + keyAt;
+    for (let i = 0; i < n; i++) if (bytes[p + i] !== prefix.charCodeAt(i)) return false;
+    return true;
+  }
+
   /** Length in bytes of the key of a live id. */
   keyLength(id: number): number {
     const valueAt = this.valueStart(this.ref[id]!);
@@ -222,15 +244,6 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return this.slab.lengthOf(ref) - this.valueStart(ref);
   }
 
-  /** The scan position of a live id's key (KeyTable.positionOf of its hash): a snapshot's walk order. */
-  positionOf(id: number): number {
-    const slab = this.slab;
-    const ref = this.ref[id]!;
-    const valueAt = this.valueStart(ref);
-    const start = slab.offsetOf(ref);
-    return KeyTable.positionOf(hashBytes(this.seed, slab.bytesOf(ref), start + this.keyAt, start + valueAt));
-  }
-
   /** The value of a live id: its string or its collection. */
   valueOf(id: number): string | ValueObject {
     return this.kind[id] === KIND_STRING ? this.stringOf(id) : this.objects.get(id)!;
@@ -247,6 +260,11 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
       if (exact !== undefined) return exact;
     }
     return deadline - 1;
+  }
+
+  /** Every id ever given is below this (ids of removed keys are free, KIND_FREE). */
+  get idLimit(): number {
+    return this.nextId;
   }
 
   /** Whether id holds a key of this store now. */
@@ -349,9 +367,20 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     this.kind = kind;
   }
 
-  /** Bytes held by the columns, the table and the slab (INFO). */
+  /**
+   * Bytes the keys take outside the V8 heap: the columns, the table and the live
+   * records (payload plus an 8-byte header and padding each). Space freed in slab
+   * segments and not yet compacted away is not counted, as Redis's used_memory does not
+   * count its allocator's fragmentation (see slabBytes for that).
+   */
   get heldBytes(): number {
-    return this.deadline.length * 25 + this.table.bytes + this.slab.segmentBytes;
+    const slab = this.slab;
+    return this.deadline.length * 25 + this.table.bytes + slab.liveBytes + 8 * slab.recordCount;
+  }
+
+  /** ArrayBuffer bytes the slab holds, freed space included (fragmentation = slabBytes / live). */
+  get slabBytes(): number {
+    return this.slab.segmentBytes;
   }
 
   /** Creates the field wheel with the first hash field TTL. */

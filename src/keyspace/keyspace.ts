@@ -151,6 +151,25 @@ export class Keyspace implements DatabaseEvents {
     return n;
   }
 
+  /** ArrayBuffer bytes the databases let go since the last GC (Database.garbageBytes). */
+  get garbageBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.garbageBytes;
+    return n;
+  }
+
+  /** After a full GC: what the databases let go is gone. */
+  garbageCollected(): void {
+    for (const db of this.dbs) db.takeGarbage();
+  }
+
+  /** ArrayBuffer bytes the stores' slabs hold (freed space and untouched segment pages included). */
+  get slabBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.store.slabBytes;
+    return n;
+  }
+
   /** Estimated bytes of every key and value (memory-cost.ts). */
   get datasetBytes(): number {
     let n = 0;

@@ -1,4 +1,4 @@
-import { NO_DEADLINE, type ChangeObserver, type Database, type Entry, type KeyStore } from '../keyspace/database.js';
+import { KIND_FREE, NO_DEADLINE, type ChangeObserver, type Database, type Entry, type KeyStore } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { AsyncAtomicFile, SyncAtomicFile } from './atomic-file.js';
 import { RDB_VERSION, RDB_VERSION_FIELD_TTL } from './rdb-format.js';
@@ -9,9 +9,9 @@ import { RdbEncoder, type RdbWriteOptions } from './rdb-writer.js';
  * point-in-time BGSAVE.
  *
  * Redis forks for BGSAVE and lets copy-on-write keep the child's view frozen; Node
- * cannot fork. A BackgroundSave walks each database's KeyStore in scan order (by the
- * bit-reversed hash of the key, which never changes while the table grows or shrinks:
- * KeyTable.scan) a bounded slice per event-loop turn and streams what it serializes to
+ * cannot fork. A BackgroundSave walks each database's KeyStore in id order (the ids the
+ * store had given at the start; the columns sequentially, the records about in the
+ * order they were written) a bounded slice per event-loop turn and streams what it serializes to
  * the file, one write in flight. Before anything changes a key that the walk has not
  * reached yet (see ChangeObserver), the key's current value is serialized first and
  * the walk skips it later; keys created after the start are noted (`late`) and
@@ -93,17 +93,12 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
       if (db.size === 0) continue;
       enc.selectDb(db.index, db.size, db.expiresCount);
       const store = db.store;
-      const ids: number[] = [];
-      let cursor = 0;
-      do {
-        cursor = store.table.scan(cursor, 256, (id) => ids.push(id));
-        for (const id of ids) {
-          if (store.deadline[id]! <= now) continue;
-          if (enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), now)) keys++;
-        }
-        ids.length = 0;
+      const limit = store.idLimit;
+      for (let id = 0; id < limit; id++) {
+        if (store.kind[id] === KIND_FREE || store.deadline[id]! <= now) continue;
+        if (enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES) file.write(enc.take());
-      } while (cursor !== 0);
+      }
     }
     enc.eof();
     file.write(enc.takeFinal());
@@ -127,8 +122,10 @@ export interface SnapshotTuning {
 interface DbWalk {
   /** The store walked: the database's at the start (kept if FLUSHDB replaces it). */
   readonly store: KeyStore;
-  /** Scan position: every key below it has been walked (KeyTable.scan's cursor). */
+  /** Every id below it has been walked. */
   cursor: number;
+  /** Ids at or above it were given after the start: never walked. */
+  readonly limit: number;
   done: boolean;
   /** Ids written ahead of the walk by a change; the walk skips them. */
   readonly early: Set<number>;
@@ -195,6 +192,7 @@ export class BackgroundSave implements ChangeObserver {
       return {
         store: db.store,
         cursor: 0,
+        limit: db.store.idLimit,
         done: db.size === 0 || withoutKeys,
         early: new Set<number>(),
         late: new Set<number>(),
@@ -218,15 +216,15 @@ export class BackgroundSave implements ChangeObserver {
   beforeChange(db: Database, entry: Entry): void {
     const walk = this.walks[db.index]!;
     if (walk.done || db.store !== walk.store) return;
+    if (entry < walk.cursor || entry >= walk.limit) return;
     if (walk.late.has(entry) || walk.early.has(entry)) return;
-    if (walk.store.positionOf(entry) < walk.cursor) return;
     walk.early.add(entry);
     this.write(db.index, walk, entry);
   }
 
   created(db: Database, entry: Entry): void {
     const walk = this.walks[db.index]!;
-    if (walk.done || db.store !== walk.store) return;
+    if (walk.done || db.store !== walk.store || entry < walk.cursor || entry >= walk.limit) return;
     walk.early.delete(entry);
     walk.late.add(entry);
   }
@@ -278,27 +276,24 @@ export class BackgroundSave implements ChangeObserver {
    * when its walk is complete.
    */
   private walkSome(index: number, walk: DbWalk, keys: number, deadline: number): boolean {
-    const ids = this.ids;
-    const table = walk.store.table;
+    const kind = walk.store.kind;
     let written = 0;
-    while (!walk.done) {
-      ids.length = 0;
-      const next = table.scan(walk.cursor, Math.max(1, Math.min(64, keys - written)), (id) => ids.push(id));
-      for (const id of ids) {
-        if (walk.late.has(id)) continue;
-        if (walk.early.size > 0 && walk.early.delete(id)) continue;
-        this.write(index, walk, id);
-        written++;
+    let id = walk.cursor;
+    for (; id < walk.limit; id++) {
+      if (kind[id] === KIND_FREE) continue;
+      if (walk.late.size > 0 && walk.late.has(id)) continue;
+      if (walk.early.size > 0 && walk.early.delete(id)) continue;
+      this.write(index, walk, id);
+      if (++written >= keys || ((written & 63) === 0 && performance.now() >= deadline)) {
+        id++;
+        break;
       }
-      walk.cursor = next;
-      if (next === 0) walk.done = true;
-      if (written >= keys || performance.now() >= deadline) break;
     }
+    walk.cursor = id;
+    if (id >= walk.limit) walk.done = true;
     this.keysBudget = written;
-    ids.length = 0;
     return walk.done;
   }
-  private readonly ids: number[] = [];
   /** Keys the last walkSome wrote. */
   private keysBudget = 0;
 

@@ -16,6 +16,25 @@ export function globMatch(pattern: string, subject: string, nocase = false): boo
   return matchFrom(pattern, 0, subject, 0, nocase, state, 0);
 }
 
+/**
+ * The literal bytes every subject the pattern matches must start with (escapes
+ * resolved): '' when the pattern starts with `*`, `?` or `[`. Lets KEYS and SCAN skip a
+ * key by comparing its stored bytes, without making a string of it.
+ */
+export function literalPrefix(pattern: string): string {
+  let prefix = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    if (c === 0x2a || c === 0x3f || c === 0x5b) break;
+    if (c === 0x5c) {
+      // An escape at the end of the pattern is a literal backslash (stringmatchlen).
+      if (i + 1 < pattern.length) i++;
+    }
+    prefix += pattern[i];
+  }
+  return prefix;
+}
+
 const MAX_NESTING = 1000;
 
 function matchFrom(

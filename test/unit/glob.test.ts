@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { globMatch } from '../../src/util/glob.js';
+import { globMatch, literalPrefix } from '../../src/util/glob.js';
 
 /**
  * globMatch against cases whose answers were taken from Redis 7.0 (KEYS with the
@@ -183,6 +183,28 @@ describe('globMatch: Redis stringmatchlen semantics', () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('literalPrefix (KEYS and SCAN skip keys on their bytes with it)', () => {
+  test('the literal run before the first *, ? or [, escapes resolved', () => {
+    expect(literalPrefix('sess:*')).toBe('sess:');
+    expect(literalPrefix('*')).toBe('');
+    expect(literalPrefix('a?b')).toBe('a');
+    expect(literalPrefix('ab[cd]')).toBe('ab');
+    expect(literalPrefix('a\\*b*')).toBe('a*b');
+    expect(literalPrefix('exact')).toBe('exact');
+    expect(literalPrefix('x\\')).toBe('x\\');
+  });
+
+  test('every subject a pattern matches starts with its literal prefix', () => {
+    const chars = fc.constantFrom('a', 'b', '*', '?', '[', ']', '\\', '^', '-', 'c');
+    fc.assert(
+      fc.property(fc.array(chars, { maxLength: 8 }).map((a) => a.join('')), fc.array(fc.constantFrom('a', 'b', 'c', '*', '\\', ']'), { maxLength: 8 }).map((a) => a.join('')), (pattern, subject) => {
+        if (globMatch(pattern, subject)) expect(subject.startsWith(literalPrefix(pattern))).toBe(true);
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -365,3 +365,22 @@ describe('SlabStore churn', () => {
     expect(worst).toBeGreaterThan(1); // sanity: the bound is not trivially met
   });
 });
+
+describe('64 MiB segments (the keyspace store)', () => {
+  test('payloads near and past the 3-byte length (2 MiB) read back whole: larger ones get their own buffer', () => {
+    const store = new SlabStore({ segmentShift: 26 });
+    expect(store.largeAbove).toBeLessThan(1 << 21);
+    const sizes = [store.largeAbove - 1, store.largeAbove, store.largeAbove + 1, 5 * 1024 * 1024 + 3, 300];
+    const refs = sizes.map((size, owner) => {
+      const ref = store.alloc(size, owner);
+      store.writeString(ref, 0, String.fromCharCode(97 + owner).repeat(size));
+      return ref;
+    });
+    sizes.forEach((size, owner) => {
+      expect(store.lengthOf(refs[owner]!)).toBe(size);
+      expect(store.ownerOf(refs[owner]!)).toBe(owner);
+      expect(store.readString(refs[owner]!, 0, size)).toBe(String.fromCharCode(97 + owner).repeat(size));
+    });
+    expect(store.largeCount).toBe(2);
+  });
+});

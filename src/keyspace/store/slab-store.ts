@@ -89,6 +89,8 @@ const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, opti
 
 /** The owner word of a freed record. Owners are 0 .. 2^31-1. */
 const DEAD = -1;
+/** Segments up to this size keep one empty spare (see emptied()). */
+const MAX_SPARE_SEGMENT = 4 << 20;
 /** The largest header: owner word and a 3-byte length. */
 const MAX_HEADER = 7;
 /**
@@ -152,14 +154,20 @@ export class SlabStore {
   segmentBytes = 0;
   /** Live records. */
   recordCount = 0;
+  /**
+   * ArrayBuffer bytes dropped (segments released, large records freed) since the owner
+   * last reset it: garbage only a GC gives back to the OS.
+   */
+  releasedBytes = 0;
 
   constructor(options: SlabStoreOptions = {}) {
     const shift = options.segmentShift ?? 20;
-    if (!Number.isInteger(shift) || shift < 8 || shift > 22) throw new RangeError('segmentShift must be an integer in 8..22');
+    if (!Number.isInteger(shift) || shift < 8 || shift > 26) throw new RangeError('segmentShift must be an integer in 8..26');
     const below = options.compactBelow ?? 0.5;
     if (!(below >= 0 && below <= 1)) throw new RangeError('compactBelow must be in 0..1');
     this.segmentSize = 1 << shift;
-    this.largeAbove = (this.segmentSize >> 2) - MAX_HEADER;
+    // A quarter of a segment, and never more than the 3-byte length can say (2 MiB).
+    this.largeAbove = Math.min(this.segmentSize >> 2, 1 << 21) - MAX_HEADER;
     this.wordShift = shift - 2;
     this.wordMask = (1 << this.wordShift) - 1;
     this.maxSlots = 2 ** (33 - shift);
@@ -220,6 +228,7 @@ export class SlabStore {
       this.largeViews[slot] = NO_VIEW;
       this.largeFree.push(slot);
       this.segmentBytes -= view.length;
+      this.releasedBytes += view.length;
       this.liveBytes -= view.length;
       this.recordCount--;
       return;
@@ -477,14 +486,18 @@ export class SlabStore {
         this.spareView = NO_VIEW;
         this.spareWords = NO_WORDS;
         this.segmentBytes -= this.segmentSize;
+        this.releasedBytes += this.segmentSize;
       }
       return;
     }
-    if (this.spareView === NO_VIEW && !(this.head >= 0 && this.live[this.head] === 0)) {
+    // A spare of a large segment would keep up to its size resident for nothing: only
+    // small segments keep one.
+    if (this.spareView === NO_VIEW && this.segmentSize <= MAX_SPARE_SEGMENT && !(this.head >= 0 && this.live[this.head] === 0)) {
       this.spareView = this.views[slot]!;
       this.spareWords = this.words[slot]!;
     } else {
       this.segmentBytes -= this.segmentSize;
+      this.releasedBytes += this.segmentSize;
     }
     this.views[slot] = NO_VIEW;
     this.words[slot] = NO_WORDS;
