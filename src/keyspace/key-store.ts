@@ -58,14 +58,18 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   private nextId = 0;
   readonly table: KeyTable<string>;
   /**
-   * 64 MiB segments: above glibc's largest dynamic mmap threshold (32 MiB on 64-bit), so
-   * every segment is its own mmap and goes back to the OS when it is released. With
-   * 1 MiB segments, the first segment freed raised the threshold past their size and
-   * later ones came from malloc's heap, which kept them resident: RSS stayed at 459 MB
-   * after a FLUSHALL of 600 MB and a GC (test/integration/reclaim.test.ts). A fresh
-   * segment's pages are only touched as records fill it.
+   * 1 MiB segments carved from 64 MiB arenas. An arena is above glibc's largest dynamic
+   * mmap threshold (32 MiB on 64-bit), so it is its own mmap and goes back to the OS
+   * when it is dropped: with one 1 MiB buffer per segment, the first segment freed
+   * raised the threshold past their size, later ones came from malloc's heap, which
+   * kept them resident (RSS stayed at 459 MB after a FLUSHALL of 600 MB and a GC,
+   * test/integration/reclaim.test.ts). Segments stay small because a segment is what
+   * compaction empties and reuses: with 64 MiB segments, 1 KB values at maxmemory
+   * 100mb peaked at 328 MB RSS against 220 MB with 1 MiB ones
+   * (test/integration/memory-bound.test.ts). A fresh region's pages are only touched as
+   * records fill it.
    */
-  readonly slab = new SlabStore({ segmentShift: 26, compactBelow: 0.7 });
+  readonly slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7 });
 
   // The database's figures about these keys (they move with the keys on SWAPDB).
   /** Keys with a deadline, and the sum of their deadlines (INFO avg_ttl). */
@@ -378,9 +382,9 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return this.deadline.length * 25 + this.table.bytes + slab.liveBytes + 8 * slab.recordCount;
   }
 
-  /** ArrayBuffer bytes the slab holds, freed space included (fragmentation = slabBytes / live). */
+  /** ArrayBuffer bytes the slab holds: arenas (regions in use or not) and large records. */
   get slabBytes(): number {
-    return this.slab.segmentBytes;
+    return this.slab.bufferBytes;
   }
 
   /** Creates the field wheel with the first hash field TTL. */

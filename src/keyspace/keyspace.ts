@@ -151,6 +151,13 @@ export class Keyspace implements DatabaseEvents {
     return n;
   }
 
+  /** Bytes of the stores' large records in mapped buffers (external memory that is not in Node's arrayBuffers). */
+  get mappedBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.store.slab.mappedBytes;
+    return n;
+  }
+
   /** ArrayBuffer bytes the databases let go since the last GC (Database.garbageBytes). */
   get garbageBytes(): number {
     let n = 0;

@@ -193,7 +193,7 @@ export class Memory implements MemoryContext {
    * clients' buffers), minus what is not counted.
    */
   private liveNow(): number {
-    return liveMemory() + this.keyspace.heldBytes - this.uncounted();
+    return liveMemory() - this.keyspace.mappedBytes + this.keyspace.heldBytes - this.uncounted();
   }
 
   /** A lapse-initiated GC ran: calibrate again at the next cron tick (see cron()). */
@@ -437,7 +437,7 @@ export class Memory implements MemoryContext {
   private reclaimProbe() {
     return {
       live: () => this.liveAtGc + this.keyspace.datasetBytes - this.datasetAtGc,
-      inUse: () => liveMemory() + this.keyspace.heldBytes + this.keyspace.garbageBytes,
+      inUse: () => liveMemory() - this.keyspace.mappedBytes + this.keyspace.heldBytes + this.keyspace.garbageBytes,
       // The clients' buffers are held, but no GC gives them back.
       // The live stores' segments are held too, but a GC gives back only what dropped
       // stores (FLUSHALL) and released segments left: they count at their live bytes.

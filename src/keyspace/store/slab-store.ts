@@ -59,6 +59,21 @@ export interface Relocator {
 export interface SlabStoreOptions {
   /** log2 of the segment size, 8..22 (256 B .. 4 MiB); default 20 (1 MiB). */
   segmentShift?: number;
+  /**
+   * Segments carved from shared ArrayBuffers ("arenas") of this many segments each,
+   * instead of one ArrayBuffer per segment; 0 (default): one buffer per segment. A
+   * released segment's region is reused by the next segment opened (the fullest arena's
+   * first), and an arena is dropped when none of its regions is in use. See KeyStore
+   * for why (glibc keeps freed 1 MiB buffers resident; 64 MiB arenas are mmap'd).
+   */
+  arenaSegments?: number;
+  /**
+   * Large records in mapped (resizable) ArrayBuffers, which V8 maps and unmaps itself,
+   * whatever mappedBuffers says of segments: glibc would keep freed ones of a few MiB
+   * resident (its raised mmap threshold). They are copied in bulk (native calls), where
+   * mapped buffers cost nothing more.
+   */
+  mappedLarge?: boolean;
   /** compact() evacuates segments whose live bytes are under this fraction of their size; default 0.5. */
   compactBelow?: number;
   /**
@@ -136,6 +151,17 @@ export class SlabStore {
   private freeSlots: number[] = [];
   private head = -1;
   private spareView: Latin1Buffer = NO_VIEW;
+  // Arenas (arenaSegments > 0): each segment slot's arena and region; per arena its
+  // buffer (null once dropped), its free regions and how many are in use.
+  private readonly arenaSegments: number;
+  private readonly mappedLarge: boolean;
+  /** Bytes of large records in mapped buffers (V8 counts them in external memory, Node not in arrayBuffers). */
+  mappedBytes = 0;
+  private slotArena: number[] = [];
+  private slotRegion: number[] = [];
+  private arenas: (ArrayBuffer | null)[] = [];
+  private arenaFree: number[][] = [];
+  private arenaUsed: number[] = [];
   private spareWords: Int32Array = NO_WORDS;
 
   // Large records, by large slot.
@@ -154,6 +180,8 @@ export class SlabStore {
   segmentBytes = 0;
   /** Live records. */
   recordCount = 0;
+  /** ArrayBuffer bytes of the arenas held (0 without arenas): what the store holds outside the heap, segments in use or not. */
+  arenaBytes = 0;
   /**
    * ArrayBuffer bytes dropped (segments released, large records freed) since the owner
    * last reset it: garbage only a GC gives back to the OS.
@@ -173,6 +201,8 @@ export class SlabStore {
     this.maxSlots = 2 ** (33 - shift);
     this.compactLimit = Math.floor(below * this.segmentSize);
     this.mapped = options.mappedBuffers ?? false;
+    this.arenaSegments = options.arenaSegments ?? 0;
+    this.mappedLarge = options.mappedLarge ?? false;
   }
 
   /** live / held: 0 when nothing is live. */
@@ -183,6 +213,16 @@ export class SlabStore {
   /** Segments held (the spare included), for statistics. */
   get segmentCount(): number {
     return this.views.length - this.freeSlots.length + (this.spareView === NO_VIEW ? 0 : 1);
+  }
+
+  /**
+   * ArrayBuffer bytes the store holds: segments (with arenas: whole arenas, regions in
+   * use or not) and large records. What a GC cannot give back while the store lives.
+   */
+  get bufferBytes(): number {
+    if (this.arenaSegments === 0) return this.segmentBytes;
+    const segments = (this.views.length - this.freeSlots.length) * this.segmentSize;
+    return this.arenaBytes + this.segmentBytes - segments;
   }
 
   /** Large records held. */
@@ -227,6 +267,7 @@ export class SlabStore {
       if (view === NO_VIEW) throw new Error('SlabStore: free of a freed record');
       this.largeViews[slot] = NO_VIEW;
       this.largeFree.push(slot);
+      if (this.mappedLarge && !this.mapped) this.mappedBytes -= view.length;
       this.segmentBytes -= view.length;
       this.releasedBytes += view.length;
       this.liveBytes -= view.length;
@@ -406,6 +447,14 @@ export class SlabStore {
     this.liveBytes = 0;
     this.segmentBytes = 0;
     this.recordCount = 0;
+    this.releasedBytes += this.arenaBytes;
+    this.arenaBytes = 0;
+    this.mappedBytes = 0;
+    this.slotArena = [];
+    this.slotRegion = [];
+    this.arenas = [];
+    this.arenaFree = [];
+    this.arenaUsed = [];
   }
 
   private payloadLength(view: Uint8Array, p: number): number {
@@ -422,7 +471,10 @@ export class SlabStore {
   }
 
   private allocLarge(size: number, owner: number): number {
-    const view = Buffer.from(this.newBuffer(size), 0, size) as Latin1Buffer;
+    const mapped = this.mappedLarge && !this.mapped;
+    const buffer = mapped ? new ResizableArrayBuffer(size, { maxByteLength: size }) : this.newBuffer(size);
+    if (mapped) this.mappedBytes += size;
+    const view = Buffer.from(buffer, 0, size) as Latin1Buffer;
     const slot = this.largeFree.length > 0 ? this.largeFree.pop()! : this.largeViews.length;
     if (slot === this.largeViews.length) {
       this.largeViews.push(view);
@@ -441,7 +493,18 @@ export class SlabStore {
   private openHead(): number {
     let view = this.spareView;
     let words = this.spareWords;
-    if (view === NO_VIEW) {
+    let arena = -1;
+    let region = -1;
+    if (this.arenaSegments > 0) {
+      arena = this.arenaWithRoom();
+      region = this.arenaFree[arena]!.pop()!;
+      this.arenaUsed[arena]++;
+      const buffer = this.arenas[arena]!;
+      const offset = region * this.segmentSize;
+      view = Buffer.from(buffer, offset, this.segmentSize) as Latin1Buffer;
+      words = new Int32Array(buffer, offset, this.segmentSize >> 2);
+      this.segmentBytes += this.segmentSize;
+    } else if (view === NO_VIEW) {
       const buffer = this.newBuffer(this.segmentSize);
       view = Buffer.from(buffer, 0, this.segmentSize) as Latin1Buffer;
       words = new Int32Array(buffer, 0, this.segmentSize >> 2);
@@ -457,6 +520,8 @@ export class SlabStore {
       this.words[slot] = words;
       this.live[slot] = 0;
       this.ends[slot] = 0;
+      this.slotArena[slot] = arena;
+      this.slotRegion[slot] = region;
     } else {
       slot = this.views.length;
       if (slot >= this.maxSlots) {
@@ -468,9 +533,59 @@ export class SlabStore {
       this.words.push(words);
       this.live.push(0);
       this.ends.push(0);
+      this.slotArena.push(arena);
+      this.slotRegion.push(region);
     }
     this.head = slot;
     return slot;
+  }
+
+  /** The arena a new segment goes in: the fullest with a free region, else a new one. */
+  private arenaWithRoom(): number {
+    let best = -1;
+    let bestFree = Infinity;
+    let vacant = -1;
+    const free = this.arenaFree;
+    for (let a = 0; a < free.length; a++) {
+      if (this.arenas[a] === null) {
+        vacant = a;
+        continue;
+      }
+      const n = free[a]!.length;
+      if (n > 0 && n < bestFree) {
+        best = a;
+        bestFree = n;
+      }
+    }
+    if (best >= 0) return best;
+    const regions: number[] = [];
+    for (let r = this.arenaSegments - 1; r >= 0; r--) regions.push(r);
+    const buffer = this.newBuffer(this.arenaSegments * this.segmentSize);
+    this.arenaBytes += buffer.byteLength;
+    if (vacant >= 0) {
+      this.arenas[vacant] = buffer;
+      this.arenaFree[vacant] = regions;
+      this.arenaUsed[vacant] = 0;
+      return vacant;
+    }
+    this.arenas.push(buffer);
+    this.arenaFree.push(regions);
+    this.arenaUsed.push(0);
+    return this.arenas.length - 1;
+  }
+
+  /** A segment's region goes back to its arena, which is dropped when none of its regions is in use. */
+  private releaseRegion(slot: number): void {
+    const arena = this.slotArena[slot]!;
+    this.arenaFree[arena]!.push(this.slotRegion[slot]!);
+    this.slotArena[slot] = -1;
+    this.slotRegion[slot] = -1;
+    if (--this.arenaUsed[arena]! > 0) return;
+    const bytes = this.arenas[arena]!.byteLength;
+    this.arenas[arena] = null;
+    this.arenaFree[arena] = [];
+    this.arenaBytes -= bytes;
+    this.releasedBytes += bytes;
   }
 
   /**
@@ -490,9 +605,13 @@ export class SlabStore {
       }
       return;
     }
-    // A spare of a large segment would keep up to its size resident for nothing: only
-    // small segments keep one.
-    if (this.spareView === NO_VIEW && this.segmentSize <= MAX_SPARE_SEGMENT && !(this.head >= 0 && this.live[this.head] === 0)) {
+    if (this.arenaSegments > 0) {
+      // Its region is reused by the next segment (no spare needed).
+      this.segmentBytes -= this.segmentSize;
+      this.releaseRegion(slot);
+    } else if (this.spareView === NO_VIEW && this.segmentSize <= MAX_SPARE_SEGMENT && !(this.head >= 0 && this.live[this.head] === 0)) {
+      // A spare of a large segment would keep up to its size resident for nothing: only
+      // small segments keep one.
       this.spareView = this.views[slot]!;
       this.spareWords = this.words[slot]!;
     } else {
