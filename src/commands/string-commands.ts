@@ -64,8 +64,16 @@ function replyGet(c: Client, key: string): boolean {
   const entry = readString(c, key);
   if (entry === null) return false;
   if (entry === undefined) c.reply.nullBulk();
-  else c.reply.bulk(c.db.stringOf(entry));
+  else replyStored(c, entry);
   return true;
+}
+
+/** Replies with a stored string value, copying its bytes from the store (no string is made). */
+function replyStored(c: Client, entry: StringEntry): void {
+  const db = c.db;
+  const bytes = db.stringView(entry);
+  const store = db.store;
+  c.reply.bulkBytes(bytes, store.viewStart, store.viewEnd);
 }
 
 /** A string value must fit in proto-max-bulk-len (APPEND, SETRANGE). */
@@ -341,8 +349,8 @@ function mget(c: Client, argv: string[]): void {
   reply.arrayHeader(argv.length - 1);
   for (let j = 1; j < argv.length; j++) {
     const entry = db.read(argv[j]!);
-    if (entry === undefined || !c.db.isString(entry)) reply.nullBulk();
-    else reply.bulk(c.db.stringOf(entry));
+    if (entry === undefined || !db.isString(entry)) reply.nullBulk();
+    else replyStored(c, entry);
   }
 }
 

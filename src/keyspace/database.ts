@@ -233,6 +233,15 @@ export class Database {
     return this.store.stringOf(entry);
   }
 
+  /**
+   * The bytes of the string an entry holds (isString), for a reply that copies them
+   * without making a string: they lie in [store.viewStart, store.viewEnd) of the
+   * returned array, valid until the database changes.
+   */
+  stringView(entry: Entry): Uint8Array {
+    return this.store.stringView(entry);
+  }
+
   /** Length in bytes of the string an entry holds (isString). */
   stringLength(entry: Entry): number {
     return this.store.stringLength(entry);

@@ -242,6 +242,23 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return this.slab.readString(ref, this.valueStart(ref), this.slab.lengthOf(ref));
   }
 
+  /**
+   * Where the string value of a live id of KIND_STRING lies: returns the bytes holding
+   * it and sets viewStart/viewEnd (fields: no call returns three numbers), valid until
+   * the store changes.
+   */
+  stringView(id: number): Uint8Array {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const offset = slab.offsetOf(ref);
+    this.viewStart = offset + this.valueStart(ref);
+    this.viewEnd = offset + slab.lengthOf(ref);
+    return slab.bytesOf(ref);
+  }
+  /** Set by stringView(). */
+  viewStart = 0;
+  viewEnd = 0;
+
   /** Length in bytes of the string value of a live id of KIND_STRING. */
   stringLength(id: number): number {
     const ref = this.ref[id]!;

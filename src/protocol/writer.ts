@@ -18,6 +18,9 @@ const MIN_FREE = 1024;
 
 export type Protocol = 2 | 3;
 
+/** bulkBytes copies at most this many bytes with a loop (a native copy has a fixed cost of ~60-100 ns). */
+const SHORT_BYTES = 32;
+
 export class ReplyWriter {
   /** The protocol of the client being served; set per client by the connection. */
   protocol: Protocol = 2;
@@ -146,6 +149,27 @@ export class ReplyWriter {
     if (len > 0) this.pos += writeLatin1(b, s, this.pos);
     b[this.pos++] = 0x0d;
     b[this.pos++] = 0x0a;
+  }
+
+  /**
+   * `$len` + bytes [start, end) of src (a string value where the keyspace stores it: no
+   * string is made for the reply). Short runs are copied by a loop, longer ones natively.
+   */
+  bulkBytes(src: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    this.ensure(len + 24);
+    const b = this.buf;
+    this.writeHeader(0x24, len);
+    let p = this.pos;
+    if (len <= SHORT_BYTES) {
+      for (let i = start; i < end; i++) b[p++] = src[i]!;
+    } else {
+      Buffer.prototype.copy.call(src, b, p, start, end);
+      p += len;
+    }
+    b[p++] = 0x0d;
+    b[p++] = 0x0a;
+    this.pos = p;
   }
 
   /** A bulk reply of a number formatted as Redis formats integers. */

@@ -674,3 +674,20 @@ describe('formatDouble17g', () => {
     expect(formatDouble17g(-0)).toBe('-0');
   });
 });
+
+describe('bulkBytes (a stored value copied from the keyspace, no string made)', () => {
+  test('writes the same bytes as bulk() of the same latin1 text, short and long, at any offset', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(20), fc.nat(20), (data, before, after) => {
+        const src = new Uint8Array(before + data.length + after);
+        src.set(data, before);
+        const a = writer();
+        a.bulkBytes(src, before, before + data.length);
+        const b = writer();
+        b.bulk(Buffer.from(data).toString('latin1'));
+        expect(bytes(a)).toBe(bytes(b));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
