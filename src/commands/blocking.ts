@@ -1,9 +1,9 @@
 import type { Database } from '../keyspace/database.js';
 import type { TypeName } from '../keyspace/values.js';
 import type { Protocol, ReplyWriter } from '../protocol/writer.js';
-import { ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT, ERR_UNBLOCKED } from './errors.js';
+import { ERR_TIMEOUT_NEGATIVE, ERR_TIMEOUT_NOT_FLOAT, ERR_TIMEOUT_NOT_INTEGER, ERR_UNBLOCKED } from './errors.js';
 import { parseLongDouble } from '../util/long-double.js';
-import { parseCDouble } from '../util/numbers.js';
+import { parseCDouble, parseI64 } from '../util/numbers.js';
 
 /**
  * Clients blocked on keys (BLPOP, BLMOVE, BZPOPMIN ...), as Redis 7.0's blocked.c keeps
@@ -89,6 +89,18 @@ export function parseTimeout(arg: string): { ms: number } | { error: string } {
   const fits = Math.abs(ms) >= 2 ** 62 && Math.abs(ms) <= 2 ** 64 ? decimalMsFits(arg) : undefined;
   if (fits === false || (fits === undefined && !(ms >= 0 && ms < 2 ** 63))) return { error: ERR_TIMEOUT_NEGATIVE };
   return { ms: fits === true ? Number.MAX_SAFE_INTEGER : ms };
+}
+
+/**
+ * A timeout in milliseconds (Redis's getTimeoutFromObjectOrReply with UNIT_MILLISECONDS:
+ * WAIT, CLIENT PAUSE): a 64-bit integer, 0 for none. Refused with Redis's texts when not
+ * an integer, or negative.
+ */
+export function parseTimeoutMs(arg: string): { ms: number } | { error: string } {
+  const ms = parseI64(arg);
+  if (ms === undefined) return { error: ERR_TIMEOUT_NOT_INTEGER };
+  if (ms < 0) return { error: ERR_TIMEOUT_NEGATIVE };
+  return { ms: Number(ms) };
 }
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;

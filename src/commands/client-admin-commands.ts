@@ -9,8 +9,6 @@ import {
   ERR_NOT_INTEGER,
   ERR_PAUSE_MODE,
   ERR_SYNTAX,
-  ERR_TIMEOUT_NEGATIVE,
-  ERR_TIMEOUT_NOT_INTEGER,
   ERR_UNBLOCK_REASON,
   errNoSuchUser,
   errSubcommandSyntax,
@@ -20,6 +18,7 @@ import { optionName } from './args.js';
 import { parseI64 } from '../util/numbers.js';
 import { cString } from '../util/c-string.js';
 import { PAUSE_ALL, PAUSE_WRITE, type PauseType } from './client-pause.js';
+import { parseTimeoutMs } from './blocking.js';
 
 /**
  * CLIENT subcommands that act on connections: KILL, UNBLOCK, PAUSE, UNPAUSE and NO-EVICT (networking.c).
@@ -241,18 +240,15 @@ function clientPause(c: Client, argv: string[]): void {
       return;
     }
   }
-  const ms = parseI64(argv[2]!);
-  if (ms === undefined) {
-    c.reply.error(ERR_TIMEOUT_NOT_INTEGER);
+  const timeout = parseTimeoutMs(argv[2]!);
+  if ('error' in timeout) {
+    c.reply.error(timeout.error);
     return;
   }
-  if (ms < 0) {
-    c.reply.error(ERR_TIMEOUT_NEGATIVE);
-    return;
-  }
+  const ms = timeout.ms;
   const now = Date.now();
   // As getTimeoutFromObjectOrReply: 0 stays 0 (a deadline already past), else from now.
-  c.server.pause.pause(type, ms === 0 ? 0 : now + Number(ms), now);
+  c.server.pause.pause(type, ms === 0 ? 0 : now + ms, now);
   c.reply.simple('OK');
 }
 

@@ -5,6 +5,7 @@ import { splitArgs } from '../util/split-args.js';
 import { clientInfoLine } from './client-info-line.js';
 import { Client, socketlessTransport } from './context.js';
 import { cmd, type CommandDefinition } from './declare.js';
+import { parseTimeoutMs } from './blocking.js';
 import {
   ERR_FILTERED_NEEDS_EOF,
   ERR_INVALID_MASTER_PORT,
@@ -17,8 +18,6 @@ import {
   ERR_RDB_ONLY_RANGE,
   ERR_SYNC_PENDING_OUTPUT,
   ERR_SYNTAX,
-  ERR_TIMEOUT_NEGATIVE,
-  ERR_TIMEOUT_NOT_INTEGER,
   rdbFilterUnsupported,
   replconfIpTooLong,
   replconfUnrecognized,
@@ -169,15 +168,12 @@ function wait(c: Client, argv: string[]): void {
     c.reply.error(ERR_NOT_INTEGER);
     return;
   }
-  const timeout = parseLong(argv[2]!);
-  if (timeout === undefined) {
-    c.reply.error(ERR_TIMEOUT_NOT_INTEGER);
+  const parsed = parseTimeoutMs(argv[2]!);
+  if ('error' in parsed) {
+    c.reply.error(parsed.error);
     return;
   }
-  if (timeout < 0) {
-    c.reply.error(ERR_TIMEOUT_NEGATIVE);
-    return;
-  }
+  const timeout = parsed.ms;
   const primary = c.server.replication;
   const offset = c.woff;
   const acked = primary.countAcks(offset);

@@ -65,6 +65,8 @@ describe('a primary without replicas', () => {
     await p.exact('WAIT', '1', 'x');                                             // exact: timeout not an integer
     await p.exact('WAIT', '1', '1.5');                                           // exact
     await p.exact('WAIT', '1', '-1');                                            // exact: negative
+    await p.exact('WAIT', '1', '99999999999999999999');                          // exact: out of range
+    await p.exact('WAIT', '1', '-0');                                            // exact: string2ll refuses -0
     await p.exact('WAIT', '1');                                                  // exact: arity
     await p.exact('SET', 'k', 'v');                                              // exact
     await p.exact('WAIT', '1', '50');                                            // exact: 0 after the timeout
