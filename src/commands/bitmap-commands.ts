@@ -159,11 +159,14 @@ function getbit(c: Client, argv: string[]): void {
   const entry = readString(c, argv[1]!);
   if (entry === null) return;
   const byte = Math.floor(offset / 8);
-  if (entry === undefined || byte >= c.db.stringOf(entry).length) {
+  const db = c.db;
+  if (entry === undefined || byte >= db.stringLength(entry)) {
     c.reply.integer(0);
     return;
   }
-  c.reply.integer((c.db.stringOf(entry).charCodeAt(byte) >> (7 - (offset % 8))) & 1);
+  // One byte read where the value is stored: no string of the whole value.
+  const bytes = db.stringView(entry);
+  c.reply.integer((bytes[db.store.viewStart + byte]! >> (7 - (offset % 8))) & 1);
 }
 
 /**

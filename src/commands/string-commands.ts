@@ -292,7 +292,7 @@ function getdel(c: Client, argv: string[]): void {
     c.reply.nullBulk();
     return;
   }
-  c.reply.bulk(c.db.stringOf(entry));
+  replyStored(c, entry);
   c.db.deleteEntry(entry);
   c.server.keyspace.notify('g', 'del', key, c.db);
   if (c.server.writeStream.active) c.propagateAs = deletionArgv(c.server.config.bool('lazyfree-lazy-user-del'), key);
@@ -320,7 +320,7 @@ function getex(c: Client, argv: string[]): void {
     when = expireTimeOrReply(c, expireArg, flags, 'getex');
     if (when < 0) return;
   }
-  c.reply.bulk(c.db.stringOf(entry));
+  replyStored(c, entry);
   const db = c.db;
   const keyspace = c.server.keyspace;
   // Never propagated as sent: as DEL (or UNLINK), PEXPIREAT or PERSIST (getexCommand).
@@ -400,9 +400,9 @@ function append(c: Client, argv: string[]): void {
     db.set(key, value, NO_DEADLINE);
     length = value.length;
   } else {
-    length = c.db.stringOf(entry).length + value.length;
+    length = db.stringLength(entry) + value.length;
     if (!checkStringLength(c, length)) return;
-    db.replaceValue(entry, c.db.stringOf(entry) + value);
+    db.replaceValue(entry, db.stringOf(entry) + value);
     // Appended to in place: a raw sds in Redis, whatever its length (OBJECT ENCODING).
     db.setStringForm(entry, StringForm.Raw);
   }
@@ -414,7 +414,7 @@ function append(c: Client, argv: string[]): void {
 function strlen(c: Client, argv: string[]): void {
   const entry = readString(c, argv[1]!);
   if (entry === null) return;
-  c.reply.integer(entry === undefined ? 0 : c.db.stringOf(entry).length);
+  c.reply.integer(entry === undefined ? 0 : c.db.stringLength(entry));
 }
 
 /**
@@ -526,16 +526,22 @@ function getrange(c: Client, argv: string[]): void {
     c.reply.bulk('');
     return;
   }
-  const value = c.db.stringOf(entry);
-  const length = value.length;
+  const db = c.db;
+  const length = db.stringLength(entry);
   // Beyond 2^53 only the sign matters from here on: the length is far smaller.
   let start = Number(startArg);
   let end = Number(endArg);
   if (start < 0) start = Math.max(0, length + start);
   if (end < 0) end = Math.max(0, length + end);
   if (end >= length) end = length - 1;
-  if (start > end || length === 0) c.reply.bulk('');
-  else c.reply.bulk(value.slice(start, end + 1));
+  if (start > end || length === 0) {
+    c.reply.bulk('');
+    return;
+  }
+  // The range copied from where the value is stored: no string of the whole value.
+  const bytes = db.stringView(entry);
+  const at = db.store.viewStart;
+  c.reply.bulkBytes(bytes, at + start, at + end + 1);
 }
 
 /**

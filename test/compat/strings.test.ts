@@ -34,6 +34,14 @@ describe('GET and SET', () => {
     await p.exact('GET', 'bin\0\r\n');                                  // exact: a prefix is another key
     await p.exact('SET', 'big', 'x'.repeat(100_000));                   // exact
     await p.exact('GET', 'big');                                        // exact
+    const longKey = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 13 + 5) & 0xff));
+    await p.exact('SET', longKey, 'short');                             // exact: a key of 300 binary bytes
+    await p.exact('SET', longKey, 'a longer value than before');        // exact: rewritten with its key
+    await p.exact('SET', longKey, '');                                  // exact: and shorter
+    await p.exact('GET', longKey);                                      // exact
+    await p.exact('SET', longKey, 'again');                             // exact
+    await p.exact('GET', longKey);                                      // exact
+    await p.exact('DEL', longKey);                                      // exact: 1
     await p.exact('SET', 'n', '12345');                                 // exact: an integer-looking value
     await p.exact('GET', 'n');                                          // exact
     await p.exact('SET', 'n', '-0');                                    // exact
@@ -635,6 +643,13 @@ describe('GETRANGE', () => {
     await p.exact('GETRANGE', 'b', '1', '2');                           // exact: binary
     await p.exact('SET', 'n', '12345');                                 // exact
     await p.exact('GETRANGE', 'n', '1', '-2');                          // exact: integer value
+    const long = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff));
+    await p.exact('SET', 'long', long);                                 // exact
+    await p.exact('GETRANGE', 'long', '17', '-40');                     // exact: a long binary range
+    await p.exact('GETRANGE', 'long', '-3', '-1');                      // exact: a short one at the end
+    await p.exact('GETBIT', 'long', '2399');                            // exact: the last bit
+    await p.exact('STRLEN', 'long');                                    // exact
+    await p.exact('GETDEL', 'long');                                    // exact: the whole value
     await p.exact('GETRANGE', 'k', 'x', '1');                           // exact: not an integer
     await p.exact('GETRANGE', 'k', '0', '1.5');                         // exact
     await p.exact('GETRANGE', 'k', '9223372036854775808', '1');         // exact
