@@ -6,7 +6,7 @@ import { optionName } from './args.js';
 import { replyHelp, type HelpEntry } from './help.js';
 import { parseI64 } from '../util/numbers.js';
 import { HashValue, type HashEncoding } from '../keyspace/hash.js';
-import { DEADLINE_BYTES, ENTRY_BYTES, valueBytes } from '../keyspace/memory-cost.js';
+import { DEADLINE_BYTES, ENTRY_BYTES } from '../keyspace/memory-cost.js';
 import type { Database, Entry } from '../keyspace/database.js';
 
 /**
@@ -18,17 +18,17 @@ import type { Database, Entry } from '../keyspace/database.js';
 const DEFAULT_SAMPLES = 5;
 
 /**
- * What a key costs in lapse: its entry (object, map and order slots), its key string,
- * its value (a hash counted field by field, shared field names at the cost of their
- * slot, a large hash estimated from `samples` fields), and its deadline's box.
- * `encoding`: its server's, whose pool says which field names are shared.
+ * What a key costs in lapse: what the database counts for it (Database.entryBytes: its
+ * columns, table slot and record, the key's and a string value's bytes, a collection's
+ * estimate), except that a hash is counted field by field (shared field names at the
+ * cost of their slot, a large hash estimated from `samples` fields). `encoding`: its
+ * server's, whose pool says which field names are shared.
  */
 export function keyMemoryUsage(db: Database, entry: Entry, samples: number, encoding: HashEncoding): number {
-  // The key and a string value are bytes in the store (no V8 string header).
-  if (db.isString(entry)) return db.entryBytes(entry);
+  const bytes = db.entryBytes(entry);
+  if (db.isString(entry)) return bytes;
   const value = db.valueOf(entry);
-  const valueCost = value instanceof HashValue ? value.measuredBytes(samples, encoding) : valueBytes(value);
-  return ENTRY_BYTES + db.keyOf(entry).length + valueCost;
+  return value instanceof HashValue ? bytes - value.estimatedBytes + value.measuredBytes(samples, encoding) : bytes;
 }
 
 /**

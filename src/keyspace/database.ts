@@ -129,13 +129,6 @@ export interface CommandTime {
   readonly activeExpire: boolean;
 }
 
-/**
- * Slab bytes the cron's maintenance step moves per call (Database.maintain): at least
- * this, more when the slab holds much more than its live records (a quarter of the
- * excess, at most COMPACT_BYTES_MAX: a few ms of copying per cron tick).
- */
-const COMPACT_BYTES_PER_STEP = 256 * 1024;
-const COMPACT_BYTES_MAX = 8 * 1024 * 1024;
 
 /**
  * A numbered database: its keys in a KeyStore (key-store.ts: an open-addressing table
@@ -492,14 +485,14 @@ export class Database {
       timer.deadline = deadline;
     }
     if (deadline < ttls.earliest) ttls.earliest = deadline;
-    const host = store.host;
-    const { wheel, ids } = store.fieldTimers((id) => {
-      const owner = host.db.store.fieldIds;
-      if (owner !== null) host.db.expireFieldTimer(owner.owner(id));
-    }, this.time.activeExpire);
+    if (store.fieldWheel === null) {
+      // The wheel moves with its store (SWAPDB): it acts on whichever database holds it.
+      store.createFieldWheel((id) => store.host.db.expireFieldTimer(store.fieldIds!.owner(id)), this.time.activeExpire);
+    }
+    const ids = store.fieldIds!;
     if (timer.timerId < 0) timer.timerId = ids.acquire(timer);
     ids.deadline[timer.timerId] = deadline;
-    wheel.schedule(timer.timerId);
+    store.fieldWheel!.schedule(timer.timerId);
     store.bytes += hash.estimatedBytes - before;
   }
 
@@ -750,9 +743,7 @@ export class Database {
    * incremental rehash.
    */
   maintain(): void {
-    const slab = this.store.slab;
-    const excess = slab.segmentBytes - 1.1 * (slab.liveBytes + 8 * slab.recordCount) - slab.segmentSize;
-    this.store.maintain(excess <= 0 ? COMPACT_BYTES_PER_STEP : Math.min(COMPACT_BYTES_MAX, Math.max(COMPACT_BYTES_PER_STEP, excess / 4)));
+    this.store.maintain();
   }
 
   /**
@@ -760,10 +751,9 @@ export class Database {
    * FLUSHDB, slab segments released): garbage a GC would give back. Resets the count.
    */
   takeGarbage(): number {
-    const slab = this.store.slab;
-    const n = this.droppedBytes + slab.releasedBytes;
+    const n = this.garbageBytes;
     this.droppedBytes = 0;
-    slab.releasedBytes = 0;
+    this.store.slab.releasedBytes = 0;
     return n;
   }
 
@@ -778,21 +768,15 @@ export class Database {
   }
 
   /**
-   * Iterates live entries (in scan order). Expired entries are reclaimed, unless
-   * `reclaim` is false (KEYS, which Redis 7.0 answers with keyIsExpired: it skips them
-   * and leaves them to the expiry cycle, so nothing is propagated). The ids are taken
-   * first, so the caller may delete what it is given.
+   * Iterates live entries in id order. Expired entries are reclaimed, unless `reclaim`
+   * is false (they are skipped and left alone). The caller may delete what it is given
+   * (a deleted id is skipped); keys it creates meanwhile may or may not be visited.
    */
   *entries(reclaim = true): IterableIterator<Entry> {
-    const ids: number[] = [];
-    const table = this.store.table;
-    let cursor = 0;
-    do cursor = table.scan(cursor, 1024, (id) => ids.push(id));
-    while (cursor !== 0);
     const store = this.store;
     const now = this.time.now;
     const mode = reclaim ? this.time.expiredKeys : EXPIRED_HIDDEN;
-    for (const id of ids) {
+    for (let id = 0; id < store.idLimit; id++) {
       if (store !== this.store || store.kind[id] === KIND_FREE) continue;
       if (store.deadline[id]! <= now && mode !== EXPIRED_KEPT) {
         if (mode === EXPIRED_DELETED) this.expireEntry(id, now);
@@ -872,8 +856,8 @@ export class Database {
    * Adds to `out` up to `count` live entries picked at random (with a deadline only, if
    * volatileOnly), for eviction's sampling: Redis's dictGetSomeKeys, with at most count*10
    * random probes. Entries may repeat. When probes find no entry with a deadline although
-   * some exist (few among many keys), a scan from a random position finds them, as Redis
-   * samples its expires dict.
+   * some exist (few among many keys), a walk of the ids from a random one finds them, as
+   * Redis samples its expires dict.
    */
   sample(count: number, volatileOnly: boolean, out: Entry[]): void {
     const store = this.store;
@@ -889,30 +873,20 @@ export class Database {
       out.push(id);
     }
     if (out.length > start || !volatileOnly) return;
-    const from = Math.floor(Math.random() * 0x100000000);
-    let cursor = from;
-    let wrapped = false;
-    const found = this.scanned;
-    found.length = 0;
-    while (out.length - start < count) {
-      cursor = store.table.scan(cursor, count, (id) => found.push(id));
-      for (const id of found) {
-        const deadline = store.deadline[id]!;
-        if (deadline !== NO_DEADLINE && deadline > now && out.length - start < count) out.push(id);
-      }
-      found.length = 0;
-      if (cursor === 0) {
-        if (wrapped) break;
-        wrapped = true;
-      }
-      if (wrapped && cursor >= from) break;
+    const limit = store.idLimit;
+    const from = Math.floor(Math.random() * limit);
+    for (let i = 0; i < limit && out.length - start < count; i++) {
+      const id = (from + i) % limit;
+      const deadline = store.deadline[id]!;
+      if (store.kind[id] !== KIND_FREE && deadline !== NO_DEADLINE && deadline > now) out.push(id);
     }
   }
 
   /** Whether every key is past its deadline (a replica's RANDOMKEY, which must not loop for ever over hidden keys). */
   private liveKeysNone(): boolean {
+    const store = this.store;
     const now = this.time.now;
-    for (const id of this.entries(false)) if (this.store.deadline[id]! > now) return false;
+    for (let id = 0; id < store.idLimit; id++) if (store.kind[id] !== KIND_FREE && store.deadline[id]! > now) return false;
     return true;
   }
 

@@ -26,7 +26,7 @@ export class Evictor {
   /** The pool, ascending by score, filled from index 0; empty slots are at the end. */
   private readonly scores = new Float64Array(POOL_SIZE);
   /** The candidates' keys (as Redis's pool keeps key names: an entry id may be reused once its key is gone). */
-  private readonly entries: (string | null)[] = new Array<string | null>(POOL_SIZE).fill(null);
+  private readonly keys: (string | null)[] = new Array<string | null>(POOL_SIZE).fill(null);
   private readonly owners: (Database | null)[] = new Array<Database | null>(POOL_SIZE).fill(null);
   private readonly sampled: Entry[] = [];
   /** The database a random policy looks at next (Redis's static next_db). */
@@ -52,10 +52,10 @@ export class Evictor {
       // The best candidate is the rightmost; one that was deleted or replaced since it
       // was sampled is a ghost and is dropped.
       for (let k = POOL_SIZE - 1; k >= 0; k--) {
-        const key = this.entries[k];
+        const key = this.keys[k];
         if (key === null) continue;
         const db = this.owners[k]!;
-        this.entries[k] = null;
+        this.keys[k] = null;
         this.owners[k] = null;
         const entry = db.peek(key);
         if (entry !== undefined && db.deadlineOf(entry) > this.keyspace.now) {
@@ -68,7 +68,7 @@ export class Evictor {
 
   /** Forgets the candidates (FLUSHALL, or a policy change that makes their scores meaningless). */
   clear(): void {
-    this.entries.fill(null);
+    this.keys.fill(null);
     this.owners.fill(null);
   }
 
@@ -111,18 +111,18 @@ export class Evictor {
 
   private insert(score: number, entry: Entry, db: Database): void {
     const scores = this.scores;
-    const entries = this.entries;
+    const keys = this.keys;
     const owners = this.owners;
     let k = 0;
-    while (k < POOL_SIZE && entries[k] !== null && scores[k]! < score) k++;
-    if (k === 0 && entries[POOL_SIZE - 1] !== null) return; // worse than every candidate of a full pool
-    if (k < POOL_SIZE && entries[k] === null) {
+    while (k < POOL_SIZE && keys[k] !== null && scores[k]! < score) k++;
+    if (k === 0 && keys[POOL_SIZE - 1] !== null) return; // worse than every candidate of a full pool
+    if (k < POOL_SIZE && keys[k] === null) {
       // An empty slot: take it.
-    } else if (entries[POOL_SIZE - 1] === null) {
+    } else if (keys[POOL_SIZE - 1] === null) {
       // Room at the end: shift right from k.
       for (let j = POOL_SIZE - 1; j > k; j--) {
         scores[j] = scores[j - 1]!;
-        entries[j] = entries[j - 1]!;
+        keys[j] = keys[j - 1]!;
         owners[j] = owners[j - 1]!;
       }
     } else {
@@ -130,12 +130,12 @@ export class Evictor {
       k--;
       for (let j = 0; j < k; j++) {
         scores[j] = scores[j + 1]!;
-        entries[j] = entries[j + 1]!;
+        keys[j] = keys[j + 1]!;
         owners[j] = owners[j + 1]!;
       }
     }
     scores[k] = score;
-    entries[k] = db.keyOf(entry);
+    keys[k] = db.keyOf(entry);
     owners[k] = db;
   }
 }

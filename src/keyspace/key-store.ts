@@ -37,6 +37,11 @@ export const KIND_STRING = 1;
 export const KIND_OBJECT = 2;
 
 const INITIAL_IDS = 64;
+/** Bytes of columns per id: deadline 8, wheel links 8, access 4, ref 4, kind 1. */
+const COLUMN_BYTES = 25;
+/** Slab bytes the cron's maintenance step moves per call at least, and at most (maintain()). */
+const COMPACT_BYTES_PER_STEP = 256 * 1024;
+const COMPACT_BYTES_MAX = 8 * 1024 * 1024;
 
 
 export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, Relocator {
@@ -110,34 +115,28 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return this.table.size;
   }
 
-  /** The hash of a key in this store's table. */
-  hashOf(key: string): number {
-    return hashString(this.seed, key);
-  }
-
-  /** The id holding key, or -1. */
+  /**
+   * The id holding key, or -1. Remembers the key and its hash: a SET of a new key looks
+   * it up, then creates it, and create() does not hash it a second time.
+   */
   find(key: string): number {
-    return this.table.find(hashString(this.seed, key), key);
+    const hash = hashString(this.seed, key);
+    this.foundKey = key;
+    this.foundHash = hash;
+    return this.table.find(hash, key);
   }
+  private foundKey = '';
+  private foundHash = 0;
 
   /** KeyMatcher: whether id holds key. */
   matches(id: number, key: string): boolean {
     const slab = this.slab;
     const ref = this.ref[id]!;
-    const bytes = slab.bytesOf(ref);
-    let p = slab.offsetOf(ref);
-    let length = bytes[p++]!;
-    if (length >= 0x80) {
-      length &= 0x7f;
-      let shift = 7;
-      let b: number;
-      do {
-        b = bytes[p++]!;
-        length += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b >= 0x80);
-    }
-    return length === key.length && keyEqualsBytes(key, bytes, p, p + length);
+    const valueAt = this.valueStart(ref);
+    const keyAt = this.keyAt;
+    if (valueAt - keyAt !== key.length) return false;
+    const p = slab.offsetOf(ref);
+    return keyEqualsBytes(key, slab.bytesOf(ref), p + keyAt, p + valueAt);
   }
 
   /** Relocator: the slab moved id's record. */
@@ -157,41 +156,41 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     if (!isString) this.objects.set(id, value);
     this.access[id] = access;
     this.deadline[id] = Infinity;
-    this.table.insert(hashString(this.seed, key), id);
+    this.table.insert(key === this.foundKey ? this.foundHash : hashString(this.seed, key), id);
     return id;
   }
 
   /** Replaces the value of a live id (its key stays). */
   replace(id: number, value: string | ValueObject): void {
-    if (typeof value === 'string') {
-      const slab = this.slab;
-      const ref = this.ref[id]!;
-      const valueAt = this.valueStart(ref);
-      const oldLength = slab.lengthOf(ref) - valueAt;
-      if (oldLength === value.length) {
-        // Same size (a session saved again): written in place.
-        slab.writeString(ref, valueAt, value);
-      } else {
-        const key = slab.readString(ref, this.keyAt, valueAt);
-        this.ref[id] = this.writeRecord(id, key, value);
-        slab.free(ref);
-      }
+    const isString = typeof value === 'string';
+    if (isString || this.kind[id] === KIND_STRING) this.rewriteValue(id, isString ? value : '');
+    if (isString) {
       if (this.kind[id] === KIND_OBJECT) this.objects.delete(id);
       this.kind[id] = KIND_STRING;
+    } else {
+      this.kind[id] = KIND_OBJECT;
+      this.objects.set(id, value);
+    }
+  }
+
+  /**
+   * Makes the record of id hold `value` after its key: in place when the size is the
+   * same (a session saved again), else a new record with the key's bytes copied over.
+   */
+  private rewriteValue(id: number, value: string): void {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const valueAt = this.valueStart(ref);
+    if (slab.lengthOf(ref) - valueAt === value.length) {
+      if (value.length > 0) slab.writeString(ref, valueAt, value);
       return;
     }
-    if (this.kind[id] === KIND_STRING) {
-      const slab = this.slab;
-      const ref = this.ref[id]!;
-      const valueAt = this.valueStart(ref);
-      if (slab.lengthOf(ref) !== valueAt) {
-        const key = slab.readString(ref, this.keyAt, valueAt);
-        this.ref[id] = this.writeRecord(id, key, '');
-        slab.free(ref);
-      }
-      this.kind[id] = KIND_OBJECT;
-    }
-    this.objects.set(id, value);
+    const moved = slab.alloc(valueAt + value.length, id);
+    // The header and key, byte for byte: no string is made of the key.
+    slab.copyTo(ref, 0, valueAt, slab.bytesOf(moved), slab.offsetOf(moved));
+    if (value.length > 0) slab.writeString(moved, valueAt, value);
+    slab.free(ref);
+    this.ref[id] = moved;
   }
 
   /** Removes a live id: its record, its table slot, its value. The caller cancels its timer first. */
@@ -299,10 +298,22 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     if (n > this.deadline.length) this.grow(n);
   }
 
-  /** Compacts the slab and advances the table's rehash a bounded step (the server's cron). */
-  maintain(compactBytes: number): void {
-    this.slab.compact(compactBytes, this);
+  /**
+   * The cron's housekeeping: moves records out of sparse slab segments so their regions
+   * are reused or released (at least COMPACT_BYTES_PER_STEP, more while the slab holds
+   * much more than its live records: a quarter of the excess, at most COMPACT_BYTES_MAX,
+   * a few ms of copying), and advances the table's incremental rehash.
+   */
+  maintain(): void {
+    const slab = this.slab;
+    const excess = slab.segmentBytes - 1.1 * this.recordBytes() - slab.segmentSize;
+    slab.compact(excess <= 0 ? COMPACT_BYTES_PER_STEP : Math.min(COMPACT_BYTES_MAX, Math.max(COMPACT_BYTES_PER_STEP, excess / 4)), this);
     this.table.rehashStep(256);
+  }
+
+  /** Bytes of the live records: payload plus an 8-byte header and padding each (on average). */
+  private recordBytes(): number {
+    return this.slab.liveBytes + 8 * this.slab.recordCount;
   }
 
   /** Stops the wheels' timers (the store is dropped or the server closes). */
@@ -395,8 +406,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
    * count its allocator's fragmentation (see slabBytes for that).
    */
   get heldBytes(): number {
-    const slab = this.slab;
-    return this.deadline.length * 25 + this.table.bytes + slab.liveBytes + 8 * slab.recordCount;
+    return this.deadline.length * COLUMN_BYTES + this.table.bytes + this.recordBytes();
   }
 
   /** ArrayBuffer bytes the slab holds: arenas (regions in use or not) and large records. */
@@ -404,14 +414,11 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return this.slab.bufferBytes;
   }
 
-  /** Creates the field wheel with the first hash field TTL. */
-  fieldTimers(fire: (id: number) => void, activeExpire: boolean): { wheel: TimerWheel; ids: TimerIds<FieldTimer> } {
-    if (this.fieldWheel === null) {
-      const ids = (this.fieldIds = new TimerIds<FieldTimer>());
-      this.fieldWheel = new TimerWheel(this.clock, fire, ids, this.wheelOptions);
-      if (!activeExpire) this.fieldWheel.pause();
-    }
-    return { wheel: this.fieldWheel, ids: this.fieldIds! };
+  /** Creates the field wheel, with the first hash field TTL; `fire` gets a FieldTimer's id. */
+  createFieldWheel(fire: (id: number) => void, activeExpire: boolean): void {
+    const ids = (this.fieldIds = new TimerIds<FieldTimer>());
+    this.fieldWheel = new TimerWheel(this.clock, fire, ids, this.wheelOptions);
+    if (!activeExpire) this.fieldWheel.pause();
   }
 }
 

@@ -50,6 +50,14 @@ export interface KeyspaceListener {
   expireCycle?(elapsedMs: number): void;
 }
 
+/** What Keyspace's totals add up over its databases. */
+const HELD_BYTES = (db: Database): number => db.heldBytes;
+const MAPPED_BYTES = (db: Database): number => db.store.slab.mappedBytes;
+const GARBAGE_BYTES = (db: Database): number => db.garbageBytes;
+const SLAB_BYTES = (db: Database): number => db.store.slabBytes;
+const DATASET_BYTES = (db: Database): number => db.memory;
+const KEY_COUNT = (db: Database): number => db.size;
+
 /**
  * All numbered databases, the command time they share, and keyspace statistics.
  * Knows nothing of RESP or clients.
@@ -146,23 +154,17 @@ export class Keyspace implements DatabaseEvents {
    * segments): part of the live memory a GC cannot give back.
    */
   get heldBytes(): number {
-    let n = 0;
-    for (const db of this.dbs) n += db.heldBytes;
-    return n;
+    return this.sum(HELD_BYTES);
   }
 
   /** Bytes of the stores' large records in mapped buffers (external memory that is not in Node's arrayBuffers). */
   get mappedBytes(): number {
-    let n = 0;
-    for (const db of this.dbs) n += db.store.slab.mappedBytes;
-    return n;
+    return this.sum(MAPPED_BYTES);
   }
 
   /** ArrayBuffer bytes the databases let go since the last GC (Database.garbageBytes). */
   get garbageBytes(): number {
-    let n = 0;
-    for (const db of this.dbs) n += db.garbageBytes;
-    return n;
+    return this.sum(GARBAGE_BYTES);
   }
 
   /** After a full GC: what the databases let go is gone. */
@@ -172,22 +174,22 @@ export class Keyspace implements DatabaseEvents {
 
   /** ArrayBuffer bytes the stores' slabs hold (freed space and untouched segment pages included). */
   get slabBytes(): number {
-    let n = 0;
-    for (const db of this.dbs) n += db.store.slabBytes;
-    return n;
+    return this.sum(SLAB_BYTES);
   }
 
   /** Estimated bytes of every key and value (memory-cost.ts). */
   get datasetBytes(): number {
-    let n = 0;
-    for (const db of this.dbs) n += db.memory;
-    return n;
+    return this.sum(DATASET_BYTES);
   }
 
   /** Total number of keys in all databases. */
   get totalKeys(): number {
+    return this.sum(KEY_COUNT);
+  }
+
+  private sum(of: (db: Database) => number): number {
     let n = 0;
-    for (const db of this.dbs) n += db.size;
+    for (const db of this.dbs) n += of(db);
     return n;
   }
 

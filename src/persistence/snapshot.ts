@@ -237,10 +237,8 @@ export class BackgroundSave implements ChangeObserver {
   beforeSwap(a: Database, b: Database): void {
     for (const db of [a, b]) {
       const walk = this.walks[db.index]!;
-      if (walk.done || db.store !== walk.store) continue;
-      while (!this.walkSome(db.index, walk, Infinity, Infinity)) {
-        // Written in full before the stores change hands.
-      }
+      // Written in full before the stores change hands.
+      if (!walk.done && db.store === walk.store) this.walkSome(db.index, walk, Infinity, Infinity);
     }
   }
 
@@ -272,10 +270,10 @@ export class BackgroundSave implements ChangeObserver {
   }
 
   /**
-   * Walks on in one database until `keys` keys are written or `ms` have passed; true
-   * when its walk is complete.
+   * Walks on in one database until `keys` keys are written or the time `deadline`
+   * (performance.now()) has passed, or to its end (walk.done). Returns the keys written.
    */
-  private walkSome(index: number, walk: DbWalk, keys: number, deadline: number): boolean {
+  private walkSome(index: number, walk: DbWalk, keys: number, deadline: number): number {
     const kind = walk.store.kind;
     let written = 0;
     let id = walk.cursor;
@@ -291,11 +289,8 @@ export class BackgroundSave implements ChangeObserver {
     }
     walk.cursor = id;
     if (id >= walk.limit) walk.done = true;
-    this.keysBudget = written;
-    return walk.done;
+    return written;
   }
-  /** Keys the last walkSome wrote. */
-  private keysBudget = 0;
 
   /** Walks for up to the time budget; true when every database has been walked. */
   private step(): boolean {
@@ -305,9 +300,8 @@ export class BackgroundSave implements ChangeObserver {
     while (this.walkDb < walks.length) {
       const walk = walks[this.walkDb]!;
       if (!walk.done) {
-        const finished = this.walkSome(this.walkDb, walk, budgetKeys, deadline);
-        budgetKeys -= this.keysBudget;
-        if (!finished) return false;
+        budgetKeys -= this.walkSome(this.walkDb, walk, budgetKeys, deadline);
+        if (!walk.done) return false;
       }
       this.walkDb++;
       if (budgetKeys <= 0 || performance.now() >= deadline) return this.walkDb >= walks.length;

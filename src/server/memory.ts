@@ -193,7 +193,16 @@ export class Memory implements MemoryContext {
    * clients' buffers), minus what is not counted.
    */
   private liveNow(): number {
-    return liveMemory() - this.keyspace.mappedBytes + this.keyspace.heldBytes - this.uncounted();
+    return liveMemory() + this.storesLive() - this.uncounted();
+  }
+
+  /**
+   * What the keyspace's stores hold live outside the heap, less their mapped records,
+   * which liveMemory() already counts (V8 has them as external memory, Node not in
+   * arrayBuffers).
+   */
+  private storesLive(): number {
+    return this.keyspace.heldBytes - this.keyspace.mappedBytes;
   }
 
   /** A lapse-initiated GC ran: calibrate again at the next cron tick (see cron()). */
@@ -268,7 +277,12 @@ export class Memory implements MemoryContext {
   /** MEMORY PURGE: a full GC, then used memory re-anchored. */
   purge(): void {
     if (this.gc === null) return;
-    this.gc();
+    this.collectNow();
+  }
+
+  /** lapse's own full GC: what the stores let go is gone; calibrated now and again a tick later (see cron()). */
+  private collectNow(): void {
+    this.gc!();
     this.keyspace.garbageCollected();
     this.calibrate(true);
     this.recalibrate = true;
@@ -437,19 +451,15 @@ export class Memory implements MemoryContext {
   private reclaimProbe() {
     return {
       live: () => this.liveAtGc + this.keyspace.datasetBytes - this.datasetAtGc,
-      inUse: () => liveMemory() - this.keyspace.mappedBytes + this.keyspace.heldBytes + this.keyspace.garbageBytes,
+      inUse: () => liveMemory() + this.storesLive() + this.keyspace.garbageBytes,
       // The clients' buffers are held, but no GC gives them back.
       // The live stores' segments are held too, but a GC gives back only what dropped
       // stores (FLUSHALL) and released segments left: they count at their live bytes.
       held: () => heapHeld() - this.clients - this.keyspace.slabBytes + this.keyspace.heldBytes,
       collect: () => {
         const t = performance.now();
-        this.gc!();
-        const pause = performance.now() - t;
-        this.keyspace.garbageCollected();
-        this.calibrate(true);
-        this.recalibrate = true;
-        return pause;
+        this.collectNow();
+        return performance.now() - t;
       },
     };
   }

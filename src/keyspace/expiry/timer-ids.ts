@@ -4,8 +4,8 @@ import { UNSCHEDULED, type TimerColumns } from './timer-wheel.js';
 const INITIAL_CAPACITY = 16;
 
 /**
- * Timer ids for owners that are still objects (a database's Entry, a hash field's
- * FieldTimer): the TimerColumns of one TimerWheel, with the object each id stands for,
+ * Timer ids for owners that are objects (a hash field's FieldTimer; a key is an id of
+ * its KeyStore already, whose columns the key wheel uses): the TimerColumns of one TimerWheel, with the object each id stands for,
  * so the wheel's fire(id) finds it. An id is acquired when its owner gets a deadline and
  * released when the owner loses it or leaves; released ids are reused (last released,
  * first reused: its column slots are likely still in cache), so the columns stay as
@@ -13,7 +13,7 @@ const INITIAL_CAPACITY = 16;
  *
  * The columns grow by doubling, copied into new arrays (TimerColumns lets the owner
  * replace them between the wheel's calls and from its callbacks); they shrink back only
- * in reset() (FLUSHDB).
+ * in reset().
  *
  * Contract: release(id) only of an id the wheel does not hold (cancel it first, or from
  * inside fire(id), where the wheel has unlinked it already); write deadline[id] before
@@ -74,7 +74,7 @@ export class TimerIds<T> implements TimerColumns {
   }
 
   /**
-   * Forgets every id, back to the initial capacity (FLUSHDB, after TimerWheel.clear(),
+   * Forgets every id, back to the initial capacity (after TimerWheel.clear(),
    * which leaves the nodes it held UNSCHEDULED). Owners still holding an id must drop it.
    */
   reset(): void {
