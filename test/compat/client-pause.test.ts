@@ -356,9 +356,11 @@ describe('expiry during a pause', () => {
     await differential(async (port, t, opened) => {
       const c = await open(port, opened);
       await c.call('CONFIG', 'RESETSTAT');
-      for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, 'v', 'PX', '50');
+      // Deadlines 300 ms ahead: the 20 SETs and the PAUSE take well under that even on a
+      // loaded machine (with 50 ms, a CI run saw the first two keys expire before the pause).
+      for (let i = 0; i < 20; i++) await c.call('SET', `k${i}`, 'v', 'PX', '300');
       t.push(await reply((c.send('CLIENT', 'PAUSE', '20000', 'WRITE'), c)));
-      await sleep(400);
+      await sleep(700);
       t.push(`DBSIZE during: ${JSON.stringify((await c.call('DBSIZE')).toString('latin1'))}`);
       t.push(`expired_keys during: ${await infoField(c, 'stats', 'expired_keys')}`);
       await c.call('CLIENT', 'UNPAUSE');
