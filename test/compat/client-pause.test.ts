@@ -332,14 +332,16 @@ describe('expiry during a pause', () => {
     await differential(async (port, t, opened) => {
       const c = await open(port, opened);
       await c.call('CONFIG', 'RESETSTAT');
-      t.push(await reply((c.send('SET', 'sess', 'data', 'PX', '100'), c)));
-      t.push(await reply((c.send('CLIENT', 'PAUSE', '500', 'WRITE'), c)));
-      await sleep(250);
+      // Wide margins: the pause must be in place before the deadline, and the queries
+      // below must all run within the pause, on a loaded machine too.
+      t.push(await reply((c.send('SET', 'sess', 'data', 'PX', '200'), c)));
+      t.push(await reply((c.send('CLIENT', 'PAUSE', '1500', 'WRITE'), c)));
+      await sleep(500);
       for (const argv of [['TTL', 'sess'], ['PTTL', 'sess'], ['EXISTS', 'sess'], ['GET', 'sess'], ['DBSIZE'], ['SCAN', '0']]) {
         t.push(`${argv.join(' ')} during: ${JSON.stringify((await c.call(...argv)).toString('latin1'))}`);
       }
       t.push(`expired_keys during: ${await infoField(c, 'stats', 'expired_keys')}`);
-      await sleep(400);
+      await sleep(1200);
       // The pause is over: the key is gone for good.
       t.push(`EXISTS after: ${JSON.stringify((await c.call('EXISTS', 'sess')).toString('latin1'))}`);
       let dbsize = '';
