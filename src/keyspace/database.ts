@@ -864,16 +864,19 @@ export class Database {
     if (store.size === 0 || (volatileOnly && store.volatile === 0)) return;
     const now = this.time.now;
     const start = out.length;
+    // Ids drawn uniformly from the id space (free ones are misses): the table's randomId
+    // walks forward from a random slot, so keys after gaps were sampled more often, and
+    // volatile-ttl sometimes never saw the soonest deadline (limits.test.ts).
+    const limit = store.idLimit;
     for (let probes = count * 10; probes > 0 && out.length - start < count; probes--) {
-      const id = store.table.randomId(Math.random());
-      if (id < 0) return;
+      const id = Math.floor(Math.random() * limit);
+      if (store.kind[id] === KIND_FREE) continue;
       const deadline = store.deadline[id]!;
       if (deadline <= now) continue;
       if (volatileOnly && deadline === NO_DEADLINE) continue;
       out.push(id);
     }
     if (out.length > start || !volatileOnly) return;
-    const limit = store.idLimit;
     const from = Math.floor(Math.random() * limit);
     for (let i = 0; i < limit && out.length - start < count; i++) {
       const id = (from + i) % limit;
