@@ -8,6 +8,7 @@ import { ENTRY_BYTES } from './memory-cost.js';
 import type { StringForm } from './string-encoding.js';
 import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
 import { randomHashSeed } from './store/key-hash.js';
+import type { SharedBytes } from './store/slab-store.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
 // need the type without the database); re-exported because the database is where the
@@ -127,6 +128,8 @@ export interface CommandTime {
   readonly newAccess: number;
   /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE). */
   readonly activeExpire: boolean;
+  /** The stores' shared arena bytes, until collected. */
+  readonly sharedBytes: SharedBytes;
 }
 
 
@@ -169,7 +172,7 @@ export class Database {
   private newStore(): KeyStore<StoreHost> {
     const host: StoreHost = { db: this };
     const clock = this.clock;
-    const store = new KeyStore(host, this.seed, clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, clock.now()));
+    const store = new KeyStore(host, this.seed, clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, clock.now()), this.time.sharedBytes);
     if (!this.time.activeExpire) store.wheel.pause();
     return store;
   }

@@ -4,7 +4,7 @@ import { TimerIds } from './expiry/timer-ids.js';
 import type { FieldTimer } from './hash.js';
 import { hashBytes, hashString, keyEqualsBytes } from './store/key-hash.js';
 import { KeyTable, type KeyMatcher } from './store/key-table.js';
-import { SlabStore, type Relocator } from './store/slab-store.js';
+import { SlabStore, type Relocator, type SharedBytes } from './store/slab-store.js';
 import type { StringForm } from './string-encoding.js';
 import type { ValueObject } from './values.js';
 
@@ -74,7 +74,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
    * (test/integration/memory-bound.test.ts). A fresh region's pages are only touched as
    * records fill it.
    */
-  readonly slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7 });
+  readonly slab: SlabStore;
 
   // The database's figures about these keys (they move with the keys on SWAPDB).
   /** Keys with a deadline, and the sum of their deadlines (INFO avg_ttl). */
@@ -99,7 +99,10 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     private readonly clock: Clock,
     private readonly wheelOptions: TimerWheelOptions,
     fire: (id: number) => void,
+    /** The server's count of shared arena bytes (the arenas are shared with a snapshot's worker thread). */
+    sharedBytes: SharedBytes,
   ) {
+    this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes });
     this.deadline = new Float64Array(INITIAL_IDS).fill(Infinity);
     this.prev = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
     this.next = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
@@ -330,23 +333,14 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const slab = this.slab;
     const bytes = slab.bytesOf(ref);
     const p = slab.offsetOf(ref);
-    let length = bytes[p]!;
+    const length = bytes[p]!;
     if (length < 0x80) {
       this.keyAt = 1;
       return 1 + length;
     }
-    let n = 1;
-    length &= 0x7f;
-    let shift = 7;
-    let b: number;
-    do {
-      b = bytes[p + n]!;
-      length += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      n++;
-    } while (b >= 0x80);
-    this.keyAt = n;
-    return n + length;
+    const keyLength = recordKeyLength(bytes, p);
+    this.keyAt = lebLength(keyLength);
+    return this.keyAt + keyLength;
   }
 
   private writeRecord(id: number, key: string, value: string): number {
@@ -422,7 +416,21 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   }
 }
 
-function lebLength(n: number): number {
+/** The key's length in a record's payload starting at bytes[p] ([LEB128 key length][key][value]). */
+export function recordKeyLength(bytes: Uint8Array, p: number): number {
+  let length = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    b = bytes[p++]!;
+    length += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b >= 0x80);
+  return length;
+}
+
+/** Bytes of the LEB128 form of n. */
+export function lebLength(n: number): number {
   let bytes = 1;
   while (n >= 0x80) {
     n = Math.floor(n / 128);

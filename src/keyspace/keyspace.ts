@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { Database, EXPIRED_DELETED, EXPIRED_HIDDEN, type DatabaseEvents, type Entry, type ExpiredKeys } from './database.js';
+import { SharedBytes } from './store/slab-store.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
 import { newListEncoding } from './list.js';
@@ -76,6 +77,8 @@ export class Keyspace implements DatabaseEvents {
   lfu = false;
   /** hash-max-listpack-entries/value and the shared field names of this server's hashes. */
   readonly hashEncoding = newHashEncoding();
+  /** The databases' shared slab arenas, counted until collected (memory accounting). */
+  readonly sharedBytes = new SharedBytes();
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */
   readonly listEncoding = newListEncoding();
   /** set-max-intset-entries of this server's sets. */

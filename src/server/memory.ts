@@ -199,10 +199,11 @@ export class Memory implements MemoryContext {
   /**
    * What the keyspace's stores hold live outside the heap, less their mapped records,
    * which liveMemory() already counts (V8 has them as external memory, Node not in
-   * arrayBuffers).
+   * arrayBuffers), plus their shared arenas' bytes, which liveMemory() subtracts
+   * (Node counts them in arrayBuffers, V8 not in external memory: see SharedBytes).
    */
   private storesLive(): number {
-    return this.keyspace.heldBytes - this.keyspace.mappedBytes;
+    return this.keyspace.heldBytes - this.keyspace.mappedBytes + this.keyspace.sharedBytes.bytes;
   }
 
   /** A lapse-initiated GC ran: calibrate again at the next cron tick (see cron()). */
@@ -455,7 +456,9 @@ export class Memory implements MemoryContext {
       // The clients' buffers are held, but no GC gives them back.
       // The live stores' segments are held too, but a GC gives back only what dropped
       // stores (FLUSHALL) and released segments left: they count at their live bytes.
-      held: () => heapHeld() - this.clients - this.keyspace.slabBytes + this.keyspace.heldBytes,
+      // The shared arenas are not in V8's external memory (heapHeld): their bytes are
+      // added, live or dropped and not collected yet.
+      held: () => heapHeld() - this.clients - this.keyspace.slabBytes + this.keyspace.heldBytes + this.keyspace.sharedBytes.bytes,
       collect: () => {
         const t = performance.now();
         this.collectNow();

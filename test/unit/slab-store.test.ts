@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { SlabStore, type Relocator } from '../../src/keyspace/store/slab-store.js';
 import { rng } from '../helpers/rng.js';
+import { latin1, payload } from '../helpers/snapshot-data.js';
 
 /** What the model knows of one live record. */
 interface Held {
@@ -14,20 +15,6 @@ function recordSize(size: number): number {
   return (4 + (size < 0x80 ? 1 : size < 0x4000 ? 2 : 3) + size + 3) & ~3;
 }
 
-/** Deterministic payload bytes of `owner`, so a record read through a stale ref shows. */
-function payload(owner: number, size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  let x = (owner * 2654435761 + size) >>> 0;
-  for (let i = 0; i < size; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
-
-function latin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
-}
 
 /** The store and a model of it (owner -> ref and bytes), kept in step; checks they agree. */
 class Harness implements Relocator {

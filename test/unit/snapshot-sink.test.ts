@@ -4,8 +4,9 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ManualClock } from '../../src/keyspace/clock.js';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
-import { BackgroundSave, type SnapshotSink } from '../../src/persistence/snapshot.js';
+import { BackgroundSave } from '../../src/persistence/snapshot.js';
 import { loadSnapshot } from '../../src/persistence/load.js';
+import { memorySink } from '../helpers/snapshot-data.js';
 
 /**
  * The fork-less snapshot written to a sink other than a file (what a replica's full sync
@@ -13,26 +14,6 @@ import { loadSnapshot } from '../../src/persistence/load.js';
  * go and come during it, and a slow sink holds the walk back without losing anything.
  */
 const START = 1_700_000_000_000;
-
-/** A sink that keeps the bytes, taking its time over each write. */
-function memorySink(): SnapshotSink & { bytes(): Buffer; writes: number; committed: boolean } {
-  const chunks: Buffer[] = [];
-  return {
-    writes: 0,
-    committed: false,
-    async write(c: Buffer[]) {
-      this.writes++;
-      for (const b of c) chunks.push(Buffer.from(b));
-      await new Promise((r) => setTimeout(r, 1));
-    },
-    async commit(stillWanted: () => boolean) {
-      this.committed = stillWanted();
-      return this.committed;
-    },
-    async abort() {},
-    bytes: () => Buffer.concat(chunks),
-  };
-}
 
 /** Every string key of every database, as db:key -> value. */
 function contents(keyspace: Keyspace): Map<string, string> {
@@ -50,7 +31,7 @@ describe('a background save into another sink', () => {
     keyspace.setCommandTime(START);
     for (let i = 0; i < 400; i++) keyspace.dbs[i % 2]!.set(`k${i}`, `v${i}`);
     const before = contents(keyspace);
-    const sink = memorySink();
+    const sink = memorySink({ delayMs: 1 });
     const save = new BackgroundSave(
       keyspace,
       { dir: '', filename: '', compression: true, checksum: true, list: keyspace.listEncoding, usedMemory: 0 },

@@ -91,6 +91,78 @@ export interface SlabStoreOptions {
    * Note: process.memoryUsage().arrayBuffers does not count resizable buffers.
    */
   mappedBuffers?: boolean;
+  /**
+   * Arenas as SharedArrayBuffers (with arenaSegments > 0), so that another thread can
+   * read the segments while this one serves: beginSnapshot(). Typed arrays over them
+   * are as fast as over plain buffers (plain element loads and stores).
+   */
+  shared?: boolean;
+  /** Counts the shared arenas' bytes until they are collected (see SharedBytes); with `shared`. */
+  sharedBytes?: SharedBytes;
+}
+
+/**
+ * SharedArrayBuffer bytes allocated and not yet collected. Node counts them in
+ * process.memoryUsage().arrayBuffers but V8 not in its external memory (node 20), so a
+ * figure of "external memory less ArrayBuffers" (heap.ts liveMemory) is short by
+ * exactly these bytes: the server adds them back. A buffer counts from its allocation
+ * until V8 collects it (a FinalizationRegistry tells), as Node's count does (a worker
+ * still holding one keeps it in Node's count a little longer).
+ */
+export class SharedBytes {
+  bytes = 0;
+  private readonly registry = new FinalizationRegistry<number>((n) => {
+    this.bytes -= n;
+  });
+
+  /** A new shared buffer, counted until it is collected. */
+  allocate(size: number): SharedArrayBuffer {
+    const buffer = new SharedArrayBuffer(size);
+    this.bytes += size;
+    this.registry.register(buffer, size);
+    return buffer;
+  }
+}
+
+/**
+ * Page states of a snapshot (beginSnapshot), one Int32 per PAGE_SIZE bytes of every
+ * segment that held records when it began. The reader takes a PENDING page
+ * (PENDING -> TAKEN), copies it and marks it DONE; the store, before it writes to a
+ * PENDING page, copies it itself (PENDING -> COPYING), delivers the copy and marks it
+ * COPIED; a write to a TAKEN page waits for DONE (one page's copy). Either way the
+ * reader sees each page as it was when the snapshot began, as a forked child sees its
+ * parent's pages, and nothing waits longer than one page takes to copy.
+ */
+export const PAGE_PENDING = 0;
+export const PAGE_TAKEN = 1;
+export const PAGE_DONE = 2;
+export const PAGE_COPYING = 3;
+export const PAGE_COPIED = 4;
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+
+/** What a reader on another thread needs to walk the segments as they were when a snapshot began. */
+export interface SlabSnapshot {
+  readonly segmentSize: number;
+  /** The arenas the segments lie in. */
+  readonly arenas: readonly SharedArrayBuffer[];
+  /** Per segment, three numbers: arena index, byte offset in the arena, bytes in use (records lie in [0, end)). */
+  readonly segments: readonly number[];
+  /** Page states (PAGE_*), over a SharedArrayBuffer; segment k's pages start at pageBase[k]. */
+  readonly pages: Int32Array;
+  readonly pageBase: readonly number[];
+}
+
+/** The store's side of a running snapshot. */
+interface SnapshotGuard {
+  /** By slot: the snapshot's segment index, -1 for none (slots past its length: none). */
+  readonly segmentOf: Int32Array;
+  /** By segment: bytes in use at the start, and the first page's index. */
+  readonly ends: number[];
+  readonly pageBase: number[];
+  readonly pages: Int32Array;
+  /** Takes the copy of page `page` (an index into pages) made before a write. */
+  readonly deliver: (page: number, bytes: Uint8Array) => void;
 }
 
 /** Buffer's own latin1 codecs (node's internal binding methods, public since forever but untyped). */
@@ -126,6 +198,39 @@ const SHORT_STRING = 16;
 const NO_VIEW = Buffer.alloc(0) as Latin1Buffer;
 const NO_WORDS = new Int32Array(0);
 
+/** The LEB128 payload length at view[p]. */
+function payloadLength(view: Uint8Array, p: number): number {
+  const b0 = view[p]!;
+  if (b0 < 0x80) return b0;
+  const b1 = view[p + 1]!;
+  if (b1 < 0x80) return (b0 & 0x7f) | (b1 << 7);
+  return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (view[p + 2]! << 14);
+}
+
+/** Told of each live record by visitRecords. */
+export interface RecordVisitor {
+  /** A live record of `owner`, its payload at bytes [start, end). */
+  record(owner: number, start: number, end: number): void;
+}
+
+/**
+ * A snapshot reader's walk over a segment's bytes (its copy, as of the snapshot):
+ * tells `visitor` of each live record in [0, end). `words` views the same bytes.
+ */
+export function visitRecords(bytes: Uint8Array, words: Int32Array, end: number, visitor: RecordVisitor): void {
+  let at = 0;
+  while (at < end) {
+    const p = at + 4;
+    const size = payloadLength(bytes, p);
+    const owner = words[at >> 2]!;
+    if (owner !== DEAD) {
+      const start = size < 0x80 ? p + 1 : size < 0x4000 ? p + 2 : p + 3;
+      visitor.record(owner, start, start + size);
+    }
+    at += recordSize(size);
+  }
+}
+
 /** Record size for a payload of `size` bytes: owner word, LEB128 length, payload, padding. */
 function recordSize(size: number): number {
   return (4 + (size < 0x80 ? 1 : size < 0x4000 ? 2 : 3) + size + 3) & ~3;
@@ -140,6 +245,10 @@ export class SlabStore {
   private readonly maxSlots: number;
   private readonly compactLimit: number;
   private readonly mapped: boolean;
+  private readonly shared: boolean;
+  private readonly sharedBytes: SharedBytes;
+  /** The running snapshot's guard (beginSnapshot), or null. */
+  private snap: SnapshotGuard | null = null;
 
   // Segments, by slot (parallel arrays; a released slot holds NO_VIEW / NO_WORDS).
   private views: Latin1Buffer[] = [];
@@ -159,7 +268,7 @@ export class SlabStore {
   mappedBytes = 0;
   private slotArena: number[] = [];
   private slotRegion: number[] = [];
-  private arenas: (ArrayBuffer | null)[] = [];
+  private arenas: (ArrayBuffer | SharedArrayBuffer | null)[] = [];
   private arenaFree: number[][] = [];
   private arenaUsed: number[] = [];
   private spareWords: Int32Array = NO_WORDS;
@@ -203,6 +312,9 @@ export class SlabStore {
     this.mapped = options.mappedBuffers ?? false;
     this.arenaSegments = options.arenaSegments ?? 0;
     this.mappedLarge = options.mappedLarge ?? false;
+    this.shared = options.shared ?? false;
+    this.sharedBytes = options.sharedBytes ?? new SharedBytes();
+    if (this.shared && this.arenaSegments === 0) throw new RangeError('shared needs arenaSegments');
   }
 
   /** live / held: 0 when nothing is live. */
@@ -240,6 +352,7 @@ export class SlabStore {
     let head = this.head;
     if (head < 0 || this.ends[head]! + total > this.segmentSize) head = this.openHead();
     const at = this.ends[head]!;
+    if (this.snap !== null) this.protect(head, at, at + total);
     this.ends[head] = at + total;
     this.live[head] += total;
     this.words[head]![at >> 2] = owner;
@@ -278,8 +391,9 @@ export class SlabStore {
     const word = ref & this.wordMask;
     const words = this.words[slot]!;
     if (words[word] === DEAD) throw new Error('SlabStore: free of a freed record');
+    if (this.snap !== null) this.protect(slot, word << 2, (word << 2) + 4);
     words[word] = DEAD;
-    const size = this.payloadLength(this.views[slot]!, (word << 2) + 4);
+    const size = payloadLength(this.views[slot]!, (word << 2) + 4);
     this.liveBytes -= size;
     this.recordCount--;
     const live = (this.live[slot] -= recordSize(size));
@@ -302,7 +416,7 @@ export class SlabStore {
   /** Payload length. */
   lengthOf(ref: number): number {
     if (ref < 0) return this.largeViews[~ref]!.length;
-    return this.payloadLength(this.views[ref >>> this.wordShift]!, ((ref & this.wordMask) << 2) + 4);
+    return payloadLength(this.views[ref >>> this.wordShift]!, ((ref & this.wordMask) << 2) + 4);
   }
 
   ownerOf(ref: number): number {
@@ -318,6 +432,7 @@ export class SlabStore {
     const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
     const p = this.offsetOf(ref) + at;
     const n = s.length;
+    if (this.snap !== null && ref >= 0) this.protect(ref >>> this.wordShift, p, p + n);
     if (n <= SHORT_STRING) {
       for (let i = 0; i < n; i++) view[p + i] = s.charCodeAt(i);
     } else {
@@ -348,6 +463,7 @@ export class SlabStore {
   copyFrom(ref: number, at: number, source: Uint8Array, sourceStart: number, length: number): void {
     const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
     const p = this.offsetOf(ref) + at;
+    if (this.snap !== null && ref >= 0) this.protect(ref >>> this.wordShift, p, p + length);
     if (length <= SHORT_COPY) {
       for (let i = 0; i < length; i++) view[p + i] = source[sourceStart + i]!;
     } else {
@@ -362,7 +478,8 @@ export class SlabStore {
    * stopped. Returns the record bytes moved. Does nothing while paused.
    */
   compact(budgetBytes: number, relocate: Relocator): number {
-    if (this.pauseDepth > 0) return 0;
+    // Not during a snapshot: every segment evacuated would be copied for its reader first.
+    if (this.pauseDepth > 0 || this.snap !== null) return 0;
     let work = 0;
     let moved = 0;
     while (work < budgetBytes) {
@@ -378,7 +495,7 @@ export class SlabStore {
       const end = this.ends[slot]!;
       let at = this.compactCursor;
       while (at < end && work < budgetBytes) {
-        const size = this.payloadLength(view, at + 4);
+        const size = payloadLength(view, at + 4);
         const total = recordSize(size);
         const owner = words[at >> 2]!;
         if (owner === DEAD) {
@@ -429,8 +546,91 @@ export class SlabStore {
     if (this.pauseDepth > 0) this.pauseDepth--;
   }
 
+  /**
+   * Freezes the segments for a reader on another thread (a snapshot's worker), which
+   * walks them as they are now while this thread goes on changing them: from now until
+   * endSnapshot(), the first write to each page of a segment that holds records copies
+   * the page to `deliver` first, unless the reader has taken it already (see PAGE_*).
+   * Large records are not part of it (they are not shared). Needs `shared`.
+   */
+  beginSnapshot(deliver: (page: number, bytes: Uint8Array) => void): SlabSnapshot {
+    if (!this.shared) throw new Error('SlabStore: snapshots need shared arenas');
+    if (this.snap !== null) throw new Error('SlabStore: a snapshot is running');
+    const slots = this.views.length;
+    const segmentOf = new Int32Array(slots).fill(-1);
+    const ends: number[] = [];
+    const pageBase: number[] = [];
+    const segments: number[] = [];
+    const arenaIndex = new Map<SharedArrayBuffer, number>();
+    const arenas: SharedArrayBuffer[] = [];
+    let pages = 0;
+    for (let slot = 0; slot < slots; slot++) {
+      const end = this.ends[slot]!;
+      if (this.views[slot] === NO_VIEW || end === 0) continue;
+      const arena = this.arenas[this.slotArena[slot]!] as SharedArrayBuffer;
+      let a = arenaIndex.get(arena);
+      if (a === undefined) {
+        a = arenas.length;
+        arenas.push(arena);
+        arenaIndex.set(arena, a);
+      }
+      segmentOf[slot] = ends.length;
+      ends.push(end);
+      pageBase.push(pages);
+      segments.push(a, this.slotRegion[slot]! * this.segmentSize, end);
+      pages += (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    }
+    const states = new Int32Array(new SharedArrayBuffer(Math.max(4, pages * 4)));
+    this.snap = { segmentOf, ends, pageBase, pages: states, deliver };
+    return { segmentSize: this.segmentSize, arenas, segments, pages: states, pageBase };
+  }
+
+  /** Ends the snapshot: writes copy nothing any more. Call once the reader is done (or gone). */
+  endSnapshot(): void {
+    this.snap = null;
+  }
+
+  /**
+   * Before bytes [from, to) of a slot's segment are written: every page of the range
+   * that the running snapshot still needs as it was is copied to its reader first, or
+   * waited for while the reader copies it itself (a page, microseconds).
+   */
+  private protect(slot: number, from: number, to: number): void {
+    const snap = this.snap!;
+    if (slot >= snap.segmentOf.length) return;
+    const segment = snap.segmentOf[slot]!;
+    if (segment < 0) return;
+    const end = snap.ends[segment]!;
+    if (from >= end || to <= from) return;
+    if (to > end) to = end;
+    const pages = snap.pages;
+    const base = snap.pageBase[segment]!;
+    const last = (to - 1) >> PAGE_SHIFT;
+    for (let page = from >> PAGE_SHIFT; page <= last; page++) {
+      const index = base + page;
+      let state = Atomics.load(pages, index);
+      if (state === PAGE_PENDING) {
+        state = Atomics.compareExchange(pages, index, PAGE_PENDING, PAGE_COPYING);
+        if (state === PAGE_PENDING) {
+          const start = page << PAGE_SHIFT;
+          const copy = this.views[slot]!.subarray(start, Math.min(end, start + PAGE_SIZE));
+          snap.deliver(index, new Uint8Array(copy));
+          Atomics.store(pages, index, PAGE_COPIED);
+          Atomics.notify(pages, index);
+          continue;
+        }
+      }
+      while (state === PAGE_TAKEN) {
+        Atomics.wait(pages, index, PAGE_TAKEN, 10);
+        state = Atomics.load(pages, index);
+      }
+    }
+  }
+
   /** Drops every record and every buffer (FLUSHALL). */
   clear(): void {
+    // A running snapshot's reader keeps the shared arenas alive; nothing is written.
+    this.snap = null;
     this.views = [];
     this.words = [];
     this.live = [];
@@ -455,14 +655,6 @@ export class SlabStore {
     this.arenas = [];
     this.arenaFree = [];
     this.arenaUsed = [];
-  }
-
-  private payloadLength(view: Uint8Array, p: number): number {
-    const b0 = view[p]!;
-    if (b0 < 0x80) return b0;
-    const b1 = view[p + 1]!;
-    if (b1 < 0x80) return (b0 & 0x7f) | (b1 << 7);
-    return (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (view[p + 2]! << 14);
   }
 
   /** Zeroed bytes: mmap'd by V8 (resizable, never resized) or malloc'd (see mappedBuffers). */
@@ -560,7 +752,8 @@ export class SlabStore {
     if (best >= 0) return best;
     const regions: number[] = [];
     for (let r = this.arenaSegments - 1; r >= 0; r--) regions.push(r);
-    const buffer = this.newBuffer(this.arenaSegments * this.segmentSize);
+    const size = this.arenaSegments * this.segmentSize;
+    const buffer = this.shared ? this.sharedBytes.allocate(size) : this.newBuffer(size);
     this.arenaBytes += buffer.byteLength;
     if (vacant >= 0) {
       this.arenas[vacant] = buffer;
@@ -594,6 +787,9 @@ export class SlabStore {
    * and the head is not empty, else its buffer is dropped. Its slot is recycled.
    */
   private emptied(slot: number): void {
+    // Its region (or the head, reset in place) is written again: a snapshot's reader
+    // gets the pages it still needs now (free() copied only the owners' pages).
+    if (this.snap !== null) this.protect(slot, 0, this.segmentSize);
     if (slot === this.compactSlot) this.compactSlot = -1;
     if (slot === this.head) {
       this.ends[slot] = 0;
