@@ -362,6 +362,39 @@ export class RdbEncoder {
     }
   }
 
+  /**
+   * A string key and value given as bytes of src ([keyStart, keyEnd) and [keyEnd,
+   * valueEnd)), as rdbSaveKeyValuePair writes a string: what entry() writes for the
+   * same key and value as latin1 strings.
+   */
+  stringEntryAt(src: Buffer, keyStart: number, keyEnd: number, valueEnd: number, expireTime: ExpireTime): void {
+    this.expire(expireTime);
+    this.byte(RDB_TYPE_STRING);
+    this.stringAt(src, keyStart, keyEnd);
+    this.stringAt(src, keyEnd, valueEnd);
+  }
+
+  /** Bytes [start, end) of src as a string, as rdbSaveRawString: what string() writes for the same latin1 text. */
+  stringAt(src: Buffer, start: number, end: number): void {
+    const len = end - start;
+    if (len <= 11 && len > 0) {
+      const c = src[start]!;
+      if ((c === 0x2d || (c >= 0x30 && c <= 0x39)) && this.integer(src.toString('latin1', start, end))) return;
+    }
+    if (this.options.compression && len > 20) {
+      if (this.scratchIn.length < len) this.scratchIn = Buffer.allocUnsafe(len * 2);
+      src.copy(this.scratchIn, 0, start, end);
+      if (this.lzf(this.scratchIn, len)) return;
+    }
+    this.length(len);
+    this.raw(start === 0 ? src : src.subarray(start, end), len);
+  }
+
+  /** Bytes already in RDB form (entries another encoder wrote), appended as they are. */
+  appendEncoded(bytes: Buffer): void {
+    this.raw(bytes);
+  }
+
   /** Bytes as a string (a listpack), as rdbSaveRawString: LZF when it helps. */
   stringBytes(bytes: Buffer): void {
     const len = bytes.length;

@@ -3,6 +3,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { AsyncAtomicFile, SyncAtomicFile } from './atomic-file.js';
 import { RDB_VERSION, RDB_VERSION_FIELD_TTL } from './rdb-format.js';
 import { RdbEncoder, type RdbWriteOptions } from './rdb-writer.js';
+import { OFFLOAD_MIN_KEYS, offloadMask, SnapshotOffload, type OffloadStore } from './snapshot-offload.js';
 
 /**
  * Writing the keyspace to an RDB file: SAVE (synchronous) and the fork-less,
@@ -116,6 +117,12 @@ export interface SnapshotTuning {
   budgetMs?: number;
   /** Keys per turn at most (small values make a save span many turns, for tests). */
   keysPerTurn?: number;
+  /**
+   * Whether string keys are written by a worker thread (snapshot-offload.ts): 'auto'
+   * (default) when there are at least OFFLOAD_MIN_KEYS of them, 'always' when there is
+   * one, 'never'.
+   */
+  offload?: 'auto' | 'always' | 'never';
 }
 
 /** Per-database progress of a background save. */
@@ -135,6 +142,8 @@ interface DbWalk {
   readonly size: number;
   readonly expires: number;
   selected: boolean;
+  /** With a worker: by id, 1 for the keys it writes (skipped here); null without one. */
+  owned: Uint8Array | null;
 }
 
 export type BackgroundSaveResult = { ok: true; keys: number } | { ok: false; error: Error; aborted: boolean };
@@ -161,8 +170,18 @@ export class BackgroundSave implements ChangeObserver {
   /** Keys the databases held at the start. */
   readonly keysTotal: number;
   /** Keys written so far. */
-  keysWritten = 0;
+  get keysWritten(): number {
+    return this.mainKeys + (this.offload === null ? 0 : this.offload.keys);
+  }
   readonly done: Promise<BackgroundSaveResult>;
+  /** Whether a worker thread writes the string keys. */
+  get offloaded(): boolean {
+    return this.offload !== null;
+  }
+  /** Keys this thread has written (the worker's are counted by it). */
+  private mainKeys = 0;
+  /** The worker writing the string keys, or null (every key is written here). */
+  private readonly offload: SnapshotOffload | null = null;
   private readonly enc: RdbEncoder;
   private readonly walks: DbWalk[];
   private currentDb = -1;
@@ -184,7 +203,6 @@ export class BackgroundSave implements ChangeObserver {
     this.startTime = keyspace.now;
     this.budgetMs = tuning.budgetMs ?? 2;
     this.keysPerTurn = tuning.keysPerTurn ?? Infinity;
-    this.enc = new RdbEncoder(options);
     let total = 0;
     const withoutKeys = options.withoutKeys === true;
     this.walks = keyspace.dbs.map((db) => {
@@ -199,10 +217,17 @@ export class BackgroundSave implements ChangeObserver {
         size: db.size,
         expires: db.expiresCount,
         selected: false,
+        owned: null,
       };
     });
     this.keysTotal = total;
-    writeHeader(this.enc, versionFor(keyspace), options, Date.now());
+    const version = versionFor(keyspace);
+    const ctime = Date.now();
+    this.offload = this.startOffload(options, tuning.offload ?? 'auto', version, ctime);
+    // With a worker, it writes the file's bytes and their checksum; this thread's
+    // entries (and the header, given to it) are sent to it.
+    this.enc = new RdbEncoder(this.offload === null ? options : { ...options, checksum: false });
+    if (this.offload === null) writeHeader(this.enc, version, options, ctime);
     this.attach();
     this.done = this.run();
   }
@@ -211,11 +236,43 @@ export class BackgroundSave implements ChangeObserver {
   abort(): void {
     this.aborted = true;
     this.detach();
+    this.offload?.abort();
+  }
+
+  /**
+   * The worker for the string keys in slab segments, if there are enough of them (or
+   * none if it cannot start: this thread then writes every key). Marks the walks' owned ids.
+   */
+  private startOffload(options: SnapshotOptions, mode: 'auto' | 'always' | 'never', version: number, ctime: number): SnapshotOffload | null {
+    if (mode === 'never') return null;
+    const stores: OffloadStore[] = [];
+    let count = 0;
+    this.walks.forEach((walk, db) => {
+      if (walk.done) return;
+      const mask = offloadMask(walk.store);
+      if (mask.count === 0) return;
+      stores.push({ db, store: walk.store, owned: mask.owned });
+      count += mask.count;
+    });
+    if (count === 0 || (mode === 'auto' && count < OFFLOAD_MIN_KEYS)) return null;
+    const headerEnc = new RdbEncoder({ ...options, checksum: false });
+    writeHeader(headerEnc, version, options, ctime);
+    const header = Buffer.concat(headerEnc.take());
+    let offload: SnapshotOffload;
+    try {
+      offload = new SnapshotOffload(stores, header, options, this.startTime, this.walks.map((w) => w.size), this.walks.map((w) => w.expires));
+    } catch {
+      return null;
+    }
+    for (const s of stores) this.walks[s.db]!.owned = s.owned;
+    return offload;
   }
 
   beforeChange(db: Database, entry: Entry): void {
     const walk = this.walks[db.index]!;
     if (walk.done || db.store !== walk.store) return;
+    // The worker's: it reads the record as it was (the store copies a page before writing to it).
+    if (walk.owned !== null && entry < walk.owned.length && walk.owned[entry] === 1) return;
     if (entry < walk.cursor || entry >= walk.limit) return;
     if (walk.late.has(entry) || walk.early.has(entry)) return;
     walk.early.add(entry);
@@ -261,12 +318,23 @@ export class BackgroundSave implements ChangeObserver {
     const store = walk.store;
     if (store.deadline[id]! <= this.startTime) return;
     if (this.currentDb !== index) {
-      if (walk.selected) this.enc.selectDb(index);
-      else this.enc.selectDb(index, walk.size, walk.expires);
+      if (this.offload !== null) {
+        // The worker writes SELECTDB (and RESIZEDB) before each database's entries.
+        this.sendEntries();
+      } else if (walk.selected) {
+        this.enc.selectDb(index);
+      } else {
+        this.enc.selectDb(index, walk.size, walk.expires);
+      }
       walk.selected = true;
       this.currentDb = index;
     }
-    if (this.enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), this.startTime)) this.keysWritten++;
+    if (this.enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), this.startTime)) this.mainKeys++;
+  }
+
+  /** With a worker: the entries encoded here since the last call go to it. */
+  private sendEntries(): void {
+    if (this.currentDb >= 0) this.offload!.entries(this.currentDb, this.enc.take());
   }
 
   /**
@@ -275,10 +343,18 @@ export class BackgroundSave implements ChangeObserver {
    */
   private walkSome(index: number, walk: DbWalk, keys: number, deadline: number): number {
     const kind = walk.store.kind;
+    const owned = walk.owned;
     let written = 0;
     let id = walk.cursor;
     for (; id < walk.limit; id++) {
       if (kind[id] === KIND_FREE) continue;
+      if (owned !== null && owned[id] === 1) {
+        if ((id & 4095) === 0 && performance.now() >= deadline) {
+          id++;
+          break;
+        }
+        continue;
+      }
       if (walk.late.size > 0 && walk.late.has(id)) continue;
       if (walk.early.size > 0 && walk.early.delete(id)) continue;
       this.write(index, walk, id);
@@ -313,25 +389,42 @@ export class BackgroundSave implements ChangeObserver {
     let file: SnapshotSink | null = null;
     try {
       file = await this.openSink();
+      const offload = this.offload;
+      // With a worker, its bytes go to the sink while this thread walks the rest.
+      const piping = offload === null ? null : offload.pipe(file);
+      piping?.catch(() => undefined);
       for (;;) {
         if (this.aborted) throw new AbortedError();
+        if (offload !== null && offload.failure !== null) throw offload.failure;
         const turnStart = performance.now();
         const finished = this.step();
         if (finished) this.detach();
-        const chunks = this.enc.take();
-        if (this.turnTook !== null) this.turnTook(performance.now() - turnStart);
-        if (chunks.length > 0) await file.write(chunks);
-        else await yieldToEventLoop();
+        if (offload !== null) {
+          this.sendEntries();
+          if (this.turnTook !== null) this.turnTook(performance.now() - turnStart);
+          await yieldToEventLoop();
+        } else {
+          const chunks = this.enc.take();
+          if (this.turnTook !== null) this.turnTook(performance.now() - turnStart);
+          if (chunks.length > 0) await file.write(chunks);
+          else await yieldToEventLoop();
+        }
         if (finished) break;
       }
       if (this.aborted) throw new AbortedError();
-      this.enc.eof();
-      await file.write(this.enc.takeFinal());
+      if (offload !== null && piping !== null) {
+        offload.end();
+        await piping;
+      } else {
+        this.enc.eof();
+        await file.write(this.enc.takeFinal());
+      }
       if (this.aborted) throw new AbortedError();
       if (!(await file.commit(() => !this.aborted))) throw new AbortedError();
       return { ok: true, keys: this.keysWritten };
     } catch (e) {
       this.detach();
+      this.offload?.abort();
       await file?.abort();
       return { ok: false, error: e as Error, aborted: e instanceof AbortedError };
     }

@@ -1,0 +1,229 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
+import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
+import type { RdbWriteOptions } from './rdb-writer.js';
+
+/**
+ * A BGSAVE's string keys written by a worker thread (snapshot-worker.ts), so that the
+ * main thread goes on serving at its own pace: Redis forks a child for this; Node
+ * cannot, but the keys' records are in shared memory (the slab's arenas are
+ * SharedArrayBuffers) and the store copies a page before it writes to one the worker
+ * has not taken yet (SlabStore.beginSnapshot): the worker sees the segments as they
+ * were at the start, as a forked child sees its parent's pages.
+ *
+ * Which keys are whose: a string whose record is in a slab segment at the start is the
+ * worker's (the session workload: every key); the main thread's walk (BackgroundSave)
+ * writes the rest (collections, which are JavaScript objects, and large strings, which
+ * have buffers of their own), encodes them and sends them to the worker, which is the
+ * one writer of the file's bytes (the checksum runs over them in order). The worker
+ * sends the file's bytes back and the main thread writes them to the sink (a file, or a
+ * replica's socket), at most a few batches ahead of it.
+ */
+
+/** What the worker is given (workerData). */
+export interface OffloadWork {
+  readonly options: RdbWriteOptions;
+  /** The header and AUX fields, encoded by the main thread. */
+  readonly header: Uint8Array;
+  readonly stores: readonly OffloadStoreWork[];
+  /** RESIZEDB hints by database, written with its first SELECTDB. */
+  readonly sizes: readonly number[];
+  readonly expires: readonly number[];
+  /** Keys with a deadline at or before it are left out (the save's start, ms). */
+  readonly startTime: number;
+  /** The main thread's messages (OffloadInbox), read synchronously. */
+  readonly inbox: MessagePort;
+  /** [0]: batches posted and not yet written; [1]: a counter bumped after each message to the inbox. */
+  readonly control: Int32Array;
+}
+
+export interface OffloadStoreWork {
+  readonly db: number;
+  readonly snapshot: SlabSnapshot;
+  /** By id: 1 when the worker writes the id's record (a string in a segment at the start). */
+  readonly owned: Uint8Array;
+  /** The deadlines at the start, and the exact expire times beyond 2^53. */
+  readonly deadline: Float64Array;
+  readonly far: ReadonlyMap<number, bigint>;
+}
+
+export type OffloadInbox =
+  | { t: 'page'; store: number; page: number; bytes: Uint8Array }
+  | { t: 'entries'; db: number; bytes: Uint8Array }
+  | { t: 'end' };
+
+export type OffloadOutbox = { t: 'out'; bytes: Uint8Array; keys: number } | { t: 'done'; keys: number } | { t: 'error'; message: string };
+
+/** A save hands its string keys to a worker when they are at least this many (a worker takes tens of ms to start). */
+export const OFFLOAD_MIN_KEYS = 10_000;
+
+/** The ids of a store whose records the worker would write (a mask over shared memory), and how many. */
+export function offloadMask(store: KeyStore): { owned: Uint8Array; count: number } {
+  const limit = store.idLimit;
+  const owned = new Uint8Array(new SharedArrayBuffer(Math.max(1, limit)));
+  const kind = store.kind;
+  const ref = store.ref;
+  let count = 0;
+  for (let id = 0; id < limit; id++) {
+    if (kind[id] === KIND_STRING && ref[id]! >= 0) {
+      owned[id] = 1;
+      count++;
+    }
+  }
+  return { owned, count };
+}
+
+export interface OffloadStore {
+  readonly db: number;
+  readonly store: KeyStore;
+  readonly owned: Uint8Array;
+}
+
+export class SnapshotOffload {
+  /** Keys the worker has written. */
+  keys = 0;
+  private readonly worker: Worker;
+  private readonly port: MessagePort;
+  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  private readonly stores: readonly KeyStore[];
+  private readonly output: Buffer[] = [];
+  private wake: (() => void) | null = null;
+  private finished = false;
+  /** Why the worker failed, once it has. */
+  failure: Error | null = null;
+
+  /** Starts the worker on the stores as they are now (call in the save's first tick). */
+  constructor(stores: readonly OffloadStore[], header: Buffer, options: RdbWriteOptions, startTime: number, sizes: number[], expires: number[]) {
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.stores = stores.map((s) => s.store);
+    const transfer: (ArrayBuffer | MessagePort)[] = [channel.port2];
+    const work: OffloadWork = {
+      options: { compression: options.compression, checksum: options.checksum },
+      header,
+      stores: stores.map((s, i) => {
+        const deadline = s.store.deadline.slice(0, s.owned.length);
+        transfer.push(deadline.buffer);
+        return {
+          db: s.db,
+          owned: s.owned,
+          deadline,
+          far: new Map(s.store.farExpireTimes),
+          snapshot: s.store.slab.beginSnapshot((page, bytes) => this.deliver(i, page, bytes)),
+        };
+      }),
+      sizes,
+      expires,
+      startTime,
+      inbox: channel.port2,
+      control: this.control,
+    };
+    try {
+      this.worker = spawnWorker(work, transfer);
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+    this.worker.on('message', (m: OffloadOutbox) => this.received(m));
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => this.fail(new Error(`the snapshot worker exited (code ${code})`)));
+  }
+
+  /** Entries the main thread encoded for database `db` (RDB bytes, no SELECTDB). */
+  entries(db: number, chunks: Buffer[]): void {
+    if (chunks.length === 0 || this.finished) return;
+    const bytes = chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks);
+    this.send({ t: 'entries', db, bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /** The main thread has sent all its entries. */
+  end(): void {
+    this.send({ t: 'end' }, []);
+  }
+
+  /** Writes the worker's bytes to the sink until it is done; throws if it failed. */
+  async pipe(sink: { write(chunks: Buffer[]): Promise<void> }): Promise<void> {
+    for (;;) {
+      while (this.output.length === 0) {
+        if (this.failure !== null) throw this.failure;
+        if (this.finished) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      const bytes = this.output.shift()!;
+      await sink.write([bytes]);
+      Atomics.sub(this.control, 0, 1);
+      Atomics.notify(this.control, 0);
+    }
+  }
+
+  /** Stops the worker (the save was aborted or failed). */
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.release();
+    this.wakeUp();
+  }
+
+  private send(message: OffloadInbox, transfer: ArrayBuffer[]): void {
+    this.port.postMessage(message, transfer);
+    Atomics.add(this.control, 1, 1);
+    Atomics.notify(this.control, 1);
+  }
+
+  /** A page's copy, made by the store before it writes to it (SlabStore.protect). */
+  private deliver(store: number, page: number, bytes: Uint8Array): void {
+    this.send({ t: 'page', store, page, bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  private received(m: OffloadOutbox): void {
+    if (this.finished) return;
+    if (m.t === 'out') {
+      this.keys = m.keys;
+      this.output.push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
+    } else if (m.t === 'done') {
+      this.keys = m.keys;
+      this.finished = true;
+      this.release();
+    } else {
+      this.fail(new Error(`the snapshot worker failed: ${m.message}`));
+      return;
+    }
+    this.wakeUp();
+  }
+
+  private fail(e: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.failure = e;
+    this.release();
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** The stores stop copying pages; the worker is stopped (it has finished, or its work is dropped). */
+  private release(): void {
+    for (const store of this.stores) store.slab.endSnapshot();
+    this.port.close();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    void this.worker?.terminate();
+  }
+}
+
+/**
+ * The worker, from the compiled snapshot-worker.js next to this module; running from the
+ * TypeScript sources (tests, `npm run dev`), through tsx's loader.
+ */
+function spawnWorker(work: OffloadWork, transfer: (ArrayBuffer | MessagePort)[]): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const source = new URL('./snapshot-worker.ts', here).href;
+    const boot = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(source)}, ${JSON.stringify(here)}))`;
+    return new Worker(boot, { eval: true, workerData: work, transferList: transfer });
+  }
+  return new Worker(new URL('./snapshot-worker.js', here), { workerData: work, transferList: transfer });
+}

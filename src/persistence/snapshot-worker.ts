@@ -1,0 +1,190 @@
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { lebLength, recordKeyLength } from '../keyspace/key-store.js';
+import { PAGE_COPIED, PAGE_DONE, PAGE_PENDING, PAGE_SIZE, PAGE_TAKEN, visitRecords, type RecordVisitor } from '../keyspace/store/slab-store.js';
+import { RdbEncoder } from './rdb-writer.js';
+import type { OffloadInbox, OffloadOutbox, OffloadWork } from './snapshot-offload.js';
+
+/**
+ * The thread that writes a BGSAVE's string keys (see snapshot-offload.ts): it walks the
+ * slab segments of every database as they were when the save began, page by page
+ * (taking each page before the main thread writes to it, or receiving the copy the main
+ * thread made first), encodes every string record the save owns, appends the entries
+ * the main thread encoded itself (collections, large strings, the header), computes the
+ * checksum, and hands the file's bytes back in batches, at most OUTSTANDING unwritten.
+ */
+
+/** Batches posted and not yet written by the main thread, at most. */
+const OUTSTANDING = 4;
+/** Bytes encoded before a batch is handed over. */
+const BATCH_BYTES = 1 << 20;
+
+/** One save's walk: the encoder, the copies received, and where the stream is. */
+class SnapshotWriter {
+  private readonly enc: RdbEncoder;
+  private readonly copies: Map<number, Uint8Array>[];
+  private ended = false;
+  private currentDb = -1;
+  private readonly selected = new Set<number>();
+  keys = 0;
+
+  constructor(private readonly work: OffloadWork) {
+    this.enc = new RdbEncoder(work.options);
+    this.copies = work.stores.map(() => new Map<number, Uint8Array>());
+  }
+
+  run(): void {
+    const work = this.work;
+    const enc = this.enc;
+    enc.appendEncoded(Buffer.from(work.header.buffer, work.header.byteOffset, work.header.byteLength));
+    let segmentBytes = 0;
+    for (const store of work.stores) segmentBytes = Math.max(segmentBytes, store.snapshot.segmentSize);
+    const buffer = new ArrayBuffer(segmentBytes);
+    const bytes = Buffer.from(buffer);
+    const words = new Int32Array(buffer);
+    work.stores.forEach((store, s) => {
+      const snap = store.snapshot;
+      const visitor = new StoreVisitor(this, store.db, store.owned, store.deadline, store.far, bytes, work.startTime);
+      for (let k = 0; k < snap.pageBase.length; k++) {
+        const end = snap.segments[3 * k + 2]!;
+        this.gather(s, k, bytes);
+        visitRecords(bytes, words, end, visitor);
+        this.receive(false);
+        if (enc.pending >= BATCH_BYTES) this.flush(false);
+      }
+    });
+    while (!this.ended) this.receive(true);
+    enc.eof();
+    this.flush(true);
+    post({ t: 'done', keys: this.keys });
+  }
+
+  /** Segment k of store s, as it was at the start, into bytes: each page taken from shared memory or received as a copy. */
+  private gather(s: number, k: number, bytes: Uint8Array): void {
+    const snap = this.work.stores[s]!.snapshot;
+    const pages = snap.pages;
+    const arena = snap.arenas[snap.segments[3 * k]!]!;
+    const offset = snap.segments[3 * k + 1]!;
+    const end = snap.segments[3 * k + 2]!;
+    const shared = new Uint8Array(arena, offset, end);
+    const base = snap.pageBase[k]!;
+    for (let page = 0, start = 0; start < end; page++, start += PAGE_SIZE) {
+      const index = base + page;
+      if (Atomics.compareExchange(pages, index, PAGE_PENDING, PAGE_TAKEN) === PAGE_PENDING) {
+        bytes.set(shared.subarray(start, Math.min(end, start + PAGE_SIZE)), start);
+        Atomics.store(pages, index, PAGE_DONE);
+        Atomics.notify(pages, index);
+        continue;
+      }
+      // The main thread copies it (COPYING) or has (COPIED): the copy is, or soon is, in the inbox.
+      for (;;) {
+        const state = Atomics.load(pages, index);
+        if (state === PAGE_COPIED) break;
+        Atomics.wait(pages, index, state, 100);
+      }
+      const map = this.copies[s]!;
+      let copy = map.get(index);
+      while (copy === undefined) {
+        this.receive(true);
+        copy = map.get(index);
+      }
+      map.delete(index);
+      bytes.set(copy, start);
+    }
+  }
+
+  /** SELECTDB (RESIZEDB the first time) unless the stream is in db already. */
+  select(db: number): void {
+    if (this.currentDb === db) return;
+    if (this.selected.has(db)) this.enc.selectDb(db);
+    else this.enc.selectDb(db, this.work.sizes[db], this.work.expires[db]);
+    this.selected.add(db);
+    this.currentDb = db;
+  }
+
+  get encoder(): RdbEncoder {
+    return this.enc;
+  }
+
+  private handle(message: OffloadInbox): void {
+    if (message.t === 'page') {
+      this.copies[message.store]!.set(message.page, message.bytes);
+    } else if (message.t === 'entries') {
+      this.select(message.db);
+      this.enc.appendEncoded(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+    } else {
+      this.ended = true;
+    }
+  }
+
+  /** Handles what the main thread sent; with `wait`, blocks until at least one message came. */
+  private receive(wait: boolean): void {
+    const control = this.work.control;
+    for (;;) {
+      const seq = Atomics.load(control, 1);
+      const got = receiveMessageOnPort(this.work.inbox as MessagePort);
+      if (got !== undefined) {
+        this.handle(got.message as OffloadInbox);
+        wait = false;
+        continue;
+      }
+      if (!wait) return;
+      Atomics.wait(control, 1, seq, 1000);
+    }
+  }
+
+  /** Hands what is encoded to the main thread as one buffer, once fewer than OUTSTANDING wait to be written. */
+  private flush(final: boolean): void {
+    const chunks = final ? this.enc.takeFinal() : this.enc.take();
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    if (total === 0) return;
+    const out = Buffer.allocUnsafeSlow(total);
+    let at = 0;
+    for (const c of chunks) at += c.copy(out, at);
+    const control = this.work.control;
+    for (;;) {
+      const outstanding = Atomics.load(control, 0);
+      if (outstanding < OUTSTANDING) break;
+      Atomics.wait(control, 0, outstanding, 1000);
+    }
+    Atomics.add(control, 0, 1);
+    post({ t: 'out', bytes: out, keys: this.keys }, [out.buffer as ArrayBuffer]);
+  }
+}
+
+/** Writes the string records a store's segments hold for the save. */
+class StoreVisitor implements RecordVisitor {
+  constructor(
+    private readonly writer: SnapshotWriter,
+    private readonly db: number,
+    private readonly owned: Uint8Array,
+    private readonly deadline: Float64Array,
+    private readonly far: ReadonlyMap<number, bigint>,
+    private readonly bytes: Buffer,
+    private readonly startTime: number,
+  ) {}
+
+  record(owner: number, start: number, end: number): void {
+    if (owner >= this.owned.length || this.owned[owner] !== 1) return;
+    const deadline = this.deadline[owner]!;
+    if (deadline <= this.startTime) return;
+    const bytes = this.bytes;
+    const keyLength = recordKeyLength(bytes, start);
+    const keyAt = start + lebLength(keyLength);
+    this.writer.select(this.db);
+    let expire: number | bigint | null = null;
+    if (deadline !== Infinity) expire = deadline > Number.MAX_SAFE_INTEGER ? (this.far.get(owner) ?? deadline - 1) : deadline - 1;
+    this.writer.encoder.stringEntryAt(bytes, keyAt, keyAt + keyLength, end, expire);
+    this.writer.keys++;
+  }
+}
+
+function post(message: OffloadOutbox, transfer: ArrayBuffer[] = []): void {
+  parentPort!.postMessage(message, transfer);
+}
+
+try {
+  new SnapshotWriter(workerData as OffloadWork).run();
+} catch (e) {
+  post({ t: 'error', message: (e as Error).stack ?? String(e) });
+}

@@ -1,0 +1,191 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ManualClock } from '../../src/keyspace/clock.js';
+import { HashValue } from '../../src/keyspace/hash.js';
+import { Keyspace } from '../../src/keyspace/keyspace.js';
+import { BackgroundSave } from '../../src/persistence/snapshot.js';
+import { loadSnapshot } from '../../src/persistence/load.js';
+import { readRdbBuffer } from '../../src/persistence/rdb-reader.js';
+import { memorySink } from '../helpers/snapshot-data.js';
+
+/**
+ * BGSAVE with its string keys written by a worker thread (snapshot-offload.ts): the
+ * file holds the keyspace as it was at the start while the main thread changes it in
+ * every way a command can (values rewritten in place and resized, keys deleted and
+ * their ids reused, TTLs set and removed, large values and hashes changed, FLUSHDB,
+ * SWAPDB), both before the worker has started and while it runs; a failing sink and an
+ * abort end the worker and leave the stores as they were.
+ */
+const START = 1_700_000_000_000;
+const OPTIONS = { dir: '', filename: '', compression: true, checksum: true, usedMemory: 0 };
+
+/** Every key of every database with its value (hashes as sorted pairs) and expire time. */
+function contents(keyspace: Keyspace): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const db of keyspace.dbs) {
+    for (const e of db.entries()) {
+      const v = db.valueOf(e);
+      const text = typeof v === 'string' ? v : [...(v as HashValue).entries()].sort().join(',');
+      const expire = db.deadlineOf(e) === Infinity ? 'none' : String(db.store.expireTime(e));
+      out.set(`${db.index}:${db.keyOf(e)}`, `${text}@${expire}`);
+    }
+  }
+  return out;
+}
+
+/** The contents of a keyspace loaded from RDB bytes. */
+function loadedBack(bytes: Buffer): Map<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-offload-'));
+  try {
+    const file = path.join(dir, 'dump.rdb');
+    fs.writeFileSync(file, bytes);
+    const loaded = new Keyspace(new ManualClock(START), 4);
+    loadSnapshot(loaded, file, () => {}, { checksum: true });
+    return contents(loaded);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function session(i: number, salt: number): string {
+  return JSON.stringify({ user: i, salt, cart: 'x'.repeat((i * 13) % 300) });
+}
+
+function fill(keyspace: Keyspace): void {
+  const [db0, db1, db2, db3] = keyspace.dbs;
+  for (let i = 0; i < 30_000; i++) db0.set(`s:${i}`, session(i, 0), i % 3 === 0 ? START + 3_600_000 + i : Infinity);
+  for (let i = 0; i < 500; i++) db0.set(`n:${i}`, String(i * 1000 - 7)); // int-encoded in the file
+  db0.set('large', 'L'.repeat(300_000));
+  const far = db0.set('far', 'far away');
+  db0.setExpireTime(far, 2n ** 60n + 1n);
+  for (let i = 0; i < 50; i++) {
+    const h = new HashValue();
+    for (let j = 0; j < 20; j++) h.set(`f${j}`, `${i}:${j}`);
+    db0.set(`h:${i}`, h);
+  }
+  for (let i = 0; i < 5_000; i++) db1!.set(`one:${i}`, session(i, 1));
+  for (let i = 0; i < 5_000; i++) db2!.set(`two:${i}`, session(i, 2));
+  for (let i = 0; i < 5_000; i++) db3!.set(`three:${i}`, session(i, 3));
+}
+
+/** One change of many kinds, chosen by n. */
+function change(keyspace: Keyspace, n: number): void {
+  const db0 = keyspace.dbs[0]!;
+  const i = (n * 7919) % 30_000;
+  switch (n % 8) {
+    case 0: // same length: rewritten in place
+      db0.set(`s:${i}`, session(i, 0).replace('"salt":0', '"salt":9'));
+      break;
+    case 1: // another length: a new record, the old one freed
+      db0.set(`s:${i}`, session(i, 0) + 'more');
+      break;
+    case 2:
+      db0.delete(`s:${i}`);
+      break;
+    case 3: // a new key (often on a freed id)
+      db0.set(`new:${n}`, session(n, 5));
+      break;
+    case 4: {
+      const e = db0.peek(`s:${i}`);
+      if (e !== undefined) db0.setDeadline(e, START + 99_000 + n);
+      break;
+    }
+    case 5: {
+      const e = db0.peek(`s:${(i + 1) % 30_000}`);
+      if (e !== undefined) db0.setDeadline(e, Infinity);
+      break;
+    }
+    case 6:
+      db0.set('large', `changed ${n}`);
+      break;
+    default: {
+      const e = db0.peek(`h:${n % 50}`);
+      if (e !== undefined) db0.setField(e, 'f0', `changed ${n}`);
+    }
+  }
+}
+
+describe('a background save with a worker thread', () => {
+  test('holds the keyspace as it was at the start, whatever changes before the worker starts and while it runs', async () => {
+    const keyspace = new Keyspace(new ManualClock(START), 4);
+    keyspace.setCommandTime(START);
+    fill(keyspace);
+    const before = contents(keyspace);
+    const sink = memorySink();
+    const save = new BackgroundSave(keyspace, { ...OPTIONS, list: keyspace.listEncoding }, { offload: 'always' }, () => Promise.resolve(sink));
+    expect(save.offloaded).toBe(true);
+    let finished = false;
+    void save.done.then(() => (finished = true));
+    // Before the worker has started (it takes tens of ms): every page written is copied first.
+    for (let n = 0; n < 4_000; n++) change(keyspace, n);
+    keyspace.flushDatabase(keyspace.dbs[1]!);
+    keyspace.dbs[1]!.set('after-flush', 'x');
+    keyspace.swapDatabases(keyspace.dbs[2]!, keyspace.dbs[3]!);
+    // While it runs: pages it has taken are written freely, the others copied first.
+    let rounds = 0;
+    for (let n = 4_000; !finished; n += 50) {
+      for (let k = 0; k < 50; k++) change(keyspace, n + k);
+      rounds++;
+      await new Promise((r) => setImmediate(r));
+    }
+    const result = await save.done;
+    expect(result).toEqual({ ok: true, keys: before.size });
+    expect(sink.committed).toBe(true);
+    expect(rounds).toBeGreaterThan(0);
+    expect(loadedBack(sink.bytes())).toEqual(before);
+    // The stores copy nothing any more: a new snapshot can begin.
+    expect(() => keyspace.dbs[0]!.store.slab.beginSnapshot(() => undefined)).not.toThrow();
+    keyspace.dbs[0]!.store.slab.endSnapshot();
+  });
+
+  test('the same entries as a save on this thread writes, for the same keyspace', async () => {
+    const keyspace = new Keyspace(new ManualClock(START), 4);
+    keyspace.setCommandTime(START);
+    fill(keyspace);
+    const decode = (bytes: Buffer): string[] => {
+      const keys: string[] = [];
+      readRdbBuffer(bytes, { key: (db: number, key: string, value: unknown, expire: unknown) => void keys.push(`${db}:${key}=${JSON.stringify(value)}@${String(expire)}`) }, { checksum: true });
+      return keys.sort();
+    };
+    const results: string[][] = [];
+    for (const offload of ['always', 'never'] as const) {
+      const sink = memorySink();
+      const save = new BackgroundSave(keyspace, { ...OPTIONS, list: keyspace.listEncoding }, { offload }, () => Promise.resolve(sink));
+      expect(save.offloaded).toBe(offload === 'always');
+      expect((await save.done).ok).toBe(true);
+      results.push(decode(sink.bytes()));
+    }
+    expect(results[0]!.length).toBe(keyspace.dbs.reduce((n, db) => n + db.size, 0));
+    expect(results[0]).toEqual(results[1]);
+  });
+
+  test('a sink that fails, or an abort, stops the worker; the stores are left as they were', async () => {
+    const keyspace = new Keyspace(new ManualClock(START), 4);
+    keyspace.setCommandTime(START);
+    fill(keyspace);
+    const before = contents(keyspace);
+    const failing = new BackgroundSave(keyspace, { ...OPTIONS, list: keyspace.listEncoding }, { offload: 'always' }, () => Promise.resolve(memorySink({ failAt: 2 })));
+    const failed = await failing.done;
+    expect(failed.ok).toBe(false);
+    if (!failed.ok) expect(failed.error.message).toBe('disk full');
+
+    const aborted = new BackgroundSave(keyspace, { ...OPTIONS, list: keyspace.listEncoding }, { offload: 'always' }, () => Promise.resolve(memorySink()));
+    for (let n = 0; n < 500; n++) change(keyspace, n);
+    aborted.abort();
+    const result = await aborted.done;
+    expect(result).toMatchObject({ ok: false, aborted: true });
+    for (const db of keyspace.dbs) {
+      expect(() => db.store.slab.beginSnapshot(() => undefined)).not.toThrow();
+      db.store.slab.endSnapshot();
+    }
+    // A save after them holds the keyspace as it is now.
+    const now = contents(keyspace);
+    expect(now).not.toEqual(before);
+    const sink = memorySink();
+    const save = new BackgroundSave(keyspace, { ...OPTIONS, list: keyspace.listEncoding }, { offload: 'always' }, () => Promise.resolve(sink));
+    expect((await save.done).ok).toBe(true);
+    expect(loadedBack(sink.bytes())).toEqual(now);
+  });
+});
