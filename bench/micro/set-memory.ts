@@ -43,7 +43,7 @@ function payload(kind: 'string' | 'int'): string {
 async function lapseBytes(file: string): Promise<{ heap: number; estimated: number }> {
   const loaded = await loadIntoLapse(file, async (c, server) => ({
     card: (await c.call('SCARD', 'bigset')).toString(),
-    estimated: (server.keyspace.dbs[0]!.peek('bigset')!.value as SetValue).estimatedBytes,
+    estimated: (server.keyspace.dbs[0]!.valueOf(server.keyspace.dbs[0]!.peek('bigset')!) as SetValue).estimatedBytes,
   }));
   if (loaded.result.card !== `:${MEMBERS}\r\n`) throw new Error(`lapse SCARD ${loaded.result.card}`);
   return { heap: loaded.bytes, estimated: loaded.result.estimated };

@@ -34,7 +34,7 @@ function payload(): string {
 async function main(): Promise<void> {
   const file = payload();
   try {
-    const lapse = await loadIntoLapse(file, async (_c, server) => server.keyspace.dbs[0]!.peek('expirations')!.value as ZSetValue);
+    const lapse = await loadIntoLapse(file, async (_c, server) => server.keyspace.dbs[0]!.valueOf(server.keyspace.dbs[0]!.peek('expirations')!) as ZSetValue);
     const zset = lapse.result;
     if (zset.size !== MEMBERS) throw new Error(`lapse ZCARD ${zset.size}`);
     const lapseHeap = lapse.bytes / MEMBERS;
