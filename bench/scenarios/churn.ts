@@ -15,7 +15,8 @@ import { MessageParser } from '../lib/message-parser.js';
 /**
  * Session churn at saturation (`--only churn`): does expiry stay on time while clients
  * keep the server busy? (issue 11: lapse's reclaim-lag p99 reached 0.6-3.3 s in such a
- * run.) 200k sessions for 180 s, one round per server (--quick: 50k sessions, 20 s).
+ * run.) 200k sessions for 600 s, one round per server (--quick: 50k sessions, 20 s):
+ * also whether RSS stays flat (issue 17), beside each server's mem_fragmentation_ratio.
  *
  * `clients` load processes (churn-client.ts) each keep one connection with a deep
  * pipeline full, for `seconds`: they create sessions (values of 100 B to 20 KB, TTL 5-60 s,
@@ -56,6 +57,8 @@ export interface ChurnSample {
   /** Redis: expired_stale_perc. */
   stalePerc?: number;
   expiredKeys: number;
+  /** INFO memory's mem_fragmentation_ratio (RSS / used_memory, as each server computes it). */
+  fragRatio?: number;
 }
 
 export interface ChurnResult {
@@ -84,6 +87,11 @@ export interface ChurnResult {
   eventsExpected: number;
   peakRssBytes: number;
   endRssBytes: number;
+  /** Median RSS over the last minute of the load / over the minute after the warm-up (see STEADY_FROM_MS). */
+  rssDrift: number;
+  /** mem_fragmentation_ratio: median over the last minute, and over the minute after the warm-up. */
+  fragRatioEnd: number;
+  fragRatioSteady: number;
   created: number;
   errors: number;
   nils: number;
@@ -95,6 +103,12 @@ const SAMPLE_MS = 250;
 /** How long events of keys due during the load are awaited after it. */
 const DRAIN_MS = 5000;
 const CHANNEL = '__keyevent@0__:expired';
+/**
+ * The population is steady from about the longest TTL after the start (the sessions of
+ * the first burst have expired and been replaced); RSS flatness compares the minute
+ * from here with the last minute of the load.
+ */
+const STEADY_FROM_MS = 120_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -201,7 +215,7 @@ export async function churnRound(server: BenchServer, p: ChurnParams, round: num
     let nextSample = startedAt;
     while (Date.now() < endAt) {
       const sent = Date.now();
-      const text = await info.command('INFO', 'stats');
+      const text = await info.command('INFO', 'stats', 'memory');
       const at = Math.round((sent + Date.now()) / 2);
       samples.push({
         t: at - startedAt,
@@ -213,6 +227,7 @@ export async function churnRound(server: BenchServer, p: ChurnParams, round: num
         pastDeadline: infoNumber(text, 'expired_keys_past_deadline'),
         stalePerc: name === 'redis' ? infoNumber(text, 'expired_stale_perc') : undefined,
         expiredKeys: infoNumber(text, 'expired_keys') ?? 0,
+        fragRatio: infoNumber(text, 'mem_fragmentation_ratio'),
       });
       nextSample += SAMPLE_MS;
       await sleep(nextSample - Date.now());
@@ -263,6 +278,13 @@ export async function churnRound(server: BenchServer, p: ChurnParams, round: num
       const v = xs.filter((x): x is number => x !== undefined);
       return v.length === 0 ? NaN : Math.max(...v);
     };
+    // A minute's median of a figure, from `from` ms after the start (clamped to the load).
+    const minuteMedian = (from: number, f: (s: ChurnSample) => number | undefined): number => {
+      const t0 = Math.max(0, Math.min(from, (full.at(-1)?.t ?? 0) - 60_000));
+      const v = full.filter((s) => s.t >= t0 && s.t < t0 + 60_000).map(f).filter((x): x is number => x !== undefined);
+      return v.length === 0 ? NaN : quantile(v, 0.5);
+    };
+    const lastMinute = (full.at(-1)?.t ?? 0) - 60_000;
     const nearestRank = (q: number) => (delays.length === 0 ? NaN : delays[Math.max(0, Math.ceil(q * delays.length) - 1)]!);
     return {
       opsPerSecond: (replies * 1000) / loadMs,
@@ -284,6 +306,9 @@ export async function churnRound(server: BenchServer, p: ChurnParams, round: num
       eventsExpected: expected,
       peakRssBytes: Math.max(...full.map((s) => s.rssBytes)),
       endRssBytes: full.length === 0 ? 0 : full[full.length - 1]!.rssBytes,
+      rssDrift: minuteMedian(lastMinute, (s) => s.rssBytes) / minuteMedian(STEADY_FROM_MS, (s) => s.rssBytes),
+      fragRatioEnd: minuteMedian(lastMinute, (s) => s.fragRatio),
+      fragRatioSteady: minuteMedian(STEADY_FROM_MS, (s) => s.fragRatio),
       created,
       errors,
       nils,
@@ -322,6 +347,15 @@ export const CHURN_METRICS: {
   { metric: 'expired event delay p99', unit: 'ms', target: 'lapse <= 100', value: (r) => r.eventDelayP99, met: (l) => l <= 100 },
   { metric: 'expired event delay max', unit: 'ms', target: '-', value: (r) => r.eventDelayMax },
   { metric: 'peak RSS', unit: 'MB', target: '-', value: (r) => r.peakRssBytes / 2 ** 20 },
+  {
+    metric: 'RSS flatness: median RSS of the last minute / of the minute from 120 s',
+    unit: 'x',
+    target: 'lapse <= 1.1',
+    value: (r) => r.rssDrift,
+    met: (l) => l <= 1.1,
+  },
+  { metric: 'mem_fragmentation_ratio, median of the minute from 120 s', unit: 'x', target: '-', value: (r) => r.fragRatioSteady },
+  { metric: 'mem_fragmentation_ratio, median of the last minute', unit: 'x', target: '-', value: (r) => r.fragRatioEnd },
 ];
 
 export function churnScenario(p: ChurnParams): string {
@@ -372,7 +406,8 @@ export function churnRssPoints(results: Record<ServerName, ChurnResult[]>): { x:
   return points;
 }
 
-const FULL: ChurnParams = { sessions: 200_000, seconds: 180, clients: 4, depth: 512, ttlMinMs: 5000, ttlMaxMs: 60_000 };
+/** Ten minutes, as issue 17 asks of RSS flatness. */
+const FULL: ChurnParams = { sessions: 200_000, seconds: 600, clients: 4, depth: 512, ttlMinMs: 5000, ttlMaxMs: 60_000 };
 const QUICK: ChurnParams = { ...FULL, sessions: 50_000, seconds: 20 };
 const ROUNDS = 1;
 const ORDER: ServerName[][] = [['lapse', 'redis'], ['redis', 'lapse']];
