@@ -30,6 +30,12 @@ import type { ParamValue } from '../config/params.js';
  *   lapse_reclaim_last_pause_ms  the last one's pause, ms; lapse_reclaim_max_pause_ms the
  *                                longest
  *
+ * lapse adds at the end of the persistence section:
+ *
+ *   lapse_bgsave_worker          1 when the running BGSAVE (else the last one since the
+ *                                start) writes its string keys on a worker thread, 0 when
+ *                                it writes every key on the main thread
+ *
  * lapse adds lapse_version to the server section, and at the end of the stats section
  * what Redis cannot show, how late expired keys are reclaimed:
  *
@@ -315,6 +321,7 @@ function persistenceSection(s: ServerContext): string {
     ['aof_last_cow_size', 0],
     ['module_fork_in_progress', 0],
     ['module_fork_last_cow_size', 0],
+    ['lapse_bgsave_worker', p.bgsaveWorker ? 1 : 0],
   ]);
 }
 

@@ -40,6 +40,8 @@ export class Persistence {
   private lastBgsaveTry = 0;
   /** Seconds the last background save took, -1 before any. */
   lastBgsaveSeconds = -1;
+  /** Whether the running background save (else the last one) writes its string keys on a worker thread. */
+  bgsaveWorker = false;
   /** Successful SAVE and BGSAVE runs (INFO rdb_saves). */
   saves = 0;
   /** A save the cron starts on its next tick (scheduleBgsave). */
@@ -260,6 +262,7 @@ export class Persistence {
       return null;
     }
     this.running = save;
+    this.bgsaveWorker = save.offloaded;
     this.runningTarget = target;
     this.runningStartedMs = Date.now();
     return save;

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
 import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
@@ -216,14 +218,17 @@ export class SnapshotOffload {
 
 /**
  * The worker, from the compiled snapshot-worker.js next to this module; running from the
- * TypeScript sources (tests, `npm run dev`), through tsx's loader.
+ * TypeScript sources (tests, `npm run dev`), through tsx's loader. Throws when the file
+ * is not there (lapse bundled into one file): the save then runs on this thread.
  */
 function spawnWorker(work: OffloadWork, transfer: (ArrayBuffer | MessagePort)[]): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const source = new URL('./snapshot-worker.ts', here).href;
-    const boot = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(source)}, ${JSON.stringify(here)}))`;
+  const typescript = here.endsWith('.ts');
+  const file = new URL(typescript ? './snapshot-worker.ts' : './snapshot-worker.js', here);
+  if (!fs.existsSync(fileURLToPath(file))) throw new Error(`no snapshot worker at ${file.href}`);
+  if (typescript) {
+    const boot = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(here)}))`;
     return new Worker(boot, { eval: true, workerData: work, transferList: transfer });
   }
-  return new Worker(new URL('./snapshot-worker.js', here), { workerData: work, transferList: transfer });
+  return new Worker(file, { workerData: work, transferList: transfer });
 }
