@@ -24,7 +24,7 @@ import { optionName } from './args.js';
 import { absoluteExpireMs, ExpireUnit } from './expire-time.js';
 import { NO_DEADLINE, deadlineFor, type Entry } from '../keyspace/database.js';
 import { StringForm } from '../keyspace/string-encoding.js';
-import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
+import { INT64_MAX, INT64_MIN, parseI64, parseI64Bytes } from '../util/numbers.js';
 import {
   LONG_DOUBLE_ZERO,
   addLongDouble,
@@ -402,7 +402,7 @@ function append(c: Client, argv: string[]): void {
   } else {
     length = db.stringLength(entry) + value.length;
     if (!checkStringLength(c, length)) return;
-    db.replaceValue(entry, db.stringOf(entry) + value);
+    db.replaceValue(entry, db.stringOf(entry) + value, key);
     // Appended to in place: a raw sds in Redis, whatever its length (OBJECT ENCODING).
     db.setStringForm(entry, StringForm.Raw);
   }
@@ -427,7 +427,9 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   if (entry === null) return;
   let value: number | bigint = 0;
   if (entry !== undefined) {
-    const parsed = parseI64(c.db.stringOf(entry));
+    // Read from the stored bytes: no string of the counter.
+    const store = c.db.store;
+    const parsed = parseI64Bytes(c.db.stringView(entry), store.viewStart, store.viewEnd);
     if (parsed === undefined) {
       c.reply.error(ERR_NOT_INTEGER);
       return;
@@ -445,7 +447,7 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   const text = String(result);
   const db = c.db;
   if (entry === undefined) db.set(key, text, NO_DEADLINE);
-  else db.replaceValue(entry, text);
+  else db.replaceValue(entry, text, key);
   c.server.keyspace.notify('$', 'incrby', key, db);
   c.reply.integer(result);
 }
@@ -499,7 +501,7 @@ function incrbyfloat(c: Client, argv: string[]): void {
   const db = c.db;
   let stored: Entry = entry!;
   if (entry === undefined) stored = db.set(key, text, NO_DEADLINE);
-  else db.replaceValue(entry, text);
+  else db.replaceValue(entry, text, key);
   // createStringObject: embstr (or raw), never int, even for "3".
   db.setStringForm(stored, StringForm.Embstr);
   c.server.keyspace.notify('$', 'incrbyfloat', key, db);
@@ -583,7 +585,7 @@ function setrange(c: Client, argv: string[]): void {
     if (!checkStringLength(c, offset + value.length)) return;
     const head = offset <= old.length ? old.slice(0, offset) : old + '\0'.repeat(offset - old.length);
     result = head + value + old.slice(offset + value.length);
-    db.replaceValue(entry, result);
+    db.replaceValue(entry, result, key);
     db.setStringForm(entry, StringForm.Raw);
   }
   c.server.keyspace.notify('$', 'setrange', key, db);

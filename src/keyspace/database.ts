@@ -411,11 +411,11 @@ export class Database {
     return id;
   }
 
-  /** Replaces the value of an existing entry, keeping its deadline. */
-  replaceValue(entry: Entry, value: Value): void {
+  /** Replaces the value of an existing entry, keeping its deadline. `key` is its key, if the caller has it (no string is made of it then). */
+  replaceValue(entry: Entry, value: Value, key?: string): void {
     this.changeValue(entry, value);
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = entry;
-    this.events.modified(this, this.store.keyOf(entry));
+    this.events.modified(this, key ?? this.store.keyOf(entry));
   }
 
   private changeValue(id: number, value: Value): void {

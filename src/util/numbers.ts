@@ -51,6 +51,28 @@ export function parseI64(s: string): number | bigint | undefined {
 }
 
 /**
+ * parseI64 over bytes [start, end) of a stored value, without making a string of them
+ * when they can be a safe integer (at most 15 digits): INCR reads its counter this way.
+ */
+export function parseI64Bytes(bytes: Uint8Array, start: number, end: number): number | bigint | undefined {
+  const len = end - start;
+  const negative = len > 1 && bytes[start] === 0x2d; /* - */
+  const digits = negative ? len - 1 : len;
+  if (digits < 1 || digits > 15) return len > 15 ? parseI64(Buffer.from(bytes.buffer, bytes.byteOffset + start, len).toString('latin1')) : undefined;
+  let i = negative ? start + 1 : start;
+  const first = bytes[i]!;
+  // "0" is the only number allowed to start with a zero; "-0" is rejected like in Redis.
+  if (first === 0x30) return len === 1 ? 0 : undefined;
+  let v = 0;
+  for (; i < end; i++) {
+    const c = bytes[i]! - 0x30;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  return negative ? -v : v;
+}
+
+/**
  * int64 as a number (inexact beyond 2^53, which only matters for arithmetic), or NaN if
  * the string is not a valid int64. For counts, indexes and offsets.
  */
