@@ -10,6 +10,8 @@ export interface Logger {
   log(level: LogLevel, message: string): void;
 }
 
+function ignoreWriteError(): void {}
+
 /** Discards everything: the default for an embedded server. */
 export const silentLogger: Logger = { log() {} };
 
@@ -62,8 +64,12 @@ export class LineLogger implements Logger {
 
   private write(text: string): void {
     const file = this.file();
-    if (file === '') process.stdout.write(text);
-    else {
+    if (file === '') {
+      // As Redis, which ignores SIGPIPE: a stdout whose reader has gone (EPIPE) loses the
+      // line; unhandled, the stream's error event would end the process.
+      if (!process.stdout.listeners('error').includes(ignoreWriteError)) process.stdout.on('error', ignoreWriteError);
+      process.stdout.write(text);
+    } else {
       try {
         fs.appendFileSync(file, text);
       } catch {
