@@ -146,7 +146,20 @@ export async function main(argv: string[]): Promise<void> {
   daemon?.ready();
 }
 
-// Run when executed directly (npm run dev: tsx src/cli.ts).
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void main(process.argv.slice(2));
+/**
+ * Whether this module is the program node was given (npm run dev: tsx src/cli.ts; node
+ * dist/cli.js). Node names the module by its real path, so the path given is resolved
+ * too: through a symlinked directory (a `current` link to a release) the module and
+ * argv[1] differ, and the server silently did not start.
+ */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(fs.realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
 }
+
+if (isEntryPoint()) void main(process.argv.slice(2));

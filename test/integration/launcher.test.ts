@@ -137,6 +137,13 @@ describe('bin/lapse', () => {
     expect(await stop(s.child)).toBe(0);
   });
 
+  test('node <a symlinked directory>/cli.js starts the server (a `current` link to a release)', async () => {
+    fs.symlinkSync('../dist', path.join(dir, 'elsewhere/current'));
+    const s = await launch(process.execPath, [path.join(dir, 'elsewhere/current/cli.js')]);
+    expect(Number(/process_id:(\d+)/.exec(await info(s.port, 'server'))![1])).toBe(s.child.pid);
+    expect(await stop(s.child)).toBe(0);
+  });
+
   test('node bin/lapse.js (no launcher) is one process too; a maxmemory within node’s default heap gets no warning', async () => {
     const s = await launch(process.execPath, [path.join(dir, 'bin/lapse.js'), '--maxmemory', '64mb']);
     expect(Number(/process_id:(\d+)/.exec(await info(s.port, 'server'))![1])).toBe(s.child.pid);
