@@ -97,6 +97,8 @@ export class SyncAtomicFile {
 
 /** The asynchronous form, for BGSAVE: one write in flight at a time. */
 export class AsyncAtomicFile {
+  /** write() resolves once the bytes are in the file: its buffers may be reused then (SnapshotSink). */
+  readonly releasesBuffers = true;
   private handle: fs.promises.FileHandle | null = null;
   readonly tempPath: string;
 

@@ -47,6 +47,8 @@ export interface RdbWriteOptions {
 export type ExpireTime = number | bigint | null;
 
 const CHUNK = 256 * 1024;
+/** Recycled chunks kept at most (4 MB: more than a snapshot batch takes, so none is allocated per batch). */
+const MAX_SPARE_CHUNKS = 16;
 
 /**
  * Buffer's latin1 fast path (what buf.write(s, off, len, 'latin1') ends in, without its
@@ -61,8 +63,10 @@ function writeLatin1(buf: Buffer, s: string, offset: number, length: number): vo
 }
 
 export class RdbEncoder {
-  private buf = Buffer.allocUnsafe(CHUNK);
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK);
   private pos = 0;
+  /** Chunks handed back by recycle(), reused before new ones are allocated. */
+  private readonly spare: Buffer[] = [];
   private chunks: Buffer[] = [];
   private readonly crc: Crc64 | null;
   /** Bytes produced so far (taken or not). */
@@ -88,7 +92,7 @@ export class RdbEncoder {
     this.chunks = [];
     if (this.pos > 0) {
       out.push(this.buf.subarray(0, this.pos));
-      this.buf = Buffer.allocUnsafe(CHUNK);
+      this.buf = this.newChunk(CHUNK);
       this.pos = 0;
     }
     if (this.crc !== null) for (const c of out) updateCrc64(this.crc, c);
@@ -473,7 +477,25 @@ export class RdbEncoder {
   /** Closes the current buffer and starts one with room for n more bytes. */
   private flushBuf(n: number): void {
     if (this.pos > 0) this.chunks.push(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(Math.max(CHUNK, n));
+    this.buf = this.newChunk(n);
     this.pos = 0;
+  }
+
+  /**
+   * Chunks from take() that the caller has copied and will not read again: their memory
+   * is reused for later chunks, so an encoder that runs for a whole save (the snapshot
+   * worker's) leaves no trail of 256 KB buffers for its GC.
+   */
+  recycle(chunks: readonly Buffer[]): void {
+    for (const c of chunks) {
+      if (this.spare.length >= MAX_SPARE_CHUNKS) return;
+      if (c.byteOffset === 0 && c.buffer.byteLength === CHUNK && c.buffer !== this.buf.buffer) this.spare.push(Buffer.from(c.buffer, 0, CHUNK));
+    }
+  }
+
+  /** A buffer for at least n more bytes: a recycled chunk if one is big enough. */
+  private newChunk(n: number): Buffer {
+    if (n <= CHUNK && this.spare.length > 0) return this.spare.pop()!;
+    return Buffer.allocUnsafe(Math.max(CHUNK, n));
   }
 }

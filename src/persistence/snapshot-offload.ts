@@ -51,6 +51,8 @@ export interface OffloadStoreWork {
 
 export type OffloadInbox =
   | { t: 'page'; store: number; page: number; bytes: Uint8Array }
+  /** A batch buffer the sink has written, handed back for the next batch (the whole buffer). */
+  | { t: 'buffer'; bytes: Uint8Array }
   | { t: 'entries'; db: number; bytes: Uint8Array }
   | { t: 'end' };
 
@@ -144,7 +146,7 @@ export class SnapshotOffload {
   }
 
   /** Writes the worker's bytes to the sink until it is done; throws if it failed. */
-  async pipe(sink: { write(chunks: Buffer[]): Promise<void> }): Promise<void> {
+  async pipe(sink: { write(chunks: Buffer[]): Promise<void>; readonly releasesBuffers?: boolean }): Promise<void> {
     for (;;) {
       while (this.output.length === 0) {
         if (this.failure !== null) throw this.failure;
@@ -153,6 +155,13 @@ export class SnapshotOffload {
       }
       const bytes = this.output.shift()!;
       await sink.write([bytes]);
+      // Written: the buffer goes back to the worker for a later batch, so that a save
+      // leaves no trail of 1 MB buffers for this thread's GC (which rarely runs while it
+      // waits on the sink). A socket may still queue what it was given: not reused then.
+      if (sink.releasesBuffers === true && !this.finished) {
+        const whole = new Uint8Array(bytes.buffer, 0, bytes.buffer.byteLength);
+        this.send({ t: 'buffer', bytes: whole }, [whole.buffer as ArrayBuffer]);
+      }
       Atomics.sub(this.control, 0, 1);
       Atomics.notify(this.control, 0);
     }

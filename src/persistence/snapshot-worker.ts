@@ -25,6 +25,8 @@ class SnapshotWriter {
   private ended = false;
   private currentDb = -1;
   private readonly selected = new Set<number>();
+  /** Batch buffers the main thread has written and handed back. */
+  private readonly spare: Buffer[] = [];
   keys = 0;
 
   constructor(private readonly work: OffloadWork) {
@@ -108,6 +110,8 @@ class SnapshotWriter {
   private handle(message: OffloadInbox): void {
     if (message.t === 'page') {
       this.copies[message.store]!.set(message.page, message.bytes);
+    } else if (message.t === 'buffer') {
+      this.spare.push(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
     } else if (message.t === 'entries') {
       this.select(message.db);
       this.enc.appendEncoded(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
@@ -138,17 +142,32 @@ class SnapshotWriter {
     let total = 0;
     for (const c of chunks) total += c.length;
     if (total === 0) return;
-    const out = Buffer.allocUnsafeSlow(total);
-    let at = 0;
-    for (const c of chunks) at += c.copy(out, at);
     const control = this.work.control;
     for (;;) {
       const outstanding = Atomics.load(control, 0);
       if (outstanding < OUTSTANDING) break;
       Atomics.wait(control, 0, outstanding, 1000);
     }
+    // Buffers written by now have been handed back (with a file sink).
+    this.receive(false);
+    const out = this.batchBuffer(total);
+    let at = 0;
+    for (const c of chunks) at += c.copy(out, at);
+    if (!final) this.enc.recycle(chunks);
     Atomics.add(control, 0, 1);
-    post({ t: 'out', bytes: out, keys: this.keys }, [out.buffer as ArrayBuffer]);
+    post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * A buffer of at least `size` bytes: a spare one handed back, or a new one with room
+   * for any batch (what was pending, under BATCH_BYTES, plus a segment's records).
+   */
+  private batchBuffer(size: number): Buffer {
+    const spare = this.spare;
+    for (let i = 0; i < spare.length; i++) {
+      if (spare[i]!.length >= size) return spare.splice(i, 1)[0]!;
+    }
+    return Buffer.allocUnsafeSlow(Math.max(size, BATCH_BYTES * 3));
   }
 }
 

@@ -155,6 +155,8 @@ export type BackgroundSaveResult = { ok: true; keys: number } | { ok: false; err
  */
 export interface SnapshotSink {
   write(chunks: Buffer[]): Promise<void>;
+  /** True when a write's buffers are no longer read once it resolves (a file; not a socket, which may still queue them). */
+  readonly releasesBuffers?: boolean;
   commit(stillWanted: () => boolean): Promise<boolean>;
   abort(): Promise<void>;
 }

@@ -20,11 +20,16 @@ export function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
 
-/** A sink that keeps the bytes, taking a turn (or `delayMs`) over each write; its write number `failAt` fails. */
-export function memorySink(options: { delayMs?: number; failAt?: number } = {}): SnapshotSink & { bytes(): Buffer; writes: number; committed: boolean } {
+/**
+ * A sink that keeps the bytes (copies), taking a turn (or `delayMs`) over each write;
+ * its write number `failAt` fails; with `releasesBuffers`, it says it is done with a
+ * write's buffers once the write resolves (a file does), so the snapshot worker reuses them.
+ */
+export function memorySink(options: { delayMs?: number; failAt?: number; releasesBuffers?: boolean } = {}): SnapshotSink & { bytes(): Buffer; writes: number; committed: boolean } {
   const chunks: Buffer[] = [];
   const failAt = options.failAt ?? Infinity;
   return {
+    releasesBuffers: options.releasesBuffers === true,
     writes: 0,
     committed: false,
     async write(c: Buffer[]) {
