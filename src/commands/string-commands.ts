@@ -428,8 +428,9 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
   let value: number | bigint = 0;
   if (entry !== undefined) {
     // Read from the stored bytes: no string of the counter.
+    const bytes = c.db.stringView(entry);
     const store = c.db.store;
-    const parsed = parseI64Bytes(c.db.stringView(entry), store.viewStart, store.viewEnd);
+    const parsed = parseI64Bytes(bytes, store.viewStart, store.viewEnd);
     if (parsed === undefined) {
       c.reply.error(ERR_NOT_INTEGER);
       return;

@@ -391,7 +391,7 @@ export class RdbEncoder {
       if (this.lzf(this.scratchIn, len)) return;
     }
     this.length(len);
-    this.raw(start === 0 ? src : src.subarray(start, end), len);
+    this.raw(src, len, start);
   }
 
   /** Bytes already in RDB form (entries another encoder wrote), appended as they are. */
@@ -454,17 +454,17 @@ export class RdbEncoder {
     this.raw(Buffer.from(s, 'latin1'));
   }
 
-  /** The first n bytes of `bytes`. */
-  private raw(bytes: Buffer, n: number = bytes.length): void {
+  /** n bytes of `bytes` from `from` (the first n by default). */
+  private raw(bytes: Buffer, n: number = bytes.length, from = 0): void {
     if (n <= this.buf.length - this.pos) {
-      bytes.copy(this.buf, this.pos, 0, n);
+      bytes.copy(this.buf, this.pos, from, from + n);
       this.pos += n;
     } else if (n >= CHUNK / 2) {
       this.flushBuf(0);
-      this.chunks.push(Buffer.from(bytes.subarray(0, n)));
+      this.chunks.push(Buffer.from(bytes.subarray(from, from + n)));
     } else {
       this.flushBuf(n);
-      bytes.copy(this.buf, this.pos, 0, n);
+      bytes.copy(this.buf, this.pos, from, from + n);
       this.pos += n;
     }
     this.written += n;

@@ -136,7 +136,13 @@ export class SnapshotOffload {
   /** Entries the main thread encoded for database `db` (RDB bytes, no SELECTDB). */
   entries(db: number, chunks: Buffer[]): void {
     if (chunks.length === 0 || this.finished) return;
-    const bytes = chunks.length === 1 ? Buffer.from(chunks[0]!) : Buffer.concat(chunks);
+    // A buffer of its own (allocUnsafeSlow): a small Buffer.from or concat comes from
+    // Node's shared pool, which postMessage cannot transfer and silently copies whole.
+    let total = 0;
+    for (const c of chunks) total += c.length;
+    const bytes = Buffer.allocUnsafeSlow(total);
+    let at = 0;
+    for (const c of chunks) at += c.copy(bytes, at);
     this.send({ t: 'entries', db, bytes }, [bytes.buffer as ArrayBuffer]);
   }
 
@@ -220,7 +226,7 @@ export class SnapshotOffload {
   private release(): void {
     for (const store of this.stores) store.slab.endSnapshot();
     this.port.close();
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+    // (Also from the constructor, when the worker could not be created.)
     void this.worker?.terminate();
   }
 }

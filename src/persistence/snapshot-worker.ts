@@ -184,7 +184,7 @@ class StoreVisitor implements RecordVisitor {
   ) {}
 
   record(owner: number, start: number, end: number): void {
-    if (owner >= this.owned.length || this.owned[owner] !== 1) return;
+    if (this.owned[owner] !== 1) return;
     const deadline = this.deadline[owner]!;
     if (deadline <= this.startTime) return;
     const bytes = this.bytes;

@@ -274,7 +274,7 @@ export class BackgroundSave implements ChangeObserver {
     const walk = this.walks[db.index]!;
     if (walk.done || db.store !== walk.store) return;
     // The worker's: it reads the record as it was (the store copies a page before writing to it).
-    if (walk.owned !== null && entry < walk.owned.length && walk.owned[entry] === 1) return;
+    if (walk.owned !== null && walk.owned[entry] === 1) return;
     if (entry < walk.cursor || entry >= walk.limit) return;
     if (walk.late.has(entry) || walk.early.has(entry)) return;
     walk.early.add(entry);
