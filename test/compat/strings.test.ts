@@ -475,6 +475,18 @@ describe('INCR DECR INCRBY DECRBY', () => {
     await p.exact('INCRBY', 'list', '1');                               // exact: WRONGTYPE
   });
 
+  test('counters at the 15/16-digit edge (read from the stored bytes up to 15), under a long key', async () => {
+    const long = 'k'.repeat(300); // a two-byte key length in the stored record
+    for (const v of ['999999999999999', '-999999999999999', '999999999999998', '-1000000000000000', '9999999999999999', '-9999999999999999', '0', '-1', '7']) {
+      for (const k of ['c', long]) {
+        await p.exact('SET', k, v);                                   // exact
+        await p.exact('INCR', k);                                     // exact: one more digit, or one fewer
+        await p.exact('DECRBY', k, '2');                              // exact
+        await p.exact('GET', k);                                      // exact
+      }
+    }
+  });
+
   test('int64 limits', async () => {
     await p.exact('SET', 'k', '9223372036854775806');                   // exact
     await p.exact('INCR', 'k');                                         // exact: max
