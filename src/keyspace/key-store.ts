@@ -255,11 +255,15 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const offset = slab.offsetOf(ref);
     this.viewStart = offset + this.valueStart(ref);
     this.viewEnd = offset + slab.lengthOf(ref);
+    // Segments are carved from the shared arenas; a large record has a buffer of its own.
+    this.viewShared = ref >= 0;
     return slab.bytesOf(ref);
   }
   /** Set by stringView(). */
   viewStart = 0;
   viewEnd = 0;
+  /** Set by stringView(): whether the view is of shared memory (see copyFromShared). */
+  viewShared = false;
 
   /** Length in bytes of the string value of a live id of KIND_STRING. */
   stringLength(id: number): number {

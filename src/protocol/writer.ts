@@ -12,6 +12,8 @@
  * encoding step (see writeLatin1).
  */
 
+import { copyFromShared } from '../util/shared-copy.js';
+
 const SLAB_SIZE = 64 * 1024;
 /** Start a new slab rather than keep a nearly full one. */
 const MIN_FREE = 1024;
@@ -20,6 +22,8 @@ export type Protocol = 2 | 3;
 
 /** bulkBytes copies at most this many bytes with a loop (a native copy has a fixed cost of ~60-100 ns). */
 const SHORT_BYTES = 32;
+/** bulkBytes' staging buffer for copies out of shared memory (see copyFromShared). */
+const SCRATCH_SIZE = 16 * 1024;
 
 export class ReplyWriter {
   /** The protocol of the client being served; set per client by the connection. */
@@ -153,9 +157,11 @@ export class ReplyWriter {
 
   /**
    * `$len` + bytes [start, end) of src (a string value where the keyspace stores it: no
-   * string is made for the reply). Short runs are copied by a loop, longer ones natively.
+   * string is made for the reply). Short runs are copied by a loop, longer ones natively;
+   * from `shared` memory (the keyspace's slab) through copyFromShared, which keeps long
+   * copies off V8's byte-at-a-time path for misaligned shared memory.
    */
-  bulkBytes(src: Uint8Array, start: number, end: number): void {
+  bulkBytes(src: Uint8Array, start: number, end: number, shared = false): void {
     const len = end - start;
     this.ensure(len + 24);
     const b = this.buf;
@@ -163,6 +169,8 @@ export class ReplyWriter {
     let p = this.pos;
     if (len <= SHORT_BYTES) {
       for (let i = start; i < end; i++) b[p++] = src[i]!;
+    } else if (shared) {
+      p += copyFromShared(src, start, end, b, p, this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE));
     } else {
       Buffer.prototype.copy.call(src, b, p, start, end);
       p += len;
@@ -171,6 +179,8 @@ export class ReplyWriter {
     b[p++] = 0x0a;
     this.pos = p;
   }
+  /** copyFromShared's staging buffer, made on first use. */
+  private scratch: Buffer | null = null;
 
   /** A bulk reply of a number formatted as Redis formats integers. */
   bulkInteger(n: number | bigint): void {

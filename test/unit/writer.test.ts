@@ -690,4 +690,27 @@ describe('bulkBytes (a stored value copied from the keyspace, no string made)', 
       { numRuns: 500 },
     );
   });
+
+  test('the same from shared memory (the slab), across the realigned copy and its pieces, after other replies', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 40_000 }),
+        fc.nat(20),
+        fc.nat(9),
+        fc.integer(),
+        (length, before, prefix, seed) => {
+          const src = new Uint8Array(new SharedArrayBuffer(before + length + 8));
+          for (let i = 0; i < length; i++) src[before + i] = (seed + i * 131) & 255;
+          const a = writer();
+          const b = writer();
+          // Replies before it move where the copy lands (and so its alignment).
+          for (const w of [a, b]) w.bulk('x'.repeat(prefix));
+          a.bulkBytes(src, before, before + length, true);
+          b.bulk(Buffer.from(src.subarray(before, before + length)).toString('latin1'));
+          expect(bytes(a)).toBe(bytes(b));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
