@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
 import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
+import { FileChecksum, fileCrc } from './checksum-offload.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
 import { decodeIntset } from './intset.js';
 import * as F from './rdb-format.js';
@@ -88,11 +89,13 @@ export interface RdbSummary {
   checksumVerified: boolean;
   /** File size in bytes. */
   bytes: number;
+  /** Who computed the checksum checked: this thread as it read, or a worker alongside (checksum-offload.ts). */
+  checksumBy: 'thread' | 'worker';
 }
 
 const WINDOW = 4 * 1024 * 1024;
 
-/** A forward-only reader over a file descriptor or a buffer, feeding a CRC-64. */
+/** A forward-only reader over a file descriptor or a buffer, feeding a CRC-64 (unless a worker computes it). */
 class Source {
   private buf: Buffer;
   private pos = 0;
@@ -110,7 +113,12 @@ class Source {
    */
   lzfScratch: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly fd: number | null, data?: Buffer) {
+  constructor(
+    readonly fd: number | null,
+    data?: Buffer,
+    /** False when a worker computes the file's checksum: the bytes read are not fed to the CRC. */
+    private readonly crcInline = true,
+  ) {
     if (fd === null) {
       this.buf = data!;
       this.end = data!.length;
@@ -136,7 +144,7 @@ class Source {
   }
 
   private refill(n: number): void {
-    updateCrc64(this.crc, this.buf, this.crcPos, this.pos);
+    if (this.crcInline) updateCrc64(this.crc, this.buf, this.crcPos, this.pos);
     const keep = this.end - this.pos;
     const size = Math.max(WINDOW, n);
     const next = size > this.buf.length ? Buffer.allocUnsafe(size) : this.buf;
@@ -211,26 +219,36 @@ class Source {
 }
 
 /** Reads the RDB file at path, passing each key to the visitor. */
-export function readRdbFile(path: string, visitor: RdbVisitor, options: { checksum?: boolean } = {}): RdbSummary {
+export function readRdbFile(
+  path: string,
+  visitor: RdbVisitor,
+  options: { checksum?: boolean; /** Files from this size have their checksum computed by a worker (tests lower it). */ offloadChecksumFrom?: number } = {},
+): RdbSummary {
   const fd = fs.openSync(path, 'r');
+  let job: FileChecksum | null = null;
   try {
     const size = fs.fstatSync(fd).size;
-    const summary = parse(new Source(fd), visitor, options.checksum ?? true);
+    const checksum = options.checksum ?? true;
+    if (checksum) job = FileChecksum.start(path, fd, size, options.offloadChecksumFrom);
+    const summary = parse(new Source(fd, undefined, job === null), visitor, checksum, job);
+    job = null;
     summary.bytes = size;
     return summary;
   } finally {
+    // A load that failed: the worker's result is not wanted.
+    job?.cancel();
     fs.closeSync(fd);
   }
 }
 
 /** Reads an RDB image held in memory. */
 export function readRdbBuffer(data: Buffer, visitor: RdbVisitor, options: { checksum?: boolean } = {}): RdbSummary {
-  const summary = parse(new Source(null, data), visitor, options.checksum ?? true);
+  const summary = parse(new Source(null, data), visitor, options.checksum ?? true, null);
   summary.bytes = data.length;
   return summary;
 }
 
-function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSummary {
+function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean, job: FileChecksum | null): RdbSummary {
   let magic: string;
   try {
     magic = src.latin1(9);
@@ -314,9 +332,18 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSum
     break;
   }
   let checksumVerified = false;
-  if (version >= 5) {
-    const computed = src.checksumSoFar();
+  let checksumBy: RdbSummary['checksumBy'] = 'thread';
+  if (version < 5) job?.cancel();
+  else {
     const at = src.offset;
+    let computed: bigint;
+    if (job === null) computed = src.checksumSoFar();
+    else {
+      // The worker's, if it read exactly up to here; else this thread reads the file again.
+      const crc = job.take(at);
+      if (crc !== null) checksumBy = 'worker';
+      computed = crc64Value(crc ?? fileCrc(src.fd!, at));
+    }
     const stored = src.view(8).readBigUInt64LE(0);
     if (checkChecksum && stored !== 0n) {
       if (stored !== computed) {
@@ -328,7 +355,7 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean): RdbSum
       checksumVerified = true;
     }
   }
-  return { version, keys, checksumVerified, bytes: 0 };
+  return { version, keys, checksumVerified, bytes: 0, checksumBy };
 }
 
 /**

@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type Worker, type MessagePort } from 'node:worker_threads';
+import { spawnWorkerModule } from './worker-file.js';
 import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
 import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
 import type { RdbWriteOptions } from './rdb-writer.js';
@@ -123,7 +122,7 @@ export class SnapshotOffload {
       control: this.control,
     };
     try {
-      this.worker = spawnWorker(work, transfer);
+      this.worker = spawnWorkerModule('snapshot-worker', work, transfer);
     } catch (e) {
       this.release();
       throw e;
@@ -231,19 +230,3 @@ export class SnapshotOffload {
   }
 }
 
-/**
- * The worker, from the compiled snapshot-worker.js next to this module; running from the
- * TypeScript sources (tests, `npm run dev`), through tsx's loader. Throws when the file
- * is not there (lapse bundled into one file): the save then runs on this thread.
- */
-function spawnWorker(work: OffloadWork, transfer: (ArrayBuffer | MessagePort)[]): Worker {
-  const here = import.meta.url;
-  const typescript = here.endsWith('.ts');
-  const file = new URL(typescript ? './snapshot-worker.ts' : './snapshot-worker.js', here);
-  if (!fs.existsSync(fileURLToPath(file))) throw new Error(`no snapshot worker at ${file.href}`);
-  if (typescript) {
-    const boot = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(here)}))`;
-    return new Worker(boot, { eval: true, workerData: work, transferList: transfer });
-  }
-  return new Worker(file, { workerData: work, transferList: transfer });
-}

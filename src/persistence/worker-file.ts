@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * A worker thread running one of this folder's modules (`name` without extension): the
+ * compiled .js next to the calling module, or, running from the TypeScript sources
+ * (tests, `npm run dev`), the .ts through tsx's loader. Throws when the file is not
+ * there (lapse bundled into one file): callers then do the work on their own thread.
+ */
+export function spawnWorkerModule(
+  name: string,
+  workerData: unknown,
+  transferList: (ArrayBuffer | MessagePort)[] = [],
+  options: Pick<WorkerOptions, 'resourceLimits'> = {},
+): Worker {
+  const here = import.meta.url;
+  const typescript = here.endsWith('.ts');
+  const file = new URL(`./${name}${typescript ? '.ts' : '.js'}`, here);
+  if (!fs.existsSync(fileURLToPath(file))) throw new Error(`no worker module at ${file.href}`);
+  if (typescript) {
+    const boot = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(here)}))`;
+    return new Worker(boot, { ...options, eval: true, workerData, transferList });
+  }
+  return new Worker(file, { ...options, workerData, transferList });
+}
