@@ -14,7 +14,7 @@ import type { SharedBytes } from './store/slab-store.js';
 // need the type without the database); re-exported because the database is where the
 // layers above look them up.
 export { NO_DEADLINE, deadlineFor, type Entry } from './entry.js';
-export { KIND_FREE, KeyStore } from './key-store.js';
+export { KIND_FREE, KIND_STRING, KeyStore } from './key-store.js';
 
 declare const held: unique symbol;
 /**
@@ -409,6 +409,27 @@ export class Database {
     this.applyDeadline(id, deadline);
     this.events.modified(this, key);
     return id;
+  }
+
+  /**
+   * An RDB load's string key, from bytes (no string is made of the key or the value):
+   * key[0, keyLength) holding value[valueStart, valueEnd). Returns the entry, or -1 when
+   * the key is already there (nothing changes). As Redis's dbAddRDBLoad, it signals
+   * nothing: no keyspace event, no modified key (a load starts from an emptied keyspace,
+   * and that emptying was signalled).
+   */
+  loadString(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number, valueEnd: number): Entry | -1 {
+    const store = this.store;
+    const id = store.createStringBytes(key, keyLength, value, valueStart, valueEnd, this.time.newAccess);
+    if (id < 0) return -1;
+    store.bytes += ENTRY_BYTES + keyLength + (valueEnd - valueStart);
+    if (this.observer !== null) this.observer.created(this, id);
+    return id;
+  }
+
+  /** Whether the key whose bytes are key[0, keyLength) is present (expired or not). */
+  hasKeyBytes(key: Uint8Array, keyLength: number): boolean {
+    return this.store.findBytes(key, 0, keyLength) >= 0;
   }
 
   /** Replaces the value of an existing entry, keeping its deadline. `key` is its key, if the caller has it (no string is made of it then). */

@@ -142,6 +142,57 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return keyEqualsBytes(key, slab.bytesOf(ref), p + keyAt, p + valueAt);
   }
 
+  /** KeyMatcher: whether id holds the key whose bytes are bytes[start, end). */
+  matchesBytes(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const valueAt = this.valueStart(ref);
+    const keyAt = this.keyAt;
+    const length = end - start;
+    if (valueAt - keyAt !== length) return false;
+    const stored = slab.bytesOf(ref);
+    const p = slab.offsetOf(ref) + keyAt;
+    for (let i = 0; i < length; i++) if (stored[p + i] !== bytes[start + i]) return false;
+    return true;
+  }
+
+  /** find() for a key given as bytes[start, end). */
+  findBytes(bytes: Uint8Array, start: number, end: number): number {
+    return this.table.findBytes(hashBytes(this.seed, bytes, start, end), bytes, start, end);
+  }
+
+  /**
+   * Adds a string key from bytes, as an RDB load reads them (no string is made of the key
+   * or the value): key bytes key[0, keyLength), value bytes value[valueStart, valueEnd).
+   * Returns its id, or -1 when the key is already present (nothing is added). The caller
+   * accounts bytes and sets the deadline, as for create().
+   */
+  createStringBytes(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number, valueEnd: number, access: number): number {
+    const hash = hashBytes(this.seed, key, 0, keyLength);
+    if (this.table.findBytes(hash, key, 0, keyLength) >= 0) return -1;
+    const id = this.allocateId();
+    const slab = this.slab;
+    const header = lebLength(keyLength);
+    const valueLength = valueEnd - valueStart;
+    const ref = slab.alloc(header + keyLength + valueLength, id);
+    const bytes = slab.bytesOf(ref);
+    let p = slab.offsetOf(ref);
+    let n = keyLength;
+    while (n >= 0x80) {
+      bytes[p++] = (n & 0x7f) | 0x80;
+      n = Math.floor(n / 128);
+    }
+    bytes[p] = n;
+    if (keyLength > 0) slab.copyFrom(ref, header, key, 0, keyLength);
+    if (valueLength > 0) slab.copyFrom(ref, header + keyLength, value, valueStart, valueLength);
+    this.ref[id] = ref;
+    this.kind[id] = KIND_STRING;
+    this.access[id] = access;
+    this.deadline[id] = Infinity;
+    this.table.insert(hash, id);
+    return id;
+  }
+
   /** Relocator: the slab moved id's record. */
   moved(owner: number, _oldRef: number, newRef: number): void {
     this.ref[owner] = newRef;
@@ -259,6 +310,25 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     this.viewShared = ref >= 0;
     return slab.bytesOf(ref);
   }
+  /**
+   * The bytes of a string id's record, for a writer that copies them as they are (SAVE):
+   * sets recordKeyStart, recordKeyEnd (where the value starts) and recordEnd in it.
+   */
+  stringRecord(id: number): Buffer {
+    const slab = this.slab;
+    const ref = this.ref[id]!;
+    const offset = slab.offsetOf(ref);
+    const valueAt = this.valueStart(ref);
+    this.recordKeyStart = offset + this.keyAt;
+    this.recordKeyEnd = offset + valueAt;
+    this.recordEnd = offset + slab.lengthOf(ref);
+    return slab.bytesOf(ref) as Buffer;
+  }
+  /** Set by stringRecord(). */
+  recordKeyStart = 0;
+  recordKeyEnd = 0;
+  recordEnd = 0;
+
   /** Set by stringView(). */
   viewStart = 0;
   viewEnd = 0;

@@ -13,6 +13,11 @@ export interface LoadResult {
 /** Loading reports progress every this many keys. */
 const PROGRESS_EVERY = 1_000_000;
 
+/** The error for a key the file holds twice (key[0, keyLength)), as key() words it. */
+function duplicated(key: Uint8Array, keyLength: number, index: number, offset: number): RdbError {
+  return new RdbError(`Duplicated key '${Buffer.from(key.subarray(0, keyLength)).toString('latin1')}' in DB ${index}`, offset);
+}
+
 /** An RDB file by its path, or an RDB image in memory (a replica's diskless load). */
 function readRdb(source: string | Buffer, visitor: RdbVisitor, options: { checksum?: boolean }): RdbSummary {
   return typeof source === 'string' ? readRdbFile(source, visitor, options) : readRdbBuffer(source, visitor, options);
@@ -132,6 +137,24 @@ export function loadSnapshot(
           if (built.fieldDeadlines !== null) for (const [field, deadline] of built.fieldDeadlines) db.setFieldDeadline(entry, field, deadline);
           if (++loaded % PROGRESS_EVERY === 0) log('notice', `Loading RDB: ${loaded} keys loaded`);
         },
+        // String keys go from the file's bytes to the slab (key() for the rest, and for a
+        // merge, which replaces keys by name).
+        stringKey:
+          options.merge === true
+            ? undefined
+            : (index, key, keyLength, value, valueStart, valueEnd, expireTime, offset) => {
+                const db = keyspace.dbs[index]!;
+                changed = true;
+                if (expireTime !== null && expireTime < now && options.keepExpired !== true) {
+                  if (db.hasKeyBytes(key, keyLength)) throw duplicated(key, keyLength, index, offset);
+                  expired++;
+                  return;
+                }
+                const entry = db.loadString(key, keyLength, value, valueStart, valueEnd);
+                if (entry < 0) throw duplicated(key, keyLength, index, offset);
+                if (expireTime !== null) db.setExpireTime(entry, expireTime);
+                if (++loaded % PROGRESS_EVERY === 0) log('notice', `Loading RDB: ${loaded} keys loaded`);
+              },
       },
       options,
     );

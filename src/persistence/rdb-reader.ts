@@ -74,6 +74,21 @@ export interface RdbVisitor {
   /** One key, with Redis's expire time in ms (bigint beyond 2^53) or null. */
   key(db: number, key: string, value: LoadedValue, expireTime: number | bigint | null, offset: number): void;
   /**
+   * A string key, as bytes, instead of key(): key[0, keyLength) holds the key and
+   * value[valueStart, valueEnd) the value, both valid only during the call (a load copies
+   * them into the keyspace's slab; no JavaScript string is made of either).
+   */
+  stringKey?(
+    db: number,
+    key: Uint8Array,
+    keyLength: number,
+    value: Uint8Array,
+    valueStart: number,
+    valueEnd: number,
+    expireTime: number | bigint | null,
+    offset: number,
+  ): void;
+  /**
    * A function library's code (RDB_OPCODE_FUNCTION2, or 7.0 release candidates'
    * RDB_OPCODE_FUNCTION, turned into the same form): without this callback a file
    * holding functions is refused.
@@ -112,6 +127,26 @@ class Source {
    * compressed string, grown as needed.
    */
   lzfScratch: Buffer = Buffer.alloc(0);
+  /** Where readStringRange() left the string's bytes: range [rangeStart, rangeEnd) of rangeBuffer. */
+  rangeBuffer: Buffer = Buffer.alloc(0);
+  rangeStart = 0;
+  rangeEnd = 0;
+  /** A key read by readStringRange(), kept while its value is read (keepKey). */
+  keyScratch: Buffer = Buffer.alloc(64);
+  /** The digits of an integer-encoded string. */
+  readonly digits: Buffer = Buffer.alloc(24);
+
+  /** Copies the range readStringRange() left into keyScratch; returns its length. */
+  keepKey(): number {
+    const n = this.rangeEnd - this.rangeStart;
+    if (this.keyScratch.length < n) this.keyScratch = Buffer.allocUnsafe(Math.max(n, this.keyScratch.length * 2));
+    const from = this.rangeBuffer;
+    const to = this.keyScratch;
+    const start = this.rangeStart;
+    if (n <= 64) for (let i = 0; i < n; i++) to[i] = from[start + i]!;
+    else from.copy(to, 0, start, this.rangeEnd);
+    return n;
+  }
 
   constructor(
     readonly fd: number | null,
@@ -319,6 +354,16 @@ function parse(src: Source, visitor: RdbVisitor, checkChecksum: boolean, job: Fi
       case F.RDB_OPCODE_EOF:
         break;
       default: {
+        if (type === F.RDB_TYPE_STRING && visitor.stringKey !== undefined) {
+          // The session workload's keys: bytes from the file to the slab, no strings.
+          readStringRange(src);
+          const keyLength = src.keepKey();
+          readStringRange(src);
+          visitor.stringKey(db, src.keyScratch, keyLength, src.rangeBuffer, src.rangeStart, src.rangeEnd, expire, at);
+          keys++;
+          expire = null;
+          continue;
+        }
         const key = readString(src);
         const value = readObject(src, type, at);
         if (value !== null) {
@@ -479,6 +524,59 @@ function encodedStringBytes(src: Source, b: number, at: number): Buffer {
     default:
       throw new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
   }
+}
+
+/**
+ * A string as readString() reads it, left as bytes (src.rangeBuffer[rangeStart,
+ * rangeEnd)): a plain string where it is in the read window (valid until the next read),
+ * an LZF one decompressed into the scratch, an integer's digits.
+ */
+function readStringRange(src: Source): void {
+  const at = src.offset;
+  const b = src.u8();
+  if (b >>> 6 !== 3) {
+    const n = lengthFrom(src, b, at);
+    const start = src.consume(n);
+    src.rangeBuffer = src.window;
+    src.rangeStart = start;
+    src.rangeEnd = start + n;
+    return;
+  }
+  let integer: number;
+  switch (b & 0x3f) {
+    case F.RDB_ENC_INT8:
+      integer = src.view(1).readInt8(0);
+      break;
+    case F.RDB_ENC_INT16:
+      integer = src.view(2).readInt16LE(0);
+      break;
+    case F.RDB_ENC_INT32:
+      integer = src.view(4).readInt32LE(0);
+      break;
+    case F.RDB_ENC_LZF: {
+      const clen = readLength(src);
+      const len = readLength(src);
+      const dataAt = src.offset;
+      const start = src.consume(clen);
+      let scratch = src.lzfScratch;
+      if (scratch.length < len) scratch = src.lzfScratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024, scratch.length * 2));
+      try {
+        lzfDecompressInto(src.window, start, start + clen, scratch, len);
+      } catch (e) {
+        if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
+        throw e;
+      }
+      src.rangeBuffer = scratch;
+      src.rangeStart = 0;
+      src.rangeEnd = len;
+      return;
+    }
+    default:
+      throw new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
+  }
+  src.rangeBuffer = src.digits;
+  src.rangeStart = 0;
+  src.rangeEnd = src.digits.write(String(integer), 0, 'latin1');
 }
 
 function readString(src: Source): string {

@@ -1,4 +1,4 @@
-import { KIND_FREE, NO_DEADLINE, type ChangeObserver, type Database, type Entry, type KeyStore } from '../keyspace/database.js';
+import { KIND_FREE, KIND_STRING, NO_DEADLINE, type ChangeObserver, type Database, type Entry, type KeyStore } from '../keyspace/database.js';
 import type { Keyspace } from '../keyspace/keyspace.js';
 import { AsyncAtomicFile, SyncAtomicFile } from './atomic-file.js';
 import { RDB_VERSION, RDB_VERSION_FIELD_TTL } from './rdb-format.js';
@@ -79,6 +79,20 @@ function expireTimeIn(store: KeyStore, id: number): number | bigint | null {
   return store.deadline[id] === NO_DEADLINE ? null : store.expireTime(id);
 }
 
+/**
+ * Writes live id of store: a string from its record's bytes, as the snapshot worker does
+ * (no string is made of the key or the value), anything else through entry(). Whether
+ * an entry was written (a hash whose fields all expired is not).
+ */
+function writeEntry(enc: RdbEncoder, store: KeyStore, id: number, cutoff: number): boolean {
+  if (store.kind[id] === KIND_STRING) {
+    const bytes = store.stringRecord(id);
+    enc.stringEntryAt(bytes, store.recordKeyStart, store.recordKeyEnd, store.recordEnd, expireTimeIn(store, id));
+    return true;
+  }
+  return enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), cutoff);
+}
+
 /** Bytes gathered before SAVE writes them out. */
 const SAVE_FLUSH_BYTES = 4 * 1024 * 1024;
 
@@ -97,7 +111,7 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
       const limit = store.idLimit;
       for (let id = 0; id < limit; id++) {
         if (store.kind[id] === KIND_FREE || store.deadline[id]! <= now) continue;
-        if (enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), now)) keys++;
+        if (writeEntry(enc, store, id, now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES) file.write(enc.take());
       }
     }
@@ -331,7 +345,7 @@ export class BackgroundSave implements ChangeObserver {
       walk.selected = true;
       this.currentDb = index;
     }
-    if (this.enc.entry(store.keyOf(id), store.valueOf(id), expireTimeIn(store, id), this.startTime)) this.mainKeys++;
+    if (writeEntry(this.enc, store, id, this.startTime)) this.mainKeys++;
   }
 
   /** With a worker: the entries encoded here since the last call go to it. */

@@ -71,6 +71,8 @@
 /** Does entry `id` hold `key`? Called by find() only for slots whose hash equals the key's. */
 export interface KeyMatcher<K> {
   matches(id: number, key: K): boolean;
+  /** Does entry `id` hold the key whose bytes are bytes[start, end)? Needed by findBytes() only. */
+  matchesBytes?(id: number, bytes: Uint8Array, start: number, end: number): boolean;
 }
 
 /** Smallest capacity (slots); the table never shrinks below it. */
@@ -167,6 +169,25 @@ export class KeyTable<K> {
     const id = this.findIn(this.slots, this.mask, h, key);
     if (id >= 0 || this.old === null) return id;
     return this.findIn(this.old, this.oldMask, h, key);
+  }
+
+  /** find() for a key given as bytes[start, end) (an RDB load: no string is made of it). */
+  findBytes(hash: number, bytes: Uint8Array, start: number, end: number): number {
+    const h = hash | 0;
+    const id = this.findBytesIn(this.slots, this.mask, h, bytes, start, end);
+    if (id >= 0 || this.old === null) return id;
+    return this.findBytesIn(this.old, this.oldMask, h, bytes, start, end);
+  }
+
+  private findBytesIn(slots: Int32Array, mask: number, h: number, bytes: Uint8Array, start: number, end: number): number {
+    const matcher = this.matcher;
+    let i = h & mask;
+    for (;;) {
+      const word = slots[2 * i + 1]!;
+      if (word === EMPTY) return -1;
+      if (slots[2 * i] === h && word > 0 && matcher.matchesBytes!(word - 1, bytes, start, end)) return word - 1;
+      i = (i + 1) & mask;
+    }
   }
 
   private findIn(slots: Int32Array, mask: number, h: number, key: K): number {
