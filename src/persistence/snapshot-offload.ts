@@ -1,4 +1,4 @@
-import { MessageChannel, type Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type Worker, type MessagePort } from 'node:worker_threads';
 import { spawnWorkerModule } from './worker-file.js';
 import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
 import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
@@ -34,7 +34,13 @@ export interface OffloadWork {
   readonly startTime: number;
   /** The main thread's messages (OffloadInbox), read synchronously. */
   readonly inbox: MessagePort;
-  /** [0]: batches posted and not yet written; [1]: a counter bumped after each message to the inbox. */
+  /** The worker's messages (OffloadOutbox): events for BGSAVE, read synchronously by SAVE. */
+  readonly outbox: MessagePort;
+  /**
+   * [0]: batches posted and not yet written; [1]: a counter bumped after each message to
+   * the inbox; [2]: the same for the outbox; [3]: bytes of entries sent and not yet
+   * appended by the worker.
+   */
   readonly control: Int32Array;
 }
 
@@ -60,15 +66,18 @@ export type OffloadOutbox = { t: 'out'; bytes: Uint8Array; keys: number } | { t:
 /** A save hands its string keys to a worker when they are at least this many (a worker takes tens of ms to start). */
 export const OFFLOAD_MIN_KEYS = 10_000;
 
-/** The ids of a store whose records the worker would write (a mask over shared memory), and how many. */
-export function offloadMask(store: KeyStore): { owned: Uint8Array; count: number } {
+/**
+ * The ids of a store whose records the worker would write (a mask over shared memory), and
+ * how many. With `every` 2 (SAVE, which blocks: both threads encode), every other one.
+ */
+export function offloadMask(store: KeyStore, every = 1): { owned: Uint8Array; count: number } {
   const limit = store.idLimit;
   const owned = new Uint8Array(new SharedArrayBuffer(Math.max(1, limit)));
   const kind = store.kind;
   const ref = store.ref;
   let count = 0;
   for (let id = 0; id < limit; id++) {
-    if (kind[id] === KIND_STRING && ref[id]! >= 0) {
+    if (kind[id] === KIND_STRING && ref[id]! >= 0 && id % every === 0) {
       owned[id] = 1;
       count++;
     }
@@ -87,20 +96,37 @@ export class SnapshotOffload {
   keys = 0;
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly control = new Int32Array(new SharedArrayBuffer(8));
+  private readonly outbox: MessagePort;
+  private readonly control = new Int32Array(new SharedArrayBuffer(16));
   private readonly stores: readonly KeyStore[];
   private readonly output: Buffer[] = [];
   private wake: (() => void) | null = null;
   private finished = false;
   /** Why the worker failed, once it has. */
   failure: Error | null = null;
+  /** Whether the worker has sent anything (it started). */
+  heard = false;
 
-  /** Starts the worker on the stores as they are now (call in the save's first tick). */
-  constructor(stores: readonly OffloadStore[], header: Buffer, options: RdbWriteOptions, startTime: number, sizes: number[], expires: number[]) {
+  /**
+   * Starts the worker on the stores as they are now (call in the save's first tick).
+   * `sync`: the caller reads the worker's output with drainSync() (SAVE, which blocks
+   * this thread); otherwise it arrives as events and pipe() writes it.
+   */
+  constructor(
+    stores: readonly OffloadStore[],
+    header: Buffer,
+    options: RdbWriteOptions,
+    startTime: number,
+    sizes: number[],
+    expires: number[],
+    sync = false,
+  ) {
     const channel = new MessageChannel();
+    const back = new MessageChannel();
     this.port = channel.port1;
+    this.outbox = back.port1;
     this.stores = stores.map((s) => s.store);
-    const transfer: (ArrayBuffer | MessagePort)[] = [channel.port2];
+    const transfer: (ArrayBuffer | MessagePort)[] = [channel.port2, back.port2];
     const work: OffloadWork = {
       options: { compression: options.compression, checksum: options.checksum },
       header,
@@ -119,6 +145,7 @@ export class SnapshotOffload {
       expires,
       startTime,
       inbox: channel.port2,
+      outbox: back.port2,
       control: this.control,
     };
     try {
@@ -127,7 +154,7 @@ export class SnapshotOffload {
       this.release();
       throw e;
     }
-    this.worker.on('message', (m: OffloadOutbox) => this.received(m));
+    if (!sync) this.outbox.on('message', (m: OffloadOutbox) => this.received(m));
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`the snapshot worker exited (code ${code})`)));
   }
@@ -142,7 +169,23 @@ export class SnapshotOffload {
     const bytes = Buffer.allocUnsafeSlow(total);
     let at = 0;
     for (const c of chunks) at += c.copy(bytes, at);
+    Atomics.add(this.control, 3, total);
     this.send({ t: 'entries', db, bytes }, [bytes.buffer as ArrayBuffer]);
+  }
+
+  /**
+   * SAVE: waits while more than `limit` bytes of entries wait for the worker (this thread
+   * encodes as fast as it does, and the inbox would otherwise hold half the file),
+   * writing its batches meanwhile so that it never waits on this thread.
+   */
+  throttleSync(write: (bytes: Buffer) => void, limit: number): void {
+    const control = this.control;
+    for (;;) {
+      this.drainSync(write, false);
+      const pending = Atomics.load(control, 3);
+      if (pending <= limit || this.finished) return;
+      Atomics.wait(control, 3, pending, 5);
+    }
   }
 
   /** The main thread has sent all its entries. */
@@ -172,6 +215,39 @@ export class SnapshotOffload {
     }
   }
 
+  /**
+   * SAVE's side of pipe(): writes the batches the worker has sent (with `wait`, until it is
+   * done), synchronously. Throws if the worker failed, or sent nothing for `stallMs`
+   * (it could not start, or died: a thread's exit is an event this thread cannot see
+   * while it blocks).
+   */
+  drainSync(write: (bytes: Buffer) => void, wait: boolean, stallMs = 10_000): void {
+    const control = this.control;
+    let waited = 0;
+    for (;;) {
+      const seq = Atomics.load(control, 2);
+      const got = receiveMessageOnPort(this.outbox);
+      if (got !== undefined) {
+        waited = 0;
+        this.received(got.message as OffloadOutbox);
+        while (this.output.length > 0) {
+          write(this.output.shift()!);
+          Atomics.sub(control, 0, 1);
+          Atomics.notify(control, 0);
+        }
+        if (this.failure !== null) throw this.failure;
+        if (this.finished) return;
+        continue;
+      }
+      if (this.failure !== null) throw this.failure;
+      if (!wait || this.finished) return;
+      if (Atomics.wait(control, 2, seq, 100) === 'timed-out' && (waited += 100) >= stallMs) {
+        this.fail(new Error(`the snapshot worker sent nothing for ${stallMs} ms`));
+        throw this.failure!;
+      }
+    }
+  }
+
   /** Stops the worker (the save was aborted or failed). */
   abort(): void {
     if (this.finished) return;
@@ -193,6 +269,7 @@ export class SnapshotOffload {
 
   private received(m: OffloadOutbox): void {
     if (this.finished) return;
+    this.heard = true;
     if (m.t === 'out') {
       this.keys = m.keys;
       this.output.push(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
@@ -225,6 +302,7 @@ export class SnapshotOffload {
   private release(): void {
     for (const store of this.stores) store.slab.endSnapshot();
     this.port.close();
+    this.outbox.close();
     // (Also from the constructor, when the worker could not be created.)
     void this.worker?.terminate();
   }

@@ -1,4 +1,4 @@
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { lebLength, recordKeyLength } from '../keyspace/key-store.js';
 import { PAGE_COPIED, PAGE_DONE, PAGE_PENDING, PAGE_SIZE, PAGE_TAKEN, visitRecords, type RecordVisitor } from '../keyspace/store/slab-store.js';
 import { RdbEncoder } from './rdb-writer.js';
@@ -115,6 +115,8 @@ class SnapshotWriter {
     } else if (message.t === 'entries') {
       this.select(message.db);
       this.enc.appendEncoded(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+      Atomics.sub(this.work.control, 3, message.bytes.byteLength);
+      Atomics.notify(this.work.control, 3);
     } else {
       this.ended = true;
     }
@@ -198,12 +200,17 @@ class StoreVisitor implements RecordVisitor {
   }
 }
 
+const work = workerData as OffloadWork;
+
+/** To the main thread, which reads the outbox by events (BGSAVE) or synchronously (SAVE: hence the counter). */
 function post(message: OffloadOutbox, transfer: ArrayBuffer[] = []): void {
-  parentPort!.postMessage(message, transfer);
+  work.outbox.postMessage(message, transfer);
+  Atomics.add(work.control, 2, 1);
+  Atomics.notify(work.control, 2);
 }
 
 try {
-  new SnapshotWriter(workerData as OffloadWork).run();
+  new SnapshotWriter(work).run();
 } catch (e) {
   post({ t: 'error', message: (e as Error).stack ?? String(e) });
 }

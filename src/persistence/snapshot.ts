@@ -96,8 +96,25 @@ function writeEntry(enc: RdbEncoder, store: KeyStore, id: number, cutoff: number
 /** Bytes gathered before SAVE writes them out. */
 const SAVE_FLUSH_BYTES = 4 * 1024 * 1024;
 
-/** SAVE: the whole keyspace, now, blocking. Throws SaveError on failure. Returns keys written. */
-export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
+/** Bytes of this thread's entries a parallel SAVE lets wait for the worker, at most. */
+const SAVE_ENTRIES_AHEAD = 4 * 1024 * 1024;
+
+/** What SAVE did: keys written, and whether the snapshot worker shared the work. */
+export interface SaveResult {
+  keys: number;
+  offloaded: boolean;
+}
+
+/**
+ * SAVE: the whole keyspace, now, blocking. Throws SaveError on failure. With enough string keys (`offload` 'auto') a worker thread encodes every
+ * other one while this thread encodes the rest (saveParallel); else, or if no worker can
+ * start, this thread writes everything.
+ */
+export function saveSync(keyspace: Keyspace, options: SnapshotOptions, offload: 'auto' | 'always' | 'never' = 'auto'): SaveResult {
+  if (offload !== 'never') {
+    const keys = saveParallel(keyspace, options, offload);
+    if (keys !== null) return { keys, offloaded: true };
+  }
   const now = keyspace.now;
   const enc = new RdbEncoder(options);
   const file = new SyncAtomicFile(options.dir, options.filename);
@@ -122,7 +139,84 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions): number {
     file.abort();
     throw e;
   }
-  return keys;
+  return { keys, offloaded: false };
+}
+
+/**
+ * SAVE on two threads: Redis's SAVE is one thread compressing every string (LZF is half
+ * of its time), and the server serves nobody meanwhile, so the second core may as well
+ * share the work. The snapshot worker (snapshot-offload.ts) takes every other string
+ * key held in slab segments, and writes the file's bytes and their checksum; this thread
+ * encodes the other keys (the rest of the strings, collections), sends its entries to
+ * the worker, and writes the worker's batches to the file. Nothing changes the keyspace
+ * meanwhile: this thread does not return to the event loop until the file is in place.
+ * null when there are too few string keys for it to pay (a worker takes tens of ms to
+ * start) or none can start: the caller saves on this thread alone.
+ */
+function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto' | 'always'): number | null {
+  const now = keyspace.now;
+  const stores: OffloadStore[] = [];
+  const owned: (Uint8Array | null)[] = keyspace.dbs.map(() => null);
+  let count = 0;
+  keyspace.dbs.forEach((db, index) => {
+    if (db.size === 0) return;
+    const mask = offloadMask(db.store, 2);
+    if (mask.count === 0) return;
+    stores.push({ db: index, store: db.store, owned: mask.owned });
+    owned[index] = mask.owned;
+    count += mask.count;
+  });
+  if (count === 0 || (mode === 'auto' && count * 2 < OFFLOAD_MIN_KEYS)) return null;
+  const headerEnc = new RdbEncoder({ ...options, checksum: false });
+  writeHeader(headerEnc, versionFor(keyspace), options, Date.now());
+  const header = Buffer.concat(headerEnc.take());
+  const sizes = keyspace.dbs.map((db) => db.size);
+  const expires = keyspace.dbs.map((db) => db.expiresCount);
+  let offload: SnapshotOffload;
+  try {
+    offload = new SnapshotOffload(stores, header, options, now, sizes, expires, true);
+  } catch {
+    return null;
+  }
+  let file: SyncAtomicFile;
+  try {
+    file = new SyncAtomicFile(options.dir, options.filename);
+  } catch (e) {
+    offload.abort();
+    throw e;
+  }
+  const write = (bytes: Buffer): void => file.write([bytes]);
+  // No header, no checksum: the worker writes the stream around these entries.
+  const enc = new RdbEncoder({ ...options, checksum: false });
+  let keys = 0;
+  try {
+    for (const db of keyspace.dbs) {
+      if (db.size === 0) continue;
+      const store = db.store;
+      const mine = owned[db.index];
+      const limit = store.idLimit;
+      for (let id = 0; id < limit; id++) {
+        if (store.kind[id] === KIND_FREE || store.deadline[id]! <= now || (mine !== null && mine[id] === 1)) continue;
+        if (writeEntry(enc, store, id, now)) keys++;
+        if (enc.pending >= SAVE_FLUSH_BYTES / 4) {
+          offload.entries(db.index, enc.take());
+          offload.throttleSync(write, SAVE_ENTRIES_AHEAD);
+        }
+      }
+      offload.entries(db.index, enc.take());
+    }
+    offload.end();
+    offload.drainSync(write, true);
+    file.commit();
+  } catch (e) {
+    offload.abort();
+    file.abort();
+    // A worker that never said a word (it could not start): nothing was written, and
+    // this thread saves alone.
+    if (!offload.heard) return null;
+    throw e;
+  }
+  return keys + offload.keys;
 }
 
 /** How a background save spends the event loop (tests and benchmarks may tune it). */

@@ -19,7 +19,10 @@ export function spawnWorkerModule(
   const file = new URL(`./${name}${typescript ? '.ts' : '.js'}`, here);
   if (!fs.existsSync(fileURLToPath(file))) throw new Error(`no worker module at ${file.href}`);
   if (typescript) {
-    const boot = `import('tsx/esm/api').then((api) => api.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(here)}))`;
+    // tsx resolved here: an eval'd worker would resolve the bare name from the process's
+    // working directory, which need not be this checkout's (the CLI started elsewhere).
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(here)}))`;
     return new Worker(boot, { ...options, eval: true, workerData, transferList });
   }
   return new Worker(file, { ...options, workerData, transferList });

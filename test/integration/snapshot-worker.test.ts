@@ -27,8 +27,12 @@ async function info(c: RawClient, field: string): Promise<string> {
   return new RegExp(`^${field}:(.*)\\r$`, 'm').exec(body)?.[1] ?? '';
 }
 
-/** Starts `cli` on a scratch directory, writes KEYS sessions, runs BGSAVE; returns INFO's worker flag and the keys in the file. */
-async function saveWith(cli: string): Promise<{ worker: string; keys: number }> {
+/**
+ * Starts `cli` on a scratch directory, writes KEYS sessions, runs BGSAVE, then one more
+ * key and SAVE (which shares its work with the same worker when it can start one);
+ * returns INFO's worker flag and the keys in each file.
+ */
+async function saveWith(cli: string): Promise<{ worker: string; keys: number; keysAfterSave: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-worker-save-'));
   dirs.push(dir);
   let server: BundledServer | null = null;
@@ -47,7 +51,12 @@ async function saveWith(cli: string): Promise<{ worker: string; keys: number }> 
     expect(await info(c, 'rdb_last_bgsave_status')).toBe('ok');
     const keys = new Set<string>();
     readRdbFile(path.join(dir, 'dump.rdb'), { key: (_db: number, key: string) => void keys.add(key) });
-    return { worker: await info(c, 'lapse_bgsave_worker'), keys: keys.size };
+    const worker = await info(c, 'lapse_bgsave_worker');
+    expect((await c.call('SET', 'one', 'more')).toString()).toBe('+OK\r\n');
+    expect((await c.call('SAVE')).toString()).toBe('+OK\r\n');
+    const after = new Set<string>();
+    expect(readRdbFile(path.join(dir, 'dump.rdb'), { key: (_db: number, key: string) => void after.add(key) }).checksumVerified).toBe(true);
+    return { worker, keys: keys.size, keysAfterSave: after.size };
   } finally {
     c?.close();
     await server?.stop();
@@ -56,12 +65,12 @@ async function saveWith(cli: string): Promise<{ worker: string; keys: number }> 
 
 describe('BGSAVE and its worker thread', () => {
   test('the compiled CLI (dist/, as installed) saves its string keys on a worker thread', async () => {
-    expect(await saveWith(path.join(ROOT, 'dist/cli.js'))).toEqual({ worker: '1', keys: KEYS });
+    expect(await saveWith(path.join(ROOT, 'dist/cli.js'))).toEqual({ worker: '1', keys: KEYS, keysAfterSave: KEYS + 1 });
   });
 
   test('a one-file bundle has no worker file: it saves on its main thread, every key in the file', async () => {
     const cli = bundleCli();
     dirs.push(path.dirname(cli));
-    expect(await saveWith(cli)).toEqual({ worker: '0', keys: KEYS });
+    expect(await saveWith(cli)).toEqual({ worker: '0', keys: KEYS, keysAfterSave: KEYS + 1 });
   });
 });
