@@ -35,7 +35,13 @@ export interface DatabaseEvents {
    * A key was removed because its deadline passed (lazily, or by the wheel), at time
    * reclaimedAt (ms): reclaimedAt - deadline is how late it was reclaimed.
    */
-  expired(db: Database, key: string, deadline: number, reclaimedAt: number): void;
+  expired(db: Database, key: string | null, deadline: number, reclaimedAt: number): void;
+  /**
+   * Whether expired() needs the key's name now (keyspace events, WATCH, tracking,
+   * replicas); when not, null is passed and no string is made of the key: a session
+   * store expires keys by the million with nobody listening.
+   */
+  expiredKeyWanted(db: Database): boolean;
   /** A command looked a key up to read it and found none (Redis's "keymiss" event). */
   missed(db: Database, key: string): void;
   /** A key was evicted to free memory (maxmemory). */
@@ -921,7 +927,7 @@ export class Database {
   private expireEntry(id: number, now: number): void {
     const store = this.store;
     const deadline = store.deadline[id]!;
-    const key = store.keyOf(id);
+    const key = this.events.expiredKeyWanted(this) ? store.keyOf(id) : null;
     this.remove(id);
     this.events.expired(this, key, deadline, now);
   }

@@ -45,6 +45,12 @@ export interface KeyspaceListener {
   event?(cls: EventClass, event: string, key: string, db: Database): void;
   /** A key was removed because its deadline passed (on time, or found past it on access). */
   keyExpired?(db: Database, key: string): void;
+  /**
+   * Whether an expiring key's name is needed now by event, keyModified or keyExpired
+   * (their consumers: keyspace events, WATCH, tracking, the write stream); without this
+   * answer, always.
+   */
+  expiredKeyWanted?(db: Database): boolean;
   /** A key was removed to bring memory under maxmemory. */
   keyEvicted?(db: Database, key: string): void;
   /** An expiry wheel's run fired timers, in elapsedMs (Redis's expire-cycle latency event). */
@@ -329,13 +335,19 @@ export class Keyspace implements DatabaseEvents {
     return n;
   }
 
-  expired(db: Database, key: string, deadline: number, reclaimedAt: number): void {
+  expired(db: Database, key: string | null, deadline: number, reclaimedAt: number): void {
     this.stats.expiredKeys++;
     this.expiryLag.record(reclaimedAt - deadline, reclaimedAt);
+    // Nobody to tell (expiredKeyWanted said so).
+    if (key === null) return;
     // Redis's order (deleteExpiredKeyAndPropagate): the event, then signalModifiedKey.
     this.notify('x', 'expired', key, db);
     this.listener.keyModified?.(db, key, true);
     this.listener.keyExpired?.(db, key);
+  }
+
+  expiredKeyWanted(db: Database): boolean {
+    return this.listener.expiredKeyWanted?.(db) ?? true;
   }
 
   evicted(db: Database, key: string): void {

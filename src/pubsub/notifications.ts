@@ -20,6 +20,11 @@ export class KeyspaceNotifier {
 
   constructor(private readonly hub: PubSubHub) {}
 
+  /** Whether an event of this class would reach anyone now (else its key need not be named). */
+  wants(cls: EventClass): boolean {
+    return (this.flags & CLASS_BITS[cls.charCodeAt(0)]!) !== 0 && this.hub.hasListeners;
+  }
+
   event(cls: EventClass, event: string, key: string, db: Database): void {
     const flags = this.flags;
     if ((flags & CLASS_BITS[cls.charCodeAt(0)]!) === 0 || !this.hub.hasListeners) return;

@@ -293,6 +293,9 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.keyspace.listener.keyExpired = (db, key) => {
       if (this.writeStream.active) this.writeStream.propagateAlone(db.index, deletionArgv(this.config.bool('lazyfree-lazy-expire'), key));
     };
+    // Every consumer of an expired key's name, above and below: events, WATCH, tracking, replicas.
+    this.keyspace.listener.expiredKeyWanted = () =>
+      this.notifier.wants('x') || this.watches.size > 0 || this.tracking.hasEntries || this.writeStream.active;
     this.keyspace.listener.keyEvicted = (db, key) => {
       if (this.writeStream.active) this.writeStream.propagateAlone(db.index, deletionArgv(this.config.bool('lazyfree-lazy-eviction'), key));
     };

@@ -18,6 +18,7 @@ export class EventRecorder {
   private lapseEvents: string[] = [];
   private sub!: RawClient;
   private previous: KeyspaceListener['event'];
+  private previousWanted: KeyspaceListener['expiredKeyWanted'];
 
   private constructor(private readonly p: Pair) {}
 
@@ -33,6 +34,9 @@ export class EventRecorder {
       if (classes.includes(cls)) rec.lapseEvents.push(`${db.index} ${event} ${key}`);
       previous?.(cls, event, key, db);
     };
+    // This spy is a consumer the server does not know of: expiring keys must be named for it.
+    rec.previousWanted = listener.expiredKeyWanted;
+    listener.expiredKeyWanted = () => true;
     return rec;
   }
 
@@ -56,6 +60,7 @@ export class EventRecorder {
   detach(): void {
     this.sub.close();
     this.p.lapse.keyspace.listener.event = this.previous;
+    this.p.lapse.keyspace.listener.expiredKeyWanted = this.previousWanted;
   }
 }
 
