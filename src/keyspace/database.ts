@@ -177,8 +177,8 @@ export class Database {
 
   private newStore(): KeyStore<StoreHost> {
     const host: StoreHost = { db: this };
-    const clock = this.clock;
-    const store = new KeyStore(host, this.seed, clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, clock.now()), this.time.sharedBytes);
+    // A fired key's reclaim time is the wheel's (read every few dozen keys), not a clock read per key.
+    const store: KeyStore<StoreHost> = new KeyStore(host, this.seed, this.clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, store.wheel.firedAt), this.time.sharedBytes);
     if (!this.time.activeExpire) store.wheel.pause();
     return store;
   }

@@ -42,6 +42,10 @@ class CostClock extends ManualClock {
     this.reads++;
     return this.mono;
   }
+  /** The wall time when monotonic() read m (both move together here). */
+  override wallAt(m: number): number {
+    return super.now() - (this.mono - m);
+  }
   /** Time passes while the loop is busy elsewhere: no timer runs. */
   spend(ms: number): void {
     this.mono += ms;

@@ -170,6 +170,12 @@ export class TimerWheel {
   /** Monotonic time at which the last run ended: the gap the next run's share is taken of. */
   private lastRunEnd: number;
   private draining = false;
+  /**
+   * The wall time (ms) at which the timers being fired fire: read when a run starts and
+   * again every checkEvery fired timers (with the budget check), so that a callback needs
+   * no clock read of its own (a million keys may expire in a second).
+   */
+  firedAt = 0;
   private closed = false;
   /** Active expiry off (DEBUG SET-ACTIVE-EXPIRE 0): nothing fires until resume(). */
   private paused = false;
@@ -310,6 +316,7 @@ export class TimerWheel {
     if (now < this.time) this.rebase(now);
     this.draining = true;
     const start = this.clock.monotonic();
+    this.firedAt = this.clock.wallAt(start);
     const countBefore = this.count;
     const budget = Math.max(floorMs, Math.min(this.maxBudgetMs, (start - this.lastRunEnd) * this.budgetPerGapMs));
     try {
@@ -667,7 +674,9 @@ export class TimerWheel {
       this.fire(id);
       if (++sinceCheck >= this.checkEvery) {
         sinceCheck = 0;
-        if (this.clock.monotonic() - start >= budget) return this.isEmpty(DUE);
+        const m = this.clock.monotonic();
+        this.firedAt = this.clock.wallAt(m);
+        if (m - start >= budget) return this.isEmpty(DUE);
       }
     }
     return true;
