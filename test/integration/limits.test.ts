@@ -223,7 +223,18 @@ describe('maxmemory', () => {
     for (let i = 0; i < 2000; i += 100) expect((await c.call('EXISTS', `session:${i}`)).toString()).toBe(':1\r\n');
     expect(await info(c, 'stats', 'evicted_keys')).toBeGreaterThan(0);
     expect((await c.call('EXISTS', 'session:79999')).toString()).toBe(':1\r\n'); // expires last
-    expect((await c.call('EXISTS', 'session:2000')).toString()).toBe(':0\r\n'); // expired first
+    // Approximated (5 samples, as Redis): the soonest to expire are mostly gone, the latest
+    // mostly there. (One key's fate is a matter of chance: session:2000, the soonest, survived
+    // a CI run because no sample drew it.)
+    const present = async (from: number, to: number) => {
+      let n = 0;
+      for (let i = from; i < to; i++) if ((await c.call('EXISTS', `session:${i}`)).toString() === ':1\r\n') n++;
+      return n / (to - from);
+    };
+    const soonest = await present(2000, 3000);
+    const latest = await present(79_000, 80_000);
+    expect(soonest).toBeLessThan(0.2);
+    expect(latest).toBeGreaterThan(0.8);
   }, 60_000);
 
   test('with tenacity 0 each command evicts a little and the rest goes on in the background', async () => {
