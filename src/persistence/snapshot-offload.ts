@@ -127,20 +127,25 @@ export class SnapshotOffload {
     this.outbox = back.port1;
     this.stores = stores.map((s) => s.store);
     const transfer: (ArrayBuffer | MessagePort)[] = [channel.port2, back.port2];
+    const storeWork: OffloadStoreWork[] = [];
+    try {
+      stores.forEach((s, i) => {
+        const deadline = s.store.deadline.slice(0, s.owned.length);
+        transfer.push(deadline.buffer);
+        const snapshot = s.store.slab.beginSnapshot((page, bytes) => this.deliver(i, page, bytes));
+        storeWork.push({ db: s.db, owned: s.owned, deadline, far: new Map(s.store.farExpireTimes), snapshot });
+      });
+    } catch (e) {
+      // A store already in a snapshot (another save's): the ones begun here end, that one is not ours.
+      for (let i = 0; i < storeWork.length; i++) stores[i]!.store.slab.endSnapshot();
+      this.port.close();
+      this.outbox.close();
+      throw e;
+    }
     const work: OffloadWork = {
       options: { compression: options.compression, checksum: options.checksum },
       header,
-      stores: stores.map((s, i) => {
-        const deadline = s.store.deadline.slice(0, s.owned.length);
-        transfer.push(deadline.buffer);
-        return {
-          db: s.db,
-          owned: s.owned,
-          deadline,
-          far: new Map(s.store.farExpireTimes),
-          snapshot: s.store.slab.beginSnapshot((page, bytes) => this.deliver(i, page, bytes)),
-        };
-      }),
+      stores: storeWork,
       sizes,
       expires,
       startTime,

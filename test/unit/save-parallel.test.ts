@@ -68,6 +68,22 @@ test('the same entries as a one-thread SAVE; checksum and redis-check-rdb agree'
   ks.close();
 });
 
+test('a store already in a snapshot (another save): SAVE runs on this thread, and ends only the snapshots it began', () => {
+  const ks = sample();
+  const busy = ks.dbs[2]!.store.slab;
+  busy.beginSnapshot(() => undefined);
+  const result = saveSync(ks, { dir: tmp, filename: 'busy.rdb', compression: true, checksum: true, usedMemory: 1 }, 'always');
+  expect(result).toEqual({ keys: 30_003, offloaded: false });
+  // db 0 and 1 were begun and ended by the attempt; db 2's snapshot is still the other save's.
+  for (const i of [0, 1]) {
+    expect(() => ks.dbs[i]!.store.slab.beginSnapshot(() => undefined)).not.toThrow();
+    ks.dbs[i]!.store.slab.endSnapshot();
+  }
+  expect(() => busy.beginSnapshot(() => undefined)).toThrow(/a snapshot is running/);
+  busy.endSnapshot();
+  ks.close();
+});
+
 test('a disk that fails mid-save: SaveError, no temp file, the stores out of snapshot mode, the next SAVE works', () => {
   const ks = sample();
   const temp = path.join(tmp, `temp-${process.pid}.rdb`);
