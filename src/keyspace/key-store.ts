@@ -180,15 +180,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const slab = this.slab;
     const header = lebLength(keyLength);
     const valueLength = valueEnd - valueStart;
-    const ref = slab.alloc(header + keyLength + valueLength, id);
-    const bytes = slab.bytesOf(ref);
-    let p = slab.offsetOf(ref);
-    let n = keyLength;
-    while (n >= 0x80) {
-      bytes[p++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    bytes[p] = n;
+    const ref = this.allocRecord(id, keyLength, valueLength);
     if (keyLength > 0) slab.copyFrom(ref, header, key, 0, keyLength);
     if (valueLength > 0) slab.copyFrom(ref, header + keyLength, value, valueStart, valueLength);
     this.ref[id] = ref;
@@ -428,7 +420,19 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const slab = this.slab;
     const keyLength = key.length;
     const header = lebLength(keyLength);
-    const ref = slab.alloc(header + keyLength + value.length, id);
+    const ref = this.allocRecord(id, keyLength, value.length);
+    if (keyLength > 0) slab.writeString(ref, header, key);
+    if (value.length > 0) slab.writeString(ref, header + keyLength, value);
+    return ref;
+  }
+
+  /**
+   * A record for id with room for a key and a value of these lengths, its header (the
+   * key's length, LEB128) written; key and value are the caller's to write. Returns its ref.
+   */
+  private allocRecord(id: number, keyLength: number, valueLength: number): number {
+    const slab = this.slab;
+    const ref = slab.alloc(lebLength(keyLength) + keyLength + valueLength, id);
     const bytes = slab.bytesOf(ref);
     let p = slab.offsetOf(ref);
     let n = keyLength;
@@ -437,8 +441,6 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
       n = Math.floor(n / 128);
     }
     bytes[p] = n;
-    if (keyLength > 0) slab.writeString(ref, header, key);
-    if (value.length > 0) slab.writeString(ref, header + keyLength, value);
     return ref;
   }
 

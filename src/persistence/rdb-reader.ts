@@ -527,6 +527,26 @@ function encodedStringBytes(src: Source, b: number, at: number): Buffer {
 }
 
 /**
+ * The rest of an LZF string (its lengths and data) decompressed into src.lzfScratch,
+ * reused for every string of the read; returns the length.
+ */
+function lzfIntoScratch(src: Source): number {
+  const clen = readLength(src);
+  const len = readLength(src);
+  const dataAt = src.offset;
+  const start = src.consume(clen);
+  let scratch = src.lzfScratch;
+  if (scratch.length < len) scratch = src.lzfScratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024, scratch.length * 2));
+  try {
+    lzfDecompressInto(src.window, start, start + clen, scratch, len);
+  } catch (e) {
+    if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
+    throw e;
+  }
+  return len;
+}
+
+/**
  * A string as readString() reads it, left as bytes (src.rangeBuffer[rangeStart,
  * rangeEnd)): a plain string where it is in the read window (valid until the next read),
  * an LZF one decompressed into the scratch, an integer's digits.
@@ -553,24 +573,11 @@ function readStringRange(src: Source): void {
     case F.RDB_ENC_INT32:
       integer = src.view(4).readInt32LE(0);
       break;
-    case F.RDB_ENC_LZF: {
-      const clen = readLength(src);
-      const len = readLength(src);
-      const dataAt = src.offset;
-      const start = src.consume(clen);
-      let scratch = src.lzfScratch;
-      if (scratch.length < len) scratch = src.lzfScratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024, scratch.length * 2));
-      try {
-        lzfDecompressInto(src.window, start, start + clen, scratch, len);
-      } catch (e) {
-        if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
-        throw e;
-      }
-      src.rangeBuffer = scratch;
+    case F.RDB_ENC_LZF:
+      src.rangeEnd = lzfIntoScratch(src);
+      src.rangeBuffer = src.lzfScratch;
       src.rangeStart = 0;
-      src.rangeEnd = len;
       return;
-    }
     default:
       throw new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
   }
@@ -591,20 +598,9 @@ function readString(src: Source): string {
     case F.RDB_ENC_INT32:
       return String(src.view(4).readInt32LE(0));
     case F.RDB_ENC_LZF: {
-      // Decompressed into a reused buffer: only the string is allocated.
-      const clen = readLength(src);
-      const len = readLength(src);
-      const dataAt = src.offset;
-      const start = src.consume(clen);
-      let scratch = src.lzfScratch;
-      if (scratch.length < len) scratch = src.lzfScratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024, scratch.length * 2));
-      try {
-        lzfDecompressInto(src.window, start, start + clen, scratch, len);
-      } catch (e) {
-        if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
-        throw e;
-      }
-      return scratch.toString('latin1', 0, len);
+      // Decompressed into a reused buffer (grown by the call: read it after): only the string is allocated.
+      const len = lzfIntoScratch(src);
+      return src.lzfScratch.toString('latin1', 0, len);
     }
     default:
       return encodedStringBytes(src, b, at).toString('latin1');
