@@ -418,11 +418,24 @@ export class Database {
   }
 
   /**
-   * An RDB load's string key, from bytes (no string is made of the key or the value):
-   * key[0, keyLength) holding value[valueStart, valueEnd). Returns the entry, or -1 when
-   * the key is already there (nothing changes). As Redis's dbAddRDBLoad, it signals
-   * nothing: no keyspace event, no modified key (a load starts from an emptied keyspace,
-   * and that emptying was signalled).
+   * An RDB load's key (Redis's dbAddRDBLoad): key holding value, with no deadline.
+   * Returns the entry, or -1 when the key is already there (nothing changes). As Redis,
+   * it signals nothing: no keyspace event, no modified key, no blocked client served (a
+   * load starts from an emptied keyspace, and that emptying was signalled).
+   */
+  loadValue(key: string, value: Value): Entry | -1 {
+    const store = this.store;
+    if (store.find(key) >= 0) return -1;
+    const id = store.create(key, value, this.time.newAccess);
+    store.bytes += ENTRY_BYTES + key.length + valueCost(value);
+    if (this.observer !== null) this.observer.created(this, id);
+    if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = id;
+    return id;
+  }
+
+  /**
+   * loadValue() for a string key given as bytes (no string is made of the key or the
+   * value): key[0, keyLength) holding value[valueStart, valueEnd).
    */
   loadString(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number, valueEnd: number): Entry | -1 {
     const store = this.store;

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import type { Keyspace } from '../keyspace/keyspace.js';
-import { NO_DEADLINE } from '../keyspace/database.js';
 import { RdbError, readRdbBuffer, readRdbFile, type RdbSummary, type RdbVisitor } from './rdb-reader.js';
 import { buildValue } from './loaded-value.js';
 
@@ -13,9 +12,10 @@ export interface LoadResult {
 /** Loading reports progress every this many keys. */
 const PROGRESS_EVERY = 1_000_000;
 
-/** The error for a key the file holds twice (key[0, keyLength)), as key() words it. */
-function duplicated(key: Uint8Array, keyLength: number, index: number, offset: number): RdbError {
-  return new RdbError(`Duplicated key '${Buffer.from(key.subarray(0, keyLength)).toString('latin1')}' in DB ${index}`, offset);
+/** The error for a key the file holds twice (a string, or its bytes key[0, keyLength)). */
+function duplicated(key: string | Uint8Array, keyLength: number, index: number, offset: number): RdbError {
+  const name = typeof key === 'string' ? key : Buffer.from(key.buffer, key.byteOffset, keyLength).toString('latin1');
+  return new RdbError(`Duplicated key '${name}' in DB ${index}`, offset);
 }
 
 /** An RDB file by its path, or an RDB image in memory (a replica's diskless load). */
@@ -119,20 +119,17 @@ export function loadSnapshot(
           changed = true;
           if (options.merge === true) db.delete(key);
           if (expireTime !== null && expireTime < now && options.keepExpired !== true) {
-            if (db.peek(key) !== undefined) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
+            if (db.peek(key) !== undefined) throw duplicated(key, key.length, index, offset);
             expired++;
             return;
           }
-          // A key already there does not grow the database: the file repeats a key (the
-          // keyspace is emptied on the throw, so what set() replaced does not matter).
-          const sizeBefore = db.size;
           const built = buildValue(value, db, now);
           if (built === null) {
             expired++;
             return;
           }
-          const entry = db.set(key, built.value, NO_DEADLINE);
-          if (db.size === sizeBefore) throw new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
+          const entry = db.loadValue(key, built.value);
+          if (entry < 0) throw duplicated(key, key.length, index, offset);
           if (expireTime !== null) db.setExpireTime(entry, expireTime);
           if (built.fieldDeadlines !== null) for (const [field, deadline] of built.fieldDeadlines) db.setFieldDeadline(entry, field, deadline);
           if (++loaded % PROGRESS_EVERY === 0) log('notice', `Loading RDB: ${loaded} keys loaded`);

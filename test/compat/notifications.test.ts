@@ -13,7 +13,11 @@ import { decodeReply } from '../helpers/resp.js';
  * each server for the event.
  */
 
-const p = pairSuite();
+// DEBUG enabled for DEBUG RELOAD (loading a snapshot), as Redis's own test suite runs.
+const p = pairSuite({
+  redis: ['--enable-debug-command', 'yes'],
+  lapse: { configText: 'enable-debug-command yes\n' },
+});
 beforeEach(async () => {
   await p.exact('CONFIG', 'SET', 'notify-keyspace-events', '');  // exact
 });
@@ -206,6 +210,21 @@ describe('events of commands', () => {
       const [a, b] = [await c[0].readReplyBytes(), await c[1].readReplyBytes()];
       expect(show(b), `reply ${i + 1}`).toBe(show(a));             // exact: 4 pushes, then +OK
     }
+  });
+});
+
+describe('loading a snapshot', () => {
+  test('DEBUG RELOAD announces none of the keys it loads, strings (read as bytes) or not', async () => {
+    const sub = await subscriber();
+    await p.exact('CONFIG', 'SET', 'notify-keyspace-events', 'KEAn'); // exact: with new-key events
+    await p.run([
+      ['SET', 's', 'v'], ['SET', 'n', '42'], ['SET', 'long', 'x'.repeat(300)], ['SET', 't', 'v', 'EX', '1000'],
+      ['HSET', 'h', 'f', 'v'], ['RPUSH', 'l', 'a'], ['SADD', 'st', 'x'], ['ZADD', 'z', '1', 'a'],
+    ]);
+    await sameMessages(sub, 'the writes');                          // exact
+    await p.exact('DEBUG', 'RELOAD');                               // exact: OK
+    await sameMessages(sub, 'DEBUG RELOAD');                        // exact: none on either
+    await p.exact('GET', 'long');                                   // exact: loaded
   });
 });
 
