@@ -419,13 +419,18 @@ export class Database {
 
   /**
    * An RDB load's key (Redis's dbAddRDBLoad): key holding value, with no deadline.
-   * Returns the entry, or -1 when the key is already there (nothing changes). As Redis,
-   * it signals nothing: no keyspace event, no modified key, no blocked client served (a
-   * load starts from an emptied keyspace, and that emptying was signalled).
+   * Returns the entry, or -1 when the key is already there (nothing changes), unless
+   * `replace` (DEBUG RELOAD MERGE: Redis's dbSyncDelete, then the add). As Redis, it
+   * signals nothing: no keyspace event, no modified key, no blocked client served (a load
+   * starts from an emptied keyspace, and that emptying was signalled).
    */
-  loadValue(key: string, value: Value): Entry | -1 {
+  loadValue(key: string, value: Value, replace = false): Entry | -1 {
     const store = this.store;
-    if (store.find(key) >= 0) return -1;
+    const existing = store.find(key);
+    if (existing >= 0) {
+      if (!replace) return -1;
+      this.remove(existing);
+    }
     const id = store.create(key, value, this.time.newAccess);
     store.bytes += ENTRY_BYTES + key.length + valueCost(value);
     if (this.observer !== null) this.observer.created(this, id);

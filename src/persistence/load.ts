@@ -117,9 +117,10 @@ export function loadSnapshot(
         key(index, key, value, expireTime, offset) {
           const db = keyspace.dbs[index]!;
           changed = true;
-          if (options.merge === true) db.delete(key);
+          const merge = options.merge === true;
+          // Skipped, as Redis skips it before adding: a key of that name in memory stays.
           if (expireTime !== null && expireTime < now && options.keepExpired !== true) {
-            if (db.peek(key) !== undefined) throw duplicated(key, key.length, index, offset);
+            if (!merge && db.peek(key) !== undefined) throw duplicated(key, key.length, index, offset);
             expired++;
             return;
           }
@@ -128,7 +129,7 @@ export function loadSnapshot(
             expired++;
             return;
           }
-          const entry = db.loadValue(key, built.value);
+          const entry = db.loadValue(key, built.value, merge);
           if (entry < 0) throw duplicated(key, key.length, index, offset);
           if (expireTime !== null) db.setExpireTime(entry, expireTime);
           if (built.fieldDeadlines !== null) for (const [field, deadline] of built.fieldDeadlines) db.setFieldDeadline(entry, field, deadline);

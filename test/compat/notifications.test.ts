@@ -225,6 +225,13 @@ describe('loading a snapshot', () => {
     await p.exact('DEBUG', 'RELOAD');                               // exact: OK
     await sameMessages(sub, 'DEBUG RELOAD');                        // exact: none on either
     await p.exact('GET', 'long');                                   // exact: loaded
+    await p.run([['SET', 's', 'changed'], ['DEL', 'h'], ['SET', 'extra', 'x']]);
+    await sameMessages(sub, 'the changes');                         // exact
+    await p.exact('DEBUG', 'RELOAD', 'NOSAVE', 'NOFLUSH', 'MERGE'); // exact: OK
+    await sameMessages(sub, 'DEBUG RELOAD MERGE');                  // exact: none, replaced keys included
+    await p.exact('GET', 's');                                      // exact: the file's v
+    await p.exact('HGETALL', 'h');                                  // exact: back from the file
+    await p.exact('GET', 'extra');                                  // exact: kept
   });
 });
 
