@@ -12,10 +12,14 @@ export interface LoadResult {
 /** Loading reports progress every this many keys. */
 const PROGRESS_EVERY = 1_000_000;
 
-/** The error for a key the file holds twice (a string, or its bytes key[0, keyLength)). */
-function duplicated(key: string | Uint8Array, keyLength: number, index: number, offset: number): RdbError {
-  const name = typeof key === 'string' ? key : Buffer.from(key.buffer, key.byteOffset, keyLength).toString('latin1');
-  return new RdbError(`Duplicated key '${name}' in DB ${index}`, offset);
+/** The error for a key the file holds twice. */
+function duplicated(key: string, index: number, offset: number): RdbError {
+  return new RdbError(`Duplicated key '${key}' in DB ${index}`, offset);
+}
+
+/** key[0, keyLength) as a latin1 string (for an error). */
+function latin1(key: Uint8Array, keyLength: number): string {
+  return Buffer.from(key.buffer, key.byteOffset, keyLength).toString('latin1');
 }
 
 /** An RDB file by its path, or an RDB image in memory (a replica's diskless load). */
@@ -120,7 +124,7 @@ export function loadSnapshot(
           const merge = options.merge === true;
           // Skipped, as Redis skips it before adding: a key of that name in memory stays.
           if (expireTime !== null && expireTime < now && options.keepExpired !== true) {
-            if (!merge && db.peek(key) !== undefined) throw duplicated(key, key.length, index, offset);
+            if (!merge && db.peek(key) !== undefined) throw duplicated(key, index, offset);
             expired++;
             return;
           }
@@ -130,7 +134,7 @@ export function loadSnapshot(
             return;
           }
           const entry = db.loadValue(key, built.value, merge);
-          if (entry < 0) throw duplicated(key, key.length, index, offset);
+          if (entry < 0) throw duplicated(key, index, offset);
           if (expireTime !== null) db.setExpireTime(entry, expireTime);
           if (built.fieldDeadlines !== null) for (const [field, deadline] of built.fieldDeadlines) db.setFieldDeadline(entry, field, deadline);
           if (++loaded % PROGRESS_EVERY === 0) log('notice', `Loading RDB: ${loaded} keys loaded`);
@@ -144,12 +148,12 @@ export function loadSnapshot(
                 const db = keyspace.dbs[index]!;
                 changed = true;
                 if (expireTime !== null && expireTime < now && options.keepExpired !== true) {
-                  if (db.hasKeyBytes(key, keyLength)) throw duplicated(key, keyLength, index, offset);
+                  if (db.hasKeyBytes(key, keyLength)) throw duplicated(latin1(key, keyLength), index, offset);
                   expired++;
                   return;
                 }
                 const entry = db.loadString(key, keyLength, value, valueStart, valueEnd);
-                if (entry < 0) throw duplicated(key, keyLength, index, offset);
+                if (entry < 0) throw duplicated(latin1(key, keyLength), index, offset);
                 if (expireTime !== null) db.setExpireTime(entry, expireTime);
                 if (++loaded % PROGRESS_EVERY === 0) log('notice', `Loading RDB: ${loaded} keys loaded`);
               },

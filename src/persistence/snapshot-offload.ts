@@ -85,6 +85,23 @@ export function offloadMask(store: KeyStore, every = 1): { owned: Uint8Array; co
   return { owned, count };
 }
 
+/**
+ * The stores (by database index; null: none to save) with string keys for the worker, and
+ * how many it would write: offloadMask() of each, `every` as there.
+ */
+export function offloadStores(stores: readonly (KeyStore | null)[], every = 1): { stores: OffloadStore[]; count: number } {
+  const out: OffloadStore[] = [];
+  let count = 0;
+  stores.forEach((store, db) => {
+    if (store === null) return;
+    const mask = offloadMask(store, every);
+    if (mask.count === 0) return;
+    out.push({ db, store, owned: mask.owned });
+    count += mask.count;
+  });
+  return { stores: out, count };
+}
+
 export interface OffloadStore {
   readonly db: number;
   readonly store: KeyStore;

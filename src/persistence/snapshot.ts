@@ -3,7 +3,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { AsyncAtomicFile, SyncAtomicFile } from './atomic-file.js';
 import { RDB_VERSION, RDB_VERSION_FIELD_TTL } from './rdb-format.js';
 import { RdbEncoder, type RdbWriteOptions } from './rdb-writer.js';
-import { OFFLOAD_MIN_KEYS, offloadMask, SnapshotOffload, type OffloadStore } from './snapshot-offload.js';
+import { OFFLOAD_MIN_KEYS, offloadStores, SnapshotOffload } from './snapshot-offload.js';
 
 /**
  * Writing the keyspace to an RDB file: SAVE (synchronous) and the fork-less,
@@ -72,6 +72,13 @@ function writeHeader(enc: RdbEncoder, version: number, options: SnapshotOptions,
   for (const code of options.libraries ?? []) enc.library(code);
 }
 
+/** The header and AUX fields as bytes, for the snapshot worker (which writes the stream and its checksum). */
+function encodedHeader(version: number, options: SnapshotOptions, nowMs: number): Buffer {
+  const enc = new RdbEncoder({ ...options, checksum: false });
+  writeHeader(enc, version, options, nowMs);
+  return Buffer.concat(enc.take());
+}
+
 /** The version Redis-side tools see in the file (lapse speaks Redis 7.0's protocol). */
 const REDIS_VER_AUX = '7.0.15';
 
@@ -106,9 +113,10 @@ export interface SaveResult {
 }
 
 /**
- * SAVE: the whole keyspace, now, blocking. Throws SaveError on failure. With enough string keys (`offload` 'auto') a worker thread encodes every
- * other one while this thread encodes the rest (saveParallel); else, or if no worker can
- * start, this thread writes everything.
+ * SAVE: the whole keyspace, now, blocking. Throws SaveError on failure. With enough
+ * string keys (`offload` 'auto') a worker thread encodes every other one while this
+ * thread encodes the rest (saveParallel); else, or if no worker can start, this thread
+ * writes everything.
  */
 export function saveSync(keyspace: Keyspace, options: SnapshotOptions, offload: 'auto' | 'always' | 'never' = 'auto'): SaveResult {
   if (offload !== 'never') {
@@ -155,21 +163,11 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions, offload: 
  */
 function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto' | 'always'): number | null {
   const now = keyspace.now;
-  const stores: OffloadStore[] = [];
-  const owned: (Uint8Array | null)[] = keyspace.dbs.map(() => null);
-  let count = 0;
-  keyspace.dbs.forEach((db, index) => {
-    if (db.size === 0) return;
-    const mask = offloadMask(db.store, 2);
-    if (mask.count === 0) return;
-    stores.push({ db: index, store: db.store, owned: mask.owned });
-    owned[index] = mask.owned;
-    count += mask.count;
-  });
+  const { stores, count } = offloadStores(keyspace.dbs.map((db) => (db.size === 0 ? null : db.store)), 2);
   if (count === 0 || (mode === 'auto' && count * 2 < OFFLOAD_MIN_KEYS)) return null;
-  const headerEnc = new RdbEncoder({ ...options, checksum: false });
-  writeHeader(headerEnc, versionFor(keyspace), options, Date.now());
-  const header = Buffer.concat(headerEnc.take());
+  const owned: (Uint8Array | null)[] = keyspace.dbs.map(() => null);
+  for (const s of stores) owned[s.db] = s.owned;
+  const header = encodedHeader(versionFor(keyspace), options, Date.now());
   const sizes = keyspace.dbs.map((db) => db.size);
   const expires = keyspace.dbs.map((db) => db.expiresCount);
   let offload: SnapshotOffload;
@@ -355,19 +353,9 @@ export class BackgroundSave implements ChangeObserver {
    */
   private startOffload(options: SnapshotOptions, mode: 'auto' | 'always' | 'never', version: number, ctime: number): SnapshotOffload | null {
     if (mode === 'never') return null;
-    const stores: OffloadStore[] = [];
-    let count = 0;
-    this.walks.forEach((walk, db) => {
-      if (walk.done) return;
-      const mask = offloadMask(walk.store);
-      if (mask.count === 0) return;
-      stores.push({ db, store: walk.store, owned: mask.owned });
-      count += mask.count;
-    });
+    const { stores, count } = offloadStores(this.walks.map((walk) => (walk.done ? null : walk.store)));
     if (count === 0 || (mode === 'auto' && count < OFFLOAD_MIN_KEYS)) return null;
-    const headerEnc = new RdbEncoder({ ...options, checksum: false });
-    writeHeader(headerEnc, version, options, ctime);
-    const header = Buffer.concat(headerEnc.take());
+    const header = encodedHeader(version, options, ctime);
     let offload: SnapshotOffload;
     try {
       offload = new SnapshotOffload(stores, header, options, this.startTime, this.walks.map((w) => w.size), this.walks.map((w) => w.expires));
