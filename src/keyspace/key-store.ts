@@ -183,11 +183,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const ref = this.allocRecord(id, keyLength, valueLength);
     if (keyLength > 0) slab.copyFrom(ref, header, key, 0, keyLength);
     if (valueLength > 0) slab.copyFrom(ref, header + keyLength, value, valueStart, valueLength);
-    this.ref[id] = ref;
-    this.kind[id] = KIND_STRING;
-    this.access[id] = access;
-    this.deadline[id] = Infinity;
-    this.table.insert(hash, id);
+    this.enter(id, ref, KIND_STRING, access, hash);
     return id;
   }
 
@@ -203,13 +199,19 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   create(key: string, value: string | ValueObject, access: number): number {
     const id = this.allocateId();
     const isString = typeof value === 'string';
-    this.ref[id] = this.writeRecord(id, key, isString ? value : '');
-    this.kind[id] = isString ? KIND_STRING : KIND_OBJECT;
+    const ref = this.writeRecord(id, key, isString ? value : '');
     if (!isString) this.objects.set(id, value);
+    this.enter(id, ref, isString ? KIND_STRING : KIND_OBJECT, access, key === this.foundKey ? this.foundHash : hashString(this.seed, key));
+    return id;
+  }
+
+  /** A new id's columns (no deadline) and its table slot, once its record is written. */
+  private enter(id: number, ref: number, kind: number, access: number, hash: number): void {
+    this.ref[id] = ref;
+    this.kind[id] = kind;
     this.access[id] = access;
     this.deadline[id] = Infinity;
-    this.table.insert(key === this.foundKey ? this.foundHash : hashString(this.seed, key), id);
-    return id;
+    this.table.insert(hash, id);
   }
 
   /** Replaces the value of a live id (its key stays). */
