@@ -35,6 +35,9 @@ import type { ParamValue } from '../config/params.js';
  *   lapse_bgsave_worker          1 when the running BGSAVE (else the last one since the
  *                                start) writes its string keys on a worker thread, 0 when
  *                                it writes every key on the main thread
+ *   lapse_save_worker            1 when the last SAVE since the start shared its work
+ *                                with that worker (each encoding half of the strings), 0
+ *                                when the main thread did it alone
  *
  * lapse adds lapse_version to the server section, and at the end of the stats section
  * what Redis cannot show, how late expired keys are reclaimed:
@@ -322,6 +325,7 @@ function persistenceSection(s: ServerContext): string {
     ['module_fork_in_progress', 0],
     ['module_fork_last_cow_size', 0],
     ['lapse_bgsave_worker', p.bgsaveWorker ? 1 : 0],
+    ['lapse_save_worker', p.saveWorker ? 1 : 0],
   ]);
 }
 

@@ -42,6 +42,8 @@ export class Persistence {
   lastBgsaveSeconds = -1;
   /** Whether the running background save (else the last one) writes its string keys on a worker thread. */
   bgsaveWorker = false;
+  /** Whether the last SAVE (saveNow) shared its work with the snapshot worker. */
+  saveWorker = false;
   /** Successful SAVE and BGSAVE runs (INFO rdb_saves). */
   saves = 0;
   /** A save the cron starts on its next tick (scheduleBgsave). */
@@ -169,7 +171,7 @@ export class Persistence {
    */
   saveNow(): boolean {
     try {
-      saveSync(this.keyspace, this.options());
+      this.saveWorker = saveSync(this.keyspace, this.options()).offloaded;
     } catch (e) {
       this.log('warning', (e as Error).message);
       return false;

@@ -124,6 +124,7 @@ const LAPSE_FIELDS: Readonly<Record<string, readonly [string, 'gauge' | 'counter
   lapse_reclaim_last_pause_ms: ['lapse_reclaim_last_pause_seconds', 'gauge', 1e-3],
   lapse_reclaim_max_pause_ms: ['lapse_reclaim_max_pause_seconds', 'gauge', 1e-3],
   lapse_bgsave_worker: ['lapse_bgsave_worker', 'gauge', 1],
+  lapse_save_worker: ['lapse_save_worker', 'gauge', 1],
   expired_keys_past_deadline: ['lapse_expired_keys_past_deadline', 'gauge', 1],
   expired_reclaim_lag_samples: ['lapse_expired_reclaim_lag_recent_samples', 'gauge', 1],
   expired_reclaim_lag_p50_ms: ['lapse_expired_reclaim_lag_recent_p50_seconds', 'gauge', 1e-3],

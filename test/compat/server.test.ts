@@ -97,7 +97,7 @@ describe('INFO sections', () => {
       if (section === 'Server') names.splice(1, 0, 'lapse_version'); // lapse's additions
       if (section === 'Stats') names.push(...LAPSE_STATS);
       if (section === 'Memory') names.push(...LAPSE_MEMORY);
-      if (section === 'Persistence') names.push('lapse_bgsave_worker');
+      if (section === 'Persistence') names.push('lapse_bgsave_worker', 'lapse_save_worker');
       expect(l.get(section)!.map(([k]) => k), `# ${section}`).toEqual(names);
     }
   });

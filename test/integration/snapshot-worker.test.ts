@@ -32,7 +32,7 @@ async function info(c: RawClient, field: string): Promise<string> {
  * key and SAVE (which shares its work with the same worker when it can start one);
  * returns INFO's worker flag and the keys in each file.
  */
-async function saveWith(cli: string): Promise<{ worker: string; keys: number; keysAfterSave: number }> {
+async function saveWith(cli: string): Promise<{ worker: string; keys: number; keysAfterSave: number; saveWorker: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-worker-save-'));
   dirs.push(dir);
   let server: BundledServer | null = null;
@@ -56,7 +56,7 @@ async function saveWith(cli: string): Promise<{ worker: string; keys: number; ke
     expect((await c.call('SAVE')).toString()).toBe('+OK\r\n');
     const after = new Set<string>();
     expect(readRdbFile(path.join(dir, 'dump.rdb'), { key: (_db: number, key: string) => void after.add(key) }).checksumVerified).toBe(true);
-    return { worker, keys: keys.size, keysAfterSave: after.size };
+    return { worker, keys: keys.size, keysAfterSave: after.size, saveWorker: await info(c, 'lapse_save_worker') };
   } finally {
     c?.close();
     await server?.stop();
@@ -65,12 +65,12 @@ async function saveWith(cli: string): Promise<{ worker: string; keys: number; ke
 
 describe('BGSAVE and its worker thread', () => {
   test('the compiled CLI (dist/, as installed) saves its string keys on a worker thread', async () => {
-    expect(await saveWith(path.join(ROOT, 'dist/cli.js'))).toEqual({ worker: '1', keys: KEYS, keysAfterSave: KEYS + 1 });
+    expect(await saveWith(path.join(ROOT, 'dist/cli.js'))).toEqual({ worker: '1', keys: KEYS, keysAfterSave: KEYS + 1, saveWorker: '1' });
   });
 
   test('a one-file bundle has no worker file: it saves on its main thread, every key in the file', async () => {
     const cli = bundleCli();
     dirs.push(path.dirname(cli));
-    expect(await saveWith(cli)).toEqual({ worker: '0', keys: KEYS, keysAfterSave: KEYS + 1 });
+    expect(await saveWith(cli)).toEqual({ worker: '0', keys: KEYS, keysAfterSave: KEYS + 1, saveWorker: '0' });
   });
 });

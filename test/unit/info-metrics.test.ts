@@ -42,6 +42,7 @@ const INFO = [
   'aof_last_write_status:err',
   'rdb_last_bgsave_time_sec:2',
   'lapse_bgsave_worker:1',
+  'lapse_save_worker:1',
   '',
   '# Stats',
   'total_connections_received:11',
@@ -169,6 +170,7 @@ describe('infoToPrometheus', () => {
     expect(lines).toContain('lapse_expired_reclaim_lag_recent_p99_seconds 0.25');
     expect(lines).toContain('lapse_expired_keys_past_deadline 1');
     expect(lines).toContain('lapse_bgsave_worker 1');
+    expect(lines).toContain('lapse_save_worker 1');
   });
 
   test('each family has one HELP and one TYPE, before its samples, which stay together', () => {
