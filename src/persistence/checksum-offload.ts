@@ -19,7 +19,7 @@ import { spawnWorkerModule } from './worker-file.js';
  */
 
 /** state[STATUS] */
-export const CHECKSUM_RUNNING = 0;
+const CHECKSUM_RUNNING = 0;
 export const CHECKSUM_DONE = 1;
 export const CHECKSUM_FAILED = 2;
 export const CHECKSUM_CANCELLED = 3;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 
 /**
  * A worker thread running one of this folder's modules (`name` without extension): the
@@ -8,12 +8,7 @@ import { Worker, type MessagePort, type WorkerOptions } from 'node:worker_thread
  * (tests, `npm run dev`), the .ts through tsx's loader. Throws when the file is not
  * there (lapse bundled into one file): callers then do the work on their own thread.
  */
-export function spawnWorkerModule(
-  name: string,
-  workerData: unknown,
-  transferList: (ArrayBuffer | MessagePort)[] = [],
-  options: Pick<WorkerOptions, 'resourceLimits'> = {},
-): Worker {
+export function spawnWorkerModule(name: string, workerData: unknown, transferList: (ArrayBuffer | MessagePort)[] = []): Worker {
   const here = import.meta.url;
   const typescript = here.endsWith('.ts');
   const file = new URL(`./${name}${typescript ? '.ts' : '.js'}`, here);
@@ -23,7 +18,7 @@ export function spawnWorkerModule(
     // working directory, which need not be this checkout's (the CLI started elsewhere).
     const tsx = import.meta.resolve('tsx/esm/api');
     const boot = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(file.href)}, ${JSON.stringify(here)}))`;
-    return new Worker(boot, { ...options, eval: true, workerData, transferList });
+    return new Worker(boot, { eval: true, workerData, transferList });
   }
-  return new Worker(file, { ...options, workerData, transferList });
+  return new Worker(file, { workerData, transferList });
 }
