@@ -308,7 +308,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     this.viewStart = offset + this.valueStart(ref);
     this.viewEnd = offset + slab.lengthOf(ref);
     // Segments are carved from the shared arenas; a large record has a buffer of its own.
-    this.viewShared = ref >= 0;
+    this.viewShared = slab.arenaDataOf(ref);
     return slab.bytesOf(ref);
   }
   /**
@@ -333,8 +333,11 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   /** Set by stringView(). */
   viewStart = 0;
   viewEnd = 0;
-  /** Set by stringView(): whether the view is of shared memory (see copyFromShared). */
-  viewShared = false;
+  /**
+   * Set by stringView(): when the view is of shared memory, a DataView over all of that
+   * memory (for the copy out of it: writer.bulkBytes), else null.
+   */
+  viewShared: DataView | null = null;
 
   /** Length in bytes of the string value of a live id of KIND_STRING. */
   stringLength(id: number): number {

@@ -12,7 +12,7 @@
  * encoding step (see writeLatin1).
  */
 
-import { copyFromShared } from '../util/shared-copy.js';
+import { copyFromShared, copyWords, WORDS_BELOW } from '../util/shared-copy.js';
 
 const SLAB_SIZE = 64 * 1024;
 /** Start a new slab rather than keep a nearly full one. */
@@ -24,6 +24,8 @@ export type Protocol = 2 | 3;
 const SHORT_BYTES = 32;
 /** bulkBytes' staging buffer for copies out of shared memory (see copyFromShared). */
 const SCRATCH_SIZE = 16 * 1024;
+/** ReplyWriter.data before its first use. */
+const NO_DATA = new DataView(new ArrayBuffer(0));
 
 export class ReplyWriter {
   /** The protocol of the client being served; set per client by the connection. */
@@ -157,11 +159,13 @@ export class ReplyWriter {
 
   /**
    * `$len` + bytes [start, end) of src (a string value where the keyspace stores it: no
-   * string is made for the reply). Short runs are copied by a loop, longer ones natively;
-   * from `shared` memory (the keyspace's slab) through copyFromShared, which keeps long
-   * copies off V8's byte-at-a-time path for misaligned shared memory.
+   * string is made for the reply). Short runs are copied by a loop, longer ones natively.
+   * When src is a view of shared memory (the keyspace's slab), `shared` is a DataView over
+   * all of that memory: copies shorter than WORDS_BELOW go in words through it, longer
+   * ones through copyFromShared, which keeps them off V8's byte-at-a-time path for
+   * misaligned shared memory.
    */
-  bulkBytes(src: Uint8Array, start: number, end: number, shared = false): void {
+  bulkBytes(src: Uint8Array, start: number, end: number, shared: DataView | null = null): void {
     const len = end - start;
     this.ensure(len + 24);
     const b = this.buf;
@@ -169,7 +173,10 @@ export class ReplyWriter {
     let p = this.pos;
     if (len <= SHORT_BYTES) {
       for (let i = start; i < end; i++) b[p++] = src[i]!;
-    } else if (shared) {
+    } else if (shared !== null && len < WORDS_BELOW) {
+      copyWords(shared, src.byteOffset - shared.byteOffset + start, this.bufData(), p, len);
+      p += len;
+    } else if (shared !== null) {
       p += copyFromShared(src, start, end, b, p, this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE));
     } else {
       Buffer.prototype.copy.call(src, b, p, start, end);
@@ -179,6 +186,18 @@ export class ReplyWriter {
     b[p++] = 0x0a;
     this.pos = p;
   }
+  /** A DataView over the current buffer (made when the buffer changes). */
+  private bufData(): DataView {
+    const buf = this.buf;
+    if (this.dataOf !== buf) {
+      this.data = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      this.dataOf = buf;
+    }
+    return this.data;
+  }
+  private data: DataView = NO_DATA;
+  private dataOf: Buffer | null = null;
+
   /** copyFromShared's staging buffer, made on first use. */
   private scratch: Buffer | null = null;
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { ReplyWriter, formatDouble17g, type Protocol } from '../../src/protocol/writer.js';
 import { decodeReply, type Reply } from '../helpers/resp.js';
+import { WORDS_BELOW } from '../../src/util/shared-copy.js';
 
 /**
  * The writer's bytes must decode back to what was written, in RESP2 and RESP3, with
@@ -675,6 +676,23 @@ describe('formatDouble17g', () => {
   });
 });
 
+/**
+ * bulkBytes of `length` bytes from a view that starts `viewAt` bytes into a shared
+ * buffer, the value `before` bytes into the view, after a reply of `prefix` bytes (which
+ * moves where the copy lands): whether it writes what bulk() of the same text writes.
+ */
+function sharedCopy(length: number, before: number, viewAt: number, prefix: number, seed: number): boolean {
+  const shared = new SharedArrayBuffer(viewAt + before + length + 8);
+  const src = new Uint8Array(shared, viewAt, before + length + 8);
+  for (let i = 0; i < length; i++) src[before + i] = (seed + i * 131) & 255;
+  const a = writer();
+  const b = writer();
+  for (const w of [a, b]) w.bulk('x'.repeat(prefix));
+  a.bulkBytes(src, before, before + length, new DataView(shared));
+  b.bulk(Buffer.from(src.subarray(before, before + length)).toString('latin1'));
+  return bytes(a) === bytes(b);
+}
+
 describe('bulkBytes (a stored value copied from the keyspace, no string made)', () => {
   test('writes the same bytes as bulk() of the same latin1 text, short and long, at any offset', () => {
     fc.assert(
@@ -699,18 +717,37 @@ describe('bulkBytes (a stored value copied from the keyspace, no string made)', 
         fc.nat(9),
         fc.integer(),
         (length, before, prefix, seed) => {
-          const src = new Uint8Array(new SharedArrayBuffer(before + length + 8));
-          for (let i = 0; i < length; i++) src[before + i] = (seed + i * 131) & 255;
-          const a = writer();
-          const b = writer();
-          // Replies before it move where the copy lands (and so its alignment).
-          for (const w of [a, b]) w.bulk('x'.repeat(prefix));
-          a.bulkBytes(src, before, before + length, true);
-          b.bulk(Buffer.from(src.subarray(before, before + length)).toString('latin1'));
-          expect(bytes(a)).toBe(bytes(b));
+          expect(sharedCopy(length, before, 0, prefix, seed)).toBe(true);
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  test('short values from shared memory (word by word), the view anywhere in the shared buffer', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: WORDS_BELOW + 16 }),
+        fc.nat(20),
+        fc.nat(40),
+        fc.nat(9),
+        fc.integer(),
+        (length, before, viewAt, prefix, seed) => {
+          expect(sharedCopy(length, before, viewAt, prefix, seed)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  test('a word copy touches nothing past the value, and other replies around it stay whole', () => {
+    const shared = new SharedArrayBuffer(64);
+    const src = new Uint8Array(shared, 8, 40);
+    for (let i = 0; i < 40; i++) src[i] = 0x41 + (i % 26);
+    const a = writer();
+    a.bulk('head');
+    a.bulkBytes(src, 3, 3 + 21, new DataView(shared));
+    a.bulk('tail');
+    expect(bytes(a)).toBe('$4\r\nhead\r\n$21\r\nDEFGHIJKLMNOPQRSTUVWX\r\n$4\r\ntail\r\n');
   });
 });

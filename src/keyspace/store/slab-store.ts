@@ -269,6 +269,8 @@ export class SlabStore {
   private slotArena: number[] = [];
   private slotRegion: number[] = [];
   private arenas: (ArrayBuffer | SharedArrayBuffer | null)[] = [];
+  /** Per arena, a DataView over all of it (null once dropped): see arenaDataOf(). */
+  private arenaData: (DataView | null)[] = [];
   private arenaFree: number[][] = [];
   private arenaUsed: number[] = [];
   private spareWords: Int32Array = NO_WORDS;
@@ -403,6 +405,16 @@ export class SlabStore {
   /** The view that holds the record's payload: the segment's whole view (cached), or the large record's. */
   bytesOf(ref: number): Uint8Array {
     return ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
+  }
+
+  /**
+   * A DataView over the whole arena that holds record ref, or null (a large record, or a
+   * store without arenas). bytesOf(ref)[i] is at byte bytesOf(ref).byteOffset + i of it.
+   * For copies out of shared memory in words (see copyWords).
+   */
+  arenaDataOf(ref: number): DataView | null {
+    if (ref < 0 || this.arenaSegments === 0) return null;
+    return this.arenaData[this.slotArena[ref >>> this.wordShift]!]!;
   }
 
   /** Where the payload starts in bytesOf(ref). */
@@ -653,6 +665,7 @@ export class SlabStore {
     this.slotArena = [];
     this.slotRegion = [];
     this.arenas = [];
+    this.arenaData = [];
     this.arenaFree = [];
     this.arenaUsed = [];
   }
@@ -755,13 +768,16 @@ export class SlabStore {
     const size = this.arenaSegments * this.segmentSize;
     const buffer = this.shared ? this.sharedBytes.allocate(size) : this.newBuffer(size);
     this.arenaBytes += buffer.byteLength;
+    const data = new DataView(buffer);
     if (vacant >= 0) {
       this.arenas[vacant] = buffer;
+      this.arenaData[vacant] = data;
       this.arenaFree[vacant] = regions;
       this.arenaUsed[vacant] = 0;
       return vacant;
     }
     this.arenas.push(buffer);
+    this.arenaData.push(data);
     this.arenaFree.push(regions);
     this.arenaUsed.push(0);
     return this.arenas.length - 1;
@@ -776,6 +792,7 @@ export class SlabStore {
     if (--this.arenaUsed[arena]! > 0) return;
     const bytes = this.arenas[arena]!.byteLength;
     this.arenas[arena] = null;
+    this.arenaData[arena] = null;
     this.arenaFree[arena] = [];
     this.arenaBytes -= bytes;
     this.releasedBytes += bytes;
