@@ -57,7 +57,7 @@ export function checkSnapshot(source: string | Buffer, databases: number, option
 export function loadSnapshot(
   keyspace: Keyspace,
   path: string | Buffer,
-  log: (level: 'notice' | 'warning', message: string) => void,
+  log: (level: 'verbose' | 'notice' | 'warning', message: string) => void,
   options: {
     checksum: boolean;
     merge?: boolean;
@@ -85,8 +85,9 @@ export function loadSnapshot(
   // Whether this load put a key in place: a failure before (a function library the server
   // refuses: they come first in a file) leaves the keyspace as it was, as Redis does.
   let changed = false;
+  let summary: RdbSummary;
   try {
-    readRdb(
+    summary = readRdb(
       path,
       {
         aux(name, value) {
@@ -171,5 +172,7 @@ export function loadSnapshot(
   const seconds = (performance.now() - started) / 1000;
   log('notice', `Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}.`);
   log('notice', `DB loaded from disk: ${seconds.toFixed(3)} seconds`);
+  // lapse's own line (Redis checks the CRC as it reads): where the checksum was computed.
+  if (summary.checksumVerified) log('verbose', `RDB checksum verified on ${summary.checksumBy === 'worker' ? 'a worker thread' : 'the main thread'}`);
   return { loaded, expired, seconds };
 }

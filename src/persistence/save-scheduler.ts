@@ -69,7 +69,7 @@ export class Persistence {
   constructor(
     private readonly keyspace: Keyspace,
     private readonly config: Config,
-    private readonly log: (level: 'notice' | 'warning', message: string) => void,
+    private readonly log: (level: 'verbose' | 'notice' | 'warning', message: string) => void,
     private readonly usedMemory: () => number,
     private readonly tuning: SnapshotTuning = {},
   ) {

@@ -14,7 +14,8 @@ import { heapLimitFor } from '../../src/server/memory.js';
  * server must be the launched process itself (no parent left behind), started through
  * npm's kind of symlink, with the limit on node's command line; a limit already in
  * NODE_OPTIONS is kept, and then a maxmemory it cannot hold gets one clear warning with
- * the flag to use. Runs the real bin/ files beside a bundle of the CLI as dist/cli.js.
+ * the flag to use. Runs the real bin/ files beside a bundle of the CLI as dist/bundle/cli.js
+ * (and dist/cli.js).
  */
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -24,11 +25,15 @@ const children: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-launcher-'));
-  for (const sub of ['bin', 'dist', 'elsewhere']) fs.mkdirSync(path.join(dir, sub));
+  for (const sub of ['bin', 'dist', 'dist/bundle', 'elsewhere']) fs.mkdirSync(path.join(dir, sub));
   for (const file of ['lapse', 'lapse.js']) fs.copyFileSync(path.join(ROOT, 'bin', file), path.join(dir, 'bin', file));
   fs.chmodSync(path.join(dir, 'bin/lapse'), 0o755);
-  fs.copyFileSync(bundleCli(), path.join(dir, 'dist/cli.js'));
-  fs.copyFileSync(LUA_WASM, path.join(dir, 'dist', path.basename(LUA_WASM)));
+  // bin/lapse.js runs dist/bundle/cli.js; `node dist/cli.js` is tried too (a symlinked release).
+  const cli = bundleCli();
+  for (const to of ['dist', 'dist/bundle']) {
+    fs.copyFileSync(cli, path.join(dir, to, 'cli.js'));
+    fs.copyFileSync(LUA_WASM, path.join(dir, to, path.basename(LUA_WASM)));
+  }
   // As npm links it: node_modules/.bin/lapse -> ../lapse/bin/lapse.
   fs.symlinkSync('../bin/lapse', path.join(dir, 'elsewhere/lapse'));
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,8 +65,38 @@ async function saveWith(cli: string): Promise<{ worker: string; keys: number; ke
 }
 
 describe('BGSAVE and its worker thread', () => {
-  test('the compiled CLI (dist/, as installed) saves its string keys on a worker thread', async () => {
+  test('the compiled CLI (dist/) saves its string keys on a worker thread', async () => {
     expect(await saveWith(path.join(ROOT, 'dist/cli.js'))).toEqual({ worker: '1', keys: KEYS, keysAfterSave: KEYS + 1, saveWorker: '1' });
+  });
+
+  test('the installed entry (bin/lapse.js, which runs dist/bundle/cli.js) finds the bundled workers beside it', async () => {
+    expect(await saveWith(path.join(ROOT, 'bin/lapse.js'))).toEqual({ worker: '1', keys: KEYS, keysAfterSave: KEYS + 1, saveWorker: '1' });
+  });
+
+  test("the installed entry checks a large file's checksum at start-up on the bundled checksum worker", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-worker-load-'));
+    dirs.push(dir);
+    const cli = path.join(ROOT, 'bin/lapse.js');
+    // 9,000 random values of 4 KB (LZF cannot shrink them): a 36 MB file, over the 32 MB
+    // from which a worker computes the CRC.
+    const first = await startBundled(cli, ['--dir', dir]);
+    const c = await RawClient.connect(first.port);
+    for (let i = 0; i < 9_000; i++) c.send('SET', `blob:${i}`, randomBytes(2048).toString('hex'));
+    for (let i = 0; i < 9_000; i++) await c.readReply();
+    expect((await c.call('SAVE')).toString()).toBe('+OK\r\n');
+    c.close();
+    await first.stop();
+    expect(fs.statSync(path.join(dir, 'dump.rdb')).size).toBeGreaterThan(32 * 1024 * 1024);
+    const second = await startBundled(cli, ['--dir', dir, '--loglevel', 'verbose']);
+    try {
+      const d = await RawClient.connect(second.port);
+      expect((await d.call('DBSIZE')).toString()).toBe(':9000\r\n');
+      expect((await d.call('STRLEN', 'blob:8999')).toString()).toBe(':4096\r\n');
+      d.close();
+      expect(second.output()).toContain('RDB checksum verified on a worker thread');
+    } finally {
+      await second.stop();
+    }
   });
 
   test('a one-file bundle has no worker file: it saves on its main thread, every key in the file', async () => {
