@@ -11,7 +11,8 @@ import { decodeReply, toJs } from '../helpers/resp.js';
 
 /**
  * How the timer wheel shares a busy event loop (TimerWheel: "Budget"): a run may take
- * a quarter of the time since the previous run ended (a third of that gap), at most
+ * a quarter of the time its work waited (a third of that gap: since the previous run
+ * ended, or since the first slot due started when that run left nothing), at most
  * maxBudgetMs, at least budgetMs on its own timer; runDue() lets the owner run it between
  * batches of other work with a time it already has. All on a manual clock whose
  * monotonic time moves only when work is done: the test "spends" time for the other
@@ -89,11 +90,13 @@ function scheduleMany(wheel: NodeWheel, n: number, at: number): Node[] {
 }
 
 describe('budget: a share of the time since the previous run', () => {
-  test('after 300 ms of other work a run may take 100 ms (a quarter of the 400 ms), then a third of each later gap', () => {
+  test('nodes due through 300 ms of other work get a run of 100 ms (a quarter of the 400 ms), then a third of each later gap', () => {
     const clock = new CostClock();
     const { wheel, fired } = costWheel(clock, { maxBudgetMs: 1000 });
     scheduleMany(wheel, 100_000, START + 10);
-    clock.spend(300); // the loop was busy: the wheel's timer could not run
+    // The loop was busy: the wheel's timer could not run. Their slot started at START + 5
+    // (a level-1 boundary: START is 59 ms into one), so they have waited 300 ms.
+    clock.spend(305);
     wheel.runDue(clock.wall);
     // 100 ms of budget at 1/128 ms per node: 12,800 nodes (the budget is checked after each).
     expect(fired.length).toBe(12_800);

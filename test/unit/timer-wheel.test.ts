@@ -27,6 +27,30 @@ class ClampingClock extends ManualClock {
   }
 }
 
+/**
+ * A ManualClock whose monotonic time is its wall time plus `step` ms for every read so
+ * far (work takes time, and so does waiting), and which calls afterRun after each timer.
+ */
+class WorkClock extends ManualClock {
+  private work = 0;
+  afterRun: () => void = () => {};
+  constructor(private readonly step: number) {
+    super(START);
+  }
+  override monotonic(): number {
+    return this.now() + (this.work += this.step);
+  }
+  override wallAt(monotonic: number): number {
+    return monotonic - this.work;
+  }
+  override setTimer(fn: () => void, delayMs: number): TimerHandle {
+    return super.setTimer(() => {
+      fn();
+      this.afterRun();
+    }, delayMs);
+  }
+}
+
 /** A ManualClock whose monotonic time moves on by `step` ms at every read, and which counts timer runs. */
 class BusyClock extends ManualClock {
   private mono = 0;
@@ -473,6 +497,34 @@ describe('bounded batches', () => {
     // Each turn places at most ~2600 nodes: the cascade took hundreds of turns.
     expect(firstFireRun).toBeGreaterThan(300);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  test('a run that reaches a slot on time gets the floor budget, however long the wheel was idle', () => {
+    // Monotonic time follows the wall clock, and every read costs 0.05 ms of work.
+    const clock = new WorkClock(0.05);
+    const placedByRun: number[] = [];
+    const wheel: NodeWheel = new NodeWheel(clock, () => {});
+    clock.afterRun = () => placedByRun.push(wheel.cascadedNodes);
+    // Ten minutes ahead, spread over one second: one level-3 slot. Nothing runs before it.
+    for (let i = 0; i < 200_000; i++) wheel.schedule(new Node(i, START + 600_000 + (i % 1000)));
+    clock.advanceTo(START + 600_000 + 1000);
+    expect(wheel.size).toBe(0);
+    // 2 ms of 0.05 ms reads, one every 64 nodes: ~2,600 nodes. With the idle ten minutes
+    // counted as waiting, the first run took the 25 ms maximum (~32,000 nodes).
+    expect(placedByRun[0]).toBeGreaterThan(0);
+    expect(placedByRun[0]).toBeLessThanOrEqual(64 * 42);
+  });
+
+  test('work that waited through a long turn gets a share of that wait', () => {
+    const clock = new WorkClock(0.05);
+    const { wheel, fired } = makeWheel(clock);
+    // Level-0 nodes due at START + 2; the wheel first runs 60 ms later (a long turn).
+    for (let i = 0; i < 100_000; i++) wheel.schedule(new Node(i, START + 2));
+    clock.set(START + 62);
+    expect(wheel.advance()).toBe(false);
+    // A third of the 60 ms waited: 20 ms of 0.05 ms reads, ~400 checks of 64 callbacks.
+    expect(fired.length).toBeGreaterThan(64 * 300);
+    expect(fired.length).toBeLessThanOrEqual(64 * 402);
   });
 
   test('advance() reports an unfinished batch and a continuation finishes it', () => {
