@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { HashValue, newHashEncoding, type HashEncoding } from '../../src/keyspace/hash.js';
 
 /** The live pairs of a hash, in its order. */
@@ -137,5 +138,57 @@ describe('HashValue', () => {
     }
     expect([...counts.keys()].sort()).toEqual(['f0', 'f10', 'f20', 'f30', 'f40', 'f50', 'f60', 'f70', 'f80', 'f90']);
     for (const c of counts.values()) expect(c).toBeGreaterThan(300);
+  });
+});
+
+describe("HashValue against a model (the table form's index)", () => {
+  test('sets, updates, removals and squeezes: every field found, none invented, order and size kept', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            { weight: 5, arbitrary: fc.record({ op: fc.constant('set' as const), field: fc.integer({ min: 0, max: 400 }), value: fc.nat(1000) }) },
+            { weight: 4, arbitrary: fc.record({ op: fc.constant('remove' as const), field: fc.integer({ min: 0, max: 400 }) }) },
+            { weight: 1, arbitrary: fc.record({ op: fc.constant('removeRange' as const), from: fc.integer({ min: 0, max: 400 }), length: fc.integer({ min: 1, max: 200 }) }) },
+          ),
+          { maxLength: 300 },
+        ),
+        fc.integer({ min: 0, max: 8 }),
+        (ops, compactEntries) => {
+          const enc = limits(compactEntries);
+          const h = new HashValue();
+          const model = new Map<string, string>();
+          const name = (i: number) => `field:${i}`;
+          for (const o of ops) {
+            if (o.op === 'set') {
+              expect(h.set(name(o.field), String(o.value), enc)).toBe(!model.has(name(o.field)));
+              model.set(name(o.field), String(o.value));
+            } else if (o.op === 'remove') {
+              expect(h.removeField(name(o.field))).toBe(model.delete(name(o.field)));
+            } else {
+              for (let i = o.from; i < o.from + o.length; i++) expect(h.removeField(name(i))).toBe(model.delete(name(i)));
+            }
+            expect(h.size).toBe(model.size);
+          }
+          for (let i = 0; i <= 600; i++) expect(h.get(name(i))).toBe(model.get(name(i)));
+          // The array keeps insertion order (updates in place), whatever the index did.
+          expect(pairsOf(h)).toEqual([...model]);
+          expect(new Set(fullScan(h, 7))).toEqual(new Set(model.keys()));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a table-form hash of 100,000 fields grows, shrinks and stays exact', () => {
+    const h = new HashValue();
+    const enc = limits(4);
+    for (let i = 0; i < 100_000; i++) h.set(`f${i}`, `v${i}`, enc);
+    for (let i = 0; i < 100_000; i += 2) h.set(`f${i}`, `w${i}`, enc);
+    for (let i = 0; i < 99_000; i++) expect(h.removeField(`f${i}`)).toBe(true);
+    expect(h.size).toBe(1_000);
+    for (let i = 99_000; i < 100_000; i++) expect(h.get(`f${i}`)).toBe(i % 2 === 0 ? `w${i}` : `v${i}`);
+    expect(h.get('f0')).toBeUndefined();
+    expect(h.estimatedBytes).toBeLessThan(200_000);
   });
 });
