@@ -9,6 +9,11 @@ import { loadSnapshot } from '../persistence/load.js';
 import { stringEncoding, stringRefcount } from '../keyspace/string-encoding.js';
 import { idleTime } from '../keyspace/access.js';
 import { ListValue } from '../keyspace/list.js';
+import { SetValue } from '../keyspace/set.js';
+import { ZSetValue } from '../keyspace/zset.js';
+import { HashValue } from '../keyspace/hash.js';
+import { typeOf } from '../keyspace/values.js';
+import { formatDouble17g } from '../protocol/writer.js';
 import { NO_DEADLINE, type Database, type Entry } from '../keyspace/database.js';
 
 /**
@@ -44,47 +49,93 @@ function serializedLength(c: Client, entry: Entry): number {
   return payload.length - 1 - 10;
 }
 
-/**
- * A value's digest (DIGEST-VALUE; Redis's xorObjectDigest): SHA-1 of its type and
- * serialized value, and whether it has a TTL (Redis mixes in "!!expire!!", not the
- * time). Not Redis's algorithm (mixDigest over the elements), so the hex differs from
- * Redis's for the same data; what tests use it for holds: equal values in equal
- * encodings (a COPY, a reload) give equal digests.
+/*
+ * DEBUG DIGEST and DIGEST-VALUE compute Redis 7.0's digests exactly (debug.c), so the
+ * hex is the same as redis-server's for the same data, whatever the encodings:
+ *   xorDigest(d, data): d ^= SHA1(data)        (order does not matter)
+ *   mixDigest(d, data): d = SHA1(d ^ SHA1(data)) (order matters)
+ * A value (xorObjectDigest): mix its type as a big-endian uint32 (string 0, list 1, set 2,
+ * zset 3, hash 4); a string mixes its bytes; a list mixes each element in order; a set
+ * xors each member; a sorted set xors, per member, the mix of the member then its score
+ * as %.17g; a hash xors, per field, the mix of the field then the value; a key with an
+ * expire (any) xors "!!expire!!". A dataset (computeDatasetDigest): per non-empty
+ * database, mix its index as a big-endian uint32 into the result, then xor in each key's
+ * digest: its name mixed, then its value as above. Hash field TTLs (lapse's, not in
+ * Redis 7.0) are not part of it.
  */
-function valueDigest(c: Client, db: Database, entry: Entry): Buffer {
-  const h = createHash('sha1');
-  h.update(createDumpPayload(db.valueOf(entry), c.server.keyspace.now, false, c.server.keyspace.listEncoding).subarray(0, -10));
-  if (db.deadlineOf(entry) !== NO_DEADLINE) h.update('!!expire!!');
-  return h.digest();
+
+function sha1(data: Buffer | string): Buffer {
+  return createHash('sha1').update(data as string, 'latin1').digest();
 }
 
-/** A key's share of DEBUG DIGEST: its name mixed with its value's digest. */
-function keyDigest(c: Client, db: Database, entry: Entry): Buffer {
-  return createHash('sha1').update(db.keyOf(entry), 'latin1').update('\0').update(valueDigest(c, db, entry)).digest();
+function xorDigest(d: Buffer, data: Buffer | string): void {
+  const h = sha1(data);
+  for (let i = 0; i < 20; i++) d[i]! ^= h[i]!;
 }
 
-function xorInto(acc: Buffer, d: Buffer): void {
-  for (let i = 0; i < 20; i++) acc[i]! ^= d[i]!;
+function mixDigest(d: Buffer, data: Buffer | string): void {
+  xorDigest(d, data);
+  sha1(d).copy(d);
 }
 
-/** DEBUG DIGEST: every database's keys xor-ed together, each mixed with its db index. */
+/** A uint32 in network byte order, as Redis's htonl(). */
+function uint32be(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+const TYPE_CODES: Readonly<Record<string, number>> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 };
+
+/** Redis's xorObjectDigest: mixes entry's value (and whether it expires) into d. */
+function xorObjectDigest(db: Database, entry: Entry, d: Buffer): void {
+  const value = db.valueOf(entry);
+  mixDigest(d, uint32be(TYPE_CODES[typeOf(value)]!));
+  if (typeof value === 'string') mixDigest(d, value);
+  else if (value instanceof ListValue) value.forEach((element) => mixDigest(d, element));
+  else if (value instanceof SetValue) value.forEach((member) => xorDigest(d, member));
+  else if (value instanceof ZSetValue) {
+    value.forEach((member, score) => {
+      const element = Buffer.alloc(20);
+      mixDigest(element, member);
+      mixDigest(element, formatDouble17g(score));
+      xorDigest(d, element);
+    });
+  } else if (value instanceof HashValue) {
+    value.forEach((field, fieldValue) => {
+      const element = Buffer.alloc(20);
+      mixDigest(element, field);
+      mixDigest(element, fieldValue);
+      xorDigest(d, element);
+    });
+  }
+  if (db.deadlineOf(entry) !== NO_DEADLINE) xorDigest(d, '!!expire!!');
+}
+
+/** DEBUG DIGEST: Redis's computeDatasetDigest, as a status reply of 40 hex digits. */
 function digest(c: Client): void {
-  const acc = Buffer.alloc(20);
+  const final = Buffer.alloc(20);
   for (const db of c.server.keyspace.dbs) {
     if (db.size === 0) continue;
-    const dbAcc = Buffer.alloc(20);
-    for (const entry of db.entries()) xorInto(dbAcc, keyDigest(c, db, entry));
-    xorInto(acc, createHash('sha1').update(`${db.index}:`).update(dbAcc).digest());
+    mixDigest(final, uint32be(db.index));
+    for (const entry of db.entries()) {
+      const d = Buffer.alloc(20);
+      mixDigest(d, db.keyOf(entry));
+      xorObjectDigest(db, entry, d);
+      xorDigest(final, d);
+    }
   }
-  c.reply.simple(acc.toString('hex'));
+  c.reply.simple(final.toString('hex'));
 }
 
-/** DEBUG DIGEST-VALUE key [key ...]: a missing key's digest is forty zeros. */
+/** DEBUG DIGEST-VALUE key [key ...]: each value's digest; a missing key's is forty zeros. */
 function digestValue(c: Client, argv: string[]): void {
   c.reply.arrayHeader(argv.length - 2);
   for (let j = 2; j < argv.length; j++) {
+    const d = Buffer.alloc(20);
     const entry = c.db.peek(argv[j]!);
-    c.reply.simple(entry === undefined ? '0'.repeat(40) : valueDigest(c, c.db, entry).toString('hex'));
+    if (entry !== undefined) xorObjectDigest(c.db, entry, d);
+    c.reply.simple(d.toString('hex'));
   }
 }
 
