@@ -87,7 +87,7 @@ describe('lapse writes, redis-server 7.0 loads', () => {
     for (const compression of ['yes', 'no']) {
       test(`${mode} with rdbcompression ${compression}: same keys, types, values and TTLs`, async () => {
         const dir = tempDir();
-        const lapse = createServer({ port: 0, bind: '127.0.0.1', dir, rdbcompression: compression, databases: 16 });
+        const lapse = createServer({ port: 0, bind: '127.0.0.1', dir, rdbcompression: compression, databases: 16, 'enable-debug-command': 'yes' });
         const { port } = await lapse.listen();
         const l = await RawClient.connect(port);
         let redis: ReferenceRedis | undefined;
@@ -120,9 +120,13 @@ describe('lapse writes, redis-server 7.0 loads', () => {
           }
           const file = path.join(dir, 'dump.rdb');
           expect(execFileSync('redis-check-rdb', [file], { encoding: 'latin1' })).toContain('RDB looks OK');
+          const saved = text(await l.call('DEBUG', 'DIGEST'));
 
-          redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb']);
+          redis = await startRedis(['--dir', dir, '--dbfilename', 'dump.rdb', '--enable-debug-command', 'yes']);
           const r = await RawClient.connect(redis.port);
+          // Every key, type, value and element, and which keys expire: Redis's digest of what
+          // it loaded is lapse's of what it saved (debug.c's algorithm on both sides).
+          expect(text(await r.call('DEBUG', 'DIGEST')), 'DEBUG DIGEST').toBe(saved);
           const l2 = await RawClient.connect(port);
           for (const dbi of ['0', '3']) {
             await r.call('SELECT', dbi);
@@ -172,7 +176,7 @@ describe('lapse writes, redis-server 7.0 loads', () => {
 describe('redis-server 7.0 writes, lapse loads', () => {
   test('small and large hashes, int and long strings, TTLs, several databases, compression on', async () => {
     const dir = tempDir();
-    const redis = await startRedis(['--dir', dir, '--rdbcompression', 'yes']);
+    const redis = await startRedis(['--dir', dir, '--rdbcompression', 'yes', '--enable-debug-command', 'yes']);
     const r = await RawClient.connect(redis.port);
     let lapse: LapseServer | undefined;
     try {
@@ -194,9 +198,10 @@ describe('redis-server 7.0 writes, lapse loads', () => {
       expect(text(await r.call('SAVE'))).toBe('+OK\r\n');
 
       // save points make an embedded server load its snapshot on listen()
-      lapse = createServer({ port: 0, bind: '127.0.0.1', dir, save: '3600 1' });
+      lapse = createServer({ port: 0, bind: '127.0.0.1', dir, save: '3600 1', 'enable-debug-command': 'yes' });
       const { port } = await lapse.listen();
       const l = await RawClient.connect(port);
+      expect(text(await l.call('DEBUG', 'DIGEST')), 'DEBUG DIGEST').toBe(text(await r.call('DEBUG', 'DIGEST')));
       for (const dbi of ['0', '5']) {
         await r.call('SELECT', dbi);
         await l.call('SELECT', dbi);

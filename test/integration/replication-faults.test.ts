@@ -118,7 +118,7 @@ describe('replicas that misbehave', () => {
     // 100,000 keys (about 45 MB of RDB, uncompressed: more than the sockets' buffers hold),
     // 100 per event-loop turn, to a replica that stops reading after the first bytes: the
     // sync waits for it, and it goes.
-    const { server, port, client, logs } = await primary({ snapshotTuning: { keysPerTurn: 100 }, rdbcompression: 'no' });
+    const { server, port, client, logs } = await primary({ snapshotTuning: { keysPerTurn: 100 }, rdbcompression: 'no', 'enable-debug-command': 'yes' });
     await fill(client, 100_000);
     const vanishing = await handmadeReplica(port);
     await eventually(() => vanishing.pending().length > 1000, 'the first RDB bytes');
@@ -132,13 +132,15 @@ describe('replicas that misbehave', () => {
     expect((await info(client)).connected_slaves).toBe('0');
     // Writes went on meanwhile; a real replica now gets everything.
     await client.set('after', 'vanish');
-    const redis = await startRedis(['--replicaof', '127.0.0.1', String(port)]);
+    const redis = await startRedis(['--replicaof', '127.0.0.1', String(port), '--enable-debug-command', 'yes']);
     redises.push(redis);
     const replica = new Redis({ port: redis.port, host: '127.0.0.1' });
     clients.push(replica);
     await waitInSync(client, replica, 60_000);
     expect(await replica.dbsize()).toBe(100_001);
     expect(await replica.get('sess:99999')).toBe(await client.get('sess:99999'));
+    // Every key and value (Redis's digest on both sides).
+    expect(await replica.call('DEBUG', 'DIGEST')).toBe(await client.call('DEBUG', 'DIGEST'));
   });
 
   test('a replica that stops reading is cut off by client-output-buffer-limit replica; others are served', async () => {
