@@ -36,7 +36,7 @@ import type { Clock, TimerHandle } from '../clock.js';
  *
  * Budget. A run may last `share` of the time its work has waited (share / (1 - share) of
  * that: a third of it for 25%), at most `maxBudgetMs` (25 ms, as Redis's slow expire
- * cycle at hz 10), and at least `budgetMs` (2 ms) when it runs on its own timer;
+ * cycle at hz 10), and at least `budgetMs` (1 ms) when it runs on its own timer;
  * runDue() has no floor. The wait is the time since the previous run ended, or, when
  * that run left nothing due, since the first slot now due started: a wheel idle for a
  * while that reaches a slot on time has no backlog, and its run gets the floor. (Counting
@@ -127,7 +127,13 @@ function linkOf(head: number): number {
 }
 
 export interface TimerWheelOptions {
-  /** Shortest budget of a run on the wheel's own timer (default 2 ms). */
+  /**
+   * Shortest budget of a run on the wheel's own timer (default 1 ms): what a client's
+   * request may wait behind a run while the wheel works through a backlog. Measured with
+   * 1M keys due over one second and one client's GET/SET round trips (3 alternated
+   * probes): 2 ms gave p99.9 4.12-5.07 ms, p99 1.14-2.35; 1 ms 3.69-4.29, p99 1.08-1.22,
+   * and 10-33% more round trips.
+   */
   budgetMs?: number;
   /** Share of the time a run may take: of its gap since the previous run (default 0.25). */
   share?: number;
@@ -210,7 +216,7 @@ export class TimerWheel {
   ) {
     this.time = Math.floor(clock.now());
     this.lastRunEnd = clock.monotonic();
-    this.budgetMs = options.budgetMs ?? 2;
+    this.budgetMs = options.budgetMs ?? 1;
     const share = Math.min(0.9, Math.max(0, options.share ?? 0.25));
     this.budgetPerGapMs = share / (1 - share);
     this.maxBudgetMs = options.maxBudgetMs ?? 25;
