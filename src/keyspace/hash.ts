@@ -272,6 +272,7 @@ export class HashValue implements ValueObject {
       index.insert(hash, slots.length >> 1);
       slots.push(field, value);
       this.stringsBytes += stringBytes(field.length) + stringBytes(value.length);
+      this.stepResize(index);
       return true;
     }
     const limit = encoding.maxCompactValue;
@@ -315,6 +316,7 @@ export class HashValue implements ValueObject {
     if (pair < 0) return false;
     this.stringsBytes -= stringBytes(field.length) + stringBytes((slots[2 * pair + 1] as string).length);
     index.remove(hash, pair);
+    this.stepResize(index);
     if (2 * pair + 2 === slots.length) {
       // The last pair: drop it, and any tombstones it was covering.
       slots.length -= 2;
@@ -379,15 +381,19 @@ export class HashValue implements ValueObject {
     return -1;
   }
 
-  /**
-   * The pair number of field (whose hash is `hash`), or -1. As Redis's dictFind, a lookup
-   * moves a running resize on (KeyTable drains its old array by 8 slots a write, and no
-   * cron drives a hash's index: 64 more slots a lookup end a resize within a small
-   * fraction of the operations that could fill the new array).
-   */
+  /** The pair number of field (whose hash is `hash`), or -1. Changes nothing. */
   private pairOf(index: KeyTable<string>, hash: number, field: string): number {
-    if (index.rehashing) index.rehashStep(64);
     return index.find(hash, field);
+  }
+
+  /**
+   * After a write to the index: moves a running resize on by 64 more slots (KeyTable
+   * drains its old array by 8 slots a write, and no cron drives a hash's index). Only
+   * writes do it, never lookups: estimatedBytes counts both arrays while a resize runs,
+   * and the Database accounts a value's bytes around its changes only.
+   */
+  private stepResize(index: KeyTable<string>): void {
+    if (index.rehashing) index.rehashStep(64);
   }
 
   private convert(): void {

@@ -180,6 +180,18 @@ describe("HashValue against a model (the table form's index)", () => {
     );
   });
 
+  test('lookups change nothing, even while the index resizes: what the Database accounted stays true', () => {
+    const h = new HashValue();
+    const enc = limits(4);
+    const resizing = () => (h as unknown as { index: { rehashing: boolean } | null }).index?.rehashing === true;
+    let n = 0;
+    while (!resizing()) h.set(`f${n}`, `v${n++}`, enc);
+    const bytes = h.estimatedBytes;
+    for (let i = 0; i < 5_000; i++) expect(h.get(`f${i % n}`)).toBe(`v${i % n}`);
+    expect(resizing()).toBe(true);
+    expect(h.estimatedBytes).toBe(bytes);
+  });
+
   test('a table-form hash of 100,000 fields grows, shrinks and stays exact', () => {
     const h = new HashValue();
     const enc = limits(4);
