@@ -186,6 +186,7 @@ export class ReplyWriter {
     b[p++] = 0x0a;
     this.pos = p;
   }
+
   /** A DataView over the current buffer (made when the buffer changes). */
   private bufData(): DataView {
     const buf = this.buf;
