@@ -113,6 +113,11 @@ describe('bin/lapse', () => {
     const args = cmdline(pid);
     expect(args[0]).toMatch(/node$/);
     expect(args).toContain(`--max-old-space-size=${expectedHeapMb()}`);
+    // V8's background threads: one fewer than the CPUs this process may use (1 at least),
+    // node's default from 5 CPUs on.
+    const cpus = os.availableParallelism();
+    const pool = args.filter((a) => a.startsWith('--v8-pool-size='));
+    expect(pool).toEqual(cpus >= 5 ? [] : [`--v8-pool-size=${Math.max(1, cpus - 1)}`]);
     expect(args.some((a) => a.endsWith('bin/lapse.js'))).toBe(true);
     // V8 took it: its heap limit (old generation plus young) is at least that.
     const stats = (await (await RawClient.connect(s.port)).call('MEMORY', 'MALLOC-STATS')).toString('latin1');
@@ -122,11 +127,11 @@ describe('bin/lapse', () => {
     expect(s.output()).toContain('Received SIGTERM, scheduling shutdown...');
   });
 
-  test('a limit in NODE_OPTIONS is kept; a maxmemory it cannot hold is warned about once, with the flag to use', async () => {
-    const s = await launch(path.join(dir, 'bin/lapse'), ['--maxmemory', '1gb'], { NODE_OPTIONS: '--max-old-space-size=300' });
+  test('a limit (and a V8 pool size) in NODE_OPTIONS is kept; a maxmemory it cannot hold is warned about once, with the flag to use', async () => {
+    const s = await launch(path.join(dir, 'bin/lapse'), ['--maxmemory', '1gb'], { NODE_OPTIONS: '--max-old-space-size=300 --v8-pool-size=2' });
     const pid = Number(/process_id:(\d+)/.exec(await info(s.port, 'server'))![1]);
     expect(pid).toBe(s.child.pid);
-    expect(cmdline(pid).filter((a) => a.startsWith('--max-old-space-size'))).toEqual([]);
+    expect(cmdline(pid).filter((a) => a.startsWith('--max-old-space-size') || a.startsWith('--v8-pool-size'))).toEqual([]);
     const c = await RawClient.connect(s.port);
     // Set again to the same value: still one warning.
     await c.call('CONFIG', 'SET', 'maxmemory', '1gb');
