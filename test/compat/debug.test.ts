@@ -212,6 +212,19 @@ describe("DEBUG DIGEST and DIGEST-VALUE: Redis's own digests", () => {
     await p.exact('PERSIST', 'ttl');                        // exact: 1
     await p.exact('DEBUG', 'DIGEST-VALUE', 'ttl');          // exact: an expire is part of it, not its time
   });
+
+  test('a key past its deadline and not reclaimed yet is part of the digest, and the digest leaves it there', async () => {
+    await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '0');       // exact: OK
+    try {
+      await p.run([['SET', 'gone', 'v', 'PX', '50'], ['SET', 'stays', 'v'], ['HSET', 'h', 'f', 'v'], ['PEXPIRE', 'h', '50']]);
+      await sleep(150);
+      await p.exact('DEBUG', 'DIGEST');                     // exact: both still hold them (debug.c iterates the dict)
+      await p.exact('DEBUG', 'DIGEST-VALUE', 'gone', 'h');  // exact
+      await p.exact('DBSIZE');                              // exact: 3, nothing reclaimed by the digest
+    } finally {
+      await p.exact('DEBUG', 'SET-ACTIVE-EXPIRE', '1');     // exact: OK
+    }
+  });
 });
 
 describe('DEBUG DIGEST-VALUE', () => {
