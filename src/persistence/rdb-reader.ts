@@ -501,14 +501,31 @@ function readStringBytes(src: Source): Buffer {
 }
 
 /** A specially encoded string (int or LZF) whose first byte b was read. */
-function encodedStringBytes(src: Source, b: number, at: number): Buffer {
+/**
+ * The value of an integer-encoded string (b's low bits RDB_ENC_INT8, INT16 or INT32,
+ * read from src), or undefined for another encoding (nothing is read then).
+ */
+function encodedInteger(src: Source, b: number): number | undefined {
   switch (b & 0x3f) {
     case F.RDB_ENC_INT8:
-      return Buffer.from(String(src.view(1).readInt8(0)), 'latin1');
+      return src.view(1).readInt8(0);
     case F.RDB_ENC_INT16:
-      return Buffer.from(String(src.view(2).readInt16LE(0)), 'latin1');
+      return src.view(2).readInt16LE(0);
     case F.RDB_ENC_INT32:
-      return Buffer.from(String(src.view(4).readInt32LE(0)), 'latin1');
+      return src.view(4).readInt32LE(0);
+    default:
+      return undefined;
+  }
+}
+
+function unknownEncoding(b: number, at: number): RdbError {
+  return new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
+}
+
+function encodedStringBytes(src: Source, b: number, at: number): Buffer {
+  const integer = encodedInteger(src, b);
+  if (integer !== undefined) return Buffer.from(String(integer), 'latin1');
+  switch (b & 0x3f) {
     case F.RDB_ENC_LZF: {
       const clen = readLength(src);
       const len = readLength(src);
@@ -522,7 +539,7 @@ function encodedStringBytes(src: Source, b: number, at: number): Buffer {
       }
     }
     default:
-      throw new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
+      throw unknownEncoding(b, at);
   }
 }
 
@@ -562,24 +579,13 @@ function readStringRange(src: Source): void {
     src.rangeEnd = start + n;
     return;
   }
-  let integer: number;
-  switch (b & 0x3f) {
-    case F.RDB_ENC_INT8:
-      integer = src.view(1).readInt8(0);
-      break;
-    case F.RDB_ENC_INT16:
-      integer = src.view(2).readInt16LE(0);
-      break;
-    case F.RDB_ENC_INT32:
-      integer = src.view(4).readInt32LE(0);
-      break;
-    case F.RDB_ENC_LZF:
-      src.rangeEnd = lzfIntoScratch(src);
-      src.rangeBuffer = src.lzfScratch;
-      src.rangeStart = 0;
-      return;
-    default:
-      throw new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
+  const integer = encodedInteger(src, b);
+  if (integer === undefined) {
+    if ((b & 0x3f) !== F.RDB_ENC_LZF) throw unknownEncoding(b, at);
+    src.rangeEnd = lzfIntoScratch(src);
+    src.rangeBuffer = src.lzfScratch;
+    src.rangeStart = 0;
+    return;
   }
   src.rangeBuffer = src.digits;
   src.rangeStart = 0;
@@ -590,13 +596,9 @@ function readString(src: Source): string {
   const at = src.offset;
   const b = src.u8();
   if (b >>> 6 !== 3) return src.latin1(lengthFrom(src, b, at));
+  const integer = encodedInteger(src, b);
+  if (integer !== undefined) return String(integer);
   switch (b & 0x3f) {
-    case F.RDB_ENC_INT8:
-      return String(src.view(1).readInt8(0));
-    case F.RDB_ENC_INT16:
-      return String(src.view(2).readInt16LE(0));
-    case F.RDB_ENC_INT32:
-      return String(src.view(4).readInt32LE(0));
     case F.RDB_ENC_LZF: {
       // Decompressed into a reused buffer (grown by the call: read it after): only the string is allocated.
       const len = lzfIntoScratch(src);
