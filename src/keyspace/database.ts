@@ -403,9 +403,7 @@ export class Database {
     const store = this.store;
     let id: number;
     if (entry === undefined) {
-      id = store.create(key, value, this.time.newAccess);
-      store.bytes += ENTRY_BYTES + key.length + valueCost(value);
-      if (this.observer !== null) this.observer.created(this, id);
+      id = this.added(store.create(key, value, this.time.newAccess), ENTRY_BYTES + key.length + valueCost(value));
       this.events.created(this, key);
     } else {
       id = entry;
@@ -431,9 +429,7 @@ export class Database {
       if (!replace) return -1;
       this.remove(existing);
     }
-    const id = store.create(key, value, this.time.newAccess);
-    store.bytes += ENTRY_BYTES + key.length + valueCost(value);
-    if (this.observer !== null) this.observer.created(this, id);
+    const id = this.added(store.create(key, value, this.time.newAccess), ENTRY_BYTES + key.length + valueCost(value));
     if (value instanceof HashValue && value.ttls !== null) value.ttls.owner = id;
     return id;
   }
@@ -443,10 +439,14 @@ export class Database {
    * value): key[0, keyLength) holding value[valueStart, valueEnd).
    */
   loadString(key: Uint8Array, keyLength: number, value: Uint8Array, valueStart: number, valueEnd: number): Entry | -1 {
-    const store = this.store;
-    const id = store.createStringBytes(key, keyLength, value, valueStart, valueEnd, this.time.newAccess);
+    const id = this.store.createStringBytes(key, keyLength, value, valueStart, valueEnd, this.time.newAccess);
     if (id < 0) return -1;
-    store.bytes += ENTRY_BYTES + keyLength + (valueEnd - valueStart);
+    return this.added(id, ENTRY_BYTES + keyLength + (valueEnd - valueStart));
+  }
+
+  /** A new entry: its bytes counted, a running save told (it is not in the snapshot). Signals nothing. */
+  private added(id: Entry, bytes: number): Entry {
+    this.store.bytes += bytes;
     if (this.observer !== null) this.observer.created(this, id);
     return id;
   }

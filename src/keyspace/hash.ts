@@ -263,7 +263,7 @@ export class HashValue implements ValueObject {
     const index = this.index;
     if (index !== null) {
       const hash = hashString(this.seed, field);
-      const pair = this.pairOf(index, hash, field);
+      const pair = index.find(hash, field);
       if (pair >= 0) {
         this.stringsBytes += stringBytes(value.length) - stringBytes((slots[2 * pair + 1] as string).length);
         slots[2 * pair + 1] = value;
@@ -312,7 +312,7 @@ export class HashValue implements ValueObject {
       return true;
     }
     const hash = hashString(this.seed, field);
-    const pair = this.pairOf(index, hash, field);
+    const pair = index.find(hash, field);
     if (pair < 0) return false;
     this.stringsBytes -= stringBytes(field.length) + stringBytes((slots[2 * pair + 1] as string).length);
     index.remove(hash, pair);
@@ -373,17 +373,12 @@ export class HashValue implements ValueObject {
   /** The slot of field, or -1. */
   private find(field: string): number {
     if (this.index !== null) {
-      const pair = this.pairOf(this.index, hashString(this.seed, field), field);
+      const pair = this.index.find(hashString(this.seed, field), field);
       return pair < 0 ? -1 : 2 * pair;
     }
     const slots = this.slots;
     for (let i = 0; i < slots.length; i += 2) if (slots[i] === field) return i;
     return -1;
-  }
-
-  /** The pair number of field (whose hash is `hash`), or -1. Changes nothing. */
-  private pairOf(index: KeyTable<string>, hash: number, field: string): number {
-    return index.find(hash, field);
   }
 
   /**
