@@ -13,6 +13,7 @@
 import net from 'node:net';
 import fs from 'node:fs';
 import { spawn, execFileSync } from 'node:child_process';
+import { expiringPayload } from '../lib/payload.js';
 
 const target = process.argv[2] ?? 'dist/cli.js';
 const n = Number(process.argv[3] ?? 1_000_000);
@@ -20,7 +21,7 @@ const port = 7800 + Math.floor(Math.random() * 100);
 const args = ['--port', String(port), '--save', '', '--appendonly', 'no', '--latency-monitor-threshold', '3'];
 const server = target === 'redis' ? spawn('redis-server', args, { stdio: 'ignore' }) : spawn(process.execPath, [target, ...args], { stdio: 'ignore' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cli = (...a: string[]) => execFileSync('redis-cli', ['-p', String(port), ...a], { encoding: 'latin1' });
+const cli = (...a: string[]) => execFileSync('redis-cli', ['-p', String(port), ...a], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] });
 
 try {
   for (let i = 0; ; i++) {
@@ -35,14 +36,9 @@ try {
   if (process.env.RENICE) {
     for (const t of fs.readdirSync(`/proc/${server.pid}/task`)) if (t !== String(server.pid)) execFileSync('renice', ['-n', process.env.RENICE, '-p', t], { stdio: 'ignore' });
   }
+  // The bench scenario's keys (bench/scenarios/mass-expiry.ts): exp:<i>, due evenly over 1 s.
   const first = Date.now() + 3000 + n / 100;
-  const parts: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const k = `exp:${i}`;
-    const at = String(first + Math.floor((i * 1000) / n));
-    parts.push(`*5\r\n$3\r\nSET\r\n$${k.length}\r\n${k}\r\n$1\r\nv\r\n$4\r\nPXAT\r\n$${at.length}\r\n${at}\r\n`);
-  }
-  execFileSync('redis-cli', ['-p', String(port), '--pipe'], { input: Buffer.from(parts.join(''), 'latin1'), maxBuffer: 1 << 26 });
+  execFileSync('redis-cli', ['-p', String(port), '--pipe'], { input: expiringPayload(n, first, 1000), maxBuffer: 1 << 26 });
   const sock = net.connect(port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
   let pending: (() => void) | null = null;
