@@ -7,6 +7,8 @@
  *
  *   npx tsx bench/micro/expiry-probe.ts [dist/cli.js | redis] [keys=1000000]
  *
+ * The server is `node <target>`, without bin/lapse's flags: to measure what bin/lapse
+ * gives it on this machine, pass them in NODE_OPTIONS (e.g. --v8-pool-size=1 on 2 cores).
  * RENICE=n renices every thread of the server but its main one by n (V8's background
  * threads) once it is up: what they cost the main thread on a small machine.
  */
