@@ -178,7 +178,17 @@ export class SnapshotOffload {
     }
     if (!sync) this.outbox.on('message', (m: OffloadOutbox) => this.received(m));
     this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new Error(`the snapshot worker exited (code ${code})`)));
+    this.worker.on('exit', (code) => {
+      // Its last batches and its end travel on the outbox, a port of its own, and the exit
+      // event can come first: they are in the port's queue by then, so take them now. (A
+      // BGSAVE under load failed with "exited (code 0)" after the worker had finished.)
+      while (!this.finished) {
+        const m = receiveMessageOnPort(this.outbox);
+        if (m === undefined) break;
+        this.received(m.message as OffloadOutbox);
+      }
+      this.fail(new Error(`the snapshot worker exited (code ${code})`));
+    });
   }
 
   /** Entries the main thread encoded for database `db` (RDB bytes, no SELECTDB). */

@@ -49,7 +49,7 @@ async function saveWith(cli: string): Promise<{ worker: string; keys: number; ke
       if (Date.now() > until) throw new Error('BGSAVE did not finish');
       await new Promise((r) => setTimeout(r, 20));
     }
-    expect(await info(c, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(await info(c, 'rdb_last_bgsave_status'), server.output()).toBe('ok');
     const keys = new Set<string>();
     readRdbFile(path.join(dir, 'dump.rdb'), { key: (_db: number, key: string) => void keys.add(key) });
     const worker = await info(c, 'lapse_bgsave_worker');

@@ -6,6 +6,8 @@ import { ManualClock } from '../../src/keyspace/clock.js';
 import { HashValue } from '../../src/keyspace/hash.js';
 import { Keyspace } from '../../src/keyspace/keyspace.js';
 import { BackgroundSave } from '../../src/persistence/snapshot.js';
+import { offloadStores, SnapshotOffload } from '../../src/persistence/snapshot-offload.js';
+import type { Worker } from 'node:worker_threads';
 import { loadSnapshot } from '../../src/persistence/load.js';
 import { readRdbBuffer } from '../../src/persistence/rdb-reader.js';
 import { memorySink } from '../helpers/snapshot-data.js';
@@ -160,6 +162,37 @@ describe('a background save with a worker thread', () => {
     }
     expect(results[0]!.length).toBe(keyspace.dbs.reduce((n, db) => n + db.size, 0));
     expect(results[0]).toEqual(results[1]);
+  });
+
+  test("the worker's exit reaching this thread before its last messages: they are taken first, and the output is whole", async () => {
+    // The worker posts its batches and its end on a port of its own and then exits; the
+    // exit event can reach this thread first (a BGSAVE under load failed with "the snapshot
+    // worker exited (code 0)"). Here this thread waits, without yielding, until the worker
+    // has posted everything, then delivers the exit event itself, before any message.
+    const keyspace = new Keyspace(new ManualClock(START), 4);
+    keyspace.setCommandTime(START);
+    for (let i = 0; i < 3_000; i++) keyspace.dbs[0]!.set(`s:${i}`, session(i, 0));
+    const run = async (exitFirst: boolean): Promise<{ bytes: Buffer; keys: number }> => {
+      const { stores } = offloadStores(keyspace.dbs.map((db) => (db.size === 0 ? null : db.store)));
+      const offload = new SnapshotOffload(stores, Buffer.alloc(0), OPTIONS, START, keyspace.dbs.map((db) => db.size), keyspace.dbs.map((db) => db.expiresCount));
+      offload.end();
+      if (exitFirst) {
+        const inner = offload as unknown as { control: Int32Array; worker: Worker };
+        // One batch (3,000 sessions are under 1 MB) and the end: two posts.
+        const until = Date.now() + 10_000;
+        while (Atomics.load(inner.control, 2) < 2 && Date.now() < until) Atomics.wait(inner.control, 2, Atomics.load(inner.control, 2), 50);
+        expect(Atomics.load(inner.control, 2)).toBe(2);
+        inner.worker.emit('exit', 0);
+      }
+      const sink = memorySink();
+      await offload.pipe(sink);
+      return { bytes: sink.bytes(), keys: offload.keys };
+    };
+    const normal = await run(false);
+    const raced = await run(true);
+    expect(normal.keys).toBe(3_000);
+    expect(raced.keys).toBe(3_000);
+    expect(raced.bytes.equals(normal.bytes)).toBe(true);
   });
 
   test('a sink that fails, or an abort, stops the worker; the stores are left as they were', async () => {
