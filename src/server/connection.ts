@@ -27,6 +27,8 @@ export interface ConnectionHost extends ServerContext {
   endBatch(): void;
   /** This connection has pub/sub messages queued, to write at the end of the batch. */
   pushQueued(connection: Connection): void;
+  /** This connection holds replies to write once the turn's reads have run (its writeDeferred). */
+  writeLater(connection: Connection): void;
   /** The connection ended (by either side). */
   clientClosed(connection: Connection): void;
 }
@@ -50,6 +52,8 @@ const COPY_BELOW = 16 * 1024;
  * per batch.
  */
 const BLOCK_BYTES = 16 * 1024;
+/** Redis's PROTO_REPLY_CHUNK_BYTES: a client's reply buffer, before its reply list. */
+const REPLY_BUFFER_BYTES = 16 * 1024;
 /**
  * What one connection costs besides its buffers (CLIENT LIST tot-mem): the net.Socket
  * and its libuv handle, this object, the Client, the parser. Measured with node 20: the
@@ -61,7 +65,14 @@ const CONNECTION_BYTES = 3072;
  * One client socket: bytes in, parsed commands to the dispatcher, replies out.
  *
  * All replies to one read are encoded into the shared writer and written with one
- * socket write; only a batch whose replies pass FLUSH_BYTES is written in pieces.
+ * socket write; only a batch whose replies pass FLUSH_BYTES is written in pieces. The
+ * write waits until every connection readable in this turn of the event loop has run
+ * its commands (server.writeLater), as Redis writes replies before it sleeps; anything
+ * else written to the socket meanwhile (pub/sub messages, a replica's stream, the
+ * output queue) sends those held replies first, so the order never changes. Held
+ * replies count toward the output limits and omem past the 16 KiB of Redis's reply
+ * buffer (c->buf), which Redis leaves out of both, and a client closed for its limits
+ * gets nothing more, as Redis writes nothing to a CLIENT_CLOSE_ASAP client.
  *
  * As in Redis, a client is read and its commands are run whether or not it reads its
  * replies: a client that writes its whole pipeline before reading anything (redis-py's
@@ -109,6 +120,13 @@ export class Connection implements ClientTransport, ReplicaSocket {
   /** Pub/sub messages waiting for the end of the batch that produced them. */
   private pushes: Buffer[] | null = null;
   private pushBytes = 0;
+  /**
+   * Replies to this turn's reads, written once every connection readable this turn has
+   * run its commands (see the class comment): the first, and any more in order.
+   */
+  private deferred: Buffer | null = null;
+  private deferredMore: Buffer[] | null = null;
+  private deferredBytes = 0;
   /**
    * When the output buffer went over its class's soft limit (Unix seconds; 0 while under
    * it): Redis's obuf_soft_limit_reached_time.
@@ -242,7 +260,11 @@ export class Connection implements ClientTransport, ReplicaSocket {
   }
 
   outputBufferLength(): number {
-    return this.socket.writableLength + this.queueBytes + this.pushBytes;
+    // Replies held for the end of the turn are what Redis keeps in a client's 16 KiB
+    // reply buffer (c->buf), which its output limits and omem leave out, and past it in
+    // its reply list, which they count.
+    const held = this.deferredBytes > REPLY_BUFFER_BYTES ? this.deferredBytes - REPLY_BUFFER_BYTES : 0;
+    return this.socket.writableLength + this.queueBytes + this.pushBytes + held;
   }
 
   pendingArgvLength(): number {
@@ -419,10 +441,12 @@ export class Connection implements ClientTransport, ReplicaSocket {
   flush(): void {
     // The read's last command ends here, before its replies are written (command-timing.ts).
     this.server.commandTimer.close();
-    this.write();
-    if (this.client.closeAfterReply && !this.closed) {
+    const closing = this.client.closeAfterReply;
+    this.write(!closing);
+    if (closing && !this.closed) {
       this.closed = true;
       // Everything still queued goes before the end of the stream.
+      this.writeDeferred();
       this.flushQueue();
       this.socket.end();
       // Read on (and drop) until the peer's FIN, which completes the close: closing with
@@ -446,9 +470,26 @@ export class Connection implements ClientTransport, ReplicaSocket {
     else socket.once('finish', () => socket.destroy());
   }
 
-  private write(): void {
+  /**
+   * Writes what was encoded for this client; `later`: at the end of the turn (a read's
+   * replies, unless the socket is full or pub/sub messages must go first).
+   */
+  private write(later = false): void {
     const out = this.server.reply.take();
     if (out === null || this.closed || this.replicaMode) return;
+    if (later && this.pushes === null && !this.waitingDrain) {
+      if (this.deferred === null) {
+        this.deferred = out;
+        this.server.writeLater(this);
+      } else if (this.deferredMore === null) {
+        this.deferredMore = [out];
+      } else {
+        this.deferredMore.push(out);
+      }
+      this.deferredBytes += out.length;
+      this.checkOutputLimits();
+      return;
+    }
     let data: Buffer;
     if (this.pushes !== null) {
       // Messages queued before this batch (by the timer wheel, this very turn) precede
@@ -474,6 +515,8 @@ export class Connection implements ClientTransport, ReplicaSocket {
    * copied into blocks and hands it all over with one writev at 'drain'.
    */
   private send(data: Buffer, counted = true): void {
+    // This turn's replies not written yet go first.
+    if (this.deferred !== null) this.writeDeferred();
     const stats = this.server.stats;
     // The replication stream and RDB have their own counter (total_net_repl_output_bytes).
     if (counted) stats.netOutputBytes += data.length;
@@ -536,7 +579,30 @@ export class Connection implements ClientTransport, ReplicaSocket {
     if (!ok) this.waitingDrain = true;
   }
 
+  /**
+   * Hands the replies deferred this turn to the socket, with one write. The server calls
+   * it once the turn's reads have run; so does anything written to this socket before.
+   */
+  writeDeferred(): void {
+    const first = this.deferred;
+    if (first === null) return;
+    const more = this.deferredMore;
+    const size = this.deferredBytes;
+    this.deferred = null;
+    this.deferredMore = null;
+    this.deferredBytes = 0;
+    if (this.closed || this.closeAsap) return;
+    let data: Buffer;
+    if (more !== null) data = Buffer.concat([first, ...more], size);
+    // A small reply behind unsent bytes is copied rather than pin a slab (see write()).
+    else data = size < COPY_BELOW && this.socket.writableLength > 0 && !this.waitingDrain ? Buffer.from(first) : first;
+    this.send(data);
+  }
+
   private dropQueue(): void {
+    this.deferred = null;
+    this.deferredMore = null;
+    this.deferredBytes = 0;
     this.queue = [];
     this.tail = null;
     this.queueBytes = 0;

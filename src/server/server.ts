@@ -145,6 +145,15 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   /** Connections with pub/sub messages queued, written at the end of the batch (or soon). */
   private pushPending: Connection[] = [];
   private pushFlushScheduled = false;
+  /** Connections holding replies to write at the end of this turn (writeLater). */
+  private writePending: Connection[] = [];
+  private writeScheduled = false;
+  private readonly writeDeferred = (): void => {
+    this.writeScheduled = false;
+    const pending = this.writePending;
+    this.writePending = [];
+    for (const c of pending) c.writeDeferred();
+  };
   private inBatch = false;
   readonly clock: Clock;
   readonly stats: ServerStats = newStats();
@@ -727,6 +736,23 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       this.pushFlushScheduled = false;
       if (!this.inBatch) this.flushPushes();
     });
+  }
+
+  /**
+   * A connection ran the commands of a read and holds their replies: they are written
+   * once every connection readable this turn has run its commands (setImmediate runs
+   * right after the event loop's I/O callbacks), as Redis writes replies before it
+   * sleeps (beforeSleep). A client woken by the first reply of the turn is awake for
+   * the others: a write that wakes a sleeping peer costs the writer the wake-up (perf,
+   * redis-benchmark -P 16: 13% of lapse's time in the wake-up's unlock under
+   * sock_def_readable, 4% of Redis's). Kernel time per GET went from 0.60-0.66 to
+   * 0.37-0.44 us (Redis 0.34), GETs per second +15%.
+   */
+  writeLater(connection: Connection): void {
+    this.writePending.push(connection);
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(this.writeDeferred);
   }
 
   private flushPushes(): void {

@@ -1,9 +1,11 @@
 import net from 'node:net';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createServer } from '../../src/index.js';
 import { suiteServer } from '../helpers/suite-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { decodeReply, encodeCommand } from '../helpers/resp.js';
+import { runCli, type CliProcess } from '../helpers/cli-process.js';
+import { freePort } from '../helpers/redis-server.js';
 
 /**
  * The connection layer of lapse alone: how replies are written, closing, backpressure,
@@ -57,6 +59,50 @@ describe('writes', () => {
     // About 1 MB of replies: 16 pieces of 64 KiB, plus one per read for the rest.
     expect(writeCount).toBeLessThanOrEqual(Math.ceil((1000 * 1009) / 65536) + readCount);
     c.close();
+  });
+});
+
+/** A script that keeps the server busy for `ms` by its own clock. */
+const busyScript = (ms: number) =>
+  `local t = redis.call('TIME') local s = t[1] * 1e6 + t[2] repeat local n = redis.call('TIME') until n[1] * 1e6 + n[2] - s >= ${ms * 1000} return 1`;
+
+describe('the turn of the event loop (a server in its own process, so that this one can watch it)', () => {
+  let cli: CliProcess | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    port = await freePort();
+    cli = runCli(['--port', String(port), '--bind', '127.0.0.1', '--save', '']);
+    await cli.waitFor(`Ready to accept connections on 127.0.0.1:${port}`);
+  });
+  afterAll(() => cli?.kill());
+
+  test("a read's replies are written once every read of the turn has run (Redis's beforeSleep)", async () => {
+    const a = await RawClient.connect(port);
+    const b = await RawClient.connect(port);
+    const c = await RawClient.connect(port);
+    // Only a turn where a's read ran before b's shows it: a's INCR answers 1 then. The
+    // order of two reads in one turn is the kernel's (in practice the order they came).
+    let aFirst = 0;
+    for (let attempt = 0; attempt < 10 && aFirst < 3; attempt++) {
+      await a.call('DEL', 'turn:seq');
+      // c keeps the server busy while a's and b's requests arrive: its next turn reads both.
+      c.send('EVAL', busyScript(60), '0');
+      await sleep(20);
+      a.send('INCR', 'turn:seq');
+      b.write(Buffer.concat([encodeCommand(['INCR', 'turn:seq']), encodeCommand(['EVAL', busyScript(150), '0'])]));
+      expect((await c.readReplyBytes()).toString()).toBe(':1\r\n');
+      const cAt = performance.now();
+      const aReply = (await a.readReplyBytes()).toString();
+      const aAfter = performance.now() - cAt;
+      expect((await b.readReplyBytes()).toString()).not.toBe(aReply);
+      expect((await b.readReplyBytes()).toString()).toBe(':1\r\n');
+      if (aReply !== ':1\r\n') continue;
+      aFirst++;
+      // a's reply waited for b's script, run in the same turn after a's INCR.
+      expect(aAfter).toBeGreaterThanOrEqual(140);
+    }
+    expect(aFirst).toBeGreaterThan(0);
+    for (const x of [a, b, c]) x.close();
   });
 });
 

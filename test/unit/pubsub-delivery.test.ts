@@ -67,34 +67,39 @@ const message = (channel: string, text: string, push = '*') =>
   `${push}3\r\n$7\r\nmessage\r\n$${channel.length}\r\n${channel}\r\n$${text.length}\r\n${text}\r\n`;
 
 describe('delivery to other connections', () => {
-  test('a batch of publications reaches each receiver in one write, after the batch', () => {
+  test('a batch of publications reaches each receiver in one write, after the batch', async () => {
     const { connect } = setup();
     const pub = connect();
     const s1 = connect();
     const s2 = connect();
     s1.socket.send('SUBSCRIBE', 'c');
     s2.socket.send('SUBSCRIBE', 'c');
+    await nextTurn();
     s1.socket.take();
     s2.socket.take();
     // Three PUBLISH in one read: one batch.
     const batch = Buffer.concat([encodeCommand(['PUBLISH', 'c', 'a']), encodeCommand(['PUBLISH', 'c', 'b']), encodeCommand(['PUBLISH', 'c', 'c'])]);
     pub.socket.emit('data', batch);
-    expect(pub.socket.take()).toEqual([':2\r\n:2\r\n:2\r\n']);
+    // The receivers' messages are written when the publisher's batch ends...
     for (const s of [s1, s2]) expect(s.socket.take()).toEqual([message('c', 'a') + message('c', 'b') + message('c', 'c')]);
+    // ...and the publisher's replies once the turn's reads have run.
+    expect(pub.socket.take()).toEqual([]);
+    await nextTurn();
+    expect(pub.socket.take()).toEqual([':2\r\n:2\r\n:2\r\n']);
   });
 
-  test('one message is encoded once per protocol and the same bytes go to each receiver', () => {
+  test('one message is encoded once per protocol and the same bytes go to each receiver', async () => {
     const { connect } = setup();
     const pub = connect();
     const r2a = connect();
     const r2b = connect();
     const r3 = connect();
     r3.socket.send('HELLO', '3');
-    for (const s of [r2a, r2b, r3]) {
-      s.socket.send('SUBSCRIBE', 'c');
-      s.socket.take();
-    }
+    for (const s of [r2a, r2b, r3]) s.socket.send('SUBSCRIBE', 'c');
+    await nextTurn();
+    for (const s of [r2a, r2b, r3]) s.socket.take();
     pub.socket.send('PUBLISH', 'c', 'hello');
+    await nextTurn();
     expect(pub.socket.take()).toEqual([':3\r\n']);
     const [a] = r2a.socket.writes;
     const [b] = r2b.socket.writes;
@@ -104,14 +109,40 @@ describe('delivery to other connections', () => {
     expect(c!.toString('latin1')).toBe(message('c', 'hello', '>'));
   });
 
-  test("the publisher's own messages go in line with its replies", () => {
+  test("the publisher's own messages go in line with its replies", async () => {
     const { connect } = setup();
     const self = connect();
     self.socket.send('HELLO', '3');
     self.socket.send('SUBSCRIBE', 'c');
+    await nextTurn();
     self.socket.take();
     self.socket.send('PUBLISH', 'c', 'x');
+    await nextTurn();
     expect(self.socket.take()).toEqual([message('c', 'x', '>') + ':1\r\n']);
+  });
+
+  test('the replies of several reads in one turn go out in one write, in order', async () => {
+    const { connect } = setup();
+    const c = connect();
+    c.socket.send('SET', 'k', 'v');
+    c.socket.send('GET', 'k');
+    c.socket.send('PING');
+    expect(c.socket.writes).toHaveLength(0);
+    await nextTurn();
+    expect(c.socket.take()).toEqual(['+OK\r\n$1\r\nv\r\n+PONG\r\n']);
+  });
+
+  test('a message published to a client later in the turn follows the replies held for it', async () => {
+    const { connect } = setup();
+    const pub = connect();
+    const sub = connect();
+    sub.socket.send('SUBSCRIBE', 'c');
+    pub.socket.send('PUBLISH', 'c', 'x');
+    // The message is written at the end of the publisher's batch, after what sub was owed.
+    expect(sub.socket.take()).toEqual(['*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n', message('c', 'x')]);
+    await nextTurn();
+    expect(sub.socket.take()).toEqual([]);
+    expect(pub.socket.take()).toEqual([':1\r\n']);
   });
 
   test('expired events from the timer wheel: written on the next turn, one write', async () => {
@@ -120,6 +151,7 @@ describe('delivery to other connections', () => {
     const admin = connect();
     admin.socket.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
     sub.socket.send('SUBSCRIBE', '__keyevent@0__:expired');
+    await nextTurn();
     sub.socket.take();
     admin.socket.send('SET', 'a', '1', 'PX', '10');
     admin.socket.send('SET', 'b', '1', 'PX', '10');
@@ -129,13 +161,14 @@ describe('delivery to other connections', () => {
     expect(sub.socket.take()).toEqual([message('__keyevent@0__:expired', 'a') + message('__keyevent@0__:expired', 'b')]);
   });
 
-  test("messages queued before a receiver's own batch are written first, with its replies", () => {
+  test("messages queued before a receiver's own batch are written first, with its replies", async () => {
     const { clock, connect } = setup();
     const sub = connect();
     sub.socket.send('HELLO', '3');
     sub.socket.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
     sub.socket.send('SUBSCRIBE', '__keyevent@0__:expired');
     sub.socket.send('SET', 'k', 'v', 'PX', '5');
+    await nextTurn();
     sub.socket.take();
     clock.advance(6); // queued for the next turn...
     sub.socket.send('PING'); // ...but the client's own command comes first
@@ -147,6 +180,7 @@ describe('delivery to other connections', () => {
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
+    await nextTurn();
     sub.socket.take();
     sub.socket.writableLength = 20 * 1024 * 1024; // the kernel's and Node's buffers are full
     pub.socket.send('PUBLISH', 'c', 'x');
@@ -155,17 +189,17 @@ describe('delivery to other connections', () => {
     expect(line).toContain(` obl=0 oll=0 omem=${20 * 1024 * 1024} `);
     sub.socket.writableLength = 32 * 1024 * 1024;
     pub.socket.send('PUBLISH', 'c', 'y');
-    expect(pub.socket.take()).toEqual([':1\r\n', ':1\r\n']);
+    await nextTurn();
+    expect(pub.socket.take()).toEqual([':1\r\n:1\r\n']);
     expect(sub.socket.take()).toEqual([]); // dropped with the client
     const warning = logged.find((l) => l.includes('scheduled to be closed ASAP for overcoming of output buffer limits.'));
     // Described as Redis describes it, before the A flag is set.
     expect(warning).toMatch(/^Client id=\d+ addr=127\.0\.0\.1:50000 .* flags=P .* omem=\d+ .* cmd=subscribe /);
-    pub.socket.send('PUBLISH', 'c', 'z'); // nothing more is queued for it
-    expect(sub.socket.take()).toEqual([]);
-    await nextTurn();
     expect(sub.socket.destroyed).toBe(true);
     pub.socket.send('PUBLISH', 'c', 'w');
-    expect(pub.socket.take()).toEqual([':1\r\n', ':0\r\n']);
+    await nextTurn();
+    expect(pub.socket.take()).toEqual([':0\r\n']);
+    expect(sub.socket.take()).toEqual([]);
   });
 
   test('over the pubsub soft limit for longer than its seconds, a receiver is closed', async () => {
@@ -175,6 +209,7 @@ describe('delivery to other connections', () => {
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
+    await nextTurn();
     sub.socket.take();
     sub.socket.writableLength = 1000;
     pub.socket.send('PUBLISH', 'c', 'a'); // over the soft limit: the clock starts
@@ -198,29 +233,53 @@ describe('delivery to other connections', () => {
     expect(sub.socket.destroyed).toBe(true);
   });
 
-  test('a normal client over a normal limit is closed after its batch; the default has none', async () => {
+  test('a normal client over a normal limit is closed after its batch, its held replies unsent; the default has none', async () => {
     const { connect, logged } = setup();
     const c = connect();
     c.socket.writableLength = 10 * 1024 * 1024;
     c.socket.send('PING');
+    await nextTurn();
     expect(c.socket.take()).toEqual(['+PONG\r\n']);
     c.socket.send('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1mb 0 0');
-    expect(c.socket.take()).toEqual(['+OK\r\n']); // written, then found over the limit
     expect(logged.some((l) => l.includes('cmd=config|set') && l.endsWith('for overcoming of output buffer limits.'))).toBe(true);
     c.socket.send('PING'); // not read any more
-    expect(c.socket.take()).toEqual([]);
     await nextTurn();
+    // As Redis, which writes nothing more to a client it is closing (CLIENT_CLOSE_ASAP).
+    expect(c.socket.take()).toEqual([]);
     expect(c.socket.destroyed).toBe(true);
   });
 
-  test('a closed receiver is unsubscribed and gets nothing', () => {
+  test('held replies count toward the output limits past the 16 KiB of Redis\'s reply buffer', async () => {
+    const { connect, logged } = setup();
+    const c = connect();
+    c.socket.send('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 16kb 0 0');
+    c.socket.send('SET', 'k', 'x'.repeat(9000));
+    await nextTurn();
+    c.socket.take();
+    c.socket.send('GET', 'k'); // 9 KB held: within the reply buffer
+    const line = clientInfoLine(c.connection.client, Date.now(), 0);
+    expect(line).toContain(' omem=0 ');
+    c.socket.send('GET', 'k');
+    c.socket.send('GET', 'k'); // 27 KB held: 11 KB over the reply buffer
+    expect(clientInfoLine(c.connection.client, Date.now(), 0)).toMatch(/ omem=\d{5} /);
+    expect(logged.filter((l) => l.includes('output buffer limits'))).toEqual([]);
+    c.socket.send('GET', 'k'); // 36 KB: 19 KB over it
+    expect(logged.filter((l) => l.includes('output buffer limits'))).toHaveLength(1);
+    await nextTurn();
+    expect(c.socket.take()).toEqual([]);
+    expect(c.socket.destroyed).toBe(true);
+  });
+
+  test('a closed receiver is unsubscribed and gets nothing', async () => {
     const { connect } = setup();
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
+    await nextTurn();
     sub.socket.take();
     sub.socket.emit('close');
     pub.socket.send('PUBLISH', 'c', 'x');
+    await nextTurn();
     expect(pub.socket.take()).toEqual([':0\r\n']);
     expect(sub.socket.writes).toHaveLength(0);
   });
