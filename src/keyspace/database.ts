@@ -4,7 +4,7 @@ import { NO_DEADLINE, type Entry } from './entry.js';
 import { FieldTimer, FieldTtls, HashValue, type HashEncoding } from './hash.js';
 import type { SetEncoding } from './set.js';
 import type { ZSetEncoding } from './zset.js';
-import { ENTRY_BYTES } from './memory-cost.js';
+import { ENTRY_BYTES, OBJECT_REF_BYTES } from './memory-cost.js';
 import type { StringForm } from './string-encoding.js';
 import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
 import { randomHashSeed } from './store/key-hash.js';
@@ -283,7 +283,7 @@ export class Database {
   /** What a key costs in the maxmemory model (memory-cost.ts). */
   entryBytes(entry: Entry): number {
     const store = this.store;
-    return ENTRY_BYTES + store.keyLength(entry) + (store.kind[entry] === KIND_STRING ? store.stringLength(entry) : store.objects.get(entry)!.estimatedBytes);
+    return ENTRY_BYTES + store.keyLength(entry) + (store.kind[entry] === KIND_STRING ? store.stringLength(entry) : OBJECT_REF_BYTES + store.objects.get(entry)!.estimatedBytes);
   }
 
   /** Estimated bytes of the keys and values (memory-cost.ts). */
@@ -468,7 +468,7 @@ export class Database {
     const store = this.store;
     const old = store.kind[id] === KIND_OBJECT ? store.objects.get(id)! : null;
     // Measured before its field timers go with it.
-    store.bytes += valueCost(value) - (old === null ? store.stringLength(id) : old.estimatedBytes);
+    store.bytes += valueCost(value) - (old === null ? store.stringLength(id) : OBJECT_REF_BYTES + old.estimatedBytes);
     if (old !== null && old !== value) this.dropFieldTimers(old, id);
     store.replace(id, value);
     if (store.stringForms !== null) store.stringForms.delete(id);
@@ -1028,8 +1028,9 @@ export class Database {
 }
 
 /** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate. */
+/** A value's cost in its key's entry: a string's bytes; a collection's estimate and its slot in the store's objects Map. */
 function valueCost(value: Value): number {
-  return typeof value === 'string' ? value.length : value.estimatedBytes;
+  return typeof value === 'string' ? value.length : OBJECT_REF_BYTES + value.estimatedBytes;
 }
 
 /** A store's host: the database it belongs to now (SWAPDB moves stores), for its wheels' callbacks. */

@@ -4,7 +4,7 @@ import { createClient } from 'redis';
 import { createServer, type LapseServer } from '../../src/index.js';
 import type { ChangeObserver, Database, Entry } from '../../src/keyspace/database.js';
 import { ListValue } from '../../src/keyspace/list.js';
-import { ENTRY_BYTES, DEADLINE_BYTES } from '../../src/keyspace/memory-cost.js';
+import { ENTRY_BYTES, DEADLINE_BYTES, OBJECT_REF_BYTES } from '../../src/keyspace/memory-cost.js';
 
 /**
  * Lists through real clients (ioredis, node-redis: their list helpers, pipelines and
@@ -104,11 +104,12 @@ function recount(db: Database): number {
 
 /**
  * One key in the model: its overhead, its key's bytes, its value (a stored string its
- * bytes, off the V8 heap; a collection its estimatedBytes) and its deadline.
+ * bytes, off the V8 heap; a collection its estimatedBytes and its slot in the store's
+ * objects Map) and its deadline.
  */
 function keyBytes(db: Database, e: Entry): number {
   const value = db.valueOf(e);
-  const valueCost = typeof value === 'string' ? value.length : value.estimatedBytes;
+  const valueCost = typeof value === 'string' ? value.length : OBJECT_REF_BYTES + value.estimatedBytes;
   return ENTRY_BYTES + db.keyOf(e).length + valueCost + (db.deadlineOf(e) !== Infinity ? DEADLINE_BYTES : 0);
 }
 
