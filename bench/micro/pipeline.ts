@@ -6,6 +6,8 @@
  *   npx tsx bench/micro/pipeline.ts [commands=1000000] [workload names, comma separated]
  *
  * TIMING=0 turns command timing off (command-timing no); CHUNK=n commands per read (16).
+ * KEYLEN=n: keys of n bytes (16; session ids are 37).
+ * HINT=0 does not hand the keyspace the first argument's bytes (KeyBytes).
  * STREAM=1 attaches a consumer to the write stream (bytes thrown away), as a replica
  * would: what propagating every write costs.
  */
@@ -25,7 +27,7 @@ function encode(args: string[]): string {
   return s;
 }
 
-const key = (i: number) => `key:${String(i % KEYS).padStart(12, '0')}`;
+const key = (i: number) => `key:${String(i % KEYS).padStart(Number(process.env.KEYLEN ?? 16) - 4, '0')}`;
 
 const workloads: Record<string, (i: number) => string[]> = {
   SET: (i) => ['SET', key(i * 7919), VALUE],
@@ -58,8 +60,21 @@ if (process.env.STREAM === '1') server.writeStream.subscribe(() => {});
 const client = new Client(server, transport);
 const parser = new RequestParser(server.parserLimits);
 let executed = 0;
+const given = server.keyspace.keyBytes;
+// HINT=0: the first argument's bytes are not handed to the keyspace (KeyBytes), to see what that saves.
+const hint = process.env.HINT !== '0';
 const sink = (argv: string[]) => {
-  execute(client, argv);
+  // As a connection does: the first argument's bytes for the keyspace while the command runs.
+  const keyFrom = parser.keyFrom;
+  if (keyFrom !== null && hint) {
+    parser.keyFrom = null;
+    given.set(argv[1]!, keyFrom, parser.keyStart, parser.keyEnd);
+    execute(client, argv);
+    given.clear();
+  } else {
+    parser.keyFrom = null;
+    execute(client, argv);
+  }
   executed++;
   // Like a connection: hand the replies to the "socket" every 64 KiB.
   if (server.reply.pending >= 65536) server.reply.take();

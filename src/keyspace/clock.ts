@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /**
  * Time, passed in. The keyspace and the timer wheel read the time and arm timers only
  * through a Clock, so tests drive expiry with a ManualClock and never sleep.

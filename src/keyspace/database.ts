@@ -7,7 +7,7 @@ import type { ZSetEncoding } from './zset.js';
 import { ENTRY_BYTES, OBJECT_REF_BYTES } from './memory-cost.js';
 import type { StringForm } from './string-encoding.js';
 import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
-import { randomHashSeed } from './store/key-hash.js';
+import { randomHashSeed, type KeyBytes } from './store/key-hash.js';
 import type { SharedBytes } from './store/slab-store.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -136,6 +136,8 @@ export interface CommandTime {
   readonly activeExpire: boolean;
   /** The stores' shared arena bytes, until collected. */
   readonly sharedBytes: SharedBytes;
+  /** The bytes the running command's first argument was made from, when the connection knows them. */
+  readonly keyBytes: KeyBytes;
 }
 
 
@@ -178,7 +180,7 @@ export class Database {
   private newStore(): KeyStore<StoreHost> {
     const host: StoreHost = { db: this };
     // A fired key's reclaim time is the wheel's (read every few dozen keys), not a clock read per key.
-    const store: KeyStore<StoreHost> = new KeyStore(host, this.seed, this.clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, store.wheel.firedAt), this.time.sharedBytes);
+    const store: KeyStore<StoreHost> = new KeyStore(host, this.seed, this.clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, store.wheel.firedAt), this.time.sharedBytes, this.time.keyBytes);
     if (!this.time.activeExpire) store.wheel.pause();
     return store;
   }

@@ -2,7 +2,7 @@ import type { Clock } from './clock.js';
 import { TimerWheel, UNSCHEDULED, type TimerColumns, type TimerWheelOptions } from './expiry/timer-wheel.js';
 import { TimerIds } from './expiry/timer-ids.js';
 import type { FieldTimer } from './hash.js';
-import { hashBytes, hashString, keyEqualsBytes } from './store/key-hash.js';
+import { hashBytes, hashString, keyEqualsBytes, type KeyBytes } from './store/key-hash.js';
 import { KeyTable, type KeyMatcher } from './store/key-table.js';
 import { SlabStore, type Relocator, type SharedBytes } from './store/slab-store.js';
 import type { StringForm } from './string-encoding.js';
@@ -107,6 +107,8 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     fire: (id: number) => void,
     /** The server's count of shared arena bytes (the arenas are shared with a snapshot's worker thread). */
     sharedBytes: SharedBytes,
+    /** The bytes the current command's first argument was made from, when known (KeyBytes). */
+    private readonly given: KeyBytes,
   ) {
     this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes });
     this.deadline = new Float64Array(INITIAL_IDS).fill(Infinity);
@@ -129,8 +131,14 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
    * it up, then creates it, and create() does not hash it a second time.
    */
   find(key: string): number {
-    const hash = hashString(this.seed, key);
     this.foundKey = key;
+    const given = this.given;
+    if (key === given.key) {
+      const hash = hashBytes(this.seed, given.bytes, given.start, given.end);
+      this.foundHash = hash;
+      return this.table.findBytes(hash, given.bytes, given.start, given.end);
+    }
+    const hash = hashString(this.seed, key);
     this.foundHash = hash;
     return this.table.find(hash, key);
   }

@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { Database, EXPIRED_DELETED, EXPIRED_HIDDEN, type DatabaseEvents, type Entry, type ExpiredKeys } from './database.js';
 import { SharedBytes } from './store/slab-store.js';
+import { KeyBytes } from './store/key-hash.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
 import { newListEncoding } from './list.js';
@@ -85,6 +86,8 @@ export class Keyspace implements DatabaseEvents {
   readonly hashEncoding = newHashEncoding();
   /** The databases' shared slab arenas, counted until collected (memory accounting). */
   readonly sharedBytes = new SharedBytes();
+  /** See KeyBytes: set by the connection around each command it runs from a read. */
+  readonly keyBytes = new KeyBytes();
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */
   readonly listEncoding = newListEncoding();
   /** set-max-intset-entries of this server's sets. */

@@ -185,6 +185,14 @@ export class RequestParser {
    * lookup of it is a pointer comparison (CommandTable.lookup).
    */
   private lastName = '';
+  /**
+   * Where the command being read got its first argument after the name, when that came
+   * whole from the chunk being parsed: chunk[keyStart, keyEnd). Read by the sink (the
+   * chunk is valid while feed runs), null otherwise; the sink clears it.
+   */
+  keyFrom: Buffer | null = null;
+  keyStart = 0;
+  keyEnd = 0;
   /** Results of readHeader(): the line's first byte (CR for an empty line), and its number. */
   private headerFirst = 0;
   private headerValue = 0;
@@ -226,6 +234,8 @@ export class RequestParser {
       this.reset();
       return FeedResult.QueryBufferLimit;
     }
+    // A command begun in an earlier chunk: that chunk's bytes may be gone.
+    this.keyFrom = null;
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
@@ -300,7 +310,18 @@ export class RequestParser {
             if (available >= this.bulkLength + 2) {
               // Fast path: the whole bulk and its terminator are in this chunk.
               const stop = pos + this.bulkLength;
-              this.pushArg(this.argv.length === 0 ? this.nameArg(chunk, pos, stop) : readLatin1(chunk, pos, stop));
+              const index = this.argv.length;
+              if (index === 0) {
+                this.keyFrom = null;
+                this.pushArg(this.nameArg(chunk, pos, stop));
+              } else {
+                if (index === 1) {
+                  this.keyFrom = chunk;
+                  this.keyStart = pos;
+                  this.keyEnd = stop;
+                }
+                this.pushArg(readLatin1(chunk, pos, stop));
+              }
               pos += this.bulkLength + 2;
               if (!this.nextArgument(sink)) return this.stop(pos);
               break;
@@ -341,6 +362,7 @@ export class RequestParser {
   /** Drops any partial command (after an error, or on reset). */
   reset(): void {
     this.state = State.Start;
+    this.keyFrom = null;
     this.clearLine();
     this.lineHasNul = false;
     this.argv = [];

@@ -161,7 +161,22 @@ export class Connection implements ClientTransport, ReplicaSocket {
     // CLIENT REPLY OFF or SKIP: what this command answers is dropped (two flag tests otherwise).
     const dropping = client.replyOff || client.replySkip;
     const mark = dropping ? reply.mark() : 0;
-    execute(client, argv);
+    // The first argument's bytes, for the keyspace's lookups while this command runs
+    // (KeyBytes): cleared after it, as the read buffer will be reused.
+    const parser = this.parser;
+    const keyFrom = parser.keyFrom;
+    if (keyFrom !== null) {
+      parser.keyFrom = null;
+      const given = this.server.keyspace.keyBytes;
+      given.set(argv[1]!, keyFrom, parser.keyStart, parser.keyEnd);
+      try {
+        execute(client, argv);
+      } finally {
+        given.clear();
+      }
+    } else {
+      execute(client, argv);
+    }
     if (dropping && (client.replyOff || client.replySkip)) reply.rollback(mark);
     if (client.replySkip || client.replySkipNext) {
       client.replySkip = client.replySkipNext;

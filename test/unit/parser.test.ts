@@ -168,6 +168,58 @@ describe('properties', () => {
     );
   });
 
+  test("keyFrom: the bytes of a command's first argument while they are in the chunk being parsed, never an earlier chunk's", () => {
+    let seen = 0;
+    fc.assert(
+      fc.property(fc.array(argvArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (commands, rawCuts) => {
+        const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
+        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
+          .filter((o) => o < wire.length)
+          .sort((x, y) => x - y);
+        // Every chunk is read into the same buffer, as a server's shared read buffer:
+        // bytes of an earlier chunk are overwritten by the time a later one is parsed.
+        const readBuffer = Buffer.alloc(wire.length + 1);
+        const parser = new RequestParser({ ...DEFAULT_LIMITS });
+        const got: string[][] = [];
+        const sink = (argv: string[]): boolean => {
+          got.push(argv);
+          const from = parser.keyFrom;
+          if (from !== null) {
+            expect(from).toBe(readBuffer);
+            expect(from.toString('latin1', parser.keyStart, parser.keyEnd)).toBe(argv[1]);
+            seen++;
+          }
+          parser.keyFrom = null;
+          return true;
+        };
+        for (const piece of cut(wire, offsets)) {
+          readBuffer.fill(0xee);
+          piece.copy(readBuffer, 0);
+          expect(parser.feed(readBuffer, sink, piece.length)).toBe(FeedResult.Ok);
+        }
+        expect(got).toEqual(commands);
+      }),
+      { numRuns: 500 },
+    );
+    // Most commands of two or more arguments arrive whole in one chunk.
+    expect(seen).toBeGreaterThan(500);
+  });
+
+  test('keyFrom is null for inline commands, commands of one argument, and after a protocol error', () => {
+    const parser = new RequestParser({ ...DEFAULT_LIMITS });
+    const froms: (Buffer | null)[] = [];
+    const sink = (): boolean => {
+      froms.push(parser.keyFrom);
+      parser.keyFrom = null;
+      return true;
+    };
+    parser.feed(b('GET inline\r\n*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n'), sink);
+    expect(froms.map((f) => f !== null)).toEqual([false, false, true]);
+    // An argument read, then a protocol error: nothing is left pointing into the chunk.
+    expect(parser.feed(b('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n!\r\n'), sink)).toBe(FeedResult.ProtocolError);
+    expect(parser.keyFrom).toBeNull();
+  });
+
   test('random inline words, quoted with escapes, split randomly, come back unchanged', () => {
     const word = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a).toString('latin1'));
     const quote = (w: string): string =>

@@ -100,6 +100,36 @@ export function keyEqualsBytes(key: string, bytes: Uint8Array, start: number, en
   return true;
 }
 
+/**
+ * The bytes a key string was just made from, while they are still where the parser read
+ * them: set by the connection around one command for that command's first argument,
+ * cleared after it (the bytes are a read buffer, reused once the read is parsed). A
+ * store asked to find that string (=== : a pointer compare for the very string the
+ * parser made) hashes and compares the bytes instead: hashString and keyEqualsBytes pay
+ * V8's charCodeAt per char, hashBytes and a byte compare a typed-array load.
+ */
+export class KeyBytes {
+  key: string | null = null;
+  bytes: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+
+  /** key was made from bytes[start, end). */
+  set(key: string, bytes: Uint8Array, start: number, end: number): void {
+    this.key = key;
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+  }
+
+  clear(): void {
+    this.key = null;
+    this.bytes = EMPTY;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
 /** A fresh random seed for one server (or one table): int32 from the OS's CSPRNG. */
 export function randomHashSeed(): number {
   return randomBytes(4).readInt32LE(0);
