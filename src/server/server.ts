@@ -223,7 +223,14 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
       const error = args === null || args.length === 0 ? ERR_BAD_DIRECTIVE : this.acl.appendUserForLoading(args);
       if (error !== null) throw new ConfigFileError(error);
     }
-    this.clock = options.clock ?? new SystemClock();
+    if (options.clock !== undefined) {
+      this.clock = options.clock;
+    } else {
+      const clock = new SystemClock();
+      // A timer wheel's continuation runs after the replies this turn holds (writeLater).
+      clock.beforeDeferred = this.writeDeferred;
+      this.clock = clock;
+    }
     this.supervisor = options.supervisor ?? null;
     if (options.logger === 'stdout') {
       // Redis opens the log file at each line, relative to its working directory (dir).

@@ -249,6 +249,21 @@ describe('delivery to other connections', () => {
     expect(c.socket.destroyed).toBe(true);
   });
 
+  test("replies held for the end of the turn are written before a timer wheel's continuation runs", async () => {
+    // The server's own clock (a SystemClock): a wheel that yields continues from clock.defer.
+    server = createServer({ logger: { log: () => {} } });
+    const socket = new FakeSocket();
+    new Connection(server, socket as unknown as net.Socket);
+    const seen: number[] = [];
+    // Queued before the client's read, as a wheel's continuation queued a turn earlier.
+    server.clock.defer(() => seen.push(socket.writes.length));
+    socket.send('PING');
+    expect(socket.writes).toHaveLength(0);
+    await nextTurn();
+    expect(seen).toEqual([1]);
+    expect(socket.take()).toEqual(['+PONG\r\n']);
+  });
+
   test('held replies count toward the output limits past the 16 KiB of Redis\'s reply buffer', async () => {
     const { connect, logged } = setup();
     const c = connect();
