@@ -1029,8 +1029,7 @@ export class Database {
   }
 }
 
-/** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate. */
-/** A value's cost in its key's entry: a string's bytes; a collection's estimate and its slot in the store's objects Map. */
+/** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate and its slot in the store's objects Map. */
 function valueCost(value: Value): number {
   return typeof value === 'string' ? value.length : OBJECT_REF_BYTES + value.estimatedBytes;
 }

@@ -459,9 +459,10 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const closing = this.client.closeAfterReply;
     this.write(!closing);
     if (closing && !this.closed) {
-      this.closed = true;
-      // Everything still queued goes before the end of the stream.
+      // Everything held or queued goes before the end of the stream (held replies of an
+      // earlier read this turn, when this one answered nothing: CLIENT REPLY SKIP, QUIT).
       this.writeDeferred();
+      this.closed = true;
       this.flushQueue();
       this.socket.end();
       // Read on (and drop) until the peer's FIN, which completes the close: closing with

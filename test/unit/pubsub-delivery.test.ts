@@ -249,6 +249,15 @@ describe('delivery to other connections', () => {
     expect(c.socket.destroyed).toBe(true);
   });
 
+  test('a read that answers nothing and closes (CLIENT REPLY SKIP, QUIT) still sends what an earlier read of the turn was owed', async () => {
+    const { connect } = setup();
+    const c = connect();
+    c.socket.send('PING');
+    c.socket.emit('data', Buffer.concat([encodeCommand(['CLIENT', 'REPLY', 'SKIP']), encodeCommand(['QUIT'])]));
+    await nextTurn();
+    expect(c.socket.take()).toEqual(['+PONG\r\n']);
+  });
+
   test("replies held for the end of the turn are written before a timer wheel's continuation runs", async () => {
     // The server's own clock (a SystemClock): a wheel that yields continues from clock.defer.
     server = createServer({ logger: { log: () => {} } });
