@@ -109,6 +109,11 @@ function sameBytes(chunk: Buffer, start: number, end: number, s: string): boolea
   return true;
 }
 
+/** Commands of up to this many arguments get an array of their size at once (MultibulkCount). */
+const PRESIZED_ARGV_MAX = 64;
+/** argv between commands: replaced at the next multibulk count, never written. */
+const NO_ARGV = Object.freeze([]) as unknown as string[];
+
 /** Command names up to this length are reused from the previous command (see nameArg). */
 const NAME_CACHE_MAX = 16;
 
@@ -172,6 +177,8 @@ export class RequestParser {
   private lineEnded = false;
   private argv: string[] = [];
   private argsLeft = 0;
+  /** Arguments read so far of the command being read (argv's next index). */
+  private argCount = 0;
   private argvBytes = 0;
   private bulkLength = 0;
   /** A bulk collected across chunks: one latin1 string per chunk, joined when complete. */
@@ -280,7 +287,10 @@ export class RequestParser {
             break;
           }
           this.argsLeft = n;
-          this.argv = [];
+          // Sized up front for the usual few arguments: one allocation of n slots, where
+          // push() grows an empty array to 17; a longer command grows as it comes.
+          this.argv = n <= PRESIZED_ARGV_MAX ? new Array<string>(n) : [];
+          this.argCount = 0;
           this.argvBytes = 0;
           this.state = State.BulkLength;
           break;
@@ -310,7 +320,7 @@ export class RequestParser {
             if (available >= this.bulkLength + 2) {
               // Fast path: the whole bulk and its terminator are in this chunk.
               const stop = pos + this.bulkLength;
-              const index = this.argv.length;
+              const index = this.argCount;
               if (index === 0) {
                 this.keyFrom = null;
                 this.pushArg(this.nameArg(chunk, pos, stop));
@@ -382,7 +392,7 @@ export class RequestParser {
   }
 
   private pushArg(arg: string): void {
-    this.argv.push(arg);
+    this.argv[this.argCount++] = arg;
     this.argvBytes += arg.length;
     this.argsLeft--;
   }
@@ -394,7 +404,7 @@ export class RequestParser {
       return true;
     }
     const argv = this.argv;
-    this.argv = [];
+    this.argv = NO_ARGV;
     this.argvBytes = 0;
     this.state = State.Start;
     return sink(argv);

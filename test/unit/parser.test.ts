@@ -168,6 +168,23 @@ describe('properties', () => {
     );
   });
 
+  test('commands of 1 to 70 arguments and of 200 (arrays sized up front up to 64, grown past it), split randomly, come back whole', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 1, max: 70 }), fc.constant(200)), fc.array(fc.nat(), { maxLength: 20 }), (count, rawCuts) => {
+        const commands = [Array.from({ length: count }, (_, i) => `a${i}`), ['GET', 'k']];
+        const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
+        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
+          .filter((o) => o < wire.length)
+          .sort((x, y) => x - y);
+        const out = parse(cut(wire, offsets));
+        expect(out.commands).toEqual(commands);
+        // Every slot filled: no hole left in an array sized up front.
+        for (const argv of out.commands) expect(Object.keys(argv).length).toBe(argv.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("keyFrom: the bytes of a command's first argument while they are in the chunk being parsed, never an earlier chunk's", () => {
     let seen = 0;
     fc.assert(
