@@ -64,15 +64,15 @@ const given = server.keyspace.keyBytes;
 // HINT=0: the first argument's bytes are not handed to the keyspace (KeyBytes), to see what that saves.
 const hint = process.env.HINT !== '0';
 const sink = (argv: string[]) => {
-  // As a connection does: the first argument's bytes for the keyspace while the command runs.
-  const keyFrom = parser.keyFrom;
-  if (keyFrom !== null && hint) {
-    parser.keyFrom = null;
-    given.set(argv[1]!, keyFrom, parser.keyStart, parser.keyEnd);
+  // As a connection does: the arguments' bytes for the keyspace while the command runs.
+  const argsFrom = parser.argsFrom;
+  if (argsFrom !== null && hint) {
+    parser.argsFrom = null;
+    given.set(argv, argsFrom, parser.argSpans, parser.argsValidFrom);
     execute(client, argv);
     given.clear();
   } else {
-    parser.keyFrom = null;
+    parser.argsFrom = null;
     execute(client, argv);
   }
   executed++;

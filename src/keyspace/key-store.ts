@@ -133,7 +133,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   find(key: string): number {
     this.foundKey = key;
     const given = this.given;
-    if (key === given.key) {
+    if (given.take(key)) {
       const hash = hashBytes(this.seed, given.bytes, given.start, given.end);
       this.foundHash = hash;
       return this.table.findBytes(hash, given.bytes, given.start, given.end);

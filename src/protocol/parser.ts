@@ -114,6 +114,11 @@ const PRESIZED_ARGV_MAX = 64;
 /** argv between commands: replaced at the next multibulk count, never written. */
 const NO_ARGV = Object.freeze([]) as unknown as string[];
 
+/** Room for the spans of a command's first PRESIZED_ARGV_MAX arguments (RequestParser.argSpans). */
+export function newArgSpans(): Int32Array {
+  return new Int32Array(2 * (PRESIZED_ARGV_MAX + 1));
+}
+
 /** Command names up to this length are reused from the previous command (see nameArg). */
 const NAME_CACHE_MAX = 16;
 
@@ -193,18 +198,24 @@ export class RequestParser {
    */
   private lastName = '';
   /**
-   * Where the command being read got its first argument after the name, when that came
-   * whole from the chunk being parsed: chunk[keyStart, keyEnd). Read by the sink (the
-   * chunk is valid while feed runs), null otherwise; the sink clears it.
+   * Where the arguments of the command being read lay in the chunk being parsed, for
+   * those that came whole from it: argument i (1 <= i, argsValidFrom <= i, and
+   * 2i + 1 < argSpans.length) was made from argsFrom[argSpans[2i], argSpans[2i + 1]),
+   * unless argSpans[2i] is -1. argsFrom is null when no argument after the name did.
+   * Read by the sink (the chunk is valid while feed runs); the sink clears argsFrom.
+   * The spans are only ever valid within one feed, so the parsers of one server's
+   * connections share one array (newArgSpans), which no two feeds use at once.
    */
-  keyFrom: Buffer | null = null;
-  keyStart = 0;
-  keyEnd = 0;
+  argsFrom: Buffer | null = null;
+  argsValidFrom = 0;
   /** Results of readHeader(): the line's first byte (CR for an empty line), and its number. */
   private headerFirst = 0;
   private headerValue = 0;
 
-  constructor(private readonly limits: ParserLimits) {}
+  constructor(
+    private readonly limits: ParserLimits,
+    readonly argSpans: Int32Array = newArgSpans(),
+  ) {}
 
   /**
    * Bytes held for the element being read: a partial line or the bulk bytes so far.
@@ -241,8 +252,10 @@ export class RequestParser {
       this.reset();
       return FeedResult.QueryBufferLimit;
     }
-    // A command begun in an earlier chunk: that chunk's bytes may be gone.
-    this.keyFrom = null;
+    // A command begun in an earlier chunk: its arguments so far came from a chunk whose
+    // bytes may be gone.
+    this.argsFrom = null;
+    this.argsValidFrom = this.argCount;
     let pos = 0;
     while (pos < end) {
       switch (this.state) {
@@ -322,13 +335,15 @@ export class RequestParser {
               const stop = pos + this.bulkLength;
               const index = this.argCount;
               if (index === 0) {
-                this.keyFrom = null;
+                this.argsFrom = null;
+                this.argsValidFrom = 0;
                 this.pushArg(this.nameArg(chunk, pos, stop));
               } else {
-                if (index === 1) {
-                  this.keyFrom = chunk;
-                  this.keyStart = pos;
-                  this.keyEnd = stop;
+                const spans = this.argSpans;
+                if (2 * index + 1 < spans.length) {
+                  spans[2 * index] = pos;
+                  spans[2 * index + 1] = stop;
+                  this.argsFrom = chunk;
                 }
                 this.pushArg(readLatin1(chunk, pos, stop));
               }
@@ -354,6 +369,8 @@ export class RequestParser {
             const arg = this.bulk.length === 1 ? this.bulk[0]! : this.bulk.join('');
             this.bulk = null;
             this.bulkFilled = 0;
+            // Read across chunks: no span.
+            if (2 * this.argCount + 1 < this.argSpans.length) this.argSpans[2 * this.argCount] = -1;
             this.pushArg(arg);
             this.skip = 2;
           }
@@ -372,7 +389,7 @@ export class RequestParser {
   /** Drops any partial command (after an error, or on reset). */
   reset(): void {
     this.state = State.Start;
-    this.keyFrom = null;
+    this.argsFrom = null;
     this.clearLine();
     this.lineHasNul = false;
     this.argv = [];

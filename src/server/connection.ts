@@ -20,6 +20,8 @@ export interface ConnectionHost extends ServerContext {
   readonly outputLimits: OutputBufferLimits;
   /** The buffer this server's plain TCP connections read into (shared-read.ts). */
   readonly readBuffer: Buffer;
+  /** Where the arguments of the command being parsed lay in its read, for every connection (RequestParser.argSpans). */
+  readonly argSpans: Int32Array;
   /** A read's commands start (expiry catch-up, pub/sub messages in line with replies). */
   /** `started`: the clock's monotonic() when the read began (the time it runs at), if the caller read it. */
   beginBatch(connection: Connection, started?: number): void;
@@ -161,14 +163,14 @@ export class Connection implements ClientTransport, ReplicaSocket {
     // CLIENT REPLY OFF or SKIP: what this command answers is dropped (two flag tests otherwise).
     const dropping = client.replyOff || client.replySkip;
     const mark = dropping ? reply.mark() : 0;
-    // The first argument's bytes, for the keyspace's lookups while this command runs
+    // The arguments' bytes, for the keyspace's lookups while this command runs
     // (KeyBytes): cleared after it, as the read buffer will be reused.
     const parser = this.parser;
-    const keyFrom = parser.keyFrom;
-    if (keyFrom !== null) {
-      parser.keyFrom = null;
+    const argsFrom = parser.argsFrom;
+    if (argsFrom !== null) {
+      parser.argsFrom = null;
       const given = this.server.keyspace.keyBytes;
-      given.set(argv[1]!, keyFrom, parser.keyStart, parser.keyEnd);
+      given.set(argv, argsFrom, parser.argSpans, parser.argsValidFrom);
       try {
         execute(client, argv);
       } finally {
@@ -222,7 +224,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const handle = socket as unknown as Handle;
     this.fd = handle._handle?.fd ?? handle._parent?._handle?.fd ?? -1;
     this.client = new Client(server, this);
-    this.parser = new RequestParser(server.parserLimits);
+    this.parser = new RequestParser(server.parserLimits, server.argSpans);
     this.parser.unauthenticated = !this.client.authenticated && server.authRequired;
     socket.setNoDelay(true);
     const keepalive = server.config.number('tcp-keepalive');

@@ -21,7 +21,7 @@ import { Tracking, type ServingSaved } from '../commands/tracking.js';
 import { ERR_SHUTDOWN_FAILED, maxclientsOverOpenFiles } from '../commands/errors.js';
 import { SystemClock, type Clock } from '../keyspace/clock.js';
 import { Keyspace } from '../keyspace/keyspace.js';
-import type { ParserLimits } from '../protocol/parser.js';
+import { newArgSpans, type ParserLimits } from '../protocol/parser.js';
 import { ReplyWriter } from '../protocol/writer.js';
 import { PubSubHub } from '../pubsub/hub.js';
 import { KeyspaceNotifier } from '../pubsub/notifications.js';
@@ -142,6 +142,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   readonly notifier = new KeyspaceNotifier(this.pubsub);
   /** Where this server's plain TCP connections read (shared-read.ts). */
   readonly readBuffer = newReadBuffer();
+  readonly argSpans = newArgSpans();
   /** Connections with pub/sub messages queued, written at the end of the batch (or soon). */
   private pushPending: Connection[] = [];
   private pushFlushScheduled = false;

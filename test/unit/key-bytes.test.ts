@@ -8,7 +8,8 @@ import { Keyspace } from '../../src/keyspace/keyspace.js';
  * bytes its first argument was made from, and a store asked for that very string hashes
  * and compares the bytes instead of the string. Lookups, creations and replacements must
  * come out exactly as without it, whatever the keys (any latin1 bytes, shared prefixes,
- * lengths around the hash's 4-byte blocks).
+ * lengths around the hash's 4-byte blocks), and for several keys of one command, each
+ * used in argument order, out of order falling back to the strings.
  */
 
 const keyArb = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a).toString('latin1'));
@@ -28,7 +29,10 @@ describe('KeyBytes', () => {
           const start = 17;
           // A fresh string object of the same text: the one the parser would have made.
           const made = buffer.toString('latin1', start, start + key.length);
-          if (viaBytes) given.set(made, buffer, start, start + key.length);
+          const spans = new Int32Array(8);
+          spans[2] = start;
+          spans[3] = start + key.length;
+          if (viaBytes) given.set(['GET', made], buffer, spans, 0);
           const value = `v${n++}`;
           if (op === 'set') {
             plain.set(key, value);
@@ -61,10 +65,43 @@ describe('KeyBytes', () => {
     db.set('session:1', 'a');
     // Bytes that do not hold the given text can only come from a wrong caller; they show
     // which path a lookup took.
-    keyspace.keyBytes.set('session:2', Buffer.from('session:1', 'latin1'), 0, 9);
+    keyspace.keyBytes.set(['GET', 'session:2'], Buffer.from('session:1', 'latin1'), Int32Array.of(0, 0, 0, 9), 0);
     expect(db.get('session:2')).toBeDefined();
+    // Each argument is taken once, in order: a second lookup of it takes the string path.
+    expect(db.get('session:2')).toBeUndefined();
     keyspace.keyBytes.clear();
     expect(db.get('session:2')).toBeUndefined();
     expect(db.get('session:1')).toBeDefined();
+  });
+
+  test('several keys of one command (MGET, DEL) through their bytes, in order, out of order, and with spans missing', () => {
+    fc.assert(
+      fc.property(fc.array(keyArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 9 }), (keys, order, hasSpan) => {
+        const keyspace = new Keyspace(new ManualClock(1_700_000_000_000), 1);
+        const db = keyspace.dbs[0]!;
+        for (let i = 0; i < keys.length; i += 2) db.set(keys[i]!, `v${i}`);
+        // The read: MGET and its keys, each argument's bytes in one buffer.
+        const parts = ['MGET', ...keys].map((k) => Buffer.from(k, 'latin1'));
+        const buffer = Buffer.concat(parts);
+        const spans = new Int32Array(2 * (parts.length + 1));
+        let at = 0;
+        const argv = parts.map((p, i) => {
+          spans[2 * i] = hasSpan[i] === false ? -1 : at;
+          spans[2 * i + 1] = at + p.length;
+          at += p.length;
+          return p.toString('latin1');
+        });
+        keyspace.keyBytes.set(argv, buffer, spans, 0);
+        // In order, then a few out of order.
+        const lookups = [...argv.slice(1).map((_, i) => i + 1), ...order.map((o) => 1 + (o % keys.length))];
+        for (const i of lookups) {
+          const expected = keys.some((k, j) => j % 2 === 0 && k === argv[i]);
+          const found = db.get(argv[i]!);
+          expect(found !== undefined, `key ${i} ${JSON.stringify(argv[i])}`).toBe(expected);
+        }
+        keyspace.keyBytes.clear();
+      }),
+      { numRuns: 300 },
+    );
   });
 });

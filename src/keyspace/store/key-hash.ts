@@ -101,33 +101,63 @@ export function keyEqualsBytes(key: string, bytes: Uint8Array, start: number, en
 }
 
 /**
- * The bytes a key string was just made from, while they are still where the parser read
- * them: set by the connection around one command for that command's first argument,
- * cleared after it (the bytes are a read buffer, reused once the read is parsed). A
- * store asked to find that string (=== : a pointer compare for the very string the
- * parser made) hashes and compares the bytes instead: hashString and keyEqualsBytes pay
- * V8's charCodeAt per char, hashBytes and a byte compare a typed-array load.
+ * The bytes a command's arguments were just made from, while they are still where the
+ * parser read them: set by the connection around one command, cleared after it (the
+ * bytes are a read buffer, reused once the read is parsed). A store asked to find the
+ * argument after the last one it found (from the first), and given that very string
+ * (=== : a pointer compare for the string the parser made), hashes and compares its
+ * bytes instead: hashString and keyEqualsBytes pay V8's charCodeAt per char, hashBytes
+ * and a byte compare a typed-array load. Keys are looked up in argument order by GET,
+ * SET, MGET, DEL, EXISTS, RENAME...; a lookup of anything else takes the string path.
  */
 export class KeyBytes {
-  key: string | null = null;
+  private argv: readonly string[] = NO_ARGS;
+  /** The bytes of the argument take() accepted: bytes[start, end). */
   bytes: Uint8Array = EMPTY;
   start = 0;
   end = 0;
+  private spans: Int32Array = NO_SPANS;
+  private first = 0;
+  private next = 1;
 
-  /** key was made from bytes[start, end). */
-  set(key: string, bytes: Uint8Array, start: number, end: number): void {
-    this.key = key;
+  /**
+   * argv[i], for first <= i and 2i + 1 < spans.length, was made from
+   * bytes[spans[2i], spans[2i + 1]) unless spans[2i] is -1.
+   */
+  set(argv: readonly string[], bytes: Uint8Array, spans: Int32Array, first: number): void {
+    this.argv = argv;
     this.bytes = bytes;
-    this.start = start;
-    this.end = end;
+    this.spans = spans;
+    this.first = first;
+    this.next = 1;
   }
 
   clear(): void {
-    this.key = null;
+    this.argv = NO_ARGS;
     this.bytes = EMPTY;
+  }
+
+  /**
+   * Whether key is the next argument and its bytes are known: then start and end hold
+   * them. The next argument moves on whenever key is it, bytes or not.
+   */
+  take(key: string): boolean {
+    const i = this.next;
+    const argv = this.argv;
+    if (i >= argv.length || key !== argv[i]) return false;
+    this.next = i + 1;
+    const spans = this.spans;
+    if (i < this.first || 2 * i + 1 >= spans.length) return false;
+    const start = spans[2 * i]!;
+    if (start < 0) return false;
+    this.start = start;
+    this.end = spans[2 * i + 1]!;
+    return true;
   }
 }
 
+const NO_ARGS: readonly string[] = Object.freeze([]);
+const NO_SPANS = new Int32Array(0);
 const EMPTY = new Uint8Array(0);
 
 /** A fresh random seed for one server (or one table): int32 from the OS's CSPRNG. */
