@@ -49,6 +49,14 @@ function cut(buf: Buffer, offsets: readonly number[]): Buffer[] {
   return out;
 }
 
+/** wire cut at positions taken from fast-check's naturals (each reduced into 1..length-1, no repeats). */
+function chunked(wire: Buffer, rawCuts: readonly number[]): Buffer[] {
+  const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
+    .filter((o) => o < wire.length)
+    .sort((x, y) => x - y);
+  return cut(wire, offsets);
+}
+
 function bytewise(buf: Buffer): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < buf.length; i++) out.push(buf.subarray(i, i + 1));
@@ -157,10 +165,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(argvArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (commands, rawCuts) => {
         const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
-        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
-          .filter((o) => o < wire.length)
-          .sort((x, y) => x - y);
-        const out = parse(cut(wire, offsets));
+        const out = parse(chunked(wire, rawCuts));
         expect(out.result).toBe(FeedResult.Ok);
         expect(out.commands).toEqual(commands);
       }),
@@ -173,10 +178,7 @@ describe('properties', () => {
       fc.property(fc.oneof(fc.integer({ min: 1, max: 70 }), fc.constant(200)), fc.array(fc.nat(), { maxLength: 20 }), (count, rawCuts) => {
         const commands = [Array.from({ length: count }, (_, i) => `a${i}`), ['GET', 'k']];
         const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
-        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
-          .filter((o) => o < wire.length)
-          .sort((x, y) => x - y);
-        const out = parse(cut(wire, offsets));
+        const out = parse(chunked(wire, rawCuts));
         expect(out.commands).toEqual(commands);
         // Every slot filled: no hole left in an array sized up front.
         for (const argv of out.commands) expect(Object.keys(argv).length).toBe(argv.length);
@@ -190,9 +192,6 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(argvArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (commands, rawCuts) => {
         const wire = Buffer.concat(commands.map((c) => encodeCommand(c)));
-        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
-          .filter((o) => o < wire.length)
-          .sort((x, y) => x - y);
         // Every chunk is read into the same buffer, as a server's shared read buffer:
         // bytes of an earlier chunk are overwritten by the time a later one is parsed.
         const readBuffer = Buffer.alloc(wire.length + 1);
@@ -213,7 +212,7 @@ describe('properties', () => {
           parser.argsFrom = null;
           return true;
         };
-        for (const piece of cut(wire, offsets)) {
+        for (const piece of chunked(wire, rawCuts)) {
           readBuffer.fill(0xee);
           piece.copy(readBuffer, 0);
           expect(parser.feed(readBuffer, sink, piece.length)).toBe(FeedResult.Ok);
@@ -268,10 +267,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(fc.array(word, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 20 }), (lines, rawCuts) => {
         const wire = b(lines.map((l) => l.map(quote).join(' ') + '\r\n').join(''));
-        const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
-          .filter((o) => o < wire.length)
-          .sort((x, y) => x - y);
-        const out = parse(cut(wire, offsets));
+        const out = parse(chunked(wire, rawCuts));
         expect(out.result).toBe(FeedResult.Ok);
         expect(out.commands).toEqual(lines);
       }),
@@ -530,13 +526,6 @@ describe('hostile input (property-based fuzzing)', () => {
       for (const a of argv) expect(typeof a).toBe('string');
     }
     return o;
-  }
-
-  function chunked(wire: Buffer, rawCuts: readonly number[]): Buffer[] {
-    const offsets = [...new Set(rawCuts.map((c) => 1 + (c % Math.max(1, wire.length - 1))))]
-      .filter((o) => o < wire.length)
-      .sort((x, y) => x - y);
-    return cut(wire, offsets);
   }
 
   const limitsArb = fc.constantFrom<ParserLimits>(DEFAULT_LIMITS, { maxBulkLength: 1024 * 1024, maxQueryBuffer: 1024 * 1024 });

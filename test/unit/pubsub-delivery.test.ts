@@ -63,6 +63,12 @@ function setup() {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** The replies held for the end of the turn go out; what the sockets were written so far is dropped (set-up). */
+async function settle(...sockets: FakeSocket[]): Promise<void> {
+  await nextTurn();
+  for (const socket of sockets) socket.take();
+}
+
 const message = (channel: string, text: string, push = '*') =>
   `${push}3\r\n$7\r\nmessage\r\n$${channel.length}\r\n${channel}\r\n$${text.length}\r\n${text}\r\n`;
 
@@ -74,9 +80,7 @@ describe('delivery to other connections', () => {
     const s2 = connect();
     s1.socket.send('SUBSCRIBE', 'c');
     s2.socket.send('SUBSCRIBE', 'c');
-    await nextTurn();
-    s1.socket.take();
-    s2.socket.take();
+    await settle(s1.socket, s2.socket);
     // Three PUBLISH in one read: one batch.
     const batch = Buffer.concat([encodeCommand(['PUBLISH', 'c', 'a']), encodeCommand(['PUBLISH', 'c', 'b']), encodeCommand(['PUBLISH', 'c', 'c'])]);
     pub.socket.emit('data', batch);
@@ -96,8 +100,7 @@ describe('delivery to other connections', () => {
     const r3 = connect();
     r3.socket.send('HELLO', '3');
     for (const s of [r2a, r2b, r3]) s.socket.send('SUBSCRIBE', 'c');
-    await nextTurn();
-    for (const s of [r2a, r2b, r3]) s.socket.take();
+    await settle(r2a.socket, r2b.socket, r3.socket);
     pub.socket.send('PUBLISH', 'c', 'hello');
     await nextTurn();
     expect(pub.socket.take()).toEqual([':3\r\n']);
@@ -114,8 +117,7 @@ describe('delivery to other connections', () => {
     const self = connect();
     self.socket.send('HELLO', '3');
     self.socket.send('SUBSCRIBE', 'c');
-    await nextTurn();
-    self.socket.take();
+    await settle(self.socket);
     self.socket.send('PUBLISH', 'c', 'x');
     await nextTurn();
     expect(self.socket.take()).toEqual([message('c', 'x', '>') + ':1\r\n']);
@@ -151,8 +153,7 @@ describe('delivery to other connections', () => {
     const admin = connect();
     admin.socket.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
     sub.socket.send('SUBSCRIBE', '__keyevent@0__:expired');
-    await nextTurn();
-    sub.socket.take();
+    await settle(sub.socket);
     admin.socket.send('SET', 'a', '1', 'PX', '10');
     admin.socket.send('SET', 'b', '1', 'PX', '10');
     clock.advance(11); // the wheel fires outside any batch
@@ -168,8 +169,7 @@ describe('delivery to other connections', () => {
     sub.socket.send('CONFIG', 'SET', 'notify-keyspace-events', 'Ex');
     sub.socket.send('SUBSCRIBE', '__keyevent@0__:expired');
     sub.socket.send('SET', 'k', 'v', 'PX', '5');
-    await nextTurn();
-    sub.socket.take();
+    await settle(sub.socket);
     clock.advance(6); // queued for the next turn...
     sub.socket.send('PING'); // ...but the client's own command comes first
     expect(sub.socket.take()).toEqual([message('__keyevent@0__:expired', 'k', '>') + '+PONG\r\n']);
@@ -180,8 +180,7 @@ describe('delivery to other connections', () => {
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
-    await nextTurn();
-    sub.socket.take();
+    await settle(sub.socket);
     sub.socket.writableLength = 20 * 1024 * 1024; // the kernel's and Node's buffers are full
     pub.socket.send('PUBLISH', 'c', 'x');
     expect(sub.socket.take()).toEqual([message('c', 'x')]); // under the 32 MB hard limit: written
@@ -209,8 +208,7 @@ describe('delivery to other connections', () => {
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
-    await nextTurn();
-    sub.socket.take();
+    await settle(sub.socket);
     sub.socket.writableLength = 1000;
     pub.socket.send('PUBLISH', 'c', 'a'); // over the soft limit: the clock starts
     clock.advance(2000);
@@ -278,8 +276,7 @@ describe('delivery to other connections', () => {
     const c = connect();
     c.socket.send('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 16kb 0 0');
     c.socket.send('SET', 'k', 'x'.repeat(9000));
-    await nextTurn();
-    c.socket.take();
+    await settle(c.socket);
     c.socket.send('GET', 'k'); // 9 KB held: within the reply buffer
     const line = clientInfoLine(c.connection.client, Date.now(), 0);
     expect(line).toContain(' omem=0 ');
@@ -299,8 +296,7 @@ describe('delivery to other connections', () => {
     const pub = connect();
     const sub = connect();
     sub.socket.send('SUBSCRIBE', 'c');
-    await nextTurn();
-    sub.socket.take();
+    await settle(sub.socket);
     sub.socket.emit('close');
     pub.socket.send('PUBLISH', 'c', 'x');
     await nextTurn();
