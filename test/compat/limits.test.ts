@@ -453,6 +453,34 @@ describe('WATCH sees evictions', () => {
   });
 });
 
+describe("client-output-buffer-limit and a read's replies", () => {
+  afterAll(async () => {
+    await p.exact('CONFIG', 'SET', 'client-output-buffer-limit', DEFAULT_OBUF); // exact
+  });
+
+  test("a reply within the 16 KiB reply buffer is sent under a 1kb hard limit; one past it closes the client with nothing sent", async () => {
+    await p.exact('SET', 'obuf:10k', 'x'.repeat(10_000));            // exact
+    await p.exact('SET', 'obuf:20k', 'y'.repeat(20_000));            // exact
+    await p.exact('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 1kb 0 0'); // exact
+    const within = await p.connect();
+    await p.exactOn(within, 'GET', 'obuf:10k');                      // exact: the 10,000 bytes
+    const past = await p.connect();
+    for (const c of past) c.send('GET', 'obuf:20k');
+    await past[0].waitClosed();
+    await past[1].waitClosed();
+    expect(show(past[1].pending())).toBe(show(past[0].pending()));   // exact: nothing at all
+    expect(past[0].pending().length).toBe(0);
+  });
+
+  test('replies before a close that answers nothing (CLIENT REPLY SKIP, then QUIT) are sent', async () => {
+    const pair = await p.connect();
+    for (const c of pair) c.write('PING\r\nCLIENT REPLY SKIP\r\nQUIT\r\n');
+    await pair[0].waitClosed();
+    await pair[1].waitClosed();
+    expect(show(pair[1].pending())).toBe(show(pair[0].pending()));   // exact: +PONG only
+  });
+});
+
 describe('proto-max-bulk-len', () => {
   afterAll(async () => {
     await p.exact('CONFIG', 'SET', 'proto-max-bulk-len', '512mb');   // exact
