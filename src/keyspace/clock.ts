@@ -136,10 +136,7 @@ export class SystemClock implements Clock {
    */
   defer(fn: () => void): TimerHandle {
     const before = this.beforeDeferred;
-    return setImmediate(before === null ? fn : () => {
-      before();
-      fn();
-    });
+    return before === null ? setImmediate(fn) : setImmediate(runAfter, before, fn);
   }
 
   /**
@@ -150,6 +147,12 @@ export class SystemClock implements Clock {
    */
   beforeDeferred: (() => void) | null = null;
 
+}
+
+/** SystemClock.defer's callback when its owner has work to do first (no closure per call). */
+function runAfter(before: () => void, fn: () => void): void {
+  before();
+  fn();
 }
 
 interface ManualTimer {

@@ -147,13 +147,14 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   private pushPending: Connection[] = [];
   private pushFlushScheduled = false;
   /** Connections holding replies to write at the end of this turn (writeLater). */
-  private writePending: Connection[] = [];
+  private readonly writePending: Connection[] = [];
   private writeScheduled = false;
   private readonly writeDeferred = (): void => {
     this.writeScheduled = false;
+    // One array for the server's life: a connection added meanwhile is written too.
     const pending = this.writePending;
-    this.writePending = [];
-    for (const c of pending) c.writeDeferred();
+    for (let i = 0; i < pending.length; i++) pending[i]!.writeDeferred();
+    pending.length = 0;
   };
   private inBatch = false;
   readonly clock: Clock;
