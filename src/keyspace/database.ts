@@ -136,7 +136,7 @@ export interface CommandTime {
   readonly activeExpire: boolean;
   /** The stores' shared arena bytes, until collected. */
   readonly sharedBytes: SharedBytes;
-  /** The bytes the running command's first argument was made from, when the connection knows them. */
+  /** The bytes the running command's arguments were made from, when the connection knows them (KeyBytes). */
   readonly keyBytes: KeyBytes;
 }
 

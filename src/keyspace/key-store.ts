@@ -107,7 +107,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     fire: (id: number) => void,
     /** The server's count of shared arena bytes (the arenas are shared with a snapshot's worker thread). */
     sharedBytes: SharedBytes,
-    /** The bytes the current command's first argument was made from, when known (KeyBytes). */
+    /** The bytes the current command's arguments were made from, when known (KeyBytes). */
     private readonly given: KeyBytes,
   ) {
     this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes });
@@ -128,7 +128,9 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
 
   /**
    * The id holding key, or -1. Remembers the key and its hash: a SET of a new key looks
-   * it up, then creates it, and create() does not hash it a second time.
+   * it up, then creates it, and create() does not hash it a second time. A key the
+   * running command named, whose bytes the connection gave (KeyBytes), is hashed and
+   * compared as those bytes.
    */
   find(key: string): number {
     this.foundKey = key;
