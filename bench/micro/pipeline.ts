@@ -35,6 +35,9 @@ const workloads: Record<string, (i: number) => string[]> = {
   'SET EX': (i) => ['SET', key(i * 7919), VALUE, 'EX', '86400'],
   INCR: (i) => ['INCR', `counter:${i % 1000}`],
   HSET: (i) => ['HSET', `hash:${i % 10000}`, `f${i % 8}`, 'value-0123456789'],
+  // redis-benchmark's HSET: one hash of 100,000 fields element:<12 digits>, 230-byte values.
+  'HSET 100k': (i) => ['HSET', 'myhash', `element:${String((i * 7919) % 100000).padStart(12, '0')}`, VALUE],
+  'HGET 100k': (i) => ['HGET', 'myhash', `element:${String((i * 104729) % 100000).padStart(12, '0')}`],
   'MGET 10': (i) => ['MGET', ...Array.from({ length: 10 }, (_, j) => key(i * 13 + j * 101))],
   EXPIRE: (i) => ['EXPIRE', key(i * 7919), '86400'],
   // redis-benchmark's list tests: one list, 230-byte elements.

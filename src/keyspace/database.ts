@@ -224,12 +224,12 @@ export class Database {
   /** The value of an entry: its string, or its collection object. */
   valueOf(entry: Entry): Value {
     const store = this.store;
-    return store.kind[entry] === KIND_STRING ? store.stringOf(entry) : store.objects.get(entry)!;
+    return store.kindOf(entry) === KIND_STRING ? store.stringOf(entry) : store.objects.get(entry)!;
   }
 
   /** Whether an entry holds a string (not a collection). */
   isString(entry: Entry): boolean {
-    return this.store.kind[entry] === KIND_STRING;
+    return this.store.kindOf(entry) === KIND_STRING;
   }
 
   /** The string an entry holds; the caller knows it holds one (isString). */
@@ -259,12 +259,12 @@ export class Database {
   /** TYPE's name for what an entry holds. */
   typeOf(entry: Entry): TypeName {
     const store = this.store;
-    return store.kind[entry] === KIND_STRING ? 'string' : typeOf(store.objects.get(entry)!);
+    return store.kindOf(entry) === KIND_STRING ? 'string' : typeOf(store.objects.get(entry)!);
   }
 
   /** The first ms at which the entry no longer exists (NO_DEADLINE: none); see entry.ts. */
   deadlineOf(entry: Entry): number {
-    return this.store.deadline[entry]!;
+    return this.store.deadlineOf(entry);
   }
 
   /** Whether the entry's key starts with prefix, without making a string of the key. */
@@ -274,18 +274,18 @@ export class Database {
 
   /** The entry's access stamp (access.ts: LRU clock or LFU stamp and counter). */
   accessOf(entry: Entry): number {
-    return this.store.access[entry]!;
+    return this.store.accessOf(entry);
   }
 
   /** Sets the entry's access stamp (OBJECT FREQ/IDLETIME after RESTORE, DEBUG). Not a change of the key. */
   setAccess(entry: Entry, access: number): void {
-    this.store.access[entry] = access;
+    this.store.setAccess(entry, access);
   }
 
   /** What a key costs in the maxmemory model (memory-cost.ts). */
   entryBytes(entry: Entry): number {
     const store = this.store;
-    return ENTRY_BYTES + store.keyLength(entry) + (store.kind[entry] === KIND_STRING ? store.stringLength(entry) : OBJECT_REF_BYTES + store.objects.get(entry)!.estimatedBytes);
+    return ENTRY_BYTES + store.keyLength(entry) + (store.kindOf(entry) === KIND_STRING ? store.stringLength(entry) : OBJECT_REF_BYTES + store.objects.get(entry)!.estimatedBytes);
   }
 
   /** Estimated bytes of the keys and values (memory-cost.ts). */
@@ -335,11 +335,11 @@ export class Database {
     const id = store.find(key);
     if (id < 0) return undefined;
     const time = this.time;
-    if (store.deadline[id]! <= time.now && time.expiredKeys !== EXPIRED_KEPT) {
+    if (store.deadlineOf(id) <= time.now && time.expiredKeys !== EXPIRED_KEPT) {
       if (time.expiredKeys === EXPIRED_DELETED) this.expireEntry(id, time.now);
       return undefined;
     }
-    store.access[id] = time.touched(store.access[id]!);
+    store.setAccess(id, time.touched(store.accessOf(id)));
     return id;
   }
 
@@ -368,7 +368,7 @@ export class Database {
     const id = store.find(key);
     const time = this.time;
     if (id >= 0) {
-      if (store.deadline[id]! > time.now || time.expiredKeys === EXPIRED_KEPT) {
+      if (store.deadlineOf(id) > time.now || time.expiredKeys === EXPIRED_KEPT) {
         time.stats.keyspaceHits++;
         return id;
       }
@@ -468,7 +468,7 @@ export class Database {
   private changeValue(id: number, value: Value): void {
     if (this.observer !== null) this.observer.beforeChange(this, id);
     const store = this.store;
-    const old = store.kind[id] === KIND_OBJECT ? store.objects.get(id)! : null;
+    const old = store.kindOf(id) === KIND_OBJECT ? store.objects.get(id)! : null;
     // Measured before its field timers go with it.
     store.bytes += valueCost(value) - (old === null ? store.stringLength(id) : OBJECT_REF_BYTES + old.estimatedBytes);
     if (old !== null && old !== value) this.dropFieldTimers(old, id);
@@ -626,12 +626,12 @@ export class Database {
     }
     const exact = BigInt(when);
     this.setDeadline(entry, Number(exact + 1n));
-    if (this.store.deadline[entry]! > MAX_EXACT_DEADLINE) this.store.farExpireTimes.set(entry, exact);
+    if (this.store.deadlineOf(entry) > MAX_EXACT_DEADLINE) this.store.farExpireTimes.set(entry, exact);
   }
 
   /** Sets or clears (NO_DEADLINE) the deadline of a live entry. */
   setDeadline(entry: Entry, deadline: number): void {
-    if (this.store.deadline[entry] === deadline) return;
+    if (this.store.deadlineOf(entry) === deadline) return;
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     this.applyDeadline(entry, deadline);
   }
@@ -639,14 +639,14 @@ export class Database {
   /** setDeadline without telling the observer (set() told it already). */
   private applyDeadline(id: number, deadline: number): void {
     const store = this.store;
-    const old = store.deadline[id]!;
+    const old = store.deadlineOf(id);
     if (old === deadline) return;
     if (old > MAX_EXACT_DEADLINE && old !== NO_DEADLINE) store.farExpireTimes.delete(id);
     if (old !== NO_DEADLINE) {
       store.volatile--;
       store.deadlineSum -= old;
     }
-    store.deadline[id] = deadline;
+    store.setDeadlineOf(id, deadline);
     if (deadline === NO_DEADLINE) {
       store.wheel.cancel(id);
     } else {
@@ -827,8 +827,8 @@ export class Database {
     const now = this.time.now;
     const mode = reclaim ? this.time.expiredKeys : EXPIRED_HIDDEN;
     for (let id = 0; id < store.idLimit; id++) {
-      if (store !== this.store || store.kind[id] === KIND_FREE) continue;
-      if (store.deadline[id]! <= now && mode !== EXPIRED_KEPT) {
+      if (store !== this.store || store.kindOf(id) === KIND_FREE) continue;
+      if (store.deadlineOf(id) <= now && mode !== EXPIRED_KEPT) {
         if (mode === EXPIRED_DELETED) this.expireEntry(id, now);
         continue;
       }
@@ -849,11 +849,9 @@ export class Database {
     // In id order: the columns sequentially, and the records about in the order they
     // were written (KEYS over 100,000 keys took ~37 ms in the table's scan order, a
     // cache miss or two per key).
-    const kind = store.kind;
-    const deadline = store.deadline;
     const limit = store.idLimit;
     for (let id = 0; id < limit; id++) {
-      if (kind[id] === KIND_FREE || (hidden && deadline[id]! <= now)) continue;
+      if (store.kindOf(id) === KIND_FREE || (hidden && store.deadlineOf(id) <= now)) continue;
       visit(id);
     }
   }
@@ -864,9 +862,8 @@ export class Database {
    */
   visitStored(visit: (entry: Entry) => void): void {
     const store = this.store;
-    const kind = store.kind;
     const limit = store.idLimit;
-    for (let id = 0; id < limit; id++) if (kind[id] !== KIND_FREE) visit(id);
+    for (let id = 0; id < limit; id++) if (store.kindOf(id) !== KIND_FREE) visit(id);
   }
 
   /**
@@ -884,7 +881,7 @@ export class Database {
     const next = store.table.scan(cursor, Math.max(count, 1), (id) => found.push(id));
     const expired: number[] = [];
     for (const id of found) {
-      if (store.deadline[id]! <= now) {
+      if (store.deadlineOf(id) <= now) {
         expired.push(id);
         continue;
       }
@@ -892,7 +889,7 @@ export class Database {
     }
     found.length = 0;
     // Reclaimed after the walk: the table must not change under a scan.
-    if (this.time.expiredKeys === EXPIRED_DELETED) for (const id of expired) if (store.kind[id] !== KIND_FREE && store.deadline[id]! <= now) this.expireEntry(id, now);
+    if (this.time.expiredKeys === EXPIRED_DELETED) for (const id of expired) if (store.kindOf(id) !== KIND_FREE && store.deadlineOf(id) <= now) this.expireEntry(id, now);
     return next;
   }
   private readonly scanned: number[] = [];
@@ -904,7 +901,7 @@ export class Database {
       if (store.size === 0) return undefined;
       const id = store.table.randomId(Math.random());
       if (id < 0) return undefined;
-      if (store.deadline[id]! <= this.time.now && this.time.expiredKeys !== EXPIRED_KEPT) {
+      if (store.deadlineOf(id) <= this.time.now && this.time.expiredKeys !== EXPIRED_KEPT) {
         if (this.time.expiredKeys === EXPIRED_DELETED) this.expireEntry(id, this.time.now);
         else if (tries > 100 && this.liveKeysNone()) return undefined;
         continue;
@@ -931,8 +928,8 @@ export class Database {
     const limit = store.idLimit;
     for (let probes = count * 10; probes > 0 && out.length - start < count; probes--) {
       const id = Math.floor(Math.random() * limit);
-      if (store.kind[id] === KIND_FREE) continue;
-      const deadline = store.deadline[id]!;
+      if (store.kindOf(id) === KIND_FREE) continue;
+      const deadline = store.deadlineOf(id);
       if (deadline <= now) continue;
       if (volatileOnly && deadline === NO_DEADLINE) continue;
       out.push(id);
@@ -941,8 +938,8 @@ export class Database {
     const from = Math.floor(Math.random() * limit);
     for (let i = 0; i < limit && out.length - start < count; i++) {
       const id = (from + i) % limit;
-      const deadline = store.deadline[id]!;
-      if (store.kind[id] !== KIND_FREE && deadline !== NO_DEADLINE && deadline > now) out.push(id);
+      const deadline = store.deadlineOf(id);
+      if (store.kindOf(id) !== KIND_FREE && deadline !== NO_DEADLINE && deadline > now) out.push(id);
     }
   }
 
@@ -950,14 +947,14 @@ export class Database {
   private liveKeysNone(): boolean {
     const store = this.store;
     const now = this.time.now;
-    for (let id = 0; id < store.idLimit; id++) if (store.kind[id] !== KIND_FREE && store.deadline[id]! > now) return false;
+    for (let id = 0; id < store.idLimit; id++) if (store.kindOf(id) !== KIND_FREE && store.deadlineOf(id) > now) return false;
     return true;
   }
 
   /** Expires an entry whose deadline has passed at time now: removes it and reports it. */
   private expireEntry(id: number, now: number): void {
     const store = this.store;
-    const deadline = store.deadline[id]!;
+    const deadline = store.deadlineOf(id);
     const key = this.events.expiredKeyWanted(this) ? store.keyOf(id) : null;
     this.remove(id);
     this.events.expired(this, key, deadline, now);
@@ -988,7 +985,7 @@ export class Database {
     }
     store.bytes += hash.estimatedBytes - before;
     const now = Math.max(this.time.now, this.clock.now());
-    if (store.deadline[entry]! <= now) {
+    if (store.deadlineOf(entry) <= now) {
       this.expireEntry(entry, now);
       return;
     }
@@ -1017,8 +1014,8 @@ export class Database {
     const store = this.store;
     store.bytes -= this.entryBytes(id);
     if (store.stringForms !== null) store.stringForms.delete(id);
-    if (store.kind[id] === KIND_OBJECT) this.dropFieldTimers(store.objects.get(id)!, id);
-    const deadline = store.deadline[id]!;
+    if (store.kindOf(id) === KIND_OBJECT) this.dropFieldTimers(store.objects.get(id)!, id);
+    const deadline = store.deadlineOf(id);
     if (deadline !== NO_DEADLINE) {
       store.volatile--;
       store.deadlineSum -= deadline;

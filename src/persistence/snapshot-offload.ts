@@ -73,11 +73,9 @@ export const OFFLOAD_MIN_KEYS = 10_000;
 export function offloadMask(store: KeyStore, every = 1): { owned: Uint8Array; count: number } {
   const limit = store.idLimit;
   const owned = new Uint8Array(new SharedArrayBuffer(Math.max(1, limit)));
-  const kind = store.kind;
-  const ref = store.ref;
   let count = 0;
   for (let id = 0; id < limit; id++) {
-    if (kind[id] === KIND_STRING && ref[id]! >= 0 && id % every === 0) {
+    if (store.kindOf(id) === KIND_STRING && store.refOf(id) >= 0 && id % every === 0) {
       owned[id] = 1;
       count++;
     }
@@ -147,7 +145,7 @@ export class SnapshotOffload {
     const storeWork: OffloadStoreWork[] = [];
     try {
       stores.forEach((s, i) => {
-        const deadline = s.store.deadline.slice(0, s.owned.length);
+        const deadline = s.store.deadlines(s.owned.length);
         transfer.push(deadline.buffer);
         const snapshot = s.store.slab.beginSnapshot((page, bytes) => this.deliver(i, page, bytes));
         storeWork.push({ db: s.db, owned: s.owned, deadline, far: new Map(s.store.farExpireTimes), snapshot });

@@ -83,7 +83,7 @@ function encodedHeader(version: number, options: SnapshotOptions, nowMs: number)
 const REDIS_VER_AUX = '7.0.15';
 
 function expireTimeIn(store: KeyStore, id: number): number | bigint | null {
-  return store.deadline[id] === NO_DEADLINE ? null : store.expireTime(id);
+  return store.deadlineOf(id) === NO_DEADLINE ? null : store.expireTime(id);
 }
 
 /**
@@ -92,7 +92,7 @@ function expireTimeIn(store: KeyStore, id: number): number | bigint | null {
  * an entry was written (a hash whose fields all expired is not).
  */
 function writeEntry(enc: RdbEncoder, store: KeyStore, id: number, cutoff: number): boolean {
-  if (store.kind[id] === KIND_STRING) {
+  if (store.kindOf(id) === KIND_STRING) {
     const bytes = store.stringRecord(id);
     enc.stringEntryAt(bytes, store.recordKeyStart, store.recordKeyEnd, store.recordEnd, expireTimeIn(store, id));
     return true;
@@ -135,7 +135,7 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions, offload: 
       const store = db.store;
       const limit = store.idLimit;
       for (let id = 0; id < limit; id++) {
-        if (store.kind[id] === KIND_FREE || store.deadline[id]! <= now) continue;
+        if (store.kindOf(id) === KIND_FREE || store.deadlineOf(id) <= now) continue;
         if (writeEntry(enc, store, id, now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES) file.write(enc.take());
       }
@@ -194,7 +194,7 @@ function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto'
       const mine = owned[db.index];
       const limit = store.idLimit;
       for (let id = 0; id < limit; id++) {
-        if (store.kind[id] === KIND_FREE || store.deadline[id]! <= now || (mine !== null && mine[id] === 1)) continue;
+        if (store.kindOf(id) === KIND_FREE || store.deadlineOf(id) <= now || (mine !== null && mine[id] === 1)) continue;
         if (writeEntry(enc, store, id, now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES / 4) {
           offload.entries(db.index, enc.take());
@@ -414,7 +414,7 @@ export class BackgroundSave implements ChangeObserver {
 
   private write(index: number, walk: DbWalk, id: number): void {
     const store = walk.store;
-    if (store.deadline[id]! <= this.startTime) return;
+    if (store.deadlineOf(id) <= this.startTime) return;
     if (this.currentDb !== index) {
       if (this.offload !== null) {
         // The worker writes SELECTDB (and RESIZEDB) before each database's entries.
@@ -440,12 +440,12 @@ export class BackgroundSave implements ChangeObserver {
    * (performance.now()) has passed, or to its end (walk.done). Returns the keys written.
    */
   private walkSome(index: number, walk: DbWalk, keys: number, deadline: number): number {
-    const kind = walk.store.kind;
+    const store = walk.store;
     const owned = walk.owned;
     let written = 0;
     let id = walk.cursor;
     for (; id < walk.limit; id++) {
-      if (kind[id] === KIND_FREE) continue;
+      if (store.kindOf(id) === KIND_FREE) continue;
       if (owned !== null && owned[id] === 1) {
         if ((id & 4095) === 0 && performance.now() >= deadline) {
           id++;

@@ -21,6 +21,7 @@ const INITIAL_CAPACITY = 16;
  */
 export class TimerIds<T> implements TimerColumns {
   deadline: Float64Array;
+  readonly deadlineShift = 0;
   prev: Int32Array;
   next: Int32Array;
   /** The owner of each id acquired and not released; null for a free id. */

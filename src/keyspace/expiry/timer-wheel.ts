@@ -84,8 +84,13 @@ import type { Clock, TimerHandle } from '../clock.js';
  * across a callback.
  */
 export interface TimerColumns {
-  /** First millisecond at which the node is due. Written by the owner before schedule(). */
+  /**
+   * First millisecond at which the node is due, at index id << deadlineShift (1: the
+   * deadline shares a row with other fields of the owner's, KeyStore; absent: 0). Written
+   * by the owner before schedule().
+   */
   deadline: Float64Array;
+  readonly deadlineShift?: number;
   /** The previous link of a scheduled node, UNSCHEDULED for any other. */
   prev: Int32Array;
   /** The next link of a scheduled node, UNSCHEDULED for any other. */
@@ -208,6 +213,9 @@ export class TimerWheel {
    * fire(id) runs when id is due, after the wheel has unlinked it (id is no longer
    * scheduled): the owner may schedule it again, release it or reuse it from there.
    */
+  /** columns.deadlineShift. */
+  private readonly shift: number;
+
   constructor(
     private readonly clock: Clock,
     private readonly fire: (id: number) => void,
@@ -215,6 +223,7 @@ export class TimerWheel {
     options: TimerWheelOptions = {},
   ) {
     this.time = Math.floor(clock.now());
+    this.shift = columns.deadlineShift ?? 0;
     this.lastRunEnd = clock.monotonic();
     this.budgetMs = options.budgetMs ?? 1;
     const share = Math.min(0.9, Math.max(0, options.share ?? 0.25));
@@ -247,7 +256,7 @@ export class TimerWheel {
   schedule(id: number): void {
     if (this.columns.prev[id] !== UNSCHEDULED) this.unlink(id);
     else this.count++;
-    const deadline = this.columns.deadline[id]!;
+    const deadline = this.columns.deadline[id << this.shift]!;
     if (deadline <= this.time && !this.draining) {
       // Due by the wheel's time. If the wall clock went back since, that time is ahead
       // of it: follow the clock, so that nothing fires before its deadline.
@@ -438,7 +447,7 @@ export class TimerWheel {
 
   /** Links id (not in any list) into the list its deadline belongs to, relative to the time. */
   private place(id: number): void {
-    const d = this.columns.deadline[id]!;
+    const d = this.columns.deadline[id << this.shift]!;
     const t = this.time;
     let head: number;
     if (d <= t) {
@@ -639,7 +648,7 @@ export class TimerWheel {
       while (!this.isEmpty(head)) {
         const id = this.headNext[head]!;
         this.unlink(id);
-        this.append(staging + (Math.floor(this.columns.deadline[id]! / below) & (SLOTS - 1)), id);
+        this.append(staging + (Math.floor(this.columns.deadline[id << this.shift]! / below) & (SLOTS - 1)), id);
         if (++moved >= STAGE_PER_RUN) return;
         if (moved % this.checkEvery === 0 && this.clock.monotonic() - start >= budget) return;
       }
@@ -702,8 +711,9 @@ export class TimerWheel {
   private countList(head: number, now: number): number {
     const next = this.columns.next;
     const deadline = this.columns.deadline;
+    const shift = this.shift;
     let n = 0;
-    for (let id = this.headNext[head]!; id >= 0; id = next[id]!) if (deadline[id]! <= now) n++;
+    for (let id = this.headNext[head]!; id >= 0; id = next[id]!) if (deadline[id << shift]! <= now) n++;
     return n;
   }
 

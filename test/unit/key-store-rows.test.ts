@@ -1,0 +1,108 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { ManualClock } from '../../src/keyspace/clock.js';
+import { Keyspace } from '../../src/keyspace/keyspace.js';
+import { HashValue } from '../../src/keyspace/hash.js';
+import { NO_DEADLINE } from '../../src/keyspace/database.js';
+
+/**
+ * KeyStore keeps an id's deadline, record ref, kind and access stamp in one 16-byte row
+ * (kind in the top 8 bits of the access word, the stamp in the low 24). Against a model,
+ * through growth of the rows (ids past 64, 128, 256 ...), reuse of freed ids, values that
+ * change kind and size, deadlines set and cleared, and access stamps up to 24 bits: no
+ * field ever shows another's bits.
+ */
+
+const START = 1_700_000_000_000;
+
+type Model = { value: string | Record<string, string>; deadline: number; access: number };
+
+const opArb = fc.oneof(
+  fc.record({ op: fc.constant('string' as const), key: fc.nat(400), size: fc.nat(300) }),
+  fc.record({ op: fc.constant('hash' as const), key: fc.nat(400), field: fc.string({ maxLength: 4 }) }),
+  fc.record({ op: fc.constant('delete' as const), key: fc.nat(400) }),
+  fc.record({ op: fc.constant('deadline' as const), key: fc.nat(400), at: fc.option(fc.integer({ min: 1, max: 2 ** 40 }), { nil: undefined }) }),
+  fc.record({ op: fc.constant('access' as const), key: fc.nat(400), stamp: fc.oneof(fc.constant(0xffffff), fc.constant(0), fc.integer({ min: 0, max: 0xffffff })) }),
+);
+
+describe('KeyStore rows', () => {
+  test('deadline, ref, kind and access of every id agree with a model (property)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 400 }), (ops) => {
+        const db = new Keyspace(new ManualClock(START), 1).dbs[0]!;
+        const model = new Map<string, Model>();
+        for (const o of ops) {
+          const key = `key:${o.key}`;
+          const entry = db.peek(key);
+          if (o.op === 'string') {
+            const value = String.fromCharCode(97 + (o.key % 26)).repeat(o.size);
+            const e = db.set(key, value);
+            // set() replaces the value and clears the deadline, and stamps the access clock.
+            model.set(key, { value, deadline: NO_DEADLINE, access: db.accessOf(e) });
+          } else if (o.op === 'hash') {
+            let e = entry;
+            const m = model.get(key);
+            if (e === undefined || m === undefined || typeof m.value === 'string') {
+              const h = new HashValue();
+              h.set(o.field, 'v');
+              e = db.set(key, h);
+              model.set(key, { value: { [o.field]: 'v' }, deadline: NO_DEADLINE, access: db.accessOf(e) });
+            } else {
+              db.setField(e, o.field, 'w');
+              (m.value as Record<string, string>)[o.field] = 'w';
+            }
+          } else if (o.op === 'delete') {
+            expect(db.delete(key)).toBe(model.delete(key));
+          } else if (entry !== undefined) {
+            const m = model.get(key)!;
+            if (o.op === 'deadline') {
+              const deadline = o.at === undefined ? NO_DEADLINE : START + o.at;
+              db.setDeadline(entry, deadline);
+              m.deadline = deadline;
+            } else {
+              db.setAccess(entry, o.stamp);
+              m.access = o.stamp;
+            }
+          }
+        }
+        expect(db.size).toBe(model.size);
+        for (const [key, m] of model) {
+          const e = db.peek(key);
+          expect(e, key).toBeDefined();
+          expect(db.keyOf(e!)).toBe(key);
+          expect(db.deadlineOf(e!), key).toBe(m.deadline);
+          expect(db.accessOf(e!), key).toBe(m.access);
+          if (typeof m.value === 'string') {
+            expect(db.isString(e!), key).toBe(true);
+            expect(db.valueOf(e!)).toBe(m.value);
+          } else {
+            expect(db.isString(e!), key).toBe(false);
+            expect(db.typeOf(e!)).toBe('hash');
+            expect(Object.fromEntries(db.objectOf<HashValue>(e!).entries())).toEqual(m.value);
+          }
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('a full 24-bit access stamp leaves the kind alone, and the kind leaves the stamp', () => {
+    const db = new Keyspace(new ManualClock(START), 1).dbs[0]!;
+    const s = db.set('s', 'x');
+    const h = new HashValue();
+    h.set('f', 'v');
+    const o = db.set('h', h);
+    for (const e of [s, o]) db.setAccess(e, 0xffffff);
+    expect(db.isString(s)).toBe(true);
+    expect(db.isString(o)).toBe(false);
+    expect(db.typeOf(o)).toBe('hash');
+    // Bits above 24 are not a stamp's: they never reach the kind.
+    db.setAccess(s, 0x7fffffff);
+    expect(db.isString(s)).toBe(true);
+    expect(db.accessOf(s)).toBe(0xffffff);
+    // A value of the other kind keeps the stamp.
+    db.replaceValue(s, h.copy());
+    expect(db.isString(s)).toBe(false);
+    expect(db.accessOf(s)).toBe(0xffffff);
+  });
+});
