@@ -18,7 +18,8 @@ import type { ValueObject } from './values.js';
  *
  * so a stored session is two typed-array slots and one record, never a JavaScript
  * object or string (the GC neither copies nor scans it). A KeyTable indexes ids by the
- * seeded hash of their key bytes. Collections (hashes, lists, sets, sorted sets) stay
+ * seeded hash of their key bytes, each slot also holding the record's ref (its aux
+ * word, kept in step by relocated()). Collections (hashes, lists, sets, sorted sets) stay
  * JavaScript objects (their own compact and large encodings, measured against Redis's
  * in issue 13), referenced from `objects` by id; their record holds the key alone.
  *
@@ -129,7 +130,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     for (let id = 0; id < INITIAL_IDS; id++) this.deadline[id << 1] = Infinity;
     this.prev = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
     this.next = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
-    this.table = new KeyTable<string>(this);
+    this.table = new KeyTable<string>(this, undefined, true);
     this.wheel = new TimerWheel(clock, fire, this, wheelOptions);
   }
 
@@ -205,11 +206,17 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   }
   private foundKey = '';
   private foundHash = 0;
+  /** A word of the row of the id a lookup matched last (see matches()): loaded for its cache line, its value unused. */
+  rowWord = 0;
 
-  /** KeyMatcher: whether id holds key. */
-  matches(id: number, key: string): boolean {
+  /**
+   * KeyMatcher: whether id holds key. `ref` is the record's ref from the table's slot:
+   * the record's bytes are read without waiting for the id's row, whose load is started
+   * here (rowWord) so that both misses overlap; the lookup's caller reads the row next.
+   */
+  matches(id: number, key: string, ref: number): boolean {
     const slab = this.slab;
-    const ref = this.refOf(id);
+    this.rowWord = this.cells[(id << 2) + 3]!;
     const valueAt = this.valueStart(ref);
     const keyAt = this.keyAt;
     if (valueAt - keyAt !== key.length) return false;
@@ -217,10 +224,10 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return keyEqualsBytes(key, slab.bytesOf(ref), p + keyAt, p + valueAt);
   }
 
-  /** KeyMatcher: whether id holds the key whose bytes are bytes[start, end). */
-  matchesBytes(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+  /** KeyMatcher: whether id holds the key whose bytes are bytes[start, end); `ref` as in matches(). */
+  matchesBytes(id: number, bytes: Uint8Array, start: number, end: number, ref: number): boolean {
     const slab = this.slab;
-    const ref = this.refOf(id);
+    this.rowWord = this.cells[(id << 2) + 3]!;
     const valueAt = this.valueStart(ref);
     const keyAt = this.keyAt;
     const length = end - start;
@@ -258,7 +265,16 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
 
   /** Relocator: the slab moved id's record. */
   moved(owner: number, _oldRef: number, newRef: number): void {
-    this.setRef(owner, newRef);
+    this.relocated(owner, newRef);
+  }
+
+  /** A live id's record is now at ref: the row and the table's slot say so. */
+  private relocated(id: number, ref: number): void {
+    this.setRef(id, ref);
+    const slab = this.slab;
+    const valueAt = this.valueStart(ref);
+    const start = slab.offsetOf(ref);
+    this.table.setAux(hashBytes(this.seed, slab.bytesOf(ref), start + this.keyAt, start + valueAt), id, ref);
   }
 
   /**
@@ -280,7 +296,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     this.setKind(id, kind);
     this.setAccess(id, access);
     this.deadline[id << 1] = Infinity;
-    this.table.insert(hash, id);
+    this.table.insert(hash, id, ref);
   }
 
   /** Replaces the value of a live id (its key stays). */
@@ -313,7 +329,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     slab.copyTo(ref, 0, valueAt, slab.bytesOf(moved), slab.offsetOf(moved));
     if (value.length > 0) slab.writeString(moved, valueAt, value);
     slab.free(ref);
-    this.setRef(id, moved);
+    this.relocated(id, moved);
   }
 
   /** Removes a live id: its record, its table slot, its value. The caller cancels its timer first. */

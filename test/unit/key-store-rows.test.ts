@@ -105,4 +105,25 @@ describe('KeyStore rows', () => {
     expect(db.isString(s)).toBe(false);
     expect(db.accessOf(s)).toBe(0xffffff);
   });
+
+  test('the table slot follows a record that moves: a bigger value, compaction, then the freed space reused by other keys', () => {
+    const db = new Keyspace(new ManualClock(START), 1).dbs[0]!;
+    const store = db.store;
+    // Enough records to fill several 1 MiB segments, then most of them deleted so that
+    // compaction moves the rest out of their sparse segments.
+    const value = 'v'.repeat(1000);
+    for (let i = 0; i < 5000; i++) db.set(`key:${i}`, value);
+    for (let i = 0; i < 5000; i++) if (i % 10 !== 0) db.delete(`key:${i}`);
+    // A value of another size: a new record for the same key.
+    for (let i = 0; i < 5000; i += 20) db.set(`key:${i}`, 'w'.repeat(1500));
+    for (let round = 0; round < 50; round++) store.maintain();
+    // New keys take the freed space, old refs now point into other keys' records.
+    for (let i = 0; i < 5000; i++) db.set(`other:${i}`, 'x'.repeat(1000));
+    for (let i = 0; i < 5000; i += 10) {
+      const e = db.get(`key:${i}`);
+      expect(e, `key:${i}`).toBeDefined();
+      expect(db.valueOf(e!)).toBe(i % 20 === 0 ? 'w'.repeat(1500) : value);
+    }
+    for (let i = 0; i < 5000; i += 7) expect(db.get(`other:${i}`), `other:${i}`).toBeDefined();
+  });
 });

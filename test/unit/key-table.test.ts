@@ -28,15 +28,27 @@ class Harness implements KeyMatcher<string> {
   readonly table: KeyTable<string>;
   readonly keyOf: (string | undefined)[] = [];
   readonly model = new Map<string, number>();
+  /** With an aux word per slot: what each id's slot must hold (KeyStore keeps a record's ref there). */
+  readonly auxOf: number[] = [];
   matcherCalls = 0;
 
-  constructor(readonly mode: HashMode, initialCapacity?: number) {
-    this.table = new KeyTable<string>(this, initialCapacity);
+  constructor(readonly mode: HashMode, initialCapacity?: number, readonly withAux = false) {
+    this.table = new KeyTable<string>(this, initialCapacity, withAux);
   }
 
-  matches(id: number, key: string): boolean {
+  matches(id: number, key: string, aux: number): boolean {
     this.matcherCalls++;
-    return this.keyOf[id] === key;
+    const found = this.keyOf[id] === key;
+    // The slot hands over its aux word with the id, however the entry moved since it was set.
+    if (found && this.withAux) expect(aux, `aux of ${key}`).toBe(this.auxOf[id]);
+    return found;
+  }
+
+  setAux(key: string, aux: number): void {
+    const id = this.model.get(key);
+    if (id === undefined) return;
+    expect(this.table.setAux(this.hash(key), id, aux)).toBe(true);
+    this.auxOf[id] = aux;
   }
 
   hash(key: string): number {
@@ -47,7 +59,8 @@ class Harness implements KeyMatcher<string> {
     if (this.model.has(key)) return;
     const id = this.keyOf.length;
     this.keyOf.push(key);
-    this.table.insert(this.hash(key), id);
+    this.auxOf[id] = (id * 7919) | 0;
+    this.table.insert(this.hash(key), id, this.auxOf[id]);
     this.model.set(key, id);
   }
 
@@ -72,6 +85,8 @@ class Harness implements KeyMatcher<string> {
       return;
     }
     expect(this.table.replace(this.hash(key), id, newId)).toBe(true);
+    // The slot keeps its aux word.
+    this.auxOf[newId] = this.auxOf[id]!;
     this.keyOf[id] = undefined;
     this.model.set(key, newId);
   }
@@ -109,6 +124,7 @@ const keyName = (i: number): string => `key:${i}`;
 
 type Op =
   | { op: 'insert' | 'remove' | 'find' | 'replace'; key: number }
+  | { op: 'setAux'; key: number; aux: number }
   | { op: 'fill'; from: number; n: number }
   | { op: 'drop'; n: number }
   | { op: 'clear' }
@@ -128,6 +144,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('reserve' as const), n: fc.nat(4000) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('rehashStep' as const), buckets: fc.integer({ min: 1, max: 200 }) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('scan' as const), count: fc.integer({ min: 1, max: 50 }) }) },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('setAux' as const), key: fc.nat(KEYS - 1), aux: fc.integer() }) },
 );
 
 function run(h: Harness, ops: Op[]): void {
@@ -167,6 +184,9 @@ function run(h: Harness, ops: Op[]): void {
       case 'scan':
         h.checkScan(o.count);
         break;
+      case 'setAux':
+        if (h.withAux) h.setAux(keyName(o.key), o.aux);
+        break;
     }
     expect(h.table.size).toBe(h.model.size);
     // Load stays at or under 3/4 of the insert table, whatever the history.
@@ -194,6 +214,17 @@ describe('KeyTable against a model Map', () => {
   test('the same with only 4 distinct full hashes', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 25 }), (ops) => run(new Harness('fewHashes'), ops)),
+      { numRuns: 25 },
+    );
+  });
+
+  test('with an aux word per slot: each entry keeps its own through inserts, removes (backward shifts), resizes and setAux', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 60 }), (ops) => run(new Harness('murmur', undefined, true), ops)),
+      { numRuns: 60 },
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 25 }), (ops) => run(new Harness('fewHashes', undefined, true), ops)),
       { numRuns: 25 },
     );
   });

@@ -4,15 +4,20 @@
  * one or two cache lines.
  *
  * Layout: one interleaved Int32Array of 2 * capacity words, slot i at [2i, 2i+1] =
- * [hash | 0, id + 1]. The word id + 1 is 0 for an empty slot (so a fresh array needs no
- * fill) and -1 for a tombstone (only in the table being drained, below). Interleaving
+ * [hash | 0, id + 1]; or, made with `aux`, 3 * capacity words, [hash | 0, id + 1, aux],
+ * the aux word the owner's, moving with the entry (KeyStore keeps the key's record ref
+ * there: a lookup then reads the record straight from the slot while the id's row
+ * loads, where it waited for the row before; server CPU per GET over 100k keys -10%,
+ * per SET and INCR -5..-7%, for 4 more bytes a slot). The word id + 1 is 0 for an
+ * empty slot (so a fresh array needs no fill) and -1 for a tombstone (only in the table
+ * being drained, below). Interleaving
  * puts a slot's hash and id on the same cache line, one array to allocate and drain.
  * Measured against two columns (bench/micro/key-table.ts, same probing code, 1M keys,
  * capacity 2^21, shuffled lookups, min of 7 rounds, two runs): misses 78-81 ns
  * interleaved vs 91-104 ns for two columns; hits equal within noise, where the matcher's string
  * compare (two dependent cache misses) dominates. 8 bytes a slot: 16.8 bytes per key at
- * 1M keys (load 0.48), 25.2 at the peak of a resize; a Map<string, number> holds 29
- * bytes per key of V8 heap for the same index.
+ * 1M keys (load 0.48), 25.2 at the peak of a resize (with aux: 25.2 and 37.7); a
+ * Map<string, number> holds 29 bytes per key of V8 heap for the same index.
  *
  * The table never sees keys. find() compares the stored 32-bit hash first and calls the
  * matcher (given once at construction, so the call site stays monomorphic) only when
@@ -68,11 +73,14 @@
  * inside scan()'s visit callback. Collect the ids and act after scan returns.
  */
 
-/** Does entry `id` hold `key`? Called by find() only for slots whose hash equals the key's. */
+/**
+ * Does entry `id` hold `key`? Called by find() only for slots whose hash equals the key's.
+ * `aux` is the slot's aux word in a table made with one (else meaningless).
+ */
 export interface KeyMatcher<K> {
-  matches(id: number, key: K): boolean;
+  matches(id: number, key: K, aux: number): boolean;
   /** Does entry `id` hold the key whose bytes are bytes[start, end)? Needed by findBytes() only. */
-  matchesBytes?(id: number, bytes: Uint8Array, start: number, end: number): boolean;
+  matchesBytes?(id: number, bytes: Uint8Array, start: number, end: number, aux: number): boolean;
 }
 
 /** Smallest capacity (slots); the table never shrinks below it. */
@@ -110,7 +118,13 @@ function capacityFor(n: number): number {
 
 export class KeyTable<K> {
   private readonly matcher: KeyMatcher<K>;
-  /** The table inserts go to: [hash, id + 1] per slot. */
+  /**
+   * Words per slot: 2 ([hash, id + 1]), or 3 with an aux word the owner keeps for each
+   * entry ([hash, id + 1, aux]; KeyStore: the ref of the key's record, so that a lookup
+   * reaches the record from the slot while the id's row loads, instead of after it).
+   */
+  private readonly width: number;
+  /** The table inserts go to: `width` words per slot. */
   private slots: Int32Array;
   private mask: number;
   /** log2(capacity of slots). */
@@ -126,10 +140,11 @@ export class KeyTable<K> {
   /** Capacity reserve() asked for: no shrink below it until the next remove or clear. */
   private reserved = 0;
 
-  constructor(matcher: KeyMatcher<K>, initialCapacity = MIN_CAPACITY) {
+  constructor(matcher: KeyMatcher<K>, initialCapacity = MIN_CAPACITY, aux = false) {
     this.matcher = matcher;
+    this.width = aux ? 3 : 2;
     const capacity = capacityFor(Math.floor((initialCapacity * 3) / 4));
-    this.slots = new Int32Array(capacity * 2);
+    this.slots = new Int32Array(capacity * this.width);
     this.mask = capacity - 1;
     this.bits = log2(capacity);
   }
@@ -179,45 +194,68 @@ export class KeyTable<K> {
     return this.findBytesIn(this.old, this.oldMask, h, bytes, start, end);
   }
 
+  // The matcher gets the slot's last word as aux: the aux word with width 3, else the id
+  // word (meaningless to it), so that no branch on the width is taken per probe.
   private findBytesIn(slots: Int32Array, mask: number, h: number, bytes: Uint8Array, start: number, end: number): number {
     const matcher = this.matcher;
+    const w = this.width;
     let i = h & mask;
     for (;;) {
-      const word = slots[2 * i + 1]!;
+      const at = w * i;
+      const word = slots[at + 1]!;
       if (word === EMPTY) return -1;
-      if (slots[2 * i] === h && word > 0 && matcher.matchesBytes!(word - 1, bytes, start, end)) return word - 1;
+      if (slots[at] === h && word > 0 && matcher.matchesBytes!(word - 1, bytes, start, end, slots[at + w - 1]!)) return word - 1;
       i = (i + 1) & mask;
     }
   }
 
   private findIn(slots: Int32Array, mask: number, h: number, key: K): number {
+    const w = this.width;
     let i = h & mask;
     for (;;) {
-      const word = slots[2 * i + 1]!;
+      const at = w * i;
+      const word = slots[at + 1]!;
       if (word === EMPTY) return -1;
-      if (slots[2 * i] === h && word > 0 && this.matcher.matches(word - 1, key)) return word - 1;
+      if (slots[at] === h && word > 0 && this.matcher.matches(word - 1, key, slots[at + w - 1]!)) return word - 1;
       i = (i + 1) & mask;
     }
   }
 
-  /** Adds id under hash; the caller guarantees the key is not present. */
-  insert(hash: number, id: number): void {
+  /** Adds id under hash (with its aux word, in a table that has one); the caller guarantees the key is not present. */
+  insert(hash: number, id: number, aux = 0): void {
     if (this.old !== null) {
       this.drain(MIGRATE_PER_OP);
       // Unreachable by the sizing bound (class comment); kept so the table can never fill.
       if (this.old !== null && (this.count + 1) * 4 > (this.mask + 1) * 3) this.drain(Infinity);
     }
     if (this.old === null && (this.count + 1) * 4 > (this.mask + 1) * 3) this.startResize(this.count + 1);
-    this.place(this.slots, this.mask, hash | 0, id + 1);
+    this.place(this.slots, this.mask, hash | 0, id + 1, aux);
     this.count++;
   }
 
-  /** Puts [h, word] in the first empty slot of h's run. */
-  private place(slots: Int32Array, mask: number, h: number, word: number): void {
+  /** Puts [h, word, aux] in the first empty slot of h's run. */
+  private place(slots: Int32Array, mask: number, h: number, word: number, aux: number): void {
+    const w = this.width;
     let i = h & mask;
-    while (slots[2 * i + 1] !== EMPTY) i = (i + 1) & mask;
-    slots[2 * i] = h;
-    slots[2 * i + 1] = word;
+    while (slots[w * i + 1] !== EMPTY) i = (i + 1) & mask;
+    slots[w * i] = h;
+    slots[w * i + 1] = word;
+    if (w === 3) slots[w * i + 2] = aux;
+  }
+
+  /** Sets the aux word of the slot holding id (stored under hash); false if absent. */
+  setAux(hash: number, id: number, aux: number): boolean {
+    const h = hash | 0;
+    let i = this.slotOf(this.slots, this.mask, h, id + 1);
+    if (i >= 0) {
+      this.slots[this.width * i + 2] = aux;
+      return true;
+    }
+    if (this.old === null) return false;
+    i = this.slotOf(this.old, this.oldMask, h, id + 1);
+    if (i < 0) return false;
+    this.old[this.width * i + 2] = aux;
+    return true;
   }
 
   /** Removes the slot holding id (stored under hash); false if absent. Does bounded rehash work. */
@@ -232,7 +270,7 @@ export class KeyTable<K> {
     } else if (this.old !== null) {
       i = this.slotOf(this.old, this.oldMask, h, word);
       if (i >= 0) {
-        this.old[2 * i + 1] = TOMBSTONE;
+        this.old[this.width * i + 1] = TOMBSTONE;
         removed = true;
       }
     }
@@ -248,11 +286,12 @@ export class KeyTable<K> {
 
   /** The slot of [h, word] in a table, or -1. */
   private slotOf(slots: Int32Array, mask: number, h: number, word: number): number {
+    const width = this.width;
     let i = h & mask;
     for (;;) {
-      const w = slots[2 * i + 1]!;
+      const w = slots[width * i + 1]!;
       if (w === EMPTY) return -1;
-      if (w === word && slots[2 * i] === h) return i;
+      if (w === word && slots[width * i] === h) return i;
       i = (i + 1) & mask;
     }
   }
@@ -261,21 +300,24 @@ export class KeyTable<K> {
   private shiftBack(i: number): void {
     const slots = this.slots;
     const mask = this.mask;
+    const w = this.width;
     let j = i;
     for (;;) {
       j = (j + 1) & mask;
-      const word = slots[2 * j + 1]!;
+      const word = slots[w * j + 1]!;
       if (word === EMPTY) break;
-      const h = slots[2 * j]!;
+      const h = slots[w * j]!;
       // The entry at j may fill the hole at i unless its home lies in the cyclic range (i, j].
       if (((j - (h & mask)) & mask) >= ((j - i) & mask)) {
-        slots[2 * i] = h;
-        slots[2 * i + 1] = word;
+        slots[w * i] = h;
+        slots[w * i + 1] = word;
+        if (w === 3) slots[w * i + 2] = slots[w * j + 2]!;
         i = j;
       }
     }
-    slots[2 * i] = 0;
-    slots[2 * i + 1] = EMPTY;
+    slots[w * i] = 0;
+    slots[w * i + 1] = EMPTY;
+    if (w === 3) slots[w * i + 2] = 0;
   }
 
   /** Replaces the id stored for an entry (same hash) with another; false if oldId is absent. */
@@ -283,13 +325,13 @@ export class KeyTable<K> {
     const h = hash | 0;
     let i = this.slotOf(this.slots, this.mask, h, oldId + 1);
     if (i >= 0) {
-      this.slots[2 * i + 1] = newId + 1;
+      this.slots[this.width * i + 1] = newId + 1;
       return true;
     }
     if (this.old === null) return false;
     i = this.slotOf(this.old, this.oldMask, h, oldId + 1);
     if (i < 0) return false;
-    this.old[2 * i + 1] = newId + 1;
+    this.old[this.width * i + 1] = newId + 1;
     return true;
   }
 
@@ -325,14 +367,15 @@ export class KeyTable<K> {
   /** Visits a table's entries with position in [low, high), high on a bucket boundary of this table. Returns how many. */
   private visitRange(slots: Int32Array, mask: number, bits: number, low: number, high: number, visit: (id: number) => void): number {
     const span = 2 ** (32 - bits);
+    const w = this.width;
     let visited = 0;
     for (let position = Math.floor(low / span) * span; position < high; position += span) {
       const home = reverse32(position) & mask;
       let i = home;
       for (;;) {
-        const word = slots[2 * i + 1]!;
+        const word = slots[w * i + 1]!;
         if (word === EMPTY) break;
-        const h = slots[2 * i]!;
+        const h = slots[w * i]!;
         if (word > 0 && (h & mask) === home && reverse32(h) >= low) {
           visit(word - 1);
           visited++;
@@ -357,7 +400,7 @@ export class KeyTable<K> {
     let n = Math.floor(random * total);
     if (n >= total || n < 0) n = 0;
     for (let step = 0; step < total; step++) {
-      const word = n < capacity ? this.slots[2 * n + 1]! : this.old![2 * (this.drained + n - capacity) + 1]!;
+      const word = n < capacity ? this.slots[this.width * n + 1]! : this.old![this.width * (this.drained + n - capacity) + 1]!;
       if (word > 0) return word - 1;
       n = n + 1 === total ? 0 : n + 1;
     }
@@ -422,7 +465,7 @@ export class KeyTable<K> {
 
   /** Makes a fresh empty array of `capacity` slots the insert table. */
   private setTable(capacity: number): void {
-    this.slots = new Int32Array(capacity * 2);
+    this.slots = new Int32Array(capacity * this.width);
     this.mask = capacity - 1;
     this.bits = log2(capacity);
   }
@@ -433,11 +476,12 @@ export class KeyTable<K> {
     const end = Math.min(this.oldMask + 1, this.drained + buckets);
     const slots = this.slots;
     const mask = this.mask;
+    const w = this.width;
     for (let i = this.drained; i < end; i++) {
-      const word = old[2 * i + 1]!;
+      const word = old[w * i + 1]!;
       if (word > 0) {
-        this.place(slots, mask, old[2 * i]!, word);
-        old[2 * i + 1] = TOMBSTONE;
+        this.place(slots, mask, old[w * i]!, word, w === 3 ? old[w * i + 2]! : 0);
+        old[w * i + 1] = TOMBSTONE;
       }
     }
     this.drained = end;
