@@ -16,7 +16,7 @@ import type { ValueObject } from './values.js';
  *
  *     [key length, LEB128][key bytes][value bytes]
  *
- * so a stored session is two typed-array slots and one record, never a JavaScript
+ * so a stored session is a row, a table slot and one record, never a JavaScript
  * object or string (the GC neither copies nor scans it). A KeyTable indexes ids by the
  * seeded hash of their key bytes, each slot also holding the record's ref (its aux
  * word, kept in step by relocated()). Collections (hashes, lists, sets, sorted sets) stay
@@ -44,6 +44,8 @@ const COLUMN_BYTES = 24;
 const ACCESS_MASK = 0xffffff;
 /** Bytes of an id's row (see `deadline`). */
 const ROW_BYTES = 16;
+/** Ids per store at most (rows are addressed as 4 id + k in an Int32Array). */
+const MAX_IDS = 2 ** 29;
 /** Slab bytes the cron's maintenance step moves per call at least, and at most (maintain()). */
 const COMPACT_BYTES_PER_STEP = 256 * 1024;
 const COMPACT_BYTES_MAX = 8 * 1024 * 1024;
@@ -550,12 +552,16 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const had = this.deadline.length >> 1;
     let capacity = had;
     while (capacity < n) capacity *= 2;
+    // Rows are addressed as 4 id + k in an Int32Array: ids stay below 2^29.
+    if (capacity > MAX_IDS) throw new RangeError(`KeyStore: more than ${MAX_IDS} keys in one database`);
     const rows = new ArrayBuffer(capacity * ROW_BYTES);
+    // Copied as integers: the rows hold refs and stamps as well as deadlines.
+    const cells = new Int32Array(rows);
+    cells.set(this.cells);
     const deadline = new Float64Array(rows);
-    deadline.set(this.deadline);
     for (let id = had; id < capacity; id++) deadline[id << 1] = Infinity;
     this.deadline = deadline;
-    this.cells = new Int32Array(rows);
+    this.cells = cells;
     const prev = new Int32Array(capacity).fill(UNSCHEDULED);
     prev.set(this.prev);
     this.prev = prev;
