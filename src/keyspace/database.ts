@@ -846,7 +846,7 @@ export class Database {
     if (store.size === 0) return;
     const now = this.time.now;
     const hidden = this.time.expiredKeys !== EXPIRED_KEPT;
-    // In id order: the columns sequentially, and the records about in the order they
+    // In id order: the rows sequentially, and the records about in the order they
     // were written (KEYS over 100,000 keys took ~37 ms in the table's scan order, a
     // cache miss or two per key).
     const limit = store.idLimit;
