@@ -78,6 +78,9 @@ export function loadSnapshot(
 ): LoadResult | null {
   if (typeof path === 'string' && !fs.existsSync(path)) return null;
   const started = performance.now();
+  // No database holds more keys than the file has room for (a key is at least 3 bytes: a
+  // type, an empty key, an empty value): RESIZEDB hints past that are the file's damage.
+  const maxKeys = Math.floor((typeof path === 'string' ? fs.statSync(path).size : path.length) / 3);
   // The server's clock (a ManualClock in tests) decides what has expired.
   const now = keyspace.clock.now();
   let loaded = 0;
@@ -109,8 +112,10 @@ export function loadSnapshot(
           }
         },
         resize(index, size) {
-          // RESIZEDB: the table and columns sized once, not doubled through the load.
-          if (index < keyspace.dbs.length) keyspace.dbs[index]!.reserve(size);
+          // RESIZEDB: the table and rows sized once, not doubled through the load; a hint
+          // larger than the file could hold (a damaged or hostile file) is cut to what it
+          // could, instead of failing the load or taking gigabytes before the first key.
+          if (index < keyspace.dbs.length) keyspace.dbs[index]!.reserve(Math.min(size, maxKeys));
         },
         library:
           options.library === undefined

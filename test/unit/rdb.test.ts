@@ -323,6 +323,24 @@ describe('refusing what cannot be loaded, naming the offset', () => {
     expect(loadSnapshot(keyspace(), path.join(tmp, 'none.rdb'), () => {}, { checksum: true })).toBeNull();
   });
 
+  test('a RESIZEDB larger than the file could hold sizes nothing past what the file holds', () => {
+    // RESIZEDB 2^30 keys (a 32-bit length: 0x80 then 4 bytes big-endian) ahead of one key,
+    // in a file of a few dozen bytes: a hint from a damaged or hostile file. Reserving it
+    // would make a table of 2^31 slots and 16 GiB of rows before the first key.
+    const body = Buffer.from([0xfe, 0x00, 0xfb, 0x80, 0x40, 0x00, 0x00, 0x00, 0x80, 0x40, 0x00, 0x00, 0x00, 0x00, 0x01, 0x61, 0x01, 0x62, 0xff]);
+    const file = path.join(tmp, 'resizedb.rdb');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('REDIS0010', 'latin1'), body, Buffer.alloc(8)]));
+    const ks = keyspace();
+    loadSnapshot(ks, file, () => {}, { checksum: false });
+    const db = ks.dbs[0]!;
+    expect(db.size).toBe(1);
+    expect(db.valueOf(db.get('a')!)).toBe('b');
+    // A key takes at least 3 bytes of a file: the table and rows are sized for at most
+    // the file's bytes / 3 keys.
+    expect(db.store.table.capacity).toBeLessThanOrEqual(64);
+    expect(db.store.heldBytes).toBeLessThan(64 * 1024);
+  });
+
   test('a failed load leaves the keyspace empty', () => {
     const bytes = sample();
     const file = path.join(tmp, 'cut.rdb');
