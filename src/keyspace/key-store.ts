@@ -273,10 +273,15 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   /** A live id's record is now at ref: the row and the table's slot say so. */
   private relocated(id: number, ref: number): void {
     this.setRef(id, ref);
+    this.table.setAux(this.storedKeyHash(ref), id, ref);
+  }
+
+  /** The table's hash of the key held in the record at ref, from its stored bytes. */
+  private storedKeyHash(ref: number): number {
     const slab = this.slab;
     const valueAt = this.valueStart(ref);
     const start = slab.offsetOf(ref);
-    this.table.setAux(hashBytes(this.seed, slab.bytesOf(ref), start + this.keyAt, start + valueAt), id, ref);
+    return hashBytes(this.seed, slab.bytesOf(ref), start + this.keyAt, start + valueAt);
   }
 
   /**
@@ -338,10 +343,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   remove(id: number): void {
     const slab = this.slab;
     const ref = this.refOf(id);
-    const bytes = slab.bytesOf(ref);
-    const start = slab.offsetOf(ref);
-    const valueAt = this.valueStart(ref);
-    this.table.remove(hashBytes(this.seed, bytes, start + this.keyAt, start + valueAt), id);
+    this.table.remove(this.storedKeyHash(ref), id);
     slab.free(ref);
     if (this.kindOf(id) === KIND_OBJECT) this.objects.delete(id);
     this.setKind(id, KIND_FREE);

@@ -245,16 +245,20 @@ export class KeyTable<K> {
 
   /** Sets the aux word of the slot holding id (stored under hash); false if absent. */
   setAux(hash: number, id: number, aux: number): boolean {
-    const h = hash | 0;
-    let i = this.slotOf(this.slots, this.mask, h, id + 1);
+    return this.setWord(hash | 0, id + 1, 2, aux);
+  }
+
+  /** Sets word `at` (1: the id word, 2: aux) of the slot holding [h, word], in whichever table has it; false if none. */
+  private setWord(h: number, word: number, at: number, value: number): boolean {
+    let i = this.slotOf(this.slots, this.mask, h, word);
     if (i >= 0) {
-      this.slots[this.width * i + 2] = aux;
+      this.slots[this.width * i + at] = value;
       return true;
     }
     if (this.old === null) return false;
-    i = this.slotOf(this.old, this.oldMask, h, id + 1);
+    i = this.slotOf(this.old, this.oldMask, h, word);
     if (i < 0) return false;
-    this.old[this.width * i + 2] = aux;
+    this.old[this.width * i + at] = value;
     return true;
   }
 
@@ -322,17 +326,7 @@ export class KeyTable<K> {
 
   /** Replaces the id stored for an entry (same hash) with another; false if oldId is absent. */
   replace(hash: number, oldId: number, newId: number): boolean {
-    const h = hash | 0;
-    let i = this.slotOf(this.slots, this.mask, h, oldId + 1);
-    if (i >= 0) {
-      this.slots[this.width * i + 1] = newId + 1;
-      return true;
-    }
-    if (this.old === null) return false;
-    i = this.slotOf(this.old, this.oldMask, h, oldId + 1);
-    if (i < 0) return false;
-    this.old[this.width * i + 1] = newId + 1;
-    return true;
+    return this.setWord(hash | 0, oldId + 1, 1, newId + 1);
   }
 
   /**
