@@ -239,6 +239,34 @@ describe('redis-server 7.0 writes, lapse loads', () => {
   });
 });
 
+describe('a damaged RESIZEDB hint, loaded by both', () => {
+  test('a file whose RESIZEDB claims 2^30 keys ahead of its one key: both load the key and serve', async () => {
+    // RESIZEDB with 32-bit lengths (0x80, then 4 bytes big-endian) for the keys and the
+    // expires, then the string key a = b; the checksum 0 means "not computed" to both.
+    const body = Buffer.from([0xfe, 0x00, 0xfb, 0x80, 0x40, 0x00, 0x00, 0x00, 0x80, 0x40, 0x00, 0x00, 0x00, 0x00, 0x01, 0x61, 0x01, 0x62, 0xff]);
+    const file = Buffer.concat([Buffer.from('REDIS0010', 'latin1'), body, Buffer.alloc(8)]);
+    const rdir = tempDir();
+    const ldir = tempDir();
+    fs.writeFileSync(path.join(rdir, 'dump.rdb'), file);
+    fs.writeFileSync(path.join(ldir, 'dump.rdb'), file);
+    const redis = await startRedis(['--dir', rdir, '--dbfilename', 'dump.rdb']);
+    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir: ldir, save: '3600 1' });
+    const { port } = await lapse.listen();
+    const r = await RawClient.connect(redis.port);
+    const l = await RawClient.connect(port);
+    try {
+      for (const cmd of [['GET', 'a'], ['DBSIZE'], ['SET', 'c', 'd'], ['DBSIZE']]) {
+        expect(show(await l.call(...cmd)), cmd.join(' ')).toBe(show(await r.call(...cmd)));
+      }
+    } finally {
+      r.close();
+      l.close();
+      await lapse.close();
+      await redis.stop();
+    }
+  });
+});
+
 describe('commands, configuration and the change counter, as Redis', () => {
   const lapseDir = tempDir();
   const p = pairSuite({ lapse: { dir: lapseDir } });
