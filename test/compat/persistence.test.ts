@@ -250,18 +250,22 @@ describe('a damaged RESIZEDB hint, loaded by both', () => {
     fs.writeFileSync(path.join(rdir, 'dump.rdb'), file);
     fs.writeFileSync(path.join(ldir, 'dump.rdb'), file);
     const redis = await startRedis(['--dir', rdir, '--dbfilename', 'dump.rdb']);
-    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir: ldir, save: '3600 1' });
-    const { port } = await lapse.listen();
-    const r = await RawClient.connect(redis.port);
-    const l = await RawClient.connect(port);
+    // Made inside the try: a load that throws must still stop redis-server.
+    let lapse: LapseServer | undefined;
+    let r: RawClient | undefined;
+    let l: RawClient | undefined;
     try {
+      lapse = createServer({ port: 0, bind: '127.0.0.1', dir: ldir, save: '3600 1' });
+      const { port } = await lapse.listen();
+      r = await RawClient.connect(redis.port);
+      l = await RawClient.connect(port);
       for (const cmd of [['GET', 'a'], ['DBSIZE'], ['SET', 'c', 'd'], ['DBSIZE']]) {
         expect(show(await l.call(...cmd)), cmd.join(' ')).toBe(show(await r.call(...cmd)));
       }
     } finally {
-      r.close();
-      l.close();
-      await lapse.close();
+      r?.close();
+      l?.close();
+      await lapse?.close();
       await redis.stop();
     }
   });
