@@ -104,12 +104,15 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 const cmdline = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+const environ = (pid: number) => fs.readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
 
 describe('bin/lapse', () => {
   test('through a symlink: the server is the launched process, with the machine’s memory as V8’s heap limit; SIGTERM shuts it down', async () => {
-    const s = await launch(path.join(dir, 'elsewhere/lapse'), []);
+    const s = await launch(path.join(dir, 'elsewhere/lapse'), [], { GLIBC_TUNABLES: undefined });
     const pid = Number(/process_id:(\d+)/.exec(await info(s.port, 'server'))![1]);
     expect(pid).toBe(s.child.pid); // exec: no parent process stays behind
+    // glibc's mmap threshold fixed at its starting value (no growth after big frees).
+    expect(environ(pid)).toContain('GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072');
     const args = cmdline(pid);
     expect(args[0]).toMatch(/node$/);
     expect(args).toContain(`--max-old-space-size=${expectedHeapMb()}`);
@@ -127,10 +130,14 @@ describe('bin/lapse', () => {
     expect(s.output()).toContain('Received SIGTERM, scheduling shutdown...');
   });
 
-  test('a limit (and a V8 pool size) in NODE_OPTIONS is kept; a maxmemory it cannot hold is warned about once, with the flag to use', async () => {
-    const s = await launch(path.join(dir, 'bin/lapse'), ['--maxmemory', '1gb'], { NODE_OPTIONS: '--max-old-space-size=300 --v8-pool-size=2' });
+  test('a limit (and a V8 pool size) in NODE_OPTIONS is kept, and GLIBC_TUNABLES as given; a maxmemory it cannot hold is warned about once, with the flag to use', async () => {
+    const s = await launch(path.join(dir, 'bin/lapse'), ['--maxmemory', '1gb'], {
+      NODE_OPTIONS: '--max-old-space-size=300 --v8-pool-size=2',
+      GLIBC_TUNABLES: 'glibc.malloc.tcache_count=0',
+    });
     const pid = Number(/process_id:(\d+)/.exec(await info(s.port, 'server'))![1]);
     expect(pid).toBe(s.child.pid);
+    expect(environ(pid).filter((v) => v.startsWith('GLIBC_TUNABLES='))).toEqual(['GLIBC_TUNABLES=glibc.malloc.tcache_count=0']);
     expect(cmdline(pid).filter((a) => a.startsWith('--max-old-space-size') || a.startsWith('--v8-pool-size'))).toEqual([]);
     const c = await RawClient.connect(s.port);
     // Set again to the same value: still one warning.
