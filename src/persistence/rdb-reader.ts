@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { lzfDecompress, lzfDecompressInto, LzfError } from './lzf.js';
+import { lzfDecompress, LzfDecoder, LzfError } from './lzf.js';
 import { crc64Value, newCrc64, updateCrc64, type Crc64 } from './crc64.js';
 import { FileChecksum, fileCrc } from './checksum-offload.js';
 import { decodeListpack, decodeZiplist, decodeZipmap, EncodingError } from './listpack.js';
@@ -127,6 +127,8 @@ class Source {
    * compressed string, grown as needed.
    */
   lzfScratch: Buffer = Buffer.alloc(0);
+  /** Decompresses into lzfScratch (its DataViews over the window and the scratch kept between strings). */
+  readonly lzf = new LzfDecoder();
   /** Where readStringRange() left the string's bytes: range [rangeStart, rangeEnd) of rangeBuffer. */
   rangeBuffer: Buffer = Buffer.alloc(0);
   rangeStart = 0;
@@ -555,7 +557,7 @@ function lzfIntoScratch(src: Source): number {
   let scratch = src.lzfScratch;
   if (scratch.length < len) scratch = src.lzfScratch = Buffer.allocUnsafe(Math.max(len, 64 * 1024, scratch.length * 2));
   try {
-    lzfDecompressInto(src.window, start, start + clen, scratch, len);
+    src.lzf.decompressInto(src.window, start, start + clen, scratch, len);
   } catch (e) {
     if (e instanceof LzfError) throw new RdbError(`Invalid LZF compressed string: ${e.message}`, dataAt);
     throw e;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { LzfCompressor, lzfDecompress, LzfError } from '../../src/persistence/lzf.js';
+import { LzfCompressor, lzfDecompress, LzfDecoder, lzfDecompressInto, LzfError } from '../../src/persistence/lzf.js';
 
 /** One compressor for every case, as an RDB encoder reuses one for all its strings. */
 const compressor = new LzfCompressor();
@@ -106,6 +106,50 @@ describe('LZF', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('decodes any valid stream as liblzf does: runs, references of every distance and length, at any offset, with views reused', () => {
+    // Streams built from literal runs (1-32 bytes) and back-references (distance 1 to
+    // what is written, length 3-264, so overlapping copies of distance 1-3, word moves,
+    // fills and copyWithin all occur), decoded byte by byte as liblzf's loop does.
+    const piece = fc.oneof(
+      fc.record({ literal: fc.uint8Array({ minLength: 1, maxLength: 32 }) }),
+      fc.record({ back: fc.nat(), distance: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 8192 })), length: fc.integer({ min: 3, max: 264 }) }),
+    );
+    const decoder = new LzfDecoder();
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 40 }), fc.nat(15), fc.nat(15), (pieces, inputShift, outShift) => {
+        const stream: number[] = [];
+        const expected: number[] = [];
+        for (const p of pieces) {
+          if ('literal' in p) {
+            stream.push(p.literal.length - 1, ...p.literal);
+            expected.push(...p.literal);
+            continue;
+          }
+          if (expected.length === 0) continue;
+          const distance = Math.min(p.distance, expected.length);
+          const len = p.length - 2;
+          const off = distance - 1;
+          if (len < 7) stream.push((len << 5) | (off >> 8), off & 0xff);
+          else stream.push((7 << 5) | (off >> 8), len - 7, off & 0xff);
+          for (let k = 0; k < p.length; k++) expected.push(expected[expected.length - distance]!);
+        }
+        if (stream.length === 0) return;
+        // Unaligned input and output, inside larger buffers.
+        const input = Buffer.alloc(inputShift + stream.length + 7, 0xee);
+        input.set(stream, inputShift);
+        const outHolder = Buffer.alloc(outShift + expected.length + 9, 0xdd);
+        const out = outHolder.subarray(outShift);
+        decoder.decompressInto(input, inputShift, inputShift + stream.length, out, expected.length);
+        expect(Buffer.from(out.subarray(0, expected.length)).equals(Buffer.from(expected))).toBe(true);
+        expect(out.subarray(expected.length).every((b) => b === 0xdd)).toBe(true);
+        const again = Buffer.alloc(expected.length);
+        lzfDecompressInto(input, inputShift, inputShift + stream.length, again, expected.length);
+        expect(again.equals(Buffer.from(expected))).toBe(true);
+      }),
+      { numRuns: 400 },
     );
   });
 
