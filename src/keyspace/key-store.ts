@@ -479,6 +479,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const excess = slab.segmentBytes - 1.1 * this.recordBytes() - slab.segmentSize;
     slab.compact(excess <= 0 ? COMPACT_BYTES_PER_STEP : Math.min(COMPACT_BYTES_MAX, Math.max(COMPACT_BYTES_PER_STEP, excess / 4)), this);
     this.table.rehashStep(256);
+    slab.forgetSources();
   }
 
   /** Bytes of the live records: payload plus an 8-byte header and padding each (on average). */
