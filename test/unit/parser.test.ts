@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { FeedResult, INLINE_MAX_SIZE, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
+import { FeedResult, INLINE_MAX_SIZE, readLatin1, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
 import { encodeCommand } from '../helpers/resp.js';
 import { rng } from '../helpers/rng.js';
 
@@ -161,6 +161,23 @@ const argvArb = fc.array(
 );
 
 describe('properties', () => {
+  test('readLatin1 gives the latin1 string of any bytes at any offset (the fromCharCode cases up to 24 bytes and the slice beyond)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(9), (bytes, shift) => {
+        const chunk = Buffer.alloc(shift + bytes.length + 3, 0x7a);
+        chunk.set(bytes, shift);
+        const s = readLatin1(chunk, shift, shift + bytes.length);
+        expect(s).toBe(Buffer.from(bytes).toString('latin1'));
+        expect(s.length).toBe(bytes.length);
+      }),
+      { numRuns: 500 },
+    );
+    for (let n = 0; n <= 30; n++) {
+      const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff));
+      expect(readLatin1(bytes, 0, n)).toBe(bytes.toString('latin1'));
+    }
+  });
+
   test('random argv lists, encoded as RESP and split randomly, come back unchanged', () => {
     fc.assert(
       fc.property(fc.array(argvArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 30 }), (commands, rawCuts) => {
