@@ -445,10 +445,10 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
       return;
     }
   }
-  const text = String(result);
   const db = c.db;
-  if (entry === undefined) db.set(key, text, NO_DEADLINE);
-  else db.replaceValue(entry, text, key);
+  if (entry === undefined) db.set(key, String(result), NO_DEADLINE);
+  else if (typeof result === 'number') db.replaceInteger(entry, result, key);
+  else db.replaceValue(entry, String(result), key);
   c.server.keyspace.notify('$', 'incrby', key, db);
   c.reply.integer(result);
 }

@@ -465,6 +465,20 @@ export class Database {
     this.events.modified(this, key ?? this.store.keyOf(entry));
   }
 
+  /**
+   * replaceValue(entry, String(n), key) for a live string entry and a safe integer n
+   * (INCR, DECR, INCRBY): the digits go into the stored bytes, no string is made of them.
+   */
+  replaceInteger(entry: Entry, n: number, key: string): void {
+    if (this.observer !== null) this.observer.beforeChange(this, entry);
+    const store = this.store;
+    const length = decimalLength(n);
+    store.bytes += length - store.stringLength(entry);
+    store.replaceInteger(entry, n, length);
+    if (store.stringForms !== null) store.stringForms.delete(entry);
+    this.events.modified(this, key);
+  }
+
   private changeValue(id: number, value: Value): void {
     if (this.observer !== null) this.observer.beforeChange(this, id);
     const store = this.store;
@@ -1027,6 +1041,13 @@ export class Database {
 }
 
 /** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate and its slot in the store's objects Map. */
+/** The length of String(n) for a safe integer n. */
+export function decimalLength(n: number): number {
+  let length = n < 0 ? 2 : 1;
+  for (let v = n < 0 ? -n : n; v >= 10; v = Math.floor(v / 10)) length++;
+  return length;
+}
+
 function valueCost(value: Value): number {
   return typeof value === 'string' ? value.length : OBJECT_REF_BYTES + value.estimatedBytes;
 }

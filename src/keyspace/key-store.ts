@@ -320,6 +320,22 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   }
 
   /**
+   * replace() of a live string id's value with the decimal text of n (a safe integer),
+   * `length` chars (decimalLength(n)): written as digits, in place when the old value
+   * has that length (INCR's usual case), so no string is made of it.
+   */
+  replaceInteger(id: number, n: number, length: number): void {
+    const slab = this.slab;
+    const ref = this.refOf(id);
+    const valueAt = this.valueStart(ref);
+    if (slab.lengthOf(ref) - valueAt !== length) {
+      this.rewriteValue(id, String(n));
+      return;
+    }
+    slab.writeInteger(ref, valueAt, n, length);
+  }
+
+  /**
    * Makes the record of id hold `value` after its key: in place when the size is the
    * same (a session saved again), else a new record with the key's bytes copied over.
    */

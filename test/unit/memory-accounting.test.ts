@@ -37,6 +37,7 @@ type Op =
   | { op: 'hexpire'; key: number; field: number; ttl: number }
   | { op: 'hpersist'; key: number; field: number }
   | { op: 'append'; key: number; len: number }
+  | { op: 'integer'; key: number; n: number }
   | { op: 'del'; key: number }
   | { op: 'rename'; key: number; to: number }
   | { op: 'persist'; key: number }
@@ -54,6 +55,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('hexpire' as const), key, field, ttl: fc.integer({ min: 1, max: 10 }) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant('hpersist' as const), key, field }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('append' as const), key, len: fc.integer({ min: 1, max: 20 }) }), weight: 1 },
+  // INCR's write of its result (small counters that cross lengths, and the safe range's ends).
+  {
+    arbitrary: fc.record({
+      op: fc.constant('integer' as const),
+      key,
+      n: fc.oneof(fc.integer({ min: -120, max: 120 }), fc.integer(), fc.constantFrom(Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 9, 10, -9, -10, 0)),
+    }),
+    weight: 2,
+  },
   { arbitrary: fc.record({ op: fc.constant('del' as const), key }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('rename' as const), key, to: key }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('persist' as const), key }), weight: 1 },
@@ -98,6 +108,14 @@ function apply(db: Database, keyspace: Keyspace, clock: ManualClock, o: Op): voi
     case 'append': {
       const e = db.get(k(o.key));
       if (e !== undefined && db.isString(e)) db.replaceValue(e, db.stringOf(e) + 'a'.repeat(o.len));
+      break;
+    }
+    case 'integer': {
+      const e = db.get(k(o.key));
+      if (e !== undefined && db.isString(e)) {
+        db.replaceInteger(e, o.n, k(o.key));
+        expect(db.stringOf(e)).toBe(String(o.n));
+      }
       break;
     }
     case 'del':
@@ -148,6 +166,23 @@ describe('the running estimate', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  test('an integer written as digits (INCR): in place over a value of its length, a new record over any other, the estimate kept', () => {
+    const clock = new ManualClock(START);
+    const keyspace = new Keyspace(clock, 1);
+    const db = keyspace.dbs[0]!;
+    const values = [Number.MIN_SAFE_INTEGER, -1234567, -100, -10, -9, -5, -1, 0, 1, 7, 9, 10, 99, 100, 65535, 2 ** 31, Number.MAX_SAFE_INTEGER];
+    for (const n of values) {
+      for (const before of [String(n).length, String(n).length - 1, String(n).length + 3, 0]) {
+        const e = db.set('counter', 'v'.repeat(Math.max(0, before)), NO_DEADLINE);
+        db.replaceInteger(e, n, 'counter');
+        expect(db.stringOf(e)).toBe(String(n));
+        expect(db.stringLength(e)).toBe(String(n).length);
+        expect(db.memory).toBe(recount(db));
+      }
+    }
+    keyspace.close();
   });
 
   test('replacing, renaming and expiring hashes that have field TTLs', () => {

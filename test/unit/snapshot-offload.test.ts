@@ -76,7 +76,7 @@ function fill(keyspace: Keyspace): void {
 function change(keyspace: Keyspace, n: number): void {
   const db0 = keyspace.dbs[0]!;
   const i = (n * 7919) % 30_000;
-  switch (n % 8) {
+  switch (n % 9) {
     case 0: // same length: rewritten in place
       db0.set(`s:${i}`, session(i, 0).replace('"salt":0', '"salt":9'));
       break;
@@ -102,6 +102,12 @@ function change(keyspace: Keyspace, n: number): void {
     case 6:
       db0.set('large', `changed ${n}`);
       break;
+    case 7: {
+      // An integer written as digits (INCR): in place when its length stays.
+      const e = db0.peek(`n:${n % 500}`);
+      if (e !== undefined) db0.replaceInteger(e, (n % 500) * 1000 - 7 + (n % 2 === 0 ? 1 : -1), `n:${n % 500}`);
+      break;
+    }
     default: {
       const e = db0.peek(`h:${n % 50}`);
       if (e !== undefined) db0.setField(e, 'f0', `changed ${n}`);
