@@ -1040,7 +1040,6 @@ export class Database {
   }
 }
 
-/** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate and its slot in the store's objects Map. */
 /** The length of String(n) for a safe integer n. */
 export function decimalLength(n: number): number {
   let length = n < 0 ? 2 : 1;
@@ -1048,6 +1047,7 @@ export function decimalLength(n: number): number {
   return length;
 }
 
+/** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate and its slot in the store's objects Map. */
 function valueCost(value: Value): number {
   return typeof value === 'string' ? value.length : OBJECT_REF_BYTES + value.estimatedBytes;
 }
