@@ -1041,7 +1041,7 @@ export class Database {
 }
 
 /** The length of String(n) for a safe integer n. */
-export function decimalLength(n: number): number {
+function decimalLength(n: number): number {
   let length = n < 0 ? 2 : 1;
   for (let v = n < 0 ? -n : n; v >= 10; v = Math.floor(v / 10)) length++;
   return length;
