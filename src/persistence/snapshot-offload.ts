@@ -63,6 +63,9 @@ export type OffloadInbox =
 
 export type OffloadOutbox = { t: 'out'; bytes: Uint8Array; keys: number } | { t: 'done'; keys: number } | { t: 'error'; message: string };
 
+/** SAVE gives up on a worker that has done nothing for this long (then saves on its own thread if the worker never said a word). */
+export const WORKER_STALL_MS = 10_000;
+
 /** A save hands its string keys to a worker when they are at least this many (a worker takes tens of ms to start). */
 export const OFFLOAD_MIN_KEYS = 10_000;
 
@@ -135,6 +138,8 @@ export class SnapshotOffload {
     sizes: number[],
     expires: number[],
     sync = false,
+    /** How long SAVE's synchronous reads wait on a worker that does nothing before they give up (drainSync, throttleSync). */
+    private readonly stallMs = WORKER_STALL_MS,
   ) {
     const channel = new MessageChannel();
     const back = new MessageChannel();
@@ -210,11 +215,22 @@ export class SnapshotOffload {
    */
   throttleSync(write: (bytes: Buffer) => void, limit: number): void {
     const control = this.control;
+    let last = -1;
+    let waited = 0;
     for (;;) {
       this.drainSync(write, false);
       const pending = Atomics.load(control, 3);
       if (pending <= limit || this.finished) return;
-      Atomics.wait(control, 3, pending, 5);
+      // A worker that takes nothing (it never started, or died: its exit is an event this
+      // blocked thread cannot see) would hold SAVE, and the server, here for ever.
+      if (pending !== last) {
+        last = pending;
+        waited = 0;
+      }
+      if (Atomics.wait(control, 3, pending, 5) === 'timed-out' && (waited += 5) >= this.stallMs) {
+        this.fail(new Error(`the snapshot worker took nothing for ${this.stallMs} ms`));
+        throw this.failure!;
+      }
     }
   }
 
@@ -251,7 +267,8 @@ export class SnapshotOffload {
    * (it could not start, or died: a thread's exit is an event this thread cannot see
    * while it blocks).
    */
-  drainSync(write: (bytes: Buffer) => void, wait: boolean, stallMs = 10_000): void {
+  drainSync(write: (bytes: Buffer) => void, wait: boolean): void {
+    const stallMs = this.stallMs;
     const control = this.control;
     let waited = 0;
     for (;;) {

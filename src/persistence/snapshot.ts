@@ -3,7 +3,7 @@ import type { Keyspace } from '../keyspace/keyspace.js';
 import { AsyncAtomicFile, SyncAtomicFile } from './atomic-file.js';
 import { RDB_VERSION, RDB_VERSION_FIELD_TTL } from './rdb-format.js';
 import { RdbEncoder, type RdbWriteOptions } from './rdb-writer.js';
-import { OFFLOAD_MIN_KEYS, offloadStores, SnapshotOffload } from './snapshot-offload.js';
+import { OFFLOAD_MIN_KEYS, offloadStores, SnapshotOffload, WORKER_STALL_MS } from './snapshot-offload.js';
 
 /**
  * Writing the keyspace to an RDB file: SAVE (synchronous) and the fork-less,
@@ -116,11 +116,17 @@ export interface SaveResult {
  * SAVE: the whole keyspace, now, blocking. Throws SaveError on failure. With enough
  * string keys (`offload` 'auto') a worker thread encodes every other one while this
  * thread encodes the rest (saveParallel); else, or if no worker can start, this thread
- * writes everything.
+ * writes everything. A worker that does nothing for `stallMs` is given up on: if it never
+ * said a word this thread saves alone, else SAVE fails.
  */
-export function saveSync(keyspace: Keyspace, options: SnapshotOptions, offload: 'auto' | 'always' | 'never' = 'auto'): SaveResult {
+export function saveSync(
+  keyspace: Keyspace,
+  options: SnapshotOptions,
+  offload: 'auto' | 'always' | 'never' = 'auto',
+  stallMs = WORKER_STALL_MS,
+): SaveResult {
   if (offload !== 'never') {
-    const keys = saveParallel(keyspace, options, offload);
+    const keys = saveParallel(keyspace, options, offload, stallMs);
     if (keys !== null) return { keys, offloaded: true };
   }
   const now = keyspace.now;
@@ -161,7 +167,7 @@ export function saveSync(keyspace: Keyspace, options: SnapshotOptions, offload: 
  * null when there are too few string keys for it to pay (a worker takes tens of ms to
  * start) or none can start: the caller saves on this thread alone.
  */
-function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto' | 'always'): number | null {
+function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto' | 'always', stallMs: number): number | null {
   const now = keyspace.now;
   const { stores, count } = offloadStores(keyspace.dbs.map((db) => (db.size === 0 ? null : db.store)), 2);
   if (count === 0 || (mode === 'auto' && count * 2 < OFFLOAD_MIN_KEYS)) return null;
@@ -172,7 +178,7 @@ function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto'
   const expires = keyspace.dbs.map((db) => db.expiresCount);
   let offload: SnapshotOffload;
   try {
-    offload = new SnapshotOffload(stores, header, options, now, sizes, expires, true);
+    offload = new SnapshotOffload(stores, header, options, now, sizes, expires, true, stallMs);
   } catch {
     return null;
   }
