@@ -40,6 +40,10 @@ const workloads: Record<string, (i: number) => string[]> = {
   'HGET 100k': (i) => ['HGET', 'myhash', `element:${String((i * 104729) % 100000).padStart(12, '0')}`],
   'MGET 10': (i) => ['MGET', ...Array.from({ length: 10 }, (_, j) => key(i * 13 + j * 101))],
   EXPIRE: (i) => ['EXPIRE', key(i * 7919), '86400'],
+  // The fixed cost of a command (parse, dispatch, reply), and of a lookup of a key in cache
+  // (INCR's counters: workloads run in this table's order, so with INCR they exist).
+  PING: () => ['PING'],
+  STRLEN: (i) => ['STRLEN', `counter:${i % 1000}`],
   // redis-benchmark's list tests: one list, 230-byte elements.
   LPUSH: () => ['LPUSH', 'mylist', VALUE],
   RPUSH: () => ['RPUSH', 'mylist', VALUE],
