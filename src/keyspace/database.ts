@@ -9,6 +9,7 @@ import type { StringForm } from './string-encoding.js';
 import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
 import { randomHashSeed, type KeyBytes } from './store/key-hash.js';
 import type { SharedBytes } from './store/slab-store.js';
+import { decimalDigits } from '../util/numbers.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
 // need the type without the database); re-exported because the database is where the
@@ -472,9 +473,9 @@ export class Database {
   replaceInteger(entry: Entry, n: number, key: string): void {
     if (this.observer !== null) this.observer.beforeChange(this, entry);
     const store = this.store;
-    const length = decimalLength(n);
-    store.bytes += length - store.stringLength(entry);
-    store.replaceInteger(entry, n, length);
+    const length = n < 0 ? 1 + decimalDigits(-n) : decimalDigits(n);
+    const old = store.replaceInteger(entry, n, length);
+    store.bytes += length - old;
     if (store.stringForms !== null) store.stringForms.delete(entry);
     this.events.modified(this, key);
   }
@@ -1038,13 +1039,6 @@ export class Database {
     }
     store.remove(id);
   }
-}
-
-/** The length of String(n) for a safe integer n. */
-function decimalLength(n: number): number {
-  let length = n < 0 ? 2 : 1;
-  for (let v = n < 0 ? -n : n; v >= 10; v = Math.floor(v / 10)) length++;
-  return length;
 }
 
 /** What a value adds to the maxmemory model: a stored string its bytes, a collection its estimate and its slot in the store's objects Map. */

@@ -321,18 +321,18 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
 
   /**
    * replace() of a live string id's value with the decimal text of n (a safe integer),
-   * `length` chars (decimalLength(n)): written as digits, in place when the old value
-   * has that length (INCR's usual case), so no string is made of it.
+   * `length` chars (sign and digits): written as digits, in place when the old value has
+   * that length (INCR's usual case), so no string is made of it. Returns the old value's
+   * length (read here anyway: the caller's byte count needs it).
    */
-  replaceInteger(id: number, n: number, length: number): void {
+  replaceInteger(id: number, n: number, length: number): number {
     const slab = this.slab;
     const ref = this.refOf(id);
     const valueAt = this.valueStart(ref);
-    if (slab.lengthOf(ref) - valueAt !== length) {
-      this.rewriteValue(id, String(n));
-      return;
-    }
-    slab.writeInteger(ref, valueAt, n, length);
+    const old = slab.lengthOf(ref) - valueAt;
+    if (old !== length) this.rewriteValue(id, String(n));
+    else slab.writeInteger(ref, valueAt, n, length);
+    return old;
   }
 
   /**

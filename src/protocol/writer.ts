@@ -12,6 +12,7 @@
  * encoding step (see writeLatin1).
  */
 
+import { decimalDigits, writeDigitsBefore } from '../util/numbers.js';
 import { copyFromShared, copyWords, WORDS_BELOW } from '../util/shared-copy.js';
 
 const SLAB_SIZE = 64 * 1024;
@@ -357,16 +358,8 @@ export class ReplyWriter {
     if (n >= 0 && n < 10) {
       b[this.pos++] = 0x30 + n;
     } else if (Number.isSafeInteger(n) && n > 0) {
-      let digits = 1;
-      for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
-      let p = this.pos + digits;
-      this.pos = p;
-      for (let x = n; ; ) {
-        const q = Math.floor(x / 10);
-        b[--p] = 0x30 + (x - q * 10);
-        if (q === 0) break;
-        x = q;
-      }
+      this.pos += decimalDigits(n);
+      writeDigitsBefore(b, this.pos, n);
     } else {
       this.pos += writeLatin1(b, integerText(n), this.pos);
     }

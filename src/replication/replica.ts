@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { FeedResult, RequestParser } from '../protocol/parser.js';
 import type { Primary } from './primary.js';
+import { decimalDigits } from '../util/numbers.js';
 
 /**
  * The replica side of replication, as Redis 7.0's replication.c runs it for a replica
@@ -57,20 +58,10 @@ function encodeCommand(argv: readonly string[]): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-/** Decimal digits of a non-negative count. */
-function digits(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
-}
-
 /** The bytes a command takes in the stream (the primary writes canonical RESP). */
 function encodedLength(argv: readonly string[]): number {
-  let n = 3 + digits(argv.length);
-  for (const arg of argv) n += 5 + digits(arg.length) + arg.length;
+  let n = 3 + decimalDigits(argv.length);
+  for (const arg of argv) n += 5 + decimalDigits(arg.length) + arg.length;
   return n;
 }
 

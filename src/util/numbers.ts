@@ -151,3 +151,24 @@ export function parseCDouble(s: string): number {
   }
   return NaN;
 }
+
+/** How many decimal digits a non-negative safe integer has. */
+export function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  return digits;
+}
+
+/**
+ * Writes the decimal digits of a non-negative safe integer into bytes, the last one just
+ * before `end` (decimalDigits(n) of them); returns where the first is. No string is made.
+ */
+export function writeDigitsBefore(bytes: Uint8Array, end: number, n: number): number {
+  let p = end;
+  for (let x = n; ; ) {
+    const q = Math.floor(x / 10);
+    bytes[--p] = 0x30 + (x - q * 10);
+    if (q === 0) return p;
+    x = q;
+  }
+}

@@ -1,3 +1,4 @@
+import { writeDigitsBefore } from '../../util/numbers.js';
 import { copyWords, WORDS_BELOW } from '../../util/shared-copy.js';
 
 /**
@@ -456,20 +457,14 @@ export class SlabStore {
 
   /**
    * Writes the decimal text of n (an integer, |n| < 2^53) into the payload at `at`:
-   * `length` bytes, its sign and digits (the caller counted them: decimalLength).
+   * `length` bytes, its sign and digits (the caller counted them).
    */
   writeInteger(ref: number, at: number, n: number, length: number): void {
     const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
     const p = this.offsetOf(ref) + at;
     if (this.snap !== null && ref >= 0) this.protect(ref >>> this.wordShift, p, p + length);
-    let v = n < 0 ? -n : n;
-    let i = p + length;
-    do {
-      const q = Math.floor(v / 10);
-      view[--i] = 0x30 + (v - 10 * q);
-      v = q;
-    } while (v > 0);
-    if (n < 0) view[--i] = 0x2d;
+    const first = writeDigitsBefore(view, p + length, n < 0 ? -n : n);
+    if (n < 0) view[first - 1] = 0x2d;
   }
 
   /** Payload bytes [from, to) as a latin1 string. */
