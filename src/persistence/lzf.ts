@@ -1,3 +1,5 @@
+import { RecentViews } from '../util/shared-copy.js';
+
 /**
  * LZF, the compression Redis uses for strings in RDB files and DUMP payloads (RDB_ENC_LZF):
  *
@@ -192,21 +194,11 @@ export function lzfDecompressInto(input: Uint8Array, start: number, end: number,
  * output are kept while the buffers stay the same.
  */
 export class LzfDecoder {
-  private input: Uint8Array | null = null;
-  private inputView: DataView | null = null;
-  private out: Uint8Array | null = null;
-  private outView: DataView | null = null;
+  private readonly views = new RecentViews();
 
   decompressInto(input: Uint8Array, start: number, end: number, out: Uint8Array, outLength: number): void {
-    if (input !== this.input) {
-      this.input = input;
-      this.inputView = viewOf(input);
-    }
-    if (out !== this.out) {
-      this.out = out;
-      this.outView = viewOf(out);
-    }
-    decode(input, this.inputView, start, end, out, this.outView, outLength);
+    const views = this.views;
+    decode(input, views.of(input), start, end, out, views.of(out), outLength);
   }
 }
 

@@ -1,5 +1,5 @@
 import { writeDigitsBefore } from '../../util/numbers.js';
-import { copyWords, WORDS_BELOW } from '../../util/shared-copy.js';
+import { copyWords, RecentViews, WORDS_BELOW } from '../../util/shared-copy.js';
 
 /**
  * SlabStore: byte records outside the V8 heap, each owned by an integer id (an entry of
@@ -498,40 +498,18 @@ export class SlabStore {
       // (shared-copy.ts), after making a view of the source (node's Buffer.copy): in
       // 32-bit words through DataViews instead. An RDB load copies every key and value here.
       const data = this.arenaData[this.slotArena[ref >>> this.wordShift]!]!;
-      copyWords(this.sourceData(source), sourceStart, data, view.byteOffset - data.byteOffset + p, length);
+      copyWords(this.sources.of(source), sourceStart, data, view.byteOffset - data.byteOffset + p, length);
     } else {
       Buffer.prototype.copy.call(source, view, p, sourceStart, sourceStart + length);
     }
   }
 
-  /**
-   * A DataView over source for copyFrom(): the last two are kept (a load copies from its
-   * read window and its decompression scratch, the same two buffers for every key) until
-   * forgetSources().
-   */
-  private sourceData(source: Uint8Array): DataView {
-    if (source === this.sourceA) return this.sourceAData!;
-    if (source !== this.sourceB) {
-      this.sourceB = source;
-      this.sourceBData = new DataView(source.buffer, source.byteOffset, source.byteLength);
-    }
-    // The one just used goes first.
-    const data = this.sourceBData!;
-    this.sourceB = this.sourceA;
-    this.sourceBData = this.sourceAData;
-    this.sourceA = source;
-    this.sourceAData = data;
-    return data;
-  }
   /** Lets go of the buffers copyFrom() last copied from (a load's 4 MiB read window): the keyspace's cron calls it. */
   forgetSources(): void {
-    this.sourceA = this.sourceB = null;
-    this.sourceAData = this.sourceBData = null;
+    this.sources.forget();
   }
-  private sourceA: Uint8Array | null = null;
-  private sourceAData: DataView | null = null;
-  private sourceB: Uint8Array | null = null;
-  private sourceBData: DataView | null = null;
+  /** Views over copyFrom()'s sources (a load copies from its read window and its decompression scratch, the same two for every key). */
+  private readonly sources = new RecentViews();
 
   /**
    * Moves live records out of the sparsest segments into the head, about `budgetBytes`
