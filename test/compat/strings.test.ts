@@ -487,6 +487,25 @@ describe('INCR DECR INCRBY DECRBY', () => {
     }
   });
 
+  test('a counter rewritten over its stored bytes: every reader sees the new value, with Redis\'s encoding', async () => {
+    // lapse writes the result's digits in place when the length stays, else a new record.
+    for (const [start, by] of [['41', '1'], ['99', '1'], ['-10', '1'], ['100', '-1'], ['7', '0'], ['123456789012345', '-5']] as const) {
+      await p.exact('SET', 'c', start);                                 // exact
+      await p.exact('APPEND', 'c', '0');                                // exact: raw form, one digit more
+      await p.exact('INCRBY', 'c', by);                                 // exact
+      await p.exact('OBJECT', 'ENCODING', 'c');                         // exact: int again
+      await p.exact('STRLEN', 'c');                                     // exact
+      await p.exact('GETRANGE', 'c', '0', '1');                         // exact
+      await p.exact('GET', 'c');                                        // exact
+      await p.exact('APPEND', 'c', 'x');                                // exact: no longer a number
+      await p.exact('INCR', 'c');                                       // exact: not an integer
+      await p.exact('GET', 'c');                                        // exact: unchanged
+    }
+    await p.exact('SET', 'e', '5', 'EX', '100');                        // exact
+    await p.exact('DECR', 'e');                                         // exact: in place
+    await p.exact('TTL', 'e');                                          // exact: the TTL kept
+  });
+
   test('int64 limits', async () => {
     await p.exact('SET', 'k', '9223372036854775806');                   // exact
     await p.exact('INCR', 'k');                                         // exact: max
