@@ -209,13 +209,13 @@ export class TimerWheel {
     this.advance();
   };
 
+  /** columns.deadlineShift. */
+  private readonly shift: number;
+
   /**
    * fire(id) runs when id is due, after the wheel has unlinked it (id is no longer
    * scheduled): the owner may schedule it again, release it or reuse it from there.
    */
-  /** columns.deadlineShift. */
-  private readonly shift: number;
-
   constructor(
     private readonly clock: Clock,
     private readonly fire: (id: number) => void,
