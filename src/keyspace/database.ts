@@ -157,10 +157,6 @@ export class Database {
   store: KeyStore<StoreHost>;
   /** The seed of this server's key hashes (one per keyspace would do; one per database costs nothing). */
   private readonly seed = randomHashSeed();
-  /**
-   * The database the wheels' callbacks act on: the stores move with their keys when
-   * SWAPDB swaps two databases' contents, and each store's host is pointed at its new owner.
-   */
   /** A running background snapshot, or null (see ChangeObserver). */
   observer: ChangeObserver | null = null;
   /** Bytes of the stores FLUSHDB dropped since the last takeGarbage(). */
@@ -179,6 +175,8 @@ export class Database {
   }
 
   private newStore(): KeyStore<StoreHost> {
+    // The database the wheels' callbacks act on: the stores move with their keys when
+    // SWAPDB swaps two databases' contents, and each store's host is pointed at its new owner.
     const host: StoreHost = { db: this };
     // A fired key's reclaim time is the wheel's (read every few dozen keys), not a clock read per key.
     const store: KeyStore<StoreHost> = new KeyStore(host, this.seed, this.clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, store.wheel.firedAt), this.time.sharedBytes, this.time.keyBytes);

@@ -502,7 +502,6 @@ function readStringBytes(src: Source): Buffer {
   return encodedStringBytes(src, b, at);
 }
 
-/** A specially encoded string (int or LZF) whose first byte b was read. */
 /**
  * The value of an integer-encoded string (b's low bits RDB_ENC_INT8, INT16 or INT32,
  * read from src), or undefined for another encoding (nothing is read then).
@@ -524,6 +523,7 @@ function unknownEncoding(b: number, at: number): RdbError {
   return new RdbError(`Unknown string encoding 0x${b.toString(16)}`, at);
 }
 
+/** A specially encoded string (int or LZF) whose first byte b was read. */
 function encodedStringBytes(src: Source, b: number, at: number): Buffer {
   const integer = encodedInteger(src, b);
   if (integer !== undefined) return Buffer.from(String(integer), 'latin1');

@@ -73,10 +73,6 @@ export function parseI64Bytes(bytes: Uint8Array, start: number, end: number): nu
 }
 
 /**
- * int64 as a number (inexact beyond 2^53, which only matters for arithmetic), or NaN if
- * the string is not a valid int64. For counts, indexes and offsets.
- */
-/**
  * Redis's getLongFromObject: an int64 as a number (exact up to 2^53, which is all the
  * counts and indexes it is used for need), or undefined if s is not one.
  */
@@ -85,6 +81,10 @@ export function parseLong(s: string): number | undefined {
   return v === undefined ? undefined : Number(v);
 }
 
+/**
+ * int64 as a number (inexact beyond 2^53, which only matters for arithmetic), or NaN if
+ * the string is not a valid int64. For counts, indexes and offsets.
+ */
 export function parseIntArg(s: string): number {
   const v = parseI64(s);
   if (v === undefined) return NaN;
