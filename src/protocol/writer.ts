@@ -12,6 +12,7 @@
  * encoding step (see writeLatin1).
  */
 
+import { latin1Write, writeLatin1 } from '../util/latin1.js';
 import { decimalDigits, writeDigitsBefore } from '../util/numbers.js';
 import { copyFromShared, copyWords, WORDS_BELOW } from '../util/shared-copy.js';
 
@@ -388,32 +389,6 @@ function integerText(n: number | bigint): string {
   return BigInt(n).toString();
 }
 
-/**
- * Copies a latin1 string into buf at offset and returns its length. Short strings are
- * copied in JavaScript: Buffer#write costs a call into C++ of about 100 ns whatever
- * the length (measured on node 20), more than a loop over a few chars.
- */
-export function writeLatin1(buf: Buffer, s: string, offset: number): number {
-  const n = s.length;
-  if (n <= 16) {
-    for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
-    return n;
-  }
-  return latin1Write.call(buf, s, offset, n);
-}
-
-type Latin1Writer = (this: Buffer, s: string, offset: number, length: number) => number;
-/**
- * Buffer's own latin1 writer, which write(s, offset, 'latin1') ends in after its
- * argument and encoding dispatch; called directly where present (not documented).
- * Callers have ensured the room.
- */
-const latin1Write: Latin1Writer =
-  typeof (Buffer.prototype as { latin1Write?: unknown }).latin1Write === 'function'
-    ? (Buffer.prototype as unknown as { latin1Write: Latin1Writer }).latin1Write
-    : function (this: Buffer, s: string, offset: number, length: number) {
-        return this.write(s, offset, length, 'latin1');
-      };
 
 /**
  * C's printf("%.17g", v), as Redis 7.0 formats doubles; inf as "inf" / "-inf".

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { FeedResult, INLINE_MAX_SIZE, readLatin1, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
+import { FeedResult, INLINE_MAX_SIZE, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
+import { readLatin1 } from '../../src/util/latin1.js';
 import { encodeCommand } from '../helpers/resp.js';
 import { rng } from '../helpers/rng.js';
 
