@@ -128,12 +128,13 @@ function getAllGeneric(c: Client, key: string, what: number): void {
   if (what === (FIELDS | VALUES)) reply.mapHeader(size);
   else reply.arrayHeader(size);
   if (entry === undefined) return;
-  const pairs = c.db.objectOf(entry).pairs;
-  for (let i = 0; i < pairs.length; i += 2) {
-    const field = pairs[i];
+  const hash = c.db.objectOf(entry);
+  const end = hash.slotCount;
+  for (let i = 0; i < end; i += 2) {
+    const field = hash.fieldAt(i);
     if (field === null) continue;
-    if (what & FIELDS) reply.bulk(field!);
-    if (what & VALUES) reply.bulk(pairs[i + 1]!);
+    if (what & FIELDS) reply.bulk(field);
+    if (what & VALUES) reply.bulk(hash.valueAt(i)!);
   }
 }
 
@@ -193,7 +194,7 @@ function hlen(c: Client, argv: string[]): void {
 /** HSTRLEN key field */
 function hstrlen(c: Client, argv: string[]): void {
   const entry = readHash(c, argv[1]!);
-  if (entry !== null) c.reply.integer((entry === undefined ? undefined : c.db.objectOf(entry))?.get(argv[2]!)?.length ?? 0);
+  if (entry !== null) c.reply.integer(entry === undefined ? 0 : Math.max(0, c.db.objectOf(entry).valueLength(argv[2]!)));
 }
 
 /** HEXISTS key field */
@@ -314,13 +315,7 @@ function hscan(c: Client, argv: string[]): void {
     scanned.push(field);
     if (values) scanned.push(value);
   };
-  let next = 0;
-  if (hash.compact) {
-    const pairs = hash.pairs;
-    for (let i = 0; i < pairs.length; i += 2) collect(pairs[i]!, pairs[i + 1]!);
-  } else {
-    next = hash.scan(cursorSlot(cursor), count, collect);
-  }
+  const next = hash.scan(hash.compact ? 0 : cursorSlot(cursor), count, collect);
   replyScan(c, next, scanned);
 }
 
@@ -344,14 +339,14 @@ function hrandfield(c: Client, argv: string[]): void {
     return;
   }
   const hash = c.db.objectOf(entry);
-  c.reply.bulk(hash.pairs[hash.randomSlot()]!);
+  c.reply.bulk(hash.fieldAt(hash.randomSlot())!);
 }
 
 /** Replies one field (and its value) of a random-field reply. */
-function replyPair(c: Client, pairs: readonly (string | null)[], slot: number, withValues: boolean): void {
+function replyPair(c: Client, hash: HashValue, slot: number, withValues: boolean): void {
   if (withValues && c.protocol === 3) c.reply.arrayHeader(2);
-  c.reply.bulk(pairs[slot]!);
-  if (withValues) c.reply.bulk(pairs[slot + 1]!);
+  c.reply.bulk(hash.fieldAt(slot)!);
+  if (withValues) c.reply.bulk(hash.valueAt(slot)!);
 }
 
 function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withValues: boolean): void {
@@ -364,29 +359,29 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
     return;
   }
   const hash = c.db.objectOf(entry);
-  const pairs = hash.pairs;
+  const end = hash.slotCount;
   const size = hash.size;
   const flat = withValues && c.protocol === 2;
   // Fields may repeat: pick each independently.
   if (l < 0 || count === 1) {
     reply.arrayHeader(flat ? count * 2 : count);
-    for (let n = 0; n < count; n++) replyPair(c, pairs, hash.randomSlot(), withValues);
+    for (let n = 0; n < count; n++) replyPair(c, hash, hash.randomSlot(), withValues);
     return;
   }
   const replied = Math.min(count, size);
   reply.arrayHeader(flat ? replied * 2 : replied);
   // The whole hash, in its order.
   if (count >= size) {
-    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== null) replyPair(c, pairs, i, withValues);
+    for (let i = 0; i < end; i += 2) if (hash.fieldAt(i) !== null) replyPair(c, hash, i, withValues);
     return;
   }
   if (hash.compact) {
     // Distinct fields in the hash's order (Redis's lpRandomPairsUnique): selection
     // sampling takes each remaining field with probability needed/remaining.
     let needed = count;
-    for (let i = 0; i < pairs.length && needed > 0; i += 2) {
-      if (Math.random() * ((pairs.length - i) >> 1) < needed) {
-        replyPair(c, pairs, i, withValues);
+    for (let i = 0; i < end && needed > 0; i += 2) {
+      if (Math.random() * ((end - i) >> 1) < needed) {
+        replyPair(c, hash, i, withValues);
         needed--;
       }
     }
@@ -395,13 +390,13 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
   if (count * 3 > size) {
     // Most of the hash: drop random fields from a list of all until count are left.
     const slots: number[] = [];
-    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== null) slots.push(i);
+    for (let i = 0; i < end; i += 2) if (hash.fieldAt(i) !== null) slots.push(i);
     let left = slots.length;
     while (left > count) {
       const drop = Math.floor(Math.random() * left);
       slots[drop] = slots[--left]!;
     }
-    for (let n = 0; n < count; n++) replyPair(c, pairs, slots[n]!, withValues);
+    for (let n = 0; n < count; n++) replyPair(c, hash, slots[n]!, withValues);
     return;
   }
   // A small part of a large hash: random picks, skipping repeats.
@@ -410,7 +405,7 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
     const slot = hash.randomSlot();
     if (picked.has(slot)) continue;
     picked.add(slot);
-    replyPair(c, pairs, slot, withValues);
+    replyPair(c, hash, slot, withValues);
   }
 }
 

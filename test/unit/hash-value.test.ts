@@ -5,8 +5,7 @@ import { HashValue, newHashEncoding, type HashEncoding } from '../../src/keyspac
 /** The live pairs of a hash, in its order. */
 function pairsOf(h: HashValue): [string, string][] {
   const out: [string, string][] = [];
-  const pairs = h.pairs;
-  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] !== null) out.push([pairs[i]!, pairs[i + 1]!]);
+  for (let i = 0; i < h.slotCount; i += 2) if (h.fieldAt(i) !== null) out.push([h.fieldAt(i)!, h.valueAt(i)!]);
   return out;
 }
 
@@ -78,8 +77,8 @@ describe('HashValue', () => {
     for (let i = 0; i < 1000; i++) if (i % 4 !== 1) h.removeField(`f${i}`);
     expect(h.size).toBe(250);
     // Squeezed whenever tombstones outnumber live pairs (and MIN_HOLES_TO_COMPACT).
-    expect(h.pairs.length / 2).toBeLessThanOrEqual(2 * 250 + 65);
-    expect(h.pairs.length / 2).toBeLessThan(1000);
+    expect(h.slotCount / 2).toBeLessThanOrEqual(2 * 250 + 65);
+    expect(h.slotCount / 2).toBeLessThan(1000);
     for (let i = 1; i < 1000; i += 4) expect(h.get(`f${i}`)).toBe(`v${i}`);
     for (let i = 0; i < 1000; i++) if (i % 4 !== 1) expect(h.has(`f${i}`)).toBe(false);
     // Deleting the last pairs shortens the array.
@@ -89,7 +88,7 @@ describe('HashValue', () => {
     expect(h.get('f1')).toBe('again');
     for (const [f] of pairsOf(h)) h.removeField(f);
     expect(h.size).toBe(0);
-    expect(h.pairs.length).toBe(0);
+    expect(h.slotCount).toBe(0);
   });
 
   test('scan: a compact hash in one call; a table visits each field once', () => {
@@ -133,7 +132,7 @@ describe('HashValue', () => {
     for (let i = 0; i < 100; i++) if (i % 10 !== 0) h.removeField(`f${i}`);
     const counts = new Map<string, number>();
     for (let n = 0; n < 5000; n++) {
-      const f = h.pairs[h.randomSlot()]!;
+      const f = h.fieldAt(h.randomSlot())!;
       counts.set(f, (counts.get(f) ?? 0) + 1);
     }
     expect([...counts.keys()].sort()).toEqual(['f0', 'f10', 'f20', 'f30', 'f40', 'f50', 'f60', 'f70', 'f80', 'f90']);
@@ -183,7 +182,7 @@ describe("HashValue against a model (the table form's index)", () => {
   test('lookups change nothing, even while the index resizes: what the Database accounted stays true', () => {
     const h = new HashValue();
     const enc = limits(4);
-    const resizing = () => (h as unknown as { index: { rehashing: boolean } | null }).index?.rehashing === true;
+    const resizing = () => (h as unknown as { table: { index: { rehashing: boolean } } | null }).table?.index.rehashing === true;
     let n = 0;
     while (!resizing()) h.set(`f${n}`, `v${n++}`, enc);
     const bytes = h.estimatedBytes;
@@ -201,6 +200,7 @@ describe("HashValue against a model (the table form's index)", () => {
     expect(h.size).toBe(1_000);
     for (let i = 99_000; i < 100_000; i++) expect(h.get(`f${i}`)).toBe(i % 2 === 0 ? `w${i}` : `v${i}`);
     expect(h.get('f0')).toBeUndefined();
-    expect(h.estimatedBytes).toBeLessThan(200_000);
+    // 1,000 fields: the arena, the refs and an index of 12 bytes a slot that shrinks at an eighth full.
+    expect(h.estimatedBytes).toBeLessThan(250_000);
   });
 });

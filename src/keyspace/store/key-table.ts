@@ -116,6 +116,11 @@ function capacityFor(n: number): number {
   return capacity;
 }
 
+/** Where a table's arrays come from, when its owner counts them (a hash's table: ArenaBytes). */
+export interface Int32Allocator {
+  int32(length: number): Int32Array;
+}
+
 export class KeyTable<K> {
   private readonly matcher: KeyMatcher<K>;
   /**
@@ -140,11 +145,16 @@ export class KeyTable<K> {
   /** Capacity reserve() asked for: no shrink below it until the next remove or clear. */
   private reserved = 0;
 
-  constructor(matcher: KeyMatcher<K>, initialCapacity = MIN_CAPACITY, aux = false) {
+  constructor(
+    matcher: KeyMatcher<K>,
+    initialCapacity = MIN_CAPACITY,
+    aux = false,
+    private readonly allocator: Int32Allocator | null = null,
+  ) {
     this.matcher = matcher;
     this.width = aux ? 3 : 2;
     const capacity = capacityFor(Math.floor((initialCapacity * 3) / 4));
-    this.slots = new Int32Array(capacity * this.width);
+    this.slots = this.newSlots(capacity * this.width);
     this.mask = capacity - 1;
     this.bits = log2(capacity);
   }
@@ -459,9 +469,13 @@ export class KeyTable<K> {
 
   /** Makes a fresh empty array of `capacity` slots the insert table. */
   private setTable(capacity: number): void {
-    this.slots = new Int32Array(capacity * this.width);
+    this.slots = this.newSlots(capacity * this.width);
     this.mask = capacity - 1;
     this.bits = log2(capacity);
+  }
+
+  private newSlots(length: number): Int32Array {
+    return this.allocator === null ? new Int32Array(length) : this.allocator.int32(length);
   }
 
   /** Moves the live entries of up to `buckets` old slots into the insert table; drops the old table at the end. */
