@@ -10,8 +10,9 @@ import type { ScenarioContext } from '../lib/context.js';
  *   zpopmin,lrange_100; -c 50 -d 230 -r 100000) at P=1 and P=16, each server fresh per
  *   round; targets as for strings: P=1 >= 0.9, P=16 >= 0.6 of Redis.
  * - Memory per element of one key holding 1M members (a list of RPUSHed members, a set
- *   of non-integer members, so a hashtable, and a sorted set, so a skiplist: members
- *   `member:0000001`, 14 bytes; scores i * 1.5), loaded with `redis-cli --pipe` in
+ *   of non-integer members, so a hashtable, a sorted set, so a skiplist, and a hash, so
+ *   a hashtable: members and fields `member:0000001`, 14 bytes; scores and hash values
+ *   i * 1.5), loaded with `redis-cli --pipe` in
  *   commands of 1000 members: used_memory's growth per member (target: lapse <= 1.5x
  *   Redis's) and RSS's growth per member once it settled.
  */
@@ -19,7 +20,7 @@ import type { ScenarioContext } from '../lib/context.js';
 const TESTS = ['lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'spop', 'zadd', 'zpopmin', 'lrange_100'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Kind = 'list' | 'set' | 'zset';
+type Kind = 'list' | 'set' | 'zset' | 'hash';
 
 /** RESP for `count` members of one key of `kind`, 1000 members per command. */
 function payload(kind: Kind, count: number): Buffer {
@@ -27,11 +28,12 @@ function payload(kind: Kind, count: number): Buffer {
   const PER = 1000;
   for (let i = 0; i < count; i += PER) {
     const n = Math.min(PER, count - i);
-    const args: string[] = kind === 'list' ? ['RPUSH', 'big'] : kind === 'set' ? ['SADD', 'big'] : ['ZADD', 'big'];
+    const args: string[] = kind === 'list' ? ['RPUSH', 'big'] : kind === 'set' ? ['SADD', 'big'] : kind === 'zset' ? ['ZADD', 'big'] : ['HSET', 'big'];
     for (let j = i; j < i + n; j++) {
       const member = `member:${String(j).padStart(7, '0')}`;
       if (kind === 'zset') args.push(String(j * 1.5));
       args.push(member);
+      if (kind === 'hash') args.push(String(j * 1.5));
     }
     parts.push(`*${args.length}\r\n`);
     for (const a of args) parts.push(`$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`);
@@ -65,7 +67,7 @@ async function memoryRound(name: ServerName, kind: Kind, data: Buffer, count: nu
     const rssBefore = s.rss();
     const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(s.port), '--pipe'], { input: data });
     if (!/errors: 0/.test(r.out)) throw new Error(`--pipe into ${name} failed: ${r.out} ${r.err}`);
-    const size = await probe.integer(kind === 'list' ? 'LLEN' : kind === 'set' ? 'SCARD' : 'ZCARD', 'big');
+    const size = await probe.integer(kind === 'list' ? 'LLEN' : kind === 'set' ? 'SCARD' : kind === 'zset' ? 'ZCARD' : 'HLEN', 'big');
     if (size !== count) throw new Error(`${name}: big holds ${size} members, expected ${count}`);
     const rss = await settledRss(s);
     const usedAfter = infoNumber(await probe.command('INFO', 'memory'), 'used_memory');
@@ -105,9 +107,9 @@ export async function collections(ctx: ScenarioContext): Promise<void> {
   }
 
   const count = ctx.quick ? 200_000 : 1_000_000;
-  for (const kind of ['list', 'set', 'zset'] as Kind[]) {
+  for (const kind of ['list', 'set', 'zset', 'hash'] as Kind[]) {
     const data = payload(kind, count);
-    const scenario = `one ${kind} of ${count.toLocaleString('en-US')} members (14 B${kind === 'zset' ? ', scores i*1.5' : ''}) via redis-cli --pipe`;
+    const scenario = `one ${kind} of ${count.toLocaleString('en-US')} ${kind === 'hash' ? 'fields (14 B, values i*1.5)' : `members (14 B${kind === 'zset' ? ', scores i*1.5' : ''})`} via redis-cli --pipe`;
     const used = ctx.row(scenario, 'used_memory per member', 'B', 'ratio <= 1.5', (l, r) => l / r <= 1.5);
     const rss = ctx.row(scenario, 'RSS per member', 'B', '-');
     for (let round = 0; round < rounds; round++) {
