@@ -14,6 +14,7 @@ import { beginCollectionScan, cursorSlot, parseRandomCount, replyScan } from './
 import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';
+import { WORDS_BELOW } from '../util/shared-copy.js';
 import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
 import { addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../util/long-double.js';
 
@@ -91,13 +92,32 @@ function hsetnx(c: Client, argv: string[]): void {
   c.server.keyspace.notify('h', 'hset', key, c.db);
 }
 
+/**
+ * Replies with the value of field, null if absent. A table-form hash's value is copied
+ * from its arena (no string is made), as GET copies from the keyspace's slab.
+ */
+function replyField(c: Client, hash: HashValue | undefined, field: string): void {
+  const slot = hash === undefined ? -1 : hash.slotOf(field);
+  if (slot < 0) {
+    c.reply.nullBulk();
+    return;
+  }
+  const start = hash!.valueStartAt(slot);
+  if (start < 0) {
+    c.reply.bulk(hash!.valueAt(slot)!);
+    return;
+  }
+  // Short values go in words through the arena's DataView; longer ones by Buffer.copy
+  // (the writer's shared-memory path would stage them: the arena is not shared).
+  const length = hash!.valueLengthAt(slot);
+  c.reply.bulkBytes(hash!.valueBytes(), start, start + length, length < WORDS_BELOW ? hash!.valueView() : null);
+}
+
 /** HGET key field */
 function hget(c: Client, argv: string[]): void {
   const entry = readHash(c, argv[1]!);
   if (entry === null) return;
-  const value = (entry === undefined ? undefined : c.db.objectOf(entry))?.get(argv[2]!);
-  if (value === undefined) c.reply.nullBulk();
-  else c.reply.bulk(value);
+  replyField(c, entry === undefined ? undefined : c.db.objectOf(entry), argv[2]!);
 }
 
 /** HMGET key field [field ...]: a missing key reads as an empty hash. */
@@ -106,11 +126,8 @@ function hmget(c: Client, argv: string[]): void {
   if (entry === null) return;
   const reply = c.reply;
   reply.arrayHeader(argv.length - 2);
-  for (let j = 2; j < argv.length; j++) {
-    const value = (entry === undefined ? undefined : c.db.objectOf(entry))?.get(argv[j]!);
-    if (value === undefined) reply.nullBulk();
-    else reply.bulk(value);
-  }
+  const hash = entry === undefined ? undefined : c.db.objectOf(entry);
+  for (let j = 2; j < argv.length; j++) replyField(c, hash, argv[j]!);
 }
 
 const FIELDS = 1;

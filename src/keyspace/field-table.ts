@@ -97,6 +97,8 @@ export class FieldTable implements KeyMatcher<string> {
   private readonly seed: number;
   private bytes: Buffer;
   private words: Int32Array;
+  /** A DataView over the whole arena, for replies that copy values out in words. */
+  private view: DataView;
   /** Words in use from the arena's start, dead records included. */
   private end = 0;
   /** Words of dead records below end. */
@@ -124,6 +126,7 @@ export class FieldTable implements KeyMatcher<string> {
     this.refs = this.newRefs(Math.max(MIN_REFS, expectedPairs));
     this.bytes = this.newArena(Math.max(MIN_ARENA, (expectedBytes + 3) & ~3));
     this.words = new Int32Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length >> 2);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
   }
 
   /** Live fields. */
@@ -170,6 +173,25 @@ export class FieldTable implements KeyMatcher<string> {
     if (valueLength === OUTSIDE) return this.outside!.get(pair)!;
     const at = ((w + HEADER_WORDS) << 2) + words[w + 1]!;
     return readLatin1(this.bytes, at, at + valueLength);
+  }
+
+  /**
+   * The arena and a DataView over it, for copying a value's bytes out (valueStartAt);
+   * valid until the table next changes.
+   */
+  get arena(): Buffer {
+    return this.bytes;
+  }
+
+  get arenaView(): DataView {
+    return this.view;
+  }
+
+  /** Where a live pair's value starts in the arena, or -1 if it is kept outside (a string: valueAt). */
+  valueStartAt(pair: number): number {
+    const w = this.refs[pair]!;
+    const words = this.words;
+    return words[w + 2] === OUTSIDE ? -1 : ((w + HEADER_WORDS) << 2) + words[w + 1]!;
   }
 
   /** The value's length of a live pair, without making a string of it. */
@@ -356,6 +378,7 @@ export class FieldTable implements KeyMatcher<string> {
     this.bytes.copy(bytes, 0, 0, this.end << 2);
     this.bytes = bytes;
     this.words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 
   /**

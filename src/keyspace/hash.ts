@@ -239,14 +239,41 @@ export class HashValue implements ValueObject {
     return i < 0 ? undefined : (this.slots[i + 1] as string);
   }
 
-  /** The length of field's value, or -1 if the field is absent (no string made in the table form). */
-  valueLength(field: string): number {
+  /** The slot of field (for fieldAt, valueAt, valueStartAt), or -1 if absent. */
+  slotOf(field: string): number {
     if (this.table !== null) {
       const pair = this.table.find(field);
-      return pair < 0 ? -1 : this.table.valueLengthAt(pair);
+      return pair < 0 ? -1 : 2 * pair;
     }
-    const i = this.find(field);
-    return i < 0 ? -1 : (this.slots[i + 1] as string).length;
+    return this.find(field);
+  }
+
+  /**
+   * Where the value at a live slot starts in valueBytes(), or -1 when it is a string
+   * only (the compact form, a value past 64 KiB): a reply copies the bytes, no string made.
+   */
+  valueStartAt(slot: number): number {
+    return this.table !== null ? this.table.valueStartAt(slot >> 1) : -1;
+  }
+
+  /** The length of the value at a live slot. */
+  valueLengthAt(slot: number): number {
+    return this.table !== null ? this.table.valueLengthAt(slot >> 1) : (this.slots[slot + 1] as string).length;
+  }
+
+  /** The table form's arena (valueStartAt's offsets are into it) and a DataView over it; valid until the hash changes. */
+  valueBytes(): Buffer {
+    return this.table!.arena;
+  }
+
+  valueView(): DataView {
+    return this.table!.arenaView;
+  }
+
+  /** The length of field's value, or -1 if the field is absent (no string made in the table form). */
+  valueLength(field: string): number {
+    const slot = this.slotOf(field);
+    return slot < 0 ? -1 : this.valueLengthAt(slot);
   }
 
   has(field: string): boolean {

@@ -411,6 +411,30 @@ describe('encoding: compact to table', () => {
     await p.exact('HLEN', 'v');                                       // exact
   });
 
+  test('a table-form hash: binary values of every size, rewritten larger and smaller, deleted, read back byte for byte', async () => {
+    // lapse keeps these in an arena (FieldTable): a value rewritten at another size
+    // moves, dead records are slid out, values past 64 KiB stay strings.
+    const binary = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (seed * 31 + i * 7) & 0xff));
+    const sizes = [0, 1, 3, 4, 5, 63, 64, 65, 230, 383, 384, 385, 1000, 65_536, 65_537, 70_000];
+    const set: (string | Buffer)[] = ['HSET', 't'];
+    for (let i = 0; i < 600; i++) set.push(`field:${i}`, binary(sizes[i % sizes.length]!, i));
+    await p.exact(...set);                                            // exact: 600
+    await p.exact('HGET', 't', 'field:15');                           // exact: 70,000 bytes
+    await p.exact('HMGET', 't', 'field:0', 'field:8', 'field:11', 'field:13', 'nope'); // exact
+    // Every field rewritten at another size (some into and out of the 64 KiB strings), then most deleted.
+    const rewrite: (string | Buffer)[] = ['HSET', 't'];
+    for (let i = 0; i < 600; i++) rewrite.push(`field:${i}`, binary(sizes[(i * 7 + 3) % sizes.length]!, i + 1));
+    await p.exact(...rewrite);                                        // exact: 0
+    await p.exact('HDEL', 't', ...Array.from({ length: 450 }, (_, i) => `field:${i}`)); // exact: 450
+    for (let i = 440; i < 600; i += 7) {
+      await p.exact('HGET', 't', `field:${i}`);                       // exact: bytes, or null for a deleted field
+      await p.exact('HSTRLEN', 't', `field:${i}`);                    // exact
+    }
+    await p.exact('HMGET', 't', ...Array.from({ length: 40 }, (_, i) => `field:${445 + i}`)); // exact
+    await samePairs('HGETALL', 't');                                  // sorted pairs
+    await p.exact('HLEN', 't');                                       // exact: 150
+  });
+
   test('with small limits set on both servers', async () => {
     await setup(['CONFIG', 'SET', 'hash-max-listpack-entries', '4', 'hash-max-listpack-value', '8']);
     try {
