@@ -308,6 +308,19 @@ export class HashValue implements ValueObject {
   }
 
   /**
+   * Makes an empty hash a table-form one with room for `pairs` (the [field, value, ...]
+   * it is about to be given: an RDB load of a hash past hash-max-listpack-entries), so
+   * its arena, refs and index are allocated once.
+   */
+  reserveTable(pairs: readonly string[], encoding: Readonly<HashEncoding>): void {
+    if (this.table !== null || this.slots.length > 0) return;
+    let chars = 0;
+    for (let i = 0; i < pairs.length; i++) chars += pairs[i]!.length;
+    this.table = new FieldTable(encoding.arenas, pairs.length >> 1, chars + 16 * (pairs.length >> 1));
+    this.slots = NO_SLOTS;
+  }
+
+  /**
    * Drops the array's spare capacity: a hash filled by one command (HSET of a whole
    * session) keeps exactly its pairs instead of the growth slack of push().
    */

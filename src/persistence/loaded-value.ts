@@ -45,6 +45,9 @@ export function buildValue(loaded: LoadedValue, encodings: ValueEncodings, now: 
   const hash = new HashValue();
   const pairs = loaded.pairs;
   const fieldExpires = loaded.fieldExpires;
+  // Past the compact limit whatever it holds (no field can expire on the way): the table
+  // form sized for all of it at once, instead of grown through its doublings.
+  if (fieldExpires === null && pairs.length > 2 * encoding.maxCompactEntries) hash.reserveTable(pairs, encoding);
   let deadlines: [string, number][] | null = null;
   for (let i = 0; i < pairs.length; i += 2) {
     const fe = fieldExpires === null ? 0 : fieldExpires[i >> 1]!;
