@@ -393,3 +393,40 @@ describe('older encodings Redis wrote', () => {
     expect(decodeZipmap(zm)).toEqual(['f', 'v', 'gg', 'www']);
   });
 });
+
+describe('duplicate fields and members, refused as Redis refuses them', () => {
+  /** A file of one key of `type` holding `items` (a hash: field, value pairs; a zset: members with score 1). */
+  const file = (type: number, items: string[]): Buffer => {
+    const e = new RdbEncoder({ compression: false, checksum: true });
+    e.header(10);
+    e.selectDb(0);
+    e.byte(type);
+    e.string('k');
+    e.length(type === 4 ? items.length / 2 : items.length);
+    for (const item of items) {
+      e.string(item);
+      if (type === 5) e.binaryDouble(1);
+    }
+    e.eof();
+    return Buffer.concat([...e.take(), ...e.takeFinal()]);
+  };
+  const message: Record<number, string> = { 2: 'Duplicate set members detected', 4: 'Duplicate hash fields detected', 5: 'Duplicate zset fields detected' };
+
+  // Sizes on both sides of the pairwise check (16) and a table of thousands; the repeat
+  // first with last, in the middle, and next to each other.
+  test.each([2, 3, 16, 17, 40, 5_000])('%i members or fields', (n) => {
+    const names = Array.from({ length: n }, (_, i) => `member:${i}`);
+    for (const type of [2, 4, 5]) {
+      const items = (list: string[]) => (type === 4 ? list.flatMap((f, i) => [f, `value:${i}`]) : list);
+      let loaded = 0;
+      readRdbBuffer(file(type, items(names)), { key: () => void loaded++ });
+      expect(loaded).toBe(1);
+      for (const [i, j] of [[0, n - 1], [n >> 1, (n >> 1) - 1], [n - 1, n - 2]] as const) {
+        if (i === j || j < 0) continue;
+        const repeated = names.slice();
+        repeated[i] = repeated[j]!;
+        expect(() => readRdbBuffer(file(type, items(repeated)), { key() {} }), `type ${type}, ${i} = ${j}`).toThrow(message[type]);
+      }
+    }
+  });
+});
