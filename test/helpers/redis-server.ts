@@ -64,7 +64,7 @@ export async function startRedis(extraArgs: string[] = [], options: { configFile
         process: child,
         stop: () =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
             child.once('exit', () => {
               fs.rmSync(dir, { recursive: true, force: true });
               resolve();

@@ -205,6 +205,7 @@ test('a hash of 100,000 fields of 200 bytes: used_memory grows as much as Redis\
   const redisGrowth = (await usedMemory(r)) - redisBefore;
   r.close();
   await redis.stop();
+  redis = undefined;
 
   const lapse = await startBundled(cli);
   servers.push(lapse);
