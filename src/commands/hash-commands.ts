@@ -389,7 +389,7 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
   reply.arrayHeader(flat ? replied * 2 : replied);
   // The whole hash, in its order.
   if (count >= size) {
-    for (let i = 0; i < end; i += 2) if (hash.fieldAt(i) !== null) replyPair(c, hash, i, withValues);
+    for (let i = 0; i < end; i += 2) if (hash.isLive(i)) replyPair(c, hash, i, withValues);
     return;
   }
   if (hash.compact) {
@@ -407,7 +407,7 @@ function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withVal
   if (count * 3 > size) {
     // Most of the hash: drop random fields from a list of all until count are left.
     const slots: number[] = [];
-    for (let i = 0; i < end; i += 2) if (hash.fieldAt(i) !== null) slots.push(i);
+    for (let i = 0; i < end; i += 2) if (hash.isLive(i)) slots.push(i);
     let left = slots.length;
     while (left > count) {
       const drop = Math.floor(Math.random() * left);

@@ -91,6 +91,10 @@ function recordWords(fieldLength: number, valueLength: number): number {
  *   otherwise the record is copied to the arena's end and the old one is dead. Dead
  *   records are slid out (compact) once they are more than half the arena; the arena
  *   grows by half when full and shrinks when a quarter of it is used.
+ *
+ * Memory (`npm run bench -- --only collections`: one hash of 1M fields of 14 bytes with
+ * values of up to 10): used_memory 93 bytes a field against Redis's 70, RSS 88 against
+ * 80 (with the strings: RSS 143 a field, for fields of 13 bytes).
  */
 export class FieldTable implements KeyMatcher<string> {
   private readonly index: KeyTable<string>;
@@ -156,6 +160,11 @@ export class FieldTable implements KeyMatcher<string> {
     return this.index.find(hashString(this.seed, field), field);
   }
 
+  /** Whether pair holds a field (it was not deleted). */
+  isLive(pair: number): boolean {
+    return this.refs[pair] !== DELETED;
+  }
+
   /** The field of pair, or null if the pair was deleted. */
   fieldAt(pair: number): string | null {
     const w = this.refs[pair]!;
@@ -175,14 +184,12 @@ export class FieldTable implements KeyMatcher<string> {
     return readLatin1(this.bytes, at, at + valueLength);
   }
 
-  /**
-   * The arena and a DataView over it, for copying a value's bytes out (valueStartAt);
-   * valid until the table next changes.
-   */
+  /** The arena, for copying a value's bytes out (valueStartAt); valid until the table next changes. */
   get arena(): Buffer {
     return this.bytes;
   }
 
+  /** A DataView over the whole arena (for copies in words); valid until the table next changes. */
   get arenaView(): DataView {
     return this.view;
   }

@@ -206,6 +206,11 @@ export class HashValue implements ValueObject {
     return this.table !== null ? 2 * this.table.pairCount : this.slots.length;
   }
 
+  /** Whether the even slot below slotCount holds a field (no string made). */
+  isLive(slot: number): boolean {
+    return this.table !== null ? this.table.isLive(slot >> 1) : true;
+  }
+
   /** The field at an even slot below slotCount, or null if deleted. */
   fieldAt(slot: number): string | null {
     return this.table !== null ? this.table.fieldAt(slot >> 1) : this.slots[slot]!;
@@ -261,11 +266,12 @@ export class HashValue implements ValueObject {
     return this.table !== null ? this.table.valueLengthAt(slot >> 1) : (this.slots[slot + 1] as string).length;
   }
 
-  /** The table form's arena (valueStartAt's offsets are into it) and a DataView over it; valid until the hash changes. */
+  /** The table form's arena (valueStartAt's offsets are into it); valid until the hash changes. */
   valueBytes(): Buffer {
     return this.table!.arena;
   }
 
+  /** A DataView over valueBytes(), for copies in words; valid until the hash changes. */
   valueView(): DataView {
     return this.table!.arenaView;
   }
