@@ -626,8 +626,12 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
     case F.RDB_TYPE_SET: {
       const n = readLength(src);
       const members: string[] = [];
-      for (let i = 0; i < n; i++) members.push(readString(src));
-      if (hasDuplicate(members, 1)) throw new RdbError('Duplicate set members detected', at);
+      // Checked as they are read, as Redis adds each member before reading the next.
+      const distinct = new Distinct(members, 1, n);
+      for (let i = 0; i < n; i++) {
+        members.push(readString(src));
+        if (!distinct.added(i)) throw new RdbError('Duplicate set members detected', at);
+      }
       return members.length === 0 ? null : { type: 'set', members };
     }
     case F.RDB_TYPE_SET_INTSET: {
@@ -817,29 +821,54 @@ function decodeBlob(src: Source, type: number, decode: (blob: Uint8Array) => str
 
 /** Up to this many items are compared pairwise: no table for a small collection. */
 const PAIRWISE_DUPLICATES = 16;
+/** The most items a Distinct makes room for before any is read (1 MB of table). */
+const MAX_RESERVED = 1 << 17;
 
 /**
- * Whether items[0], items[step], items[2 * step], ... hold some string twice (a duplicate
- * hash field, set or sorted-set member, which Redis refuses in a file or a DUMP payload).
- * A KeyTable over their positions, sized once and seeded at random (a RESTORE payload
- * comes from a client): a V8 Set of a million fresh strings hashed each of them and
- * walked its chains, a fifth of a 1M-field hash's load (perf: FindOrderedHashSetEntry).
+ * Finds a repeated string among items[0], items[step], items[2 * step], ... as they are
+ * added (a duplicate hash field, set or sorted-set member, which Redis refuses in a file
+ * or a DUMP payload). A KeyTable over their positions, sized once and seeded at random
+ * (a RESTORE payload comes from a client): a V8 Set of a million fresh strings hashed
+ * each of them and walked its chains, a fifth of a 1M-field hash's load (perf:
+ * FindOrderedHashSetEntry).
  */
+class Distinct {
+  private readonly seed = randomHashSeed();
+  private readonly table: KeyTable<string> | null;
+
+  constructor(
+    private readonly items: readonly string[],
+    private readonly step: number,
+    expected: number,
+  ) {
+    this.table = expected <= PAIRWISE_DUPLICATES ? null : new KeyTable<string>({ matches: (id, key) => items[id * step] === key });
+    // A count read from the file is a claim until the items are read: the room made
+    // up front is bounded (the table grows past it as items come).
+    this.table?.reserve(Math.min(expected, MAX_RESERVED));
+  }
+
+  /** Item number i (at items[i * step]) was added: false if an earlier one holds the same string. */
+  added(i: number): boolean {
+    const items = this.items;
+    const step = this.step;
+    const item = items[i * step]!;
+    const table = this.table;
+    if (table === null) {
+      for (let j = 0; j < i; j++) if (items[j * step] === item) return false;
+      return true;
+    }
+    const hash = hashString(this.seed, item);
+    if (table.find(hash, item) >= 0) return false;
+    table.insert(hash, i);
+    return true;
+  }
+}
+
+/** Whether items[0], items[step], ... hold some string twice (Distinct, all at once). */
 function hasDuplicate(items: readonly string[], step: number): boolean {
   const n = Math.ceil(items.length / step);
-  if (n <= PAIRWISE_DUPLICATES) {
-    for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) if (items[i * step] === items[j * step]) return true;
-    return false;
-  }
-  const seed = randomHashSeed();
-  const table = new KeyTable<string>({ matches: (id, key) => items[id * step] === key });
-  table.reserve(n);
-  for (let i = 0; i < n; i++) {
-    const item = items[i * step]!;
-    const hash = hashString(seed, item);
-    if (table.find(hash, item) >= 0) return true;
-    table.insert(hash, i);
-  }
+  const distinct = new Distinct(items, step, n);
+  for (let i = 0; i < n; i++) if (!distinct.added(i)) return true;
   return false;
 }
 

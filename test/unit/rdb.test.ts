@@ -430,3 +430,32 @@ describe('duplicate fields and members, refused as Redis refuses them', () => {
     }
   });
 });
+
+test.each([2 ** 25, 2 ** 31])('a set whose count claims %i members, in a file of 20, fails as truncated without reserving room for the claim', (claimed) => {
+  const e = new RdbEncoder({ compression: false, checksum: true });
+  e.header(10);
+  e.selectDb(0);
+  e.byte(2);
+  e.string('k');
+  e.length(claimed);
+  for (let i = 0; i < 20; i++) e.string(`m${i}`);
+  const file = Buffer.concat([...e.take(), ...e.takeFinal()]);
+  const before = process.memoryUsage().arrayBuffers;
+  expect(() => readRdbBuffer(file, { key() {} })).toThrow(RdbError);
+  expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
+});
+
+test('a set is checked as it is read, as Redis adds each member: a repeat before a truncation is reported as the repeat', () => {
+  for (const count of [5, 40]) {
+    const e = new RdbEncoder({ compression: false, checksum: true });
+    e.header(10);
+    e.selectDb(0);
+    e.byte(2);
+    e.string('k');
+    e.length(count);
+    for (let i = 0; i < count - 3; i++) e.string(`m${i}`);
+    e.string('m0');
+    const file = Buffer.concat([...e.take(), ...e.takeFinal()]);
+    expect(() => readRdbBuffer(file, { key() {} })).toThrow('Duplicate set members detected');
+  }
+});
