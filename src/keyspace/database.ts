@@ -8,7 +8,7 @@ import { ENTRY_BYTES, OBJECT_REF_BYTES } from './memory-cost.js';
 import type { StringForm } from './string-encoding.js';
 import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
 import { randomHashSeed, type KeyBytes } from './store/key-hash.js';
-import type { SharedBytes } from './store/slab-store.js';
+import type { BufferCount } from './store/buffer-count.js';
 import { decimalDigits } from '../util/numbers.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -136,7 +136,7 @@ export interface CommandTime {
   /** Whether the timer wheels reclaim keys by themselves (DEBUG SET-ACTIVE-EXPIRE). */
   readonly activeExpire: boolean;
   /** The stores' shared arena bytes, until collected. */
-  readonly sharedBytes: SharedBytes;
+  readonly sharedBytes: BufferCount;
   /** The bytes the running command's arguments were made from, when the connection knows them (KeyBytes). */
   readonly keyBytes: KeyBytes;
 }

@@ -1,6 +1,7 @@
 import { readLatin1, writeLatin1 } from '../util/latin1.js';
 import { hashBytes, hashString, keyEqualsBytes, randomHashSeed } from './store/key-hash.js';
-import { KeyTable, type Int32Allocator, type KeyMatcher } from './store/key-table.js';
+import { KeyTable, type KeyMatcher } from './store/key-table.js';
+import type { BufferCount } from './store/buffer-count.js';
 
 /** refs[pair] of a deleted pair. */
 const DELETED = -1;
@@ -25,39 +26,6 @@ const MIN_HOLES_TO_SQUEEZE = 64;
 const MIN_REFS = 32;
 /** The smallest arena (bytes). */
 const MIN_ARENA = 256;
-
-/**
- * The bytes of the arrays of one keyspace's FieldTables (arenas, refs, indexes), from
- * their allocation until V8 collects them (a FinalizationRegistry tells). The server's
- * live-memory figure (heap.ts liveMemory) leaves every ArrayBuffer out, so as not to
- * count the clients' buffers twice, and adds back what the keyspace's stores hold: this
- * is the hashes' share.
- */
-export class ArenaBytes implements Int32Allocator {
-  bytes = 0;
-  private readonly registry = new FinalizationRegistry<number>((n) => {
-    this.bytes -= n;
-  });
-
-  /** A new arena of `size` bytes (not zeroed), counted until it is collected. */
-  allocate(size: number): Buffer {
-    const buffer = Buffer.allocUnsafeSlow(size);
-    this.count(buffer.buffer, size);
-    return buffer;
-  }
-
-  /** A new zeroed Int32Array, counted until it is collected. */
-  int32(length: number): Int32Array {
-    const array = new Int32Array(length);
-    this.count(array.buffer, array.byteLength);
-    return array;
-  }
-
-  private count(buffer: ArrayBuffer, size: number): void {
-    this.bytes += size;
-    this.registry.register(buffer, size);
-  }
-}
 
 /** Words a record of a field and an in-arena value of these lengths takes. */
 function recordWords(fieldLength: number, valueLength: number): number {
@@ -120,7 +88,7 @@ export class FieldTable implements KeyMatcher<string> {
    * hash outside any server.
    */
   constructor(
-    private readonly arenas: ArenaBytes | null,
+    private readonly arenas: BufferCount | null,
     expectedPairs = 0,
     expectedBytes = 0,
   ) {
@@ -451,7 +419,7 @@ export class FieldTable implements KeyMatcher<string> {
   }
 
   private newArena(size: number): Buffer {
-    return this.arenas === null ? Buffer.allocUnsafeSlow(size) : this.arenas.allocate(size);
+    return this.arenas === null ? Buffer.allocUnsafeSlow(size) : this.arenas.buffer(size);
   }
 
   private newRefs(length: number): Int32Array {

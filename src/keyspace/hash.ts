@@ -1,7 +1,8 @@
 import type { Entry } from './entry.js';
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
-import { ArenaBytes, FieldTable } from './field-table.js';
+import { FieldTable } from './field-table.js';
+import { BufferCount } from './store/buffer-count.js';
 
 /**
  * A server's settings for the hashes it holds: the limits of the compact encoding
@@ -16,8 +17,8 @@ export interface HashEncoding {
   maxCompactValue: number;
   /** Null: field names are not shared (hashes built outside a server). */
   readonly fieldNames: FieldNamePool | null;
-  /** The bytes of the server's table-form hashes' arenas (see ArenaBytes); null outside a server. */
-  readonly arenas: ArenaBytes | null;
+  /** The bytes of the server's table-form hashes' arenas (see BufferCount); null outside a server. */
+  readonly arenas: BufferCount | null;
 }
 
 /**
@@ -34,7 +35,7 @@ export const REDIS_HASH_ENCODING: Readonly<HashEncoding> = Object.freeze({
 
 /** A server's HashEncoding, at Redis's defaults until its configuration is applied. */
 export function newHashEncoding(): HashEncoding {
-  return { maxCompactEntries: REDIS_HASH_ENCODING.maxCompactEntries, maxCompactValue: REDIS_HASH_ENCODING.maxCompactValue, fieldNames: new FieldNamePool(), arenas: new ArenaBytes() };
+  return { maxCompactEntries: REDIS_HASH_ENCODING.maxCompactEntries, maxCompactValue: REDIS_HASH_ENCODING.maxCompactValue, fieldNames: new FieldNamePool(), arenas: new BufferCount() };
 }
 
 /** A hash field's TTL, scheduled on its database's field timer wheel. */

@@ -4,7 +4,8 @@ import { TimerIds } from './expiry/timer-ids.js';
 import type { FieldTimer } from './hash.js';
 import { hashBytes, hashString, keyEqualsBytes, type KeyBytes } from './store/key-hash.js';
 import { KeyTable, type KeyMatcher } from './store/key-table.js';
-import { SlabStore, type Relocator, type SharedBytes } from './store/slab-store.js';
+import { SlabStore, type Relocator } from './store/slab-store.js';
+import type { BufferCount } from './store/buffer-count.js';
 import type { StringForm } from './string-encoding.js';
 import type { ValueObject } from './values.js';
 
@@ -121,7 +122,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     private readonly wheelOptions: TimerWheelOptions,
     fire: (id: number) => void,
     /** The server's count of shared arena bytes (the arenas are shared with a snapshot's worker thread). */
-    sharedBytes: SharedBytes,
+    sharedBytes: BufferCount,
     /** The bytes the current command's arguments were made from, when known (KeyBytes). */
     private readonly given: KeyBytes,
   ) {

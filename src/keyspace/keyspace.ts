@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { Database, EXPIRED_DELETED, EXPIRED_HIDDEN, type DatabaseEvents, type Entry, type ExpiredKeys } from './database.js';
-import { SharedBytes } from './store/slab-store.js';
+import { BufferCount } from './store/buffer-count.js';
 import { KeyBytes } from './store/key-hash.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
@@ -85,7 +85,7 @@ export class Keyspace implements DatabaseEvents {
   /** hash-max-listpack-entries/value and the shared field names of this server's hashes. */
   readonly hashEncoding = newHashEncoding();
   /** The databases' shared slab arenas, counted until collected (memory accounting). */
-  readonly sharedBytes = new SharedBytes();
+  readonly sharedBytes = new BufferCount();
   /** See KeyBytes: set by the connection around each command it runs from a read. */
   readonly keyBytes = new KeyBytes();
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */

@@ -200,9 +200,9 @@ export class Memory implements MemoryContext {
    * What the keyspace's stores hold live outside the heap, less their mapped records,
    * which liveMemory() already counts (V8 has them as external memory, Node not in
    * arrayBuffers), plus their shared arenas' bytes, which liveMemory() subtracts
-   * (Node counts them in arrayBuffers, V8 not in external memory: see SharedBytes),
+   * (Node counts them in arrayBuffers, V8 not in external memory: see BufferCount),
    * plus the table-form hashes' arrays (ArrayBuffers, which liveMemory() leaves out:
-   * see ArenaBytes).
+   * see BufferCount).
    */
   private storesLive(): number {
     return this.keyspace.heldBytes - this.keyspace.mappedBytes + this.keyspace.sharedBytes.bytes + this.keyspace.hashEncoding.arenas!.bytes;

@@ -162,7 +162,7 @@ test('230-byte sessions, 3x maxmemory: RSS within baseline + 2.5x maxmemory, use
  * used_memory, which maxmemory bounds, counts a large hash, whose fields and values live in ArrayBuffers (a
  * FieldTable's arena, refs and index: src/keyspace/field-table.ts) that the server's
  * live-memory figure leaves out with the clients' buffers and adds back through
- * ArenaBytes. A lapse CLI process (bundled, as installed: it re-anchors used_memory to
+ * BufferCount. A lapse CLI process (bundled, as installed: it re-anchors used_memory to
  * the heap at every full GC) and Debian's redis-server are sent the same 100,000 HSETs
  * of 200-byte values into one hash; after MEMORY PURGE (lapse: a full GC, so the next
  * cron tick re-anchors) lapse's used_memory growth must be within 0.7-1.6x of Redis's.

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { ArenaBytes, FieldTable } from '../../src/keyspace/field-table.js';
+import { FieldTable } from '../../src/keyspace/field-table.js';
+import { BufferCount } from '../../src/keyspace/store/buffer-count.js';
 
 /** The table's private arena bookkeeping, to check that live and dead words add up. */
 interface Internals {
@@ -166,8 +167,8 @@ describe('FieldTable against a model', () => {
     checkArena(t);
   });
 
-  test('ArenaBytes counts every array a table allocates, the grown ones and the copy\'s', () => {
-    const arenas = new ArenaBytes();
+  test('BufferCount counts every array a table allocates, the grown ones and the copy\'s', () => {
+    const arenas = new BufferCount();
     const t = new FieldTable(arenas);
     // The arena (256 bytes), the refs (32) and the index (16 slots of 3 words).
     expect(arenas.bytes).toBe(256 + 32 * 4 + 16 * 12);

@@ -116,7 +116,7 @@ function capacityFor(n: number): number {
   return capacity;
 }
 
-/** Where a table's arrays come from, when its owner counts them (a hash's table: ArenaBytes). */
+/** Where a table's arrays come from, when its owner counts them (a hash's table: BufferCount). */
 export interface Int32Allocator {
   int32(length: number): Int32Array;
 }

@@ -1,4 +1,5 @@
 import { writeDigitsBefore } from '../../util/numbers.js';
+import { BufferCount } from './buffer-count.js';
 import { copyWords, RecentViews, WORDS_BELOW } from '../../util/shared-copy.js';
 
 /**
@@ -100,31 +101,8 @@ export interface SlabStoreOptions {
    * are as fast as over plain buffers (plain element loads and stores).
    */
   shared?: boolean;
-  /** Counts the shared arenas' bytes until they are collected (see SharedBytes); with `shared`. */
-  sharedBytes?: SharedBytes;
-}
-
-/**
- * SharedArrayBuffer bytes allocated and not yet collected. Node counts them in
- * process.memoryUsage().arrayBuffers but V8 not in its external memory (node 20), so a
- * figure of "external memory less ArrayBuffers" (heap.ts liveMemory) is short by
- * exactly these bytes: the server adds them back. A buffer counts from its allocation
- * until V8 collects it (a FinalizationRegistry tells), as Node's count does (a worker
- * still holding one keeps it in Node's count a little longer).
- */
-export class SharedBytes {
-  bytes = 0;
-  private readonly registry = new FinalizationRegistry<number>((n) => {
-    this.bytes -= n;
-  });
-
-  /** A new shared buffer, counted until it is collected. */
-  allocate(size: number): SharedArrayBuffer {
-    const buffer = new SharedArrayBuffer(size);
-    this.bytes += size;
-    this.registry.register(buffer, size);
-    return buffer;
-  }
+  /** Counts the shared arenas' bytes until they are collected (see BufferCount); with `shared`. */
+  sharedBytes?: BufferCount;
 }
 
 /**
@@ -249,7 +227,7 @@ export class SlabStore {
   private readonly compactLimit: number;
   private readonly mapped: boolean;
   private readonly shared: boolean;
-  private readonly sharedBytes: SharedBytes;
+  private readonly sharedBytes: BufferCount;
   /** The running snapshot's guard (beginSnapshot), or null. */
   private snap: SnapshotGuard | null = null;
 
@@ -318,7 +296,7 @@ export class SlabStore {
     this.arenaSegments = options.arenaSegments ?? 0;
     this.mappedLarge = options.mappedLarge ?? false;
     this.shared = options.shared ?? false;
-    this.sharedBytes = options.sharedBytes ?? new SharedBytes();
+    this.sharedBytes = options.sharedBytes ?? new BufferCount();
     if (this.shared && this.arenaSegments === 0) throw new RangeError('shared needs arenaSegments');
   }
 
@@ -794,7 +772,7 @@ export class SlabStore {
     const regions: number[] = [];
     for (let r = this.arenaSegments - 1; r >= 0; r--) regions.push(r);
     const size = this.arenaSegments * this.segmentSize;
-    const buffer = this.shared ? this.sharedBytes.allocate(size) : this.newBuffer(size);
+    const buffer = this.shared ? this.sharedBytes.shared(size) : this.newBuffer(size);
     this.arenaBytes += buffer.byteLength;
     const data = new DataView(buffer);
     if (vacant >= 0) {

@@ -1,0 +1,48 @@
+import type { Int32Allocator } from './key-table.js';
+
+/**
+ * Bytes of the buffers allocated through it, from their allocation until V8 collects
+ * them (a FinalizationRegistry tells), for memory figures that cannot see them:
+ *
+ * - The slab's shared arenas (a keyspace's `sharedBytes`): Node counts SharedArrayBuffers
+ *   in process.memoryUsage().arrayBuffers but V8 not in its external memory (node 20), so
+ *   "external memory less ArrayBuffers" (heap.ts liveMemory) is short by exactly these
+ *   bytes, as Node's count is (a worker still holding one keeps it there a little longer).
+ * - The arrays of table-form hashes (a keyspace's `hashEncoding.arenas`: FieldTable's
+ *   arena, refs and index), plain ArrayBuffers that liveMemory leaves out with the
+ *   clients' buffers.
+ *
+ * The server adds both back to its live figure (memory.ts).
+ */
+export class BufferCount implements Int32Allocator {
+  bytes = 0;
+  private readonly registry = new FinalizationRegistry<number>((n) => {
+    this.bytes -= n;
+  });
+
+  /** A new SharedArrayBuffer of `size` bytes. */
+  shared(size: number): SharedArrayBuffer {
+    const buffer = new SharedArrayBuffer(size);
+    this.count(buffer, size);
+    return buffer;
+  }
+
+  /** A new Buffer of `size` bytes (its own ArrayBuffer, not zeroed). */
+  buffer(size: number): Buffer {
+    const buffer = Buffer.allocUnsafeSlow(size);
+    this.count(buffer.buffer, size);
+    return buffer;
+  }
+
+  /** A new zeroed Int32Array. */
+  int32(length: number): Int32Array {
+    const array = new Int32Array(length);
+    this.count(array.buffer, array.byteLength);
+    return array;
+  }
+
+  private count(buffer: ArrayBufferLike, size: number): void {
+    this.bytes += size;
+    this.registry.register(buffer, size);
+  }
+}
