@@ -4,6 +4,7 @@ import { SetValue } from '../keyspace/set.js';
 import { ZSetValue } from '../keyspace/zset.js';
 import { writeZsetPayload, zsetRdbType } from './rdb-zset.js';
 import type { Value } from '../keyspace/values.js';
+import { writeLatin1 } from '../util/latin1.js';
 import { parseI64 } from '../util/numbers.js';
 import { newCrc64, updateCrc64, writeCrc64, type Crc64 } from './crc64.js';
 import { encodeListpack } from './listpack.js';
@@ -50,17 +51,6 @@ const CHUNK = 256 * 1024;
 /** Recycled chunks kept at most (4 MB: more than a snapshot batch takes, so none is allocated per batch). */
 const MAX_SPARE_CHUNKS = 16;
 
-/**
- * Buffer's latin1 fast path (what buf.write(s, off, len, 'latin1') ends in, without its
- * argument handling): the encoder writes two strings per key, so it matters.
- */
-interface Latin1Buffer {
-  latin1Write(s: string, offset: number, length: number): number;
-}
-
-function writeLatin1(buf: Buffer, s: string, offset: number, length: number): void {
-  (buf as unknown as Latin1Buffer).latin1Write(s, offset, length);
-}
 
 export class RdbEncoder {
   private buf: Buffer = Buffer.allocUnsafe(CHUNK);
@@ -353,12 +343,12 @@ export class RdbEncoder {
     if (len <= 11 && len > 0 && this.integer(s)) return;
     if (this.options.compression && len > 20) {
       if (this.scratchIn.length < len) this.scratchIn = Buffer.allocUnsafe(len * 2);
-      writeLatin1(this.scratchIn, s, 0, len);
+      writeLatin1(this.scratchIn, s, 0);
       if (this.lzf(this.scratchIn, len)) return;
     }
     this.length(len);
     if (len <= this.buf.length - this.pos) {
-      writeLatin1(this.buf, s, this.pos, len);
+      writeLatin1(this.buf, s, this.pos);
       this.pos += len;
       this.written += len;
     } else {

@@ -1,3 +1,4 @@
+import { readLatin1, writeLatin1 } from '../../util/latin1.js';
 import { writeDigitsBefore } from '../../util/numbers.js';
 import { BufferCount } from './buffer-count.js';
 import { copyWords, RecentViews, WORDS_BELOW } from '../../util/shared-copy.js';
@@ -146,12 +147,6 @@ interface SnapshotGuard {
   readonly deliver: (page: number, bytes: Uint8Array) => void;
 }
 
-/** Buffer's own latin1 codecs (node's internal binding methods, public since forever but untyped). */
-interface Latin1Buffer extends Buffer {
-  latin1Write(s: string, offset: number, length: number): number;
-  latin1Slice(start: number, end: number): string;
-}
-
 /** ArrayBuffer's constructor with ES2024's options (node 20 has resizable buffers; the ES2022 lib does not type them). */
 const ResizableArrayBuffer = ArrayBuffer as unknown as new (length: number, options?: { maxByteLength: number }) => ArrayBuffer;
 
@@ -168,15 +163,8 @@ const MAX_HEADER = 7;
  * runs. Measured in bench/micro/slab-store.ts (figures in its header).
  */
 const SHORT_COPY = 32;
-/**
- * Strings of at most this many chars are written by a charCodeAt loop, longer ones by
- * latin1Write (no allocation, ~60-80 ns fixed). readString always uses latin1Slice: a
- * string built in JS by concatenation is slower at every size and makes cons strings.
- */
-const SHORT_STRING = 16;
-
 /** A zero-length view marking a free slot (keeps the views arrays monomorphic: no null). */
-const NO_VIEW = Buffer.alloc(0) as Latin1Buffer;
+const NO_VIEW = Buffer.alloc(0);
 const NO_WORDS = new Int32Array(0);
 
 /** The LEB128 payload length at view[p]. */
@@ -232,7 +220,7 @@ export class SlabStore {
   private snap: SnapshotGuard | null = null;
 
   // Segments, by slot (parallel arrays; a released slot holds NO_VIEW / NO_WORDS).
-  private views: Latin1Buffer[] = [];
+  private views: Buffer[] = [];
   private words: Int32Array[] = [];
   /** Bytes of live records (headers and padding included) per slot. */
   private live: number[] = [];
@@ -240,7 +228,7 @@ export class SlabStore {
   private ends: number[] = [];
   private freeSlots: number[] = [];
   private head = -1;
-  private spareView: Latin1Buffer = NO_VIEW;
+  private spareView: Buffer = NO_VIEW;
   // Arenas (arenaSegments > 0): each segment slot's arena and region; per arena its
   // buffer (null once dropped), its free regions and how many are in use.
   private readonly arenaSegments: number;
@@ -257,7 +245,7 @@ export class SlabStore {
   private spareWords: Int32Array = NO_WORDS;
 
   // Large records, by large slot.
-  private largeViews: Latin1Buffer[] = [];
+  private largeViews: Buffer[] = [];
   private largeOwners: number[] = [];
   private largeFree: number[] = [];
 
@@ -426,11 +414,7 @@ export class SlabStore {
     const p = this.offsetOf(ref) + at;
     const n = s.length;
     if (this.snap !== null && ref >= 0) this.protect(ref >>> this.wordShift, p, p + n);
-    if (n <= SHORT_STRING) {
-      for (let i = 0; i < n; i++) view[p + i] = s.charCodeAt(i);
-    } else {
-      view.latin1Write(s, p, n);
-    }
+    writeLatin1(view, s, p);
   }
 
   /**
@@ -449,7 +433,7 @@ export class SlabStore {
   readString(ref: number, from: number, to: number): string {
     const view = ref < 0 ? this.largeViews[~ref]! : this.views[ref >>> this.wordShift]!;
     const p = this.offsetOf(ref);
-    return view.latin1Slice(p + from, p + to);
+    return readLatin1(view, p + from, p + to);
   }
 
   /** Copies payload bytes [from, to) into target at targetStart. */
@@ -685,7 +669,7 @@ export class SlabStore {
     const mapped = this.mappedLarge && !this.mapped;
     const buffer = mapped ? new ResizableArrayBuffer(size, { maxByteLength: size }) : this.newBuffer(size);
     if (mapped) this.mappedBytes += size;
-    const view = Buffer.from(buffer, 0, size) as Latin1Buffer;
+    const view = Buffer.from(buffer, 0, size);
     const slot = this.largeFree.length > 0 ? this.largeFree.pop()! : this.largeViews.length;
     if (slot === this.largeViews.length) {
       this.largeViews.push(view);
@@ -712,12 +696,12 @@ export class SlabStore {
       this.arenaUsed[arena]++;
       const buffer = this.arenas[arena]!;
       const offset = region * this.segmentSize;
-      view = Buffer.from(buffer, offset, this.segmentSize) as Latin1Buffer;
+      view = Buffer.from(buffer, offset, this.segmentSize);
       words = new Int32Array(buffer, offset, this.segmentSize >> 2);
       this.segmentBytes += this.segmentSize;
     } else if (view === NO_VIEW) {
       const buffer = this.newBuffer(this.segmentSize);
-      view = Buffer.from(buffer, 0, this.segmentSize) as Latin1Buffer;
+      view = Buffer.from(buffer, 0, this.segmentSize);
       words = new Int32Array(buffer, 0, this.segmentSize >> 2);
       this.segmentBytes += this.segmentSize;
     } else {
