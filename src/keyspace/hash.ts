@@ -92,6 +92,14 @@ export class FieldNamePool {
 /** The pairs array of a hash in the table form: empty for good, shared (never written: only the compact form pushes). */
 const NO_SLOTS: (string | null)[] = Object.freeze([]) as unknown as (string | null)[];
 
+/** An empty FieldTable with room for the [field, value, ...] of `pairs` (a record's header and padding: ~16 bytes). */
+function tableFor(pairs: readonly (string | null)[], encoding: Readonly<HashEncoding>): FieldTable {
+  let chars = 0;
+  for (let i = 0; i < pairs.length; i++) chars += pairs[i]!.length;
+  const n = pairs.length >> 1;
+  return new FieldTable(encoding.arenas, n, chars + 16 * n);
+}
+
 /**
  * A hash: field -> value, all latin1 strings.
  *
@@ -321,9 +329,7 @@ export class HashValue implements ValueObject {
    */
   reserveTable(pairs: readonly string[], encoding: Readonly<HashEncoding>): void {
     if (this.table !== null || this.slots.length > 0) return;
-    let chars = 0;
-    for (let i = 0; i < pairs.length; i++) chars += pairs[i]!.length;
-    this.table = new FieldTable(encoding.arenas, pairs.length >> 1, chars + 16 * (pairs.length >> 1));
+    this.table = tableFor(pairs, encoding);
     this.slots = NO_SLOTS;
   }
 
@@ -378,9 +384,7 @@ export class HashValue implements ValueObject {
   /** Moves the pairs into a FieldTable, for good. */
   private convert(encoding: Readonly<HashEncoding>): void {
     const slots = this.slots;
-    let chars = 0;
-    for (let i = 0; i < slots.length; i++) chars += slots[i]!.length;
-    const table = new FieldTable(encoding.arenas, slots.length >> 1, chars + 16 * (slots.length >> 1));
+    const table = tableFor(slots, encoding);
     for (let i = 0; i < slots.length; i += 2) table.set(slots[i]!, slots[i + 1]!);
     this.table = table;
     this.slots = NO_SLOTS;
