@@ -316,7 +316,7 @@ function setIncremented(c: Client, key: string, entry: HashEntry | undefined, fi
  * found to hold a hash; a later MATCH or COUNT replaces an earlier one. A compact hash
  * is returned whole in one call with cursor 0, whatever the cursor and COUNT, as Redis
  * does for a listpack, in the same order. A larger one is walked with lapse's own
- * cursor (see HashValue.scan): every field present from the start to the end of an
+ * cursor (see FieldTable.scan): every field present from the start to the end of an
  * iteration is returned, the iteration ends, and COUNT bounds the fields looked at
  * before MATCH filters them. NOVALUES (Redis 7.4, https://redis.io/docs/latest/commands/hscan/)
  * returns the fields alone.

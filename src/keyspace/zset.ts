@@ -272,7 +272,7 @@ export class ZSetValue implements ValueObject {
   /**
    * Visits up to `count` members of the large form from cursor (0 = start), examining
    * at most count*10 slots, and returns the next cursor (0 when done): the hash's
-   * contract (HashValue.scan) over the slot arrays, newest slot first.
+   * contract (FieldTable.scan) over the slot arrays, newest slot first.
    */
   scan(cursor: number, count: number, visit: (member: string, score: number) => void): number {
     const slots = this.slotMembers;

@@ -389,7 +389,6 @@ function integerText(n: number | bigint): string {
   return BigInt(n).toString();
 }
 
-
 /**
  * C's printf("%.17g", v), as Redis 7.0 formats doubles; inf as "inf" / "-inf".
  *
