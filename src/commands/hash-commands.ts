@@ -93,24 +93,34 @@ function hsetnx(c: Client, argv: string[]): void {
 }
 
 /**
- * Replies with the value of field, null if absent. A table-form hash's value is copied
- * from its arena (no string is made), as GET copies from the keyspace's slab.
+ * Replies with bytes [start, start + length) of a table-form hash's arena: a field or a
+ * value copied into the reply, no string made (as GET copies from the keyspace's slab).
+ * Short ones go in words through the arena's DataView; longer ones by Buffer.copy (the
+ * writer's shared-memory path would stage them: the arena is not shared).
  */
+function replyArenaBytes(c: Client, hash: HashValue, start: number, length: number): void {
+  c.reply.bulkBytes(hash.arenaBytes(), start, start + length, length < WORDS_BELOW ? hash.arenaView() : null);
+}
+
+/** Replies with the field at a live slot. */
+function replyFieldAt(c: Client, hash: HashValue, slot: number): void {
+  const start = hash.fieldStartAt(slot);
+  if (start < 0) c.reply.bulk(hash.fieldAt(slot)!);
+  else replyArenaBytes(c, hash, start, hash.fieldLengthAt(slot));
+}
+
+/** Replies with the value at a live slot. */
+function replyValueAt(c: Client, hash: HashValue, slot: number): void {
+  const start = hash.valueStartAt(slot);
+  if (start < 0) c.reply.bulk(hash.valueAt(slot)!);
+  else replyArenaBytes(c, hash, start, hash.valueLengthAt(slot));
+}
+
+/** Replies with the value of field, null if absent. */
 function replyField(c: Client, hash: HashValue | undefined, field: string): void {
   const slot = hash === undefined ? -1 : hash.slotOf(field);
-  if (slot < 0) {
-    c.reply.nullBulk();
-    return;
-  }
-  const start = hash!.valueStartAt(slot);
-  if (start < 0) {
-    c.reply.bulk(hash!.valueAt(slot)!);
-    return;
-  }
-  // Short values go in words through the arena's DataView; longer ones by Buffer.copy
-  // (the writer's shared-memory path would stage them: the arena is not shared).
-  const length = hash!.valueLengthAt(slot);
-  c.reply.bulkBytes(hash!.valueBytes(), start, start + length, length < WORDS_BELOW ? hash!.valueView() : null);
+  if (slot < 0) c.reply.nullBulk();
+  else replyValueAt(c, hash!, slot);
 }
 
 /** HGET key field */
@@ -148,10 +158,9 @@ function getAllGeneric(c: Client, key: string, what: number): void {
   const hash = c.db.objectOf(entry);
   const end = hash.slotCount;
   for (let i = 0; i < end; i += 2) {
-    const field = hash.fieldAt(i);
-    if (field === null) continue;
-    if (what & FIELDS) reply.bulk(field);
-    if (what & VALUES) reply.bulk(hash.valueAt(i)!);
+    if (!hash.isLive(i)) continue;
+    if (what & FIELDS) replyFieldAt(c, hash, i);
+    if (what & VALUES) replyValueAt(c, hash, i);
   }
 }
 
@@ -356,14 +365,14 @@ function hrandfield(c: Client, argv: string[]): void {
     return;
   }
   const hash = c.db.objectOf(entry);
-  c.reply.bulk(hash.fieldAt(hash.randomSlot())!);
+  replyFieldAt(c, hash, hash.randomSlot());
 }
 
 /** Replies one field (and its value) of a random-field reply. */
 function replyPair(c: Client, hash: HashValue, slot: number, withValues: boolean): void {
   if (withValues && c.protocol === 3) c.reply.arrayHeader(2);
-  c.reply.bulk(hash.fieldAt(slot)!);
-  if (withValues) c.reply.bulk(hash.valueAt(slot)!);
+  replyFieldAt(c, hash, slot);
+  if (withValues) replyValueAt(c, hash, slot);
 }
 
 function hrandfieldWithCount(c: Client, key: string, l: number | bigint, withValues: boolean): void {

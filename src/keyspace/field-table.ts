@@ -162,6 +162,16 @@ export class FieldTable implements KeyMatcher<string> {
     return this.view;
   }
 
+  /** Where a live pair's field starts in the arena (fields are always there). */
+  fieldStartAt(pair: number): number {
+    return (this.refs[pair]! + HEADER_WORDS) << 2;
+  }
+
+  /** The field's length of a live pair. */
+  fieldLengthAt(pair: number): number {
+    return this.words[this.refs[pair]! + 1]!;
+  }
+
   /** Where a live pair's value starts in the arena, or -1 if it is kept outside (a string: valueAt). */
   valueStartAt(pair: number): number {
     const w = this.refs[pair]!;

@@ -263,7 +263,20 @@ export class HashValue implements ValueObject {
   }
 
   /**
-   * Where the value at a live slot starts in valueBytes(), or -1 when it is a string
+   * Where the field at a live slot starts in arenaBytes(), or -1 when it is a string only
+   * (the compact form): a reply copies the bytes, no string made.
+   */
+  fieldStartAt(slot: number): number {
+    return this.table !== null ? this.table.fieldStartAt(slot >> 1) : -1;
+  }
+
+  /** The length of the field at a live slot. */
+  fieldLengthAt(slot: number): number {
+    return this.table !== null ? this.table.fieldLengthAt(slot >> 1) : this.slots[slot]!.length;
+  }
+
+  /**
+   * Where the value at a live slot starts in arenaBytes(), or -1 when it is a string
    * only (the compact form, a value past 64 KiB): a reply copies the bytes, no string made.
    */
   valueStartAt(slot: number): number {
@@ -275,13 +288,13 @@ export class HashValue implements ValueObject {
     return this.table !== null ? this.table.valueLengthAt(slot >> 1) : (this.slots[slot + 1] as string).length;
   }
 
-  /** The table form's arena (valueStartAt's offsets are into it); valid until the hash changes. */
-  valueBytes(): Buffer {
+  /** The table form's arena (fieldStartAt's and valueStartAt's offsets are into it); valid until the hash changes. */
+  arenaBytes(): Buffer {
     return this.table!.arena;
   }
 
-  /** A DataView over valueBytes(), for copies in words; valid until the hash changes. */
-  valueView(): DataView {
+  /** A DataView over arenaBytes(), for copies in words; valid until the hash changes. */
+  arenaView(): DataView {
     return this.table!.arenaView;
   }
 

@@ -432,6 +432,9 @@ describe('encoding: compact to table', () => {
     }
     await p.exact('HMGET', 't', ...Array.from({ length: 40 }, (_, i) => `field:${445 + i}`)); // exact
     await samePairs('HGETALL', 't');                                  // sorted pairs
+    await p.sorted('HKEYS', 't');                                     // sorted: fields copied from the arena
+    await p.sorted('HVALS', 't');                                     // sorted
+    await samePairs('HRANDFIELD', 't', '1000', 'WITHVALUES');         // sorted pairs: a count past the size is the whole hash
     await p.exact('HLEN', 't');                                       // exact: 150
   });
 
