@@ -166,6 +166,51 @@ describe('RESTORE', () => {
     await p.exact('EXISTS', 'y');                                    // exact: 0
   });
 
+  test('payloads repeating a hash field, a set member or a zset member: refused, small and large', async () => {
+    // Hand-built bodies (RDB 6-bit and 14-bit lengths, plain strings) with version 10 and
+    // their CRC: a hashtable hash (type 4), a set (2), a sorted set with binary scores (5).
+    const length = (n: number) => (n < 64 ? Buffer.from([n]) : Buffer.from([0x40 | (n >> 8), n & 0xff]));
+    const str = (t: string) => Buffer.concat([length(t.length), Buffer.from(t, 'latin1')]);
+    const score = (v: number) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleLE(v);
+      return b;
+    };
+    const payload = (type: number, items: string[]) => {
+      const parts = [Buffer.from([type]), length(type === 4 ? items.length / 2 : items.length)];
+      for (const item of items) parts.push(str(item), ...(type === 5 ? [score(1.5)] : []));
+      return withVersion(Buffer.concat([...parts, Buffer.alloc(10)]), 10);
+    };
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `m:${i}`);
+    const repeated = (n: number) => [...names(n).slice(0, n - 1), 'm:0'];
+    const pairs = (l: string[]) => l.flatMap((f) => [f, `v-${f}`]);
+    // Sets and sorted sets: 3 members (compared pairwise by lapse) and 40 (through its table).
+    for (const n of [3, 40]) {
+      for (const type of [2, 5]) {
+        await p.exact('RESTORE', `ok:${type}:${n}`, '0', payload(type, names(n)));      // exact: OK
+        await p.exact('RESTORE', `dup:${type}:${n}`, '0', payload(type, repeated(n))); // exact: Bad data format
+      }
+      await p.exact('SCARD', `ok:2:${n}`);                               // exact
+      await p.exact('ZCARD', `ok:5:${n}`);                               // exact
+    }
+    // A hash past hash-max-listpack-entries (600 fields): Redis adds each to a dict and refuses the repeat.
+    await p.exact('RESTORE', 'ok:4:600', '0', payload(4, pairs(names(600))));      // exact: OK
+    await p.exact('RESTORE', 'dup:4:600', '0', payload(4, pairs(repeated(600)))); // exact: Bad data format
+    await p.exact('HLEN', 'ok:4:600');                                 // exact: 600
+    // A smaller one Redis checks only under sanitize-dump-payload yes (with its default, no,
+    // it keeps a listpack holding the field twice); lapse always checks, as with yes.
+    await p.r.call('CONFIG', 'SET', 'sanitize-dump-payload', 'yes');
+    try {
+      for (const n of [3, 40]) {
+        await p.exact('RESTORE', `ok:4:${n}`, '0', payload(4, pairs(names(n))));      // exact: OK
+        await p.exact('RESTORE', `dup:4:${n}`, '0', payload(4, pairs(repeated(n)))); // exact: Bad data format
+      }
+    } finally {
+      await p.r.call('CONFIG', 'SET', 'sanitize-dump-payload', 'no');
+    }
+    await p.exact('EXISTS', 'dup:2:3', 'dup:5:3', 'dup:2:40', 'dup:5:40', 'dup:4:3', 'dup:4:40', 'dup:4:600'); // exact: 0
+  });
+
   test('events: restore, del', async () => {
     await p.exact('CONFIG', 'SET', 'notify-keyspace-events', 'Eg');  // exact
     await p.exact('SET', 'src', 'v');                                // exact
