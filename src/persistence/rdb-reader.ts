@@ -710,14 +710,17 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
       const n = readLength(src);
       const members: string[] = [];
       const scores: number[] = [];
+      // Checked as they are read, as Redis adds each member (after its score) before reading the next.
+      const distinct = new Distinct(members, 1, n);
       for (let i = 0; i < n; i++) {
         members.push(readString(src));
         const scoreAt = src.offset;
         const score = type === F.RDB_TYPE_ZSET_2 ? src.view(8).readDoubleLE(0) : readStringDouble(src);
         if (Number.isNaN(score)) throw new RdbError('Zset with NAN score detected', scoreAt);
         scores.push(score);
+        if (!distinct.added(i)) throw new RdbError('Duplicate zset fields detected', at);
       }
-      return zsetOf(members, scores, false, at);
+      return members.length === 0 ? null : { type: 'zset', members, scores, compact: false };
     }
     case F.RDB_TYPE_ZSET_ZIPLIST:
     case F.RDB_TYPE_ZSET_LISTPACK: {
@@ -739,7 +742,7 @@ function readObject(src: Source, type: number, at: number): LoadedValue | null {
         members.push(elements[i]!);
         scores.push(score);
       }
-      return zsetOf(members, scores, true, at);
+      return compactZsetOf(members, scores, at);
     }
     default: {
       const name = F.RDB_TYPE_NAMES[type];
@@ -761,11 +764,11 @@ function readStringDouble(src: Source): number {
   return parseCDouble(src.latin1(len));
 }
 
-/** A sorted set; null when empty (Redis skips empty keys). Refuses duplicate members. */
-function zsetOf(members: string[], scores: number[], compact: boolean, at: number): LoadedZset | null {
+/** A sorted set from a listpack or ziplist blob; null when empty (Redis skips empty keys). Refuses duplicate members. */
+function compactZsetOf(members: string[], scores: number[], at: number): LoadedZset | null {
   if (members.length === 0) return null;
   if (hasDuplicate(members, 1)) throw new RdbError('Duplicate zset fields detected', at);
-  return { type: 'zset', members, scores, compact };
+  return { type: 'zset', members, scores, compact: true };
 }
 
 /**

@@ -459,3 +459,22 @@ test('a set is checked as it is read, as Redis adds each member: a repeat before
     expect(() => readRdbBuffer(file, { key() {} })).toThrow('Duplicate set members detected');
   }
 });
+
+test('a sorted set is checked as it is read, as Redis adds each member: a repeat before a truncation is reported as the repeat', () => {
+  for (const count of [5, 40]) {
+    const e = new RdbEncoder({ compression: false, checksum: true });
+    e.header(10);
+    e.selectDb(0);
+    e.byte(5);
+    e.string('k');
+    e.length(count);
+    for (let i = 0; i < count - 3; i++) {
+      e.string(`m${i}`);
+      e.binaryDouble(i);
+    }
+    e.string('m0');
+    e.binaryDouble(1);
+    const file = Buffer.concat([...e.take(), ...e.takeFinal()]);
+    expect(() => readRdbBuffer(file, { key() {} })).toThrow('Duplicate zset fields detected');
+  }
+});
