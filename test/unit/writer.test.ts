@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { ReplyWriter, formatDouble17g, type Protocol } from '../../src/protocol/writer.js';
+import { ReplyWriter, formatDouble17g, formatDouble17gDigits, type Protocol } from '../../src/protocol/writer.js';
 import { decodeReply, type Reply } from '../helpers/resp.js';
 import { WORDS_BELOW } from '../../src/util/shared-copy.js';
 
@@ -666,6 +666,20 @@ describe('formatDouble17g', () => {
       view.setBigUint64(0, BigInt('0x' + bits));
       expect(formatDouble17g(view.getFloat64(0)), bits).toBe(text);
     }
+  });
+
+  test('integers take a shortcut that prints what the general path prints', () => {
+    const edges = [1, -1, 9, 10, 99, 100, 2 ** 31, -(2 ** 31), 2 ** 32, 1e15, 1e16 - 2, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 2 ** 53 + 2, 1e17, 1e21];
+    for (const v of edges) expect(formatDouble17g(v), String(v)).toBe(formatDouble17gDigits(v));
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 }), fc.integer({ min: 0, max: 2 ** 21 }), (low, high) => {
+        const v = low + high * 2 ** 32;
+        expect(formatDouble17g(v)).toBe(formatDouble17gDigits(v));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(formatDouble17g(12345)).toBe('12345');
+    expect(formatDouble17g(-0)).toBe('-0');
   });
 
   test('infinities as Redis spells them', () => {
