@@ -337,7 +337,7 @@ function storeSorted(c: Client, dst: string, result: ListValue, outputLength: nu
 /** A listpack sorted set moved to its skiplist form, in place, as sort.c's zsetConvert. */
 function convertToSkiplist(c: Client, entry: Entry, zset: ZSetValue): void {
   const before = c.db.willMutate(entry);
-  zset.convert();
+  zset.convert(c.db.zsetEncoding.arrays);
   c.db.valueChanged(entry, before);
 }
 

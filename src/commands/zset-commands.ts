@@ -153,7 +153,7 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
     }
     const encoding = db.zsetEncoding;
     const large = encoding.maxCompactEntries === 0 || encoding.maxCompactValue < argv[at + 1]!.length;
-    entry = db.set(key, new ZSetValue(large ? 1 : 0, 0, large ? { maxCompactEntries: 0, maxCompactValue: 0 } : encoding)) as ZSetEntry;
+    entry = db.set(key, new ZSetValue(large ? 1 : 0, 0, large ? { maxCompactEntries: 0, maxCompactValue: 0, arrays: encoding.arrays } : encoding)) as ZSetEntry;
   }
   mutateZset(c, entry, (zset) => {
     const encoding = db.zsetEncoding;

@@ -17,7 +17,7 @@ export interface HashEncoding {
   maxCompactValue: number;
   /** Null: field names are not shared (hashes built outside a server). */
   readonly fieldNames: FieldNamePool | null;
-  /** The bytes of the server's table-form hashes' arenas (see BufferCount); null outside a server. */
+  /** The bytes of the server's table-form hashes' arenas, and of its large sets' and sorted sets' indexes (see BufferCount); null outside a server. */
   readonly arenas: BufferCount | null;
 }
 

@@ -91,9 +91,9 @@ export class Keyspace implements DatabaseEvents {
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */
   readonly listEncoding = newListEncoding();
   /** set-max-intset-entries of this server's sets. */
-  readonly setEncoding = newSetEncoding();
+  readonly setEncoding = newSetEncoding(this.hashEncoding.arenas);
   /** zset-max-listpack-entries/value of this server's sorted sets. */
-  readonly zsetEncoding = newZSetEncoding();
+  readonly zsetEncoding = newZSetEncoding(this.hashEncoding.arenas);
   lfuLogFactor = 10;
   /**
    * What lookups do with keys past their deadline (database.ts ExpiredKeys): deleted on a

@@ -1,6 +1,8 @@
 import type { ValueObject } from './values.js';
-import { ARRAY_BYTES, grownCapacity, mapBytes, stringBytes, trimmedCapacity } from './memory-cost.js';
+import { ARRAY_BYTES, grownCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
 import { parseI64 } from '../util/numbers.js';
+import { KeyTable, type Int32Allocator } from './store/key-table.js';
+import { hashString, randomHashSeed } from './store/key-hash.js';
 
 /**
  * A server's settings for the sets it holds: Redis's set-max-intset-entries, set from
@@ -9,14 +11,20 @@ import { parseI64 } from '../util/numbers.js';
  */
 export interface SetEncoding {
   maxIntsetEntries: number;
+  /**
+   * Where the indexes of the server's large sets get their arrays, so that its memory
+   * figures count them (its keyspace's BufferCount, shared with its hashes and sorted
+   * sets); null outside a server.
+   */
+  readonly arrays: Int32Allocator | null;
 }
 
 /** Redis 7.0's built-in limit, for sets built outside any server. Frozen: a constant. */
-export const REDIS_SET_ENCODING: Readonly<SetEncoding> = Object.freeze({ maxIntsetEntries: 512 });
+export const REDIS_SET_ENCODING: Readonly<SetEncoding> = Object.freeze({ maxIntsetEntries: 512, arrays: null });
 
 /** A server's SetEncoding, at Redis's default until its configuration is applied. */
-export function newSetEncoding(): SetEncoding {
-  return { maxIntsetEntries: REDIS_SET_ENCODING.maxIntsetEntries };
+export function newSetEncoding(arrays: Int32Allocator | null): SetEncoding {
+  return { maxIntsetEntries: REDIS_SET_ENCODING.maxIntsetEntries, arrays };
 }
 
 /** t_set.c setTypeAdd: the intset limit is capped at 2^30 entries "due to intset internals". */
@@ -24,6 +32,12 @@ const INTSET_HARD_LIMIT = 1 << 30;
 
 /** Tombstones of the table form are squeezed out once there are more than this and more than live members. */
 const MIN_HOLES_TO_COMPACT = 64;
+/**
+ * A hashtable set gets its index once its slots pass this; below it, a lookup is
+ * Array.prototype.indexOf over at most this many strings, and the set saves the
+ * index's typed array and its two objects (~400 bytes; a Map of 5 members took ~280).
+ */
+const INDEX_FROM = 32;
 
 /**
  * Whether a member is what Redis keeps in an intset: the canonical text of an int64
@@ -58,8 +72,13 @@ export function compareIntTexts(a: string, b: string): number {
  *   intset blob come out in Redis's order; lookups are binary searches and an insertion
  *   moves the tail, as intsetAdd's memmove does. Members are kept as their texts (what
  *   every reply sends) rather than numbers: an int64 beyond 2^53 is not a double.
- * - hashtable: past those limits, for good (Redis never converts back): `members` plus
- *   `index`, member -> slot. A removal leaves a tombstone (null) so slots stay put, and
+ * - hashtable: past those limits, for good (Redis never converts back): `members` plus,
+ *   from INDEX_FROM slots, `index`, member -> slot: a KeyTable (the keyspace's own
+ *   open-addressing table over an Int32Array, seeded per set) whose matcher is this set,
+ *   as a large hash's fields were indexed before they moved to an arena. It replaced a
+ *   Map<string, number>: redis-benchmark's SADD and SPOP of one set of 100k members spent
+ *   a fifth of the server's time in V8's OrderedHashMap (its lookup, growth and the
+ *   rehash as it shrinks). A removal leaves a tombstone (null) so slots stay put, and
  *   tombstones are squeezed out when they outnumber live members. Stable slots are what
  *   SSCAN's cursor and an O(1) fair random pick (SPOP, SRANDMEMBER) need; a JS Set has
  *   neither positions nor random access.
@@ -69,8 +88,14 @@ export function compareIntTexts(a: string, b: string): number {
 export class SetValue implements ValueObject {
   /** intset: sorted members; hashtable: members by slot, null for a removed one. */
   private members: (string | null)[] = [];
-  /** Member -> slot in the hashtable form; null while an intset. */
-  private index: Map<string, number> | null = null;
+  /** Whether the set is in the hashtable form. */
+  private table = false;
+  /** Member -> slot, in the hashtable form from INDEX_FROM slots; else null. */
+  private index: KeyTable<string> | null = null;
+  /** The index's hash seed (randomHashSeed when it is made). */
+  private seed = 0;
+  /** Live members in the hashtable form (the intset's are members.length). */
+  private live = 0;
   /** stringBytes of every member, kept up to date so estimatedBytes is O(1). */
   private stringsBytes = 0;
   /** The slots V8 has given `members` (memory-cost.ts's model of its growth and trimming). */
@@ -82,31 +107,34 @@ export class SetValue implements ValueObject {
   }
 
   get size(): number {
-    return this.index !== null ? this.index.size : this.members.length;
+    return this.table ? this.live : this.members.length;
   }
 
   /** True while the set is an intset. */
   get isIntset(): boolean {
-    return this.index === null;
+    return !this.table;
   }
 
   /** The name Redis's OBJECT ENCODING reports for the same set. */
   encoding(): string {
-    return this.index === null ? 'intset' : 'hashtable';
+    return this.table ? 'hashtable' : 'intset';
+  }
+
+  /** KeyMatcher of the index: whether slot holds member. */
+  matches(slot: number, member: string): boolean {
+    return this.members[slot] === member;
   }
 
   /**
    * What the set costs, estimated in O(1) (memory-cost.ts): this object (56 bytes), its
    * array (48 + 8 per slot V8 has given it, spare ones included), its strings, and in
-   * the hashtable form its index (mapBytes: a Map's table is a power of two, 28 bytes a
-   * slot). test/unit/collection-memory.test.ts holds MEMORY USAGE to the heap within
-   * 15%: e.g. 5,000 members took 430,655 bytes a key on the heap where this estimate
-   * said 360,248 before mapBytes (a flat 32 bytes a member for the Map, when its table
-   * of 8,192 slots costs 46), 425,000 after.
+   * the hashtable form its index (its typed arrays, 8 bytes a slot, and ~250 bytes of
+   * objects around them). test/unit/collection-memory.test.ts holds MEMORY USAGE to the
+   * heap plus the counted arrays within 15%.
    */
   get estimatedBytes(): number {
     let n = 56 + ARRAY_BYTES + 8 * this.capacity + this.stringsBytes;
-    if (this.index !== null) n += mapBytes(this.index.size);
+    if (this.index !== null) n += 250 + this.index.bytes;
     return n;
   }
 
@@ -129,14 +157,14 @@ export class SetValue implements ValueObject {
 
   /** The members, in the set's order. */
   toArray(): string[] {
-    if (this.index === null) return this.members.slice() as string[];
+    if (!this.table) return this.members.slice() as string[];
     const out: string[] = [];
     this.forEach((m) => out.push(m));
     return out;
   }
 
   has(member: string): boolean {
-    if (this.index !== null) return this.index.has(member);
+    if (this.table) return this.slotOf(member) >= 0;
     return isIntsetMember(member) && this.search(member) >= 0;
   }
 
@@ -146,17 +174,28 @@ export class SetValue implements ValueObject {
    * setTypeAdd does.
    */
   add(member: string, encoding: Readonly<SetEncoding> = REDIS_SET_ENCODING): boolean {
-    const index = this.index;
-    if (index !== null) {
-      if (index.has(member)) return false;
-      index.set(member, this.members.length);
-      this.members.push(member);
-      this.capacity = grownCapacity(this.capacity, this.members.length);
+    if (this.table) {
+      const index = this.index;
+      const members = this.members;
+      const slot = members.length;
+      if (index !== null) {
+        const hash = hashString(this.seed, member);
+        if (index.find(hash, member) >= 0) return false;
+        index.insert(hash, slot);
+        if (index.rehashing) index.rehashStep(64);
+      } else {
+        if (members.indexOf(member) >= 0) return false;
+        if (slot + 1 > INDEX_FROM) this.makeIndex(encoding.arrays, slot + 1);
+      }
+      members.push(member);
+      this.live++;
+      if (this.index !== null && index === null) this.index.insert(hashString(this.seed, member), slot);
+      this.capacity = grownCapacity(this.capacity, members.length);
       this.stringsBytes += stringBytes(member.length);
       return true;
     }
     if (!isIntsetMember(member)) {
-      this.convert();
+      this.convert(encoding.arrays);
       return this.add(member, encoding);
     }
     const at = this.search(member);
@@ -165,15 +204,14 @@ export class SetValue implements ValueObject {
     this.capacity = grownCapacity(this.capacity, this.members.length);
     this.stringsBytes += stringBytes(member.length);
     const max = Math.min(encoding.maxIntsetEntries, INTSET_HARD_LIMIT);
-    if (this.members.length > max) this.convert();
+    if (this.members.length > max) this.convert(encoding.arrays);
     return true;
   }
 
   /** Removes member; true if it was there. */
   remove(member: string): boolean {
-    const index = this.index;
     const members = this.members;
-    if (index === null) {
+    if (!this.table) {
       if (!isIntsetMember(member)) return false;
       const at = this.search(member);
       if (at < 0) return false;
@@ -182,9 +220,19 @@ export class SetValue implements ValueObject {
       this.stringsBytes -= stringBytes(member.length);
       return true;
     }
-    const slot = index.get(member);
-    if (slot === undefined) return false;
-    index.delete(member);
+    const index = this.index;
+    let slot: number;
+    if (index !== null) {
+      const hash = hashString(this.seed, member);
+      slot = index.find(hash, member);
+      if (slot < 0) return false;
+      index.remove(hash, slot);
+      if (index.rehashing) index.rehashStep(64);
+    } else {
+      slot = members.indexOf(member);
+      if (slot < 0) return false;
+    }
+    this.live--;
     this.stringsBytes -= stringBytes(member.length);
     if (slot === members.length - 1) {
       // The last slot: drop it, and any tombstones it was covering.
@@ -193,8 +241,8 @@ export class SetValue implements ValueObject {
       return true;
     }
     members[slot] = null;
-    const holes = members.length - index.size;
-    if (holes > MIN_HOLES_TO_COMPACT && holes > index.size) this.squeeze();
+    const holes = members.length - this.live;
+    if (holes > MIN_HOLES_TO_COMPACT && holes > this.live) this.squeeze();
     return true;
   }
 
@@ -241,12 +289,7 @@ export class SetValue implements ValueObject {
     copy.members = this.toArray();
     copy.capacity = copy.members.length;
     copy.stringsBytes = this.stringsBytes;
-    if (this.index !== null) {
-      const index = new Map<string, number>();
-      const members = copy.members as string[];
-      for (let i = 0; i < members.length; i++) index.set(members[i]!, i);
-      copy.index = index;
-    }
+    if (this.table) copy.convert(this.index === null ? null : this.index.allocator);
     return copy;
   }
 
@@ -280,23 +323,43 @@ export class SetValue implements ValueObject {
     return -lo - 1;
   }
 
-  private convert(): void {
+  /** The slot of member in the hashtable form, or -1. */
+  private slotOf(member: string): number {
+    const index = this.index;
+    return index !== null ? index.find(hashString(this.seed, member), member) : this.members.indexOf(member);
+  }
+
+  /** From an intset (or a copy's fresh array without tombstones): the hashtable form. */
+  private convert(arrays: Int32Allocator | null): void {
+    this.table = true;
+    this.live = this.members.length;
+    if (this.members.length > INDEX_FROM) this.makeIndex(arrays, this.members.length);
+  }
+
+  /** Indexes the members in place, with room for `expected`. */
+  private makeIndex(arrays: Int32Allocator | null, expected: number): void {
+    const seed = randomHashSeed();
+    const index = new KeyTable<string>(this, undefined, false, arrays);
+    index.reserve(expected);
     const members = this.members;
-    const index = new Map<string, number>();
-    for (let i = 0; i < members.length; i++) index.set(members[i]!, i);
+    for (let i = 0; i < members.length; i++) {
+      const m = members[i];
+      if (m !== null) index.insert(hashString(seed, m!), i);
+    }
+    this.seed = seed;
     this.index = index;
   }
 
   private squeeze(): void {
     const members = this.members;
-    const index = this.index!;
+    const index = this.index;
     let to = 0;
     for (let from = 0; from < members.length; from++) {
       const m = members[from];
       if (m === null) continue;
       if (to !== from) {
         members[to] = m!;
-        index.set(m!, to);
+        if (index !== null) index.replace(hashString(this.seed, m!), from, to);
       }
       to++;
     }

@@ -1,6 +1,8 @@
 import type { ValueObject } from './values.js';
-import { ARRAY_BYTES, grownCapacity, mapBytes, pushedCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
+import { ARRAY_BYTES, grownCapacity, pushedCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
 import { after, firstPassing, Leaf, ScoreTree, type PairPredicate } from './score-tree.js';
+import { KeyTable, type Int32Allocator } from './store/key-table.js';
+import { hashString, randomHashSeed } from './store/key-hash.js';
 
 /**
  * A server's limits of the compact sorted-set encoding: Redis's zset-max-listpack-entries
@@ -11,13 +13,19 @@ import { after, firstPassing, Leaf, ScoreTree, type PairPredicate } from './scor
 export interface ZSetEncoding {
   maxCompactEntries: number;
   maxCompactValue: number;
+  /**
+   * Where the indexes of the server's large sorted sets get their arrays, so that its
+   * memory figures count them (its keyspace's BufferCount, shared with its hashes and
+   * sets); null outside a server.
+   */
+  readonly arrays?: Int32Allocator | null;
 }
 
 /** Redis 7.0's built-in defaults, for sorted sets built outside a server. Frozen: a constant. */
-export const REDIS_ZSET_ENCODING: Readonly<ZSetEncoding> = Object.freeze({ maxCompactEntries: 128, maxCompactValue: 64 });
+export const REDIS_ZSET_ENCODING: Readonly<ZSetEncoding> = Object.freeze({ maxCompactEntries: 128, maxCompactValue: 64, arrays: null });
 
-export function newZSetEncoding(): ZSetEncoding {
-  return { maxCompactEntries: REDIS_ZSET_ENCODING.maxCompactEntries, maxCompactValue: REDIS_ZSET_ENCODING.maxCompactValue };
+export function newZSetEncoding(arrays: Int32Allocator | null): ZSetEncoding {
+  return { maxCompactEntries: REDIS_ZSET_ENCODING.maxCompactEntries, maxCompactValue: REDIS_ZSET_ENCODING.maxCompactValue, arrays };
 }
 
 /**
@@ -39,7 +47,11 @@ const MIN_HOLES_TO_COMPACT = 64;
  *   linear or binary searches over at most a few hundred entries, as in a listpack.
  * - Large ("skiplist"), for good once converted (Redis converts back only when a store
  *   command or a load builds a small result): a ScoreTree (rank <-> pair in O(log n)),
- *   and member -> slot in `dict`, the slot indexing `slotMembers`/`slotScores`. The
+ *   and member -> slot in `dict`, the slot indexing `slotMembers`/`slotScores`. `dict`
+ *   is a KeyTable (the keyspace's own open-addressing table over an Int32Array, seeded
+ *   per set) whose matcher is this set; it replaced a Map<string, number>, in which
+ *   redis-benchmark's ZPOPMIN of one set of 100k members spent a quarter of the server's
+ *   time (V8's OrderedHashMap lookup 17%, its insertion and its rehash as it shrank). The
  *   stable slot numbers give ZSCAN a cursor and ZRANDMEMBER an O(1) random pick, as the
  *   hash table does for Redis; scores live unboxed in a double array (a Map of member
  *   -> score would box each non-integer score in a 16-byte HeapNumber).
@@ -53,7 +65,9 @@ export class ZSetValue implements ValueObject {
   private scores: number[] | null = [];
   /** Large form (null while compact). */
   private tree: ScoreTree | null = null;
-  private dict: Map<string, number> | null = null;
+  private dict: KeyTable<string> | null = null;
+  /** The dict's hash seed (randomHashSeed when it is made). */
+  private seed = 0;
   private slotMembers: (string | null)[] = NO_SLOTS;
   private slotScores: number[] = NO_SLOTS;
   /** Sum of stringBytes of the members, kept up to date for an O(1) estimatedBytes. */
@@ -70,7 +84,12 @@ export class ZSetValue implements ValueObject {
    * from the start when the members about to be added could not stay compact.
    */
   constructor(sizeHint = 0, lengthHint = 0, encoding: Readonly<ZSetEncoding> = REDIS_ZSET_ENCODING) {
-    if (sizeHint > encoding.maxCompactEntries || lengthHint > encoding.maxCompactValue) this.convert();
+    if (sizeHint > encoding.maxCompactEntries || lengthHint > encoding.maxCompactValue) this.convert(encoding.arrays);
+  }
+
+  /** KeyMatcher of the dict: whether slot holds member. */
+  matches(slot: number, member: string): boolean {
+    return this.slotMembers[slot] === member;
   }
 
   get type(): 'zset' {
@@ -93,8 +112,8 @@ export class ZSetValue implements ValueObject {
   /**
    * O(1) estimate (memory-cost.ts): this object (88 bytes), the two arrays in use
    * (ARRAY_BYTES each and 16 bytes a slot for the pair: a pointer and an unboxed double;
-   * `capacity` slots), the members' strings. In the
-   * large form also the Map (mapBytes) and the tree: ~1,200 bytes a leaf (its object and
+   * `capacity` slots), the members' strings. In the large form also the dict (its typed
+   * arrays, 8 bytes a slot, and ~250 bytes of objects) and the tree: ~1,200 bytes a leaf (its object and
    * two arrays, which keep ~65 slots whether the leaf holds 32 pairs or 64: a split
    * slices them, splices grow them) and ~2,400 an inner node (four such arrays).
    * Fitted on sets of 200 to 100,000 members inserted in order and out of order: the
@@ -109,7 +128,7 @@ export class ZSetValue implements ValueObject {
     const pairs = 88 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
     if (this.tree === null) return pairs;
     const tree = this.tree;
-    return pairs + mapBytes(tree.size) + 100 + 1200 * tree.leaves + 2400 * tree.inners;
+    return pairs + 250 + this.dict!.bytes + 100 + 1200 * tree.leaves + 2400 * tree.inners;
   }
 
   /** The member's score, or undefined. */
@@ -119,22 +138,22 @@ export class ZSetValue implements ValueObject {
     const keep: Readonly<ZSetEncoding> = compact
       ? { maxCompactEntries: Infinity, maxCompactValue: Infinity }
       : { maxCompactEntries: 0, maxCompactValue: 0 };
-    const copy = new ZSetValue(compact ? 0 : 1, 0, keep);
+    const copy = new ZSetValue(compact ? 0 : 1, 0, compact ? keep : { ...keep, arrays: this.dict!.allocator });
     this.forEach((member, score) => copy.insert(member, score, keep));
     return copy;
   }
 
   score(member: string): number | undefined {
     if (this.dict !== null) {
-      const slot = this.dict.get(member);
-      return slot === undefined ? undefined : this.slotScores[slot];
+      const slot = this.slotOf(this.dict, member);
+      return slot < 0 ? undefined : this.slotScores[slot];
     }
     const i = this.members!.indexOf(member);
     return i < 0 ? undefined : this.scores![i];
   }
 
   has(member: string): boolean {
-    return this.dict !== null ? this.dict.has(member) : this.members!.indexOf(member) >= 0;
+    return this.dict !== null ? this.slotOf(this.dict, member) >= 0 : this.members!.indexOf(member) >= 0;
   }
 
   /**
@@ -143,12 +162,14 @@ export class ZSetValue implements ValueObject {
    */
   insert(member: string, score: number, encoding: Readonly<ZSetEncoding> = REDIS_ZSET_ENCODING): void {
     if (this.tree === null && (this.members!.length + 1 > encoding.maxCompactEntries || member.length > encoding.maxCompactValue)) {
-      this.convert();
+      this.convert(encoding.arrays);
     }
     this.stringsBytes += stringBytes(member.length);
     if (this.tree !== null) {
       this.tree.insert(member, score);
-      this.dict!.set(member, this.slotMembers.length);
+      const dict = this.dict!;
+      dict.insert(hashString(this.seed, member), this.slotMembers.length);
+      if (dict.rehashing) dict.rehashStep(64);
       this.slotMembers.push(member);
       this.slotScores.push(score);
       this.capacity = grownCapacity(this.capacity, this.slotMembers.length);
@@ -170,7 +191,7 @@ export class ZSetValue implements ValueObject {
    */
   update(member: string, score: number): void {
     if (this.tree !== null) {
-      const slot = this.dict!.get(member)!;
+      const slot = this.slotOf(this.dict!, member);
       const old = this.slotScores[slot]!;
       if (old === score) return;
       this.tree.delete(member, old);
@@ -194,10 +215,12 @@ export class ZSetValue implements ValueObject {
   remove(member: string): boolean {
     if (this.tree !== null) {
       const dict = this.dict!;
-      const slot = dict.get(member);
-      if (slot === undefined) return false;
+      const hash = hashString(this.seed, member);
+      const slot = dict.find(hash, member);
+      if (slot < 0) return false;
       this.tree.delete(member, this.slotScores[slot]!);
-      dict.delete(member);
+      dict.remove(hash, slot);
+      if (dict.rehashing) dict.rehashStep(64);
       this.dropSlot(slot);
     } else {
       const i = this.members!.indexOf(member);
@@ -213,8 +236,8 @@ export class ZSetValue implements ValueObject {
   /** The 0-based rank of member in ascending order, or -1. O(log n) in the large form. */
   rank(member: string): number {
     if (this.tree !== null) {
-      const slot = this.dict!.get(member);
-      return slot === undefined ? -1 : this.tree.rankOf(member, this.slotScores[slot]!);
+      const slot = this.slotOf(this.dict!, member);
+      return slot < 0 ? -1 : this.tree.rankOf(member, this.slotScores[slot]!);
     }
     return this.members!.indexOf(member);
   }
@@ -353,18 +376,21 @@ export class ZSetValue implements ValueObject {
    * Moves to the large form (Redis's zsetConvert to skiplist); SORT calls it on the set
    * it sorts, as sort.c does. The caller brackets it with willMutate()/valueChanged().
    */
-  convert(): void {
+  convert(arrays: Int32Allocator | null = null): void {
     const tree = new ScoreTree();
-    const dict = new Map<string, number>();
+    const seed = randomHashSeed();
+    const dict = new KeyTable<string>(this, undefined, false, arrays);
     const members = this.members!;
     const scores = this.scores!;
+    dict.reserve(members.length);
     for (let i = 0; i < members.length; i++) {
       tree.insert(members[i]!, scores[i]!);
-      dict.set(members[i]!, i);
+      dict.insert(hashString(seed, members[i]!), i);
     }
     this.slotMembers = members;
     this.slotScores = scores;
     this.tree = tree;
+    this.seed = seed;
     this.dict = dict;
     this.members = null;
     this.scores = null;
@@ -378,7 +404,7 @@ export class ZSetValue implements ValueObject {
       return;
     }
     slots[slot] = null;
-    const live = this.dict!.size;
+    const live = this.tree!.size;
     const holes = slots.length - live;
     if (holes > MIN_HOLES_TO_COMPACT && holes > live) this.squeeze();
   }
@@ -395,11 +421,16 @@ export class ZSetValue implements ValueObject {
       if (to !== from) {
         slots[to] = member!;
         scores[to] = scores[from]!;
-        dict.set(member!, to);
+        dict.replace(hashString(this.seed, member!), from, to);
       }
       to++;
     }
     this.shorten(to);
+  }
+
+  /** The slot of member in the large form, or -1. */
+  private slotOf(dict: KeyTable<string>, member: string): number {
+    return dict.find(hashString(this.seed, member), member);
   }
 
   /** Sets the slot arrays' length, following what V8 does to their slots. */

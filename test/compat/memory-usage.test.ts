@@ -91,7 +91,7 @@ describe('MEMORY USAGE of lists, sets and sorted sets', () => {
     }
   });
 
-  test('the figures: large collections within [0.8, 1.6]x Redis; small ones cost more in lapse', async () => {
+  test('the figures: large collections within [0.8, 1.6]x Redis; small ones mostly cost more in lapse', async () => {
     await buildAll();
     const figures = new Map<string, [number, number]>();
     for (const [key] of KEYS) figures.set(key, await usage(key));
@@ -106,12 +106,13 @@ describe('MEMORY USAGE of lists, sets and sorted sets', () => {
         expect(ratio, `${key} (${encoding}): redis ${redis}, lapse ${lapse}`).toBeGreaterThanOrEqual(0.8);
         expect(ratio, `${key} (${encoding}): redis ${redis}, lapse ${lapse}`).toBeLessThanOrEqual(1.6);
       } else {
-        // Small: Redis packs them in one listpack or intset allocation; lapse keeps V8
-        // objects (an array and a string per element, ~24-40 bytes an element), so costs
-        // more: measured 1.3x (a 200-member hashtable set) to 13x (200 integers in an
-        // intset, 2 bytes each in Redis). The upper band says how far, and fails if it
-        // grows further.
-        expect(ratio, `${key} (${encoding}): redis ${redis}, lapse ${lapse}`).toBeGreaterThan(1);
+        // Small: Redis packs most of them in one listpack or intset allocation; lapse
+        // keeps V8 objects (an array and a string per element, ~24-40 bytes an element),
+        // so mostly costs more: measured 1.3x (a 200-member hashtable set) to 13x (200
+        // integers in an intset, 2 bytes each in Redis). The exception is a hashtable set
+        // of 5, a dict in Redis 7.0 and a plain array in lapse (no index below 32
+        // members): 0.95x. The upper band says how far, and fails if it grows further.
+        expect(ratio, `${key} (${encoding}): redis ${redis}, lapse ${lapse}`).toBeGreaterThan(0.8);
         expect(ratio, `${key} (${encoding}): redis ${redis}, lapse ${lapse}`).toBeLessThanOrEqual(16);
       }
     }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
 import { compareIntTexts, isIntsetMember, SetValue } from '../../src/keyspace/set.js';
 import { decodeIntset, encodeIntset } from '../../src/persistence/intset.js';
 import { EncodingError } from '../../src/persistence/listpack.js';
@@ -33,9 +34,9 @@ describe('SetValue', () => {
 
   test('becomes a hashtable past the limit or with a non-integer, for good', () => {
     const s = new SetValue();
-    for (let i = 0; i < 3; i++) s.add(String(i), { maxIntsetEntries: 3 });
+    for (let i = 0; i < 3; i++) s.add(String(i), { maxIntsetEntries: 3, arrays: null });
     expect(s.encoding()).toBe('intset');
-    s.add('3', { maxIntsetEntries: 3 });
+    s.add('3', { maxIntsetEntries: 3, arrays: null });
     expect(s.encoding()).toBe('hashtable');
     s.remove('3');
     expect(s.encoding()).toBe('hashtable');
@@ -52,7 +53,7 @@ describe('SetValue', () => {
     const model = new Set<string>();
     for (let i = 0; i < 20_000; i++) {
       const m = rand() < 0.02 ? `s${Math.floor(rand() * 50)}` : String(Math.floor(rand() * 700) - 350);
-      if (rand() < 0.55) expect(s.add(m, { maxIntsetEntries: 400 })).toBe(!model.has(m));
+      if (rand() < 0.55) expect(s.add(m, { maxIntsetEntries: 400, arrays: null })).toBe(!model.has(m));
       else expect(s.remove(m)).toBe(model.has(m));
       if (rand() < 0.55) model.add(m);
       else model.delete(m);
@@ -63,8 +64,51 @@ describe('SetValue', () => {
     expect(s.size).toBe(model.size);
     expect(new Set(s.toArray())).toEqual(model);
     const fresh = new SetValue();
-    for (const m of s.toArray()) fresh.add(m, { maxIntsetEntries: 400 });
+    for (const m of s.toArray()) fresh.add(m, { maxIntsetEntries: 400, arrays: null });
     expect(s.estimatedBytes).toBeGreaterThanOrEqual(fresh.estimatedBytes - 8 * s.size);
+  });
+
+  test('the hashtable form against a model: adds, removes, lookups and copies across its index (from 32 slots), squeezes and resizes', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), m: fc.integer({ min: 0, max: 400 }), n: fc.integer({ min: 1, max: 80 }) }),
+      fc.record({ kind: fc.constant('remove' as const), m: fc.integer({ min: 0, max: 400 }), n: fc.integer({ min: 1, max: 120 }) }),
+      fc.record({ kind: fc.constant('copy' as const), m: fc.constant(0), n: fc.constant(0) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.boolean(), (ops, counted) => {
+        const arrays = counted ? { int32: (n: number) => new Int32Array(n) } : null;
+        const encoding = { maxIntsetEntries: 8, arrays };
+        let s = new SetValue();
+        const model = new Set<string>();
+        // Members that are integers first (an intset), then names, so both conversions happen.
+        const name = (i: number) => (i < 6 ? String(i) : `m${i}`);
+        for (const { kind, m, n } of ops) {
+          if (kind === 'copy') {
+            s = s.copy();
+            continue;
+          }
+          for (let i = m; i < m + n; i++) {
+            const x = name(i % 401);
+            if (kind === 'add') expect(s.add(x, encoding)).toBe(!model.has(x));
+            else expect(s.remove(x)).toBe(model.has(x));
+            if (kind === 'add') model.add(x);
+            else model.delete(x);
+          }
+          expect(s.size).toBe(model.size);
+        }
+        for (let i = 0; i < 410; i++) expect(s.has(name(i))).toBe(model.has(name(i)));
+        expect(new Set(s.toArray())).toEqual(model);
+        expect(s.toArray().length).toBe(model.size);
+        const scanned: string[] = [];
+        let cursor = 0;
+        if (!s.isIntset) {
+          do cursor = s.scan(cursor, 7, (x) => scanned.push(x));
+          while (cursor !== 0);
+          expect(new Set(scanned)).toEqual(model);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test('random() is uniform over live members even with tombstones', () => {

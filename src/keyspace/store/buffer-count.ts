@@ -8,9 +8,10 @@ import type { Int32Allocator } from './key-table.js';
  *   in process.memoryUsage().arrayBuffers but V8 not in its external memory (node 20), so
  *   "external memory less ArrayBuffers" (heap.ts liveMemory) is short by exactly these
  *   bytes, as Node's count is (a worker still holding one keeps it there a little longer).
- * - The arrays of table-form hashes (a keyspace's `hashEncoding.arenas`: FieldTable's
- *   arena, refs and index), plain ArrayBuffers that liveMemory leaves out with the
- *   clients' buffers.
+ * - The arrays of large collections (a keyspace's `hashEncoding.arenas`, which its
+ *   setEncoding and zsetEncoding share: a table-form hash's arena, refs and index, a
+ *   large set's or sorted set's index), plain ArrayBuffers that liveMemory leaves out
+ *   with the clients' buffers.
  *
  * The server adds both back to its live figure (memory.ts).
  */

@@ -149,7 +149,8 @@ export class KeyTable<K> {
     matcher: KeyMatcher<K>,
     initialCapacity = MIN_CAPACITY,
     aux = false,
-    private readonly allocator: Int32Allocator | null = null,
+    /** Where its arrays come from (null: plain Int32Arrays); read by an owner's copy, to allocate as it does. */
+    readonly allocator: Int32Allocator | null = null,
   ) {
     this.matcher = matcher;
     this.width = aux ? 3 : 2;
