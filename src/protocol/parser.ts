@@ -94,6 +94,11 @@ export function newArgSpans(): Int32Array {
   return new Int32Array(2 * (PRESIZED_ARGV_MAX + 1));
 }
 
+/** What ends an argument of an inline line outside quotes (sdssplitargs): space, \t, \n, \r. */
+function isInlineSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
+
 /** Command names up to this length are reused from the previous command (see nameArg). */
 const NAME_CACHE_MAX = 16;
 
@@ -247,7 +252,15 @@ export class RequestParser {
           let text: string;
           if (this.lineLength === 0) {
             // The \r of \r\n is not part of the line.
-            text = readLatin1(chunk, pos, nl > pos && chunk[nl - 1] === 0x0d ? nl - 1 : nl);
+            const lineEnd = nl > pos && chunk[nl - 1] === 0x0d ? nl - 1 : nl;
+            const plain = this.plainInline(chunk, pos, lineEnd);
+            if (plain !== null) {
+              pos = nl + 1;
+              this.state = State.Start;
+              if (plain.length > 0 && !sink(plain)) return this.stop(pos);
+              break;
+            }
+            text = readLatin1(chunk, pos, lineEnd);
           } else {
             this.appendLine(chunk, pos, nl);
             const line = this.line!;
@@ -373,6 +386,30 @@ export class RequestParser {
     this.bulk = null;
     this.bulkFilled = 0;
     this.skip = 0;
+  }
+
+  /**
+   * The arguments of an inline line chunk[start, end) without quotes, NUL, \v or \f (what
+   * redis-benchmark's PING_INLINE and a telnet user send), split straight from the bytes
+   * with the name reused as a multibulk command's is; null for any other line, which
+   * splitArgs reads. For such a line splitArgs's rules reduce to: arguments are the runs
+   * of bytes other than space, \t, \n and \r (isspace()'s \v and \f are skipped before an
+   * argument but belong to one, and quotes open a quoted part anywhere).
+   */
+  private plainInline(chunk: Buffer, start: number, end: number): string[] | null {
+    for (let i = start; i < end; i++) {
+      const c = chunk[i]!;
+      if (c === 0x22 || c === 0x27 || c === 0 || c === 0x0b || c === 0x0c) return null;
+    }
+    const argv: string[] = [];
+    let i = start;
+    for (;;) {
+      while (i < end && isInlineSpace(chunk[i]!)) i++;
+      if (i === end) return argv;
+      const from = i;
+      while (i < end && !isInlineSpace(chunk[i]!)) i++;
+      argv.push(argv.length === 0 ? this.nameArg(chunk, from, i) : readLatin1(chunk, from, i));
+    }
   }
 
   /** The first argument of a command (its name): the previous name if the bytes match. */

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { FeedResult, INLINE_MAX_SIZE, RequestParser, type ParserLimits } from '../../src/protocol/parser.js';
 import { readLatin1 } from '../../src/util/latin1.js';
+import { splitArgs } from '../../src/util/split-args.js';
 import { encodeCommand } from '../helpers/resp.js';
 import { rng } from '../helpers/rng.js';
 
@@ -276,6 +277,43 @@ describe('properties', () => {
     feedAs('*4\r\n$4\r\nMGET\r\n$1\r\na\r\n$2\r\nb');
     feedAs('b\r\n$1\r\nc\r\n');
     expect(seen).toEqual([[null, null, null, 'c']]);
+  });
+
+  test('an inline line of any bytes gives what splitArgs gives (the plain lines take a shortcut from the bytes)', () => {
+    // Lines from bytes that matter to the split: separators, \v and \f, quotes, backslashes.
+    // (A NUL hides the line end from the parser, as from Redis's strchr: tested above.)
+    const byte = fc.constantFrom(0x20, 0x09, 0x0d, 0x0b, 0x0c, 0x22, 0x27, 0x5c, 0x61, 0x62, 0x50, 0xff, 0x80, 0x2a);
+    const line = fc.array(byte, { maxLength: 16 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 4 }), fc.boolean(), (lines, crlf) => {
+        // A line starting with '*' is a multibulk request: start each with a letter or a space.
+        const wire = Buffer.concat(lines.flatMap((l) => [b(l.length % 2 === 0 ? 'G' : ' '), l, b(crlf ? '\r\n' : '\n')]));
+        const parser = new RequestParser(DEFAULT_LIMITS);
+        const seen: string[][] = [];
+        const result = parser.feed(wire, (argv) => {
+          seen.push([...argv]);
+          return true;
+        });
+        const want: string[][] = [];
+        let failed = false;
+        for (const l of lines) {
+          const text = (l.length % 2 === 0 ? 'G' : ' ') + l.toString('latin1');
+          const argv = splitArgs(text);
+          if (argv === null) {
+            failed = true;
+            break;
+          }
+          if (argv.length > 0) want.push(argv);
+        }
+        expect(seen).toEqual(want);
+        expect(result).toBe(failed ? FeedResult.ProtocolError : FeedResult.Ok);
+      }),
+      { numRuns: 3000 },
+    );
+    // The name is reused from the previous command, as for multibulk requests.
+    const names: string[] = [];
+    new RequestParser(DEFAULT_LIMITS).feed(b('PING\r\nPING a\r\n'), (argv) => (names.push(argv[0]!), true));
+    expect(names).toEqual(['PING', 'PING']);
   });
 
   test('random inline words, quoted with escapes, split randomly, come back unchanged', () => {
