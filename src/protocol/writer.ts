@@ -6,7 +6,9 @@
  * and writes them to its socket once (one write per pipelined batch). Replies are
  * encoded straight into a slab; take() hands out the encoded region as a view of the
  * slab without copying, and later replies go after it, so a view stays valid while
- * the socket holds it. A new slab is started when the current one is full.
+ * the socket holds it. A new slab is started when the current one is full, unless every
+ * view taken from it has been released (release(): the socket took the bytes at once),
+ * in which case it is filled again from its start.
  *
  * Strings are latin1 (one char per byte) and are copied byte for byte, with no
  * encoding step (see writeLatin1).
@@ -17,8 +19,8 @@ import { decimalDigits, writeDigitsBefore } from '../util/numbers.js';
 import { copyFromShared, copyWords, WORDS_BELOW } from '../util/shared-copy.js';
 
 const SLAB_SIZE = 64 * 1024;
-/** Start a new slab rather than keep a nearly full one. */
-const MIN_FREE = 1024;
+/** A slab grown past this (for one huge reply) is not kept for reuse once released. */
+const KEEP_MAX = 1024 * 1024;
 
 export type Protocol = 2 | 3;
 
@@ -37,6 +39,9 @@ export class ReplyWriter {
   private buf: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
   private start = 0;
   private pos = 0;
+  /** Bytes of buf handed out by take(), and of those, bytes given back by release(). */
+  private taken = 0;
+  private released = 0;
 
   /** Bytes encoded and not taken yet. */
   get pending(): number {
@@ -59,13 +64,38 @@ export class ReplyWriter {
   take(): Buffer | null {
     if (this.pos === this.start) return null;
     const out = this.buf.subarray(this.start, this.pos);
-    // A buffer grown for a large batch is left to the view that holds it, not reused.
-    if (this.buf.length - this.pos < MIN_FREE || this.buf.length > SLAB_SIZE) {
+    if (this.buf.length > KEEP_MAX) {
+      // A slab grown for a huge batch is left to the view that holds it: later replies,
+      // which a slow socket might hold for long, should not pin it.
       this.buf = Buffer.allocUnsafe(SLAB_SIZE);
-      this.pos = 0;
+      this.start = this.pos = 0;
+      this.taken = this.released = 0;
+      return out;
     }
+    this.taken += out.length;
     this.start = this.pos;
     return out;
+  }
+
+  /**
+   * A view take() returned is no longer used by anyone (its bytes were copied, or the
+   * socket wrote them all before returning). Once every view of the current slab is
+   * released and nothing is pending, the slab is filled again from its start: a batch of
+   * large replies (LRANGE of 100 230-byte elements, 23 KB each) reused one slab instead
+   * of leaving each grown one to V8's next scavenge, which cost a page fault per 4 KiB
+   * written (glibc maps blocks from 128 KiB up afresh; bin/lapse sets that threshold).
+   * A view not released only keeps its slab from being reused.
+   */
+  release(view: Buffer): void {
+    if (view.buffer !== this.buf.buffer) return;
+    this.released += view.length;
+    if (this.released === this.taken && this.pos === this.start) this.rewind();
+  }
+
+  /** Starts the slab over (every view of it released, nothing pending). */
+  private rewind(): void {
+    this.start = this.pos = 0;
+    this.taken = this.released = 0;
   }
 
   /** Discards what was encoded since the last take() (a reply that must not be sent). */
@@ -371,12 +401,21 @@ export class ReplyWriter {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
+    if (this.released === this.taken && this.start > 0) {
+      // Every view before `start` is released: the pending bytes move to the slab's start.
+      this.buf.copy(this.buf, 0, this.start, this.pos);
+      this.start = 0;
+      this.pos = pending;
+      this.taken = this.released = 0;
+      if (pending + n <= this.buf.length) return;
+    }
     // Doubling keeps a large batch linear: each byte is moved O(1) times on average.
     const next = Buffer.allocUnsafe(Math.max(SLAB_SIZE, pending + n, 2 * pending));
     this.buf.copy(next, 0, this.start, this.pos);
     this.buf = next;
     this.start = 0;
     this.pos = pending;
+    this.taken = this.released = 0;
   }
 }
 

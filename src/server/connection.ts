@@ -520,7 +520,12 @@ export class Connection implements ClientTransport, ReplicaSocket {
       // A view handed to a socket that cannot send it at once pins its whole slab until
       // sent; for a small reply behind others, a copy is cheaper (send() copies it into
       // the queue's blocks when the socket is full).
-      data = out.length < COPY_BELOW && this.socket.writableLength > 0 && !this.waitingDrain ? Buffer.from(out) : out;
+      if (out.length < COPY_BELOW && this.socket.writableLength > 0 && !this.waitingDrain) {
+        data = Buffer.from(out);
+        this.server.reply.release(out);
+      } else {
+        data = out;
+      }
     }
     this.send(data);
     this.checkOutputLimits();
@@ -541,6 +546,10 @@ export class Connection implements ClientTransport, ReplicaSocket {
     if (!this.waitingDrain) {
       stats.totalWritesProcessed++;
       if (!this.socket.write(data)) this.waitingDrain = true;
+      // A plain TCP socket whose write left nothing queued has handed every byte to the
+      // kernel (libuv's try-write, completed before write() returned): the encoder may
+      // fill that part of its slab again. (A TLS socket encrypts later: not released.)
+      else if (this.adopted && this.socket.writableLength === 0) this.server.reply.release(data);
       return;
     }
     this.enqueue(data);
@@ -611,9 +620,18 @@ export class Connection implements ClientTransport, ReplicaSocket {
     this.deferredBytes = 0;
     if (this.closed || this.closeAsap) return;
     let data: Buffer;
-    if (more !== null) data = Buffer.concat([first, ...more], size);
-    // A small reply behind unsent bytes is copied rather than pin a slab (see write()).
-    else data = size < COPY_BELOW && this.socket.writableLength > 0 && !this.waitingDrain ? Buffer.from(first) : first;
+    const reply = this.server.reply;
+    if (more !== null) {
+      data = Buffer.concat([first, ...more], size);
+      reply.release(first);
+      for (const part of more) reply.release(part);
+    } else if (size < COPY_BELOW && this.socket.writableLength > 0 && !this.waitingDrain) {
+      // A small reply behind unsent bytes is copied rather than pin a slab (see write()).
+      data = Buffer.from(first);
+      reply.release(first);
+    } else {
+      data = first;
+    }
     this.send(data);
   }
 
