@@ -110,7 +110,7 @@ export class ZSetValue implements ValueObject {
   }
 
   /**
-   * O(1) estimate (memory-cost.ts): this object (88 bytes), the two arrays in use
+   * O(1) estimate (memory-cost.ts): this object (96 bytes), the two arrays in use
    * (ARRAY_BYTES each and 16 bytes a slot for the pair: a pointer and an unboxed double;
    * `capacity` slots), the members' strings. In the large form also the dict (its typed
    * arrays, 8 bytes a slot, and ~250 bytes of objects) and the tree: ~1,200 bytes a leaf (its object and
@@ -125,7 +125,7 @@ export class ZSetValue implements ValueObject {
    * used_memory 125.8.
    */
   get estimatedBytes(): number {
-    const pairs = 88 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
+    const pairs = 96 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
     if (this.tree === null) return pairs;
     const tree = this.tree;
     return pairs + 250 + this.dict!.bytes + 100 + 1200 * tree.leaves + 2400 * tree.inners;
