@@ -1,7 +1,7 @@
 /**
  * lapse against redis-server 7.0, side by side on this machine.
  *
- *   npm run bench              full run (about 15 minutes)
+ *   npm run bench              full run (about 45 minutes: churn alone is 10 minutes a server)
  *   npm run bench -- --quick   about four minutes: smaller data, fewer rounds
  *   npm run bench -- --only throughput,memory
  *
