@@ -145,6 +145,83 @@ describe('a pipeline written whole before any reply is read', () => {
   }, 150_000);
 });
 
+/**
+ * Writes `request` on a new connection, then reads everything it is sent until 1 s of
+ * quiet, starting to read only after `readAfterMs` (a slow reader: the server's writes
+ * to it back up meanwhile).
+ */
+function writeThenReadLate(port: number, request: Buffer, readAfterMs: number): Promise<Received> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const hash = crypto.createHash('sha256');
+    let bytes = 0;
+    const t0 = Date.now();
+    let quiet: NodeJS.Timeout | undefined;
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`port ${port}: still sending after 60 s`));
+    }, 60_000);
+    socket.pause();
+    socket.on('error', reject);
+    socket.on('data', (d: Buffer) => {
+      hash.update(d);
+      bytes += d.length;
+      clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        clearTimeout(giveUp);
+        socket.destroy();
+        resolve({ bytes, sha256: hash.digest('hex'), seconds: (Date.now() - t0) / 1000 });
+      }, 1000);
+    });
+    socket.write(request);
+    setTimeout(() => socket.resume(), readAfterMs);
+  });
+}
+
+describe('many clients at once, large and small replies, fast and slow readers', () => {
+  // lapse encodes every connection's replies into one shared slab and fills it again from
+  // its start once every socket has taken its part (ReplyWriter.release): a part reused
+  // too early would show here as another client's bytes in a reply.
+  test('12 connections, each a different pipeline of LRANGEs of 230-byte elements, GETs and PINGs, half of them read late: each receives what Redis sends it', async () => {
+    // Every connection reads its own keys, whose bytes name it: a reply written over by
+    // another connection's would not go unnoticed.
+    const CONNECTIONS = 12;
+    for (const c of [pair.r, pair.l]) {
+      await c.call('FLUSHALL');
+      for (let conn = 0; conn < CONNECTIONS; conn++) {
+        for (let i = 0; i < 150; i += 50) {
+          const values = Array.from({ length: 50 }, (_, j) => String.fromCharCode(65 + ((i + j + conn) % 26)).repeat(190) + `conn ${conn} element ${i + j}`.padStart(40, '.'));
+          await c.call('RPUSH', `list:${conn}`, ...values);
+        }
+        for (let k = 0; k < 8; k++) await c.call('SET', `k:${conn}:${k}`, `${conn}:${k}:`.repeat([2, 30, 600, 2500][k % 4]!));
+      }
+    }
+    const requests = Array.from({ length: CONNECTIONS }, (_, conn) => {
+      const commands: string[][] = [];
+      for (let i = 0; i < 1500; i++) {
+        const pick = (i * 7 + conn * 13) % 5;
+        if (pick === 0) commands.push(['LRANGE', `list:${conn}`, String(i % 40), String(99 + (i % 40))]);
+        else if (pick === 1) commands.push(['LRANGE', `list:${conn}`, String(-1 - (i % 40)), '-1']);
+        else if (pick === 2) commands.push(['GET', `k:${conn}:${i % 8}`]);
+        else if (pick === 3) commands.push(['PING', `p${conn}-${i}`]);
+        else commands.push(['LINDEX', `list:${conn}`, String((i * 31) % 150)]);
+      }
+      return Buffer.concat(commands.map((c) => encodeCommand(c)));
+    });
+    const results: Received[][] = [];
+    for (const port of PORTS()) {
+      results.push(await Promise.all(requests.map((request, conn) => writeThenReadLate(port, request, conn % 2 === 0 ? 0 : 500))));
+    }
+    const [redis, lapse] = results as [Received[], Received[]];
+    for (let conn = 0; conn < requests.length; conn++) {
+      // More than the kernel buffers a late reader's socket (a few MB on loopback).
+      expect(redis[conn]!.bytes, `connection ${conn}`).toBeGreaterThan(8 * 1024 * 1024);
+      expect(lapse[conn]!.bytes, `connection ${conn}`).toBe(redis[conn]!.bytes);
+      expect(lapse[conn]!.sha256, `connection ${conn}`).toBe(redis[conn]!.sha256);
+    }
+  }, 120_000);
+});
+
 describe('a client that never reads', () => {
   test('client-output-buffer-limit normal 4mb 0 0: closed on both, with the same log line', async () => {
     for (const c of [pair.r, pair.l]) {
