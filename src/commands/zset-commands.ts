@@ -151,9 +151,8 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
       replyZadd(c, incr, ch, 0, 0, 0, 0);
       return;
     }
-    const encoding = db.zsetEncoding;
-    const large = encoding.maxCompactEntries === 0 || encoding.maxCompactValue < argv[at + 1]!.length;
-    entry = db.set(key, new ZSetValue(large ? 1 : 0, 0, large ? { maxCompactEntries: 0, maxCompactValue: 0, arrays: encoding.arrays } : encoding)) as ZSetEntry;
+    // Large from the start when one member would not stay compact (zsetTypeCreate(1, its length)).
+    entry = db.set(key, new ZSetValue(1, argv[at + 1]!.length, db.zsetEncoding)) as ZSetEntry;
   }
   mutateZset(c, entry, (zset) => {
     const encoding = db.zsetEncoding;

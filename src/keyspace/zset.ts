@@ -18,7 +18,7 @@ export interface ZSetEncoding {
    * memory figures count them (its keyspace's BufferCount, shared with its hashes and
    * sets); null outside a server.
    */
-  readonly arrays?: Int32Allocator | null;
+  readonly arrays: Int32Allocator | null;
 }
 
 /** Redis 7.0's built-in defaults, for sorted sets built outside a server. Frozen: a constant. */
@@ -26,6 +26,15 @@ export const REDIS_ZSET_ENCODING: Readonly<ZSetEncoding> = Object.freeze({ maxCo
 
 export function newZSetEncoding(arrays: Int32Allocator | null): ZSetEncoding {
   return { maxCompactEntries: REDIS_ZSET_ENCODING.maxCompactEntries, maxCompactValue: REDIS_ZSET_ENCODING.maxCompactValue, arrays };
+}
+
+/**
+ * Limits under which a sorted set stays in the form it starts in, whatever is inserted
+ * (a copy, a loaded set): no limit while compact, none to pass once large. `arrays` as
+ * in ZSetEncoding.
+ */
+export function keepingForm(compact: boolean, arrays: Int32Allocator | null): Readonly<ZSetEncoding> {
+  return compact ? { maxCompactEntries: Infinity, maxCompactValue: Infinity, arrays } : { maxCompactEntries: 0, maxCompactValue: 0, arrays };
 }
 
 /**
@@ -131,18 +140,16 @@ export class ZSetValue implements ValueObject {
     return pairs + 250 + this.dict!.bytes + 100 + 1200 * tree.leaves + 2400 * tree.inners;
   }
 
-  /** The member's score, or undefined. */
   /** A deep copy in the same encoding (COPY): members inserted in order under limits that keep the form. */
   copy(): ZSetValue {
     const compact = this.tree === null;
-    const keep: Readonly<ZSetEncoding> = compact
-      ? { maxCompactEntries: Infinity, maxCompactValue: Infinity }
-      : { maxCompactEntries: 0, maxCompactValue: 0 };
-    const copy = new ZSetValue(compact ? 0 : 1, 0, compact ? keep : { ...keep, arrays: this.dict!.allocator });
+    const keep = keepingForm(compact, compact ? null : this.dict!.allocator);
+    const copy = new ZSetValue(compact ? 0 : 1, 0, keep);
     this.forEach((member, score) => copy.insert(member, score, keep));
     return copy;
   }
 
+  /** The member's score, or undefined. */
   score(member: string): number | undefined {
     if (this.dict !== null) {
       const slot = this.slotOf(this.dict, member);

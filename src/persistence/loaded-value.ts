@@ -1,7 +1,7 @@
 import { HashValue, type HashEncoding } from '../keyspace/hash.js';
 import { ListValue } from '../keyspace/list.js';
 import { SetValue, type SetEncoding } from '../keyspace/set.js';
-import { ZSetValue, type ZSetEncoding } from '../keyspace/zset.js';
+import { keepingForm, ZSetValue, type ZSetEncoding } from '../keyspace/zset.js';
 import type { Value } from '../keyspace/values.js';
 import type { LoadedValue, LoadedZset } from './rdb-reader.js';
 
@@ -70,7 +70,7 @@ function loadedZset(value: LoadedZset, encoding: Readonly<ZSetEncoding>): ZSetVa
   let longest = 0;
   for (const m of members) if (m.length > longest) longest = m.length;
   const compact = value.compact ? n <= encoding.maxCompactEntries : n <= encoding.maxCompactEntries && longest <= encoding.maxCompactValue;
-  const limits = compact ? { maxCompactEntries: Infinity, maxCompactValue: Infinity } : { maxCompactEntries: 0, maxCompactValue: 0, arrays: encoding.arrays };
+  const limits = keepingForm(compact, encoding.arrays);
   const zset = new ZSetValue(compact ? 0 : 1, 0, limits);
   for (let i = 0; i < n; i++) zset.insert(members[i]!, scores[i]!, limits);
   zset.fit();

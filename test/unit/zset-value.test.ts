@@ -42,7 +42,7 @@ describe('ZSetValue against a model', () => {
         fc.property(
           fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3000 }), fc.integer({ min: -50, max: 50 })), { minLength: 1, maxLength: 4000, size: 'max' }),
           (ops) => {
-            const enc = { maxCompactEntries: limit, maxCompactValue: 64 };
+            const enc = { maxCompactEntries: limit, maxCompactValue: 64, arrays: null };
             const z = new ZSetValue(limit === 0 ? 1 : 0, 0, enc);
             const model: Model = new Map();
             for (const [op, id, score] of ops) {
