@@ -73,28 +73,35 @@ function finish(r: Row): void {
   if (check) r.met = check(median(r.lapse), median(r.redis));
 }
 
+/**
+ * Rounds of a redis-benchmark run that reports several tests (lapse and Redis
+ * alternating which goes first): one row per test, met when lapse/Redis >= minRatio.
+ */
+async function testRows(label: string, scenario: string, minRatio: number, run: (s: BenchServer) => Promise<Map<string, number>>): Promise<void> {
+  const byTest = new Map<string, Row>();
+  for (let round = 0; round < P.rounds; round++) {
+    for (const name of ORDER[round % 2]!) {
+      progress(`${label} round ${round + 1}/${P.rounds}: ${name}`);
+      for (const [test, rps] of await withServer(name, run)) {
+        let r = byTest.get(test);
+        if (!r) {
+          r = row(scenario, test, 'ops/s', `ratio >= ${minRatio}`, (l, d) => l / d >= minRatio);
+          byTest.set(test, r);
+        }
+        r[name].push(rps);
+      }
+    }
+  }
+  for (const r of byTest.values()) finish(r);
+}
+
 async function throughput(): Promise<void> {
   const tests = ['set', 'get', 'incr', 'hset', 'mget'];
   for (const pipeline of [1, 16]) {
-    const target = pipeline === 1 ? 'ratio >= 0.9' : 'ratio >= 0.6';
-    const byTest = new Map<string, Row>();
-    for (let round = 0; round < P.rounds; round++) {
-      for (const name of ORDER[round % 2]!) {
-        progress(`throughput P=${pipeline} round ${round + 1}/${P.rounds}: ${name}`);
-        const result = await withServer(name, (s) =>
-          redisBenchmark(s, { tests, pipeline, requests: pipeline === 1 ? P.p1Requests : P.p16Requests }),
-        );
-        for (const [test, rps] of result) {
-          let r = byTest.get(test);
-          if (!r) {
-            r = row(`redis-benchmark -c 50 -d 230 -r 100000, P=${pipeline}`, test, 'ops/s', target, (l, d) => l / d >= (pipeline === 1 ? 0.9 : 0.6));
-            byTest.set(test, r);
-          }
-          r[name].push(rps);
-        }
-      }
-    }
-    for (const r of byTest.values()) finish(r);
+    const requests = pipeline === 1 ? P.p1Requests : P.p16Requests;
+    await testRows(`throughput P=${pipeline}`, `redis-benchmark -c 50 -d 230 -r 100000, P=${pipeline}`, pipeline === 1 ? 0.9 : 0.6, (s) =>
+      redisBenchmark(s, { tests, pipeline, requests }),
+    );
   }
 }
 
@@ -111,28 +118,14 @@ async function suite(): Promise<void> {
   // (1M requests for the rest, as the throughput rows: with 400k, the short runs were
   // warm-up in good part, PING_MBULK 0.76 where longer ones measured 0.92-0.99.)
   const ranges = ['lrange_100', 'lrange_300'];
-  const byTest = new Map<string, Row>();
-  for (let round = 0; round < P.rounds; round++) {
-    for (const name of ORDER[round % 2]!) {
-      progress(`suite P=16 round ${round + 1}/${P.rounds}: ${name}`);
-      const result = await withServer(name, async (s) => {
-        const out = await redisBenchmark(s, { tests, pipeline: 16, requests: P.suiteRequests });
-        for (const [test, rps] of await redisBenchmark(s, { tests: ranges, pipeline: 16, requests: P.suiteRequests / 4 })) out.set(test, rps);
-        return out;
-      });
-      for (const [test, rps] of result) {
-        // LRANGE's tests also report the LPUSH that fills the list for them: one LPUSH row.
-        if (test.startsWith('LPUSH (')) continue;
-        let r = byTest.get(test);
-        if (!r) {
-          r = row('redis-benchmark -c 50 -d 230 -r 100000, P=16, the other default tests', test, 'ops/s', 'ratio >= 0.8', (l, d) => l / d >= 0.8);
-          byTest.set(test, r);
-        }
-        r[name].push(rps);
-      }
+  await testRows('suite P=16', 'redis-benchmark -c 50 -d 230 -r 100000, P=16, the other default tests', 0.8, async (s) => {
+    const out = await redisBenchmark(s, { tests, pipeline: 16, requests: P.suiteRequests });
+    for (const [test, rps] of await redisBenchmark(s, { tests: ranges, pipeline: 16, requests: P.suiteRequests / 4 })) {
+      // LRANGE's tests also report the LPUSH that fills the list for them: one LPUSH row.
+      if (!test.startsWith('LPUSH (')) out.set(test, rps);
     }
-  }
-  for (const r of byTest.values()) finish(r);
+    return out;
+  });
 }
 
 async function pipelineSweep(): Promise<void> {
