@@ -145,39 +145,6 @@ describe('a pipeline written whole before any reply is read', () => {
   }, 150_000);
 });
 
-/**
- * Writes `request` on a new connection, then reads everything it is sent until 1 s of
- * quiet, starting to read only after `readAfterMs` (a slow reader: the server's writes
- * to it back up meanwhile).
- */
-function writeThenReadLate(port: number, request: Buffer, readAfterMs: number): Promise<Received> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const hash = crypto.createHash('sha256');
-    let bytes = 0;
-    const t0 = Date.now();
-    let quiet: NodeJS.Timeout | undefined;
-    const giveUp = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`port ${port}: still sending after 60 s`));
-    }, 60_000);
-    socket.pause();
-    socket.on('error', reject);
-    socket.on('data', (d: Buffer) => {
-      hash.update(d);
-      bytes += d.length;
-      clearTimeout(quiet);
-      quiet = setTimeout(() => {
-        clearTimeout(giveUp);
-        socket.destroy();
-        resolve({ bytes, sha256: hash.digest('hex'), seconds: (Date.now() - t0) / 1000 });
-      }, 1000);
-    });
-    socket.write(request);
-    setTimeout(() => socket.resume(), readAfterMs);
-  });
-}
-
 describe('many clients at once, large and small replies, fast and slow readers', () => {
   // lapse encodes every connection's replies into one shared slab and fills it again from
   // its start once every socket has taken its part (ReplyWriter.release): a part reused
@@ -210,7 +177,7 @@ describe('many clients at once, large and small replies, fast and slow readers',
     });
     const results: Received[][] = [];
     for (const port of PORTS()) {
-      results.push(await Promise.all(requests.map((request, conn) => writeThenReadLate(port, request, conn % 2 === 0 ? 0 : 500))));
+      results.push(await Promise.all(requests.map((request, conn) => writeAllThenReadUntilQuiet(port, request, conn % 2 === 0 ? 0 : 500))));
     }
     const [redis, lapse] = results as [Received[], Received[]];
     for (let conn = 0; conn < requests.length; conn++) {
@@ -269,8 +236,12 @@ describe('a client that never reads', () => {
   }, 30_000);
 });
 
-/** Writes `request`, then reads until nothing comes for 1 s (or 60 s in all). */
-function writeAllThenReadUntilQuiet(port: number, request: Buffer): Promise<Received> {
+/**
+ * Writes `request`, then reads until nothing comes for 1 s (or 60 s in all); with
+ * readAfterMs, only that long after the write (a slow reader: the server's writes to it
+ * back up meanwhile).
+ */
+function writeAllThenReadUntilQuiet(port: number, request: Buffer, readAfterMs = 0): Promise<Received> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const hash = crypto.createHash('sha256');
@@ -297,7 +268,8 @@ function writeAllThenReadUntilQuiet(port: number, request: Buffer): Promise<Rece
           done();
         }, 1000);
       });
-      socket.resume();
+      if (readAfterMs > 0) setTimeout(() => socket.resume(), readAfterMs);
+      else socket.resume();
     });
   });
 }
