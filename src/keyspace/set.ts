@@ -1,8 +1,8 @@
 import type { ValueObject } from './values.js';
 import { ARRAY_BYTES, grownCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
 import { parseI64 } from '../util/numbers.js';
-import { KeyTable, type Int32Allocator } from './store/key-table.js';
-import { hashString, randomHashSeed } from './store/key-hash.js';
+import type { Int32Allocator } from './store/key-table.js';
+import { MemberIndex } from './member-index.js';
 
 /**
  * A server's settings for the sets it holds: Redis's set-max-intset-entries, set from
@@ -73,12 +73,8 @@ export function compareIntTexts(a: string, b: string): number {
  *   moves the tail, as intsetAdd's memmove does. Members are kept as their texts (what
  *   every reply sends) rather than numbers: an int64 beyond 2^53 is not a double.
  * - hashtable: past those limits, for good (Redis never converts back): `members` plus,
- *   from INDEX_FROM slots, `index`, member -> slot: a KeyTable (the keyspace's own
- *   open-addressing table over an Int32Array, seeded per set) whose matcher is this set,
- *   as a large hash's fields were indexed before they moved to an arena. It replaced a
- *   Map<string, number>: redis-benchmark's SADD and SPOP of one set of 100k members spent
- *   a fifth of the server's time in V8's OrderedHashMap (its lookup, growth and the
- *   rehash as it shrinks). A removal leaves a tombstone (null) so slots stay put, and
+ *   from INDEX_FROM slots, `index`, member -> slot (MemberIndex, whose matcher is this set).
+ *   A removal leaves a tombstone (null) so slots stay put, and
  *   tombstones are squeezed out when they outnumber live members. Stable slots are what
  *   SSCAN's cursor and an O(1) fair random pick (SPOP, SRANDMEMBER) need; a JS Set has
  *   neither positions nor random access.
@@ -91,9 +87,7 @@ export class SetValue implements ValueObject {
   /** Whether the set is in the hashtable form. */
   private table = false;
   /** Member -> slot, in the hashtable form from INDEX_FROM slots; else null. */
-  private index: KeyTable<string> | null = null;
-  /** The index's hash seed (randomHashSeed when it is made). */
-  private seed = 0;
+  private index: MemberIndex | null = null;
   /** Live members in the hashtable form (the intset's are members.length). */
   private live = 0;
   /** stringBytes of every member, kept up to date so estimatedBytes is O(1). */
@@ -126,14 +120,14 @@ export class SetValue implements ValueObject {
   }
 
   /**
-   * What the set costs, estimated in O(1) (memory-cost.ts): this object (80 bytes: seven fields), its
+   * What the set costs, estimated in O(1) (memory-cost.ts): this object (72 bytes: six fields), its
    * array (48 + 8 per slot V8 has given it, spare ones included), its strings, and in
    * the hashtable form its index (its typed arrays, 8 bytes a slot, and ~250 bytes of
    * objects around them). test/unit/collection-memory.test.ts holds MEMORY USAGE to the
    * heap plus the counted arrays within 15%.
    */
   get estimatedBytes(): number {
-    let n = 80 + ARRAY_BYTES + 8 * this.capacity + this.stringsBytes;
+    let n = 72 + ARRAY_BYTES + 8 * this.capacity + this.stringsBytes;
     if (this.index !== null) n += 250 + this.index.bytes;
     return n;
   }
@@ -177,19 +171,14 @@ export class SetValue implements ValueObject {
     if (this.table) {
       const index = this.index;
       const members = this.members;
-      const slot = members.length;
       if (index !== null) {
-        const hash = hashString(this.seed, member);
-        if (index.find(hash, member) >= 0) return false;
-        index.insert(hash, slot);
-        if (index.rehashing) index.rehashStep(64);
-      } else {
-        if (members.indexOf(member) >= 0) return false;
-        if (slot + 1 > INDEX_FROM) this.makeIndex(encoding.arrays, slot + 1);
+        if (!index.addIfAbsent(member, members.length)) return false;
+      } else if (members.indexOf(member) >= 0) {
+        return false;
       }
       members.push(member);
       this.live++;
-      if (this.index !== null && index === null) this.index.insert(hashString(this.seed, member), slot);
+      if (index === null && members.length > INDEX_FROM) this.makeIndex(encoding.arrays);
       this.capacity = grownCapacity(this.capacity, members.length);
       this.stringsBytes += stringBytes(member.length);
       return true;
@@ -221,17 +210,8 @@ export class SetValue implements ValueObject {
       return true;
     }
     const index = this.index;
-    let slot: number;
-    if (index !== null) {
-      const hash = hashString(this.seed, member);
-      slot = index.find(hash, member);
-      if (slot < 0) return false;
-      index.remove(hash, slot);
-      if (index.rehashing) index.rehashStep(64);
-    } else {
-      slot = members.indexOf(member);
-      if (slot < 0) return false;
-    }
+    const slot = index !== null ? index.remove(member) : members.indexOf(member);
+    if (slot < 0) return false;
     this.live--;
     this.stringsBytes -= stringBytes(member.length);
     if (slot === members.length - 1) {
@@ -289,7 +269,7 @@ export class SetValue implements ValueObject {
     copy.members = this.toArray();
     copy.capacity = copy.members.length;
     copy.stringsBytes = this.stringsBytes;
-    if (this.table) copy.convert(this.index === null ? null : this.index.allocator);
+    if (this.table) copy.convert(this.index === null ? null : this.index.arrays);
     return copy;
   }
 
@@ -326,27 +306,24 @@ export class SetValue implements ValueObject {
   /** The slot of member in the hashtable form, or -1. */
   private slotOf(member: string): number {
     const index = this.index;
-    return index !== null ? index.find(hashString(this.seed, member), member) : this.members.indexOf(member);
+    return index !== null ? index.find(member) : this.members.indexOf(member);
   }
 
   /** From an intset (or a copy's fresh array without tombstones): the hashtable form. */
   private convert(arrays: Int32Allocator | null): void {
     this.table = true;
     this.live = this.members.length;
-    if (this.members.length > INDEX_FROM) this.makeIndex(arrays, this.members.length);
+    if (this.members.length > INDEX_FROM) this.makeIndex(arrays);
   }
 
-  /** Indexes the members in place, with room for `expected`. */
-  private makeIndex(arrays: Int32Allocator | null, expected: number): void {
-    const seed = randomHashSeed();
-    const index = new KeyTable<string>(this, undefined, false, arrays);
-    index.reserve(expected);
+  /** Indexes the members in place. */
+  private makeIndex(arrays: Int32Allocator | null): void {
     const members = this.members;
+    const index = new MemberIndex(this, members.length, arrays);
     for (let i = 0; i < members.length; i++) {
       const m = members[i];
-      if (m !== null) index.insert(hashString(seed, m!), i);
+      if (m !== null) index.add(m!, i);
     }
-    this.seed = seed;
     this.index = index;
   }
 
@@ -359,7 +336,7 @@ export class SetValue implements ValueObject {
       if (m === null) continue;
       if (to !== from) {
         members[to] = m!;
-        if (index !== null) index.replace(hashString(this.seed, m!), from, to);
+        if (index !== null) index.move(m!, from, to);
       }
       to++;
     }

@@ -1,8 +1,8 @@
 import type { ValueObject } from './values.js';
 import { ARRAY_BYTES, grownCapacity, pushedCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
 import { after, firstPassing, Leaf, ScoreTree, type PairPredicate } from './score-tree.js';
-import { KeyTable, type Int32Allocator } from './store/key-table.js';
-import { hashString, randomHashSeed } from './store/key-hash.js';
+import type { Int32Allocator } from './store/key-table.js';
+import { MemberIndex } from './member-index.js';
 
 /**
  * A server's limits of the compact sorted-set encoding: Redis's zset-max-listpack-entries
@@ -57,10 +57,7 @@ const MIN_HOLES_TO_COMPACT = 64;
  * - Large ("skiplist"), for good once converted (Redis converts back only when a store
  *   command or a load builds a small result): a ScoreTree (rank <-> pair in O(log n)),
  *   and member -> slot in `dict`, the slot indexing `slotMembers`/`slotScores`. `dict`
- *   is a KeyTable (the keyspace's own open-addressing table over an Int32Array, seeded
- *   per set) whose matcher is this set; it replaced a Map<string, number>, in which
- *   redis-benchmark's ZPOPMIN of one set of 100k members spent a quarter of the server's
- *   time (V8's OrderedHashMap lookup 17%, its insertion and its rehash as it shrank). The
+ *   is a MemberIndex whose matcher is this set. The
  *   stable slot numbers give ZSCAN a cursor and ZRANDMEMBER an O(1) random pick, as the
  *   hash table does for Redis; scores live unboxed in a double array (a Map of member
  *   -> score would box each non-integer score in a 16-byte HeapNumber).
@@ -74,9 +71,7 @@ export class ZSetValue implements ValueObject {
   private scores: number[] | null = [];
   /** Large form (null while compact). */
   private tree: ScoreTree | null = null;
-  private dict: KeyTable<string> | null = null;
-  /** The dict's hash seed (randomHashSeed when it is made). */
-  private seed = 0;
+  private dict: MemberIndex | null = null;
   private slotMembers: (string | null)[] = NO_SLOTS;
   private slotScores: number[] = NO_SLOTS;
   /** Sum of stringBytes of the members, kept up to date for an O(1) estimatedBytes. */
@@ -119,7 +114,7 @@ export class ZSetValue implements ValueObject {
   }
 
   /**
-   * O(1) estimate (memory-cost.ts): this object (96 bytes), the two arrays in use
+   * O(1) estimate (memory-cost.ts): this object (88 bytes), the two arrays in use
    * (ARRAY_BYTES each and 16 bytes a slot for the pair: a pointer and an unboxed double;
    * `capacity` slots), the members' strings. In the large form also the dict (its typed
    * arrays, 8 bytes a slot, and ~250 bytes of objects) and the tree: ~1,200 bytes a leaf (its object and
@@ -134,7 +129,7 @@ export class ZSetValue implements ValueObject {
    * used_memory 125.8.
    */
   get estimatedBytes(): number {
-    const pairs = 96 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
+    const pairs = 88 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
     if (this.tree === null) return pairs;
     const tree = this.tree;
     return pairs + 250 + this.dict!.bytes + 100 + 1200 * tree.leaves + 2400 * tree.inners;
@@ -143,7 +138,7 @@ export class ZSetValue implements ValueObject {
   /** A deep copy in the same encoding (COPY): members inserted in order under limits that keep the form. */
   copy(): ZSetValue {
     const compact = this.tree === null;
-    const keep = keepingForm(compact, compact ? null : this.dict!.allocator);
+    const keep = keepingForm(compact, compact ? null : this.dict!.arrays);
     const copy = new ZSetValue(compact ? 0 : 1, 0, keep);
     this.forEach((member, score) => copy.insert(member, score, keep));
     return copy;
@@ -152,7 +147,7 @@ export class ZSetValue implements ValueObject {
   /** The member's score, or undefined. */
   score(member: string): number | undefined {
     if (this.dict !== null) {
-      const slot = this.slotOf(this.dict, member);
+      const slot = this.dict.find(member);
       return slot < 0 ? undefined : this.slotScores[slot];
     }
     const i = this.members!.indexOf(member);
@@ -160,7 +155,7 @@ export class ZSetValue implements ValueObject {
   }
 
   has(member: string): boolean {
-    return this.dict !== null ? this.slotOf(this.dict, member) >= 0 : this.members!.indexOf(member) >= 0;
+    return this.dict !== null ? this.dict.find(member) >= 0 : this.members!.indexOf(member) >= 0;
   }
 
   /**
@@ -174,9 +169,7 @@ export class ZSetValue implements ValueObject {
     this.stringsBytes += stringBytes(member.length);
     if (this.tree !== null) {
       this.tree.insert(member, score);
-      const dict = this.dict!;
-      dict.insert(hashString(this.seed, member), this.slotMembers.length);
-      if (dict.rehashing) dict.rehashStep(64);
+      this.dict!.add(member, this.slotMembers.length);
       this.slotMembers.push(member);
       this.slotScores.push(score);
       this.capacity = grownCapacity(this.capacity, this.slotMembers.length);
@@ -198,7 +191,7 @@ export class ZSetValue implements ValueObject {
    */
   update(member: string, score: number): void {
     if (this.tree !== null) {
-      const slot = this.slotOf(this.dict!, member);
+      const slot = this.dict!.find(member);
       const old = this.slotScores[slot]!;
       if (old === score) return;
       this.tree.delete(member, old);
@@ -221,13 +214,9 @@ export class ZSetValue implements ValueObject {
   /** Removes member; true if it was there. */
   remove(member: string): boolean {
     if (this.tree !== null) {
-      const dict = this.dict!;
-      const hash = hashString(this.seed, member);
-      const slot = dict.find(hash, member);
+      const slot = this.dict!.remove(member);
       if (slot < 0) return false;
       this.tree.delete(member, this.slotScores[slot]!);
-      dict.remove(hash, slot);
-      if (dict.rehashing) dict.rehashStep(64);
       this.dropSlot(slot);
     } else {
       const i = this.members!.indexOf(member);
@@ -243,7 +232,7 @@ export class ZSetValue implements ValueObject {
   /** The 0-based rank of member in ascending order, or -1. O(log n) in the large form. */
   rank(member: string): number {
     if (this.tree !== null) {
-      const slot = this.slotOf(this.dict!, member);
+      const slot = this.dict!.find(member);
       return slot < 0 ? -1 : this.tree.rankOf(member, this.slotScores[slot]!);
     }
     return this.members!.indexOf(member);
@@ -385,19 +374,16 @@ export class ZSetValue implements ValueObject {
    */
   convert(arrays: Int32Allocator | null = null): void {
     const tree = new ScoreTree();
-    const seed = randomHashSeed();
-    const dict = new KeyTable<string>(this, undefined, false, arrays);
     const members = this.members!;
     const scores = this.scores!;
-    dict.reserve(members.length);
+    const dict = new MemberIndex(this, members.length, arrays);
     for (let i = 0; i < members.length; i++) {
       tree.insert(members[i]!, scores[i]!);
-      dict.insert(hashString(seed, members[i]!), i);
+      dict.add(members[i]!, i);
     }
     this.slotMembers = members;
     this.slotScores = scores;
     this.tree = tree;
-    this.seed = seed;
     this.dict = dict;
     this.members = null;
     this.scores = null;
@@ -428,16 +414,11 @@ export class ZSetValue implements ValueObject {
       if (to !== from) {
         slots[to] = member!;
         scores[to] = scores[from]!;
-        dict.replace(hashString(this.seed, member!), from, to);
+        dict.move(member!, from, to);
       }
       to++;
     }
     this.shorten(to);
-  }
-
-  /** The slot of member in the large form, or -1. */
-  private slotOf(dict: KeyTable<string>, member: string): number {
-    return dict.find(hashString(this.seed, member), member);
   }
 
   /** Sets the slot arrays' length, following what V8 does to their slots. */
