@@ -39,9 +39,8 @@ export class ReplyWriter {
   private buf: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
   private start = 0;
   private pos = 0;
-  /** Bytes of buf handed out by take(), and of those, bytes given back by release(). */
-  private taken = 0;
-  private released = 0;
+  /** Bytes of buf handed out by take() and not given back by release() yet. */
+  private unreleased = 0;
 
   /** Bytes encoded and not taken yet. */
   get pending(): number {
@@ -69,10 +68,10 @@ export class ReplyWriter {
       // which a slow socket might hold for long, should not pin it.
       this.buf = Buffer.allocUnsafe(SLAB_SIZE);
       this.start = this.pos = 0;
-      this.taken = this.released = 0;
+      this.unreleased = 0;
       return out;
     }
-    this.taken += out.length;
+    this.unreleased += out.length;
     this.start = this.pos;
     return out;
   }
@@ -88,14 +87,13 @@ export class ReplyWriter {
    */
   release(view: Buffer): void {
     if (view.buffer !== this.buf.buffer) return;
-    this.released += view.length;
-    if (this.released === this.taken && this.pos === this.start) this.rewind();
+    this.unreleased -= view.length;
+    if (this.unreleased === 0 && this.pos === this.start) this.rewind();
   }
 
   /** Starts the slab over (every view of it released, nothing pending). */
   private rewind(): void {
     this.start = this.pos = 0;
-    this.taken = this.released = 0;
   }
 
   /** Discards what was encoded since the last take() (a reply that must not be sent). */
@@ -401,12 +399,11 @@ export class ReplyWriter {
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const pending = this.pos - this.start;
-    if (this.released === this.taken && this.start > 0) {
+    if (this.unreleased === 0 && this.start > 0) {
       // Every view before `start` is released: the pending bytes move to the slab's start.
       this.buf.copy(this.buf, 0, this.start, this.pos);
       this.start = 0;
       this.pos = pending;
-      this.taken = this.released = 0;
       if (pending + n <= this.buf.length) return;
     }
     // Doubling keeps a large batch linear: each byte is moved O(1) times on average.
@@ -415,7 +412,7 @@ export class ReplyWriter {
     this.buf = next;
     this.start = 0;
     this.pos = pending;
-    this.taken = this.released = 0;
+    this.unreleased = 0;
   }
 }
 
