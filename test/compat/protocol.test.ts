@@ -210,6 +210,16 @@ describe('inline commands', () => {
     await compare(p, ['SELECT 1\r\nSET k one\r\nSELECT 0\r\nGET k\r\nSELECT 1\r\nGET k\r\n']); // exact
   });
 
+  test('plain lines (no quotes, NUL, \\v or \\f: split from their bytes), values read back', async () => {
+    await compare(p, ['SET\tk\t\tv1\r\nGET  k\r\n']);                      // exact: tabs separate
+    await compare(p, ['SET k a\rb\r\nGET k\r\nGET a\r\nEXISTS b\r\n']);     // exact: a CR inside a line separates
+    await compare(p, ['SET k \xff\x80\xfe\tRPUSH l \xe9 \x7f\r\nLRANGE l 0 -1\r\n']); // exact: high bytes, an arity error
+    await compare(p, ['GET k\r\nget k\r\nGeT k\r\nGET k\r\nGETX k\r\nGET k\r\n']); // exact: a name repeated, changed, back
+    await compare(p, ['SET k v\r\nSET k "w x"\r\nGET k\r\nSET k y\r\nGET k\r\n']); // exact: plain and quoted lines in turn
+    await compare(p, ['XCOMMANDLONGERTHANSIXTEEN a\r\nXCOMMANDLONGERTHANSIXTEEN a\r\nPING\r\n']); // exact: names past the reuse limit
+    await compare(p, ['SET k a\x0bb\r\nGET k\r\nSET k \x0cc\r\nGET k\r\n']); // exact: \v inside an argument, \f before one
+  });
+
   test('unbalanced quotes: the replies before, the error, then close', async () => {
     await compare(p, ['SET k "a\r\n']);                                     // exact
     await compare(p, ["GET k\r\nSET k 'a\r\nGET k\r\n"]);                   // exact
