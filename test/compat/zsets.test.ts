@@ -130,6 +130,22 @@ describe('ZADD and its options', () => {
     await p.exact('ZSCAN', 'z', '0');                                  // exact: bulk scores in RESP3 too
   });
 
+  test('integral scores around 2^53 (printed without the general path below it), compact and large', async () => {
+    const scores = ['9007199254740991', '-9007199254740991', '9007199254740992', '-9007199254740993', '999999999999999', '-12', '2147483648', '1e15'];
+    const long = 'x'.repeat(65); // a member past zset-max-listpack-value: the large form
+    for (let i = 0; i < scores.length; i++) {
+      await p.exact('ZADD', 'z', scores[i]!, `m${i}`);                 // exact
+      await p.exact('ZADD', 'big', scores[i]!, `${long}${i}`);         // exact
+    }
+    for (const key of ['z', 'big']) {
+      await p.exact('ZRANGE', key, '0', '-1', 'WITHSCORES');           // exact: %.17g of each
+      await p.sorted('ZSCAN', key, '0', 'COUNT', '100');               // sorted: a large set's scan order is its own
+    }
+    await p.exact('ZINCRBY', 'z', '1', 'm0');                          // exact: 2^53, past the shortcut
+    await p.exact('ZINCRBY', 'big', '-2', `${long}1`);                 // exact
+    await p.exact('ZMSCORE', 'big', `${long}0`, `${long}1`, 'none');   // exact
+  });
+
   test('ZINCRBY: new members, inf, NaN', async () => {
     await p.exact('ZINCRBY', 'z', '1.5', 'a');                         // exact: creates key
     await p.exact('ZINCRBY', 'z', '0.1', 'a');                         // exact: 1.6000000000000001
