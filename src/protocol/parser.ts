@@ -240,7 +240,19 @@ export class RequestParser {
     while (pos < end) {
       switch (this.state) {
         case State.Start: {
-          this.state = chunk[pos] === 0x2a /* * */ ? State.MultibulkCount : State.Inline;
+          if (chunk[pos] !== 0x2a /* * */) {
+            this.state = State.Inline;
+            break;
+          }
+          if (this.lineLength === 0 && !this.lineEnded) {
+            const argv = this.wholeCommand(chunk, pos, end);
+            if (argv !== null) {
+              pos = this.wholeEnd;
+              if (!sink(argv)) return this.stop(pos);
+              break;
+            }
+          }
+          this.state = State.MultibulkCount;
           break;
         }
         case State.Inline: {
@@ -373,6 +385,67 @@ export class RequestParser {
     }
     return FeedResult.Ok;
   }
+
+  /**
+   * The usual request, read in one pass: a multibulk command of 1 to PRESIZED_ARGV_MAX
+   * arguments that lies whole in chunk[pos, end), its counts plain decimals within
+   * every limit. Returns its arguments (argSpans and argsFrom set as the state machine
+   * sets them; wholeEnd the position after it), or null when anything about it is
+   * otherwise, having changed nothing: the state machine then reads it from pos, with
+   * its errors and its waiting for more. Both read the same bytes the same way (header
+   * lines end at CR, the byte after it and the two after a bulk skipped unchecked).
+   * Per command this saves the state machine's five rounds and its header parsing:
+   * 10.5% of a pipelined INCR server's samples were the parser's.
+   */
+  private wholeCommand(chunk: Buffer, pos: number, end: number): string[] | null {
+    let i = pos + 1;
+    const first = chunk[i]! - 0x30;
+    if (!(first >= 1 && first <= 9)) return null;
+    let n = first;
+    i++;
+    let c = chunk[i]! - 0x30;
+    if (c >= 0 && c <= 9) {
+      n = 10 * n + c;
+      i++;
+    }
+    // The CR, and the byte after it, must be here (i + 1 < end).
+    if (i + 1 >= end || chunk[i] !== 0x0d || n > PRESIZED_ARGV_MAX) return null;
+    if (n > UNAUTH_MAX_MULTIBULK && this.unauthenticated) return null;
+    const maxBulk = this.unauthenticated ? Math.min(UNAUTH_MAX_BULK, this.limits.maxBulkLength) : this.limits.maxBulkLength;
+    const spans = this.argSpans;
+    let p = i + 2;
+    for (let a = 0; a < n; a++) {
+      if (p >= end || chunk[p] !== 0x24 /* $ */) return null;
+      i = p + 1;
+      let length = chunk[i]! - 0x30;
+      if (!(length >= 0 && length <= 9)) return null;
+      i++;
+      if (length !== 0) {
+        // At most 10 digits (lengths below 10^10; a longer one goes the general way).
+        const stop = Math.min(end, i + 9);
+        for (; i < stop; i++) {
+          c = chunk[i]! - 0x30;
+          if (!(c >= 0 && c <= 9)) break;
+          length = 10 * length + c;
+        }
+      }
+      if (i + 1 >= end || chunk[i] !== 0x0d || length > maxBulk || length > MAX_STRING_LENGTH) return null;
+      const start = i + 2;
+      p = start + length + 2;
+      if (p > end) return null;
+      spans[2 * a] = start;
+      spans[2 * a + 1] = start + length;
+    }
+    const argv = new Array<string>(n);
+    argv[0] = this.nameArg(chunk, spans[0]!, spans[1]!);
+    for (let a = 1; a < n; a++) argv[a] = readLatin1(chunk, spans[2 * a]!, spans[2 * a + 1]!);
+    this.argsFrom = n > 1 ? chunk : null;
+    this.argsValidFrom = 0;
+    this.wholeEnd = p;
+    return argv;
+  }
+  /** After wholeCommand(): the position after the command it read. */
+  private wholeEnd = 0;
 
   /** Drops any partial command (after an error, or on reset). */
   reset(): void {

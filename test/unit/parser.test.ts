@@ -374,6 +374,10 @@ describe('protocol errors', () => {
     const limits = { ...DEFAULT_LIMITS, maxBulkLength: 1024 * 1024 };
     expect(parse([b('*1\r\n$1048577\r\n')], limits)).toEqual(protocolError('invalid bulk length'));
     expect(parse([b('*1\r\n$1048576\r\n')], limits)).toEqual({ commands: [], result: FeedResult.Ok, error: '' });
+    // A command whole in one read (read in one pass) meets the same limit.
+    const small = { ...DEFAULT_LIMITS, maxBulkLength: 10 };
+    expect(parse([encodeCommand(['ECHO', 'x'.repeat(11)])], small)).toEqual(protocolError('invalid bulk length'));
+    expect(parse([encodeCommand(['ECHO', 'x'.repeat(10)])], small).commands).toEqual([['ECHO', 'x'.repeat(10)]]);
   });
 
   test("expected '$'", () => {
@@ -434,6 +438,14 @@ describe('protocol errors', () => {
     expect(parse([b('*11\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('unauthenticated multibulk length'));
     expect(parse([b('*1\r\n$16385\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('unauthenticated bulk length'));
     expect(parse([b('*1\r\n$16384\r\n')], DEFAULT_LIMITS, true)).toEqual({ commands: [], result: FeedResult.Ok, error: '' });
+    // The same limits for a command that came whole in one read (read in one pass).
+    const eleven = encodeCommand(Array.from({ length: 11 }, () => 'a'));
+    expect(parse([eleven], DEFAULT_LIMITS, true)).toEqual(protocolError('unauthenticated multibulk length'));
+    expect(parse([eleven], DEFAULT_LIMITS, false).commands).toHaveLength(1);
+    const big = encodeCommand(['ECHO', 'x'.repeat(16385)]);
+    expect(parse([big], DEFAULT_LIMITS, true)).toEqual(protocolError('unauthenticated bulk length'));
+    expect(parse([big], DEFAULT_LIMITS, false).commands).toEqual([['ECHO', 'x'.repeat(16385)]]);
+    expect(parse([encodeCommand(['ECHO', 'x'.repeat(16384)])], DEFAULT_LIMITS, true).commands).toHaveLength(1);
     // Invalid lengths are reported as invalid first, as Redis checks them first.
     expect(parse([b('*3000000000\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('invalid multibulk length'));
     expect(parse([b('*1\r\n$-1\r\n')], DEFAULT_LIMITS, true)).toEqual(protocolError('invalid bulk length'));
@@ -689,6 +701,47 @@ describe('hostile input (property-based fuzzing)', () => {
           }
         },
       ),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('a request whole in one read (read in one pass) gives what the state machine gives fed byte by byte, its spans too', () => {
+    // Header digits that the one-pass reader must take as the state machine does, or
+    // leave to it: leading zeros, signs, empty, 10 and 11 digits, past the limits.
+    const digits = fc.constantFrom('0', '00', '05', '1', '9', '10', '64', '65', '99', '-1', '+3', '', '1x', '16384', '16385', '1048576', '1048577', '9999999999', '10000000000', '2147483647');
+    const fieldArb = fc.oneof(
+      fc.record({ kind: fc.constant('count' as const), value: digits }),
+      fc.record({ kind: fc.constant('bulk' as const), value: digits }),
+    );
+    fc.assert(
+      fc.property(fc.array(argvArb, { minLength: 1, maxLength: 4 }), fc.array(fieldArb, { maxLength: 2 }), fc.nat(), limitsArb, fc.boolean(), (commands, fields, at, limits, unauth) => {
+        let text = Buffer.concat(commands.map((c) => encodeCommand(c))).toString('latin1');
+        for (const f of fields) {
+          const headers = [...text.matchAll(f.kind === 'count' ? /\*(\d+)\r\n/g : /\$(\d+)\r\n/g)];
+          if (headers.length === 0) continue;
+          const h = headers[at % headers.length]!;
+          text = text.slice(0, h.index! + 1) + f.value + text.slice(h.index! + 1 + h[1]!.length);
+        }
+        const wire = b(text);
+        const whole = parseChecked([wire], limits, unauth);
+        expect(whole).toEqual(parseChecked(bytewise(wire), limits, unauth));
+        // Each command the one read gave has the spans of its arguments in that read.
+        const parser = new RequestParser({ ...limits });
+        parser.unauthenticated = unauth;
+        parser.feed(wire, (argv) => {
+          // (An inline command has no spans.)
+          if (parser.argsFrom !== null) {
+            expect(parser.argsFrom).toBe(wire);
+            for (let i = Math.max(1, parser.argsValidFrom); i < argv.length; i++) {
+              expect(wire.toString('latin1', parser.argSpans[2 * i], parser.argSpans[2 * i + 1])).toBe(argv[i]);
+            }
+          }
+          if (argv.length === 1) expect(parser.argsFrom).toBeNull();
+          // As the connection's sink: the spans are the running command's only.
+          parser.argsFrom = null;
+          return true;
+        });
+      }),
       { numRuns: 3000 },
     );
   });
