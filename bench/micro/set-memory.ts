@@ -10,7 +10,10 @@
  *
  * lapse: process.memoryUsage().heapUsed after GCs, before and after loading, in this
  * process (the server runs here; redis-cli is a child process), beside the set's own
- * estimatedBytes (what maxmemory and MEMORY USAGE count). Redis: INFO memory
+ * estimatedBytes (what maxmemory and MEMORY USAGE count). Since a set past 32 members
+ * keeps them as bytes in an arena outside the V8 heap (keyspace/set.ts), the heap figure
+ * leaves that arena out and estimatedBytes is the one to read; `npm run bench -- --only
+ * collections` compares used_memory and RSS with Redis's. Redis: INFO memory
  * used_memory (jemalloc's allocated bytes) before and after.
  */
 import fs from 'node:fs';

@@ -16,6 +16,7 @@ import { cursorSlot, beginCollectionScan, replyScan } from './collection-args.js
 import { moreChanges } from './hash-access.js';
 import type { Entry, Holding } from '../keyspace/database.js';
 import { SetValue } from '../keyspace/set.js';
+import { WORDS_BELOW } from '../util/shared-copy.js';
 import { globMatch } from '../util/glob.js';
 import { INT64_MIN, parseI64 } from '../util/numbers.js';
 
@@ -89,10 +90,17 @@ function deleteEmptied(c: Client, entry: SetEntry): void {
 function replySet(c: Client, set: SetValue): void {
   const reply = c.reply;
   reply.setHeader(set.size);
-  const slots = set.slots;
-  for (let i = 0; i < slots.length; i++) {
-    const m = slots[i];
-    if (m !== null) reply.bulk(m!);
+  const n = set.slotCount;
+  for (let i = 0; i < n; i++) {
+    const start = set.memberStartAt(i);
+    if (start >= 0) {
+      // A large set's member, copied from its arena (no string made).
+      const length = set.memberLengthAt(i);
+      reply.bulkBytes(set.arenaBytes(), start, start + length, length < WORDS_BELOW ? set.arenaView() : null);
+      continue;
+    }
+    const m = set.memberAt(i);
+    if (m !== null) reply.bulk(m);
   }
 }
 
@@ -475,10 +483,10 @@ function sinterGeneric(c: Client, argv: string[], from: number, to: number, dst:
   const encoding = c.db.setEncoding;
   const members: string[] = [];
   let cardinality = 0;
-  const slots = first.slots;
-  for (let i = 0; i < slots.length; i++) {
-    const member = slots[i];
-    if (member === null || member === undefined) continue;
+  const slots = first.slotCount;
+  for (let i = 0; i < slots; i++) {
+    const member = first.memberAt(i);
+    if (member === null) continue;
     let inAll = true;
     for (let j = 1; j < sets.length; j++) {
       const other = sets[j]!;

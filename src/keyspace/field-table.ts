@@ -1,7 +1,14 @@
 import { readLatin1, writeLatin1 } from '../util/latin1.js';
 import { hashBytes, hashString, keyEqualsBytes, randomHashSeed } from './store/key-hash.js';
 import { KeyTable, type KeyMatcher } from './store/key-table.js';
-import type { BufferCount } from './store/buffer-count.js';
+/**
+ * Where a table's arena and arrays come from: its keyspace's BufferCount (so that its
+ * memory figures count them), or plain allocations.
+ */
+export interface ArenaAllocator {
+  buffer(size: number): Buffer;
+  int32(length: number): Int32Array;
+}
 
 /** refs[pair] of a deleted pair. */
 const DELETED = -1;
@@ -88,7 +95,7 @@ export class FieldTable implements KeyMatcher<string> {
    * hash outside any server.
    */
   constructor(
-    private readonly arenas: BufferCount | null,
+    private readonly arenas: ArenaAllocator | null,
     expectedPairs = 0,
     expectedBytes = 0,
   ) {
@@ -199,6 +206,20 @@ export class FieldTable implements KeyMatcher<string> {
       this.replaceValue(hash, pair, value);
       return false;
     }
+    this.insert(hash, field, value);
+    return true;
+  }
+
+  /** Adds field with an empty value unless it is there (a set's member: SetValue); true if it is new. */
+  add(field: string): boolean {
+    const hash = hashString(this.seed, field);
+    if (this.index.find(hash, field) >= 0) return false;
+    this.insert(hash, field, '');
+    return true;
+  }
+
+  /** Adds a field known to be absent, whose hash is `hash`. */
+  private insert(hash: number, field: string, value: string): void {
     const p = this.top;
     if (p === this.refs.length) this.growRefs();
     const w = this.append(p, field, value);
@@ -206,7 +227,6 @@ export class FieldTable implements KeyMatcher<string> {
     this.top = p + 1;
     this.index.insert(hash, p, w);
     this.stepResize();
-    return true;
   }
 
   /** Removes field; true if it existed. */
@@ -238,6 +258,18 @@ export class FieldTable implements KeyMatcher<string> {
     }
   }
 
+  /** Calls fn for every field, in pair order (a set's members: no value strings made). */
+  forEachField(fn: (field: string) => void): void {
+    for (let pair = 0; pair < this.top; pair++) {
+      if (this.refs[pair] !== DELETED) fn(this.fieldAt(pair)!);
+    }
+  }
+
+  /** scan() of the fields alone (a set's members). */
+  scanFields(cursor: number, count: number, visit: (field: string) => void): number {
+    return this.scanPairs(cursor, count, (pair) => visit(this.fieldAt(pair)!));
+  }
+
   /**
    * Visits up to `count` pairs from cursor (0 = start), examining at most count*10 pair
    * numbers, and returns the next cursor (0 when done). Walks from the newest pair to the
@@ -246,6 +278,11 @@ export class FieldTable implements KeyMatcher<string> {
    * visits some again, which SCAN allows.
    */
   scan(cursor: number, count: number, visit: (field: string, value: string) => void): number {
+    return this.scanPairs(cursor, count, (pair) => visit(this.fieldAt(pair)!, this.valueAt(pair)!));
+  }
+
+  /** scan()'s walk, visiting live pair numbers. */
+  private scanPairs(cursor: number, count: number, visit: (pair: number) => void): number {
     const top = this.top - 1;
     let pair = cursor === 0 || cursor - 1 > top ? top : cursor - 1;
     const maxExamined = Math.max(count, 1) * 10;
@@ -253,7 +290,7 @@ export class FieldTable implements KeyMatcher<string> {
     for (let examined = 0; pair >= 0 && visited < count && examined < maxExamined; pair--, examined++) {
       if (this.refs[pair] === DELETED) continue;
       visited++;
-      visit(this.fieldAt(pair)!, this.valueAt(pair)!);
+      visit(pair);
     }
     return pair >= 0 ? pair + 1 : 0;
   }

@@ -1,8 +1,7 @@
 import type { ValueObject } from './values.js';
 import { ARRAY_BYTES, grownCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
 import { parseI64 } from '../util/numbers.js';
-import type { Int32Allocator } from './store/key-table.js';
-import { MemberIndex } from './member-index.js';
+import { FieldTable, type ArenaAllocator } from './field-table.js';
 
 /**
  * A server's settings for the sets it holds: Redis's set-max-intset-entries, set from
@@ -12,18 +11,18 @@ import { MemberIndex } from './member-index.js';
 export interface SetEncoding {
   maxIntsetEntries: number;
   /**
-   * Where the indexes of the server's large sets get their arrays, so that its memory
+   * Where the server's large sets get their arenas and index arrays, so that its memory
    * figures count them (its keyspace's BufferCount, shared with its hashes and sorted
    * sets); null outside a server.
    */
-  readonly arrays: Int32Allocator | null;
+  readonly arrays: ArenaAllocator | null;
 }
 
 /** Redis 7.0's built-in limit, for sets built outside any server. Frozen: a constant. */
 export const REDIS_SET_ENCODING: Readonly<SetEncoding> = Object.freeze({ maxIntsetEntries: 512, arrays: null });
 
 /** A server's SetEncoding, at Redis's default until its configuration is applied. */
-export function newSetEncoding(arrays: Int32Allocator | null): SetEncoding {
+export function newSetEncoding(arrays: ArenaAllocator | null): SetEncoding {
   return { maxIntsetEntries: REDIS_SET_ENCODING.maxIntsetEntries, arrays };
 }
 
@@ -33,11 +32,13 @@ const INTSET_HARD_LIMIT = 1 << 30;
 /** Tombstones of the table form are squeezed out once there are more than this and more than live members. */
 const MIN_HOLES_TO_COMPACT = 64;
 /**
- * A hashtable set gets its index once its slots pass this; below it, a lookup is
- * Array.prototype.indexOf over at most this many strings, and the set saves the
- * index's typed array and its two objects (~400 bytes; a Map of 5 members took ~280).
+ * A hashtable set keeps its members in a FieldTable once its slots pass this; below
+ * it, a lookup is Array.prototype.indexOf over at most this many strings, and the set
+ * saves the table's arena, arrays and objects (~750 bytes; a Map of 5 members took ~280).
  */
 const INDEX_FROM = 32;
+/** `members` of a set whose members are in its FieldTable. */
+const NO_MEMBERS = Object.freeze([]) as unknown as (string | null)[];
 
 /**
  * Whether a member is what Redis keeps in an intset: the canonical text of an int64
@@ -72,10 +73,15 @@ export function compareIntTexts(a: string, b: string): number {
  *   intset blob come out in Redis's order; lookups are binary searches and an insertion
  *   moves the tail, as intsetAdd's memmove does. Members are kept as their texts (what
  *   every reply sends) rather than numbers: an int64 beyond 2^53 is not a double.
- * - hashtable: past those limits, for good (Redis never converts back): `members` plus,
- *   from INDEX_FROM slots, `index`, member -> slot (MemberIndex, whose matcher is this set).
- *   A removal leaves a tombstone (null) so slots stay put, and
- *   tombstones are squeezed out when they outnumber live members. Stable slots are what
+ * - hashtable: past those limits, for good (Redis never converts back). Up to
+ *   INDEX_FROM slots, `members` with no index: a removal leaves a tombstone (null) so
+ *   slots stay put, squeezed out when they outnumber live members. Past it, `big`: the
+ *   members as bytes in a FieldTable's arena (empty values), indexed by the keyspace's
+ *   KeyTable with each record's offset in its slot, and `members` is empty. A lookup
+ *   there reads the index slot, then the record: with the members as V8 strings in an
+ *   array it read the slot, the array's element, then the string's header, and SADD of
+ *   existing members into a 100k-member set spent a third of the server's samples
+ *   waiting on those three loads. Stable positions (slots, pair numbers) are what
  *   SSCAN's cursor and an O(1) fair random pick (SPOP, SRANDMEMBER) need; a JS Set has
  *   neither positions nor random access.
  *
@@ -86,9 +92,9 @@ export class SetValue implements ValueObject {
   private members: (string | null)[] = [];
   /** Whether the set is in the hashtable form. */
   private table = false;
-  /** Member -> slot, in the hashtable form from INDEX_FROM slots; else null. */
-  private index: MemberIndex | null = null;
-  /** Live members in the hashtable form (the intset's are members.length). */
+  /** The members of a hashtable set past INDEX_FROM slots (then `members` is empty); else null. */
+  private big: FieldTable | null = null;
+  /** Live members in the small hashtable form (the intset's are members.length). */
   private live = 0;
   /** stringBytes of every member, kept up to date so estimatedBytes is O(1). */
   private stringsBytes = 0;
@@ -101,7 +107,7 @@ export class SetValue implements ValueObject {
   }
 
   get size(): number {
-    return this.table ? this.live : this.members.length;
+    return this.big !== null ? this.big.size : this.table ? this.live : this.members.length;
   }
 
   /** True while the set is an intset. */
@@ -114,34 +120,69 @@ export class SetValue implements ValueObject {
     return this.table ? 'hashtable' : 'intset';
   }
 
-  /** KeyMatcher of the index: whether slot holds member. */
-  matches(slot: number, member: string): boolean {
-    return this.members[slot] === member;
-  }
-
   /**
    * What the set costs, estimated in O(1) (memory-cost.ts): this object (72 bytes: six fields), its
-   * array (48 + 8 per slot V8 has given it, spare ones included), its strings, and in
-   * the hashtable form its index (its typed arrays, 8 bytes a slot, and ~250 bytes of
-   * objects around them). test/unit/collection-memory.test.ts holds MEMORY USAGE to the
-   * heap plus the counted arrays within 15%.
+   * array (48 + 8 per slot V8 has given it, spare ones included) and its strings, or
+   * its FieldTable (arena, arrays and objects, counted exactly).
+   * test/unit/collection-memory.test.ts holds MEMORY USAGE to the heap plus the counted
+   * arrays within 15%.
    */
   get estimatedBytes(): number {
     let n = 72 + ARRAY_BYTES + 8 * this.capacity + this.stringsBytes;
-    if (this.index !== null) n += 250 + this.index.bytes;
+    if (this.big !== null) n += this.big.bytesUsed;
     return n;
   }
 
   /**
-   * The members in the set's order (an intset's numeric order; a hashtable's slots, null
-   * for a removed member), for iteration without allocation. Read-only.
+   * An intset's members in numeric order, for iteration without allocation (the RDB
+   * intset blob). Read-only; empty for a large set (see slotCount).
    */
   get slots(): readonly (string | null)[] {
     return this.members;
   }
 
+  /**
+   * One past the last position in use: memberAt takes positions below it (slots, or a
+   * large set's pair numbers), some of them empty (removed members).
+   */
+  get slotCount(): number {
+    return this.big !== null ? this.big.pairCount : this.members.length;
+  }
+
+  /** The member at a position below slotCount, or null (removed). */
+  memberAt(slot: number): string | null {
+    return this.big !== null ? this.big.fieldAt(slot) : this.members[slot]!;
+  }
+
+  /**
+   * Where the member at a live position starts in arenaBytes(), or -1 when it is a
+   * string only (a small set): a reply copies the bytes, no string made.
+   */
+  memberStartAt(slot: number): number {
+    return this.big !== null && this.big.isLive(slot) ? this.big.fieldStartAt(slot) : -1;
+  }
+
+  /** The length of the member at a live position whose memberStartAt is not -1. */
+  memberLengthAt(slot: number): number {
+    return this.big!.fieldLengthAt(slot);
+  }
+
+  /** A large set's arena (memberStartAt's offsets are into it); valid until the set changes. */
+  arenaBytes(): Buffer {
+    return this.big!.arena;
+  }
+
+  /** A DataView over arenaBytes(), for copies in words; valid until the set changes. */
+  arenaView(): DataView {
+    return this.big!.arenaView;
+  }
+
   /** Calls fn for every member, in the set's order. */
   forEach(fn: (member: string) => void): void {
+    if (this.big !== null) {
+      this.big.forEachField(fn);
+      return;
+    }
     const members = this.members;
     for (let i = 0; i < members.length; i++) {
       const m = members[i];
@@ -158,7 +199,8 @@ export class SetValue implements ValueObject {
   }
 
   has(member: string): boolean {
-    if (this.table) return this.slotOf(member) >= 0;
+    if (this.big !== null) return this.big.find(member) >= 0;
+    if (this.table) return this.members.indexOf(member) >= 0;
     return isIntsetMember(member) && this.search(member) >= 0;
   }
 
@@ -168,19 +210,15 @@ export class SetValue implements ValueObject {
    * setTypeAdd does.
    */
   add(member: string, encoding: Readonly<SetEncoding> = REDIS_SET_ENCODING): boolean {
+    if (this.big !== null) return this.big.add(member);
     if (this.table) {
-      const index = this.index;
       const members = this.members;
-      if (index !== null) {
-        if (!index.addIfAbsent(member, members.length)) return false;
-      } else if (members.indexOf(member) >= 0) {
-        return false;
-      }
+      if (members.indexOf(member) >= 0) return false;
       members.push(member);
       this.live++;
-      if (index === null && members.length > INDEX_FROM) this.makeIndex(encoding.arrays);
       this.capacity = grownCapacity(this.capacity, members.length);
       this.stringsBytes += stringBytes(member.length);
+      if (members.length > INDEX_FROM) this.makeBig(encoding.arrays);
       return true;
     }
     if (!isIntsetMember(member)) {
@@ -199,6 +237,7 @@ export class SetValue implements ValueObject {
 
   /** Removes member; true if it was there. */
   remove(member: string): boolean {
+    if (this.big !== null) return this.big.remove(member);
     const members = this.members;
     if (!this.table) {
       if (!isIntsetMember(member)) return false;
@@ -209,8 +248,7 @@ export class SetValue implements ValueObject {
       this.stringsBytes -= stringBytes(member.length);
       return true;
     }
-    const index = this.index;
-    const slot = index !== null ? index.remove(member) : members.indexOf(member);
+    const slot = members.indexOf(member);
     if (slot < 0) return false;
     this.live--;
     this.stringsBytes -= stringBytes(member.length);
@@ -233,6 +271,7 @@ export class SetValue implements ValueObject {
    * every live member is equally likely (Redis's dictGetFairRandomKey is only nearly fair).
    */
   random(): string {
+    if (this.big !== null) return this.big.fieldAt(this.big.randomPair())!;
     const members = this.members;
     for (;;) {
       const m = members[Math.floor(Math.random() * members.length)];
@@ -249,6 +288,7 @@ export class SetValue implements ValueObject {
    * An intset is scanned whole in one call by the caller, as Redis does.
    */
   scan(cursor: number, count: number, visit: (member: string) => void): number {
+    if (this.big !== null) return this.big.scanFields(cursor, count, visit);
     const members = this.members;
     const top = members.length - 1;
     let slot = cursor === 0 || cursor - 1 > top ? top : cursor - 1;
@@ -266,10 +306,16 @@ export class SetValue implements ValueObject {
   /** A deep copy in the same encoding (COPY): tombstones squeezed out, slots renumbered. */
   copy(): SetValue {
     const copy = new SetValue();
+    copy.table = this.table;
+    if (this.big !== null) {
+      copy.members = NO_MEMBERS;
+      copy.big = this.big.copy();
+      return copy;
+    }
     copy.members = this.toArray();
     copy.capacity = copy.members.length;
     copy.stringsBytes = this.stringsBytes;
-    if (this.table) copy.convert(this.index === null ? null : this.index.arrays);
+    copy.live = copy.members.length;
     return copy;
   }
 
@@ -278,6 +324,7 @@ export class SetValue implements ValueObject {
    * a STORE result, a load) keeps exactly its members instead of push()'s growth slack.
    */
   fit(): void {
+    if (this.big !== null) return;
     this.members = this.members.slice();
     this.capacity = this.members.length;
   }
@@ -303,41 +350,37 @@ export class SetValue implements ValueObject {
     return -lo - 1;
   }
 
-  /** The slot of member in the hashtable form, or -1. */
-  private slotOf(member: string): number {
-    const index = this.index;
-    return index !== null ? index.find(member) : this.members.indexOf(member);
-  }
-
-  /** From an intset (or a copy's fresh array without tombstones): the hashtable form. */
-  private convert(arrays: Int32Allocator | null): void {
+  /** From an intset: the hashtable form. */
+  private convert(arrays: ArenaAllocator | null): void {
     this.table = true;
     this.live = this.members.length;
-    if (this.members.length > INDEX_FROM) this.makeIndex(arrays);
+    if (this.members.length > INDEX_FROM) this.makeBig(arrays);
   }
 
-  /** Indexes the members in place. */
-  private makeIndex(arrays: Int32Allocator | null): void {
+  /** Moves the members (no tombstones among them once squeezed) into a FieldTable. */
+  private makeBig(arrays: ArenaAllocator | null): void {
     const members = this.members;
-    const index = new MemberIndex(this, members.length, arrays);
+    let chars = 0;
+    for (let i = 0; i < members.length; i++) chars += members[i]?.length ?? 0;
+    const big = new FieldTable(arrays, this.live, chars + 16 * this.live);
     for (let i = 0; i < members.length; i++) {
       const m = members[i];
-      if (m !== null) index.add(m!, i);
+      if (m !== null) big.add(m!);
     }
-    this.index = index;
+    this.big = big;
+    this.members = NO_MEMBERS;
+    this.capacity = 0;
+    this.stringsBytes = 0;
+    this.live = 0;
   }
 
   private squeeze(): void {
     const members = this.members;
-    const index = this.index;
     let to = 0;
     for (let from = 0; from < members.length; from++) {
       const m = members[from];
       if (m === null) continue;
-      if (to !== from) {
-        members[to] = m!;
-        if (index !== null) index.move(m!, from, to);
-      }
+      if (to !== from) members[to] = m!;
       to++;
     }
     this.shorten(to);

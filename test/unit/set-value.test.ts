@@ -76,7 +76,7 @@ describe('SetValue', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), fc.boolean(), (ops, counted) => {
-        const arrays = counted ? { int32: (n: number) => new Int32Array(n) } : null;
+        const arrays = counted ? { int32: (n: number) => new Int32Array(n), buffer: (n: number) => Buffer.allocUnsafeSlow(n) } : null;
         const encoding = { maxIntsetEntries: 8, arrays };
         let s = new SetValue();
         const model = new Set<string>();
@@ -99,6 +99,22 @@ describe('SetValue', () => {
         for (let i = 0; i < 410; i++) expect(s.has(name(i))).toBe(model.has(name(i)));
         expect(new Set(s.toArray())).toEqual(model);
         expect(s.toArray().length).toBe(model.size);
+        // Positions: every live one holds a member of the model, once; a large set's are
+        // bytes in its arena (what SMEMBERS copies into the reply).
+        const positioned: string[] = [];
+        for (let i = 0; i < s.slotCount; i++) {
+          const m = s.memberAt(i);
+          const start = s.memberStartAt(i);
+          if (m === null) {
+            expect(start).toBe(-1);
+            continue;
+          }
+          positioned.push(m);
+          if (start >= 0) expect(s.arenaBytes().toString('latin1', start, start + s.memberLengthAt(i))).toBe(m);
+          else expect(s.size <= 32 || s.isIntset).toBe(true);
+        }
+        expect(positioned.length).toBe(model.size);
+        expect(new Set(positioned)).toEqual(model);
         const scanned: string[] = [];
         let cursor = 0;
         if (!s.isIntset) {
