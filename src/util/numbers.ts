@@ -154,8 +154,19 @@ export function parseCDouble(s: string): number {
 
 /** How many decimal digits a non-negative safe integer has. */
 export function decimalDigits(n: number): number {
-  let digits = 1;
-  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  // Comparisons, not divisions: a division by 10 in doubles is a divsd and a round per
+  // digit, and replies call this for every length header.
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  if (n < 100000) return 5;
+  if (n < 1000000) return 6;
+  if (n < 10000000) return 7;
+  if (n < 100000000) return 8;
+  if (n < 1000000000) return 9;
+  let digits = 10;
+  for (let x = n; x >= 1e10; x = Math.floor(x / 10)) digits++;
   return digits;
 }
 
@@ -165,10 +176,19 @@ export function decimalDigits(n: number): number {
  */
 export function writeDigitsBefore(bytes: Uint8Array, end: number, n: number): number {
   let p = end;
-  for (let x = n; ; ) {
+  let x = n;
+  while (x > 0x7fffffff) {
     const q = Math.floor(x / 10);
     bytes[--p] = 0x30 + (x - q * 10);
-    if (q === 0) return p;
     x = q;
+  }
+  // Below 2^31 in int32 arithmetic, where a division by the constant 10 compiles to a
+  // multiplication (in doubles it was a divsd and a round per digit). Measured on a mix
+  // of lengths and counters with decimalDigits: 30 -> 22 ns a number.
+  for (let y = x | 0; ; ) {
+    const q = (y / 10) | 0;
+    bytes[--p] = 0x30 + (y - q * 10);
+    if (q === 0) return p;
+    y = q;
   }
 }
