@@ -292,6 +292,8 @@ const PROCESS_PARAMS: readonly ParamSpec[] = [
       return { value: Math.min(500, Math.max(1, r.value as number)) };
     },
   },
+  // The cron's millisecond of rehashing for a resizing keys' table (server.ts activeRehash).
+  boolParam('activerehashing', 'yes'),
   // An uncaught exception is written to the log (as Redis writes its crash report)
   // before the process exits; with "no" it goes to stderr only.
   boolParam('crash-log-enabled', 'yes'),
@@ -485,7 +487,6 @@ const NO_EFFECT_PARAMS: readonly ParamSpec[] = [
   noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-server-del', 'no')),
   noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-user-del', 'no')),
   noEffect(V8_MEMORY + ': deleted values are freed by it, never by a background thread', boolParam('lazyfree-lazy-user-flush', 'no')),
-  noEffect('the keys\' table always rehashes incrementally, a few slots per write and per cron tick', boolParam('activerehashing', 'yes')),
   noEffect('expiry runs on a timer wheel, not on sampling in the cron', numericParam('active-expire-effort', '1', 1n, 10n)),
   noEffect("the cron's per-client work is small at any client count", boolParam('dynamic-hz', 'yes')),
   noEffect('lapse does not set its OOM score', enumTableParam('oom-score-adj', 'no', [['no', 0], ['yes', 1], ['relative', 1], ['absolute', 2]])),

@@ -809,6 +809,11 @@ export class Database {
     this.store.maintain();
   }
 
+  /** Active rehashing for up to `ms` (KeyStore.rehashFor); true if the table had resize work. */
+  rehashFor(ms: number, now: () => number): boolean {
+    return this.store.rehashFor(ms, now);
+  }
+
   /**
    * ArrayBuffer bytes this database let go since the last call (stores dropped by
    * FLUSHDB, slab segments released): garbage a GC would give back. Resets the count.

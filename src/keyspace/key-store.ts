@@ -499,6 +499,22 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     slab.forgetSources();
   }
 
+  /**
+   * Redis's active rehashing (activerehashing yes): drains the table's resize, 1024
+   * slots at a time, until it is done or `ms` have passed on `now` (ms). True if there
+   * was resize work to do. A table resized by writes is otherwise drained by the writes
+   * (8 slots each) and by maintain()'s 256 slots a cron tick: 2,560 slots a second at
+   * hz 10, so after a burst of inserts a 1M-key table kept its old array (12.6 MB) and
+   * looked keys up in both for minutes.
+   */
+  rehashFor(ms: number, now: () => number): boolean {
+    const table = this.table;
+    if (!table.rehashing) return false;
+    const start = now();
+    while (table.rehashStep(1024) && now() - start < ms);
+    return true;
+  }
+
   /** Bytes of the live records: payload plus an 8-byte header and padding each (on average). */
   private recordBytes(): number {
     return this.slab.liveBytes + 8 * this.slab.recordCount;

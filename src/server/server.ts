@@ -804,6 +804,21 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
    * points); once a second closes clients idle longer than `timeout`, except, as Redis,
    * clients in pub/sub mode (they wait for messages by design).
    */
+  /**
+   * Redis's databasesCron rehash: a millisecond for the first database, from where the
+   * last tick stopped, whose keys' table is resizing (at most 16 looked at a tick).
+   */
+  private activeRehash(): void {
+    const dbs = this.keyspace.dbs;
+    for (let j = 0; j < Math.min(16, dbs.length); j++) {
+      if (dbs[this.rehashDb]!.rehashFor(1, this.monotonicNow)) return;
+      this.rehashDb = (this.rehashDb + 1) % dbs.length;
+    }
+  }
+  /** The database activeRehash() looks at first. */
+  private rehashDb = 0;
+  private readonly monotonicNow = (): number => this.clock.monotonic();
+
   private cronTick(secondElapsed: boolean): void {
     // Redis's serverCron is a time event, which the event loop it runs while a script is
     // timed out (processEventsWhileBlocked) does not run: no save point, eviction or
@@ -820,6 +835,7 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
     this.persistence.cron();
     // Slab compaction and incremental rehash: memory comes back after deletes (issue 17).
     for (const db of this.keyspace.dbs) db.maintain();
+    if (this.config.bool('activerehashing')) this.activeRehash();
     // tracking-table-max-keys holds while idle too (serverCron's trackingLimitUsedSlots).
     if (this.tracking.clientCount !== 0) this.tracking.limitUsedSlots();
     if (!secondElapsed) return;

@@ -181,14 +181,14 @@ describe('parameters with no effect', () => {
   test('one warning line at start-up names those the configuration set, and only those', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'lapse.conf');
-    fs.writeFileSync(file, 'io-threads 4\nactiverehashing yes\nhz 20\n');
+    fs.writeFileSync(file, 'io-threads 4\ndynamic-hz yes\nhz 20\n');
     const port = await freePort();
     const p = start([file, '--port', String(port), '--save', '', '--disable-thp', 'no', '--lazyfree-lazy-user-del', 'yes']);
     await p.waitFor('Ready to accept connections');
     const warnings = p.output().split('\n').filter((l) => l.includes('no effect'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /# WARNING: these parameters have no effect in lapse and are only stored: io-threads, disable-thp, lazyfree-lazy-user-del, activerehashing$/,
+      /# WARNING: these parameters have no effect in lapse and are only stored: io-threads, disable-thp, lazyfree-lazy-user-del, dynamic-hz$/,
     );
     expect(await info(port, 'hz')).toBe('20');
   });
