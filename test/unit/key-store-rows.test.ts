@@ -126,4 +126,43 @@ describe('KeyStore rows', () => {
     }
     for (let i = 0; i < 5000; i += 7) expect(db.get(`other:${i}`), `other:${i}`).toBeDefined();
   });
+
+  test("the cron's compaction runs in slices of at most a millisecond, the rest after pending I/O, until its budget is used", () => {
+    // A clock whose monotonic time moves 0.05 ms each time it is read: a slice asks it
+    // every 32 records, so it stops after ~20 asks.
+    class TickingClock extends ManualClock {
+      override monotonic(): number {
+        this.set(this.now() + 0.05);
+        return this.now();
+      }
+    }
+    const clock = new TickingClock(START);
+    const keyspace = new Keyspace(clock, 1);
+    const db = keyspace.dbs[0]!;
+    const store = db.store;
+    const value = 'v'.repeat(200);
+    for (let i = 0; i < 40_000; i++) db.set(`key:${i}`, value);
+    for (let i = 0; i < 40_000; i++) if (i % 3 !== 0) db.delete(`key:${i}`);
+    const before = store.slab.segmentBytes;
+    const pending = clock.pendingTimers();
+    store.maintain();
+    // One slice ran and stopped on time; the next waits as a deferred timer.
+    expect(clock.pendingTimers()).toBe(pending + 1);
+    let slices = 1;
+    while (clock.pendingTimers() > pending && slices < 1000) {
+      clock.advance(1);
+      slices++;
+    }
+    // The deferred slices went on until the tick's budget was used: segments released.
+    expect(clock.pendingTimers()).toBe(pending);
+    expect(slices).toBeGreaterThan(2);
+    expect(store.slab.segmentBytes).toBeLessThan(before);
+    for (let i = 0; i < 40_000; i += 3) expect(db.valueOf(db.get(`key:${i}`)!), `key:${i}`).toBe(value);
+    // close() drops a slice still due.
+    store.maintain();
+    expect(clock.pendingTimers()).toBe(pending + 1);
+    store.close();
+    expect(clock.pendingTimers()).toBeLessThanOrEqual(pending);
+    keyspace.close();
+  });
 });

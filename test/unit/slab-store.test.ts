@@ -342,6 +342,29 @@ describe('SlabStore edge cases', () => {
     expect(h.store.segmentCount).toBe(10);
   });
 
+  test('compact with a time limit stops within 32 records of it, reports its work, and resumes where it stopped', () => {
+    const h = new Harness(new SlabStore({ segmentShift: SHIFT }));
+    for (let i = 0; i < 390; i++) h.alloc(99); // 104 bytes a record, 39 a segment
+    // Sparse segments: every third record of segments 1..6 stays (dead ones to walk past).
+    for (let i = 39; i < 273; i++) if (i % 3 !== 0) h.free(i);
+    let asked = 0;
+    const moved = h.store.compact(1 << 30, h, () => ++asked >= 2);
+    // Asked at the 32nd and 64th record visited: 64 visits, dead ones counting 8.
+    expect(asked).toBe(2);
+    expect(h.store.work).toBeGreaterThan(0);
+    expect(h.store.work).toBeLessThan(64 * 104);
+    expect(moved).toBeLessThanOrEqual(h.store.work);
+    h.check();
+    // The rest, with no limit: everything live ends up packed, nothing lost.
+    let total = moved;
+    for (let m = h.store.compact(1 << 30, h); m > 0; m = h.store.compact(1 << 30, h)) total += m;
+    h.check();
+    expect(total).toBe(104 * 78); // each of the 78 survivors moved once
+    // Without a limit, `work` is the whole budget's use.
+    expect(h.store.compact(1 << 30, h)).toBe(0);
+    expect(h.store.work).toBe(0);
+  });
+
   test('pauseCompaction stops moves until as many resumes', () => {
     const h = new Harness(new SlabStore({ segmentShift: SHIFT }));
     for (let i = 0; i < 200; i++) h.alloc(99);

@@ -476,14 +476,18 @@ export class SlabStore {
   /**
    * Moves live records out of the sparsest segments into the head, about `budgetBytes`
    * of record bytes per call (a skipped dead record counts 8), telling `relocate` of
-   * each move, and releases every segment it empties. Resumes where the previous call
-   * stopped. Returns the record bytes moved. Does nothing while paused.
+   * each move, and releases every segment it empties. With `timeUp`, also stops once
+   * it says so (asked every 32 records visited); `work` then tells how much of the budget
+   * was used. Resumes where the previous call stopped. Returns the record bytes moved.
+   * Does nothing while paused.
    */
-  compact(budgetBytes: number, relocate: Relocator): number {
+  compact(budgetBytes: number, relocate: Relocator, timeUp: (() => boolean) | null = null): number {
+    this.work = 0;
     // Not during a snapshot: every segment evacuated would be copied for its reader first.
     if (this.pauseDepth > 0 || this.snap !== null) return 0;
     let work = 0;
     let moved = 0;
+    let visits = 0;
     while (work < budgetBytes) {
       let slot = this.compactSlot;
       if (slot < 0) {
@@ -497,6 +501,10 @@ export class SlabStore {
       const end = this.ends[slot]!;
       let at = this.compactCursor;
       while (at < end && work < budgetBytes) {
+        if (timeUp !== null && (++visits & 31) === 0 && timeUp()) {
+          budgetBytes = work;
+          break;
+        }
         const size = payloadLength(view, at + 4);
         const total = recordSize(size);
         const owner = words[at >> 2]!;
@@ -528,8 +536,11 @@ export class SlabStore {
         throw new Error('SlabStore: segment walked with live bytes left');
       }
     }
+    this.work = work;
     return moved;
   }
+  /** How much of its budget the last compact() used (moves, and 8 a dead record passed). */
+  work = 0;
 
   /**
    * Records stop moving until as many resumeCompaction() calls (nestable). A walk that
