@@ -8,6 +8,8 @@ import { KeyTable, type KeyMatcher } from './store/key-table.js';
 export interface ArenaAllocator {
   buffer(size: number): Buffer;
   int32(length: number): Int32Array;
+  /** Told of a buffer or array it gave that the table replaced: garbage until V8 collects it. */
+  release?(bytes: number): void;
 }
 
 /** refs[pair] of a deleted pair. */
@@ -398,6 +400,7 @@ export class FieldTable implements KeyMatcher<string> {
   private resize(wordsWanted: number): void {
     const bytes = this.newArena(Math.max(MIN_ARENA, wordsWanted << 2));
     this.bytes.copy(bytes, 0, 0, this.end << 2);
+    this.arenas?.release?.(this.bytes.length);
     this.bytes = bytes;
     this.words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -461,6 +464,7 @@ export class FieldTable implements KeyMatcher<string> {
     if (to * 4 < refs.length && refs.length > 64) {
       const kept = this.newRefs(Math.max(MIN_REFS, to + (to >> 1)));
       kept.set(refs.subarray(0, to));
+      this.arenas?.release?.(refs.byteLength);
       this.refs = kept;
     }
   }
@@ -476,6 +480,7 @@ export class FieldTable implements KeyMatcher<string> {
   private growRefs(): void {
     const refs = this.newRefs(this.refs.length * 2);
     refs.set(this.refs);
+    this.arenas?.release?.(this.refs.byteLength);
     this.refs = refs;
   }
 

@@ -174,14 +174,18 @@ export class Keyspace implements DatabaseEvents {
     return this.sum(MAPPED_BYTES);
   }
 
-  /** ArrayBuffer bytes the databases let go since the last GC (Database.garbageBytes). */
+  /**
+   * ArrayBuffer bytes let go since the last GC: the databases' (Database.garbageBytes)
+   * and the large collections' replaced arenas and index arrays (hashEncoding.arenas).
+   */
   get garbageBytes(): number {
-    return this.sum(GARBAGE_BYTES);
+    return this.sum(GARBAGE_BYTES) + (this.hashEncoding.arenas?.released ?? 0);
   }
 
-  /** After a full GC: what the databases let go is gone. */
+  /** After a full GC: what was let go is gone. */
   garbageCollected(): void {
     for (const db of this.dbs) db.takeGarbage();
+    if (this.hashEncoding.arenas !== null) this.hashEncoding.arenas.released = 0;
   }
 
   /** ArrayBuffer bytes the stores' slabs hold (freed space and untouched segment pages included). */

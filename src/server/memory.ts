@@ -455,6 +455,7 @@ export class Memory implements MemoryContext {
     return {
       live: () => this.liveAtGc + this.keyspace.datasetBytes - this.datasetAtGc,
       inUse: () => liveMemory() + this.storesLive() + this.keyspace.garbageBytes,
+      garbage: () => this.keyspace.garbageBytes,
       // The clients' buffers are held, but no GC gives them back.
       // The live stores' segments are held too, but a GC gives back only what dropped
       // stores (FLUSHALL) and released segments left: they count at their live bytes.

@@ -13,9 +13,12 @@
  * - when the server is quiet (no command for QUIET_MS) and V8 holds much more than the
  *   live data: held - live >= max(16 MB, live / 2), where held is the heap's committed
  *   pages plus external memory (garbage, free pages, a grown young generation) and live
- *   is the estimate at the last full GC plus the keys' change since; and the predicted
- *   pause is at most QUIET_PAUSE_MAX_MS. A busy server's young generation is not
- *   counted as something to give back then: V8 gives it back at a quiet GC.
+ *   is the estimate at the last full GC plus the keys' change since; or when at least
+ *   16 MB are known to be garbage (garbage(): a large set or hash that grew left its old
+ *   arenas, ~28 MB for 1M members, which live / 2 hid, the live estimate counting the
+ *   arenas that a GC never traces); and the predicted pause is at most
+ *   QUIET_PAUSE_MAX_MS. A busy server's young generation is not counted as something to
+ *   give back then: V8 gives it back at a quiet GC.
  * - or, while commands run, just after a large deletion: the old generation and external
  *   memory in use exceed live by max(64 MB, live), and the predicted pause is at most
  *   BUSY_PAUSE_MAX_MS (the order of V8's own young-generation pauses), which holds only
@@ -35,6 +38,11 @@ export interface ReclaimProbe {
   inUse(): number;
   /** Bytes V8 holds now that a GC could give back or keep: committed heap pages (free ones included) and external memory, the clients' buffers left out. */
   held(): number;
+  /**
+   * Bytes known to be garbage since the last full GC lapse ran: stores dropped, slab
+   * segments released, collections' arenas and index arrays replaced (Keyspace.garbageBytes).
+   */
+  garbage(): number;
   /** Runs a full GC and re-anchors the live estimate; returns the pause in ms. */
   collect(): number;
 }
@@ -104,7 +112,10 @@ export class Reclaimer {
   private due(quiet: boolean): boolean {
     const live = this.probe.live();
     const predicted = live * this.msPerByte;
-    if (quiet) return predicted <= QUIET_PAUSE_MAX_MS && this.probe.held() - live >= Math.max(QUIET_MIN_BYTES, live / 2);
+    if (quiet) {
+      if (predicted > QUIET_PAUSE_MAX_MS) return false;
+      return this.probe.held() - live >= Math.max(QUIET_MIN_BYTES, live / 2) || this.probe.garbage() >= QUIET_MIN_BYTES;
+    }
     return predicted <= BUSY_PAUSE_MAX_MS && this.probe.inUse() - live >= Math.max(BUSY_MIN_BYTES, live);
   }
 }

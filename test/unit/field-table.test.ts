@@ -181,4 +181,24 @@ describe('FieldTable against a model', () => {
     t.copy();
     expect(arenas.bytes).toBeGreaterThan(before + 10_000 * 200);
   });
+
+  test('every array it replaces is reported released: what it allocated less what it released is what it holds', () => {
+    let allocated = 0;
+    let released = 0;
+    const allocator = {
+      buffer: (n: number) => ((allocated += n), Buffer.allocUnsafeSlow(n)),
+      int32: (n: number) => ((allocated += 4 * n), new Int32Array(n)),
+      release: (n: number) => {
+        released += n;
+      },
+    };
+    const t = new FieldTable(allocator);
+    // Growth of the arena, the refs and the index; then removals (a compaction, a squeeze, shrinks).
+    for (let i = 0; i < 50_000; i++) t.set(`field:${i}`, 'v'.repeat(i % 40));
+    expect(released).toBeGreaterThan(0);
+    expect(allocated - released).toBe(t.bytesUsed - 80);
+    for (let i = 0; i < 50_000; i++) if (i % 10 !== 0) t.remove(`field:${i}`);
+    for (let i = 0; i < 2000; i++) t.set(`more:${i}`, 'w');
+    expect(allocated - released).toBe(t.bytesUsed - 80);
+  });
 });

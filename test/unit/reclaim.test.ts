@@ -19,8 +19,14 @@ class FakeHeap implements ReclaimProbe {
   /** What a collection gives back of held and in-use memory. */
   freeable = 0;
   pauseMs = 2;
+  /** What lapse knows to be garbage (stores dropped, arenas replaced); a collection clears it. */
+  garbageBytes = 0;
   collections: number[] = [];
   now = 0;
+
+  garbage(): number {
+    return this.garbageBytes;
+  }
 
   live(): number {
     return this.liveBytes;
@@ -36,6 +42,7 @@ class FakeHeap implements ReclaimProbe {
     this.heldBytes -= this.freeable;
     this.inUseBytes = this.liveBytes;
     this.freeable = 0;
+    this.garbageBytes = 0;
     return this.pauseMs;
   }
 }
@@ -85,6 +92,25 @@ describe('a quiet server', () => {
     heap.liveBytes = 10 * MB;
     run(r, heap, 60_100, 120_000);
     expect(heap.collections).toEqual([]);
+  });
+
+  test('collects when 16 MB or more are known to be garbage, even under live / 2 (a large set that grew left its old arenas)', () => {
+    const heap = new FakeHeap();
+    const r = new Reclaimer(heap);
+    // 1M members: ~90 MB live estimate (the set's arenas included), ~28 MB of replaced arenas.
+    heap.liveBytes = 90 * MB;
+    heap.inUseBytes = 118 * MB;
+    heap.heldBytes = 125 * MB; // 35 MB over live: under live / 2
+    heap.garbageBytes = 15 * MB;
+    heap.freeable = 28 * MB;
+    run(r, heap, 0, 10_000);
+    expect(heap.collections).toEqual([]); // under the 16 MB floor
+    heap.garbageBytes = 28 * MB;
+    run(r, heap, 10_100, 20_000);
+    expect(heap.collections).toEqual([10_100]);
+    // The collection cleared it: nothing more.
+    run(r, heap, 20_100, 60_000);
+    expect(heap.collections).toEqual([10_100]);
   });
 
   test('does not collect when the predicted pause is over 200 ms (a large live heap)', () => {

@@ -17,6 +17,16 @@ import type { Int32Allocator } from './key-table.js';
  */
 export class BufferCount implements Int32Allocator {
   bytes = 0;
+  /**
+   * Bytes of buffers their owners replaced or dropped since the last full GC (a grown
+   * collection's old arena, a resized index's old array): still counted in `bytes` until
+   * collected, and garbage the Reclaimer may collect (Keyspace.garbageBytes).
+   */
+  released = 0;
+
+  release(bytes: number): void {
+    this.released += bytes;
+  }
   private readonly registry = new FinalizationRegistry<number>((n) => {
     this.bytes -= n;
   });

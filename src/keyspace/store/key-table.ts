@@ -119,6 +119,8 @@ function capacityFor(n: number): number {
 /** Where a table's arrays come from, when its owner counts them (a hash's table: BufferCount). */
 export interface Int32Allocator {
   int32(length: number): Int32Array;
+  /** Told of an array it gave that its owner dropped: garbage until V8 collects it. */
+  release?(bytes: number): void;
 }
 
 export class KeyTable<K> {
@@ -414,6 +416,7 @@ export class KeyTable<K> {
 
   /** Removes everything; capacity goes back to MIN_CAPACITY (the arrays are dropped, their memory returns). */
   clear(): void {
+    this.allocator?.release?.(this.bytes);
     this.old = null;
     this.drained = 0;
     this.count = 0;
@@ -453,6 +456,7 @@ export class KeyTable<K> {
   private startResize(n: number): void {
     if (this.count === 0) {
       // Nothing to drain, so no margin for inserts during a drain: straight to the size n needs.
+      this.allocator?.release?.(this.bytes);
       this.old = null;
       this.drained = 0;
       this.setTable(capacityFor(n));
@@ -495,6 +499,7 @@ export class KeyTable<K> {
     }
     this.drained = end;
     if (end === this.oldMask + 1) {
+      this.allocator?.release?.(old.byteLength);
       this.old = null;
       this.drained = 0;
     }
