@@ -92,6 +92,33 @@ describe('SADD SREM SCARD SISMEMBER SMISMEMBER SMEMBERS', () => {
     await p.exact('SISMEMBER', 's', '\x00\xff');                      // exact: 1
   });
 
+  test('a large hashtable set (members as bytes in an arena): binary members, long ones, removals', async () => {
+    // Every byte value alone, CRLF inside, NUL, an empty member, members past the reply's
+    // word-copy limit (384 bytes) and past 64 KB: more than 32 members, so lapse keeps
+    // them in its arena (SetValue's large form), where SMEMBERS copies their bytes.
+    const members: Buffer[] = [Buffer.alloc(0), Buffer.from('x\r\ny'), Buffer.alloc(500, 0xfe), Buffer.alloc(70_000, 0x01)];
+    for (let b = 0; b < 256; b++) members.push(Buffer.from([b, 0x0d, 0x0a, 255 - b]));
+    await p.exact('SADD', 'big', ...members);                       // exact: 260 added
+    await sameEncoding('big', 'hashtable');
+    await p.sorted('SMEMBERS', 'big');                              // sorted: dict order
+    await p.exact('SCARD', 'big');                                  // exact
+    await p.exact('SISMEMBER', 'big', Buffer.from([0x00, 0x0d, 0x0a, 0xff])); // exact: 1
+    await p.exact('SISMEMBER', 'big', Buffer.from([0x00, 0x0d, 0x0a]));       // exact: 0, a prefix
+    await p.exact('SMISMEMBER', 'big', '', Buffer.alloc(500, 0xfe), Buffer.alloc(499, 0xfe), Buffer.alloc(70_000, 0x01)); // exact
+    await p.exact('SADD', 'big', Buffer.alloc(500, 0xfe), 'new');   // exact: 1, the long one repeats
+    await p.sorted('SUNION', 'big', 'nosuchkey');                   // sorted: a new large set, replied from its arena
+    await p.sorted('SINTER', 'big');                                // sorted: one key, as SMEMBERS
+    await p.exact('SREM', 'big', ...members.slice(0, 130));         // exact: 130
+    await p.sorted('SMEMBERS', 'big');                              // sorted
+    await p.exact('SADD', 'small', Buffer.from([7, 0x0d, 0x0a, 248]), Buffer.from([200, 0x0d, 0x0a, 55]), 'zz');
+    await p.sorted('SINTER', 'big', 'small');                       // sorted: walks the smaller set
+    await p.sorted('SUNION', 'small', 'big');                       // sorted
+    await p.exact('SINTERCARD', '2', 'big', 'small');               // exact
+    await p.exact('SMOVE', 'big', 'small', Buffer.from([201, 0x0d, 0x0a, 54])); // exact: 1
+    await p.sorted('SMEMBERS', 'small');                            // sorted
+    await p.exact('SCARD', 'big');                                  // exact
+  });
+
   test('intset: sorted numerically, compared exactly', async () => {
     await p.exact('SADD', 'i', '17');                                 // exact
     await sameEncoding('i', 'intset');
