@@ -479,6 +479,12 @@ function sinterGeneric(c: Client, argv: string[], from: number, to: number, dst:
   }
   const sets = (found as SetValue[]).sort((a, b) => a.size - b.size);
   const first = sets[0]!;
+  if (sets.length === 1 && dst === null && !cardinalityOnly) {
+    // SMEMBERS (SINTER of one key): the set as it is, a large one's members copied from
+    // its arena, no string made of each.
+    replySet(c, first);
+    return;
+  }
   const result = dst !== null ? new SetValue() : null;
   const encoding = c.db.setEncoding;
   const members: string[] = [];
