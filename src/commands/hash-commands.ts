@@ -14,7 +14,6 @@ import { beginCollectionScan, cursorSlot, parseRandomCount, replyScan } from './
 import { moreChanges, readHash, writeHash, type HashEntry } from './hash-access.js';
 import { HashValue } from '../keyspace/hash.js';
 import { globMatch } from '../util/glob.js';
-import { WORDS_BELOW } from '../util/shared-copy.js';
 import { INT64_MAX, INT64_MIN, parseI64 } from '../util/numbers.js';
 import { addLongDouble, formatLongDoubleHuman, isFiniteLongDouble, parseLongDouble } from '../util/long-double.js';
 
@@ -95,11 +94,9 @@ function hsetnx(c: Client, argv: string[]): void {
 /**
  * Replies with bytes [start, start + length) of a table-form hash's arena: a field or a
  * value copied into the reply, no string made (as GET copies from the keyspace's slab).
- * Short ones go in words through the arena's DataView; longer ones by Buffer.copy (the
- * writer's shared-memory path would stage them: the arena is not shared).
  */
 function replyArenaBytes(c: Client, hash: HashValue, start: number, length: number): void {
-  c.reply.bulkBytes(hash.arenaBytes(), start, start + length, length < WORDS_BELOW ? hash.arenaView() : null);
+  c.reply.bulkArena(hash.arenaBytes(), hash.arenaView(), start, start + length);
 }
 
 /** Replies with the field at a live slot. */

@@ -16,7 +16,6 @@ import { cursorSlot, beginCollectionScan, replyScan } from './collection-args.js
 import { moreChanges } from './hash-access.js';
 import type { Entry, Holding } from '../keyspace/database.js';
 import { SetValue } from '../keyspace/set.js';
-import { WORDS_BELOW } from '../util/shared-copy.js';
 import { globMatch } from '../util/glob.js';
 import { INT64_MIN, parseI64 } from '../util/numbers.js';
 
@@ -95,8 +94,7 @@ function replySet(c: Client, set: SetValue): void {
     const start = set.memberStartAt(i);
     if (start >= 0) {
       // A large set's member, copied from its arena (no string made).
-      const length = set.memberLengthAt(i);
-      reply.bulkBytes(set.arenaBytes(), start, start + length, length < WORDS_BELOW ? set.arenaView() : null);
+      reply.bulkArena(set.arenaBytes(), set.arenaView(), start, start + set.memberLengthAt(i));
       continue;
     }
     const m = set.memberAt(i);

@@ -188,6 +188,16 @@ export class ReplyWriter {
   }
 
   /**
+   * bulkBytes() of a collection's arena (a large hash's fields and values, a large set's
+   * members), `view` a DataView over all of it: short runs go in words through the view,
+   * longer ones by a native copy (the shared-memory staging would only cost: an arena is
+   * not shared).
+   */
+  bulkArena(arena: Uint8Array, view: DataView, start: number, end: number): void {
+    this.bulkBytes(arena, start, end, end - start < WORDS_BELOW ? view : null);
+  }
+
+  /**
    * `$len` + bytes [start, end) of src (a string value where the keyspace stores it: no
    * string is made for the reply). Short runs are copied by a loop, longer ones natively.
    * When src is a view of shared memory (the keyspace's slab), `shared` is a DataView over
