@@ -284,6 +284,17 @@ describe('protocol errors: replies to earlier commands, the error, then close', 
     }
   });
 
+  test('a request whole in one write, headers that only look valid (the one-pass reader leaves them to the state machine)', async () => {
+    // The argument's bytes are all there: a reader that took '02' for 2 would answer "hi".
+    await afterPing('*2\r\n$4\r\nECHO\r\n$02\r\nhi\r\n');                 // exact: invalid bulk length
+    await afterPing('*02\r\n$4\r\nECHO\r\n$2\r\nhi\r\n');                 // exact: invalid multibulk length
+    await afterPing('*2\r\n$4\r\nECHO\r\n$+2\r\nhi\r\n');                 // exact
+    await afterPing('*2\r\n$4\r\nECHO\r\n$2 \r\nhi\r\n');                 // exact
+    // 65 arguments (past the one-pass reader's 64) and 64, whole: the same replies.
+    await compare(p, [encodeCommand(['MSET', ...Array.from({ length: 64 }, (_, i) => `k${i % 32}`)])]); // exact: 65 arguments (32 pairs)
+    await compare(p, [encodeCommand(['SADD', 'wide', ...Array.from({ length: 62 }, (_, i) => `m${i}`)])]); // exact: 64 arguments
+  });
+
   test("expected '$'", async () => {
     await afterPing('*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n');              // exact
     await afterPing('*1\r\nx\r\n');                                         // exact
@@ -407,6 +418,9 @@ describe('limits', () => {
     await compare(locked, ['PING\r\n*1\r\n$16385\r\n']);                    // exact
     await compare(locked, [encodeCommand(Array.from({ length: 10 }, () => 'a'))]); // exact: 10 is allowed
     await compare(locked, [encodeCommand(['SET', 'k', 'v'.repeat(16384)])]); // exact: 16384 is allowed (NOAUTH)
+    // The same limits when the whole request arrives in one write (one-pass reader).
+    await compare(locked, [encodeCommand(Array.from({ length: 11 }, () => 'a'))]); // exact: 11, whole
+    await compare(locked, [encodeCommand(['SET', 'k', 'v'.repeat(16385)])]); // exact: 16385, whole
     await compare(locked, ['*3000000000\r\n']);                             // exact: invalid before unauthenticated
     await compare(locked, ['*-20\r\nPING\r\n']);                            // exact
     await compare(locked, [Array.from({ length: 30 }, () => 'a').join(' ') + '\r\n']); // exact: inline has no limit
