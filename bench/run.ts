@@ -160,11 +160,17 @@ async function memory(): Promise<void> {
   progress(`memory: building ${P.sessions.toLocaleString()} session commands`);
   const payload = sessionsPayload(P.sessions);
   const r = row(`${P.sessions.toLocaleString()} sessions (37 B key, 230 B JSON, EX 86400) via redis-cli --pipe`, 'server RSS', 'MB', 'ratio <= 1.3', (l, d) => l / d <= 1.3);
+  // What RSS holds besides the data and its index: the program's own pages (node's code
+  // is ~40 MB resident, redis-server's a few MB), and the rest.
+  const file = row(r.scenario, 'of which pages of mapped files (program, libraries)', 'MB', '-');
+  const anon = row(r.scenario, 'server RSS less those', 'MB', '-');
   for (let round = 0; round < P.memRounds; round++) {
     for (const name of ORDER[round % 2]!) {
       progress(`memory round ${round + 1}/${P.memRounds}: ${name}`);
       const m = await withServer(name, (s) => loadAndMeasure(s, payload, P.sessions));
       r[name].push(m.rssBytes / 2 ** 20);
+      file[name].push(m.rssFileBytes / 2 ** 20);
+      anon[name].push((m.rssBytes - m.rssFileBytes) / 2 ** 20);
     }
   }
   finish(r);

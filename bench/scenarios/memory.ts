@@ -3,6 +3,8 @@ import { ProbeClient } from '../lib/resp-client.js';
 
 export interface MemoryResult {
   rssBytes: number;
+  /** Of rssBytes, the pages of mapped files (the server's program and libraries). */
+  rssFileBytes: number;
   baselineRss: number;
   keys: number;
 }
@@ -30,5 +32,5 @@ export async function loadAndMeasure(server: BenchServer, payload: Buffer, expec
     if (Math.abs(now - last) < 256 * 1024) break;
     last = now;
   }
-  return { rssBytes: server.rss(), baselineRss, keys };
+  return { rssBytes: server.rss(), rssFileBytes: server.rssFile(), baselineRss, keys };
 }
