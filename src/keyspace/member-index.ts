@@ -1,15 +1,15 @@
 import { KeyTable, type Int32Allocator, type KeyMatcher } from './store/key-table.js';
 import { hashString, randomHashSeed } from './store/key-hash.js';
 
-/** Old-table slots a write drains while a resize runs (no cron drives a collection's index). */
+/** Old-table slots a write drains while a resize runs (no cron drives a sorted set's index). */
 const STEP = 64;
 
 /**
- * Member -> slot for a large set or sorted set: the keyspace's own KeyTable (open
- * addressing over an Int32Array), seeded per collection, whose matcher is the collection
- * (whether a slot holds a member). It replaced a Map<string, number>: V8's OrderedHashMap
- * was a fifth of SADD's samples and a quarter of ZPOPMIN's (lookup, insertion, the rehash
- * as it shrank).
+ * Member -> slot for a large sorted set: the keyspace's own KeyTable (open addressing
+ * over an Int32Array), seeded per set, whose matcher is the set (whether a slot holds a
+ * member). It replaced a Map<string, number>: V8's OrderedHashMap was a quarter of
+ * ZPOPMIN's samples (lookup, insertion, the rehash as it shrank). Large sets used it too
+ * until their members moved into a FieldTable, which indexes its own records.
  *
  * Writes move a running resize on by STEP slots, as a hash's index does; lookups do no
  * rehash work (the collections' memory estimates count both arrays while a resize runs,
@@ -25,10 +25,6 @@ export class MemberIndex {
     if (expected > 0) this.table.reserve(expected);
   }
 
-  get size(): number {
-    return this.table.size;
-  }
-
   /** Bytes of the table's arrays (both while a resize runs). */
   get bytes(): number {
     return this.table.bytes;
@@ -42,16 +38,6 @@ export class MemberIndex {
   /** The slot of member, or -1. */
   find(member: string): number {
     return this.table.find(hashString(this.seed, member), member);
-  }
-
-  /** Adds member at slot unless it is there: false if it was. */
-  addIfAbsent(member: string, slot: number): boolean {
-    const table = this.table;
-    const hash = hashString(this.seed, member);
-    if (table.find(hash, member) >= 0) return false;
-    table.insert(hash, slot);
-    if (table.rehashing) table.rehashStep(STEP);
-    return true;
   }
 
   /** Adds a member known to be absent, at slot. */
