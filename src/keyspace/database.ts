@@ -105,11 +105,6 @@ export interface RemovedKeys {
 }
 
 /**
- * What databases share: Redis's one time per command, hit/miss counters, how keys'
- * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy), and the
- * server's hash encoding settings.
- */
-/**
  * What a key past its deadline is to the command that finds it: gone and deleted (a
  * primary: lazy expiry), gone but kept (a replica serving its clients: the primary's DEL
  * deletes it, as Redis 7 replicas do), or still there (a replica applying its primary's
@@ -120,6 +115,11 @@ export const EXPIRED_HIDDEN = 1;
 export const EXPIRED_KEPT = 2;
 export type ExpiredKeys = typeof EXPIRED_DELETED | typeof EXPIRED_HIDDEN | typeof EXPIRED_KEPT;
 
+/**
+ * What databases share: Redis's one time per command, hit/miss counters, how keys'
+ * access clocks are stamped (access.ts; the keyspace follows maxmemory-policy), and the
+ * server's hash encoding settings.
+ */
 export interface CommandTime {
   /** What lookups do with a key past its deadline (see ExpiredKeys). */
   readonly expiredKeys: ExpiredKeys;

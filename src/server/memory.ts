@@ -49,10 +49,10 @@ import { Reclaimer } from './reclaim.js';
  * background on the next turns of the event loop, as Redis's eviction time proc does.
  */
 
-/** How the server's Memory is set up (see ServerOptions.ownsProcess). */
 /** A drop of the keys' bytes since the last cron tick past which a GC observed now is not trusted (calibrateAfterGc). */
 const STALE_GC_DATASET_DROP = 16 * 1024 * 1024;
 
+/** How the server's Memory is set up (see ServerOptions.ownsProcess). */
 export interface MemoryOptions {
   /** The process is lapse's own (the CLI): anchor used_memory at full GCs, reclaim when quiet. */
   ownsProcess: boolean;

@@ -798,13 +798,6 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   }
 
   /**
-   * Redis's serverCron at its default 10 Hz (cron.ts): samples the instantaneous rates
-   * and the memory peak each tick, and gives memory its turn (eviction while no command
-   * comes, the clients' buffers, the Reclaimer: memory.ts) and persistence its turn (save
-   * points); once a second closes clients idle longer than `timeout`, except, as Redis,
-   * clients in pub/sub mode (they wait for messages by design).
-   */
-  /**
    * Redis's databasesCron rehash: a millisecond for the first database, from where the
    * last tick stopped, whose keys' table is resizing (at most 16 looked at a tick).
    */
@@ -819,6 +812,13 @@ export class LapseServer implements ConnectionHost, ListenerHost, ConfigSubjects
   private rehashDb = 0;
   private readonly monotonicNow = (): number => this.clock.monotonic();
 
+  /**
+   * Redis's serverCron at its default 10 Hz (cron.ts): samples the instantaneous rates
+   * and the memory peak each tick, and gives memory its turn (eviction while no command
+   * comes, the clients' buffers, the Reclaimer: memory.ts) and persistence its turn (save
+   * points); once a second closes clients idle longer than `timeout`, except, as Redis,
+   * clients in pub/sub mode (they wait for messages by design).
+   */
   private cronTick(secondElapsed: boolean): void {
     // Redis's serverCron is a time event, which the event loop it runs while a script is
     // timed out (processEventsWhileBlocked) does not run: no save point, eviction or
