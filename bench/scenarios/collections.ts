@@ -1,5 +1,6 @@
-import { run, startServer, type BenchServer, type ServerName } from '../lib/servers.js';
+import { run, startServer, type ServerName } from '../lib/servers.js';
 import { ProbeClient } from '../lib/resp-client.js';
+import { RSS_SETTLED, settled } from '../lib/settle.js';
 import { progress } from '../lib/progress.js';
 import { redisBenchmark } from './redis-benchmark.js';
 import type { ScenarioContext } from '../lib/context.js';
@@ -47,17 +48,6 @@ function infoNumber(info: string, field: string): number {
   return Number(m[1]);
 }
 
-async function settledRss(s: BenchServer): Promise<number> {
-  let last = s.rss();
-  for (let i = 0; i < 20; i++) {
-    await sleep(250);
-    const now = s.rss();
-    if (Math.abs(now - last) < 256 * 1024) break;
-    last = now;
-  }
-  return s.rss();
-}
-
 /**
  * used_memory once it stopped moving (two reads 600 ms apart within 1%, at most 5 s), as
  * RSS is read once settled: lapse counts a grown collection's replaced arenas until V8
@@ -65,14 +55,11 @@ async function settledRss(s: BenchServer): Promise<number> {
  * Redis's figure is settled at once.
  */
 async function settledUsed(probe: ProbeClient): Promise<number> {
-  let last = infoNumber(await probe.command('INFO', 'memory'), 'used_memory');
-  for (let i = 0; i < 8; i++) {
-    await sleep(600);
-    const now = infoNumber(await probe.command('INFO', 'memory'), 'used_memory');
-    if (Math.abs(now - last) <= last / 100) return now;
-    last = now;
-  }
-  return last;
+  return settled(async () => infoNumber(await probe.command('INFO', 'memory'), 'used_memory'), {
+    everyMs: 600,
+    rounds: 8,
+    close: (last, now) => Math.abs(now - last) <= last / 100,
+  });
 }
 
 async function memoryRound(name: ServerName, kind: Kind, data: Buffer, count: number): Promise<{ used: number; rss: number }> {
@@ -86,7 +73,7 @@ async function memoryRound(name: ServerName, kind: Kind, data: Buffer, count: nu
     if (!/errors: 0/.test(r.out)) throw new Error(`--pipe into ${name} failed: ${r.out} ${r.err}`);
     const size = await probe.integer(kind === 'list' ? 'LLEN' : kind === 'set' ? 'SCARD' : kind === 'zset' ? 'ZCARD' : 'HLEN', 'big');
     if (size !== count) throw new Error(`${name}: big holds ${size} members, expected ${count}`);
-    const rss = await settledRss(s);
+    const rss = await settled(() => s.rss(), RSS_SETTLED);
     const usedAfter = await settledUsed(probe);
     probe.close();
     return { used: (usedAfter - usedBefore) / count, rss: (rss - rssBefore) / count };

@@ -1,5 +1,6 @@
 import { run, type BenchServer } from '../lib/servers.js';
 import { ProbeClient } from '../lib/resp-client.js';
+import { RSS_SETTLED, settled } from '../lib/settle.js';
 
 export interface MemoryResult {
   rssBytes: number;
@@ -25,12 +26,6 @@ export async function loadAndMeasure(server: BenchServer, payload: Buffer, expec
   probe.close();
   if (keys !== expectedKeys) throw new Error(`${server.name} holds ${keys} keys, expected ${expectedKeys}`);
   // Let the garbage of loading be collected and RSS settle.
-  let last = server.rss();
-  for (let i = 0; i < 20; i++) {
-    await sleep(250);
-    const now = server.rss();
-    if (Math.abs(now - last) < 256 * 1024) break;
-    last = now;
-  }
-  return { rssBytes: server.rss(), rssFileBytes: server.rssFile(), baselineRss, keys };
+  const rssBytes = await settled(() => server.rss(), RSS_SETTLED);
+  return { rssBytes, rssFileBytes: server.rssFile(), baselineRss, keys };
 }
