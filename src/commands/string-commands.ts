@@ -73,7 +73,7 @@ function replyStored(c: Client, entry: StringEntry): void {
   const db = c.db;
   const bytes = db.stringView(entry);
   const store = db.store;
-  c.reply.bulkBytes(bytes, store.viewStart, store.viewEnd, store.viewShared);
+  c.reply.bulkBytes(bytes, store.viewStart, store.viewEnd, store.viewShared, store.viewBase);
 }
 
 /** A string value must fit in proto-max-bulk-len (APPEND, SETRANGE). */
@@ -544,7 +544,7 @@ function getrange(c: Client, argv: string[]): void {
   // The range copied from where the value is stored: no string of the whole value.
   const bytes = db.stringView(entry);
   const at = db.store.viewStart;
-  c.reply.bulkBytes(bytes, at + start, at + end + 1, db.store.viewShared);
+  c.reply.bulkBytes(bytes, at + start, at + end + 1, db.store.viewShared, db.store.viewBase);
 }
 
 /**

@@ -122,7 +122,7 @@ export class FieldTable implements KeyMatcher<string> {
 
   /** What the table holds in memory: the arena, the refs, the index and the outside strings (O(1)). */
   get bytesUsed(): number {
-    return this.bytes.length + this.refs.byteLength + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
+    return this.bytes.length + 4 * this.refs.length + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
   }
 
   /** KeyMatcher of the index: whether the record at `aux` holds field. */

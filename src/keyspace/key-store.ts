@@ -416,7 +416,9 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     this.viewStart = offset + this.valueStart(ref);
     this.viewEnd = offset + slab.lengthOf(ref);
     // Segments are carved from the shared arenas; a large record has a buffer of its own.
-    this.viewShared = slab.arenaDataOf(ref);
+    const shared = slab.arenaDataOf(ref);
+    this.viewShared = shared;
+    if (shared !== null) this.viewBase = slab.arenaOffsetOf(ref);
     return slab.bytesOf(ref);
   }
   /**
@@ -446,6 +448,8 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
    * memory (for the copy out of it: writer.bulkBytes), else null.
    */
   viewShared: DataView | null = null;
+  /** Set by stringView() with viewShared: where the view's byte 0 lies in viewShared. */
+  viewBase = 0;
 
   /** Length in bytes of the string value of a live id of KIND_STRING. */
   stringLength(id: number): number {

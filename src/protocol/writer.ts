@@ -194,7 +194,7 @@ export class ReplyWriter {
    * not shared).
    */
   bulkArena(arena: Uint8Array, view: DataView, start: number, end: number): void {
-    this.bulkBytes(arena, start, end, end - start < WORDS_BELOW ? view : null);
+    this.bulkBytes(arena, start, end, end - start < WORDS_BELOW ? view : null, 0);
   }
 
   /**
@@ -203,9 +203,9 @@ export class ReplyWriter {
    * When src is a view of shared memory (the keyspace's slab), `shared` is a DataView over
    * all of that memory: copies shorter than WORDS_BELOW go in words through it, longer
    * ones through copyFromShared, which keeps them off V8's byte-at-a-time path for
-   * misaligned shared memory.
+   * misaligned shared memory. `sharedBase`: where src[0] lies in `shared`.
    */
-  bulkBytes(src: Uint8Array, start: number, end: number, shared: DataView | null = null): void {
+  bulkBytes(src: Uint8Array, start: number, end: number, shared: DataView | null = null, sharedBase = 0): void {
     const len = end - start;
     this.ensure(len + 24);
     const b = this.buf;
@@ -214,7 +214,7 @@ export class ReplyWriter {
     if (len <= SHORT_BYTES) {
       for (let i = start; i < end; i++) b[p++] = src[i]!;
     } else if (shared !== null && len < WORDS_BELOW) {
-      copyWords(shared, src.byteOffset - shared.byteOffset + start, this.bufData(), p, len);
+      copyWords(shared, sharedBase + start, this.bufData(), p, len);
       p += len;
     } else if (shared !== null) {
       p += copyFromShared(src, start, end, b, p, this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE));

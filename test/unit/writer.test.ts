@@ -740,7 +740,7 @@ function sharedCopy(length: number, before: number, viewAt: number, prefix: numb
   const a = writer();
   const b = writer();
   for (const w of [a, b]) w.bulk('x'.repeat(prefix));
-  a.bulkBytes(src, before, before + length, new DataView(shared));
+  a.bulkBytes(src, before, before + length, new DataView(shared), viewAt);
   b.bulk(Buffer.from(src.subarray(before, before + length)).toString('latin1'));
   return bytes(a) === bytes(b);
 }
@@ -798,7 +798,7 @@ describe('bulkBytes (a stored value copied from the keyspace, no string made)', 
     for (let i = 0; i < 40; i++) src[i] = 0x41 + (i % 26);
     const a = writer();
     a.bulk('head');
-    a.bulkBytes(src, 3, 3 + 21, new DataView(shared));
+    a.bulkBytes(src, 3, 3 + 21, new DataView(shared), 8);
     a.bulk('tail');
     expect(bytes(a)).toBe('$4\r\nhead\r\n$21\r\nDEFGHIJKLMNOPQRSTUVWX\r\n$4\r\ntail\r\n');
   });

@@ -181,9 +181,12 @@ export class KeyTable<K> {
     return this.old === null ? 0 : this.oldMask + 1 - this.drained;
   }
 
-  /** Bytes held by the typed arrays (both while a resize runs). */
+  /**
+   * Bytes held by the typed arrays (both while a resize runs). From their lengths: V8
+   * (node 20) calls a builtin for a typed array's byteLength (~11 ns), inlines length.
+   */
   get bytes(): number {
-    return this.slots.byteLength + (this.old === null ? 0 : this.old.byteLength);
+    return 4 * (this.slots.length + (this.old === null ? 0 : this.old.length));
   }
 
   /** Scan position of a hash: its bit-reversal, unsigned. Never changes for an entry. */

@@ -386,6 +386,15 @@ export class SlabStore {
     return this.arenaData[this.slotArena[ref >>> this.wordShift]!]!;
   }
 
+  /**
+   * Where bytesOf(ref)[0] lies in arenaDataOf(ref) (a record in an arena's segment): its
+   * byteOffset less the DataView's, from the segment's region. Kept off the typed arrays'
+   * byteOffset getters, which V8 (node 20) calls as builtins (~10 ns each).
+   */
+  arenaOffsetOf(ref: number): number {
+    return this.slotRegion[ref >>> this.wordShift]! * this.segmentSize;
+  }
+
   /** Where the payload starts in bytesOf(ref). */
   offsetOf(ref: number): number {
     if (ref < 0) return 0;
@@ -459,8 +468,8 @@ export class SlabStore {
       // Into shared memory V8 copies byte by byte unless both addresses agree modulo 8
       // (shared-copy.ts), after making a view of the source (node's Buffer.copy): in
       // 32-bit words through DataViews instead. An RDB load copies every key and value here.
-      const data = this.arenaData[this.slotArena[ref >>> this.wordShift]!]!;
-      copyWords(this.sources.of(source), sourceStart, data, view.byteOffset - data.byteOffset + p, length);
+      const slot = ref >>> this.wordShift;
+      copyWords(this.sources.of(source), sourceStart, this.arenaData[this.slotArena[slot]!]!, this.slotRegion[slot]! * this.segmentSize + p, length);
     } else {
       Buffer.prototype.copy.call(source, view, p, sourceStart, sourceStart + length);
     }
