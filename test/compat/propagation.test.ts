@@ -108,6 +108,13 @@ afterAll(() => {
 
 /** Sends each command to both servers (replies compared), then waits for a marker write on both streams and compares them. */
 async function sameStream(commands: (string | Buffer)[][], options: { anyOrder?: boolean } = {}): Promise<void> {
+  // What the commands before this call propagated may still be on its way (a busy
+  // machine): a first marker, once both streams show it, ends everything before.
+  const start = `start:${Math.random()}`;
+  await p.exact('SET', start, '1');                                             // exact
+  const started = (): boolean => redisReplica.lines.some((l) => l.includes(start)) && lapseReplica.lines.some((l) => l.includes(start));
+  for (let i = 0; i < 200 && !started(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(started(), 'both streams reached the start marker').toBe(true);
   redisReplica.lines.length = 0;
   lapseReplica.lines.length = 0;
   const waiting: Promise<unknown>[] = [];
