@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { adopt } from './shared-read.js';
+import { DirectWrite, directWriter, type DirectWriter } from './direct-write.js';
 import { Client, type ClientTransport, type ServerContext } from '../commands/context.js';
 import { clientInfoLine } from '../commands/client-info-line.js';
 import { execute } from '../commands/dispatch.js';
@@ -156,6 +157,8 @@ export class Connection implements ClientTransport, ReplicaSocket {
   private replicaMode = false;
   /** Callers of drained() waiting for the next 'drain' (or the close). */
   private drainWaiters: (() => void)[] = [];
+  /** Writes straight to an adopted socket's handle (direct-write.ts), or null: socket.write(). */
+  private readonly direct: DirectWriter | null;
   private readonly sink = (argv: string[]): boolean => {
     const client = this.client;
     const reply = this.server.reply;
@@ -217,6 +220,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const socket = adopted ?? accepted;
     this.socket = socket;
     this.adopted = adopted !== null;
+    this.direct = adopted !== null ? directWriter(adopted, (ok) => this.directDone(ok)) : null;
     this.remoteAddress = formatAddress(socket.remoteAddress, socket.remotePort);
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
     // A TLS socket wraps the TCP socket that holds the descriptor.
@@ -257,7 +261,12 @@ export class Connection implements ClientTransport, ReplicaSocket {
   }
 
   get unsentBytes(): number {
-    return this.socket.writableLength + this.queueBytes;
+    return this.socket.writableLength + this.directQueued + this.queueBytes;
+  }
+
+  /** Bytes of direct writes libuv still holds. */
+  private get directQueued(): number {
+    return this.direct === null ? 0 : this.direct.queuedBytes;
   }
 
   drained(): Promise<void> {
@@ -281,7 +290,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     // reply buffer (c->buf), which its output limits and omem leave out, and past it in
     // its reply list, which they count.
     const held = this.deferredBytes > REPLY_BUFFER_BYTES ? this.deferredBytes - REPLY_BUFFER_BYTES : 0;
-    return this.socket.writableLength + this.queueBytes + this.pushBytes + held;
+    return this.socket.writableLength + this.directQueued + this.queueBytes + this.pushBytes + held;
   }
 
   pendingArgvLength(): number {
@@ -545,6 +554,19 @@ export class Connection implements ClientTransport, ReplicaSocket {
     if (counted) stats.netOutputBytes += data.length;
     if (!this.waitingDrain) {
       stats.totalWritesProcessed++;
+      const direct = this.direct;
+      if (direct !== null && this.socket.writableLength === 0) {
+        const done = direct.write(data);
+        if (done === DirectWrite.Done) {
+          this.server.reply.release(data);
+        } else {
+          // Queued: the rest is libuv's until directDone(). Failed: the socket is
+          // destroyed, as net.Socket destroys one whose write fails ('close' follows).
+          this.waitingDrain = true;
+          if (done === DirectWrite.Failed) this.socket.destroy();
+        }
+        return;
+      }
       if (!this.socket.write(data)) this.waitingDrain = true;
       // A plain TCP socket whose write left nothing queued has handed every byte to the
       // kernel (libuv's try-write, completed before write() returned): the encoder may
@@ -642,6 +664,16 @@ export class Connection implements ClientTransport, ReplicaSocket {
     this.queue = [];
     this.tail = null;
     this.queueBytes = 0;
+  }
+
+  /** A direct write that went to libuv's queue has completed (ok false: it failed, or the socket closed). */
+  private directDone(ok: boolean): void {
+    if (!ok) {
+      if (!this.closed) this.socket.destroy();
+      return;
+    }
+    // Anything written through the socket after it goes out after it: its 'drain' comes then.
+    if (this.direct!.pending === 0 && this.socket.writableLength === 0) this.onDrain();
   }
 
   private onDrain(): void {
