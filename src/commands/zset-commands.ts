@@ -159,8 +159,9 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
     for (let j = 0; j < elements; j++) {
       let score = scores[j]!;
       const member = argv[at + 2 * j + 1]!;
-      const current = zset.score(member);
-      if (current !== undefined) {
+      const found = zset.find(member);
+      if (found >= 0) {
+        const current = zset.scoreAt(found);
         if (nx) continue;
         if (incr) {
           score += current;
@@ -173,7 +174,7 @@ function zaddGeneric(c: Client, argv: string[], flagsIn: number): void {
         processed++;
         lastScore = score;
         if (score !== current) {
-          zset.update(member, score);
+          zset.updateAt(found, member, score);
           updated++;
         }
       } else {

@@ -1,6 +1,6 @@
 import type { ValueObject } from './values.js';
 import { ARRAY_BYTES, grownCapacity, pushedCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
-import { after, firstPassing, Leaf, ScoreTree, type PairPredicate } from './score-tree.js';
+import { after, firstPassing, insertAt, Leaf, removeAt, ScoreTree, type PairPredicate } from './score-tree.js';
 import type { Int32Allocator } from './store/key-table.js';
 import { MemberIndex } from './member-index.js';
 
@@ -159,6 +159,19 @@ export class ZSetValue implements ValueObject {
   }
 
   /**
+   * Where member is, or -1: a slot of the large form, an index of the compact one. For
+   * scoreAt() and updateAt(), until the set next changes (ZADD looks a member up once).
+   */
+  find(member: string): number {
+    return this.dict !== null ? this.dict.find(member) : this.members!.indexOf(member);
+  }
+
+  /** The score of the member find() placed at `at`. */
+  scoreAt(at: number): number {
+    return this.dict !== null ? this.slotScores[at]! : this.scores![at]!;
+  }
+
+  /**
    * Adds a member that is not in the set, converting to the large form first when the
    * compact one would pass its limits (Redis's zsetAdd).
    */
@@ -180,8 +193,8 @@ export class ZSetValue implements ValueObject {
     // A listpack stores -0 as the integer 0 (double2ll).
     if (score === 0) score = 0;
     const at = insertionIndex(members, scores, member, score);
-    members.splice(at, 0, member);
-    scores.splice(at, 0, score);
+    insertAt(members, at, member);
+    insertAt(scores, at, score);
     this.capacity = grownCapacity(this.capacity, members.length);
   }
 
@@ -190,8 +203,13 @@ export class ZSetValue implements ValueObject {
    * as Redis's `score != curscore`) changes nothing.
    */
   update(member: string, score: number): void {
+    this.updateAt(this.find(member), member, score);
+  }
+
+  /** update() of the member find() placed at `at`. */
+  updateAt(at: number, member: string, score: number): void {
     if (this.tree !== null) {
-      const slot = this.dict!.find(member);
+      const slot = at;
       const old = this.slotScores[slot]!;
       if (old === score) return;
       this.tree.delete(member, old);
@@ -201,14 +219,13 @@ export class ZSetValue implements ValueObject {
     }
     const members = this.members!;
     const scores = this.scores!;
-    const i = members.indexOf(member);
-    if (scores[i] === score) return;
+    if (scores[at] === score) return;
     if (score === 0) score = 0;
-    members.splice(i, 1);
-    scores.splice(i, 1);
-    const at = insertionIndex(members, scores, member, score);
-    members.splice(at, 0, member);
-    scores.splice(at, 0, score);
+    removeAt(members, at);
+    removeAt(scores, at);
+    const to = insertionIndex(members, scores, member, score);
+    insertAt(members, to, member);
+    insertAt(scores, to, score);
   }
 
   /** Removes member; true if it was there. */
@@ -221,8 +238,8 @@ export class ZSetValue implements ValueObject {
     } else {
       const i = this.members!.indexOf(member);
       if (i < 0) return false;
-      this.members!.splice(i, 1);
-      this.scores!.splice(i, 1);
+      removeAt(this.members!, i);
+      removeAt(this.scores!, i);
       this.capacity = trimmedCapacity(this.capacity, this.members!.length + 1, this.members!.length);
     }
     this.stringsBytes -= stringBytes(member.length);
