@@ -127,6 +127,22 @@ const SPECIAL = /^([+-]?)(inf|infinity|nan(?:\([0-9a-zA-Z_]*\))?)$/i;
  * NaN if strtod would stop before the end. The caller decides what NaN means.
  */
 export function parseCDouble(s: string): number {
+  // The usual argument, an integer of up to 15 digits (exact in a double), read without
+  // the regular expression: what DECIMAL_FLOAT and Number() make of it.
+  const n = s.length;
+  if (n > 0 && n <= 15) {
+    const first = s.charCodeAt(0);
+    let i = first === 0x2d /* - */ || first === 0x2b /* + */ ? 1 : 0;
+    if (i < n) {
+      let v = 0;
+      for (; i < n; i++) {
+        const d = s.charCodeAt(i) - 0x30;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+      }
+      if (i === n) return first === 0x2d ? -v : v;
+    }
+  }
   if (DECIMAL_FLOAT.test(s)) return Number(s);
   let m = SPECIAL.exec(s);
   if (m) {
