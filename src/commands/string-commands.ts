@@ -397,7 +397,7 @@ function append(c: Client, argv: string[]): void {
   const db = c.db;
   let length: number;
   if (entry === undefined) {
-    db.set(key, value, NO_DEADLINE);
+    db.setLooked(key, undefined, value, NO_DEADLINE);
     length = value.length;
   } else {
     length = db.stringLength(entry) + value.length;
@@ -446,7 +446,8 @@ function incrDecr(c: Client, key: string, incr: number | bigint): void {
     }
   }
   const db = c.db;
-  if (entry === undefined) db.set(key, String(result), NO_DEADLINE);
+  // Absent (writeString looked): created without a second search of the table.
+  if (entry === undefined) db.setLooked(key, undefined, String(result), NO_DEADLINE);
   else if (typeof result === 'number') db.replaceInteger(entry, result, key);
   else db.replaceValue(entry, String(result), key);
   c.server.keyspace.notify('$', 'incrby', key, db);
@@ -501,7 +502,7 @@ function incrbyfloat(c: Client, argv: string[]): void {
   const text = formatLongDoubleHuman(sum);
   const db = c.db;
   let stored: Entry = entry!;
-  if (entry === undefined) stored = db.set(key, text, NO_DEADLINE);
+  if (entry === undefined) stored = db.setLooked(key, undefined, text, NO_DEADLINE);
   else db.replaceValue(entry, text, key);
   // createStringObject: embstr (or raw), never int, even for "3".
   db.setStringForm(stored, StringForm.Embstr);
@@ -576,7 +577,7 @@ function setrange(c: Client, argv: string[]): void {
     }
     if (!checkStringLength(c, offset + value.length)) return;
     result = '\0'.repeat(offset) + value;
-    db.setStringForm(db.set(key, result, NO_DEADLINE), StringForm.Raw);
+    db.setStringForm(db.setLooked(key, undefined, result, NO_DEADLINE), StringForm.Raw);
   } else {
     const old = c.db.stringOf(entry);
     if (value.length === 0) {
