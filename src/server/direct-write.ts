@@ -5,10 +5,11 @@ import type net from 'node:net';
  *
  * net.Socket#write goes through the Writable machinery before it reaches the handle:
  * writeOrBuffer, _write, _writeGeneric, a WriteWrap, afterWriteDispatched, the write
- * callback's bookkeeping (onwrite, afterWrite through process.nextTick when sync).
- * Profiled on a pipelined server (redis-benchmark PING_MBULK -P 16), that was 12% of all
- * the server's samples, about 2 us a write. The handle's own writeBuffer(req, buffer) is
- * what net.Socket ends in: libuv tries the write at once and reports through
+ * callback's bookkeeping (onwrite, afterWrite through process.nextTick when sync). The
+ * handle's own writeBuffer(req, buffer) is what net.Socket ends in; calling it directly
+ * saved 0.6 us of server user time per GET at -P 1 (8.3 -> 7.7 us, redis-benchmark
+ * -c 50, medians of 5), 2% of a pipelined PING's (the write(2) itself and node's C++
+ * stream code stay). libuv tries the write at once and reports through
  * streamBaseState whether any bytes were left queued (an async write, completed by the
  * request's oncomplete). A connection that writes only through here and through the
  * socket in order keeps its bytes in order: both go to the same libuv write queue.
