@@ -119,10 +119,12 @@ describe('ZADD and its options', () => {
 
   test('score syntax and printing: inf, hex, exponents, 17 digits, -0', async () => {
     const scores = ['inf', '-inf', '+inf', 'Infinity', '-INFINITY', '0x10', '0x1p-2', '1e3', '1E-3', '.5', '5.', '+7', '-0',
-      '0.1', '3.14159265358979323846', '1e16', '123456789012345678', '4.9e-324', '1.7976931348623157e308', '-2.5e-10', '00012', '1e17'];
+      '0.1', '3.14159265358979323846', '1e16', '123456789012345678', '4.9e-324', '1.7976931348623157e308', '-2.5e-10', '00012', '1e17',
+      '-007', '+0', '-123456789012345', '000000000000009'];
     for (let i = 0; i < scores.length; i++) await p.exact('ZADD', 'z', scores[i]!, `m${i}`); // exact
     await p.exact('ZRANGE', 'z', '0', '-1', 'WITHSCORES');             // exact: order and %.17g
     await p.exact('ZSCORE', 'z', 'm12');                               // exact: -0
+    for (const bad of ['-', '+', '1-', '--1', '+-1']) await p.exact('ZADD', 'z', bad, 'bad'); // exact: not a valid float
     await p.exact('ZSCAN', 'z', '0');                                  // exact: listpack's stored texts
     await hello('3');
     await p.exact('ZRANGE', 'z', '0', '-1', 'WITHSCORES');             // exact: RESP3 doubles in pairs
