@@ -199,22 +199,16 @@ export class ZSetValue implements ValueObject {
   }
 
   /**
-   * Changes the score of a member of the set. A score equal to the old one (-0 equals 0,
-   * as Redis's `score != curscore`) changes nothing.
+   * Changes the score of the member find() placed at `at`. A score equal to the old one
+   * (-0 equals 0, as Redis's `score != curscore`) changes nothing.
    */
-  update(member: string, score: number): void {
-    this.updateAt(this.find(member), member, score);
-  }
-
-  /** update() of the member find() placed at `at`. */
   updateAt(at: number, member: string, score: number): void {
     if (this.tree !== null) {
-      const slot = at;
-      const old = this.slotScores[slot]!;
+      const old = this.slotScores[at]!;
       if (old === score) return;
       this.tree.delete(member, old);
       this.tree.insert(member, score);
-      this.slotScores[slot] = score;
+      this.slotScores[at] = score;
       return;
     }
     const members = this.members!;

@@ -50,7 +50,7 @@ describe('ZSetValue against a model', () => {
               const known = model.get(member);
               if (op <= 1) {
                 if (known === undefined) z.insert(member, score, enc);
-                else z.update(member, score);
+                else z.updateAt(z.find(member), member, score);
                 model.set(member, score);
               } else if (op === 2) {
                 expect(z.remove(member)).toBe(known !== undefined);
