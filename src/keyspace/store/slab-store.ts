@@ -468,8 +468,7 @@ export class SlabStore {
       // Into shared memory V8 copies byte by byte unless both addresses agree modulo 8
       // (shared-copy.ts), after making a view of the source (node's Buffer.copy): in
       // 32-bit words through DataViews instead. An RDB load copies every key and value here.
-      const slot = ref >>> this.wordShift;
-      copyWords(this.sources.of(source), sourceStart, this.arenaData[this.slotArena[slot]!]!, this.slotRegion[slot]! * this.segmentSize + p, length);
+      copyWords(this.sources.of(source), sourceStart, this.arenaDataOf(ref)!, this.arenaOffsetOf(ref) + p, length);
     } else {
       Buffer.prototype.copy.call(source, view, p, sourceStart, sourceStart + length);
     }
