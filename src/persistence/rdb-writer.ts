@@ -389,6 +389,17 @@ export class RdbEncoder {
     this.raw(bytes);
   }
 
+  /**
+   * Bytes already in RDB form, appended without a copy: they become one of the chunks
+   * take() returns, so the caller leaves them unchanged until it has used those.
+   */
+  appendChunk(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    if (this.pos > 0) this.flushBuf(0);
+    this.chunks.push(bytes);
+    this.written += bytes.length;
+  }
+
   /** Bytes as a string (a listpack), as rdbSaveRawString: LZF when it helps. */
   stringBytes(bytes: Buffer): void {
     const len = bytes.length;

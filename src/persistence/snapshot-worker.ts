@@ -25,6 +25,8 @@ class SnapshotWriter {
   private ended = false;
   private currentDb = -1;
   private readonly selected = new Set<number>();
+  /** The main thread's entries buffers, in the encoder's chunks until the next flush. */
+  private readonly lent: ArrayBuffer[] = [];
   /** Batch buffers the main thread has written and handed back. */
   private readonly spare: Buffer[] = [];
   keys = 0;
@@ -114,7 +116,10 @@ class SnapshotWriter {
       this.spare.push(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
     } else if (message.t === 'entries') {
       this.select(message.db);
-      this.enc.appendEncoded(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+      // Taken as it is, not copied: flush() copies it into a batch and hands it back.
+      const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+      this.enc.appendChunk(bytes);
+      this.lent.push(bytes.buffer as ArrayBuffer);
       Atomics.sub(this.work.control, 3, message.bytes.byteLength);
       Atomics.notify(this.work.control, 3);
     } else {
@@ -155,7 +160,12 @@ class SnapshotWriter {
     const out = this.batchBuffer(total);
     let at = 0;
     for (const c of chunks) at += c.copy(out, at);
-    if (!final) this.enc.recycle(chunks);
+    if (!final) {
+      const lent = this.lent;
+      this.enc.recycle(lent.length === 0 ? chunks : chunks.filter((c) => !lent.includes(c.buffer as ArrayBuffer)));
+      for (const buffer of lent) post({ t: 'spare', bytes: new Uint8Array(buffer) }, [buffer]);
+      lent.length = 0;
+    }
     Atomics.add(control, 0, 1);
     post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
   }

@@ -143,7 +143,12 @@ export function saveSync(
       for (let id = 0; id < limit; id++) {
         if (store.kindOf(id) === KIND_FREE || store.deadlineOf(id) <= now) continue;
         if (writeEntry(enc, store, id, now)) keys++;
-        if (enc.pending >= SAVE_FLUSH_BYTES) file.write(enc.take());
+        if (enc.pending >= SAVE_FLUSH_BYTES) {
+          // The write is synchronous: the chunks are free again.
+          const chunks = enc.take();
+          file.write(chunks);
+          enc.recycle(chunks);
+        }
       }
     }
     enc.eof();
@@ -203,7 +208,10 @@ function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto'
         if (store.kindOf(id) === KIND_FREE || store.deadlineOf(id) <= now || (mine !== null && mine[id] === 1)) continue;
         if (writeEntry(enc, store, id, now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES / 4) {
-          offload.entries(db.index, enc.take());
+          // entries() copies the chunks: they are free again.
+          const chunks = enc.take();
+          offload.entries(db.index, chunks);
+          enc.recycle(chunks);
           offload.throttleSync(write, SAVE_ENTRIES_AHEAD);
         }
       }
@@ -438,7 +446,11 @@ export class BackgroundSave implements ChangeObserver {
 
   /** With a worker: the entries encoded here since the last call go to it. */
   private sendEntries(): void {
-    if (this.currentDb >= 0) this.offload!.entries(this.currentDb, this.enc.take());
+    if (this.currentDb < 0) return;
+    // entries() copies the chunks: they are free again.
+    const chunks = this.enc.take();
+    this.offload!.entries(this.currentDb, chunks);
+    this.enc.recycle(chunks);
   }
 
   /**
