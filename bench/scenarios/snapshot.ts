@@ -156,6 +156,13 @@ export const SNAPSHOT_METRICS: {
   { metric: 'BGSAVE until done', unit: 'ms', target: '-', value: (r) => r.bgsaveMs },
   { metric: 'longest GET/SET round trip during BGSAVE', unit: 'ms', target: 'lapse <= 20', value: (r) => r.stallMs, met: (l) => l <= 20 },
   { metric: 'GET/SET round trips of one client during BGSAVE', unit: 'count', target: 'ratio >= 0.8', value: (r) => r.opsDuringBgsave, met: (l, d) => l / d >= 0.8 },
+  {
+    // The count above favours the slower save (more time, more round trips); this is the pace.
+    metric: 'GET/SET round trips a second of that client during BGSAVE',
+    unit: '/s',
+    target: '-',
+    value: (r) => r.opsDuringBgsave / (r.bgsaveMs / 1000),
+  },
   { metric: 'p99.9 GET/SET round trip during BGSAVE', unit: 'ms', target: 'lapse <= 5', value: (r) => r.p999Ms, met: (l) => l <= 5 },
   { metric: 'peak RSS growth during BGSAVE (Redis: + child CoW)', unit: 'MB', target: '-', value: (r) => r.rssGrowthBytes / 2 ** 20 },
   { metric: 'RDB file size', unit: 'MB', target: '-', value: (r) => r.fileBytes / 2 ** 20 },
