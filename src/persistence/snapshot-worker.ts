@@ -25,7 +25,7 @@ class SnapshotWriter {
   private ended = false;
   private currentDb = -1;
   private readonly selected = new Set<number>();
-  /** The main thread's entries buffers, in the encoder's chunks until the next flush. */
+  /** The main thread's entries buffers in the encoder's chunks, handed back by the flush that copies them. */
   private readonly lent: ArrayBuffer[] = [];
   /** Batch buffers the main thread has written and handed back. */
   private readonly spare: Buffer[] = [];
@@ -146,6 +146,9 @@ class SnapshotWriter {
   /** Hands what is encoded to the main thread as one buffer, once fewer than OUTSTANDING wait to be written. */
   private flush(final: boolean): void {
     const chunks = final ? this.enc.takeFinal() : this.enc.take();
+    // The entries buffers among these chunks, handed back once copied. Not those that
+    // receive() below may lend: they are in the encoder's next chunks.
+    const lent = this.lent.splice(0);
     let total = 0;
     for (const c of chunks) total += c.length;
     if (total === 0) return;
@@ -161,10 +164,8 @@ class SnapshotWriter {
     let at = 0;
     for (const c of chunks) at += c.copy(out, at);
     if (!final) {
-      const lent = this.lent;
       this.enc.recycle(lent.length === 0 ? chunks : chunks.filter((c) => !lent.includes(c.buffer as ArrayBuffer)));
       for (const buffer of lent) post({ t: 'spare', bytes: new Uint8Array(buffer) }, [buffer]);
-      lent.length = 0;
     }
     Atomics.add(control, 0, 1);
     post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
