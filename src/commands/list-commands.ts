@@ -74,18 +74,18 @@ function moreChanges(c: Client, n: number): void {
 }
 
 /**
- * After elements were removed from a list in place (its bytes accounted by the caller's
- * valueChanged): fires `event`, deletes the key if the list is empty (and fires "del"),
- * tells WATCH, and counts `removed` changes, as t_list.c's listElementsRemoved. Returns
- * whether the key was deleted.
+ * After elements were removed from `list`, the value of `key` (entry), in place (its bytes
+ * accounted by the caller's valueChanged): fires `event`, deletes the key if the list is
+ * empty (and fires "del"), tells WATCH, and counts `removed` changes, as t_list.c's
+ * listElementsRemoved. Returns whether the key was deleted. The caller passes the key it
+ * looked up, so that none is made from the stored bytes.
  */
-function elementsRemoved(c: Client, entry: ListEntry, event: string, removed: number): boolean {
+function elementsRemoved(c: Client, key: string, entry: ListEntry, list: ListValue, event: string, removed: number): boolean {
   const db = c.db;
   const keyspace = c.server.keyspace;
-  const key = db.keyOf(entry);
   keyspace.notify('l', event, key, db);
   let deleted = false;
-  if (db.objectOf(entry).length === 0) {
+  if (list.length === 0) {
     db.deleteEntry(entry);
     keyspace.notify('g', 'del', key, db);
     deleted = true;
@@ -122,17 +122,17 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
 }
 
 /**
- * Pops up to `count` elements from one end of a live list (in the order popped),
- * deleting the key if it empties, with the events and counts of listElementsRemoved.
+ * Pops up to `count` elements from one end of the live list at `key` (entry), in the order
+ * popped, deleting the key if it empties, with the events and counts of listElementsRemoved.
  */
-export function popElements(c: Client, entry: ListEntry, where: End, count: number): string[] {
+export function popElements(c: Client, key: string, entry: ListEntry, where: End, count: number): string[] {
   const list = c.db.objectOf(entry);
   const n = Math.min(count, list.length);
   const before = c.db.willMutate(entry);
   const out: string[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = (where === HEAD ? list.popHead() : list.popTail())!;
   c.db.valueChanged(entry, before);
-  elementsRemoved(c, entry, where === HEAD ? 'lpop' : 'rpop', n);
+  elementsRemoved(c, key, entry, list, where === HEAD ? 'lpop' : 'rpop', n);
   return out;
 }
 
@@ -192,7 +192,8 @@ function popGeneric(c: Client, argv: string[], where: End): void {
     }
     count = n;
   }
-  const entry = writeList(c, argv[1]!);
+  const key = argv[1]!;
+  const entry = writeList(c, key);
   if (entry === null) return;
   if (entry === undefined) {
     if (hasCount) c.reply.nullArray();
@@ -204,10 +205,10 @@ function popGeneric(c: Client, argv: string[], where: End): void {
     return;
   }
   if (!hasCount) {
-    c.reply.bulk(popElements(c, entry, where, 1)[0]!);
+    c.reply.bulk(popElements(c, key, entry, where, 1)[0]!);
     return;
   }
-  c.reply.bulkArray(popElements(c, entry, where, count));
+  c.reply.bulkArray(popElements(c, key, entry, where, count));
 }
 
 function lpop(c: Client, argv: string[]): void {
@@ -522,7 +523,7 @@ function moveGeneric(c: Client, argv: string[], from: End, to: End): void {
   // The same key: the element goes back onto the list it came from.
   pushElements(c, dstKey, dst, [value], to);
   c.reply.bulk(value);
-  elementsRemoved(c, src, from === HEAD ? 'lpop' : 'rpop', 1);
+  elementsRemoved(c, srcKey, src, list, from === HEAD ? 'lpop' : 'rpop', 1);
   // Redis counts the move as one change; the database saw two keys change.
   moreChanges(c, -1);
 }
@@ -558,7 +559,7 @@ function lmpop(c: Client, argv: string[]): void {
     if (entry === undefined || c.db.objectOf(entry).length === 0) continue;
     const where = parsed.end === 0 ? HEAD : TAIL;
     const length = c.db.objectOf(entry).length;
-    const popped = popElements(c, entry, where, parsed.count);
+    const popped = popElements(c, key, entry, where, parsed.count);
     c.reply.arrayHeader(2);
     c.reply.bulk(key);
     c.reply.bulkArray(popped);
@@ -596,7 +597,7 @@ function blockOnLists(c: Client, keys: readonly string[], timeoutMs: number, nul
 
 /** [key, element] (BLPOP, BRPOP), or [key, [elements]] with a count (BLMPOP), from a live list. */
 function popAndReply(c: Client, key: string, entry: ListEntry, where: End, count: number): void {
-  const popped = popElements(c, entry, where, count === -1 ? 1 : count);
+  const popped = popElements(c, key, entry, where, count === -1 ? 1 : count);
   c.reply.arrayHeader(2);
   c.reply.bulk(key);
   if (count === -1) c.reply.bulk(popped[0]!);
