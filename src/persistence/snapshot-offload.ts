@@ -1,5 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, type Worker, type MessagePort } from 'node:worker_threads';
 import { spawnWorkerModule } from './worker-file.js';
+import { takeSpare } from './spare-buffers.js';
 import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
 import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
 import type { RdbWriteOptions } from './rdb-writer.js';
@@ -128,7 +129,7 @@ export class SnapshotOffload {
   private readonly control = new Int32Array(new SharedArrayBuffer(16));
   private readonly stores: readonly KeyStore[];
   private readonly output: Buffer[] = [];
-  /** Entries buffers the worker has handed back (entriesBuffer). */
+  /** Entries buffers the worker has handed back, for later entries. */
   private readonly entrySpare: Buffer[] = [];
   private wake: (() => void) | null = null;
   private finished = false;
@@ -211,32 +212,12 @@ export class SnapshotOffload {
     if (chunks.length === 0 || this.finished) return;
     let total = 0;
     for (const c of chunks) total += c.length;
-    const bytes = this.entriesBuffer(total);
+    const bytes = takeSpare(this.entrySpare, total, ENTRIES_BUFFER_BYTES);
     let at = 0;
     for (const c of chunks) at += c.copy(bytes, at);
     Atomics.add(this.control, 3, total);
     const sent = bytes.subarray(0, total);
     this.send({ t: 'entries', db, bytes: sent }, [sent.buffer as ArrayBuffer]);
-  }
-
-  /**
-   * A buffer of its own for at least `size` bytes of entries: one the worker handed back,
-   * or a new one (allocUnsafeSlow: a small Buffer.from or concat comes from Node's shared
-   * pool, which postMessage cannot transfer and silently copies whole). A new buffer's
-   * pages are faulted in as they are written; reusing them saved a third of SAVE's
-   * system time.
-   */
-  private entriesBuffer(size: number): Buffer {
-    const spare = this.entrySpare;
-    for (let i = spare.length - 1; i >= 0; i--) {
-      const b = spare[i]!;
-      if (b.length >= size) {
-        spare[i] = spare[spare.length - 1]!;
-        spare.pop();
-        return b;
-      }
-    }
-    return Buffer.allocUnsafeSlow(Math.max(size, ENTRIES_BUFFER_BYTES));
   }
 
   /**

@@ -2,6 +2,7 @@ import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_
 import { lebLength, recordKeyLength } from '../keyspace/key-store.js';
 import { PAGE_COPIED, PAGE_DONE, PAGE_PENDING, PAGE_SIZE, PAGE_TAKEN, visitRecords, type RecordVisitor } from '../keyspace/store/slab-store.js';
 import { RdbEncoder } from './rdb-writer.js';
+import { takeSpare } from './spare-buffers.js';
 import type { OffloadInbox, OffloadOutbox, OffloadWork } from './snapshot-offload.js';
 
 /**
@@ -160,7 +161,8 @@ class SnapshotWriter {
     }
     // Buffers written by now have been handed back (with a file sink).
     this.receive(false);
-    const out = this.batchBuffer(total);
+    // Room for any batch: what was pending (under BATCH_BYTES) plus a segment's records.
+    const out = takeSpare(this.spare, total, BATCH_BYTES * 3);
     let at = 0;
     for (const c of chunks) at += c.copy(out, at);
     if (!final) {
@@ -171,17 +173,7 @@ class SnapshotWriter {
     post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
   }
 
-  /**
-   * A buffer of at least `size` bytes: a spare one handed back, or a new one with room
-   * for any batch (what was pending, under BATCH_BYTES, plus a segment's records).
-   */
-  private batchBuffer(size: number): Buffer {
-    const spare = this.spare;
-    for (let i = 0; i < spare.length; i++) {
-      if (spare[i]!.length >= size) return spare.splice(i, 1)[0]!;
-    }
-    return Buffer.allocUnsafeSlow(Math.max(size, BATCH_BYTES * 3));
-  }
+
 }
 
 /** Writes the string records a store's segments hold for the save. */
