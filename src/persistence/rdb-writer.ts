@@ -483,6 +483,16 @@ export class RdbEncoder {
   }
 
   /**
+   * take(), handed to `use`, which writes or copies the chunks before it returns; they are
+   * then recycled, so the encoder's next chunks are pages already mapped.
+   */
+  takeInto(use: (chunks: Buffer[]) => void): void {
+    const chunks = this.take();
+    use(chunks);
+    this.recycle(chunks);
+  }
+
+  /**
    * Chunks from take() that the caller has copied and will not read again: their memory
    * is reused for later chunks, so an encoder that runs for a whole save (the snapshot
    * worker's) leaves no trail of 256 KB buffers for its GC.

@@ -143,12 +143,8 @@ export function saveSync(
       for (let id = 0; id < limit; id++) {
         if (store.kindOf(id) === KIND_FREE || store.deadlineOf(id) <= now) continue;
         if (writeEntry(enc, store, id, now)) keys++;
-        if (enc.pending >= SAVE_FLUSH_BYTES) {
-          // The write is synchronous: the chunks are free again.
-          const chunks = enc.take();
-          file.write(chunks);
-          enc.recycle(chunks);
-        }
+        // The write is synchronous: the chunks can be reused.
+        if (enc.pending >= SAVE_FLUSH_BYTES) enc.takeInto((chunks) => file.write(chunks));
       }
     }
     enc.eof();
@@ -208,14 +204,12 @@ function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto'
         if (store.kindOf(id) === KIND_FREE || store.deadlineOf(id) <= now || (mine !== null && mine[id] === 1)) continue;
         if (writeEntry(enc, store, id, now)) keys++;
         if (enc.pending >= SAVE_FLUSH_BYTES / 4) {
-          // entries() copies the chunks: they are free again.
-          const chunks = enc.take();
-          offload.entries(db.index, chunks);
-          enc.recycle(chunks);
+          // entries() copies the chunks: they can be reused.
+          enc.takeInto((chunks) => offload.entries(db.index, chunks));
           offload.throttleSync(write, SAVE_ENTRIES_AHEAD);
         }
       }
-      offload.entries(db.index, enc.take());
+      enc.takeInto((chunks) => offload.entries(db.index, chunks));
     }
     offload.end();
     offload.drainSync(write, true);
@@ -446,11 +440,9 @@ export class BackgroundSave implements ChangeObserver {
 
   /** With a worker: the entries encoded here since the last call go to it. */
   private sendEntries(): void {
-    if (this.currentDb < 0) return;
-    // entries() copies the chunks: they are free again.
-    const chunks = this.enc.take();
-    this.offload!.entries(this.currentDb, chunks);
-    this.enc.recycle(chunks);
+    const db = this.currentDb;
+    // entries() copies the chunks: they can be reused.
+    if (db >= 0) this.enc.takeInto((chunks) => this.offload!.entries(db, chunks));
   }
 
   /**
