@@ -554,6 +554,9 @@ export class Connection implements ClientTransport, ReplicaSocket {
     if (counted) stats.netOutputBytes += data.length;
     if (!this.waitingDrain) {
       stats.totalWritesProcessed++;
+      // Output counts as interaction, as in Redis's writeToClient: a subscriber fed
+      // messages, a client just unblocked, is not idle (CLIENT LIST idle=, `timeout`).
+      this.client.lastInteraction = Date.now();
       const direct = this.direct;
       if (direct !== null && this.socket.writableLength === 0) {
         const done = direct.write(data);
@@ -617,6 +620,7 @@ export class Connection implements ClientTransport, ReplicaSocket {
     this.queueBytes = 0;
     const socket = this.socket;
     this.server.stats.totalWritesProcessed++;
+    this.client.lastInteraction = Date.now();
     let ok = true;
     if (queue.length === 1) {
       ok = socket.write(queue[0]!);

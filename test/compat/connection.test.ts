@@ -383,6 +383,30 @@ describe('CLIENT', () => {
     expect(listText(l).split('\n').map((x) => x.split(' ')[0])).toEqual(all);
   });
 
+  test("output counts as interaction: a fed subscriber and a served blocked client are not idle (Redis's writeToClient)", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const sub = await p.connect();
+    const blocked = await p.connect();
+    const subIds = await clientIds(sub);
+    const blockedIds = await clientIds(blocked);
+    await p.exactOn(sub, 'SUBSCRIBE', 'ch');                        // exact
+    for (const c of blocked) c.send('BLPOP', 'idle-list', '0');
+    // 2.4 s in which neither sends a byte; the subscriber is sent a message every 200 ms.
+    for (let i = 0; i < 12; i++) {
+      await sleep(200);
+      await p.exact('PUBLISH', 'ch', `m${i}`);                      // exact: 1 receiver
+      for (const c of sub) await c.readReplyBytes();
+    }
+    await p.exact('RPUSH', 'idle-list', 'x');                       // exact
+    for (const c of blocked) await c.readReplyBytes();
+    // idle= in whole seconds: 0, or 1 across a second's boundary; 2 or more if only input counted.
+    const idleOf = async (c: RawClient, id: string) => Number(/ idle=(\d+)/.exec((await c.call('CLIENT', 'LIST', 'ID', id)).toString('latin1'))?.[1]);
+    for (const [rid, lid] of [subIds, blockedIds]) {
+      expect(await idleOf(p.r, rid), 'redis idle=').toBeLessThanOrEqual(1);
+      expect(await idleOf(p.l, lid), 'lapse idle=').toBeLessThanOrEqual(1);
+    }
+  });
+
   test('CLIENT HELP is Redis text for the subcommands lapse implements, with SETINFO', async () => {
     const [r, l] = await p.both(['CLIENT', 'HELP']);
     const implemented = p.lapse.commands.lookup('client')!.subcommands!;
