@@ -1,6 +1,6 @@
 import type { ValueObject } from './values.js';
 import { ARRAY_BYTES, grownCapacity, pushedCapacity, stringBytes, trimmedCapacity } from './memory-cost.js';
-import { after, firstPassing, insertAt, Leaf, removeAt, ScoreTree, type PairPredicate } from './score-tree.js';
+import { after, firstPassing, insertAt, insertNumberAt, Leaf, removeAt, removeNumberAt, ScoreTree, type PairPredicate } from './score-tree.js';
 import type { Int32Allocator } from './store/key-table.js';
 import { MemberIndex } from './member-index.js';
 
@@ -194,7 +194,7 @@ export class ZSetValue implements ValueObject {
     if (score === 0) score = 0;
     const at = insertionIndex(members, scores, member, score);
     insertAt(members, at, member);
-    insertAt(scores, at, score);
+    insertNumberAt(scores, at, score);
     this.capacity = grownCapacity(this.capacity, members.length);
   }
 
@@ -216,10 +216,10 @@ export class ZSetValue implements ValueObject {
     if (scores[at] === score) return;
     if (score === 0) score = 0;
     removeAt(members, at);
-    removeAt(scores, at);
+    removeNumberAt(scores, at);
     const to = insertionIndex(members, scores, member, score);
     insertAt(members, to, member);
-    insertAt(scores, to, score);
+    insertNumberAt(scores, to, score);
   }
 
   /** Removes member; true if it was there. */
@@ -233,7 +233,7 @@ export class ZSetValue implements ValueObject {
       const i = this.members!.indexOf(member);
       if (i < 0) return false;
       removeAt(this.members!, i);
-      removeAt(this.scores!, i);
+      removeNumberAt(this.scores!, i);
       this.capacity = trimmedCapacity(this.capacity, this.members!.length + 1, this.members!.length);
     }
     this.stringsBytes -= stringBytes(member.length);
