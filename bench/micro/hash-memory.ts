@@ -7,11 +7,14 @@
  *
  * Data: `hashes` keys "sess:" + 24 hex digits, each a hash of `fields` fields with
  * 2-8 byte names (the same names in every hash, as a session store writes them) and
- * 20-byte values. Key overhead is included, spread over the fields. Also loaded with
- * a key TTL (EXPIRE) on every hash, as a session store does.
+ * 20-byte values. Also loaded with a key TTL (EXPIRE) on every hash, as a session
+ * store does.
  *
- * lapse: process.memoryUsage().heapUsed after two full GCs, before and after loading,
- * in this process (the server runs here; redis-cli is a child process). Redis:
+ * lapse: process.memoryUsage().heapUsed after full GCs (plus the arrays of table-form
+ * hashes outside the heap: none at 8 fields), before and after loading, in this process
+ * (the server runs here; redis-cli is a child process). The keys themselves live in the
+ * store's slab and columns, off the V8 heap, and are not in that figure (ENTRY_BYTES,
+ * memory-cost.ts, models them: 72 bytes a key beside its name). Redis:
  * INFO memory used_memory (jemalloc's allocated bytes) before and after.
  */
 import fs from 'node:fs';
