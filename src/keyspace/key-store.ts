@@ -6,6 +6,7 @@ import { hashBytes, hashString, keyEqualsBytes, type KeyBytes } from './store/ke
 import { KeyTable, type KeyMatcher } from './store/key-table.js';
 import { SlabStore, type Relocator } from './store/slab-store.js';
 import type { BufferCount } from './store/buffer-count.js';
+import { ObjectsById } from './store/objects-by-id.js';
 import type { StringForm } from './string-encoding.js';
 import type { ValueObject } from './values.js';
 
@@ -74,7 +75,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   prev: Int32Array;
   next: Int32Array;
   /** Collection values by id. */
-  readonly objects = new Map<number, ValueObject>();
+  readonly objects = new ObjectsById();
   /**
    * The free ids, a stack linked through ref[] (a free id's ref is no record): the next
    * free id, -1 at the end. A million keys expiring in a second freed a million ids into

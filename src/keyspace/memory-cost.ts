@@ -26,12 +26,12 @@ export const ENTRY_BYTES = 72;
 
 /**
  * What a collection key costs besides ENTRY_BYTES: its value's slot in the store's
- * `objects` Map (key, value and chain words, 24 bytes, and half a bucket word, at the
- * table's load, which doubles from half full to full: 28 to 56 bytes, 39 on average
- * over that range; measured 28-46 bytes an entry for Maps of 20,000-150,000 ids).
- * String keys have no such slot.
+ * ObjectsById (store/objects-by-id.ts), 8 bytes where the ids of its page of 1,024 all
+ * hold collections; a page that also holds strings costs its collections more (8 KB a
+ * page, whatever it holds), which this average leaves out. (A Map held them until
+ * stop 35: 39 bytes an entry on average.) String keys have no such slot.
  */
-export const OBJECT_REF_BYTES = 39;
+export const OBJECT_REF_BYTES = 8;
 
 /** A deadline is a slot of the store's deadline column, counted in ENTRY_BYTES. */
 export const DEADLINE_BYTES = 0;
