@@ -164,6 +164,39 @@ describe('a busy server', () => {
     expect(heap.collections).toEqual([1100]);
   });
 
+  test('not while the live data is still shrinking (a mass expiry): at the first tick after it stops', () => {
+    const heap = new FakeHeap();
+    const r = new Reclaimer(heap);
+    heap.liveBytes = 280 * MB;
+    heap.inUseBytes = 280 * MB;
+    heap.heldBytes = 300 * MB;
+    run(r, heap, 0, 1000, busy);
+    // A million keys expire within a second: the live data shrinks ~27 MB a tick while the
+    // freed segments stay in use until a GC; from 550 ms the condition holds (little left
+    // alive, much more in use), but the deletion goes on until 1,000 ms.
+    for (let t = 100; t <= 1000; t += 100) {
+      heap.now = 1000 + t;
+      heap.liveBytes = Math.max(10 * MB, 280 * MB - 27 * MB * (t / 100));
+      heap.freeable = heap.inUseBytes - heap.liveBytes;
+      r.tick(heap.now, busy(heap.now));
+    }
+    expect(heap.collections).toEqual([]);
+    run(r, heap, 2100, 5000, busy);
+    expect(heap.collections).toEqual([2100]);
+  });
+
+  test('after a FLUSHALL while commands run: one tick later', () => {
+    const heap = new FakeHeap();
+    const r = new Reclaimer(heap);
+    heap.liveBytes = 610 * MB;
+    heap.inUseBytes = 610 * MB;
+    heap.heldBytes = 650 * MB;
+    run(r, heap, 0, 1000, busy);
+    afterFlush(heap);
+    run(r, heap, 1100, 5000, busy);
+    expect(heap.collections).toEqual([1200]);
+  });
+
   test('never when the predicted pause is over 10 ms, nor for a young generation or a moderate excess', () => {
     const heap = new FakeHeap();
     const r = new Reclaimer(heap);
