@@ -28,8 +28,9 @@
  * a deletion in progress (a million session keys expiring within a second, at ~27 MB a
  * tick) ends with more to give back than its middle has, and collecting in its middle
  * paused the clients twice (this collection, 8 ms, and the calibration's a tick later,
- * 15 ms: the slowest round trips of the mass-expiry bench at stop 35). The collection
- * comes at the first tick after the shrinking stops (a FLUSHALL: one tick later).
+ * 15 ms: in one of four traced rounds of the mass-expiry bench at stop 35, that round's
+ * slowest round trips). The collection comes at the first tick after the shrinking stops
+ * (a FLUSHALL: one tick later).
  *
  * Never more often than once a second, nor more than 1/PAUSE_SHARE of the time; when a
  * collection leaves the condition true (memory V8 will not give back yet, e.g. a young
