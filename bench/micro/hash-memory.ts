@@ -10,11 +10,10 @@
  * 20-byte values. Also loaded with a key TTL (EXPIRE) on every hash, as a session
  * store does.
  *
- * lapse: process.memoryUsage().heapUsed after full GCs (plus the arrays of table-form
- * hashes outside the heap: none at 8 fields), before and after loading, in this process
- * (the server runs here; redis-cli is a child process). The keys themselves live in the
- * store's slab and columns, off the V8 heap, and are not in that figure (ENTRY_BYTES,
- * memory-cost.ts, models them: 72 bytes a key beside its name). Redis:
+ * lapse: process.memoryUsage().heapUsed after full GCs plus what the keyspace holds outside
+ * the heap (the keys' columns, table and slab records; memory-probe.ts footprint), before
+ * and after loading, in this process (the server runs here; redis-cli is a child
+ * process). Redis:
  * INFO memory used_memory (jemalloc's allocated bytes) before and after.
  */
 import fs from 'node:fs';

@@ -7,8 +7,9 @@
  *
  * Cases: 3-byte elements ("xxx", what redis-benchmark's LPUSH writes), 10-byte numeric
  * ids, 40-byte session tokens, half pushed at the head and half at the tail. lapse:
- * process.memoryUsage().heapUsed after three full GCs, before and after loading, in this
- * process (redis-cli is a child), beside the list's estimatedBytes (the O(1) figure
+ * process.memoryUsage().heapUsed after three full GCs plus what the keyspace holds outside
+ * the heap (memory-probe.ts footprint), before and after loading, in this process
+ * (redis-cli is a child), beside the list's estimatedBytes (the O(1) figure
  * maxmemory and MEMORY USAGE read). Redis: INFO memory used_memory before and after.
  */
 import fs from 'node:fs';

@@ -8,7 +8,7 @@ import { RawClient } from '../../test/helpers/raw-client.js';
  * What the memory micro benchmarks (hash-, list-, set-, zset-memory.ts, memory-usage.ts)
  * share: loading a prepared RESP file into a fresh server with `redis-cli --pipe` and
  * measuring what it grew by (lapse: this process's V8 heap after full collections, so they
- * run with node --expose-gc, plus the typed arrays of large collections outside the heap;
+ * run with node --expose-gc, plus what it holds outside the heap for the data: footprint();
  * Redis: INFO used_memory).
  */
 
@@ -31,16 +31,18 @@ export function heap(): number {
 }
 
 /**
- * heap() plus the arrays of large collections (a table-form hash's arena, refs and index,
- * a large set's or sorted set's member index): ArrayBuffers outside the V8 heap, counted
- * by the keyspace's BufferCount, whose FinalizationRegistry gets a turn to drop the
- * collected ones first. (Until stop 35 the micros left them out: a sorted set's member
- * index, ~16 bytes a member, was missing from lapse's figure.)
+ * What lapse holds for its data, as Redis's used_memory counts Redis's: heap() plus, outside
+ * the V8 heap, the arrays of large collections (a table-form hash's arena, refs and index,
+ * a large set's or sorted set's member index: counted by the keyspace's BufferCount, whose
+ * FinalizationRegistry gets a turn to drop the collected ones first) and the databases'
+ * stores (the keys' columns and table, the slab segments holding their records). (Until
+ * stop 35 the micros read the heap alone: a sorted set's member index, a large set's
+ * members and every key's own bytes were missing from lapse's figure.)
  */
 export async function footprint(server: LapseServer): Promise<number> {
   heap();
   await new Promise((resolve) => setTimeout(resolve, 20));
-  return heap() + server.keyspace.hashEncoding.arenas!.bytes;
+  return heap() + server.keyspace.hashEncoding.arenas!.bytes + server.keyspace.heldBytes;
 }
 
 /** What a load measured: bytes grown, seconds the load took, and what `inspect` read afterwards. */

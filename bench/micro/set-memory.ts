@@ -8,9 +8,9 @@
  * Two sets: string members ("member:" + 8 hex digits, 15 bytes: a hashtable in both)
  * and integer members (a hashtable past set-max-intset-entries in both).
  *
- * lapse: process.memoryUsage().heapUsed after GCs plus the arena outside the V8 heap in
- * which a set past 32 members keeps them as bytes (keyspace/set.ts; memory-probe.ts
- * footprint), before and after loading, in this process (the server runs here; redis-cli
+ * lapse: process.memoryUsage().heapUsed after GCs plus what the keyspace holds outside the
+ * V8 heap, among it the arena in which a set past 32 members keeps them as bytes
+ * (keyspace/set.ts; memory-probe.ts footprint), before and after loading, in this process (the server runs here; redis-cli
  * is a child process), beside the set's own estimatedBytes (what maxmemory and MEMORY
  * USAGE count). (Until stop 35 the arena was left out, and the heap figure read ~0.)
  * `npm run bench -- --only collections` compares used_memory and RSS with Redis's. Redis: INFO memory

@@ -1,8 +1,8 @@
 /**
  * Memory per member of one large sorted set: lapse against redis-server 7.0, the same
  * data loaded the same way (redis-cli --pipe), measured the same way as hash-memory.ts
- * (lapse: heapUsed after full GCs plus the member index's arrays outside the heap, after
- * minus before; Redis: INFO used_memory), plus
+ * (lapse: heapUsed after full GCs plus what the keyspace holds outside the heap, the
+ * member index's arrays among it, after minus before; Redis: INFO used_memory), plus
  * lapse's own O(1) estimate (ZSetValue.estimatedBytes, what maxmemory counts).
  *
  *   node --expose-gc --import tsx bench/micro/zset-memory.ts [members=1000000]
