@@ -422,15 +422,17 @@ export class Connection implements ClientTransport, ReplicaSocket {
     const stats = this.server.stats;
     stats.netInputBytes += length;
     stats.totalReadsProcessed++;
-    this.client.lastInteraction = Date.now();
+    // One clock read for the idle clock, the expiry catch-up's time and the start of the
+    // read's first command (command-timing.ts).
+    const clock = this.server.clock;
+    const started = clock.monotonic();
+    this.client.lastInteraction = clock.wallAt(started);
     if (this.client.blocked || this.held !== null || this.client.parkedCommand !== null) {
       // Blocked or paused (or about to go on with what it sent meanwhile): kept, in order.
       this.hold(chunk, 0, length);
       return;
     }
-    // One clock read for the expiry catch-up's time and the start of the read's first
-    // command (command-timing.ts).
-    this.server.beginBatch(this, this.server.clock.monotonic());
+    this.server.beginBatch(this, started);
     try {
       this.runBatch(chunk, length);
     } finally {
