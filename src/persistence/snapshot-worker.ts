@@ -172,8 +172,6 @@ class SnapshotWriter {
     Atomics.add(control, 0, 1);
     post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
   }
-
-
 }
 
 /** Writes the string records a store's segments hold for the save. */
