@@ -155,6 +155,16 @@ describe('a quiet server', () => {
 describe('a busy server', () => {
   const busy = (t: number) => t; // a new command every tick
 
+  /** A server holding `liveMb` of live data (all of it in use) and `heldMb` in all, busy for a second. */
+  function loaded(liveMb: number, heldMb: number): [FakeHeap, Reclaimer] {
+    const heap = new FakeHeap();
+    const r = new Reclaimer(heap);
+    heap.liveBytes = heap.inUseBytes = liveMb * MB;
+    heap.heldBytes = heldMb * MB;
+    run(r, heap, 0, 1000, busy);
+    return [heap, r];
+  }
+
   test('collects right after a large deletion when little is left alive (a short pause)', () => {
     const heap = new FakeHeap();
     const r = new Reclaimer(heap);
@@ -165,12 +175,7 @@ describe('a busy server', () => {
   });
 
   test('not while the live data is still shrinking (a mass expiry): at the first tick after it stops', () => {
-    const heap = new FakeHeap();
-    const r = new Reclaimer(heap);
-    heap.liveBytes = 280 * MB;
-    heap.inUseBytes = 280 * MB;
-    heap.heldBytes = 300 * MB;
-    run(r, heap, 0, 1000, busy);
+    const [heap, r] = loaded(280, 300);
     // A million keys expire within a second: the live data shrinks ~27 MB a tick while the
     // freed segments stay in use until a GC; from 550 ms the condition holds (little left
     // alive, much more in use), but the deletion goes on until 1,000 ms.
@@ -186,12 +191,7 @@ describe('a busy server', () => {
   });
 
   test('after a FLUSHALL while commands run: one tick later', () => {
-    const heap = new FakeHeap();
-    const r = new Reclaimer(heap);
-    heap.liveBytes = 610 * MB;
-    heap.inUseBytes = 610 * MB;
-    heap.heldBytes = 650 * MB;
-    run(r, heap, 0, 1000, busy);
+    const [heap, r] = loaded(610, 650);
     afterFlush(heap);
     run(r, heap, 1100, 5000, busy);
     expect(heap.collections).toEqual([1200]);
