@@ -26,11 +26,12 @@ export class ObjectsById {
   private readonly pages: (Page | undefined)[] = [];
   /** Collections held by each page (to drop it when it empties). */
   private readonly counts: number[] = [];
-  private total = 0;
 
-  /** Number of ids holding a collection. */
+  /** Number of ids holding a collection (O(pages): for tests and diagnostics). */
   get size(): number {
-    return this.total;
+    let n = 0;
+    for (const c of this.counts) n += c;
+    return n;
   }
 
   get(id: number): ValueObject | undefined {
@@ -51,10 +52,7 @@ export class ObjectsById {
       pages[p] = page;
     }
     const slot = id & PAGE_MASK;
-    if (page[slot] === undefined) {
-      this.counts[p]!++;
-      this.total++;
-    }
+    if (page[slot] === undefined) this.counts[p]!++;
     page[slot] = value;
   }
 
@@ -65,7 +63,6 @@ export class ObjectsById {
     const slot = id & PAGE_MASK;
     if (page[slot] === undefined) return;
     page[slot] = undefined;
-    this.total--;
     if (--this.counts[p]! === 0) this.pages[p] = undefined;
   }
 }
