@@ -9,6 +9,7 @@ import type { StringForm } from './string-encoding.js';
 import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
 import { randomHashSeed, type KeyBytes } from './store/key-hash.js';
 import type { BufferCount } from './store/buffer-count.js';
+import type { FreshArrays } from './store/key-table.js';
 import { decimalDigits } from '../util/numbers.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -139,6 +140,8 @@ export interface CommandTime {
   readonly sharedBytes: BufferCount;
   /** The bytes the running command's arguments were made from, when the connection knows them (KeyBytes). */
   readonly keyBytes: KeyBytes;
+  /** Where the stores' key tables get their large arrays (FreshMemory). */
+  readonly freshMemory: FreshArrays;
 }
 
 
@@ -179,7 +182,7 @@ export class Database {
     // SWAPDB swaps two databases' contents, and each store's host is pointed at its new owner.
     const host: StoreHost = { db: this };
     // A fired key's reclaim time is the wheel's (read every few dozen keys), not a clock read per key.
-    const store: KeyStore<StoreHost> = new KeyStore(host, this.seed, this.clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, store.wheel.firedAt), this.time.sharedBytes, this.time.keyBytes);
+    const store: KeyStore<StoreHost> = new KeyStore(host, this.seed, this.clock, { onWake: this.onWake, onRun: this.onRun }, (id) => host.db.expireEntry(id, store.wheel.firedAt), this.time.sharedBytes, this.time.keyBytes, this.time.freshMemory);
     if (!this.time.activeExpire) store.wheel.pause();
     return store;
   }

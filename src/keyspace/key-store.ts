@@ -3,7 +3,7 @@ import { TimerWheel, UNSCHEDULED, type TimerColumns, type TimerWheelOptions } fr
 import { TimerIds } from './expiry/timer-ids.js';
 import type { FieldTimer } from './hash.js';
 import { hashBytes, hashString, keyEqualsBytes, type KeyBytes } from './store/key-hash.js';
-import { KeyTable, type KeyMatcher } from './store/key-table.js';
+import { KeyTable, type FreshArrays, type KeyMatcher } from './store/key-table.js';
 import { SlabStore, type Relocator } from './store/slab-store.js';
 import type { BufferCount } from './store/buffer-count.js';
 import { ObjectsById } from './store/objects-by-id.js';
@@ -128,6 +128,8 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     sharedBytes: BufferCount,
     /** The bytes the current command's arguments were made from, when known (KeyBytes). */
     private readonly given: KeyBytes,
+    /** Where the key table's large resizes get their arrays, pages already in memory (FreshMemory). */
+    fresh: FreshArrays | null = null,
   ) {
     this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes });
     const rows = new ArrayBuffer(INITIAL_IDS * ROW_BYTES);
@@ -136,7 +138,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     for (let id = 0; id < INITIAL_IDS; id++) this.deadline[id << 1] = Infinity;
     this.prev = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
     this.next = new Int32Array(INITIAL_IDS).fill(UNSCHEDULED);
-    this.table = new KeyTable<string>(this, undefined, true);
+    this.table = new KeyTable<string>(this, undefined, true, null, fresh);
     this.wheel = new TimerWheel(clock, fire, this, wheelOptions);
   }
 

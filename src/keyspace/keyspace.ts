@@ -1,6 +1,7 @@
 import type { Clock } from './clock.js';
 import { Database, EXPIRED_DELETED, EXPIRED_HIDDEN, type DatabaseEvents, type Entry, type ExpiredKeys } from './database.js';
 import { BufferCount } from './store/buffer-count.js';
+import { FreshMemory } from './store/fresh-memory.js';
 import { KeyBytes } from './store/key-hash.js';
 import { LagWindow } from './expiry/lag-window.js';
 import { newHashEncoding } from './hash.js';
@@ -88,6 +89,8 @@ export class Keyspace implements DatabaseEvents {
   readonly sharedBytes = new BufferCount();
   /** See KeyBytes: set by the connection around each command it runs from a read. */
   readonly keyBytes = new KeyBytes();
+  /** Arrays for the key tables' resizes, faulted in on a worker thread (fresh-memory.ts). */
+  readonly freshMemory = new FreshMemory();
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */
   readonly listEncoding = newListEncoding();
   /** set-max-intset-entries of this server's sets. */
@@ -322,6 +325,7 @@ export class Keyspace implements DatabaseEvents {
 
   close(): void {
     for (const db of this.dbs) db.close();
+    this.freshMemory.close();
   }
 
   /**

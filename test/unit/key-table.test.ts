@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { hashString } from '../../src/keyspace/store/key-hash.js';
-import { KeyTable, MIGRATE_PER_OP, MIN_CAPACITY, type KeyMatcher } from '../../src/keyspace/store/key-table.js';
+import { KeyTable, MIGRATE_PER_OP, MIN_CAPACITY, type FreshArrays, type KeyMatcher } from '../../src/keyspace/store/key-table.js';
 import { rng } from '../helpers/rng.js';
 
 const SEED = 0x5eed;
@@ -32,8 +32,8 @@ class Harness implements KeyMatcher<string> {
   readonly auxOf: number[] = [];
   matcherCalls = 0;
 
-  constructor(readonly mode: HashMode, initialCapacity?: number, readonly withAux = false) {
-    this.table = new KeyTable<string>(this, initialCapacity, withAux);
+  constructor(readonly mode: HashMode, initialCapacity?: number, readonly withAux = false, fresh: FreshArrays | null = null) {
+    this.table = new KeyTable<string>(this, initialCapacity, withAux, null, fresh);
   }
 
   matches(id: number, key: string, aux: number): boolean {
@@ -622,5 +622,137 @@ describe('incremental resize', () => {
     expect(h.table.bytes).toBe(MIN_CAPACITY * 8);
     for (let i = 0; i < 13; i++) h.insert(keyName(i));
     expect(h.table.bytes).toBe((MIN_CAPACITY + h.table.capacity) * 8);
+  });
+});
+
+/** FreshArrays whose requests the test answers by hand. */
+class HeldFresh implements FreshArrays {
+  readonly asked: { bytes: number; ready: (buffer: ArrayBuffer | null) => void }[] = [];
+  refuse = false;
+
+  request(bytes: number, ready: (buffer: ArrayBuffer | null) => void): boolean {
+    if (this.refuse) return false;
+    this.asked.push({ bytes, ready });
+    return true;
+  }
+
+  /** Answers the oldest request with a new buffer (or null). */
+  answer(withBuffer = true): void {
+    const { bytes, ready } = this.asked.shift()!;
+    ready(withBuffer ? new ArrayBuffer(bytes) : null);
+  }
+}
+
+/** find() agrees with the model for keys 0..keys-1 (one assertion, not one a key), and the sizes agree. */
+/** Removes a key without Harness.remove's assertions (hundreds of thousands of them here). */
+function drop(h: Harness, key: string): void {
+  if (!h.table.remove(h.hash(key), h.model.get(key)!)) throw new Error(`${key} not removed`);
+  h.model.delete(key);
+}
+
+function quickCheck(h: Harness, keys: number): void {
+  const wrong: string[] = [];
+  for (let i = 0; i < keys; i++) {
+    const key = keyName(i);
+    if (h.table.find(h.hash(key), key) !== (h.model.get(key) ?? -1)) wrong.push(key);
+  }
+  expect(wrong).toEqual([]);
+  expect(h.table.size).toBe(h.model.size);
+}
+
+describe('resizes with arrays from FreshArrays', () => {
+  // A slot is 8 bytes: 2^17 slots (1 MiB) are allocated at once, 2^18 (2 MiB) and more asked for.
+  const SMALL = 2 ** 17;
+
+  test('a grow waits for its array, inserts meanwhile go to the table as it is, and it starts when the array comes', () => {
+    const fresh = new HeldFresh();
+    const h = new Harness('murmur', undefined, false, fresh);
+    let n = 0;
+    while (h.table.capacity < SMALL) h.insert(keyName(n++));
+    expect(fresh.asked.length).toBe(0);
+    while (n < (SMALL * 3) / 4) h.insert(keyName(n++));
+    expect(fresh.asked.length).toBe(0);
+    h.insert(keyName(n++));
+    expect(fresh.asked.map((a) => a.bytes)).toEqual([2 * SMALL * 8]);
+    // Past 3/4 load and below 13/16: no resize, no second request.
+    while (n < SMALL * 0.8) h.insert(keyName(n++));
+    expect(h.table.capacity).toBe(SMALL);
+    expect(h.table.rehashing).toBe(false);
+    expect(fresh.asked.length).toBe(1);
+    quickCheck(h, n + 50);
+    fresh.answer();
+    expect(h.table.capacity).toBe(2 * SMALL);
+    expect(h.table.rehashing).toBe(true);
+    while (h.table.rehashStep(4096));
+    quickCheck(h, n + 50);
+  });
+
+  test('past 13/16 load a grow starts at once, and the array that comes late is dropped', () => {
+    const fresh = new HeldFresh();
+    const h = new Harness('murmur', undefined, false, fresh);
+    let n = 0;
+    while (fresh.asked.length === 0) h.insert(keyName(n++));
+    while (!h.table.rehashing) h.insert(keyName(n++));
+    expect(n).toBe((SMALL * 13) / 16 + 1);
+    expect(h.table.capacity).toBe(2 * SMALL);
+    const bytes = h.table.bytes;
+    fresh.answer();
+    expect(h.table.bytes).toBe(bytes);
+    while (h.table.rehashStep(4096));
+    quickCheck(h, n + 50);
+  });
+
+  test('a shrink waits for its array while removes go on; the cron does not spin on it; a null answer has the next remove ask again', () => {
+    const fresh = new HeldFresh();
+    const h = new Harness('murmur', undefined, false, fresh);
+    let n = 0;
+    while (h.table.capacity < 4 * SMALL) {
+      h.insert(keyName(n++));
+      while (fresh.asked.length > 0) fresh.answer();
+    }
+    while (h.table.rehashStep(4096));
+    const capacity = h.table.capacity;
+    let removed = 0;
+    while (fresh.asked.length === 0) drop(h, keyName(removed++));
+    expect(h.model.size * 8).toBeLessThan(capacity);
+    expect(h.table.rehashStep(4096)).toBe(false);
+    drop(h, keyName(removed++));
+    expect(fresh.asked.length).toBe(1);
+    fresh.answer(false);
+    expect(h.table.rehashing).toBe(false);
+    drop(h, keyName(removed++));
+    expect(fresh.asked.length).toBe(1);
+    for (let i = 0; i < 1000; i++) drop(h, keyName(removed++));
+    fresh.answer();
+    expect(h.table.rehashing).toBe(true);
+    expect(h.table.capacity).toBeLessThan(capacity);
+    while (h.table.rehashStep(4096));
+    quickCheck(h, n);
+  });
+
+  test('an array that comes when the resize is no longer due, or after clear(), is dropped', () => {
+    const fresh = new HeldFresh();
+    const h = new Harness('murmur', undefined, false, fresh);
+    let n = 0;
+    while (fresh.asked.length === 0) h.insert(keyName(n++));
+    // Back below 3/4 load: the grow is not due any more.
+    for (let i = 0; i < 100; i++) h.remove(keyName(--n));
+    fresh.answer();
+    expect(h.table.rehashing).toBe(false);
+    expect(h.table.capacity).toBe(SMALL);
+    while (fresh.asked.length === 0) h.insert(keyName(n++));
+    h.clear();
+    fresh.answer();
+    expect(h.table.capacity).toBe(MIN_CAPACITY);
+    expect(h.table.rehashing).toBe(false);
+  });
+
+  test('when FreshArrays refuses, the resize starts at once', () => {
+    const fresh = new HeldFresh();
+    fresh.refuse = true;
+    const h = new Harness('murmur', undefined, false, fresh);
+    let n = 0;
+    while (!h.table.rehashing || h.table.capacity < 2 * SMALL) h.insert(keyName(n++));
+    expect(n).toBe((SMALL * 3) / 4 + 1);
   });
 });

@@ -116,6 +116,17 @@ function capacityFor(n: number): number {
   return capacity;
 }
 
+/**
+ * Where a table gets a resize's new array with its pages already in memory (FreshMemory):
+ * `ready` gets a zeroed buffer of `bytes`, or null, on a later turn; false: not available.
+ */
+export interface FreshArrays {
+  request(bytes: number, ready: (buffer: ArrayBuffer | null) => void): boolean;
+}
+
+/** A resize's new array from this size is asked of FreshArrays (smaller ones fault in a few pages). */
+const FRESH_MIN_BYTES = 2 << 20;
+
 /** Where a table's arrays come from, when its owner counts them (a hash's table: BufferCount). */
 export interface Int32Allocator {
   int32(length: number): Int32Array;
@@ -146,6 +157,10 @@ export class KeyTable<K> {
   private count = 0;
   /** Capacity reserve() asked for: no shrink below it until the next remove or clear. */
   private reserved = 0;
+  /** Capacity of the array asked of `fresh` for a due resize (0: none asked). */
+  private awaiting = 0;
+  /** Tells a request's answer from a cancelled one's. */
+  private awaitToken = 0;
 
   constructor(
     matcher: KeyMatcher<K>,
@@ -153,6 +168,12 @@ export class KeyTable<K> {
     aux = false,
     /** Where its arrays come from (null: plain Int32Arrays); read by an owner's copy, to allocate as it does. */
     readonly allocator: Int32Allocator | null = null,
+    /**
+     * Where a resize of its own arrays (no allocator) from FRESH_MIN_BYTES gets them, its
+     * pages already in memory; the resize starts when the array arrives, the table
+     * meanwhile staying as it is (an insert past 13/16 load resizes at once).
+     */
+    private readonly fresh: FreshArrays | null = null,
   ) {
     this.matcher = matcher;
     this.width = aux ? 3 : 2;
@@ -244,7 +265,7 @@ export class KeyTable<K> {
       // Unreachable by the sizing bound (class comment); kept so the table can never fill.
       if (this.old !== null && (this.count + 1) * 4 > (this.mask + 1) * 3) this.drain(Infinity);
     }
-    if (this.old === null && (this.count + 1) * 4 > (this.mask + 1) * 3) this.startResize(this.count + 1);
+    if (this.old === null && (this.count + 1) * 4 > (this.mask + 1) * 3) this.startResize(this.count + 1, (this.count + 1) * 16 > (this.mask + 1) * 13);
     this.place(this.slots, this.mask, hash | 0, id + 1, aux);
     this.count++;
   }
@@ -419,6 +440,7 @@ export class KeyTable<K> {
 
   /** Removes everything; capacity goes back to MIN_CAPACITY (the arrays are dropped, their memory returns). */
   clear(): void {
+    this.cancelFresh();
     this.allocator?.release?.(this.bytes);
     this.old = null;
     this.drained = 0;
@@ -438,14 +460,14 @@ export class KeyTable<K> {
     this.reserved = capacityFor(n);
     if (this.reserved <= this.mask + 1) return;
     if (this.old !== null && this.count !== 0) this.drain(Infinity);
-    this.startResize(n);
+    this.startResize(n, true);
   }
 
   /** Drains up to `buckets` old slots, and starts a due shrink; true if resize work remains. */
   rehashStep(buckets: number): boolean {
     if (this.old === null && this.shouldShrink()) this.startResize(this.count);
     if (this.old !== null) this.drain(buckets);
-    return this.old !== null || this.shouldShrink();
+    return this.old !== null || (this.awaiting === 0 && this.shouldShrink());
   }
 
   private shouldShrink(): boolean {
@@ -455,10 +477,14 @@ export class KeyTable<K> {
   /**
    * Starts draining the current table into one sized for `n` entries plus the inserts
    * that can happen before the drain ends (class comment). No resize must be running.
+   * With `fresh`, a large array is asked for and the resize starts when it arrives
+   * (freshArrived) unless `now`.
    */
-  private startResize(n: number): void {
+  private startResize(n: number, now = false): void {
+    if (this.awaiting !== 0 && !now) return;
     if (this.count === 0) {
       // Nothing to drain, so no margin for inserts during a drain: straight to the size n needs.
+      this.cancelFresh();
       this.allocator?.release?.(this.bytes);
       this.old = null;
       this.drained = 0;
@@ -468,11 +494,49 @@ export class KeyTable<K> {
     const current = this.mask + 1;
     const capacity = capacityFor(n + Math.ceil(current / MIGRATE_PER_OP) + 1);
     if (capacity === current) return;
+    const bytes = 4 * capacity * this.width;
+    if (!now && this.fresh !== null && this.allocator === null && bytes >= FRESH_MIN_BYTES) {
+      const token = ++this.awaitToken;
+      if (this.fresh.request(bytes, (buffer) => this.freshArrived(token, capacity, buffer))) {
+        this.awaiting = capacity;
+        return;
+      }
+    }
+    this.cancelFresh();
+    this.begin(capacity, this.newSlots(capacity * this.width));
+  }
+
+  /**
+   * The array asked for a resize has come (null: none will). The resize starts if it is
+   * still due and the array still large enough for the margin (class comment); a late
+   * or unsuitable array is dropped, and the next insert or remove that finds a resize
+   * due asks again.
+   */
+  private freshArrived(token: number, capacity: number, buffer: ArrayBuffer | null): void {
+    if (token !== this.awaitToken) return;
+    this.awaiting = 0;
+    if (buffer === null || this.old !== null) return;
+    const current = this.mask + 1;
+    const due = capacity > current ? (this.count + 1) * 4 > current * 3 : capacity < current && this.shouldShrink();
+    if (!due || capacity < capacityFor(this.count + Math.ceil(current / MIGRATE_PER_OP) + 1)) return;
+    this.begin(capacity, new Int32Array(buffer));
+  }
+
+  /** Forgets an array asked for: if it comes, it is dropped. */
+  private cancelFresh(): void {
+    this.awaiting = 0;
+    this.awaitToken++;
+  }
+
+  /** Starts draining the insert table into `slots`, an empty array of `capacity` slots. */
+  private begin(capacity: number, slots: Int32Array): void {
     this.old = this.slots;
     this.oldMask = this.mask;
     this.oldBits = this.bits;
     this.drained = 0;
-    this.setTable(capacity);
+    this.slots = slots;
+    this.mask = capacity - 1;
+    this.bits = log2(capacity);
   }
 
   /** Makes a fresh empty array of `capacity` slots the insert table. */
