@@ -109,6 +109,11 @@ export class AsyncAtomicFile {
     this.tempPath = tempPathFor(dir, true);
   }
 
+  /** The temporary file's descriptor, for a snapshot worker that writes it itself (-1 once closed). */
+  get fd(): number {
+    return this.handle?.fd ?? -1;
+  }
+
   static async open(dir: string, target: string): Promise<AsyncAtomicFile> {
     const f = new AsyncAtomicFile(dir, target);
     try {

@@ -1,6 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type Worker, type MessagePort } from 'node:worker_threads';
 import { spawnWorkerModule } from './worker-file.js';
 import { takeSpare } from './spare-buffers.js';
+import { SaveError } from './atomic-file.js';
 import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
 import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
 import type { RdbWriteOptions } from './rdb-writer.js';
@@ -60,6 +61,11 @@ export type OffloadInbox =
   /** A batch buffer the sink has written, handed back for the next batch (the whole buffer). */
   | { t: 'buffer'; bytes: Uint8Array }
   | { t: 'entries'; db: number; bytes: Uint8Array }
+  /**
+   * Where the worker's bytes go, sent before it needs to know (its first batch waits for
+   * it): `fd` >= 0, a file it writes itself; -1, batches posted to this thread (pipe()).
+   */
+  | { t: 'sink'; fd: number }
   | { t: 'end' };
 
 export type OffloadOutbox =
@@ -67,7 +73,8 @@ export type OffloadOutbox =
   /** An entries buffer the worker has copied into a batch, handed back for later entries (the whole buffer). */
   | { t: 'spare'; bytes: Uint8Array }
   | { t: 'done'; keys: number }
-  | { t: 'error'; message: string };
+  /** `write`: writing to the file failed (an errno message, for SaveError's wording). */
+  | { t: 'error'; message: string; write?: boolean };
 
 /** An entries buffer is at least this big (SAVE sends a little over 1 MB at a time), so that one handed back fits the next. */
 const ENTRIES_BUFFER_BYTES = 2 << 20;
@@ -137,6 +144,10 @@ export class SnapshotOffload {
   failure: Error | null = null;
   /** Whether the worker has sent anything (it started). */
   heard = false;
+  /** Settles when the worker has exited (or could not be made): no write of its can happen after. */
+  private readonly exited: Promise<void>;
+  private markExited: () => void = () => {};
+  private sinkSent = false;
 
   /**
    * Starts the worker on the stores as they are now (call in the save's first tick).
@@ -154,6 +165,7 @@ export class SnapshotOffload {
     /** How long SAVE's synchronous reads wait on a worker that does nothing before they give up (drainSync, throttleSync). */
     private readonly stallMs = WORKER_STALL_MS,
   ) {
+    this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
     const channel = new MessageChannel();
     const back = new MessageChannel();
     this.port = channel.port1;
@@ -190,8 +202,11 @@ export class SnapshotOffload {
       this.worker = spawnWorkerModule('snapshot-worker', work, transfer);
     } catch (e) {
       this.release();
+      this.markExited();
       throw e;
     }
+    // SAVE writes the batches itself (drainSync); BGSAVE says where with pipe().
+    if (sync) this.sinkTo(-1);
     if (!sync) this.outbox.on('message', (m: OffloadOutbox) => this.received(m));
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => {
@@ -204,6 +219,7 @@ export class SnapshotOffload {
         this.received(m.message as OffloadOutbox);
       }
       this.fail(new Error(`the snapshot worker exited (code ${code})`));
+      this.markExited();
     });
   }
 
@@ -262,8 +278,20 @@ export class SnapshotOffload {
     this.send({ t: 'end' }, []);
   }
 
-  /** Writes the worker's bytes to the sink until it is done; throws if it failed. */
-  async pipe(sink: { write(chunks: Buffer[]): Promise<void>; readonly releasesBuffers?: boolean }): Promise<void> {
+  /**
+   * Writes the worker's bytes to the sink until it is done; throws if it failed. A sink
+   * with a file descriptor (a BGSAVE's file) is written by the worker itself, as a forked
+   * Redis child writes its file: this thread and libuv's are left out of the file's
+   * bytes, and the save keeps one busy thread beside the one serving clients, not two.
+   */
+  async pipe(sink: { write(chunks: Buffer[]): Promise<void>; readonly releasesBuffers?: boolean; readonly fd?: number }): Promise<void> {
+    const fd = sink.fd ?? -1;
+    this.sinkTo(fd);
+    if (fd >= 0) {
+      while (!this.finished) await new Promise<void>((resolve) => (this.wake = resolve));
+      if (this.failure !== null) throw this.failure;
+      return;
+    }
     for (;;) {
       while (this.output.length === 0) {
         if (this.failure !== null) throw this.failure;
@@ -277,6 +305,16 @@ export class SnapshotOffload {
       Atomics.sub(this.control, 0, 1);
       Atomics.notify(this.control, 0);
     }
+  }
+
+  /**
+   * Tells the worker where its bytes go (once; later calls change nothing): a file
+   * descriptor it writes itself, or -1, batches to this thread. Its first batch waits for it.
+   */
+  sinkTo(fd: number): void {
+    if (this.sinkSent) return;
+    this.sinkSent = true;
+    this.send({ t: 'sink', fd }, []);
   }
 
   /**
@@ -316,12 +354,18 @@ export class SnapshotOffload {
     }
   }
 
-  /** Stops the worker (the save was aborted or failed). */
-  abort(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.release();
-    this.wakeUp();
+  /**
+   * Stops the worker (the save was aborted or failed). Settles once it has exited: only
+   * then may the file it writes be closed (its descriptor's number could otherwise go to
+   * another file while the worker still writes to it).
+   */
+  abort(): Promise<void> {
+    if (!this.finished) {
+      this.finished = true;
+      this.release();
+      this.wakeUp();
+    }
+    return this.exited;
   }
 
   private send(message: OffloadInbox, transfer: ArrayBuffer[]): void {
@@ -349,7 +393,7 @@ export class SnapshotOffload {
       this.finished = true;
       this.release();
     } else {
-      this.fail(new Error(`the snapshot worker failed: ${m.message}`));
+      this.fail(m.write === true ? new SaveError(`Write error saving DB on disk: ${m.message}`) : new Error(`the snapshot worker failed: ${m.message}`));
       return;
     }
     this.wakeUp();

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { lebLength, recordKeyLength } from '../keyspace/key-store.js';
 import { PAGE_COPIED, PAGE_DONE, PAGE_PENDING, PAGE_SIZE, PAGE_TAKEN, visitRecords, type RecordVisitor } from '../keyspace/store/slab-store.js';
@@ -30,6 +31,8 @@ class SnapshotWriter {
   private readonly lent: ArrayBuffer[] = [];
   /** Batch buffers the main thread has written and handed back. */
   private readonly spare: Buffer[] = [];
+  /** The file this thread writes (>= 0), -1 when batches go to the main thread, null until told (OffloadInbox 'sink'). */
+  private fd: number | null = null;
   keys = 0;
 
   constructor(private readonly work: OffloadWork) {
@@ -115,6 +118,8 @@ class SnapshotWriter {
       this.copies[message.store]!.set(message.page, message.bytes);
     } else if (message.t === 'buffer') {
       this.spare.push(Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+    } else if (message.t === 'sink') {
+      this.fd = message.fd;
     } else if (message.t === 'entries') {
       this.select(message.db);
       // Taken as it is, not copied: flush() copies it into a batch and hands it back.
@@ -153,6 +158,15 @@ class SnapshotWriter {
     let total = 0;
     for (const c of chunks) total += c.length;
     if (total === 0) return;
+    while (this.fd === null) this.receive(true);
+    if (this.fd >= 0) {
+      writeAll(this.fd, chunks);
+      if (!final) {
+        this.enc.recycle(lent.length === 0 ? chunks : chunks.filter((c) => !lent.includes(c.buffer as ArrayBuffer)));
+        for (const buffer of lent) post({ t: 'spare', bytes: new Uint8Array(buffer) }, [buffer]);
+      }
+      return;
+    }
     const control = this.work.control;
     for (;;) {
       const outstanding = Atomics.load(control, 0);
@@ -171,6 +185,30 @@ class SnapshotWriter {
     }
     Atomics.add(control, 0, 1);
     post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
+  }
+}
+
+/** A write to the save's file failed (reported as Redis's "Write error saving DB on disk"). */
+class FileWriteError extends Error {}
+
+/** Writes all of `chunks` at the file's position (writev may take part of them). */
+function writeAll(fd: number, chunks: Buffer[]): void {
+  let pending = chunks;
+  try {
+    while (pending.length > 0) {
+      let written = fs.writevSync(fd, pending);
+      const rest: Buffer[] = [];
+      for (const c of pending) {
+        if (written >= c.length) written -= c.length;
+        else {
+          rest.push(written === 0 ? c : c.subarray(written));
+          written = 0;
+        }
+      }
+      pending = rest;
+    }
+  } catch (e) {
+    throw new FileWriteError((e as Error).message);
   }
 }
 
@@ -213,5 +251,6 @@ function post(message: OffloadOutbox, transfer: ArrayBuffer[] = []): void {
 try {
   new SnapshotWriter(work).run();
 } catch (e) {
-  post({ t: 'error', message: (e as Error).stack ?? String(e) });
+  if (e instanceof FileWriteError) post({ t: 'error', message: e.message, write: true });
+  else post({ t: 'error', message: (e as Error).stack ?? String(e) });
 }

@@ -187,7 +187,7 @@ function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto'
   try {
     file = new SyncAtomicFile(options.dir, options.filename);
   } catch (e) {
-    offload.abort();
+    void offload.abort();
     throw e;
   }
   const write = (bytes: Buffer): void => file.write([bytes]);
@@ -215,7 +215,7 @@ function saveParallel(keyspace: Keyspace, options: SnapshotOptions, mode: 'auto'
     offload.drainSync(write, true);
     file.commit();
   } catch (e) {
-    offload.abort();
+    void offload.abort();
     file.abort();
     // A worker that never said a word (it could not start): nothing was written, and
     // this thread saves alone.
@@ -271,6 +271,8 @@ export interface SnapshotSink {
   write(chunks: Buffer[]): Promise<void>;
   /** True when a write's buffers are no longer read once it resolves (a file; not a socket, which may still queue them). */
   readonly releasesBuffers?: boolean;
+  /** A file's descriptor: a snapshot worker then writes the bytes itself (SnapshotOffload.pipe), write() is not called. */
+  readonly fd?: number;
   commit(stillWanted: () => boolean): Promise<boolean>;
   abort(): Promise<void>;
 }
@@ -352,7 +354,7 @@ export class BackgroundSave implements ChangeObserver {
   abort(): void {
     this.aborted = true;
     this.detach();
-    this.offload?.abort();
+    void this.offload?.abort();
   }
 
   /**
@@ -532,7 +534,8 @@ export class BackgroundSave implements ChangeObserver {
       return { ok: true, keys: this.keysWritten };
     } catch (e) {
       this.detach();
-      this.offload?.abort();
+      // The worker may be writing the file: it is closed once the worker has exited.
+      await this.offload?.abort();
       await file?.abort();
       return { ok: false, error: e as Error, aborted: e instanceof AbortedError };
     }

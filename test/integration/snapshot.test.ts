@@ -258,6 +258,37 @@ describe('failures leave the previous snapshot and the server serving', () => {
     await lapse.close();
   });
 
+  test("disk full with the worker writing the file (12,000 keys): BGSAVE fails with Redis's message, the previous file stays", async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const lapse = createServer({ port: 0, bind: '127.0.0.1', dir, logger: { log: (_l, m) => lines.push(m) } });
+    const { port } = await lapse.listen();
+    const c = await RawClient.connect(port);
+    for (let i = 0; i < 12_000; i++) c.send('SET', `session:${i}`, `{"user":${i}}`);
+    for (let i = 0; i < 12_000; i++) await c.readReply();
+    expect(text(await c.call('SAVE'))).toBe('+OK\r\n');
+    const file = path.join(dir, 'dump.rdb');
+    const before = fs.readFileSync(file);
+    const bgTemp = path.join(dir, `temp-bg-${process.pid}.rdb`);
+    fs.symlinkSync('/dev/full', bgTemp);
+    expect(text(await c.call('BGSAVE'))).toBe('+Background saving started\r\n');
+    await waitBgsaveDone(c);
+    expect(await infoField(c, 'rdb_last_bgsave_status')).toBe('err');
+    expect(await infoField(c, 'lapse_bgsave_worker')).toBe('1');
+    expect(lines.some((m) => m.includes('Write error saving DB on disk: ENOSPC')), lines.join('\n')).toBe(true);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(bgTemp)).toBe(false);
+    expect(text(await c.call('GET', 'session:11999'))).toBe('$14\r\n{"user":11999}\r\n');
+    // Space again: the worker writes the whole file.
+    await c.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no');
+    expect(text(await c.call('BGSAVE'))).toBe('+Background saving started\r\n');
+    await waitBgsaveDone(c);
+    expect(await infoField(c, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(readFileState(file).size).toBe(12_000);
+    c.close();
+    await lapse.close();
+  });
+
   test('a directory the server may not write (an unprivileged user): BGSAVE and SAVE fail, the server serves', async () => {
     const dir = tempDir();
     fs.chmodSync(dir, 0o755); // readable by the unprivileged user, writable only by root

@@ -184,6 +184,8 @@ describe('a background save with a worker thread', () => {
       const offload = new SnapshotOffload(stores, Buffer.alloc(0), OPTIONS, START, keyspace.dbs.map((db) => db.size), keyspace.dbs.map((db) => db.expiresCount));
       offload.end();
       if (exitFirst) {
+        // Batches to this thread (as pipe() says to a sink without a file descriptor), said before waiting on them.
+        offload.sinkTo(-1);
         const inner = offload as unknown as { control: Int32Array; worker: Worker };
         // One batch (3,000 sessions are under 1 MB) and the end: two posts.
         const until = Date.now() + 10_000;
@@ -200,6 +202,53 @@ describe('a background save with a worker thread', () => {
     expect(normal.keys).toBe(3_000);
     expect(raced.keys).toBe(3_000);
     expect(raced.bytes.equals(normal.bytes)).toBe(true);
+  });
+
+  test('a sink with a file descriptor is written by the worker itself: the same bytes, and write() never called', async () => {
+    const keyspace = new Keyspace(new ManualClock(START), 2);
+    keyspace.setCommandTime(START);
+    // Over 1 MB of entries: several batches.
+    for (let i = 0; i < 12_000; i++) keyspace.dbs[i % 2]!.set(`s:${i}`, session(i, 0));
+    const offloadOf = (): SnapshotOffload => {
+      const { stores } = offloadStores(keyspace.dbs.map((db) => (db.size === 0 ? null : db.store)));
+      return new SnapshotOffload(stores, Buffer.from('REDIS0010'), OPTIONS, START, keyspace.dbs.map((db) => db.size), keyspace.dbs.map((db) => db.expiresCount));
+    };
+    const piped = offloadOf();
+    piped.end();
+    const sink = memorySink();
+    await piped.pipe(sink);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lapse-offload-fd-'));
+    const file = path.join(dir, 'out.rdb');
+    const fd = fs.openSync(file, 'w');
+    try {
+      const direct = offloadOf();
+      direct.end();
+      let writes = 0;
+      await direct.pipe({ fd, releasesBuffers: true, write: async () => void writes++ });
+      expect(writes).toBe(0);
+      expect(direct.keys).toBe(12_000);
+      expect(fs.readFileSync(file).equals(sink.bytes())).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a failed write of the worker fails the save with Redis\'s wording; abort() settles once the worker is gone', async () => {
+    const keyspace = new Keyspace(new ManualClock(START), 1);
+    keyspace.setCommandTime(START);
+    for (let i = 0; i < 12_000; i++) keyspace.dbs[0]!.set(`s:${i}`, session(i, 0));
+    const { stores } = offloadStores(keyspace.dbs.map((db) => (db.size === 0 ? null : db.store)));
+    const offload = new SnapshotOffload(stores, Buffer.alloc(0), OPTIONS, START, [12_000], [0]);
+    offload.end();
+    const fd = fs.openSync('/dev/full', 'w');
+    try {
+      await expect(offload.pipe({ fd, write: async () => {} })).rejects.toThrow(/^Write error saving DB on disk: ENOSPC/);
+      await offload.abort();
+      expect((offload as unknown as { worker: Worker }).worker.threadId).toBe(-1);
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   test("entries that reach the worker while it waits to hand over a batch go into the next batch, whole", () => {
