@@ -433,3 +433,57 @@ describe('64 MiB segments (the keyspace store)', () => {
     expect(store.largeCount).toBe(2);
   });
 });
+
+describe('touching ahead (PageToucher)', () => {
+  test('each region a head opens in, but an arena\'s first, was touched before; no region twice; whole segments inside their arena', () => {
+    const touches: { buffer: SharedArrayBuffer; from: number; to: number }[] = [];
+    const segment = 1 << 14;
+    const store = new SlabStore({ segmentShift: 14, arenaSegments: 16, shared: true, touchFromBytes: 0, toucher: { touch: (buffer, from, to) => void touches.push({ buffer, from, to }) } });
+    const touched = new Map<SharedArrayBuffer, Set<number>>();
+    const arenas: SharedArrayBuffer[] = [];
+    let lastRegion = -1;
+    let lastArena: SharedArrayBuffer | null = null;
+    let opened = 0;
+    for (let owner = 0; owner < 700; owner++) {
+      const ref = store.alloc(1000, owner);
+      for (const t of touches.splice(0)) {
+        expect(t.to - t.from).toBe(segment);
+        expect(t.from % segment).toBe(0);
+        expect(t.to).toBeLessThanOrEqual(t.buffer.byteLength);
+        const set = touched.get(t.buffer) ?? new Set<number>();
+        expect(set.has(t.from / segment)).toBe(false);
+        set.add(t.from / segment);
+        touched.set(t.buffer, set);
+      }
+      const region = Math.floor(store.arenaOffsetOf(ref) / segment);
+      // The head's arena (private fields: the store tells no one which arena a record is in).
+      const inner = store as unknown as { arenas: SharedArrayBuffer[]; slotArena: number[]; head: number };
+      const current = inner.arenas[inner.slotArena[inner.head]!]!;
+      if (region !== lastRegion || current !== lastArena) {
+        opened++;
+        if (!arenas.includes(current)) arenas.push(current);
+        else expect(touched.get(current)?.has(region), `region ${region} opened untouched`).toBe(true);
+        lastRegion = region;
+        lastArena = current;
+      }
+    }
+    // 700 records of 1000 bytes in 16 KiB segments: ~45 heads over three arenas.
+    expect(opened).toBeGreaterThan(40);
+    expect(arenas.length).toBe(3);
+  });
+
+  test('nothing is asked of a store that is not shared, nor below touchFromBytes of segments', () => {
+    const touches: number[] = [];
+    const toucher = { touch: () => void touches.push(1) };
+    const unshared = new SlabStore({ segmentShift: 14, arenaSegments: 16, touchFromBytes: 0, toucher });
+    for (let owner = 0; owner < 100; owner++) unshared.alloc(1000, owner);
+    expect(touches).toEqual([]);
+    // 16 KiB segments of 1000-byte records: the 9th head opens at 128 KiB of segments.
+    const small = new SlabStore({ segmentShift: 14, arenaSegments: 64, shared: true, touchFromBytes: 8 << 14, toucher });
+    let owner = 0;
+    while (small.segmentCount < 8) small.alloc(1000, owner++);
+    expect(touches).toEqual([]);
+    while (small.segmentCount < 9) small.alloc(1000, owner++);
+    expect(touches.length).toBeGreaterThan(0);
+  });
+});
