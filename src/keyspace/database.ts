@@ -10,7 +10,6 @@ import { KIND_FREE, KIND_OBJECT, KIND_STRING, KeyStore } from './key-store.js';
 import { randomHashSeed, type KeyBytes } from './store/key-hash.js';
 import type { BufferCount } from './store/buffer-count.js';
 import type { FreshArrays } from './store/key-table.js';
-import type { PageToucher } from './store/slab-store.js';
 import { decimalDigits } from '../util/numbers.js';
 
 // The entry, its deadline and their helpers live in entry.ts (hash.ts and memory-cost.ts
@@ -141,8 +140,8 @@ export interface CommandTime {
   readonly sharedBytes: BufferCount;
   /** The bytes the running command's arguments were made from, when the connection knows them (KeyBytes). */
   readonly keyBytes: KeyBytes;
-  /** Where the stores' key tables get their large arrays, and their slabs' next regions are touched (FreshMemory). */
-  readonly freshMemory: FreshArrays & PageToucher;
+  /** Where the stores' key tables get their large arrays (FreshMemory). */
+  readonly freshMemory: FreshArrays;
 }
 
 

@@ -4,7 +4,7 @@ import { TimerIds } from './expiry/timer-ids.js';
 import type { FieldTimer } from './hash.js';
 import { hashBytes, hashString, keyEqualsBytes, type KeyBytes } from './store/key-hash.js';
 import { KeyTable, type FreshArrays, type KeyMatcher } from './store/key-table.js';
-import { SlabStore, type PageToucher, type Relocator } from './store/slab-store.js';
+import { SlabStore, type Relocator } from './store/slab-store.js';
 import type { BufferCount } from './store/buffer-count.js';
 import { ObjectsById } from './store/objects-by-id.js';
 import type { StringForm } from './string-encoding.js';
@@ -128,10 +128,10 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     sharedBytes: BufferCount,
     /** The bytes the current command's arguments were made from, when known (KeyBytes). */
     private readonly given: KeyBytes,
-    /** Where the key table's large resizes get their arrays, and the slab its next regions touched, ahead (FreshMemory). */
-    fresh: (FreshArrays & PageToucher) | null = null,
+    /** Where the key table's large resizes get their arrays, pages already in memory (FreshMemory). */
+    fresh: FreshArrays | null = null,
   ) {
-    this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes, toucher: fresh });
+    this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes });
     const rows = new ArrayBuffer(INITIAL_IDS * ROW_BYTES);
     this.deadline = new Float64Array(rows);
     this.cells = new Int32Array(rows);

@@ -72,23 +72,3 @@ describe('FreshMemory', () => {
     }
   });
 });
-
-describe('FreshMemory.touch', () => {
-  test('changes no byte of the shared range, and the worker goes on serving requests after', async () => {
-    const fresh = new FreshMemory();
-    try {
-      const buffer = new SharedArrayBuffer(1 << 20);
-      const bytes = new Uint8Array(buffer);
-      for (let i = 0; i < bytes.length; i += 97) bytes[i] = (i * 31) & 0xff;
-      const before = Buffer.from(bytes);
-      fresh.touch(buffer, 0, 1 << 19);
-      fresh.touch(buffer, 1 << 19, 1 << 20);
-      // The worker takes messages in order: once this request is answered, both touches ran.
-      expect((await ask(fresh, 4096))!.byteLength).toBe(4096);
-      expect(Buffer.from(bytes).equals(before)).toBe(true);
-      expect(fresh.touched).toBe(2);
-    } finally {
-      fresh.close();
-    }
-  });
-});

@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
 import type { FreshArrays } from './key-table.js';
-import type { PageToucher } from './slab-store.js';
 
 /**
  * Zeroed ArrayBuffers whose pages are already in memory: made here, touched on a worker
@@ -12,9 +11,7 @@ import type { PageToucher } from './slab-store.js';
  * (each entry goes to its hash's slot). Traced at stop 35: the longest stalls of a mass
  * expiry were a table's shrink faulting in its new array on the main thread. A table
  * asks here instead and starts its resize when the array arrives, so the faults land on
- * this thread, beside the one serving clients. It also touches the slab arenas' regions
- * a store will write next (touch(): shared memory, written with an atomic add of 0, so a
- * byte this thread writes meanwhile is never lost).
+ * this thread, beside the one serving clients.
  *
  * The worker starts with the first request and ends after IDLE_MS without one (its
  * isolate costs a few MB). It is code given to Worker as a string (eval), so it runs the
@@ -22,16 +19,15 @@ import type { PageToucher } from './slab-store.js';
  * waiting request is answered with null and later ones are refused: callers allocate as
  * before.
  */
-export class FreshMemory implements FreshArrays, PageToucher {
+export class FreshMemory implements FreshArrays {
   private worker: Worker | null = null;
   private readonly waiting = new Map<number, (buffer: ArrayBuffer | null) => void>();
   private nextId = 1;
   private idle: NodeJS.Timeout | null = null;
   private failed = false;
   private closed = false;
-  /** Buffers delivered, and ranges sent to be touched (tests). */
+  /** Buffers delivered (tests and INFO-free diagnostics). */
   delivered = 0;
-  touched = 0;
 
   /**
    * Asks for a zeroed buffer of `bytes` with its pages touched; `ready` gets it (or null
@@ -54,15 +50,6 @@ export class FreshMemory implements FreshArrays, PageToucher {
     const buffer = new ArrayBuffer(bytes);
     worker.postMessage({ id, buffer }, [buffer]);
     return true;
-  }
-
-  /** Has the worker write to each page of buffer[from, to), changing nothing (PageToucher). Nothing if it failed or closed. */
-  touch(buffer: SharedArrayBuffer, from: number, to: number): void {
-    if (this.failed || this.closed) return;
-    const worker = this.worker ?? this.start();
-    worker.postMessage({ id: 0, buffer, from, to });
-    this.touched++;
-    if (this.waiting.size === 0) this.idleFromNow();
   }
 
   /** Ends the worker; requests still waiting get null. */
@@ -94,15 +81,11 @@ export class FreshMemory implements FreshArrays, PageToucher {
     if (ready === undefined) return;
     this.waiting.delete(id);
     this.delivered++;
-    if (this.waiting.size === 0) this.idleFromNow();
+    if (this.waiting.size === 0 && this.idle === null) {
+      this.idle = setTimeout(() => this.stop(), IDLE_MS);
+      this.idle.unref();
+    }
     ready(buffer);
-  }
-
-  /** The worker ends IDLE_MS from now unless asked for something meanwhile. */
-  private idleFromNow(): void {
-    if (this.idle !== null) clearTimeout(this.idle);
-    this.idle = setTimeout(() => this.stop(), IDLE_MS);
-    this.idle.unref();
   }
 
   private stop(): void {
@@ -128,17 +111,11 @@ const IDLE_MS = 10_000;
 
 /**
  * The worker: writes one byte in each 4 KiB page of the buffer it is given (a write, not
- * a read: a read maps the shared zero page) and transfers it back; for a touch (id 0), adds
- * 0 atomically to one word in each page of the shared range, and answers nothing.
+ * a read: a read maps the shared zero page) and transfers it back.
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
-parentPort.on('message', ({ id, buffer, from, to }) => {
-  if (id === 0) {
-    const words = new Int32Array(buffer, from, (to - from) >> 2);
-    for (let i = 0; i < words.length; i += 1024) Atomics.add(words, i, 0);
-    return;
-  }
+parentPort.on('message', ({ id, buffer }) => {
   const view = new Uint8Array(buffer);
   for (let i = 0; i < view.length; i += 4096) view[i] = 0;
   parentPort.postMessage({ id, buffer }, [buffer]);

@@ -104,30 +104,7 @@ export interface SlabStoreOptions {
   shared?: boolean;
   /** Counts the shared arenas' bytes until they are collected (see BufferCount); with `shared`. */
   sharedBytes?: BufferCount;
-  /** With `shared`: touches the regions a head will be opened in next, ahead of it, off this thread (FreshMemory). */
-  toucher?: PageToucher | null;
-  /**
-   * The toucher is used once the store holds this many bytes of segments (default 4 MiB):
-   * a small keyspace (a test's, an idle server's) starts no thread for it.
-   */
-  touchFromBytes?: number;
 }
-
-/**
- * Writes to every page of buffer[from, to) from another thread, changing no byte (an
- * atomic add of 0), so that the pages are in memory before this thread writes records there.
- */
-export interface PageToucher {
-  touch(buffer: SharedArrayBuffer, from: number, to: number): void;
-}
-
-/**
- * Regions (segments) of an arena touched ahead of the one a new head opens in. A head
- * fills a 1 MiB segment with ~3,900 sessions; with the arenas in 2 MiB huge pages (the
- * launcher's glibc.malloc.hugetlb=1) every other new segment faulted one in on this
- * thread: a 3.8 ms pause every ~7,800 new sessions on the VM the bench runs on.
- */
-const TOUCH_AHEAD_REGIONS = 4;
 
 /**
  * Page states of a snapshot (beginSnapshot), one Int32 per PAGE_SIZE bytes of every
@@ -265,10 +242,6 @@ export class SlabStore {
   private arenaData: (DataView | null)[] = [];
   private arenaFree: number[][] = [];
   private arenaUsed: number[] = [];
-  /** Per arena, 1 for each region in use or touched since the arena was made (its pages are in memory). */
-  private arenaTouched: Uint8Array[] = [];
-  private readonly toucher: PageToucher | null;
-  private readonly touchFromBytes: number;
   private spareWords: Int32Array = NO_WORDS;
 
   // Large records, by large slot.
@@ -312,8 +285,6 @@ export class SlabStore {
     this.mappedLarge = options.mappedLarge ?? false;
     this.shared = options.shared ?? false;
     this.sharedBytes = options.sharedBytes ?? new BufferCount();
-    this.toucher = this.shared ? (options.toucher ?? null) : null;
-    this.touchFromBytes = options.touchFromBytes ?? 4 << 20;
     if (this.shared && this.arenaSegments === 0) throw new RangeError('shared needs arenaSegments');
   }
 
@@ -706,7 +677,6 @@ export class SlabStore {
     this.arenaData = [];
     this.arenaFree = [];
     this.arenaUsed = [];
-    this.arenaTouched = [];
   }
 
   /** Zeroed bytes: mmap'd by V8 (resizable, never resized) or malloc'd (see mappedBuffers). */
@@ -743,7 +713,6 @@ export class SlabStore {
       arena = this.arenaWithRoom();
       region = this.arenaFree[arena]!.pop()!;
       this.arenaUsed[arena]++;
-      if (this.toucher !== null) this.touchAhead(arena, region, this.segmentBytes >= this.touchFromBytes);
       const buffer = this.arenas[arena]!;
       const offset = region * this.segmentSize;
       view = Buffer.from(buffer, offset, this.segmentSize);
@@ -785,26 +754,6 @@ export class SlabStore {
     return slot;
   }
 
-  /**
-   * Marks `region` touched (a head opens there) and, with `ask`, has the toucher touch
-   * the regions next in line of the arena's free stack (popped from its end) not touched
-   * yet. A region touched stays so until the arena is dropped: a freed region's pages
-   * stay in memory with the arena.
-   */
-  private touchAhead(arena: number, region: number, ask: boolean): void {
-    const touched = this.arenaTouched[arena]!;
-    touched[region] = 1;
-    if (!ask) return;
-    const free = this.arenaFree[arena]!;
-    const size = this.segmentSize;
-    for (let i = free.length - 1; i >= 0 && i >= free.length - TOUCH_AHEAD_REGIONS; i--) {
-      const next = free[i]!;
-      if (touched[next] === 1) continue;
-      touched[next] = 1;
-      this.toucher!.touch(this.arenas[arena] as SharedArrayBuffer, next * size, (next + 1) * size);
-    }
-  }
-
   /** The arena a new segment goes in: the fullest with a free region, else a new one. */
   private arenaWithRoom(): number {
     let best = -1;
@@ -834,14 +783,12 @@ export class SlabStore {
       this.arenaData[vacant] = data;
       this.arenaFree[vacant] = regions;
       this.arenaUsed[vacant] = 0;
-      this.arenaTouched[vacant] = new Uint8Array(this.arenaSegments);
       return vacant;
     }
     this.arenas.push(buffer);
     this.arenaData.push(data);
     this.arenaFree.push(regions);
     this.arenaUsed.push(0);
-    this.arenaTouched.push(new Uint8Array(this.arenaSegments));
     return this.arenas.length - 1;
   }
 
