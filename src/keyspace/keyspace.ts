@@ -89,7 +89,7 @@ export class Keyspace implements DatabaseEvents {
   readonly sharedBytes = new BufferCount();
   /** See KeyBytes: set by the connection around each command it runs from a read. */
   readonly keyBytes = new KeyBytes();
-  /** Arrays for the key tables' resizes, faulted in on a worker thread (fresh-memory.ts). */
+  /** Arrays for the key tables' resizes, their pages faulted in off the main thread (fresh-memory.ts). */
   readonly freshMemory = new FreshMemory();
   /** list-max-listpack-size and list-compress-depth: the shape of lists in RDB files. */
   readonly listEncoding = newListEncoding();
