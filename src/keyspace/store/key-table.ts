@@ -50,7 +50,10 @@
  * Grow when size would pass 3/4 of the capacity (to 2x); shrink when size < capacity/8
  * (checked on remove and in rehashStep; by 2x to 4x a time, the margin above limiting
  * it, so a cron with no writes chains the shrinks), never below MIN_CAPACITY. When the
- * last key goes, both arrays are dropped at once (nothing to drain).
+ * last key goes, both arrays are dropped at once (nothing to drain). A table given
+ * FreshArrays asks it for a new array of 2 MiB or more and starts the resize when the
+ * array arrives (its pages faulted in off this thread): meanwhile a due grow lets the
+ * load pass 3/4, up to 13/16, where it resizes at once with an array of its own.
  *
  * SCAN positions. The position of an entry is the bit-reversal of its hash, a 32-bit
  * unsigned number that never changes while the entry exists, however the table grows,
