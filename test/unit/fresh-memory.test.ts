@@ -54,6 +54,22 @@ describe('FreshMemory', () => {
     }
   });
 
+  test('a buffer larger than one read takes several (node refuses a read of 2 GiB or more)', async () => {
+    const fresh = new FreshMemory(4096);
+    const reads = vi.spyOn(fs, 'read');
+    try {
+      const buffer = await ask(fresh, 10 * 4096 + 100);
+      expect(reads.mock.calls.length).toBeGreaterThanOrEqual(11);
+      for (const call of reads.mock.calls) expect(call[3]).toBeLessThanOrEqual(4096);
+      expect(buffer!.byteLength).toBe(10 * 4096 + 100);
+      expect(new Uint8Array(buffer!).every((x) => x === 0)).toBe(true);
+      expect(fresh.delivered).toBe(1);
+    } finally {
+      reads.mockRestore();
+      fresh.close();
+    }
+  });
+
   test('close() answers waiting requests with null and refuses later ones', async () => {
     const fresh = new FreshMemory();
     const waiting = ask(fresh, 64 << 20);

@@ -28,6 +28,9 @@ export class FreshMemory implements FreshArrays {
   /** Buffers delivered (tests). */
   delivered = 0;
 
+  /** `readMax`: the most one read asks for (READ_MAX; tests make it small). */
+  constructor(private readonly readMax = READ_MAX) {}
+
   /**
    * Asks for a zeroed buffer of `bytes` with its pages in memory; `ready` gets it (or null
    * if the read failed or this closed) on a later turn. False: not available (the caller
@@ -70,13 +73,21 @@ export class FreshMemory implements FreshArrays {
     return this.fd;
   }
 
-  /** Reads zeros into view[at..] until it is full (a read may return less than asked). */
+  /**
+   * Reads zeros into view[at..] until it is full, readMax at a time (node refuses a read
+   * of 2 GiB or more, and a read may return less than asked).
+   */
   private fill(fd: number, view: Uint8Array, at: number, done: (ok: boolean) => void): void {
-    fs.read(fd, view, at, view.length - at, null, (error, n) => {
-      if (error !== null || n <= 0) done(false);
-      else if (at + n < view.length) this.fill(fd, view, at + n, done);
-      else done(true);
-    });
+    try {
+      fs.read(fd, view, at, Math.min(this.readMax, view.length - at), null, (error, n) => {
+        if (error !== null || n <= 0) done(false);
+        else if (at + n < view.length) this.fill(fd, view, at + n, done);
+        else done(true);
+      });
+    } catch {
+      // Refused before it started (node's own checks): answered on a later turn, as a read's failure is.
+      setImmediate(() => done(false));
+    }
   }
 
   private closeFd(): void {
@@ -84,3 +95,6 @@ export class FreshMemory implements FreshArrays {
     this.fd = -2;
   }
 }
+
+/** The most one read asks for. */
+const READ_MAX = 1 << 30;
