@@ -60,7 +60,7 @@ describe('FreshMemory', () => {
     try {
       const buffer = await ask(fresh, 10 * 4096 + 100);
       expect(reads.mock.calls.length).toBeGreaterThanOrEqual(11);
-      for (const call of reads.mock.calls) expect(call[3]).toBeLessThanOrEqual(4096);
+      for (const call of reads.mock.calls) expect((call as unknown[])[3]).toBeLessThanOrEqual(4096);
       expect(buffer!.byteLength).toBe(10 * 4096 + 100);
       expect(new Uint8Array(buffer!).every((x) => x === 0)).toBe(true);
       expect(fresh.delivered).toBe(1);
