@@ -20,6 +20,11 @@ export function tempPathFor(dir: string, background: boolean): string {
 /** Wraps a failure with the step that failed, for the log. */
 export class SaveError extends Error {}
 
+/** Redis's error for a failed write to a snapshot's file; `detail` is the system's message. */
+export function writeError(detail: string): SaveError {
+  return new SaveError(`Write error saving DB on disk: ${detail}`);
+}
+
 function describe(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   return err.code ? `${err.message}` : String(e);
@@ -61,7 +66,7 @@ export class SyncAtomicFile {
       }
     } catch (e) {
       this.abort();
-      throw new SaveError(`Write error saving DB on disk: ${describe(e)}`);
+      throw writeError(describe(e));
     }
   }
 
@@ -134,7 +139,7 @@ export class AsyncAtomicFile {
         pending = skipWritten(pending, bytesWritten);
       }
     } catch (e) {
-      throw new SaveError(`Write error saving DB on disk: ${describe(e)}`);
+      throw writeError(describe(e));
     }
   }
 
@@ -186,7 +191,7 @@ export class AsyncAtomicFile {
 }
 
 /** The chunks left after `written` bytes of them went out (a short writev). */
-function skipWritten(chunks: Buffer[], written: number): Buffer[] {
+export function skipWritten(chunks: Buffer[], written: number): Buffer[] {
   let i = 0;
   while (i < chunks.length && written >= chunks[i]!.length) written -= chunks[i++]!.length;
   if (i === chunks.length) return [];

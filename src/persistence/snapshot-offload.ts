@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type Worker, type MessagePort } from 'node:worker_threads';
 import { spawnWorkerModule } from './worker-file.js';
 import { takeSpare } from './spare-buffers.js';
-import { SaveError } from './atomic-file.js';
+import { writeError } from './atomic-file.js';
 import { KIND_STRING, type KeyStore } from '../keyspace/key-store.js';
 import type { SlabSnapshot } from '../keyspace/store/slab-store.js';
 import type { RdbWriteOptions } from './rdb-writer.js';
@@ -73,7 +73,7 @@ export type OffloadOutbox =
   /** An entries buffer the worker has copied into a batch, handed back for later entries (the whole buffer). */
   | { t: 'spare'; bytes: Uint8Array }
   | { t: 'done'; keys: number }
-  /** `write`: writing to the file failed (an errno message, for SaveError's wording). */
+  /** `write`: writing to the file failed (the system's message, for atomic-file.ts's writeError). */
   | { t: 'error'; message: string; write?: boolean };
 
 /** An entries buffer is at least this big (SAVE sends a little over 1 MB at a time), so that one handed back fits the next. */
@@ -393,7 +393,7 @@ export class SnapshotOffload {
       this.finished = true;
       this.release();
     } else {
-      this.fail(m.write === true ? new SaveError(`Write error saving DB on disk: ${m.message}`) : new Error(`the snapshot worker failed: ${m.message}`));
+      this.fail(m.write === true ? writeError(m.message) : new Error(`the snapshot worker failed: ${m.message}`));
       return;
     }
     this.wakeUp();

@@ -4,6 +4,7 @@ import { lebLength, recordKeyLength } from '../keyspace/key-store.js';
 import { PAGE_COPIED, PAGE_DONE, PAGE_PENDING, PAGE_SIZE, PAGE_TAKEN, visitRecords, type RecordVisitor } from '../keyspace/store/slab-store.js';
 import { RdbEncoder } from './rdb-writer.js';
 import { takeSpare } from './spare-buffers.js';
+import { skipWritten } from './atomic-file.js';
 import type { OffloadInbox, OffloadOutbox, OffloadWork } from './snapshot-offload.js';
 
 /**
@@ -149,7 +150,10 @@ class SnapshotWriter {
     }
   }
 
-  /** Hands what is encoded to the main thread as one buffer, once fewer than OUTSTANDING wait to be written. */
+  /**
+   * Writes what is encoded to the file, or (batches to the main thread) hands it over as
+   * one buffer once fewer than OUTSTANDING wait to be written.
+   */
   private flush(final: boolean): void {
     const chunks = final ? this.enc.takeFinal() : this.enc.take();
     // The entries buffers among these chunks, handed back once copied. Not those that
@@ -161,10 +165,7 @@ class SnapshotWriter {
     while (this.fd === null) this.receive(true);
     if (this.fd >= 0) {
       writeAll(this.fd, chunks);
-      if (!final) {
-        this.enc.recycle(lent.length === 0 ? chunks : chunks.filter((c) => !lent.includes(c.buffer as ArrayBuffer)));
-        for (const buffer of lent) post({ t: 'spare', bytes: new Uint8Array(buffer) }, [buffer]);
-      }
+      this.release(chunks, lent, final);
       return;
     }
     const control = this.work.control;
@@ -179,34 +180,30 @@ class SnapshotWriter {
     const out = takeSpare(this.spare, total, BATCH_BYTES * 3);
     let at = 0;
     for (const c of chunks) at += c.copy(out, at);
-    if (!final) {
-      this.enc.recycle(lent.length === 0 ? chunks : chunks.filter((c) => !lent.includes(c.buffer as ArrayBuffer)));
-      for (const buffer of lent) post({ t: 'spare', bytes: new Uint8Array(buffer) }, [buffer]);
-    }
+    this.release(chunks, lent, final);
     Atomics.add(control, 0, 1);
     post({ t: 'out', bytes: out.subarray(0, total), keys: this.keys }, [out.buffer as ArrayBuffer]);
   }
+
+  /**
+   * Chunks written or copied: the encoder's go back to it, the main thread's entries
+   * buffers (`lent`) back to the main thread. Not after the final flush (nothing follows).
+   */
+  private release(chunks: Buffer[], lent: ArrayBuffer[], final: boolean): void {
+    if (final) return;
+    this.enc.recycle(lent.length === 0 ? chunks : chunks.filter((c) => !lent.includes(c.buffer as ArrayBuffer)));
+    for (const buffer of lent) post({ t: 'spare', bytes: new Uint8Array(buffer) }, [buffer]);
+  }
 }
 
-/** A write to the save's file failed (reported as Redis's "Write error saving DB on disk"). */
+/** A write to the save's file failed (the main thread reports it with atomic-file.ts's writeError). */
 class FileWriteError extends Error {}
 
 /** Writes all of `chunks` at the file's position (writev may take part of them). */
 function writeAll(fd: number, chunks: Buffer[]): void {
   let pending = chunks;
   try {
-    while (pending.length > 0) {
-      let written = fs.writevSync(fd, pending);
-      const rest: Buffer[] = [];
-      for (const c of pending) {
-        if (written >= c.length) written -= c.length;
-        else {
-          rest.push(written === 0 ? c : c.subarray(written));
-          written = 0;
-        }
-      }
-      pending = rest;
-    }
+    while (pending.length > 0) pending = skipWritten(pending, fs.writevSync(fd, pending));
   } catch (e) {
     throw new FileWriteError((e as Error).message);
   }
