@@ -660,13 +660,24 @@ function quickCheck(h: Harness, keys: number): void {
   expect(h.table.size).toBe(h.model.size);
 }
 
+/** A table (no aux word) whose FreshArrays the test answers by hand. */
+function withHeldFresh(): { fresh: HeldFresh; h: Harness } {
+  const fresh = new HeldFresh();
+  return { fresh, h: new Harness('murmur', undefined, false, fresh) };
+}
+
+/** Finishes a running resize through the cron's step, then checks keys 0..keys-1 (quickCheck). */
+function drainAndCheck(h: Harness, keys: number): void {
+  while (h.table.rehashStep(4096));
+  quickCheck(h, keys);
+}
+
 describe('resizes with arrays from FreshArrays', () => {
   // A slot is 8 bytes: 2^17 slots (1 MiB) are allocated at once, 2^18 (2 MiB) and more asked for.
   const SMALL = 2 ** 17;
 
   test('a grow waits for its array, inserts meanwhile go to the table as it is, and it starts when the array comes', () => {
-    const fresh = new HeldFresh();
-    const h = new Harness('murmur', undefined, false, fresh);
+    const { fresh, h } = withHeldFresh();
     let n = 0;
     while (h.table.capacity < SMALL) h.insert(keyName(n++));
     expect(fresh.asked.length).toBe(0);
@@ -683,13 +694,11 @@ describe('resizes with arrays from FreshArrays', () => {
     fresh.answer();
     expect(h.table.capacity).toBe(2 * SMALL);
     expect(h.table.rehashing).toBe(true);
-    while (h.table.rehashStep(4096));
-    quickCheck(h, n + 50);
+    drainAndCheck(h, n + 50);
   });
 
   test('past 13/16 load a grow starts at once, and the array that comes late is dropped', () => {
-    const fresh = new HeldFresh();
-    const h = new Harness('murmur', undefined, false, fresh);
+    const { fresh, h } = withHeldFresh();
     let n = 0;
     while (fresh.asked.length === 0) h.insert(keyName(n++));
     while (!h.table.rehashing) h.insert(keyName(n++));
@@ -698,13 +707,11 @@ describe('resizes with arrays from FreshArrays', () => {
     const bytes = h.table.bytes;
     fresh.answer();
     expect(h.table.bytes).toBe(bytes);
-    while (h.table.rehashStep(4096));
-    quickCheck(h, n + 50);
+    drainAndCheck(h, n + 50);
   });
 
   test('a shrink waits for its array while removes go on; the cron does not spin on it; a null answer has the next remove ask again', () => {
-    const fresh = new HeldFresh();
-    const h = new Harness('murmur', undefined, false, fresh);
+    const { fresh, h } = withHeldFresh();
     let n = 0;
     while (h.table.capacity < 4 * SMALL) {
       h.insert(keyName(n++));
@@ -726,13 +733,11 @@ describe('resizes with arrays from FreshArrays', () => {
     fresh.answer();
     expect(h.table.rehashing).toBe(true);
     expect(h.table.capacity).toBeLessThan(capacity);
-    while (h.table.rehashStep(4096));
-    quickCheck(h, n);
+    drainAndCheck(h, n);
   });
 
   test('an array that comes when the resize is no longer due, or after clear(), is dropped', () => {
-    const fresh = new HeldFresh();
-    const h = new Harness('murmur', undefined, false, fresh);
+    const { fresh, h } = withHeldFresh();
     let n = 0;
     while (fresh.asked.length === 0) h.insert(keyName(n++));
     // Back below 3/4 load: the grow is not due any more.
@@ -748,9 +753,8 @@ describe('resizes with arrays from FreshArrays', () => {
   });
 
   test('when FreshArrays refuses, the resize starts at once', () => {
-    const fresh = new HeldFresh();
+    const { fresh, h } = withHeldFresh();
     fresh.refuse = true;
-    const h = new Harness('murmur', undefined, false, fresh);
     let n = 0;
     while (!h.table.rehashing || h.table.capacity < 2 * SMALL) h.insert(keyName(n++));
     expect(n).toBe((SMALL * 3) / 4 + 1);
