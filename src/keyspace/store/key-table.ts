@@ -160,8 +160,8 @@ export class KeyTable<K> {
   private count = 0;
   /** Capacity reserve() asked for: no shrink below it until the next remove or clear. */
   private reserved = 0;
-  /** Capacity of the array asked of `fresh` for a due resize (0: none asked). */
-  private awaiting = 0;
+  /** An array has been asked of `fresh` for a due resize (its capacity travels with the answer). */
+  private awaiting = false;
   /** Tells a request's answer from a cancelled one's. */
   private awaitToken = 0;
 
@@ -470,7 +470,7 @@ export class KeyTable<K> {
   rehashStep(buckets: number): boolean {
     if (this.old === null && this.shouldShrink()) this.startResize(this.count);
     if (this.old !== null) this.drain(buckets);
-    return this.old !== null || (this.awaiting === 0 && this.shouldShrink());
+    return this.old !== null || (!this.awaiting && this.shouldShrink());
   }
 
   private shouldShrink(): boolean {
@@ -484,7 +484,7 @@ export class KeyTable<K> {
    * (freshArrived) unless `now`.
    */
   private startResize(n: number, now = false): void {
-    if (this.awaiting !== 0 && !now) return;
+    if (this.awaiting && !now) return;
     if (this.count === 0) {
       // Nothing to drain, so no margin for inserts during a drain: straight to the size n needs.
       this.cancelFresh();
@@ -501,7 +501,7 @@ export class KeyTable<K> {
     if (!now && this.fresh !== null && this.allocator === null && bytes >= FRESH_MIN_BYTES) {
       const token = ++this.awaitToken;
       if (this.fresh.request(bytes, (buffer) => this.freshArrived(token, capacity, buffer))) {
-        this.awaiting = capacity;
+        this.awaiting = true;
         return;
       }
     }
@@ -517,7 +517,7 @@ export class KeyTable<K> {
    */
   private freshArrived(token: number, capacity: number, buffer: ArrayBuffer | null): void {
     if (token !== this.awaitToken) return;
-    this.awaiting = 0;
+    this.awaiting = false;
     if (buffer === null || this.old !== null) return;
     const current = this.mask + 1;
     const due = capacity > current ? (this.count + 1) * 4 > current * 3 : capacity < current && this.shouldShrink();
@@ -527,7 +527,7 @@ export class KeyTable<K> {
 
   /** Forgets an array asked for: if it comes, it is dropped. */
   private cancelFresh(): void {
-    this.awaiting = 0;
+    this.awaiting = false;
     this.awaitToken++;
   }
 
