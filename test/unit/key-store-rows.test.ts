@@ -165,4 +165,63 @@ describe('KeyStore rows', () => {
     expect(clock.pendingTimers()).toBeLessThanOrEqual(pending);
     keyspace.close();
   });
+
+  test('the columns grow into a buffer made ahead, its pages written as the last ids are given; rows and wheel links survive', () => {
+    const clock = new ManualClock(START);
+    const keyspace = new Keyspace(clock, 1);
+    const db = keyspace.dbs[0]!;
+    const store = db.store;
+    // 2^15 ids' columns grow into 2^16 (1.5 MiB, made ahead): the buffer is made when
+    // 16,384 ids are left (from the first id after the grow to 2^15), and its pages for
+    // the 2^15 copied ids (768 KiB) are written
+    // a few per new id after that.
+    const deadline = (i: number) => START + 1000 + (i % 5000);
+    let grown = false;
+    const key = (i: number) => `key:${i}`;
+    let spare: ArrayBuffer | null = null;
+    for (let i = 0; i < 70_000; i++) {
+      // Every third key without a deadline, the rest on the wheel (its links are columns too).
+      db.set(key(i), `v${i}`, i % 3 === 0 ? NO_DEADLINE : deadline(i));
+      const given = store.idLimit;
+      if (given === 16_384) expect(store.columnsAhead.buffer).toBeNull();
+      if (given === 16_386 && spare === null) {
+        spare = store.columnsAhead.buffer;
+        expect(spare?.byteLength).toBe(65_536 * 24);
+        expect(store.columnsAhead.pagesLeft).toBeGreaterThan(0);
+      }
+      if (given === 32_768) {
+        // The last id before the grow: every page it copies into has been written.
+        expect(store.columnsAhead.buffer).toBe(spare);
+        expect(store.columnsAhead.pagesLeft).toBe(0);
+      }
+      if (given === 32_769 && !grown) {
+        expect(store.deadline.buffer).toBe(spare);
+        grown = true;
+      }
+      // Some keys deleted on the way: their ids are reused from the free stack.
+      if (i % 1000 === 999) db.delete(key(i - 500));
+    }
+    const live = (i: number) => !(i % 1000 === 499 && i + 500 < 70_000);
+    let count = 0;
+    let timed = 0;
+    for (let i = 0; i < 70_000; i++) {
+      const e = db.peek(key(i));
+      expect(e !== undefined, key(i)).toBe(live(i));
+      if (e === undefined) continue;
+      count++;
+      if (i % 3 !== 0) timed++;
+      expect(db.valueOf(e)).toBe(`v${i}`);
+      expect(db.deadlineOf(e)).toBe(i % 3 === 0 ? NO_DEADLINE : deadline(i));
+    }
+    expect(grown).toBe(true);
+    expect(db.size).toBe(count);
+    expect(store.wheel.size).toBe(timed);
+    // The wheel still holds every deadline: all of them fire, the keys without one stay.
+    clock.advance(7000);
+    keyspace.tick();
+    let kept = 0;
+    for (let i = 0; i < 70_000; i++) if (live(i) && i % 3 === 0) kept++;
+    expect(db.size).toBe(kept);
+    keyspace.close();
+  });
 });
