@@ -7,6 +7,7 @@ import { KeyTable, type FreshArrays, type KeyMatcher } from './store/key-table.j
 import { SlabStore, type Relocator } from './store/slab-store.js';
 import type { BufferCount } from './store/buffer-count.js';
 import { ObjectsById } from './store/objects-by-id.js';
+import { ColumnBuffer } from './store/column-buffer.js';
 import type { StringForm } from './string-encoding.js';
 import type { ValueObject } from './values.js';
 
@@ -48,23 +49,6 @@ const ACCESS_MASK = 0xffffff;
 const ROW_BYTES = 16;
 /** Ids per store at most (rows are addressed as 4 id + k in an Int32Array). */
 const MAX_IDS = 2 ** 29;
-/** The columns' next buffer is made when a 1/2^this of their ids is left (askSpare). */
-const SPARE_AHEAD_SHIFT = 5;
-/** ... or this many, if more (the pages are spread over at least so many new ids). */
-const SPARE_AHEAD_MIN = 1 << 14;
-/** The page size assumed when the spare's pages are written one byte each (touchSpare). */
-const PAGE_BYTES = 4096;
-/** Column buffers from this size are made ahead (smaller ones fault in a few pages). */
-const SPARE_MIN_BYTES = 1 << 20;
-
-/**
- * Where the columns of `capacity` ids lie in their one buffer: the rows from 0, then the
- * wheel's prev links, then its next links.
- */
-function columnLayout(capacity: number): { prev: number; next: number } {
-  return { prev: capacity * ROW_BYTES, next: capacity * (ROW_BYTES + 4) };
-}
-
 /** Slab bytes the cron's maintenance step moves per call at least, and at most (maintain()). */
 const COMPACT_BYTES_PER_STEP = 256 * 1024;
 const COMPACT_BYTES_MAX = 8 * 1024 * 1024;
@@ -100,19 +84,8 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
    * its GCs during the expiry.
    */
   private freeHead = -1;
-  /** The columns' next buffer, made ahead of grow() (askSpare), and whether it was made for the current capacity. */
-  private spare: ArrayBuffer | null = null;
-  private spareAsked = false;
-  /**
-   * The spare's pages grow() will copy into, as byte ranges [start, end, ...], and how far
-   * allocateId has written them: the next page at spareAt in range spareRange, spareLeft
-   * pages to go (touchSpare).
-   */
-  private spareTouch: readonly number[] = [];
-  private spareView: Uint8Array | null = null;
-  private spareRange = 0;
-  private spareAt = 0;
-  private spareLeft = 0;
+  /** The buffer the columns live in: rows, then prev links, then next links (see grow()). */
+  private readonly columns = new ColumnBuffer([ROW_BYTES, 4, 4]);
   /** Set by valueStart(): where the key starts in the record it located. */
   private keyAt = 1;
   private nextId = 0;
@@ -162,11 +135,11 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     fresh: FreshArrays | null = null,
   ) {
     this.slab = new SlabStore({ segmentShift: 20, arenaSegments: 64, mappedLarge: true, compactBelow: 0.7, shared: true, sharedBytes });
-    const columns = new ArrayBuffer(INITIAL_IDS * COLUMN_BYTES);
+    const columns = this.columns.take(INITIAL_IDS);
     this.deadline = new Float64Array(columns, 0, INITIAL_IDS * 2);
     this.cells = new Int32Array(columns, 0, INITIAL_IDS * 4);
-    this.prev = new Int32Array(columns, INITIAL_IDS * ROW_BYTES, INITIAL_IDS);
-    this.next = new Int32Array(columns, INITIAL_IDS * (ROW_BYTES + 4), INITIAL_IDS);
+    this.prev = new Int32Array(columns, this.columns.offset(INITIAL_IDS, 1), INITIAL_IDS);
+    this.next = new Int32Array(columns, this.columns.offset(INITIAL_IDS, 2), INITIAL_IDS);
     this.table = new KeyTable<string>(this, undefined, true, null, fresh);
     this.wheel = new TimerWheel(clock, fire, this, wheelOptions);
   }
@@ -507,9 +480,9 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     return deadline - 1;
   }
 
-  /** The columns' next buffer if made ahead (askSpare), and how many of its pages are left to write (tests). */
+  /** The columns' next buffer if made ahead (ColumnBuffer), and how many of its pages are left to write (tests). */
   get columnsAhead(): { buffer: ArrayBuffer | null; pagesLeft: number } {
-    return { buffer: this.spare, pagesLeft: this.spareLeft };
+    return this.columns.ahead;
   }
 
   /** Every id ever given is below this (ids of removed keys are free, KIND_FREE). */
@@ -648,87 +621,31 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const id = this.nextId++;
     const capacity = this.deadline.length >> 1;
     if (id >= capacity) this.grow(id + 1);
-    else if (id >= capacity - Math.max(capacity >> SPARE_AHEAD_SHIFT, SPARE_AHEAD_MIN)) {
-      if (!this.spareAsked) this.askSpare(capacity * 2);
-      else if (this.spareLeft > 0) this.touchSpare(capacity - id);
-    }
+    else this.columns.given(id, capacity);
     // An id never used before: its row and links are set here, not when the columns grow
-    // (grow() writes only what it copies; these pages fault in as ids reach them).
+    // (grow() writes only what it copies: ColumnBuffer).
     this.deadline[id << 1] = Infinity;
     this.prev[id] = UNSCHEDULED;
     this.next[id] = UNSCHEDULED;
     return id;
   }
 
-  /**
-   * Allocates the columns' next buffer, of `capacity` ids, ahead of grow(), and has
-   * allocateId write one byte a page of the part grow() will copy into (touchSpare),
-   * spread over the ids left. Growing a million ids' columns wrote 24 MiB of new memory
-   * in one call, 127-132 ms on the machines lapse is measured on, where a page's first
-   * write costs 12-16 us; spread over 32k new keys it is ~3 us each, and the grow is a
-   * copy (~1 ms at 2^20 ids). Begun when a 32nd of the ids (at least SPARE_AHEAD_MIN) is
-   * left: the pages are held that much sooner than they would be (the 1M-session memory
-   * bench, at 95% of 2^20 ids, holds none). Not FreshMemory's read on libuv's pool: the
-   * first write from JavaScript after the kernel wrote a page still costs ~5 us there
-   * (measured with /dev/zero, a file of zeros and one of ones alike), and a read that
-   * had not come when the ids ran out left the whole grow to do (68 ms at 2^20 in an
-   * in-process fill at ~350k keys a second).
-   */
-  private askSpare(capacity: number): void {
-    this.spareAsked = true;
-    const bytes = capacity * COLUMN_BYTES;
-    if (bytes < SPARE_MIN_BYTES || capacity > MAX_IDS) return;
-    const had = capacity >> 1;
-    const layout = columnLayout(capacity);
-    this.spare = new ArrayBuffer(bytes);
-    this.spareView = new Uint8Array(this.spare);
-    this.spareTouch = [0, had * ROW_BYTES, layout.prev, layout.prev + had * 4, layout.next, layout.next + had * 4];
-    this.spareRange = 0;
-    this.spareAt = 0;
-    this.spareLeft = (had * COLUMN_BYTES) / PAGE_BYTES;
-  }
-
-  /** Writes the spare's next pages (askSpare): as many as spread what is left over `idsLeft` ids. */
-  private touchSpare(idsLeft: number): void {
-    const view = this.spareView!;
-    const touch = this.spareTouch;
-    let pages = Math.min(this.spareLeft, Math.ceil(this.spareLeft / idsLeft));
-    this.spareLeft -= pages;
-    let at = this.spareAt;
-    let range = this.spareRange;
-    while (pages-- > 0) {
-      view[at] = 0;
-      at += PAGE_BYTES;
-      if (at >= touch[range + 1]!) {
-        range += 2;
-        at = range < touch.length ? touch[range]! : 0;
-      }
-    }
-    this.spareAt = at;
-    this.spareRange = range;
-  }
-
-  /** Grows every column to hold at least n ids (doubling), into the spare buffer if it is the size needed. */
+  /** Grows every column to hold at least n ids (doubling), into the buffer made ahead if it is the size needed. */
   private grow(n: number): void {
     const had = this.deadline.length >> 1;
     let capacity = had;
     while (capacity < n) capacity *= 2;
     // Rows are addressed as 4 id + k in an Int32Array: ids stay below 2^29.
     if (capacity > MAX_IDS) throw new RangeError(`KeyStore: more than ${MAX_IDS} keys in one database`);
-    const spare = this.spare;
-    const buffer = spare !== null && spare.byteLength === capacity * COLUMN_BYTES ? spare : new ArrayBuffer(capacity * COLUMN_BYTES);
-    this.spare = null;
-    this.spareView = null;
-    this.spareLeft = 0;
-    this.spareAsked = false;
-    const layout = columnLayout(capacity);
+    const columns = this.columns;
+    const buffer = columns.take(capacity);
     // Copied as integers: the rows hold refs and stamps as well as deadlines. Ids from
     // `had` on are set as they are given out (allocateId).
     const cells = new Int32Array(buffer, 0, capacity * 4);
     cells.set(this.cells);
-    const prev = new Int32Array(buffer, layout.prev, capacity);
+    const prev = new Int32Array(buffer, columns.offset(capacity, 1), capacity);
     prev.set(this.prev);
-    const next = new Int32Array(buffer, layout.next, capacity);
+    const next = new Int32Array(buffer, columns.offset(capacity, 2), capacity);
     next.set(this.next);
     this.cells = cells;
     this.deadline = new Float64Array(buffer, 0, capacity * 2);

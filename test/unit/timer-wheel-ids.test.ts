@@ -278,14 +278,15 @@ describe('TimerIds', () => {
       expect(ids.prev[i]).toBe(i);
       expect(ids.owner(i)).toBe(`o${i}`);
     }
-    expect(ids.prev[40]).toBe(UNSCHEDULED);
-    expect(ids.next[63]).toBe(UNSCHEDULED);
     ids.release(7);
     ids.release(30);
     expect(ids.size).toBe(38);
     expect(ids.acquire('x')).toBe(30);
     expect(ids.acquire('y')).toBe(7);
+    // An id given out for the first time is not scheduled (its links are set then, not when the columns grew).
     expect(ids.acquire('z')).toBe(40);
+    expect(ids.prev[40]).toBe(UNSCHEDULED);
+    expect(ids.next[40]).toBe(UNSCHEDULED);
     expect(ids.owner(7)).toBe('y');
     ids.reset();
     expect(ids.size).toBe(0);
@@ -310,6 +311,42 @@ describe('TimerIds', () => {
     clock.advance(5000);
     expect(fired.length).toBe(1000);
     expect(new Set(fired).size).toBe(1000);
+    expect(ids.size).toBe(0);
+  });
+
+  test('columns grow into a buffer made ahead, its pages written as the last ids are given, while timers are scheduled', () => {
+    const clock = new ManualClock(START);
+    const ids = new TimerIds<number>();
+    const fired: number[] = [];
+    const wheel = new TimerWheel(clock, (id) => {
+      fired.push(ids.owner(id));
+      ids.release(id);
+    }, ids);
+    // 2^15 ids' columns (20 bytes an id) grow into 2^16 (1.25 MiB, made ahead from id 16,384 on).
+    let ahead: ArrayBuffer | null = null;
+    const n = 70_000;
+    for (let i = 0; i < n; i++) {
+      const id = ids.acquire(i);
+      expect(id).toBe(i);
+      expect(ids.prev[id]).toBe(UNSCHEDULED);
+      ids.deadline[id] = START + 1 + ((i * 7919) % 5000);
+      wheel.schedule(id);
+      if (i === 16_000) expect(ids.columnsAhead.buffer).toBeNull();
+      if (i === 16_385) {
+        ahead = ids.columnsAhead.buffer;
+        expect(ahead?.byteLength).toBe(65_536 * 20);
+      }
+      if (i === 32_767) {
+        expect(ids.columnsAhead.buffer).toBe(ahead);
+        expect(ids.columnsAhead.pagesLeft).toBe(0);
+      }
+      if (i === 32_768) expect(ids.deadline.buffer).toBe(ahead);
+    }
+    expect(ids.capacity).toBe(131_072);
+    expect(wheel.size).toBe(n);
+    clock.advance(5000);
+    expect(fired.length).toBe(n);
+    expect(new Set(fired).size).toBe(n);
     expect(ids.size).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { UNSCHEDULED, type TimerColumns } from './timer-wheel.js';
+import { ColumnBuffer } from '../store/column-buffer.js';
 
 /** Ids a new registry has room for before it first grows. */
 const INITIAL_CAPACITY = 16;
@@ -11,32 +12,32 @@ const INITIAL_CAPACITY = 16;
  * first reused: its column slots are likely still in cache), so the columns stay as
  * large as the most timers held at once.
  *
- * The columns grow by doubling, copied into new arrays (TimerColumns lets the owner
- * replace them between the wheel's calls and from its callbacks); they shrink back only
- * in reset().
+ * The columns grow by doubling, copied into a new buffer made ahead (ColumnBuffer:
+ * no pause at a million timers; TimerColumns lets the owner replace them between the
+ * wheel's calls and from its callbacks); they shrink back only in reset().
  *
  * Contract: release(id) only of an id the wheel does not hold (cancel it first, or from
  * inside fire(id), where the wheel has unlinked it already); write deadline[id] before
  * scheduling it.
  */
 export class TimerIds<T> implements TimerColumns {
-  deadline: Float64Array;
+  // Set by reset(), from the constructor on.
+  deadline!: Float64Array;
   readonly deadlineShift = 0;
-  prev: Int32Array;
-  next: Int32Array;
+  prev!: Int32Array;
+  next!: Int32Array;
   /** The owner of each id acquired and not released; null for a free id. */
   private owners: (T | null)[] = [];
   /** Released ids, a stack: free[0..freeCount) (its length is the columns' capacity). */
-  private free: Int32Array;
+  private free!: Int32Array;
   private freeCount = 0;
   /** Ids 0..used-1 have been handed out at least once. */
   private used = 0;
+  /** The buffer of the columns: deadline, prev, next, free. */
+  private readonly columns = new ColumnBuffer([8, 4, 4, 4]);
 
   constructor() {
-    this.deadline = new Float64Array(INITIAL_CAPACITY);
-    this.prev = new Int32Array(INITIAL_CAPACITY).fill(UNSCHEDULED);
-    this.next = new Int32Array(INITIAL_CAPACITY).fill(UNSCHEDULED);
-    this.free = new Int32Array(INITIAL_CAPACITY);
+    this.reset();
   }
 
   /** Number of ids held (acquired and not released). */
@@ -57,7 +58,12 @@ export class TimerIds<T> implements TimerColumns {
       this.owners[id] = owner;
     } else {
       id = this.used++;
-      if (id === this.deadline.length) this.grow();
+      const capacity = this.deadline.length;
+      if (id === capacity) this.grow();
+      else this.columns.given(id, capacity);
+      // Its links are set here, not when the columns grow (ColumnBuffer).
+      this.prev[id] = UNSCHEDULED;
+      this.next[id] = UNSCHEDULED;
       this.owners.push(owner);
     }
     return id;
@@ -79,10 +85,8 @@ export class TimerIds<T> implements TimerColumns {
    * which leaves the nodes it held UNSCHEDULED). Owners still holding an id must drop it.
    */
   reset(): void {
-    this.deadline = new Float64Array(INITIAL_CAPACITY);
-    this.prev = new Int32Array(INITIAL_CAPACITY).fill(UNSCHEDULED);
-    this.next = new Int32Array(INITIAL_CAPACITY).fill(UNSCHEDULED);
-    this.free = new Int32Array(INITIAL_CAPACITY);
+    this.columns.reset();
+    this.place(this.columns.take(INITIAL_CAPACITY), INITIAL_CAPACITY, false);
     this.owners = [];
     this.freeCount = 0;
     this.used = 0;
@@ -91,17 +95,30 @@ export class TimerIds<T> implements TimerColumns {
   /** Doubles the columns (and the free stack, which never holds more ids than they have). */
   private grow(): void {
     const capacity = this.deadline.length * 2;
-    const deadline = new Float64Array(capacity);
-    deadline.set(this.deadline);
-    const prev = new Int32Array(capacity).fill(UNSCHEDULED);
-    prev.set(this.prev);
-    const next = new Int32Array(capacity).fill(UNSCHEDULED);
-    next.set(this.next);
-    const free = new Int32Array(capacity);
-    free.set(this.free);
+    this.place(this.columns.take(capacity), capacity, true);
+  }
+
+  /** Makes the columns views of `buffer`, holding `capacity` ids, copying the current ones into it if `copy`. */
+  private place(buffer: ArrayBuffer, capacity: number, copy: boolean): void {
+    const columns = this.columns;
+    const deadline = new Float64Array(buffer, 0, capacity);
+    const prev = new Int32Array(buffer, columns.offset(capacity, 1), capacity);
+    const next = new Int32Array(buffer, columns.offset(capacity, 2), capacity);
+    const free = new Int32Array(buffer, columns.offset(capacity, 3), capacity);
+    if (copy) {
+      deadline.set(this.deadline);
+      prev.set(this.prev);
+      next.set(this.next);
+      free.set(this.free);
+    }
     this.deadline = deadline;
     this.prev = prev;
     this.next = next;
     this.free = free;
+  }
+
+  /** The columns' next buffer if made ahead, and its pages left to write (tests). */
+  get columnsAhead(): { buffer: ArrayBuffer | null; pagesLeft: number } {
+    return this.columns.ahead;
   }
 }
