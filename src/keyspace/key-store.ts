@@ -654,13 +654,13 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
   }
 
   /**
-   * Bytes the keys take outside the V8 heap: the columns, the table and the live
-   * records (payload plus an 8-byte header and padding each). Space freed in slab
+   * Bytes the keys take outside the V8 heap: the columns (and their next buffer, once
+   * made ahead: ColumnBuffer), the table and the live records (payload plus an 8-byte header and padding each). Space freed in slab
    * segments and not yet compacted away is not counted, as Redis's used_memory does not
    * count its allocator's fragmentation (see slabBytes for that).
    */
   get heldBytes(): number {
-    return (this.deadline.length >> 1) * COLUMN_BYTES + this.table.bytes + this.recordBytes();
+    return (this.deadline.length >> 1) * COLUMN_BYTES + this.columns.aheadBytes + this.table.bytes + this.recordBytes();
   }
 
   /** ArrayBuffer bytes the slab holds: arenas (regions in use or not) and large records. */

@@ -179,14 +179,18 @@ describe('KeyStore rows', () => {
     let grown = false;
     const key = (i: number) => `key:${i}`;
     let spare: ArrayBuffer | null = null;
+    let heldBefore = 0;
     for (let i = 0; i < 70_000; i++) {
       // Every third key without a deadline, the rest on the wheel (its links are columns too).
       db.set(key(i), `v${i}`, i % 3 === 0 ? NO_DEADLINE : deadline(i));
       const given = store.idLimit;
       if (given === 16_384) expect(store.columnsAhead.buffer).toBeNull();
+      if (given === 16_385) heldBefore = store.heldBytes;
       if (given === 16_386 && spare === null) {
         spare = store.columnsAhead.buffer;
         expect(spare?.byteLength).toBe(65_536 * 24);
+        // Allocated, so counted in the keys' memory (used_memory) from now on.
+        expect(store.heldBytes - heldBefore).toBeGreaterThanOrEqual(65_536 * 24);
         expect(store.columnsAhead.pagesLeft).toBeGreaterThan(0);
       }
       if (given === 32_768) {

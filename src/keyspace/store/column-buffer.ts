@@ -77,6 +77,11 @@ export class ColumnBuffer {
     else if (this.left > 0) this.touch(left);
   }
 
+  /** Bytes of the buffer made ahead (0: none): allocated, so counted as the columns are (KeyStore.heldBytes). */
+  get aheadBytes(): number {
+    return this.spare === null ? 0 : this.spare.byteLength;
+  }
+
   /** The buffer made ahead and its pages left to write (tests). */
   get ahead(): { buffer: ArrayBuffer | null; pagesLeft: number } {
     return { buffer: this.spare, pagesLeft: this.left };
@@ -87,7 +92,12 @@ export class ColumnBuffer {
     const bytes = capacity * this.bytesPerId;
     if (bytes < MIN_BYTES) return;
     const had = capacity >> 1;
-    this.spare = new ArrayBuffer(bytes);
+    try {
+      this.spare = new ArrayBuffer(bytes);
+    } catch {
+      // Refused (beyond what this process may allocate): grow() asks again, and fails as it would have.
+      return;
+    }
     this.view = new Uint8Array(this.spare);
     const ranges: number[] = [];
     let start = 0;
