@@ -35,10 +35,6 @@ const MIN_HOLES_TO_SQUEEZE = 64;
 const MIN_REFS = 32;
 /** The smallest arena (bytes). */
 const MIN_ARENA = 256;
-/** Arenas from this size (bytes) get their next one made ahead (see ahead). */
-const AHEAD_MIN_BYTES = 1 << 20;
-/** The page size assumed when the next arena's pages are written one byte each. */
-const PAGE_BYTES = 4096;
 
 /** Words a record of a field and an in-arena value of these lengths takes. */
 function recordWords(fieldLength: number, valueLength: number): number {
@@ -95,20 +91,6 @@ export class FieldTable implements KeyMatcher<string> {
   private outside: Map<number, string> | null = null;
   /** Chars of the values in `outside`. */
   private outsideChars = 0;
-  /**
-   * The next arena, made ahead of the grow that needs it, and how much of it is written:
-   * bytes [0, aheadAt) have had a byte of each page written. Growing a large arena
-   * copied it into fresh memory in one call: a hash of 230-byte values set 79 ms at 113k
-   * fields, 273 at 382k, 620 at 860k (in-process), most of it the new pages' first
-   * writes (12-16 us a page on the machines lapse is measured on). Once the last quarter
-   * of the arena is in use, the next one (half as large again) is made, and each record
-   * appended writes as many of its pages as keep pace with the end, so that the part
-   * the grow copies into is in memory when it comes and the grow is a copy. Counted from
-   * its allocation, by `arenas` (used_memory) and in bytesUsed (MEMORY USAGE), as Redis
-   * counts both tables of a dict it is rehashing. Dropped by a compaction.
-   */
-  private ahead: Buffer | null = null;
-  private aheadAt = 0;
 
   /**
    * `arenas`: its keyspace's count of arena bytes (HashEncoding.arenas), or null for a
@@ -138,9 +120,9 @@ export class FieldTable implements KeyMatcher<string> {
     return this.top;
   }
 
-  /** What the table holds in memory: the arena (and the next one, once made ahead), the refs, the index and the outside strings (O(1)). */
+  /** What the table holds in memory: the arena, the refs, the index and the outside strings (O(1)). */
   get bytesUsed(): number {
-    return this.bytes.length + (this.ahead === null ? 0 : this.ahead.length) + 4 * this.refs.length + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
+    return this.bytes.length + 4 * this.refs.length + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
   }
 
   /** KeyMatcher of the index: whether the record at `aux` holds field. */
@@ -359,7 +341,6 @@ export class FieldTable implements KeyMatcher<string> {
     bytes.copyWithin((to + HEADER_WORDS) << 2, fieldAt, fieldAt + fieldLength);
     this.writeRecord(to, pair, fieldLength, value);
     this.end = to + need;
-    this.keepAhead();
     this.kill(pair, w);
     this.refs[pair] = to;
     this.index.setAux(hash, pair, to);
@@ -373,7 +354,6 @@ export class FieldTable implements KeyMatcher<string> {
     if (field.length > 0) writeLatin1(this.bytes, field, (w + HEADER_WORDS) << 2);
     this.writeRecord(w, pair, field.length, value);
     this.end = w + need;
-    this.keepAhead();
     return w;
   }
 
@@ -416,48 +396,9 @@ export class FieldTable implements KeyMatcher<string> {
     this.resize(Math.max(this.end + need, capacity + (capacity >> 1)));
   }
 
-  /**
-   * With the arena's last quarter in use: makes the next arena (see `ahead`), then
-   * writes a byte of each of its pages up to the share of the old arena the end has
-   * reached within that quarter.
-   */
-  private keepAhead(): void {
-    const capacity = this.words.length;
-    const from = capacity - (capacity >> 2);
-    if (this.end <= from || capacity < AHEAD_MIN_BYTES >> 2) return;
-    let ahead = this.ahead;
-    if (ahead === null) {
-      ahead = this.ahead = this.newArena((capacity + (capacity >> 1)) << 2);
-      this.aheadAt = 0;
-    }
-    // The grow copies [0, end) words; by the time the arena is full, all of it.
-    const target = Math.min(capacity << 2, Math.ceil(((this.end - from) / (capacity - from)) * (capacity << 2)));
-    let at = this.aheadAt;
-    for (; at < target; at += PAGE_BYTES) ahead[at] = 0;
-    this.aheadAt = at;
-  }
-
-  /** Forgets the arena made ahead (a compaction made it unneeded). */
-  private dropAhead(): void {
-    if (this.ahead === null) return;
-    this.arenas?.release?.(this.ahead.length);
-    this.ahead = null;
-    this.aheadAt = 0;
-  }
-
-  /** A new arena of `wordsWanted` words holding the first `end` words of the old one: the one made ahead if it is large enough. */
+  /** A new arena of `wordsWanted` words holding the first `end` words of the old one. */
   private resize(wordsWanted: number): void {
-    const size = Math.max(MIN_ARENA, wordsWanted << 2);
-    const ahead = this.ahead;
-    this.ahead = null;
-    this.aheadAt = 0;
-    let bytes: Buffer;
-    if (ahead !== null && ahead.length >= size) {
-      bytes = ahead;
-    } else {
-      if (ahead !== null) this.arenas?.release?.(ahead.length);
-      bytes = this.newArena(size);
-    }
+    const bytes = this.newArena(Math.max(MIN_ARENA, wordsWanted << 2));
     this.bytes.copy(bytes, 0, 0, this.end << 2);
     this.arenas?.release?.(this.bytes.length);
     this.bytes = bytes;
@@ -494,7 +435,6 @@ export class FieldTable implements KeyMatcher<string> {
     }
     this.end = to;
     this.dead = 0;
-    this.dropAhead();
     const wanted = to + need;
     if (wanted * 4 < words.length && words.length << 2 > MIN_ARENA) this.resize(wanted + (wanted >> 1));
   }

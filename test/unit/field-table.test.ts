@@ -6,9 +6,6 @@ import { BufferCount } from '../../src/keyspace/store/buffer-count.js';
 /** The table's private arena bookkeeping, to check that live and dead words add up. */
 interface Internals {
   words: Int32Array;
-  bytes: Buffer;
-  ahead: Buffer | null;
-  aheadAt: number;
   end: number;
   dead: number;
   refs: Int32Array;
@@ -203,59 +200,5 @@ describe('FieldTable against a model', () => {
     for (let i = 0; i < 50_000; i++) if (i % 10 !== 0) t.remove(`field:${i}`);
     for (let i = 0; i < 2000; i++) t.set(`more:${i}`, 'w');
     expect(allocated - released).toBe(t.bytesUsed - 80);
-  });
-
-  test('a large arena grows into one made ahead, whose pages the last quarter\'s appends wrote; a compaction drops it', () => {
-    let allocated = 0;
-    let released = 0;
-    const allocator = {
-      buffer: (n: number) => ((allocated += n), Buffer.allocUnsafeSlow(n)),
-      int32: (n: number) => ((allocated += 4 * n), new Int32Array(n)),
-      release: (n: number) => {
-        released += n;
-      },
-    };
-    const t = new FieldTable(allocator);
-    const i = t as unknown as Internals;
-    const f = (k: number) => `field:${String(k).padStart(8, '0')}`;
-    const v = (k: number, length: number) => bytesString(length, k);
-    let k = 0;
-    // Appends until the arena is 1 MiB or more and its end is in its last quarter.
-    while (i.words.length < 1 << 18 || i.end <= i.words.length - (i.words.length >> 2)) t.set(f(k), v(k++, 200));
-    const ahead = i.ahead;
-    expect(ahead).not.toBeNull();
-    expect(ahead!.length).toBe((i.words.length + (i.words.length >> 1)) * 4);
-    // Held, so counted: what it allocated less what it released is what it holds.
-    expect(allocated - released).toBe(t.bytesUsed - 80);
-    // Up to the grow, its pages are written in step with the end.
-    const capacity = i.words.length;
-    let last = i.aheadAt;
-    while (i.words.length === capacity) {
-      expect(i.aheadAt).toBeGreaterThanOrEqual(last);
-      last = i.aheadAt;
-      if (i.end + 60 > capacity) expect(i.aheadAt).toBeGreaterThanOrEqual((capacity - 60) * 4);
-      t.set(f(k), v(k++, 200));
-    }
-    // The grow took it: the arena is now that buffer, holding every record.
-    expect(i.bytes === ahead).toBe(true);
-    expect(i.ahead).toBeNull();
-    checkArena(t);
-    for (let j = 0; j < k; j += 97) expect(t.get(f(j))).toBe(v(j, 200));
-    expect(allocated - released).toBe(t.bytesUsed - 80);
-    // Into the last quarter again; then most fields removed, and appends until the arena is
-    // full: a compaction, not a grow, makes room, and drops the arena made ahead.
-    while (i.end <= i.words.length - (i.words.length >> 2)) t.set(f(k), v(k++, 200));
-    expect(i.ahead).not.toBeNull();
-    const arena = i.bytes;
-    const releasedBefore = released;
-    const aheadLength = i.ahead!.length;
-    const removedBelow = Math.floor(k * 0.6);
-    for (let j = 0; j < removedBelow; j++) t.remove(f(j));
-    while (i.ahead !== null) t.set(f(k), v(k++, 200));
-    expect(i.bytes === arena).toBe(true);
-    expect(released - releasedBefore).toBeGreaterThanOrEqual(aheadLength);
-    checkArena(t);
-    expect(allocated - released).toBe(t.bytesUsed - 80);
-    for (let j = removedBelow; j < k; j += 89) expect(t.get(f(j))).toBe(v(j, 200));
   });
 });
