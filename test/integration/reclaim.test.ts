@@ -106,6 +106,9 @@ test('busy after a FLUSHALL of 600 MB (a PING every 10 ms): RSS within 2x of fre
     slowestPingMs: +slowestPing.toFixed(1) }));
   expect(filled).toBeGreaterThan(fresh + 400 * MB);
   expect(rss).toBeLessThanOrEqual(2 * fresh);
-  expect(Number(info.lapse_reclaim_gcs)).toBeGreaterThanOrEqual(1);
+  // Not asserted here, as in the quiet case, that the Reclaimer collected: with the PINGs
+  // allocating, V8 may finish a full GC of its own first (a clean-clone CI run at stop 37:
+  // collections 0, RSS 87 MB one second after the FLUSHALL), and the memory is back either
+  // way, which is the goal. The quiet case proves the Reclaimer's own collection.
   c.close();
 }, 90_000);
