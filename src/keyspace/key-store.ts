@@ -41,8 +41,6 @@ export const KIND_STRING = 1;
 export const KIND_OBJECT = 2;
 
 const INITIAL_IDS = 64;
-/** Bytes of columns per id: the row (deadline 8, ref 4, kind and access 4), wheel links 8. */
-const COLUMN_BYTES = 24;
 /** The access stamp's bits in the row's last word (the kind above them). */
 const ACCESS_MASK = 0xffffff;
 /** Bytes of an id's row (see `deadline`). */
@@ -622,9 +620,9 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
     const capacity = this.deadline.length >> 1;
     if (id >= capacity) this.grow(id + 1);
     else this.columns.given(id, capacity);
-    // An id never used before: its row and links are set here, not when the columns grow
-    // (grow() writes only what it copies: ColumnBuffer).
-    this.deadline[id << 1] = Infinity;
+    // An id never used before: its links are set here, not when the columns grow (grow()
+    // writes only what it copies: ColumnBuffer); its row by enter(), which every caller
+    // reaches before anything reads the id.
     this.prev[id] = UNSCHEDULED;
     this.next[id] = UNSCHEDULED;
     return id;
@@ -660,7 +658,7 @@ export class KeyStore<H = unknown> implements TimerColumns, KeyMatcher<string>, 
    * count its allocator's fragmentation (see slabBytes for that).
    */
   get heldBytes(): number {
-    return (this.deadline.length >> 1) * COLUMN_BYTES + this.columns.aheadBytes + this.table.bytes + this.recordBytes();
+    return (this.deadline.length >> 1) * this.columns.bytesPerId + this.columns.aheadBytes + this.table.bytes + this.recordBytes();
   }
 
   /** ArrayBuffer bytes the slab holds: arenas (regions in use or not) and large records. */
