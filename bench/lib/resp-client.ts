@@ -74,3 +74,32 @@ function replyEnd(b: Buffer, pos: number): number {
   }
   return nl + 2;
 }
+
+/** The key a session probe reads and writes (not one of a scenario's keys). */
+export const PROBE_KEY = 'probe:session';
+
+/**
+ * A client making session-like round trips one at a time on `client`: GET and SET of a
+ * 230-byte value on PROBE_KEY, alternately, each timed, until stop() (which resolves with
+ * every round trip's ms once the one in flight has come back).
+ */
+export function sessionProbe(client: ProbeClient): { stop(): Promise<number[]> } {
+  const latencies: number[] = [];
+  const value = 'x'.repeat(230);
+  let running = true;
+  const loop = (async () => {
+    for (let i = 0; running; i++) {
+      const t = performance.now();
+      if (i % 2 === 0) await client.command('GET', PROBE_KEY);
+      else await client.command('SET', PROBE_KEY, value);
+      latencies.push(performance.now() - t);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return latencies;
+    },
+  };
+}

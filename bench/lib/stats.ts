@@ -29,3 +29,17 @@ export function ratio(a: number, b: number): string {
   if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return '-';
   return (a / b).toFixed(2);
 }
+
+/** What a probe's round trips (ms each) are reported as: p99, p99.9, the longest, how many. */
+export interface RoundTrips {
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  roundTrips: number;
+}
+
+export function roundTrips(latencies: readonly number[]): RoundTrips {
+  let max = latencies.length === 0 ? NaN : -Infinity;
+  for (const l of latencies) if (l > max) max = l;
+  return { p99Ms: quantile(latencies, 0.99), p999Ms: quantile(latencies, 0.999), maxMs: max, roundTrips: latencies.length };
+}

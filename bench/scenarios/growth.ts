@@ -1,15 +1,11 @@
 import { run, type BenchServer } from '../lib/servers.js';
-import { ProbeClient } from '../lib/resp-client.js';
-import { quantile } from '../lib/stats.js';
+import { ProbeClient, sessionProbe } from '../lib/resp-client.js';
+import { roundTrips, type RoundTrips } from '../lib/stats.js';
 
-export interface GrowthResult {
+/** Round trips of a client sending GET and SET one at a time while the load ran, and the load's time. */
+export interface GrowthResult extends RoundTrips {
   /** ms redis-cli --pipe took to load every session into the empty server. */
   loadMs: number;
-  /** Round trips of a client sending GET and SET one at a time while the load ran. */
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-  roundTrips: number;
 }
 
 /**
@@ -21,24 +17,14 @@ export interface GrowthResult {
  */
 export async function growth(server: BenchServer, payload: Buffer, expectedKeys: number): Promise<GrowthResult> {
   const probe = await ProbeClient.connect(server.port);
-  const latencies: number[] = [];
-  let probing = true;
-  const prober = (async () => {
-    for (let i = 0; probing; i++) {
-      const t = performance.now();
-      if (i % 2 === 0) await probe.command('GET', 'probe:session');
-      else await probe.command('SET', 'probe:session', 'x'.repeat(230));
-      latencies.push(performance.now() - t);
-    }
-  })();
+  const probing = sessionProbe(probe);
   const t0 = performance.now();
   const r = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(server.port), '--pipe'], { input: payload });
   const loadMs = performance.now() - t0;
-  probing = false;
-  await prober;
+  const latencies = await probing.stop();
   if (!/errors: 0/.test(r.out)) throw new Error(`--pipe into ${server.name} failed: ${r.out} ${r.err}`);
   const keys = (await probe.integer('DBSIZE')) - 1;
   probe.close();
   if (keys !== expectedKeys) throw new Error(`${server.name} holds ${keys} sessions, expected ${expectedKeys}`);
-  return { loadMs, p99Ms: quantile(latencies, 0.99), p999Ms: quantile(latencies, 0.999), maxMs: Math.max(...latencies), roundTrips: latencies.length };
+  return { loadMs, ...roundTrips(latencies) };
 }

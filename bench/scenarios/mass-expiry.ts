@@ -1,16 +1,12 @@
 import { run, type BenchServer } from '../lib/servers.js';
-import { ProbeClient } from '../lib/resp-client.js';
+import { PROBE_KEY, ProbeClient, sessionProbe } from '../lib/resp-client.js';
 import { expiringPayload } from '../lib/payload.js';
-import { quantile } from '../lib/stats.js';
+import { roundTrips, type RoundTrips } from '../lib/stats.js';
 
-export interface ExpiryResult {
+/** How long expired keys stayed, and the round trips of a client sending GET and SET one at a time from the first deadline - 200 ms until DBSIZE 0. */
+export interface ExpiryResult extends RoundTrips {
   /** ms from the last deadline until DBSIZE reached 0 (Infinity if it did not within the limit). */
   drainMs: number;
-  /** Round trips of a client sending GET and SET one at a time, from the first deadline - 200 ms until DBSIZE 0. */
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-  roundTrips: number;
   /** [ms since the first deadline, keys remaining] samples, for the chart. */
   curve: [number, number][];
 }
@@ -34,23 +30,14 @@ export async function massExpiry(server: BenchServer, n: number, limitMs: number
   if (Date.now() > first) throw new Error(`loading ${n} keys into ${server.name} took past the first deadline`);
   const poll = await ProbeClient.connect(server.port);
   const ping = await ProbeClient.connect(server.port);
-  const latencies: number[] = [];
   const curve: [number, number][] = [];
-  let pinging = true;
-  const pinger = (async () => {
-    while (Date.now() < first - 200) await sleep(20);
-    for (let i = 0; pinging; i++) {
-      const t = performance.now();
-      if (i % 2 === 0) await ping.command('GET', 'probe:session');
-      else await ping.command('SET', 'probe:session', 'x'.repeat(230));
-      latencies.push(performance.now() - t);
-    }
-  })();
+  while (Date.now() < first - 200) await sleep(20);
+  const probing = sessionProbe(ping);
   while (Date.now() < first - 100) await sleep(20);
   let drainMs = Infinity;
   for (;;) {
     // The probe's own key is not one of the n.
-    const size = (await poll.integer('DBSIZE')) - (await poll.integer('EXISTS', 'probe:session'));
+    const size = (await poll.integer('DBSIZE')) - (await poll.integer('EXISTS', PROBE_KEY));
     const now = Date.now();
     curve.push([now - first, size]);
     if (size === 0 && now >= last) {
@@ -60,9 +47,8 @@ export async function massExpiry(server: BenchServer, n: number, limitMs: number
     if (now - last > limitMs) break;
     await sleep(20);
   }
-  pinging = false;
-  await pinger;
+  const latencies = await probing.stop();
   poll.close();
   ping.close();
-  return { drainMs, p99Ms: quantile(latencies, 0.99), p999Ms: quantile(latencies, 0.999), maxMs: Math.max(...latencies), roundTrips: latencies.length, curve };
+  return { drainMs, ...roundTrips(latencies), curve };
 }
