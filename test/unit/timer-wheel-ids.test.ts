@@ -261,6 +261,18 @@ describe('TimerWheel over ids: edge cases', () => {
   });
 });
 
+/** A wheel over a TimerIds whose fire() records the owner and releases the id. */
+function firingWheel(): { clock: ManualClock; ids: TimerIds<number>; fired: number[]; wheel: TimerWheel } {
+  const clock = new ManualClock(START);
+  const ids = new TimerIds<number>();
+  const fired: number[] = [];
+  const wheel = new TimerWheel(clock, (id) => {
+    fired.push(ids.owner(id));
+    ids.release(id);
+  }, ids);
+  return { clock, ids, fired, wheel };
+}
+
 describe('TimerIds', () => {
   test('acquire reuses released ids last first, grows by doubling keeping what the columns hold', () => {
     const ids = new TimerIds<string>();
@@ -295,13 +307,7 @@ describe('TimerIds', () => {
   });
 
   test('a wheel over a TimerIds whose columns grow while timers are scheduled', () => {
-    const clock = new ManualClock(START);
-    const ids = new TimerIds<number>();
-    const fired: number[] = [];
-    const wheel = new TimerWheel(clock, (id) => {
-      fired.push(ids.owner(id));
-      ids.release(id);
-    }, ids);
+    const { clock, ids, fired, wheel } = firingWheel();
     for (let i = 0; i < 1000; i++) {
       const id = ids.acquire(i);
       ids.deadline[id] = START + 1 + ((i * 7919) % 5000);
@@ -315,13 +321,7 @@ describe('TimerIds', () => {
   });
 
   test('columns grow into a buffer made ahead, its pages written as the last ids are given, while timers are scheduled', () => {
-    const clock = new ManualClock(START);
-    const ids = new TimerIds<number>();
-    const fired: number[] = [];
-    const wheel = new TimerWheel(clock, (id) => {
-      fired.push(ids.owner(id));
-      ids.release(id);
-    }, ids);
+    const { clock, ids, fired, wheel } = firingWheel();
     // 2^15 ids' columns (20 bytes an id) grow into 2^16 (1.25 MiB, made ahead from id 16,384 on).
     let ahead: ArrayBuffer | null = null;
     const n = 70_000;
