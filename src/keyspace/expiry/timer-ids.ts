@@ -92,7 +92,7 @@ export class TimerIds<T> implements TimerColumns {
     this.used = 0;
   }
 
-  /** Doubles the columns (and the free stack, which never holds more ids than they have). */
+  /** Doubles the columns (and the room of the free stack, which never holds more ids than they have). */
   private grow(): void {
     const capacity = this.deadline.length * 2;
     this.place(this.columns.take(capacity), capacity, true);
@@ -109,7 +109,7 @@ export class TimerIds<T> implements TimerColumns {
       deadline.set(this.deadline);
       prev.set(this.prev);
       next.set(this.next);
-      free.set(this.free);
+      // Not the free stack: acquire() grows only when it is empty.
     }
     this.deadline = deadline;
     this.prev = prev;
