@@ -92,25 +92,26 @@ function hsetnx(c: Client, argv: string[]): void {
 }
 
 /**
- * Replies with bytes [start, start + length) of a table-form hash's arena: a field or a
- * value copied into the reply, no string made (as GET copies from the keyspace's slab).
+ * Replies with bytes [start, start + length) of the arena chunk holding a table-form
+ * hash's slot: a field or a value copied into the reply, no string made (as GET copies
+ * from the keyspace's slab).
  */
-function replyArenaBytes(c: Client, hash: HashValue, start: number, length: number): void {
-  c.reply.bulkArena(hash.arenaBytes(), hash.arenaView(), start, start + length);
+function replyArenaBytes(c: Client, hash: HashValue, slot: number, start: number, length: number): void {
+  c.reply.bulkArena(hash.arenaBytes(slot), hash.arenaView(slot), start, start + length);
 }
 
 /** Replies with the field at a live slot. */
 function replyFieldAt(c: Client, hash: HashValue, slot: number): void {
   const start = hash.fieldStartAt(slot);
   if (start < 0) c.reply.bulk(hash.fieldAt(slot)!);
-  else replyArenaBytes(c, hash, start, hash.fieldLengthAt(slot));
+  else replyArenaBytes(c, hash, slot, start, hash.fieldLengthAt(slot));
 }
 
 /** Replies with the value at a live slot. */
 function replyValueAt(c: Client, hash: HashValue, slot: number): void {
   const start = hash.valueStartAt(slot);
   if (start < 0) c.reply.bulk(hash.valueAt(slot)!);
-  else replyArenaBytes(c, hash, start, hash.valueLengthAt(slot));
+  else replyArenaBytes(c, hash, slot, start, hash.valueLengthAt(slot));
 }
 
 /** Replies with the value of field, null if absent. */

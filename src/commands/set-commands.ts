@@ -94,7 +94,7 @@ function replySet(c: Client, set: SetValue): void {
     const start = set.memberStartAt(i);
     if (start >= 0) {
       // A large set's member, copied from its arena (no string made).
-      reply.bulkArena(set.arenaBytes(), set.arenaView(), start, start + set.memberLengthAt(i));
+      reply.bulkArena(set.arenaBytes(i), set.arenaView(i), start, start + set.memberLengthAt(i));
       continue;
     }
     const m = set.memberAt(i);

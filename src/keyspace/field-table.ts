@@ -21,13 +21,25 @@ const HEADER_WORDS = 3;
 /** The value length of a record whose value is kept in `outside`. */
 const OUTSIDE = -1;
 /**
- * Values longer than this stay JavaScript strings (one per value, in `outside`): a copy
- * of the arena as it grows should not move megabytes, and a string this long costs V8
- * no more to keep than its bytes. Fields are never this long in practice and always
- * live in the arena.
+ * Values longer than this stay JavaScript strings (one per value, in `outside`): a
+ * string this long costs V8 no more to keep than its bytes. Fields are never this long
+ * in practice and always live in the arena.
  */
 const OUTSIDE_FROM = 64 * 1024;
-/** The arena is compacted once dead records are more than half of it and at least this many words. */
+/** A ref's low bits: a word offset in its chunk; the bits above are the chunk's number. */
+const CHUNK_SHIFT = 16;
+/** Words of a full chunk (256 KiB). */
+const CHUNK_WORDS = 1 << CHUNK_SHIFT;
+const OFFSET_MASK = CHUNK_WORDS - 1;
+/** Chunk numbers stay below this, so that a ref is a positive Int32 (8 GiB of full chunks). */
+const MAX_CHUNKS = 1 << (31 - CHUNK_SHIFT);
+/**
+ * Records of more words than this get a chunk of their own (a field past ~32 KiB, or a
+ * value between that and OUTSIDE_FROM): the tail a full chunk leaves unused when the next
+ * record does not fit stays under an eighth of it.
+ */
+const SOLO_FROM = CHUNK_WORDS >> 3;
+/** A chunk's dead records are slid out once they are more than half of it and at least this many words. */
 const MIN_DEAD_TO_COMPACT = 1024;
 /** Tombstones (deleted pair numbers) are squeezed out once there are more than this and more than live pairs. */
 const MIN_HOLES_TO_SQUEEZE = 64;
@@ -35,6 +47,10 @@ const MIN_HOLES_TO_SQUEEZE = 64;
 const MIN_REFS = 32;
 /** The smallest arena (bytes). */
 const MIN_ARENA = 256;
+/** What a dropped chunk's number holds until it is used again (nothing can be written into them). */
+const NO_BYTES = Buffer.alloc(0);
+const NO_WORDS = new Int32Array(0);
+const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 /** Words a record of a field and an in-arena value of these lengths takes. */
 function recordWords(fieldLength: number, valueLength: number): number {
@@ -43,7 +59,7 @@ function recordWords(fieldLength: number, valueLength: number): number {
 
 /**
  * The fields and values of a hash in its table form (past hash-max-listpack-entries or
- * -value), kept as bytes in one arena instead of two V8 strings per pair.
+ * -value), kept as bytes in arena chunks instead of two V8 strings per pair.
  *
  * Why: HSET of 230-byte values into a 100k-field hash spent a tenth of the server's
  * time in V8's scavenger and marker (each stored value a young string that survives,
@@ -51,23 +67,32 @@ function recordWords(fieldLength: number, valueLength: number): number {
  * write barrier, and its field lookup followed two dependent pointers (the pair array,
  * then the field string) after the table slot. Here a value is written into the arena
  * from the argument's string, which then dies young (as SET's does), and the table slot
- * holds the record's offset: slot, then record.
+ * holds the record's ref: slot, then record.
  *
  * - Records, 4-byte aligned: [pair][field length][value length][field bytes][value
  *   bytes], a word each for the first three. A value longer than OUTSIDE_FROM stays a
  *   string in `outside` (value length OUTSIDE).
+ * - Chunks: a small table's records are in one chunk that grows by half (a copy) up to
+ *   256 KiB; past that, new records go into a new full chunk (the head), so the arena
+ *   grows without copying what it holds. (One arena grown by half copied all of it in
+ *   one call: 600 ms at 860k fields of 230 bytes, 7 ms from 10k.) A record of more than
+ *   SOLO_FROM words has a chunk of its own. A ref is the chunk's number (high bits) and
+ *   the record's word offset in it (low CHUNK_SHIFT bits).
  * - Pair numbers: each field has one, stable while it lives (HSCAN's cursor counts
  *   down through them and HRANDFIELD picks one at random, as HashValue did over its
- *   pair array); refs[pair] is its record's word offset, DELETED once it is removed.
- *   Deleted numbers are squeezed out when they outnumber live ones (squeeze), which
- *   only moves pairs towards 0.
+ *   pair array); refs[pair] is its record's ref, DELETED once it is removed. Deleted
+ *   numbers are squeezed out when they outnumber live ones (squeeze), which only moves
+ *   pairs towards 0.
  * - The index, a KeyTable keyed by the field's hash (seeded per hash), holds each pair
- *   with its record's offset as the aux word, so a lookup reads the slot and then the
+ *   with its record's ref as the aux word, so a lookup reads the slot and then the
  *   record.
  * - A value rewritten with a length that needs the same words is written in place;
- *   otherwise the record is copied to the arena's end and the old one is dead. Dead
- *   records are slid out (compact) once they are more than half the arena; the arena
- *   grows by half when full and shrinks when a quarter of it is used.
+ *   otherwise the record is written at the head and the old one is dead. Once dead
+ *   records are more than half of a chunk, the chunk is emptied: the head's live records
+ *   slide down over the dead (and a lone chunk shrinks when a quarter of it is used);
+ *   another chunk's are moved to the head (at most half a chunk, 128 KiB) and the chunk
+ *   is dropped. So memory comes back a chunk at a time, and no step copies more than a
+ *   chunk.
  *
  * Memory (`npm run bench -- --only collections`: one hash of 1M fields of 14 bytes with
  * values of up to 10): used_memory 93 bytes a field against Redis's 70, RSS 88 against
@@ -76,15 +101,25 @@ function recordWords(fieldLength: number, valueLength: number): number {
 export class FieldTable implements KeyMatcher<string> {
   private readonly index: KeyTable<string>;
   private readonly seed: number;
-  private bytes: Buffer;
-  private words: Int32Array;
-  /** A DataView over the whole arena, for replies that copy values out in words. */
-  private view: DataView;
-  /** Words in use from the arena's start, dead records included. */
-  private end = 0;
-  /** Words of dead records below end. */
-  private dead = 0;
-  /** Pair -> record word offset, or DELETED; pairs are numbered below `top`. */
+  /** Each chunk's bytes, the same as words, and a DataView over them (for replies that copy values out in words). */
+  private chunkBytes: Buffer[] = [];
+  private chunkWords: Int32Array[] = [];
+  private chunkViews: DataView[] = [];
+  /** Words in use from each chunk's start, dead records included. */
+  private chunkEnd: number[] = [];
+  /** Words of dead records below each chunk's end. */
+  private chunkDead: number[] = [];
+  /** Numbers of dropped chunks, to be used again. */
+  private readonly freeChunks: number[] = [];
+  /** The chunk new records go to. */
+  private head = 0;
+  /** Chunks held. */
+  private chunks = 0;
+  /** Bytes of the chunks held. */
+  private arenaBytes = 0;
+  /** Words of live records. */
+  private liveWords = 0;
+  /** Pair -> record ref, or DELETED; pairs are numbered below `top`. */
   private refs: Int32Array;
   private top = 0;
   /** Values longer than OUTSIDE_FROM, by pair. */
@@ -105,9 +140,7 @@ export class FieldTable implements KeyMatcher<string> {
     this.index = new KeyTable<string>(this, undefined, true, arenas);
     if (expectedPairs > 0) this.index.reserve(expectedPairs);
     this.refs = this.newRefs(Math.max(MIN_REFS, expectedPairs));
-    this.bytes = this.newArena(Math.max(MIN_ARENA, (expectedBytes + 3) & ~3));
-    this.words = new Int32Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length >> 2);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+    this.head = this.newChunk(Math.min(CHUNK_WORDS, Math.max(MIN_ARENA, expectedBytes + 3) >> 2));
   }
 
   /** Live fields. */
@@ -120,16 +153,17 @@ export class FieldTable implements KeyMatcher<string> {
     return this.top;
   }
 
-  /** What the table holds in memory: the arena, the refs, the index and the outside strings (O(1)). */
+  /** What the table holds in memory: the arena's chunks, the refs, the index and the outside strings (O(1)). */
   get bytesUsed(): number {
-    return this.bytes.length + 4 * this.refs.length + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
+    return this.arenaBytes + 4 * this.refs.length + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
   }
 
   /** KeyMatcher of the index: whether the record at `aux` holds field. */
   matches(_pair: number, field: string, aux: number): boolean {
-    const words = this.words;
-    const at = (aux + HEADER_WORDS) << 2;
-    return keyEqualsBytes(field, this.bytes, at, at + words[aux + 1]!);
+    const chunk = aux >> CHUNK_SHIFT;
+    const w = aux & OFFSET_MASK;
+    const at = (w + HEADER_WORDS) << 2;
+    return keyEqualsBytes(field, this.chunkBytes[chunk]!, at, at + this.chunkWords[chunk]![w + 1]!);
   }
 
   /** The pair number of field, or -1. */
@@ -144,54 +178,60 @@ export class FieldTable implements KeyMatcher<string> {
 
   /** The field of pair, or null if the pair was deleted. */
   fieldAt(pair: number): string | null {
-    const w = this.refs[pair]!;
-    if (w === DELETED) return null;
+    const ref = this.refs[pair]!;
+    if (ref === DELETED) return null;
+    const chunk = ref >> CHUNK_SHIFT;
+    const w = ref & OFFSET_MASK;
     const at = (w + HEADER_WORDS) << 2;
-    return readLatin1(this.bytes, at, at + this.words[w + 1]!);
+    return readLatin1(this.chunkBytes[chunk]!, at, at + this.chunkWords[chunk]![w + 1]!);
   }
 
   /** The value of pair, or null if the pair was deleted. */
   valueAt(pair: number): string | null {
-    const w = this.refs[pair]!;
-    if (w === DELETED) return null;
-    const words = this.words;
+    const ref = this.refs[pair]!;
+    if (ref === DELETED) return null;
+    const chunk = ref >> CHUNK_SHIFT;
+    const w = ref & OFFSET_MASK;
+    const words = this.chunkWords[chunk]!;
     const valueLength = words[w + 2]!;
     if (valueLength === OUTSIDE) return this.outside!.get(pair)!;
     const at = ((w + HEADER_WORDS) << 2) + words[w + 1]!;
-    return readLatin1(this.bytes, at, at + valueLength);
+    return readLatin1(this.chunkBytes[chunk]!, at, at + valueLength);
   }
 
-  /** The arena, for copying a value's bytes out (valueStartAt); valid until the table next changes. */
-  get arena(): Buffer {
-    return this.bytes;
+  /** The chunk holding a live pair's record, for copying its bytes out (fieldStartAt, valueStartAt); valid until the table next changes. */
+  arenaOf(pair: number): Buffer {
+    return this.chunkBytes[this.refs[pair]! >> CHUNK_SHIFT]!;
   }
 
-  /** A DataView over the whole arena (for copies in words); valid until the table next changes. */
-  get arenaView(): DataView {
-    return this.view;
+  /** A DataView over arenaOf(pair) (for copies in words); valid until the table next changes. */
+  arenaViewOf(pair: number): DataView {
+    return this.chunkViews[this.refs[pair]! >> CHUNK_SHIFT]!;
   }
 
-  /** Where a live pair's field starts in the arena (fields are always there). */
+  /** Where a live pair's field starts in arenaOf(pair) (fields are always there). */
   fieldStartAt(pair: number): number {
-    return (this.refs[pair]! + HEADER_WORDS) << 2;
+    return ((this.refs[pair]! & OFFSET_MASK) + HEADER_WORDS) << 2;
   }
 
   /** The field's length of a live pair. */
   fieldLengthAt(pair: number): number {
-    return this.words[this.refs[pair]! + 1]!;
+    const ref = this.refs[pair]!;
+    return this.chunkWords[ref >> CHUNK_SHIFT]![(ref & OFFSET_MASK) + 1]!;
   }
 
-  /** Where a live pair's value starts in the arena, or -1 if it is kept outside (a string: valueAt). */
+  /** Where a live pair's value starts in arenaOf(pair), or -1 if it is kept outside (a string: valueAt). */
   valueStartAt(pair: number): number {
-    const w = this.refs[pair]!;
-    const words = this.words;
+    const ref = this.refs[pair]!;
+    const w = ref & OFFSET_MASK;
+    const words = this.chunkWords[ref >> CHUNK_SHIFT]!;
     return words[w + 2] === OUTSIDE ? -1 : ((w + HEADER_WORDS) << 2) + words[w + 1]!;
   }
 
   /** The value's length of a live pair, without making a string of it. */
   valueLengthAt(pair: number): number {
-    const w = this.refs[pair]!;
-    const valueLength = this.words[w + 2]!;
+    const ref = this.refs[pair]!;
+    const valueLength = this.chunkWords[ref >> CHUNK_SHIFT]![(ref & OFFSET_MASK) + 2]!;
     return valueLength === OUTSIDE ? this.outside!.get(pair)!.length : valueLength;
   }
 
@@ -224,10 +264,13 @@ export class FieldTable implements KeyMatcher<string> {
   private insert(hash: number, field: string, value: string): void {
     const p = this.top;
     if (p === this.refs.length) this.growRefs();
-    const w = this.append(p, field, value);
-    this.refs[p] = w;
+    const ref = this.place(recordWords(field.length, value.length > OUTSIDE_FROM ? 0 : value.length));
+    const chunk = ref >> CHUNK_SHIFT;
+    if (field.length > 0) writeLatin1(this.chunkBytes[chunk]!, field, ((ref & OFFSET_MASK) + HEADER_WORDS) << 2);
+    this.writeRecord(ref, p, field.length, value);
+    this.refs[p] = ref;
     this.top = p + 1;
-    this.index.insert(hash, p, w);
+    this.index.insert(hash, p, ref);
     this.stepResize();
   }
 
@@ -238,7 +281,7 @@ export class FieldTable implements KeyMatcher<string> {
     if (pair < 0) return false;
     this.index.remove(hash, pair);
     this.stepResize();
-    this.kill(pair, this.refs[pair]!);
+    const chunk = this.kill(pair, this.refs[pair]!);
     this.refs[pair] = DELETED;
     if (pair === this.top - 1) {
       // The last pair: drop it, and any deleted ones it was covering.
@@ -249,7 +292,7 @@ export class FieldTable implements KeyMatcher<string> {
       const holes = this.top - this.index.size;
       if (holes > MIN_HOLES_TO_SQUEEZE && holes > this.index.size) this.squeeze();
     }
-    if (this.dead * 2 > this.end && this.dead >= MIN_DEAD_TO_COMPACT) this.compact(0);
+    this.tidy(chunk);
     return true;
   }
 
@@ -309,21 +352,23 @@ export class FieldTable implements KeyMatcher<string> {
 
   /** A copy holding the same fields and values (in the same order), compacted. */
   copy(): FieldTable {
-    const copy = new FieldTable(this.arenas, this.index.size, (this.end - this.dead) << 2);
+    const copy = new FieldTable(this.arenas, this.index.size, this.liveWords << 2);
     this.forEach((field, value) => copy.set(field, value));
     return copy;
   }
 
   /** Replaces the value of a live pair (stored under hash). */
   private replaceValue(hash: number, pair: number, value: string): void {
-    let w = this.refs[pair]!;
-    const words = this.words;
+    const old = this.refs[pair]!;
+    const chunk = old >> CHUNK_SHIFT;
+    const w = old & OFFSET_MASK;
+    const words = this.chunkWords[chunk]!;
     const fieldLength = words[w + 1]!;
     const oldLength = words[w + 2]!;
     const length = value.length;
     if (oldLength !== OUTSIDE && length <= OUTSIDE_FROM && recordWords(fieldLength, length) === recordWords(fieldLength, oldLength)) {
       words[w + 2] = length;
-      if (length > 0) writeLatin1(this.bytes, value, ((w + HEADER_WORDS) << 2) + fieldLength);
+      if (length > 0) writeLatin1(this.chunkBytes[chunk]!, value, ((w + HEADER_WORDS) << 2) + fieldLength);
       return;
     }
     if (oldLength === OUTSIDE && length > OUTSIDE_FROM) {
@@ -331,35 +376,24 @@ export class FieldTable implements KeyMatcher<string> {
       this.outside!.set(pair, value);
       return;
     }
-    // Another size: a new record at the end, with the field copied from the old one.
-    const need = recordWords(fieldLength, length > OUTSIDE_FROM ? 0 : length);
-    this.reserve(need);
-    w = this.refs[pair]!; // a compaction may have moved it
-    const to = this.end;
-    const bytes = this.bytes;
+    // Another size: a new record at the head, with the field copied from the old one.
+    const ref = this.place(recordWords(fieldLength, length > OUTSIDE_FROM ? 0 : length));
+    // Read after place(), which may have replaced the old record's chunk's buffer.
     const fieldAt = (w + HEADER_WORDS) << 2;
-    bytes.copyWithin((to + HEADER_WORDS) << 2, fieldAt, fieldAt + fieldLength);
-    this.writeRecord(to, pair, fieldLength, value);
-    this.end = to + need;
-    this.kill(pair, w);
-    this.refs[pair] = to;
-    this.index.setAux(hash, pair, to);
+    this.chunkBytes[ref >> CHUNK_SHIFT]!.set(this.chunkBytes[chunk]!.subarray(fieldAt, fieldAt + fieldLength), ((ref & OFFSET_MASK) + HEADER_WORDS) << 2);
+    // The old record's value leaves `outside` before the new one may enter it.
+    this.kill(pair, old);
+    this.writeRecord(ref, pair, fieldLength, value);
+    this.refs[pair] = ref;
+    this.index.setAux(hash, pair, ref);
+    this.tidy(chunk);
   }
 
-  /** Appends a record for a new pair and returns its word offset. */
-  private append(pair: number, field: string, value: string): number {
-    const need = recordWords(field.length, value.length > OUTSIDE_FROM ? 0 : value.length);
-    this.reserve(need);
-    const w = this.end;
-    if (field.length > 0) writeLatin1(this.bytes, field, (w + HEADER_WORDS) << 2);
-    this.writeRecord(w, pair, field.length, value);
-    this.end = w + need;
-    return w;
-  }
-
-  /** Writes a record's header and value (its field bytes are in place). */
-  private writeRecord(w: number, pair: number, fieldLength: number, value: string): void {
-    const words = this.words;
+  /** Writes a record's header and value at ref (its field bytes are in place). */
+  private writeRecord(ref: number, pair: number, fieldLength: number, value: string): void {
+    const chunk = ref >> CHUNK_SHIFT;
+    const w = ref & OFFSET_MASK;
+    const words = this.chunkWords[chunk]!;
     words[w] = pair;
     words[w + 1] = fieldLength;
     const length = value.length;
@@ -369,53 +403,137 @@ export class FieldTable implements KeyMatcher<string> {
       this.outsideChars += length;
     } else {
       words[w + 2] = length;
-      if (length > 0) writeLatin1(this.bytes, value, ((w + HEADER_WORDS) << 2) + fieldLength);
+      if (length > 0) writeLatin1(this.chunkBytes[chunk]!, value, ((w + HEADER_WORDS) << 2) + fieldLength);
     }
   }
 
-  /** Marks the record of pair at w dead (its outside value dropped). */
-  private kill(pair: number, w: number): void {
-    const words = this.words;
+  /** Marks the record of pair at ref dead (its outside value dropped) and returns its chunk; tidy() that chunk once the caller is done. */
+  private kill(pair: number, ref: number): number {
+    const chunk = ref >> CHUNK_SHIFT;
+    const w = ref & OFFSET_MASK;
+    const words = this.chunkWords[chunk]!;
     const valueLength = words[w + 2]!;
     if (valueLength === OUTSIDE) {
       this.outsideChars -= this.outside!.get(pair)!.length;
       this.outside!.delete(pair);
     }
     words[w] = DEAD;
-    this.dead += recordWords(words[w + 1]!, valueLength === OUTSIDE ? 0 : valueLength);
-  }
-
-  /** Makes room for `need` more words at the end: compacts if that is enough, else grows the arena. */
-  private reserve(need: number): void {
-    const capacity = this.words.length;
-    if (this.end + need <= capacity) return;
-    if (this.dead * 2 > this.end && this.dead >= MIN_DEAD_TO_COMPACT) {
-      this.compact(need);
-      if (this.end + need <= this.words.length) return;
-    }
-    this.resize(Math.max(this.end + need, capacity + (capacity >> 1)));
-  }
-
-  /** A new arena of `wordsWanted` words holding the first `end` words of the old one. */
-  private resize(wordsWanted: number): void {
-    const bytes = this.newArena(Math.max(MIN_ARENA, wordsWanted << 2));
-    this.bytes.copy(bytes, 0, 0, this.end << 2);
-    this.arenas?.release?.(this.bytes.length);
-    this.bytes = bytes;
-    this.words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const n = recordWords(words[w + 1]!, valueLength === OUTSIDE ? 0 : valueLength);
+    this.chunkDead[chunk]! += n;
+    this.liveWords -= n;
+    return chunk;
   }
 
   /**
-   * Slides the live records down over the dead ones, in arena order, updating each
-   * moved pair's ref and index aux word; then gives back an arena mostly empty (keeping
-   * room for `need` more words).
+   * After a record in chunk died: a chunk more than half dead is emptied of its dead
+   * records (the head slid down, another chunk's live records moved to the head and the
+   * chunk dropped); and a lone chunk mostly empty gives memory back.
    */
-  private compact(need: number): void {
-    const words = this.words;
-    const bytes = this.bytes;
+  private tidy(chunk: number): void {
+    const end = this.chunkEnd[chunk]!;
+    const dead = this.chunkDead[chunk]!;
+    if (chunk === this.head) {
+      if (dead * 2 > end && dead >= MIN_DEAD_TO_COMPACT) this.slide(chunk, 0);
+      else if (dead === end) this.chunkEnd[chunk] = this.chunkDead[chunk] = 0;
+      return;
+    }
+    if (dead === end) this.dropChunk(chunk);
+    else if (dead * 2 > end) this.evacuate(chunk);
+    else return;
+    const head = this.head;
+    if (this.chunks === 1 && (this.chunkEnd[head]! - this.chunkDead[head]!) * 4 < this.chunkWords[head]!.length) this.slide(head, 0);
+  }
+
+  /**
+   * Room for a record of `need` words: returns its ref, the words counted in use and
+   * live (the caller writes the record). Moves no record: refs stay valid, though a
+   * chunk's buffer may be replaced (the head grown).
+   */
+  private place(need: number): number {
+    let chunk: number;
+    if (need > SOLO_FROM) {
+      chunk = this.newChunk(need);
+    } else {
+      chunk = this.head;
+      if (this.chunkEnd[chunk]! + need > this.chunkWords[chunk]!.length) chunk = this.makeRoom(need);
+    }
+    const w = this.chunkEnd[chunk]!;
+    this.chunkEnd[chunk] = w + need;
+    this.liveWords += need;
+    return (chunk << CHUNK_SHIFT) | w;
+  }
+
+  /**
+   * Makes room for `need` words at the head, which has not: grows it by half while it is
+   * under a full chunk, else starts a new head (the old one keeps its records). Returns
+   * the head. (Its dead records need no sliding out here: tidy() slid them as soon as
+   * they were more than half of it.)
+   */
+  private makeRoom(need: number): number {
+    const chunk = this.head;
+    const capacity = this.chunkWords[chunk]!.length;
+    if (capacity < CHUNK_WORDS && this.chunkEnd[chunk]! + need <= CHUNK_WORDS) {
+      this.resizeChunk(chunk, Math.min(CHUNK_WORDS, Math.max(this.chunkEnd[chunk]! + need, capacity + (capacity >> 1))));
+      return chunk;
+    }
+    const next = this.newChunk(CHUNK_WORDS);
+    this.head = next;
+    if (this.chunkDead[chunk] === this.chunkEnd[chunk]) this.dropChunk(chunk);
+    return next;
+  }
+
+  /** A new empty chunk of `words` words (at least MIN_ARENA bytes); returns its number. */
+  private newChunk(words: number): number {
+    const chunk = this.freeChunks.length > 0 ? this.freeChunks.pop()! : this.chunkBytes.length;
+    if (chunk >= MAX_CHUNKS) throw new RangeError('a hash or set table holds at most 8 GiB of fields and values');
+    this.setChunk(chunk, this.newArena(Math.max(MIN_ARENA, words << 2)));
+    this.chunkEnd[chunk] = 0;
+    this.chunkDead[chunk] = 0;
+    this.chunks++;
+    return chunk;
+  }
+
+  /** Makes bytes chunk's storage (its end and dead counts unchanged), counting them in arenaBytes. */
+  private setChunk(chunk: number, bytes: Buffer): void {
+    this.arenaBytes += bytes.length - (this.chunkBytes[chunk]?.length ?? 0);
+    this.chunkBytes[chunk] = bytes;
+    this.chunkWords[chunk] = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    this.chunkViews[chunk] = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
+
+  /** Gives back a chunk that is not the head and holds no live record. */
+  private dropChunk(chunk: number): void {
+    this.arenas?.release?.(this.chunkBytes[chunk]!.length);
+    this.arenaBytes -= this.chunkBytes[chunk]!.length;
+    this.chunkBytes[chunk] = NO_BYTES;
+    this.chunkWords[chunk] = NO_WORDS;
+    this.chunkViews[chunk] = NO_VIEW;
+    this.chunkEnd[chunk] = 0;
+    this.chunkDead[chunk] = 0;
+    this.chunks--;
+    this.freeChunks.push(chunk);
+  }
+
+  /** A new buffer of `wordsWanted` words for chunk, holding the words in use of the old one. */
+  private resizeChunk(chunk: number, wordsWanted: number): void {
+    const old = this.chunkBytes[chunk]!;
+    const bytes = this.newArena(Math.max(MIN_ARENA, wordsWanted << 2));
+    old.copy(bytes, 0, 0, this.chunkEnd[chunk]! << 2);
+    this.arenas?.release?.(old.length);
+    this.setChunk(chunk, bytes);
+  }
+
+  /**
+   * Slides chunk's live records down over its dead ones, in order, updating each moved
+   * pair's ref and index aux word; a lone chunk mostly empty then gives memory back
+   * (keeping room for `need` more words).
+   */
+  private slide(chunk: number, need: number): void {
+    const words = this.chunkWords[chunk]!;
+    const bytes = this.chunkBytes[chunk]!;
     const refs = this.refs;
-    const end = this.end;
+    const end = this.chunkEnd[chunk]!;
+    const base = chunk << CHUNK_SHIFT;
     let to = 0;
     for (let from = 0; from < end; ) {
       const fieldLength = words[from + 1]!;
@@ -425,34 +543,61 @@ export class FieldTable implements KeyMatcher<string> {
       if (pair !== DEAD) {
         if (to !== from) {
           words.copyWithin(to, from, from + n);
-          refs[pair] = to;
+          refs[pair] = base | to;
           const at = (to + HEADER_WORDS) << 2;
-          this.index.setAux(hashBytes(this.seed, bytes, at, at + fieldLength), pair, to);
+          this.index.setAux(hashBytes(this.seed, bytes, at, at + fieldLength), pair, base | to);
         }
         to += n;
       }
       from += n;
     }
-    this.end = to;
-    this.dead = 0;
+    this.chunkEnd[chunk] = to;
+    this.chunkDead[chunk] = 0;
     const wanted = to + need;
-    if (wanted * 4 < words.length && words.length << 2 > MIN_ARENA) this.resize(wanted + (wanted >> 1));
+    if (this.chunks === 1 && wanted * 4 < words.length && words.length << 2 > MIN_ARENA) this.resizeChunk(chunk, wanted + (wanted >> 1));
+  }
+
+  /** Moves a chunk's live records (at most half of it) to the head, updating refs and the index, and drops the chunk. */
+  private evacuate(chunk: number): void {
+    const words = this.chunkWords[chunk]!;
+    const bytes = this.chunkBytes[chunk]!;
+    const refs = this.refs;
+    const end = this.chunkEnd[chunk]!;
+    for (let from = 0; from < end; ) {
+      const fieldLength = words[from + 1]!;
+      const valueLength = words[from + 2]!;
+      const n = recordWords(fieldLength, valueLength === OUTSIDE ? 0 : valueLength);
+      const pair = words[from]!;
+      if (pair !== DEAD) {
+        // place() never picks this chunk: it is not the head, and is dropped only below.
+        const ref = this.place(n);
+        this.liveWords -= n;
+        this.chunkWords[ref >> CHUNK_SHIFT]!.set(words.subarray(from, from + n), ref & OFFSET_MASK);
+        refs[pair] = ref;
+        const at = (from + HEADER_WORDS) << 2;
+        this.index.setAux(hashBytes(this.seed, bytes, at, at + fieldLength), pair, ref);
+      }
+      from += n;
+    }
+    this.dropChunk(chunk);
   }
 
   /** Renumbers the live pairs 0 .. size - 1 in order, dropping the deleted numbers. */
   private squeeze(): void {
     const refs = this.refs;
-    const words = this.words;
     const outside = this.outside;
     let to = 0;
     for (let from = 0; from < this.top; from++) {
-      const w = refs[from]!;
-      if (w === DELETED) continue;
+      const ref = refs[from]!;
+      if (ref === DELETED) continue;
       if (to !== from) {
-        refs[to] = w;
+        const chunk = ref >> CHUNK_SHIFT;
+        const w = ref & OFFSET_MASK;
+        const words = this.chunkWords[chunk]!;
+        refs[to] = ref;
         words[w] = to;
         const at = (w + HEADER_WORDS) << 2;
-        this.index.replace(hashBytes(this.seed, this.bytes, at, at + words[w + 1]!), from, to);
+        this.index.replace(hashBytes(this.seed, this.chunkBytes[chunk]!, at, at + words[w + 1]!), from, to);
         if (words[w + 2] === OUTSIDE) {
           outside!.set(to, outside!.get(from)!);
           outside!.delete(from);

@@ -263,7 +263,7 @@ export class HashValue implements ValueObject {
   }
 
   /**
-   * Where the field at a live slot starts in arenaBytes(), or -1 when it is a string only
+   * Where the field at a live slot starts in arenaBytes(slot), or -1 when it is a string only
    * (the compact form): a reply copies the bytes, no string made.
    */
   fieldStartAt(slot: number): number {
@@ -276,7 +276,7 @@ export class HashValue implements ValueObject {
   }
 
   /**
-   * Where the value at a live slot starts in arenaBytes(), or -1 when it is a string
+   * Where the value at a live slot starts in arenaBytes(slot), or -1 when it is a string
    * only (the compact form, a value past 64 KiB): a reply copies the bytes, no string made.
    */
   valueStartAt(slot: number): number {
@@ -288,14 +288,14 @@ export class HashValue implements ValueObject {
     return this.table !== null ? this.table.valueLengthAt(slot >> 1) : (this.slots[slot + 1] as string).length;
   }
 
-  /** The table form's arena (fieldStartAt's and valueStartAt's offsets are into it); valid until the hash changes. */
-  arenaBytes(): Buffer {
-    return this.table!.arena;
+  /** The table form's arena chunk holding the pair at a live slot (fieldStartAt's and valueStartAt's offsets are into it); valid until the hash changes. */
+  arenaBytes(slot: number): Buffer {
+    return this.table!.arenaOf(slot >> 1);
   }
 
-  /** A DataView over arenaBytes(), for copies in words; valid until the hash changes. */
-  arenaView(): DataView {
-    return this.table!.arenaView;
+  /** A DataView over arenaBytes(slot), for copies in words; valid until the hash changes. */
+  arenaView(slot: number): DataView {
+    return this.table!.arenaViewOf(slot >> 1);
   }
 
   /** The length of field's value, or -1 if the field is absent (no string made in the table form). */

@@ -155,7 +155,7 @@ export class SetValue implements ValueObject {
   }
 
   /**
-   * Where the member at a live position starts in arenaBytes(), or -1 when it is a
+   * Where the member at a live position starts in arenaBytes(slot), or -1 when it is a
    * string only (a small set): a reply copies the bytes, no string made.
    */
   memberStartAt(slot: number): number {
@@ -167,14 +167,14 @@ export class SetValue implements ValueObject {
     return this.big!.fieldLengthAt(slot);
   }
 
-  /** A large set's arena (memberStartAt's offsets are into it); valid until the set changes. */
-  arenaBytes(): Buffer {
-    return this.big!.arena;
+  /** The arena chunk holding a large set's member at a live position (memberStartAt's offset is into it); valid until the set changes. */
+  arenaBytes(slot: number): Buffer {
+    return this.big!.arenaOf(slot);
   }
 
-  /** A DataView over arenaBytes(), for copies in words; valid until the set changes. */
-  arenaView(): DataView {
-    return this.big!.arenaView;
+  /** A DataView over arenaBytes(slot), for copies in words; valid until the set changes. */
+  arenaView(slot: number): DataView {
+    return this.big!.arenaViewOf(slot);
   }
 
   /** Calls fn for every member, in the set's order. */

@@ -5,36 +5,67 @@ import { BufferCount } from '../../src/keyspace/store/buffer-count.js';
 
 /** The table's private arena bookkeeping, to check that live and dead words add up. */
 interface Internals {
-  words: Int32Array;
-  end: number;
-  dead: number;
+  chunkWords: Int32Array[];
+  chunkEnd: number[];
+  chunkDead: number[];
+  freeChunks: number[];
+  head: number;
+  chunks: number;
+  arenaBytes: number;
+  liveWords: number;
   refs: Int32Array;
   top: number;
   outside: Map<number, string> | null;
 }
 
-/** Words of live records, walking the arena the way compact() does; also checks each ref points at its own record. */
+/** A ref's chunk bits (CHUNK_SHIFT in field-table.ts). */
+const CHUNK_SHIFT = 16;
+
+/**
+ * Walks every chunk's records the way slide() does: each ref points at its own record,
+ * each chunk's dead words are counted, dropped chunks are empty and listed free, and the
+ * totals (live words, chunks, arena bytes) add up.
+ */
 function checkArena(t: FieldTable): void {
   const i = t as unknown as Internals;
   let live = 0;
-  let dead = 0;
-  for (let w = 0; w < i.end; ) {
-    const pair = i.words[w]!;
-    const fieldLength = i.words[w + 1]!;
-    const valueLength = i.words[w + 2]!;
-    const n = 3 + ((fieldLength + (valueLength < 0 ? 0 : valueLength) + 3) >> 2);
-    if (pair >= 0) {
-      expect(i.refs[pair]).toBe(w);
-      live += n;
-    } else {
-      dead += n;
+  let chunks = 0;
+  let bytes = 0;
+  for (let c = 0; c < i.chunkWords.length; c++) {
+    const words = i.chunkWords[c]!;
+    if (words.length === 0) {
+      expect(i.freeChunks).toContain(c);
+      expect(c).not.toBe(i.head);
+      continue;
     }
-    w += n;
+    expect(i.freeChunks).not.toContain(c);
+    chunks++;
+    bytes += words.byteLength;
+    let dead = 0;
+    let w = 0;
+    for (; w < i.chunkEnd[c]!; ) {
+      const pair = words[w]!;
+      const fieldLength = words[w + 1]!;
+      const valueLength = words[w + 2]!;
+      const n = 3 + ((fieldLength + (valueLength < 0 ? 0 : valueLength) + 3) >> 2);
+      if (pair >= 0) {
+        expect(i.refs[pair]).toBe((c << CHUNK_SHIFT) | w);
+        live += n;
+      } else {
+        dead += n;
+      }
+      w += n;
+    }
+    expect(w).toBe(i.chunkEnd[c]);
+    expect(dead).toBe(i.chunkDead[c]);
+    expect(i.chunkEnd[c]).toBeLessThanOrEqual(words.length);
+    // Only the head may hold dead records that are more than half of it (it is slid past MIN_DEAD_TO_COMPACT).
+    if (c !== i.head) expect(dead * 2).toBeLessThanOrEqual(i.chunkEnd[c]!);
+    if (c !== i.head) expect(dead).toBeLessThan(i.chunkEnd[c]!);
   }
-  expect(dead).toBe(i.dead);
-  expect(live + dead).toBe(i.end);
-  expect(i.end).toBeLessThanOrEqual(i.words.length);
-  for (let pair = i.top; pair < i.refs.length && pair < i.top + 4; pair++) expect(pair).toBeGreaterThanOrEqual(i.top);
+  expect(live).toBe(i.liveWords);
+  expect(chunks).toBe(i.chunks);
+  expect(bytes).toBe(i.arenaBytes);
   expect(i.outside === null ? 0 : i.outside.size).toBeLessThanOrEqual(t.size);
 }
 
@@ -124,25 +155,110 @@ describe('FieldTable against a model', () => {
     );
   });
 
-  test('values rewritten at another size move to the end; dead records are slid out and the arena gives memory back', () => {
+  test('across chunks: records of every size, solo chunks, chunks emptied, moved out and dropped, numbers reused: the model', () => {
+    // Values long enough that the fields span several 256 KiB chunks and are rewritten
+    // often, and records past SOLO_FROM (8,192 words) that get chunks of their own.
+    const length = fc.oneof(
+      { weight: 2, arbitrary: fc.integer({ min: 0, max: 12 }) },
+      { weight: 4, arbitrary: fc.integer({ min: 13, max: 20_000 }) },
+      { weight: 1, arbitrary: fc.integer({ min: 32_700, max: 65_536 }) },
+      { weight: 1, arbitrary: fc.constantFrom(65_537, 70_000) },
+    );
+    const names = Array.from({ length: 91 }, (_, i) => (i === 57 ? bytesString(300_000, i) : i % 25 === 7 ? bytesString(40_000 + i, i) : bytesString(1 + (i % 40), i)));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            { weight: 6, arbitrary: fc.record({ op: fc.constant('set' as const), field: fc.integer({ min: 0, max: 60 }), length, seed: fc.nat(255) }) },
+            { weight: 3, arbitrary: fc.record({ op: fc.constant('remove' as const), field: fc.integer({ min: 0, max: 60 }) }) },
+            { weight: 1, arbitrary: fc.record({ op: fc.constant('removeRange' as const), from: fc.integer({ min: 0, max: 60 }), length: fc.integer({ min: 1, max: 30 }) }) },
+          ),
+          { minLength: 100, maxLength: 300 },
+        ),
+        (ops) => {
+          const t = new FieldTable(null);
+          const model = new Map<string, string>();
+          // Fields past SOLO_FROM themselves (a set's long member), one past a whole chunk.
+          const name = (i: number) => names[i]!;
+          for (const o of ops) {
+            if (o.op === 'set') {
+              const value = bytesString(o.length, o.seed);
+              expect(t.set(name(o.field), value)).toBe(!model.has(name(o.field)));
+              model.set(name(o.field), value);
+            } else if (o.op === 'remove') {
+              expect(t.remove(name(o.field))).toBe(model.delete(name(o.field)));
+            } else {
+              for (let i = o.from; i < o.from + o.length; i++) expect(t.remove(name(i))).toBe(model.delete(name(i)));
+            }
+          }
+          checkArena(t);
+          expect(t.size).toBe(model.size);
+          for (const [f, v] of model) {
+            const pair = t.find(f);
+            expect(t.valueAt(pair)).toBe(v);
+            // What a reply copies: the bytes at the starts, in the pair's chunk.
+            const at = t.fieldStartAt(pair);
+            expect(t.arenaOf(pair).toString('latin1', at, at + t.fieldLengthAt(pair))).toBe(f);
+            const v0 = t.valueStartAt(pair);
+            if (v0 >= 0) expect(t.arenaOf(pair).toString('latin1', v0, v0 + t.valueLengthAt(pair))).toBe(v);
+            else expect(v.length).toBeGreaterThan(65_536);
+            expect(t.arenaViewOf(pair).buffer).toBe(t.arenaOf(pair).buffer);
+          }
+          expect(pairsOf(t)).toEqual([...model]);
+          checkArena(t.copy());
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('a table of 200,000 fields grows chunk by chunk (no copy of what it holds) and gives chunks back as fields go', () => {
+    const allocations: number[] = [];
+    const t = new FieldTable({
+      buffer: (n: number) => (allocations.push(n), Buffer.allocUnsafeSlow(n)),
+      int32: (n: number) => new Int32Array(n),
+    });
+    const internals = t as unknown as Internals;
+    for (let i = 0; i < 200_000; i++) t.set(`field:${i}`, 'v'.repeat(230));
+    // The arena: the first chunk grown by half up to 256 KiB, then full chunks only.
+    expect(Math.max(...allocations)).toBe(256 * 1024);
+    expect(allocations.filter((n) => n === 256 * 1024).length).toBe(internals.chunks);
+    expect(internals.arenaBytes).toBeLessThan(1.15 * 4 * internals.liveWords);
+    checkArena(t);
+    // Two fields of three removed: chunks more than half dead are moved out, so the
+    // arena is at most about twice what is live; then nearly all: back to a few chunks.
+    for (let i = 0; i < 200_000; i++) if (i % 3 !== 0) t.remove(`field:${i}`);
+    checkArena(t);
+    expect(internals.arenaBytes).toBeLessThan(2.3 * 4 * internals.liveWords);
+    for (let i = 0; i < 199_000; i += 3) t.remove(`field:${i}`);
+    checkArena(t);
+    expect(t.size).toBe(333);
+    expect(internals.chunks).toBeLessThanOrEqual(3);
+    for (let i = 199_002; i < 200_000; i += 3) expect(t.get(`field:${i}`)).toBe('v'.repeat(230));
+  });
+
+  test('values rewritten at another size move to the head; dead records are slid or moved out and the arena gives memory back', () => {
     const t = new FieldTable(null);
     // Fields of 4 bytes: with 100- and 99-byte values a record takes 26 words either way.
     const f = (i: number) => String(i).padStart(4, '0');
     for (let i = 0; i < 2_000; i++) t.set(f(i), 'x'.repeat(100));
     const internals = t as unknown as Internals;
-    const full = internals.words.length;
+    const full = internals.arenaBytes;
+    const dead = () => internals.chunkDead.reduce((a, b) => a + b, 0);
     // Same words: rewritten in place, nothing dead.
     for (let i = 0; i < 2_000; i++) t.set(f(i), 'y'.repeat(99));
-    expect(internals.dead).toBe(0);
-    // Another size: moved, the old records dead, compacted along the way.
+    expect(dead()).toBe(0);
+    // Another size: moved, the old records dead, compacted along the way (over several chunks).
     for (let round = 0; round < 3; round++) for (let i = 0; i < 2_000; i++) t.set(f(i), String(round).repeat(200 + round * 50));
     checkArena(t);
-    expect(internals.dead * 2).toBeLessThanOrEqual(internals.end + 1024);
+    expect(internals.chunks).toBeGreaterThan(1);
+    expect(dead() * 2).toBeLessThanOrEqual(internals.liveWords + dead() + 1024);
     for (let i = 0; i < 2_000; i++) expect(t.get(f(i))).toBe('2'.repeat(300));
     for (let i = 0; i < 1_990; i++) t.remove(f(i));
     checkArena(t);
     expect(t.size).toBe(10);
-    expect(internals.words.length).toBeLessThan(full);
+    expect(internals.chunks).toBe(1);
+    expect(internals.arenaBytes).toBeLessThan(full);
     expect(t.bytesUsed).toBeLessThan(20_000);
     expect(pairsOf(t).map(([f]) => f)).toEqual(Array.from({ length: 10 }, (_, k) => f(1_990 + k)));
   });
@@ -154,7 +270,7 @@ describe('FieldTable against a model', () => {
     t.set('big', big);
     const internals = t as unknown as Internals;
     expect(internals.outside?.get(1)).toBe(big);
-    expect(internals.words.length * 4).toBeLessThan(10_000);
+    expect(internals.arenaBytes).toBeLessThan(10_000);
     expect(t.bytesUsed).toBeGreaterThan(100_000);
     t.set('big', 'tiny');
     expect(internals.outside?.size).toBe(0);
@@ -174,7 +290,7 @@ describe('FieldTable against a model', () => {
     expect(arenas.bytes).toBe(256 + 32 * 4 + 16 * 12);
     for (let i = 0; i < 10_000; i++) t.set(`field:${i}`, 'v'.repeat(200));
     // Every arena it grew through is counted until collected: at least the live one.
-    const live = (t as unknown as Internals).words.byteLength;
+    const live = (t as unknown as Internals).arenaBytes;
     expect(live).toBeGreaterThan(10_000 * 200);
     expect(arenas.bytes).toBeGreaterThanOrEqual(live);
     const before = arenas.bytes;

@@ -110,7 +110,7 @@ describe('SetValue', () => {
             continue;
           }
           positioned.push(m);
-          if (start >= 0) expect(s.arenaBytes().toString('latin1', start, start + s.memberLengthAt(i))).toBe(m);
+          if (start >= 0) expect(s.arenaBytes(i).toString('latin1', start, start + s.memberLengthAt(i))).toBe(m);
           else expect(s.size <= 32 || s.isIntset).toBe(true);
         }
         expect(positioned.length).toBe(model.size);
