@@ -298,6 +298,37 @@ describe('FieldTable against a model', () => {
     expect(arenas.bytes).toBeGreaterThan(before + 10_000 * 200);
   });
 
+  test('the refs double into a buffer made ahead, counted from when it is made; a squeeze drops it, reported released', () => {
+    let allocated = 0;
+    let released = 0;
+    const allocator = {
+      buffer: (n: number) => ((allocated += n), Buffer.allocUnsafeSlow(n)),
+      int32: (n: number) => ((allocated += 4 * n), new Int32Array(n)),
+      release: (n: number) => {
+        released += n;
+      },
+    };
+    type Ahead = { refs: Int32Array; refsAhead: { ahead: { buffer: ArrayBuffer | null; pagesLeft: number } } };
+    const t = new FieldTable(allocator);
+    const internals = t as unknown as Ahead;
+    // 2^17 refs: the next buffer (1 MiB) is made when 2^14 numbers are left, and written by the last.
+    for (let i = 0; i < 131_072; i++) t.set(`f${i}`, '');
+    const ahead = internals.refsAhead.ahead;
+    expect(ahead.buffer?.byteLength).toBe(1 << 20);
+    expect(ahead.pagesLeft).toBe(0);
+    expect(allocated - released).toBe(t.bytesUsed - 80);
+    t.set('one more', '');
+    expect(internals.refs.buffer).toBe(ahead.buffer);
+    expect(allocated - released).toBe(t.bytesUsed - 80);
+    // Made ahead again from 2^18 - 2^14 pairs; then most removed: the refs shrink and it is dropped.
+    for (let i = 131_072; i < 250_000; i++) t.set(`f${i}`, '');
+    expect(internals.refsAhead.ahead.buffer?.byteLength).toBe(2 << 20);
+    for (let i = 0; i < 240_000; i++) t.remove(`f${i}`);
+    expect(internals.refsAhead.ahead.buffer).toBe(null);
+    expect(internals.refs.length).toBeLessThan(100_000);
+    expect(allocated - released).toBe(t.bytesUsed - 80);
+  });
+
   test('every array it replaces is reported released: what it allocated less what it released is what it holds', () => {
     let allocated = 0;
     let released = 0;

@@ -33,7 +33,14 @@ export class ColumnBuffer {
   private at = 0;
   private left = 0;
 
-  constructor(private readonly widths: readonly number[]) {
+  /**
+   * `allocate`: where buffers come from (a FieldTable's refs are counted by their
+   * keyspace's BufferCount); plain ArrayBuffers by default.
+   */
+  constructor(
+    private readonly widths: readonly number[],
+    private readonly allocate: (bytes: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes),
+  ) {
     let n = 0;
     for (const w of widths) n += w;
     this.bytesPerId = n;
@@ -54,7 +61,7 @@ export class ColumnBuffer {
     const spare = this.spare;
     this.reset();
     const bytes = capacity * this.bytesPerId;
-    return spare !== null && spare.byteLength === bytes ? spare : new ArrayBuffer(bytes);
+    return spare !== null && spare.byteLength === bytes ? spare : this.allocate(bytes);
   }
 
   /** Drops the buffer made ahead, if any (the columns were replaced some other way). */
@@ -93,7 +100,7 @@ export class ColumnBuffer {
     if (bytes < MIN_BYTES) return;
     const had = capacity >> 1;
     try {
-      this.spare = new ArrayBuffer(bytes);
+      this.spare = this.allocate(bytes);
     } catch {
       // Refused (beyond what this process may allocate): grow() asks again, and fails as it would have.
       return;
