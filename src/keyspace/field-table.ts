@@ -44,6 +44,8 @@ const SOLO_FROM = CHUNK_WORDS >> 3;
 const MIN_DEAD_TO_COMPACT = 1024;
 /** Tombstones (deleted pair numbers) are squeezed out once there are more than this and more than live pairs. */
 const MIN_HOLES_TO_SQUEEZE = 64;
+/** Pair numbers a squeeze examines at each insert or removal while it runs. */
+const SQUEEZE_STEP = 64;
 /** The fewest refs kept (32: 128 bytes, an ArrayBuffer of its own; V8 keeps typed arrays of up to 64 bytes on its heap, which would be counted twice). */
 const MIN_REFS = 32;
 /** The smallest arena (bytes). */
@@ -79,11 +81,11 @@ function recordWords(fieldLength: number, valueLength: number): number {
  *   one call: 600 ms at 860k fields of 230 bytes, 7 ms from 10k.) A record of more than
  *   SOLO_FROM words has a chunk of its own. A ref is the chunk's number (high bits) and
  *   the record's word offset in it (low CHUNK_SHIFT bits).
- * - Pair numbers: each field has one, stable while it lives (HSCAN's cursor counts
- *   down through them and HRANDFIELD picks one at random, as HashValue did over its
- *   pair array); refs[pair] is its record's ref, DELETED once it is removed. Deleted
- *   numbers are squeezed out when they outnumber live ones (squeeze), which only moves
- *   pairs towards 0.
+ * - Pair numbers: each field has one (HSCAN's cursor counts down through them and
+ *   HRANDFIELD picks one at random, as HashValue did over its pair array); refs[pair]
+ *   is its record's ref, DELETED once it is removed. Deleted numbers are squeezed out
+ *   when they outnumber live ones, a few at each write (squeezeStep), which moves
+ *   pairs only towards 0.
  * - The index, a KeyTable keyed by the field's hash (seeded per hash), holds each pair
  *   with its record's ref as the aux word, so a lookup reads the slot and then the
  *   record.
@@ -128,6 +130,13 @@ export class FieldTable implements KeyMatcher<string> {
    */
   private readonly refsAhead = new ColumnBuffer([4], (bytes) => this.newRefs(bytes >> 2).buffer as ArrayBuffer);
   private top = 0;
+  /**
+   * A running squeeze (squeezeStep): the next pair number it examines, or -1 when none
+   * runs, and the number the next live pair it meets moves to. Numbers between the two
+   * are DELETED.
+   */
+  private squeezeFrom = -1;
+  private squeezeTo = 0;
   /** Values longer than OUTSIDE_FROM, by pair. */
   private outside: Map<number, string> | null = null;
   /** Chars of the values in `outside`. */
@@ -279,6 +288,7 @@ export class FieldTable implements KeyMatcher<string> {
     this.top = p + 1;
     this.index.insert(hash, p, ref);
     this.stepResize();
+    if (this.squeezeFrom >= 0) this.squeezeStep();
   }
 
   /** Removes field; true if it existed. */
@@ -291,13 +301,21 @@ export class FieldTable implements KeyMatcher<string> {
     const chunk = this.kill(pair, this.refs[pair]!);
     this.refs[pair] = DELETED;
     if (pair === this.top - 1) {
-      // The last pair: drop it, and any deleted ones it was covering.
+      // The last pair: drop it, and any deleted ones it was covering (a running
+      // squeeze's gap too: it is then done).
       let top = pair;
       while (top > 0 && this.refs[top - 1] === DELETED) top--;
       this.top = top;
+      if (this.squeezeFrom >= top) this.endSqueeze();
+    } else if (this.squeezeFrom >= 0) {
+      this.squeezeStep();
     } else {
       const holes = this.top - this.index.size;
-      if (holes > MIN_HOLES_TO_SQUEEZE && holes > this.index.size) this.squeeze();
+      if (holes > MIN_HOLES_TO_SQUEEZE && holes > this.index.size) {
+        this.squeezeFrom = 0;
+        this.squeezeTo = 0;
+        this.squeezeStep();
+      }
     }
     this.tidy(chunk);
     return true;
@@ -325,7 +343,7 @@ export class FieldTable implements KeyMatcher<string> {
   /**
    * Visits up to `count` pairs from cursor (0 = start), examining at most count*10 pair
    * numbers, and returns the next cursor (0 when done). Walks from the newest pair to the
-   * oldest: fields added during an iteration are not visited, and squeeze() only moves
+   * oldest: fields added during an iteration are not visited, and squeezeStep() only moves
    * pairs towards 0, so a cursor is never past a pair it has not visited; at worst it
    * visits some again, which SCAN allows.
    */
@@ -589,12 +607,20 @@ export class FieldTable implements KeyMatcher<string> {
     this.dropChunk(chunk);
   }
 
-  /** Renumbers the live pairs 0 .. size - 1 in order, dropping the deleted numbers. */
-  private squeeze(): void {
+  /**
+   * One step of a squeeze: renumbers the live pairs 0 .. size - 1 in order, dropping the
+   * deleted numbers, SQUEEZE_STEP pair numbers at a time (one pass over a million pairs
+   * took 113 ms). Each moved pair's ref, record and index entry change together, and a
+   * pair only moves towards 0, as scan() needs; pairs added meanwhile are numbered past
+   * the top and moved when the squeeze reaches them.
+   */
+  private squeezeStep(): void {
     const refs = this.refs;
     const outside = this.outside;
-    let to = 0;
-    for (let from = 0; from < this.top; from++) {
+    const top = this.top;
+    let from = this.squeezeFrom;
+    let to = this.squeezeTo;
+    for (let examined = 0; from < top && examined < SQUEEZE_STEP; from++, examined++) {
       const ref = refs[from]!;
       if (ref === DELETED) continue;
       if (to !== from) {
@@ -602,6 +628,7 @@ export class FieldTable implements KeyMatcher<string> {
         const w = ref & OFFSET_MASK;
         const words = this.chunkWords[chunk]!;
         refs[to] = ref;
+        refs[from] = DELETED;
         words[w] = to;
         const at = (w + HEADER_WORDS) << 2;
         this.index.replace(hashBytes(this.seed, this.chunkBytes[chunk]!, at, at + words[w + 1]!), from, to);
@@ -612,11 +639,23 @@ export class FieldTable implements KeyMatcher<string> {
       }
       to++;
     }
-    this.top = to;
-    if (to * 4 < refs.length && refs.length > 64) {
+    this.squeezeTo = to;
+    this.squeezeFrom = from;
+    if (from === top) {
+      this.top = to;
+      this.endSqueeze();
+    }
+  }
+
+  /** A squeeze is done (the top is where it left off, or lower): the refs shrink if mostly unused. */
+  private endSqueeze(): void {
+    this.squeezeFrom = -1;
+    const refs = this.refs;
+    const top = this.top;
+    if (top * 4 < refs.length && refs.length > 64) {
       this.dropRefsAhead();
-      const kept = this.newRefs(Math.max(MIN_REFS, to + (to >> 1)));
-      kept.set(refs.subarray(0, to));
+      const kept = this.newRefs(Math.max(MIN_REFS, top + (top >> 1)));
+      kept.set(refs.subarray(0, top));
       this.arenas?.release?.(refs.byteLength);
       this.refs = kept;
     }

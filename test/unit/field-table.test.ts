@@ -15,6 +15,8 @@ interface Internals {
   liveWords: number;
   refs: Int32Array;
   top: number;
+  squeezeFrom: number;
+  squeezeTo: number;
   outside: Map<number, string> | null;
 }
 
@@ -64,6 +66,8 @@ function checkArena(t: FieldTable): void {
     if (c !== i.head) expect(dead).toBeLessThan(i.chunkEnd[c]!);
   }
   expect(live).toBe(i.liveWords);
+  // A running squeeze's gap holds no pair.
+  if (i.squeezeFrom >= 0) for (let p = i.squeezeTo; p < i.squeezeFrom; p++) expect(i.refs[p]).toBe(-1);
   expect(chunks).toBe(i.chunks);
   expect(bytes).toBe(i.arenaBytes);
   expect(i.outside === null ? 0 : i.outside.size).toBeLessThanOrEqual(t.size);
@@ -235,6 +239,51 @@ describe('FieldTable against a model', () => {
     expect(t.size).toBe(333);
     expect(internals.chunks).toBeLessThanOrEqual(3);
     for (let i = 199_002; i < 200_000; i += 3) expect(t.get(`field:${i}`)).toBe('v'.repeat(230));
+  });
+
+  test('a squeeze moves at most 64 pairs a write; a scan across one visits every field that stays; random picks stay live', () => {
+    const t = new FieldTable(null);
+    const internals = t as unknown as Internals & { index: { replace: (...a: number[]) => boolean } };
+    const index = internals.index;
+    const replace = index.replace.bind(index);
+    let moved = 0;
+    index.replace = (...a: number[]) => (moved++, replace(...a));
+    const model = new Map<string, string>();
+    for (let i = 0; i < 5_000; i++) {
+      t.set(`f${i}`, `v${i}`);
+      model.set(`f${i}`, `v${i}`);
+    }
+    // Fields i % 7 === 0 stay throughout; the others go, in a scrambled order, and new ones come.
+    const going = [...model.keys()].filter((_, i) => i % 7 !== 0).sort((a, b) => ((a.length * 7919 + a.charCodeAt(a.length - 1) * 31) % 101) - ((b.length * 7919 + b.charCodeAt(b.length - 1) * 31) % 101) || (a < b ? -1 : 1));
+    const visited = new Set<string>();
+    let squeezing = 0;
+    let added = 0;
+    let cursor = 0;
+    do {
+      cursor = t.scan(cursor, 10, (f, v) => {
+        expect(model.get(f)).toBe(v);
+        visited.add(f);
+      });
+      for (let k = 0; k < 40 && going.length > 0; k++) {
+        moved = 0;
+        const f = going.pop()!;
+        t.remove(f);
+        model.delete(f);
+        expect(moved).toBeLessThanOrEqual(64);
+        if (internals.squeezeFrom >= 0) squeezing++;
+      }
+      for (let k = 0; k < 4; k++) {
+        moved = 0;
+        t.set(`new${added}`, 'n');
+        model.set(`new${added++}`, 'n');
+        expect(moved).toBeLessThanOrEqual(64);
+      }
+      checkArena(t);
+      for (let k = 0; k < 20; k++) expect(model.has(t.fieldAt(t.randomPair())!)).toBe(true);
+    } while (cursor !== 0);
+    expect(squeezing).toBeGreaterThan(100);
+    for (let i = 0; i < 5_000; i += 7) expect(visited.has(`f${i}`)).toBe(true);
+    expect(pairsOf(t)).toEqual([...model]);
   });
 
   test('values rewritten at another size move to the head; dead records are slid or moved out and the arena gives memory back', () => {
