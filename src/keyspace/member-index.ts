@@ -18,6 +18,13 @@ const STEP = 64;
 export class MemberIndex {
   private readonly table: KeyTable<string>;
   private readonly seed = randomHashSeed();
+  /**
+   * The set's running squeeze of its slot arrays (ZSetValue.squeezeStep), kept here as
+   * it exists only in the large form: the next slot it examines, or -1 when none runs,
+   * and the slot the next member it meets moves to. Slots between the two are empty.
+   */
+  squeezeFrom = -1;
+  squeezeTo = 0;
 
   /** Room for `expected` members; `arrays` counts the index's arrays (null: uncounted). */
   constructor(matcher: KeyMatcher<string>, expected: number, arrays: Int32Allocator | null) {

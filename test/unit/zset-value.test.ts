@@ -91,4 +91,60 @@ describe('ZSetValue against a model', () => {
     }
     expect(z.size).toBe(0);
   });
+
+  test('the slot arrays are squeezed 64 slots a write: a scan across a squeeze visits every member that stays; random picks are live', () => {
+    const z = new ZSetValue();
+    const model: Model = new Map();
+    for (let i = 0; i < 5_000; i++) {
+      z.insert(`m${i}`, i % 97);
+      model.set(`m${i}`, i % 97);
+    }
+    const dict = (z as unknown as { dict: { move: (...a: unknown[]) => void; squeezeFrom: number } }).dict;
+    const move = dict.move.bind(dict);
+    let moved = 0;
+    dict.move = (...a: unknown[]) => {
+      moved++;
+      (move as (...b: unknown[]) => void)(...a);
+    };
+    // Members i % 7 === 0 stay; the others go in a scrambled order while new ones come.
+    const going = [...model.keys()].filter((_, i) => i % 7 !== 0).sort((a, b) => ((Number(a.slice(1)) * 7919) % 4999) - ((Number(b.slice(1)) * 7919) % 4999));
+    const visited = new Set<string>();
+    let squeezing = 0;
+    let added = 0;
+    let cursor = 0;
+    do {
+      cursor = z.scan(cursor, 10, (m, score) => {
+        expect(model.get(m)).toBe(score);
+        visited.add(m);
+      });
+      for (let k = 0; k < 40 && going.length > 0; k++) {
+        moved = 0;
+        const m = going.pop()!;
+        z.remove(m);
+        model.delete(m);
+        expect(moved).toBeLessThanOrEqual(64);
+        if (dict.squeezeFrom >= 0) squeezing++;
+      }
+      // Scores of members that stay change (a stale copy of a moved slot would show the old one).
+      for (let k = 0; k < 30; k++) {
+        const m = `m${7 * ((added * 31 + k * 17) % 715)}`;
+        const score = added + k / 100;
+        z.updateAt(z.find(m), m, score);
+        model.set(m, score);
+      }
+      for (let k = 0; k < 4; k++) {
+        moved = 0;
+        z.insert(`new${added}`, -1);
+        model.set(`new${added++}`, -1);
+        expect(moved).toBeLessThanOrEqual(64);
+      }
+      for (let k = 0; k < 200; k++) {
+        const pick = z.randomPick();
+        expect(model.get(z.memberOf(pick))).toBe(z.scoreOf(pick));
+      }
+    } while (cursor !== 0);
+    expect(squeezing).toBeGreaterThan(100);
+    for (let i = 0; i < 5_000; i += 7) expect(visited.has(`m${i}`)).toBe(true);
+    check(z, model);
+  });
 });
