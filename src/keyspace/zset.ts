@@ -3,6 +3,7 @@ import { ARRAY_BYTES, grownCapacity, pushedCapacity, stringBytes, trimmedCapacit
 import { after, firstPassing, insertAt, insertNumberAt, Leaf, removeAt, removeNumberAt, ScoreTree, type PairPredicate } from './score-tree.js';
 import type { Int32Allocator } from './store/key-table.js';
 import { MemberIndex } from './member-index.js';
+import { SlotPages } from './slot-pages.js';
 
 /**
  * A server's limits of the compact sorted-set encoding: Redis's zset-max-listpack-entries
@@ -37,13 +38,6 @@ export function keepingForm(compact: boolean, arrays: Int32Allocator | null): Re
   return compact ? { maxCompactEntries: Infinity, maxCompactValue: Infinity, arrays } : { maxCompactEntries: 0, maxCompactValue: 0, arrays };
 }
 
-/**
- * The slot arrays of every compact set: one shared empty array, frozen (a compact set
- * never writes to them; convert() gives a set arrays of its own). Saves two arrays'
- * headers (64 bytes) per small sorted set.
- */
-const NO_SLOTS: (string | null)[] & number[] = Object.freeze([]) as unknown as (string | null)[] & number[];
-
 /** Tombstones of the slot arrays are squeezed out once there are more than this and more than live members. */
 const MIN_HOLES_TO_COMPACT = 64;
 /** Slots a squeeze examines at each insertion or removal while it runs. */
@@ -58,10 +52,10 @@ const SQUEEZE_STEP = 64;
  *   linear or binary searches over at most a few hundred entries, as in a listpack.
  * - Large ("skiplist"), for good once converted (Redis converts back only when a store
  *   command or a load builds a small result): a ScoreTree (rank <-> pair in O(log n)),
- *   and member -> slot in `dict`, the slot indexing `slotMembers`/`slotScores`. `dict`
- *   is a MemberIndex whose matcher is this set. The
- *   stable slot numbers give ZSCAN a cursor and ZRANDMEMBER an O(1) random pick, as the
- *   hash table does for Redis; scores live unboxed in a double array (a Map of member
+ *   and member -> slot in `dict`, the slot indexing `slots` (SlotPages: members and
+ *   scores in pages of 2,048 slots). `dict` is a MemberIndex whose matcher is this set.
+ *   The stable slot numbers give ZSCAN a cursor and ZRANDMEMBER an O(1) random pick, as
+ *   the hash table does for Redis; scores live unboxed in double arrays (a Map of member
  *   -> score would box each non-integer score in a 16-byte HeapNumber).
  *
  * The value never talks to the database: commands call Database.willMutate() before a
@@ -74,14 +68,13 @@ export class ZSetValue implements ValueObject {
   /** Large form (null while compact). */
   private tree: ScoreTree | null = null;
   private dict: MemberIndex | null = null;
-  private slotMembers: (string | null)[] = NO_SLOTS;
-  private slotScores: number[] = NO_SLOTS;
+  /** Member (null once removed) and score by slot, the large form's (null while compact). */
+  private slots: SlotPages | null = null;
   /** Sum of stringBytes of the members, kept up to date for an O(1) estimatedBytes. */
   private stringsBytes = 0;
   /**
-   * The slots V8 has given each of the two arrays in use (members/scores while compact,
-   * slotMembers/slotScores once large: they change together), modelled as memory-cost.ts
-   * describes, for estimatedBytes.
+   * The slots V8 has given each of the compact form's two arrays (they change together),
+   * modelled as memory-cost.ts describes, for estimatedBytes (SlotPages models its own).
    */
   private capacity = 0;
 
@@ -95,7 +88,7 @@ export class ZSetValue implements ValueObject {
 
   /** KeyMatcher of the dict: whether slot holds member. */
   matches(slot: number, member: string): boolean {
-    return this.slotMembers[slot] === member;
+    return this.slots!.member(slot) === member;
   }
 
   get type(): 'zset' {
@@ -116,9 +109,10 @@ export class ZSetValue implements ValueObject {
   }
 
   /**
-   * O(1) estimate (memory-cost.ts): this object (88 bytes), the two arrays in use
+   * O(1) estimate (memory-cost.ts): this object (80 bytes), the two arrays in use
    * (ARRAY_BYTES each and 16 bytes a slot for the pair: a pointer and an unboxed double;
-   * `capacity` slots), the members' strings. In the large form also the dict (its typed
+   * `capacity` slots; in the large form SlotPages' pages, and its object, 56 bytes), the
+   * members' strings. In the large form also the dict (its typed
    * arrays, 8 bytes a slot, and ~250 bytes of objects) and the tree: ~1,200 bytes a leaf (its object and
    * two arrays, which keep ~65 slots whether the leaf holds 32 pairs or 64: a split
    * slices them, splices grow them) and ~2,400 an inner node (four such arrays).
@@ -132,10 +126,9 @@ export class ZSetValue implements ValueObject {
    * scores were boxed: see insertNumberAt).
    */
   get estimatedBytes(): number {
-    const pairs = 88 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
-    if (this.tree === null) return pairs;
+    if (this.tree === null) return 80 + 2 * (ARRAY_BYTES + 8 * this.capacity) + this.stringsBytes;
     const tree = this.tree;
-    return pairs + 250 + this.dict!.bytes + 100 + 1200 * tree.leaves + 2400 * tree.inners;
+    return 80 + 56 + this.slots!.bytes + this.stringsBytes + 250 + this.dict!.bytes + 100 + 1200 * tree.leaves + 2400 * tree.inners;
   }
 
   /** A deep copy in the same encoding (COPY): members inserted in order under limits that keep the form. */
@@ -151,7 +144,7 @@ export class ZSetValue implements ValueObject {
   score(member: string): number | undefined {
     if (this.dict !== null) {
       const slot = this.dict.find(member);
-      return slot < 0 ? undefined : this.slotScores[slot];
+      return slot < 0 ? undefined : this.slots!.score(slot);
     }
     const i = this.members!.indexOf(member);
     return i < 0 ? undefined : this.scores![i];
@@ -171,7 +164,7 @@ export class ZSetValue implements ValueObject {
 
   /** The score of the member find() placed at `at`. */
   scoreAt(at: number): number {
-    return this.dict !== null ? this.slotScores[at]! : this.scores![at]!;
+    return this.dict !== null ? this.slots!.score(at) : this.scores![at]!;
   }
 
   /**
@@ -185,10 +178,9 @@ export class ZSetValue implements ValueObject {
     this.stringsBytes += stringBytes(member.length);
     if (this.tree !== null) {
       this.tree.insert(member, score);
-      this.dict!.add(member, this.slotMembers.length);
-      this.slotMembers.push(member);
-      this.slotScores.push(score);
-      this.capacity = grownCapacity(this.capacity, this.slotMembers.length);
+      const slots = this.slots!;
+      this.dict!.add(member, slots.length);
+      slots.push(member, score);
       if (this.dict!.squeezeFrom >= 0) this.squeezeStep();
       return;
     }
@@ -208,11 +200,11 @@ export class ZSetValue implements ValueObject {
    */
   updateAt(at: number, member: string, score: number): void {
     if (this.tree !== null) {
-      const old = this.slotScores[at]!;
+      const old = this.slots!.score(at);
       if (old === score) return;
       this.tree.delete(member, old);
       this.tree.insert(member, score);
-      this.slotScores[at] = score;
+      this.slots!.setScore(at, score);
       return;
     }
     const members = this.members!;
@@ -231,7 +223,7 @@ export class ZSetValue implements ValueObject {
     if (this.tree !== null) {
       const slot = this.dict!.remove(member);
       if (slot < 0) return false;
-      this.tree.delete(member, this.slotScores[slot]!);
+      this.tree.delete(member, this.slots!.score(slot));
       this.dropSlot(slot);
     } else {
       const i = this.members!.indexOf(member);
@@ -248,7 +240,7 @@ export class ZSetValue implements ValueObject {
   rank(member: string): number {
     if (this.tree !== null) {
       const slot = this.dict!.find(member);
-      return slot < 0 ? -1 : this.tree.rankOf(member, this.slotScores[slot]!);
+      return slot < 0 ? -1 : this.tree.rankOf(member, this.slots!.score(slot));
     }
     return this.members!.indexOf(member);
   }
@@ -309,16 +301,16 @@ export class ZSetValue implements ValueObject {
    * contract (FieldTable.scan) over the slot arrays, newest slot first.
    */
   scan(cursor: number, count: number, visit: (member: string, score: number) => void): number {
-    const slots = this.slotMembers;
+    const slots = this.slots!;
     const top = slots.length - 1;
     let slot = cursor === 0 || cursor - 1 > top ? top : cursor - 1;
     const maxExamined = Math.max(count, 1) * 10;
     let visited = 0;
     for (let examined = 0; slot >= 0 && visited < count && examined < maxExamined; slot--, examined++) {
-      const member = slots[slot];
-      if (member === null || member === undefined) continue;
+      const member = slots.member(slot);
+      if (member === null) continue;
       visited++;
-      visit(member, this.slotScores[slot]!);
+      visit(member, slots.score(slot));
     }
     return slot >= 0 ? slot + 1 : 0;
   }
@@ -329,21 +321,21 @@ export class ZSetValue implements ValueObject {
    */
   randomPick(): number {
     if (this.tree === null) return Math.floor(Math.random() * this.members!.length);
-    const slots = this.slotMembers;
+    const slots = this.slots!;
     for (;;) {
       const slot = Math.floor(Math.random() * slots.length);
-      if (slots[slot] !== null) return slot;
+      if (slots.member(slot) !== null) return slot;
     }
   }
 
   /** The member at a pick of randomPick(). */
   memberOf(pick: number): string {
-    return this.tree === null ? this.members![pick]! : this.slotMembers[pick]!;
+    return this.tree === null ? this.members![pick]! : this.slots!.member(pick)!;
   }
 
   /** The score at a pick of randomPick(). */
   scoreOf(pick: number): number {
-    return this.tree === null ? this.scores![pick]! : this.slotScores[pick]!;
+    return this.tree === null ? this.scores![pick]! : this.slots!.score(pick);
   }
 
   /**
@@ -355,11 +347,10 @@ export class ZSetValue implements ValueObject {
     if (this.tree === null) {
       this.members = this.members!.slice();
       this.scores = this.scores!.slice();
+      this.capacity = this.members.length;
     } else {
-      this.slotMembers = this.slotMembers.slice();
-      this.slotScores = this.slotScores.slice();
+      this.slots!.fit();
     }
-    this.capacity = this.tree === null ? this.members!.length : this.slotMembers.length;
   }
 
   /** Converts a large set back to the compact form if it fits (Redis's zsetConvertToListpackIfNeeded). */
@@ -379,8 +370,7 @@ export class ZSetValue implements ValueObject {
     this.capacity = pushedCapacity(members.length);
     this.tree = null;
     this.dict = null;
-    this.slotMembers = NO_SLOTS;
-    this.slotScores = NO_SLOTS;
+    this.slots = null;
   }
 
   /**
@@ -391,13 +381,13 @@ export class ZSetValue implements ValueObject {
     const tree = new ScoreTree();
     const members = this.members!;
     const scores = this.scores!;
+    this.slots = SlotPages.of(members, scores, this.capacity);
+    this.capacity = 0;
     const dict = new MemberIndex(this, members.length, arrays);
     for (let i = 0; i < members.length; i++) {
       tree.insert(members[i]!, scores[i]!);
       dict.add(members[i]!, i);
     }
-    this.slotMembers = members;
-    this.slotScores = scores;
     this.tree = tree;
     this.dict = dict;
     this.members = null;
@@ -405,17 +395,18 @@ export class ZSetValue implements ValueObject {
   }
 
   private dropSlot(slot: number): void {
-    const slots = this.slotMembers;
+    const slots = this.slots!;
     const dict = this.dict!;
     if (slot === slots.length - 1) {
       // The last slot: drop it and the empty ones before it (a running squeeze's gap
       // too: it is then done).
-      this.shorten(slots.length - 1);
-      while (slots.length > 0 && slots[slots.length - 1] === null) this.shorten(slots.length - 1);
-      if (dict.squeezeFrom >= slots.length) dict.squeezeFrom = -1;
+      let length = slot;
+      while (length > 0 && slots.member(length - 1) === null) length--;
+      slots.truncate(length);
+      if (dict.squeezeFrom >= length) dict.squeezeFrom = -1;
       return;
     }
-    slots[slot] = null;
+    slots.setMember(slot, null);
     if (dict.squeezeFrom >= 0) {
       this.squeezeStep();
       return;
@@ -436,20 +427,19 @@ export class ZSetValue implements ValueObject {
    * when the squeeze reaches them.
    */
   private squeezeStep(): void {
-    const slots = this.slotMembers;
-    const scores = this.slotScores;
+    const slots = this.slots!;
     const dict = this.dict!;
     const end = slots.length;
     let from = dict.squeezeFrom;
     let to = dict.squeezeTo;
     for (let examined = 0; from < end && examined < SQUEEZE_STEP; from++, examined++) {
-      const member = slots[from];
+      const member = slots.member(from);
       if (member === null) continue;
       if (to !== from) {
-        slots[to] = member!;
-        scores[to] = scores[from]!;
-        slots[from] = null;
-        dict.move(member!, from, to);
+        slots.setMember(to, member);
+        slots.setScore(to, slots.score(from));
+        slots.setMember(from, null);
+        dict.move(member, from, to);
       }
       to++;
     }
@@ -457,15 +447,8 @@ export class ZSetValue implements ValueObject {
     dict.squeezeFrom = from;
     if (from === end) {
       dict.squeezeFrom = -1;
-      this.shorten(to);
+      slots.truncate(to);
     }
-  }
-
-  /** Sets the slot arrays' length, following what V8 does to their slots. */
-  private shorten(length: number): void {
-    this.capacity = trimmedCapacity(this.capacity, this.slotMembers.length, length);
-    this.slotMembers.length = length;
-    this.slotScores.length = length;
   }
 }
 
