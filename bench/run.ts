@@ -15,6 +15,7 @@
  * in bench/charts/. The benchmark reports; it never fails on a missed target.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startServer, ROOT, type BenchServer, type ServerName } from './lib/servers.js';
@@ -185,7 +186,9 @@ async function memory(): Promise<void> {
  */
 async function grow(): Promise<void> {
   progress(`growth: building ${P.sessions.toLocaleString()} session commands`);
-  const payload = sessionsPayload(P.sessions);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-growth-'));
+  const payloadFile = path.join(dir, 'sessions.resp');
+  fs.writeFileSync(payloadFile, sessionsPayload(P.sessions));
   const load = row(`${P.sessions.toLocaleString()} new sessions loaded by redis-cli --pipe into an empty server`, 'load time', 'ms', '-');
   const p99 = row(load.scenario, 'GET/SET round trip p99 meanwhile', 'ms', '-');
   const p999 = row(load.scenario, 'GET/SET round trip p99.9 meanwhile', 'ms', 'lapse <= 5', (l) => l <= 5);
@@ -194,7 +197,7 @@ async function grow(): Promise<void> {
   for (let round = 0; round < P.memRounds; round++) {
     for (const name of ORDER[round % 2]!) {
       progress(`growth round ${round + 1}/${P.memRounds}: ${name}`);
-      const g = await withServer(name, (s) => growth(s, payload, P.sessions));
+      const g = await withServer(name, (s) => growth(s, payloadFile, P.sessions));
       load[name].push(g.loadMs);
       p99[name].push(g.p99Ms);
       p999[name].push(g.p999Ms);
@@ -202,6 +205,7 @@ async function grow(): Promise<void> {
       trips[name].push(g.roundTrips);
     }
   }
+  fs.rmSync(dir, { recursive: true, force: true });
   for (const r of [load, p99, p999, max, trips]) finish(r);
 }
 

@@ -127,14 +127,18 @@ export async function startServer(name: ServerName, extra: string[] = [], option
 export function run(
   cmd: string,
   args: string[],
-  options: { input?: Buffer | string; timeoutMs?: number } = {},
+  options: { input?: Buffer | string; inputFile?: string; timeoutMs?: number } = {},
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // A file as stdin: the child reads it itself, and this process (which may be timing
+    // something meanwhile) does not spend its turns writing a pipe.
+    const stdinFd = options.inputFile === undefined ? null : fs.openSync(options.inputFile, 'r');
+    const child = spawn(cmd, args, { stdio: [stdinFd ?? 'pipe', 'pipe', 'pipe'] });
+    if (stdinFd !== null) fs.closeSync(stdinFd);
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
     const t = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${cmd} ${args.join(' ')} timed out`));
@@ -143,8 +147,10 @@ export function run(
       clearTimeout(t);
       resolve({ code, out, err });
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.input ?? '');
+    if (child.stdin !== null) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input ?? '');
+    }
   });
 }
 
