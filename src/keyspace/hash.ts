@@ -2,6 +2,7 @@ import type { Entry } from './entry.js';
 import type { ValueObject } from './values.js';
 import { stringBytes } from './memory-cost.js';
 import { FieldTable } from './field-table.js';
+import { FieldTimers } from './field-timers.js';
 import { BufferCount } from './store/buffer-count.js';
 
 /**
@@ -55,7 +56,7 @@ export class FieldTimer {
  * null slot for the feature).
  */
 export class FieldTtls {
-  readonly timers = new Map<string, FieldTimer>();
+  readonly timers = new FieldTimers<FieldTimer>();
   /** A lower bound of the earliest field deadline: before it, no field can be due. */
   earliest = Infinity;
   /** The key entry holding the hash, to find it when a field timer fires. */
