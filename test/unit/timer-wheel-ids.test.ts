@@ -306,6 +306,27 @@ describe('TimerIds', () => {
     expect(ids.acquire('a')).toBe(0);
   });
 
+  test('owners across their pages of 4,096: acquired, released, reused and found again past several pages', () => {
+    const ids = new TimerIds<string>();
+    const model: (string | null)[] = [];
+    for (let i = 0; i < 10_000; i++) model[ids.acquire(`o${i}`)] = `o${i}`;
+    // Released across page boundaries, reused last first.
+    for (const id of [4095, 4096, 8191, 8192, 0, 9999]) {
+      ids.release(id);
+      model[id] = null;
+    }
+    for (const id of [9999, 0, 8192, 8191, 4096, 4095]) {
+      expect(ids.acquire(`r${id}`)).toBe(id);
+      model[id] = `r${id}`;
+    }
+    for (let i = 10_000; i < 12_289; i++) model[ids.acquire(`o${i}`)] = `o${i}`;
+    expect(ids.size).toBe(12_289);
+    for (let id = 0; id < model.length; id++) expect(ids.owner(id)).toBe(model[id]);
+    ids.reset();
+    expect(ids.acquire('a')).toBe(0);
+    expect(ids.owner(0)).toBe('a');
+  });
+
   test('a wheel over a TimerIds whose columns grow while timers are scheduled', () => {
     const { clock, ids, fired, wheel } = firingWheel();
     for (let i = 0; i < 1000; i++) {
