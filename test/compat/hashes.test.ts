@@ -438,6 +438,29 @@ describe('encoding: compact to table', () => {
     await p.exact('HLEN', 't');                                       // exact: 150
   });
 
+  test('a hash of several MB: fields removed in a scrambled order and rewritten at other sizes, read back whole', async () => {
+    // lapse keeps these in 256 KiB chunks (FieldTable): this fills ~8 of them, then empties
+    // most (chunks more than half dead are moved out and dropped; deleted pair numbers are
+    // squeezed out a few at each write) while other fields move to the head at new sizes.
+    const value = (i: number, n: number) => Buffer.from(Array.from({ length: n }, (_, k) => (i * 13 + k * 5) & 0xff));
+    const fill: (string | Buffer)[] = ['HSET', 'many'];
+    for (let i = 0; i < 4_000; i++) fill.push(`field:${i}`, value(i, 300 + (i % 400)));
+    await p.exact(...fill);                                           // exact: 4000
+    const order = Array.from({ length: 4_000 }, (_, i) => (i * 2_719) % 4_000);
+    for (let k = 0; k < 3_000; k += 100) {
+      await p.exact('HDEL', 'many', ...order.slice(k, k + 100).map((i) => `field:${i}`)); // exact: 100
+      const rewrite: (string | Buffer)[] = ['HSET', 'many'];
+      for (const i of order.slice(3_000 + (k / 100) * 30, 3_000 + (k / 100) * 30 + 30)) rewrite.push(`field:${i}`, value(i + 1, (i * 7) % 900));
+      await p.exact(...rewrite);                                      // exact: 0 (all rewritten)
+    }
+    await p.exact('HLEN', 'many');                                    // exact: 1000
+    for (let k = 3_000; k < 4_000; k += 97) await p.exact('HGET', 'many', `field:${order[k]}`); // exact: bytes from its chunk
+    await p.exact('HMGET', 'many', ...order.slice(2_990, 3_030).map((i) => `field:${i}`)); // exact: nulls and values
+    await samePairs('HGETALL', 'many');                               // sorted pairs
+    await hscanSet('many', 'COUNT', '7');                             // scan set
+    await p.exact('DEBUG', 'DIGEST-VALUE', 'many');                   // exact: the same fields and values
+  });
+
   test('with small limits set on both servers', async () => {
     await setup(['CONFIG', 'SET', 'hash-max-listpack-entries', '4', 'hash-max-listpack-value', '8']);
     try {

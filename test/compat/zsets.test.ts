@@ -498,6 +498,32 @@ describe('encodings and large sets', () => {
   });
 });
 
+describe('a large sorted set emptied while it changes', () => {
+  test('members removed in a scrambled order, scores changed, others added: ranges, ranks and the digest as Redis', async () => {
+    // lapse keeps a large set's slots in pages of 2,048 and squeezes removed slots out a
+    // few at each write: 10,000 members span five pages, three quarters then go.
+    for (let k = 0; k < 10_000; k += 1_000) {
+      const add = ['ZADD', 'big'];
+      for (let j = k; j < k + 1_000; j++) add.push(String((j * 37) % 1_000), `m${j}`);
+      await p.exact(...add);                                          // exact: 1000
+    }
+    const order = Array.from({ length: 10_000 }, (_, i) => (i * 7_919) % 10_000);
+    for (let k = 0; k < 7_500; k += 250) {
+      await p.exact('ZREM', 'big', ...order.slice(k, k + 250).map((i) => `m${i}`)); // exact: 250
+      const change = ['ZADD', 'big'];
+      for (const i of order.slice(7_500 + k / 10, 7_500 + k / 10 + 25)) change.push(String(-i), `m${i}`);
+      change.push('2.5', `new${k}`);
+      await p.exact(...change);                                       // exact: 1 added
+    }
+    await p.exact('ZCARD', 'big');                                    // exact: 2530
+    await p.exact('ZRANGE', 'big', '0', '-1', 'WITHSCORES');          // exact: the whole order
+    await p.exact('ZRANGEBYSCORE', 'big', '-5000', '500', 'LIMIT', '100', '50'); // exact
+    for (let k = 7_500; k < 10_000; k += 311) await p.exact('ZRANK', 'big', `m${order[k]}`); // exact
+    await p.exact('ZMSCORE', 'big', ...order.slice(7_480, 7_520).map((i) => `m${i}`)); // exact: nulls then scores
+    await p.exact('DEBUG', 'DIGEST-VALUE', 'big');                    // exact
+  });
+});
+
 describe('ZRANDMEMBER', () => {
   /** Both servers' replies to args, decoded, checked with the same property. */
   async function property(args: string[], check: (r: Reply, server: string) => void): Promise<void> {
