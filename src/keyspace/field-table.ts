@@ -128,7 +128,11 @@ export class FieldTable implements KeyMatcher<string> {
    * The refs' next (doubled) buffer, made and written ahead as the last pair numbers are
    * given out (a doubling at 2^20 pairs wrote 4 MiB of new memory in one call: 12 ms).
    */
-  private readonly refsAhead = new ColumnBuffer([4], (bytes) => this.newRefs(bytes >> 2).buffer as ArrayBuffer);
+  private readonly refsAhead = new ColumnBuffer(
+    [4],
+    (bytes) => this.newRefs(bytes >> 2).buffer as ArrayBuffer,
+    (bytes) => this.arenas?.release?.(bytes),
+  );
   private top = 0;
   /**
    * A running squeeze (squeezeStep): the next pair number it examines, or -1 when none
@@ -653,7 +657,7 @@ export class FieldTable implements KeyMatcher<string> {
     const refs = this.refs;
     const top = this.top;
     if (top * 4 < refs.length && refs.length > 64) {
-      this.dropRefsAhead();
+      this.refsAhead.reset();
       const kept = this.newRefs(Math.max(MIN_REFS, top + (top >> 1)));
       kept.set(refs.subarray(0, top));
       this.arenas?.release?.(refs.byteLength);
@@ -671,20 +675,10 @@ export class FieldTable implements KeyMatcher<string> {
 
   /** Doubles the refs, into the buffer made ahead when there is one. */
   private growRefs(): void {
-    const ahead = this.refsAhead.ahead.buffer;
-    const buffer = this.refsAhead.take(this.refs.length * 2);
-    if (ahead !== null && ahead !== buffer) this.arenas?.release?.(ahead.byteLength);
-    const refs = new Int32Array(buffer);
+    const refs = new Int32Array(this.refsAhead.take(this.refs.length * 2));
     refs.set(this.refs);
     this.arenas?.release?.(this.refs.byteLength);
     this.refs = refs;
-  }
-
-  /** Drops the refs' buffer made ahead (they are replaced by a smaller array). */
-  private dropRefsAhead(): void {
-    const ahead = this.refsAhead.aheadBytes;
-    this.refsAhead.reset();
-    if (ahead > 0) this.arenas?.release?.(ahead);
   }
 
   /**

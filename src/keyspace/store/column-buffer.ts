@@ -34,12 +34,14 @@ export class ColumnBuffer {
   private left = 0;
 
   /**
-   * `allocate`: where buffers come from (a FieldTable's refs are counted by their
-   * keyspace's BufferCount); plain ArrayBuffers by default.
+   * `allocate`: where buffers come from, plain ArrayBuffers by default; `release`, told
+   * the bytes of a buffer made ahead that is dropped unused (a FieldTable's refs are
+   * counted by their keyspace's BufferCount from allocation to release).
    */
   constructor(
     private readonly widths: readonly number[],
     private readonly allocate: (bytes: number) => ArrayBuffer = (bytes) => new ArrayBuffer(bytes),
+    private readonly release: ((bytes: number) => void) | null = null,
   ) {
     let n = 0;
     for (const w of widths) n += w;
@@ -58,14 +60,20 @@ export class ColumnBuffer {
    * made ahead if it is that size, else a new one.
    */
   take(capacity: number): ArrayBuffer {
-    const spare = this.spare;
-    this.reset();
     const bytes = capacity * this.bytesPerId;
-    return spare !== null && spare.byteLength === bytes ? spare : this.allocate(bytes);
+    const spare = this.spare;
+    if (spare !== null && spare.byteLength === bytes) {
+      this.spare = null;
+      this.reset();
+      return spare;
+    }
+    this.reset();
+    return this.allocate(bytes);
   }
 
-  /** Drops the buffer made ahead, if any (the columns were replaced some other way). */
+  /** Drops the buffer made ahead, if any (the columns were replaced some other way), telling `release`. */
   reset(): void {
+    if (this.spare !== null) this.release?.(this.spare.byteLength);
     this.spare = null;
     this.view = null;
     this.asked = false;
