@@ -48,6 +48,11 @@ const MIN_HOLES_TO_SQUEEZE = 64;
 const SQUEEZE_STEP = 64;
 /** The fewest refs kept (32: 128 bytes, an ArrayBuffer of its own; V8 keeps typed arrays of up to 64 bytes on its heap, which would be counted twice). */
 const MIN_REFS = 32;
+/**
+ * Refs from which their next buffer is made ahead: ColumnBuffer makes buffers from 1 MiB,
+ * twice these refs' 4 bytes each.
+ */
+const REFS_AHEAD_FROM = 1 << 17;
 /** The smallest arena (bytes). */
 const MIN_ARENA = 256;
 /** What a dropped chunk's number holds until it is used again (nothing can be written into them). */
@@ -105,13 +110,16 @@ export class FieldTable implements KeyMatcher<string> {
   private readonly index: KeyTable<string>;
   private readonly seed: number;
   /** Each chunk's bytes, the same as words, and a DataView over them (for replies that copy values out in words). */
-  private chunkBytes: Buffer[] = [];
-  private chunkWords: Int32Array[] = [];
-  private chunkViews: DataView[] = [];
+  // Each of these five starts as a literal of one element, chunk 0's (the constructor
+  // sets it): an empty array given its first element takes 17 slots, ~700 bytes more
+  // a table for the five, which a 200-member set's heap showed.
+  private readonly chunkBytes: Buffer[] = [NO_BYTES];
+  private readonly chunkWords: Int32Array[] = [NO_WORDS];
+  private readonly chunkViews: DataView[] = [NO_VIEW];
   /** Words in use from each chunk's start, dead records included. */
-  private chunkEnd: number[] = [];
+  private readonly chunkEnd: number[] = [0];
   /** Words of dead records below each chunk's end. */
-  private chunkDead: number[] = [];
+  private readonly chunkDead: number[] = [0];
   /** Numbers of dropped chunks, to be used again. */
   private readonly freeChunks: number[] = [];
   /** The chunk new records go to. */
@@ -127,12 +135,9 @@ export class FieldTable implements KeyMatcher<string> {
   /**
    * The refs' next (doubled) buffer, made and written ahead as the last pair numbers are
    * given out (a doubling at 2^20 pairs wrote 4 MiB of new memory in one call: 12 ms).
+   * Made only once the refs reach REFS_AHEAD_FROM: smaller tables (nearly all) carry none.
    */
-  private readonly refsAhead = new ColumnBuffer(
-    [4],
-    (bytes) => this.newRefs(bytes >> 2).buffer as ArrayBuffer,
-    (bytes) => this.arenas?.release?.(bytes),
-  );
+  private refsAhead: ColumnBuffer | null = null;
   private top = 0;
   /**
    * A running squeeze (squeezeStep): the next pair number it examines, or -1 when none
@@ -159,7 +164,8 @@ export class FieldTable implements KeyMatcher<string> {
     this.index = new KeyTable<string>(this, undefined, true, arenas);
     if (expectedPairs > 0) this.index.reserve(expectedPairs);
     this.refs = this.newRefs(Math.max(MIN_REFS, expectedPairs));
-    this.head = this.newChunk(Math.min(CHUNK_WORDS, Math.max(MIN_ARENA, expectedBytes + 3) >> 2));
+    this.setChunk(0, this.newArena(Math.max(MIN_ARENA, Math.min(CHUNK_WORDS, Math.max(MIN_ARENA, expectedBytes + 3) >> 2) << 2)));
+    this.chunks = 1;
   }
 
   /** Live fields. */
@@ -174,7 +180,7 @@ export class FieldTable implements KeyMatcher<string> {
 
   /** What the table holds in memory: the arena's chunks, the refs, the index and the outside strings (O(1)). */
   get bytesUsed(): number {
-    return this.arenaBytes + 4 * this.refs.length + this.refsAhead.aheadBytes + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
+    return this.arenaBytes + 4 * this.refs.length + (this.refsAhead?.aheadBytes ?? 0) + 80 + this.index.bytes + (this.outside === null ? 0 : 32 * this.outside.size + this.outsideChars);
   }
 
   /** KeyMatcher of the index: whether the record at `aux` holds field. */
@@ -283,7 +289,7 @@ export class FieldTable implements KeyMatcher<string> {
   private insert(hash: number, field: string, value: string): void {
     const p = this.top;
     if (p === this.refs.length) this.growRefs();
-    this.refsAhead.given(p, this.refs.length);
+    if (this.refs.length >= REFS_AHEAD_FROM) (this.refsAhead ??= this.newRefsAhead()).given(p, this.refs.length);
     const ref = this.place(recordWords(field.length, value.length > OUTSIDE_FROM ? 0 : value.length));
     const chunk = ref >> CHUNK_SHIFT;
     if (field.length > 0) writeLatin1(this.chunkBytes[chunk]!, field, ((ref & OFFSET_MASK) + HEADER_WORDS) << 2);
@@ -657,7 +663,7 @@ export class FieldTable implements KeyMatcher<string> {
     const refs = this.refs;
     const top = this.top;
     if (top * 4 < refs.length && refs.length > 64) {
-      this.refsAhead.reset();
+      this.refsAhead?.reset();
       const kept = this.newRefs(Math.max(MIN_REFS, top + (top >> 1)));
       kept.set(refs.subarray(0, top));
       this.arenas?.release?.(refs.byteLength);
@@ -673,9 +679,19 @@ export class FieldTable implements KeyMatcher<string> {
     return this.arenas === null ? new Int32Array(length) : this.arenas.int32(length);
   }
 
+  /** The refs' ColumnBuffer: its buffers counted by the keyspace's BufferCount, from allocation to release. */
+  private newRefsAhead(): ColumnBuffer {
+    return new ColumnBuffer(
+      [4],
+      (bytes) => this.newRefs(bytes >> 2).buffer as ArrayBuffer,
+      (bytes) => this.arenas?.release?.(bytes),
+    );
+  }
+
   /** Doubles the refs, into the buffer made ahead when there is one. */
   private growRefs(): void {
-    const refs = new Int32Array(this.refsAhead.take(this.refs.length * 2));
+    const length = this.refs.length * 2;
+    const refs = this.refsAhead !== null ? new Int32Array(this.refsAhead.take(length)) : this.newRefs(length);
     refs.set(this.refs);
     this.arenas?.release?.(this.refs.byteLength);
     this.refs = refs;
