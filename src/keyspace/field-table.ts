@@ -65,6 +65,12 @@ function recordWords(fieldLength: number, valueLength: number): number {
   return HEADER_WORDS + ((fieldLength + valueLength + 3) >> 2);
 }
 
+/** Words the record at word w of a chunk takes (an outside value's are not in it). */
+function recordWordsAt(words: Int32Array, w: number): number {
+  const valueLength = words[w + 2]!;
+  return recordWords(words[w + 1]!, valueLength === OUTSIDE ? 0 : valueLength);
+}
+
 /**
  * The fields and values of a hash in its table form (past hash-max-listpack-entries or
  * -value), kept as bytes in arena chunks instead of two V8 strings per pair.
@@ -453,7 +459,7 @@ export class FieldTable implements KeyMatcher<string> {
       this.outside!.delete(pair);
     }
     words[w] = DEAD;
-    const n = recordWords(words[w + 1]!, valueLength === OUTSIDE ? 0 : valueLength);
+    const n = recordWordsAt(words, w);
     this.chunkDead[chunk]! += n;
     this.liveWords -= n;
     return chunk;
@@ -565,22 +571,16 @@ export class FieldTable implements KeyMatcher<string> {
    */
   private slide(chunk: number, need: number): void {
     const words = this.chunkWords[chunk]!;
-    const bytes = this.chunkBytes[chunk]!;
-    const refs = this.refs;
     const end = this.chunkEnd[chunk]!;
     const base = chunk << CHUNK_SHIFT;
     let to = 0;
     for (let from = 0; from < end; ) {
-      const fieldLength = words[from + 1]!;
-      const valueLength = words[from + 2]!;
-      const n = recordWords(fieldLength, valueLength === OUTSIDE ? 0 : valueLength);
+      const n = recordWordsAt(words, from);
       const pair = words[from]!;
       if (pair !== DEAD) {
         if (to !== from) {
           words.copyWithin(to, from, from + n);
-          refs[pair] = base | to;
-          const at = (to + HEADER_WORDS) << 2;
-          this.index.setAux(hashBytes(this.seed, bytes, at, at + fieldLength), pair, base | to);
+          this.relocated(pair, base | to);
         }
         to += n;
       }
@@ -592,25 +592,28 @@ export class FieldTable implements KeyMatcher<string> {
     if (this.chunks === 1 && wanted * 4 < words.length && words.length << 2 > MIN_ARENA) this.resizeChunk(chunk, wanted + (wanted >> 1));
   }
 
+  /** A live pair's record was copied to ref: its ref and its index entry's aux word say so (slide, evacuate). */
+  private relocated(pair: number, ref: number): void {
+    this.refs[pair] = ref;
+    const chunk = ref >> CHUNK_SHIFT;
+    const w = ref & OFFSET_MASK;
+    const at = (w + HEADER_WORDS) << 2;
+    this.index.setAux(hashBytes(this.seed, this.chunkBytes[chunk]!, at, at + this.chunkWords[chunk]![w + 1]!), pair, ref);
+  }
+
   /** Moves a chunk's live records (at most half of it) to the head, updating refs and the index, and drops the chunk. */
   private evacuate(chunk: number): void {
     const words = this.chunkWords[chunk]!;
-    const bytes = this.chunkBytes[chunk]!;
-    const refs = this.refs;
     const end = this.chunkEnd[chunk]!;
     for (let from = 0; from < end; ) {
-      const fieldLength = words[from + 1]!;
-      const valueLength = words[from + 2]!;
-      const n = recordWords(fieldLength, valueLength === OUTSIDE ? 0 : valueLength);
+      const n = recordWordsAt(words, from);
       const pair = words[from]!;
       if (pair !== DEAD) {
         // place() never picks this chunk: it is not the head, and is dropped only below.
         const ref = this.place(n);
         this.liveWords -= n;
         this.chunkWords[ref >> CHUNK_SHIFT]!.set(words.subarray(from, from + n), ref & OFFSET_MASK);
-        refs[pair] = ref;
-        const at = (from + HEADER_WORDS) << 2;
-        this.index.setAux(hashBytes(this.seed, bytes, at, at + fieldLength), pair, ref);
+        this.relocated(pair, ref);
       }
       from += n;
     }
