@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { FieldTable } from '../../src/keyspace/field-table.js';
+import { FieldTable, type ArenaAllocator } from '../../src/keyspace/field-table.js';
 import { BufferCount } from '../../src/keyspace/store/buffer-count.js';
 
 /** The table's private arena bookkeeping, to check that live and dead words add up. */
@@ -71,6 +71,23 @@ function checkArena(t: FieldTable): void {
   expect(chunks).toBe(i.chunks);
   expect(bytes).toBe(i.arenaBytes);
   expect(i.outside === null ? 0 : i.outside.size).toBeLessThanOrEqual(t.size);
+}
+
+/** An ArenaAllocator that counts what it allocates and what it is told was released. */
+function countingAllocator(): { allocator: ArenaAllocator; held(): number; released(): number } {
+  let allocated = 0;
+  let released = 0;
+  return {
+    allocator: {
+      buffer: (n: number) => ((allocated += n), Buffer.allocUnsafeSlow(n)),
+      int32: (n: number) => ((allocated += 4 * n), new Int32Array(n)),
+      release: (n: number) => {
+        released += n;
+      },
+    },
+    held: () => allocated - released,
+    released: () => released,
+  };
 }
 
 /** The live fields and values in pair order. */
@@ -348,15 +365,8 @@ describe('FieldTable against a model', () => {
   });
 
   test('the refs double into a buffer made ahead, counted from when it is made; a squeeze drops it, reported released', () => {
-    let allocated = 0;
-    let released = 0;
-    const allocator = {
-      buffer: (n: number) => ((allocated += n), Buffer.allocUnsafeSlow(n)),
-      int32: (n: number) => ((allocated += 4 * n), new Int32Array(n)),
-      release: (n: number) => {
-        released += n;
-      },
-    };
+    const counted = countingAllocator();
+    const allocator = counted.allocator;
     type Ahead = { refs: Int32Array; refsAhead: { ahead: { buffer: ArrayBuffer | null; pagesLeft: number } } };
     const t = new FieldTable(allocator);
     const internals = t as unknown as Ahead;
@@ -365,36 +375,29 @@ describe('FieldTable against a model', () => {
     const ahead = internals.refsAhead.ahead;
     expect(ahead.buffer?.byteLength).toBe(1 << 20);
     expect(ahead.pagesLeft).toBe(0);
-    expect(allocated - released).toBe(t.bytesUsed - 80);
+    expect(counted.held()).toBe(t.bytesUsed - 80);
     t.set('one more', '');
     expect(internals.refs.buffer).toBe(ahead.buffer);
-    expect(allocated - released).toBe(t.bytesUsed - 80);
+    expect(counted.held()).toBe(t.bytesUsed - 80);
     // Made ahead again from 2^18 - 2^14 pairs; then most removed: the refs shrink and it is dropped.
     for (let i = 131_072; i < 250_000; i++) t.set(`f${i}`, '');
     expect(internals.refsAhead.ahead.buffer?.byteLength).toBe(2 << 20);
     for (let i = 0; i < 240_000; i++) t.remove(`f${i}`);
     expect(internals.refsAhead.ahead.buffer).toBe(null);
     expect(internals.refs.length).toBeLessThan(100_000);
-    expect(allocated - released).toBe(t.bytesUsed - 80);
+    expect(counted.held()).toBe(t.bytesUsed - 80);
   });
 
   test('every array it replaces is reported released: what it allocated less what it released is what it holds', () => {
-    let allocated = 0;
-    let released = 0;
-    const allocator = {
-      buffer: (n: number) => ((allocated += n), Buffer.allocUnsafeSlow(n)),
-      int32: (n: number) => ((allocated += 4 * n), new Int32Array(n)),
-      release: (n: number) => {
-        released += n;
-      },
-    };
+    const counted = countingAllocator();
+    const allocator = counted.allocator;
     const t = new FieldTable(allocator);
     // Growth of the arena, the refs and the index; then removals (a compaction, a squeeze, shrinks).
     for (let i = 0; i < 50_000; i++) t.set(`field:${i}`, 'v'.repeat(i % 40));
-    expect(released).toBeGreaterThan(0);
-    expect(allocated - released).toBe(t.bytesUsed - 80);
+    expect(counted.released()).toBeGreaterThan(0);
+    expect(counted.held()).toBe(t.bytesUsed - 80);
     for (let i = 0; i < 50_000; i++) if (i % 10 !== 0) t.remove(`field:${i}`);
     for (let i = 0; i < 2000; i++) t.set(`more:${i}`, 'w');
-    expect(allocated - released).toBe(t.bytesUsed - 80);
+    expect(counted.held()).toBe(t.bytesUsed - 80);
   });
 });
