@@ -104,7 +104,7 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
   const db = c.db;
   let list: ListValue;
   if (entry === undefined) {
-    list = new ListValue();
+    list = new ListValue(db.hashEncoding.arenas);
     if (where === HEAD) for (const v of values) list.pushHead(v);
     else for (const v of values) list.pushTail(v);
     db.set(key, list);
@@ -205,7 +205,12 @@ function popGeneric(c: Client, argv: string[], where: End): void {
     return;
   }
   if (!hasCount) {
-    c.reply.bulk(popElements(c, key, entry, where, 1)[0]!);
+    // The element goes into the reply from the list's bytes.
+    const list = c.db.objectOf(entry);
+    const before = c.db.willMutate(entry);
+    list.popTo(where === TAIL, c.reply);
+    c.db.valueChanged(entry, before);
+    elementsRemoved(c, key, entry, list, where === HEAD ? 'lpop' : 'rpop', 1);
     return;
   }
   c.reply.bulkArray(popElements(c, key, entry, where, count));
@@ -241,10 +246,7 @@ function replyRange(c: Client, list: ListValue, start: number, end: number): voi
   if (end >= size) end = size - 1;
   const reply = c.reply;
   reply.arrayHeader(end - start + 1);
-  list.rangeTo(start, end - start + 1, false, {
-    element: (v) => reply.bulk(v),
-    slices: (source, from, to, bounds, count) => reply.bulkSlices(source, from, to, bounds, count),
-  });
+  list.rangeTo(start, end - start + 1, reply);
 }
 
 /** LRANGE key start stop: the indexes are parsed before the key is looked up. */

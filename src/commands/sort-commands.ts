@@ -305,7 +305,7 @@ function sortGeneric(c: Client, argv: string[], readonly: boolean): void {
     }
     return;
   }
-  const result = new ListValue();
+  const result = new ListValue(c.db.hashEncoding.arenas);
   for (let j = start; j <= end; j++) {
     const element = elements[j]!;
     if (o.gets.length === 0) result.pushTail(element);

@@ -1,6 +1,6 @@
 import type { ValueObject } from './values.js';
-import { ARRAY_BYTES, pushedCapacity, stringBytes } from './memory-cost.js';
-import { entryEnd, entryEquals, entryParts, entryStart, entryTextBounds, entryValue, packedInteger } from './list-packing.js';
+import type { ArenaAllocator } from './field-table.js';
+import { entryEnd, entryEquals, entrySize, entryStart, entryTextBounds, entryValue, packedInteger, sendEntry, writeEntry, type EntrySink } from './list-packing.js';
 
 /**
  * A server's settings for its lists: Redis's list-max-listpack-size (`fill`, alias
@@ -25,142 +25,82 @@ export function newListEncoding(): ListEncoding {
 }
 
 /** Most elements a node holds. */
-const NODE_MAX_COUNT = 128;
-/** Most element bytes a node holds (one element may exceed it alone), as Redis's 8 KB nodes. */
-const NODE_MAX_CHARS = 8192;
+const NODE_MAX_COUNT = 1024;
+/**
+ * Most entry bytes a node holds (one element may exceed it alone). Four times Redis's
+ * 8 KB listpacks (which shape only lapse's RDB files, persistence/rdb-list.ts): each
+ * node's buffer is an ArrayBuffer, whose making V8 charges a few microseconds and whose
+ * count its collector walks; with 8 KB nodes, redis-benchmark -P 16 LPUSH of 230-byte
+ * values cost 2.50 us of server CPU a request against 2.10 with 32 KB (and 1.96 for the
+ * string nodes before).
+ */
+const NODE_MAX_BYTES = 32768;
+/** The smallest buffer a node starts with. */
+const MIN_CAPACITY = 16;
+/** Buffers up to this size are V8 heap objects (node 20's typed arrays of at most 64 bytes). */
+const ON_HEAP_MAX = 64;
+/** An inner node's buffer is cut to its entries when more than this is spare (and an eighth of it). */
+const TRIM_SLACK = 64;
 
 /**
  * Estimated bytes (node 20, x64, no pointer compression; checked against the heap by
  * test/unit/list-value.test.ts and test/unit/collection-memory.test.ts): a node object
- * (header and 9 fields), the list object itself (header and 5 fields). A loose node's
- * array costs ARRAY_BYTES and 8 bytes a slot, as many slots as pushes gave it
- * (pushedCapacity: 17 for 1 to 17 elements, 140 for 128): a 5-element list took 495
- * bytes on the heap where the estimate said 384 when it counted 8 bytes an element.
+ * (header and 6 fields), the list object (header and 6 fields), and a node's buffer:
+ * up to 64 bytes a V8 heap object of 208 bytes plus its bytes rounded to 8, larger ones
+ * a 192-byte object on the heap and their bytes outside it, counted by the keyspace's
+ * BufferCount (so memory figures see them) through a 72-byte WeakCell of its registry.
  */
-const NODE_BYTES = 96;
-const LIST_BYTES = 56;
+const NODE_BYTES = 72;
+const LIST_BYTES = 72;
+
+/** What a buffer of `capacity` bytes costs; `counted`: whether a BufferCount registered it (a 72-byte WeakCell). */
+function bufferCost(capacity: number, counted: boolean): number {
+  if (capacity <= ON_HEAP_MAX) return 208 + ((capacity + 7) & ~7);
+  return (counted ? 264 : 192) + capacity;
+}
 
 /**
- * One node of a list: a run of consecutive elements, in one of two forms.
- *
- * - Loose: `items`, an array of the element strings. The nodes at the two ends of the
- *   list are loose while they take pushes (push and pop are array operations).
- * - Packed: `packed`, one latin1 string holding every element as an entry readable
- *   from either end (list-packing.ts: [length, bytes, length reversed], or a tagged
- *   binary integer for a decimal integer of 3 chars or more, as a listpack stores it).
- *   `start` and `end` delimit the live part:
- *   popping from a packed node only moves them. A node is packed as soon as it is no
- *   longer at an end of the list, so a long list costs its bytes plus ~2 per element,
- *   not a V8 string per element. A node holding one element over 8 KB alone is never
- *   packed (copying it would gain nothing).
+ * One node of a list: a run of consecutive elements as entries (list-packing.ts) in
+ * buf[start, end). The nodes at the two ends keep spare bytes on their outer side for
+ * pushes (a buffer grown by doubling, or made whole: see startCapacity); a node that
+ * stops being an end has its buffer cut to its entries.
  */
 class ListNode {
   prev: ListNode | null = null;
   next: ListNode | null = null;
-  /** Loose form: the elements; null while packed. */
-  items: string[] | null;
-  /** Packed form: the encoded elements (unused while loose). */
-  packed = '';
-  /** Packed form: the char offsets of the first live element and past the last. */
-  start = 0;
-  end = 0;
+  buf: Buffer;
+  start: number;
+  end: number;
   count = 0;
-  /** Total length of the node's elements. */
-  chars = 0;
-  /** What this node costs beyond NODE_BYTES (see costOf). */
-  cost = 0;
 
-  constructor(items: string[] | null) {
-    this.items = items;
+  constructor(buf: Buffer, start: number) {
+    this.buf = buf;
+    this.start = start;
+    this.end = start;
   }
 }
 
-/** Elements of a node in order (decoding a packed one). */
+/** Elements of a node in order. */
 function nodeItems(node: ListNode): string[] {
-  if (node.items !== null) return node.items;
   const out: string[] = new Array(node.count);
-  const s = node.packed;
+  const b = node.buf;
   let p = node.start;
   for (let i = 0; i < node.count; i++) {
-    out[i] = entryValue(s, p);
-    p = entryEnd(s, p);
+    out[i] = entryValue(b, p);
+    p = entryEnd(b, p);
   }
   return out;
 }
 
-/**
- * n elements of a packed node from index i (towards its start when reverse) to sink, as
- * runs of text slices; bounds is scratch space.
- */
-function packedRun(node: ListNode, i: number, n: number, reverse: boolean, bounds: number[], sink: ListRangeSink): void {
-  const s = node.packed;
-  // Offsets of the entries at i and past the last one taken, walking from the nearer end.
-  let p: number;
-  if (i < node.count / 2) {
-    p = node.start;
-    for (let j = 0; j < i; j++) p = entryEnd(s, p);
-  } else {
-    p = node.end;
-    for (let j = node.count; j > i; j--) p = entryStart(s, p);
-  }
-  let runFrom = -1;
-  let runTo = -1;
-  let k = 0;
-  const flush = () => {
-    if (k > 0) sink.slices(s, runFrom, runTo, bounds, k);
-    k = 0;
-    runFrom = -1;
-  };
-  for (let taken = 0; taken < n; taken++) {
-    if (reverse && taken > 0) p = entryStart(s, p);
-    const end = entryEnd(s, p);
-    if (entryTextBounds(s, p, bounds, 2 * k)) {
-      if (runFrom < 0) {
-        runFrom = p;
-        runTo = end;
-      } else if (reverse) {
-        runFrom = p;
-      } else {
-        runTo = end;
-      }
-      k++;
-    } else {
-      flush();
-      sink.element(entryValue(s, p));
-    }
-    if (!reverse) p = end;
-  }
-  flush();
-}
-
-/** The bytes a node's contents cost: its array and strings (loose) or its packed string. */
-function costOf(node: ListNode): number {
-  const items = node.items;
-  if (items === null) return stringBytes(node.packed.length);
-  let n = ARRAY_BYTES + 8 * pushedCapacity(items.length);
-  for (let i = 0; i < items.length; i++) n += stringBytes(items[i]!.length);
-  return n;
-}
+/** Where a list's elements go as bytes: a text element's bytes, or an integer entry's value (a reply writer is one). */
+export type ListElementSink = EntrySink;
 
 /**
- * Where rangeTo sends a list's elements: one by one as strings, or as runs of texts read
- * in place from a packed node (source[bounds[2k], bounds[2k+1]) for k < count, all within
- * source[from, to)), so a reply can copy a run without a string per element.
+ * Where rangeTo sends elements: also runs of text elements of one node, the k-th
+ * src[bounds[2k], bounds[2k+1]), all within src[from, to) (a reply writer is one).
  */
-export interface ListRangeSink {
-  element(value: string): void;
-  slices(source: string, from: number, to: number, bounds: readonly number[], count: number): void;
-}
-
-/**
- * What one more element (count elements now) adds to a loose node's array: the slots V8
- * grows it by. On the push path, so the usual case (no growth) is a few comparisons: up
- * to 140 elements the array grows only at the 1st, 18th, 44th and 83rd (pushedCapacity:
- * 17, 43, 82, 140).
- */
-function slotsCost(count: number): number {
-  if (count <= 140 && count !== 1 && count !== 18 && count !== 44 && count !== 83) return 0;
-  return 8 * (pushedCapacity(count) - pushedCapacity(count - 1));
+export interface ListRangeSink extends ListElementSink {
+  bulkRuns(src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number): void;
 }
 
 /** A position in the list: a node and the index in it. */
@@ -169,24 +109,28 @@ interface Cursor {
   index: number;
 }
 
+/** Allocates nodes' buffers: from the keyspace's BufferCount when it has one (memory figures count them). */
+function newBuffer(arenas: ArenaAllocator | null, capacity: number): Buffer {
+  return capacity <= ON_HEAP_MAX || arenas === null ? Buffer.allocUnsafeSlow(capacity) : arenas.buffer(capacity);
+}
+
 /**
  * A list of latin1 strings: a doubly linked list of nodes (Redis's quicklist idea), each
- * holding up to 128 elements and 8 KB, loose at the two ends and packed inside (see
- * ListNode).
+ * holding up to 1,024 elements and 32 KB of entries in a buffer of bytes (see ListNode and
+ * list-packing.ts).
  *
  * Why: a JS array of strings costs 8 bytes of slot and 16 or more of V8 string header
- * per element (32 bytes for a 3-byte element, Redis's listpack spends 5), and a single
- * array cannot take pushes at its head in O(1). Chunking gives O(1) push and pop at
- * both ends (a node is packed once, when it stops being an end: O(1) amortized per
- * element), index access in O(n/128 + 128) walking from the nearer end (as Redis walks
- * its nodes), and packing makes memory per element its length plus ~2-3 bytes. Measured
- * (bench/micro/list-memory.ts, 1M elements, heap growth against Redis 7.0's used_memory):
- * 6.2 against 5.1 bytes for 3-byte elements, 42.9 against 42.6 for 40-byte ones, 7.0
- * against 6.1 for 10-digit numbers (13.1 before they were packed as binary integers).
- *
- * Elements read from a packed node are slices of its string: V8 may keep such a slice
- * (13 bytes or more) as a view that pins the node's string (at most ~8 KB) while the
- * slice lives; a slice stored in another list is copied when its node is packed.
+ * per element (32 bytes for a 3-byte element, Redis's listpack spends 5), a single array
+ * cannot take pushes at its head in O(1), and every pushed string the collector has to
+ * copy and promote (an earlier form kept the end nodes as arrays of strings and packed
+ * inner nodes into latin1 strings, all of them on V8's heap). Bytes give O(1) push and
+ * pop at both ends, index access walking the nodes from the nearer end (as Redis walks
+ * its nodes), memory per element its length plus ~2-3 bytes, and a heap that holds a few
+ * objects per node. Measured against the string nodes (bench/micro/list-memory.ts, 1M
+ * elements, bytes an element, Redis beside): 3-byte 5.90 (was 6.2; Redis 5.12), 10-digit
+ * ids 6.28 (7.0; 6.15), 40-byte 42.65 (42.9; 42.56); RSS an element of a 1M-element list
+ * of 230-byte values 254 (272; Redis 247), RSS a list of 100,000 lists of ten 20-byte
+ * elements 699 (864; Redis 424).
  *
  * The list never empties itself out of the keyspace: commands delete the key when
  * `length` reaches 0 (commands/list-commands.ts, through the Database).
@@ -196,8 +140,14 @@ export class ListValue implements ValueObject {
   private tail: ListNode | null = null;
   private size = 0;
   private nodes = 0;
-  /** Sum of the nodes' `cost`. */
-  private nodeCosts = 0;
+  /** Sum of the nodes' bufferCost. */
+  private bufferCosts = 0;
+  /** Where node buffers past ON_HEAP_MAX come from (null: plain allocations). */
+  private readonly arenas: ArenaAllocator | null;
+
+  constructor(arenas: ArenaAllocator | null = null) {
+    this.arenas = arenas;
+  }
 
   /** On the prototype: one slot less per list. */
   get type(): 'list' {
@@ -218,19 +168,28 @@ export class ListValue implements ValueObject {
     return 'quicklist';
   }
 
-  /** O(1): the list object, its nodes and what they hold. */
+  /** O(1): the list object, its nodes and their buffers. */
   get estimatedBytes(): number {
-    return LIST_BYTES + NODE_BYTES * this.nodes + this.nodeCosts;
+    return LIST_BYTES + NODE_BYTES * this.nodes + this.bufferCosts;
   }
 
   /** A deep copy (COPY; Redis's listTypeDup): the same elements, nodes of its own. */
   copy(): ListValue {
-    return ListValue.of(this.toArray());
+    const copy = new ListValue(this.arenas);
+    for (let node = this.head; node !== null; node = node.next) {
+      const live = node.end - node.start;
+      const made = copy.linkNode(copy.tail, null, Math.max(live, 1), 0);
+      node.buf.copy(made.buf, 0, node.start, node.end);
+      made.end = live;
+      made.count = node.count;
+      copy.size += node.count;
+    }
+    return copy;
   }
 
   /** A list holding `elements`, in order (RDB load, tests). */
-  static of(elements: readonly string[]): ListValue {
-    const list = new ListValue();
+  static of(elements: readonly string[], arenas: ArenaAllocator | null = null): ListValue {
+    const list = new ListValue(arenas);
     for (const e of elements) list.pushTail(e);
     return list;
   }
@@ -238,39 +197,36 @@ export class ListValue implements ValueObject {
   // --- Both ends -----------------------------------------------------------------------
 
   pushHead(value: string): void {
+    const asInteger = packedInteger(value);
+    const e = entrySize(value, asInteger);
     let node = this.head;
-    if (node === null || node.items === null || !roomFor(node, value)) {
-      node = this.addNode(null, this.head);
-    }
-    node.items!.unshift(value);
-    this.grew(node, value);
+    if (node === null || !roomFor(node, e)) node = this.linkNode(null, this.head, this.startCapacity(e), -1);
+    if (node.start < e) this.makeRoom(node, e, true);
+    node.start -= e;
+    writeEntry(node.buf, node.start, value, asInteger);
+    node.count++;
+    this.size++;
   }
 
   pushTail(value: string): void {
+    const asInteger = packedInteger(value);
+    const e = entrySize(value, asInteger);
     let node = this.tail;
-    if (node === null || node.items === null || !roomFor(node, value)) {
-      node = this.addNode(this.tail, null);
-    }
-    node.items!.push(value);
-    this.grew(node, value);
+    if (node === null || !roomFor(node, e)) node = this.linkNode(this.tail, null, this.startCapacity(e), 0);
+    if (node.buf.length - node.end < e) this.makeRoom(node, e, false);
+    writeEntry(node.buf, node.end, value, asInteger);
+    node.end += e;
+    node.count++;
+    this.size++;
   }
 
   /** Removes and returns the first element; undefined when empty. */
   popHead(): string | undefined {
     const node = this.head;
     if (node === null) return undefined;
-    let value: string;
-    if (node.items !== null) {
-      value = node.items.shift()!;
-      const cost = slotsCost(node.count) + stringBytes(value.length);
-      node.cost -= cost;
-      this.nodeCosts -= cost;
-    } else {
-      const s = node.packed;
-      value = entryValue(s, node.start);
-      node.start = entryEnd(s, node.start);
-    }
-    this.shrank(node, value.length);
+    const value = entryValue(node.buf, node.start);
+    node.start = entryEnd(node.buf, node.start);
+    this.shrank(node);
     return value;
   }
 
@@ -278,20 +234,26 @@ export class ListValue implements ValueObject {
   popTail(): string | undefined {
     const node = this.tail;
     if (node === null) return undefined;
-    let value: string;
-    if (node.items !== null) {
-      value = node.items.pop()!;
-      const cost = slotsCost(node.count) + stringBytes(value.length);
-      node.cost -= cost;
-      this.nodeCosts -= cost;
-    } else {
-      const s = node.packed;
-      const at = entryStart(s, node.end);
-      value = entryValue(s, at);
-      node.end = at;
-    }
-    this.shrank(node, value.length);
+    const at = entryStart(node.buf, node.end);
+    const value = entryValue(node.buf, at);
+    node.end = at;
+    this.shrank(node);
     return value;
+  }
+
+  /**
+   * Removes the first (or, fromTail, the last) element and sends it to sink, from its
+   * bytes (no string made); false when empty.
+   */
+  popTo(fromTail: boolean, sink: ListElementSink): boolean {
+    const node = fromTail ? this.tail : this.head;
+    if (node === null) return false;
+    const at = fromTail ? entryStart(node.buf, node.end) : node.start;
+    sendEntry(node.buf, at, sink);
+    if (fromTail) node.end = at;
+    else node.start = entryEnd(node.buf, at);
+    this.shrank(node);
+    return true;
   }
 
   // --- By index ------------------------------------------------------------------------
@@ -299,18 +261,17 @@ export class ListValue implements ValueObject {
   /** The element at index (0-based, negative from the end), or undefined. */
   at(index: number): string | undefined {
     const cur = this.seek(index);
-    return cur === null ? undefined : this.read(cur);
+    if (cur === null) return undefined;
+    return entryValue(cur.node.buf, entryAt(cur.node, cur.index));
   }
 
   /** Replaces the element at index; false when out of range. */
   set(index: number, value: string): boolean {
     const cur = this.seek(index);
     if (cur === null) return false;
-    const node = cur.node;
-    const items = this.loosen(node);
-    node.chars += value.length - items[cur.index]!.length;
+    const items = nodeItems(cur.node);
     items[cur.index] = value;
-    this.fit(node);
+    this.replaceNode(cur.node, items);
     return true;
   }
 
@@ -321,13 +282,9 @@ export class ListValue implements ValueObject {
   insert(pivot: string, value: string, after: boolean): boolean {
     const cur = this.find(pivot);
     if (cur === null) return false;
-    const node = cur.node;
-    const items = this.loosen(node);
+    const items = nodeItems(cur.node);
     items.splice(after ? cur.index + 1 : cur.index, 0, value);
-    node.count++;
-    node.chars += value.length;
-    this.size++;
-    this.fit(node);
+    this.replaceNode(cur.node, items);
     return true;
   }
 
@@ -339,44 +296,64 @@ export class ListValue implements ValueObject {
     if (count <= 0) return;
     const cur = this.seek(start)!;
     let node: ListNode | null = cur.node;
+    let p = entryAt(node, cur.index);
     let i = cur.index;
-    while (node !== null && count > 0) {
-      const items = nodeItems(node);
+    for (;;) {
+      const b: Buffer = node.buf;
       if (reverse) {
-        for (; i >= 0 && count > 0; i--, count--) visit(items[i]!);
+        for (; i >= 0 && count > 0; i--, count--) {
+          visit(entryValue(b, p));
+          if (i > 0) p = entryStart(b, p);
+        }
         node = node.prev;
-        if (node !== null) i = node.count - 1;
+        if (node === null || count === 0) return;
+        i = node.count - 1;
+        p = entryStart(node.buf, node.end);
       } else {
-        for (; i < items.length && count > 0; i++, count--) visit(items[i]!);
+        for (; i < node.count && count > 0; i++, count--) {
+          visit(entryValue(b, p));
+          p = entryEnd(b, p);
+        }
         node = node.next;
+        if (node === null || count === 0) return;
         i = 0;
+        p = node.start;
       }
     }
   }
 
   /**
-   * range() for a reply: elements of loose nodes go to sink.element, the text entries of a
-   * packed node to sink.slices in runs (an integer entry, stored as a number, goes to
-   * sink.element as its decimal text between runs).
+   * range() for a reply, towards the tail, no string made: the text elements of a node go
+   * to sink.bulkRuns in runs (their bytes in place), an integer entry to sink.bulkInteger
+   * between runs.
    */
-  rangeTo(start: number, count: number, reverse: boolean, sink: ListRangeSink): void {
+  rangeTo(start: number, count: number, sink: ListRangeSink): void {
     if (count <= 0) return;
     const cur = this.seek(start)!;
     let node: ListNode | null = cur.node;
+    let p = entryAt(node, cur.index);
     let i = cur.index;
     const bounds: number[] = [];
     while (node !== null && count > 0) {
-      const n = Math.min(count, reverse ? i + 1 : node.count - i);
-      if (node.items !== null) {
-        const items = node.items;
-        if (reverse) for (let j = i; j > i - n; j--) sink.element(items[j]!);
-        else for (let j = i; j < i + n; j++) sink.element(items[j]!);
-      } else {
-        packedRun(node, i, n, reverse, bounds, sink);
+      const b = node.buf;
+      let runFrom = p;
+      let k = 0;
+      for (; i < node.count && count > 0; i++, count--) {
+        const end = entryEnd(b, p);
+        if (!entryTextBounds(b, p, bounds, 2 * k)) {
+          if (k > 0) sink.bulkRuns(b, runFrom, p, bounds, k);
+          k = 0;
+          sendEntry(b, p, sink);
+          runFrom = end;
+        } else {
+          k++;
+        }
+        p = end;
       }
-      count -= n;
-      node = reverse ? node.prev : node.next;
-      if (node !== null) i = reverse ? node.count - 1 : 0;
+      if (k > 0) sink.bulkRuns(b, runFrom, p, bounds, k);
+      node = node.next;
+      if (node !== null) p = node.start;
+      i = 0;
     }
   }
 
@@ -404,11 +381,17 @@ export class ListValue implements ValueObject {
   scan(fromTail: boolean, visit: (value: string, index: number) => boolean): void {
     let index = fromTail ? this.size - 1 : 0;
     for (let node = fromTail ? this.tail : this.head; node !== null; node = fromTail ? node.prev : node.next) {
-      const items = nodeItems(node);
+      const b = node.buf;
       if (fromTail) {
-        for (let i = items.length - 1; i >= 0; i--, index--) if (!visit(items[i]!, index)) return;
+        for (let p = node.end; p > node.start; index--) {
+          p = entryStart(b, p);
+          if (!visit(entryValue(b, p), index)) return;
+        }
       } else {
-        for (let i = 0; i < items.length; i++, index++) if (!visit(items[i]!, index)) return;
+        for (let p = node.start; p < node.end; index++) {
+          if (!visit(entryValue(b, p), index)) return;
+          p = entryEnd(b, p);
+        }
       }
     }
   }
@@ -419,10 +402,11 @@ export class ListValue implements ValueObject {
    */
   removeEqual(value: string, limit: number, fromTail: boolean): number {
     let removed = 0;
+    const asInteger = packedInteger(value);
     let node = fromTail ? this.tail : this.head;
     while (node !== null && (limit === 0 || removed < limit)) {
       const following: ListNode | null = fromTail ? node.prev : node.next;
-      if (nodeHas(node, value)) {
+      if (nodeHas(node, value, asInteger)) {
         const items = nodeItems(node);
         const kept: string[] = [];
         const step = fromTail ? -1 : 1;
@@ -435,7 +419,7 @@ export class ListValue implements ValueObject {
           }
         }
         for (let i = 0; i < items.length; i++) if (!taken[i]) kept.push(items[i]!);
-        this.replaceItems(node, kept);
+        this.replaceNode(node, kept);
       }
       node = following;
     }
@@ -452,7 +436,7 @@ export class ListValue implements ValueObject {
         this.unlink(node);
         continue;
       }
-      for (; n > 0; n--) this.popHead();
+      for (; n > 0; n--) this.popTo(false, DISCARD);
     }
   }
 
@@ -466,7 +450,7 @@ export class ListValue implements ValueObject {
         this.unlink(node);
         continue;
       }
-      for (; n > 0; n--) this.popTail();
+      for (; n > 0; n--) this.popTo(true, DISCARD);
     }
   }
 
@@ -494,48 +478,40 @@ export class ListValue implements ValueObject {
     return { node, index: node.count - 1 - back };
   }
 
-  private read(cur: Cursor): string {
-    const node = cur.node;
-    if (node.items !== null) return node.items[cur.index]!;
-    // Skip to the element without decoding the others.
-    const s = node.packed;
-    let p = node.start;
-    for (let i = 0; i < cur.index; i++) p = entryEnd(s, p);
-    return entryValue(s, p);
-  }
-
   /** The first element equal to value, from the head. */
   private find(value: string): Cursor | null {
+    const asInteger = packedInteger(value);
     for (let node = this.head; node !== null; node = node.next) {
-      if (!nodeHas(node, value)) continue;
-      const index = nodeItems(node).indexOf(value);
-      return { node, index };
+      const b = node.buf;
+      let index = 0;
+      for (let p = node.start; p < node.end; p = entryEnd(b, p), index++) {
+        if (entryEquals(b, p, value, asInteger)) return { node, index };
+      }
     }
     return null;
   }
 
-  /** Accounts one element added to node. */
-  private grew(node: ListNode, value: string): void {
-    node.count++;
-    node.chars += value.length;
-    const cost = slotsCost(node.count) + stringBytes(value.length);
-    node.cost += cost;
-    this.nodeCosts += cost;
-    this.size++;
+  /**
+   * The capacity of a new end node's buffer for a first entry of e bytes: a list's first
+   * node starts small (most lists are short) and doubles as it takes pushes; a node added
+   * beside full ones gets a node's whole 32 KB at once (a list that grew past one node
+   * takes pushes in streams: one allocation a node, where doubling made several and
+   * copied each node as many times). Exactly e for an entry past 32 KB. The price: a
+   * list just past one node holds up to twice its bytes until its end node fills.
+   */
+  private startCapacity(e: number): number {
+    if (e >= NODE_MAX_BYTES) return e;
+    if (this.nodes > 0) return NODE_MAX_BYTES;
+    return Math.max(MIN_CAPACITY, (e + 7) & ~7);
   }
 
-  /** Accounts one element removed from an end node; unlinks the node when emptied. */
-  private shrank(node: ListNode, length: number): void {
-    node.count--;
-    node.chars -= length;
-    this.size--;
-    if (node.count === 0) this.unlink(node);
-  }
-
-  /** A new loose node between prev and next (either may be null); the node it displaces as an end is packed. */
-  private addNode(prev: ListNode | null, next: ListNode | null): ListNode {
-    const node = new ListNode([]);
-    node.cost = ARRAY_BYTES;
+  /**
+   * A new empty node between prev and next (either may be null) with a buffer of
+   * `capacity` bytes, its entries to start at `at` (-1: the buffer's end, for pushes at
+   * the head); the node it displaces as an end is settled.
+   */
+  private linkNode(prev: ListNode | null, next: ListNode | null, capacity: number, at: number): ListNode {
+    const node = new ListNode(newBuffer(this.arenas, capacity), at < 0 ? capacity : at);
     node.prev = prev;
     node.next = next;
     if (prev !== null) prev.next = node;
@@ -543,10 +519,51 @@ export class ListValue implements ValueObject {
     if (next !== null) next.prev = node;
     else this.tail = node;
     this.nodes++;
-    this.nodeCosts += node.cost;
+    this.bufferCosts += bufferCost(capacity, this.arenas !== null);
     if (prev !== null) this.settle(prev);
     if (next !== null) this.settle(next);
     return node;
+  }
+
+  /**
+   * Gives node at least e spare bytes at its head (or tail) end: moves its entries within
+   * its buffer when that has twice the room, else into a buffer twice as large (within a
+   * node's limit). The spare bytes all go to the side pushed, or half of them when the
+   * node is the list's only one (pushed at both ends).
+   */
+  private makeRoom(node: ListNode, e: number, atHead: boolean): void {
+    const live = node.end - node.start;
+    const capacity = node.buf.length;
+    let wanted = capacity;
+    if (capacity - live < 2 * e) wanted = Math.min(NODE_MAX_BYTES, Math.max(2 * capacity, MIN_CAPACITY));
+    wanted = Math.max(wanted, (live + e + 7) & ~7);
+    const spare = wanted - live - e;
+    const toPushed = e + (node.prev === null && node.next === null ? spare >> 1 : spare);
+    const start = atHead ? toPushed : wanted - toPushed - live;
+    if (wanted === capacity) {
+      node.buf.copyWithin(start, node.start, node.end);
+    } else {
+      const buf = newBuffer(this.arenas, wanted);
+      node.buf.copy(buf, start, node.start, node.end);
+      this.replaced(node, buf);
+    }
+    node.start = start;
+    node.end = start + live;
+  }
+
+  /** Puts buf in node's place of its buffer, accounting both. */
+  private replaced(node: ListNode, buf: Buffer): void {
+    const old = node.buf.length;
+    if (old > ON_HEAP_MAX) this.arenas?.release?.(old);
+    this.bufferCosts += bufferCost(buf.length, this.arenas !== null) - bufferCost(old, this.arenas !== null);
+    node.buf = buf;
+  }
+
+  /** Accounts one element removed from an end node; unlinks the node when emptied. */
+  private shrank(node: ListNode): void {
+    node.count--;
+    this.size--;
+    if (node.count === 0) this.unlink(node);
   }
 
   private unlink(node: ListNode): void {
@@ -556,123 +573,87 @@ export class ListValue implements ValueObject {
     else this.tail = node.prev;
     node.prev = node.next = null;
     this.nodes--;
-    this.nodeCosts -= node.cost;
+    const capacity = node.buf.length;
+    this.bufferCosts -= bufferCost(capacity, this.arenas !== null);
+    if (capacity > ON_HEAP_MAX) this.arenas?.release?.(capacity);
   }
 
-  /** Node's elements as a loose array, converting a packed node (O(node)). */
-  private loosen(node: ListNode): string[] {
-    if (node.items !== null) return node.items;
-    const items = nodeItems(node);
-    node.items = items;
-    node.packed = '';
-    node.start = node.end = 0;
-    this.recost(node);
-    return items;
-  }
-
-  /**
-   * Packs node if it is loose, no longer at an end of the list, and within 8 KB: a node
-   * holding one larger element stays loose (Redis's "plain" node, in spirit), so a large
-   * element is never copied into a packed string.
-   */
+  /** Cuts the buffer of a node that is no longer an end of the list to its entries, when much of it is spare. */
   private settle(node: ListNode): void {
-    if (node.items === null || node.prev === null || node.next === null || node.chars > NODE_MAX_CHARS) {
-      if (node.items !== null) this.recost(node);
-      return;
-    }
-    const items = node.items;
-    const parts: string[] = new Array(items.length * 3);
-    for (let i = 0; i < items.length; i++) entryParts(items[i]!, parts, 3 * i);
-    node.packed = parts.join('');
+    if (node.prev === null || node.next === null) return;
+    const live = node.end - node.start;
+    const spare = node.buf.length - live;
+    if (spare <= TRIM_SLACK || spare <= live >> 3) return;
+    const buf = newBuffer(this.arenas, Math.max(live, 1));
+    node.buf.copy(buf, 0, node.start, node.end);
+    this.replaced(node, buf);
     node.start = 0;
-    node.end = node.packed.length;
-    node.items = null;
-    this.recost(node);
-  }
-
-  private recost(node: ListNode): void {
-    const cost = costOf(node);
-    this.nodeCosts += cost - node.cost;
-    node.cost = cost;
-  }
-
-  /** Replaces a node's elements (none: the node goes). */
-  private replaceItems(node: ListNode, items: string[]): void {
-    this.size += items.length - node.count;
-    if (items.length === 0) {
-      this.unlink(node);
-      return;
-    }
-    node.items = items;
-    node.packed = '';
-    node.start = node.end = 0;
-    node.count = items.length;
-    let chars = 0;
-    for (const s of items) chars += s.length;
-    node.chars = chars;
-    this.settle(node);
+    node.end = live;
   }
 
   /**
-   * Keeps a loose node within its limits after an insertion or a replacement: an
-   * overfull node is cut into as many nodes as its elements need (each at most 128
-   * elements and 8 KB, or one larger element alone), which are then settled.
+   * Replaces a node's elements (none: the node goes) with nodes of exactly their entries,
+   * as many as the limits take.
    */
-  private fit(node: ListNode): void {
-    if (node.count <= NODE_MAX_COUNT && (node.chars <= NODE_MAX_CHARS || node.count === 1)) {
-      this.settle(node);
-      return;
-    }
-    const items = node.items!;
-    const groups: string[][] = [];
-    let group: string[] = [];
-    let chars = 0;
-    for (const s of items) {
-      if (group.length > 0 && (group.length >= NODE_MAX_COUNT || chars + s.length > NODE_MAX_CHARS)) {
-        groups.push(group);
-        group = [];
-        chars = 0;
+  private replaceNode(node: ListNode, items: readonly string[]): void {
+    this.size += items.length - node.count;
+    let prev = node.prev;
+    const next = node.next;
+    this.unlink(node);
+    let i = 0;
+    while (i < items.length) {
+      // As many elements as one node holds from i.
+      let bytes = 0;
+      let j = i;
+      const sizes: number[] = [];
+      while (j < items.length && j - i < NODE_MAX_COUNT) {
+        const e = entrySize(items[j]!, packedInteger(items[j]!));
+        if (j > i && bytes + e > NODE_MAX_BYTES) break;
+        bytes += e;
+        sizes.push(e);
+        j++;
       }
-      group.push(s);
-      chars += s.length;
-    }
-    groups.push(group);
-    // The first group stays in `node`; the others follow it in new nodes.
-    let last = node;
-    const made: ListNode[] = [node];
-    for (let g = 1; g < groups.length; g++) {
-      const next = new ListNode(groups[g]!);
-      next.prev = last;
-      next.next = last.next;
-      if (last.next !== null) last.next.prev = next;
-      else this.tail = next;
-      last.next = next;
-      this.nodes++;
-      last = next;
-      made.push(next);
-    }
-    node.items = groups[0]!;
-    for (let g = 0; g < made.length; g++) {
-      const n = made[g]!;
-      n.count = groups[g]!.length;
-      let c = 0;
-      for (const e of groups[g]!) c += e.length;
-      n.chars = c;
-      this.settle(n);
+      const made = this.linkNode(prev, next, bytes, 0);
+      let p = 0;
+      for (let k = i; k < j; k++) {
+        writeEntry(made.buf, p, items[k]!, packedInteger(items[k]!));
+        p += sizes[k - i]!;
+      }
+      made.end = p;
+      made.count = j - i;
+      prev = made;
+      i = j;
     }
   }
 }
 
-/** Whether a node may take one more element without passing its limits. */
-function roomFor(node: ListNode, value: string): boolean {
-  return node.count < NODE_MAX_COUNT && (node.count === 0 || node.chars + value.length <= NODE_MAX_CHARS);
+/** A sink that drops what it is given (trims). */
+const DISCARD: ListElementSink = Object.freeze({
+  bulkBytes() {},
+  bulkInteger() {},
+});
+
+/** Whether a node may take one more entry of e bytes without passing its limits. */
+function roomFor(node: ListNode, e: number): boolean {
+  return node.count < NODE_MAX_COUNT && (node.count === 0 || node.end - node.start + e <= NODE_MAX_BYTES);
 }
 
-/** Whether node holds an element equal to value (without decoding a packed node). */
-function nodeHas(node: ListNode, value: string): boolean {
-  if (node.items !== null) return node.items.includes(value);
-  const s = node.packed;
-  const asInteger = packedInteger(value);
-  for (let p = node.start; p < node.end; p = entryEnd(s, p)) if (entryEquals(s, p, value, asInteger)) return true;
+/** The offset of the entry at index i of node, walking from its nearer end. */
+function entryAt(node: ListNode, i: number): number {
+  const b = node.buf;
+  if (i < node.count / 2) {
+    let p = node.start;
+    for (let j = 0; j < i; j++) p = entryEnd(b, p);
+    return p;
+  }
+  let p = node.end;
+  for (let j = node.count; j > i; j--) p = entryStart(b, p);
+  return p;
+}
+
+/** Whether node holds an element equal to value; `asInteger` is packedInteger(value). */
+function nodeHas(node: ListNode, value: string, asInteger: number | undefined): boolean {
+  const b = node.buf;
+  for (let p = node.start; p < node.end; p = entryEnd(b, p)) if (entryEquals(b, p, value, asInteger)) return true;
   return false;
 }

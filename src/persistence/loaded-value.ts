@@ -40,7 +40,7 @@ export function buildValue(loaded: LoadedValue, encodings: ValueEncodings, now: 
   }
   if (loaded.type === 'zset') return { value: loadedZset(loaded, encodings.zsetEncoding), fieldDeadlines: null };
   // Lists have one encoding in memory whatever the file held (keyspace/list.ts).
-  if (loaded.type === 'list') return { value: ListValue.of(loaded.elements), fieldDeadlines: null };
+  if (loaded.type === 'list') return { value: ListValue.of(loaded.elements, encodings.hashEncoding.arenas), fieldDeadlines: null };
   const encoding = encodings.hashEncoding;
   const hash = new HashValue();
   const pairs = loaded.pairs;

@@ -14,7 +14,7 @@
  * encoding step (see writeLatin1).
  */
 
-import { latin1Write, writeLatin1 } from '../util/latin1.js';
+import { writeLatin1 } from '../util/latin1.js';
 import { decimalDigits, writeDigitsBefore } from '../util/numbers.js';
 import { copyFromShared, copyWords, WORDS_BELOW } from '../util/shared-copy.js';
 
@@ -337,34 +337,38 @@ export class ReplyWriter {
   }
 
   /**
-   * `count` bulk replies whose texts are slices of one latin1 string: the k-th is
-   * source[bounds[2k], bounds[2k+1]), every slice within source[from, to), in any order.
-   * The span is copied into the buffer once, past the room the replies take, and each
-   * text is then moved into place within the buffer (copyWithin: no call into C++ per
-   * string, where bulk() makes one for every text over 16 chars). For the elements of a
-   * packed list node, which are stored as such slices.
+   * `count` bulk replies whose texts lie in src: the k-th is src[bounds[2k],
+   * bounds[2k+1]), every one within src[from, to), in order. The span is copied into the
+   * buffer once (one native copy), past the room the replies take, and each text is then
+   * moved into place within the buffer (copyWithin: no view made and no call into C++ a
+   * text, where bulkBytes() makes both for every text over 32 bytes). For runs of a list
+   * node's elements (LRANGE).
    */
-  bulkSlices(source: string, from: number, to: number, bounds: readonly number[], count: number): void {
+  bulkRuns(src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number): void {
     let room = 0;
     for (let k = 0; k < count; k++) room += bounds[2 * k + 1]! - bounds[2 * k]! + 24;
     this.ensure(room + (to - from));
     const b = this.buf;
     const staged = this.pos + room;
-    latin1Write.call(b, from === 0 && to === source.length ? source : source.substring(from, to), staged, to - from);
+    Buffer.prototype.copy.call(src, b, staged, from, to);
     const shift = staged - from;
+    let p = this.pos;
     for (let k = 0; k < count; k++) {
       const start = bounds[2 * k]!;
       const end = bounds[2 * k + 1]!;
+      this.pos = p;
       this.writeHeader(0x24, end - start);
+      p = this.pos;
       if (end - start <= 8) {
-        for (let i = start; i < end; i++) b[this.pos++] = b[i + shift]!;
+        for (let i = start; i < end; i++) b[p++] = b[i + shift]!;
       } else {
-        b.copyWithin(this.pos, start + shift, end + shift);
-        this.pos += end - start;
+        b.copyWithin(p, start + shift, end + shift);
+        p += end - start;
       }
-      b[this.pos++] = 0x0d;
-      b[this.pos++] = 0x0a;
+      b[p++] = 0x0d;
+      b[p++] = 0x0a;
     }
+    this.pos = p;
   }
 
   /** An array of latin1 strings as bulk replies. */

@@ -126,7 +126,7 @@ describe('MEMORY USAGE against the heap', { retry: 1 }, () => {
     ['list of 5, one RPUSH each', list(5, 1), 20_000],
     ['list of 200 (two loose end nodes)', list(200), 1500],
     ['list of 5000 (packed inner nodes)', list(5000), 40],
-    ['list of 100000', list(100_000), 3],
+    ['list of 100000', list(100_000), 10],
     ['intset of 5', intset(5), 20_000],
     ['intset of 5, one SADD each', intset(5, 1), 20_000],
     ['intset of 200', intset(200), 1500],

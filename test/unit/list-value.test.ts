@@ -21,7 +21,8 @@ function element(r: () => number): string {
   if (kind < 0.5) return r() < 0.5 ? NUMBERS[Math.floor(r() * NUMBERS.length)]! : String(Math.floor((r() - 0.5) * 2 ** (1 + Math.floor(r() * 50))));
   if (kind < 0.8) return 'e'.repeat(Math.floor(r() * 40)) + String(Math.floor(r() * 5));
   if (kind < 0.97) return '\0\xff\r\n'.repeat(Math.floor(r() * 100)) + String(Math.floor(r() * 5));
-  return 'L'.repeat(9000 + Math.floor(r() * 20000)); // past a node's 8 KB
+  // Lengths of two and three bytes (past 16,383), sharing a node or past a node's 32 KB alone.
+  return 'L'.repeat(r() < 0.5 ? 9000 + Math.floor(r() * 20000) : 33000 + Math.floor(r() * 4000));
 }
 
 function check(list: ListValue, model: string[]): void {
@@ -133,7 +134,7 @@ describe('ListValue', () => {
     }
   });
 
-  test('rangeTo a reply writer (packed runs copied in place) encodes what bulk() of each element does', () => {
+  test('rangeTo (in runs) and popTo a reply writer encode what bulk() of each element does, from the bytes', () => {
     const r = rng(7);
     const list = new ListValue();
     const model: string[] = [];
@@ -146,26 +147,35 @@ describe('ListValue', () => {
         list.pushTail(e);
         model.push(e);
       }
-      if (r() < 0.05 && model.length > 0) expect(list.popHead()).toBe(model.shift()); // packed nodes with a moved start
+      if (r() < 0.05 && model.length > 0) expect(list.popHead()).toBe(model.shift()); // nodes with a moved start
     }
     const got = new ReplyWriter();
     const want = new ReplyWriter();
-    let sliced = 0;
+    let inRuns = 0;
+    const counting = {
+      bulkBytes: (src: Uint8Array, start: number, end: number) => got.bulkBytes(src, start, end),
+      bulkInteger: (n: number) => got.bulkInteger(n),
+      bulkRuns: (src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number) => {
+        inRuns += count;
+        got.bulkRuns(src, from, to, bounds, count);
+      },
+    };
     for (let q = 0; q < 400; q++) {
-      const reverse = r() < 0.3;
       const start = Math.floor(r() * model.length);
-      const count = Math.floor(r() * Math.min(300, reverse ? start + 1 : model.length - start)) + 1;
-      list.rangeTo(start, count, reverse, {
-        element: (v) => got.bulk(v),
-        slices: (source, from, to, bounds, k) => {
-          sliced += k;
-          got.bulkSlices(source, from, to, bounds, k);
-        },
-      });
-      for (let j = 0; j < count; j++) want.bulk(model[reverse ? start - j : start + j]!);
-      expect(got.take()!.equals(want.take()!), `range ${start} +${count}${reverse ? ' reverse' : ''}`).toBe(true);
+      const count = Math.floor(r() * Math.min(300, model.length - start)) + 1;
+      list.rangeTo(start, count, counting);
+      for (let j = 0; j < count; j++) want.bulk(model[start + j]!);
+      expect(got.take()!.equals(want.take()!), `range ${start} +${count}`).toBe(true);
     }
-    expect(sliced).toBeGreaterThan(10_000); // packed nodes were read in place, not only loose ones
+    expect(inRuns).toBeGreaterThan(10_000); // text elements were copied in runs from the nodes' bytes
+    while (model.length > 0) {
+      const fromTail = r() < 0.5;
+      expect(list.popTo(fromTail, got)).toBe(true);
+      want.bulk((fromTail ? model.pop() : model.shift())!);
+      expect(got.take()!.equals(want.take()!)).toBe(true);
+    }
+    expect(list.popTo(false, got)).toBe(false);
+    expect(list.length).toBe(0);
   });
 
   test('pushes at both ends pack inner nodes: memory near the bytes held', () => {
@@ -182,7 +192,7 @@ describe('ListValue', () => {
       expect(list.popTail()).toBe('xyz');
     }
     expect(list.length).toBe(0);
-    expect(list.estimatedBytes).toBe(56); // the list object alone: every node and its slots given back
+    expect(list.estimatedBytes).toBe(72); // the list object alone: every node and its slots given back
   });
 
   test('encoding is quicklist, as Redis 7.0 reports for every list', () => {
