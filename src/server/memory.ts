@@ -201,11 +201,12 @@ export class Memory implements MemoryContext {
    * which liveMemory() already counts (V8 has them as external memory, Node not in
    * arrayBuffers), plus their shared arenas' bytes, which liveMemory() subtracts
    * (Node counts them in arrayBuffers, V8 not in external memory: see BufferCount),
-   * plus the table-form hashes' arrays (ArrayBuffers, which liveMemory() leaves out:
-   * see BufferCount).
+   * plus the large collections' arrays and lists' node buffers (which liveMemory()
+   * leaves out, and subtracts those of them that are shared: see BufferCount).
    */
   private storesLive(): number {
-    return this.keyspace.heldBytes - this.keyspace.mappedBytes + this.keyspace.sharedBytes.bytes + this.keyspace.hashEncoding.arenas!.bytes;
+    const arenas = this.keyspace.hashEncoding.arenas!;
+    return this.keyspace.heldBytes - this.keyspace.mappedBytes + this.keyspace.sharedBytes.bytes + arenas.bytes + arenas.sharedBytes;
   }
 
   /** A lapse-initiated GC ran: calibrate again at the next cron tick (see cron()). */
@@ -459,9 +460,9 @@ export class Memory implements MemoryContext {
       // The clients' buffers are held, but no GC gives them back.
       // The live stores' segments are held too, but a GC gives back only what dropped
       // stores (FLUSHALL) and released segments left: they count at their live bytes.
-      // The shared arenas are not in V8's external memory (heapHeld): their bytes are
-      // added, live or dropped and not collected yet.
-      held: () => heapHeld() - this.clients - this.keyspace.slabBytes + this.keyspace.heldBytes + this.keyspace.sharedBytes.bytes,
+      // The shared arenas and lists' node buffers are not in V8's external memory
+      // (heapHeld): their bytes are added, live or dropped and not collected yet.
+      held: () => heapHeld() - this.clients - this.keyspace.slabBytes + this.keyspace.heldBytes + this.keyspace.sharedBytes.bytes + this.keyspace.hashEncoding.arenas!.sharedBytes,
       collect: () => {
         const t = performance.now();
         this.collectNow();

@@ -11,12 +11,21 @@ import type { Int32Allocator } from './key-table.js';
  * - The arrays of large collections (a keyspace's `hashEncoding.arenas`, which its
  *   setEncoding and zsetEncoding share: a table-form hash's arena, refs and index, a
  *   large set's or sorted set's index), plain ArrayBuffers that liveMemory leaves out
- *   with the clients' buffers.
+ *   with the clients' buffers; and lists' node buffers, SharedArrayBuffers (V8 starts
+ *   a full collection for every few MB of external memory it sees grow: with plain
+ *   ArrayBuffers a 1M-element LPUSH load ran 22 of them instead of 2), which count in
+ *   `sharedBytes` too.
  *
  * The server adds both back to its live figure (memory.ts).
  */
 export class BufferCount implements Int32Allocator {
   bytes = 0;
+  /**
+   * Of `bytes`, those in SharedArrayBuffers from shared(): liveMemory() subtracts them
+   * (Node's arrayBuffers has them, V8's external memory not), so a figure that counts
+   * them adds these back as well as counting them in `bytes`.
+   */
+  sharedBytes = 0;
   /**
    * Bytes of buffers their owners replaced or dropped since the last full GC (a grown
    * collection's old arena, a resized index's old array): still counted in `bytes` until
@@ -27,14 +36,22 @@ export class BufferCount implements Int32Allocator {
   release(bytes: number): void {
     this.released += bytes;
   }
+  /** Held values: a buffer's size, negated for a SharedArrayBuffer. */
   private readonly registry = new FinalizationRegistry<number>((n) => {
-    this.bytes -= n;
+    if (n < 0) {
+      this.bytes += n;
+      this.sharedBytes += n;
+    } else {
+      this.bytes -= n;
+    }
   });
 
-  /** A new SharedArrayBuffer of `size` bytes. */
+  /** A new SharedArrayBuffer of `size` bytes (zeroed). */
   shared(size: number): SharedArrayBuffer {
     const buffer = new SharedArrayBuffer(size);
-    this.count(buffer, size);
+    this.bytes += size;
+    this.sharedBytes += size;
+    this.registry.register(buffer, -size);
     return buffer;
   }
 
