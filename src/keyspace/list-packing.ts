@@ -202,8 +202,12 @@ export function entryEquals(b: Uint8Array, p: number, value: string, asInteger: 
 
 /** Where an entry's element goes as bytes (a reply writer is one). */
 export interface EntrySink {
-  /** A text element: src[start, end). */
-  bulkBytes(src: Uint8Array, start: number, end: number): void;
+  /**
+   * A text element: src[start, end); `shared`, when src is a view of shared memory, a
+   * DataView over all of src (copies read it in words, not through V8's byte-at-a-time
+   * copy of shared memory).
+   */
+  bulkBytes(src: Uint8Array, start: number, end: number, shared: DataView | null): void;
   /** An integer entry's value. */
   bulkInteger(n: number): void;
 }
@@ -226,16 +230,16 @@ export function entryTextBounds(b: Uint8Array, p: number, out: number[], at: num
   return true;
 }
 
-/** Sends the element of the entry at p to sink, from its bytes (no string made). */
-export function sendEntry(b: Uint8Array, p: number, sink: EntrySink): void {
+/** Sends the element of the entry at p to sink, from its bytes (no string made); `shared` as EntrySink.bulkBytes's. */
+export function sendEntry(b: Uint8Array, p: number, sink: EntrySink, shared: DataView | null): void {
   const c = b[p]!;
   const k = intBytes(c);
   if (k !== 0) {
     sink.bulkInteger(readInteger(b, p + 1, k));
   } else if (c < 0x80) {
-    sink.bulkBytes(b, p + 1, p + 1 + c);
+    sink.bulkBytes(b, p + 1, p + 1 + c, shared);
   } else {
     const start = textStart(b, p);
-    sink.bulkBytes(b, start, start + textLength(b, p));
+    sink.bulkBytes(b, start, start + textLength(b, p), shared);
   }
 }

@@ -71,6 +71,8 @@ class ListNode {
   start: number;
   end: number;
   count = 0;
+  /** A DataView over a shared `buf`, made when a reply first copies from it (sharedView). */
+  view: DataView | null = null;
 
   constructor(buf: Buffer, start: number) {
     this.buf = buf;
@@ -99,7 +101,7 @@ export type ListElementSink = EntrySink;
  * src[bounds[2k], bounds[2k+1]), all within src[from, to) (a reply writer is one).
  */
 export interface ListRangeSink extends ListElementSink {
-  bulkRuns(src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number): void;
+  bulkRuns(src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number, shared: DataView | null): void;
 }
 
 /** A position in the list: a node and the index in it. */
@@ -264,7 +266,7 @@ export class ListValue implements ValueObject {
     const node = fromTail ? this.tail : this.head;
     if (node === null) return false;
     const at = fromTail ? entryStart(node.buf, node.end) : node.start;
-    sendEntry(node.buf, at, sink);
+    sendEntry(node.buf, at, sink, this.sharedView(node));
     if (fromTail) node.end = at;
     else node.start = entryEnd(node.buf, at);
     this.shrank(node);
@@ -351,21 +353,22 @@ export class ListValue implements ValueObject {
     const bounds: number[] = [];
     while (node !== null && count > 0) {
       const b = node.buf;
+      const view = this.sharedView(node);
       let runFrom = p;
       let k = 0;
       for (; i < node.count && count > 0; i++, count--) {
         const end = entryEnd(b, p);
         if (!entryTextBounds(b, p, bounds, 2 * k)) {
-          if (k > 0) sink.bulkRuns(b, runFrom, p, bounds, k);
+          if (k > 0) sink.bulkRuns(b, runFrom, p, bounds, k, view);
           k = 0;
-          sendEntry(b, p, sink);
+          sendEntry(b, p, sink, view);
           runFrom = end;
         } else {
           k++;
         }
         p = end;
       }
-      if (k > 0) sink.bulkRuns(b, runFrom, p, bounds, k);
+      if (k > 0) sink.bulkRuns(b, runFrom, p, bounds, k, view);
       node = node.next;
       if (node !== null) p = node.start;
       i = 0;
@@ -566,8 +569,20 @@ export class ListValue implements ValueObject {
     node.end = start + live;
   }
 
+  /**
+   * A DataView over node's buffer when that is shared memory (made on first use, 72 bytes
+   * that estimatedBytes leaves out), else null.
+   */
+  private sharedView(node: ListNode): DataView | null {
+    if (node.view !== null) return node.view;
+    const buf = node.buf;
+    if (buf.length <= ON_HEAP_MAX || this.arenas === null) return null;
+    return (node.view = new DataView(buf.buffer, buf.byteOffset, buf.length));
+  }
+
   /** Puts buf in node's place of its buffer, accounting both. */
   private replaced(node: ListNode, buf: Buffer): void {
+    node.view = null;
     const old = node.buf.length;
     if (old > ON_HEAP_MAX) this.arenas?.release?.(old);
     this.bufferCosts += bufferCost(buf.length, this.arenas !== null) - bufferCost(old, this.arenas !== null);

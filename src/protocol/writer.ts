@@ -342,15 +342,17 @@ export class ReplyWriter {
    * buffer once (one native copy), past the room the replies take, and each text is then
    * moved into place within the buffer (copyWithin: no view made and no call into C++ a
    * text, where bulkBytes() makes both for every text over 32 bytes). For runs of a list
-   * node's elements (LRANGE).
+   * node's elements (LRANGE); `shared` as bulkBytes's.
    */
-  bulkRuns(src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number): void {
+  bulkRuns(src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number, shared: DataView | null = null): void {
     let room = 0;
     for (let k = 0; k < count; k++) room += bounds[2 * k + 1]! - bounds[2 * k]! + 24;
     this.ensure(room + (to - from));
     const b = this.buf;
     const staged = this.pos + room;
-    Buffer.prototype.copy.call(src, b, staged, from, to);
+    if (shared === null) Buffer.prototype.copy.call(src, b, staged, from, to);
+    else if (to - from < WORDS_BELOW) copyWords(shared, from, this.bufData(), staged, to - from);
+    else copyFromShared(src, from, to, b, staged, (this.scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE)));
     const shift = staged - from;
     let p = this.pos;
     for (let k = 0; k < count; k++) {

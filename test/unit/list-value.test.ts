@@ -3,6 +3,7 @@ import { ListValue } from '../../src/keyspace/list.js';
 import { rng } from '../helpers/rng.js';
 import { exposeGc } from '../../src/server/heap.js';
 import { ReplyWriter } from '../../src/protocol/writer.js';
+import { BufferCount } from '../../src/keyspace/store/buffer-count.js';
 
 /**
  * ListValue against a plain array doing the same operations: every operation, at
@@ -51,9 +52,9 @@ describe('ListValue', () => {
   });
 
   test('random operations match an array', () => {
-    for (const seed of [1, 2, 3]) {
+    for (const seed of [1, 2, 3, 4]) {
       const r = rng(seed);
-      const list = new ListValue();
+      const list = seed % 2 === 0 ? new ListValue(new BufferCount()) : new ListValue();
       const model: string[] = [];
       for (let step = 0; step < 6000; step++) {
         const op = r();
@@ -134,9 +135,14 @@ describe('ListValue', () => {
     }
   });
 
-  test('rangeTo (in runs) and popTo a reply writer encode what bulk() of each element does, from the bytes', () => {
+  // Nodes past 64 bytes are plain Buffers without a source, SharedArrayBuffers with one
+  // (the server's), whose replies copy through a DataView.
+  test.each([
+    ['plain buffers', () => new ListValue()],
+    ['shared buffers', () => new ListValue(new BufferCount())],
+  ])('rangeTo (in runs) and popTo a reply writer encode what bulk() of each element does, from the bytes: %s', (_label, make) => {
     const r = rng(7);
-    const list = new ListValue();
+    const list = make();
     const model: string[] = [];
     for (let i = 0; i < 3000; i++) {
       const e = element(r);
@@ -152,12 +158,14 @@ describe('ListValue', () => {
     const got = new ReplyWriter();
     const want = new ReplyWriter();
     let inRuns = 0;
+    let sharedRuns = 0;
     const counting = {
-      bulkBytes: (src: Uint8Array, start: number, end: number) => got.bulkBytes(src, start, end),
+      bulkBytes: (src: Uint8Array, start: number, end: number, shared: DataView | null) => got.bulkBytes(src, start, end, shared),
       bulkInteger: (n: number) => got.bulkInteger(n),
-      bulkRuns: (src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number) => {
+      bulkRuns: (src: Uint8Array, from: number, to: number, bounds: readonly number[], count: number, shared: DataView | null) => {
         inRuns += count;
-        got.bulkRuns(src, from, to, bounds, count);
+        if (shared !== null) sharedRuns++;
+        got.bulkRuns(src, from, to, bounds, count, shared);
       },
     };
     for (let q = 0; q < 400; q++) {
@@ -168,6 +176,7 @@ describe('ListValue', () => {
       expect(got.take()!.equals(want.take()!), `range ${start} +${count}`).toBe(true);
     }
     expect(inRuns).toBeGreaterThan(10_000); // text elements were copied in runs from the nodes' bytes
+    if (_label === 'shared buffers') expect(sharedRuns).toBeGreaterThan(100);
     while (model.length > 0) {
       const fromTail = r() < 0.5;
       expect(list.popTo(fromTail, got)).toBe(true);
