@@ -13,7 +13,7 @@ import { latin1Slice, readLatin1, writeLatin1 } from '../util/latin1.js';
  * - integer: [tag][k bytes][tag] with tag = 112 + k (113..118), for an element that is
  *   the canonical decimal text of an integer of 3 to 15 chars within +-2^47: the value
  *   in k bytes, little-endian two's complement. Its first and last bytes (113..118)
- *   cannot start or end a text entry. A 10-digit id takes 8 bytes instead of 12, as
+ *   cannot start or end a text entry. A 10-digit id takes 6 or 7 bytes instead of 12, as
  *   Redis's listpack stores it in 6 bytes.
  *
  * Elements are latin1 strings (one char per byte), so a text entry's bytes are its
