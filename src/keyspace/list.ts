@@ -115,20 +115,30 @@ interface Cursor {
  * which counts them for memory figures until they are collected.
  */
 export interface NodeBuffers {
+  buffer(size: number): Buffer;
   shared(size: number): SharedArrayBuffer;
   /** Told of a buffer the list replaced or dropped: garbage until V8 collects it. */
   release?(bytes: number): void;
 }
 
 /**
- * A node's buffer: up to ON_HEAP_MAX a V8 heap object; larger, with a source, over a
- * SharedArrayBuffer, because V8 does not see those grow its external memory: with plain
- * ArrayBuffers it ran a full collection every 10-15 MB of list (22 instead of 2 in a
- * 1M-element LPUSH load), and -P 16 LPUSH cost 2.04 us of server CPU a request against
- * 1.70 (median of 5 pinned runs each).
+ * Node buffers from this size are SharedArrayBuffers, because V8 does not see those grow
+ * its external memory: with plain ArrayBuffers it ran a full collection every 10-15 MB of
+ * list (22 instead of 2 in a 1M-element LPUSH load), and -P 16 LPUSH cost 2.04 us of
+ * server CPU a request against 1.70 (median of 5 pinned runs each). Smaller ones stay
+ * plain: a small SharedArrayBuffer costs ~200 bytes more of RSS (100,000 lists of ten
+ * 20-byte elements: 864-917 bytes a list against 699-710), and a list's first node
+ * passes through the small sizes as it doubles.
+ */
+const SHARED_FROM = 4096;
+
+/**
+ * A node's buffer: up to ON_HEAP_MAX a V8 heap object; larger, with a source, a plain
+ * ArrayBuffer below SHARED_FROM and a SharedArrayBuffer from it.
  */
 function newBuffer(source: NodeBuffers | null, capacity: number): Buffer {
-  return capacity <= ON_HEAP_MAX || source === null ? Buffer.allocUnsafeSlow(capacity) : Buffer.from(source.shared(capacity));
+  if (capacity <= ON_HEAP_MAX || source === null) return Buffer.allocUnsafeSlow(capacity);
+  return capacity < SHARED_FROM ? source.buffer(capacity) : Buffer.from(source.shared(capacity));
 }
 
 /**
@@ -576,7 +586,7 @@ export class ListValue implements ValueObject {
   private sharedView(node: ListNode): DataView | null {
     if (node.view !== null) return node.view;
     const buf = node.buf;
-    if (buf.length <= ON_HEAP_MAX || this.arenas === null) return null;
+    if (buf.length < SHARED_FROM || this.arenas === null) return null;
     return (node.view = new DataView(buf.buffer, buf.byteOffset, buf.length));
   }
 
