@@ -154,10 +154,12 @@ function newBuffer(source: NodeBuffers | null, capacity: number): Buffer {
  * pop at both ends, index access walking the nodes from the nearer end (as Redis walks
  * its nodes), memory per element its length plus ~2-3 bytes, and a heap that holds a few
  * objects per node. Measured against the string nodes (bench/micro/list-memory.ts, 1M
- * elements, bytes an element, Redis beside): 3-byte 5.90 (was 6.2; Redis 5.12), 10-digit
- * ids 6.28 (7.0; 6.15), 40-byte 42.65 (42.9; 42.56); RSS an element of a 1M-element list
- * of 230-byte values 254 (272; Redis 247), RSS a list of 100,000 lists of ten 20-byte
- * elements 699 (864; Redis 424).
+ * elements, bytes an element, Redis beside): 3-byte 5.93 (was 6.2; Redis 5.14), 10-digit
+ * ids 6.57 (7.0; 6.13), 40-byte 42.65 (42.9; 42.56); RSS an element of a 1M-element list
+ * of 230-byte values 254 (272; Redis 247). The cost: small lists, whose one node's buffer
+ * past 64 bytes carries V8's and the allocator's bookkeeping (100,000 lists of ten
+ * 20-byte elements in a fresh server: 1,864-1,993 bytes of RSS a list, the string nodes
+ * 1,170, Redis 437).
  *
  * The list never empties itself out of the keyspace: commands delete the key when
  * `length` reaches 0 (commands/list-commands.ts, through the Database).
