@@ -28,7 +28,7 @@ import { parseLong } from '../util/numbers.js';
  * Every change goes through the Database: willMutate() before a list changes in place
  * (a running BGSAVE writes the key first), valueChanged() after it (maxmemory), and the
  * key is deleted through the Database when its list empties. The blocking variants
- * (BLPOP...) come later on a blocking framework; they will pop through popElements().
+ * (BLPOP...) pop through replyPopped(), as LPOP/RPOP and LMPOP do.
  */
 
 const HEAD = 0;
@@ -122,18 +122,21 @@ export function pushElements(c: Client, key: string, entry: ListEntry | undefine
 }
 
 /**
- * Pops up to `count` elements from one end of the live list at `key` (entry), in the order
- * popped, deleting the key if it empties, with the events and counts of listElementsRemoved.
+ * Pops up to `count` elements from one end of the live list at `key` (entry) into the
+ * reply, from the list's bytes: the element alone (count 1, !asArray) or an array of them
+ * in the order popped. Then, as Redis replies before it notifies, the events and counts
+ * of listElementsRemoved (the key deleted if the list empties). Returns how many.
  */
-export function popElements(c: Client, key: string, entry: ListEntry, where: End, count: number): string[] {
-  const list = c.db.objectOf(entry);
+function replyPopped(c: Client, key: string, entry: ListEntry, where: End, count: number, asArray: boolean): number {
+  const db = c.db;
+  const list = db.objectOf(entry);
   const n = Math.min(count, list.length);
-  const before = c.db.willMutate(entry);
-  const out: string[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = (where === HEAD ? list.popHead() : list.popTail())!;
-  c.db.valueChanged(entry, before);
+  const before = db.willMutate(entry);
+  if (asArray) c.reply.arrayHeader(n);
+  for (let i = 0; i < n; i++) list.popTo(where === TAIL, c.reply);
+  db.valueChanged(entry, before);
   elementsRemoved(c, key, entry, list, where === HEAD ? 'lpop' : 'rpop', n);
-  return out;
+  return n;
 }
 
 /**
@@ -204,16 +207,7 @@ function popGeneric(c: Client, argv: string[], where: End): void {
     c.reply.arrayHeader(0);
     return;
   }
-  if (!hasCount) {
-    // The element goes into the reply from the list's bytes.
-    const list = c.db.objectOf(entry);
-    const before = c.db.willMutate(entry);
-    list.popTo(where === TAIL, c.reply);
-    c.db.valueChanged(entry, before);
-    elementsRemoved(c, key, entry, list, where === HEAD ? 'lpop' : 'rpop', 1);
-    return;
-  }
-  c.reply.bulkArray(popElements(c, key, entry, where, count));
+  replyPopped(c, key, entry, where, hasCount ? count : 1, hasCount);
 }
 
 function lpop(c: Client, argv: string[]): void {
@@ -560,12 +554,10 @@ function lmpop(c: Client, argv: string[]): void {
     if (entry === null) return;
     if (entry === undefined || c.db.objectOf(entry).length === 0) continue;
     const where = parsed.end === 0 ? HEAD : TAIL;
-    const length = c.db.objectOf(entry).length;
-    const popped = popElements(c, key, entry, where, parsed.count);
     c.reply.arrayHeader(2);
     c.reply.bulk(key);
-    c.reply.bulkArray(popped);
-    if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, Math.min(parsed.count, length));
+    const popped = replyPopped(c, key, entry, where, parsed.count, true);
+    if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, popped);
     return;
   }
   c.reply.nullArray();
@@ -597,13 +589,15 @@ function blockOnLists(c: Client, keys: readonly string[], timeoutMs: number, nul
   c.server.blocking.block(c, { type: 'list', db: c.db, keys, timeoutMs, serve });
 }
 
-/** [key, element] (BLPOP, BRPOP), or [key, [elements]] with a count (BLMPOP), from a live list. */
-function popAndReply(c: Client, key: string, entry: ListEntry, where: End, count: number): void {
-  const popped = popElements(c, key, entry, where, count === -1 ? 1 : count);
+/**
+ * [key, element] (BLPOP, BRPOP), or [key, [elements]] with a count (BLMPOP), from a live
+ * list; returns the count the write stream carries (popArgv): -1 without one.
+ */
+function popAndReply(c: Client, key: string, entry: ListEntry, where: End, count: number): number {
   c.reply.arrayHeader(2);
   c.reply.bulk(key);
-  if (count === -1) c.reply.bulk(popped[0]!);
-  else c.reply.bulkArray(popped);
+  const popped = replyPopped(c, key, entry, where, count === -1 ? 1 : count, count !== -1);
+  return count === -1 ? -1 : popped;
 }
 
 /**
@@ -621,20 +615,19 @@ function blockingPop(c: Client, keys: readonly string[], where: End, timeoutArg:
     const entry = writeList(c, key);
     if (entry === null) return;
     if (entry === undefined || c.db.objectOf(entry).length === 0) continue;
-    const length = c.db.objectOf(entry).length;
-    popAndReply(c, key, entry, where, count);
-    if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, count === -1 ? -1 : Math.min(count, length));
+    const popped = popAndReply(c, key, entry, where, count);
+    if (c.server.writeStream.active) c.propagateAs = popArgv(where, key, popped);
     return;
   }
   blockOnLists(c, keys, timeout.ms, false, (key) => {
     const entry = c.db.get(key) as ListEntry;
-    const length = c.db.objectOf(entry).length;
     // Served later, BLPOP and BRPOP add no change to the counter (serveClientBlockedOnList
     // pops without listElementsRemoved's dirty count); BLMPOP counts its elements.
+    let popped = -1;
     if (count === -1) uncounted(c, () => popAndReply(c, key, entry, where, count));
-    else popAndReply(c, key, entry, where, count);
+    else popped = popAndReply(c, key, entry, where, count);
     const stream = c.server.writeStream;
-    if (stream.active) stream.propagateAlone(c.db.index, popArgv(where, key, count === -1 ? -1 : Math.min(count, length)));
+    if (stream.active) stream.propagateAlone(c.db.index, popArgv(where, key, popped));
   });
 }
 

@@ -365,6 +365,29 @@ describe('RESP3, MULTI, events', () => {
     await p.exact('LMPOP', '1', 'l', 'LEFT');                          // exact
   });
 
+  test('RESP3: a pop replies before its own keyspace event reaches the same connection, subscribed to it', async () => {
+    // Each server's own setting, put back after (the events test below relies on Redis's).
+    const [redisWas, lapseWas] = await p.both(['CONFIG', 'GET', 'notify-keyspace-events']);
+    const was = (reply: Buffer) => /\r\n\$\d+\r\n([^\r]*)\r\n$/.exec(reply.toString('latin1'))![1]!;
+    await p.both(['CONFIG', 'SET', 'notify-keyspace-events', 'El']);  // both: lapse's pair starts without events
+    try {
+      const on = await p.connect();
+      await p.both(['HELLO', '3'], on);                                // both: the client ids differ
+      await p.exactOn(on, 'SUBSCRIBE', '__keyevent@0__:lpop');         // exact: one push frame
+      await setup(['RPUSH', 'l', 'a', 'b', 'c', 'd', 'e', 'f', 'g', '1234567']);
+      const pops = [['LPOP', 'l'], ['LPOP', 'l', '2'], ['LMPOP', '1', 'l', 'LEFT', 'COUNT', '2'], ['BLPOP', 'l', '0'], ['LMOVE', 'l', 'm', 'LEFT', 'RIGHT'], ['LPOP', 'l', '5']];
+      for (const pop of pops) {
+        await p.exactOn(on, ...pop);                                   // exact: the reply first
+        const [r, l] = on;
+        const [pushR, pushL] = [await r.readReplyBytes(), await l.readReplyBytes()];
+        expect(show(pushL), `the event after ${pop.join(' ')}`).toBe(show(pushR)); // exact: then the event
+      }
+    } finally {
+      await p.r.call('CONFIG', 'SET', 'notify-keyspace-events', was(redisWas));
+      await p.l.call('CONFIG', 'SET', 'notify-keyspace-events', was(lapseWas));
+    }
+  });
+
   test('inside MULTI', async () => {
     await p.exact('MULTI');                                            // exact
     await p.exact('RPUSH', 'l', 'a', 'b', 'c');                        // exact: QUEUED
