@@ -66,9 +66,9 @@ export function entrySize(s: string, asInteger: number | undefined): number {
 
 /**
  * Writes the entry of element s at b[at] (entrySize(s, asInteger) bytes, room the
- * caller made); `asInteger` is packedInteger(s).
+ * caller made), and returns that size; `asInteger` is packedInteger(s).
  */
-export function writeEntry(b: Buffer, at: number, s: string, asInteger: number | undefined): void {
+export function writeEntry(b: Buffer, at: number, s: string, asInteger: number | undefined): number {
   if (asInteger !== undefined) {
     const k = integerBytes(asInteger);
     const tag = INT_TAG + k;
@@ -80,14 +80,14 @@ export function writeEntry(b: Buffer, at: number, s: string, asInteger: number |
       u = (u - d) / 256;
     }
     b[at + k + 1] = tag;
-    return;
+    return k + 2;
   }
   const n = s.length;
   if (n < INT_TAG) {
     b[at] = n;
     if (n > 0) writeLatin1(b, s, at + 1);
     b[at + 1 + n] = n;
-    return;
+    return n + 2;
   }
   const k = lengthBytes(n);
   // The length low digits first, then the same bytes in the reverse order after the text.
@@ -99,6 +99,7 @@ export function writeEntry(b: Buffer, at: number, s: string, asInteger: number |
     v = Math.floor(v / 128);
   }
   writeLatin1(b, s, at + k);
+  return n + 2 * k;
 }
 
 /** Whether the entry starting (or ending) with byte c is an integer entry: its byte count, else 0. */

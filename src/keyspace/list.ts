@@ -52,12 +52,12 @@ const TRIM_SLACK = 64;
 /**
  * Estimated bytes (node 20, x64, no pointer compression; checked against the heap by
  * test/unit/list-value.test.ts and test/unit/collection-memory.test.ts): a node object
- * (header and 6 fields), the list object (header and 6 fields), and a node's buffer:
+ * (header and 7 fields: 80.5 bytes measured), the list object (header and 6 fields), and a node's buffer:
  * up to 64 bytes a V8 heap object of 208 bytes plus its bytes rounded to 8, larger ones
  * a 192-byte object on the heap and their bytes outside it, counted by the keyspace's
  * BufferCount (so memory figures see them) through a 72-byte WeakCell of its registry.
  */
-const NODE_BYTES = 72;
+const NODE_BYTES = 80;
 const LIST_BYTES = 72;
 
 /** What a buffer of `capacity` bytes costs; `counted`: whether a BufferCount registered it (a 72-byte WeakCell). */
@@ -134,9 +134,10 @@ export interface NodeBuffers {
  * its external memory: with plain ArrayBuffers it ran a full collection every 10-15 MB of
  * list (22 instead of 2 in a 1M-element LPUSH load), and -P 16 LPUSH cost 2.04 us of
  * server CPU a request against 1.70 (median of 5 pinned runs each). Smaller ones stay
- * plain: a small SharedArrayBuffer costs ~200 bytes more of RSS (100,000 lists of ten
- * 20-byte elements: 864-917 bytes a list against 699-710), and a list's first node
- * passes through the small sizes as it doubles.
+ * plain: small SharedArrayBuffers cost more RSS, and a list's first node passes through
+ * the small sizes as it doubles (100,000 lists of ten 20-byte elements in a fresh server,
+ * before MIN_GROWN_OFF_HEAP: 2,058-2,109 bytes of RSS a list with shared buffers from 65
+ * bytes, 1,864-1,993 from 4 KB).
  */
 const SHARED_FROM = 4096;
 
@@ -215,7 +216,7 @@ export class ListValue implements ValueObject {
     const copy = new ListValue(this.arenas);
     for (let node = this.head; node !== null; node = node.next) {
       const live = node.end - node.start;
-      const made = copy.linkNode(copy.tail, null, Math.max(live, 1), 0);
+      const made = copy.linkNode(copy.tail, null, live, 0);
       node.buf.copy(made.buf, 0, node.start, node.end);
       made.end = live;
       made.count = node.count;
@@ -444,7 +445,7 @@ export class ListValue implements ValueObject {
     let node = fromTail ? this.tail : this.head;
     while (node !== null && (limit === 0 || removed < limit)) {
       const following: ListNode | null = fromTail ? node.prev : node.next;
-      if (nodeHas(node, value, asInteger)) {
+      if (indexIn(node, value, asInteger) >= 0) {
         const items = nodeItems(node);
         const kept: string[] = [];
         const step = fromTail ? -1 : 1;
@@ -474,7 +475,11 @@ export class ListValue implements ValueObject {
         this.unlink(node);
         continue;
       }
-      for (; n > 0; n--) this.popTo(false, DISCARD);
+      // Part of the head node: its entries from index n on stay.
+      node.start = entryAt(node, n);
+      node.count -= n;
+      this.size -= n;
+      n = 0;
     }
   }
 
@@ -488,7 +493,11 @@ export class ListValue implements ValueObject {
         this.unlink(node);
         continue;
       }
-      for (; n > 0; n--) this.popTo(true, DISCARD);
+      // Part of the tail node: its first count - n entries stay.
+      node.end = entryAt(node, node.count - n);
+      node.count -= n;
+      this.size -= n;
+      n = 0;
     }
   }
 
@@ -520,11 +529,8 @@ export class ListValue implements ValueObject {
   private find(value: string): Cursor | null {
     const asInteger = packedInteger(value);
     for (let node = this.head; node !== null; node = node.next) {
-      const b = node.buf;
-      let index = 0;
-      for (let p = node.start; p < node.end; p = entryEnd(b, p), index++) {
-        if (entryEquals(b, p, value, asInteger)) return { node, index };
-      }
+      const index = indexIn(node, value, asInteger);
+      if (index >= 0) return { node, index };
     }
     return null;
   }
@@ -656,33 +662,20 @@ export class ListValue implements ValueObject {
       // As many elements as one node holds from i.
       let bytes = 0;
       let j = i;
-      const sizes: number[] = [];
       while (j < items.length && j - i < NODE_MAX_COUNT) {
         const e = entrySize(items[j]!, packedInteger(items[j]!));
         if (j > i && bytes + e > NODE_MAX_BYTES) break;
         bytes += e;
-        sizes.push(e);
         j++;
       }
       const made = this.linkNode(prev, next, bytes, 0);
-      let p = 0;
-      for (let k = i; k < j; k++) {
-        writeEntry(made.buf, p, items[k]!, packedInteger(items[k]!));
-        p += sizes[k - i]!;
-      }
-      made.end = p;
+      for (let k = i; k < j; k++) made.end += writeEntry(made.buf, made.end, items[k]!, packedInteger(items[k]!));
       made.count = j - i;
       prev = made;
       i = j;
     }
   }
 }
-
-/** A sink that drops what it is given (trims). */
-const DISCARD: ListElementSink = Object.freeze({
-  bulkBytes() {},
-  bulkInteger() {},
-});
 
 /** Whether a node may take one more entry of e bytes without passing its limits. */
 function roomFor(node: ListNode, e: number): boolean {
@@ -702,9 +695,10 @@ function entryAt(node: ListNode, i: number): number {
   return p;
 }
 
-/** Whether node holds an element equal to value; `asInteger` is packedInteger(value). */
-function nodeHas(node: ListNode, value: string, asInteger: number | undefined): boolean {
+/** The index in node of its first element equal to value, or -1; `asInteger` is packedInteger(value). */
+function indexIn(node: ListNode, value: string, asInteger: number | undefined): number {
   const b = node.buf;
-  for (let p = node.start; p < node.end; p = entryEnd(b, p)) if (entryEquals(b, p, value, asInteger)) return true;
-  return false;
+  let index = 0;
+  for (let p = node.start; p < node.end; p = entryEnd(b, p), index++) if (entryEquals(b, p, value, asInteger)) return index;
+  return -1;
 }

@@ -41,7 +41,7 @@ function pack(elements: readonly string[], pad: number): { b: Buffer; at: number
   let p = pad;
   elements.forEach((s, i) => {
     at.push(p);
-    writeEntry(b, p, s, packedInteger(s));
+    expect(writeEntry(b, p, s, packedInteger(s))).toBe(sizes[i]); // writes as many bytes as entrySize says
     p += sizes[i]!;
   });
   return { b, at, end: p };
