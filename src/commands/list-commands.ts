@@ -97,28 +97,32 @@ function elementsRemoved(c: Client, key: string, entry: ListEntry, list: ListVal
 }
 
 /**
- * Pushes values at one end of the list at key, creating it if `entry` is undefined; the
- * caller replies. Fires "lpush"/"rpush" (and "new" for a new key). Returns the list.
+ * Pushes values[from..] at one end of the list at key, creating it if `entry` is
+ * undefined; the caller replies. Fires "lpush"/"rpush" (and "new" for a new key). Returns
+ * the list.
  */
-export function pushElements(c: Client, key: string, entry: ListEntry | undefined, values: readonly string[], where: End): ListValue {
+export function pushElements(c: Client, key: string, entry: ListEntry | undefined, values: readonly string[], from: number, where: End): ListValue {
   const db = c.db;
   let list: ListValue;
   if (entry === undefined) {
     list = new ListValue(db.hashEncoding.arenas);
-    if (where === HEAD) for (const v of values) list.pushHead(v);
-    else for (const v of values) list.pushTail(v);
+    pushAll(list, values, from, where);
     db.set(key, list);
   } else {
     list = c.db.objectOf(entry);
     const before = db.willMutate(entry);
-    if (where === HEAD) for (const v of values) list.pushHead(v);
-    else for (const v of values) list.pushTail(v);
+    pushAll(list, values, from, where);
     db.valueChanged(entry, before);
     db.signalModified(key);
   }
-  moreChanges(c, values.length - 1);
+  moreChanges(c, values.length - from - 1);
   c.server.keyspace.notify('l', where === HEAD ? 'lpush' : 'rpush', key, db);
   return list;
+}
+
+function pushAll(list: ListValue, values: readonly string[], from: number, where: End): void {
+  if (where === HEAD) for (let i = from; i < values.length; i++) list.pushHead(values[i]!);
+  else for (let i = from; i < values.length; i++) list.pushTail(values[i]!);
 }
 
 /**
@@ -154,7 +158,7 @@ function pushGeneric(c: Client, argv: string[], where: End, onlyExisting: boolea
     c.reply.integer(0);
     return;
   }
-  const list = pushElements(c, key, entry, argv.slice(2), where);
+  const list = pushElements(c, key, entry, argv, 2, where);
   c.reply.integer(list.length);
 }
 
@@ -517,7 +521,7 @@ function moveGeneric(c: Client, argv: string[], from: End, to: End): void {
   const value = (from === HEAD ? list.popHead() : list.popTail())!;
   db.valueChanged(src, before);
   // The same key: the element goes back onto the list it came from.
-  pushElements(c, dstKey, dst, [value], to);
+  pushElements(c, dstKey, dst, [value], 0, to);
   c.reply.bulk(value);
   elementsRemoved(c, srcKey, src, list, from === HEAD ? 'lpop' : 'rpop', 1);
   // Redis counts the move as one change; the database saw two keys change.
