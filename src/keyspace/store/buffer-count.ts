@@ -49,9 +49,7 @@ export class BufferCount implements Int32Allocator {
   /** A new SharedArrayBuffer of `size` bytes (zeroed). */
   shared(size: number): SharedArrayBuffer {
     const buffer = new SharedArrayBuffer(size);
-    this.bytes += size;
-    this.sharedBytes += size;
-    this.registry.register(buffer, -size);
+    this.count(buffer, size, true);
     return buffer;
   }
 
@@ -69,8 +67,9 @@ export class BufferCount implements Int32Allocator {
     return array;
   }
 
-  private count(buffer: ArrayBufferLike, size: number): void {
+  private count(buffer: ArrayBufferLike, size: number, shared = false): void {
     this.bytes += size;
-    this.registry.register(buffer, size);
+    if (shared) this.sharedBytes += size;
+    this.registry.register(buffer, shared ? -size : size);
   }
 }
